@@ -1,0 +1,28 @@
+# `make run` serves the API and web page; `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-python venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+-include make/frontend.mk
+
+run: venv $(if $(wildcard make/frontend.mk),frontend-build)
+	$(PY) -m backend
+
+test-python: venv
+	$(PY) -m pytest -q tests/unit tests/integration tests/e2e
+
+test: test-python $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -1,0 +1,47 @@
+"""Wallet <-> payment gateway integration service: `create_app(test_config=None)` builds the app."""
+import logging
+
+from flask import Flask
+
+from . import db as store
+from .config import load_config
+from .demo import seed_demo_data
+from .logging_setup import configure_logging
+from .payment_service import PaymentService
+from .server import register
+from .wallet_payment_integration import WalletPaymentIntegration
+from .wallet_service import WalletService
+
+BODY_SIZE_MAX_BYTES = 1024 * 1024
+logger = logging.getLogger("integration")
+
+
+def create_app(test_config=None):
+    """Build the app from the environment, overridden by the `test_config` mapping."""
+    config = load_config(test_config)
+    configure_logging(config["LOG_FILE"])
+    app = Flask(__name__, static_folder=None)
+    app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = BODY_SIZE_MAX_BYTES
+    app.json.sort_keys = False
+    store.init_app(app)
+    database = app.extensions["wallet_db"]
+    store.ensure_indexes(database)
+    app.extensions["integration"] = build_integration(app.config, database)
+    register(app)
+    if config["SEED_DEMO_DATA"]:
+        seed_demo_data(database, config["DEFAULT_CURRENCY"])
+    report = app.extensions["integration"].recover(config["RECOVERY_GRACE_SECONDS"])
+    if any(report.values()):
+        logger.warning("recovery at start-up finished interrupted operations: %s", report)
+    return app
+
+
+def build_integration(config, database):
+    """Wire the real collaborators."""
+    return WalletPaymentIntegration(
+        WalletService(database),
+        PaymentService.from_config(config),
+        database,
+        currency=config["DEFAULT_CURRENCY"],
+    )

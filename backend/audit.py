@@ -1,0 +1,29 @@
+"""Audit trail: an `integration_logs` entry and one structured log line per event.
+
+Only the whitelisted fields below are recorded, so secrets, tokens and card data cannot leak here.
+"""
+import json
+import logging
+
+from .clock import iso, utcnow
+
+logger = logging.getLogger("integration")
+FIELDS = (
+    "customer_id", "order_id", "payment_order_id", "gateway", "gateway_payment_id", "event_id",
+    "event_type", "transaction_id", "amount_minor", "currency", "reason", "error", "count",
+)
+
+
+class AuditLog:
+    def __init__(self, db, clock=utcnow):
+        self.logs = db["integration_logs"]
+        self.clock = clock
+
+    def record(self, event, outcome, **fields):
+        """Store and log `event` with `outcome` (`ok`, `rejected`, `ignored`, `duplicate`, ...)."""
+        entry = {"event": event, "outcome": outcome, "created_at": self.clock()}
+        entry.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
+        self.logs.insert_one(dict(entry))
+        line = dict(entry, created_at=iso(entry["created_at"]))
+        level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
+        logger.log(level, json.dumps(line, sort_keys=True, default=str))

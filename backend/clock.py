@@ -1,0 +1,21 @@
+"""Time in one place, so tests and recovery agree on what 'now' is."""
+import datetime
+import secrets
+
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def utcnow():
+    """Naive UTC, millisecond precision: what MongoDB stores and pymongo hands back."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def iso(moment):
+    """ISO-8601 text in UTC for API responses."""
+    return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
+
+
+def new_id(prefix, length=14):
+    """Gateway-style ids: `prefix_` + random letters and digits."""
+    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))

@@ -1,0 +1,87 @@
+"""Configuration: environment variables, overridable by the app factory's mapping."""
+import os
+
+from .errors import ConfigError
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# Fixed, documented development values so a developer can sign simulator webhooks by hand.
+DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
+DEV_RAZORPAY_KEY_SECRET = "simulator_key_secret"
+DEV_RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret"
+EMBEDDED_URI = "mongomock://localhost"
+
+DEFAULTS = {
+    "APP_ENV": "development",
+    "MONGODB_URI": "",
+    "MONGODB_DB": "wallet_payments",
+    "JWT_SECRET": "",
+    "JWT_ALGORITHM": "HS256",
+    "CORS_ORIGINS": "",
+    "DEFAULT_CURRENCY": "INR",
+    "RAZORPAY_KEY_ID": "",
+    "RAZORPAY_KEY_SECRET": "",
+    "RAZORPAY_WEBHOOK_SECRET": "",
+    "GATEWAY_MODE": "",
+    "HOST": "127.0.0.1",
+    "PORT": "5000",
+    "PUBLIC_BASE_URL": "",
+    "CHECKOUT_RETURN_URL": "",
+    "GATEWAY_TIMEOUT_SECONDS": "10",
+    "RECOVERY_GRACE_SECONDS": "60",
+    "SIMULATOR_WEBHOOK_DELIVERY": "http",
+    "SEED_DEMO_DATA": "",
+    "LOG_FILE": "",
+}
+
+
+def load_config(test_config=None):
+    """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
+    overrides = dict(test_config or {})
+    config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in DEFAULTS.items()}
+    config.update({k: v for k, v in overrides.items() if k not in config})
+    production = config["APP_ENV"] == "production"
+    if production:
+        check_production(config)
+    embedded = not config["MONGODB_URI"]
+    config["MONGODB_URI"] = config["MONGODB_URI"] or EMBEDDED_URI
+    config["EMBEDDED_STORE"] = config["MONGODB_URI"].startswith("mongomock://")
+    config["GATEWAY_MODE"] = config["GATEWAY_MODE"] or ("live" if production else "simulator")
+    if config["GATEWAY_MODE"] not in ("live", "simulator"):
+        raise ConfigError("GATEWAY_MODE must be 'simulator' or 'live'.")
+    simulator = config["GATEWAY_MODE"] == "simulator"
+    config["JWT_SECRET"] = config["JWT_SECRET"] or DEV_JWT_SECRET
+    if simulator:
+        config["RAZORPAY_KEY_ID"] = config["RAZORPAY_KEY_ID"] or DEV_RAZORPAY_KEY_ID
+        config["RAZORPAY_KEY_SECRET"] = config["RAZORPAY_KEY_SECRET"] or DEV_RAZORPAY_KEY_SECRET
+        config["RAZORPAY_WEBHOOK_SECRET"] = (
+            config["RAZORPAY_WEBHOOK_SECRET"] or DEV_RAZORPAY_WEBHOOK_SECRET
+        )
+    base_url = config["PUBLIC_BASE_URL"] or f"http://{config['HOST']}:{config['PORT']}"
+    config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
+    config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
+    if config["SEED_DEMO_DATA"] == "":
+        config["SEED_DEMO_DATA"] = embedded and not production
+    config["SEED_DEMO_DATA"] = str(config["SEED_DEMO_DATA"]).lower() in ("1", "true", "yes")
+    config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
+    config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
+    config["CORS_ORIGINS"] = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()]
+    return config
+
+
+def check_production(config):
+    """Refuse unsafe production settings (SPEC §3)."""
+    problems = []
+    secret = config["JWT_SECRET"]
+    if not secret or secret == DEV_JWT_SECRET or len(secret) < 32:
+        problems.append("JWT_SECRET must be set to a random value of at least 32 characters")
+    if config["GATEWAY_MODE"] == "simulator":
+        problems.append("GATEWAY_MODE=simulator is not allowed")
+    if not config["MONGODB_URI"] or config["MONGODB_URI"].startswith("mongomock://"):
+        problems.append("MONGODB_URI must point at a MongoDB server (not mongomock)")
+    if "*" in str(config["CORS_ORIGINS"]).split(","):
+        problems.append("CORS_ORIGINS must not be '*'")
+    for key in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"):
+        if not config[key]:
+            problems.append(f"{key} must be set")
+    if problems:
+        raise ConfigError("Refusing to start with APP_ENV=production: " + "; ".join(problems) + ".")

@@ -1,0 +1,119 @@
+"""The one home of the store: connect, serialize mongomock, create indexes, hand out `get_db()`.
+
+Production talks to MongoDB (a replica set) through pymongo and relies on the server's atomic
+single-document operations; nothing here takes a lock on that path. The embedded default uses
+mongomock, which is not thread-safe, so every call on it goes through one process-wide lock.
+"""
+import threading
+
+import pymongo
+from flask import current_app
+from pymongo.errors import PyMongoError
+
+_clients = {}
+_clients_lock = threading.Lock()
+_MONGOMOCK_LOCK = threading.RLock()
+
+
+class LockedCollection:
+    """A mongomock collection whose every call runs under one lock; `find` returns a list."""
+
+    def __init__(self, collection):
+        self._collection = collection
+
+    def find(self, *args, **kwargs):
+        with _MONGOMOCK_LOCK:
+            return list(self._collection.find(*args, **kwargs))
+
+    def aggregate(self, *args, **kwargs):
+        with _MONGOMOCK_LOCK:
+            return list(self._collection.aggregate(*args, **kwargs))
+
+    def __getattr__(self, name):
+        attribute = getattr(self._collection, name)
+        if not callable(attribute):
+            return attribute
+
+        def locked(*args, **kwargs):
+            with _MONGOMOCK_LOCK:
+                return attribute(*args, **kwargs)
+
+        return locked
+
+
+class LockedDatabase:
+    """A mongomock database handing out `LockedCollection`s."""
+
+    def __init__(self, database):
+        self._database = database
+        self.name = database.name
+
+    def __getitem__(self, name):
+        return LockedCollection(self._database[name])
+
+    def command(self, *args, **kwargs):
+        with _MONGOMOCK_LOCK:
+            return self._database.command(*args, **kwargs)
+
+    def list_collection_names(self):
+        with _MONGOMOCK_LOCK:
+            return self._database.list_collection_names()
+
+
+def connect(uri, db_name):
+    """Return a pymongo-compatible `Database` for `uri` (one client per URI per process)."""
+    with _clients_lock:
+        client = _clients.get(uri)
+        if client is None:
+            if uri.startswith("mongomock://"):
+                import mongomock
+
+                client = mongomock.MongoClient()
+            else:
+                client = pymongo.MongoClient(
+                    uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, w="majority"
+                )
+            _clients[uri] = client
+    database = client[db_name]
+    return LockedDatabase(database) if uri.startswith("mongomock://") else database
+
+
+INDEXES = {
+    "wallets": [([("customer_id", 1), ("currency", 1)], {"unique": True})],
+    "ledger_entries": [
+        ([("idempotency_key", 1)], {"unique": True}),
+        ([("wallet_id", 1), ("created_at", -1)], {}),
+        ([("status", 1), ("created_at", 1)], {}),
+        ([("finalized", 1), ("created_at", 1)], {}),
+    ],
+    "payment_orders": [([("customer_id", 1), ("created_at", -1)], {})],
+    "orders": [([("order_id", 1)], {"unique": True})],
+    "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
+    "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
+    "integration_logs": [([("created_at", -1)], {})],
+}
+
+
+def ensure_indexes(db):
+    """Create the indexes the money rules depend on (unique keys make credits idempotent)."""
+    for collection, indexes in INDEXES.items():
+        for keys, options in indexes:
+            db[collection].create_index(keys, **options)
+
+
+def ping(db):
+    """True when the store answers."""
+    try:
+        db.command("ping")
+        return True
+    except (PyMongoError, OSError):
+        return False
+
+
+def init_app(app):
+    app.extensions["wallet_db"] = connect(app.config["MONGODB_URI"], app.config["MONGODB_DB"])
+
+
+def get_db():
+    """The `Database` of the current app."""
+    return current_app.extensions["wallet_db"]

@@ -1,0 +1,157 @@
+"""One error hierarchy for the service; each error knows its HTTP status and snake_case code."""
+
+
+class IntegrationError(Exception):
+    """Base error: turned into `{"success": false, "error": code, "message": message}`."""
+
+    http_status = 400
+    code = "invalid_request"
+
+    def __init__(self, message=None, *, code=None, http_status=None):
+        super().__init__(message or self.__doc__ or self.code)
+        self.message = message or (self.__doc__ or self.code).strip()
+        if code:
+            self.code = code
+        if http_status:
+            self.http_status = http_status
+
+
+class InvalidRequest(IntegrationError):
+    """The request is not valid JSON of the documented shape."""
+
+
+class InvalidAmount(IntegrationError):
+    """The amount must be a positive number with at most 2 decimals, at most 10,000,000.00."""
+
+    code = "invalid_amount"
+
+
+class UnsupportedPaymentMethod(IntegrationError):
+    """This payment method is not available."""
+
+    code = "unsupported_payment_method"
+
+
+class InvalidSignature(IntegrationError):
+    """The signature does not match."""
+
+    code = "invalid_signature"
+
+
+class AmountMismatch(IntegrationError):
+    """The gateway reported an amount or currency other than the one initiated."""
+
+    code = "amount_mismatch"
+
+
+class Unauthorized(IntegrationError):
+    """Sign-in required: send a valid bearer token."""
+
+    http_status = 401
+    code = "unauthorized"
+
+
+class Forbidden(IntegrationError):
+    """You may not act on this resource."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class NotFound(IntegrationError):
+    """Not found."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class OrderNotFound(NotFound):
+    """No such order for this customer."""
+
+    code = "order_not_found"
+
+
+class PaymentOrderNotFound(NotFound):
+    """No such payment order."""
+
+    code = "payment_order_not_found"
+
+
+class InsufficientFunds(IntegrationError):
+    """The wallet balance does not cover this amount."""
+
+    http_status = 402
+    code = "insufficient_funds"
+
+
+class Conflict(IntegrationError):
+    """The request conflicts with the current state."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class OrderAlreadyPaid(Conflict):
+    """This order is already paid."""
+
+    code = "order_already_paid"
+
+
+class OrderNotPayable(Conflict):
+    """This order cannot be paid in its current state."""
+
+    code = "order_not_payable"
+
+
+class AmountDiffersFromOrder(IntegrationError):
+    """The amount does not equal the order's amount."""
+
+    code = "amount_mismatch"
+
+
+class RefundExceedsPaid(Conflict):
+    """Refunds of this order would exceed what was paid."""
+
+    code = "refund_exceeds_paid"
+
+
+class OrderNotRefundable(Conflict):
+    """Only an order paid from the wallet can be refunded to it."""
+
+    code = "order_not_refundable"
+
+
+class PaymentNotCaptured(Conflict):
+    """The gateway has not captured this payment."""
+
+    code = "payment_not_captured"
+
+
+class IdempotencyKeyReused(Conflict):
+    """This Idempotency-Key was used with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInProgress(Conflict):
+    """A request with this Idempotency-Key is still being processed; retry shortly."""
+
+    code = "idempotency_key_in_progress"
+
+
+class GatewayUnavailable(IntegrationError):
+    """The payment gateway is unavailable; nothing was charged. Try again later."""
+
+    http_status = 502
+    code = "gateway_unavailable"
+
+
+class StoreUnavailable(IntegrationError):
+    """The database is unavailable. Try again later."""
+
+    http_status = 503
+    code = "store_unavailable"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the service refuses to start."""

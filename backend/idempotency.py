@@ -1,0 +1,93 @@
+"""`Idempotency-Key` for money POSTs: a repeat with the same key and body gets the first response.
+
+Keys are scoped to the caller and the endpoint and kept 24 h (TTL index). The same key with
+another body is a 409. A repeat that arrives while the first is still running waits briefly for
+it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
+operation runs again with the same `operation_id`, which the ledger's keys make safe.
+"""
+import hashlib
+import json
+import time
+
+from pymongo.errors import DuplicateKeyError
+
+from .clock import utcnow
+from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationError, InvalidRequest
+
+KEY_LENGTH_MAX = 255
+WAIT_SECONDS_MAX = 5.0
+
+
+def request_fingerprint(body):
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyStore:
+    def __init__(self, db, grace_seconds=60.0, clock=utcnow):
+        self.keys = db["idempotency_keys"]
+        self.grace_seconds = grace_seconds
+        self.clock = clock
+
+    def run(self, scope, key, body, action):
+        """`action(operation_id)` → (payload, status), run at most once per (scope, key)."""
+        if key is None:
+            return action(None)
+        if not 1 <= len(key) <= KEY_LENGTH_MAX or not key.isascii() or not key.isprintable():
+            raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
+        key_id = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+        fingerprint = request_fingerprint(body)
+        stored = self._claim(key_id, fingerprint)
+        if stored is not None:
+            return stored["payload"], stored["status_code"]
+        try:
+            payload, status_code = action("idk_" + key_id[:32])
+        except IntegrationError as error:
+            if error.http_status >= 500:
+                self.keys.delete_one({"_id": key_id})
+            else:
+                self._complete(key_id, error_payload(error), error.http_status)
+            raise
+        except Exception:
+            self.keys.delete_one({"_id": key_id})
+            raise
+        self._complete(key_id, payload, status_code)
+        return payload, status_code
+
+    def _claim(self, key_id, fingerprint):
+        """None when this request may run; the stored response when it already ran."""
+        deadline = time.monotonic() + WAIT_SECONDS_MAX
+        while True:
+            now = self.clock()
+            try:
+                self.keys.insert_one({"_id": key_id, "fingerprint": fingerprint, "state": "in_progress",
+                                      "created_at": now, "started_at": now})
+                return None
+            except DuplicateKeyError:
+                existing = self.keys.find_one({"_id": key_id})
+            if existing is None:
+                continue
+            if existing["fingerprint"] != fingerprint:
+                raise IdempotencyKeyReused()
+            if existing["state"] == "completed":
+                return existing["response"]
+            if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
+                taken = self.keys.update_one(
+                    {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},
+                    {"$set": {"started_at": now}},
+                )
+                if taken.modified_count:
+                    return None
+            if time.monotonic() > deadline:
+                raise IdempotencyKeyInProgress()
+            time.sleep(0.05)
+
+    def _complete(self, key_id, payload, status_code):
+        self.keys.update_one(
+            {"_id": key_id},
+            {"$set": {"state": "completed", "response": {"payload": payload, "status_code": status_code}}},
+        )
+
+
+def error_payload(error):
+    return {"success": False, "error": error.code, "message": error.message}

@@ -1,0 +1,169 @@
+"""HTTP API under /api/integration: each view validates input, calls the integration, answers JSON."""
+from flask import Blueprint, current_app, g, jsonify, request
+
+from . import db as store
+from .auth import authorize_customer, require_admin, require_auth
+from .clock import iso, utcnow
+from .errors import InvalidRequest, StoreUnavailable
+from .idempotency import IdempotencyStore
+from .money import parse_amount_minor, to_major
+from .validation import (
+    check_id, optional_reason, parse_json_object, payment_method, require_id, signature_text,
+)
+from .wallet_payment_integration import (
+    handle_google_pay_webhook, handle_paypal_webhook, handle_razorpay_webhook,
+)
+
+integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
+SERVICE_NAME = "wallet-payment-integration"
+
+__all__ = ["integration_bp", "require_auth", "_get_integration_service"]
+
+
+def _get_integration_service():
+    """The `WalletPaymentIntegration` wired by `create_app`."""
+    return current_app.extensions["integration"]
+
+
+def _json_body():
+    return parse_json_object(request.get_data(cache=True))
+
+
+def _idempotent(body, action):
+    """Run a money POST once per `Idempotency-Key` (when the client sends one)."""
+    idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
+    scope = f"{g.principal.sub}\n{request.path}"
+    payload, status_code = idempotency.run(scope, request.headers.get("Idempotency-Key"), body, action)
+    return jsonify(payload), status_code
+
+
+def _money(amount_minor, currency):
+    return to_major(amount_minor, currency)
+
+
+@integration_bp.post("/wallet/topup/initiate")
+@require_auth
+def initiate_wallet_topup():
+    body = _json_body()
+    customer_id = require_id(body, "customer_id")
+    authorize_customer(customer_id)
+    method = payment_method(body)
+    service = _get_integration_service()
+    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
+
+    def action(_operation_id):
+        result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)
+        result["amount"] = _money(result.pop("amount_minor"), result["currency"])
+        return dict(success=True, **result), 200
+
+    return _idempotent(body, action)
+
+
+@integration_bp.post("/wallet/topup/verify")
+@require_auth
+def verify_wallet_topup():
+    body = _json_body()
+    payment_method(body)
+    payment_id = require_id(body, "payment_id")
+    order_id = require_id(body, "order_id")
+    signature = signature_text(body, "signature")
+    service = _get_integration_service()
+    payment_order = service.find_payment_order(order_id)
+    authorize_customer(payment_order["customer_id"])
+    wallet = service.verify_wallet_topup(payment_order, payment_id, signature)
+    return jsonify(success=True, message="Payment verified; wallet credited.",
+                   wallet_balance=_money(wallet["balance_minor"], wallet["currency"]),
+                   currency=wallet["currency"])
+
+
+@integration_bp.post("/order/pay-with-wallet")
+@require_auth
+def pay_order_with_wallet():
+    body = _json_body()
+    order_id = require_id(body, "order_id")
+    customer_id = require_id(body, "customer_id")
+    authorize_customer(customer_id)
+    service = _get_integration_service()
+    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
+
+    def action(_operation_id):
+        entry = service.link_payment_to_order(order_id, customer_id, amount_minor)
+        return {"success": True, "transaction_id": entry["_id"],
+                "remaining_balance": _money(entry["balance_after_minor"], entry["currency"]),
+                "currency": entry["currency"]}, 200
+
+    return _idempotent(body, action)
+
+
+@integration_bp.post("/order/refund-to-wallet")
+@require_auth
+def refund_order_to_wallet():
+    body = _json_body()
+    require_admin()
+    order_id = require_id(body, "order_id")
+    customer_id = require_id(body, "customer_id")
+    reason = optional_reason(body)
+    service = _get_integration_service()
+    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
+
+    def action(operation_id):
+        entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason,
+                                                 refund_id=operation_id)
+        return {"success": True, "transaction_id": entry["_id"],
+                "new_balance": _money(entry["balance_after_minor"], entry["currency"]),
+                "currency": entry["currency"]}, 200
+
+    return _idempotent(body, action)
+
+
+def _webhook(handler):
+    outcome = handler(_get_integration_service(), request.get_data(cache=True), request.headers)
+    return jsonify(success=True, outcome=outcome)
+
+
+@integration_bp.post("/webhook/razorpay")
+def razorpay_webhook():
+    return _webhook(handle_razorpay_webhook)
+
+
+@integration_bp.post("/webhook/paypal")
+def paypal_webhook():
+    return _webhook(handle_paypal_webhook)
+
+
+@integration_bp.post("/webhook/google-pay")
+def google_pay_webhook():
+    return _webhook(handle_google_pay_webhook)
+
+
+@integration_bp.get("/status/<customer_id>")
+@require_auth
+def integration_status(customer_id):
+    check_id(customer_id, "customer_id")
+    authorize_customer(customer_id)
+    currency = request.args.get("currency")
+    if currency is not None and currency not in ("INR", "USD", "EUR"):
+        raise InvalidRequest("`currency` must be INR, USD or EUR.")
+    status = _get_integration_service().get_integration_status(customer_id, currency)
+    return jsonify(success=True, **status)
+
+
+@integration_bp.get("/health")
+def health():
+    config = current_app.config
+    body = {
+        "service": SERVICE_NAME,
+        "timestamp": iso(utcnow()),
+        "features": {
+            "gateways": sorted(_get_integration_service().payments.gateways),
+            "gateway_mode": config["GATEWAY_MODE"],
+            "store": "embedded" if config["EMBEDDED_STORE"] else "mongodb",
+            "idempotency_keys": True,
+            "webhook_signatures": True,
+        },
+    }
+    if not store.ping(store.get_db()):
+        error = StoreUnavailable()
+        body.update(status="unavailable", success=False, error=error.code, message=error.message)
+        return jsonify(body), 503
+    return jsonify(status="ok", **body)

@@ -1,0 +1,71 @@
+"""Wires the HTTP side: blueprints, JSON errors, CORS and the built web page; serves the app."""
+import logging
+import os
+
+from flask import jsonify, send_from_directory
+from flask_cors import CORS
+from pymongo.errors import PyMongoError
+from werkzeug.exceptions import HTTPException
+
+from .errors import IntegrationError, StoreUnavailable
+from .gateways.checkout_page import checkout_bp
+from .gateways.simulator import simulator_bp
+from .routes_integration import integration_bp
+
+logger = logging.getLogger("integration")
+WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
+HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 429: "rate_limited"}
+
+
+def register(app):
+    """Register the blueprints and handlers on `app`."""
+    app.register_blueprint(integration_bp)
+    app.register_blueprint(simulator_bp if app.config["GATEWAY_MODE"] == "simulator" else checkout_bp)
+    origins = app.config["CORS_ORIGINS"] or ([] if app.config["APP_ENV"] == "production" else "*")
+    CORS(app, resources={r"/api/*": {"origins": origins}},
+         expose_headers=["Idempotency-Key"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
+    register_error_handlers(app)
+    register_web_page(app)
+
+
+def error_response(status, code, message):
+    """Every error has this one JSON shape."""
+    return jsonify(success=False, error=code, message=message), status
+
+
+def register_error_handlers(app):
+    @app.errorhandler(IntegrationError)
+    def integration_error(error):
+        return error_response(error.http_status, error.code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = HTTP_CODES.get(error.code, "http_error")
+        message = "The request body is larger than 1 MiB." if error.code == 413 else error.description
+        return error_response(error.code, code, message)
+
+    @app.errorhandler(PyMongoError)
+    def store_error(error):
+        logger.error("store error: %s", type(error).__name__)
+        return error_response(503, StoreUnavailable.code, StoreUnavailable().message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        logger.exception("unexpected error")
+        return error_response(500, "internal_error", "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.")
+
+
+def register_web_page(app):
+    """Serve the built React page (frontend/dist) at `/` when it has been built."""
+
+    @app.get("/")
+    @app.get("/<path:path>")
+    def web_page(path="index.html"):
+        if path.startswith(("api/", "simulator/", "checkout/")):
+            return error_response(404, "not_found", "No such endpoint.")
+        if not os.path.isdir(WEB_ROOT):
+            return error_response(404, "not_found", "The web page is not built; run `make run`.")
+        if not os.path.isfile(os.path.join(WEB_ROOT, path)):
+            path = "index.html"
+        return send_from_directory(WEB_ROOT, path)

@@ -1,0 +1,70 @@
+"""Request parsing and validation: nothing unvalidated reaches a query."""
+import json
+import re
+from decimal import Decimal
+
+from .errors import InvalidRequest, UnsupportedPaymentMethod
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+REASON_LENGTH_MAX = 500
+PAYMENT_METHODS = ("razorpay", "paypal", "google_pay")
+
+
+class NonFinite:
+    """Stands for a raw NaN/Infinity literal so the amount check can reject it by name."""
+
+    def __init__(self, literal):
+        self.literal = literal
+
+
+def parse_json_object(raw_body):
+    """Parse a request body strictly: a JSON object, decimals kept exact as `Decimal`."""
+    try:
+        text = raw_body.decode("utf-8")
+        body = json.loads(text, parse_float=Decimal, parse_constant=NonFinite)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidRequest("The request body must be a JSON object.") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return body
+
+
+def require_id(body, field):
+    """A required id: a string of 1-64 characters from [A-Za-z0-9_.:-]."""
+    return check_id(body.get(field), field)
+
+
+def check_id(value, field):
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise InvalidRequest(
+            f"`{field}` must be a string of 1-64 characters from A-Z a-z 0-9 _ . : -"
+        )
+    return value
+
+
+def optional_reason(body):
+    reason = body.get("reason", "")
+    if reason is None:
+        return ""
+    if not isinstance(reason, str) or len(reason) > REASON_LENGTH_MAX:
+        raise InvalidRequest(f"`reason` must be a string of at most {REASON_LENGTH_MAX} characters.")
+    return reason
+
+
+def payment_method(body, default="razorpay"):
+    method = body.get("payment_method", default)
+    if method is None:
+        method = default
+    if not isinstance(method, str) or method not in PAYMENT_METHODS:
+        raise UnsupportedPaymentMethod(
+            "`payment_method` must be one of: " + ", ".join(PAYMENT_METHODS) + "."
+        )
+    return method
+
+
+def signature_text(body, field):
+    """Gateway signatures: bounded hex/base64-ish text, compared later in constant time."""
+    value = body.get(field)
+    if not isinstance(value, str) or not 1 <= len(value) <= 512 or not value.isascii():
+        raise InvalidRequest(f"`{field}` must be a non-empty ASCII string.")
+    return value

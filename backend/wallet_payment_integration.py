@@ -1,0 +1,365 @@
+"""The integration: top-ups through a gateway, paying orders from the wallet, refunds into it.
+
+It takes its collaborators in the constructor and never touches `flask.request`; amounts are
+integer minor units. Each money movement is one ledger entry (see `wallet_service`) followed by
+an idempotent "finalize" write on the payment order or order, which recovery repeats after a crash.
+"""
+import datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from .audit import AuditLog
+from .clock import iso, new_id, utcnow
+from .errors import (
+    AmountDiffersFromOrder, AmountMismatch, InvalidRequest, OrderAlreadyPaid, OrderNotFound,
+    OrderNotPayable, OrderNotRefundable, PaymentNotCaptured, PaymentOrderNotFound,
+    RefundExceedsPaid, StoreUnavailable,
+)
+from .gateways.base import CREDIT, FAILED
+from .money import to_major
+from .wallet_service import CREDIT as LEDGER_CREDIT
+
+PAID_STATES = ("paid", "partially_refunded")
+ORDER_CAS_ATTEMPTS_MAX = 100
+
+
+class WalletPaymentIntegration:
+    def __init__(self, wallet_service, payment_service, db, *, currency="INR", notifier=None,
+                 clock=utcnow):
+        self.wallet = wallet_service
+        self.payments = payment_service
+        self.payment_orders = db["payment_orders"]
+        self.orders = db["orders"]
+        self.webhook_events = db["webhook_events"]
+        self.audit = AuditLog(db, clock)
+        self.currency = currency
+        self.notifier = notifier
+        self.clock = clock
+
+    # --- top-up ------------------------------------------------------------------------------
+    def initiate_wallet_topup_payment(self, customer_id, amount_minor, payment_method="razorpay"):
+        """Create a gateway order and record it as a `created` payment order."""
+        gateway = self.payments.gateway(payment_method)
+        checkout = gateway.create_order(new_id("wtp"), amount_minor, self.currency, customer_id)
+        self.payment_orders.insert_one({
+            "_id": checkout.gateway_order_id,
+            "gateway": gateway.name,
+            "customer_id": customer_id,
+            "amount_minor": amount_minor,
+            "currency": self.currency,
+            "status": "created",
+            "created_at": self.clock(),
+        })
+        self.audit.record("topup.initiated", "ok", customer_id=customer_id, gateway=gateway.name,
+                          payment_order_id=checkout.gateway_order_id, amount_minor=amount_minor,
+                          currency=self.currency)
+        return {
+            "payment_order_id": checkout.gateway_order_id,
+            "redirect_url": checkout.redirect_url,
+            "key_id": getattr(gateway, "key_id", None),
+            "amount_minor": amount_minor,
+            "currency": self.currency,
+        }
+
+    def find_payment_order(self, payment_order_id):
+        payment_order = self.payment_orders.find_one({"_id": payment_order_id})
+        if payment_order is None:
+            raise PaymentOrderNotFound()
+        return payment_order
+
+    def verify_wallet_topup(self, payment_order, payment_id, signature):
+        """Razorpay Checkout's return: check the signature, then credit (once)."""
+        gateway = self.payments.gateway(payment_order["gateway"])
+        gateway.verify_checkout(payment_order["_id"], payment_id, signature)
+        payment = gateway.fetch_captured_payment(payment_id)
+        if payment is not None:
+            if payment.get("status") != "captured" or payment.get("order_id") != payment_order["_id"]:
+                raise PaymentNotCaptured()
+            self._check_reported_amount(payment_order, payment.get("amount"), payment.get("currency"),
+                                        payment_id, "verify")
+        self.confirm_topup(payment_order, payment_id, source="verify")
+        return self.wallet.get_wallet(payment_order["customer_id"], payment_order["currency"])
+
+    def confirm_topup(self, payment_order, gateway_payment_id, source):
+        """Credit the amount recorded at initiate, exactly once per payment order."""
+        entry, created = self.wallet.credit(
+            payment_order["customer_id"], payment_order["currency"], payment_order["amount_minor"],
+            kind="topup", key=f"topup:{payment_order['_id']}",
+            reference={"payment_order_id": payment_order["_id"], "gateway": payment_order["gateway"],
+                       "gateway_payment_id": gateway_payment_id},
+        )
+        self._finalize(entry)
+        fields = dict(customer_id=entry["customer_id"], payment_order_id=payment_order["_id"],
+                      gateway_payment_id=gateway_payment_id, transaction_id=entry["_id"],
+                      amount_minor=entry["amount_minor"], currency=entry["currency"], reason=source)
+        if created:
+            self.audit.record("wallet.credited", "ok", **fields)
+            self._notify(entry)
+        elif entry["reference"].get("gateway_payment_id") != gateway_payment_id:
+            self.audit.record("topup.second_payment", "rejected", **fields)
+        return entry
+
+    def _check_reported_amount(self, payment_order, amount_minor, currency, payment_id, source):
+        if amount_minor != payment_order["amount_minor"] or currency != payment_order["currency"]:
+            self.audit.record("topup.amount_mismatch", "rejected", payment_order_id=payment_order["_id"],
+                              customer_id=payment_order["customer_id"], gateway_payment_id=payment_id,
+                              amount_minor=amount_minor if isinstance(amount_minor, int) else None,
+                              reason=source)
+            raise AmountMismatch()
+
+    # --- webhooks ----------------------------------------------------------------------------
+    def process_payment_webhook(self, gateway_name, raw_body, headers):
+        """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
+        gateway = self.payments.gateway(gateway_name)
+        try:
+            event = gateway.parse_webhook(raw_body, headers)
+        except InvalidRequest as error:
+            self.audit.record("webhook.rejected", "rejected", gateway=gateway_name, error=error.code)
+            raise
+        log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
+                   payment_order_id=event.payment_order_id, gateway_payment_id=event.gateway_payment_id)
+        if not self._claim_event(gateway_name, event):
+            self.audit.record("webhook.received", "duplicate", **log)
+            return "duplicate"
+        try:
+            outcome = self._apply_event(event)
+        except AmountMismatch:
+            self._close_event(gateway_name, event, "rejected")
+            raise
+        except Exception:
+            self.webhook_events.delete_one({"gateway": gateway_name, "event_id": event.event_id,
+                                            "status": "processing"})
+            raise
+        self._close_event(gateway_name, event, outcome)
+        self.audit.record("webhook.received", outcome, **log)
+        return outcome
+
+    def _claim_event(self, gateway_name, event):
+        try:
+            self.webhook_events.insert_one({
+                "gateway": gateway_name, "event_id": event.event_id, "event_type": event.event_type,
+                "payment_order_id": event.payment_order_id, "status": "processing",
+                "received_at": self.clock(),
+            })
+            return True
+        except DuplicateKeyError:
+            # A repeat of a processed event is a no-op; one that is mid-flight or failed is
+            # processed again, which is safe because every credit is keyed in the ledger.
+            existing = self.webhook_events.find_one({"gateway": gateway_name, "event_id": event.event_id})
+            return existing is None or existing["status"] == "processing"
+
+    def _close_event(self, gateway_name, event, outcome):
+        self.webhook_events.update_one(
+            {"gateway": gateway_name, "event_id": event.event_id},
+            {"$set": {"status": outcome, "processed_at": self.clock()}},
+        )
+
+    def _apply_event(self, event):
+        if event.action not in (CREDIT, FAILED):
+            return "ignored"
+        payment_order = self.payment_orders.find_one({"_id": event.payment_order_id})
+        if payment_order is None:
+            return "ignored"
+        if event.action == FAILED:
+            self.payment_orders.update_one(
+                {"_id": payment_order["_id"], "status": "created"},
+                {"$set": {"status": "failed", "failure_reason": event.failure_reason}},
+            )
+            return "recorded"
+        self._check_reported_amount(payment_order, event.amount_minor, event.currency,
+                                    event.gateway_payment_id, event.event_type)
+        self.confirm_topup(payment_order, event.gateway_payment_id, source=event.event_type)
+        return "processed"
+
+    # --- paying an order ---------------------------------------------------------------------
+    def link_payment_to_order(self, order_id, customer_id, amount_minor):
+        """Pay a pending order from the wallet: one debit per order, never below zero."""
+        order = self._customer_order(order_id, customer_id)
+        if order["payment_status"] != "pending":
+            if order["payment_status"] in PAID_STATES + ("refunded",):
+                raise OrderAlreadyPaid()
+            raise OrderNotPayable()
+        if amount_minor != order["amount_minor"]:
+            raise AmountDiffersFromOrder("The amount must equal the order's amount.")
+        entry, created = self.wallet.debit(customer_id, order["currency"], amount_minor, kind="payment",
+                                           key=f"payment:{order_id}", reference={"order_id": order_id})
+        self._finalize(entry)
+        if not created:
+            raise OrderAlreadyPaid()
+        self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
+                          transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"])
+        self._notify(entry)
+        return entry
+
+    def _customer_order(self, order_id, customer_id):
+        order = self.orders.find_one({"order_id": order_id})
+        if order is None or order.get("customer_id") != customer_id:
+            raise OrderNotFound()
+        return order
+
+    # --- refunds -----------------------------------------------------------------------------
+    def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
+        """Credit part or all of a wallet-paid order back; all refunds together ≤ what was paid."""
+        order = self._customer_order(order_id, customer_id)
+        if order["payment_status"] == "refunded":
+            raise RefundExceedsPaid("This order is already fully refunded.")
+        if order["payment_status"] not in PAID_STATES or order.get("paid_via") != "wallet":
+            raise OrderNotRefundable()
+        entry, created = self.wallet.open_entry(
+            customer_id, order["currency"], amount_minor, LEDGER_CREDIT, "refund",
+            key=f"refund:{refund_id or new_id('rfnd')}", reference={"order_id": order_id, "reason": reason},
+        )
+        if entry["status"] == "pending" and not self._reserve_refund(entry):
+            self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
+            raise RefundExceedsPaid()
+        entry = self.wallet.settle(entry)
+        self._finalize(entry)
+        if created:
+            self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
+                              transaction_id=entry["_id"], amount_minor=amount_minor,
+                              currency=entry["currency"], reason=reason[:200])
+            self._notify(entry)
+        return entry
+
+    def _reserve_refund(self, entry, void_if_absent=False):
+        """Take the refund out of the order's refundable amount (compare-and-set on `version`).
+
+        False when it does not fit. Recovery passes `void_if_absent` to mark an abandoned refund
+        as void in the same compare-and-set, so a late request cannot reserve it afterwards.
+        """
+        order_id = entry["reference"]["order_id"]
+        for _ in range(ORDER_CAS_ATTEMPTS_MAX):
+            order = self.orders.find_one({"order_id": order_id})
+            if entry["_id"] in order.get("refund_entry_ids", []):
+                return True
+            if entry["_id"] in order.get("void_refund_entry_ids", []):
+                return False
+            version = order.get("version", 0)
+            query = {"order_id": order_id, "version": version}
+            refundable_minor = order.get("refundable_minor", 0)
+            if void_if_absent or entry["amount_minor"] > refundable_minor:
+                if not void_if_absent:
+                    return False
+                update = {"$set": {"version": version + 1}, "$push": {"void_refund_entry_ids": entry["_id"]}}
+                if self.orders.update_one(query, update).modified_count:
+                    return False
+                continue
+            left_minor = refundable_minor - entry["amount_minor"]
+            update = {
+                "$set": {"version": version + 1, "refundable_minor": left_minor,
+                         "payment_status": "refunded" if left_minor == 0 else "partially_refunded"},
+                "$inc": {"refunded_minor": entry["amount_minor"]},
+                "$push": {"refund_entry_ids": entry["_id"]},
+            }
+            if self.orders.update_one(query, update).modified_count:
+                return True
+        raise StoreUnavailable("The order is busy; try again.")
+
+    # --- finishing, recovery, reconciliation -------------------------------------------------
+    def _finalize(self, entry):
+        """The write that follows a ledger entry: mark its payment order or order (idempotent)."""
+        if entry is None or entry.get("finalized"):
+            return
+        reference, now = entry["reference"], self.clock()
+        if entry["kind"] == "topup":
+            self.payment_orders.update_one(
+                {"_id": reference["payment_order_id"], "status": {"$ne": "paid"}},
+                {"$set": {"status": "paid", "entry_id": entry["_id"], "paid_at": now,
+                          "gateway_payment_id": reference.get("gateway_payment_id")}},
+            )
+        elif entry["kind"] == "payment":
+            self.orders.update_one(
+                {"order_id": reference["order_id"], "payment_status": "pending"},
+                {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
+                          "refundable_minor": entry["amount_minor"], "refunded_minor": 0,
+                          "payment_entry_id": entry["_id"], "paid_at": now},
+                 "$inc": {"version": 1}},
+            )
+        self.wallet.mark_finalized(entry["_id"])
+
+    def recover(self, grace_seconds=60.0):
+        """Finish or undo operations interrupted between two writes; returns what it did."""
+        cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
+        settled = voided = 0
+        for entry in self.wallet.entries.find({"status": "pending", "created_at": {"$lte": cutoff}}):
+            if entry["kind"] == "refund" and not self._reserve_refund(entry, void_if_absent=True):
+                self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
+                voided += 1
+                continue
+            self.wallet.settle(entry)
+            settled += 1
+        decisions = self.wallet.finish_wallet_decisions()
+        finalized = 0
+        for entry in self.wallet.entries.find({"status": "applied", "finalized": False}):
+            self._finalize(entry)
+            finalized += 1
+        report = {"settled": settled, "voided": voided, "decisions": decisions, "finalized": finalized}
+        if any(report.values()):
+            self.audit.record("recovery.ran", "ok", count=sum(report.values()), reason=str(report))
+        return report
+
+    def reconcile(self):
+        """Every drift between balances, ledgers and orders (empty when all is well)."""
+        drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile()]
+        for order in self.orders.find({"paid_via": "wallet"}):
+            refunded_minor = sum(
+                e["amount_minor"] for e in self.wallet.entries.find(
+                    {"kind": "refund", "reference.order_id": order["order_id"], "status": "applied"})
+            )
+            paid_minor = order.get("paid_minor", 0)
+            if refunded_minor != order.get("refunded_minor", 0) or refunded_minor > paid_minor:
+                drift.append({"problem": "order_refunds", "order_id": order["order_id"],
+                              "paid_minor": paid_minor, "refunded_minor": order.get("refunded_minor", 0),
+                              "ledger_refunds_minor": refunded_minor})
+        return drift
+
+    # --- status ------------------------------------------------------------------------------
+    def get_integration_status(self, customer_id, currency=None):
+        currency = currency or self.currency
+        wallet = self.wallet.get_wallet(customer_id, currency)
+        totals = wallet.get("totals", {})
+        statistics = {"transaction_count": 0}
+        for kind in ("topup", "payment", "refund"):
+            statistics[f"total_{kind}s"] = to_major(totals.get(f"{kind}_minor", 0), currency)
+            statistics[f"{kind}_count"] = totals.get(f"{kind}_count", 0)
+            statistics["transaction_count"] += statistics[f"{kind}_count"]
+        return {
+            "wallet": {"customer_id": customer_id, "balance": to_major(wallet["balance_minor"], currency),
+                       "currency": currency},
+            "statistics": statistics,
+            "recent_transactions": [transaction_view(e) for e in self.wallet.recent_entries(customer_id, currency)],
+        }
+
+    def _notify(self, entry):
+        if self.notifier is not None:
+            self.notifier.money_moved(entry)
+
+
+def transaction_view(entry):
+    """A ledger entry as the API shows it."""
+    currency = entry["currency"]
+    return {
+        "transaction_id": entry["_id"],
+        "type": entry["type"],
+        "kind": entry["kind"],
+        "amount": to_major(entry["amount_minor"], currency),
+        "currency": currency,
+        "balance_after": to_major(entry["balance_after_minor"], currency),
+        "reference": {k: v for k, v in entry["reference"].items() if k != "reason"},
+        "created_at": iso(entry.get("applied_at") or entry["created_at"]),
+    }
+
+
+def handle_razorpay_webhook(integration, raw_body, headers):
+    """Entry point for Razorpay's webhook (raw bytes, request headers)."""
+    return integration.process_payment_webhook("razorpay", raw_body, headers)
+
+
+def handle_paypal_webhook(integration, raw_body, headers):
+    """Entry point for PayPal's webhook."""
+    return integration.process_payment_webhook("paypal", raw_body, headers)
+
+
+def handle_google_pay_webhook(integration, raw_body, headers):
+    """Entry point for the Google Pay token submission."""
+    return integration.process_payment_webhook("google_pay", raw_body, headers)

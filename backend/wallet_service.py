@@ -1,0 +1,210 @@
+"""The wallet ledger: one wallet per (customer, currency), immutable ledger entries.
+
+Every money movement is a ledger entry keyed by a unique `idempotency_key` and applied in steps
+that are each a single-document atomic write, so the ledger stays right without transactions
+(standalone MongoDB, replica set or the embedded store alike):
+
+1. insert the entry as `pending` (the unique key makes a repeat find the same entry);
+2. decide it on the wallet with one compare-and-set on the wallet's `version`: the new balance
+   (never below zero), the running totals and a `pending` record {id, outcome, balance_after}
+   are written together, so an entry is applied at most once and no update is lost;
+3. copy the decision onto the entry (`applied`, or delete it when rejected for lack of funds);
+4. drop the record from the wallet's `pending` list.
+
+A crash between any two steps leaves enough behind for `settle` (called again by a retry or by
+recovery) to finish the same entry the same way.
+"""
+import random
+import time
+
+from pymongo.errors import DuplicateKeyError
+
+from .clock import new_id, utcnow
+from .errors import InsufficientFunds, StoreUnavailable
+
+CAS_ATTEMPTS_MAX = 200
+CREDIT, DEBIT = "credit", "debit"
+RECENT_ENTRIES_MAX = 20
+
+
+def wallet_id(customer_id, currency):
+    return f"{customer_id}:{currency}"
+
+
+class WalletService:
+    """Balances and ledger entries; every method takes and returns integer minor units."""
+
+    def __init__(self, db, clock=utcnow):
+        self.wallets = db["wallets"]
+        self.entries = db["ledger_entries"]
+        self.clock = clock
+
+    # --- reads -------------------------------------------------------------------------------
+    def get_wallet(self, customer_id, currency):
+        """The wallet document, or an empty zero-balance one for a customer who never paid in."""
+        wallet = self.wallets.find_one({"_id": wallet_id(customer_id, currency)})
+        return wallet or self._new_wallet(customer_id, currency)
+
+    def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
+        """Applied entries of the wallet, newest first."""
+        return list(
+            self.entries.find(
+                {"wallet_id": wallet_id(customer_id, currency), "status": "applied"},
+                sort=[("sequence", -1)],
+                limit=min(limit, RECENT_ENTRIES_MAX),
+            )
+        )
+
+    # --- writes ------------------------------------------------------------------------------
+    def credit(self, customer_id, currency, amount_minor, kind, key, reference):
+        """Credit once per `key`; returns (entry, created)."""
+        entry, created = self.open_entry(customer_id, currency, amount_minor, CREDIT, kind, key, reference)
+        return self.settle(entry), created
+
+    def debit(self, customer_id, currency, amount_minor, kind, key, reference):
+        """Debit once per `key`, never below zero; returns (entry, created)."""
+        entry, created = self.open_entry(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
+        settled = self.settle(entry)
+        if settled is None:
+            raise InsufficientFunds()
+        return settled, created
+
+    def open_entry(self, customer_id, currency, amount_minor, direction, kind, key, reference):
+        """Step 1: insert a pending entry, or return the one already holding `key`."""
+        assert isinstance(amount_minor, int) and amount_minor > 0
+        entry = {
+            "_id": new_id("txn", 20),
+            "idempotency_key": key,
+            "wallet_id": wallet_id(customer_id, currency),
+            "customer_id": customer_id,
+            "currency": currency,
+            "type": direction,
+            "kind": kind,
+            "amount_minor": amount_minor,
+            "reference": reference,
+            "status": "pending",
+            "finalized": False,
+            "created_at": self.clock(),
+        }
+        for _ in range(3):
+            try:
+                self.entries.insert_one(entry)
+                return entry, True
+            except DuplicateKeyError:
+                existing = self.entries.find_one({"idempotency_key": key})
+                if existing is not None:
+                    return existing, False
+        raise StoreUnavailable("The ledger is busy; try again.")
+
+    def settle(self, entry):
+        """Steps 2-4: apply or reject `entry`; the applied entry, or None when rejected."""
+        for attempt in range(CAS_ATTEMPTS_MAX):
+            wallet = self._load_or_create(entry)
+            # Read the entry after the wallet: if it is still pending now, any decision taken
+            # before the wallet read is in `wallet.pending`, and any later one changes `version`.
+            current = self.entries.find_one({"_id": entry["_id"]})
+            if current is None or current["status"] == "applied":
+                return current
+            decision = next((p for p in wallet.get("pending", []) if p["id"] == entry["_id"]), None)
+            decision = decision or self._decide(wallet, current)
+            if decision is not None:
+                return self.finish(current, decision)
+            time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+        raise StoreUnavailable("The wallet is busy; try again.")
+
+    def _decide(self, wallet, entry):
+        amount_minor = entry["amount_minor"]
+        signed_minor = amount_minor if entry["type"] == CREDIT else -amount_minor
+        balance_after_minor = wallet["balance_minor"] + signed_minor
+        version = wallet["version"] + 1
+        decision = {"id": entry["_id"], "sequence": version, "balance_after_minor": balance_after_minor}
+        update = {"$set": {"version": version, "updated_at": self.clock()}}
+        query = {"_id": wallet["_id"], "version": wallet["version"]}
+        if balance_after_minor >= 0:
+            decision["outcome"] = "applied"
+            update["$set"]["balance_minor"] = balance_after_minor
+            update["$inc"] = {f"totals.{entry['kind']}_minor": amount_minor, f"totals.{entry['kind']}_count": 1}
+            if entry["type"] == DEBIT:
+                query["balance_minor"] = {"$gte": amount_minor}
+        else:
+            decision["outcome"] = "rejected"
+            decision["balance_after_minor"] = wallet["balance_minor"]
+        update["$push"] = {"pending": decision}
+        won = self.wallets.update_one(query, update).modified_count == 1
+        return decision if won else None
+
+    def finish(self, entry, decision):
+        """Copy a wallet decision onto its entry, then drop it from the wallet (idempotent)."""
+        applied = None
+        if decision["outcome"] == "applied":
+            fields = {
+                "status": "applied",
+                "balance_after_minor": decision["balance_after_minor"],
+                "sequence": decision["sequence"],
+                "applied_at": self.clock(),
+            }
+            self.entries.update_one({"_id": entry["_id"], "status": "pending"}, {"$set": fields})
+            applied = self.entries.find_one({"_id": entry["_id"]})
+        else:
+            self.entries.delete_one({"_id": entry["_id"], "status": "pending"})
+        self.wallets.update_one({"_id": entry["wallet_id"]}, {"$pull": {"pending": {"id": entry["_id"]}}})
+        return applied
+
+    def mark_finalized(self, entry_id):
+        self.entries.update_one({"_id": entry_id}, {"$set": {"finalized": True}})
+
+    def _load_or_create(self, entry):
+        wallet = self.wallets.find_one({"_id": entry["wallet_id"]})
+        if wallet is None:
+            try:
+                self.wallets.insert_one(self._new_wallet(entry["customer_id"], entry["currency"]))
+            except DuplicateKeyError:
+                pass
+            wallet = self.wallets.find_one({"_id": entry["wallet_id"]})
+        return wallet
+
+    def _new_wallet(self, customer_id, currency):
+        return {
+            "_id": wallet_id(customer_id, currency),
+            "customer_id": customer_id,
+            "currency": currency,
+            "balance_minor": 0,
+            "version": 0,
+            "pending": [],
+            "totals": {},
+            "created_at": self.clock(),
+        }
+
+    # --- recovery and reconciliation ---------------------------------------------------------
+    def finish_wallet_decisions(self):
+        """Finish every decision left in a wallet's `pending` list (after a crash)."""
+        finished = 0
+        for wallet in self.wallets.find({"pending.0": {"$exists": True}}):
+            for decision in wallet["pending"]:
+                entry = self.entries.find_one({"_id": decision["id"]}) or {
+                    "_id": decision["id"],
+                    "wallet_id": wallet["_id"],
+                }
+                self.finish(entry, decision)
+                finished += 1
+        return finished
+
+    def reconcile(self):
+        """Wallets whose balance differs from credits minus debits of their ledger, or is < 0."""
+        drifted = []
+        for wallet in self.wallets.find({}):
+            in_flight = {p["id"] for p in wallet.get("pending", []) if p["outcome"] == "applied"}
+            ledger_minor = 0
+            for entry in self.entries.find({"wallet_id": wallet["_id"]}):
+                if entry["status"] == "applied" or entry["_id"] in in_flight:
+                    sign = 1 if entry["type"] == CREDIT else -1
+                    ledger_minor += sign * entry["amount_minor"]
+            if ledger_minor != wallet["balance_minor"] or wallet["balance_minor"] < 0:
+                drifted.append(
+                    {
+                        "wallet_id": wallet["_id"],
+                        "balance_minor": wallet["balance_minor"],
+                        "ledger_minor": ledger_minor,
+                    }
+                )
+        return drifted

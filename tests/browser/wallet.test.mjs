@@ -1,0 +1,219 @@
+// Browser test of the wallet page against the real backend (`python -m backend`,
+// embedded store, simulator gateways) in Debian's Chromium via playwright-core.
+// Run: `make browser-test`, or `PY=.venv/bin/python node --test tests/browser/`
+// after `npm ci && npm run build` in frontend/.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// playwright-core is a devDependency of frontend/, so resolve it from there.
+const { chromium } = createRequire(path.join(ROOT, 'frontend', 'package.json'))('playwright-core');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 180_000);
+const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot-wallet.png');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function python() {
+  const py = process.env.PY;
+  if (py) return py.includes('/') ? path.resolve(ROOT, py) : py;
+  const venv = path.join(ROOT, '.venv', 'bin', 'python');
+  return fs.existsSync(venv) ? venv : 'python3';
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let backend = null;
+let backendLog = '';
+let context = null;
+let userDataDir = null;
+
+function stopBackend() {
+  if (backend && backend.exitCode === null && backend.signalCode === null) {
+    try {
+      process.kill(-backend.pid, 'SIGTERM'); // its own process group (detached)
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.on('exit', () => {
+  if (backend && backend.exitCode === null && backend.signalCode === null) {
+    try {
+      process.kill(-backend.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+async function startBackend(port) {
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}` };
+  env.PYTHONUNBUFFERED = '1';
+  for (const name of ['MONGODB_URI', 'APP_ENV', 'GATEWAY_MODE']) delete env[name];
+  backend = spawn(python(), ['-m', 'backend'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => backend.once('exit', (code, signal) => resolve({ code, signal })));
+  let signInUrl = null;
+  const onData = (chunk) => {
+    backendLog = (backendLog + chunk.toString()).slice(-20_000);
+    const line = backendLog.split('\n').find((l) => l.includes(`http://127.0.0.1:${port}/?token=`));
+    const m = line && line.match(/\?token=([A-Za-z0-9._-]+)/);
+    if (m) signInUrl = `http://127.0.0.1:${port}/?token=${m[1]}`;
+  };
+  backend.stdout.on('data', onData);
+  backend.stderr.on('data', onData);
+
+  const deadline = Date.now() + 60_000;
+  let gone = null;
+  exited.then((e) => (gone = e));
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`backend exited early (${JSON.stringify(gone)}):\n${backendLog}`);
+    if (signInUrl) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/api/integration/health`);
+        if (res.ok) return signInUrl;
+      } catch {
+        /* not listening yet */
+      }
+    }
+    await sleep(250);
+  }
+  throw new Error(`backend did not print a sign-in link and answer /health within 60 s:\n${backendLog}`);
+}
+
+after(async () => {
+  await context?.close().catch(() => {});
+  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  if (backend) {
+    const done = new Promise((r) => (backend.exitCode !== null || backend.signalCode !== null ? r() : backend.once('exit', r)));
+    stopBackend();
+    await Promise.race([done, sleep(5000)]);
+    try {
+      process.kill(-backend.pid, 'SIGKILL');
+    } catch {
+      /* exited after SIGTERM */
+    }
+  }
+});
+
+// "₹1,250.00" -> 125000 (integer paise, so no float comparison)
+const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
+
+test('wallet page: sign in, top up through the simulator, pay an order', { timeout: TIMEOUT_MS }, async (t) => {
+  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
+  const port = await freePort();
+  const signInUrl = await startBackend(port);
+  const token = new URL(signInUrl).searchParams.get('token');
+  t.diagnostic(`backend on port ${port}`);
+
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 390, height: 844 }, // phone-sized
+  });
+  context.setDefaultTimeout(20_000);
+  const page = context.pages()[0] || (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  const balance = page.getByTestId('balance');
+  const message = page.getByTestId('message');
+  const readBalance = async () => toMinor(await balance.textContent());
+  const waitForBalance = (minor) =>
+    page.waitForFunction(
+      ([want]) => {
+        const text = document.querySelector('[data-testid="balance"]')?.textContent || '';
+        return /\d/.test(text) && Math.round(Number(text.replace(/[^\d.]/g, '')) * 100) === want;
+      },
+      [minor],
+    );
+
+  // Sign in with the printed link: the token is kept and taken out of the URL.
+  await page.goto(signInUrl);
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
+  assert.equal(new URL(page.url()).search, '', 'token removed from the address bar');
+  assert.equal(await page.evaluate(() => localStorage.getItem('wallet_token')), token);
+  const start = await readBalance();
+  t.diagnostic(`starting balance ${await balance.textContent()}`);
+
+  // A failed checkout: message shown, balance unchanged.
+  await page.getByTestId('topup-amount').fill('100');
+  await page.getByTestId('topup-submit').click();
+  await page.waitForURL(/\/simulator\/razorpay\/checkout\//);
+  await page.locator('#fail').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.classList.contains('error'));
+  assert.match(await message.textContent(), /did not go through/);
+  await waitForBalance(start);
+  assert.equal(new URL(page.url()).search, '', 'payment_error removed from the URL');
+
+  // Top up 500 through the simulator's checkout page.
+  await page.getByTestId('topup-amount').fill('500');
+  await page.getByTestId('topup-method').selectOption('razorpay');
+  await page.getByTestId('topup-submit').click();
+  await page.waitForURL(/\/simulator\/razorpay\/checkout\//);
+  await page.locator('#pay').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.waitForFunction(() => /Top-up successful/.test(document.querySelector('[data-testid="message"]')?.textContent));
+  await waitForBalance(start + 50_000);
+  assert.equal(new URL(page.url()).search, '', 'razorpay values removed from the URL');
+  const topup = page.getByTestId('transactions').locator('li[data-kind="topup"]').first();
+  assert.match(await topup.textContent(), /\+₹500\.00/);
+
+  // Pay the demo order from the wallet.
+  await page.getByTestId('pay-order-id').fill('ord_demo_1');
+  await page.getByTestId('pay-amount').fill('250.00');
+  await page.getByTestId('pay-submit').click();
+  await page.waitForFunction(() => /ord_demo_1 paid/.test(document.querySelector('[data-testid="message"]')?.textContent));
+  await waitForBalance(start + 50_000 - 25_000);
+  const newest = page.getByTestId('transactions').locator('li').first();
+  assert.equal(await newest.getAttribute('data-kind'), 'payment');
+  assert.match(await newest.textContent(), /ord_demo_1/);
+  assert.match(await newest.textContent(), /−₹250\.00/);
+
+  // Phone-sized: nothing wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than a 390px screen`);
+  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  t.diagnostic(`screenshot: ${path.relative(ROOT, SCREENSHOT)}`);
+
+  // Paying it again is refused with a clear message and moves nothing.
+  await page.getByTestId('pay-order-id').fill('ord_demo_1');
+  await page.getByTestId('pay-amount').fill('250.00');
+  await page.getByTestId('pay-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.classList.contains('error'));
+  t.diagnostic(`second payment: ${await message.textContent()}`);
+  assert.equal(await readBalance(), start + 25_000);
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

@@ -1,0 +1,54 @@
+"""A fresh app and database per test. Set MONGODB_URI=mongodb://... to run against a real server."""
+import os
+import uuid
+
+import pytest
+
+from backend import create_app
+from tests.helpers import TEST_JWT_SECRET, Api
+
+
+def test_config(**overrides):
+    config = {
+        "TESTING": True,
+        "APP_ENV": "development",
+        "MONGODB_URI": os.environ.get("MONGODB_URI", "mongomock://localhost"),
+        "MONGODB_DB": f"test_{uuid.uuid4().hex[:12]}",
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "GATEWAY_MODE": "simulator",
+        "PUBLIC_BASE_URL": "http://localhost",
+        "SIMULATOR_WEBHOOK_DELIVERY": "inline",
+        "SEED_DEMO_DATA": "false",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app():
+    app = create_app(test_config())
+    yield app
+    database = app.extensions["wallet_db"]
+    client = getattr(database, "client", None)
+    if client is not None:
+        client.drop_database(database.name)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    return app.extensions["wallet_db"]
+
+
+@pytest.fixture
+def integration(app):
+    return app.extensions["integration"]
+
+
+@pytest.fixture
+def api(client, db):
+    return Api(client, db)
