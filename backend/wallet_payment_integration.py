@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
-    AmountDiffersFromOrder, AmountMismatch, InvalidRequest, OrderAlreadyPaid, OrderNotFound,
+    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, InvalidRequest, OrderAlreadyPaid, OrderNotFound,
     OrderNotPayable, OrderNotRefundable, PaymentNotCaptured, PaymentOrderNotFound,
     RefundExceedsPaid, StoreUnavailable,
 )
@@ -209,6 +209,8 @@ class WalletPaymentIntegration:
             customer_id, order["currency"], amount_minor, LEDGER_CREDIT, "refund",
             key=f"refund:{refund_id or new_id('rfnd')}", reference={"order_id": order_id, "reason": reason},
         )
+        if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
+            raise IdempotencyKeyReused("This refund id belongs to another refund.")
         if entry["status"] == "pending" and not self._reserve_refund(entry):
             self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
             raise RefundExceedsPaid()

@@ -1,0 +1,42 @@
+"""Fault injection for the store: a database whose N-th write raises, as if the process died."""
+
+WRITE_METHODS = {"insert_one", "insert_many", "update_one", "update_many", "delete_one",
+                 "delete_many", "find_one_and_update", "replace_one"}
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+class CrashingDatabase:
+    """Wraps a pymongo-compatible database; the write numbered `crash_at` (1-based) never happens."""
+
+    def __init__(self, database, crash_at):
+        self.database = database
+        self.crash_at = crash_at
+        self.writes = 0
+        self.crashed = False
+
+    def __getitem__(self, name):
+        return CrashingCollection(self, self.database[name])
+
+
+class CrashingCollection:
+    def __init__(self, owner, collection):
+        self._owner = owner
+        self._collection = collection
+
+    def __getattr__(self, name):
+        attribute = getattr(self._collection, name)
+        if name not in WRITE_METHODS:
+            return attribute
+
+        def write(*args, **kwargs):
+            owner = self._owner
+            owner.writes += 1
+            if owner.writes == owner.crash_at:
+                owner.crashed = True
+                raise SimulatedCrash(f"crash before write {owner.writes} ({name})")
+            return attribute(*args, **kwargs)
+
+        return write

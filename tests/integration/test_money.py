@@ -1,0 +1,266 @@
+"""Money rules under repetition, reordering, concurrency and crashes (SPEC §8)."""
+import threading
+
+import pytest
+
+from backend.gateways.base import WebhookEvent
+from backend.payment_service import PaymentService
+from backend.wallet_payment_integration import WalletPaymentIntegration
+from backend.wallet_service import WalletService
+from tests.faults import CrashingDatabase, SimulatedCrash
+from tests.helpers import (
+    WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, unique,
+)
+
+
+def run_in_threads(count, target):
+    """Run `target(i)` in `count` threads started together; returns results in order."""
+    results = [None] * count
+    barrier = threading.Barrier(count)
+
+    def worker(index):
+        barrier.wait()
+        results[index] = target(index)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def initiated(api, customer_id, amount):
+    response = api.initiate(customer_id, amount)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["payment_order_id"]
+
+
+def verify(api, customer_id, order_id, payment_id):
+    return api.post("/wallet/topup/verify",
+                    {"payment_id": payment_id, "order_id": order_id,
+                     "signature": checkout_signature(order_id, payment_id)},
+                    bearer(customer_id))
+
+
+def test_same_webhook_delivered_20_times_some_concurrently_credits_once(app, api, client):
+    order_id = initiated(api, "cust_w", "300")
+    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_dup1", 30000),
+                                   event_id="evt_dup_1")
+    sequential = [client.post(WEBHOOK_PATH, data=body, headers=headers).status_code for _ in range(10)]
+    concurrent = run_in_threads(
+        10, lambda i: app.test_client().post(WEBHOOK_PATH, data=body, headers=headers).status_code)
+    assert sequential + concurrent == [200] * 20
+    assert api.balance("cust_w") == 300
+    assert api.db["ledger_entries"].count_documents({"customer_id": "cust_w"}) == 1
+
+
+def test_same_payment_under_new_event_ids_concurrently_credits_once(app, api):
+    order_id = initiated(api, "cust_w2", "10")
+    event = razorpay_event("payment.captured", order_id, "pay_dup2", 1000)
+    deliveries = [signed_webhook(event) for _ in range(12)]
+    codes = run_in_threads(12, lambda i: app.test_client().post(
+        WEBHOOK_PATH, data=deliveries[i][0], headers=deliveries[i][1]).status_code)
+    assert codes == [200] * 12
+    assert api.balance("cust_w2") == 10
+
+
+def test_verify_then_webhook_credits_once(api, client):
+    order_id = initiated(api, "cust_v1", "55.50")
+    assert verify(api, "cust_v1", order_id, "pay_v1").get_json()["wallet_balance"] == 55.5
+    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_v1", 5550))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert api.balance("cust_v1") == 55.5
+
+
+def test_webhook_then_verify_credits_once(api, client):
+    order_id = initiated(api, "cust_v2", "55.50")
+    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_v2", 5550))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    response = verify(api, "cust_v2", order_id, "pay_v2")
+    assert response.status_code == 200
+    assert response.get_json()["wallet_balance"] == 55.5
+    assert api.balance("cust_v2") == 55.5
+
+
+def test_payment_captured_then_order_paid_credits_once(api, client):
+    order_id = initiated(api, "cust_op", "70")
+    for event_type in ("payment.captured", "order.paid"):
+        body, headers = signed_webhook(razorpay_event(event_type, order_id, "pay_op", 7000))
+        assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert api.balance("cust_op") == 70
+
+
+def test_failure_then_capture_of_same_order_still_credits(api, client, db):
+    order_id = initiated(api, "cust_fc", "40")
+    failed = razorpay_event("payment.failed", order_id, "pay_f", 4000, status="failed")
+    body, headers = signed_webhook(failed)
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert db["payment_orders"].find_one({"_id": order_id})["status"] == "failed"
+    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_g", 4000))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert api.balance("cust_fc") == 40
+
+
+@pytest.mark.parametrize("amount_minor, currency", [(29999, "INR"), (30001, "INR"), (30000, "USD")])
+def test_webhook_with_other_amount_or_currency_credits_nothing(api, client, db, amount_minor, currency):
+    order_id = initiated(api, "cust_mm", "300")
+    event = razorpay_event("payment.captured", order_id, "pay_mm", amount_minor, currency=currency)
+    body, headers = signed_webhook(event)
+    response = client.post(WEBHOOK_PATH, data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "amount_mismatch"
+    assert api.balance("cust_mm") == 0
+    assert db["integration_logs"].count_documents({"event": "topup.amount_mismatch"}) == 1
+
+
+def test_40_concurrent_payments_against_a_wallet_covering_10(app, api):
+    api.topup("cust_c", "1000")
+    orders = [api.add_order("cust_c", 10000) for _ in range(40)]
+    codes = run_in_threads(40, lambda i: app.test_client().post(
+        "/api/integration/order/pay-with-wallet",
+        json={"order_id": orders[i], "customer_id": "cust_c", "amount": 100},
+        headers=bearer("cust_c")).status_code)
+    assert sorted(codes) == [200] * 10 + [402] * 30
+    assert api.balance("cust_c") == 0
+    assert api.db["orders"].count_documents({"payment_status": "paid"}) == 10
+    assert app.extensions["integration"].reconcile() == []
+
+
+def test_same_order_paid_concurrently_is_paid_once(app, api):
+    api.topup("cust_s", "500")
+    order_id = api.add_order("cust_s", 10000)
+    codes = run_in_threads(10, lambda i: app.test_client().post(
+        "/api/integration/order/pay-with-wallet",
+        json={"order_id": order_id, "customer_id": "cust_s", "amount": 100},
+        headers=bearer("cust_s")).status_code)
+    assert sorted(codes) == [200] + [409] * 9
+    assert api.balance("cust_s") == 400
+
+
+def test_refunds_stop_at_the_amount_paid(api):
+    api.topup("cust_r", "100")
+    order_id = api.add_order("cust_r", 10000)
+    assert api.pay(order_id, "cust_r", 100).status_code == 200
+    assert api.refund(order_id, "cust_r", 60).status_code == 200
+    second = api.refund(order_id, "cust_r", 60)
+    assert second.status_code == 409 and second.get_json()["error"] == "refund_exceeds_paid"
+    assert api.refund(order_id, "cust_r", 40).status_code == 200
+    after_full = api.refund(order_id, "cust_r", "0.01")
+    assert after_full.get_json()["error"] == "refund_exceeds_paid"
+    assert api.balance("cust_r") == 100
+    assert api.db["orders"].find_one({"order_id": order_id})["payment_status"] == "refunded"
+
+
+def test_concurrent_refunds_never_exceed_the_amount_paid(app, api):
+    api.topup("cust_cr", "100")
+    order_id = api.add_order("cust_cr", 10000)
+    assert api.pay(order_id, "cust_cr", 100).status_code == 200
+    codes = run_in_threads(10, lambda i: app.test_client().post(
+        "/api/integration/order/refund-to-wallet",
+        json={"order_id": order_id, "customer_id": "cust_cr", "amount": 30, "reason": "race"},
+        headers=bearer("admin_1", "admin")).status_code)
+    assert sorted(codes) == [200] * 3 + [409] * 7
+    assert api.balance("cust_cr") == 90
+    assert app.extensions["integration"].reconcile() == []
+
+
+# --- crashes between writes ------------------------------------------------------------------
+
+def crashing_integration(app, db, crash_at):
+    crashing = CrashingDatabase(db, crash_at)
+    integration = WalletPaymentIntegration(WalletService(crashing), PaymentService.from_config(app.config),
+                                           crashing, currency="INR")
+    return integration, crashing
+
+
+def crash_each_write(app, db, setup, operation, check):
+    """Crash before write 1, 2, ... of `operation` until it completes; recover and check each time."""
+    healthy = app.extensions["integration"]
+    crash_at = 1
+    while True:
+        state = setup()
+        integration, crashing = crashing_integration(app, db, crash_at)
+        try:
+            operation(integration, state)
+        except SimulatedCrash:
+            pass
+        healthy.recover(grace_seconds=0)
+        assert healthy.reconcile() == [], f"drift after a crash before write {crash_at}"
+        check(healthy, state, crash_at)
+        if not crashing.crashed:
+            return crash_at - 1
+        crash_at += 1
+
+
+def test_crash_during_a_topup_credit_is_healed(app, db, integration):
+    def setup():
+        customer_id = unique("cust")
+        payment_order_id = integration.initiate_wallet_topup_payment(customer_id, 5000)["payment_order_id"]
+        return {"customer_id": customer_id, "payment_order_id": payment_order_id}
+
+    def operation(crashy, state):
+        event = WebhookEvent("evt_1", "payment.captured", "credit", state["payment_order_id"], "pay_1", 5000, "INR")
+        crashy._apply_event(event)
+
+    def check(healthy, state, crash_at):
+        balance_minor = healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"]
+        paid = db["payment_orders"].find_one({"_id": state["payment_order_id"]})["status"] == "paid"
+        assert (balance_minor, paid) in ((0, False), (5000, True)), crash_at
+        healthy.confirm_topup(healthy.find_payment_order(state["payment_order_id"]), "pay_1", "retry")
+        assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
+
+    writes = crash_each_write(app, db, setup, operation, check)
+    assert writes >= 5
+
+
+def test_crash_during_a_payment_is_healed(app, db, integration, api):
+    def setup():
+        customer_id = unique("cust")
+        integration.confirm_topup(
+            integration.find_payment_order(
+                integration.initiate_wallet_topup_payment(customer_id, 8000)["payment_order_id"]),
+            "pay_x", "test")
+        return {"customer_id": customer_id, "order_id": api.add_order(customer_id, 3000)}
+
+    def operation(crashy, state):
+        crashy.link_payment_to_order(state["order_id"], state["customer_id"], 3000)
+
+    def check(healthy, state, crash_at):
+        balance_minor = healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"]
+        status = db["orders"].find_one({"order_id": state["order_id"]})["payment_status"]
+        assert (balance_minor, status) in ((8000, "pending"), (5000, "paid")), crash_at
+        if status == "pending":
+            healthy.link_payment_to_order(state["order_id"], state["customer_id"], 3000)
+        assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
+
+    writes = crash_each_write(app, db, setup, operation, check)
+    assert writes >= 5
+
+
+def test_crash_during_a_refund_is_healed(app, db, integration, api):
+    def setup():
+        customer_id = unique("cust")
+        integration.confirm_topup(
+            integration.find_payment_order(
+                integration.initiate_wallet_topup_payment(customer_id, 8000)["payment_order_id"]),
+            "pay_x", "test")
+        order_id = api.add_order(customer_id, 3000)
+        integration.link_payment_to_order(order_id, customer_id, 3000)
+        return {"customer_id": customer_id, "order_id": order_id}
+
+    def operation(crashy, state):
+        crashy.process_refund_to_wallet(state["order_id"], state["customer_id"], 1000, "crash", refund_id=unique("rf"))
+
+    def check(healthy, state, crash_at):
+        balance_minor = healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"]
+        order = db["orders"].find_one({"order_id": state["order_id"]})
+        assert (balance_minor, order.get("refunded_minor")) in ((5000, 0), (6000, 1000)), crash_at
+        if balance_minor == 5000:
+            healthy.process_refund_to_wallet(state["order_id"], state["customer_id"], 1000, "retry",
+                                             refund_id=unique("rf"))
+        assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 6000
+        assert healthy.reconcile() == []
+
+    writes = crash_each_write(app, db, setup, operation, check)
+    assert writes >= 5
