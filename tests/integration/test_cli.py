@@ -1,0 +1,39 @@
+"""`python -m backend recover|reconcile` on the app's own store."""
+import pytest
+
+from backend.__main__ import main
+
+
+@pytest.fixture
+def cli_env(app, monkeypatch):
+    for key in ("MONGODB_URI", "MONGODB_DB", "JWT_SECRET"):
+        monkeypatch.setenv(key, str(app.config[key]))
+    monkeypatch.setenv("SEED_DEMO_DATA", "false")
+
+
+def test_reconcile_exits_zero_without_drift(cli_env, api, capsys):
+    api.topup("cust_cli", "12")
+    assert main(["reconcile"]) == 0
+    assert "no drift" in capsys.readouterr().out
+
+
+def test_reconcile_exits_nonzero_and_prints_the_drift(cli_env, api, db, capsys):
+    api.topup("cust_cli", "12")
+    db["wallets"].update_one({"customer_id": "cust_cli"}, {"$inc": {"balance_minor": 5}})
+    assert main(["reconcile"]) == 1
+    out = capsys.readouterr().out
+    assert '"wallet_id": "cust_cli:INR"' in out and '"balance_minor": 1205' in out
+
+
+def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, integration, db, capsys):
+    payment_order_id = integration.initiate_wallet_topup_payment("cust_cli", 300)["payment_order_id"]
+    integration.wallet.open_entry("cust_cli", "INR", 300, "credit", "topup", f"topup:{payment_order_id}",
+                                  {"payment_order_id": payment_order_id})
+    assert main(["recover"]) == 0
+    assert '"settled": 1' in capsys.readouterr().out
+    assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 300
+    assert db["payment_orders"].find_one({"_id": payment_order_id})["status"] == "paid"
+
+
+def test_unknown_command_is_refused(capsys):
+    assert main(["frobnicate"]) == 2
