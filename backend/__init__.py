@@ -31,9 +31,10 @@ def create_app(test_config=None):
     register(app)
     if config["SEED_DEMO_DATA"]:
         seed_demo_data(database, config["DEFAULT_CURRENCY"])
-    report = app.extensions["integration"].recover(config["RECOVERY_GRACE_SECONDS"])
-    if any(report.values()):
-        logger.warning("recovery at start-up finished interrupted operations: %s", report)
+    if config["RECOVER_ON_START"]:
+        report = app.extensions["integration"].recover(config["RECOVERY_GRACE_SECONDS"])
+        if any(report.values()):
+            logger.warning("recovery at start-up finished interrupted operations: %s", report)
     return app
 
 

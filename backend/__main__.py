@@ -24,7 +24,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        app = create_app({"RECOVERY_GRACE_SECONDS": 0} if command == "recover" else None)
+        app = create_app({"RECOVER_ON_START": False} if command == "recover" else None)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

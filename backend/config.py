@@ -30,6 +30,7 @@ DEFAULTS = {
     "RECOVERY_GRACE_SECONDS": "60",
     "SIMULATOR_WEBHOOK_DELIVERY": "http",
     "SEED_DEMO_DATA": "",
+    "RECOVER_ON_START": "true",
     "LOG_FILE": "",
 }
 
@@ -62,6 +63,7 @@ def load_config(test_config=None):
     if config["SEED_DEMO_DATA"] == "":
         config["SEED_DEMO_DATA"] = embedded and not production
     config["SEED_DEMO_DATA"] = str(config["SEED_DEMO_DATA"]).lower() in ("1", "true", "yes")
+    config["RECOVER_ON_START"] = str(config["RECOVER_ON_START"]).lower() in ("1", "true", "yes")
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
     config["CORS_ORIGINS"] = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()]
