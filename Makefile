@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python venv clean
+.PHONY: run test test-python test-real-driver venv clean
 
 venv: $(STAMP)
 
@@ -22,7 +22,11 @@ run: venv $(if $(wildcard make/frontend.mk),frontend-build)
 test-python: venv
 	$(PY) -m pytest -q tests/unit tests/integration tests/e2e
 
-test: test-python $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+# The same integration tests through the real pymongo driver against a wire-compatible server.
+test-real-driver: venv
+	scripts/test_real_driver.sh
+
+test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist
+	rm -rf $(VENV) .venv-eco frontend/node_modules frontend/dist
