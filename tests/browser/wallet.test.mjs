@@ -83,7 +83,8 @@ async function startBackend(port) {
   let signInUrl = null;
   const onData = (chunk) => {
     backendLog = (backendLog + chunk.toString()).slice(-20_000);
-    const line = backendLog.split('\n').find((l) => l.includes(`http://127.0.0.1:${port}/?token=`));
+    const complete = backendLog.split('\n').slice(0, -1); // a token may be cut between chunks
+    const line = complete.find((l) => l.includes(`http://127.0.0.1:${port}/?token=`));
     const m = line && line.match(/\?token=([A-Za-z0-9._-]+)/);
     if (m) signInUrl = `http://127.0.0.1:${port}/?token=${m[1]}`;
   };
@@ -214,6 +215,25 @@ test('wallet page: sign in, top up through the simulator, pay an order', { timeo
   await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.classList.contains('error'));
   t.diagnostic(`second payment: ${await message.textContent()}`);
   assert.equal(await readBalance(), start + 25_000);
+
+  // More than the wallet holds: ord_demo_3 is 999.00.
+  assert.ok(start + 25_000 < 99_900, 'the demo customer must start with less than 749.00 for this step');
+  await page.getByTestId('pay-order-id').fill('ord_demo_3');
+  await page.getByTestId('pay-amount').fill('999.00');
+  await page.getByTestId('pay-submit').click();
+  await page.waitForFunction(() => /Not enough money/.test(document.querySelector('[data-testid="message"]')?.textContent));
+  assert.equal(await readBalance(), start + 25_000);
+
+  // Server unreachable: a clear network message.
+  await page.route('**/api/integration/**', (route) => route.abort('connectionrefused'));
+  await page.reload();
+  await page.waitForFunction(() => /Cannot reach the server/.test(document.querySelector('[data-testid="message"]')?.textContent));
+  await page.unroute('**/api/integration/**');
+
+  // A token the server does not accept (forged signature): asked to sign in again.
+  await page.evaluate((t) => localStorage.setItem('wallet_token', t), token.replace(/\.[^.]+$/, '.forged'));
+  await page.reload();
+  await page.waitForFunction(() => /sign-in has expired/.test(document.querySelector('[data-testid="message"]')?.textContent));
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });

@@ -1,0 +1,18 @@
+# Stage 1: build the React wallet page.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci
+COPY frontend/ ./
+RUN npm run build
+
+# Stage 2: the service under gunicorn: several worker processes against MongoDB.
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY backend backend
+COPY --from=web /web/dist frontend/dist
+ENV HOST=0.0.0.0 PORT=5000
+EXPOSE 5000
+CMD ["sh", "-c", "exec gunicorn --workers ${WEB_WORKERS:-4} --worker-class gthread --threads 8 --bind 0.0.0.0:${PORT} --timeout 30 'backend:create_app()'"]

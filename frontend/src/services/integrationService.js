@@ -1,0 +1,171 @@
+// Client for the wallet <-> payment gateway integration API (/api/integration).
+// Every method resolves to the response's JSON body, or rejects with an Error
+// carrying `code` (the API's snake_case error code), `status` (HTTP status, 0
+// when the server was not reached) and a `message` fit to show a person.
+import axios from 'axios';
+
+export const TOKEN_KEY = 'wallet_token';
+export const DEFAULT_BASE_URL = '/api/integration';
+
+const MESSAGES = {
+  network_error: 'Cannot reach the server. Check your connection and try again.',
+  session_expired: 'Your sign-in has expired. Open the sign-in link again.',
+  forbidden: 'You are not allowed to use this wallet.',
+  insufficient_funds: 'Not enough money in your wallet.',
+  invalid_amount: 'Enter an amount above 0 with at most 2 decimals.',
+  invalid_signature: 'The payment could not be verified.',
+  order_already_paid: 'This order is already paid.',
+  order_not_found: 'No such order.',
+  amount_mismatch: 'The amount does not match the order.',
+  idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
+  rate_limited: 'Too many requests. Wait a moment and try again.',
+  unavailable: 'The service is unavailable right now. Try again shortly.',
+  unknown: 'Something went wrong. Try again.',
+};
+
+function readToken() {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) || null;
+  } catch {
+    return null; // storage blocked (private mode, sandboxed iframe)
+  }
+}
+
+// crypto.randomUUID exists only in secure contexts; getRandomValues everywhere.
+function newIdempotencyKey() {
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function toApiError(error) {
+  const res = error?.response;
+  if (!res) {
+    const err = new Error(MESSAGES.network_error);
+    err.code = 'network_error';
+    err.status = 0;
+    return err;
+  }
+  const body = res.data && typeof res.data === 'object' ? res.data : {};
+  const status = res.status;
+  let code = body.error;
+  let message;
+  if (status === 401) {
+    code = code || 'session_expired';
+    message = MESSAGES.session_expired;
+  } else if (status === 403) {
+    code = code || 'forbidden';
+    message = MESSAGES.forbidden;
+  } else if (status === 402 || code === 'insufficient_funds') {
+    code = code || 'insufficient_funds';
+    message = MESSAGES.insufficient_funds;
+  } else if (status === 429) {
+    code = code || 'rate_limited';
+    message = MESSAGES.rate_limited;
+  } else if (status >= 500) {
+    code = code || 'unavailable';
+    message = MESSAGES.unavailable;
+  } else {
+    code = code || `http_${status}`;
+    message = MESSAGES[code] || body.message || MESSAGES.unknown;
+  }
+  const err = new Error(message);
+  err.code = code;
+  err.status = status;
+  err.body = body;
+  return err;
+}
+
+// After these failures the server may or may not have done the work, so a retry
+// must send the same Idempotency-Key. Any other 4xx is a definite "no, nothing
+// changed", and the server stores it under the key: keeping the key would replay
+// that refusal (e.g. insufficient_funds after the customer has topped up).
+function outcomeUnknown(err) {
+  return (
+    err.status === 0 ||
+    err.status === 408 ||
+    err.status === 429 ||
+    err.status >= 500 ||
+    err.code === 'idempotency_key_in_progress'
+  );
+}
+
+export function createIntegrationService({
+  baseURL = import.meta.env?.VITE_API_BASE_URL || DEFAULT_BASE_URL,
+  timeout = 20000,
+} = {}) {
+  const http = axios.create({ baseURL, timeout, headers: { 'Content-Type': 'application/json' } });
+  http.interceptors.request.use((config) => {
+    const token = readToken();
+    if (token) config.headers.Authorization = `Bearer ${token}`;
+    return config;
+  });
+
+  const pendingKeys = new Map(); // call signature -> Idempotency-Key of a failed attempt
+
+  async function send(config) {
+    try {
+      const res = await http.request(config);
+      return res.data;
+    } catch (error) {
+      throw toApiError(error);
+    }
+  }
+
+  async function moneyCall(name, url, data) {
+    const signature = JSON.stringify([name, data]);
+    const key = pendingKeys.get(signature) || newIdempotencyKey();
+    pendingKeys.set(signature, key);
+    try {
+      const body = await send({ method: 'post', url, data, headers: { 'Idempotency-Key': key } });
+      pendingKeys.delete(signature);
+      return body;
+    } catch (err) {
+      if (!outcomeUnknown(err)) pendingKeys.delete(signature);
+      throw err;
+    }
+  }
+
+  return {
+    initiateWalletTopup(customerId, amount, paymentMethod = 'razorpay') {
+      return moneyCall('initiate', '/wallet/topup/initiate', {
+        customer_id: customerId,
+        amount,
+        payment_method: paymentMethod,
+      });
+    },
+    verifyWalletTopup(paymentId, orderId, signature) {
+      return send({
+        method: 'post',
+        url: '/wallet/topup/verify',
+        data: { payment_id: paymentId, order_id: orderId, signature },
+      });
+    },
+    payOrderWithWallet(orderId, customerId, amount) {
+      return moneyCall('pay', '/order/pay-with-wallet', {
+        order_id: orderId,
+        customer_id: customerId,
+        amount,
+      });
+    },
+    refundOrderToWallet(orderId, customerId, amount, reason) {
+      return moneyCall('refund', '/order/refund-to-wallet', {
+        order_id: orderId,
+        customer_id: customerId,
+        amount,
+        reason,
+      });
+    },
+    getIntegrationStatus(customerId) {
+      return send({ method: 'get', url: `/status/${encodeURIComponent(customerId)}` });
+    },
+    healthCheck() {
+      return send({ method: 'get', url: '/health' });
+    },
+  };
+}
+
+const integrationService = createIntegrationService();
+export default integrationService;

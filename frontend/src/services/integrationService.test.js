@@ -1,0 +1,285 @@
+import axios from 'axios';
+import MockAdapter from 'axios-mock-adapter';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import integrationService, { createIntegrationService, TOKEN_KEY } from './integrationService.js';
+
+// Instances made by axios.create() after this inherit the mock adapter.
+let mock;
+let api;
+
+const BASE = '/api/integration';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const header = (req, name) => (req.headers.get ? req.headers.get(name) : req.headers[name]);
+const only = (list) => {
+  expect(list).toHaveLength(1);
+  return list[0];
+};
+const lastPost = () => mock.history.post[mock.history.post.length - 1];
+const keysSent = () => mock.history.post.map((r) => header(r, 'Idempotency-Key'));
+
+async function failure(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  localStorage.setItem(TOKEN_KEY, 'jwt.token.value');
+  mock = new MockAdapter(axios);
+  api = createIntegrationService({ baseURL: BASE });
+});
+
+afterEach(() => {
+  mock.restore();
+  vi.unstubAllEnvs();
+});
+
+describe('methods: URL, HTTP method, body, result', () => {
+  it('initiateWalletTopup posts customer, amount and razorpay by default', async () => {
+    const reply = { success: true, payment_order_id: 'order_1', redirect_url: '/sim', amount: 500, currency: 'INR' };
+    mock.onPost(`${BASE}/wallet/topup/initiate`).reply(201, reply);
+    await expect(api.initiateWalletTopup('cust_demo', '500')).resolves.toEqual(reply);
+    const req = only(mock.history.post);
+    expect(JSON.parse(req.data)).toEqual({ customer_id: 'cust_demo', amount: '500', payment_method: 'razorpay' });
+  });
+
+  it('initiateWalletTopup sends the chosen payment method', async () => {
+    mock.onPost(`${BASE}/wallet/topup/initiate`).reply(201, { success: true });
+    await api.initiateWalletTopup('cust_demo', 10, 'paypal');
+    expect(JSON.parse(lastPost().data).payment_method).toBe('paypal');
+  });
+
+  it('verifyWalletTopup posts the three checkout values and no Idempotency-Key', async () => {
+    const reply = { success: true, message: 'ok', wallet_balance: 1750 };
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, reply);
+    await expect(api.verifyWalletTopup('pay_1', 'order_1', 'sig')).resolves.toEqual(reply);
+    const req = only(mock.history.post);
+    expect(JSON.parse(req.data)).toEqual({ payment_id: 'pay_1', order_id: 'order_1', signature: 'sig' });
+    expect(header(req, 'Idempotency-Key')).toBeUndefined();
+  });
+
+  it('payOrderWithWallet posts order, customer and amount', async () => {
+    const reply = { success: true, transaction_id: 'txn_1', remaining_balance: 1000 };
+    mock.onPost(`${BASE}/order/pay-with-wallet`).reply(200, reply);
+    await expect(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250)).resolves.toEqual(reply);
+    const req = only(mock.history.post);
+    expect(JSON.parse(req.data)).toEqual({ order_id: 'ord_demo_1', customer_id: 'cust_demo', amount: 250 });
+  });
+
+  it('refundOrderToWallet posts order, customer, amount and reason', async () => {
+    const reply = { success: true, transaction_id: 'txn_2', new_balance: 1250 };
+    mock.onPost(`${BASE}/order/refund-to-wallet`).reply(200, reply);
+    await expect(api.refundOrderToWallet('ord_demo_1', 'cust_demo', '250.00', 'damaged')).resolves.toEqual(reply);
+    const req = only(mock.history.post);
+    expect(JSON.parse(req.data)).toEqual({
+      order_id: 'ord_demo_1',
+      customer_id: 'cust_demo',
+      amount: '250.00',
+      reason: 'damaged',
+    });
+  });
+
+  it('getIntegrationStatus gets /status/<customer_id> with the id URL-encoded', async () => {
+    const reply = { success: true, wallet: { balance: 0, currency: 'INR' } };
+    mock.onGet(`${BASE}/status/a%2Fb%3F`).reply(200, reply);
+    await expect(api.getIntegrationStatus('a/b?')).resolves.toEqual(reply);
+    only(mock.history.get);
+  });
+
+  it('healthCheck gets /health', async () => {
+    mock.onGet(`${BASE}/health`).reply(200, { status: 'ok' });
+    await expect(api.healthCheck()).resolves.toEqual({ status: 'ok' });
+    expect(only(mock.history.get).url).toBe('/health');
+  });
+});
+
+describe('configuration and token', () => {
+  it('the default export has the six methods and uses /api/integration', async () => {
+    expect(Object.keys(integrationService).sort()).toEqual([
+      'getIntegrationStatus',
+      'healthCheck',
+      'initiateWalletTopup',
+      'payOrderWithWallet',
+      'refundOrderToWallet',
+      'verifyWalletTopup',
+    ]);
+    const fresh = createIntegrationService();
+    mock.onGet('/api/integration/health').reply(200, {});
+    await fresh.healthCheck();
+    expect(only(mock.history.get).baseURL).toBe('/api/integration');
+  });
+
+  it('takes the base URL from VITE_API_BASE_URL', async () => {
+    vi.stubEnv('VITE_API_BASE_URL', 'https://wallet.example/api/integration');
+    const configured = createIntegrationService();
+    mock.onGet('https://wallet.example/api/integration/health').reply(200, {});
+    await configured.healthCheck();
+    expect(only(mock.history.get).baseURL).toBe('https://wallet.example/api/integration');
+  });
+
+  it('sends the JWT from localStorage wallet_token as a Bearer token, read at call time', async () => {
+    mock.onGet(`${BASE}/health`).reply(200, {});
+    localStorage.setItem(TOKEN_KEY, 'newer.jwt.token');
+    await api.healthCheck();
+    expect(header(only(mock.history.get), 'Authorization')).toBe('Bearer newer.jwt.token');
+  });
+
+  it('sends no Authorization header when there is no token', async () => {
+    localStorage.removeItem(TOKEN_KEY);
+    mock.onGet(`${BASE}/health`).reply(200, {});
+    await api.healthCheck();
+    expect(header(only(mock.history.get), 'Authorization')).toBeFalsy();
+  });
+});
+
+describe('Idempotency-Key', () => {
+  const calls = {
+    initiate: [`${BASE}/wallet/topup/initiate`, () => api.initiateWalletTopup('cust_demo', 500)],
+    pay: [`${BASE}/order/pay-with-wallet`, () => api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250)],
+    refund: [`${BASE}/order/refund-to-wallet`, () => api.refundOrderToWallet('ord_demo_1', 'cust_demo', 250, 'r')],
+  };
+
+  it.each(Object.keys(calls))('%s sends a UUID Idempotency-Key', async (name) => {
+    const [url, call] = calls[name];
+    mock.onPost(url).reply(200, { success: true });
+    await call();
+    expect(header(lastPost(), 'Idempotency-Key')).toMatch(UUID);
+  });
+
+  it.each(Object.keys(calls))('%s retried after a network failure reuses the key', async (name) => {
+    const [url, call] = calls[name];
+    mock.onPost(url).networkErrorOnce().onPost(url).reply(200, { success: true });
+    await failure(call());
+    await call();
+    const [first, second] = keysSent();
+    expect(first).toMatch(UUID);
+    expect(second).toBe(first);
+  });
+
+  it('a retry after a 5xx reuses the key', async () => {
+    const [url, call] = calls.pay;
+    mock.onPost(url).replyOnce(503, { success: false, error: 'store_unavailable' }).onPost(url).reply(200, {});
+    await failure(call());
+    await call();
+    const [first, second] = keysSent();
+    expect(second).toBe(first);
+  });
+
+  it('a retry after idempotency_key_in_progress (409) reuses the key', async () => {
+    const [url, call] = calls.refund;
+    const busy = { success: false, error: 'idempotency_key_in_progress', message: 'still running' };
+    mock.onPost(url).replyOnce(409, busy).onPost(url).reply(200, {});
+    const err = await failure(call());
+    expect(err.message).toMatch(/still being processed/);
+    await call();
+    const [first, second] = keysSent();
+    expect(second).toBe(first);
+  });
+
+  it('a new call after a success gets a new key', async () => {
+    const [url, call] = calls.pay;
+    mock.onPost(url).reply(200, { success: true });
+    await call();
+    await call();
+    const [first, second] = keysSent();
+    expect(second).toMatch(UUID);
+    expect(second).not.toBe(first);
+  });
+
+  it('a call with other arguments gets another key while a failed one is pending', async () => {
+    const url = `${BASE}/order/pay-with-wallet`;
+    mock.onPost(url).networkErrorOnce().onPost(url).reply(200, {});
+    await failure(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250));
+    await api.payOrderWithWallet('ord_demo_2', 'cust_demo', 120.5);
+    const [first, second] = keysSent();
+    expect(second).not.toBe(first);
+  });
+
+  it('a retry after a definite refusal (402) gets a new key, so the refusal is not replayed', async () => {
+    const [url, call] = calls.pay;
+    mock.onPost(url).replyOnce(402, { success: false, error: 'insufficient_funds' }).onPost(url).reply(200, {});
+    await failure(call());
+    await call();
+    const [first, second] = keysSent();
+    expect(second).not.toBe(first);
+  });
+});
+
+describe('errors', () => {
+  it('a network failure is an Error with code network_error and status 0', async () => {
+    mock.onGet(`${BASE}/status/cust_demo`).networkError();
+    const err = await failure(api.getIntegrationStatus('cust_demo'));
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ code: 'network_error', status: 0 });
+    expect(err.message).toMatch(/reach the server/i);
+  });
+
+  it('a timeout is reported as a network failure', async () => {
+    mock.onGet(`${BASE}/health`).timeout();
+    const err = await failure(api.healthCheck());
+    expect(err.code).toBe('network_error');
+  });
+
+  it('401 keeps the API code and says the sign-in expired', async () => {
+    mock.onGet(`${BASE}/status/cust_demo`).reply(401, { success: false, error: 'token_expired', message: 'Token expired' });
+    const err = await failure(api.getIntegrationStatus('cust_demo'));
+    expect(err).toMatchObject({ code: 'token_expired', status: 401 });
+    expect(err.message).toMatch(/sign-in has expired/i);
+  });
+
+  it('401 without a code becomes session_expired', async () => {
+    mock.onGet(`${BASE}/status/cust_demo`).reply(401, '');
+    const err = await failure(api.getIntegrationStatus('cust_demo'));
+    expect(err).toMatchObject({ code: 'session_expired', status: 401 });
+  });
+
+  it('402 insufficient_funds says there is not enough money', async () => {
+    mock.onPost(`${BASE}/order/pay-with-wallet`).reply(402, {
+      success: false,
+      error: 'insufficient_funds',
+      message: 'Insufficient wallet balance',
+    });
+    const err = await failure(api.payOrderWithWallet('ord_demo_3', 'cust_demo', 999));
+    expect(err).toMatchObject({ code: 'insufficient_funds', status: 402, message: 'Not enough money in your wallet.' });
+  });
+
+  it('403 says the wallet is not yours', async () => {
+    mock.onGet(`${BASE}/status/other`).reply(403, { success: false, error: 'forbidden', message: 'Forbidden' });
+    const err = await failure(api.getIntegrationStatus('other'));
+    expect(err).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(err.message).toMatch(/not allowed/i);
+  });
+
+  it('a known 4xx code gets its own message', async () => {
+    mock.onPost(`${BASE}/wallet/topup/initiate`).reply(400, { success: false, error: 'invalid_amount', message: 'bad' });
+    const err = await failure(api.initiateWalletTopup('cust_demo', '-1'));
+    expect(err).toMatchObject({ code: 'invalid_amount', status: 400 });
+    expect(err.message).toMatch(/at most 2 decimals/);
+  });
+
+  it('an unknown 4xx code shows the API message and keeps the body', async () => {
+    const body = { success: false, error: 'refund_exceeds_paid', message: 'Refund exceeds the amount paid' };
+    mock.onPost(`${BASE}/order/refund-to-wallet`).reply(409, body);
+    const err = await failure(api.refundOrderToWallet('ord_demo_1', 'cust_demo', 999, 'r'));
+    expect(err).toMatchObject({ code: 'refund_exceeds_paid', status: 409, message: body.message, body });
+  });
+
+  it('a 5xx with a non-JSON body is reported as unavailable', async () => {
+    mock.onGet(`${BASE}/health`).reply(502, '<html>Bad gateway</html>');
+    const err = await failure(api.healthCheck());
+    expect(err).toMatchObject({ code: 'unavailable', status: 502 });
+    expect(err.message).toMatch(/unavailable/i);
+  });
+
+  it('429 asks to wait', async () => {
+    mock.onPost(`${BASE}/order/pay-with-wallet`).reply(429, { success: false, error: 'rate_limited', message: 'slow down' });
+    const err = await failure(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250));
+    expect(err).toMatchObject({ code: 'rate_limited', status: 429 });
+    expect(err.message).toMatch(/wait/i);
+  });
+});

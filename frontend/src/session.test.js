@@ -1,0 +1,73 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TOKEN_KEY } from './services/integrationService.js';
+import { clearGatewayReturn, currentSession, decodeJwtPayload, readGatewayReturn, takeTokenFromUrl } from './session.js';
+
+const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+const jwt = (payload) => `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}.c2ln`;
+const goTo = (path) => window.history.replaceState(null, '', path);
+
+beforeEach(() => {
+  localStorage.clear();
+  goTo('/');
+});
+
+describe('sign-in link', () => {
+  it('stores ?token= in localStorage wallet_token and removes it from the URL', () => {
+    const token = jwt({ sub: 'cust_demo' });
+    goTo(`/?token=${token}&x=1#top`);
+    takeTokenFromUrl();
+    expect(localStorage.getItem(TOKEN_KEY)).toBe(token);
+    expect(window.location.search).toBe('?x=1');
+    expect(window.location.hash).toBe('#top');
+  });
+
+  it('ignores a token parameter that is not a JWT (a gateway id)', () => {
+    goTo('/?token=5O190127TN364715T&PayerID=ABC');
+    takeTokenFromUrl();
+    expect(localStorage.getItem(TOKEN_KEY)).toBeNull();
+    expect(window.location.search).toContain('token=5O190127TN364715T');
+  });
+
+  it('reads the customer id from the sub claim, base64url with non-ASCII text', () => {
+    localStorage.setItem(TOKEN_KEY, jwt({ sub: 'cust_demo', name: 'Zoë ~~??>>' }));
+    expect(currentSession()).toMatchObject({ customerId: 'cust_demo', expired: false });
+    expect(decodeJwtPayload(localStorage.getItem(TOKEN_KEY)).name).toBe('Zoë ~~??>>');
+  });
+
+  it('has no session without a token or with a token lacking sub', () => {
+    expect(currentSession()).toBeNull();
+    localStorage.setItem(TOKEN_KEY, jwt({ role: 'customer' }));
+    expect(currentSession()).toBeNull();
+    localStorage.setItem(TOKEN_KEY, 'garbage');
+    expect(currentSession()).toBeNull();
+  });
+
+  it('marks a token past its exp as expired', () => {
+    localStorage.setItem(TOKEN_KEY, jwt({ sub: 'c', exp: 1000 }));
+    expect(currentSession(1000 * 1000 + 1).expired).toBe(true);
+    expect(currentSession(999 * 1000).expired).toBe(false);
+  });
+});
+
+describe('gateway return', () => {
+  it('reads the three Razorpay checkout values', () => {
+    goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc');
+    expect(readGatewayReturn()).toEqual({ kind: 'razorpay', paymentId: 'pay_1', orderId: 'order_1', signature: 'abc' });
+  });
+
+  it('reads payment_error as a failed payment', () => {
+    goTo('/?razorpay_order_id=order_1&payment_error=payment_failed');
+    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'order_1' });
+  });
+
+  it('is nothing when a value is missing', () => {
+    goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1');
+    expect(readGatewayReturn()).toBeNull();
+  });
+
+  it('clearGatewayReturn strips the gateway values from the URL', () => {
+    goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc&payment_error=x');
+    clearGatewayReturn();
+    expect(window.location.pathname + window.location.search).toBe('/');
+  });
+});
