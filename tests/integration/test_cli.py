@@ -37,3 +37,11 @@ def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, in
 
 def test_unknown_command_is_refused(capsys):
     assert main(["frobnicate"]) == 2
+
+
+def test_production_with_unsafe_settings_refuses_to_start(monkeypatch, capsys):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    assert main(["serve"]) == 2
+    assert "Refusing to start with APP_ENV=production" in capsys.readouterr().err

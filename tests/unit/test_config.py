@@ -1,0 +1,60 @@
+"""Configuration: the embedded default, and APP_ENV=production refusing unsafe settings."""
+import pytest
+
+from backend.config import DEV_JWT_SECRET, load_config
+from backend.errors import ConfigError
+
+SAFE_PRODUCTION = {
+    "APP_ENV": "production",
+    "MONGODB_URI": "mongodb://db.internal:27017/?replicaSet=rs0",
+    "JWT_SECRET": "x" * 40,
+    "CORS_ORIGINS": "https://shop.example.com",
+    "RAZORPAY_KEY_ID": "rzp_live_abc",
+    "RAZORPAY_KEY_SECRET": "secret",
+    "RAZORPAY_WEBHOOK_SECRET": "whsec",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for key in ("APP_ENV", "MONGODB_URI", "JWT_SECRET", "GATEWAY_MODE", "CORS_ORIGINS", "RAZORPAY_KEY_ID",
+                "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET", "SEED_DEMO_DATA", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_embedded_default_is_mongomock_simulator_with_demo_data():
+    config = load_config()
+    assert config["MONGODB_URI"] == "mongomock://localhost" and config["EMBEDDED_STORE"]
+    assert config["GATEWAY_MODE"] == "simulator"
+    assert config["SEED_DEMO_DATA"] is True
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_safe_production_settings_are_accepted_and_go_live():
+    config = load_config(SAFE_PRODUCTION)
+    assert config["GATEWAY_MODE"] == "live" and config["SEED_DEMO_DATA"] is False
+
+
+@pytest.mark.parametrize("override, complaint", [
+    ({"JWT_SECRET": ""}, "JWT_SECRET"),
+    ({"JWT_SECRET": DEV_JWT_SECRET}, "JWT_SECRET"),
+    ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+    ({"GATEWAY_MODE": "simulator"}, "simulator"),
+    ({"MONGODB_URI": ""}, "MONGODB_URI"),
+    ({"MONGODB_URI": "mongomock://localhost"}, "MONGODB_URI"),
+    ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+    ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
+])
+def test_production_refuses_unsafe_settings(override, complaint):
+    with pytest.raises(ConfigError, match=complaint):
+        load_config(dict(SAFE_PRODUCTION, **override))
+
+
+def test_environment_variables_are_read(monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://pay.example.com/")
+    assert load_config()["PUBLIC_BASE_URL"] == "https://pay.example.com"
+
+
+def test_unknown_gateway_mode_is_refused():
+    with pytest.raises(ConfigError):
+        load_config({"GATEWAY_MODE": "sandbox"})
