@@ -25,5 +25,5 @@ class AuditLog:
         entry.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
         self.logs.insert_one(dict(entry))
         line = dict(entry, created_at=iso(entry["created_at"]))
-        level = logging.INFO if outcome in ("ok", "ignored", "duplicate") else logging.WARNING
+        level = logging.WARNING if outcome == "rejected" else logging.INFO
         logger.log(level, json.dumps(line, sort_keys=True, default=str))

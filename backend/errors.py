@@ -32,7 +32,7 @@ class UnsupportedPaymentMethod(IntegrationError):
     code = "unsupported_payment_method"
 
 
-class InvalidSignature(IntegrationError):
+class InvalidSignature(InvalidRequest):
     """The signature does not match."""
 
     code = "invalid_signature"

@@ -6,7 +6,7 @@ from .errors import InvalidAmount
 
 CURRENCY_DECIMALS = {"INR": 2, "USD": 2, "EUR": 2}
 AMOUNT_MAX = Decimal("10000000.00")
-_AMOUNT_TEXT = re.compile(r"^\d+(\.\d{1,2})?$")
+_AMOUNT_TEXT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")  # ASCII digits only, whole string
 
 
 def currency_decimals(currency):
@@ -18,7 +18,7 @@ def parse_amount_minor(value, currency):
     if isinstance(value, bool) or value is None:
         raise InvalidAmount()
     if isinstance(value, str):
-        if not _AMOUNT_TEXT.match(value):
+        if not _AMOUNT_TEXT.fullmatch(value):
             raise InvalidAmount()
         amount = Decimal(value)
     elif isinstance(value, (int, Decimal)):

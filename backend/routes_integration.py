@@ -117,8 +117,8 @@ def refund_order_to_wallet():
 
 
 def _webhook(handler):
-    outcome = handler(_get_integration_service(), request.get_data(cache=True), request.headers)
-    return jsonify(success=True, outcome=outcome)
+    handler(_get_integration_service(), request.get_data(cache=True), request.headers)
+    return jsonify(success=True)
 
 
 @integration_bp.post("/webhook/razorpay")

@@ -6,6 +6,7 @@ from flask import jsonify, send_from_directory
 from flask_cors import CORS
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from .errors import IntegrationError, StoreUnavailable
 from .gateways.checkout_page import checkout_bp
@@ -16,10 +17,18 @@ logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
 HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 429: "rate_limited"}
+HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB."}
+
+
+class WebPathConverter(PathConverter):
+    """A web page path: never under /api/, /simulator/ or /checkout/, which answer 404/405 themselves."""
+
+    regex = r"(?!(?:api|simulator|checkout)(?:/|$))[^/].*?"
 
 
 def register(app):
     """Register the blueprints and handlers on `app`."""
+    app.url_map.converters["web_path"] = WebPathConverter
     app.register_blueprint(integration_bp)
     app.register_blueprint(simulator_bp if app.config["GATEWAY_MODE"] == "simulator" else checkout_bp)
     origins = app.config["CORS_ORIGINS"] or ([] if app.config["APP_ENV"] == "production" else "*")
@@ -42,7 +51,7 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         code = HTTP_CODES.get(error.code, "http_error")
-        message = "The request body is larger than 1 MiB." if error.code == 413 else error.description
+        message = HTTP_MESSAGES.get(error.code, error.description)
         return error_response(error.code, code, message)
 
     @app.errorhandler(PyMongoError)
@@ -60,10 +69,8 @@ def register_web_page(app):
     """Serve the built React page (frontend/dist) at `/` when it has been built."""
 
     @app.get("/")
-    @app.get("/<path:path>")
+    @app.get("/<web_path:path>")
     def web_page(path="index.html"):
-        if path.startswith(("api/", "simulator/", "checkout/")):
-            return error_response(404, "not_found", "No such endpoint.")
         if not os.path.isdir(WEB_ROOT):
             return error_response(404, "not_found", "The web page is not built; run `make run`.")
         if not os.path.isfile(os.path.join(WEB_ROOT, path)):

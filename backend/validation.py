@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from .errors import InvalidRequest, UnsupportedPaymentMethod
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")  # \Z: no trailing newline
 REASON_LENGTH_MAX = 500
 PAYMENT_METHODS = ("razorpay", "paypal", "google_pay")
 

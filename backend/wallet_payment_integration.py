@@ -123,10 +123,8 @@ class WalletPaymentIntegration:
             return "duplicate"
         try:
             outcome = self._apply_event(event)
-        except AmountMismatch:
-            self._close_event(gateway_name, event, "rejected")
-            raise
         except Exception:
+            # Nothing of a rejected or failed event is kept, so a redelivery is judged afresh.
             self.webhook_events.delete_one({"gateway": gateway_name, "event_id": event.event_id,
                                             "status": "processing"})
             raise

@@ -63,6 +63,11 @@ class WalletService:
 
     def debit(self, customer_id, currency, amount_minor, kind, key, reference):
         """Debit once per `key`, never below zero; returns (entry, created)."""
+        # Refuse a plain shortfall before writing anything; a shortfall that appears only
+        # under a race is refused by the wallet's compare-and-set below.
+        if self.entries.find_one({"idempotency_key": key}) is None:
+            if self.get_wallet(customer_id, currency)["balance_minor"] < amount_minor:
+                raise InsufficientFunds()
         entry, created = self.open_entry(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
         settled = self.settle(entry)
         if settled is None:

@@ -12,6 +12,7 @@ from razorpay.errors import SignatureVerificationError
 
 from ..clock import new_id
 from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature
+from ..validation import ID_PATTERN
 from .base import CREDIT, FAILED, IGNORE, CheckoutOrder, WebhookEvent
 
 CREDIT_EVENTS = ("payment.captured", "order.paid")
@@ -42,7 +43,10 @@ class RazorpayGateway:
                 "notes": {"customer_id": customer_id, "purpose": "wallet_topup"},
                 "payment_capture": 1,
             }
-            order_id = self._call(self.client.order.create, data, timeout=self.timeout_seconds)["id"]
+            order = self._call(self.client.order.create, data, timeout=self.timeout_seconds)
+            order_id = order.get("id") if isinstance(order, dict) else None
+            if not isinstance(order_id, str) or not ID_PATTERN.match(order_id):
+                raise GatewayUnavailable("Razorpay answered without a usable order id; nothing was charged.")
         return CheckoutOrder(order_id, self.checkout_url(order_id))
 
     def checkout_url(self, order_id):
@@ -63,7 +67,10 @@ class RazorpayGateway:
         """Live mode: the payment as Razorpay reports it (`status`, `amount`, `currency`, `order_id`)."""
         if self.simulator:
             return None
-        return self._call(self.client.payment.fetch, payment_id, timeout=self.timeout_seconds)
+        payment = self._call(self.client.payment.fetch, payment_id, timeout=self.timeout_seconds)
+        if not isinstance(payment, dict):
+            raise GatewayUnavailable("Razorpay answered without a payment; nothing was credited.")
+        return payment
 
     def parse_webhook(self, raw_body, headers):
         """Verify `X-Razorpay-Signature` over the raw body, then read the event."""
