@@ -63,14 +63,17 @@ def initiate_wallet_topup():
 @require_auth
 def verify_wallet_topup():
     body = _json_body()
-    payment_method(body)
-    payment_id = require_id(body, "payment_id")
+    method = payment_method(body)
     order_id = require_id(body, "order_id")
-    signature = signature_text(body, "signature")
+    fields = {}
+    if method == "razorpay":
+        fields = {"payment_id": require_id(body, "payment_id"), "signature": signature_text(body, "signature")}
     service = _get_integration_service()
     payment_order = service.find_payment_order(order_id)
     authorize_customer(payment_order["customer_id"])
-    wallet = service.verify_wallet_topup(payment_order, payment_id, signature)
+    if payment_order["gateway"] != method:
+        raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
+    wallet = service.verify_wallet_topup(payment_order, fields)
     return jsonify(success=True, message="Payment verified; wallet credited.",
                    wallet_balance=_money(wallet["balance_minor"], wallet["currency"]),
                    currency=wallet["currency"])

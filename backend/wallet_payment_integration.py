@@ -12,7 +12,7 @@ from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
     AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, InvalidRequest, OrderAlreadyPaid, OrderNotFound,
-    OrderNotPayable, OrderNotRefundable, PaymentNotCaptured, PaymentOrderNotFound,
+    OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound,
     RefundExceedsPaid, StoreUnavailable,
 )
 from .gateways.base import CREDIT, FAILED
@@ -67,17 +67,14 @@ class WalletPaymentIntegration:
             raise PaymentOrderNotFound()
         return payment_order
 
-    def verify_wallet_topup(self, payment_order, payment_id, signature):
-        """Razorpay Checkout's return: check the signature, then credit (once)."""
+    def verify_wallet_topup(self, payment_order, fields):
+        """The customer's return from checkout: the gateway confirms, then credit (once)."""
         gateway = self.payments.gateway(payment_order["gateway"])
-        gateway.verify_checkout(payment_order["_id"], payment_id, signature)
-        payment = gateway.fetch_captured_payment(payment_id)
-        if payment is not None:
-            if payment.get("status") != "captured" or payment.get("order_id") != payment_order["_id"]:
-                raise PaymentNotCaptured()
-            self._check_reported_amount(payment_order, payment.get("amount"), payment.get("currency"),
-                                        payment_id, "verify")
-        self.confirm_topup(payment_order, payment_id, source="verify")
+        confirmed = gateway.confirm_checkout(payment_order, fields)
+        if confirmed.amount_minor is not None:
+            self._check_reported_amount(payment_order, confirmed.amount_minor, confirmed.currency,
+                                        confirmed.gateway_payment_id, "verify")
+        self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
         return self.wallet.get_wallet(payment_order["customer_id"], payment_order["currency"])
 
     def confirm_topup(self, payment_order, gateway_payment_id, source):
@@ -122,7 +119,7 @@ class WalletPaymentIntegration:
             self.audit.record("webhook.received", "duplicate", **log)
             return "duplicate"
         try:
-            outcome = self._apply_event(event)
+            outcome = self._apply_event(gateway, event)
         except Exception:
             # Nothing of a rejected or failed event is kept, so a redelivery is judged afresh.
             self.webhook_events.delete_one({"gateway": gateway_name, "event_id": event.event_id,
@@ -152,11 +149,11 @@ class WalletPaymentIntegration:
             {"$set": {"status": outcome, "processed_at": self.clock()}},
         )
 
-    def _apply_event(self, event):
+    def _apply_event(self, gateway, event):
         if event.action not in (CREDIT, FAILED):
             return "ignored"
         payment_order = self.payment_orders.find_one({"_id": event.payment_order_id})
-        if payment_order is None:
+        if payment_order is None or payment_order["gateway"] != gateway.name:
             return "ignored"
         if event.action == FAILED:
             self.payment_orders.update_one(
@@ -164,9 +161,10 @@ class WalletPaymentIntegration:
                 {"$set": {"status": "failed", "failure_reason": event.failure_reason}},
             )
             return "recorded"
-        self._check_reported_amount(payment_order, event.amount_minor, event.currency,
-                                    event.gateway_payment_id, event.event_type)
-        self.confirm_topup(payment_order, event.gateway_payment_id, source=event.event_type)
+        if event.amount_minor is not None:
+            self._check_reported_amount(payment_order, event.amount_minor, event.currency,
+                                        event.gateway_payment_id, event.event_type)
+        self.confirm_topup(payment_order, gateway.capture(event, payment_order), source=event.event_type)
         return "processed"
 
     # --- paying an order ---------------------------------------------------------------------

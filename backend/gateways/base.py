@@ -1,4 +1,13 @@
-"""What every gateway adapter hands to the integration."""
+"""What every gateway adapter hands to the integration.
+
+An adapter has `name`, `key_id` (public, may be None) and:
+- `create_order(reference, amount_minor, currency, customer_id)` -> `CheckoutOrder`;
+- `confirm_checkout(payment_order, fields)` -> `ConfirmedPayment` (the customer's return from checkout);
+- `parse_webhook(raw_body, headers)` -> `WebhookEvent`, after verifying the signature;
+- `capture(event, payment_order)` -> the gateway payment id to credit for a CREDIT event
+  (where the gateway needs a server-side charge, this is where it happens).
+Errors are `IntegrationError`s: `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
+"""
 from dataclasses import dataclass
 from typing import Optional
 
@@ -11,6 +20,15 @@ class CheckoutOrder:
 
     gateway_order_id: str
     redirect_url: str
+
+
+@dataclass(frozen=True)
+class ConfirmedPayment:
+    """A payment the gateway confirmed at checkout's return; amount/currency when it reported them."""
+
+    gateway_payment_id: str
+    amount_minor: Optional[int] = None
+    currency: Optional[str] = None
 
 
 @dataclass(frozen=True)

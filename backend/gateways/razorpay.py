@@ -11,9 +11,9 @@ import requests
 from razorpay.errors import SignatureVerificationError
 
 from ..clock import new_id
-from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature
+from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
 from ..validation import ID_PATTERN
-from .base import CREDIT, FAILED, IGNORE, CheckoutOrder, WebhookEvent
+from .base import CREDIT, FAILED, IGNORE, CheckoutOrder, ConfirmedPayment, WebhookEvent
 
 CREDIT_EVENTS = ("payment.captured", "order.paid")
 RECEIPT_LENGTH_MAX = 40
@@ -52,6 +52,21 @@ class RazorpayGateway:
     def checkout_url(self, order_id):
         kind = "simulator/razorpay/checkout" if self.simulator else "checkout/razorpay"
         return f"{self.public_base_url}/{kind}/{order_id}"
+
+    def confirm_checkout(self, payment_order, fields):
+        """Checkout's return (`payment_id`, `signature`): verified, and in live mode fetched."""
+        payment_id = fields["payment_id"]
+        self.verify_checkout(payment_order["_id"], payment_id, fields["signature"])
+        payment = self.fetch_captured_payment(payment_id)
+        if payment is None:
+            return ConfirmedPayment(payment_id)
+        if payment.get("status") != "captured" or payment.get("order_id") != payment_order["_id"]:
+            raise PaymentNotCaptured()
+        return ConfirmedPayment(payment_id, payment.get("amount"), payment.get("currency"))
+
+    def capture(self, event, payment_order):
+        """Razorpay captures on its side (`payment_capture: 1`); the event names the payment."""
+        return event.gateway_payment_id
 
     def verify_checkout(self, order_id, payment_id, signature):
         """Check Razorpay Checkout's `HMAC_SHA256(order_id|payment_id, key_secret)`."""

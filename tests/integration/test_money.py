@@ -174,6 +174,14 @@ def crashing_integration(app, db, crash_at):
     return integration, crashing
 
 
+def funded_customer(integration, amount_minor):
+    """A new customer whose wallet holds `amount_minor`, topped up through a payment order."""
+    customer_id = unique("cust")
+    payment_order_id = integration.initiate_wallet_topup_payment(customer_id, amount_minor)["payment_order_id"]
+    integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_x", "test")
+    return customer_id
+
+
 def crash_each_write(app, db, setup, operation, check):
     """Crash before write 1, 2, ... of `operation` until it completes; recover and check each time."""
     healthy = app.extensions["integration"]
@@ -201,7 +209,7 @@ def test_crash_during_a_topup_credit_is_healed(app, db, integration):
 
     def operation(crashy, state):
         event = WebhookEvent("evt_1", "payment.captured", "credit", state["payment_order_id"], "pay_1", 5000, "INR")
-        crashy._apply_event(event)
+        crashy._apply_event(crashy.payments.gateway("razorpay"), event)
 
     def check(healthy, state, crash_at):
         balance_minor = healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"]
@@ -216,11 +224,7 @@ def test_crash_during_a_topup_credit_is_healed(app, db, integration):
 
 def test_crash_during_a_payment_is_healed(app, db, integration, api):
     def setup():
-        customer_id = unique("cust")
-        integration.confirm_topup(
-            integration.find_payment_order(
-                integration.initiate_wallet_topup_payment(customer_id, 8000)["payment_order_id"]),
-            "pay_x", "test")
+        customer_id = funded_customer(integration, 8000)
         return {"customer_id": customer_id, "order_id": api.add_order(customer_id, 3000)}
 
     def operation(crashy, state):
@@ -240,11 +244,7 @@ def test_crash_during_a_payment_is_healed(app, db, integration, api):
 
 def test_crash_during_a_refund_is_healed(app, db, integration, api):
     def setup():
-        customer_id = unique("cust")
-        integration.confirm_topup(
-            integration.find_payment_order(
-                integration.initiate_wallet_topup_payment(customer_id, 8000)["payment_order_id"]),
-            "pay_x", "test")
+        customer_id = funded_customer(integration, 8000)
         order_id = api.add_order(customer_id, 3000)
         integration.link_payment_to_order(order_id, customer_id, 3000)
         return {"customer_id": customer_id, "order_id": order_id}
