@@ -40,9 +40,11 @@ class WalletPaymentIntegration:
     def initiate_wallet_topup_payment(self, customer_id, amount_minor, payment_method="razorpay"):
         """Create a gateway order and record it as a `created` payment order."""
         gateway = self.payments.gateway(payment_method)
-        checkout = gateway.create_order(new_id("wtp"), amount_minor, self.currency, customer_id)
+        reference = new_id("wtp")
+        checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
         self.payment_orders.insert_one({
             "_id": checkout.gateway_order_id,
+            "reference": reference,
             "gateway": gateway.name,
             "customer_id": customer_id,
             "amount_minor": amount_minor,
@@ -152,7 +154,7 @@ class WalletPaymentIntegration:
     def _apply_event(self, gateway, event):
         if event.action not in (CREDIT, FAILED):
             return "ignored"
-        payment_order = self.payment_orders.find_one({"_id": event.payment_order_id})
+        payment_order = self._event_payment_order(event)
         if payment_order is None or payment_order["gateway"] != gateway.name:
             return "ignored"
         if event.action == FAILED:
@@ -166,6 +168,13 @@ class WalletPaymentIntegration:
                                         event.gateway_payment_id, event.event_type)
         self.confirm_topup(payment_order, gateway.capture(event, payment_order), source=event.event_type)
         return "processed"
+
+    def _event_payment_order(self, event):
+        if event.payment_order_id is not None:
+            return self.payment_orders.find_one({"_id": event.payment_order_id})
+        if event.payment_order_reference is not None:
+            return self.payment_orders.find_one({"reference": event.payment_order_reference})
+        return None
 
     # --- paying an order ---------------------------------------------------------------------
     def link_payment_to_order(self, order_id, customer_id, amount_minor):

@@ -43,3 +43,5 @@ class WebhookEvent:
     amount_minor: Optional[int] = None
     currency: Optional[str] = None
     failure_reason: Optional[str] = None
+    # Where the gateway names our payment order only by the reference we gave it at create_order.
+    payment_order_reference: Optional[str] = None

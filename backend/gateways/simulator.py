@@ -92,18 +92,24 @@ def payment_event(event_type, payment_order, payment_id, status):
 
 
 def deliver_event(event):
-    """Sign and post the webhook: inline through the app in tests, else over HTTP in a thread."""
-    app = current_app._get_current_object()
+    """Sign a Razorpay event with the webhook secret and deliver it."""
     body = json.dumps(event, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
-        "X-Razorpay-Signature": hmac_hex(app.config["RAZORPAY_WEBHOOK_SECRET"], body.decode()),
+        "X-Razorpay-Signature": hmac_hex(current_app.config["RAZORPAY_WEBHOOK_SECRET"], body.decode()),
         "X-Razorpay-Event-Id": new_id("evt"),
     }
+    deliver(WEBHOOK_PATH, body, headers)
+
+
+def deliver(path, body, headers):
+    """Post a gateway's message to this service: inline through the app in tests
+    (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over HTTP from a thread, as a gateway would."""
+    app = current_app._get_current_object()
     if app.config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
-        app.test_client().post(WEBHOOK_PATH, data=body, headers=headers)
+        app.test_client().post(path, data=body, headers=headers)
         return
-    url = app.config["PUBLIC_BASE_URL"] + WEBHOOK_PATH
+    url = app.config["PUBLIC_BASE_URL"] + path
     threading.Thread(target=_post_with_retries, args=(url, body, headers), daemon=True).start()
 
 
