@@ -15,4 +15,4 @@ COPY backend backend
 COPY --from=web /web/dist frontend/dist
 ENV HOST=0.0.0.0 PORT=5000
 EXPOSE 5000
-CMD ["sh", "-c", "exec gunicorn --workers ${WEB_WORKERS:-4} --worker-class gthread --threads 8 --bind 0.0.0.0:${PORT} --timeout 30 'backend:create_app()'"]
+CMD ["sh", "-c", "exec gunicorn --workers ${WEB_WORKERS:-4} --worker-class gthread --threads 8 --bind 0.0.0.0:${PORT} --timeout 30 'backend.wsgi:app'"]

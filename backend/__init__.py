@@ -7,6 +7,7 @@ from . import db as store
 from .config import load_config
 from .demo import seed_demo_data
 from .logging_setup import configure_logging
+from .notifications import Outbox, sender_from_config
 from .payment_service import PaymentService
 from .server import register
 from .wallet_payment_integration import WalletPaymentIntegration
@@ -45,4 +46,5 @@ def build_integration(config, database):
         PaymentService.from_config(config),
         database,
         currency=config["DEFAULT_CURRENCY"],
+        outbox=Outbox(database, sender_from_config(config)),
     )

@@ -13,6 +13,7 @@ from .auth import issue_token
 from .config import DEV_JWT_SECRET
 from .demo import DEMO_CUSTOMER_ID
 from .errors import ConfigError
+from .notifications import start_outbox_worker
 
 SERVE_THREADS = 8
 logger = logging.getLogger("integration")
@@ -46,6 +47,7 @@ def serve(app):
 
     config = app.config
     announce(config)
+    start_outbox_worker(app.extensions["integration"].outbox)
     waitress.serve(app, host=config["HOST"], port=int(config["PORT"]), threads=SERVE_THREADS,
                    max_request_body_size=2 * 1024 * 1024, ident="wallet")
     return 0

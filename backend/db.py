@@ -92,6 +92,8 @@ INDEXES = {
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
     "integration_logs": [([("created_at", -1)], {})],
+    "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
+    "customers": [([("customer_id", 1)], {"unique": True})],
 }
 
 

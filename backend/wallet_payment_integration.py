@@ -24,7 +24,7 @@ ORDER_CAS_ATTEMPTS_MAX = 100
 
 
 class WalletPaymentIntegration:
-    def __init__(self, wallet_service, payment_service, db, *, currency="INR", notifier=None,
+    def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None,
                  clock=utcnow):
         self.wallet = wallet_service
         self.payments = payment_service
@@ -33,7 +33,7 @@ class WalletPaymentIntegration:
         self.webhook_events = db["webhook_events"]
         self.audit = AuditLog(db, clock)
         self.currency = currency
-        self.notifier = notifier
+        self.outbox = outbox
         self.clock = clock
 
     # --- top-up ------------------------------------------------------------------------------
@@ -93,7 +93,6 @@ class WalletPaymentIntegration:
                       amount_minor=entry["amount_minor"], currency=entry["currency"], reason=source)
         if created:
             self.audit.record("wallet.credited", "ok", **fields)
-            self._notify(entry)
         elif entry["reference"].get("gateway_payment_id") != gateway_payment_id:
             self.audit.record("topup.second_payment", "rejected", **fields)
         return entry
@@ -193,7 +192,6 @@ class WalletPaymentIntegration:
             raise OrderAlreadyPaid()
         self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
                           transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"])
-        self._notify(entry)
         return entry
 
     def _customer_order(self, order_id, customer_id):
@@ -225,7 +223,6 @@ class WalletPaymentIntegration:
             self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
                               transaction_id=entry["_id"], amount_minor=amount_minor,
                               currency=entry["currency"], reason=reason[:200])
-            self._notify(entry)
         return entry
 
     def _reserve_refund(self, entry, void_if_absent=False):
@@ -264,7 +261,8 @@ class WalletPaymentIntegration:
 
     # --- finishing, recovery, reconciliation -------------------------------------------------
     def _finalize(self, entry):
-        """The write that follows a ledger entry: mark its payment order or order (idempotent)."""
+        """The writes that follow a ledger entry: mark its payment order or order, queue the
+        customer's confirmation (each idempotent, so recovery can repeat them)."""
         if entry is None or entry.get("finalized"):
             return
         reference, now = entry["reference"], self.clock()
@@ -282,6 +280,8 @@ class WalletPaymentIntegration:
                           "payment_entry_id": entry["_id"], "paid_at": now},
                  "$inc": {"version": 1}},
             )
+        if self.outbox is not None:
+            self.outbox.enqueue(entry)
         self.wallet.mark_finalized(entry["_id"])
 
     def recover(self, grace_seconds=60.0):
@@ -337,9 +337,6 @@ class WalletPaymentIntegration:
             "recent_transactions": [transaction_view(e) for e in self.wallet.recent_entries(customer_id, currency)],
         }
 
-    def _notify(self, entry):
-        if self.notifier is not None:
-            self.notifier.money_moved(entry)
 
 
 def transaction_view(entry):

@@ -8,6 +8,7 @@ import uuid
 import jwt
 
 from backend.config import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
+from backend.notifications import NotificationFailed
 
 TEST_JWT_SECRET = "test-secret-0123456789-0123456789-abcdef"
 WEBHOOK_PATH = "/api/integration/webhook/razorpay"
@@ -109,3 +110,17 @@ class Api:
 
     def balance(self, customer_id):
         return self.status(customer_id).get_json()["wallet"]["balance"]
+
+
+class FakeSender:
+    """A WhatsApp sender that records messages, failing the first `failures` sends."""
+
+    def __init__(self, failures=0):
+        self.sent = []
+        self.failures = failures
+
+    def send(self, phone, text):
+        if self.failures:
+            self.failures -= 1
+            raise NotificationFailed("HTTP 503 code None")
+        self.sent.append((phone, text))

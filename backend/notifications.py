@@ -1,0 +1,158 @@
+"""WhatsApp confirmations through an outbox (SPEC §7).
+
+A message is queued in `notification_outbox` by the same idempotent step that finalizes a money
+movement (its `_id` is the ledger entry id, so a repeat queues nothing new), and sent afterwards
+by a worker, with exponential back-off and a bounded number of attempts. Sending never fails or
+undoes a money movement. Without WhatsApp credentials (the embedded default) messages are logged.
+"""
+import datetime
+import logging
+import threading
+
+import requests
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from .clock import utcnow
+from .money import to_major
+
+logger = logging.getLogger("integration.notifications")
+ATTEMPTS_MAX = 6
+BACKOFF_BASE_SECONDS = 30
+CLAIM_SECONDS = 60
+BATCH_SIZE_MAX = 50
+MESSAGES = {
+    "topup": "Your wallet was topped up with {amount} {currency}. New balance: {balance} {currency}.",
+    "payment": "You paid {amount} {currency} for order {order_id} from your wallet. Balance: {balance} {currency}.",
+    "refund": "{amount} {currency} for order {order_id} was refunded to your wallet. Balance: {balance} {currency}.",
+}
+
+
+class NotificationFailed(Exception):
+    """A send that may be retried."""
+
+
+class Outbox:
+    def __init__(self, db, sender, clock=utcnow):
+        self.messages = db["notification_outbox"]
+        self.customers = db["customers"]
+        self.sender = sender
+        self.clock = clock
+
+    def enqueue(self, entry):
+        """Queue the confirmation of a ledger entry (once per entry)."""
+        currency = entry["currency"]
+        text = MESSAGES[entry["kind"]].format(
+            amount=f"{to_major(entry['amount_minor'], currency):.2f}",
+            balance=f"{to_major(entry['balance_after_minor'], currency):.2f}",
+            currency=currency, order_id=entry["reference"].get("order_id", ""),
+        )
+        now = self.clock()
+        try:
+            self.messages.insert_one({"_id": entry["_id"], "customer_id": entry["customer_id"], "text": text,
+                                      "status": "pending", "attempts": 0, "next_attempt_at": now,
+                                      "created_at": now})
+        except DuplicateKeyError:
+            pass
+
+    def drain(self, batch_size=BATCH_SIZE_MAX):
+        """Send what is due; returns how many messages were handled."""
+        handled = 0
+        while handled < batch_size:
+            message = self._claim()
+            if message is None:
+                break
+            self._send(message)
+            handled += 1
+        return handled
+
+    def _claim(self):
+        now = self.clock()
+        due = {"$or": [{"status": "pending", "next_attempt_at": {"$lte": now}},
+                       {"status": "sending", "claimed_until": {"$lte": now}}]}
+        claim = {"$set": {"status": "sending", "claimed_until": now + datetime.timedelta(seconds=CLAIM_SECONDS)},
+                 "$inc": {"attempts": 1}}
+        return self.messages.find_one_and_update(due, claim, return_document=ReturnDocument.AFTER)
+
+    def _send(self, message):
+        customer = self.customers.find_one({"customer_id": message["customer_id"]}) or {}
+        phone = customer.get("phone")
+        if not phone:
+            self._set(message, status="skipped", error="no_phone_on_file")
+            return
+        try:
+            self.sender.send(phone, message["text"])
+        except NotificationFailed as error:
+            if message["attempts"] >= ATTEMPTS_MAX:
+                self._set(message, status="failed", error=str(error)[:200])
+            else:
+                delay = datetime.timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (message["attempts"] - 1))
+                self._set(message, status="pending", error=str(error)[:200], next_attempt_at=self.clock() + delay)
+            logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
+            return
+        self._set(message, status="sent", sent_at=self.clock())
+
+    def _set(self, message, **fields):
+        self.messages.update_one({"_id": message["_id"], "status": "sending"}, {"$set": fields})
+
+
+class LogSender:
+    """The embedded default: write the message to the log instead of sending it."""
+
+    def send(self, phone, text):
+        logger.info("whatsapp (not sent, no credentials) to %s: %s", _masked(phone), text)
+
+
+class WhatsAppSender:
+    """WhatsApp Cloud API text messages."""
+
+    def __init__(self, token, phone_number_id, api_base, api_version, timeout_seconds=10.0):
+        self.url = f"{api_base.rstrip('/')}/{api_version}/{phone_number_id}/messages"
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+
+    def send(self, phone, text):
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": phone,
+                "type": "text", "text": {"preview_url": False, "body": text}}
+        try:
+            response = requests.post(self.url, json=body, timeout=self.timeout_seconds,
+                                     headers={"Authorization": f"Bearer {self.token}"})
+        except requests.RequestException as error:
+            raise NotificationFailed(type(error).__name__) from None
+        if response.status_code >= 300:
+            code = _error_code(response)
+            raise NotificationFailed(f"HTTP {response.status_code} code {code}")
+
+
+def _error_code(response):
+    try:
+        return response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _masked(phone):
+    return phone[:3] + "…" + phone[-2:] if len(phone) > 5 else "…"
+
+
+def sender_from_config(config):
+    if config["WHATSAPP_TOKEN"] and config["WHATSAPP_PHONE_NUMBER_ID"]:
+        return WhatsAppSender(config["WHATSAPP_TOKEN"], config["WHATSAPP_PHONE_NUMBER_ID"],
+                              config["WHATSAPP_API_BASE"], config["WHATSAPP_API_VERSION"],
+                              config["GATEWAY_TIMEOUT_SECONDS"])
+    return LogSender()
+
+
+def start_outbox_worker(outbox, interval_seconds=2.0):
+    """Drain the outbox from a daemon thread for the life of the process."""
+    stop = threading.Event()
+
+    def run():
+        while not stop.wait(interval_seconds):
+            try:
+                outbox.drain()
+            except Exception:  # the worker must outlive a store hiccup
+                logger.exception("outbox drain failed")
+
+    threading.Thread(target=run, name="outbox-worker", daemon=True).start()
+    return stop
