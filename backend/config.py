@@ -32,6 +32,12 @@ DEFAULTS = {
     "SEED_DEMO_DATA": "",
     "RECOVER_ON_START": "true",
     "LOG_FILE": "",
+    "WHATSAPP_TOKEN": "",
+    "WHATSAPP_PHONE_NUMBER_ID": "",
+    "WHATSAPP_API_BASE": "https://graph.facebook.com",
+    "WHATSAPP_API_VERSION": "v21.0",
+    "RATE_LIMITS_ENABLED": "",
+    "RATE_LIMIT_STORAGE_URI": "memory://",
 }
 
 
