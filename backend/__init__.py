@@ -6,7 +6,10 @@ from flask import Flask
 from . import db as store
 from .config import load_config
 from .demo import seed_demo_data
+from .audit import AuditLog
+from .limits import init_limits
 from .logging_setup import configure_logging
+from .metrics import Metrics
 from .notifications import Outbox, sender_from_config
 from .payment_service import PaymentService
 from .server import register
@@ -28,8 +31,11 @@ def create_app(test_config=None):
     store.init_app(app)
     database = app.extensions["wallet_db"]
     store.ensure_indexes(database)
-    app.extensions["integration"] = build_integration(app.config, database)
+    metrics = Metrics()
+    app.extensions["integration"] = build_integration(app.config, database, metrics)
     register(app)
+    metrics.init_app(app)
+    init_limits(app)
     if config["SEED_DEMO_DATA"]:
         seed_demo_data(database, config["DEFAULT_CURRENCY"])
     if config["RECOVER_ON_START"]:
@@ -39,7 +45,7 @@ def create_app(test_config=None):
     return app
 
 
-def build_integration(config, database):
+def build_integration(config, database, metrics):
     """Wire the real collaborators."""
     return WalletPaymentIntegration(
         WalletService(database),
@@ -47,4 +53,5 @@ def build_integration(config, database):
         database,
         currency=config["DEFAULT_CURRENCY"],
         outbox=Outbox(database, sender_from_config(config)),
+        audit=AuditLog(database, on_record=metrics.audit_event),
     )

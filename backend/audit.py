@@ -15,9 +15,10 @@ FIELDS = (
 
 
 class AuditLog:
-    def __init__(self, db, clock=utcnow):
+    def __init__(self, db, clock=utcnow, on_record=None):
         self.logs = db["integration_logs"]
         self.clock = clock
+        self.on_record = on_record
 
     def record(self, event, outcome, **fields):
         """Store and log `event` with `outcome` (`ok`, `rejected`, `ignored`, `duplicate`, ...)."""
@@ -27,3 +28,5 @@ class AuditLog:
         line = dict(entry, created_at=iso(entry["created_at"]))
         level = logging.WARNING if outcome == "rejected" else logging.INFO
         logger.log(level, json.dumps(line, sort_keys=True, default=str))
+        if self.on_record is not None:
+            self.on_record(event, outcome)

@@ -17,7 +17,8 @@ logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
 HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 429: "rate_limited"}
-HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB."}
+HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB.",
+                 429: "Too many requests; wait a moment and try again."}
 
 
 class WebPathConverter(PathConverter):

@@ -25,13 +25,13 @@ ORDER_CAS_ATTEMPTS_MAX = 100
 
 class WalletPaymentIntegration:
     def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None,
-                 clock=utcnow):
+                 audit=None, clock=utcnow):
         self.wallet = wallet_service
         self.payments = payment_service
         self.payment_orders = db["payment_orders"]
         self.orders = db["orders"]
         self.webhook_events = db["webhook_events"]
-        self.audit = AuditLog(db, clock)
+        self.audit = audit or AuditLog(db, clock)
         self.currency = currency
         self.outbox = outbox
         self.clock = clock

@@ -8,7 +8,7 @@ from backend import create_app
 from tests.helpers import TEST_JWT_SECRET, Api
 
 
-def test_config(**overrides):
+def app_config(**overrides):
     config = {
         "TESTING": True,
         "APP_ENV": "development",
@@ -26,7 +26,7 @@ def test_config(**overrides):
 
 @pytest.fixture
 def app():
-    app = create_app(test_config())
+    app = create_app(app_config())
     yield app
     database = app.extensions["wallet_db"]
     client = getattr(database, "client", None)

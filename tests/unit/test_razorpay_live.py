@@ -18,7 +18,7 @@ from backend.config import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
 from backend.errors import GatewayUnavailable, InvalidSignature
 from backend.gateways.base import CREDIT
 from backend.gateways.razorpay import RazorpayGateway
-from tests.conftest import test_config as app_config
+from tests.conftest import app_config
 from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot
 
 KEY_ID = "rzp_test_LiveKey000001"

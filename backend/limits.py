@@ -1,0 +1,34 @@
+"""Rate limits per client address (429 `rate_limited`), off when TESTING unless asked for.
+
+Counters live in `RATE_LIMIT_STORAGE_URI` (`memory://` is per process; use `redis://...` to
+share them between the workers of a production deployment).
+"""
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+MONEY_ENDPOINTS = {"integration.initiate_wallet_topup", "integration.verify_wallet_topup",
+                   "integration.pay_order_with_wallet", "integration.refund_order_to_wallet"}
+WEBHOOK_ENDPOINTS = {"integration.razorpay_webhook", "integration.paypal_webhook",
+                     "integration.google_pay_webhook"}
+MONEY_LIMIT = "30 per minute"
+WEBHOOK_LIMIT = "600 per minute"
+DEFAULT_LIMIT = "300 per minute"
+
+
+def limit_for_endpoint():
+    if request.endpoint in MONEY_ENDPOINTS:
+        return MONEY_LIMIT
+    if request.endpoint in WEBHOOK_ENDPOINTS:
+        return WEBHOOK_LIMIT
+    return DEFAULT_LIMIT
+
+
+def init_limits(app):
+    """Bind a limiter to `app`; each endpoint counts separately per client address."""
+    enabled = app.config["RATE_LIMITS_ENABLED"]
+    enabled = (not app.config.get("TESTING")) if enabled == "" else str(enabled).lower() in ("1", "true", "yes")
+    app.config["RATE_LIMITS_ENABLED"] = enabled
+    return Limiter(get_remote_address, app=app, default_limits=[limit_for_endpoint],
+                   storage_uri=app.config["RATE_LIMIT_STORAGE_URI"], enabled=enabled,
+                   headers_enabled=True)

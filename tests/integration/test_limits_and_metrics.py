@@ -1,0 +1,59 @@
+"""Rate limits (429 rate_limited) and the Prometheus /metrics endpoint."""
+import pytest
+
+from backend import create_app
+from backend.limits import MONEY_LIMIT
+from tests.conftest import app_config
+from tests.helpers import bearer, snapshot
+from tests.integration.support import assert_error
+
+MONEY_LIMIT_PER_MINUTE = int(MONEY_LIMIT.split()[0])
+VERIFY = "/api/integration/wallet/topup/verify"
+
+
+@pytest.fixture
+def limited_client():
+    return create_app(app_config(RATE_LIMITS_ENABLED="true")).test_client()
+
+
+def test_money_calls_over_the_limit_get_429(limited_client):
+    for _ in range(MONEY_LIMIT_PER_MINUTE):
+        assert limited_client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code == 400
+    response = limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    assert_error(response, 429, "rate_limited")
+    assert response.headers["Retry-After"]
+
+
+def test_a_limited_request_writes_nothing(limited_client):
+    app = limited_client.application
+    for _ in range(MONEY_LIMIT_PER_MINUTE):
+        limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    before = snapshot(app.extensions["wallet_db"])
+    body = {"customer_id": "cust_l", "amount": 10}
+    response = limited_client.post("/api/integration/wallet/topup/initiate", json=body, headers=bearer("cust_l"))
+    assert response.status_code == 200  # each endpoint counts on its own
+    after_initiate = snapshot(app.extensions["wallet_db"])
+    assert after_initiate != before
+    assert_error(limited_client.post(VERIFY, json={}, headers=bearer("cust_l")), 429, "rate_limited")
+    assert snapshot(app.extensions["wallet_db"]) == after_initiate
+
+
+def test_limits_are_off_in_tests_by_default(client):
+    codes = {client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code
+             for _ in range(MONEY_LIMIT_PER_MINUTE + 5)}
+    assert codes == {400}
+
+
+def test_metrics_expose_requests_and_money_events(api, client):
+    api.topup("cust_m", "15")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'wallet_audit_events_total{event="wallet.credited",outcome="ok"} 1.0' in text
+    assert ('wallet_http_requests_total{endpoint="integration.initiate_wallet_topup",method="POST",status="200"} 1.0'
+            in text)
+    assert "wallet_http_request_duration_seconds_bucket" in text
+
+
+def test_metrics_count_rejected_webhooks(client):
+    client.post("/api/integration/webhook/razorpay", data=b"{}", headers={"X-Razorpay-Signature": "00"})
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'wallet_audit_events_total{event="webhook.rejected",outcome="rejected"} 1.0' in text
