@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
 from .config import load_config
@@ -27,6 +28,9 @@ def create_app(test_config=None):
     app = Flask(__name__, static_folder=None)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = BODY_SIZE_MAX_BYTES
+    proxies = int(config["TRUSTED_PROXY_COUNT"])
+    if proxies:  # behind a reverse proxy: take the client address from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json.sort_keys = False
     store.init_app(app)
     database = app.extensions["wallet_db"]

@@ -8,6 +8,7 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
 DEV_RAZORPAY_KEY_SECRET = "simulator_key_secret"
 DEV_RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret"
+DEV_GOOGLE_PAY_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant id
 EMBEDDED_URI = "mongomock://localhost"
 
 DEFAULTS = {
@@ -21,6 +22,13 @@ DEFAULTS = {
     "RAZORPAY_KEY_ID": "",
     "RAZORPAY_KEY_SECRET": "",
     "RAZORPAY_WEBHOOK_SECRET": "",
+    # Google Pay (DIRECT ECv2 tokens). Recipient id defaults to `merchant:<merchant id>`; root keys are
+    # Google's keys.json text; the private key is the merchant's P-256 key (PEM or base64 PKCS#8 DER).
+    # In simulator mode, keys left unset are the simulator's own, made once per process.
+    "GOOGLE_PAY_MERCHANT_ID": "",
+    "GOOGLE_PAY_RECIPIENT_ID": "",
+    "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
+    "GOOGLE_PAY_PRIVATE_KEY": "",
     "GATEWAY_MODE": "",
     "HOST": "127.0.0.1",
     "PORT": "5000",
@@ -38,6 +46,7 @@ DEFAULTS = {
     "WHATSAPP_API_VERSION": "v21.0",
     "RATE_LIMITS_ENABLED": "",
     "RATE_LIMIT_STORAGE_URI": "memory://",
+    "TRUSTED_PROXY_COUNT": "0",
 }
 
 
@@ -63,6 +72,7 @@ def load_config(test_config=None):
         config["RAZORPAY_WEBHOOK_SECRET"] = (
             config["RAZORPAY_WEBHOOK_SECRET"] or DEV_RAZORPAY_WEBHOOK_SECRET
         )
+        config["GOOGLE_PAY_MERCHANT_ID"] = config["GOOGLE_PAY_MERCHANT_ID"] or DEV_GOOGLE_PAY_MERCHANT_ID
     base_url = config["PUBLIC_BASE_URL"] or f"http://{config['HOST']}:{config['PORT']}"
     config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"

@@ -73,8 +73,10 @@ def verify_wallet_topup():
     authorize_customer(payment_order["customer_id"])
     if payment_order["gateway"] != method:
         raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
-    wallet = service.verify_wallet_topup(payment_order, fields)
-    return jsonify(success=True, message="Payment verified; wallet credited.",
+    wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
+    message = ("Payment verified; wallet credited." if credited_by_this_payment
+               else "Payment verified; this top-up was already credited by another payment.")
+    return jsonify(success=True, message=message,
                    wallet_balance=_money(wallet["balance_minor"], wallet["currency"]),
                    currency=wallet["currency"])
 

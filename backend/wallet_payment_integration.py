@@ -70,14 +70,18 @@ class WalletPaymentIntegration:
         return payment_order
 
     def verify_wallet_topup(self, payment_order, fields):
-        """The customer's return from checkout: the gateway confirms, then credit (once)."""
+        """The customer's return from checkout: the gateway confirms, then credit (once).
+
+        Returns the wallet and whether the credit is this payment's (False when the payment order
+        was already credited for another payment of it, which the audit log records)."""
         gateway = self.payments.gateway(payment_order["gateway"])
         confirmed = gateway.confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
             self._check_reported_amount(payment_order, confirmed.amount_minor, confirmed.currency,
                                         confirmed.gateway_payment_id, "verify")
-        self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
-        return self.wallet.get_wallet(payment_order["customer_id"], payment_order["currency"])
+        entry = self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
+        wallet = self.wallet.get_wallet(payment_order["customer_id"], payment_order["currency"])
+        return wallet, entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
 
     def confirm_topup(self, payment_order, gateway_payment_id, source):
         """Credit the amount recorded at initiate, exactly once per payment order."""
@@ -156,6 +160,8 @@ class WalletPaymentIntegration:
         payment_order = self._event_payment_order(event)
         if payment_order is None or payment_order["gateway"] != gateway.name:
             return "ignored"
+        if event.action == CREDIT and payment_order["status"] == "paid":
+            return "duplicate"  # credited already: no second charge or credit
         if event.action == FAILED:
             self.payment_orders.update_one(
                 {"_id": payment_order["_id"], "status": "created"},

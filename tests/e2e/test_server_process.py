@@ -88,7 +88,9 @@ def test_topup_through_simulator_checkout_then_pay_and_status(server):
             break
         time.sleep(0.05)
     webhook_lines = [line for line in server["log"] if '"event": "webhook.received"' in line]
-    assert len(webhook_lines) == 1 and '"outcome": "processed"' in webhook_lines[0]
+    # processed if it beat verify, duplicate if verify credited first: either way one credit
+    assert len(webhook_lines) == 1
+    assert '"outcome": "processed"' in webhook_lines[0] or '"outcome": "duplicate"' in webhook_lines[0]
     assert balance(server) == start + 500
     pay = api(server, "POST", "/order/pay-with-wallet",
               json={"order_id": "ord_demo_1", "customer_id": "cust_demo", "amount": "250.00"})

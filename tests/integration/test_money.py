@@ -264,3 +264,13 @@ def test_crash_during_a_refund_is_healed(app, db, integration, api):
 
     writes = crash_each_write(app, db, setup, operation, check)
     assert writes >= 5
+
+
+def test_verify_of_a_second_payment_for_a_credited_order_credits_nothing_and_says_so(api, db):
+    order_id = initiated(api, "cust_2p", "30")
+    assert verify(api, "cust_2p", order_id, "pay_first").get_json()["message"] == "Payment verified; wallet credited."
+    second = verify(api, "cust_2p", order_id, "pay_second")
+    assert second.status_code == 200
+    assert "already credited" in second.get_json()["message"]
+    assert api.balance("cust_2p") == 30
+    assert db["integration_logs"].count_documents({"event": "topup.second_payment"}) == 1
