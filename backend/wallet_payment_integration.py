@@ -11,9 +11,9 @@ from pymongo.errors import DuplicateKeyError
 from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
-    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, InvalidRequest, OrderAlreadyPaid, OrderNotFound,
-    OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound,
-    RefundExceedsPaid, StoreUnavailable,
+    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, OrderAlreadyPaid,
+    OrderNotFound, OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
+    StoreUnavailable,
 )
 from .gateways.base import CREDIT, FAILED
 from .money import to_major
@@ -112,10 +112,10 @@ class WalletPaymentIntegration:
     # --- webhooks ----------------------------------------------------------------------------
     def process_payment_webhook(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
-        gateway = self.payments.gateway(gateway_name)
         try:
+            gateway = self.payments.gateway(gateway_name)
             event = gateway.parse_webhook(raw_body, headers)
-        except InvalidRequest as error:
+        except IntegrationError as error:
             self.audit.record("webhook.rejected", "rejected", gateway=gateway_name, error=error.code)
             raise
         log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
