@@ -8,6 +8,9 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
 DEV_RAZORPAY_KEY_SECRET = "simulator_key_secret"
 DEV_RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret"
+DEV_PAYPAL_CLIENT_ID = "paypal_simulator_client_id"
+DEV_PAYPAL_CLIENT_SECRET = "paypal_simulator_client_secret"
+DEV_PAYPAL_WEBHOOK_ID = "WH-SIMULATOR"
 DEV_GOOGLE_PAY_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant id
 EMBEDDED_URI = "mongomock://localhost"
 
@@ -22,6 +25,10 @@ DEFAULTS = {
     "RAZORPAY_KEY_ID": "",
     "RAZORPAY_KEY_SECRET": "",
     "RAZORPAY_WEBHOOK_SECRET": "",
+    "PAYPAL_CLIENT_ID": "",
+    "PAYPAL_CLIENT_SECRET": "",
+    "PAYPAL_WEBHOOK_ID": "",
+    "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com",
     # Google Pay (DIRECT ECv2 tokens). Recipient id defaults to `merchant:<merchant id>`; root keys are
     # Google's keys.json text; the private key is the merchant's P-256 key (PEM or base64 PKCS#8 DER).
     # In simulator mode, keys left unset are the simulator's own, made once per process.
@@ -73,6 +80,9 @@ def load_config(test_config=None):
             config["RAZORPAY_WEBHOOK_SECRET"] or DEV_RAZORPAY_WEBHOOK_SECRET
         )
         config["GOOGLE_PAY_MERCHANT_ID"] = config["GOOGLE_PAY_MERCHANT_ID"] or DEV_GOOGLE_PAY_MERCHANT_ID
+        config["PAYPAL_CLIENT_ID"] = config["PAYPAL_CLIENT_ID"] or DEV_PAYPAL_CLIENT_ID
+        config["PAYPAL_CLIENT_SECRET"] = config["PAYPAL_CLIENT_SECRET"] or DEV_PAYPAL_CLIENT_SECRET
+        config["PAYPAL_WEBHOOK_ID"] = config["PAYPAL_WEBHOOK_ID"] or DEV_PAYPAL_WEBHOOK_ID
     base_url = config["PUBLIC_BASE_URL"] or f"http://{config['HOST']}:{config['PORT']}"
     config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"

@@ -1,5 +1,7 @@
 """Gateway access: picks the adapter for a payment method and builds the configured ones."""
 from .errors import UnsupportedPaymentMethod
+from .gateways.google_pay import GooglePayGateway
+from .gateways.paypal import PayPalGateway
 from .gateways.razorpay import RazorpayGateway
 
 
@@ -26,4 +28,11 @@ class PaymentService:
             public_base_url=config["PUBLIC_BASE_URL"],
             timeout_seconds=config["GATEWAY_TIMEOUT_SECONDS"],
         )
-        return cls({"razorpay": razorpay_gateway})
+        gateways = {"razorpay": razorpay_gateway}
+        google_pay_gateway = GooglePayGateway.from_config(config)  # None: not offered
+        if google_pay_gateway is not None:
+            gateways["google_pay"] = google_pay_gateway
+        paypal_gateway = PayPalGateway.from_config(config)  # None: live mode without PayPal keys
+        if paypal_gateway is not None:
+            gateways["paypal"] = paypal_gateway
+        return cls(gateways)

@@ -9,12 +9,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from .errors import IntegrationError, StoreUnavailable
-from .gateways.checkout_page import checkout_bp
-from .gateways.simulator import simulator_bp
+from .gateways.google_pay_checkout import google_pay_checkout_bp
+from .gateways.google_pay_simulator import google_pay_simulator_bp
+from .gateways.paypal_checkout import paypal_checkout_bp
+from .gateways.paypal_simulator import paypal_simulator_bp
+from .gateways.razorpay_checkout import razorpay_checkout_bp
+from .gateways.razorpay_simulator import razorpay_simulator_bp
 from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
+SIMULATOR_PAGES = (razorpay_simulator_bp, paypal_simulator_bp, google_pay_simulator_bp)
+LIVE_CHECKOUT_PAGES = (razorpay_checkout_bp, paypal_checkout_bp, google_pay_checkout_bp)
 HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 429: "rate_limited"}
 HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB.",
@@ -31,7 +37,8 @@ def register(app):
     """Register the blueprints and handlers on `app`."""
     app.url_map.converters["web_path"] = WebPathConverter
     app.register_blueprint(integration_bp)
-    app.register_blueprint(simulator_bp if app.config["GATEWAY_MODE"] == "simulator" else checkout_bp)
+    for pages in SIMULATOR_PAGES if app.config["GATEWAY_MODE"] == "simulator" else LIVE_CHECKOUT_PAGES:
+        app.register_blueprint(pages)
     origins = app.config["CORS_ORIGINS"] or ([] if app.config["APP_ENV"] == "production" else "*")
     CORS(app, resources={r"/api/*": {"origins": origins}},
          expose_headers=["Idempotency-Key"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from backend.gateways.checkout_page import checkout_bp
+from backend.server import LIVE_CHECKOUT_PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_PATH = ROOT / "docs" / "openapi.yaml"
@@ -100,7 +100,8 @@ def test_checkout_pages_match_their_gateway_mode(app, document):
     # The `app` fixture runs in simulator mode; the live-mode page is checked on its own blueprint.
     assert documented_operations(document, "/simulator/") == app_operations(app.url_map, "/simulator/")
     live = Flask(__name__)
-    live.register_blueprint(checkout_bp)
+    for pages in LIVE_CHECKOUT_PAGES:
+        live.register_blueprint(pages)
     assert documented_operations(document, "/checkout/") == app_operations(live.url_map, "/checkout/")
 
 

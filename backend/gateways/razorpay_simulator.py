@@ -8,24 +8,20 @@ verification code as live traffic.
 import hashlib
 import hmac
 import json
-import logging
-import threading
 import time
 from html import escape
 from urllib.parse import urlencode
 
-import requests
 from flask import Blueprint, abort, current_app, redirect
 
 from ..clock import new_id
 from ..db import get_db
 from ..money import to_major
 from ..validation import ID_PATTERN
+from .delivery import deliver
 
-simulator_bp = Blueprint("simulator", __name__, url_prefix="/simulator/razorpay")
-logger = logging.getLogger("integration.simulator")
+razorpay_simulator_bp = Blueprint("razorpay_simulator", __name__, url_prefix="/simulator/razorpay")
 WEBHOOK_PATH = "/api/integration/webhook/razorpay"
-DELIVERY_ATTEMPTS_MAX = 5
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Razorpay simulator</title>
@@ -51,14 +47,14 @@ def _payment_order(order_id):
     return payment_order
 
 
-@simulator_bp.get("/checkout/<order_id>")
+@razorpay_simulator_bp.get("/checkout/<order_id>")
 def checkout_page(order_id):
     payment_order = _payment_order(order_id)
     amount = to_major(payment_order["amount_minor"], payment_order["currency"])
     return PAGE.format(order_id=escape(order_id), amount=f"{amount:.2f}", currency=payment_order["currency"])
 
 
-@simulator_bp.post("/checkout/<order_id>/pay")
+@razorpay_simulator_bp.post("/checkout/<order_id>/pay")
 def pay(order_id):
     payment_order = _payment_order(order_id)
     payment_id = new_id("pay")
@@ -69,7 +65,7 @@ def pay(order_id):
     return redirect(config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
 
 
-@simulator_bp.post("/checkout/<order_id>/fail")
+@razorpay_simulator_bp.post("/checkout/<order_id>/fail")
 def fail(order_id):
     payment_order = _payment_order(order_id)
     deliver_event(payment_event("payment.failed", payment_order, new_id("pay"), "failed"))
@@ -100,25 +96,3 @@ def deliver_event(event):
         "X-Razorpay-Event-Id": new_id("evt"),
     }
     deliver(WEBHOOK_PATH, body, headers)
-
-
-def deliver(path, body, headers):
-    """Post a gateway's message to this service: inline through the app in tests
-    (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over HTTP from a thread, as a gateway would."""
-    app = current_app._get_current_object()
-    if app.config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
-        app.test_client().post(path, data=body, headers=headers)
-        return
-    url = app.config["PUBLIC_BASE_URL"] + path
-    threading.Thread(target=_post_with_retries, args=(url, body, headers), daemon=True).start()
-
-
-def _post_with_retries(url, body, headers):
-    for attempt in range(DELIVERY_ATTEMPTS_MAX):
-        try:
-            response = requests.post(url, data=body, headers=headers, timeout=5)
-            if response.status_code < 500:
-                return
-        except requests.RequestException as error:
-            logger.warning("simulator webhook delivery failed: %s", type(error).__name__)
-        time.sleep(0.5 * 2 ** attempt)

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app
 from ..db import get_db
 from ..validation import ID_PATTERN
 
-checkout_bp = Blueprint("checkout", __name__, url_prefix="/checkout/razorpay")
+razorpay_checkout_bp = Blueprint("razorpay_checkout", __name__, url_prefix="/checkout/razorpay")
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Pay</title></head>
@@ -26,7 +26,7 @@ new Razorpay(options).open();
 </script></body></html>"""
 
 
-@checkout_bp.get("/<order_id>")
+@razorpay_checkout_bp.get("/<order_id>")
 def razorpay_checkout(order_id):
     if not ID_PATTERN.match(order_id):
         abort(404)

@@ -1,0 +1,32 @@
+"""How a simulated gateway posts its messages (webhooks, tokens) to this service."""
+import logging
+import threading
+import time
+
+import requests
+from flask import current_app
+
+logger = logging.getLogger("integration.simulator")
+DELIVERY_ATTEMPTS_MAX = 5
+
+
+def deliver(path, body, headers):
+    """Post a gateway's message to this service: inline through the app in tests
+    (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over HTTP from a thread, as a gateway would."""
+    app = current_app._get_current_object()
+    if app.config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
+        app.test_client().post(path, data=body, headers=headers)
+        return
+    url = app.config["PUBLIC_BASE_URL"] + path
+    threading.Thread(target=_post_with_retries, args=(url, body, headers), daemon=True).start()
+
+
+def _post_with_retries(url, body, headers):
+    for attempt in range(DELIVERY_ATTEMPTS_MAX):
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=5)
+            if response.status_code < 500:
+                return
+        except requests.RequestException as error:
+            logger.warning("simulator webhook delivery failed: %s", type(error).__name__)
+        time.sleep(0.5 * 2 ** attempt)

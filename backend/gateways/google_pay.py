@@ -1,0 +1,149 @@
+"""Google Pay: the checkout page posts the payment token; the service checks it and charges it.
+
+Google sends no payment webhooks. `/webhook/google-pay` receives `{payment_order_id, paymentData}`
+from the checkout page (the simulator's, or ours in live mode) and the ECv2 token inside is
+verified and decrypted (`google_pay_token`). The token carries no amount: the processor charges,
+and the ledger credits, the amount recorded at initiate; its `messageId` is the event id, so a
+token is used once, for one payment order. The decrypted card data is handed to the processor
+only: it is never logged or stored.
+"""
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ..clock import new_id
+from ..errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
+from ..validation import check_id, parse_json_object
+from .base import CREDIT, CheckoutOrder, WebhookEvent
+from .google_pay_simulator import SimulatorProcessor, simulator_keys, simulator_root_keys
+from .google_pay_token import PROTOCOL_VERSION, public_key, verify_and_decrypt
+
+MESSAGE_ID_LENGTH_MAX = 512
+ROOT_KEYS_MAX = 16
+
+
+@dataclass(frozen=True)
+class GooglePayEvent(WebhookEvent):
+    """A verified token; `payment_method_details` (card data) is for the processor only."""
+
+    payment_method_details: Optional[dict] = field(default=None, repr=False, compare=False)
+
+
+class GooglePayGateway:
+    name = "google_pay"
+
+    def __init__(self, merchant_id, recipient_id, root_keys, private_key, processor, simulator,
+                 public_base_url):
+        self.key_id = merchant_id
+        self.recipient_id = recipient_id
+        self.root_keys = root_keys
+        self.private_key = private_key
+        self.processor = processor
+        self.simulator = simulator
+        self.public_base_url = public_base_url
+
+    @classmethod
+    def from_config(cls, config, processor=None):
+        """The gateway, or None in live mode without a card processor (Google Pay is then not offered)."""
+        simulator = config["GATEWAY_MODE"] == "simulator"
+        if simulator:
+            processor = processor or SimulatorProcessor()
+        if processor is None:
+            return None
+        root_keys, private_key = config["GOOGLE_PAY_ROOT_SIGNING_KEYS"], config["GOOGLE_PAY_PRIVATE_KEY"]
+        if not simulator and not (root_keys and private_key and config["GOOGLE_PAY_MERCHANT_ID"]):
+            raise ConfigError("Google Pay needs GOOGLE_PAY_MERCHANT_ID, GOOGLE_PAY_ROOT_SIGNING_KEYS "
+                              "and GOOGLE_PAY_PRIVATE_KEY in live mode.")
+        merchant_id = config["GOOGLE_PAY_MERCHANT_ID"]
+        return cls(
+            merchant_id=merchant_id,
+            recipient_id=config.get("GOOGLE_PAY_RECIPIENT_ID") or f"merchant:{merchant_id}",
+            root_keys=load_root_keys(root_keys) if root_keys else simulator_root_keys(),
+            private_key=load_private_key(private_key) if private_key else simulator_keys()["merchant"],
+            processor=processor,
+            simulator=simulator,
+            public_base_url=config["PUBLIC_BASE_URL"],
+        )
+
+    def create_order(self, payment_order_ref, amount_minor, currency, customer_id):
+        """A local payment order id; Google Pay has no order of its own."""
+        order_id = new_id("gpay")
+        kind = "simulator/google-pay/checkout" if self.simulator else "checkout/google-pay"
+        return CheckoutOrder(order_id, f"{self.public_base_url}/{kind}/{order_id}")
+
+    def confirm_checkout(self, payment_order, fields):
+        raise InvalidRequest("Google Pay is confirmed by posting its token to /webhook/google-pay.")
+
+    def parse_webhook(self, raw_body, headers):
+        """Check the posted token (signatures, expiry, decryption) and read its messageId."""
+        body = parse_json_object(raw_body)
+        payment_order_id = check_id(body.get("payment_order_id"), "payment_order_id")
+        message = verify_and_decrypt(_token_text(body.get("paymentData")), self.recipient_id,
+                                     self.root_keys, self.private_key, int(time.time() * 1000))
+        message_id = message.get("messageId")
+        if not isinstance(message_id, str) or not 0 < len(message_id) <= MESSAGE_ID_LENGTH_MAX:
+            raise InvalidSignature("The token's message has no usable messageId.")
+        if message.get("paymentMethod") != "CARD" or not isinstance(message.get("paymentMethodDetails"), dict):
+            raise InvalidRequest("Only CARD Google Pay tokens are accepted.")
+        return GooglePayEvent(message_id, "google_pay.token", CREDIT, payment_order_id=payment_order_id,
+                              payment_method_details=message["paymentMethodDetails"])
+
+    def capture(self, event, payment_order):
+        """Charge the token for the initiated amount; returns the processor's charge id."""
+        if payment_order.get("status") == "paid":
+            raise OrderAlreadyPaid("This top-up is already paid; the token was not charged.")
+        return self.processor.charge(event.event_id, event.payment_method_details,
+                                     payment_order["amount_minor"], payment_order["currency"])
+
+    def merchant_public_key_text(self):
+        """The merchant key as Google Pay's DIRECT tokenization wants it: base64 uncompressed point."""
+        point = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        return base64.b64encode(point).decode("ascii")
+
+
+def _token_text(payment_data):
+    """paymentData.paymentMethodData.tokenizationData.token of a DIRECT tokenization."""
+    tokenization = payment_data
+    for key in ("paymentMethodData", "tokenizationData"):
+        tokenization = tokenization.get(key) if isinstance(tokenization, dict) else None
+    if not isinstance(tokenization, dict) or tokenization.get("type") != "DIRECT" \
+            or not isinstance(tokenization.get("token"), str):
+        raise InvalidRequest("`paymentData.paymentMethodData.tokenizationData` must be a DIRECT "
+                             "tokenization with its token.")
+    return tokenization["token"]
+
+
+def load_root_keys(text):
+    """Google's keys.json text (`{"keys": [{keyValue, protocolVersion, keyExpiration}, ...]}`), checked."""
+    try:
+        keys = json.loads(text)["keys"]
+        if not isinstance(keys, list) or not 1 <= len(keys) <= ROOT_KEYS_MAX:
+            raise ValueError
+        for key in keys:
+            if key.get("protocolVersion") == PROTOCOL_VERSION:
+                public_key(key["keyValue"])
+    except (ValueError, TypeError, KeyError, AttributeError, InvalidSignature):
+        raise ConfigError(f"GOOGLE_PAY_ROOT_SIGNING_KEYS must be keys.json text with 1-{ROOT_KEYS_MAX} "
+                          "keys, each ECv2 keyValue a base64 DER P-256 public key.") from None
+    return keys
+
+
+def load_private_key(text):
+    """The merchant's P-256 private key from PEM or base64 PKCS#8 DER text."""
+    try:
+        if text.lstrip().startswith("-----BEGIN"):
+            key = serialization.load_pem_private_key(text.encode(), password=None)
+        else:
+            key = serialization.load_der_private_key(base64.b64decode(text, validate=True), password=None)
+    except (ValueError, TypeError, binascii.Error):
+        key = None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ConfigError("GOOGLE_PAY_PRIVATE_KEY must be a P-256 private key (PEM or base64 PKCS#8 DER).")
+    return key

@@ -1,0 +1,127 @@
+"""Simulator mode: a local stand-in for Google Pay's payment sheet and for the card processor.
+
+It plays Google with a root signing key and an intermediate signing key made once per process
+(and the merchant key pair, unless GOOGLE_PAY_PRIVATE_KEY is set): Pay mints a real ECv2 token
+for a test card and posts it to /webhook/google-pay, as the merchant's checkout page would, so
+the same verification code as live mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
+is unset (the simulator cannot sign as Google's real root keys). The processor moves no money.
+"""
+import datetime
+import hashlib
+import json
+import threading
+import time
+from html import escape
+from urllib.parse import urlencode
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import Blueprint, abort, current_app, redirect
+
+from ..clock import new_id
+from ..db import get_db
+from ..money import to_major
+from ..validation import ID_PATTERN
+from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
+from .delivery import deliver
+
+google_pay_simulator_bp = Blueprint("google_pay_simulator", __name__, url_prefix="/simulator/google-pay")
+WEBHOOK_PATH = "/api/integration/webhook/google-pay"
+TEST_PAN = "4111111111111111"
+MESSAGE_LIFETIME_MS = 5 * 60 * 1000
+INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
+ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
+_keys = {}
+_keys_lock = threading.Lock()
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Google Pay simulator</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
+button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{background:#000;color:#fff;border:0}}</style>
+</head><body><h1>Google Pay simulator</h1><p>Simulated payment sheet: no real money moves.</p>
+<p>Payment order <code>{order_id}</code><br>Amount <strong>{amount} {currency}</strong><br>Card Visa •••• 1111 (test)</p>
+<form method="post" action="{order_id}/pay" style="display:inline"><button id="pay" type="submit">Pay</button></form>
+<form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
+</body></html>"""
+
+
+def simulator_keys():
+    """The simulator's `root`, `intermediate` and `merchant` P-256 private keys, made once per process."""
+    with _keys_lock:
+        if not _keys:
+            _keys.update({name: ec.generate_private_key(ec.SECP256R1())
+                          for name in ("root", "intermediate", "merchant")})
+        return dict(_keys)
+
+
+def simulator_root_keys():
+    """The simulator's root key as keys.json entries."""
+    expiration_ms = _now_ms() + ROOT_KEY_LIFETIME_MS
+    return [{"keyValue": public_key_text(simulator_keys()["root"].public_key()),
+             "protocolVersion": PROTOCOL_VERSION, "keyExpiration": str(expiration_ms)}]
+
+
+def simulator_token(gateway, message_id=None):
+    """A real ECv2 token for a test card, signed as the simulator's Google, for `gateway`'s merchant."""
+    keys, now_ms = simulator_keys(), _now_ms()
+    message = {
+        "messageExpiration": str(now_ms + MESSAGE_LIFETIME_MS),
+        "messageId": message_id or new_id("gpmsg", 24),
+        "paymentMethod": "CARD",
+        "paymentMethodDetails": {"authMethod": "PAN_ONLY", "pan": TEST_PAN, "expirationMonth": 12,
+                                 "expirationYear": datetime.date.today().year + 3},
+    }
+    return mint_token(message, gateway.recipient_id, keys["root"], keys["intermediate"],
+                      gateway.private_key.public_key(), now_ms + INTERMEDIATE_KEY_LIFETIME_MS)
+
+
+def payment_data(token):
+    """Google Pay's PaymentData as the browser receives it, around `token`."""
+    return {"apiVersion": 2, "apiVersionMinor": 0, "paymentMethodData": {
+        "type": "CARD", "description": "Visa •••• 1111", "info": {"cardNetwork": "VISA", "cardDetails": "1111"},
+        "tokenizationData": {"type": "DIRECT", "token": token}}}
+
+
+class SimulatorProcessor:
+    """Charges nothing; the charge id comes from the token's messageId, so a retry gets the same one."""
+
+    def charge(self, message_id, payment_method_details, amount_minor, currency):
+        return "gpch_" + hashlib.sha256(message_id.encode()).hexdigest()[:24]
+
+
+def _payment_order(order_id):
+    if not ID_PATTERN.match(order_id):
+        abort(404)
+    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": "google_pay"})
+    if payment_order is None:
+        abort(404)
+    return payment_order
+
+
+@google_pay_simulator_bp.get("/checkout/<order_id>")
+def checkout_page(order_id):
+    payment_order = _payment_order(order_id)
+    amount = to_major(payment_order["amount_minor"], payment_order["currency"])
+    return PAGE.format(order_id=escape(order_id), amount=f"{amount:.2f}", currency=payment_order["currency"])
+
+
+@google_pay_simulator_bp.post("/checkout/<order_id>/pay")
+def pay(order_id):
+    _payment_order(order_id)
+    gateway = current_app.extensions["integration"].payments.gateway("google_pay")
+    body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(gateway))}
+    deliver(WEBHOOK_PATH, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    return _back({"payment_order_id": order_id, "payment_method": "google_pay"})
+
+
+@google_pay_simulator_bp.post("/checkout/<order_id>/fail")
+def fail(order_id):
+    _payment_order(order_id)
+    return _back({"payment_order_id": order_id, "payment_method": "google_pay", "payment_error": "payment_failed"})
+
+
+def _back(query):
+    return redirect(current_app.config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
+
+
+def _now_ms():
+    return int(time.time() * 1000)

@@ -1,0 +1,150 @@
+"""PayPal Orders v2: create an order, send the buyer to approve it, capture it at verify.
+
+The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over HTTPS) or the
+simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes.
+"""
+import datetime
+import json
+from decimal import Decimal, InvalidOperation
+
+from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
+from ..money import currency_decimals
+from .base import CREDIT, FAILED, IGNORE, CheckoutOrder, ConfirmedPayment, WebhookEvent
+from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured, PayPalApi
+from .paypal_simulator import SimulatedPayPalApi
+from .paypal_webhook import verify_webhook
+
+APPROVE_RELS = ("approve", "payer-action")
+FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")
+EVENT_ID_LENGTH_MAX = 128
+
+
+def utcnow_aware():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class PayPalGateway:
+    name = "paypal"
+
+    def __init__(self, api, webhook_id, key_id=None, public_base_url="", clock=utcnow_aware):
+        self.api = api
+        self.webhook_id = webhook_id
+        self.key_id = key_id or None
+        self.public_base_url = public_base_url
+        self.clock = clock
+
+    @classmethod
+    def from_config(cls, config):
+        """The configured gateway; None in live mode without client id, secret and webhook id."""
+        base_url = config["PUBLIC_BASE_URL"]
+        if config["GATEWAY_MODE"] == "simulator":
+            api = SimulatedPayPalApi(base_url, config["PAYPAL_WEBHOOK_ID"])
+        elif config["PAYPAL_CLIENT_ID"] and config["PAYPAL_CLIENT_SECRET"] and config["PAYPAL_WEBHOOK_ID"]:
+            api = PayPalApi(config["PAYPAL_API_BASE"], config["PAYPAL_CLIENT_ID"], config["PAYPAL_CLIENT_SECRET"],
+                            config["GATEWAY_TIMEOUT_SECONDS"])
+        else:
+            return None
+        return cls(api, config["PAYPAL_WEBHOOK_ID"], config["PAYPAL_CLIENT_ID"], base_url)
+
+    def create_order(self, reference, amount_minor, currency, customer_id):
+        """A PayPal order (intent CAPTURE, `custom_id` = our reference); `PayPal-Request-Id` = reference."""
+        experience = {"return_url": f"{self.public_base_url}/checkout/paypal/return",
+                      "cancel_url": f"{self.public_base_url}/checkout/paypal/cancel",
+                      "user_action": "PAY_NOW", "shipping_preference": "NO_SHIPPING"}
+        body = {
+            "intent": "CAPTURE",
+            "purchase_units": [{"reference_id": reference, "custom_id": reference, "description": "Wallet top-up",
+                                "amount": {"currency_code": currency, "value": to_value(amount_minor, currency)}}],
+            "payment_source": {"paypal": {"experience_context": experience}},
+        }
+        order = self.api.create_order(body, reference)
+        order_id = order.get("id")
+        links = order.get("links") if isinstance(order.get("links"), list) else []
+        approve = [link.get("href") for link in links if isinstance(link, dict) and link.get("rel") in APPROVE_RELS]
+        if not isinstance(order_id, str) or not PAYPAL_ID_PATTERN.match(order_id):
+            raise GatewayUnavailable("PayPal answered without a usable order id; nothing was charged.")
+        if not approve or not isinstance(approve[0], str) or not approve[0].startswith(("https://", "http://")):
+            raise GatewayUnavailable("PayPal answered without an approve link; nothing was charged.")
+        return CheckoutOrder(order_id, approve[0])
+
+    def confirm_checkout(self, payment_order, fields):
+        """Capture the approved order; a payment only when its capture is COMPLETED."""
+        if payment_order.get("status") == "paid" and payment_order.get("gateway_payment_id"):
+            return ConfirmedPayment(payment_order["gateway_payment_id"])  # credited already: never capture again
+        order_id = payment_order["_id"]
+        try:
+            order = self.api.capture_order(order_id, f"{payment_order['reference']}-capture")
+        except OrderAlreadyCaptured:
+            order = self.api.get_order(order_id)
+        captures = [c for c in _captures(order) if c.get("status") == "COMPLETED"]
+        if not captures:
+            raise PaymentNotCaptured()
+        capture_id = captures[0].get("id")
+        try:
+            amount_minor, currency = parse_amount(captures[0].get("amount"))
+            if not isinstance(capture_id, str) or not PAYPAL_ID_PATTERN.match(capture_id):
+                raise ValueError("id")
+        except ValueError:
+            raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
+        return ConfirmedPayment(capture_id, amount_minor, currency)
+
+    def capture(self, event, payment_order):
+        """PayPal's event names the completed capture: that is the payment to credit."""
+        return event.gateway_payment_id
+
+    def parse_webhook(self, raw_body, headers):
+        """Verify PayPal's signature over the raw body, then read the event."""
+        verify_webhook(raw_body, headers, self.webhook_id, self.api.certificate, self.clock())
+        try:
+            event = json.loads(raw_body.decode("utf-8"), parse_float=Decimal)
+            event_id, event_type = event["id"], event["event_type"]
+            if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise InvalidRequest("The webhook body is not a PayPal event.") from None
+        event_id, event_type = event_id[:EVENT_ID_LENGTH_MAX], event_type[:64]
+        if event_type != "PAYMENT.CAPTURE.COMPLETED" and event_type not in FAILED_EVENTS:
+            return WebhookEvent(event_id, event_type, IGNORE)
+        try:
+            return _capture_event(event_id, event_type, event["resource"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InvalidRequest("The webhook event lacks a readable capture.") from None
+
+
+def _capture_event(event_id, event_type, capture):
+    amount_minor, currency = parse_amount(capture["amount"])
+    related = (capture.get("supplementary_data") or {}).get("related_ids") or {}
+    order_id, custom_id = related.get("order_id"), capture.get("custom_id")
+    fields = dict(payment_order_id=order_id if isinstance(order_id, str) else None,
+                  payment_order_reference=custom_id if isinstance(custom_id, str) else None,
+                  gateway_payment_id=str(capture["id"]), amount_minor=amount_minor, currency=currency)
+    if event_type in FAILED_EVENTS:
+        return WebhookEvent(event_id, event_type, FAILED, failure_reason=event_type.lower(), **fields)
+    return WebhookEvent(event_id, event_type, CREDIT, **fields)
+
+
+def _captures(order):
+    try:
+        captures = order["purchase_units"][0]["payments"]["captures"]
+    except (KeyError, IndexError, TypeError):
+        return []
+    return [c for c in captures if isinstance(c, dict)] if isinstance(captures, list) else []
+
+
+def to_value(amount_minor, currency):
+    """PayPal's amount `value`: a decimal string made from integer minor units (1050 -> "10.50")."""
+    return str(Decimal(amount_minor).scaleb(-currency_decimals(currency)))
+
+
+def parse_amount(amount):
+    """PayPal's `{currency_code, value}` as (integer minor units, currency); ValueError if unreadable."""
+    if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
+        raise ValueError("amount")
+    currency = amount.get("currency_code")
+    try:
+        minor = Decimal(amount["value"]).scaleb(currency_decimals(currency))
+    except InvalidOperation:
+        raise ValueError("amount") from None
+    if not isinstance(currency, str) or not minor.is_finite() or minor != minor.to_integral_value():
+        raise ValueError("amount")
+    return int(minor), currency

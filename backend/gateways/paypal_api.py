@@ -1,0 +1,112 @@
+"""PayPal's REST API over `requests` (no SDK): OAuth token, Orders v2, webhook certificates.
+
+Every call has a timeout; every failure to get a usable answer is `GatewayUnavailable`, except
+a 422 on capture, which says why PayPal did not capture.
+"""
+import re
+import time
+
+import requests
+
+from ..errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
+from .paypal_webhook import check_cert_url
+
+TOKEN_REFRESH_MARGIN_SECONDS = 60  # fetch a new token this long before the old one expires
+CERT_SIZE_MAX_BYTES = 64 * 1024
+CERT_CACHE_SIZE_MAX = 32
+PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also safe in URL paths and as our ids
+UNAVAILABLE = "PayPal did not accept the request; nothing was charged."
+
+
+class OrderAlreadyCaptured(Exception):
+    """PayPal's 422 ORDER_ALREADY_CAPTURED: the order's capture is to be read with `get_order`."""
+
+
+class PayPalApi:
+    """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com)."""
+
+    def __init__(self, base_url, client_id, client_secret, timeout_seconds=10.0, monotonic=time.monotonic):
+        self.base_url = base_url.rstrip("/")
+        self.auth = (client_id, client_secret)
+        self.timeout_seconds = timeout_seconds
+        self.monotonic = monotonic
+        self._token, self._token_expires_at = None, 0.0
+        self._certs = {}
+
+    def create_order(self, body, request_id):
+        return self._send("POST", "/v2/checkout/orders", request_id, body)[1]
+
+    def capture_order(self, order_id, request_id):
+        status, order = self._send("POST", f"/v2/checkout/orders/{order_id}/capture", request_id, {},
+                                   accept=(200, 201, 422))
+        if status == 422:
+            details = order.get("details") if isinstance(order.get("details"), list) else []
+            issue = details[0].get("issue") if details and isinstance(details[0], dict) else None
+            if issue == "ORDER_ALREADY_CAPTURED":
+                raise OrderAlreadyCaptured()
+            raise PaymentNotCaptured(f"PayPal did not capture the payment ({str(issue)[:64]}).")
+        return order
+
+    def get_order(self, order_id):
+        return self._send("GET", f"/v2/checkout/orders/{order_id}")[1]
+
+    def certificate(self, url):
+        """The PEM certificate at a PayPal cert URL, fetched once (no redirects followed)."""
+        check_cert_url(url)
+        if url not in self._certs:
+            try:
+                response = requests.get(url, timeout=self.timeout_seconds, allow_redirects=False, stream=True)
+                pem = _read_limited(response) if response.status_code == 200 else None
+            except requests.RequestException as error:
+                raise GatewayUnavailable("PayPal's certificate could not be fetched.") from error
+            if pem is None:
+                raise GatewayUnavailable("PayPal's certificate could not be fetched.")
+            if len(self._certs) >= CERT_CACHE_SIZE_MAX:
+                self._certs.clear()
+            self._certs[url] = pem
+        return self._certs[url]
+
+    def _send(self, method, path, request_id=None, body=None, accept=(200, 201)):
+        headers = {"Authorization": f"Bearer {self._access_token()}", "Content-Type": "application/json",
+                   "Prefer": "return=representation"}
+        if request_id:
+            headers["PayPal-Request-Id"] = request_id
+        try:
+            response = requests.request(method, self.base_url + path, json=body, headers=headers,
+                                        timeout=self.timeout_seconds)
+            answer = response.json() if response.status_code in accept else None
+        except (requests.RequestException, ValueError) as error:
+            raise GatewayUnavailable(UNAVAILABLE) from error
+        if response.status_code == 401:
+            self._token = None
+        if not isinstance(answer, dict):
+            raise GatewayUnavailable(UNAVAILABLE)
+        return response.status_code, answer
+
+    def _access_token(self):
+        """An OAuth client-credentials token, cached until shortly before it expires."""
+        now = self.monotonic()
+        if self._token and now < self._token_expires_at:
+            return self._token
+        try:
+            response = requests.post(self.base_url + "/v1/oauth2/token", auth=self.auth,
+                                     data={"grant_type": "client_credentials"},
+                                     headers={"Accept": "application/json"}, timeout=self.timeout_seconds)
+            answer = response.json() if response.status_code == 200 else None
+        except (requests.RequestException, ValueError) as error:
+            raise GatewayUnavailable(UNAVAILABLE) from error
+        token = answer.get("access_token") if isinstance(answer, dict) else None
+        expires_in = answer.get("expires_in") if isinstance(answer, dict) else None
+        if not isinstance(token, str) or not token or type(expires_in) is not int:
+            raise GatewayUnavailable(UNAVAILABLE)
+        self._token, self._token_expires_at = token, now + expires_in - TOKEN_REFRESH_MARGIN_SECONDS
+        return token
+
+
+def _read_limited(response):
+    pem = b""
+    for chunk in response.iter_content(8192):
+        pem += chunk
+        if len(pem) > CERT_SIZE_MAX_BYTES:
+            raise InvalidSignature("PayPal's certificate is too large.")
+    return pem
