@@ -43,7 +43,7 @@ DEFAULTS = {
     "CHECKOUT_RETURN_URL": "",
     "GATEWAY_TIMEOUT_SECONDS": "10",
     "RECOVERY_GRACE_SECONDS": "60",
-    "SIMULATOR_WEBHOOK_DELIVERY": "http",
+    "SIMULATOR_WEBHOOK_DELIVERY": "",
     "SEED_DEMO_DATA": "",
     "RECOVER_ON_START": "true",
     "LOG_FILE": "",
@@ -86,6 +86,9 @@ def load_config(test_config=None):
     base_url = config["PUBLIC_BASE_URL"] or f"http://{config['HOST']}:{config['PORT']}"
     config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
+    # Under the test client nothing listens on PUBLIC_BASE_URL: simulators post through the app.
+    config["SIMULATOR_WEBHOOK_DELIVERY"] = config["SIMULATOR_WEBHOOK_DELIVERY"] or (
+        "inline" if config.get("TESTING") else "http")
     if config["SEED_DEMO_DATA"] == "":
         config["SEED_DEMO_DATA"] = embedded and not production
     config["SEED_DEMO_DATA"] = str(config["SEED_DEMO_DATA"]).lower() in ("1", "true", "yes")

@@ -61,21 +61,21 @@ class LockedDatabase:
 
 
 def connect(uri, db_name):
-    """Return a pymongo-compatible `Database` for `uri` (one client per URI per process)."""
+    """A pymongo-compatible `Database` for `uri`.
+
+    MongoDB: one client per URI per process, shared by every app. mongomock: a new, empty
+    in-memory store each time, so every app (each test's, the embedded server's) starts clean.
+    """
+    if uri.startswith("mongomock://"):
+        import mongomock
+
+        return LockedDatabase(mongomock.MongoClient()[db_name])
     with _clients_lock:
         client = _clients.get(uri)
         if client is None:
-            if uri.startswith("mongomock://"):
-                import mongomock
-
-                client = mongomock.MongoClient()
-            else:
-                client = pymongo.MongoClient(
-                    uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, w="majority"
-                )
+            client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, w="majority")
             _clients[uri] = client
-    database = client[db_name]
-    return LockedDatabase(database) if uri.startswith("mongomock://") else database
+    return client[db_name]
 
 
 INDEXES = {

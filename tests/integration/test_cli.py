@@ -6,9 +6,8 @@ from backend.__main__ import main
 
 @pytest.fixture
 def cli_env(app, monkeypatch):
-    for key in ("MONGODB_URI", "MONGODB_DB", "JWT_SECRET"):
-        monkeypatch.setenv(key, str(app.config[key]))
-    monkeypatch.setenv("SEED_DEMO_DATA", "false")
+    """The CLI builds its app with `create_app`: hand it the test's app (and so its store)."""
+    monkeypatch.setattr("backend.__main__.create_app", lambda overrides=None: app)
 
 
 def test_reconcile_exits_zero_without_drift(cli_env, api, capsys):
