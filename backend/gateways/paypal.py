@@ -141,10 +141,12 @@ def parse_amount(amount):
     if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
         raise ValueError("amount")
     currency = amount.get("currency_code")
+    if not isinstance(currency, str):
+        raise ValueError("amount")
     try:
         minor = Decimal(amount["value"]).scaleb(currency_decimals(currency))
     except InvalidOperation:
         raise ValueError("amount") from None
-    if not isinstance(currency, str) or not minor.is_finite() or minor != minor.to_integral_value():
+    if not minor.is_finite() or minor != minor.to_integral_value():
         raise ValueError("amount")
     return int(minor), currency

@@ -1,5 +1,7 @@
-"""docs/openapi.yaml stays true to the app: same routes, every error code the API can answer."""
+"""docs/openapi.yaml stays true to the app: same routes (API, simulator and live pages), every error
+code the API can answer under its HTTP status, and webhook acknowledgements of exactly `{success: true}`."""
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -7,7 +9,12 @@ import pytest
 import yaml
 from flask import Flask
 
-from backend.server import LIVE_CHECKOUT_PAGES
+from backend import errors
+from backend.config import DEV_PAYPAL_WEBHOOK_ID
+from backend.gateways.google_pay_simulator import payment_data, simulator_token
+from backend.gateways.paypal_simulator import signed_headers
+from backend.server import LIVE_CHECKOUT_PAGES, SIMULATOR_PAGES
+from tests.helpers import BASE, razorpay_event, signed_webhook
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_PATH = ROOT / "docs" / "openapi.yaml"
@@ -17,6 +24,10 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 # 429 from the rate limiter) and for crashes.
 HANDLER_CODES = {"not_found", "method_not_allowed", "payload_too_large", "rate_limited",
                  "internal_error"}
+# The HTTP status each of those handlers answers with (backend/server.py).
+HANDLER_STATUSES = {"not_found": 404, "method_not_allowed": 405, "payload_too_large": 413,
+                    "rate_limited": 429, "internal_error": 500, "invalid_request": 400,
+                    "store_unavailable": 503}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +81,54 @@ def error_class_codes():
             if isinstance(stmt, ast.Assign) and any(getattr(t, "id", None) == "code" for t in stmt.targets)}
 
 
+def resolve(document, node):
+    """`node` with its `$ref` (if any) followed, repeatedly."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def narrowed_codes(document, node):
+    """The `error` codes a response narrows to, following `$ref`s."""
+    codes, stack = set(), [node]
+    while stack:
+        node = resolve(document, stack.pop())
+        if isinstance(node, dict):
+            error = node.get("properties", {}).get("error") if isinstance(node.get("properties"), dict) else None
+            if isinstance(error, dict):
+                codes.update(error.get("enum", []))
+                if "const" in error:
+                    codes.add(error["const"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return codes
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS & set(item):
+            yield path, method, item[method]
+
+
+def code_statuses():
+    """{code: {HTTP statuses it is answered with}} from the error classes, `code=` overrides and handlers."""
+    statuses = {}
+    classes = [errors.IntegrationError]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        statuses.setdefault(cls.code, set()).add(cls.http_status)
+    for name, code in re.findall(r"""\b([A-Z]\w*)\([^()]*\bcode=["']([a-z_]+)["']""", backend_sources()):
+        statuses.setdefault(code, set()).add(getattr(errors, name).http_status)
+    for code, status in HANDLER_STATUSES.items():
+        statuses.setdefault(code, set()).add(status)
+    return statuses
+
+
 def backend_sources():
     return "\n".join(path.read_text(encoding="utf-8") for path in BACKEND.rglob("*.py")
                      if path.name != "errors.py")
@@ -97,12 +156,76 @@ def test_integration_routes_and_documented_operations_match(app, document):
 
 
 def test_checkout_pages_match_their_gateway_mode(app, document):
-    # The `app` fixture runs in simulator mode; the live-mode page is checked on its own blueprint.
+    # The `app` fixture runs in simulator mode; the live-mode pages are checked on their own blueprints.
     assert documented_operations(document, "/simulator/") == app_operations(app.url_map, "/simulator/")
-    live = Flask(__name__)
+    assert app_operations(app.url_map, "/checkout/") == set()  # no live pages in simulator mode
+    simulator, live = Flask(__name__), Flask(__name__)
+    for pages in SIMULATOR_PAGES:
+        simulator.register_blueprint(pages)
     for pages in LIVE_CHECKOUT_PAGES:
         live.register_blueprint(pages)
+    assert documented_operations(document, "/simulator/") == app_operations(simulator.url_map, "/simulator/")
     assert documented_operations(document, "/checkout/") == app_operations(live.url_map, "/checkout/")
+    assert len(documented_operations(document, "/simulator/")) == 9  # pay page, pay, fail × 3 gateways
+    assert len(documented_operations(document, "/checkout/")) == 4  # razorpay, paypal return/cancel, google pay
+    for path, method, operation in operations(document):
+        if path.startswith(("/simulator/", "/checkout/")):
+            assert operation.get("security") == [], (method, path)
+            assert set(operation["tags"]) == {"simulator" if path.startswith("/simulator/") else "checkout"}
+
+
+def test_path_parameters_are_declared(document):
+    for path, method, operation in operations(document):
+        parameters = [resolve(document, p) for p in operation.get("parameters", [])]
+        declared = {p["name"] for p in parameters if p["in"] == "path"}
+        assert declared == set(re.findall(r"{([^{}]+)}", path)), (method, path)
+        for parameter in parameters:
+            assert parameter["in"] != "path" or parameter["required"] is True, (method, path)
+
+
+def test_redirects_document_their_location(document):
+    redirects = set()
+    for path, method, operation in operations(document):
+        for status, response in operation["responses"].items():
+            if str(status).startswith("3"):
+                redirects.add((path, method))
+                assert "Location" in resolve(document, response).get("headers", {}), (method, path)
+    assert len(redirects) == 8  # pay and fail × 3 simulators, PayPal's return and cancel
+
+
+def test_every_error_code_is_documented_under_its_http_status(document):
+    statuses = code_statuses()
+    assert statuses["payment_not_captured"] == {409} and statuses["token_expired"] == {401}  # the scan works
+    for path, method, operation in operations(document):
+        for status, response in operation["responses"].items():
+            for code in narrowed_codes(document, response):
+                assert int(status) in statuses.get(code, set()), (method, path, status, code)
+
+
+def test_webhook_acknowledgements_are_exactly_success_true(document, client):
+    ack = document["components"]["schemas"]["WebhookAck"]
+    assert ack["required"] == ["success"] and ack["additionalProperties"] is False
+    assert ack["properties"] == {"success": {"const": True}}
+    webhooks = [(path, operation) for path, method, operation in operations(document)
+                if path.startswith(f"{BASE}/webhook/")]
+    assert len(webhooks) == 3
+    for path, operation in webhooks:
+        assert operation.get("security") == [], path
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"] == \
+            {"$ref": "#/components/schemas/WebhookAck"}, path
+    # What the app answers: an ignored event of each gateway (nothing is credited).
+    razorpay_body, razorpay_headers = signed_webhook(razorpay_event("payment.authorized", "order_x", "pay_x", 100))
+    paypal_body = json.dumps({"id": "WH-OPENAPI", "event_type": "CHECKOUT.ORDER.APPROVED"}).encode()
+    gateway = client.application.extensions["integration"].payments.gateway("google_pay")
+    answers = [
+        client.post(f"{BASE}/webhook/razorpay", data=razorpay_body, headers=razorpay_headers),
+        client.post(f"{BASE}/webhook/paypal", data=paypal_body,
+                    headers=signed_headers(paypal_body, DEV_PAYPAL_WEBHOOK_ID)),
+        client.post(f"{BASE}/webhook/google-pay",
+                    json={"payment_order_id": "gpay_unknown", "paymentData": payment_data(simulator_token(gateway))}),
+    ]
+    for response in answers:
+        assert (response.status_code, response.get_json()) == (200, {"success": True})
 
 
 def test_every_error_code_the_api_can_answer_is_documented(document):

@@ -200,3 +200,16 @@ def test_denied_capture_recorded(client, db, initiated):
 
 def test_health_lists_paypal(client):
     assert "paypal" in client.get(f"{BASE}/health").get_json()["features"]["gateways"]
+
+
+def test_live_mode_without_paypal_keys_refuses_paypal_and_keeps_no_idempotency_record():
+    from backend import create_app
+    from tests.conftest import app_config
+
+    live = create_app(app_config(GATEWAY_MODE="live", RAZORPAY_KEY_ID="rzp_test_x", RAZORPAY_KEY_SECRET="s",
+                                 RAZORPAY_WEBHOOK_SECRET="w"))
+    headers = dict(bearer("cust_pp"), **{"Idempotency-Key": "k-1"})
+    response = live.test_client().post("/api/integration/wallet/topup/initiate", headers=headers,
+                                       json={"customer_id": "cust_pp", "amount": 10, "payment_method": "paypal"})
+    assert response.status_code == 400 and response.get_json()["error"] == "unsupported_payment_method"
+    assert live.extensions["wallet_db"]["idempotency_keys"].count_documents({}) == 0

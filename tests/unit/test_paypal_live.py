@@ -486,3 +486,11 @@ def test_live_initiate_and_return(http):
     assert back.status_code == 303
     query = parse_qs(urlsplit(back.headers["Location"]).query)
     assert query == {"paypal_order_id": [ORDER_ID], "payment_method": ["paypal"]}
+
+
+@pytest.mark.parametrize("currency_code", [["INR"], {"code": "INR"}, None, 5])
+def test_capture_amount_with_a_non_text_currency_is_unreadable(currency_code):
+    from backend.gateways.paypal import parse_amount
+
+    with pytest.raises(ValueError):
+        parse_amount({"currency_code": currency_code, "value": "10.00"})
