@@ -7,6 +7,7 @@ import {
   readGatewayReturn,
   signOut,
   takeTokenFromUrl,
+  topupCredited,
 } from './session.js';
 
 const METHODS = [
@@ -19,6 +20,12 @@ const PAYMENT_ERRORS = {
   payment_failed: 'The payment did not go through. Nothing was added to your wallet.',
   cancelled: 'The payment was cancelled. Nothing was added to your wallet.',
 };
+
+// Google Pay: the checkout page has sent the token to the service, which credits the wallet; the
+// simulator sends it from a background thread, so the credit can land just after we are back.
+const CREDIT_POLL_MS = 500;
+const CREDIT_WAIT_MS = 15000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function initialSession() {
   takeTokenFromUrl();
@@ -85,12 +92,19 @@ export default function App() {
     if (!customerId || session.expired || started.current) return;
     started.current = true;
     const back = readGatewayReturn();
+    const showCredit = (balance, currency) =>
+      setMessage({ kind: 'success', text: `Top-up successful. New balance ${formatMoney(balance, currency)}.` });
     (async () => {
       let verified = null;
       try {
         if (back?.kind === 'razorpay') {
           setMessage({ kind: 'info', text: 'Confirming your payment…' });
           verified = await integrationService.verifyWalletTopup(back.paymentId, back.orderId, back.signature);
+        } else if (back?.kind === 'paypal') {
+          setMessage({ kind: 'info', text: 'Confirming your payment…' });
+          verified = await integrationService.verifyWalletTopup(null, back.orderId, null, 'paypal');
+        } else if (back?.kind === 'google_pay') {
+          setMessage({ kind: 'info', text: 'Confirming your payment…' });
         } else if (back?.kind === 'error') {
           setMessage({ kind: 'error', text: PAYMENT_ERRORS[back.error] || 'The payment did not go through.' });
         }
@@ -99,10 +113,24 @@ export default function App() {
       }
       if (back) clearGatewayReturn();
       try {
-        const status = await loadStatus();
+        let status = await loadStatus();
         if (verified) {
-          const balance = formatMoney(verified.wallet_balance, status.wallet?.currency);
-          setMessage({ kind: 'success', text: `Top-up successful. New balance ${balance}.` });
+          showCredit(verified.wallet_balance, verified.currency || status.wallet?.currency);
+        } else if (back?.kind === 'google_pay') {
+          const deadline = Date.now() + CREDIT_WAIT_MS;
+          while (!topupCredited(status, back.orderId) && Date.now() < deadline) {
+            await sleep(CREDIT_POLL_MS);
+            if (currentSession()?.customerId !== customerId) return; // signed out meanwhile
+            status = await loadStatus();
+          }
+          if (topupCredited(status, back.orderId)) {
+            showCredit(status.wallet?.balance, status.wallet?.currency);
+          } else {
+            setMessage({
+              kind: 'info',
+              text: 'Your payment is still being confirmed. Reload the page in a moment to see it in your wallet.',
+            });
+          }
         }
       } catch (err) {
         showError(err);

@@ -46,17 +46,41 @@ export function signOut() {
   localStorage.removeItem(TOKEN_KEY);
 }
 
-const RETURN_PARAMS = ['razorpay_payment_id', 'razorpay_order_id', 'razorpay_signature', 'payment_error'];
+// What the gateways' checkout pages (and the simulators') append to the return URL.
+const RETURN_PARAMS = [
+  'razorpay_payment_id',
+  'razorpay_order_id',
+  'razorpay_signature',
+  'paypal_order_id',
+  'payment_order_id',
+  'payment_method',
+  'payment_error',
+];
 
+// The page's URL after a gateway's checkout, or null:
+// - Razorpay: razorpay_payment_id, razorpay_order_id, razorpay_signature -> {kind: 'razorpay', …} (verify them);
+// - PayPal: paypal_order_id (payment_method=paypal) -> {kind: 'paypal', orderId} (verify captures it);
+// - Google Pay: payment_order_id with payment_method=google_pay -> {kind: 'google_pay', orderId} (the checkout
+//   page has already sent the token: nothing to verify, the credit shows in the status);
+// - any of them with payment_error (payment_failed, cancelled) -> {kind: 'error', error, orderId, method}.
 export function readGatewayReturn() {
   const q = new URL(window.location.href).searchParams;
-  if (q.get('payment_error')) {
-    return { kind: 'error', error: q.get('payment_error'), orderId: q.get('razorpay_order_id') };
+  const method = q.get('payment_method');
+  let back = null;
+  if (q.get('paypal_order_id') && (!method || method === 'paypal')) {
+    back = { kind: 'paypal', orderId: q.get('paypal_order_id') };
+  } else if (q.get('payment_order_id') && method === 'google_pay') {
+    back = { kind: 'google_pay', orderId: q.get('payment_order_id') };
+  } else if (q.get('razorpay_order_id') || q.get('razorpay_payment_id')) {
+    back = { kind: 'razorpay', orderId: q.get('razorpay_order_id') };
   }
+  if (q.get('payment_error')) {
+    return { kind: 'error', error: q.get('payment_error'), orderId: back?.orderId || null, method: back?.kind || method };
+  }
+  if (back?.kind !== 'razorpay') return back;
   const paymentId = q.get('razorpay_payment_id');
-  const orderId = q.get('razorpay_order_id');
   const signature = q.get('razorpay_signature');
-  if (paymentId && orderId && signature) return { kind: 'razorpay', paymentId, orderId, signature };
+  if (paymentId && back.orderId && signature) return { kind: 'razorpay', paymentId, orderId: back.orderId, signature };
   return null;
 }
 
@@ -64,4 +88,12 @@ export function clearGatewayReturn() {
   const url = new URL(window.location.href);
   RETURN_PARAMS.forEach((p) => url.searchParams.delete(p));
   replaceUrl(url);
+}
+
+// Whether a status response (GET /status) lists the wallet credit for top-up `paymentOrderId`.
+export function topupCredited(status, paymentOrderId) {
+  const entries = Array.isArray(status?.recent_transactions) ? status.recent_transactions : [];
+  return entries.some(
+    (t) => t?.kind === 'topup' && t.type === 'credit' && t.reference?.payment_order_id === paymentOrderId,
+  );
 }

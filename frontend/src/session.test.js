@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN_KEY } from './services/integrationService.js';
-import { clearGatewayReturn, currentSession, decodeJwtPayload, readGatewayReturn, takeTokenFromUrl } from './session.js';
+import {
+  clearGatewayReturn,
+  currentSession,
+  decodeJwtPayload,
+  readGatewayReturn,
+  takeTokenFromUrl,
+  topupCredited,
+} from './session.js';
 
 const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
 const jwt = (payload) => `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}.c2ln`;
@@ -57,7 +64,7 @@ describe('gateway return', () => {
 
   it('reads payment_error as a failed payment', () => {
     goTo('/?razorpay_order_id=order_1&payment_error=payment_failed');
-    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'order_1' });
+    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'order_1', method: 'razorpay' });
   });
 
   it('is nothing when a value is missing', () => {
@@ -65,9 +72,84 @@ describe('gateway return', () => {
     expect(readGatewayReturn()).toBeNull();
   });
 
+  it('reads a PayPal return (approved order to capture)', () => {
+    goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal');
+    expect(readGatewayReturn()).toEqual({ kind: 'paypal', orderId: 'JUVZCET107J4XC7JA' });
+  });
+
+  it('reads a PayPal return without payment_method', () => {
+    goTo('/?paypal_order_id=5O190127TN364715T');
+    expect(readGatewayReturn()).toEqual({ kind: 'paypal', orderId: '5O190127TN364715T' });
+  });
+
+  it('reads a failed or cancelled PayPal checkout as an error', () => {
+    goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal&payment_error=payment_failed');
+    expect(readGatewayReturn()).toEqual({
+      kind: 'error',
+      error: 'payment_failed',
+      orderId: 'JUVZCET107J4XC7JA',
+      method: 'paypal',
+    });
+    goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal&payment_error=cancelled');
+    expect(readGatewayReturn()).toMatchObject({ kind: 'error', error: 'cancelled', method: 'paypal' });
+  });
+
+  it('reads a Google Pay return (already paid, nothing to verify)', () => {
+    goTo('/?payment_order_id=gpay_EspVvrXGQW2kqE&payment_method=google_pay');
+    expect(readGatewayReturn()).toEqual({ kind: 'google_pay', orderId: 'gpay_EspVvrXGQW2kqE' });
+  });
+
+  it('reads a failed Google Pay checkout as an error', () => {
+    goTo('/?payment_order_id=gpay_1&payment_method=google_pay&payment_error=payment_failed');
+    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'gpay_1', method: 'google_pay' });
+  });
+
+  it('ignores payment_order_id without payment_method=google_pay and an unrelated query', () => {
+    goTo('/?payment_order_id=gpay_1');
+    expect(readGatewayReturn()).toBeNull();
+    goTo('/?payment_order_id=gpay_1&payment_method=razorpay');
+    expect(readGatewayReturn()).toBeNull();
+    goTo('/?paypal_order_id=X1&payment_method=google_pay');
+    expect(readGatewayReturn()).toBeNull();
+    goTo('/?x=1');
+    expect(readGatewayReturn()).toBeNull();
+  });
+
   it('clearGatewayReturn strips the gateway values from the URL', () => {
     goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc&payment_error=x');
     clearGatewayReturn();
     expect(window.location.pathname + window.location.search).toBe('/');
+  });
+
+  it.each([
+    '/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal',
+    '/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal&payment_error=payment_failed',
+    '/?payment_order_id=gpay_1&payment_method=google_pay',
+    '/?payment_order_id=gpay_1&payment_method=google_pay&payment_error=payment_failed',
+  ])('clearGatewayReturn strips %s and keeps other parameters and the hash', (path) => {
+    goTo(`${path}&x=1#top`);
+    clearGatewayReturn();
+    expect(window.location.pathname + window.location.search + window.location.hash).toBe('/?x=1#top');
+    expect(readGatewayReturn()).toBeNull();
+  });
+});
+
+describe('topupCredited', () => {
+  const status = {
+    recent_transactions: [
+      { kind: 'payment', type: 'debit', reference: { order_id: 'gpay_1' } },
+      { kind: 'topup', type: 'credit', reference: { payment_order_id: 'gpay_2', gateway: 'google_pay' } },
+    ],
+  };
+
+  it('finds the top-up credit for the payment order', () => {
+    expect(topupCredited(status, 'gpay_2')).toBe(true);
+  });
+
+  it('is false for another payment order, an order payment with that id, or no transactions', () => {
+    expect(topupCredited(status, 'gpay_3')).toBe(false);
+    expect(topupCredited(status, 'gpay_1')).toBe(false);
+    expect(topupCredited({}, 'gpay_2')).toBe(false);
+    expect(topupCredited(null, 'gpay_2')).toBe(false);
   });
 });

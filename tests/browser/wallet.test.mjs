@@ -1,8 +1,10 @@
 // Browser test of the wallet page against the real backend (`python -m backend`,
-// embedded store, simulator gateways) in Debian's Chromium via playwright-core.
+// embedded store, simulator gateways) in Debian's Chromium via playwright-core:
+// one backend and one browser for the file, one test per gateway (Razorpay with the
+// order payments, then PayPal, then Google Pay), each in its own tab.
 // Run: `make browser-test`, or `PY=.venv/bin/python node --test tests/browser/`
 // after `npm ci && npm run build` in frontend/.
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -127,12 +129,15 @@ after(async () => {
 // "₹1,250.00" -> 125000 (integer paise, so no float comparison)
 const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
 
-test('wallet page: sign in, top up through the simulator, pay an order', { timeout: TIMEOUT_MS }, async (t) => {
+let signInUrl = null;
+let token = null;
+
+before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
   const port = await freePort();
-  const signInUrl = await startBackend(port);
-  const token = new URL(signInUrl).searchParams.get('token');
-  t.diagnostic(`backend on port ${port}`);
+  signInUrl = await startBackend(port);
+  token = new URL(signInUrl).searchParams.get('token');
+  console.log(`backend on port ${port}`);
 
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -142,10 +147,13 @@ test('wallet page: sign in, top up through the simulator, pay an order', { timeo
     viewport: { width: 390, height: 844 }, // phone-sized
   });
   context.setDefaultTimeout(20_000);
-  const page = context.pages()[0] || (await context.newPage());
+});
+
+// A fresh tab signed in with the printed link, with helpers over the page.
+async function openWallet() {
+  const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-
   const balance = page.getByTestId('balance');
   const message = page.getByTestId('message');
   const readBalance = async () => toMinor(await balance.textContent());
@@ -157,10 +165,35 @@ test('wallet page: sign in, top up through the simulator, pay an order', { timeo
       },
       [minor],
     );
-
-  // Sign in with the printed link: the token is kept and taken out of the URL.
+  const waitForMessage = (pattern) =>
+    page
+      .waitForFunction(
+        ([source, flags]) => new RegExp(source, flags).test(document.querySelector('[data-testid="message"]')?.textContent || ''),
+        [pattern.source, pattern.flags],
+      )
+      .catch(async (err) => {
+        const shown = await message.textContent().catch(() => '?');
+        throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(shown)}): ${err.message}`);
+      });
   await page.goto(signInUrl);
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
+  return { page, pageErrors, balance, message, readBalance, waitForBalance, waitForMessage };
+}
+
+// Calls the page makes to POST /wallet/topup/verify, with their JSON bodies.
+function recordVerifyCalls(page) {
+  const bodies = [];
+  page.on('request', (req) => {
+    if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/integration/wallet/topup/verify') {
+      bodies.push(req.postDataJSON());
+    }
+  });
+  return bodies;
+}
+
+test('wallet page: sign in, Razorpay top-up through the simulator, pay an order', { timeout: TIMEOUT_MS }, async (t) => {
+  const { page, pageErrors, balance, message, readBalance, waitForBalance } = await openWallet();
+  // Signed in with the printed link: the token is kept and taken out of the URL.
   assert.equal(new URL(page.url()).search, '', 'token removed from the address bar');
   assert.equal(await page.evaluate(() => localStorage.getItem('wallet_token')), token);
   const start = await readBalance();
@@ -236,4 +269,76 @@ test('wallet page: sign in, top up through the simulator, pay an order', { timeo
   await page.waitForFunction(() => /sign-in has expired/.test(document.querySelector('[data-testid="message"]')?.textContent));
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  await page.close();
+});
+
+// A failed checkout, then a successful one, through `method`'s simulator page.
+async function failThenPay(t, w, { method, label, checkoutPath, amount }) {
+  const { page, message, readBalance, waitForBalance, waitForMessage } = w;
+  const start = await readBalance();
+  const minor = toMinor(amount);
+  t.diagnostic(`${label}: starting balance ${start / 100}`);
+
+  // Fail on the simulator: an error message, the balance unchanged, the URL cleaned.
+  await page.getByTestId('topup-amount').fill(amount);
+  await page.getByTestId('topup-method').selectOption(method);
+  await page.getByTestId('topup-submit').click();
+  await page.waitForURL((u) => u.pathname.startsWith(checkoutPath));
+  await page.locator('#fail').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.classList.contains('error'));
+  assert.match(await message.textContent(), /did not go through/);
+  await waitForBalance(start);
+  assert.equal(new URL(page.url()).search, '', `${label} failure values removed from the URL`);
+
+  // Pay on the simulator: the balance rises by exactly the amount.
+  await page.getByTestId('topup-amount').fill(amount);
+  await page.getByTestId('topup-method').selectOption(method);
+  await page.getByTestId('topup-submit').click();
+  await page.waitForURL((u) => u.pathname.startsWith(checkoutPath));
+  const paymentOrderId = decodeURIComponent(new URL(page.url()).pathname.slice(checkoutPath.length));
+  await page.locator('#pay').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await waitForMessage(/Top-up successful/);
+  await waitForBalance(start + minor);
+  assert.equal(new URL(page.url()).search, '', `${label} return values removed from the URL`);
+  const topup = page.getByTestId('transactions').locator('li[data-kind="topup"]').first();
+  const text = await topup.textContent();
+  assert.match(text, new RegExp(`via ${label} ${paymentOrderId}`));
+  assert.ok(text.includes(`+₹${amount}`), `newest top-up shows +₹${amount}: ${text}`);
+
+  // Reloading the page does not confirm the payment again.
+  await page.reload();
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
+  assert.equal(await readBalance(), start + minor);
+  assert.equal(await message.textContent(), '');
+  return paymentOrderId;
+}
+
+test('wallet page: PayPal top-up through the simulator (verify captures)', { timeout: TIMEOUT_MS }, async (t) => {
+  const w = await openWallet();
+  const verifyCalls = recordVerifyCalls(w.page);
+  const orderId = await failThenPay(t, w, {
+    method: 'paypal',
+    label: 'PayPal',
+    checkoutPath: '/simulator/paypal/checkout/',
+    amount: '123.45',
+  });
+  assert.deepEqual(verifyCalls, [{ order_id: orderId, payment_method: 'paypal' }], 'one verify, PayPal-shaped');
+  assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
+  await w.page.close();
+});
+
+test('wallet page: Google Pay top-up through the simulator (no verify)', { timeout: TIMEOUT_MS }, async (t) => {
+  const w = await openWallet();
+  const verifyCalls = recordVerifyCalls(w.page);
+  await failThenPay(t, w, {
+    method: 'google_pay',
+    label: 'Google Pay',
+    checkoutPath: '/simulator/google-pay/checkout/',
+    amount: '67.89',
+  });
+  assert.deepEqual(verifyCalls, [], 'Google Pay is credited by its token, never verified');
+  assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
+  await w.page.close();
 });

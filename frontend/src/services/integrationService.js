@@ -17,6 +17,7 @@ const MESSAGES = {
   order_already_paid: 'This order is already paid.',
   order_not_found: 'No such order.',
   amount_mismatch: 'The amount does not match the order.',
+  payment_not_captured: 'The payment has not been completed. Nothing was added to your wallet.',
   idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
   rate_limited: 'Too many requests. Wait a moment and try again.',
   unavailable: 'The service is unavailable right now. Try again shortly.',
@@ -136,12 +137,21 @@ export function createIntegrationService({
         payment_method: paymentMethod,
       });
     },
-    verifyWalletTopup(paymentId, orderId, signature) {
-      return send({
-        method: 'post',
-        url: '/wallet/topup/verify',
-        data: { payment_id: paymentId, order_id: orderId, signature },
-      });
+    // Razorpay (the default): the checkout's three values, body {payment_id, order_id, signature}.
+    // PayPal: the approved PayPal order id only, body {order_id, payment_method: 'paypal'}; the
+    // service captures it. Google Pay has no verify step (its checkout page posts the token).
+    verifyWalletTopup(paymentId, orderId, signature, paymentMethod = 'razorpay') {
+      let data;
+      if (paymentMethod === 'razorpay') {
+        data = { payment_id: paymentId, order_id: orderId, signature }; // unchanged for existing callers
+      } else if (paymentMethod === 'paypal') {
+        data = { order_id: orderId, payment_method: 'paypal' };
+      } else {
+        // A method verify does not know (Google Pay has no verify step): name it, let the server refuse.
+        data = { payment_id: paymentId, order_id: orderId, signature, payment_method: paymentMethod };
+        Object.keys(data).forEach((k) => data[k] == null && delete data[k]);
+      }
+      return send({ method: 'post', url: '/wallet/topup/verify', data });
     },
     payOrderWithWallet(orderId, customerId, amount) {
       return moneyCall('pay', '/order/pay-with-wallet', {

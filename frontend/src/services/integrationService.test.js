@@ -63,6 +63,44 @@ describe('methods: URL, HTTP method, body, result', () => {
     expect(header(req, 'Idempotency-Key')).toBeUndefined();
   });
 
+  it("verifyWalletTopup with 'razorpay' given explicitly sends the same three values, no payment_method", async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, { success: true, wallet_balance: 10 });
+    await api.verifyWalletTopup('pay_1', 'order_1', 'sig', 'razorpay');
+    expect(JSON.parse(only(mock.history.post).data)).toEqual({ payment_id: 'pay_1', order_id: 'order_1', signature: 'sig' });
+  });
+
+  it('verifyWalletTopup for PayPal posts only the PayPal order id and payment_method', async () => {
+    const reply = { success: true, message: 'Payment verified; wallet credited.', wallet_balance: 12.34, currency: 'INR' };
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, reply);
+    await expect(api.verifyWalletTopup(null, 'JUVZCET107J4XC7JA', null, 'paypal')).resolves.toEqual(reply);
+    const req = only(mock.history.post);
+    expect(JSON.parse(req.data)).toEqual({ order_id: 'JUVZCET107J4XC7JA', payment_method: 'paypal' });
+    expect(header(req, 'Idempotency-Key')).toBeUndefined();
+  });
+
+  it('verifyWalletTopup for PayPal ignores a payment id and signature passed anyway', async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, { success: true });
+    await api.verifyWalletTopup('pay_x', 'PAYPALORDER1', 'sig_x', 'paypal');
+    expect(JSON.parse(only(mock.history.post).data)).toEqual({ order_id: 'PAYPALORDER1', payment_method: 'paypal' });
+  });
+
+  it('verifyWalletTopup for PayPal: payment_not_captured (409) says nothing was added', async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(409, {
+      success: false,
+      error: 'payment_not_captured',
+      message: 'PayPal order is not approved',
+    });
+    const err = await failure(api.verifyWalletTopup(null, 'PAYPALORDER1', null, 'paypal'));
+    expect(err).toMatchObject({ code: 'payment_not_captured', status: 409 });
+    expect(err.message).toMatch(/Nothing was added/);
+  });
+
+  it('verifyWalletTopup for another method names it, so the server can refuse it', async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(400, { success: false, error: 'invalid_request', message: 'no' });
+    await failure(api.verifyWalletTopup(null, 'gpay_1', null, 'google_pay'));
+    expect(JSON.parse(only(mock.history.post).data)).toEqual({ order_id: 'gpay_1', payment_method: 'google_pay' });
+  });
+
   it('payOrderWithWallet posts order, customer and amount', async () => {
     const reply = { success: true, transaction_id: 'txn_1', remaining_balance: 1000 };
     mock.onPost(`${BASE}/order/pay-with-wallet`).reply(200, reply);
