@@ -4,7 +4,7 @@ from tests.helpers import TEST_JWT_SECRET, Api
 
 
 def embedded_app():
-    return create_app({"TESTING": True, "JWT_SECRET": TEST_JWT_SECRET, "SEED_DEMO_DATA": "false"})
+    return create_app({"TESTING": True, "JWT_SECRET": TEST_JWT_SECRET, "SEED_DEMO_DATA": "false", "MONGODB_URI": ""})
 
 
 def test_two_apps_do_not_share_the_embedded_store():
