@@ -25,6 +25,6 @@ class FakeProcessor:
     def __init__(self):
         self.charges = []
 
-    def charge(self, message_id, payment_method_details, amount_minor, currency):
-        self.charges.append((message_id, amount_minor, currency))
-        return f"ch_{message_id}"
+    def charge(self, idempotency_key, payment_method_details, amount_minor, currency):
+        self.charges.append((idempotency_key, amount_minor, currency))
+        return f"ch_{idempotency_key}"

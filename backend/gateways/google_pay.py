@@ -95,10 +95,13 @@ class GooglePayGateway:
                               payment_method_details=message["paymentMethodDetails"])
 
     def capture(self, event, payment_order):
-        """Charge the token for the initiated amount; returns the processor's charge id."""
+        """Charge the token for the initiated amount; returns the processor's charge id.
+
+        The payment order id is the processor's idempotency key, so two tokens posted at once for
+        one top-up are charged once (and credited once, by the ledger's key)."""
         if payment_order.get("status") == "paid":
             raise OrderAlreadyPaid("This top-up is already paid; the token was not charged.")
-        return self.processor.charge(event.event_id, event.payment_method_details,
+        return self.processor.charge(payment_order["_id"], event.payment_method_details,
                                      payment_order["amount_minor"], payment_order["currency"])
 
     def merchant_public_key_text(self):

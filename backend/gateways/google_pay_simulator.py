@@ -82,10 +82,10 @@ def payment_data(token):
 
 
 class SimulatorProcessor:
-    """Charges nothing; the charge id comes from the token's messageId, so a retry gets the same one."""
+    """Charges nothing; the charge id comes from the idempotency key, so a repeat gets the same one."""
 
-    def charge(self, message_id, payment_method_details, amount_minor, currency):
-        return "gpch_" + hashlib.sha256(message_id.encode()).hexdigest()[:24]
+    def charge(self, idempotency_key, payment_method_details, amount_minor, currency):
+        return "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
 
 def _payment_order(order_id):

@@ -60,13 +60,13 @@ def test_configured_merchant_key_opens_tokens_for_it(private_key):
     assert "4111" not in repr(event)
 
 
-def test_capture_charges_the_initiated_amount():
+def test_capture_charges_the_initiated_amount_keyed_by_the_payment_order():
     processor = FakeProcessor()
     gateway = GooglePayGateway.from_config(config(), processor)
     event = GooglePayEvent("msg_1", "google_pay.token", CREDIT, payment_order_id="gpay_1")
     payment_order = {"_id": "gpay_1", "status": "created", "amount_minor": 12345, "currency": "INR"}
-    assert gateway.capture(event, payment_order) == "ch_msg_1"
-    assert processor.charges == [("msg_1", 12345, "INR")]
+    assert gateway.capture(event, payment_order) == "ch_gpay_1"
+    assert processor.charges == [("gpay_1", 12345, "INR")]
 
 
 def test_capture_never_charges_a_paid_payment_order():
