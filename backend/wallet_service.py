@@ -149,7 +149,7 @@ class WalletService:
                 "applied_at": self.clock(),
             }
             self.entries.update_one({"_id": entry["_id"], "status": "pending"}, {"$set": fields})
-            applied = self.entries.find_one({"_id": entry["_id"]})
+            applied = dict(entry, **fields)  # the same decision whoever wrote it first
         else:
             self.entries.delete_one({"_id": entry["_id"], "status": "pending"})
         self.wallets.update_one({"_id": entry["wallet_id"]}, {"$pull": {"pending": {"id": entry["_id"]}}})
