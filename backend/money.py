@@ -42,3 +42,8 @@ def to_major(amount_minor, currency):
     decimals = currency_decimals(currency)
     major = Decimal(amount_minor).scaleb(-decimals)
     return int(major) if decimals == 0 else float(major)
+
+
+def format_major(amount_minor, currency):
+    """Minor units as exact text in major units, e.g. 12050 INR -> "120.50" (for pages and messages)."""
+    return str(Decimal(amount_minor).scaleb(-currency_decimals(currency)))

@@ -14,7 +14,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
-from .money import to_major
+from .money import format_major
 
 logger = logging.getLogger("integration.notifications")
 ATTEMPTS_MAX = 6
@@ -43,8 +43,8 @@ class Outbox:
         """Queue the confirmation of a ledger entry (once per entry)."""
         currency = entry["currency"]
         text = MESSAGES[entry["kind"]].format(
-            amount=f"{to_major(entry['amount_minor'], currency):.2f}",
-            balance=f"{to_major(entry['balance_after_minor'], currency):.2f}",
+            amount=format_major(entry["amount_minor"], currency),
+            balance=format_major(entry["balance_after_minor"], currency),
             currency=currency, order_id=entry["reference"].get("order_id", ""),
         )
         now = self.clock()

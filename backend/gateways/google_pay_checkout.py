@@ -9,9 +9,8 @@ from html import escape
 
 from flask import Blueprint, abort, current_app
 
-from ..db import get_db
-from ..money import to_major
-from ..validation import ID_PATTERN
+from ..money import format_major
+from .pages import payment_order_or_404
 
 google_pay_checkout_bp = Blueprint("google_pay_checkout", __name__, url_prefix="/checkout/google-pay")
 TEST_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant
@@ -46,12 +45,10 @@ function start() {{
 @google_pay_checkout_bp.get("/<order_id>")
 def google_pay_checkout(order_id):
     gateway = current_app.extensions["integration"].payments.gateways.get("google_pay")
-    if gateway is None or not ID_PATTERN.match(order_id):
+    if gateway is None:
         abort(404)
-    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": "google_pay"})
-    if payment_order is None:
-        abort(404)
-    amount = f"{to_major(payment_order['amount_minor'], payment_order['currency']):.2f}"
+    payment_order = payment_order_or_404(order_id, "google_pay")
+    amount = format_major(payment_order["amount_minor"], payment_order["currency"])
     config = current_app.config
     options = {
         "payment_order_id": order_id,

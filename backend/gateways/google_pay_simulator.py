@@ -11,18 +11,16 @@ import hashlib
 import json
 import threading
 import time
-from html import escape
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Blueprint, abort, current_app, redirect
+from flask import Blueprint, current_app, redirect
 
 from ..clock import new_id
-from ..db import get_db
-from ..money import to_major
-from ..validation import ID_PATTERN
-from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
+from ..money import format_major
 from .delivery import deliver
+from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
+from .pages import payment_order_or_404, simulator_page
 
 google_pay_simulator_bp = Blueprint("google_pay_simulator", __name__, url_prefix="/simulator/google-pay")
 WEBHOOK_PATH = "/api/integration/webhook/google-pay"
@@ -32,17 +30,6 @@ INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
 ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
 _keys = {}
 _keys_lock = threading.Lock()
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Google Pay simulator</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
-button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{background:#000;color:#fff;border:0}}</style>
-</head><body><h1>Google Pay simulator</h1><p>Simulated payment sheet: no real money moves.</p>
-<p>Payment order <code>{order_id}</code><br>Amount <strong>{amount} {currency}</strong><br>Card Visa •••• 1111 (test)</p>
-<form method="post" action="{order_id}/pay" style="display:inline"><button id="pay" type="submit">Pay</button></form>
-<form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
-</body></html>"""
-
 
 def simulator_keys():
     """The simulator's `root`, `intermediate` and `merchant` P-256 private keys, made once per process."""
@@ -88,25 +75,18 @@ class SimulatorProcessor:
         return "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
 
-def _payment_order(order_id):
-    if not ID_PATTERN.match(order_id):
-        abort(404)
-    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": "google_pay"})
-    if payment_order is None:
-        abort(404)
-    return payment_order
-
-
 @google_pay_simulator_bp.get("/checkout/<order_id>")
 def checkout_page(order_id):
-    payment_order = _payment_order(order_id)
-    amount = to_major(payment_order["amount_minor"], payment_order["currency"])
-    return PAGE.format(order_id=escape(order_id), amount=f"{amount:.2f}", currency=payment_order["currency"])
+    payment_order = payment_order_or_404(order_id, "google_pay")
+    return simulator_page("Google Pay simulator", "Simulated payment sheet", order_id,
+                          format_major(payment_order["amount_minor"], payment_order["currency"]),
+                          payment_order["currency"], "background:#000;color:#fff", label="Payment order",
+                          details="<br>Card Visa •••• 1111 (test)")
 
 
 @google_pay_simulator_bp.post("/checkout/<order_id>/pay")
 def pay(order_id):
-    _payment_order(order_id)
+    payment_order_or_404(order_id, "google_pay")
     gateway = current_app.extensions["integration"].payments.gateway("google_pay")
     body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(gateway))}
     deliver(WEBHOOK_PATH, json.dumps(body).encode(), {"Content-Type": "application/json"})
@@ -115,7 +95,7 @@ def pay(order_id):
 
 @google_pay_simulator_bp.post("/checkout/<order_id>/fail")
 def fail(order_id):
-    _payment_order(order_id)
+    payment_order_or_404(order_id, "google_pay")
     return _back({"payment_order_id": order_id, "payment_method": "google_pay", "payment_error": "payment_failed"})
 
 

@@ -13,7 +13,6 @@ import secrets
 import threading
 import uuid
 import zlib
-from html import escape
 from urllib.parse import urlencode
 
 from cryptography import x509
@@ -27,6 +26,7 @@ from ..errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import AUTH_ALGO, check_cert_url
 from .delivery import deliver
+from .pages import simulator_page
 
 paypal_simulator_bp = Blueprint("paypal_simulator", __name__, url_prefix="/simulator/paypal")
 SIMULATOR_CERT_URL = "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-SIMULATOR"
@@ -34,17 +34,6 @@ WEBHOOK_PATH = "/api/integration/webhook/paypal"
 COLLECTION = "simulator_paypal_orders"
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _signer, _signer_lock = None, threading.Lock()
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>PayPal simulator</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
-button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{background:#ffc439;border:0}}</style>
-</head><body><h1>PayPal simulator</h1><p>Simulated approval: no real money moves.</p>
-<p>Order <code>{order_id}</code><br>Amount <strong>{amount} {currency}</strong></p>
-<form method="post" action="{order_id}/pay" style="display:inline"><button id="pay" type="submit">Pay</button></form>
-<form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
-</body></html>"""
-
 
 def paypal_id():
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(17))
@@ -163,8 +152,8 @@ def _back(order_id, **extra):
 @paypal_simulator_bp.get("/checkout/<order_id>")
 def checkout_page(order_id):
     amount = _simulated_order(order_id)["purchase_units"][0]["amount"]
-    return PAGE.format(order_id=escape(order_id), amount=escape(amount["value"]),
-                       currency=escape(amount["currency_code"]))
+    return simulator_page("PayPal simulator", "Simulated approval", order_id, amount["value"],
+                          amount["currency_code"], "background:#ffc439")
 
 
 @paypal_simulator_bp.post("/checkout/<order_id>/pay")

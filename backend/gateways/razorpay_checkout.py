@@ -6,10 +6,9 @@ hands back the three signed values, which this page forwards to the configured r
 import json
 from html import escape
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, current_app
 
-from ..db import get_db
-from ..validation import ID_PATTERN
+from .pages import payment_order_or_404
 
 razorpay_checkout_bp = Blueprint("razorpay_checkout", __name__, url_prefix="/checkout/razorpay")
 
@@ -28,11 +27,7 @@ new Razorpay(options).open();
 
 @razorpay_checkout_bp.get("/<order_id>")
 def razorpay_checkout(order_id):
-    if not ID_PATTERN.match(order_id):
-        abort(404)
-    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": "razorpay"})
-    if payment_order is None:
-        abort(404)
+    payment_order = payment_order_or_404(order_id, "razorpay")
     options = {
         "key": current_app.config["RAZORPAY_KEY_ID"],
         "order_id": order_id,

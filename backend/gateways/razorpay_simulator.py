@@ -9,54 +9,33 @@ import hashlib
 import hmac
 import json
 import time
-from html import escape
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect
+from flask import Blueprint, current_app, redirect
 
 from ..clock import new_id
-from ..db import get_db
-from ..money import to_major
-from ..validation import ID_PATTERN
+from ..money import format_major
 from .delivery import deliver
+from .pages import payment_order_or_404, simulator_page
 
 razorpay_simulator_bp = Blueprint("razorpay_simulator", __name__, url_prefix="/simulator/razorpay")
 WEBHOOK_PATH = "/api/integration/webhook/razorpay"
-
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Razorpay simulator</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
-button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{background:#2563eb;color:#fff;border:0}}</style>
-</head><body><h1>Razorpay simulator</h1><p>Simulated checkout: no real money moves.</p>
-<p>Order <code>{order_id}</code><br>Amount <strong>{amount} {currency}</strong></p>
-<form method="post" action="{order_id}/pay" style="display:inline"><button id="pay" type="submit">Pay</button></form>
-<form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
-</body></html>"""
-
 
 def hmac_hex(secret, message):
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def _payment_order(order_id):
-    if not ID_PATTERN.match(order_id):
-        abort(404)
-    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": "razorpay"})
-    if payment_order is None:
-        abort(404)
-    return payment_order
-
-
 @razorpay_simulator_bp.get("/checkout/<order_id>")
 def checkout_page(order_id):
-    payment_order = _payment_order(order_id)
-    amount = to_major(payment_order["amount_minor"], payment_order["currency"])
-    return PAGE.format(order_id=escape(order_id), amount=f"{amount:.2f}", currency=payment_order["currency"])
+    payment_order = payment_order_or_404(order_id, "razorpay")
+    return simulator_page("Razorpay simulator", "Simulated checkout", order_id,
+                          format_major(payment_order["amount_minor"], payment_order["currency"]),
+                          payment_order["currency"], "background:#2563eb;color:#fff")
 
 
 @razorpay_simulator_bp.post("/checkout/<order_id>/pay")
 def pay(order_id):
-    payment_order = _payment_order(order_id)
+    payment_order = payment_order_or_404(order_id, "razorpay")
     payment_id = new_id("pay")
     config = current_app.config
     deliver_event(payment_event("payment.captured", payment_order, payment_id, "captured"))
@@ -67,7 +46,7 @@ def pay(order_id):
 
 @razorpay_simulator_bp.post("/checkout/<order_id>/fail")
 def fail(order_id):
-    payment_order = _payment_order(order_id)
+    payment_order = payment_order_or_404(order_id, "razorpay")
     deliver_event(payment_event("payment.failed", payment_order, new_id("pay"), "failed"))
     query = {"razorpay_order_id": order_id, "payment_error": "payment_failed"}
     return redirect(current_app.config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)

@@ -1,5 +1,4 @@
 """The whole money flow over HTTP through the Flask test client."""
-from tests.helpers import bearer
 
 
 def test_topup_pay_refund_status(api, client):
