@@ -37,10 +37,6 @@ def _idempotent(body, action):
     return jsonify(payload), status_code
 
 
-def _money(amount_minor, currency):
-    return to_major(amount_minor, currency)
-
-
 @integration_bp.post("/wallet/topup/initiate")
 @require_auth
 def initiate_wallet_topup():
@@ -54,7 +50,7 @@ def initiate_wallet_topup():
 
     def action(_operation_id):
         result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)
-        result["amount"] = _money(result.pop("amount_minor"), result["currency"])
+        result["amount"] = to_major(result.pop("amount_minor"), result["currency"])
         return dict(success=True, **result), 200
 
     return _idempotent(body, action)
@@ -78,7 +74,7 @@ def verify_wallet_topup():
     message = ("Payment verified; wallet credited." if credited_by_this_payment
                else "Payment verified; this top-up was already credited by another payment.")
     return jsonify(success=True, message=message,
-                   wallet_balance=_money(wallet["balance_minor"], wallet["currency"]),
+                   wallet_balance=to_major(wallet["balance_minor"], wallet["currency"]),
                    currency=wallet["currency"])
 
 
@@ -95,7 +91,7 @@ def pay_order_with_wallet():
     def action(_operation_id):
         entry = service.link_payment_to_order(order_id, customer_id, amount_minor)
         return {"success": True, "transaction_id": entry["_id"],
-                "remaining_balance": _money(entry["balance_after_minor"], entry["currency"]),
+                "remaining_balance": to_major(entry["balance_after_minor"], entry["currency"]),
                 "currency": entry["currency"]}, 200
 
     return _idempotent(body, action)
@@ -116,7 +112,7 @@ def refund_order_to_wallet():
         entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason,
                                                  refund_id=operation_id)
         return {"success": True, "transaction_id": entry["_id"],
-                "new_balance": _money(entry["balance_after_minor"], entry["currency"]),
+                "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
                 "currency": entry["currency"]}, 200
 
     return _idempotent(body, action)

@@ -5,6 +5,8 @@ integer minor units. Each money movement is one ledger entry (see `wallet_servic
 an idempotent "finalize" write on the payment order or order, which recovery repeats after a crash.
 """
 import datetime
+import random
+import time
 
 from pymongo.errors import DuplicateKeyError
 
@@ -238,7 +240,7 @@ class WalletPaymentIntegration:
         as void in the same compare-and-set, so a late request cannot reserve it afterwards.
         """
         order_id = entry["reference"]["order_id"]
-        for _ in range(ORDER_CAS_ATTEMPTS_MAX):
+        for attempt in range(ORDER_CAS_ATTEMPTS_MAX):
             order = self.orders.find_one({"order_id": order_id})
             if entry["_id"] in order.get("refund_entry_ids", []):
                 return True
@@ -263,6 +265,7 @@ class WalletPaymentIntegration:
             }
             if self.orders.update_one(query, update).modified_count:
                 return True
+            time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # lost a race: back off a little
         raise StoreUnavailable("The order is busy; try again.")
 
     # --- finishing, recovery, reconciliation -------------------------------------------------
