@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver venv clean
+.PHONY: run test test-python test-real-driver fuzz venv clean
 
 venv: $(STAMP)
 
@@ -28,5 +28,9 @@ test-real-driver: venv
 
 test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
 
+# Not part of `make test`: schemathesis generates requests from docs/openapi.yaml (about 20 s).
+fuzz: venv
+	scripts/fuzz_api.sh
+
 clean:
-	rm -rf $(VENV) .venv-eco frontend/node_modules frontend/dist
+	rm -rf $(VENV) .venv-eco .venv-fuzz frontend/node_modules frontend/dist
