@@ -6,6 +6,7 @@ mongomock, which is not thread-safe, so every call on it goes through one proces
 """
 import threading
 
+import mongomock
 import pymongo
 from flask import current_app
 from pymongo.errors import PyMongoError
@@ -15,34 +16,58 @@ _clients_lock = threading.Lock()
 _MONGOMOCK_LOCK = threading.RLock()
 
 
+def _locked(function):
+    def call(*args, **kwargs):
+        with _MONGOMOCK_LOCK:
+            return function(*args, **kwargs)
+
+    return call
+
+
+class LockedCursor:
+    """A mongomock cursor: `sort`/`limit`/`skip` chain as in pymongo; results are read under the lock."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def __iter__(self):
+        with _MONGOMOCK_LOCK:
+            return iter(list(self._cursor))
+
+    def __getattr__(self, name):
+        attribute = getattr(self._cursor, name)
+        if not callable(attribute):
+            return attribute
+
+        def chained(*args, **kwargs):
+            with _MONGOMOCK_LOCK:
+                result = attribute(*args, **kwargs)
+            return self if result is self._cursor else result
+
+        return chained
+
+
 class LockedCollection:
-    """A mongomock collection whose every call runs under one lock; `find` returns a list."""
+    """A mongomock collection whose every call runs under one lock."""
 
     def __init__(self, collection):
         self._collection = collection
 
     def find(self, *args, **kwargs):
         with _MONGOMOCK_LOCK:
-            return list(self._collection.find(*args, **kwargs))
+            return LockedCursor(self._collection.find(*args, **kwargs))
 
     def aggregate(self, *args, **kwargs):
         with _MONGOMOCK_LOCK:
-            return list(self._collection.aggregate(*args, **kwargs))
+            return iter(list(self._collection.aggregate(*args, **kwargs)))
 
     def __getattr__(self, name):
         attribute = getattr(self._collection, name)
-        if not callable(attribute):
-            return attribute
-
-        def locked(*args, **kwargs):
-            with _MONGOMOCK_LOCK:
-                return attribute(*args, **kwargs)
-
-        return locked
+        return _locked(attribute) if callable(attribute) else attribute
 
 
 class LockedDatabase:
-    """A mongomock database handing out `LockedCollection`s."""
+    """A mongomock database handing out `LockedCollection`s, as `db["name"]` or `db.name`."""
 
     def __init__(self, database):
         self._database = database
@@ -51,13 +76,13 @@ class LockedDatabase:
     def __getitem__(self, name):
         return LockedCollection(self._database[name])
 
-    def command(self, *args, **kwargs):
-        with _MONGOMOCK_LOCK:
-            return self._database.command(*args, **kwargs)
-
-    def list_collection_names(self):
-        with _MONGOMOCK_LOCK:
-            return self._database.list_collection_names()
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attribute = getattr(self._database, name)
+        if isinstance(attribute, mongomock.collection.Collection):
+            return LockedCollection(attribute)
+        return _locked(attribute) if callable(attribute) else attribute
 
 
 def connect(uri, db_name):
@@ -67,8 +92,6 @@ def connect(uri, db_name):
     in-memory store each time, so every app (each test's, the embedded server's) starts clean.
     """
     if uri.startswith("mongomock://"):
-        import mongomock
-
         return LockedDatabase(mongomock.MongoClient()[db_name])
     with _clients_lock:
         client = _clients.get(uri)
