@@ -65,7 +65,6 @@ def load_config(test_config=None):
     production = config["APP_ENV"] == "production"
     if production:
         check_production(config)
-    embedded = not config["MONGODB_URI"]
     config["MONGODB_URI"] = config["MONGODB_URI"] or EMBEDDED_URI
     config["EMBEDDED_STORE"] = config["MONGODB_URI"].startswith("mongomock://")
     config["GATEWAY_MODE"] = config["GATEWAY_MODE"] or ("live" if production else "simulator")
@@ -90,7 +89,7 @@ def load_config(test_config=None):
     config["SIMULATOR_WEBHOOK_DELIVERY"] = config["SIMULATOR_WEBHOOK_DELIVERY"] or (
         "inline" if config.get("TESTING") else "http")
     if config["SEED_DEMO_DATA"] == "":
-        config["SEED_DEMO_DATA"] = embedded and not production
+        config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
     config["SEED_DEMO_DATA"] = str(config["SEED_DEMO_DATA"]).lower() in ("1", "true", "yes")
     config["RECOVER_ON_START"] = str(config["RECOVER_ON_START"]).lower() in ("1", "true", "yes")
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])

@@ -58,3 +58,12 @@ def test_environment_variables_are_read(monkeypatch):
 def test_unknown_gateway_mode_is_refused():
     with pytest.raises(ConfigError):
         load_config({"GATEWAY_MODE": "sandbox"})
+
+
+def test_an_explicit_mongomock_uri_is_the_embedded_store_with_demo_data():
+    config = load_config({"MONGODB_URI": "mongomock://localhost"})
+    assert config["EMBEDDED_STORE"] and config["SEED_DEMO_DATA"] is True
+
+
+def test_a_real_server_gets_no_demo_data_by_default():
+    assert load_config({"MONGODB_URI": "mongodb://db:27017"})["SEED_DEMO_DATA"] is False
