@@ -5,8 +5,6 @@ integer minor units. Each money movement is one ledger entry (see `wallet_servic
 an idempotent "finalize" write on the payment order or order, which recovery repeats after a crash.
 """
 import datetime
-import random
-import time
 
 from pymongo.errors import DuplicateKeyError
 
@@ -14,15 +12,13 @@ from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
     AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, OrderAlreadyPaid,
-    OrderNotFound, OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
-    StoreUnavailable,
+    OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
 )
 from .gateways.base import CREDIT, FAILED
 from .money import to_major
+from .orders import PAID_STATES, OrderBook
 from .wallet_service import CREDIT as LEDGER_CREDIT
 
-PAID_STATES = ("paid", "partially_refunded")
-ORDER_CAS_ATTEMPTS_MAX = 100
 
 
 class WalletPaymentIntegration:
@@ -31,7 +27,7 @@ class WalletPaymentIntegration:
         self.wallet = wallet_service
         self.payments = payment_service
         self.payment_orders = db["payment_orders"]
-        self.orders = db["orders"]
+        self.orders = OrderBook(db)
         self.webhook_events = db["webhook_events"]
         self.audit = audit or AuditLog(db, clock)
         self.currency = currency
@@ -186,7 +182,7 @@ class WalletPaymentIntegration:
     # --- paying an order ---------------------------------------------------------------------
     def link_payment_to_order(self, order_id, customer_id, amount_minor):
         """Pay a pending order from the wallet: one debit per order, never below zero."""
-        order = self._customer_order(order_id, customer_id)
+        order = self.orders.for_customer(order_id, customer_id)
         if order["payment_status"] != "pending":
             if order["payment_status"] in PAID_STATES + ("refunded",):
                 raise OrderAlreadyPaid()
@@ -202,16 +198,10 @@ class WalletPaymentIntegration:
                           transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"])
         return entry
 
-    def _customer_order(self, order_id, customer_id):
-        order = self.orders.find_one({"order_id": order_id})
-        if order is None or order.get("customer_id") != customer_id:
-            raise OrderNotFound()
-        return order
-
     # --- refunds -----------------------------------------------------------------------------
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
         """Credit part or all of a wallet-paid order back; all refunds together ≤ what was paid."""
-        order = self._customer_order(order_id, customer_id)
+        order = self.orders.for_customer(order_id, customer_id)
         if order["payment_status"] == "refunded":
             raise RefundExceedsPaid("This order is already fully refunded.")
         if order["payment_status"] not in PAID_STATES or order.get("paid_via") != "wallet":
@@ -222,7 +212,7 @@ class WalletPaymentIntegration:
         )
         if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
-        if entry["status"] == "pending" and not self._reserve_refund(entry):
+        if entry["status"] == "pending" and not self.orders.reserve_refund(entry):
             self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
             raise RefundExceedsPaid()
         entry = self.wallet.settle(entry)
@@ -232,41 +222,6 @@ class WalletPaymentIntegration:
                               transaction_id=entry["_id"], amount_minor=amount_minor,
                               currency=entry["currency"], reason=reason[:200])
         return entry
-
-    def _reserve_refund(self, entry, void_if_absent=False):
-        """Take the refund out of the order's refundable amount (compare-and-set on `version`).
-
-        False when it does not fit. Recovery passes `void_if_absent` to mark an abandoned refund
-        as void in the same compare-and-set, so a late request cannot reserve it afterwards.
-        """
-        order_id = entry["reference"]["order_id"]
-        for attempt in range(ORDER_CAS_ATTEMPTS_MAX):
-            order = self.orders.find_one({"order_id": order_id})
-            if entry["_id"] in order.get("refund_entry_ids", []):
-                return True
-            if entry["_id"] in order.get("void_refund_entry_ids", []):
-                return False
-            version = order.get("version", 0)
-            query = {"order_id": order_id, "version": version}
-            refundable_minor = order.get("refundable_minor", 0)
-            if void_if_absent or entry["amount_minor"] > refundable_minor:
-                if not void_if_absent:
-                    return False
-                update = {"$set": {"version": version + 1}, "$push": {"void_refund_entry_ids": entry["_id"]}}
-                if self.orders.update_one(query, update).modified_count:
-                    return False
-                continue
-            left_minor = refundable_minor - entry["amount_minor"]
-            update = {
-                "$set": {"version": version + 1, "refundable_minor": left_minor,
-                         "payment_status": "refunded" if left_minor == 0 else "partially_refunded"},
-                "$inc": {"refunded_minor": entry["amount_minor"]},
-                "$push": {"refund_entry_ids": entry["_id"]},
-            }
-            if self.orders.update_one(query, update).modified_count:
-                return True
-            time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # lost a race: back off a little
-        raise StoreUnavailable("The order is busy; try again.")
 
     # --- finishing, recovery, reconciliation -------------------------------------------------
     def _finalize(self, entry):
@@ -282,13 +237,7 @@ class WalletPaymentIntegration:
                           "gateway_payment_id": reference.get("gateway_payment_id")}},
             )
         elif entry["kind"] == "payment":
-            self.orders.update_one(
-                {"order_id": reference["order_id"], "payment_status": "pending"},
-                {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
-                          "refundable_minor": entry["amount_minor"], "refunded_minor": 0,
-                          "payment_entry_id": entry["_id"], "paid_at": now},
-                 "$inc": {"version": 1}},
-            )
+            self.orders.mark_paid(entry, now)
         if self.outbox is not None:
             self.outbox.enqueue(entry)
         self.wallet.mark_finalized(entry["_id"])
@@ -298,7 +247,7 @@ class WalletPaymentIntegration:
         cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
         settled = voided = 0
         for entry in self.wallet.entries.find({"status": "pending", "created_at": {"$lte": cutoff}}):
-            if entry["kind"] == "refund" and not self._reserve_refund(entry, void_if_absent=True):
+            if entry["kind"] == "refund" and not self.orders.reserve_refund(entry, void_if_absent=True):
                 self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
                 voided += 1
                 continue
@@ -317,17 +266,7 @@ class WalletPaymentIntegration:
     def reconcile(self):
         """Every drift between balances, ledgers and orders (empty when all is well)."""
         drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile()]
-        for order in self.orders.find({"paid_via": "wallet"}):
-            refunded_minor = sum(
-                e["amount_minor"] for e in self.wallet.entries.find(
-                    {"kind": "refund", "reference.order_id": order["order_id"], "status": "applied"})
-            )
-            paid_minor = order.get("paid_minor", 0)
-            if refunded_minor != order.get("refunded_minor", 0) or refunded_minor > paid_minor:
-                drift.append({"problem": "order_refunds", "order_id": order["order_id"],
-                              "paid_minor": paid_minor, "refunded_minor": order.get("refunded_minor", 0),
-                              "ledger_refunds_minor": refunded_minor})
-        return drift
+        return drift + self.orders.refund_drift(self.wallet.entries)
 
     # --- status ------------------------------------------------------------------------------
     def get_integration_status(self, customer_id, currency=None):
@@ -345,7 +284,6 @@ class WalletPaymentIntegration:
             "statistics": statistics,
             "recent_transactions": [transaction_view(e) for e in self.wallet.recent_entries(customer_id, currency)],
         }
-
 
 
 def transaction_view(entry):
