@@ -65,10 +65,14 @@ class OrderBook:
 
     def refund_drift(self, ledger_entries):
         """Wallet-paid orders whose refunds differ from their applied refund entries, or exceed the payment."""
+        rows = ledger_entries.aggregate([
+            {"$match": {"kind": "refund", "status": "applied"}},
+            {"$group": {"_id": "$reference.order_id", "total": {"$sum": "$amount_minor"}}},
+        ])
+        ledger_refunds = {row["_id"]: row["total"] for row in rows}
         drift = []
         for order in self.orders.find({"paid_via": "wallet"}):
-            ledger_refunds_minor = sum(e["amount_minor"] for e in ledger_entries.find(
-                {"kind": "refund", "reference.order_id": order["order_id"], "status": "applied"}))
+            ledger_refunds_minor = ledger_refunds.get(order["order_id"], 0)
             paid_minor, refunded_minor = order.get("paid_minor", 0), order.get("refunded_minor", 0)
             if ledger_refunds_minor != refunded_minor or refunded_minor > paid_minor:
                 drift.append({"problem": "order_refunds", "order_id": order["order_id"], "paid_minor": paid_minor,

@@ -196,20 +196,33 @@ class WalletService:
 
     def reconcile(self):
         """Wallets whose balance differs from credits minus debits of their ledger, or is < 0."""
+        ledger_minor = self._applied_sums()
         drifted = []
         for wallet in self.wallets.find({}):
-            in_flight = {p["id"] for p in wallet.get("pending", []) if p["outcome"] == "applied"}
-            ledger_minor = 0
-            for entry in self.entries.find({"wallet_id": wallet["_id"]}):
-                if entry["status"] == "applied" or entry["_id"] in in_flight:
-                    sign = 1 if entry["type"] == CREDIT else -1
-                    ledger_minor += sign * entry["amount_minor"]
-            if ledger_minor != wallet["balance_minor"] or wallet["balance_minor"] < 0:
-                drifted.append(
-                    {
-                        "wallet_id": wallet["_id"],
-                        "balance_minor": wallet["balance_minor"],
-                        "ledger_minor": ledger_minor,
-                    }
-                )
+            expected_minor = ledger_minor.get(wallet["_id"], 0) + self._in_flight_minor(wallet)
+            if expected_minor != wallet["balance_minor"] or wallet["balance_minor"] < 0:
+                drifted.append({"wallet_id": wallet["_id"], "balance_minor": wallet["balance_minor"],
+                                "ledger_minor": expected_minor})
         return drifted
+
+    def _applied_sums(self):
+        """Credits minus debits of every wallet's applied entries, in one aggregation."""
+        sums = {}
+        rows = self.entries.aggregate([
+            {"$match": {"status": "applied"}},
+            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
+        ])
+        for row in rows:
+            sign = 1 if row["_id"]["type"] == CREDIT else -1
+            wallet = row["_id"]["wallet_id"]
+            sums[wallet] = sums.get(wallet, 0) + sign * row["total"]
+        return sums
+
+    def _in_flight_minor(self, wallet):
+        """Decisions already in the balance whose entries are not yet marked applied."""
+        in_flight_minor = 0
+        for decision in wallet.get("pending", []):
+            entry = self.entries.find_one({"_id": decision["id"], "status": "pending"})
+            if decision["outcome"] == "applied" and entry is not None:
+                in_flight_minor += entry["amount_minor"] if entry["type"] == CREDIT else -entry["amount_minor"]
+        return in_flight_minor

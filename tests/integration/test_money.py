@@ -274,3 +274,14 @@ def test_verify_of_a_second_payment_for_a_credited_order_credits_nothing_and_say
     assert "already credited" in second.get_json()["message"]
     assert api.balance("cust_2p") == 30
     assert db["integration_logs"].count_documents({"event": "topup.second_payment"}) == 1
+
+
+def test_reconcile_reports_an_order_whose_refunds_differ_from_the_ledger(api, db, integration):
+    api.topup("cust_rd", "50")
+    order_id = api.add_order("cust_rd", 5000)
+    assert api.pay(order_id, "cust_rd", 50).status_code == 200
+    assert api.refund(order_id, "cust_rd", 20).status_code == 200
+    assert integration.reconcile() == []
+    db["orders"].update_one({"order_id": order_id}, {"$inc": {"refunded_minor": 1}})
+    assert integration.reconcile() == [{"problem": "order_refunds", "order_id": order_id, "paid_minor": 5000,
+                                        "refunded_minor": 2001, "ledger_refunds_minor": 2000}]
