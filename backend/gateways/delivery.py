@@ -10,15 +10,23 @@ logger = logging.getLogger("integration.simulator")
 DELIVERY_ATTEMPTS_MAX = 5
 
 
-def deliver(path, body, headers):
+def deliver(path, body, headers, wait=False):
     """Post a gateway's message to this service: inline through the app in tests
-    (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over HTTP from a thread, as a gateway would."""
+    (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over HTTP, as a gateway would: from a thread with
+    retries, or, with `wait` (a checkout page posting and awaiting the answer), right away.
+    Returns the HTTP status when it waited (None if the service could not be reached)."""
     app = current_app._get_current_object()
     if app.config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
-        app.test_client().post(path, data=body, headers=headers)
-        return
+        return app.test_client().post(path, data=body, headers=headers).status_code
     url = app.config["PUBLIC_BASE_URL"] + path
+    if wait:
+        try:
+            return requests.post(url, data=body, headers=headers, timeout=10).status_code
+        except requests.RequestException as error:
+            logger.warning("simulator delivery failed: %s", type(error).__name__)
+            return None
     threading.Thread(target=_post_with_retries, args=(url, body, headers), daemon=True).start()
+    return None
 
 
 def _post_with_retries(url, body, headers):

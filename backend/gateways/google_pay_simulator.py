@@ -89,8 +89,12 @@ def pay(order_id):
     payment_order_or_404(order_id, "google_pay")
     gateway = current_app.extensions["integration"].payments.gateway("google_pay")
     body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(gateway))}
-    deliver(WEBHOOK_PATH, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    return _back({"payment_order_id": order_id, "payment_method": "google_pay"})
+    # Like a merchant's checkout page: post the token, wait for the answer, then send the buyer back.
+    status = deliver(WEBHOOK_PATH, json.dumps(body).encode(), {"Content-Type": "application/json"}, wait=True)
+    query = {"payment_order_id": order_id, "payment_method": "google_pay"}
+    if status != 200:
+        query["payment_error"] = "payment_rejected"
+    return _back(query)
 
 
 @google_pay_simulator_bp.post("/checkout/<order_id>/fail")

@@ -200,3 +200,12 @@ def test_live_checkout_page_opens_google_pay_with_our_key():
     assert "https://pay.google.com/gp/p/js/pay.js" in page and "BCR2DN4T000000" in page
     assert payments.gateways["google_pay"].merchant_public_key_text() in page
     assert '"amount": "500.00"' in page and '"environment": "PRODUCTION"' in page
+
+
+def test_simulator_pay_says_so_when_the_token_is_not_accepted(api, client, monkeypatch):
+    payment_order_id = api.initiate("cust_gr", "9", method="google_pay").get_json()["payment_order_id"]
+    monkeypatch.setattr("backend.gateways.google_pay_simulator.deliver", lambda *args, **kwargs: 400)
+    response = client.post(f"/simulator/google-pay/checkout/{payment_order_id}/pay")
+    assert response.status_code == 303
+    assert "payment_error=payment_rejected" in response.headers["Location"]
+    assert api.balance("cust_gr") == 0
