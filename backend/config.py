@@ -90,12 +90,19 @@ def load_config(test_config=None):
         "inline" if config.get("TESTING") else "http")
     if config["SEED_DEMO_DATA"] == "":
         config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
-    config["SEED_DEMO_DATA"] = str(config["SEED_DEMO_DATA"]).lower() in ("1", "true", "yes")
-    config["RECOVER_ON_START"] = str(config["RECOVER_ON_START"]).lower() in ("1", "true", "yes")
+    config["SEED_DEMO_DATA"] = is_on(config["SEED_DEMO_DATA"])
+    config["RECOVER_ON_START"] = is_on(config["RECOVER_ON_START"])
+    limits = config["RATE_LIMITS_ENABLED"]
+    config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
     config["CORS_ORIGINS"] = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()]
     return config
+
+
+def is_on(value):
+    """A boolean setting: true for True, "1", "true", "yes" (any case)."""
+    return str(value).lower() in ("1", "true", "yes")
 
 
 def check_production(config):

@@ -26,9 +26,6 @@ def limit_for_endpoint():
 
 def init_limits(app):
     """Bind a limiter to `app`; each endpoint counts separately per client address."""
-    enabled = app.config["RATE_LIMITS_ENABLED"]
-    enabled = (not app.config.get("TESTING")) if enabled == "" else str(enabled).lower() in ("1", "true", "yes")
-    app.config["RATE_LIMITS_ENABLED"] = enabled
     return Limiter(get_remote_address, app=app, default_limits=[limit_for_endpoint],
-                   storage_uri=app.config["RATE_LIMIT_STORAGE_URI"], enabled=enabled,
+                   storage_uri=app.config["RATE_LIMIT_STORAGE_URI"], enabled=app.config["RATE_LIMITS_ENABLED"],
                    headers_enabled=True)
