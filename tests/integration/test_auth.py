@@ -97,13 +97,16 @@ def test_rejected_token_on_refund(api, db, authorization, code):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("method, path", [
+PROTECTED_ENDPOINTS = [
     ("post", "/wallet/topup/initiate"),
     ("post", "/wallet/topup/verify"),
     ("post", "/order/pay-with-wallet"),
     ("post", "/order/refund-to-wallet"),
     ("get", "/status/cust_a"),
-])
+]
+
+
+@pytest.mark.parametrize("method, path", PROTECTED_ENDPOINTS)
 def test_every_protected_endpoint_needs_a_token(client, db, method, path):
     before = snapshot(db)
     response = getattr(client, method)(BASE + path, json={"customer_id": "cust_a", "amount": 10})
@@ -111,13 +114,7 @@ def test_every_protected_endpoint_needs_a_token(client, db, method, path):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("method, path", [
-    ("post", "/wallet/topup/initiate"),
-    ("post", "/wallet/topup/verify"),
-    ("post", "/order/pay-with-wallet"),
-    ("post", "/order/refund-to-wallet"),
-    ("get", "/status/cust_a"),
-])
+@pytest.mark.parametrize("method, path", PROTECTED_ENDPOINTS)
 def test_every_protected_endpoint_rejects_expired_token(client, db, method, path):
     before = snapshot(db)
     headers = {"Authorization": "Bearer " + token("admin_1", role="admin", expires_in_seconds=-5)}
