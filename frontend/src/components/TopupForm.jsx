@@ -1,0 +1,49 @@
+import { useState } from 'react';
+import integrationService from '../services/integrationService.js';
+import { checkAmount } from '../money.js';
+
+// Top up: checks the amount, then sends the browser to the chosen gateway's checkout page.
+export default function TopupForm({ customerId, methods, method, onMethodChange, busy, run, setMessage }) {
+  const [amount, setAmount] = useState('');
+
+  function onSubmit(e) {
+    e.preventDefault();
+    const problem = checkAmount(amount);
+    if (problem) return setMessage({ kind: 'error', text: problem });
+    run(async () => {
+      const res = await integrationService.initiateWalletTopup(customerId, amount.trim(), method);
+      setMessage({ kind: 'info', text: 'Taking you to the payment page…' });
+      window.location.assign(res.redirect_url);
+    });
+  }
+
+  return (
+    <form className="card" onSubmit={onSubmit}>
+      <h2>Top up</h2>
+      <label>
+        Amount
+        <input
+          data-testid="topup-amount"
+          inputMode="decimal"
+          autoComplete="off"
+          placeholder="500.00"
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+        />
+      </label>
+      <label>
+        Pay with
+        <select data-testid="topup-method" value={method} onChange={(e) => onMethodChange(e.target.value)}>
+          {methods.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button data-testid="topup-submit" type="submit" disabled={busy}>
+        Top up
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,41 @@
+import { formatMoney } from '../money.js';
+import { gatewayLabel } from '../gateways.js';
+
+const KIND_LABELS = { topup: 'Top-up', payment: 'Order payment', refund: 'Refund' };
+
+// `reference` is {order_id} for payments and refunds, {payment_order_id, gateway, …} for top-ups.
+function describeReference(ref) {
+  if (!ref || typeof ref !== 'object') return ref ? String(ref) : '';
+  if (ref.order_id) return ref.order_id;
+  const via = ref.gateway ? `via ${gatewayLabel(ref.gateway)}` : '';
+  return [via, ref.payment_order_id].filter(Boolean).join(' ');
+}
+
+function formatDate(value) {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+// The recent transactions, newest first as the server sends them.
+export default function Transactions({ transactions }) {
+  return (
+    <section className="card">
+      <h2>Recent transactions</h2>
+      {transactions.length === 0 && <p className="empty">No transactions yet.</p>}
+      <ul className="transactions" data-testid="transactions">
+        {transactions.map((t) => (
+          <li key={t.transaction_id} data-kind={t.kind} data-type={t.type}>
+            <span className="what">
+              <strong>{KIND_LABELS[t.kind] || t.kind}</strong>
+              <small>{[describeReference(t.reference), formatDate(t.created_at)].filter(Boolean).join(' · ')}</small>
+            </span>
+            <span className={`amount ${t.type}`}>
+              {t.type === 'debit' ? '−' : '+'}
+              {formatMoney(t.amount, t.currency)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
