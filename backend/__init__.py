@@ -6,8 +6,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
 from .config import load_config
-from .demo import seed_demo_data
 from .audit import AuditLog
+from .demo import seed_demo_data
+from .gateways.delivery import Delivery
 from .limits import init_limits
 from .logging_setup import configure_logging
 from .metrics import Metrics
@@ -36,24 +37,26 @@ def create_app(test_config=None):
     database = app.extensions["wallet_db"]
     store.ensure_indexes(database)
     metrics = Metrics()
-    app.extensions["integration"] = build_integration(app.config, database, metrics)
-    register(app)
+    delivery = Delivery(app)
+    integration = build_integration(app.config, database, metrics, delivery)
+    app.extensions["integration"] = integration
+    register(app, integration, delivery)
     metrics.init_app(app)
     init_limits(app)
     if config["SEED_DEMO_DATA"]:
         seed_demo_data(database, config["DEFAULT_CURRENCY"])
     if config["RECOVER_ON_START"]:
-        report = app.extensions["integration"].recover(config["RECOVERY_GRACE_SECONDS"])
+        report = integration.recover(config["RECOVERY_GRACE_SECONDS"])
         if any(report.values()):
             logger.warning("recovery at start-up finished interrupted operations: %s", report)
     return app
 
 
-def build_integration(config, database, metrics):
+def build_integration(config, database, metrics, delivery):
     """Wire the real collaborators."""
     return WalletPaymentIntegration(
         WalletService(database),
-        PaymentService.from_config(config),
+        PaymentService.from_config(config, database, delivery),
         database,
         currency=config["DEFAULT_CURRENCY"],
         outbox=Outbox(database, sender_from_config(config)),

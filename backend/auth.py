@@ -1,4 +1,4 @@
-"""JWT bearer authentication (HS256, `sub`/`role`/`exp`) and the customer/admin rules of SPEC §5."""
+"""JWT bearer authentication (HS256, `sub`/`role`/`exp`) and the customer/admin rules of docs/contract.md."""
 import datetime
 import functools
 from dataclasses import dataclass

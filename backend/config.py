@@ -2,18 +2,12 @@
 import os
 
 from .errors import ConfigError
+from .gateways.registry import REGISTRY
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
-# Fixed, documented development values so a developer can sign simulator webhooks by hand.
-DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
-DEV_RAZORPAY_KEY_SECRET = "simulator_key_secret"
-DEV_RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret"
-DEV_PAYPAL_CLIENT_ID = "paypal_simulator_client_id"
-DEV_PAYPAL_CLIENT_SECRET = "paypal_simulator_client_secret"
-DEV_PAYPAL_WEBHOOK_ID = "WH-SIMULATOR"
-DEV_GOOGLE_PAY_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant id
 EMBEDDED_URI = "mongomock://localhost"
 
+# The service's own settings; each gateway's come from its registry entry (`GatewayEntry.settings`).
 DEFAULTS = {
     "APP_ENV": "development",
     "MONGODB_URI": "",
@@ -22,20 +16,6 @@ DEFAULTS = {
     "JWT_ALGORITHM": "HS256",
     "CORS_ORIGINS": "",
     "DEFAULT_CURRENCY": "INR",
-    "RAZORPAY_KEY_ID": "",
-    "RAZORPAY_KEY_SECRET": "",
-    "RAZORPAY_WEBHOOK_SECRET": "",
-    "PAYPAL_CLIENT_ID": "",
-    "PAYPAL_CLIENT_SECRET": "",
-    "PAYPAL_WEBHOOK_ID": "",
-    "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com",
-    # Google Pay (DIRECT ECv2 tokens). Recipient id defaults to `merchant:<merchant id>`; root keys are
-    # Google's keys.json text; the private key is the merchant's P-256 key (PEM or base64 PKCS#8 DER).
-    # In simulator mode, keys left unset are the simulator's own, made once per process.
-    "GOOGLE_PAY_MERCHANT_ID": "",
-    "GOOGLE_PAY_RECIPIENT_ID": "",
-    "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
-    "GOOGLE_PAY_PRIVATE_KEY": "",
     "GATEWAY_MODE": "",
     "HOST": "127.0.0.1",
     "PORT": "5000",
@@ -60,7 +40,10 @@ DEFAULTS = {
 def load_config(test_config=None):
     """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
     overrides = dict(test_config or {})
-    config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in DEFAULTS.items()}
+    defaults = dict(DEFAULTS)
+    for entry in REGISTRY:
+        defaults.update(entry.settings)
+    config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in defaults.items()}
     config.update({k: v for k, v in overrides.items() if k not in config})
     production = config["APP_ENV"] == "production"
     if production:
@@ -72,16 +55,10 @@ def load_config(test_config=None):
         raise ConfigError("GATEWAY_MODE must be 'simulator' or 'live'.")
     simulator = config["GATEWAY_MODE"] == "simulator"
     config["JWT_SECRET"] = config["JWT_SECRET"] or DEV_JWT_SECRET
-    if simulator:
-        config["RAZORPAY_KEY_ID"] = config["RAZORPAY_KEY_ID"] or DEV_RAZORPAY_KEY_ID
-        config["RAZORPAY_KEY_SECRET"] = config["RAZORPAY_KEY_SECRET"] or DEV_RAZORPAY_KEY_SECRET
-        config["RAZORPAY_WEBHOOK_SECRET"] = (
-            config["RAZORPAY_WEBHOOK_SECRET"] or DEV_RAZORPAY_WEBHOOK_SECRET
-        )
-        config["GOOGLE_PAY_MERCHANT_ID"] = config["GOOGLE_PAY_MERCHANT_ID"] or DEV_GOOGLE_PAY_MERCHANT_ID
-        config["PAYPAL_CLIENT_ID"] = config["PAYPAL_CLIENT_ID"] or DEV_PAYPAL_CLIENT_ID
-        config["PAYPAL_CLIENT_SECRET"] = config["PAYPAL_CLIENT_SECRET"] or DEV_PAYPAL_CLIENT_SECRET
-        config["PAYPAL_WEBHOOK_ID"] = config["PAYPAL_WEBHOOK_ID"] or DEV_PAYPAL_WEBHOOK_ID
+    if simulator:  # fixed, documented development values, so a developer can sign by hand
+        for entry in REGISTRY:
+            for key, value in entry.simulator_settings.items():
+                config[key] = config[key] or value
     base_url = config["PUBLIC_BASE_URL"] or f"http://{config['HOST']}:{config['PORT']}"
     config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
@@ -106,7 +83,7 @@ def is_on(value):
 
 
 def check_production(config):
-    """Refuse unsafe production settings (SPEC §3)."""
+    """Refuse unsafe production settings (docs/contract.md, running it)."""
     problems = []
     secret = config["JWT_SECRET"]
     if not secret or secret == DEV_JWT_SECRET or len(secret) < 32:
@@ -117,8 +94,7 @@ def check_production(config):
         problems.append("MONGODB_URI must point at a MongoDB server (not mongomock)")
     if "*" in str(config["CORS_ORIGINS"]).split(","):
         problems.append("CORS_ORIGINS must not be '*'")
-    for key in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"):
-        if not config[key]:
-            problems.append(f"{key} must be set")
+    for entry in REGISTRY:
+        problems += [f"{key} must be set" for key in entry.required_in_production if not config[key]]
     if problems:
         raise ConfigError("Refusing to start with APP_ENV=production: " + "; ".join(problems) + ".")

@@ -110,6 +110,7 @@ INDEXES = {
         ([("finalized", 1), ("created_at", 1)], {}),
     ],
     "payment_orders": [([("customer_id", 1), ("created_at", -1)], {}),
+                       ([("status", 1), ("created_at", 1)], {}),
                        ([("reference", 1)], {"unique": True, "sparse": True})],
     "orders": [([("order_id", 1)], {"unique": True})],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],

@@ -1,6 +1,11 @@
 """One error hierarchy for the service; each error knows its HTTP status and snake_case code."""
 
 
+def error_body(code, message):
+    """The one JSON shape of every error the API answers."""
+    return {"success": False, "error": code, "message": message}
+
+
 class IntegrationError(Exception):
     """Base error: turned into `{"success": false, "error": code, "message": message}`."""
 
@@ -106,7 +111,7 @@ class OrderNotPayable(Conflict):
 class AmountDiffersFromOrder(IntegrationError):
     """The amount does not equal the order's amount."""
 
-    code = "amount_mismatch"
+    code = "order_amount_mismatch"
 
 
 class RefundExceedsPaid(Conflict):

@@ -12,7 +12,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
-from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationError, InvalidRequest
+from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationError, InvalidRequest, error_body
 
 KEY_LENGTH_MAX = 255
 WAIT_SECONDS_MAX = 5.0
@@ -90,4 +90,4 @@ class IdempotencyStore:
 
 
 def error_payload(error):
-    return {"success": False, "error": error.code, "message": error.message}
+    return error_body(error.code, error.message)

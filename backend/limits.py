@@ -7,10 +7,10 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from .gateways.registry import REGISTRY
+
 MONEY_ENDPOINTS = {"integration.initiate_wallet_topup", "integration.verify_wallet_topup",
                    "integration.pay_order_with_wallet", "integration.refund_order_to_wallet"}
-WEBHOOK_ENDPOINTS = {"integration.razorpay_webhook", "integration.paypal_webhook",
-                     "integration.google_pay_webhook"}
 MONEY_LIMIT = "30 per minute"
 WEBHOOK_LIMIT = "600 per minute"
 DEFAULT_LIMIT = "300 per minute"
@@ -19,9 +19,14 @@ DEFAULT_LIMIT = "300 per minute"
 def limit_for_endpoint():
     if request.endpoint in MONEY_ENDPOINTS:
         return MONEY_LIMIT
-    if request.endpoint in WEBHOOK_ENDPOINTS:
+    if request.endpoint in webhook_endpoints():
         return WEBHOOK_LIMIT
     return DEFAULT_LIMIT
+
+
+def webhook_endpoints():
+    """Every registered gateway's webhook endpoint."""
+    return {f"integration.{entry.webhook_endpoint}" for entry in REGISTRY}
 
 
 def init_limits(app):

@@ -1,4 +1,4 @@
-"""WhatsApp confirmations through an outbox (SPEC §7).
+"""WhatsApp confirmations through an outbox (docs/contract.md, side effects).
 
 A message is queued in `notification_outbox` by the same idempotent step that finalizes a money
 movement (its `_id` is the ledger entry id, so a repeat queues nothing new), and sent afterwards
@@ -14,6 +14,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
+from .customers import Customers
 from .money import format_major
 
 logger = logging.getLogger("integration.notifications")
@@ -35,7 +36,7 @@ class NotificationFailed(Exception):
 class Outbox:
     def __init__(self, db, sender, clock=utcnow):
         self.messages = db["notification_outbox"]
-        self.customers = db["customers"]
+        self.customers = Customers(db)
         self.sender = sender
         self.clock = clock
 
@@ -75,8 +76,7 @@ class Outbox:
         return self.messages.find_one_and_update(due, claim, return_document=ReturnDocument.AFTER)
 
     def _send(self, message):
-        customer = self.customers.find_one({"customer_id": message["customer_id"]}) or {}
-        phone = customer.get("phone")
+        phone = self.customers.phone(message["customer_id"])
         if not phone:
             self._set(message, status="skipped", error="no_phone_on_file")
             return

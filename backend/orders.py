@@ -22,6 +22,15 @@ class OrderBook:
             raise OrderNotFound()
         return order
 
+    def add_pending_if_absent(self, order_id, customer_id, amount_minor, currency):
+        """A `pending` order (the shop's job; used for demo data)."""
+        self.orders.update_one(
+            {"order_id": order_id},
+            {"$setOnInsert": {"order_id": order_id, "customer_id": customer_id, "amount_minor": amount_minor,
+                              "currency": currency, "payment_status": "pending", "version": 0}},
+            upsert=True,
+        )
+
     def mark_paid(self, entry, now):
         """After the wallet debit `entry`: pending → paid, refundable up to the amount (idempotent)."""
         amount_minor = entry["amount_minor"]
@@ -54,6 +63,9 @@ class OrderBook:
                 update = {"$set": {"version": version + 1}, "$push": {"void_refund_entry_ids": entry["_id"]}}
             else:
                 left_minor = refundable_minor - entry["amount_minor"]
+                # Holds by the check above; refunds reserved never exceed what was paid.
+                assert 0 <= left_minor and order.get("refunded_minor", 0) + entry["amount_minor"] <= \
+                    order.get("paid_minor", 0), (order_id, entry["_id"])
                 update = {"$set": {"version": version + 1, "refundable_minor": left_minor,
                                    "payment_status": "refunded" if left_minor == 0 else "partially_refunded"},
                           "$inc": {"refunded_minor": entry["amount_minor"]},
@@ -63,13 +75,9 @@ class OrderBook:
             time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # lost a race: back off a little
         raise StoreUnavailable("The order is busy; try again.")
 
-    def refund_drift(self, ledger_entries):
-        """Wallet-paid orders whose refunds differ from their applied refund entries, or exceed the payment."""
-        rows = ledger_entries.aggregate([
-            {"$match": {"kind": "refund", "status": "applied"}},
-            {"$group": {"_id": "$reference.order_id", "total": {"$sum": "$amount_minor"}}},
-        ])
-        ledger_refunds = {row["_id"]: row["total"] for row in rows}
+    def refund_drift(self, ledger_refunds):
+        """Wallet-paid orders whose refunds differ from the ledger's applied refunds
+        (`ledger_refunds`: order id -> minor units), or exceed the payment."""
         drift = []
         for order in self.orders.find({"paid_via": "wallet"}):
             ledger_refunds_minor = ledger_refunds.get(order["order_id"], 0)

@@ -1,8 +1,7 @@
-"""Gateway access: picks the adapter for a payment method and builds the configured ones."""
+"""Gateway access: the adapters offered in this mode, by payment method, built from the registry."""
 from .errors import UnsupportedPaymentMethod
-from .gateways.google_pay import GooglePayGateway
-from .gateways.paypal import PayPalGateway
-from .gateways.razorpay import RazorpayGateway
+from .gateways.entry import GatewayEnv
+from .gateways.registry import REGISTRY
 
 
 class PaymentService:
@@ -18,21 +17,14 @@ class PaymentService:
         return adapter
 
     @classmethod
-    def from_config(cls, config):
-        simulator = config["GATEWAY_MODE"] == "simulator"
-        razorpay_gateway = RazorpayGateway(
-            key_id=config["RAZORPAY_KEY_ID"],
-            key_secret=config["RAZORPAY_KEY_SECRET"],
-            webhook_secret=config["RAZORPAY_WEBHOOK_SECRET"],
-            simulator=simulator,
-            public_base_url=config["PUBLIC_BASE_URL"],
-            timeout_seconds=config["GATEWAY_TIMEOUT_SECONDS"],
-        )
-        gateways = {"razorpay": razorpay_gateway}
-        google_pay_gateway = GooglePayGateway.from_config(config)  # None: not offered
-        if google_pay_gateway is not None:
-            gateways["google_pay"] = google_pay_gateway
-        paypal_gateway = PayPalGateway.from_config(config)  # None: live mode without PayPal keys
-        if paypal_gateway is not None:
-            gateways["paypal"] = paypal_gateway
+    def from_config(cls, config, db=None, delivery=None, registry=REGISTRY):
+        """Every registered gateway that `config`'s mode offers; `delivery` (a `gateways.delivery.Delivery`)
+        posts the simulators' webhooks to this service."""
+        gateways = {}
+        for entry in registry:
+            deliver_webhook = delivery.to(entry.webhook_path) if delivery is not None else None
+            adapter = entry.build(GatewayEnv(config, db, deliver_webhook), config["GATEWAY_MODE"])
+            if adapter is not None:
+                gateways[entry.name] = adapter
         return cls(gateways)
+

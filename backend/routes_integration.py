@@ -4,15 +4,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from . import db as store
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
-from .errors import InvalidRequest, StoreUnavailable
+from .errors import InvalidRequest, StoreUnavailable, error_body
+from .gateways.registry import REGISTRY
 from .idempotency import IdempotencyStore
 from .money import parse_amount_minor, to_major
-from .validation import (
-    check_id, optional_reason, parse_json_object, payment_method, require_id, signature_text,
-)
-from .wallet_payment_integration import (
-    handle_google_pay_webhook, handle_paypal_webhook, handle_razorpay_webhook,
-)
+from .validation import check_id, optional_reason, parse_json_object, payment_method, require_id
 
 integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
 SERVICE_NAME = "wallet-payment-integration"
@@ -43,7 +39,7 @@ def initiate_wallet_topup():
     body = _json_body()
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
-    method = payment_method(body)
+    method = payment_method(body, REGISTRY.names())
     service = _get_integration_service()
     amount_minor = parse_amount_minor(body.get("amount"), service.currency)
     service.payments.gateway(method)  # a gateway not offered here is refused before anything is kept
@@ -60,15 +56,13 @@ def initiate_wallet_topup():
 @require_auth
 def verify_wallet_topup():
     body = _json_body()
-    method = payment_method(body)
+    method = payment_method(body, REGISTRY.names())
     order_id = require_id(body, "order_id")
-    fields = {}
-    if method == "razorpay":
-        fields = {"payment_id": require_id(body, "payment_id"), "signature": signature_text(body, "signature")}
+    fields = REGISTRY.get(method).checkout_return_fields(body)
     service = _get_integration_service()
     payment_order = service.find_payment_order(order_id)
-    authorize_customer(payment_order["customer_id"])
-    if payment_order["gateway"] != method:
+    authorize_customer(payment_order.customer_id)
+    if payment_order.gateway != method:
         raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
     wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
     message = ("Payment verified; wallet credited." if credited_by_this_payment
@@ -118,24 +112,18 @@ def refund_order_to_wallet():
     return _idempotent(body, action)
 
 
-def _webhook(handler):
-    handler(_get_integration_service(), request.get_data(cache=True), request.headers)
+def gateway_webhook(gateway):
+    """A gateway's webhook: no JWT; the gateway's signature is checked over the raw body."""
+    _get_integration_service().process_payment_webhook(gateway, request.get_data(cache=True), request.headers)
     return jsonify(success=True)
 
 
-@integration_bp.post("/webhook/razorpay")
-def razorpay_webhook():
-    return _webhook(handle_razorpay_webhook)
-
-
-@integration_bp.post("/webhook/paypal")
-def paypal_webhook():
-    return _webhook(handle_paypal_webhook)
-
-
-@integration_bp.post("/webhook/google-pay")
-def google_pay_webhook():
-    return _webhook(handle_google_pay_webhook)
+@integration_bp.record
+def _add_webhook_routes(state):
+    """POST /webhook/<slug> for every registered gateway, each its own endpoint (`<name>_webhook`)."""
+    for entry in REGISTRY:
+        state.add_url_rule(f"/webhook/{entry.webhook_slug}", entry.webhook_endpoint, gateway_webhook, methods=["POST"],
+                           defaults={"gateway": entry.name})
 
 
 @integration_bp.get("/status/<customer_id>")
@@ -166,6 +154,6 @@ def health():
     }
     if not store.ping(store.get_db()):
         error = StoreUnavailable()
-        body.update(status="unavailable", success=False, error=error.code, message=error.message)
+        body.update(status="unavailable", **error_body(error.code, error.message))
         return jsonify(body), 503
     return jsonify(status="ok", **body)

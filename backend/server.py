@@ -8,19 +8,13 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from .errors import IntegrationError, StoreUnavailable
-from .gateways.google_pay_checkout import google_pay_checkout_bp
-from .gateways.google_pay_simulator import google_pay_simulator_bp
-from .gateways.paypal_checkout import paypal_checkout_bp
-from .gateways.paypal_simulator import paypal_simulator_bp
-from .gateways.razorpay_checkout import razorpay_checkout_bp
-from .gateways.razorpay_simulator import razorpay_simulator_bp
+from .checkout_pages.common import PageContext
+from .errors import IntegrationError, StoreUnavailable, error_body
+from .gateways.registry import REGISTRY
 from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
-SIMULATOR_PAGES = (razorpay_simulator_bp, paypal_simulator_bp, google_pay_simulator_bp)
-LIVE_CHECKOUT_PAGES = (razorpay_checkout_bp, paypal_checkout_bp, google_pay_checkout_bp)
 HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
               413: "payload_too_large", 429: "rate_limited"}
 HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB.",
@@ -33,12 +27,12 @@ class WebPathConverter(PathConverter):
     regex = r"(?!(?:api|simulator|checkout)(?:/|$))[^/].*?"
 
 
-def register(app):
-    """Register the blueprints and handlers on `app`."""
+def register(app, integration, delivery):
+    """Register the blueprints and handlers on `app`; the gateways' pages get `integration`'s
+    gateways and payment orders, and `delivery` to post to their webhooks."""
     app.url_map.converters["web_path"] = WebPathConverter
     app.register_blueprint(integration_bp)
-    for pages in SIMULATOR_PAGES if app.config["GATEWAY_MODE"] == "simulator" else LIVE_CHECKOUT_PAGES:
-        app.register_blueprint(pages)
+    register_gateway_pages(app, integration, delivery)
     origins = app.config["CORS_ORIGINS"] or ([] if app.config["APP_ENV"] == "production" else "*")
     CORS(app, resources={r"/api/*": {"origins": origins}},
          expose_headers=["Idempotency-Key"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
@@ -46,9 +40,21 @@ def register(app):
     register_web_page(app)
 
 
+def register_gateway_pages(app, integration, delivery, registry=REGISTRY):
+    """Each registered gateway's pages for this mode: live checkout pages or its simulator's."""
+    mode = app.config["GATEWAY_MODE"]
+    for entry in registry:
+        pages = entry.pages(mode)
+        if pages is not None:
+            context = PageContext(gateway_name=entry.name, payments=integration.payments,
+                                  payment_orders=integration.payment_orders, config=app.config,
+                                  webhook_path=entry.webhook_path, deliver_webhook=delivery.to(entry.webhook_path))
+            app.register_blueprint(pages(context))
+
+
 def error_response(status, code, message):
     """Every error has this one JSON shape."""
-    return jsonify(success=False, error=code, message=message), status
+    return jsonify(error_body(code, message)), status
 
 
 def register_error_handlers(app):

@@ -7,7 +7,6 @@ from .errors import InvalidRequest, UnsupportedPaymentMethod
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")  # \Z: no trailing newline
 REASON_LENGTH_MAX = 500
-PAYMENT_METHODS = ("razorpay", "paypal", "google_pay")
 
 
 class NonFinite:
@@ -51,14 +50,13 @@ def optional_reason(body):
     return reason
 
 
-def payment_method(body, default="razorpay"):
+def payment_method(body, methods, default="razorpay"):
+    """`payment_method`, one of `methods` (the registered gateways); `default` when absent or null."""
     method = body.get("payment_method", default)
     if method is None:
         method = default
-    if not isinstance(method, str) or method not in PAYMENT_METHODS:
-        raise UnsupportedPaymentMethod(
-            "`payment_method` must be one of: " + ", ".join(PAYMENT_METHODS) + "."
-        )
+    if not isinstance(method, str) or method not in methods:
+        raise UnsupportedPaymentMethod("`payment_method` must be one of: " + ", ".join(methods) + ".")
     return method
 
 

@@ -6,19 +6,18 @@ an idempotent "finalize" write on the payment order or order, which recovery rep
 """
 import datetime
 
-from pymongo.errors import DuplicateKeyError
-
 from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
     AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, OrderAlreadyPaid,
     OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
 )
-from .gateways.base import CREDIT, FAILED
+from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import to_major
 from .orders import PAID_STATES, OrderBook
-from .wallet_service import CREDIT as LEDGER_CREDIT
-
+from .payment_orders import PaymentOrders
+from .wallet_service import CREDIT
+from .webhook_events import WebhookEvents
 
 
 class WalletPaymentIntegration:
@@ -26,9 +25,9 @@ class WalletPaymentIntegration:
                  audit=None, clock=utcnow):
         self.wallet = wallet_service
         self.payments = payment_service
-        self.payment_orders = db["payment_orders"]
+        self.payment_orders = PaymentOrders(db, clock)
         self.orders = OrderBook(db)
-        self.webhook_events = db["webhook_events"]
+        self.webhook_events = WebhookEvents(db, clock)
         self.audit = audit or AuditLog(db, clock)
         self.currency = currency
         self.outbox = outbox
@@ -40,29 +39,22 @@ class WalletPaymentIntegration:
         gateway = self.payments.gateway(payment_method)
         reference = new_id("wtp")
         checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
-        self.payment_orders.insert_one({
-            "_id": checkout.gateway_order_id,
-            "reference": reference,
-            "gateway": gateway.name,
-            "customer_id": customer_id,
-            "amount_minor": amount_minor,
-            "currency": self.currency,
-            "status": "created",
-            "created_at": self.clock(),
-        })
+        self.payment_orders.create(checkout.gateway_order_id, reference, gateway.name, customer_id,
+                                   amount_minor, self.currency)
         self.audit.record("topup.initiated", "ok", customer_id=customer_id, gateway=gateway.name,
                           payment_order_id=checkout.gateway_order_id, amount_minor=amount_minor,
                           currency=self.currency)
         return {
             "payment_order_id": checkout.gateway_order_id,
             "redirect_url": checkout.redirect_url,
-            "key_id": getattr(gateway, "key_id", None),
+            "key_id": gateway.key_id,
             "amount_minor": amount_minor,
             "currency": self.currency,
         }
 
     def find_payment_order(self, payment_order_id):
-        payment_order = self.payment_orders.find_one({"_id": payment_order_id})
+        """The `PaymentOrder` with this id, or `PaymentOrderNotFound`."""
+        payment_order = self.payment_orders.get(payment_order_id)
         if payment_order is None:
             raise PaymentOrderNotFound()
         return payment_order
@@ -72,25 +64,25 @@ class WalletPaymentIntegration:
 
         Returns the wallet and whether the credit is this payment's (False when the payment order
         was already credited for another payment of it, which the audit log records)."""
-        gateway = self.payments.gateway(payment_order["gateway"])
+        gateway = self.payments.gateway(payment_order.gateway)
         confirmed = gateway.confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
             self._check_reported_amount(payment_order, confirmed.amount_minor, confirmed.currency,
                                         confirmed.gateway_payment_id, "verify")
         entry = self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
-        wallet = self.wallet.get_wallet(payment_order["customer_id"], payment_order["currency"])
+        wallet = self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
         return wallet, entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
 
     def confirm_topup(self, payment_order, gateway_payment_id, source):
         """Credit the amount recorded at initiate, exactly once per payment order."""
         entry, created = self.wallet.credit(
-            payment_order["customer_id"], payment_order["currency"], payment_order["amount_minor"],
-            kind="topup", key=f"topup:{payment_order['_id']}",
-            reference={"payment_order_id": payment_order["_id"], "gateway": payment_order["gateway"],
+            payment_order.customer_id, payment_order.currency, payment_order.amount_minor,
+            kind="topup", key=f"topup:{payment_order.id}",
+            reference={"payment_order_id": payment_order.id, "gateway": payment_order.gateway,
                        "gateway_payment_id": gateway_payment_id},
         )
         self._finalize(entry)
-        fields = dict(customer_id=entry["customer_id"], payment_order_id=payment_order["_id"],
+        fields = dict(customer_id=entry["customer_id"], payment_order_id=payment_order.id,
                       gateway_payment_id=gateway_payment_id, transaction_id=entry["_id"],
                       amount_minor=entry["amount_minor"], currency=entry["currency"], reason=source)
         if created:
@@ -100,9 +92,9 @@ class WalletPaymentIntegration:
         return entry
 
     def _check_reported_amount(self, payment_order, amount_minor, currency, payment_id, source):
-        if amount_minor != payment_order["amount_minor"] or currency != payment_order["currency"]:
-            self.audit.record("topup.amount_mismatch", "rejected", payment_order_id=payment_order["_id"],
-                              customer_id=payment_order["customer_id"], gateway_payment_id=payment_id,
+        if amount_minor != payment_order.amount_minor or currency != payment_order.currency:
+            self.audit.record("topup.amount_mismatch", "rejected", payment_order_id=payment_order.id,
+                              customer_id=payment_order.customer_id, gateway_payment_id=payment_id,
                               amount_minor=amount_minor if isinstance(amount_minor, int) else None,
                               reason=source)
             raise AmountMismatch()
@@ -118,65 +110,42 @@ class WalletPaymentIntegration:
             raise
         log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
                    payment_order_id=event.payment_order_id, gateway_payment_id=event.gateway_payment_id)
-        if not self._claim_event(gateway_name, event):
+        if not self.webhook_events.claim(gateway_name, event):
             self.audit.record("webhook.received", "duplicate", **log)
             return "duplicate"
         try:
             outcome = self._apply_event(gateway, event)
         except Exception:
             # Nothing of a rejected or failed event is kept, so a redelivery is judged afresh.
-            self.webhook_events.delete_one({"gateway": gateway_name, "event_id": event.event_id,
-                                            "status": "processing"})
+            self.webhook_events.release(gateway_name, event.event_id)
             raise
-        self._close_event(gateway_name, event, outcome)
+        self.webhook_events.close(gateway_name, event.event_id, outcome)
         self.audit.record("webhook.received", outcome, **log)
         return outcome
 
-    def _claim_event(self, gateway_name, event):
-        try:
-            self.webhook_events.insert_one({
-                "gateway": gateway_name, "event_id": event.event_id, "event_type": event.event_type,
-                "payment_order_id": event.payment_order_id, "status": "processing",
-                "received_at": self.clock(),
-            })
-            return True
-        except DuplicateKeyError:
-            # A repeat of a processed event is a no-op; one that is mid-flight or failed is
-            # processed again, which is safe because every credit is keyed in the ledger.
-            existing = self.webhook_events.find_one({"gateway": gateway_name, "event_id": event.event_id})
-            return existing is None or existing["status"] == "processing"
-
-    def _close_event(self, gateway_name, event, outcome):
-        self.webhook_events.update_one(
-            {"gateway": gateway_name, "event_id": event.event_id},
-            {"$set": {"status": outcome, "processed_at": self.clock()}},
-        )
-
     def _apply_event(self, gateway, event):
-        if event.action not in (CREDIT, FAILED):
+        if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
             return "ignored"
         payment_order = self._event_payment_order(event)
-        if payment_order is None or payment_order["gateway"] != gateway.name:
+        if payment_order is None or payment_order.gateway != gateway.name:
             return "ignored"
-        if event.action == CREDIT and payment_order["status"] == "paid":
+        if event.action == CREDIT_WALLET and payment_order.is_paid:
             return "duplicate"  # credited already: no second charge or credit
-        if event.action == FAILED:
-            self.payment_orders.update_one(
-                {"_id": payment_order["_id"], "status": "created"},
-                {"$set": {"status": "failed", "failure_reason": event.failure_reason}},
-            )
+        if event.action == RECORD_FAILURE:
+            self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
             return "recorded"
         if event.amount_minor is not None:
             self._check_reported_amount(payment_order, event.amount_minor, event.currency,
                                         event.gateway_payment_id, event.event_type)
-        self.confirm_topup(payment_order, gateway.capture(event, payment_order), source=event.event_type)
+        payment_id = gateway.charge(event, payment_order) if event.charge_required else event.gateway_payment_id
+        self.confirm_topup(payment_order, payment_id, source=event.event_type)
         return "processed"
 
     def _event_payment_order(self, event):
         if event.payment_order_id is not None:
-            return self.payment_orders.find_one({"_id": event.payment_order_id})
+            return self.payment_orders.get(event.payment_order_id)
         if event.payment_order_reference is not None:
-            return self.payment_orders.find_one({"reference": event.payment_order_reference})
+            return self.payment_orders.by_reference(event.payment_order_reference)
         return None
 
     # --- paying an order ---------------------------------------------------------------------
@@ -207,13 +176,13 @@ class WalletPaymentIntegration:
         if order["payment_status"] not in PAID_STATES or order.get("paid_via") != "wallet":
             raise OrderNotRefundable()
         entry, created = self.wallet.open_entry(
-            customer_id, order["currency"], amount_minor, LEDGER_CREDIT, "refund",
+            customer_id, order["currency"], amount_minor, CREDIT, "refund",
             key=f"refund:{refund_id or new_id('rfnd')}", reference={"order_id": order_id, "reason": reason},
         )
         if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
         if entry["status"] == "pending" and not self.orders.reserve_refund(entry):
-            self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
+            self.wallet.void(entry)
             raise RefundExceedsPaid()
         entry = self.wallet.settle(entry)
         self._finalize(entry)
@@ -229,15 +198,12 @@ class WalletPaymentIntegration:
         customer's confirmation (each idempotent, so recovery can repeat them)."""
         if entry is None or entry.get("finalized"):
             return
-        reference, now = entry["reference"], self.clock()
+        reference = entry["reference"]
         if entry["kind"] == "topup":
-            self.payment_orders.update_one(
-                {"_id": reference["payment_order_id"], "status": {"$ne": "paid"}},
-                {"$set": {"status": "paid", "entry_id": entry["_id"], "paid_at": now,
-                          "gateway_payment_id": reference.get("gateway_payment_id")}},
-            )
+            self.payment_orders.mark_paid(reference["payment_order_id"], entry["_id"],
+                                          reference.get("gateway_payment_id"))
         elif entry["kind"] == "payment":
-            self.orders.mark_paid(entry, now)
+            self.orders.mark_paid(entry, self.clock())
         if self.outbox is not None:
             self.outbox.enqueue(entry)
         self.wallet.mark_finalized(entry["_id"])
@@ -246,16 +212,16 @@ class WalletPaymentIntegration:
         """Finish or undo operations interrupted between two writes; returns what it did."""
         cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
         settled = voided = 0
-        for entry in self.wallet.entries.find({"status": "pending", "created_at": {"$lte": cutoff}}):
+        for entry in self.wallet.stale_pending(cutoff):
             if entry["kind"] == "refund" and not self.orders.reserve_refund(entry, void_if_absent=True):
-                self.wallet.entries.delete_one({"_id": entry["_id"], "status": "pending"})
+                self.wallet.void(entry)
                 voided += 1
                 continue
             self.wallet.settle(entry)
             settled += 1
         decisions = self.wallet.finish_wallet_decisions()
         finalized = 0
-        for entry in self.wallet.entries.find({"status": "applied", "finalized": False}):
+        for entry in self.wallet.unfinalized():
             self._finalize(entry)
             finalized += 1
         report = {"settled": settled, "voided": voided, "decisions": decisions, "finalized": finalized}
@@ -266,7 +232,7 @@ class WalletPaymentIntegration:
     def reconcile(self):
         """Every drift between balances, ledgers and orders (empty when all is well)."""
         drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile()]
-        return drift + self.orders.refund_drift(self.wallet.entries)
+        return drift + self.orders.refund_drift(self.wallet.applied_refunds_by_order())
 
     # --- status ------------------------------------------------------------------------------
     def get_integration_status(self, customer_id, currency=None):

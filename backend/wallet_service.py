@@ -109,6 +109,7 @@ class WalletService:
             # before the wallet read is in `wallet.pending`, and any later one changes `version`.
             current = self.entries.find_one({"_id": entry["_id"]})
             if current is None or current["status"] == "applied":
+                assert current is None or "balance_after_minor" in current, current["_id"]
                 return current
             decision = next((p for p in wallet.get("pending", []) if p["id"] == entry["_id"]), None)
             decision = decision or self._decide(wallet, current)
@@ -142,6 +143,7 @@ class WalletService:
         """Copy a wallet decision onto its entry, then drop it from the wallet (idempotent)."""
         applied = None
         if decision["outcome"] == "applied":
+            assert decision["balance_after_minor"] >= 0, decision  # no decision takes a balance below zero
             fields = {
                 "status": "applied",
                 "balance_after_minor": decision["balance_after_minor"],
@@ -157,6 +159,10 @@ class WalletService:
 
     def mark_finalized(self, entry_id):
         self.entries.update_one({"_id": entry_id}, {"$set": {"finalized": True}})
+
+    def void(self, entry):
+        """Drop a pending entry that will never be applied (a refund that did not fit)."""
+        self.entries.delete_one({"_id": entry["_id"], "status": "pending"})
 
     def _load_or_create(self, entry):
         wallet = self.wallets.find_one({"_id": entry["wallet_id"]})
@@ -181,6 +187,22 @@ class WalletService:
         }
 
     # --- recovery and reconciliation ---------------------------------------------------------
+    def stale_pending(self, cutoff):
+        """Pending entries created at or before `cutoff`: operations interrupted between two writes."""
+        return self.entries.find({"status": "pending", "created_at": {"$lte": cutoff}})
+
+    def unfinalized(self):
+        """Applied entries whose follow-up writes (order, payment order, outbox) may not have run."""
+        return self.entries.find({"status": "applied", "finalized": False})
+
+    def applied_refunds_by_order(self):
+        """Order id -> minor units refunded to wallets by applied refund entries, in one aggregation."""
+        rows = self.entries.aggregate([
+            {"$match": {"kind": "refund", "status": "applied"}},
+            {"$group": {"_id": "$reference.order_id", "total": {"$sum": "$amount_minor"}}},
+        ])
+        return {row["_id"]: row["total"] for row in rows}
+
     def finish_wallet_decisions(self):
         """Finish every decision left in a wallet's `pending` list (after a crash)."""
         finished = 0

@@ -1,17 +1,24 @@
 """What every gateway adapter hands to the integration.
 
-An adapter has `name`, `key_id` (public, may be None) and:
+An adapter is pure protocol code: it takes a gateway API object (the live one, or the simulator's
+stand-in with the same methods) and never knows which. It has `name`, `key_id` (public, may be
+None) and:
 - `create_order(reference, amount_minor, currency, customer_id)` -> `CheckoutOrder`;
-- `confirm_checkout(payment_order, fields)` -> `ConfirmedPayment` (the customer's return from checkout);
+- `confirm_checkout(payment_order, fields)` -> `ConfirmedPayment` (the customer's return from
+  checkout; `fields` are those its registry entry reads from verify's body);
 - `parse_webhook(raw_body, headers)` -> `WebhookEvent`, after verifying the signature;
-- `capture(event, payment_order)` -> the gateway payment id to credit for a CREDIT event
-  (where the gateway needs a server-side charge, this is where it happens).
-Errors are `IntegrationError`s: `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
+- `charge(event, payment_order)` -> the gateway payment id, only for events with
+  `charge_required` (a token the service itself must charge, as with Google Pay).
+`payment_order` is a `backend.payment_orders.PaymentOrder`. Errors are `IntegrationError`s:
+`InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
 """
 from dataclasses import dataclass
 from typing import Optional
 
-CREDIT, FAILED, IGNORE = "credit", "failed", "ignore"
+# What a verified webhook asks of the integration (`WebhookEvent.action`).
+CREDIT_WALLET = "credit"  # the payment is confirmed: credit the payment order's amount, once
+RECORD_FAILURE = "failed"  # the payment failed: mark the payment order failed
+IGNORE = "ignore"  # nothing to do (acknowledged all the same)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class WebhookEvent:
 
     event_id: str
     event_type: str
-    action: str  # CREDIT, FAILED or IGNORE
+    action: str  # CREDIT_WALLET, RECORD_FAILURE or IGNORE
     payment_order_id: Optional[str] = None
     gateway_payment_id: Optional[str] = None
     amount_minor: Optional[int] = None
@@ -45,3 +52,5 @@ class WebhookEvent:
     failure_reason: Optional[str] = None
     # Where the gateway names our payment order only by the reference we gave it at create_order.
     payment_order_reference: Optional[str] = None
+    # The event carries a payment to charge (`adapter.charge`) rather than a captured payment.
+    charge_required: bool = False

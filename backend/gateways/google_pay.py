@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ..clock import new_id
 from ..errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
 from ..validation import check_id, parse_json_object
-from .base import CREDIT, CheckoutOrder, WebhookEvent
-from .google_pay_simulator import SimulatorProcessor, simulator_keys, simulator_root_keys
+from .base import CREDIT_WALLET, CheckoutOrder, WebhookEvent
 from .google_pay_token import PROTOCOL_VERSION, public_key, verify_and_decrypt
 
 MESSAGE_ID_LENGTH_MAX = 512
@@ -30,52 +29,29 @@ ROOT_KEYS_MAX = 16
 
 @dataclass(frozen=True)
 class GooglePayEvent(WebhookEvent):
-    """A verified token; `payment_method_details` (card data) is for the processor only."""
+    """A verified token, to be charged; `payment_method_details` (card data) is for the processor only."""
 
     payment_method_details: Optional[dict] = field(default=None, repr=False, compare=False)
+    charge_required: bool = True
 
 
 class GooglePayGateway:
     name = "google_pay"
 
-    def __init__(self, merchant_id, recipient_id, root_keys, private_key, processor, simulator,
-                 public_base_url):
+    def __init__(self, merchant_id, recipient_id, root_keys, private_key, processor, checkout_url):
+        """`processor` charges tokens (a card processor, or the simulator's); `checkout_url`: the
+        page that opens Google Pay's sheet, the payment order id appended."""
         self.key_id = merchant_id
         self.recipient_id = recipient_id
         self.root_keys = root_keys
         self.private_key = private_key
         self.processor = processor
-        self.simulator = simulator
-        self.public_base_url = public_base_url
-
-    @classmethod
-    def from_config(cls, config, processor=None):
-        """The gateway, or None in live mode without a card processor (Google Pay is then not offered)."""
-        simulator = config["GATEWAY_MODE"] == "simulator"
-        if simulator:
-            processor = processor or SimulatorProcessor()
-        if processor is None:
-            return None
-        root_keys, private_key = config["GOOGLE_PAY_ROOT_SIGNING_KEYS"], config["GOOGLE_PAY_PRIVATE_KEY"]
-        if not simulator and not (root_keys and private_key and config["GOOGLE_PAY_MERCHANT_ID"]):
-            raise ConfigError("Google Pay needs GOOGLE_PAY_MERCHANT_ID, GOOGLE_PAY_ROOT_SIGNING_KEYS "
-                              "and GOOGLE_PAY_PRIVATE_KEY in live mode.")
-        merchant_id = config["GOOGLE_PAY_MERCHANT_ID"]
-        return cls(
-            merchant_id=merchant_id,
-            recipient_id=config.get("GOOGLE_PAY_RECIPIENT_ID") or f"merchant:{merchant_id}",
-            root_keys=load_root_keys(root_keys) if root_keys else simulator_root_keys(),
-            private_key=load_private_key(private_key) if private_key else simulator_keys()["merchant"],
-            processor=processor,
-            simulator=simulator,
-            public_base_url=config["PUBLIC_BASE_URL"],
-        )
+        self.checkout_url = checkout_url.rstrip("/")
 
     def create_order(self, payment_order_ref, amount_minor, currency, customer_id):
         """A local payment order id; Google Pay has no order of its own."""
         order_id = new_id("gpay")
-        kind = "simulator/google-pay/checkout" if self.simulator else "checkout/google-pay"
-        return CheckoutOrder(order_id, f"{self.public_base_url}/{kind}/{order_id}")
+        return CheckoutOrder(order_id, f"{self.checkout_url}/{order_id}")
 
     def confirm_checkout(self, payment_order, fields):
         raise InvalidRequest("Google Pay is confirmed by posting its token to /webhook/google-pay.")
@@ -91,18 +67,18 @@ class GooglePayGateway:
             raise InvalidSignature("The token's message has no usable messageId.")
         if message.get("paymentMethod") != "CARD" or not isinstance(message.get("paymentMethodDetails"), dict):
             raise InvalidRequest("Only CARD Google Pay tokens are accepted.")
-        return GooglePayEvent(message_id, "google_pay.token", CREDIT, payment_order_id=payment_order_id,
+        return GooglePayEvent(message_id, "google_pay.token", CREDIT_WALLET, payment_order_id=payment_order_id,
                               payment_method_details=message["paymentMethodDetails"])
 
-    def capture(self, event, payment_order):
+    def charge(self, event, payment_order):
         """Charge the token for the initiated amount; returns the processor's charge id.
 
         The payment order id is the processor's idempotency key, so two tokens posted at once for
         one top-up are charged once (and credited once, by the ledger's key)."""
-        if payment_order.get("status") == "paid":
+        if payment_order.is_paid:
             raise OrderAlreadyPaid("This top-up is already paid; the token was not charged.")
-        return self.processor.charge(payment_order["_id"], event.payment_method_details,
-                                     payment_order["amount_minor"], payment_order["currency"])
+        return self.processor.charge(payment_order.id, event.payment_method_details,
+                                     payment_order.amount_minor, payment_order.currency)
 
     def merchant_public_key_text(self):
         """The merchant key as Google Pay's DIRECT tokenization wants it: base64 uncompressed point."""

@@ -1,9 +1,10 @@
 """Simulator mode: a local stand-in for Google Pay's payment sheet and for the card processor.
 
 It plays Google with a root signing key and an intermediate signing key made once per process
-(and the merchant key pair, unless GOOGLE_PAY_PRIVATE_KEY is set): Pay mints a real ECv2 token
-for a test card and posts it to /webhook/google-pay, as the merchant's checkout page would, so
-the same verification code as live mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
+(and the merchant key pair, unless GOOGLE_PAY_PRIVATE_KEY is set): its page's Pay button
+(`backend/checkout_pages/google_pay.py`) mints a real ECv2 token for a test card and posts it to
+/webhook/google-pay, as the merchant's checkout page would, so the same verification code as live
+mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
 is unset (the simulator cannot sign as Google's real root keys). The processor moves no money.
 """
 import datetime
@@ -11,19 +12,13 @@ import hashlib
 import json
 import threading
 import time
-from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Blueprint, current_app, redirect
 
 from ..clock import new_id
-from ..money import format_major
-from .delivery import deliver
 from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
-from .pages import payment_order_or_404, simulator_page
 
-google_pay_simulator_bp = Blueprint("google_pay_simulator", __name__, url_prefix="/simulator/google-pay")
-WEBHOOK_PATH = "/api/integration/webhook/google-pay"
+DEV_GOOGLE_PAY_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant id
 TEST_PAN = "4111111111111111"
 MESSAGE_LIFETIME_MS = 5 * 60 * 1000
 INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
@@ -73,38 +68,6 @@ class SimulatorProcessor:
 
     def charge(self, idempotency_key, payment_method_details, amount_minor, currency):
         return "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-
-
-@google_pay_simulator_bp.get("/checkout/<order_id>")
-def checkout_page(order_id):
-    payment_order = payment_order_or_404(order_id, "google_pay")
-    return simulator_page("Google Pay simulator", "Simulated payment sheet", order_id,
-                          format_major(payment_order["amount_minor"], payment_order["currency"]),
-                          payment_order["currency"], "background:#000;color:#fff", label="Payment order",
-                          details="<br>Card Visa •••• 1111 (test)")
-
-
-@google_pay_simulator_bp.post("/checkout/<order_id>/pay")
-def pay(order_id):
-    payment_order_or_404(order_id, "google_pay")
-    gateway = current_app.extensions["integration"].payments.gateway("google_pay")
-    body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(gateway))}
-    # Like a merchant's checkout page: post the token, wait for the answer, then send the buyer back.
-    status = deliver(WEBHOOK_PATH, json.dumps(body).encode(), {"Content-Type": "application/json"}, wait=True)
-    query = {"payment_order_id": order_id, "payment_method": "google_pay"}
-    if status != 200:
-        query["payment_error"] = "payment_rejected"
-    return _back(query)
-
-
-@google_pay_simulator_bp.post("/checkout/<order_id>/fail")
-def fail(order_id):
-    payment_order_or_404(order_id, "google_pay")
-    return _back({"payment_order_id": order_id, "payment_method": "google_pay", "payment_error": "payment_failed"})
-
-
-def _back(query):
-    return redirect(current_app.config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
 
 
 def _now_ms():

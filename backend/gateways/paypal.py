@@ -1,17 +1,17 @@
 """PayPal Orders v2: create an order, send the buyer to approve it, capture it at verify.
 
 The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over HTTPS) or the
-simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes.
+simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes,
+with the certificate the API object hands out.
 """
 import datetime
 import json
 from decimal import Decimal, InvalidOperation
 
 from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
-from ..money import currency_decimals
-from .base import CREDIT, FAILED, IGNORE, CheckoutOrder, ConfirmedPayment, WebhookEvent
-from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured, PayPalApi
-from .paypal_simulator import SimulatedPayPalApi
+from ..money import currency_decimals, format_major
+from .base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, WebhookEvent
+from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
@@ -26,35 +26,23 @@ def utcnow_aware():
 class PayPalGateway:
     name = "paypal"
 
-    def __init__(self, api, webhook_id, key_id=None, public_base_url="", clock=utcnow_aware):
+    def __init__(self, api, webhook_id, key_id=None, return_url="", cancel_url="", clock=utcnow_aware):
+        """`return_url` / `cancel_url`: where PayPal sends the buyer after the approval page."""
         self.api = api
         self.webhook_id = webhook_id
         self.key_id = key_id or None
-        self.public_base_url = public_base_url
+        self.return_url = return_url
+        self.cancel_url = cancel_url
         self.clock = clock
-
-    @classmethod
-    def from_config(cls, config):
-        """The configured gateway; None in live mode without client id, secret and webhook id."""
-        base_url = config["PUBLIC_BASE_URL"]
-        if config["GATEWAY_MODE"] == "simulator":
-            api = SimulatedPayPalApi(base_url, config["PAYPAL_WEBHOOK_ID"])
-        elif config["PAYPAL_CLIENT_ID"] and config["PAYPAL_CLIENT_SECRET"] and config["PAYPAL_WEBHOOK_ID"]:
-            api = PayPalApi(config["PAYPAL_API_BASE"], config["PAYPAL_CLIENT_ID"], config["PAYPAL_CLIENT_SECRET"],
-                            config["GATEWAY_TIMEOUT_SECONDS"])
-        else:
-            return None
-        return cls(api, config["PAYPAL_WEBHOOK_ID"], config["PAYPAL_CLIENT_ID"], base_url)
 
     def create_order(self, reference, amount_minor, currency, customer_id):
         """A PayPal order (intent CAPTURE, `custom_id` = our reference); `PayPal-Request-Id` = reference."""
-        experience = {"return_url": f"{self.public_base_url}/checkout/paypal/return",
-                      "cancel_url": f"{self.public_base_url}/checkout/paypal/cancel",
+        experience = {"return_url": self.return_url, "cancel_url": self.cancel_url,
                       "user_action": "PAY_NOW", "shipping_preference": "NO_SHIPPING"}
         body = {
             "intent": "CAPTURE",
             "purchase_units": [{"reference_id": reference, "custom_id": reference, "description": "Wallet top-up",
-                                "amount": {"currency_code": currency, "value": to_value(amount_minor, currency)}}],
+                                "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)}}],
             "payment_source": {"paypal": {"experience_context": experience}},
         }
         order = self.api.create_order(body, reference)
@@ -69,11 +57,11 @@ class PayPalGateway:
 
     def confirm_checkout(self, payment_order, fields):
         """Capture the approved order; a payment only when its capture is COMPLETED."""
-        if payment_order.get("status") == "paid" and payment_order.get("gateway_payment_id"):
-            return ConfirmedPayment(payment_order["gateway_payment_id"])  # credited already: never capture again
-        order_id = payment_order["_id"]
+        if payment_order.is_paid and payment_order.gateway_payment_id:
+            return ConfirmedPayment(payment_order.gateway_payment_id)  # credited already: never capture again
+        order_id = payment_order.id
         try:
-            order = self.api.capture_order(order_id, f"{payment_order['reference']}-capture")
+            order = self.api.capture_order(order_id, f"{payment_order.reference}-capture")
         except OrderAlreadyCaptured:
             order = self.api.get_order(order_id)
         captures = [c for c in _captures(order) if c.get("status") == "COMPLETED"]
@@ -87,10 +75,6 @@ class PayPalGateway:
         except ValueError:
             raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
         return ConfirmedPayment(capture_id, amount_minor, currency)
-
-    def capture(self, event, payment_order):
-        """PayPal's event names the completed capture: that is the payment to credit."""
-        return event.gateway_payment_id
 
     def parse_webhook(self, raw_body, headers):
         """Verify PayPal's signature over the raw body, then read the event."""
@@ -119,8 +103,8 @@ def _capture_event(event_id, event_type, capture):
                   payment_order_reference=custom_id if isinstance(custom_id, str) else None,
                   gateway_payment_id=str(capture["id"]), amount_minor=amount_minor, currency=currency)
     if event_type in FAILED_EVENTS:
-        return WebhookEvent(event_id, event_type, FAILED, failure_reason=event_type.lower(), **fields)
-    return WebhookEvent(event_id, event_type, CREDIT, **fields)
+        return WebhookEvent(event_id, event_type, RECORD_FAILURE, failure_reason=event_type.lower(), **fields)
+    return WebhookEvent(event_id, event_type, CREDIT_WALLET, **fields)
 
 
 def _captures(order):
@@ -129,11 +113,6 @@ def _captures(order):
     except (KeyError, IndexError, TypeError):
         return []
     return [c for c in captures if isinstance(c, dict)] if isinstance(captures, list) else []
-
-
-def to_value(amount_minor, currency):
-    """PayPal's amount `value`: a decimal string made from integer minor units (1050 -> "10.50")."""
-    return str(Decimal(amount_minor).scaleb(-currency_decimals(currency)))
 
 
 def parse_amount(amount):

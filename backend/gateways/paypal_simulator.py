@@ -1,8 +1,9 @@
-"""Simulator mode: a local stand-in for PayPal's Orders API, approval page and webhooks.
+"""Simulator mode: a local stand-in for PayPal's Orders API and webhooks.
 
 `SimulatedPayPalApi` answers like PayPal (17-character order and capture ids, PAYER_ACTION_REQUIRED
-→ APPROVED → COMPLETED) from the `simulator_paypal_orders` collection. Pay approves the order and
-sends the buyer back; the service's capture (at verify) completes it and the simulator posts a
+→ APPROVED → COMPLETED) from its own `simulator_paypal_orders` collection (this module is its only
+user). Its approval page (`backend/checkout_pages/paypal.py`) approves the order and sends the buyer
+back; the service's capture (at verify) completes it and the simulator posts a
 `PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA key (one per process) whose
 self-signed certificate it serves for `SIMULATOR_CERT_URL` — verified by the same code as live.
 """
@@ -13,24 +14,21 @@ import secrets
 import threading
 import uuid
 import zlib
-from urllib.parse import urlencode
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from flask import Blueprint, abort, current_app, redirect
 
-from ..db import get_db
 from ..errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import AUTH_ALGO, check_cert_url
-from .delivery import deliver
-from .pages import simulator_page
 
-paypal_simulator_bp = Blueprint("paypal_simulator", __name__, url_prefix="/simulator/paypal")
+# Fixed, documented development values of the simulator's PayPal app.
+DEV_PAYPAL_CLIENT_ID = "paypal_simulator_client_id"
+DEV_PAYPAL_CLIENT_SECRET = "paypal_simulator_client_secret"
+DEV_PAYPAL_WEBHOOK_ID = "WH-SIMULATOR"
 SIMULATOR_CERT_URL = "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-SIMULATOR"
-WEBHOOK_PATH = "/api/integration/webhook/paypal"
 COLLECTION = "simulator_paypal_orders"
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _signer, _signer_lock = None, threading.Lock()
@@ -72,30 +70,33 @@ def signed_headers(raw_body, webhook_id, private_key=None, cert_url=SIMULATOR_CE
 
 
 class SimulatedPayPalApi:
-    """PayPal's Orders API as the adapter sees it, kept in the service's own store."""
+    """PayPal's Orders API as the adapter sees it, kept in the service's own store.
 
-    def __init__(self, public_base_url, webhook_id):
-        self.public_base_url = public_base_url
+    `approve_url`: the simulator's approval page, the order id appended; `deliver_webhook(body,
+    headers)` posts a webhook to the service."""
+
+    def __init__(self, db, approve_url, webhook_id, deliver_webhook):
+        self.orders = db[COLLECTION]
+        self.approve_url = approve_url.rstrip("/")
         self.webhook_id = webhook_id
+        self.deliver_webhook = deliver_webhook
 
     def create_order(self, body, request_id):
-        orders = get_db()[COLLECTION]
-        order = orders.find_one({"request_id": request_id})  # PayPal-Request-Id: a repeat is the same order
+        order = self.orders.find_one({"request_id": request_id})  # PayPal-Request-Id: a repeat is the same order
         if order is None:
             order = {"_id": paypal_id(), "request_id": request_id, "status": "PAYER_ACTION_REQUIRED",
                      "purchase_units": body["purchase_units"], "capture": None}
-            orders.insert_one(order)
+            self.orders.insert_one(order)
         return self._view(order)
 
     def capture_order(self, order_id, request_id):
-        orders = get_db()[COLLECTION]
         order = self._stored(order_id)
         unit = order["purchase_units"][0]
         capture = {"id": paypal_id(), "status": "COMPLETED", "amount": unit["amount"], "final_capture": True,
                    "custom_id": unit.get("custom_id"), "supplementary_data": {"related_ids": {"order_id": order_id}},
                    "create_time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        won = orders.update_one({"_id": order_id, "status": "APPROVED"},
-                                {"$set": {"status": "COMPLETED", "capture": capture}}).modified_count
+        won = self.orders.update_one({"_id": order_id, "status": "APPROVED"},
+                                     {"$set": {"status": "COMPLETED", "capture": capture}}).modified_count
         if not won:
             if self._stored(order_id)["status"] == "COMPLETED":
                 raise OrderAlreadyCaptured()
@@ -112,8 +113,19 @@ class SimulatedPayPalApi:
             raise InvalidSignature("In simulator mode only the simulator's certificate is trusted.")
         return simulator_signer()[1]
 
+    # --- the buyer's side (the approval page) --------------------------------------------------
+    def find_order(self, order_id):
+        """The simulated order with this id, or None (the id is checked before the query)."""
+        if not PAYPAL_ID_PATTERN.match(order_id):
+            return None
+        return self.orders.find_one({"_id": order_id})
+
+    def approve(self, order_id):
+        """The buyer approves: PAYER_ACTION_REQUIRED → APPROVED."""
+        self.orders.update_one({"_id": order_id, "status": "PAYER_ACTION_REQUIRED"}, {"$set": {"status": "APPROVED"}})
+
     def _stored(self, order_id):
-        order = get_db()[COLLECTION].find_one({"_id": order_id})
+        order = self.orders.find_one({"_id": order_id})
         if order is None:
             raise GatewayUnavailable("The PayPal simulator has no such order.")
         return order
@@ -122,7 +134,7 @@ class SimulatedPayPalApi:
         unit = dict(order["purchase_units"][0])
         if order["capture"]:
             unit["payments"] = {"captures": [order["capture"]]}
-        link = f"{self.public_base_url}/simulator/paypal/checkout/{order['_id']}"
+        link = f"{self.approve_url}/{order['_id']}"
         return {"id": order["_id"], "intent": "CAPTURE", "status": order["status"], "purchase_units": [unit],
                 "links": [{"href": link, "rel": "payer-action", "method": "GET"}]}
 
@@ -132,40 +144,4 @@ class SimulatedPayPalApi:
                  "summary": f"Payment completed for {capture['amount']['currency_code']} {capture['amount']['value']}",
                  "resource": capture, "links": []}
         body = json.dumps(event).encode()
-        deliver(WEBHOOK_PATH, body, signed_headers(body, self.webhook_id))
-
-
-def _simulated_order(order_id):
-    if not PAYPAL_ID_PATTERN.match(order_id):
-        abort(404)
-    order = get_db()[COLLECTION].find_one({"_id": order_id})
-    if order is None:
-        abort(404)
-    return order
-
-
-def _back(order_id, **extra):
-    query = {"paypal_order_id": order_id, "payment_method": "paypal", **extra}
-    return redirect(current_app.config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
-
-
-@paypal_simulator_bp.get("/checkout/<order_id>")
-def checkout_page(order_id):
-    amount = _simulated_order(order_id)["purchase_units"][0]["amount"]
-    return simulator_page("PayPal simulator", "Simulated approval", order_id, amount["value"],
-                          amount["currency_code"], "background:#ffc439")
-
-
-@paypal_simulator_bp.post("/checkout/<order_id>/pay")
-def pay(order_id):
-    """The buyer approves: PayPal moves the order to APPROVED and sends the buyer back."""
-    _simulated_order(order_id)
-    get_db()[COLLECTION].update_one({"_id": order_id, "status": "PAYER_ACTION_REQUIRED"},
-                                    {"$set": {"status": "APPROVED"}})
-    return _back(order_id)
-
-
-@paypal_simulator_bp.post("/checkout/<order_id>/fail")
-def fail(order_id):
-    _simulated_order(order_id)
-    return _back(order_id, payment_error="payment_failed")
+        self.deliver_webhook(body, signed_headers(body, self.webhook_id))

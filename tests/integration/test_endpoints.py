@@ -4,7 +4,7 @@ import datetime
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from backend.config import DEV_RAZORPAY_KEY_ID
+from backend.gateways.razorpay_simulator import DEV_RAZORPAY_KEY_ID
 from tests.helpers import (
     BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot, unique,
 )
@@ -196,7 +196,7 @@ def test_pay_amount_differs_from_order(api, db, amount):
     api.topup("cust_a", 1000)
     order_id = api.add_order("cust_a", 500)
     before = snapshot(db)
-    assert_error(api.pay(order_id, "cust_a", amount), 400, "amount_mismatch")
+    assert_error(api.pay(order_id, "cust_a", amount), 400, "order_amount_mismatch")
     assert snapshot(db) == before
 
 

@@ -6,9 +6,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend import create_app
-from backend.config import DEV_GOOGLE_PAY_MERCHANT_ID
-from backend.gateways.google_pay import GooglePayGateway
-from backend.gateways.google_pay_simulator import TEST_PAN, payment_data, simulator_keys, simulator_token
+from backend.gateways.builtin import google_pay_gateway
+from backend.gateways.google_pay_simulator import (
+    DEV_GOOGLE_PAY_MERCHANT_ID, TEST_PAN, payment_data, simulator_keys, simulator_token,
+)
 from backend.gateways.google_pay_token import mint_token
 from tests.conftest import app_config
 from tests.google_pay_support import LIVE_KEYS, FakeProcessor
@@ -191,9 +192,10 @@ def test_live_checkout_page_opens_google_pay_with_our_key():
     payments = live.extensions["integration"].payments
     assert "google_pay" not in payments.gateways
     assert live.test_client().get("/checkout/google-pay/gpay_1").status_code == 404
-    payments.gateways["google_pay"] = GooglePayGateway.from_config(live.config, FakeProcessor())
+    payments.gateways["google_pay"] = google_pay_gateway(live.config, FakeProcessor())
     database["payment_orders"].insert_one(
-        {"_id": "gpay_1", "gateway": "google_pay", "amount_minor": 50000, "currency": "INR"})
+        {"_id": "gpay_1", "reference": "wtp_1", "gateway": "google_pay", "customer_id": CUSTOMER,
+         "amount_minor": 50000, "currency": "INR", "status": "created"})
     page = live.test_client().get("/checkout/google-pay/gpay_1").get_data(as_text=True)
     if getattr(database, "client", None) is not None:  # a real server: drop this test's database
         database.client.drop_database(database.name)
@@ -204,7 +206,7 @@ def test_live_checkout_page_opens_google_pay_with_our_key():
 
 def test_simulator_pay_says_so_when_the_token_is_not_accepted(api, client, monkeypatch):
     payment_order_id = api.initiate("cust_gr", "9", method="google_pay").get_json()["payment_order_id"]
-    monkeypatch.setattr("backend.gateways.google_pay_simulator.deliver", lambda *args, **kwargs: 400)
+    monkeypatch.setattr("backend.gateways.delivery.Delivery.__call__", lambda *args, **kwargs: 400)
     response = client.post(f"/simulator/google-pay/checkout/{payment_order_id}/pay")
     assert response.status_code == 303
     assert "payment_error=payment_rejected" in response.headers["Location"]

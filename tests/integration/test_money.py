@@ -4,7 +4,6 @@ import threading
 import pytest
 
 from backend.gateways.base import WebhookEvent
-from backend.payment_service import PaymentService
 from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.faults import CrashingDatabase, SimulatedCrash
@@ -169,7 +168,7 @@ def test_concurrent_refunds_never_exceed_the_amount_paid(app, api):
 
 def crashing_integration(app, db, crash_at):
     crashing = CrashingDatabase(db, crash_at)
-    integration = WalletPaymentIntegration(WalletService(crashing), PaymentService.from_config(app.config),
+    integration = WalletPaymentIntegration(WalletService(crashing), app.extensions["integration"].payments,
                                            crashing, currency="INR")
     return integration, crashing
 

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from flask import Flask
-
-from backend import errors
-from backend.config import DEV_PAYPAL_WEBHOOK_ID
+from backend import create_app, errors
+from backend.gateways.paypal_simulator import DEV_PAYPAL_WEBHOOK_ID
 from backend.gateways.google_pay_simulator import payment_data, simulator_token
 from backend.gateways.paypal_simulator import signed_headers
-from backend.server import LIVE_CHECKOUT_PAGES, SIMULATOR_PAGES
+from tests.conftest import app_config
 from tests.helpers import BASE, razorpay_event, signed_webhook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,14 +154,12 @@ def test_integration_routes_and_documented_operations_match(app, document):
 
 
 def test_checkout_pages_match_their_gateway_mode(app, document):
-    # The `app` fixture runs in simulator mode; the live-mode pages are checked on their own blueprints.
+    # The `app` fixture runs in simulator mode; the live-mode pages are checked on a live-mode app.
     assert documented_operations(document, "/simulator/") == app_operations(app.url_map, "/simulator/")
     assert app_operations(app.url_map, "/checkout/") == set()  # no live pages in simulator mode
-    simulator, live = Flask(__name__), Flask(__name__)
-    for pages in SIMULATOR_PAGES:
-        simulator.register_blueprint(pages)
-    for pages in LIVE_CHECKOUT_PAGES:
-        live.register_blueprint(pages)
+    simulator = app
+    live = create_app(app_config(GATEWAY_MODE="live"))
+    assert app_operations(live.url_map, "/simulator/") == set()  # no simulator pages in live mode
     assert documented_operations(document, "/simulator/") == app_operations(simulator.url_map, "/simulator/")
     assert documented_operations(document, "/checkout/") == app_operations(live.url_map, "/checkout/")
     assert len(documented_operations(document, "/simulator/")) == 9  # pay page, pay, fail × 3 gateways

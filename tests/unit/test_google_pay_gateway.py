@@ -1,14 +1,17 @@
-"""The Google Pay adapter: which mode offers it, its configured keys, and what capture charges."""
+"""The Google Pay adapter: which mode offers it, its configured keys, and what a charge charges."""
 import base64
 import json
 
 import pytest
 
 from backend.config import load_config
+from backend.db import connect
 from backend.errors import ConfigError, InvalidRequest, OrderAlreadyPaid
-from backend.gateways.base import CREDIT
-from backend.gateways.google_pay import GooglePayEvent, GooglePayGateway
+from backend.gateways.base import CREDIT_WALLET
+from backend.gateways.builtin import google_pay_gateway
+from backend.gateways.google_pay import GooglePayEvent
 from backend.gateways.google_pay_simulator import payment_data, simulator_token
+from backend.payment_orders import PaymentOrder
 from backend.payment_service import PaymentService
 from tests.google_pay_support import LIVE_KEYS, MERCHANT_DER, MERCHANT_PEM, FakeProcessor
 
@@ -22,11 +25,11 @@ def test_live_mode_without_processor_does_not_offer_google_pay():
 
 
 def test_simulator_mode_offers_google_pay():
-    assert "google_pay" in PaymentService.from_config(config()).gateways
+    assert "google_pay" in PaymentService.from_config(config(), connect("mongomock://localhost", "t")).gateways
 
 
 def test_live_mode_with_processor_redirects_to_our_checkout_page():
-    gateway = GooglePayGateway.from_config(config(GATEWAY_MODE="live", **LIVE_KEYS), FakeProcessor())
+    gateway = google_pay_gateway(config(GATEWAY_MODE="live", **LIVE_KEYS), FakeProcessor())
     order = gateway.create_order("wtp_1", 500, "INR", "cust_a")
     assert order.redirect_url == f"https://pay.example.com/checkout/google-pay/{order.gateway_order_id}"
     assert (gateway.key_id, gateway.recipient_id) == ("BCR2DN4T000000", "merchant:BCR2DN4T000000")
@@ -36,7 +39,7 @@ def test_live_mode_with_processor_redirects_to_our_checkout_page():
 def test_live_mode_needs_every_key(missing):
     keys = dict(LIVE_KEYS, **{missing: ""})
     with pytest.raises(ConfigError, match=missing):
-        GooglePayGateway.from_config(config(GATEWAY_MODE="live", **keys), FakeProcessor())
+        google_pay_gateway(config(GATEWAY_MODE="live", **keys), FakeProcessor())
 
 
 @pytest.mark.parametrize("key, value", [
@@ -48,36 +51,37 @@ def test_live_mode_needs_every_key(missing):
 ])
 def test_malformed_keys_refuse_to_start(key, value):
     with pytest.raises(ConfigError, match=key):
-        GooglePayGateway.from_config(config(**{key: value}))
+        google_pay_gateway(config(**{key: value}))
 
 
 @pytest.mark.parametrize("private_key", [MERCHANT_DER, MERCHANT_PEM])
 def test_configured_merchant_key_opens_tokens_for_it(private_key):
-    gateway = GooglePayGateway.from_config(config(GOOGLE_PAY_PRIVATE_KEY=private_key))
+    gateway = google_pay_gateway(config(GOOGLE_PAY_PRIVATE_KEY=private_key))
     body = json.dumps({"payment_order_id": "gpay_1", "paymentData": payment_data(simulator_token(gateway))})
     event = gateway.parse_webhook(body.encode(), {})
-    assert (event.action, event.payment_order_id, event.amount_minor) == (CREDIT, "gpay_1", None)
+    assert (event.action, event.payment_order_id, event.amount_minor) == (CREDIT_WALLET, "gpay_1", None)
     assert "4111" not in repr(event)
 
 
 def test_capture_charges_the_initiated_amount_keyed_by_the_payment_order():
     processor = FakeProcessor()
-    gateway = GooglePayGateway.from_config(config(), processor)
-    event = GooglePayEvent("msg_1", "google_pay.token", CREDIT, payment_order_id="gpay_1")
-    payment_order = {"_id": "gpay_1", "status": "created", "amount_minor": 12345, "currency": "INR"}
-    assert gateway.capture(event, payment_order) == "ch_gpay_1"
+    gateway = google_pay_gateway(config(), processor)
+    event = GooglePayEvent("msg_1", "google_pay.token", CREDIT_WALLET, payment_order_id="gpay_1")
+    payment_order = PaymentOrder("gpay_1", "wtp_1", "google_pay", "cust_a", 12345, "INR", status="created")
+    assert gateway.charge(event, payment_order) == "ch_gpay_1"
     assert processor.charges == [("gpay_1", 12345, "INR")]
 
 
 def test_capture_never_charges_a_paid_payment_order():
     processor = FakeProcessor()
-    gateway = GooglePayGateway.from_config(config(), processor)
-    event = GooglePayEvent("msg_2", "google_pay.token", CREDIT, payment_order_id="gpay_1")
+    gateway = google_pay_gateway(config(), processor)
+    event = GooglePayEvent("msg_2", "google_pay.token", CREDIT_WALLET, payment_order_id="gpay_1")
     with pytest.raises(OrderAlreadyPaid):
-        gateway.capture(event, {"_id": "gpay_1", "status": "paid", "amount_minor": 1, "currency": "INR"})
+        gateway.charge(event, PaymentOrder("gpay_1", "wtp_1", "google_pay", "cust_a", 1, "INR", status="paid"))
     assert processor.charges == []
 
 
 def test_confirm_checkout_does_not_apply():
     with pytest.raises(InvalidRequest, match="/webhook/google-pay"):
-        GooglePayGateway.from_config(config()).confirm_checkout({"_id": "gpay_1"}, {})
+        google_pay_gateway(config()).confirm_checkout(
+            PaymentOrder("gpay_1", "wtp_1", "google_pay", "cust_a", 1, "INR"), {})

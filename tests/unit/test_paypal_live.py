@@ -4,6 +4,7 @@ Response bodies have the shape of PayPal's documented answers. Every test runs i
 `responses` mock, so an unexpected request fails instead of going to the internet.
 """
 import base64
+import dataclasses
 import datetime
 import json
 import zlib
@@ -19,10 +20,11 @@ from cryptography.x509.oid import NameOID
 
 from backend import create_app
 from backend.errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
-from backend.gateways.base import CREDIT, FAILED, IGNORE
+from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE
 from backend.gateways.paypal import PayPalGateway
 from backend.gateways.paypal_api import PayPalApi
 from backend.gateways.paypal_simulator import new_signing_pair, signed_headers
+from backend.payment_orders import PaymentOrder
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
 
@@ -60,7 +62,8 @@ def clock():
 @pytest.fixture
 def gateway(http, clock):
     api = PayPalApi(API, CLIENT_ID, CLIENT_SECRET, TIMEOUT, monotonic=clock)
-    return PayPalGateway(api, WEBHOOK_ID, CLIENT_ID, "https://wallet.example")
+    return PayPalGateway(api, WEBHOOK_ID, CLIENT_ID, return_url="https://wallet.example/checkout/paypal/return",
+                         cancel_url="https://wallet.example/checkout/paypal/cancel")
 
 
 def token_answer(http, token="A21AAFakeToken", expires_in=32400):
@@ -92,7 +95,7 @@ def unprocessable(issue):
 
 
 def payment_order(reference="wtp_ref1"):
-    return {"_id": ORDER_ID, "reference": reference, "gateway": "paypal", "amount_minor": 1050, "currency": "USD"}
+    return PaymentOrder(ORDER_ID, reference, "paypal", "cust_a", 1050, "USD")
 
 
 def calls_to(http, url):
@@ -246,7 +249,7 @@ def test_already_captured_reads_the_orders_capture(http, gateway):
 
 
 def test_credited_payment_order_is_not_captured_again(http, gateway):
-    paid = dict(payment_order(), status="paid", gateway_payment_id=CAPTURE_ID)
+    paid = dataclasses.replace(payment_order(), status="paid", gateway_payment_id=CAPTURE_ID)
     assert gateway.confirm_checkout(paid, {}).gateway_payment_id == CAPTURE_ID
     assert len(http.calls) == 0
 
@@ -298,7 +301,7 @@ def test_valid_signature_verifies(http, gateway, paypal_key, cert_served):
     body = capture_event()
     event = gateway.parse_webhook(body, signed(paypal_key, body))
     assert (event.action, event.event_id, event.gateway_payment_id) == (
-        CREDIT, "WH-58D329510W468432D-8HN650336L201105X", CAPTURE_ID)
+        CREDIT_WALLET, "WH-58D329510W468432D-8HN650336L201105X", CAPTURE_ID)
     assert (event.amount_minor, event.currency) == (1050, "USD")
     assert (event.payment_order_id, event.payment_order_reference) == (ORDER_ID, "wtp_ref1")
     assert calls_to(http, CERT_URL)[0].request.req_kwargs["timeout"] == TIMEOUT
@@ -435,7 +438,7 @@ def test_signer_follows_paypal_scheme(paypal_key):
 def test_denied_capture_is_failed_event(http, gateway, paypal_key, cert_served, event_type):
     body = capture_event(event_type)
     event = gateway.parse_webhook(body, signed(paypal_key, body))
-    assert (event.action, event.payment_order_id) == (FAILED, ORDER_ID)
+    assert (event.action, event.payment_order_id) == (RECORD_FAILURE, ORDER_ID)
 
 
 @pytest.mark.parametrize("event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING",

@@ -14,10 +14,12 @@ import requests
 import responses
 
 from backend import create_app
-from backend.config import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
+from backend.gateways.razorpay_simulator import (
+    DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET, SimulatedRazorpayApi,
+)
 from backend.errors import GatewayUnavailable, InvalidSignature
-from backend.gateways.base import CREDIT
-from backend.gateways.razorpay import RazorpayGateway
+from backend.gateways.base import CREDIT_WALLET
+from backend.gateways.razorpay import RazorpayApi, RazorpayGateway
 from tests.conftest import app_config
 from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot
 
@@ -79,8 +81,8 @@ def http():
 
 @pytest.fixture
 def gateway(http):
-    return RazorpayGateway(KEY_ID, KEY_SECRET, WEBHOOK_SECRET, simulator=False,
-                           public_base_url="http://localhost", timeout_seconds=TIMEOUT)
+    return RazorpayGateway(RazorpayApi(KEY_ID, KEY_SECRET, timeout_seconds=TIMEOUT), KEY_ID, KEY_SECRET,
+                           WEBHOOK_SECRET, checkout_url="http://localhost/checkout/razorpay")
 
 
 def basic_auth(key_id, key_secret):
@@ -186,7 +188,7 @@ def test_webhook_signed_with_live_secret(http, gateway):
     body, headers = signed_webhook(razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000),
                                    secret=WEBHOOK_SECRET)
     event = gateway.parse_webhook(body, headers)
-    assert (event.action, event.payment_order_id, event.amount_minor) == (CREDIT, "order_LiveA1", 50000)
+    assert (event.action, event.payment_order_id, event.amount_minor) == (CREDIT_WALLET, "order_LiveA1", 50000)
 
 
 @pytest.mark.parametrize("secret", [DEV_RAZORPAY_WEBHOOK_SECRET, KEY_SECRET])
@@ -198,7 +200,8 @@ def test_webhook_signed_with_other_secret_rejected(http, gateway, secret):
 
 
 def test_simulator_mode_makes_no_http_calls(http):
-    gateway = RazorpayGateway(KEY_ID, KEY_SECRET, WEBHOOK_SECRET, simulator=True, public_base_url="http://localhost")
+    gateway = RazorpayGateway(SimulatedRazorpayApi(), KEY_ID, KEY_SECRET, WEBHOOK_SECRET,
+                              checkout_url="http://localhost/simulator/razorpay/checkout")
     checkout = gateway.create_order("wtp_abc", 100, "INR", "cust_a")
     assert checkout.gateway_order_id.startswith("order_")
     assert gateway.fetch_captured_payment("pay_x") is None

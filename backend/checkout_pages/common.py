@@ -1,9 +1,12 @@
-"""What the gateways' checkout pages share: their payment order, and the simulators' page."""
+"""What the gateways' browser pages share: what they are given, their payment order, the way
+back to the shop, and the simulators' page."""
+from dataclasses import dataclass
 from html import escape
+from typing import Any, Callable, Mapping
+from urllib.parse import urlencode
 
-from flask import abort
+from flask import abort, redirect
 
-from ..db import get_db
 from ..validation import ID_PATTERN
 
 SIMULATOR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -17,14 +20,36 @@ button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{{pay_style};bo
 </body></html>"""
 
 
-def payment_order_or_404(order_id, gateway):
+@dataclass(frozen=True)
+class PageContext:
+    """What a gateway's pages are given when they are registered."""
+
+    gateway_name: str
+    payments: Any  # backend.payment_service.PaymentService: the gateways offered
+    payment_orders: Any  # backend.payment_orders.PaymentOrders
+    config: Mapping  # the app's configuration
+    webhook_path: str  # this gateway's webhook, e.g. /api/integration/webhook/razorpay
+    deliver_webhook: Callable  # (body, headers, wait=False) -> status or None: post to that webhook
+
+    @property
+    def gateway(self):
+        """The gateway's adapter; None when it is not offered in this mode."""
+        return self.payments.gateways.get(self.gateway_name)
+
+
+def payment_order_or_404(payment_orders, order_id, gateway):
     """The payment order of `gateway` with this id, or a 404 (the id is checked before the query)."""
     if not ID_PATTERN.match(order_id):
         abort(404)
-    payment_order = get_db()["payment_orders"].find_one({"_id": order_id, "gateway": gateway})
+    payment_order = payment_orders.get(order_id, gateway=gateway)
     if payment_order is None:
         abort(404)
     return payment_order
+
+
+def back_to_shop(config, query):
+    """Send the customer back to the configured return URL with `query`."""
+    return redirect(config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
 
 
 def simulator_page(title, note, order_id, amount_text, currency, pay_style, label="Order", details=""):

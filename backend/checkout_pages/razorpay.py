@@ -1,0 +1,84 @@
+"""Razorpay's browser pages: the live page that opens Razorpay Checkout, and the simulator's.
+
+Live: Razorpay has no hosted redirect page for orders; its Checkout script runs in the browser
+and hands back the three signed values, which the page forwards to the configured return URL.
+Simulator: Pay redirects back with the three signed Checkout values and posts a signed
+`payment.captured` webhook; Fail posts `payment.failed`. Both are signed with the configured
+secrets and go through the same verification code as live traffic.
+"""
+import json
+from html import escape
+
+from flask import Blueprint
+
+from ..clock import new_id
+from ..gateways.razorpay_simulator import checkout_signature, payment_event, signed_event
+from ..money import format_major
+from .common import back_to_shop, payment_order_or_404, simulator_page
+
+LIVE_CHECKOUT_PATH = "/checkout/razorpay"
+SIMULATOR_CHECKOUT_PATH = "/simulator/razorpay/checkout"
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Pay</title></head>
+<body><p>Opening Razorpay Checkout for order <code>{order_id}</code>…</p>
+<script src="https://checkout.razorpay.com/v1/checkout.js"></script>
+<script>
+const options = {options};
+const back = (query) => {{ window.location.assign(options.return_url + "?" + new URLSearchParams(query)); }};
+options.handler = (r) => back(r);
+options.modal = {{ ondismiss: () => back({{razorpay_order_id: options.order_id, payment_error: "cancelled"}}) }};
+new Razorpay(options).open();
+</script></body></html>"""
+
+
+def live_pages(context):
+    pages = Blueprint("razorpay_checkout", __name__, url_prefix=LIVE_CHECKOUT_PATH)
+    config = context.config
+
+    @pages.get("/<order_id>")
+    def razorpay_checkout(order_id):
+        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        options = {
+            "key": config["RAZORPAY_KEY_ID"],
+            "order_id": order_id,
+            "amount": payment_order.amount_minor,
+            "currency": payment_order.currency,
+            "name": "Wallet top-up",
+            "return_url": config["CHECKOUT_RETURN_URL"],
+        }
+        return PAGE.format(order_id=escape(order_id), options=json.dumps(options).replace("</", "<\\/"))
+
+    return pages
+
+
+def simulator_pages(context):
+    pages = Blueprint("razorpay_simulator", __name__, url_prefix=SIMULATOR_CHECKOUT_PATH)
+    config = context.config
+
+    def deliver(event):
+        context.deliver_webhook(*signed_event(event, config["RAZORPAY_WEBHOOK_SECRET"]))
+
+    @pages.get("/<order_id>")
+    def checkout_page(order_id):
+        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        return simulator_page("Razorpay simulator", "Simulated checkout", order_id,
+                              format_major(payment_order.amount_minor, payment_order.currency),
+                              payment_order.currency, "background:#2563eb;color:#fff")
+
+    @pages.post("/<order_id>/pay")
+    def pay(order_id):
+        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        payment_id = new_id("pay")
+        deliver(payment_event("payment.captured", payment_order, payment_id, "captured"))
+        return back_to_shop(config, {
+            "razorpay_payment_id": payment_id, "razorpay_order_id": order_id,
+            "razorpay_signature": checkout_signature(config["RAZORPAY_KEY_SECRET"], order_id, payment_id)})
+
+    @pages.post("/<order_id>/fail")
+    def fail(order_id):
+        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        deliver(payment_event("payment.failed", payment_order, new_id("pay"), "failed"))
+        return back_to_shop(config, {"razorpay_order_id": order_id, "payment_error": "payment_failed"})
+
+    return pages

@@ -1,0 +1,88 @@
+"""Payment orders (`payment_orders`): one per top-up, `created` until the gateway confirms it
+(`paid`, credited once) or reports a failure (`failed`). This module is the only one that reads
+or writes them."""
+import datetime
+from dataclasses import dataclass
+from typing import Optional
+
+from .clock import utcnow
+
+CREATED, PAID, FAILED = "created", "paid", "failed"
+STALE_BATCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """A top-up as the service recorded it at initiate; `id` is the gateway's order id."""
+
+    id: str
+    reference: str
+    gateway: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    status: str = CREATED
+    gateway_payment_id: Optional[str] = None
+    created_at: Optional[datetime.datetime] = None
+
+    @property
+    def is_paid(self):
+        return self.status == PAID
+
+
+def _from_document(document):
+    if document is None:
+        return None
+    return PaymentOrder(id=document["_id"], reference=document["reference"], gateway=document["gateway"],
+                        customer_id=document["customer_id"], amount_minor=document["amount_minor"],
+                        currency=document["currency"], status=document["status"],
+                        gateway_payment_id=document.get("gateway_payment_id"),
+                        created_at=document.get("created_at"))
+
+
+class PaymentOrders:
+    def __init__(self, db, clock=utcnow):
+        self.collection = db["payment_orders"]
+        self.clock = clock
+
+    def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency):
+        """Record a `created` payment order; returns it."""
+        payment_order = PaymentOrder(payment_order_id, reference, gateway, customer_id, amount_minor,
+                                     currency, created_at=self.clock())
+        self.collection.insert_one({
+            "_id": payment_order.id, "reference": reference, "gateway": gateway, "customer_id": customer_id,
+            "amount_minor": amount_minor, "currency": currency, "status": CREATED,
+            "created_at": payment_order.created_at,
+        })
+        return payment_order
+
+    def get(self, payment_order_id, gateway=None):
+        """The payment order with this id (of `gateway`, when given), or None."""
+        query = {"_id": payment_order_id}
+        if gateway is not None:
+            query["gateway"] = gateway
+        return _from_document(self.collection.find_one(query))
+
+    def by_reference(self, reference):
+        """The payment order whose reference (given to the gateway at create_order) is `reference`."""
+        return _from_document(self.collection.find_one({"reference": reference}))
+
+    def mark_paid(self, payment_order_id, entry_id, gateway_payment_id):
+        """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays)."""
+        self.collection.update_one(
+            {"_id": payment_order_id, "status": {"$ne": PAID}},
+            {"$set": {"status": PAID, "entry_id": entry_id, "paid_at": self.clock(),
+                      "gateway_payment_id": gateway_payment_id}},
+        )
+
+    def mark_failed(self, payment_order_id, reason):
+        """`failed`, unless it is no longer `created` (a later capture still credits a failed one)."""
+        self.collection.update_one({"_id": payment_order_id, "status": CREATED},
+                                   {"$set": {"status": FAILED, "failure_reason": reason}})
+
+    def list_stale(self, older_than_seconds, limit=STALE_BATCH_MAX):
+        """`created` payment orders older than `older_than_seconds`, oldest first."""
+        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
+        documents = self.collection.find({"status": CREATED, "created_at": {"$lte": cutoff}},
+                                         sort=[("created_at", 1)], limit=min(limit, STALE_BATCH_MAX))
+        return [_from_document(document) for document in documents]
