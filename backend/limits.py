@@ -16,14 +16,6 @@ WEBHOOK_LIMIT = "600 per minute"
 DEFAULT_LIMIT = "300 per minute"
 
 
-def limit_for_endpoint():
-    if request.endpoint in MONEY_ENDPOINTS:
-        return MONEY_LIMIT
-    if request.endpoint in webhook_endpoints():
-        return WEBHOOK_LIMIT
-    return DEFAULT_LIMIT
-
-
 def webhook_endpoints():
     """Every registered gateway's webhook endpoint."""
     return {f"integration.{entry.webhook_endpoint}" for entry in REGISTRY}
@@ -31,6 +23,15 @@ def webhook_endpoints():
 
 def init_limits(app):
     """Bind a limiter to `app`; each endpoint counts separately per client address."""
+    webhooks = webhook_endpoints()
+
+    def limit_for_endpoint():
+        if request.endpoint in MONEY_ENDPOINTS:
+            return MONEY_LIMIT
+        if request.endpoint in webhooks:
+            return WEBHOOK_LIMIT
+        return DEFAULT_LIMIT
+
     return Limiter(get_remote_address, app=app, default_limits=[limit_for_endpoint],
                    storage_uri=app.config["RATE_LIMIT_STORAGE_URI"], enabled=app.config["RATE_LIMITS_ENABLED"],
                    headers_enabled=True)

@@ -36,15 +36,14 @@ class PageContext:
         """The gateway's adapter; None when it is not offered in this mode."""
         return self.payments.gateways.get(self.gateway_name)
 
-
-def payment_order_or_404(payment_orders, order_id, gateway):
-    """The payment order of `gateway` with this id, or a 404 (the id is checked before the query)."""
-    if not ID_PATTERN.match(order_id):
-        abort(404)
-    payment_order = payment_orders.get(order_id, gateway=gateway)
-    if payment_order is None:
-        abort(404)
-    return payment_order
+    def payment_order_or_404(self, order_id):
+        """This gateway's payment order with this id, or a 404 (the id is checked before the query)."""
+        if not ID_PATTERN.match(order_id):
+            abort(404)
+        payment_order = self.payment_orders.get(order_id, gateway=self.gateway_name)
+        if payment_order is None:
+            abort(404)
+        return payment_order
 
 
 def back_to_shop(config, query):

@@ -13,7 +13,7 @@ from flask import Blueprint, abort
 
 from ..gateways.google_pay_simulator import DEV_GOOGLE_PAY_MERCHANT_ID, payment_data, simulator_token
 from ..money import format_major
-from .common import back_to_shop, payment_order_or_404, simulator_page
+from .common import back_to_shop, simulator_page
 
 LIVE_CHECKOUT_PATH = "/checkout/google-pay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/google-pay/checkout"
@@ -58,7 +58,7 @@ def live_pages(context):
         gateway = context.gateway
         if gateway is None:
             abort(404)
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "google_pay")
+        payment_order = context.payment_order_or_404(order_id)
         amount = format_major(payment_order.amount_minor, payment_order.currency)
         options = {
             "payment_order_id": order_id,
@@ -82,7 +82,7 @@ def simulator_pages(context):
 
     @pages.get("/<order_id>")
     def checkout_page(order_id):
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "google_pay")
+        payment_order = context.payment_order_or_404(order_id)
         return simulator_page("Google Pay simulator", "Simulated payment sheet", order_id,
                               format_major(payment_order.amount_minor, payment_order.currency),
                               payment_order.currency, "background:#000;color:#fff", label="Payment order",
@@ -90,7 +90,7 @@ def simulator_pages(context):
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
-        payment_order_or_404(context.payment_orders, order_id, "google_pay")
+        context.payment_order_or_404(order_id)
         body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(context.gateway))}
         # Like a merchant's checkout page: post the token, wait for the answer, then send the buyer back.
         status = context.deliver_webhook(json.dumps(body).encode(), {"Content-Type": "application/json"}, wait=True)
@@ -98,7 +98,7 @@ def simulator_pages(context):
 
     @pages.post("/<order_id>/fail")
     def fail(order_id):
-        payment_order_or_404(context.payment_orders, order_id, "google_pay")
+        context.payment_order_or_404(order_id)
         return _back(config, order_id, payment_error="payment_failed")
 
     return pages

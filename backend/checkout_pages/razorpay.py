@@ -14,7 +14,7 @@ from flask import Blueprint
 from ..clock import new_id
 from ..gateways.razorpay_simulator import checkout_signature, payment_event, signed_event
 from ..money import format_major
-from .common import back_to_shop, payment_order_or_404, simulator_page
+from .common import back_to_shop, simulator_page
 
 LIVE_CHECKOUT_PATH = "/checkout/razorpay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/razorpay/checkout"
@@ -38,7 +38,7 @@ def live_pages(context):
 
     @pages.get("/<order_id>")
     def razorpay_checkout(order_id):
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        payment_order = context.payment_order_or_404(order_id)
         options = {
             "key": config["RAZORPAY_KEY_ID"],
             "order_id": order_id,
@@ -61,14 +61,14 @@ def simulator_pages(context):
 
     @pages.get("/<order_id>")
     def checkout_page(order_id):
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        payment_order = context.payment_order_or_404(order_id)
         return simulator_page("Razorpay simulator", "Simulated checkout", order_id,
                               format_major(payment_order.amount_minor, payment_order.currency),
                               payment_order.currency, "background:#2563eb;color:#fff")
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        payment_order = context.payment_order_or_404(order_id)
         payment_id = new_id("pay")
         deliver(payment_event("payment.captured", payment_order, payment_id, "captured"))
         return back_to_shop(config, {
@@ -77,7 +77,7 @@ def simulator_pages(context):
 
     @pages.post("/<order_id>/fail")
     def fail(order_id):
-        payment_order = payment_order_or_404(context.payment_orders, order_id, "razorpay")
+        payment_order = context.payment_order_or_404(order_id)
         deliver(payment_event("payment.failed", payment_order, new_id("pay"), "failed"))
         return back_to_shop(config, {"razorpay_order_id": order_id, "payment_error": "payment_failed"})
 

@@ -16,7 +16,7 @@ from backend.errors import ConfigError, InvalidRequest, InvalidSignature
 from backend.gateways.base import CREDIT_WALLET, IGNORE, CheckoutOrder, ConfirmedPayment, WebhookEvent
 from backend.gateways.entry import GatewayEntry
 from backend.gateways.registry import REGISTRY
-from backend.limits import webhook_endpoints
+from backend.limits import WEBHOOK_LIMIT
 from backend.validation import parse_json_object, require_id, signature_text
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
@@ -84,12 +84,12 @@ def simulator_pages(context):
 
     @pages.get("/<order_id>")
     def checkout_page(order_id):
-        payment_order = context.payment_orders.get(order_id, gateway="testpay")
+        payment_order = context.payment_order_or_404(order_id)
         return f"TestPay: pay {payment_order.amount_minor} {payment_order.currency}"
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
-        payment_order = context.payment_orders.get(order_id, gateway="testpay")
+        payment_order = context.payment_order_or_404(order_id)
         payment_ref = "tppay_" + secrets.token_hex(6)
         context.deliver_webhook(*signed_event(secret, payment_order, payment_ref))
         proof = sign(secret, f"{order_id}|{payment_ref}")
@@ -200,7 +200,8 @@ def test_fourth_gateway_rejects_forged_proofs_signatures_and_amounts(tp_app, tp_
 
 def test_fourth_gateway_is_offered_listed_and_rate_limited_as_a_webhook(testpay, tp_client):
     assert "testpay" in tp_client.get(f"{BASE}/health").get_json()["features"]["gateways"]
-    assert "integration.testpay_webhook" in webhook_endpoints()
+    limited = create_app(app_config(RATE_LIMITS_ENABLED="true")).test_client()
+    assert limited.post(WEBHOOK, data=b"{}").headers["X-RateLimit-Limit"] == WEBHOOK_LIMIT.split()[0]
     refused = tp_client.post(f"{BASE}/wallet/topup/initiate", headers=bearer(CUSTOMER),
                              json={"customer_id": CUSTOMER, "amount": "1", "payment_method": "nopay"})
     body = assert_error(refused, 400, "unsupported_payment_method")
