@@ -111,9 +111,13 @@ def google_pay_gateway(config, processor=None):
     )
 
 
+def _google_pay(env):
+    return google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
+
+
 GOOGLE_PAY = GatewayEntry(
     name="google_pay", webhook_slug="google-pay",
-    build_live=lambda env: google_pay_gateway(env.config), build_simulator=lambda env: google_pay_gateway(env.config),
+    build_live=_google_pay, build_simulator=_google_pay,
     live_pages=google_pay_pages.live_pages, simulator_pages=google_pay_pages.simulator_pages,
     settings={"GOOGLE_PAY_MERCHANT_ID": "", "GOOGLE_PAY_RECIPIENT_ID": "", "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
               "GOOGLE_PAY_PRIVATE_KEY": ""},
