@@ -15,14 +15,19 @@ FIELDS = (
 
 
 class AuditLog:
-    def __init__(self, db, clock=utcnow, on_record=None):
+    def __init__(self, db, clock=utcnow, on_record=None, request_id=lambda: None):
+        """`request_id()`: the id of the request being served, kept with each entry (None outside one)."""
         self.logs = db["integration_logs"]
         self.clock = clock
         self.on_record = on_record
+        self.request_id = request_id
 
     def record(self, event, outcome, **fields):
         """Store and log `event` with `outcome` (`ok`, `rejected`, `ignored`, `duplicate`, ...)."""
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}
+        request_id = self.request_id()
+        if request_id is not None:
+            entry["request_id"] = request_id
         entry.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
         self.logs.insert_one(dict(entry))
         line = dict(entry, created_at=iso(entry["created_at"]))

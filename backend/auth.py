@@ -1,6 +1,8 @@
 """JWT bearer authentication (HS256, `sub`/`role`/`exp`) and the customer/admin rules of docs/contract.md."""
 import datetime
 import functools
+import math
+import time
 from dataclasses import dataclass
 
 import jwt
@@ -11,6 +13,8 @@ from .validation import ID_PATTERN
 
 ROLES = ("customer", "admin")
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
+CLOCK_SKEW_SECONDS = 30  # leeway for `iat` / `nbf` in the future and for the lifetime bound
+LIFETIME_SECONDS_MAX_DEFAULT = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -29,22 +33,32 @@ def issue_token(secret, sub, role, ttl_seconds=24 * 3600, algorithm="HS256"):
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 
-def decode_token(token, secret, algorithm="HS256"):
-    """The token's principal; `Unauthorized` for anything but a valid, unexpired token."""
+def decode_token(token, secret, algorithm="HS256", lifetime_seconds_max=LIFETIME_SECONDS_MAX_DEFAULT):
+    """The token's principal; `Unauthorized` for anything but a valid, unexpired token whose `exp`
+    is a number at most `lifetime_seconds_max` ahead (and whose `iat`, if any, is not in the future)."""
     if algorithm not in ALLOWED_ALGORITHMS:
         raise Unauthorized("Token algorithm not allowed.", code="invalid_token")
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[algorithm], options={"require": ["exp", "sub", "role"]}
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("Your sign-in has expired; sign in again.", code="token_expired") from None
+        claims = jwt.decode(token, secret, algorithms=[algorithm], leeway=CLOCK_SKEW_SECONDS,
+                            options={"require": ["exp", "sub", "role"], "verify_exp": False})
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="invalid_token") from None
+    check_expiry(claims["exp"], lifetime_seconds_max)
     sub, role = claims.get("sub"), claims.get("role")
     if not isinstance(sub, str) or not ID_PATTERN.match(sub) or role not in ROLES:
         raise Unauthorized("The token's claims are not valid.", code="invalid_token")
     return Principal(sub, role)
+
+
+def check_expiry(exp, lifetime_seconds_max):
+    """`exp` must be a number of seconds, not past, and not further ahead than the lifetime bound."""
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp):
+        raise Unauthorized("The token's `exp` must be a number.", code="invalid_token")
+    now = time.time()
+    if exp <= now:
+        raise Unauthorized("Your sign-in has expired; sign in again.", code="token_expired")
+    if exp > now + lifetime_seconds_max + CLOCK_SKEW_SECONDS:
+        raise Unauthorized("The token lives longer than this service allows.", code="invalid_token")
 
 
 def require_auth(view):
@@ -56,9 +70,9 @@ def require_auth(view):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Sign-in required: send `Authorization: Bearer <token>`.")
-        g.principal = decode_token(
-            token.strip(), current_app.config["JWT_SECRET"], current_app.config["JWT_ALGORITHM"]
-        )
+        config = current_app.config
+        g.principal = decode_token(token.strip(), config["JWT_SECRET"], config["JWT_ALGORITHM"],
+                                   config["JWT_MAX_LIFETIME_SECONDS"])
         return view(*args, **kwargs)
 
     return wrapped

@@ -5,6 +5,10 @@ from .errors import ConfigError
 from .gateways.registry import REGISTRY
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# Secrets published in this repository (the development default, the test suite's): never in production.
+DOCUMENTED_JWT_SECRETS = (DEV_JWT_SECRET, "test-secret-0123456789-0123456789-abcdef")
+JWT_SECRET_BYTES_MIN = 32
+APP_ENVS = ("development", "test", "production")
 EMBEDDED_URI = "mongomock://localhost"
 
 # The service's own settings; each gateway's come from its registry entry (`GatewayEntry.settings`).
@@ -14,6 +18,7 @@ DEFAULTS = {
     "MONGODB_DB": "wallet_payments",
     "JWT_SECRET": "",
     "JWT_ALGORITHM": "HS256",
+    "JWT_MAX_LIFETIME_SECONDS": "86400",
     "CORS_ORIGINS": "",
     "DEFAULT_CURRENCY": "INR",
     "GATEWAY_MODE": "",
@@ -45,6 +50,8 @@ def load_config(test_config=None):
         defaults.update(entry.settings)
     config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in defaults.items()}
     config.update({k: v for k, v in overrides.items() if k not in config})
+    if config["APP_ENV"] not in APP_ENVS:
+        raise ConfigError(f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}.")
     production = config["APP_ENV"] == "production"
     if production:
         check_production(config)
@@ -73,8 +80,23 @@ def load_config(test_config=None):
     config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
-    config["CORS_ORIGINS"] = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()]
+    config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
+    config["CORS_ORIGINS"] = cors_origins(config)
     return config
+
+
+def cors_origins(config):
+    return [origin.strip() for origin in str(config["CORS_ORIGINS"]).split(",") if origin.strip()]
+
+
+def positive_int(config, key):
+    try:
+        value = int(config[key])
+    except (TypeError, ValueError):
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{key} must be a positive whole number.")
+    return value
 
 
 def is_on(value):
@@ -84,17 +106,35 @@ def is_on(value):
 
 def check_production(config):
     """Refuse unsafe production settings (docs/contract.md, running it)."""
-    problems = []
-    secret = config["JWT_SECRET"]
-    if not secret or secret == DEV_JWT_SECRET or len(secret) < 32:
-        problems.append("JWT_SECRET must be set to a random value of at least 32 characters")
+    problems = jwt_secret_problems(str(config["JWT_SECRET"]))
     if config["GATEWAY_MODE"] == "simulator":
         problems.append("GATEWAY_MODE=simulator is not allowed")
     if not config["MONGODB_URI"] or config["MONGODB_URI"].startswith("mongomock://"):
         problems.append("MONGODB_URI must point at a MongoDB server (not mongomock)")
-    if "*" in str(config["CORS_ORIGINS"]).split(","):
-        problems.append("CORS_ORIGINS must not be '*'")
+    problems += cors_problems(cors_origins(config))
     for entry in REGISTRY:
         problems += [f"{key} must be set" for key in entry.required_in_production if not config[key]]
+        problems += [f"{key} is the simulator's documented development value" for key, value
+                     in entry.simulator_settings.items() if config[key] == value]
     if problems:
         raise ConfigError("Refusing to start with APP_ENV=production: " + "; ".join(problems) + ".")
+
+
+def jwt_secret_problems(secret):
+    """Why `secret` cannot sign production tokens (never quoting it)."""
+    if not secret.strip():
+        return ["JWT_SECRET must be set: it is blank"]
+    if secret in DOCUMENTED_JWT_SECRETS:
+        return ["JWT_SECRET is a documented development value"]
+    if len(secret.encode()) < JWT_SECRET_BYTES_MIN:
+        return [f"JWT_SECRET is shorter than {JWT_SECRET_BYTES_MIN} bytes"]
+    if len(set(secret)) == 1:
+        return ["JWT_SECRET is one repeated character"]
+    return []
+
+
+def cors_problems(origins):
+    if "*" in origins:
+        return ["CORS_ORIGINS must not contain '*'"]
+    plain = [origin for origin in origins if not origin.startswith("https://")]
+    return [f"CORS_ORIGINS must list https:// origins only, not {plain[0][:80]!r}"] if plain else []

@@ -1,16 +1,26 @@
-"""Money at the HTTP edge: `Decimal` major units in, integer minor units inside, numbers out."""
+"""Money at the HTTP edge: `Decimal` major units in, integer minor units inside, numbers out.
+
+Parsing is exact: digits and exponent are read from the `Decimal` and turned into an integer
+with integer arithmetic only, so nothing is rounded (28-digit context precision) or flushed to
+zero (underflow), and no huge exponent is ever expanded.
+"""
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import InvalidAmount
 
 CURRENCY_DECIMALS = {"INR": 2, "USD": 2, "EUR": 2}
 AMOUNT_MAX = Decimal("10000000.00")
+AMOUNT_INTEGER_DIGITS_MAX = 8  # 10,000,000
 _AMOUNT_TEXT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")  # ASCII digits only, whole string
 
 
 def currency_decimals(currency):
     return CURRENCY_DECIMALS.get(currency, 2)
+
+
+def amount_minor_max(currency):
+    return int(AMOUNT_MAX.scaleb(currency_decimals(currency)))
 
 
 def parse_amount_minor(value, currency):
@@ -20,21 +30,34 @@ def parse_amount_minor(value, currency):
     if isinstance(value, str):
         if not _AMOUNT_TEXT.fullmatch(value):
             raise InvalidAmount()
-        amount = Decimal(value)
-    elif isinstance(value, (int, Decimal)):
-        amount = Decimal(value)
-    else:
+        value = Decimal(value)
+    if isinstance(value, int):
+        value = Decimal(value)
+    if not isinstance(value, Decimal):
         raise InvalidAmount()
-    try:
-        if not amount.is_finite() or amount <= 0 or amount > AMOUNT_MAX:
-            raise InvalidAmount()
-        scale = Decimal(10) ** currency_decimals(currency)
-        minor = amount * scale
-        if minor != minor.to_integral_value():
-            raise InvalidAmount()
-    except InvalidOperation:
-        raise InvalidAmount() from None
-    return int(minor)
+    return exact_minor(value, currency)
+
+
+def exact_minor(amount, currency):
+    """`amount` in minor units when it is positive, has at most the currency's decimals (trailing
+    zeros aside) and is within the limit; `InvalidAmount` otherwise."""
+    if not amount.is_finite() or amount.is_signed():
+        raise InvalidAmount()
+    _, digits, exponent = amount.as_tuple()
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # 249.990 -> 249.99
+        digits, exponent = digits[:-1], exponent + 1
+    decimals = currency_decimals(currency)
+    if exponent < -decimals or len(digits) + exponent > AMOUNT_INTEGER_DIGITS_MAX:
+        raise InvalidAmount()
+    minor = int("".join(map(str, digits))) * 10 ** (exponent + decimals)
+    if not 0 < minor <= amount_minor_max(currency):
+        raise InvalidAmount()
+    return minor
+
+
+def is_amount_minor(value, currency):
+    """True for an integer amount in minor units that the API could have accepted."""
+    return type(value) is int and 0 < value <= amount_minor_max(currency)
 
 
 def to_major(amount_minor, currency):

@@ -7,6 +7,7 @@ from .errors import InvalidRequest, UnsupportedPaymentMethod
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")  # \Z: no trailing newline
 REASON_LENGTH_MAX = 500
+JSON_DEPTH_MAX = 32  # nesting of arrays and objects in any request body, webhooks included
 
 
 class NonFinite:
@@ -16,8 +17,33 @@ class NonFinite:
         self.literal = literal
 
 
+def check_json_depth(raw_body, depth_max=JSON_DEPTH_MAX):
+    """`InvalidRequest` when the JSON text nests arrays/objects deeper than `depth_max`; checked on
+    the raw bytes before any parser recurses into them (brackets inside strings do not count)."""
+    if raw_body.count(b"[") + raw_body.count(b"{") <= depth_max:
+        return
+    depth, in_string, escaped = 0, False, False
+    for byte in raw_body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > depth_max:
+                raise InvalidRequest(f"The request body nests JSON deeper than {depth_max} levels.")
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+
+
 def parse_json_object(raw_body):
     """Parse a request body strictly: a JSON object, decimals kept exact as `Decimal`."""
+    check_json_depth(raw_body)
     try:
         text = raw_body.decode("utf-8")
         body = json.loads(text, parse_float=Decimal, parse_constant=NonFinite)

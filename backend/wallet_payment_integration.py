@@ -9,13 +9,14 @@ import datetime
 from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
-    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, OrderAlreadyPaid,
+    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, InvalidAmount, OrderAlreadyPaid,
     OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
 )
 from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
-from .money import to_major
+from .money import is_amount_minor, to_major
 from .orders import PAID_STATES, OrderBook
 from .payment_orders import PaymentOrders
+from .validation import check_json_depth
 from .wallet_service import CREDIT
 from .webhook_events import WebhookEvents
 
@@ -92,17 +93,20 @@ class WalletPaymentIntegration:
         return entry
 
     def _check_reported_amount(self, payment_order, amount_minor, currency, payment_id, source):
-        if amount_minor != payment_order.amount_minor or currency != payment_order.currency:
+        """A gateway-reported amount is a valid amount (else `InvalidAmount`) and the initiated one."""
+        valid = is_amount_minor(amount_minor, payment_order.currency)
+        if not valid or amount_minor != payment_order.amount_minor or currency != payment_order.currency:
             self.audit.record("topup.amount_mismatch", "rejected", payment_order_id=payment_order.id,
                               customer_id=payment_order.customer_id, gateway_payment_id=payment_id,
-                              amount_minor=amount_minor if isinstance(amount_minor, int) else None,
-                              reason=source)
-            raise AmountMismatch()
+                              amount_minor=amount_minor if valid else None, reason=source)
+            raise AmountMismatch() if valid else InvalidAmount("The gateway reported an amount that is "
+                                                               "not a positive amount within the limit.")
 
     # --- webhooks ----------------------------------------------------------------------------
     def process_payment_webhook(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
         try:
+            check_json_depth(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
             event = gateway.parse_webhook(raw_body, headers)
         except IntegrationError as error:

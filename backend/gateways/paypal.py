@@ -6,10 +6,11 @@ with the certificate the API object hands out.
 """
 import datetime
 import json
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
-from ..money import currency_decimals, format_major
+from ..money import currency_decimals, exact_minor, format_major
 from .base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, WebhookEvent
 from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import verify_webhook
@@ -17,6 +18,7 @@ from .paypal_webhook import verify_webhook
 APPROVE_RELS = ("approve", "payer-action")
 FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")
 EVENT_ID_LENGTH_MAX = 128
+VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
 
 
 def utcnow_aware():
@@ -116,16 +118,13 @@ def _captures(order):
 
 
 def parse_amount(amount):
-    """PayPal's `{currency_code, value}` as (integer minor units, currency); ValueError if unreadable."""
+    """PayPal's `{currency_code, value}` as (integer minor units, currency): ValueError if unreadable
+    (not a decimal text with at most the currency's decimals), `InvalidAmount` if zero or over the limit."""
     if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
         raise ValueError("amount")
-    currency = amount.get("currency_code")
-    if not isinstance(currency, str):
+    currency, value = amount.get("currency_code"), amount["value"]
+    if not isinstance(currency, str) or not VALUE_TEXT.fullmatch(value):
         raise ValueError("amount")
-    try:
-        minor = Decimal(amount["value"]).scaleb(currency_decimals(currency))
-    except InvalidOperation:
-        raise ValueError("amount") from None
-    if not minor.is_finite() or minor != minor.to_integral_value():
+    if len(value.partition(".")[2]) > currency_decimals(currency):
         raise ValueError("amount")
-    return int(minor), currency
+    return exact_minor(Decimal(value), currency), currency

@@ -7,7 +7,7 @@ from backend.errors import ConfigError
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
     "MONGODB_URI": "mongodb://db.internal:27017/?replicaSet=rs0",
-    "JWT_SECRET": "x" * 40,
+    "JWT_SECRET": "prod-secret-7f3a9c2e51b84d06a1e9c3b7d5f2a8e4",
     "CORS_ORIGINS": "https://shop.example.com",
     "RAZORPAY_KEY_ID": "rzp_live_abc",
     "RAZORPAY_KEY_SECRET": "secret",
