@@ -12,7 +12,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY backend backend
+COPY gunicorn.conf.py .
 COPY --from=web /web/dist frontend/dist
 ENV HOST=0.0.0.0 PORT=5000
 EXPOSE 5000
-CMD ["sh", "-c", "exec gunicorn --workers ${WEB_WORKERS:-4} --worker-class gthread --threads 8 --bind 0.0.0.0:${PORT} --timeout 30 'backend.wsgi:app'"]
+# gunicorn.conf.py: backend.wsgi:app on HOST:PORT, WEB_WORKERS (4) × WEB_THREADS (8) gthread
+# workers, 30 s timeout, and request limits above the app's own (see the file).
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

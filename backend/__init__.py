@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
+from . import http_limits
 from .config import load_config
 from .audit import AuditLog
 from .demo import seed_demo_data
@@ -29,6 +30,7 @@ def create_app(test_config=None):
     app = Flask(__name__, static_folder=None)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = BODY_SIZE_MAX_BYTES
+    http_limits.init_app(app)
     proxies = int(config["TRUSTED_PROXY_COUNT"])
     if proxies:  # behind a reverse proxy: take the client address from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

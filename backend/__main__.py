@@ -1,8 +1,10 @@
-"""`python -m backend [serve|recover|reconcile]`.
+"""usage: python -m backend [serve|recover|reconcile|-h|--help]
 
-serve      run the API (and the built web page) on HOST:PORT with waitress (one process, threads)
+serve      run the API (and the built web page) on HOST:PORT with waitress (one process, threads);
+           the default. In production use gunicorn instead: `gunicorn -c gunicorn.conf.py`
 recover    finish or undo money operations interrupted between two writes
 reconcile  check every wallet's balance against its ledger; exit 1 and print drift if any
+-h, --help print this and exit
 """
 import json
 import logging
@@ -16,13 +18,26 @@ from .errors import ConfigError
 from .notifications import start_outbox_worker
 
 SERVE_THREADS = 8
+# waitress answers requests over these limits itself, in text/plain, before the app sees them.
+# They sit above the app's own limits (1 MiB body in backend/__init__.py; request target and
+# headers in backend/http_limits.py), so that the app answers JSON 413/414/431 for anything a
+# client plausibly sends too big, while waitress still bounds what it buffers per request.
+# Body: 8 MiB, 8 times the app's 1 MiB (waitress reads the whole body, spooling to a temporary
+# file beyond 512 KiB, before calling the app; its default is 1 GiB).
+WAITRESS_BODY_BYTES_MAX = 8 * 1024 * 1024
+# Request line and headers together: 64 KiB, about 3 times the 20 KiB the app accepts (4 KiB
+# target + 16 KiB of headers); waitress's default is 256 KiB, held in memory.
+WAITRESS_HEADER_BYTES_MAX = 64 * 1024
 logger = logging.getLogger("integration")
 
 
 def main(argv):
     command = argv[0] if argv else "serve"
+    if command in ("-h", "--help"):
+        print(__doc__, end="")
+        return 0
     if command not in ("serve", "recover", "reconcile"):
-        print(__doc__, file=sys.stderr)
+        print(f"error: unknown command {command!r}\n\n{__doc__}", end="", file=sys.stderr)
         return 2
     try:
         app = create_app({"RECOVER_ON_START": False} if command == "recover" else None)
@@ -46,11 +61,24 @@ def serve(app):
     import waitress
 
     config = app.config
+    warn_about_setup(config)
     announce(config)
     start_outbox_worker(app.extensions["integration"].outbox)
     waitress.serve(app, host=config["HOST"], port=int(config["PORT"]), threads=SERVE_THREADS,
-                   max_request_body_size=2 * 1024 * 1024, ident="wallet")
+                   max_request_body_size=WAITRESS_BODY_BYTES_MAX,
+                   max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")
     return 0
+
+
+def warn_about_setup(config):
+    """Log (WARNING) what makes this instance unfit for real customers, whichever server runs it:
+    `serve` here and gunicorn's backend/wsgi.py both call this. Never logs the secret itself."""
+    if config["EMBEDDED_STORE"]:
+        logger.warning("EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
+                       "stops. Set MONGODB_URI=mongodb://... for a real database.")
+    if config["JWT_SECRET"] == DEV_JWT_SECRET:
+        logger.warning("JWT_SECRET is the development default: anyone can sign tokens for this instance; "
+                       "never use it in production. Set JWT_SECRET to a random string of 32+ characters.")
 
 
 def announce(config):
@@ -58,13 +86,8 @@ def announce(config):
     base_url = config["PUBLIC_BASE_URL"]
     logger.info("serving on http://%s:%s (public base URL %s), gateways in %s mode",
                 config["HOST"], config["PORT"], base_url, config["GATEWAY_MODE"])
-    if config["EMBEDDED_STORE"]:
-        logger.warning("EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
-                       "stops. Set MONGODB_URI=mongodb://... for a real database.")
     if config["APP_ENV"] != "development":
         return
-    if config["JWT_SECRET"] == DEV_JWT_SECRET:
-        logger.warning("JWT_SECRET is the development default: never use it in production.")
     customer_token = issue_token(config["JWT_SECRET"], DEMO_CUSTOMER_ID, "customer", algorithm=config["JWT_ALGORITHM"])
     admin_token = issue_token(config["JWT_SECRET"], "admin_demo", "admin", algorithm=config["JWT_ALGORITHM"])
     print(f"\nSign in as the demo customer {DEMO_CUSTOMER_ID}: {base_url}/?token={customer_token}\n"

@@ -16,9 +16,12 @@ from .routes_integration import integration_bp
 logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
 HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
-              413: "payload_too_large", 429: "rate_limited"}
+              413: "payload_too_large", 414: "uri_too_long", 429: "rate_limited",
+              431: "request_headers_too_large"}
 HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB.",
-                 429: "Too many requests; wait a moment and try again."}
+                 414: "The request target (path and query) is longer than 4 KiB.",
+                 429: "Too many requests; wait a moment and try again.",
+                 431: "The request headers are too large: at most 8 KiB per field, 16 KiB in all, 64 fields."}
 
 
 class WebPathConverter(PathConverter):

@@ -1,0 +1,22 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` serves `backend.wsgi:app`.
+
+Environment: HOST and PORT (default 0.0.0.0:5000), WEB_WORKERS (processes, default 4),
+WEB_THREADS (threads per process, default 8).
+"""
+import os
+
+wsgi_app = "backend.wsgi:app"
+bind = f"{os.environ.get('HOST') or '0.0.0.0'}:{os.environ.get('PORT') or '5000'}"
+workers = int(os.environ.get("WEB_WORKERS") or 4)
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS") or 8)
+timeout = 30
+
+# gunicorn answers requests over these limits itself, in HTML (414, 431, 400), before the app
+# sees them. They sit about twice above the app's own limits (backend/http_limits.py: 4 KiB
+# request target, 8 KiB per header field, 16 KiB of headers, 64 fields), so that the app answers
+# JSON 414/431 for anything a client plausibly sends too big, while gunicorn still bounds what it
+# reads per request. gunicorn has no body limit: the app's 1 MiB (JSON 413) is the only one.
+limit_request_line = 8190         # bytes of "METHOD target HTTP/1.1": gunicorn's maximum, 2 × 4 KiB
+limit_request_field_size = 16 * 1024  # bytes of one "Name: value" line (CRLF included), 2 × 8 KiB
+limit_request_fields = 128        # header fields, 2 × 64
