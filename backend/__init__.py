@@ -5,7 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
-from . import http_limits
+from . import http_headers, http_limits
 from .config import load_config
 from .audit import AuditLog
 from .demo import seed_demo_data
@@ -30,6 +30,7 @@ def create_app(test_config=None):
     app = Flask(__name__, static_folder=None)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = BODY_SIZE_MAX_BYTES
+    http_headers.init_app(app)  # first: its after-request hook runs last
     http_limits.init_app(app)
     proxies = int(config["TRUSTED_PROXY_COUNT"])
     if proxies:  # behind a reverse proxy: take the client address from X-Forwarded-For
@@ -62,5 +63,5 @@ def build_integration(config, database, metrics, delivery):
         database,
         currency=config["DEFAULT_CURRENCY"],
         outbox=Outbox(database, sender_from_config(config)),
-        audit=AuditLog(database, on_record=metrics.audit_event),
+        audit=AuditLog(database, on_record=metrics.audit_event, request_id=http_headers.current_request_id),
     )
