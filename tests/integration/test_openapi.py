@@ -21,9 +21,10 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 # Codes the JSON error handlers in backend/server.py produce for HTTP errors (404, 405, 413,
 # 429 from the rate limiter) and for crashes.
 HANDLER_CODES = {"not_found", "method_not_allowed", "payload_too_large", "rate_limited",
-                 "internal_error"}
+                 "internal_error", "uri_too_long", "request_headers_too_large"}
 # The HTTP status each of those handlers answers with (backend/server.py).
 HANDLER_STATUSES = {"not_found": 404, "method_not_allowed": 405, "payload_too_large": 413,
+                    "uri_too_long": 414, "request_headers_too_large": 431,
                     "rate_limited": 429, "internal_error": 500, "invalid_request": 400,
                     "store_unavailable": 503}
 
