@@ -1,20 +1,40 @@
 """Request parsing and validation: nothing unvalidated reaches a query."""
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from .errors import InvalidRequest, UnsupportedPaymentMethod
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")  # \Z: no trailing newline
 REASON_LENGTH_MAX = 500
 JSON_DEPTH_MAX = 32  # nesting of arrays and objects in any request body, webhooks included
+# A `\uD800`-`\uDFFF` escape without its pair: Python decodes it, but no store can encode it.
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 class NonFinite:
-    """Stands for a raw NaN/Infinity literal so the amount check can reject it by name."""
+    """Stands for a raw NaN/Infinity literal, or a number beyond what `Decimal` can hold
+    (`1e9999999999999999999`), so the amount check can reject it by name."""
 
     def __init__(self, literal):
         self.literal = literal
+
+
+def exact_number(text):
+    """`parse_float` for JSON: the number exactly, as `Decimal` (or `NonFinite` when it cannot be)."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return NonFinite(text)
+
+
+def check_json_text(raw_body):
+    """What every JSON body must pass before it is parsed: the nesting limit, and no lone
+    surrogate escapes (text that cannot be stored)."""
+    check_json_depth(raw_body)
+    if b"\\u" in raw_body and _LONE_SURROGATE.search(raw_body):
+        raise InvalidRequest("The request body holds a \\u escape of half a surrogate pair, which is not text.")
 
 
 def check_json_depth(raw_body, depth_max=JSON_DEPTH_MAX):
@@ -43,10 +63,10 @@ def check_json_depth(raw_body, depth_max=JSON_DEPTH_MAX):
 
 def parse_json_object(raw_body):
     """Parse a request body strictly: a JSON object, decimals kept exact as `Decimal`."""
-    check_json_depth(raw_body)
+    check_json_text(raw_body)
     try:
         text = raw_body.decode("utf-8")
-        body = json.loads(text, parse_float=Decimal, parse_constant=NonFinite)
+        body = json.loads(text, parse_float=exact_number, parse_constant=NonFinite)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidRequest("The request body must be a JSON object.") from None
     if not isinstance(body, dict):

@@ -16,7 +16,7 @@ from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import is_amount_minor, to_major
 from .orders import PAID_STATES, OrderBook
 from .payment_orders import PaymentOrders
-from .validation import check_json_depth
+from .validation import check_json_text
 from .wallet_service import CREDIT
 from .webhook_events import WebhookEvents
 
@@ -106,7 +106,7 @@ class WalletPaymentIntegration:
     def process_payment_webhook(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
         try:
-            check_json_depth(raw_body)  # before any gateway's parser recurses into it
+            check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
             event = gateway.parse_webhook(raw_body, headers)
         except IntegrationError as error:

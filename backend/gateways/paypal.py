@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
 from ..money import currency_decimals, exact_minor, format_major
+from ..validation import exact_number
 from .base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, WebhookEvent
 from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import verify_webhook
@@ -82,7 +83,7 @@ class PayPalGateway:
         """Verify PayPal's signature over the raw body, then read the event."""
         verify_webhook(raw_body, headers, self.webhook_id, self.api.certificate, self.clock())
         try:
-            event = json.loads(raw_body.decode("utf-8"), parse_float=Decimal)
+            event = json.loads(raw_body.decode("utf-8"), parse_float=exact_number)
             event_id, event_type = event["id"], event["event_type"]
             if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
                 raise TypeError
