@@ -1,9 +1,9 @@
 """One error hierarchy for the service; each error knows its HTTP status and snake_case code."""
 
 
-def error_body(code, message):
-    """The one JSON shape of every error the API answers."""
-    return {"success": False, "error": code, "message": message}
+def error_body(code, message, **details):
+    """The one JSON shape of every error the API answers (`details`: documented extra fields)."""
+    return {"success": False, "error": code, "message": message, **details}
 
 
 class IntegrationError(Exception):
@@ -11,6 +11,7 @@ class IntegrationError(Exception):
 
     http_status = 400
     code = "invalid_request"
+    details = {}  # extra fields of the error body, for the few errors that document some
 
     def __init__(self, message=None, *, code=None, http_status=None):
         super().__init__(message or self.__doc__ or self.code)
@@ -156,6 +157,18 @@ class StoreUnavailable(IntegrationError):
 
     http_status = 503
     code = "store_unavailable"
+
+
+class OperationPending(IntegrationError):
+    """The money operation is recorded but its outcome is not decided yet; it is decided shortly
+    (retry with the same Idempotency-Key to get it)."""
+
+    http_status = 503
+    code = "operation_pending"
+
+    def __init__(self, transaction_id):
+        super().__init__()
+        self.details = {"transaction_id": transaction_id}
 
 
 class ConfigError(RuntimeError):

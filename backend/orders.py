@@ -22,6 +22,17 @@ class OrderBook:
             raise OrderNotFound()
         return order
 
+    def why_not_payable(self, order_id, customer_id, amount_minor):
+        """None when the order is pending for this customer and amount; else why not, in a word or two."""
+        order = self.orders.find_one({"order_id": order_id})
+        if order is None or order.get("customer_id") != customer_id:
+            return "order_not_found"
+        if order["payment_status"] != "pending":
+            return f"order_{order['payment_status']}"[:64]
+        if order["amount_minor"] != amount_minor:
+            return "order_amount_changed"
+        return None
+
     def add_pending_if_absent(self, order_id, customer_id, amount_minor, currency):
         """A `pending` order (the shop's job; used for demo data)."""
         self.orders.update_one(

@@ -82,8 +82,8 @@ def pay_order_with_wallet():
     service = _get_integration_service()
     amount_minor = parse_amount_minor(body.get("amount"), service.currency)
 
-    def action(_operation_id):
-        entry = service.link_payment_to_order(order_id, customer_id, amount_minor)
+    def action(operation_id):
+        entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id)
         return {"success": True, "transaction_id": entry["_id"],
                 "remaining_balance": to_major(entry["balance_after_minor"], entry["currency"]),
                 "currency": entry["currency"]}, 200

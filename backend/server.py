@@ -63,7 +63,7 @@ def error_response(status, code, message):
 def register_error_handlers(app):
     @app.errorhandler(IntegrationError)
     def integration_error(error):
-        return error_response(error.http_status, error.code, error.message)
+        return jsonify(error_body(error.code, error.message, **error.details)), error.http_status
 
     @app.errorhandler(HTTPException)
     def http_error(error):

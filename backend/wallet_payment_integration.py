@@ -153,22 +153,29 @@ class WalletPaymentIntegration:
         return None
 
     # --- paying an order ---------------------------------------------------------------------
-    def link_payment_to_order(self, order_id, customer_id, amount_minor):
-        """Pay a pending order from the wallet: one debit per order, never below zero."""
+    def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None):
+        """Pay a pending order from the wallet: one debit per order, never below zero. A retry of the
+        same request (same `operation_id`) returns that payment, whether it finished it or not."""
         order = self.orders.for_customer(order_id, customer_id)
         if order["payment_status"] != "pending":
-            if order["payment_status"] in PAID_STATES + ("refunded",):
+            if order["payment_status"] not in PAID_STATES + ("refunded",):
+                raise OrderNotPayable()
+            earlier = self.wallet.entry_for_key(f"payment:{order_id}") if operation_id else None
+            if earlier is None or earlier.get("operation_id") != operation_id or earlier["status"] != "applied":
                 raise OrderAlreadyPaid()
-            raise OrderNotPayable()
+            return earlier  # this request's own payment, finished by recovery before the retry
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         entry, created = self.wallet.debit(customer_id, order["currency"], amount_minor, kind="payment",
-                                           key=f"payment:{order_id}", reference={"order_id": order_id})
+                                           key=f"payment:{order_id}", reference={"order_id": order_id},
+                                           operation_id=operation_id)
         self._finalize(entry)
-        if not created:
+        retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
+        if not created and not retried:
             raise OrderAlreadyPaid()
         self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
-                          transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"])
+                          transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"],
+                          reason="retry" if retried else None)
         return entry
 
     # --- refunds -----------------------------------------------------------------------------
@@ -188,7 +195,7 @@ class WalletPaymentIntegration:
         if entry["status"] == "pending" and not self.orders.reserve_refund(entry):
             self.wallet.void(entry)
             raise RefundExceedsPaid()
-        entry = self.wallet.settle(entry)
+        entry = self.wallet.settle_or_pending(entry)
         self._finalize(entry)
         if created:
             self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
@@ -221,6 +228,9 @@ class WalletPaymentIntegration:
                 self.wallet.void(entry)
                 voided += 1
                 continue
+            if entry["kind"] == "payment" and self._void_unpayable(entry):
+                voided += 1
+                continue
             self.wallet.settle(entry)
             settled += 1
         decisions = self.wallet.finish_wallet_decisions()
@@ -232,6 +242,18 @@ class WalletPaymentIntegration:
         if any(report.values()):
             self.audit.record("recovery.ran", "ok", count=sum(report.values()), reason=str(report))
         return report
+
+    def _void_unpayable(self, entry):
+        """Void an interrupted, undecided debit whose order is no longer payable by that customer for
+        that amount (cancelled, paid by other means, changed); True when voided."""
+        why = self.orders.why_not_payable(entry["reference"]["order_id"], entry["customer_id"],
+                                          entry["amount_minor"])
+        if why is None or not self.wallet.void_undecided(entry):
+            return False
+        self.audit.record("recovery.payment_voided", "ok", customer_id=entry["customer_id"],
+                          order_id=entry["reference"]["order_id"], transaction_id=entry["_id"],
+                          amount_minor=entry["amount_minor"], currency=entry["currency"], reason=why)
+        return True
 
     def reconcile(self):
         """Every drift between balances, ledgers and orders (empty when all is well)."""

@@ -20,9 +20,11 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from .clock import new_id, utcnow
-from .errors import InsufficientFunds, StoreUnavailable
+from .errors import InsufficientFunds, OperationPending, StoreUnavailable
 
 CAS_ATTEMPTS_MAX = 200
+VOID_ATTEMPTS_MAX = 50
+BUSY = object()  # a wallet too contended to decide within the attempts
 CREDIT, DEBIT = "credit", "debit"
 RECENT_ENTRIES_MAX = 20
 
@@ -45,6 +47,10 @@ class WalletService:
         wallet = self.wallets.find_one({"_id": wallet_id(customer_id, currency)})
         return wallet or self._new_wallet(customer_id, currency)
 
+    def entry_for_key(self, key):
+        """The entry holding idempotency key `key`, or None."""
+        return self.entries.find_one({"idempotency_key": key})
+
     def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
         """Applied entries of the wallet, newest first."""
         return list(
@@ -59,23 +65,31 @@ class WalletService:
     def credit(self, customer_id, currency, amount_minor, kind, key, reference):
         """Credit once per `key`; returns (entry, created)."""
         entry, created = self.open_entry(customer_id, currency, amount_minor, CREDIT, kind, key, reference)
-        return self.settle(entry), created
+        return self.settle_or_pending(entry), created
 
-    def debit(self, customer_id, currency, amount_minor, kind, key, reference):
+    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None):
         """Debit once per `key`, never below zero; returns (entry, created)."""
         # Refuse a plain shortfall before writing anything; a shortfall that appears only
         # under a race is refused by the wallet's compare-and-set below.
         if self.entries.find_one({"idempotency_key": key}) is None:
             if self.get_wallet(customer_id, currency)["balance_minor"] < amount_minor:
                 raise InsufficientFunds()
-        entry, created = self.open_entry(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
-        settled = self.settle(entry)
+        entry, created = self.open_entry(customer_id, currency, amount_minor, DEBIT, kind, key, reference,
+                                         operation_id)
+        settled = self._decide_until(entry, CAS_ATTEMPTS_MAX)
+        if settled is BUSY:  # answer only once the debit is applied or void, or say it is pending
+            settled = self._decide_until(entry, VOID_ATTEMPTS_MAX, void=True)
+            if settled is None:
+                raise StoreUnavailable("The wallet is busy; nothing was debited. Try again.")
+            if settled is BUSY:
+                raise OperationPending(entry["_id"])
         if settled is None:
             raise InsufficientFunds()
         return settled, created
 
-    def open_entry(self, customer_id, currency, amount_minor, direction, kind, key, reference):
-        """Step 1: insert a pending entry, or return the one already holding `key`."""
+    def open_entry(self, customer_id, currency, amount_minor, direction, kind, key, reference, operation_id=None):
+        """Step 1: insert a pending entry, or return the one already holding `key`. `operation_id`
+        (the request's Idempotency-Key, hashed) lets a retry of the same request recognise it."""
         assert isinstance(amount_minor, int) and amount_minor > 0
         entry = {
             "_id": new_id("txn", 20),
@@ -91,6 +105,8 @@ class WalletService:
             "finalized": False,
             "created_at": self.clock(),
         }
+        if operation_id is not None:
+            entry["operation_id"] = operation_id
         for _ in range(3):
             try:
                 self.entries.insert_one(entry)
@@ -103,7 +119,28 @@ class WalletService:
 
     def settle(self, entry):
         """Steps 2-4: apply or reject `entry`; the applied entry, or None when rejected."""
-        for attempt in range(CAS_ATTEMPTS_MAX):
+        settled = self._decide_until(entry, CAS_ATTEMPTS_MAX)
+        if settled is BUSY:
+            raise StoreUnavailable("The wallet is busy; try again.")
+        return settled
+
+    def settle_or_pending(self, entry):
+        """`settle`, or `OperationPending` when the wallet stays too busy (a credit is never voided:
+        the money arrived; a retry or recovery applies it)."""
+        settled = self._decide_until(entry, CAS_ATTEMPTS_MAX)
+        if settled is BUSY:
+            raise OperationPending(entry["_id"])
+        return settled
+
+    def void_undecided(self, entry):
+        """Reject `entry` unless it is decided already, so that nothing applies it later: True when
+        it is void (or gone), False when it was applied, None when the wallet stayed too busy."""
+        settled = self._decide_until(entry, VOID_ATTEMPTS_MAX, void=True)
+        return None if settled is BUSY else settled is None
+
+    def _decide_until(self, entry, attempts, void=False):
+        """The applied entry, None when rejected (or voided), or BUSY after `attempts` lost races."""
+        for attempt in range(attempts):
             wallet = self._load_or_create(entry)
             # Read the entry after the wallet: if it is still pending now, any decision taken
             # before the wallet read is in `wallet.pending`, and any later one changes `version`.
@@ -112,13 +149,14 @@ class WalletService:
                 assert current is None or "balance_after_minor" in current, current["_id"]
                 return current
             decision = next((p for p in wallet.get("pending", []) if p["id"] == entry["_id"]), None)
-            decision = decision or self._decide(wallet, current)
+            decision = decision or self._decide(wallet, current, void)
             if decision is not None:
                 return self.finish(current, decision)
             time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
-        raise StoreUnavailable("The wallet is busy; try again.")
+        return BUSY
 
-    def _decide(self, wallet, entry):
+    def _decide(self, wallet, entry, void=False):
+        """One compare-and-set on the wallet deciding `entry`: applied, or rejected (no funds, or `void`)."""
         amount_minor = entry["amount_minor"]
         signed_minor = amount_minor if entry["type"] == CREDIT else -amount_minor
         balance_after_minor = wallet["balance_minor"] + signed_minor
@@ -126,7 +164,7 @@ class WalletService:
         decision = {"id": entry["_id"], "sequence": version, "balance_after_minor": balance_after_minor}
         update = {"$set": {"version": version, "updated_at": self.clock()}}
         query = {"_id": wallet["_id"], "version": wallet["version"]}
-        if balance_after_minor >= 0:
+        if balance_after_minor >= 0 and not void:
             decision["outcome"] = "applied"
             update["$set"]["balance_minor"] = balance_after_minor
             update["$inc"] = {f"totals.{entry['kind']}_minor": amount_minor, f"totals.{entry['kind']}_count": 1}
