@@ -28,6 +28,9 @@ DEFAULTS = {
     "CHECKOUT_RETURN_URL": "",
     "GATEWAY_TIMEOUT_SECONDS": "10",
     "RECOVERY_GRACE_SECONDS": "60",
+    "SWEEP_STALE_AFTER_SECONDS": "600",
+    "SWEEP_EXPIRE_AFTER_SECONDS": "86400",
+    "SWEEP_BATCH_MAX": "100",
     "SIMULATOR_WEBHOOK_DELIVERY": "",
     "SEED_DEMO_DATA": "",
     "RECOVER_ON_START": "true",
@@ -81,6 +84,8 @@ def load_config(test_config=None):
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
     config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
+    for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX"):
+        config[key] = positive_int(config, key)
     config["CORS_ORIGINS"] = cors_origins(config)
     return config
 

@@ -4,7 +4,9 @@ Live: Razorpay has no hosted redirect page for orders; its Checkout script runs 
 and hands back the three signed values, which the page forwards to the configured return URL.
 Simulator: Pay redirects back with the three signed Checkout values and posts a signed
 `payment.captured` webhook; Fail posts `payment.failed`. Both are signed with the configured
-secrets and go through the same verification code as live traffic.
+secrets and go through the same verification code as live traffic. Each first records its payment
+with the simulated API (`record_payment`), so a look-up of the order's payments (the sweep's)
+finds it even when the webhook and the customer's return never arrive.
 """
 import json
 from html import escape
@@ -12,7 +14,7 @@ from html import escape
 from flask import Blueprint
 
 from ..clock import new_id
-from ..gateways.razorpay_simulator import checkout_signature, payment_event, signed_event
+from ..gateways.razorpay_simulator import checkout_signature, payment_entity, payment_event, signed_event
 from ..money import format_major
 from .common import back_to_shop, simulator_page
 
@@ -59,6 +61,13 @@ def simulator_pages(context):
     def deliver(event):
         context.deliver_webhook(*signed_event(event, config["RAZORPAY_WEBHOOK_SECRET"]))
 
+    def make_payment(event_type, payment_order, status):
+        """Record a payment of the order with the simulated gateway, then post its webhook; its id."""
+        entity = payment_entity(payment_order, new_id("pay"), status)
+        context.gateway.api.record_payment(entity)
+        deliver(payment_event(event_type, payment_order, entity["id"], status, entity=entity))
+        return entity["id"]
+
     @pages.get("/<order_id>")
     def checkout_page(order_id):
         payment_order = context.payment_order_or_404(order_id)
@@ -69,8 +78,7 @@ def simulator_pages(context):
     @pages.post("/<order_id>/pay")
     def pay(order_id):
         payment_order = context.payment_order_or_404(order_id)
-        payment_id = new_id("pay")
-        deliver(payment_event("payment.captured", payment_order, payment_id, "captured"))
+        payment_id = make_payment("payment.captured", payment_order, "captured")
         return back_to_shop(config, {
             "razorpay_payment_id": payment_id, "razorpay_order_id": order_id,
             "razorpay_signature": checkout_signature(config["RAZORPAY_KEY_SECRET"], order_id, payment_id)})
@@ -78,7 +86,7 @@ def simulator_pages(context):
     @pages.post("/<order_id>/fail")
     def fail(order_id):
         payment_order = context.payment_order_or_404(order_id)
-        deliver(payment_event("payment.failed", payment_order, new_id("pay"), "failed"))
+        make_payment("payment.failed", payment_order, "failed")
         return back_to_shop(config, {"razorpay_order_id": order_id, "payment_error": "payment_failed"})
 
     return pages

@@ -8,7 +8,11 @@ None) and:
   checkout; `fields` are those its registry entry reads from verify's body);
 - `parse_webhook(raw_body, headers)` -> `WebhookEvent`, after verifying the signature;
 - `charge(event, payment_order)` -> the gateway payment id, only for events with
-  `charge_required` (a token the service itself must charge, as with Google Pay).
+  `charge_required` (a token the service itself must charge, as with Google Pay);
+- optionally `look_up(payment_order)` -> `Lookup`, or None when it cannot tell: what the gateway
+  knows of a payment order nobody confirmed (the sweep, `backend/sweep.py`). It may complete the
+  payment where the gateway's protocol needs the merchant to (PayPal captures an APPROVED order).
+  A gateway without it is never looked up, so its payment orders are never expired either.
 `payment_order` is a `backend.payment_orders.PaymentOrder`. Errors are `IntegrationError`s:
 `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
 """
@@ -19,6 +23,11 @@ from typing import Optional
 CREDIT_WALLET = "credit"  # the payment is confirmed: credit the payment order's amount, once
 RECORD_FAILURE = "failed"  # the payment failed: mark the payment order failed
 IGNORE = "ignore"  # nothing to do (acknowledged all the same)
+
+# What a gateway reports of a payment order when looked up (`Lookup.status`).
+CAPTURED = "captured"  # the money is taken: credit the payment order's amount, once
+FAILED = "failed"  # every attempt failed (or was refunded): nothing to credit
+PENDING = "pending"  # nothing captured yet (no payment, or one still in progress)
 
 
 @dataclass(frozen=True)
@@ -54,3 +63,18 @@ class WebhookEvent:
     payment_order_reference: Optional[str] = None
     # The event carries a payment to charge (`adapter.charge`) rather than a captured payment.
     charge_required: bool = False
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A payment order as its gateway reports it when asked (the sweep's question).
+
+    For CAPTURED: the payment's id and, where the gateway reports them, its amount and currency
+    (checked against the initiated ones before any credit). `detail`: the gateway's own word for
+    the state (e.g. `authorized`, `PAYER_ACTION_REQUIRED`, a failure code), for the audit trail."""
+
+    status: str  # CAPTURED, FAILED or PENDING
+    gateway_payment_id: Optional[str] = None
+    amount_minor: Optional[int] = None
+    currency: Optional[str] = None
+    detail: Optional[str] = None

@@ -33,7 +33,7 @@ def _razorpay_live(env):
 
 
 def _razorpay_simulator(env):
-    return _razorpay(env.config, SimulatedRazorpayApi(), razorpay_pages.SIMULATOR_CHECKOUT_PATH)
+    return _razorpay(env.config, SimulatedRazorpayApi(env.db), razorpay_pages.SIMULATOR_CHECKOUT_PATH)
 
 
 def _razorpay_checkout_fields(body):
@@ -112,7 +112,10 @@ def google_pay_gateway(config, processor=None):
 
 
 def _google_pay(env):
-    return google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
+    gateway = google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
+    if gateway is not None and isinstance(gateway.processor, SimulatorProcessor) and env.db is not None:
+        gateway.processor.keep_charges(env.db)  # in the store, so any process's sweep finds its charges
+    return gateway
 
 
 GOOGLE_PAY = GatewayEntry(

@@ -5,7 +5,9 @@ from the checkout page (the simulator's, or ours in live mode) and the ECv2 toke
 verified and decrypted (`google_pay_token`). The token carries no amount: the processor charges,
 and the ledger credits, the amount recorded at initiate; its `messageId` is the event id, so a
 token is used once, for one payment order. The decrypted card data is handed to the processor
-only: it is never logged or stored.
+only: it is never logged or stored. The processor keys each charge by the payment order id, so the
+sweep looks a payment order up as the processor's charge under that key (`find_charge`), which
+heals a charge whose credit was lost (the service stopped between the two).
 """
 import base64
 import binascii
@@ -20,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ..clock import new_id
 from ..errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
 from ..validation import check_id, parse_json_object
-from .base import CREDIT_WALLET, CheckoutOrder, WebhookEvent
+from .base import CAPTURED, CREDIT_WALLET, FAILED, PENDING, CheckoutOrder, Lookup, WebhookEvent
 from .google_pay_token import PROTOCOL_VERSION, public_key, verify_and_decrypt
 
 MESSAGE_ID_LENGTH_MAX = 512
@@ -79,6 +81,22 @@ class GooglePayGateway:
             raise OrderAlreadyPaid("This top-up is already paid; the token was not charged.")
         return self.processor.charge(payment_order.id, event.payment_method_details,
                                      payment_order.amount_minor, payment_order.currency)
+
+    def look_up(self, payment_order):
+        """The processor's charge under the payment order id: `succeeded` is CAPTURED, `failed` is
+        FAILED, none (no token charged yet) or another state is PENDING. None when the processor
+        cannot be asked (it has no `find_charge`): then the sweep leaves the payment order alone."""
+        find_charge = getattr(self.processor, "find_charge", None)
+        if find_charge is None:
+            return None
+        charge = find_charge(payment_order.id)
+        if charge is None:
+            return Lookup(PENDING, detail="no_charge")
+        status = charge.get("status")
+        if status == "succeeded":
+            return Lookup(CAPTURED, str(charge.get("id")), charge.get("amount_minor"), charge.get("currency"),
+                          detail="succeeded")
+        return Lookup(FAILED if status == "failed" else PENDING, detail=str(status)[:64])
 
     def merchant_public_key_text(self):
         """The merchant key as Google Pay's DIRECT tokenization wants it: base64 uncompressed point."""

@@ -23,6 +23,7 @@ TEST_PAN = "4111111111111111"
 MESSAGE_LIFETIME_MS = 5 * 60 * 1000
 INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
 ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
+CHARGES_COLLECTION = "simulator_google_pay_charges"
 _keys = {}
 _keys_lock = threading.Lock()
 
@@ -66,8 +67,39 @@ def payment_data(token):
 class SimulatorProcessor:
     """Charges nothing; the charge id comes from the idempotency key, so a repeat gets the same one."""
 
+    # Its charges, keyed by idempotency key (the payment order id): the store's
+    # `simulator_google_pay_charges` once `keep_charges(db)` (so any process finds them), else this
+    # instance's memory (a processor built without a store, as some unit tests do).
+    charges = None
+
+    def keep_charges(self, db):
+        """Keep the charges in `db` (CHARGES_COLLECTION, this module its only user); returns self."""
+        self.charges = db[CHARGES_COLLECTION]
+        return self
+
+    @property
+    def _memory(self):
+        return self.__dict__.setdefault("_charges_in_memory", {})
+
     def charge(self, idempotency_key, payment_method_details, amount_minor, currency):
-        return "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        charge_id = "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+        record = {"id": charge_id, "status": "succeeded", "amount_minor": amount_minor, "currency": currency}
+        if self.charges is not None:  # the first charge of a key stays, as a processor's idempotency does
+            self.charges.update_one({"_id": idempotency_key},
+                                    {"$setOnInsert": dict(record, created_at=_now_ms())}, upsert=True)
+        else:
+            self._memory.setdefault(idempotency_key, record)
+        return charge_id
+
+    def find_charge(self, idempotency_key):
+        """The charge made under `idempotency_key` (`{id, status, amount_minor, currency}`), or None."""
+        if self.charges is None:
+            record = self._memory.get(idempotency_key)
+            return dict(record) if record else None
+        record = self.charges.find_one({"_id": idempotency_key})
+        if record is None:
+            return None
+        return {k: record[k] for k in ("id", "status", "amount_minor", "currency")}
 
 
 def _now_ms():

@@ -12,12 +12,16 @@ from decimal import Decimal
 from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
 from ..money import currency_decimals, exact_minor, format_major
 from ..validation import exact_number
-from .base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, WebhookEvent
+from .base import (
+    CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
+    WebhookEvent,
+)
 from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .paypal_webhook import verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
 FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")
+FAILED_CAPTURES = ("DECLINED", "FAILED")
 EVENT_ID_LENGTH_MAX = 128
 VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
 
@@ -62,22 +66,42 @@ class PayPalGateway:
         """Capture the approved order; a payment only when its capture is COMPLETED."""
         if payment_order.is_paid and payment_order.gateway_payment_id:
             return ConfirmedPayment(payment_order.gateway_payment_id)  # credited already: never capture again
-        order_id = payment_order.id
-        try:
-            order = self.api.capture_order(order_id, f"{payment_order.reference}-capture")
-        except OrderAlreadyCaptured:
-            order = self.api.get_order(order_id)
-        captures = [c for c in _captures(order) if c.get("status") == "COMPLETED"]
-        if not captures:
+        completed = _completed_capture(self._capture(payment_order))
+        if completed is None:
             raise PaymentNotCaptured()
-        capture_id = captures[0].get("id")
+        return ConfirmedPayment(*completed)
+
+    def look_up(self, payment_order):
+        """GET the order; capture it if APPROVED (with verify's `PayPal-Request-Id`, so the two
+        never capture twice). A COMPLETED capture is CAPTURED; a capture PayPal refuses (422), a
+        declined or failed capture and a VOIDED order are FAILED; an order PayPal no longer knows,
+        one not yet approved or a PENDING capture are PENDING."""
+        order = self.api.look_up_order(payment_order.id)
+        if order is None:
+            return Lookup(PENDING, detail="not_found")
+        if order.get("status") == "APPROVED":
+            try:
+                order = self._capture(payment_order)
+            except PaymentNotCaptured:
+                return Lookup(FAILED, detail="capture_refused")
+        completed = _completed_capture(order)
+        if completed is not None:
+            return Lookup(CAPTURED, *completed, detail="COMPLETED")
+        captures = _captures(order)
+        if captures and all(c.get("status") in FAILED_CAPTURES for c in captures):
+            return Lookup(FAILED, detail=f"capture_{str(captures[0].get('status')).lower()}")
+        if order.get("status") == "VOIDED":
+            return Lookup(FAILED, detail="VOIDED")
+        if captures:
+            return Lookup(PENDING, detail=f"capture_{str(captures[0].get('status')).lower()}"[:64])
+        return Lookup(PENDING, detail=str(order.get("status"))[:64])
+
+    def _capture(self, payment_order):
+        """Capture the approved order (once: `PayPal-Request-Id` from our reference); the order after."""
         try:
-            amount_minor, currency = parse_amount(captures[0].get("amount"))
-            if not isinstance(capture_id, str) or not PAYPAL_ID_PATTERN.match(capture_id):
-                raise ValueError("id")
-        except ValueError:
-            raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
-        return ConfirmedPayment(capture_id, amount_minor, currency)
+            return self.api.capture_order(payment_order.id, f"{payment_order.reference}-capture")
+        except OrderAlreadyCaptured:
+            return self.api.get_order(payment_order.id)
 
     def parse_webhook(self, raw_body, headers):
         """Verify PayPal's signature over the raw body, then read the event."""
@@ -108,6 +132,21 @@ def _capture_event(event_id, event_type, capture):
     if event_type in FAILED_EVENTS:
         return WebhookEvent(event_id, event_type, RECORD_FAILURE, failure_reason=event_type.lower(), **fields)
     return WebhookEvent(event_id, event_type, CREDIT_WALLET, **fields)
+
+
+def _completed_capture(order):
+    """(capture id, amount in minor units, currency) of the order's COMPLETED capture, or None."""
+    captures = [c for c in _captures(order) if c.get("status") == "COMPLETED"]
+    if not captures:
+        return None
+    capture_id = captures[0].get("id")
+    try:
+        amount_minor, currency = parse_amount(captures[0].get("amount"))
+        if not isinstance(capture_id, str) or not PAYPAL_ID_PATTERN.match(capture_id):
+            raise ValueError("id")
+    except ValueError:
+        raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
+    return capture_id, amount_minor, currency
 
 
 def _captures(order):

@@ -50,6 +50,16 @@ class PayPalApi:
     def get_order(self, order_id):
         return self._send("GET", f"/v2/checkout/orders/{order_id}")[1]
 
+    def look_up_order(self, order_id):
+        """The order, or None when PayPal no longer knows it (404 RESOURCE_NOT_FOUND: PayPal drops
+        orders nobody approved after a few hours)."""
+        status, order = self._send("GET", f"/v2/checkout/orders/{order_id}", accept=(200, 404))
+        if status == 404:
+            if order.get("name") != "RESOURCE_NOT_FOUND":
+                raise GatewayUnavailable(UNAVAILABLE)
+            return None
+        return order
+
     def certificate(self, url):
         """The PEM certificate at a PayPal cert URL, fetched once (no redirects followed)."""
         check_cert_url(url)

@@ -107,6 +107,11 @@ class SimulatedPayPalApi:
     def get_order(self, order_id):
         return self._view(self._stored(order_id))
 
+    def look_up_order(self, order_id):
+        """The order, or None when the simulator has no such order (PayPal's 404)."""
+        order = self.find_order(order_id)
+        return self._view(order) if order is not None else None
+
     def certificate(self, url):
         check_cert_url(url)
         if url != SIMULATOR_CERT_URL:

@@ -12,9 +12,16 @@ from razorpay.errors import SignatureVerificationError
 
 from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
 from ..validation import ID_PATTERN
-from .base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, WebhookEvent
+from .base import (
+    CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
+    WebhookEvent,
+)
 
 CREDIT_EVENTS = ("payment.captured", "order.paid")
+# A payment of an order: `created`/`authorized` may still become `captured` (orders are created
+# with auto-capture); `failed` never will, nor will `refunded` (the money went back).
+PAYMENT_IN_PROGRESS = ("created", "authorized")
+PAYMENT_ENDED = ("failed", "refunded")
 RECEIPT_LENGTH_MAX = 40
 
 
@@ -34,6 +41,14 @@ class RazorpayApi:
         if not isinstance(payment, dict):
             raise GatewayUnavailable("Razorpay answered without a payment; nothing was credited.")
         return payment
+
+    def order_payments(self, order_id):
+        """Every payment attempt of the order (`GET /v1/orders/<id>/payments`), as a list."""
+        answer = self._call(self.client.order.payments, order_id)
+        items = answer.get("items") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise GatewayUnavailable("Razorpay answered without the order's payments.")
+        return items
 
     def _call(self, method, argument):
         try:
@@ -95,6 +110,28 @@ class RazorpayGateway:
     def fetch_captured_payment(self, payment_id):
         """The payment as the API reports it; None where it reports none (the simulator)."""
         return self.api.fetch_payment(payment_id)
+
+    def look_up(self, payment_order):
+        """The order's payments at Razorpay: one `captured` payment of this order is CAPTURED; else
+        an attempt in progress is PENDING; else attempts that all ended (failed, refunded) are
+        FAILED; no attempt at all is PENDING. None where the API keeps no payments."""
+        payments = self.api.order_payments(payment_order.id)
+        if payments is None:
+            return None
+        payments = [p for p in payments if isinstance(p, dict) and p.get("order_id") == payment_order.id]
+        captured = [p for p in payments if p.get("status") == "captured"]
+        if captured:
+            payment_id = captured[0].get("id")
+            if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
+                raise GatewayUnavailable("Razorpay answered with an unreadable payment.")
+            return Lookup(CAPTURED, payment_id, captured[0].get("amount"), captured[0].get("currency"),
+                          detail="captured")
+        in_progress = [p for p in payments if p.get("status") in PAYMENT_IN_PROGRESS]
+        if in_progress or not payments:
+            return Lookup(PENDING, detail=str(in_progress[0]["status"]) if in_progress else "no_payment")
+        if all(p.get("status") in PAYMENT_ENDED for p in payments):
+            return Lookup(FAILED, detail=str(payments[0].get("error_code") or payments[0]["status"])[:64])
+        return Lookup(PENDING, detail="unknown_status")
 
     def parse_webhook(self, raw_body, headers):
         """Verify `X-Razorpay-Signature` over the raw body, then read the event."""
