@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver fuzz venv clean
+.PHONY: run test test-python test-real-driver fuzz venv clean redis-deps
 
 venv: $(STAMP)
 
@@ -19,11 +19,20 @@ $(STAMP): requirements.txt
 run: venv $(if $(wildcard make/frontend.mk),frontend-build)
 	$(PY) -m backend
 
-test-python: venv
-	$(PY) -m pytest -q tests/unit tests/integration tests/e2e
+# -rs: print why a test was skipped (e.g. no redis-server, no Python >= 3.13 for mongoeco).
+test-python: venv redis-deps
+	$(PY) -m pytest -q -rs tests/unit tests/integration tests/e2e
+
+# A real redis-server for the shared rate-limit tests (each test starts its own on a free port).
+# Installed with apt-get when missing; if that fails, those tests are skipped and say why.
+redis-deps:
+	@if command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ]; then echo "redis-server: $$(command -v redis-server || echo /usr/bin/redis-server)"; else \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends redis-server; } || \
+	  echo "redis-deps: could not install redis-server; the Redis rate-limit tests will be skipped" >&2; fi
 
 # The same integration tests through the real pymongo driver against a wire-compatible server.
-test-real-driver: venv
+test-real-driver: venv redis-deps
 	scripts/test_real_driver.sh
 
 test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)

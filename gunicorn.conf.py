@@ -1,7 +1,8 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py` serves `backend.wsgi:app`.
 
 Environment: HOST and PORT (default 0.0.0.0:5000), WEB_WORKERS (processes, default 4),
-WEB_THREADS (threads per process, default 8).
+WEB_THREADS (threads per process, default 8), PROMETHEUS_MULTIPROC_DIR (where the workers' metrics
+are kept; default a temporary directory).
 """
 import os
 
@@ -20,3 +21,40 @@ timeout = 30
 limit_request_line = 8190         # bytes of "METHOD target HTTP/1.1": gunicorn's maximum, 2 × 4 KiB
 limit_request_field_size = 16 * 1024  # bytes of one "Name: value" line (CRLF included), 2 × 8 KiB
 limit_request_fields = 128        # header fields, 2 × 64
+
+# /metrics sums every worker's counters (prometheus_client's multiprocess mode, backend/metrics.py):
+# each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR. The variable is set here, in
+# the master, before any worker starts (prometheus_client reads it when first imported, so this
+# file must not import it at the top): the directory given, else a new temporary one removed at exit.
+# Files of an earlier run are removed at start, so counters start at zero like a single process's.
+METRICS_FILE_PATTERNS = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
+
+
+def on_starting(server):
+    import glob
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for pattern in METRICS_FILE_PATTERNS:
+            for name in glob.glob(os.path.join(path, pattern)):
+                os.remove(name)
+    else:
+        path = tempfile.mkdtemp(prefix="wallet-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.metrics_dir_created = path
+    server.log.info("metrics of all workers are kept in %s", path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # its counters stay counted; its live gauges go
+
+
+def on_exit(server):
+    import shutil
+
+    created = getattr(server, "metrics_dir_created", None)
+    if created:
+        shutil.rmtree(created, ignore_errors=True)

@@ -1,12 +1,27 @@
 """Prometheus metrics at `/metrics`: HTTP traffic and audit events (money movements, webhooks).
 
-Each process keeps its own counters (one registry per app); a gunicorn deployment scrapes each
-worker or aggregates them in the monitoring system.
+One process (`python -m backend`): its own counters, one registry per app. Under gunicorn,
+`gunicorn.conf.py` sets PROMETHEUS_MULTIPROC_DIR before any worker starts: prometheus_client then
+keeps every worker's values in files there and `/metrics` sums all workers' (those that exited
+too), whichever worker answers.
 """
+import os
 import time
 
 from flask import Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import values
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir():
+    """The directory of prometheus_client's multiprocess mode, or None when off: off unless the
+    variable was set before prometheus_client was imported (it chooses where values live then)."""
+    if not getattr(values.ValueClass, "_multiprocess", False):
+        return None
+    return os.environ.get(MULTIPROC_DIR_VARIABLE) or None
 
 
 class Metrics:
@@ -18,6 +33,15 @@ class Metrics:
                                  ["endpoint"], registry=self.registry)
         self.events = Counter("wallet_audit_events_total", "Money movements and webhooks by outcome",
                               ["event", "outcome"], registry=self.registry)
+        self.multiprocess_dir = multiprocess_dir()
+
+    def exposition(self):
+        """The text `/metrics` answers: this process's registry, or every process's values."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.multiprocess_dir)
+        return generate_latest(registry)
 
     def audit_event(self, event, outcome):
         self.events.labels(event, outcome).inc()
@@ -37,4 +61,4 @@ class Metrics:
 
         @app.get("/metrics")
         def metrics():
-            return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
+            return Response(self.exposition(), mimetype=CONTENT_TYPE_LATEST)

@@ -6,7 +6,9 @@ from ..errors import ConfigError
 from ..validation import require_id, signature_text
 from .entry import GatewayEntry
 from .google_pay import GooglePayGateway, load_private_key, load_root_keys
-from .google_pay_simulator import DEV_GOOGLE_PAY_MERCHANT_ID, SimulatorProcessor, simulator_keys, simulator_root_keys
+from .google_pay_simulator import (
+    DEV_GOOGLE_PAY_MERCHANT_ID, DEV_SIMULATOR_SEED, SimulatorProcessor, simulator_keys, simulator_root_keys,
+)
 from .paypal import PayPalGateway
 from .paypal_api import PayPalApi
 from .paypal_simulator import (
@@ -18,6 +20,11 @@ from .razorpay_simulator import (
 )
 
 RAZORPAY_KEYS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
+# The PayPal and Google Pay simulators derive their keys (PayPal's RSA key and certificate, Google
+# Pay's root, intermediate and merchant keys) from SIMULATOR_SEED, so all processes of a deployment
+# sharing its configuration verify each other's webhooks and tokens. Both entries declare it.
+SIMULATOR_SEED_SETTING = {"SIMULATOR_SEED": ""}
+SIMULATOR_SEED_DEV = {"SIMULATOR_SEED": DEV_SIMULATOR_SEED}
 
 
 # --- Razorpay ----------------------------------------------------------------------------------
@@ -71,7 +78,8 @@ def _paypal_live(env):
 def _paypal_simulator(env):
     config = env.config
     approve_url = config["PUBLIC_BASE_URL"] + paypal_pages.SIMULATOR_APPROVE_PATH
-    return _paypal(config, SimulatedPayPalApi(env.db, approve_url, config["PAYPAL_WEBHOOK_ID"], env.deliver_webhook))
+    return _paypal(config, SimulatedPayPalApi(env.db, approve_url, config["PAYPAL_WEBHOOK_ID"], env.deliver_webhook,
+                                              seed=config["SIMULATOR_SEED"]))
 
 
 PAYPAL = GatewayEntry(
@@ -79,9 +87,9 @@ PAYPAL = GatewayEntry(
     build_live=_paypal_live, build_simulator=_paypal_simulator,
     live_pages=paypal_pages.live_pages, simulator_pages=paypal_pages.simulator_pages,
     settings={"PAYPAL_CLIENT_ID": "", "PAYPAL_CLIENT_SECRET": "", "PAYPAL_WEBHOOK_ID": "",
-              "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com"},
+              "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com", **SIMULATOR_SEED_SETTING},
     simulator_settings={"PAYPAL_CLIENT_ID": DEV_PAYPAL_CLIENT_ID, "PAYPAL_CLIENT_SECRET": DEV_PAYPAL_CLIENT_SECRET,
-                        "PAYPAL_WEBHOOK_ID": DEV_PAYPAL_WEBHOOK_ID},
+                        "PAYPAL_WEBHOOK_ID": DEV_PAYPAL_WEBHOOK_ID, **SIMULATOR_SEED_DEV},
 )
 
 
@@ -90,9 +98,11 @@ def google_pay_gateway(config, processor=None):
     """Google Pay for `config`'s mode, or None in live mode without a card processor (not offered).
 
     DIRECT ECv2 tokens: the recipient id defaults to `merchant:<merchant id>`; in simulator mode the
-    simulator's own keys stand in for unset ones, and its processor charges nothing."""
+    simulator's own keys (derived from SIMULATOR_SEED) stand in for unset ones, and its processor
+    charges nothing."""
     simulated = config["GATEWAY_MODE"] == "simulator"
-    processor = processor or (SimulatorProcessor() if simulated else None)
+    seed = config.get("SIMULATOR_SEED") or DEV_SIMULATOR_SEED
+    processor = processor or (SimulatorProcessor(seed) if simulated else None)
     if processor is None:
         return None
     root_keys, private_key = config["GOOGLE_PAY_ROOT_SIGNING_KEYS"], config["GOOGLE_PAY_PRIVATE_KEY"]
@@ -104,8 +114,8 @@ def google_pay_gateway(config, processor=None):
     return GooglePayGateway(
         merchant_id=merchant_id,
         recipient_id=config.get("GOOGLE_PAY_RECIPIENT_ID") or f"merchant:{merchant_id}",
-        root_keys=load_root_keys(root_keys) if root_keys else simulator_root_keys(),
-        private_key=load_private_key(private_key) if private_key else simulator_keys()["merchant"],
+        root_keys=load_root_keys(root_keys) if root_keys else simulator_root_keys(seed),
+        private_key=load_private_key(private_key) if private_key else simulator_keys(seed)["merchant"],
         processor=processor,
         checkout_url=config["PUBLIC_BASE_URL"] + checkout_path,
     )
@@ -123,6 +133,6 @@ GOOGLE_PAY = GatewayEntry(
     build_live=_google_pay, build_simulator=_google_pay,
     live_pages=google_pay_pages.live_pages, simulator_pages=google_pay_pages.simulator_pages,
     settings={"GOOGLE_PAY_MERCHANT_ID": "", "GOOGLE_PAY_RECIPIENT_ID": "", "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
-              "GOOGLE_PAY_PRIVATE_KEY": ""},
-    simulator_settings={"GOOGLE_PAY_MERCHANT_ID": DEV_GOOGLE_PAY_MERCHANT_ID},
+              "GOOGLE_PAY_PRIVATE_KEY": "", **SIMULATOR_SEED_SETTING},
+    simulator_settings={"GOOGLE_PAY_MERCHANT_ID": DEV_GOOGLE_PAY_MERCHANT_ID, **SIMULATOR_SEED_DEV},
 )

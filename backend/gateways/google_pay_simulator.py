@@ -1,7 +1,8 @@
 """Simulator mode: a local stand-in for Google Pay's payment sheet and for the card processor.
 
-It plays Google with a root signing key and an intermediate signing key made once per process
-(and the merchant key pair, unless GOOGLE_PAY_PRIVATE_KEY is set): its page's Pay button
+It plays Google with a root signing key and an intermediate signing key (and the merchant key
+pair, unless GOOGLE_PAY_PRIVATE_KEY is set), each derived from the deployment's SIMULATOR_SEED, so
+every process of one deployment makes the same keys and accepts the others' tokens: its page's Pay button
 (`backend/checkout_pages/google_pay.py`) mints a real ECv2 token for a test card and posts it to
 /webhook/google-pay, as the merchant's checkout page would, so the same verification code as live
 mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
@@ -9,11 +10,12 @@ is unset (the simulator cannot sign as Google's real root keys). The processor m
 """
 import datetime
 import hashlib
-import json
 import threading
 import time
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..clock import new_id
 from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
@@ -24,28 +26,51 @@ MESSAGE_LIFETIME_MS = 5 * 60 * 1000
 INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
 ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
 CHARGES_COLLECTION = "simulator_google_pay_charges"
-_keys = {}
+# SIMULATOR_SEED's fixed, documented development value: the simulators' keys (Google Pay's here,
+# PayPal's in paypal_simulator.py) are derived from it, so they are public, like the other
+# simulator secrets. Simulator mode moves no money; production refuses it.
+DEV_SIMULATOR_SEED = "simulator_seed"
+KEY_NAMES = ("root", "intermediate", "merchant")
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HKDF_SALT = b"wallet-gateway-simulator-v1"
+_keys = {}  # seed -> {name: key}: derivation is cheap, the cache keeps one object per key
 _keys_lock = threading.Lock()
 
-def simulator_keys():
-    """The simulator's `root`, `intermediate` and `merchant` P-256 private keys, made once per process."""
+
+def derive_p256_key(seed, info):
+    """The P-256 private key whose scalar is HKDF-SHA256(seed, info) mod n, in [1, n-1] (never 0).
+
+    48 bytes of HKDF output are reduced, so the bias of the reduction is below 2**-128."""
+    okm = HKDF(algorithm=hashes.SHA256(), length=48, salt=HKDF_SALT, info=info).derive(seed.encode("utf-8"))
+    scalar = int.from_bytes(okm, "big") % (P256_ORDER - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def simulator_keys(seed=None):
+    """The simulator's `root`, `intermediate` and `merchant` P-256 private keys for `seed`
+    (SIMULATOR_SEED; the development default when None): the same in every process."""
+    seed = seed or DEV_SIMULATOR_SEED
     with _keys_lock:
-        if not _keys:
-            _keys.update({name: ec.generate_private_key(ec.SECP256R1())
-                          for name in ("root", "intermediate", "merchant")})
-        return dict(_keys)
+        if seed not in _keys:
+            _keys[seed] = {name: derive_p256_key(seed, f"google-pay-simulator/{name}".encode())
+                           for name in KEY_NAMES}
+        return dict(_keys[seed])
 
 
-def simulator_root_keys():
-    """The simulator's root key as keys.json entries."""
+def simulator_root_keys(seed=None):
+    """The simulator's root key for `seed` as keys.json entries."""
     expiration_ms = _now_ms() + ROOT_KEY_LIFETIME_MS
-    return [{"keyValue": public_key_text(simulator_keys()["root"].public_key()),
+    return [{"keyValue": public_key_text(simulator_keys(seed)["root"].public_key()),
              "protocolVersion": PROTOCOL_VERSION, "keyExpiration": str(expiration_ms)}]
 
 
-def simulator_token(gateway, message_id=None):
-    """A real ECv2 token for a test card, signed as the simulator's Google, for `gateway`'s merchant."""
-    keys, now_ms = simulator_keys(), _now_ms()
+def simulator_token(gateway, message_id=None, seed=None):
+    """A real ECv2 token for a test card, signed as the simulator's Google, for `gateway`'s merchant.
+
+    Signed with the keys of `seed`, by default the seed of the gateway's simulator processor
+    (built from the app's SIMULATOR_SEED)."""
+    seed = seed or getattr(gateway.processor, "seed", None)
+    keys, now_ms = simulator_keys(seed), _now_ms()
     message = {
         "messageExpiration": str(now_ms + MESSAGE_LIFETIME_MS),
         "messageId": message_id or new_id("gpmsg", 24),
@@ -65,7 +90,12 @@ def payment_data(token):
 
 
 class SimulatorProcessor:
-    """Charges nothing; the charge id comes from the idempotency key, so a repeat gets the same one."""
+    """Charges nothing; the charge id comes from the idempotency key, so a repeat gets the same one.
+
+    `seed`: the SIMULATOR_SEED whose keys the simulator's Pay button signs tokens with."""
+
+    def __init__(self, seed=None):
+        self.seed = seed or DEV_SIMULATOR_SEED
 
     # Its charges, keyed by idempotency key (the payment order id): the store's
     # `simulator_google_pay_charges` once `keep_charges(db)` (so any process finds them), else this
