@@ -38,7 +38,7 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     store.init_app(app)
     database = app.extensions["wallet_db"]
-    store.ensure_indexes(database)
+    store.ensure_indexes(database, config)
     metrics = Metrics()
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)

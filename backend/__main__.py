@@ -1,21 +1,26 @@
-"""usage: python -m backend [serve|recover|reconcile|-h|--help]
+"""usage: python -m backend [serve|worker|recover|reconcile|-h|--help]
 
-serve      run the API (and the built web page) on HOST:PORT with waitress (one process, threads);
-           the default. In production use gunicorn instead: `gunicorn -c gunicorn.conf.py`
+serve      run the API (and the built web page) on HOST:PORT with waitress (one process, threads),
+           with the worker in a background thread; the default. In production use gunicorn
+           instead, `gunicorn -c gunicorn.conf.py`, beside one or more `worker` processes
+worker     run the background work until stopped (SIGTERM/SIGINT): recovery, the WhatsApp outbox,
+           the gateway sweep, a heartbeat; several may run at once
 recover    finish or undo money operations interrupted between two writes
 reconcile  check every wallet's balance against its ledger; exit 1 and print drift if any
 -h, --help print this and exit
 """
 import json
 import logging
+import signal
 import sys
+import threading
 
 from . import create_app
 from .auth import issue_token
 from .config import DEV_JWT_SECRET
 from .demo import DEMO_CUSTOMER_ID
 from .errors import ConfigError
-from .notifications import start_outbox_worker
+from .worker import Worker, start_worker_thread
 
 SERVE_THREADS = 8
 # waitress answers requests over these limits itself, in text/plain, before the app sees them.
@@ -36,7 +41,7 @@ def main(argv):
     if command in ("-h", "--help"):
         print(__doc__, end="")
         return 0
-    if command not in ("serve", "recover", "reconcile"):
+    if command not in ("serve", "worker", "recover", "reconcile"):
         print(f"error: unknown command {command!r}\n\n{__doc__}", end="", file=sys.stderr)
         return 2
     try:
@@ -54,7 +59,23 @@ def main(argv):
             print(json.dumps(row, default=str))
         print(f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift")
         return 1 if drift else 0
+    if command == "worker":
+        return work(app)
     return serve(app)
+
+
+def work(app):
+    """The worker in the foreground until SIGTERM or SIGINT."""
+    if app.config["EMBEDDED_STORE"]:
+        print("error: the worker needs the web processes' store: set MONGODB_URI=mongodb://... (the "
+              "embedded store lives inside one process; `python -m backend` runs its own worker thread)",
+              file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config).run(stop)
+    return 0
 
 
 def serve(app):
@@ -63,7 +84,7 @@ def serve(app):
     config = app.config
     warn_about_setup(config)
     announce(config)
-    start_outbox_worker(app.extensions["integration"].outbox)
+    start_worker_thread(app)
     waitress.serve(app, host=config["HOST"], port=int(config["PORT"]), threads=SERVE_THREADS,
                    max_request_body_size=WAITRESS_BODY_BYTES_MAX,
                    max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")

@@ -31,6 +31,14 @@ DEFAULTS = {
     "SWEEP_STALE_AFTER_SECONDS": "600",
     "SWEEP_EXPIRE_AFTER_SECONDS": "86400",
     "SWEEP_BATCH_MAX": "100",
+    # The worker (`python -m backend worker`, or a thread of `python -m backend`): job intervals.
+    "WORKER_RECOVERY_INTERVAL_SECONDS": "30",
+    "WORKER_OUTBOX_INTERVAL_SECONDS": "2",
+    "WORKER_SWEEP_INTERVAL_SECONDS": "60",
+    # Retention (TTL indexes): sent WhatsApp messages, processed webhook events, audit entries.
+    "OUTBOX_RETENTION_SECONDS": str(30 * 24 * 3600),
+    "WEBHOOK_EVENT_RETENTION_SECONDS": str(90 * 24 * 3600),
+    "AUDIT_RETENTION_SECONDS": str(400 * 24 * 3600),
     "SIMULATOR_WEBHOOK_DELIVERY": "",
     "SEED_DEMO_DATA": "",
     "RECOVER_ON_START": "true",
@@ -84,7 +92,9 @@ def load_config(test_config=None):
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
     config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
-    for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX"):
+    for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX",
+                "WORKER_RECOVERY_INTERVAL_SECONDS", "WORKER_OUTBOX_INTERVAL_SECONDS", "WORKER_SWEEP_INTERVAL_SECONDS",
+                "OUTBOX_RETENTION_SECONDS", "WEBHOOK_EVENT_RETENTION_SECONDS", "AUDIT_RETENTION_SECONDS"):
         config[key] = positive_int(config, key)
     config["CORS_ORIGINS"] = cors_origins(config)
     return config

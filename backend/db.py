@@ -9,7 +9,7 @@ import threading
 import mongomock
 import pymongo
 from flask import current_app
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 _clients = {}
 _clients_lock = threading.Lock()
@@ -118,14 +118,34 @@ INDEXES = {
     "integration_logs": [([("created_at", -1)], {})],
     "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
     "customers": [([("customer_id", 1)], {"unique": True})],
+    # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
+    "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],
 }
 
 
-def ensure_indexes(db):
-    """Create the indexes the money rules depend on (unique keys make credits idempotent)."""
+def retention_indexes(config):
+    """TTL indexes whose periods are configured: sent WhatsApp messages, processed webhook events
+    and audit entries expire; ledger entries, wallets, payment orders and orders are kept for good."""
+    return {
+        "notification_outbox": [([("sent_at", 1)], config["OUTBOX_RETENTION_SECONDS"])],
+        "webhook_events": [([("processed_at", 1)], config["WEBHOOK_EVENT_RETENTION_SECONDS"])],
+        "integration_logs": [([("created_at", 1)], config["AUDIT_RETENTION_SECONDS"])],
+    }
+
+
+def ensure_indexes(db, config=None):
+    """Create the indexes the money rules depend on (unique keys make credits idempotent), and with
+    `config` the retention (TTL) indexes."""
     for collection, indexes in INDEXES.items():
         for keys, options in indexes:
             db[collection].create_index(keys, **options)
+    for collection, indexes in (retention_indexes(config) if config else {}).items():
+        for keys, expire_after_seconds in indexes:
+            try:
+                db[collection].create_index(keys, expireAfterSeconds=expire_after_seconds)
+            except OperationFailure:  # the period changed since the index was made: change it in place
+                db.command("collMod", collection,
+                           index={"keyPattern": dict(keys), "expireAfterSeconds": expire_after_seconds})
 
 
 def ping(db):

@@ -7,7 +7,6 @@ undoes a money movement. Without WhatsApp credentials (the embedded default) mes
 """
 import datetime
 import logging
-import threading
 
 import requests
 from pymongo import ReturnDocument
@@ -141,18 +140,3 @@ def sender_from_config(config):
                               config["WHATSAPP_API_BASE"], config["WHATSAPP_API_VERSION"],
                               config["GATEWAY_TIMEOUT_SECONDS"])
     return LogSender()
-
-
-def start_outbox_worker(outbox, interval_seconds=2.0):
-    """Drain the outbox from a daemon thread for the life of the process."""
-    stop = threading.Event()
-
-    def run():
-        while not stop.wait(interval_seconds):
-            try:
-                outbox.drain()
-            except Exception:  # the worker must outlive a store hiccup
-                logger.exception("outbox drain failed")
-
-    threading.Thread(target=run, name="outbox-worker", daemon=True).start()
-    return stop

@@ -128,3 +128,8 @@ class PaymentOrders:
             {"_id": payment_order_id, "status": CREATED},
             {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}})
         return result.modified_count == 1
+
+    def count_waiting_for_sweep(self, older_than_seconds):
+        """How many payment orders are still `created` after `older_than_seconds` (for /health)."""
+        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
+        return self.collection.count_documents({"status": CREATED, "created_at": {"$lte": cutoff}})

@@ -8,6 +8,7 @@ from .errors import InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import REGISTRY
 from .idempotency import IdempotencyStore
 from .money import parse_amount_minor, to_major
+from .worker import last_heartbeat
 from .validation import check_id, optional_reason, parse_json_object, payment_method, require_id
 
 integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
@@ -152,8 +153,14 @@ def health():
             "webhook_signatures": True,
         },
     }
-    if not store.ping(store.get_db()):
+    database = store.get_db()
+    if not store.ping(database):
         error = StoreUnavailable()
         body.update(status="unavailable", **error_body(error.code, error.message))
         return jsonify(body), 503
+    # Inside `features`: the top level keeps the contract's four keys.
+    heartbeat = last_heartbeat(database)
+    body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
+    body["features"]["sweep"] = {"waiting": _get_integration_service().payment_orders.count_waiting_for_sweep(
+        config["SWEEP_STALE_AFTER_SECONDS"])}
     return jsonify(status="ok", **body)

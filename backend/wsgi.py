@@ -1,5 +1,6 @@
 """WSGI entry point for gunicorn (`gunicorn -c gunicorn.conf.py`, i.e. `backend.wsgi:app`): the
-app plus its outbox worker; warns, as `python -m backend` does, about the development JWT secret.
+app alone: the background work (recovery, outbox, sweep) runs in `python -m backend worker`, never in
+a web process. It warns, as `python -m backend` does, about the development JWT secret.
 
 It refuses the embedded (mongomock) store: that store lives inside one process, so each gunicorn
 worker would keep its own wallets and orders, and a request would see whichever worker answered.
@@ -8,7 +9,6 @@ from . import create_app
 from .__main__ import warn_about_setup
 from .config import load_config
 from .errors import ConfigError
-from .notifications import start_outbox_worker
 
 EMBEDDED_STORE_REFUSAL = (
     "backend.wsgi (gunicorn) refuses the embedded mongomock store: every worker process would keep "
@@ -26,7 +26,6 @@ def load_app():
     check_shared_store(load_config())  # before create_app: nothing is built (or seeded) on refusal
     app = create_app()
     warn_about_setup(app.config)
-    start_outbox_worker(app.extensions["integration"].outbox)
     return app
 
 

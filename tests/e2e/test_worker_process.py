@@ -1,0 +1,67 @@
+"""`python -m backend worker` as a real process on a MongoDB-wire server: it beats, /health of a web
+app on the same store sees the beat, and SIGTERM stops it cleanly; on the embedded store it refuses."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+from pymongo import MongoClient
+
+from backend import create_app
+from tests.conftest import app_config
+from tests.helpers import TEST_JWT_SECRET
+from tests.mongoeco_support import ROOT, mongodb_uri  # noqa: F401 (a fixture)
+
+BEAT_SECONDS_MAX = 20
+
+
+def worker_env(**settings):
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "MONGODB_DB", "APP_ENV")}
+    env.update(APP_ENV="development", JWT_SECRET=TEST_JWT_SECRET, **settings)
+    return env
+
+
+def test_the_worker_refuses_the_embedded_store():
+    done = subprocess.run([sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=worker_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "MONGODB_URI" in done.stderr and "python -m backend" in done.stderr
+
+
+def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
+    db_name = f"worker_{uuid.uuid4().hex[:10]}"
+    process = subprocess.Popen([sys.executable, "-m", "backend", "worker"], cwd=ROOT,
+                               env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    client = MongoClient(mongodb_uri, serverSelectionTimeoutMS=5000)
+    try:
+        deadline = time.monotonic() + BEAT_SECONDS_MAX
+        while client[db_name]["worker_heartbeats"].count_documents({}) == 0:
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "no heartbeat"
+            time.sleep(0.2)
+        beat = client[db_name]["worker_heartbeats"].find_one({})
+        assert set(beat["jobs"]) == {"recovery", "outbox", "sweep"}
+        web = create_app(app_config(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name))
+        health = web.test_client().get("/api/integration/health").get_json()
+        assert 0 <= health["features"]["worker"]["last_heartbeat_age_seconds"] < BEAT_SECONDS_MAX
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert "stopped" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        client.drop_database(db_name)
+        client.close()
+
+
+def test_a_gunicorn_web_process_runs_no_background_loop(mongodb_uri):  # noqa: F811
+    probe = ("import threading, backend.wsgi; "
+             "print(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=f"wsgi_{uuid.uuid4().hex[:10]}"))
+    assert done.returncode == 0, done.stderr
+    threads = done.stdout.strip().splitlines()[-1]
+    assert "worker" not in threads and "outbox" not in threads, threads

@@ -1,0 +1,130 @@
+"""The worker: recovery, the outbox and the gateway sweep on intervals, one worker per job at a time
+(leases), and a heartbeat that /health reports."""
+import datetime
+import time
+
+import pytest
+
+from backend import create_app
+from backend.worker import JOB_LEASE_SECONDS, Worker
+from tests.conftest import app_config
+from tests.helpers import bearer
+from tests.integration.support import balance_minor
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.datetime.utcnow().replace(microsecond=0)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def worker_app():
+    app = create_app(app_config(RECOVERY_GRACE_SECONDS="0", SWEEP_STALE_AFTER_SECONDS="1"))
+    yield app
+    database = app.extensions["wallet_db"]
+    if getattr(database, "client", None) is not None:
+        database.client.drop_database(database.name)
+
+
+def make_worker(app, clock=None, worker_id="w1"):
+    return Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config,
+                  clock=clock or Clock(), worker_id=worker_id)
+
+
+def test_one_tick_runs_every_job_and_beats(worker_app):
+    client = worker_app.test_client()
+    assert client.get("/api/integration/health").get_json()["features"]["worker"] == {"last_heartbeat_age_seconds": None}
+    results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
+    assert set(results) == {"recovery", "outbox", "sweep"}
+    age = client.get("/api/integration/health").get_json()["features"]["worker"]["last_heartbeat_age_seconds"]
+    assert isinstance(age, float) and 0 <= age < 5
+
+
+def test_jobs_run_on_their_intervals(worker_app):
+    clock = Clock()
+    worker = make_worker(worker_app, clock)
+    assert set(worker.run_once()) == {"recovery", "outbox", "sweep"}
+    clock.advance(3)
+    assert set(worker.run_once()) == {"outbox"}  # every 2 s; recovery every 30 s, sweep every 60 s
+    clock.advance(30)
+    assert set(worker.run_once()) == {"recovery", "outbox"}
+
+
+def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(worker_app):
+    integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
+    api_client = worker_app.test_client()
+    payment_order_id = api_client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_w"),
+                                       json={"customer_id": "cust_w", "amount": "50"}).get_json()["payment_order_id"]
+    integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_w", "test")
+    order_id = "ord_w1"
+    db["orders"].insert_one({"order_id": order_id, "customer_id": "cust_w", "amount_minor": 2000,
+                             "currency": "INR", "payment_status": "pending"})
+    integration.wallet.open_entry("cust_w", "INR", 2000, "debit", "payment", f"payment:{order_id}",
+                                  {"order_id": order_id})  # interrupted after its first write
+    results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
+    assert results["recovery"]["settled"] == 1
+    assert balance_minor(db, "cust_w") == 3000
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
+    assert db["notification_outbox"].count_documents({"status": "pending"}) == 0  # drained (no phone: skipped)
+
+
+def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeypatch):
+    db = worker_app.extensions["wallet_db"]
+    client = worker_app.test_client()
+    monkeypatch.setattr("backend.gateways.delivery.Delivery.__call__", lambda *args, **kwargs: None)  # lost
+    payment_order_id = client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_sw"),
+                                   json={"customer_id": "cust_sw", "amount": "75"}).get_json()["payment_order_id"]
+    client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay")  # paid; the customer never returns
+    assert balance_minor(db, "cust_sw") == 0
+    time.sleep(1.1)  # SWEEP_STALE_AFTER_SECONDS=1
+    assert client.get("/api/integration/health").get_json()["features"]["sweep"] == {"waiting": 1}
+    make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
+    assert balance_minor(db, "cust_sw") == 7500
+    assert client.get("/api/integration/health").get_json()["features"]["sweep"] == {"waiting": 0}
+
+
+def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):
+    clock = Clock()
+    first, second = make_worker(worker_app, clock, "w1"), make_worker(worker_app, clock, "w2")
+    assert set(first.run_once()) == {"recovery", "outbox", "sweep"}
+    assert set(second.run_once()) == {"outbox"}  # recovery and sweep are leased to w1
+    clock.advance(60)
+    assert set(first.run_once()) == {"recovery", "outbox", "sweep"}  # its own lease, renewed
+    clock.advance(JOB_LEASE_SECONDS + 1)  # w1 stopped: its leases run out
+    assert set(second.run_once()) == {"recovery", "outbox", "sweep"}
+    db = worker_app.extensions["wallet_db"]
+    assert {lease["owner"] for lease in db["worker_leases"].find({})} == {"w2"}
+
+
+def test_a_failing_job_does_not_stop_the_others(worker_app, monkeypatch):
+    worker = make_worker(worker_app)
+    monkeypatch.setattr(worker.integration, "recover", lambda grace_seconds: 1 / 0)
+    results = worker.run_once()
+    assert results["recovery"] == "failed" and "outbox" in results and "sweep" in results
+    beat = worker_app.extensions["wallet_db"]["worker_heartbeats"].find_one({"_id": "w1"})
+    assert beat["jobs"]["recovery"]["result"] == "failed"
+
+
+def ttl_seconds(db, collection, field):
+    """expireAfterSeconds of the TTL index on `field`, or None when the field has none."""
+    for index in db[collection].index_information().values():
+        if [key for key, _ in index["key"]] == [field] and "expireAfterSeconds" in index:
+            return index["expireAfterSeconds"]
+    return None
+
+
+def test_retention_follows_configuration_and_money_never_expires():
+    app = create_app(app_config(OUTBOX_RETENTION_SECONDS="111", WEBHOOK_EVENT_RETENTION_SECONDS="222",
+                                AUDIT_RETENTION_SECONDS="333"))
+    db = app.extensions["wallet_db"]
+    assert ttl_seconds(db, "notification_outbox", "sent_at") == 111
+    assert ttl_seconds(db, "webhook_events", "processed_at") == 222
+    assert ttl_seconds(db, "integration_logs", "created_at") == 333
+    for collection in ("ledger_entries", "wallets", "payment_orders", "orders"):
+        assert not any("expireAfterSeconds" in index for index in db[collection].index_information().values())
