@@ -24,12 +24,25 @@ class AuditLog:
 
     def record(self, event, outcome, **fields):
         """Store and log `event` with `outcome` (`ok`, `rejected`, `ignored`, `duplicate`, ...)."""
+        entry = self._entry(event, outcome, fields)
+        self.logs.insert_one(dict(entry))
+        self._log(entry)
+
+    def note(self, event, outcome, **fields):
+        """Log (and count) `event` without storing it: for events whose own document is already
+        the record (a payment order is the record of its initiation)."""
+        self._log(self._entry(event, outcome, fields))
+
+    def _entry(self, event, outcome, fields):
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}
         request_id = self.request_id()
         if request_id is not None:
             entry["request_id"] = request_id
         entry.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
-        self.logs.insert_one(dict(entry))
+        return entry
+
+    def _log(self, entry):
+        event, outcome = entry["event"], entry["outcome"]
         line = dict(entry, created_at=iso(entry["created_at"]))
         level = logging.WARNING if outcome == "rejected" else logging.INFO
         logger.log(level, json.dumps(line, sort_keys=True, default=str))

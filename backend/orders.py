@@ -53,15 +53,19 @@ class OrderBook:
              "$inc": {"version": 1}},
         )
 
-    def reserve_refund(self, entry, void_if_absent=False):
+    def reserve_refund(self, entry, void_if_absent=False, order=None):
         """Take the refund `entry` out of the order's refundable amount; False when it does not fit.
 
         Recovery passes `void_if_absent` to mark an abandoned refund void in the same
-        compare-and-set, so a late request cannot reserve it afterwards.
+        compare-and-set, so a late request cannot reserve it afterwards. `order`: the order as the
+        caller just read it, saving the first read. A stale copy is safe: once an order is paid its
+        `refundable_minor` only goes down, so a stale "does not fit" holds now too, and a stale
+        "fits" only loses the compare-and-set on `version` and reads again.
         """
         order_id = entry["reference"]["order_id"]
         for attempt in range(CAS_ATTEMPTS_MAX):
-            order = self.orders.find_one({"order_id": order_id})
+            if order is None or attempt > 0:
+                order = self.orders.find_one({"order_id": order_id})
             if entry["_id"] in order.get("refund_entry_ids", []):
                 return True
             if entry["_id"] in order.get("void_refund_entry_ids", []):

@@ -42,7 +42,7 @@ class WalletPaymentIntegration:
         checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
         self.payment_orders.create(checkout.gateway_order_id, reference, gateway.name, customer_id,
                                    amount_minor, self.currency)
-        self.audit.record("topup.initiated", "ok", customer_id=customer_id, gateway=gateway.name,
+        self.audit.note("topup.initiated", "ok", customer_id=customer_id, gateway=gateway.name,
                           payment_order_id=checkout.gateway_order_id, amount_minor=amount_minor,
                           currency=self.currency)
         return {
@@ -192,7 +192,7 @@ class WalletPaymentIntegration:
         )
         if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
-        if entry["status"] == "pending" and not self.orders.reserve_refund(entry):
+        if entry["status"] == "pending" and not self.orders.reserve_refund(entry, order=order):
             self.wallet.void(entry)
             raise RefundExceedsPaid()
         entry = self.wallet.settle_or_pending(entry)

@@ -69,10 +69,12 @@ class WalletService:
 
     def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None):
         """Debit once per `key`, never below zero; returns (entry, created)."""
-        # Refuse a plain shortfall before writing anything; a shortfall that appears only
-        # under a race is refused by the wallet's compare-and-set below.
-        if self.entries.find_one({"idempotency_key": key}) is None:
-            if self.get_wallet(customer_id, currency)["balance_minor"] < amount_minor:
+        # Refuse a plain shortfall before writing anything (unless an entry already holds `key`: an
+        # interrupted debit, possibly applied already); a shortfall that appears only under a race
+        # is refused by the wallet's compare-and-set below. The balance is read first, so a debit
+        # that fits costs no look-up of the key.
+        if self.get_wallet(customer_id, currency)["balance_minor"] < amount_minor:
+            if self.entry_for_key(key) is None:
                 raise InsufficientFunds()
         entry, created = self.open_entry(customer_id, currency, amount_minor, DEBIT, kind, key, reference,
                                          operation_id)

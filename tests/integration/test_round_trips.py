@@ -1,0 +1,105 @@
+"""Store round trips per operation, counted on the database `backend/db.py` hands the app (mongomock,
+or the MongoDB server of MONGODB_URI: the same count, since each call is one command).
+
+Where an operation meets issue 9's target the bound is the target. Where it does not yet (a top-up
+credit, a payment and a refund: the ledger's four single-document steps plus the writes that follow
+them), the bound is today's count, so the suite catches any new round trip; TARGETS records the
+gap (see docs/benchmarks.md)."""
+import pytest
+
+import backend.db as store
+from backend import create_app
+from tests.conftest import app_config
+from tests.helpers import WEBHOOK_PATH, Api, bearer, razorpay_event, signed_webhook, unique
+
+STORE_CALLS = {"find", "find_one", "insert_one", "update_one", "delete_one", "count_documents", "aggregate",
+               "find_one_and_update", "insert_many", "update_many", "delete_many", "replace_one"}
+# operation: (bound enforced now, issue 9's target)
+BOUNDS = {
+    "status": (2, 2),
+    "initiate": (2, 2),
+    "initiate with a key": (3, 3),
+    "webhook credit": (14, 6),
+    "duplicate webhook": (3, 3),
+    "pay": (12, 6),
+    "pay with a key": (14, 6),
+    "pay, repeated key": (3, 3),
+    "refund": (11, 6),
+    "refund with a key": (13, 6),
+    "refund, repeated key": (3, 3),
+}
+
+
+class CountingCollection:
+    def __init__(self, collection, calls):
+        self._collection, self._calls = collection, calls
+
+    def __getattr__(self, name):
+        attribute = getattr(self._collection, name)
+        if name not in STORE_CALLS:
+            return attribute
+
+        def call(*args, **kwargs):
+            self._calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+class CountingDatabase:
+    def __init__(self, database):
+        self._database, self.calls = database, []
+        self.name = database.name
+
+    def __getitem__(self, name):
+        return CountingCollection(self._database[name], self.calls)
+
+    def __getattr__(self, name):
+        return getattr(self._database, name)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    connect = store.connect
+    monkeypatch.setattr(store, "connect", lambda uri, name: CountingDatabase(connect(uri, name)))
+    app = create_app(app_config())
+    database = app.extensions["wallet_db"]
+    yield app, database
+    client = getattr(database._database, "client", None)
+    if client is not None:
+        client.drop_database(database.name)
+
+
+def round_trips(database, operation):
+    database.calls.clear()
+    response = operation()
+    assert response.status_code == 200, response.get_json()
+    return len(database.calls)
+
+
+def test_round_trips_per_operation_stay_within_their_bounds(counted):
+    app, database = counted
+    client = app.test_client()
+    api = Api(client, database)
+    api.topup("cust_rt", "1000")
+    admin = bearer("admin_1", "admin")
+    counts = {"status": round_trips(database, lambda: api.status("cust_rt"))}
+    initiated = []
+    counts["initiate"] = round_trips(database, lambda: initiated.append(api.initiate("cust_rt", "10")) or initiated[-1])
+    counts["initiate with a key"] = round_trips(database, lambda: api.initiate(
+        "cust_rt", "10", headers=dict(bearer("cust_rt"), **{"Idempotency-Key": unique("k")})))
+    body, headers = signed_webhook(razorpay_event("payment.captured", initiated[0].get_json()["payment_order_id"],
+                                                  "pay_rt", 1000))
+    counts["webhook credit"] = round_trips(database, lambda: client.post(WEBHOOK_PATH, data=body, headers=headers))
+    counts["duplicate webhook"] = round_trips(database, lambda: client.post(WEBHOOK_PATH, data=body, headers=headers))
+    paid, keyed = api.add_order("cust_rt", 500), api.add_order("cust_rt", 500)
+    counts["pay"] = round_trips(database, lambda: api.pay(paid, "cust_rt", 5))
+    pay_key = dict(bearer("cust_rt"), **{"Idempotency-Key": unique("k")})
+    counts["pay with a key"] = round_trips(database, lambda: api.pay(keyed, "cust_rt", 5, headers=pay_key))
+    counts["pay, repeated key"] = round_trips(database, lambda: api.pay(keyed, "cust_rt", 5, headers=pay_key))
+    counts["refund"] = round_trips(database, lambda: api.refund(paid, "cust_rt", 1))
+    refund_key = dict(admin, **{"Idempotency-Key": unique("k")})
+    counts["refund with a key"] = round_trips(database, lambda: api.refund(paid, "cust_rt", 1, headers=refund_key))
+    counts["refund, repeated key"] = round_trips(database, lambda: api.refund(paid, "cust_rt", 1, headers=refund_key))
+    over = {name: (count, BOUNDS[name][0]) for name, count in counts.items() if count > BOUNDS[name][0]}
+    assert over == {}, f"round trips above their bound (count, bound): {over}; all: {counts}"
