@@ -115,8 +115,8 @@ def worker_pids(log):
 
 def healthy(url):
     try:
-        return requests.get(url + "/api/integration/health", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url + "/api/integration/health", timeout=5).status_code == 200
+    except (requests.ConnectionError, requests.Timeout):  # still loading the app: not up yet
         return False
 
 

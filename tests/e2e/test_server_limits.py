@@ -100,9 +100,9 @@ def start(name, store_uri=None):
     while True:
         assert process.poll() is None, "".join(log)
         try:
-            if requests.get(url + HEALTH, timeout=2).status_code == 200:
+            if requests.get(url + HEALTH, timeout=5).status_code == 200:
                 return process, {"name": name, "port": port, "url": url, "log": log}
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still loading the app: not up yet
             pass
         assert time.monotonic() < deadline, f"{name} did not start:\n" + "".join(log)
         time.sleep(0.1)
