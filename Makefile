@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver fuzz venv clean redis-deps
+.PHONY: run test test-python test-real-driver fuzz bench venv clean redis-deps
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-te
 # Not part of `make test`: schemathesis generates requests from docs/openapi.yaml (about 20 s).
 fuzz: venv
 	scripts/fuzz_api.sh
+
+# Not part of `make test`: the service over HTTP as users run it (waitress, or gunicorn when
+# MONGODB_URI is set) against 8 keep-alive clients; about 3 minutes. Results: docs/benchmarks.md.
+bench: venv
+	$(PY) scripts/bench_http.py
 
 clean:
 	rm -rf $(VENV) .venv-eco .venv-fuzz frontend/node_modules frontend/dist
