@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import string
 import traceback
@@ -49,7 +50,9 @@ from tests.helpers import BASE, Api, bearer, checkout_signature, razorpay_event,
 
 settings.register_profile(
     "integration-properties",
-    max_examples=200,
+    # 200 on the embedded store; 40 through the real driver, whose wire server is ~10x slower per call
+    # (the same derandomized examples, fewer of them: the run stays within the CI budget).
+    max_examples=40 if os.environ.get("MONGODB_URI", "").startswith("mongodb://") else 200,
     deadline=None,
     derandomize=True,  # the same examples on every run and machine
     database=None,  # nothing written to .hypothesis/
