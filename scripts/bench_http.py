@@ -34,6 +34,7 @@ import math
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -522,6 +523,7 @@ def main():
         if mongodb:
             round_trips["MongoDB"] = count_in_process(uri, jwt_secret)
     finally:
+        shutil.rmtree(log_dir, ignore_errors=True)  # a server that failed to start has printed its output
         if mongodb:
             import pymongo
 
