@@ -52,6 +52,7 @@ def create_app(test_config=None):
         report = integration.recover(config["RECOVERY_GRACE_SECONDS"])
         if any(report.values()):
             logger.warning("recovery at start-up finished interrupted operations: %s", report)
+    store.check_embedded_store(database, starting=True)  # the embedded store's size limit (README)
     return app
 
 

@@ -4,13 +4,16 @@ Production talks to MongoDB (a replica set) through pymongo and relies on the se
 single-document operations; nothing here takes a lock on that path. The embedded default uses
 mongomock, which is not thread-safe, so every call on it goes through one process-wide lock.
 """
+import logging
 import threading
+import time
 
 import mongomock
 import pymongo
 from flask import current_app
 from pymongo.errors import OperationFailure, PyMongoError
 
+logger = logging.getLogger("integration")
 _clients = {}
 _clients_lock = threading.Lock()
 _MONGOMOCK_LOCK = threading.RLock()
@@ -106,6 +109,8 @@ INDEXES = {
     "ledger_entries": [
         ([("idempotency_key", 1)], {"unique": True}),
         ([("wallet_id", 1), ("created_at", -1)], {}),
+        # `status`'s recent transactions: a wallet's applied entries, newest (highest sequence) first.
+        ([("wallet_id", 1), ("status", 1), ("sequence", -1)], {}),
         ([("status", 1), ("created_at", 1)], {}),
         ([("finalized", 1), ("created_at", 1)], {}),
     ],
@@ -121,6 +126,13 @@ INDEXES = {
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
     "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],
 }
+# Created only when GATEWAY_MODE=simulator: the simulators' own records, kept in the same store.
+SIMULATOR_INDEXES = {
+    # The Razorpay simulator lists an order's payments newest first, as Razorpay does (the sweep's look-up).
+    "simulator_razorpay_payments": [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})],
+    # The PayPal simulator finds the order a repeated PayPal-Request-Id made.
+    "simulator_paypal_orders": [([("request_id", 1)], {})],
+}
 
 
 def retention_indexes(config):
@@ -134,9 +146,11 @@ def retention_indexes(config):
 
 
 def ensure_indexes(db, config=None):
-    """Create the indexes the money rules depend on (unique keys make credits idempotent), and with
-    `config` the retention (TTL) indexes."""
-    for collection, indexes in INDEXES.items():
+    """Create the indexes the money rules depend on (unique keys make credits idempotent) and that
+    serve the service's queries (tests/integration/test_query_coverage.py), and with `config` the
+    retention (TTL) indexes and, in simulator mode, the simulators' indexes."""
+    simulated = config is not None and config.get("GATEWAY_MODE") == "simulator"
+    for collection, indexes in [*INDEXES.items(), *(SIMULATOR_INDEXES.items() if simulated else ())]:
         for keys, options in indexes:
             db[collection].create_index(keys, **options)
     for collection, indexes in (retention_indexes(config) if config else {}).items():
@@ -155,6 +169,51 @@ def ping(db):
         return True
     except (PyMongoError, OSError):
         return False
+
+
+# The embedded store keeps no indexes for queries: every find and update scans its collection (and
+# every access to a collection with a TTL index scans it for expired documents), so each request
+# slows down as the store fills. Measured by scripts/embedded_limits.py (README, "The embedded
+# store's limits"), the store filled as the API fills it: pay-with-wallet takes 35-55 ms at 1,000
+# ledger entries, 62-123 ms at 2,500, 143-256 ms at 5,000 (status 17-33 ms there). Past this many
+# ledger entries a payment takes ~100 ms or more, and the store says so.
+EMBEDDED_SLOW_LEDGER_ENTRIES = 2500
+EMBEDDED_COUNT_CACHE_SECONDS = 10.0  # /health counts at most this often
+
+
+def check_embedded_store(db, starting=False):
+    """On the embedded store: `{"ledger_entries": n, "slow_past_ledger_entries": limit, "slow": bool}`
+    (with a `warning` text when slow), counted at most every EMBEDDED_COUNT_CACHE_SECONDS; the first
+    time it finds the store past the limit it logs a WARNING (`starting`: also state the limit, at
+    INFO). None on MongoDB: nothing is counted there. create_app and /health call it."""
+    if not isinstance(db, LockedDatabase):
+        return None
+    now, limit = time.monotonic(), EMBEDDED_SLOW_LEDGER_ENTRIES
+    counted = getattr(db, "_ledger_count", None)
+    if counted is None or now - counted[0] >= EMBEDDED_COUNT_CACHE_SECONDS:
+        counted = db._ledger_count = (now, _document_count(db, "ledger_entries"))
+    entries = counted[1]
+    if starting:
+        logger.info("embedded store: a payment takes ~100 ms or more past %d ledger entries (it holds %d); "
+                    "see README, \"The embedded store's limits\"", limit, entries)
+    report = {"ledger_entries": entries, "slow_past_ledger_entries": limit, "slow": entries > limit}
+    if report["slow"]:
+        report["warning"] = (f"the embedded store holds {entries} ledger entries, past {limit}: it scans whole "
+                             f"collections, so a payment takes ~100 ms or more and slower with every entry; "
+                             f"set MONGODB_URI=mongodb://... for a real database")
+        if not getattr(db, "_slow_warned", False):
+            db._slow_warned = True
+            logger.warning("EMBEDDED STORE SLOW: %s", report["warning"])
+    return report
+
+
+def _document_count(db, name):
+    """Documents in an embedded collection: mongomock's own length (no scan), else a count."""
+    with _MONGOMOCK_LOCK:
+        try:
+            return len(db._database[name]._store)
+        except (AttributeError, TypeError):
+            return db._database[name].count_documents({})
 
 
 def init_app(app):

@@ -163,4 +163,7 @@ def health():
     body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
     body["features"]["sweep"] = {"waiting": _get_integration_service().payment_orders.count_waiting_for_sweep(
         config["SWEEP_STALE_AFTER_SECONDS"])}
+    embedded = store.check_embedded_store(database)  # None on MongoDB; a cached count on the embedded store
+    if embedded is not None:
+        body["features"]["embedded_store"] = embedded
     return jsonify(status="ok", **body)
