@@ -3,6 +3,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import threading
 import uuid
 
 import jwt
@@ -124,3 +125,20 @@ class FakeSender:
             self.failures -= 1
             raise NotificationFailed("HTTP 503 code None")
         self.sent.append((phone, text))
+
+
+def run_in_threads(count, target):
+    """Run `target(i)` in `count` threads started together; returns results in order."""
+    results = [None] * count
+    barrier = threading.Barrier(count)
+
+    def worker(index):
+        barrier.wait()
+        results[index] = target(index)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

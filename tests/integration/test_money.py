@@ -1,6 +1,4 @@
 """Money rules under repetition, reordering, concurrency and crashes (SPEC §8)."""
-import threading
-
 import pytest
 
 from backend.gateways.base import WebhookEvent
@@ -8,25 +6,8 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.faults import CrashingDatabase, SimulatedCrash
 from tests.helpers import (
-    WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, unique,
+    WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique,
 )
-
-
-def run_in_threads(count, target):
-    """Run `target(i)` in `count` threads started together; returns results in order."""
-    results = [None] * count
-    barrier = threading.Barrier(count)
-
-    def worker(index):
-        barrier.wait()
-        results[index] = target(index)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def initiated(api, customer_id, amount):

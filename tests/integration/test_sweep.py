@@ -6,7 +6,6 @@ PayPal live: recorded HTTP answers (`responses`). The sweep's clock is injected,
 need no waiting."""
 import datetime
 import json
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -26,7 +25,7 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.conftest import app_config
 from tests.faults import CrashingDatabase, SimulatedCrash
-from tests.helpers import BASE, bearer, checkout_signature, razorpay_event, signed_webhook, unique
+from tests.helpers import BASE, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique
 from tests.integration.support import balance_minor, ledger
 
 STALE, EXPIRE = 600, 86400
@@ -249,21 +248,6 @@ def test_gateway_without_look_up_is_never_swept_nor_expired(db, integration, mon
 
 
 # --- at the same time as others ----------------------------------------------------------------
-def run_in_threads(count, target):
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def worker(index):
-        barrier.wait()
-        results[index] = target(index)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(api, client, db, integration, dropped,
                                                                         monkeypatch):
     orders = []
