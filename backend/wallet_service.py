@@ -114,7 +114,7 @@ class WalletService:
                 self.entries.insert_one(entry)
                 return entry, True
             except DuplicateKeyError:
-                existing = self.entries.find_one({"idempotency_key": key})
+                existing = self.entry_for_key(key)
                 if existing is not None:
                     return existing, False
         raise StoreUnavailable("The ledger is busy; try again.")
