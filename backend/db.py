@@ -117,7 +117,10 @@ INDEXES = {
     "payment_orders": [([("customer_id", 1), ("created_at", -1)], {}),
                        ([("status", 1), ("created_at", 1)], {}),
                        ([("reference", 1)], {"unique": True, "sparse": True})],
-    "orders": [([("order_id", 1)], {"unique": True})],
+    "orders": [([("order_id", 1)], {"unique": True}),
+               # a customer's orders page by page, of one status or all (GET /orders)
+               ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
+               ([("customer_id", 1), ("order_id", 1)], {})],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
     "integration_logs": [([("created_at", -1)], {})],

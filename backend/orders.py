@@ -22,6 +22,16 @@ class OrderBook:
             raise OrderNotFound()
         return order
 
+    def page_for_customer(self, customer_id, limit, status=None, after_order_id=None):
+        """Up to `limit` of the customer's orders (of `payment_status` `status` when given), ordered by
+        `order_id`, after `after_order_id` when given (the cursor of a page: the last page's last id)."""
+        query = {"customer_id": customer_id}
+        if status is not None:
+            query["payment_status"] = status
+        if after_order_id is not None:
+            query["order_id"] = {"$gt": after_order_id}
+        return list(self.orders.find(query, sort=[("order_id", 1)], limit=limit))
+
     def why_not_payable(self, order_id, customer_id, amount_minor):
         """None when the order is pending for this customer and amount; else why not, in a word or two."""
         order = self.orders.find_one({"order_id": order_id})

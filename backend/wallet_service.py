@@ -61,6 +61,14 @@ class WalletService:
             )
         )
 
+    def entries_page(self, customer_id, currency, limit, before_sequence=None):
+        """Up to `limit` applied entries of the wallet, newest first, older than `before_sequence`
+        when given (the cursor of a history page: the last page's smallest `sequence`)."""
+        query = {"wallet_id": wallet_id(customer_id, currency), "status": "applied"}
+        if before_sequence is not None:
+            query["sequence"] = {"$lt": before_sequence}
+        return list(self.entries.find(query, sort=[("sequence", -1)], limit=limit))
+
     # --- writes ------------------------------------------------------------------------------
     def credit(self, customer_id, currency, amount_minor, kind, key, reference):
         """Credit once per `key`; returns (entry, created)."""
