@@ -33,6 +33,10 @@ class AuditLog:
         the record (a payment order is the record of its initiation)."""
         self._log(self._entry(event, outcome, fields))
 
+    def for_customer(self, customer_id, limit):
+        """The customer's newest `limit` audit entries, newest first (the support view)."""
+        return list(self.logs.find({"customer_id": customer_id}, sort=[("created_at", -1)], limit=limit))
+
     def _entry(self, event, outcome, fields):
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}
         request_id = self.request_id()

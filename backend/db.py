@@ -123,7 +123,9 @@ INDEXES = {
                ([("customer_id", 1), ("order_id", 1)], {})],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
-    "integration_logs": [([("created_at", -1)], {})],
+    "integration_logs": [([("created_at", -1)], {}),
+                         # the support view: a customer's audit entries, newest first
+                         ([("customer_id", 1), ("created_at", -1)], {})],
     "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
     "customers": [([("customer_id", 1)], {"unique": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.

@@ -260,6 +260,11 @@ class WalletPaymentIntegration:
         drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile()]
         return drift + self.orders.refund_drift(self.wallet.applied_refunds_by_order())
 
+    def reconcile_customer(self, customer_id):
+        """`reconcile` for one customer's wallets and wallet-paid orders (the support view)."""
+        return [d for d in self.reconcile() if d.get("wallet_id", "").startswith(f"{customer_id}:")
+                or d.get("customer_id") == customer_id]
+
     # --- status ------------------------------------------------------------------------------
     def get_integration_status(self, customer_id, currency=None):
         currency = currency or self.currency
