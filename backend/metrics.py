@@ -1,4 +1,6 @@
-"""Prometheus metrics at `/metrics`: HTTP traffic and audit events (money movements, webhooks).
+"""Prometheus metrics at `/metrics`: HTTP traffic and audit events (money movements, webhooks), and
+gauges read from the store at each scrape (`StoreGauges`: store up, worker heartbeat age, sweep
+backlog, failed WhatsApp messages, the worker's last reconcile). deploy/prometheus/alerts.yml uses them.
 
 One process (`python -m backend`): its own counters, one registry per app. Under gunicorn,
 `gunicorn.conf.py` sets PROMETHEUS_MULTIPROC_DIR before any worker starts: prometheus_client then
@@ -11,7 +13,13 @@ import time
 from flask import Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import values
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+from pymongo.errors import PyMongoError
+
+from .db import ping
+from .payment_orders import PaymentOrders
+from .worker import last_heartbeat, last_reconcile
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -34,6 +42,7 @@ class Metrics:
         self.events = Counter("wallet_audit_events_total", "Money movements and webhooks by outcome",
                               ["event", "outcome"], registry=self.registry)
         self.multiprocess_dir = multiprocess_dir()
+        self.store_gauges = None  # set by init_app, once the app has its store
 
     def exposition(self):
         """The text `/metrics` answers: this process's registry, or every process's values."""
@@ -41,12 +50,18 @@ class Metrics:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=self.multiprocess_dir)
+        if self.store_gauges is not None:
+            registry.register(self.store_gauges)
         return generate_latest(registry)
 
     def audit_event(self, event, outcome):
         self.events.labels(event, outcome).inc()
 
     def init_app(self, app):
+        self.store_gauges = StoreGauges(app.extensions["wallet_db"], app.config)
+        if self.multiprocess_dir is None:
+            self.registry.register(self.store_gauges)
+
         @app.before_request
         def start_timer():
             g.request_started = time.perf_counter()
@@ -62,3 +77,60 @@ class Metrics:
         @app.get("/metrics")
         def metrics():
             return Response(self.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+
+class StoreGauges:
+    """Gauges read from the store whenever `/metrics` is scraped (so under gunicorn whichever worker
+    answers reads the same store, and nothing is summed): each is one cheap, indexed query.
+
+    - `wallet_store_up`: 1 when the store answers a ping, else 0 (then nothing else is read);
+    - `wallet_worker_heartbeat_age_seconds`: seconds since the newest worker heartbeat (absent when
+      no worker ever ran against this store);
+    - `wallet_sweep_waiting_payment_orders`: payment orders still `created` after
+      SWEEP_STALE_AFTER_SECONDS (`/health`'s `sweep.waiting`);
+    - `wallet_outbox_failed_messages`: WhatsApp messages given up after every attempt (dead letters);
+    - `wallet_reconcile_drift` and `wallet_reconcile_age_seconds`: drifts the worker's last
+      reconcile found, and how long ago it ran (absent until a worker has reconciled).
+    """
+
+    def __init__(self, db, config):
+        self.db = db
+        self.stale_after_seconds = config["SWEEP_STALE_AFTER_SECONDS"]
+
+    def collect(self):
+        up = ping(self.db)
+        yield gauge("wallet_store_up", "1 when the store answers a ping, else 0", 1 if up else 0)
+        if not up:
+            return
+        try:
+            heartbeat = last_heartbeat(self.db)
+            waiting = PaymentOrders(self.db).count_waiting_for_sweep(self.stale_after_seconds)
+            failed = self.db["notification_outbox"].count_documents({"status": "failed"})
+            reconciled = last_reconcile(self.db)
+        except PyMongoError:
+            return  # the store went away mid-scrape: the next scrape says so
+        if heartbeat is not None:
+            yield gauge("wallet_worker_heartbeat_age_seconds", "Seconds since the newest worker heartbeat",
+                        heartbeat["age_seconds"])
+        yield gauge("wallet_sweep_waiting_payment_orders",
+                    "Payment orders still created after SWEEP_STALE_AFTER_SECONDS", waiting)
+        yield gauge("wallet_outbox_failed_messages", "WhatsApp messages given up after every attempt", failed)
+        if reconciled is not None:
+            yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
+            yield gauge("wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile",
+                        reconciled["age_seconds"])
+
+
+def gauge(name, documentation, value):
+    family = GaugeMetricFamily(name, documentation)
+    family.add_metric([], value)
+    return family
+
+
+# Every metric name /metrics can answer (a histogram's series add _bucket, _sum and _count); the
+# Grafana dashboard and the alert rules may name only these (tests/unit/test_deploy.py).
+EXPORTED_METRICS = (
+    "wallet_http_requests_total", "wallet_http_request_duration_seconds", "wallet_audit_events_total",
+    "wallet_store_up", "wallet_worker_heartbeat_age_seconds", "wallet_sweep_waiting_payment_orders",
+    "wallet_outbox_failed_messages", "wallet_reconcile_drift", "wallet_reconcile_age_seconds",
+)

@@ -1,9 +1,10 @@
 """The service's background work, out of the request path: recovery of interrupted operations, the
-WhatsApp outbox, the gateway sweep, and a heartbeat.
+WhatsApp outbox, the gateway sweep, a periodic reconcile (its result kept for `/metrics`), and a
+heartbeat.
 
 `python -m backend worker` runs it as a process of its own (production: one or more beside the web
 processes, which run none of it); `python -m backend` (the embedded default) runs it in a thread.
-Several workers may run at once: recovery and the sweep each run under a lease in `worker_leases`
+Several workers may run at once: recovery, the sweep and reconcile each run under a lease in `worker_leases`
 (one worker at a time per job; every step inside is idempotent anyway), and outbox messages and
 swept payment orders are each claimed with a lease of their own. Each worker writes a heartbeat to
 `worker_heartbeats` every tick; `/health` reports the newest one's age.
@@ -39,6 +40,7 @@ class Worker:
             "recovery": (config["WORKER_RECOVERY_INTERVAL_SECONDS"], self._recover, True),
             "outbox": (config["WORKER_OUTBOX_INTERVAL_SECONDS"], self._drain_outbox, False),
             "sweep": (config["WORKER_SWEEP_INTERVAL_SECONDS"], self._sweep, True),
+            "reconcile": (config["WORKER_RECONCILE_INTERVAL_SECONDS"], self._reconcile, True),
         }
         self.last_run = {}  # job -> when this worker last ran it
 
@@ -75,11 +77,24 @@ class Worker:
         return self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"])
 
     def _drain_outbox(self):
+        """Finish the money movements made since the last run (which queues their confirmations;
+        idempotent, so workers may do it side by side), then send what is due."""
+        self.integration.finish_entries()
         outbox = self.integration.outbox
         return outbox.drain() if outbox is not None else 0
 
     def _sweep(self):
         return sweep_from_config(self.integration, self.config)
+
+    def _reconcile(self):
+        """`reconcile` over the whole store; the count of drifts is kept on the job's lease document
+        (`last_reconcile`, read by /metrics) and each drift is logged."""
+        drift = self.integration.reconcile()
+        self.leases.update_one({"_id": "reconcile"}, {"$set": {"report": {
+            "drift": len(drift), "ran_at": self.clock(), "worker_id": self.worker_id}}})
+        for row in drift:
+            logger.warning("reconcile drift: %s", row)
+        return len(drift)
 
     def _take_lease(self, job, now):
         """True when this worker holds `job`'s lease now (taken, renewed, or free since it expired)."""
@@ -113,6 +128,16 @@ def last_heartbeat(db, now=None):
         return None
     age_seconds = ((now or utcnow()) - newest["beat_at"]).total_seconds()
     return {"age_seconds": round(max(age_seconds, 0.0), 1), "worker_id": newest["_id"], "at": iso(newest["beat_at"])}
+
+
+def last_reconcile(db, now=None):
+    """{drift, age_seconds} of the newest reconcile a worker ran, or None when none has."""
+    lease = db["worker_leases"].find_one({"_id": "reconcile"})
+    report = (lease or {}).get("report")
+    if report is None:
+        return None
+    age_seconds = ((now or utcnow()) - report["ran_at"]).total_seconds()
+    return {"drift": report["drift"], "age_seconds": round(max(age_seconds, 0.0), 1)}
 
 
 def start_worker_thread(app):

@@ -41,7 +41,7 @@ def test_one_tick_runs_every_job_and_beats(worker_app):
     client = worker_app.test_client()
     assert client.get("/api/integration/health").get_json()["features"]["worker"] == {"last_heartbeat_age_seconds": None}
     results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
-    assert set(results) == {"recovery", "outbox", "sweep"}
+    assert set(results) == {"recovery", "outbox", "sweep", "reconcile"}
     age = client.get("/api/integration/health").get_json()["features"]["worker"]["last_heartbeat_age_seconds"]
     assert isinstance(age, float) and 0 <= age < 5
 
@@ -49,7 +49,7 @@ def test_one_tick_runs_every_job_and_beats(worker_app):
 def test_jobs_run_on_their_intervals(worker_app):
     clock = Clock()
     worker = make_worker(worker_app, clock)
-    assert set(worker.run_once()) == {"recovery", "outbox", "sweep"}
+    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
     clock.advance(3)
     assert set(worker.run_once()) == {"outbox"}  # every 2 s; recovery every 30 s, sweep every 60 s
     clock.advance(30)
@@ -92,14 +92,15 @@ def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeyp
 def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):
     clock = Clock()
     first, second = make_worker(worker_app, clock, "w1"), make_worker(worker_app, clock, "w2")
-    assert set(first.run_once()) == {"recovery", "outbox", "sweep"}
-    assert set(second.run_once()) == {"outbox"}  # recovery and sweep are leased to w1
+    assert set(first.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(second.run_once()) == {"outbox"}  # recovery, sweep and reconcile are leased to w1
     clock.advance(60)
     assert set(first.run_once()) == {"recovery", "outbox", "sweep"}  # its own lease, renewed
     clock.advance(JOB_LEASE_SECONDS + 1)  # w1 stopped: its leases run out
-    assert set(second.run_once()) == {"recovery", "outbox", "sweep"}
+    assert set(second.run_once()) == {"recovery", "outbox", "sweep"}  # reconcile: an hour after it tried
     db = worker_app.extensions["wallet_db"]
-    assert {lease["owner"] for lease in db["worker_leases"].find({})} == {"w2"}
+    owners = {lease["_id"]: lease["owner"] for lease in db["worker_leases"].find({})}
+    assert owners["recovery"] == owners["sweep"] == "w2"
 
 
 def test_a_failing_job_does_not_stop_the_others(worker_app, monkeypatch):
@@ -128,3 +129,40 @@ def test_retention_follows_configuration_and_money_never_expires():
     assert ttl_seconds(db, "integration_logs", "created_at") == 333
     for collection in ("ledger_entries", "wallets", "payment_orders", "orders"):
         assert not any("expireAfterSeconds" in index for index in db[collection].index_information().values())
+
+
+def metric_value(text, name):
+    """The value of the unlabelled sample `name` in /metrics text, or None when absent."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def test_reconcile_runs_in_the_worker_and_metrics_report_the_stores_state(worker_app):
+    client, db = worker_app.test_client(), worker_app.extensions["wallet_db"]
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "wallet_store_up") == 1
+    assert metric_value(text, "wallet_worker_heartbeat_age_seconds") is None  # no worker yet
+    assert metric_value(text, "wallet_reconcile_drift") is None
+    assert metric_value(text, "wallet_sweep_waiting_payment_orders") == 0
+    assert metric_value(text, "wallet_outbox_failed_messages") == 0
+    assert make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()["reconcile"] == 0
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "wallet_reconcile_drift") == 0
+    assert 0 <= metric_value(text, "wallet_reconcile_age_seconds") < 5
+    assert 0 <= metric_value(text, "wallet_worker_heartbeat_age_seconds") < 5
+    db["wallets"].insert_one({"_id": "cust_x:INR", "customer_id": "cust_x", "currency": "INR",
+                              "balance_minor": 100, "version": 1, "pending": [], "totals": {}})  # no ledger
+    db["notification_outbox"].insert_one({"_id": "txn_dead", "customer_id": "cust_x", "status": "failed"})
+    assert make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()["reconcile"] == 1  # w1's lease
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "wallet_reconcile_drift") == 1
+    assert metric_value(text, "wallet_outbox_failed_messages") == 1
+
+
+def test_metrics_say_the_store_is_down(worker_app, monkeypatch):
+    monkeypatch.setattr("backend.metrics.ping", lambda db: False)
+    text = worker_app.test_client().get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "wallet_store_up") == 0
+    assert metric_value(text, "wallet_sweep_waiting_payment_orders") is None
