@@ -1,7 +1,8 @@
 """HTTP API under /api/integration: each view validates input, calls the integration, answers JSON."""
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from . import db as store
+from . import history
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
 from .errors import InvalidRequest, StoreUnavailable, error_body
@@ -68,9 +69,25 @@ def verify_wallet_topup():
     wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
     message = ("Payment verified; wallet credited." if credited_by_this_payment
                else "Payment verified; this top-up was already credited by another payment.")
+    # Added fields (the first four are the contract's): which top-up, its amount, and whether its
+    # credit came earlier from another payment (this one added nothing).
     return jsonify(success=True, message=message,
                    wallet_balance=to_major(wallet["balance_minor"], wallet["currency"]),
-                   currency=wallet["currency"])
+                   currency=wallet["currency"], payment_order_id=payment_order.id,
+                   topup_status=history.CREDITED,
+                   amount=to_major(payment_order.amount_minor, payment_order.currency),
+                   already_credited=not credited_by_this_payment)
+
+
+@integration_bp.get("/wallet/topup/<payment_order_id>/status")
+@require_auth
+def topup_status(payment_order_id):
+    """What happened to a top-up: credited (from the ledger), pending, failed or expired."""
+    check_id(payment_order_id, "payment_order_id")
+    service = _get_integration_service()
+    payment_order = service.find_payment_order(payment_order_id)
+    authorize_customer(payment_order.customer_id)
+    return jsonify(success=True, **history.topup_view(service.wallet, payment_order))
 
 
 @integration_bp.post("/order/pay-with-wallet")
@@ -137,6 +154,78 @@ def integration_status(customer_id):
         raise InvalidRequest("`currency` must be INR, USD or EUR.")
     status = _get_integration_service().get_integration_status(customer_id, currency)
     return jsonify(success=True, **status)
+
+
+@integration_bp.get("/orders")
+@require_auth
+def list_orders():
+    """A customer's orders (`status` to narrow), a page at a time by order id."""
+    args = request.args
+    customer_id = check_id(args.get("customer_id"), "customer_id")
+    authorize_customer(customer_id)
+    limit = history.page_limit(args)
+    status = history.order_status(args)
+    after = history.after_order_id(args)
+    page = history.orders_page(_get_integration_service().orders, customer_id, limit, status, after)
+    return jsonify(success=True, customer_id=customer_id, **page)
+
+
+def _history_request(customer_id):
+    check_id(customer_id, "customer_id")
+    authorize_customer(customer_id)
+    return history.currency(request.args, _get_integration_service().currency)
+
+
+@integration_bp.get("/wallet/<customer_id>/transactions")
+@require_auth
+def list_transactions(customer_id):
+    """The wallet's applied ledger entries, newest first, a page at a time (`before` = `next_before`)."""
+    currency = _history_request(customer_id)
+    limit = history.page_limit(request.args)
+    before = history.before_sequence(request.args)
+    page = history.transactions_page(_get_integration_service().wallet, customer_id, currency, limit, before)
+    return jsonify(success=True, customer_id=customer_id, currency=currency, **page)
+
+
+@integration_bp.get("/wallet/<customer_id>/statement.csv")
+@require_auth
+def statement_csv(customer_id):
+    """Every applied ledger entry of the wallet as CSV, newest first; money as decimal strings."""
+    currency = _history_request(customer_id)
+    wallet = _get_integration_service().wallet
+    first = wallet.entries_page(customer_id, currency, history.STATEMENT_BATCH)  # a store error: JSON 503
+    rows = history.statement_rows(wallet, customer_id, currency, first_batch=first)
+    filename = f"statement-{customer_id}-{currency}.csv".replace(":", "_")
+    return Response(stream_with_context(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@integration_bp.get("/support/customers/<customer_id>")
+@require_auth
+def support_customer(customer_id):
+    """Admin: one customer at a glance: balance, ledger, orders, gateway outcomes, audit entries."""
+    require_admin()
+    check_id(customer_id, "customer_id")
+    currency = history.currency(request.args, _get_integration_service().currency)
+    service = _get_integration_service()
+    status = service.get_integration_status(customer_id, currency)
+    webhooks, audit = history.support_audit(service.audit, customer_id)
+    return jsonify(success=True, customer_id=customer_id, wallet=status["wallet"],
+                   statistics=status["statistics"],
+                   **history.transactions_page(service.wallet, customer_id, currency, history.SUPPORT_LIST_MAX),
+                   **history.orders_page(service.orders, customer_id, history.SUPPORT_LIST_MAX),
+                   webhooks=webhooks, audit=audit)
+
+
+@integration_bp.get("/support/customers/<customer_id>/reconcile")
+@require_auth
+def support_reconcile(customer_id):
+    """Admin: the customer's wallets against their ledger, and their orders' refunds; read only."""
+    require_admin()
+    check_id(customer_id, "customer_id")
+    drift = _get_integration_service().reconcile_customer(customer_id)
+    return jsonify(success=True, customer_id=customer_id, clean=not drift,
+                   drift=drift)
 
 
 @integration_bp.get("/health")

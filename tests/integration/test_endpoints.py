@@ -83,7 +83,9 @@ def test_verify_success_shape(api, client, db):
     response = verify(client, order_id, "pay_A1", checkout_signature(order_id, "pay_A1"), bearer("cust_a"))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert set(body) == {"success", "message", "wallet_balance", "currency"}
+    # The contract's four fields, plus what issue 11 added (which top-up, whether already credited).
+    assert set(body) == {"success", "message", "wallet_balance", "currency",
+                         "payment_order_id", "topup_status", "amount", "already_credited"}
     assert body["success"] is True
     assert isinstance(body["message"], str) and body["message"]
     assert_money(body["wallet_balance"], 250.50)
