@@ -7,6 +7,8 @@ worker     run the background work until stopped (SIGTERM/SIGINT): recovery, the
            the gateway sweep, a heartbeat; several may run at once
 recover    finish or undo money operations interrupted between two writes
 reconcile  check every wallet's balance against its ledger; exit 1 and print drift if any
+           (recover and reconcile act on MONGODB_URI's database; without it they can only see a
+           new, empty in-process store, not a running `python -m backend`'s data, and say so)
 -h, --help print this and exit
 """
 import json
@@ -34,6 +36,13 @@ WAITRESS_BODY_BYTES_MAX = 8 * 1024 * 1024
 # target + 16 KiB of headers); waitress's default is 256 KiB, held in memory.
 WAITRESS_HEADER_BYTES_MAX = 64 * 1024
 logger = logging.getLogger("integration")
+# Without MONGODB_URI, `recover` and `reconcile` make their own embedded store: a new, empty one in
+# this process. A running `python -m backend` keeps its data inside its own process, out of reach.
+EMBEDDED_NOTE = ("NOTE: no MONGODB_URI is set, so `{command}` looked at a NEW, EMPTY in-process store "
+                 "(the embedded default), not at the data of a running server: a `python -m backend` "
+                 "keeps its embedded data inside its own process, where nothing else can reach it "
+                 "(it runs recovery itself, at start and in its worker thread). To {command} a "
+                 "server's data, run this with the MONGODB_URI it uses.")
 
 
 def main(argv):
@@ -45,19 +54,28 @@ def main(argv):
         print(f"error: unknown command {command!r}\n\n{__doc__}", end="", file=sys.stderr)
         return 2
     try:
-        app = create_app({"RECOVER_ON_START": False} if command == "recover" else None)
+        # recover and reconcile never seed demo data: on the embedded store it would be a stranger's.
+        overrides = {"recover": {"RECOVER_ON_START": "false", "SEED_DEMO_DATA": "false"},
+                     "reconcile": {"SEED_DEMO_DATA": "false"}}.get(command)
+        app = create_app(overrides)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     integration = app.extensions["integration"]
+    embedded = app.config["EMBEDDED_STORE"]
+    if command in ("recover", "reconcile") and embedded:
+        print(EMBEDDED_NOTE.format(command=command), file=sys.stderr)
+    where = " (in this new, empty embedded store only)" if embedded else ""
     if command == "recover":
         print(json.dumps(integration.recover(grace_seconds=0)))
+        if embedded:
+            print(f"recover: done{where}")
         return 0
     if command == "reconcile":
         drift = integration.reconcile()
         for row in drift:
             print(json.dumps(row, default=str))
-        print(f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift")
+        print((f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift") + where)
         return 1 if drift else 0
     if command == "worker":
         return work(app)

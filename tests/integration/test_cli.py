@@ -44,3 +44,24 @@ def test_production_with_unsafe_settings_refuses_to_start(monkeypatch, capsys):
     monkeypatch.delenv("MONGODB_URI", raising=False)
     assert main(["serve"]) == 2
     assert "Refusing to start with APP_ENV=production" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, summary", [("reconcile", "reconcile: no drift"), ("recover", "recover: done")])
+def test_on_the_embedded_store_the_cli_says_it_looked_at_a_new_empty_store(command, summary, monkeypatch, capsys):
+    """Issue 11, item 10: a real `create_app` without MONGODB_URI (no test app handed in)."""
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("RECOVER_ON_START", "false")
+    assert main([command]) == 0
+    captured = capsys.readouterr()
+    assert "NEW, EMPTY in-process store" in captured.err and "not at the data of a running server" in captured.err
+    assert "MONGODB_URI" in captured.err
+    assert f"{summary} (in this new, empty embedded store only)" in captured.out
+
+
+def test_with_a_test_apps_mongodb_store_no_embedded_note(app, cli_env, capsys):
+    if app.config["EMBEDDED_STORE"]:
+        pytest.skip("this run uses the embedded store (set MONGODB_URI to run it)")
+    assert main(["reconcile"]) == 0
+    captured = capsys.readouterr()
+    assert "NEW, EMPTY" not in captured.err and captured.out.strip().endswith("reconcile: no drift")
