@@ -3,6 +3,7 @@ back to the shop, and the simulators' page."""
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Mapping
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from flask import abort, redirect
@@ -12,12 +13,32 @@ from ..validation import ID_PATTERN
 SIMULATOR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
-button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{{pay_style};border:0}}</style>
+button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{{pay_style};border:0}}
+#back{{display:inline-block;margin-top:1.2rem}}</style>
 </head><body><h1>{title}</h1><p>{note}: no real money moves.</p>
-<p>{label} <code>{order_id}</code><br>Amount <strong>{amount} {currency}</strong>{details}</p>
+<p>{label} <code>{order_id}</code><br>Amount <strong id="amount">{amount}</strong>{details}</p>
 <form method="post" action="{order_id}/pay" style="display:inline"><button id="pay" type="submit">Pay</button></form>
 <form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
+<p><a id="back" href="{back_url}">Cancel and go back to the wallet</a></p>
 </body></html>"""
+CURRENCY_SYMBOLS = {"INR": "\u20b9", "USD": "$", "EUR": "\u20ac"}
+
+
+def display_money(amount, currency):
+    """`amount` (a `Decimal` or decimal text, major units) as the web page shows money: the
+    currency's symbol and Indian digit grouping, as `Intl.NumberFormat('en-IN', {style: 'currency'})`
+    does (1000 INR -> "\u20b91,000.00", 100000 -> "\u20b91,00,000.00"; an unknown currency: "12.50 XYZ")."""
+    text = f"{Decimal(amount):.2f}"
+    whole, cents = text.split(".")
+    if len(whole) > 3:  # the last three digits, then groups of two
+        head, tail = whole[:-3], whole[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        whole = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{whole}.{cents}" if symbol else f"{whole}.{cents} {currency}"
 
 
 @dataclass(frozen=True)
@@ -51,8 +72,14 @@ def back_to_shop(config, query):
     return redirect(config["CHECKOUT_RETURN_URL"] + "?" + urlencode(query), code=303)
 
 
-def simulator_page(title, note, order_id, amount_text, currency, pay_style, label="Order", details=""):
-    """A simulator's checkout page with `#pay` and `#fail` buttons (`details` is trusted HTML)."""
+def back_url(config, query):
+    """The way back to the wallet from a simulator page: the return URL, as a cancelled payment."""
+    return config["CHECKOUT_RETURN_URL"] + "?" + urlencode({**query, "payment_error": "cancelled"})
+
+
+def simulator_page(title, note, order_id, amount_text, currency, pay_style, label="Order", details="", back=""):
+    """A simulator's checkout page with `#pay` and `#fail` buttons and a `#back` link to `back` (the
+    wallet; see `back_url`); `amount_text` is decimal text in major units; `details` is trusted HTML."""
     return SIMULATOR_PAGE.format(title=title, note=note, label=label, order_id=escape(order_id),
-                                 amount=escape(amount_text), currency=escape(currency),
-                                 pay_style=pay_style, details=details)
+                                 amount=escape(display_money(amount_text, currency)),
+                                 pay_style=pay_style, details=details, back_url=escape(back))

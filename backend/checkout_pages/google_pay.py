@@ -13,7 +13,7 @@ from flask import Blueprint, abort
 
 from ..gateways.google_pay_simulator import DEV_GOOGLE_PAY_MERCHANT_ID, payment_data, simulator_token
 from ..money import format_major
-from .common import back_to_shop, simulator_page
+from .common import back_to_shop, back_url, simulator_page
 
 LIVE_CHECKOUT_PATH = "/checkout/google-pay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/google-pay/checkout"
@@ -86,7 +86,8 @@ def simulator_pages(context):
         return simulator_page("Google Pay simulator", "Simulated payment sheet", order_id,
                               format_major(payment_order.amount_minor, payment_order.currency),
                               payment_order.currency, "background:#000;color:#fff", label="Payment order",
-                              details="<br>Card Visa •••• 1111 (test)")
+                              details="<br>Card Visa •••• 1111 (test)",
+                              back=back_url(config, {"payment_order_id": order_id, "payment_method": "google_pay"}))
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):

@@ -8,7 +8,7 @@ buyer back; the service's capture at verify completes it.
 from flask import Blueprint, abort, request
 
 from ..gateways.paypal_api import PAYPAL_ID_PATTERN
-from .common import back_to_shop, simulator_page
+from .common import back_to_shop, back_url, simulator_page
 
 RETURN_PATH = "/checkout/paypal/return"
 CANCEL_PATH = "/checkout/paypal/cancel"
@@ -53,7 +53,8 @@ def simulator_pages(context):
     def checkout_page(order_id):
         amount = simulated_order(order_id)["purchase_units"][0]["amount"]
         return simulator_page("PayPal simulator", "Simulated approval", order_id, amount["value"],
-                              amount["currency_code"], "background:#ffc439")
+                              amount["currency_code"], "background:#ffc439",
+                              back=back_url(context.config, {"paypal_order_id": order_id, "payment_method": "paypal"}))
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):

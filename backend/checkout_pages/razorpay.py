@@ -16,7 +16,7 @@ from flask import Blueprint
 from ..clock import new_id
 from ..gateways.razorpay_simulator import checkout_signature, payment_entity, payment_event, signed_event
 from ..money import format_major
-from .common import back_to_shop, simulator_page
+from .common import back_to_shop, back_url, simulator_page
 
 LIVE_CHECKOUT_PATH = "/checkout/razorpay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/razorpay/checkout"
@@ -73,7 +73,8 @@ def simulator_pages(context):
         payment_order = context.payment_order_or_404(order_id)
         return simulator_page("Razorpay simulator", "Simulated checkout", order_id,
                               format_major(payment_order.amount_minor, payment_order.currency),
-                              payment_order.currency, "background:#2563eb;color:#fff")
+                              payment_order.currency, "background:#2563eb;color:#fff",
+                              back=back_url(config, {"razorpay_order_id": order_id}))
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
