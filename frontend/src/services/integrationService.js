@@ -17,6 +17,7 @@ const MESSAGES = {
   order_already_paid: 'This order is already paid.',
   order_not_found: 'No such order.',
   order_amount_mismatch: 'The amount does not match the order.',
+  payment_order_not_found: 'No such top-up.',
   amount_mismatch: 'The payment gateway reported a different amount. Nothing was added to your wallet.',
   payment_not_captured: 'The payment has not been completed. Nothing was added to your wallet.',
   idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
@@ -50,7 +51,15 @@ export function toApiError(error) {
     err.status = 0;
     return err;
   }
-  const body = res.data && typeof res.data === 'object' ? res.data : {};
+  let data = res.data;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data); // a text response (the CSV statement) still carries JSON errors
+    } catch {
+      data = null;
+    }
+  }
+  const body = data && typeof data === 'object' ? data : {};
   const status = res.status;
   let code = body.error;
   let message;
@@ -171,6 +180,40 @@ export function createIntegrationService({
     },
     getIntegrationStatus(customerId) {
       return send({ method: 'get', url: `/status/${encodeURIComponent(customerId)}` });
+    },
+    // What happened to a top-up: {status: credited|pending|failed|expired, amount, currency, …}.
+    getTopupStatus(paymentOrderId) {
+      return send({ method: 'get', url: `/wallet/topup/${encodeURIComponent(paymentOrderId)}/status` });
+    },
+    // A page of the customer's orders: {orders, next_after}; pass `after: next_after` for the next.
+    listOrders(customerId, { status, limit, after } = {}) {
+      const params = { customer_id: customerId, status, limit, after };
+      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      return send({ method: 'get', url: '/orders', params });
+    },
+    // A page of the wallet's ledger, newest first: {transactions, next_before}; pass `before: next_before`.
+    getTransactions(customerId, { limit, before, currency } = {}) {
+      const params = { limit, before, currency };
+      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/transactions`, params });
+    },
+    // The whole ledger as CSV text (money as decimal strings).
+    downloadStatement(customerId, { currency } = {}) {
+      return send({
+        method: 'get',
+        url: `/wallet/${encodeURIComponent(customerId)}/statement.csv`,
+        params: currency ? { currency } : {},
+        responseType: 'text',
+        transformResponse: [(data) => data], // keep the text as it came
+      });
+    },
+    // Admin: a customer's balance, ledger, orders, gateway outcomes and audit entries.
+    supportLookup(customerId) {
+      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}` });
+    },
+    // Admin: reconcile one customer's wallets and orders: {clean, drift}.
+    supportReconcile(customerId) {
+      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/reconcile` });
     },
     healthCheck() {
       return send({ method: 'get', url: '/health' });

@@ -137,13 +137,19 @@ describe('methods: URL, HTTP method, body, result', () => {
 });
 
 describe('configuration and token', () => {
-  it('the default export has the six methods and uses /api/integration', async () => {
+  it('the default export has the six methods, the six reads of issue 11, and uses /api/integration', async () => {
     expect(Object.keys(integrationService).sort()).toEqual([
+      'downloadStatement',
       'getIntegrationStatus',
+      'getTopupStatus',
+      'getTransactions',
       'healthCheck',
       'initiateWalletTopup',
+      'listOrders',
       'payOrderWithWallet',
       'refundOrderToWallet',
+      'supportLookup',
+      'supportReconcile',
       'verifyWalletTopup',
     ]);
     const fresh = createIntegrationService();
@@ -319,5 +325,60 @@ describe('errors', () => {
     const err = await failure(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250));
     expect(err).toMatchObject({ code: 'rate_limited', status: 429 });
     expect(err.message).toMatch(/wait/i);
+  });
+});
+
+describe('issue 11 reads', () => {
+  it('getTopupStatus GETs the top-up status, the id encoded', async () => {
+    mock.onGet(`${BASE}/wallet/topup/order%2F1/status`).reply(200, { success: true, status: 'credited' });
+    expect((await api.getTopupStatus('order/1')).status).toBe('credited');
+    expect(header(only(mock.history.get), 'Authorization')).toBe('Bearer jwt.token.value');
+  });
+
+  it('listOrders sends customer_id, status, limit and after, and leaves out what is not given', async () => {
+    mock.onGet(`${BASE}/orders`).reply(200, { success: true, orders: [], next_after: null });
+    await api.listOrders('cust_1', { status: 'pending', limit: 5, after: 'ord_3' });
+    await api.listOrders('cust_1');
+    const [first, second] = mock.history.get;
+    expect(first.params).toEqual({ customer_id: 'cust_1', status: 'pending', limit: 5, after: 'ord_3' });
+    expect(second.params).toEqual({ customer_id: 'cust_1' });
+    expect(mock.history.post).toHaveLength(0);
+  });
+
+  it('getTransactions pages with before', async () => {
+    mock.onGet(`${BASE}/wallet/cust_1/transactions`).reply(200, { transactions: [{ transaction_id: 't' }], next_before: 7 });
+    const page = await api.getTransactions('cust_1', { limit: 20, before: 12 });
+    expect(page.next_before).toBe(7);
+    expect(only(mock.history.get).params).toEqual({ limit: 20, before: 12 });
+  });
+
+  it('downloadStatement resolves to the CSV text as sent', async () => {
+    const csv = 'date,transaction_id\r\n2026-01-01T00:00:00.000Z,txn_1\r\n';
+    mock.onGet(`${BASE}/wallet/cust_1/statement.csv`).reply(200, csv, { 'content-type': 'text/csv' });
+    expect(await api.downloadStatement('cust_1')).toBe(csv);
+  });
+
+  it('downloadStatement maps a JSON error sent to a text request like any other', async () => {
+    mock
+      .onGet(`${BASE}/wallet/cust_2/statement.csv`)
+      .reply(403, JSON.stringify({ success: false, error: 'forbidden', message: 'no' }));
+    const err = await failure(api.downloadStatement('cust_2'));
+    expect([err.code, err.status, err.message]).toEqual(['forbidden', 403, 'You are not allowed to use this wallet.']);
+  });
+
+  it('supportLookup and supportReconcile GET the admin routes', async () => {
+    mock.onGet(`${BASE}/support/customers/cust_demo`).reply(200, { success: true, wallet: {} });
+    mock.onGet(`${BASE}/support/customers/cust_demo/reconcile`).reply(200, { success: true, clean: true, drift: [] });
+    expect((await api.supportLookup('cust_demo')).success).toBe(true);
+    expect((await api.supportReconcile('cust_demo')).clean).toBe(true);
+  });
+
+  it('maps refund refusals and an unknown top-up to messages for a person', async () => {
+    mock.onGet(`${BASE}/wallet/topup/nope/status`).reply(404, { success: false, error: 'payment_order_not_found', message: 'x' });
+    mock.onGet(`${BASE}/support/customers/c`).reply(401, { success: false, error: 'invalid_token', message: 'x' });
+    const missing = await failure(api.getTopupStatus('nope'));
+    expect([missing.code, missing.status, missing.message]).toEqual(['payment_order_not_found', 404, 'No such top-up.']);
+    const signedOut = await failure(api.supportLookup('c'));
+    expect([signedOut.code, signedOut.status]).toEqual(['invalid_token', 401]);
   });
 });
