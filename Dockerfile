@@ -6,7 +6,13 @@ RUN npm ci
 COPY frontend/ ./
 RUN npm run build
 
-# Stage 2: the service under gunicorn: several worker processes against MongoDB.
+# Stage 2 (docker-compose.yml's `nginx`, built with `target: proxy`): nginx serving the built page
+# and proxying /api/ to the service (deploy/nginx/nginx.conf).
+FROM nginx:1.27-alpine AS proxy
+COPY deploy/nginx/nginx.conf /etc/nginx/nginx.conf
+COPY --from=web /web/dist /usr/share/nginx/html
+
+# Stage 3, the default: the service under gunicorn: several worker processes against MongoDB.
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .

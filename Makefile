@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver fuzz bench venv clean redis-deps
+.PHONY: run test test-python test-real-driver fuzz bench venv clean redis-deps deploy-deps
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ run: venv $(if $(wildcard make/frontend.mk),frontend-build)
 	$(PY) -m backend
 
 # -rs: print why a test was skipped (e.g. no redis-server, no Python >= 3.13 for mongoeco).
-test-python: venv redis-deps
+test-python: venv redis-deps deploy-deps
 	$(PY) -m pytest -q -rs tests/unit tests/integration tests/e2e
 
 # A real redis-server for the shared rate-limit tests (each test starts its own on a free port).
@@ -30,6 +30,14 @@ redis-deps:
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends redis-server; } || \
 	  echo "redis-deps: could not install redis-server; the Redis rate-limit tests will be skipped" >&2; fi
+
+# promtool (Debian `prometheus`) and nginx for tests/unit/test_deploy.py (`promtool test rules`,
+# `nginx -t`). Installed with apt-get when missing; if that fails, those tests are skipped and say why.
+deploy-deps:
+	@if command -v promtool >/dev/null && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then echo "promtool: $$(command -v promtool), nginx: $$(command -v nginx || echo /usr/sbin/nginx)"; else \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends prometheus nginx; } || \
+	  echo "deploy-deps: could not install prometheus (promtool) and nginx; their deploy tests will be skipped" >&2; fi
 
 # The same integration tests through the real pymongo driver against a wire-compatible server.
 test-real-driver: venv redis-deps

@@ -53,12 +53,19 @@ DEFAULTS = {
 }
 
 
-def load_config(test_config=None):
-    """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
-    overrides = dict(test_config or {})
+def setting_defaults():
+    """Every environment variable `load_config` reads, with its default: the service's `DEFAULTS`
+    and each registered gateway's settings (docs/deployment.md lists them; a test checks both ways)."""
     defaults = dict(DEFAULTS)
     for entry in REGISTRY:
         defaults.update(entry.settings)
+    return defaults
+
+
+def load_config(test_config=None):
+    """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
+    overrides = dict(test_config or {})
+    defaults = setting_defaults()
     config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in defaults.items()}
     config.update({k: v for k, v in overrides.items() if k not in config})
     if config["APP_ENV"] not in APP_ENVS:
