@@ -38,6 +38,7 @@ DEFAULTS = {
     "WORKER_RECONCILE_INTERVAL_SECONDS": "3600",
     # Retention (TTL indexes): sent WhatsApp messages, processed webhook events, audit entries.
     "OUTBOX_RETENTION_SECONDS": str(30 * 24 * 3600),
+    "WEBHOOK_EVENT_RETENTION_SECONDS": str(90 * 24 * 3600),
     "AUDIT_RETENTION_SECONDS": str(400 * 24 * 3600),
     "SIMULATOR_WEBHOOK_DELIVERY": "",
     "SEED_DEMO_DATA": "",
@@ -102,7 +103,7 @@ def load_config(test_config=None):
     for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX",
                 "WORKER_RECOVERY_INTERVAL_SECONDS", "WORKER_OUTBOX_INTERVAL_SECONDS", "WORKER_SWEEP_INTERVAL_SECONDS",
                 "WORKER_RECONCILE_INTERVAL_SECONDS",
-                "OUTBOX_RETENTION_SECONDS", "AUDIT_RETENTION_SECONDS"):
+                "OUTBOX_RETENTION_SECONDS", "WEBHOOK_EVENT_RETENTION_SECONDS", "AUDIT_RETENTION_SECONDS"):
         config[key] = positive_int(config, key)
     config["CORS_ORIGINS"] = cors_origins(config)
     return config
