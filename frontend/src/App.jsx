@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
+import integrationService from './services/integrationService.js';
 import useSession from './hooks/useSession.js';
 import useWallet from './hooks/useWallet.js';
 import usePaymentMethods from './hooks/usePaymentMethods.js';
@@ -8,23 +9,57 @@ import MessageBox from './components/MessageBox.jsx';
 import TopBar from './components/TopBar.jsx';
 import BalanceCard from './components/BalanceCard.jsx';
 import TopupForm from './components/TopupForm.jsx';
-import PayForm from './components/PayForm.jsx';
+import PendingOrders from './components/PendingOrders.jsx';
 import Transactions from './components/Transactions.jsx';
+import SupportView from './components/SupportView.jsx';
+import { gatewayLabel } from './gateways.js';
+import { clearGatewayReturn, readGatewayReturn, saveGatewayReturn } from './session.js';
+
+const EXPIRED = 'Your sign-in has expired. Open the sign-in link again.';
+const NOT_VALID = 'This sign-in is not valid. Open the sign-in link printed by the server again.';
+const BAD_LINK = 'That sign-in link is not valid (it may have been cut short). Open the whole link printed by the server.';
+
+// What the signed-out page says first: about the link it was opened with, an expired sign-in, or a
+// payment it came back from (kept, and confirmed once the customer signs in).
+function signedOutMessage(session, linkInvalid) {
+  const back = session && !session.expired ? null : readGatewayReturn();
+  if (back) {
+    saveGatewayReturn(back);
+    clearGatewayReturn();
+    const gateway = gatewayLabel(back.kind === 'error' ? back.method : back.kind);
+    return {
+      kind: 'info',
+      text:
+        `You are back from ${gateway || 'the payment page'}, but this browser is not signed in. ` +
+        'Open your sign-in link: this page will then tell you whether your top-up was credited. ' +
+        'A completed payment is credited to your wallet either way.',
+    };
+  }
+  if (linkInvalid) return { kind: 'error', text: BAD_LINK };
+  if (session?.expired) return { kind: 'error', text: EXPIRED };
+  return null;
+}
 
 export default function App() {
-  const { session, signOut } = useSession();
-  const customerId = session?.customerId;
-  const { wallet, transactions, loadStatus, clearWallet } = useWallet(customerId);
-  const [message, setMessage] = useState(
-    session?.expired ? { kind: 'error', text: 'Your sign-in has expired. Open the sign-in link again.' } : null,
+  const { session: stored, linkInvalid, signOut } = useSession();
+  const session = stored && !stored.expired ? stored : null;
+  const [message, setMessage] = useState(() => signedOutMessage(stored, linkInvalid));
+
+  // A refused token (forged, expired, from another server) signs out: no forms without a sign-in.
+  const onError = useCallback(
+    (err) => {
+      if (err?.status === 401) {
+        signOut();
+        setMessage({ kind: 'error', text: err.code === 'token_expired' ? EXPIRED : NOT_VALID });
+      } else {
+        setMessage({ kind: 'error', text: err.message });
+      }
+    },
+    [signOut],
   );
-  const { busy, run } = useBusy((err) => setMessage({ kind: 'error', text: err.message }));
-  const { methods, method, setMethod } = usePaymentMethods();
-  useGatewayReturn({ session, loadStatus, setMessage });
 
   function onSignOut() {
     signOut();
-    clearWallet();
     setMessage(null);
   }
 
@@ -36,11 +71,46 @@ export default function App() {
       </main>
     );
   }
-
   return (
     <main className="page">
-      <TopBar customerId={customerId} onSignOut={onSignOut} />
+      <TopBar customerId={session.customerId} role={session.role} onSignOut={onSignOut} />
       <MessageBox message={message} signedIn />
+      {session.role === 'admin' ? (
+        <AdminPage onError={onError} setMessage={setMessage} />
+      ) : (
+        <CustomerPage customerId={session.customerId} onError={onError} setMessage={setMessage} />
+      )}
+    </main>
+  );
+}
+
+function AdminPage({ onError, setMessage }) {
+  const { busy, run } = useBusy(onError);
+  return <SupportView busy={busy} run={run} setMessage={setMessage} />;
+}
+
+function CustomerPage({ customerId, onError, setMessage }) {
+  const { wallet, transactions, hasOlder, loadStatus, loadOlder } = useWallet(customerId);
+  const { busy, run } = useBusy(onError);
+  const { methods, method, setMethod } = usePaymentMethods();
+  useGatewayReturn({ customerId, refresh: loadStatus, setMessage, onError });
+
+  function download() {
+    run(async () => {
+      const text = await integrationService.downloadStatement(customerId);
+      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `statement-${customerId}.csv`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+  }
+
+  return (
+    <>
       <BalanceCard wallet={wallet} />
       <div className="forms">
         <TopupForm
@@ -52,16 +122,22 @@ export default function App() {
           run={run}
           setMessage={setMessage}
         />
-        <PayForm
+        <PendingOrders
           customerId={customerId}
-          currency={wallet?.currency}
           busy={busy}
           run={run}
           setMessage={setMessage}
           onPaid={loadStatus}
+          onError={onError}
         />
       </div>
-      <Transactions transactions={transactions} />
-    </main>
+      <Transactions
+        transactions={transactions}
+        hasOlder={hasOlder}
+        onLoadOlder={() => run(loadOlder)}
+        onDownload={download}
+        busy={busy}
+      />
+    </>
   );
 }

@@ -18,15 +18,21 @@ function replaceUrl(url) {
 }
 
 // The server prints a link `/?token=<jwt>`: keep the token, drop it from the URL
-// (so it does not end up in bookmarks or the Referer header).
+// (so it does not end up in bookmarks or the Referer header). Returns 'taken', 'invalid' (a
+// `token` that is no sign-in token, e.g. a link cut short: removed from the URL, not kept, and any
+// earlier sign-in stays) or null (no token in the URL).
 export function takeTokenFromUrl() {
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token');
-  // Only a JWT counts: a gateway may use `token` for its own ids on return.
-  if (!token || token.split('.').length !== 3) return;
-  localStorage.setItem(TOKEN_KEY, token);
+  if (token === null) return null;
+  // PayPal's own return (`?token=<order id>&PayerID=…`) is PayPal's, not a sign-in: leave it.
+  if (url.searchParams.has('PayerID') && token.split('.').length !== 3) return null;
   url.searchParams.delete('token');
   replaceUrl(url);
+  const payload = token.split('.').length === 3 ? decodeJwtPayload(token) : null;
+  if (!payload || typeof payload.sub !== 'string' || !payload.sub) return 'invalid';
+  localStorage.setItem(TOKEN_KEY, token);
+  return 'taken';
 }
 
 export function currentSession(now = Date.now()) {
@@ -39,7 +45,8 @@ export function currentSession(now = Date.now()) {
   const payload = token && decodeJwtPayload(token);
   if (!payload || typeof payload.sub !== 'string' || !payload.sub) return null;
   const expired = typeof payload.exp === 'number' && payload.exp * 1000 <= now;
-  return { token, customerId: payload.sub, expired };
+  // `role` only chooses the view (support for admins); the server decides what a token may do.
+  return { token, customerId: payload.sub, expired, role: payload.role === 'admin' ? 'admin' : 'customer' };
 }
 
 export function signOut() {
@@ -88,6 +95,30 @@ export function clearGatewayReturn() {
   const url = new URL(window.location.href);
   RETURN_PARAMS.forEach((p) => url.searchParams.delete(p));
   replaceUrl(url);
+}
+
+// A gateway return that arrived while signed out, kept (for an hour) until the customer signs in.
+const SAVED_RETURN_KEY = 'wallet_pending_return';
+const SAVED_RETURN_MS = 60 * 60 * 1000;
+
+export function saveGatewayReturn(back, now = Date.now()) {
+  try {
+    localStorage.setItem(SAVED_RETURN_KEY, JSON.stringify({ back, at: now }));
+  } catch {
+    /* storage blocked: nothing kept */
+  }
+}
+
+// The saved return (removed as it is read), or null when there is none or it is over an hour old.
+export function takeSavedGatewayReturn(now = Date.now()) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVED_RETURN_KEY) || 'null');
+    localStorage.removeItem(SAVED_RETURN_KEY);
+    if (!saved || typeof saved.back !== 'object' || !(now - saved.at < SAVED_RETURN_MS)) return null;
+    return saved.back;
+  } catch {
+    return null;
+  }
 }
 
 // Whether a status response (GET /status) lists the wallet credit for top-up `paymentOrderId`.

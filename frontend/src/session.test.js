@@ -5,6 +5,8 @@ import {
   currentSession,
   decodeJwtPayload,
   readGatewayReturn,
+  saveGatewayReturn,
+  takeSavedGatewayReturn,
   takeTokenFromUrl,
   topupCredited,
 } from './session.js';
@@ -151,5 +153,52 @@ describe('topupCredited', () => {
     expect(topupCredited(status, 'gpay_1')).toBe(false);
     expect(topupCredited({}, 'gpay_2')).toBe(false);
     expect(topupCredited(null, 'gpay_2')).toBe(false);
+  });
+});
+
+describe('issue 11: sign-in links that are not valid, returns while signed out', () => {
+  it('removes ?token=garbage from the URL, keeps nothing, says it was invalid', () => {
+    goTo('/?token=garbage&x=1');
+    expect(takeTokenFromUrl()).toBe('invalid');
+    expect(localStorage.getItem(TOKEN_KEY)).toBeNull();
+    expect(window.location.search).toBe('?x=1');
+  });
+
+  it('keeps an earlier sign-in when a link is cut short', () => {
+    const token = jwt({ sub: 'cust_demo' });
+    localStorage.setItem(TOKEN_KEY, token);
+    goTo('/?token=eyJhbGciOi.eyJzdWIi');
+    expect(takeTokenFromUrl()).toBe('invalid');
+    expect(localStorage.getItem(TOKEN_KEY)).toBe(token);
+    expect(window.location.search).toBe('');
+  });
+
+  it('treats three dots-separated parts without a sub as invalid', () => {
+    goTo(`/?token=${jwt({ role: 'customer' })}`);
+    expect(takeTokenFromUrl()).toBe('invalid');
+    expect(localStorage.getItem(TOKEN_KEY)).toBeNull();
+  });
+
+  it('says taken for a sign-in token and null without one', () => {
+    goTo(`/?token=${jwt({ sub: 'c' })}`);
+    expect(takeTokenFromUrl()).toBe('taken');
+    goTo('/');
+    expect(takeTokenFromUrl()).toBeNull();
+  });
+
+  it('reads the role for the view', () => {
+    localStorage.setItem(TOKEN_KEY, jwt({ sub: 'admin_demo', role: 'admin' }));
+    expect(currentSession().role).toBe('admin');
+    localStorage.setItem(TOKEN_KEY, jwt({ sub: 'c', role: 'superuser' }));
+    expect(currentSession().role).toBe('customer');
+  });
+
+  it('keeps a gateway return for an hour, once', () => {
+    const back = { kind: 'razorpay', orderId: 'order_1', paymentId: 'pay_1', signature: 's' };
+    saveGatewayReturn(back, 1000);
+    expect(takeSavedGatewayReturn(1000 + 59 * 60 * 1000)).toEqual(back);
+    expect(takeSavedGatewayReturn(1000)).toBeNull(); // taken already
+    saveGatewayReturn(back, 1000);
+    expect(takeSavedGatewayReturn(1000 + 61 * 60 * 1000)).toBeNull(); // too old
   });
 });

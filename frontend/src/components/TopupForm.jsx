@@ -26,10 +26,13 @@ export default function TopupForm({ customerId, methods, method, onMethodChange,
           data-testid="topup-amount"
           inputMode="decimal"
           autoComplete="off"
-          placeholder="500.00"
+          aria-describedby="topup-amount-hint"
           value={amount}
           onChange={(e) => setAmount(e.target.value)}
         />
+        <small id="topup-amount-hint" className="hint">
+          Up to 2 decimals, for example 500 or 99.50
+        </small>
       </label>
       <label>
         Pay with

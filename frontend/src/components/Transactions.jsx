@@ -16,13 +16,21 @@ function formatDate(value) {
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-// The recent transactions, newest first as the server sends them.
-export default function Transactions({ transactions }) {
+// The ledger, newest first as the server sends it; older entries on demand (`onLoadOlder`), and a
+// CSV statement (`onDownload`) when given.
+export default function Transactions({ title = 'Transactions', transactions, hasOlder, onLoadOlder, onDownload, busy, testId = 'transactions' }) {
   return (
     <section className="card">
-      <h2>Recent transactions</h2>
+      <div className="card-head">
+        <h2>{title}</h2>
+        {onDownload && (
+          <button type="button" className="link" data-testid="download-statement" disabled={busy} onClick={onDownload}>
+            Download statement (CSV)
+          </button>
+        )}
+      </div>
       {transactions.length === 0 && <p className="empty">No transactions yet.</p>}
-      <ul className="transactions" data-testid="transactions">
+      <ul className="transactions" data-testid={testId}>
         {transactions.map((t) => (
           <li key={t.transaction_id} data-kind={t.kind} data-type={t.type}>
             <span className="what">
@@ -36,6 +44,11 @@ export default function Transactions({ transactions }) {
           </li>
         ))}
       </ul>
+      {hasOlder && (
+        <button type="button" className="link" data-testid="load-older" disabled={busy} onClick={onLoadOlder}>
+          Show older transactions
+        </button>
+      )}
     </section>
   );
 }

@@ -1,10 +1,11 @@
 import { useEffect, useRef } from 'react';
 import integrationService from '../services/integrationService.js';
 import { formatMoney } from '../money.js';
-import { clearGatewayReturn, currentSession, readGatewayReturn, topupCredited } from '../session.js';
+import { clearGatewayReturn, currentSession, readGatewayReturn, takeSavedGatewayReturn } from '../session.js';
 
 const PAYMENT_ERRORS = {
   payment_failed: 'The payment did not go through. Nothing was added to your wallet.',
+  payment_rejected: 'The payment was refused. Nothing was added to your wallet.',
   cancelled: 'The payment was cancelled. Nothing was added to your wallet.',
 };
 
@@ -12,62 +13,124 @@ const PAYMENT_ERRORS = {
 // simulator sends it from a background thread, so the credit can land just after we are back.
 const CREDIT_POLL_MS = 500;
 const CREDIT_WAIT_MS = 15000;
+// A credit older than this when we come back is an earlier one, not this visit's.
+const FRESH_CREDIT_MS = 5 * 60 * 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// On load: finish a gateway return if there is one (verify Razorpay/PayPal, wait for the Google Pay
-// credit, or show the payment error), then show the wallet. Runs once per page load.
-export default function useGatewayReturn({ session, loadStatus, setMessage }) {
+function when(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? 'earlier' : `on ${d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' })}`;
+}
+
+// The top-up's state ({status: credited|pending|failed|expired, …}), or null when it cannot be read.
+async function topupState(orderId) {
+  if (!orderId) return null;
+  try {
+    return await integrationService.getTopupStatus(orderId);
+  } catch (err) {
+    if (err.status === 401) throw err;
+    return null;
+  }
+}
+
+// What to say about a gateway return, given the verify answer or the top-up's state.
+function credited(amount, currency, balance) {
+  return {
+    kind: 'success',
+    text: `Top-up successful: ${formatMoney(amount, currency)} added. New balance ${formatMoney(balance, currency)}.`,
+  };
+}
+function creditedEarlier(state, balance, currency, what) {
+  return {
+    kind: 'info',
+    text:
+      `This top-up of ${formatMoney(state.amount, state.currency)} was already credited ${when(state.credited_at)}; ` +
+      `${what}. Balance ${formatMoney(balance, currency)}.`,
+  };
+}
+
+// On load, once: finish a gateway return — from the URL, or one kept while signed out — then show
+// the wallet. Razorpay/PayPal: verify (it says whether this payment is the credit); Google Pay: wait
+// for the credit; Fail/cancel: say nothing was added unless the top-up was credited before.
+export default function useGatewayReturn({ customerId, refresh, setMessage, onError }) {
   const started = useRef(false);
-  const customerId = session?.customerId;
 
   useEffect(() => {
-    if (!customerId || session.expired || started.current) return;
+    if (!customerId || started.current) return;
     started.current = true;
-    const back = readGatewayReturn();
-    const showError = (err) => setMessage({ kind: 'error', text: err.message });
-    const showCredit = (balance, currency) =>
-      setMessage({ kind: 'success', text: `Top-up successful. New balance ${formatMoney(balance, currency)}.` });
+    const fromUrl = readGatewayReturn();
+    if (fromUrl) clearGatewayReturn();
+    const back = fromUrl || takeSavedGatewayReturn();
     (async () => {
-      let verified = null;
       try {
-        if (back?.kind === 'razorpay') {
-          setMessage({ kind: 'info', text: 'Confirming your payment…' });
-          verified = await integrationService.verifyWalletTopup(back.paymentId, back.orderId, back.signature);
-        } else if (back?.kind === 'paypal') {
-          setMessage({ kind: 'info', text: 'Confirming your payment…' });
-          verified = await integrationService.verifyWalletTopup(null, back.orderId, null, 'paypal');
-        } else if (back?.kind === 'google_pay') {
-          setMessage({ kind: 'info', text: 'Confirming your payment…' });
-        } else if (back?.kind === 'error') {
-          setMessage({ kind: 'error', text: PAYMENT_ERRORS[back.error] || 'The payment did not go through.' });
+        if (!back) {
+          await refresh();
+          return;
         }
-      } catch (err) {
-        showError(err);
-      }
-      if (back) clearGatewayReturn();
-      try {
-        let status = await loadStatus();
-        if (verified) {
-          showCredit(verified.wallet_balance, verified.currency || status.wallet?.currency);
-        } else if (back?.kind === 'google_pay') {
+        if (back.kind !== 'error') setMessage({ kind: 'info', text: 'Confirming your payment…' });
+        if (back.kind === 'razorpay' || back.kind === 'paypal') {
+          let verified = null;
+          let failure = null;
+          try {
+            verified =
+              back.kind === 'paypal'
+                ? await integrationService.verifyWalletTopup(null, back.orderId, null, 'paypal')
+                : await integrationService.verifyWalletTopup(back.paymentId, back.orderId, back.signature);
+          } catch (err) {
+            if (err.status === 401) throw err;
+            failure = err;
+          }
+          const status = await refresh();
+          const balance = status.wallet?.balance;
+          const currency = status.wallet?.currency;
+          if (verified?.already_credited) {
+            const state = (await topupState(back.orderId)) || { amount: verified.amount, currency };
+            setMessage(creditedEarlier(state, balance, currency, 'this second payment added nothing to your wallet'));
+          } else if (verified) {
+            setMessage(credited(verified.amount ?? 0, verified.currency || currency, verified.wallet_balance));
+          } else {
+            const state = await topupState(back.orderId);
+            if (state?.status === 'credited') {
+              setMessage({ kind: 'success', text: `Your top-up of ${formatMoney(state.amount, state.currency)} is credited. Balance ${formatMoney(balance, currency)}.` });
+            } else {
+              setMessage({ kind: 'error', text: failure.message });
+            }
+          }
+        } else if (back.kind === 'google_pay') {
           const deadline = Date.now() + CREDIT_WAIT_MS;
-          while (!topupCredited(status, back.orderId) && Date.now() < deadline) {
+          let state = await topupState(back.orderId);
+          while (state?.status === 'pending' && Date.now() < deadline) {
             await sleep(CREDIT_POLL_MS);
             if (currentSession()?.customerId !== customerId) return; // signed out meanwhile
-            status = await loadStatus();
+            state = await topupState(back.orderId);
           }
-          if (topupCredited(status, back.orderId)) {
-            showCredit(status.wallet?.balance, status.wallet?.currency);
+          const status = await refresh();
+          const balance = status.wallet?.balance;
+          const currency = status.wallet?.currency;
+          if (state?.status === 'credited') {
+            const fresh = Date.now() - new Date(state.credited_at).getTime() < FRESH_CREDIT_MS;
+            setMessage(fresh ? credited(state.amount, state.currency, balance)
+              : creditedEarlier(state, balance, currency, 'nothing new was added'));
+          } else if (state?.status === 'failed' || state?.status === 'expired') {
+            setMessage({ kind: 'error', text: PAYMENT_ERRORS.payment_failed });
           } else {
             setMessage({
               kind: 'info',
               text: 'Your payment is still being confirmed. Reload the page in a moment to see it in your wallet.',
             });
           }
+        } else if (back.kind === 'error') {
+          const state = await topupState(back.orderId);
+          const status = await refresh();
+          if (state?.status === 'credited') {
+            setMessage(creditedEarlier(state, status.wallet?.balance, status.wallet?.currency, 'this attempt changed nothing'));
+          } else {
+            setMessage({ kind: 'error', text: PAYMENT_ERRORS[back.error] || 'The payment did not go through.' });
+          }
         }
       } catch (err) {
-        showError(err);
+        onError(err);
       }
     })();
-  }, [customerId, session, loadStatus, setMessage]);
+  }, [customerId, refresh, setMessage, onError]);
 }

@@ -1,17 +1,18 @@
 import { useCallback, useState } from 'react';
 import { currentSession, signOut, takeTokenFromUrl } from '../session.js';
 
-function initialSession() {
-  takeTokenFromUrl();
-  return currentSession();
+function initialState() {
+  const link = takeTokenFromUrl(); // 'taken', 'invalid' or null
+  return { session: currentSession(), linkInvalid: link === 'invalid' };
 }
 
-// The signed-in customer ({token, customerId, expired}, or null) and a way to sign out.
+// The signed-in user ({token, customerId, expired, role}, or null), whether the page was opened
+// with a sign-in link that is not valid, and a way to sign out.
 export default function useSession() {
-  const [session, setSession] = useState(initialSession);
+  const [state, setState] = useState(initialState);
   const endSession = useCallback(() => {
     signOut();
-    setSession(null);
+    setState((s) => ({ ...s, session: null }));
   }, []);
-  return { session, signOut: endSession };
+  return { session: state.session, linkInvalid: state.linkInvalid, signOut: endSession };
 }

@@ -1,22 +1,32 @@
 import { useCallback, useState } from 'react';
 import integrationService from '../services/integrationService.js';
 
-// The customer's wallet and recent transactions, loaded by `loadStatus` (which also returns the status).
+export const HISTORY_PAGE = 20;
+
+// The wallet (balance) and its ledger, newest first: `loadStatus` reloads both (and returns the
+// status), `loadOlder` appends the next page of older entries (`hasOlder` says if there is one).
 export default function useWallet(customerId) {
   const [wallet, setWallet] = useState(null);
   const [transactions, setTransactions] = useState([]);
+  const [nextBefore, setNextBefore] = useState(null);
 
   const loadStatus = useCallback(async () => {
-    const status = await integrationService.getIntegrationStatus(customerId);
+    const [status, page] = await Promise.all([
+      integrationService.getIntegrationStatus(customerId),
+      integrationService.getTransactions(customerId, { limit: HISTORY_PAGE }),
+    ]);
     setWallet(status.wallet);
-    setTransactions(status.recent_transactions || []);
+    setTransactions(page.transactions || []);
+    setNextBefore(page.next_before ?? null);
     return status;
   }, [customerId]);
 
-  const clearWallet = useCallback(() => {
-    setWallet(null);
-    setTransactions([]);
-  }, []);
+  const loadOlder = useCallback(async () => {
+    if (nextBefore == null) return;
+    const page = await integrationService.getTransactions(customerId, { limit: HISTORY_PAGE, before: nextBefore });
+    setTransactions((list) => [...list, ...(page.transactions || [])]);
+    setNextBefore(page.next_before ?? null);
+  }, [customerId, nextBefore]);
 
-  return { wallet, transactions, loadStatus, clearWallet };
+  return { wallet, transactions, hasOlder: nextBefore != null, loadStatus, loadOlder };
 }

@@ -1,0 +1,225 @@
+import { useState } from 'react';
+import integrationService from '../services/integrationService.js';
+import { checkAmount, formatMoney } from '../money.js';
+import Transactions from './Transactions.jsx';
+
+const STATUS_LABELS = { pending: 'Pending', paid: 'Paid', partially_refunded: 'Partly refunded', refunded: 'Refunded' };
+
+function when(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+function AuditList({ entries, testId, empty }) {
+  if (entries.length === 0) return <p className="empty">{empty}</p>;
+  return (
+    <ul className="audit" data-testid={testId}>
+      {entries.map((e, i) => (
+        <li key={`${e.created_at}-${i}`}>
+          <strong>{e.event}</strong> <span className={`outcome ${e.outcome}`}>{e.outcome}</span>
+          <small>
+            {[when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
+              e.amount != null && formatMoney(e.amount, e.currency || 'INR'), e.error]
+              .filter(Boolean)
+              .join(' · ')}
+          </small>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+// Refund part or all of an order: amount and reason, then a confirmation step.
+function RefundForm({ customerId, order, busy, run, setMessage, onDone, onCancel }) {
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [confirming, setConfirming] = useState(false);
+
+  function review(e) {
+    e.preventDefault();
+    const problem = checkAmount(amount);
+    if (problem) return setMessage({ kind: 'error', text: problem });
+    if (Number(amount) > order.refundable_amount) {
+      return setMessage({ kind: 'error', text: `At most ${formatMoney(order.refundable_amount, order.currency)} is left to refund on this order.` });
+    }
+    setConfirming(true);
+  }
+
+  function confirm() {
+    run(async () => {
+      const res = await integrationService.refundOrderToWallet(order.order_id, customerId, amount.trim(), reason.trim());
+      setMessage({
+        kind: 'success',
+        text: `Refunded ${formatMoney(Number(amount), order.currency)} to ${customerId}'s wallet for ${order.order_id}. New balance ${formatMoney(res.new_balance, res.currency)}.`,
+      });
+      await onDone();
+    });
+  }
+
+  if (confirming) {
+    return (
+      <div className="confirm" data-testid="refund-confirmation">
+        <p>
+          Refund <strong>{formatMoney(Number(amount), order.currency)}</strong> to {customerId}&apos;s wallet for order{' '}
+          {order.order_id}
+          {reason.trim() ? ` (reason: ${reason.trim()})` : ''}? This cannot be undone.
+        </p>
+        <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm}>
+          Confirm refund
+        </button>{' '}
+        <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+          Back
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form className="refund" onSubmit={review}>
+      <label>
+        Amount to refund (at most {formatMoney(order.refundable_amount, order.currency)})
+        <input data-testid="refund-amount" inputMode="decimal" autoComplete="off" value={amount} onChange={(e) => setAmount(e.target.value)} />
+      </label>
+      <label>
+        Reason
+        <input data-testid="refund-reason" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <button type="submit" data-testid="refund-review" disabled={busy}>
+        Review refund
+      </button>{' '}
+      <button type="button" className="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+// Support staff (admin token): look a customer up; balance, ledger, orders (refund them), gateway
+// outcomes and audit entries; reconcile the customer's wallet.
+export default function SupportView({ busy, run, setMessage }) {
+  const [query, setQuery] = useState('');
+  const [data, setData] = useState(null);
+  const [transactions, setTransactions] = useState([]);
+  const [nextBefore, setNextBefore] = useState(null);
+  const [refunding, setRefunding] = useState(null);
+  const [reconciled, setReconciled] = useState(null);
+
+  async function lookUp(customerId) {
+    const found = await integrationService.supportLookup(customerId);
+    setData(found);
+    setTransactions(found.transactions);
+    setNextBefore(found.next_before);
+    setRefunding(null);
+    return found;
+  }
+
+  function onLookUp(e) {
+    e.preventDefault();
+    const id = query.trim();
+    if (!id) return setMessage({ kind: 'error', text: 'Enter a customer id.' });
+    run(async () => {
+      setReconciled(null);
+      await lookUp(id);
+      setMessage(null);
+    });
+  }
+
+  function loadOlder() {
+    run(async () => {
+      const page = await integrationService.getTransactions(data.customer_id, { limit: 20, before: nextBefore });
+      setTransactions((list) => [...list, ...page.transactions]);
+      setNextBefore(page.next_before);
+    });
+  }
+
+  function reconcile() {
+    run(async () => setReconciled(await integrationService.supportReconcile(data.customer_id)));
+  }
+
+  return (
+    <>
+      <form className="card lookup" onSubmit={onLookUp}>
+        <h2>Look up a customer</h2>
+        <label>
+          Customer id
+          <input data-testid="support-customer" autoComplete="off" value={query} onChange={(e) => setQuery(e.target.value)} />
+        </label>
+        <button type="submit" data-testid="support-lookup" disabled={busy}>
+          Look up
+        </button>
+      </form>
+      {data && (
+        <>
+          <section className="card balance-card">
+            <h2>{data.customer_id}</h2>
+            <p className="balance" data-testid="support-balance">
+              {formatMoney(data.wallet.balance, data.wallet.currency)}
+            </p>
+            <p className="currency">
+              {data.statistics.topup_count} top-ups · {data.statistics.payment_count} payments · {data.statistics.refund_count} refunds
+            </p>
+            <button type="button" data-testid="support-reconcile" disabled={busy} onClick={reconcile}>
+              Check this wallet against its ledger
+            </button>
+            {reconciled && (
+              <p className={`message ${reconciled.clean ? 'success' : 'error'}`} data-testid="support-reconcile-result">
+                {reconciled.clean
+                  ? `No drift: ${reconciled.customer_id}'s balance matches its ledger, and its orders' refunds match the refunds credited.`
+                  : `Drift found: ${reconciled.drift.map((d) => JSON.stringify(d)).join('; ')}`}
+              </p>
+            )}
+          </section>
+          <section className="card">
+            <h2>Orders</h2>
+            {data.orders.length === 0 && <p className="empty">No orders.</p>}
+            <ul className="orders" data-testid="support-orders">
+              {data.orders.map((o) => (
+                <li key={o.order_id} data-order-id={o.order_id}>
+                  <span className="what">
+                    <strong>{o.order_id}</strong>
+                    <small>
+                      {formatMoney(o.amount, o.currency)} · {STATUS_LABELS[o.payment_status] || o.payment_status}
+                      {o.refunded_amount > 0 ? ` · refunded ${formatMoney(o.refunded_amount, o.currency)}` : ''}
+                    </small>
+                  </span>
+                  {o.refundable_amount > 0 && refunding !== o.order_id && (
+                    <button type="button" data-testid={`refund-${o.order_id}`} onClick={() => setRefunding(o.order_id)}>
+                      Refund…
+                    </button>
+                  )}
+                  {refunding === o.order_id && (
+                    <RefundForm
+                      customerId={data.customer_id}
+                      order={o}
+                      busy={busy}
+                      run={run}
+                      setMessage={setMessage}
+                      onDone={() => lookUp(data.customer_id)}
+                      onCancel={() => setRefunding(null)}
+                    />
+                  )}
+                </li>
+              ))}
+            </ul>
+            {data.next_after && <p className="empty">More orders: GET /orders?customer_id={data.customer_id}&amp;after={data.next_after}</p>}
+          </section>
+          <Transactions
+            title="Ledger"
+            testId="support-transactions"
+            transactions={transactions}
+            hasOlder={nextBefore != null}
+            onLoadOlder={loadOlder}
+            busy={busy}
+          />
+          <section className="card">
+            <h2>Gateway outcomes</h2>
+            <AuditList entries={data.webhooks} testId="support-webhooks" empty="No webhook outcomes for this customer." />
+          </section>
+          <section className="card">
+            <h2>Audit log</h2>
+            <AuditList entries={data.audit} testId="support-audit" empty="No audit entries for this customer." />
+          </section>
+        </>
+      )}
+    </>
+  );
+}
