@@ -1,0 +1,365 @@
+// Browser tests of issue 11 (the wallet page that never leaves its user guessing, and the support
+// view) against the real backend (`python -m backend`: embedded store, simulator gateways, demo
+// data) in Chromium via playwright-core. Run: `make browser-test`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// playwright-core is a devDependency of frontend/, so resolve it from there.
+const { chromium } = createRequire(path.join(ROOT, 'frontend', 'package.json'))('playwright-core');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 180_000);
+const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot-wallet.png');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function python() {
+  const py = process.env.PY;
+  if (py) return py.includes('/') ? path.resolve(ROOT, py) : py;
+  const venv = path.join(ROOT, '.venv', 'bin', 'python');
+  return fs.existsSync(venv) ? venv : 'python3';
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let backend = null;
+let backendLog = '';
+let adminToken = null;
+let browser = null;
+
+function stopBackend() {
+  if (backend && backend.exitCode === null && backend.signalCode === null) {
+    try {
+      process.kill(-backend.pid, 'SIGTERM'); // its own process group (detached)
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.on('exit', () => {
+  if (backend && backend.exitCode === null && backend.signalCode === null) {
+    try {
+      process.kill(-backend.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+async function startBackend(port) {
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}` };
+  env.PYTHONUNBUFFERED = '1';
+  env.RATE_LIMITS_ENABLED = 'false'; // the history test tops up 21 times a minute through the API
+  for (const name of ['MONGODB_URI', 'APP_ENV', 'GATEWAY_MODE']) delete env[name];
+  backend = spawn(python(), ['-m', 'backend'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => backend.once('exit', (code, signal) => resolve({ code, signal })));
+  let signInUrl = null;
+  const onData = (chunk) => {
+    backendLog = (backendLog + chunk.toString()).slice(-20_000);
+    const complete = backendLog.split('\n').slice(0, -1); // a token may be cut between chunks
+    const line = complete.find((l) => l.includes(`http://127.0.0.1:${port}/?token=`));
+    const m = line && line.match(/\?token=([A-Za-z0-9._-]+)/);
+    if (m) signInUrl = `http://127.0.0.1:${port}/?token=${m[1]}`;
+    const admin = complete.find((l) => l.startsWith('Admin token'));
+    const a = admin && admin.match(/: ([A-Za-z0-9._-]+)$/);
+    if (a) adminToken = a[1];
+  };
+  backend.stdout.on('data', onData);
+  backend.stderr.on('data', onData);
+
+  const deadline = Date.now() + 60_000;
+  let gone = null;
+  exited.then((e) => (gone = e));
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`backend exited early (${JSON.stringify(gone)}):\n${backendLog}`);
+    if (signInUrl) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/api/integration/health`);
+        if (res.ok) return signInUrl;
+      } catch {
+        /* not listening yet */
+      }
+    }
+    await sleep(250);
+  }
+  throw new Error(`backend did not print a sign-in link and answer /health within 60 s:\n${backendLog}`);
+}
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (backend) {
+    const done = new Promise((r) => (backend.exitCode !== null || backend.signalCode !== null ? r() : backend.once('exit', r)));
+    stopBackend();
+    await Promise.race([done, sleep(5000)]);
+    try {
+      process.kill(-backend.pid, 'SIGKILL');
+    } catch {
+      /* exited after SIGTERM */
+    }
+  }
+});
+
+
+// Issue 11's items on the page, at a desktop size and at 390 px: one backend (embedded store,
+// simulators, demo data) for the file, a fresh browser context per test.
+const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
+const VIEWPORTS = [
+  ['desktop', { width: 1280, height: 900 }],
+  ['390px', { width: 390, height: 844 }],
+];
+let base = null;
+let signInUrl = null;
+let token = null;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
+  const port = await freePort();
+  signInUrl = await startBackend(port);
+  base = `http://127.0.0.1:${port}`;
+  token = new URL(signInUrl).searchParams.get('token');
+  assert.ok(adminToken, 'the backend printed an admin token');
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+async function api(method, url, body, bearer = token) {
+  const res = await fetch(base + '/api/integration' + url, {
+    method,
+    headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+// A top-up paid on the Razorpay simulator without any browser (its webhook credits it).
+async function topUpByApi(amount) {
+  const { body } = await api('POST', '/wallet/topup/initiate', { customer_id: 'cust_demo', amount, payment_method: 'razorpay' });
+  const pay = await fetch(`${new URL(body.redirect_url).pathname}/pay`.replace(/^/, base), { method: 'POST', redirect: 'manual' });
+  assert.equal(pay.status, 303);
+  for (let i = 0; i < 100; i += 1) {
+    if ((await api('GET', `/wallet/topup/${body.payment_order_id}/status`)).body.status === 'credited') return;
+    await sleep(100);
+  }
+  throw new Error('the API top-up was not credited');
+}
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const text = (id) => page.getByTestId(id).textContent();
+  const waitForMessage = (pattern) =>
+    page
+      .waitForFunction(
+        ([source, flags]) => new RegExp(source, flags).test(document.querySelector('[data-testid="message"]')?.textContent || ''),
+        [pattern.source, pattern.flags],
+      )
+      .catch(async (err) => {
+        throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(await text('message').catch(() => '?'))}): ${err.message}`);
+      });
+  const waitForBalance = () => page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
+  const readBalance = async () => toMinor(await text('balance'));
+  const noOverflow = async () => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+  };
+  const done = async () => {
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    await context.close();
+  };
+  return { page, context, text, waitForMessage, waitForBalance, readBalance, noOverflow, done };
+}
+
+for (const [name, viewport] of VIEWPORTS) {
+  test(`${name}: item 5 and history — pending orders with a Pay button; older entries; CSV`, { timeout: TIMEOUT_MS }, async () => {
+    const w = await newPage(viewport);
+    const bodies = [];
+    w.page.on('request', (r) => r.url().endsWith('/order/pay-with-wallet') && bodies.push(r.postDataJSON()));
+    await w.page.goto(signInUrl);
+    await w.waitForBalance();
+    const list = w.page.getByTestId('pending-orders');
+    await list.locator('li[data-order-id="ord_demo_3"]').waitFor();
+    assert.match(await list.textContent(), /ord_demo_3.*₹999\.00/);
+    // ord_demo_3 costs more than the wallet holds (999.00): refused, the amount sent was the order's.
+    assert.ok((await w.readBalance()) < 99_900, 'these tests run first, before the wallet holds 999.00');
+    await w.page.getByTestId('pay-ord_demo_3').click();
+    await w.waitForMessage(/Not enough money/);
+    assert.deepEqual(bodies.at(-1), { order_id: 'ord_demo_3', customer_id: 'cust_demo', amount: '999.00' });
+    if (name === 'desktop') {
+      // One that fits: paid with its own amount, and it leaves the list.
+      await topUpByApi('250.00');
+      await w.page.reload();
+      await w.waitForBalance();
+      const start = await w.readBalance();
+      await w.page.getByTestId('pay-ord_demo_1').click();
+      await w.waitForMessage(/Order ord_demo_1 paid/);
+      assert.deepEqual(bodies.at(-1), { order_id: 'ord_demo_1', customer_id: 'cust_demo', amount: '250.00' });
+      await w.page.waitForFunction(() => !document.querySelector('[data-testid="pay-ord_demo_1"]'));
+      assert.equal(await w.readBalance(), start - 25_000);
+    }
+    // History: more than 20 entries make a second page, loaded on demand, newest first.
+    for (let i = 0; i < 21; i += 1) await topUpByApi('1.00');
+    await w.page.reload();
+    await w.waitForBalance();
+    const rows = w.page.getByTestId('transactions').locator('li');
+    await w.page.waitForFunction(() => document.querySelectorAll('[data-testid="transactions"] li').length === 20);
+    await w.page.getByTestId('load-older').click();
+    await w.page.waitForFunction(() => document.querySelectorAll('[data-testid="transactions"] li').length > 20);
+    assert.ok((await rows.count()) > 20);
+    const download = w.page.waitForEvent('download');
+    await w.page.getByTestId('download-statement').click();
+    const csv = fs.readFileSync(await (await download).path(), 'utf8');
+    assert.match(csv.split('\r\n')[0], /^date,transaction_id,type,kind,amount,currency,balance_after/);
+    assert.match(csv, /,credit,topup,1\.00,INR,/);
+    await w.noOverflow();
+    await w.done();
+  });
+
+}
+
+for (const [name, viewport] of VIEWPORTS) {
+  test(`${name}: items 1, 4, 6 — a refused token or a bad link leaves no forms, no placeholder values`, { timeout: TIMEOUT_MS }, async () => {
+    const w = await newPage(viewport);
+    // 4: a link that is no sign-in, opened signed out: said so, and removed from the address bar.
+    await w.page.goto(`${base}/?token=garbage`);
+    await w.waitForMessage(/sign-in link is not valid/);
+    assert.equal(new URL(w.page.url()).search, '');
+    assert.equal(await w.page.getByTestId('topup-amount').count(), 0);
+    // 6: signed in, the amount field is empty and has no grey value in it.
+    await w.page.goto(signInUrl);
+    await w.waitForBalance();
+    assert.equal(await w.page.getByTestId('topup-amount').getAttribute('placeholder'), null);
+    assert.equal(await w.page.getByTestId('topup-amount').inputValue(), '');
+    // 4 again, signed in: the bad link is explained, the sign-in kept.
+    await w.page.goto(`${base}/?token=eyJhbGciOi.cut`);
+    await w.waitForMessage(/sign-in link is not valid/);
+    await w.waitForBalance();
+    assert.equal(new URL(w.page.url()).search, '');
+    // 1: a tampered token: signed out, no top-up or pay forms, no "…" balance.
+    await w.page.evaluate((t) => localStorage.setItem('wallet_token', t), token.replace(/\.[^.]+$/, '.tampered'));
+    await w.page.reload();
+    await w.waitForMessage(/sign-in is not valid/);
+    assert.equal(await w.page.getByTestId('topup-amount').count(), 0);
+    assert.equal(await w.page.getByTestId('pending-orders').count(), 0);
+    assert.equal(await w.page.getByTestId('balance').count(), 0);
+    assert.equal(await w.page.evaluate(() => localStorage.getItem('wallet_token')), null);
+    await w.noOverflow();
+    await w.done();
+  });
+
+  test(`${name}: items 2, 3, 7 — return pages say what happened`, { timeout: TIMEOUT_MS }, async () => {
+    const w = await newPage(viewport);
+    await w.page.goto(signInUrl);
+    await w.waitForBalance();
+    const start = await w.readBalance();
+
+    // 7: the simulator shows money as the page does, and has a way back (a cancelled payment).
+    await w.page.getByTestId('topup-amount').fill('1000');
+    await w.page.getByTestId('topup-submit').click();
+    await w.page.waitForURL(/\/simulator\/razorpay\/checkout\//);
+    const checkout = w.page.url();
+    assert.equal(await w.page.locator('#amount').textContent(), '₹1,000.00');
+    await w.page.locator('#back').click();
+    await w.page.waitForURL((u) => u.pathname === '/');
+    await w.waitForMessage(/cancelled\. Nothing was added/);
+    assert.equal(new URL(w.page.url()).search, '');
+
+    // 2: paying in a browser that is not signed in: told so, the address bar tidied, and once
+    // signed in the page confirms the credit.
+    await w.page.evaluate(() => localStorage.removeItem('wallet_token'));
+    await w.page.goto(checkout);
+    await w.page.locator('#pay').click();
+    await w.page.waitForURL((u) => u.pathname === '/');
+    await w.waitForMessage(/not signed in.*sign-in link/);
+    assert.equal(new URL(w.page.url()).search, '', 'razorpay values removed from the address bar');
+    assert.equal(await w.page.getByTestId('topup-amount').count(), 0);
+    await w.page.goto(signInUrl);
+    await w.waitForMessage(/Top-up successful: ₹1,000\.00 added/);
+    assert.equal(await w.readBalance(), start + 100_000);
+
+    // 3: Pay again on the same checkout: nothing new is credited, and the page says so.
+    await w.page.goto(checkout);
+    await w.page.locator('#pay').click();
+    await w.page.waitForURL((u) => u.pathname === '/');
+    await w.waitForMessage(/already credited .*second payment added nothing/);
+    assert.equal(await w.readBalance(), start + 100_000);
+    // 3: Fail on the credited top-up: the earlier credit stands, and the page says so.
+    await w.page.goto(checkout);
+    await w.page.locator('#fail').click();
+    await w.page.waitForURL((u) => u.pathname === '/');
+    await w.waitForMessage(/already credited .*this attempt changed nothing/);
+    assert.equal(await w.readBalance(), start + 100_000);
+    assert.equal(new URL(w.page.url()).search, '');
+    await w.noOverflow();
+    await w.done();
+  });
+
+  test(`${name}: item 8 — support view: look up cust_demo, refund part of a paid order`, { timeout: TIMEOUT_MS }, async () => {
+    // An order paid from the wallet through the API first (topped up to cover it).
+    const orders = (await api('GET', '/orders?customer_id=cust_demo&status=pending')).body.orders;
+    let order = orders.find((o) => o.order_id === 'ord_demo_2');
+    if (order) {
+      await topUpByApi('120.50');
+      const paid = await api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' });
+      assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    }
+    const w = await newPage(viewport);
+    await w.page.goto(`${base}/?token=${adminToken}`);
+    await w.page.getByTestId('support-customer').fill('cust_demo');
+    await w.page.getByTestId('support-lookup').click();
+    await w.page.getByTestId('support-balance').waitFor();
+    const before = toMinor(await w.text('support-balance'));
+    const row = w.page.getByTestId('support-orders').locator('li[data-order-id="ord_demo_2"]');
+    await row.getByTestId('refund-ord_demo_2').click();
+    await row.getByTestId('refund-amount').fill('10.25');
+    await row.getByTestId('refund-reason').fill('damaged box');
+    await row.getByTestId('refund-review').click();
+    assert.match(await w.text('refund-confirmation'), /Refund ₹10\.25 to cust_demo's wallet for order ord_demo_2/);
+    assert.equal(toMinor(await w.text('support-balance')), before, 'nothing moves before confirming');
+    await w.page.getByTestId('refund-confirm').click();
+    await w.waitForMessage(/Refunded ₹10\.25 to cust_demo's wallet for ord_demo_2/);
+    await w.page.waitForFunction(
+      (want) => Math.round(Number(document.querySelector('[data-testid="support-balance"]').textContent.replace(/[^\d.]/g, '')) * 100) === want,
+      before + 1025,
+    );
+    const newest = w.page.getByTestId('support-transactions').locator('li').first();
+    assert.equal(await newest.getAttribute('data-kind'), 'refund');
+    assert.match(await newest.textContent(), /ord_demo_2.*\+₹10\.25/);
+    assert.match(await w.text('support-audit'), /order\.refunded/);
+    assert.match(await w.text('support-orders'), /ord_demo_2.*refunded ₹/);
+    await w.page.getByTestId('support-reconcile').click();
+    assert.match(await (await w.page.getByTestId('support-reconcile-result')).textContent(), /No drift/);
+    // A customer token cannot use the support view's API.
+    assert.equal((await api('GET', '/support/customers/cust_demo')).status, 403);
+    await w.noOverflow();
+    await w.done();
+  });
+}
