@@ -43,7 +43,16 @@ deploy-deps:
 test-real-driver: venv redis-deps
 	scripts/test_real_driver.sh
 
+# The tree's status when make started: `make test` must leave it as it found it (issue 11): a clean
+# clone stays clean; in a working tree with edits of its own, only what the run changed counts.
+TREE_BEFORE := $(shell git status --porcelain 2>/dev/null | tr '\n' '|')
+
 test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "tree check: not a git work tree, skipped"; exit 0; fi; \
+	before=$$(mktemp); printf '%s' '$(TREE_BEFORE)' | tr '|' '\n' > $$before; \
+	left=$$(git status --porcelain | grep -vxF -f $$before); rm -f $$before; \
+	if [ -n "$$left" ]; then echo "make test left files behind or changed tracked files (add build outputs to .gitignore; tests must not rewrite tracked files):"; echo "$$left"; exit 1; fi; \
+	echo "tree check: make test left the working tree as it found it"
 
 # Not part of `make test`: schemathesis generates requests from docs/openapi.yaml (about 20 s).
 fuzz: venv

@@ -7,7 +7,7 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 PY ?= .venv/bin/python
 
-.PHONY: frontend-install frontend-build frontend-test browser-deps browser-test
+.PHONY: frontend-install frontend-build frontend-test browser-deps browser-test screenshot
 
 # Reinstall only when package.json or the lock file changed since the last install.
 $(FRONTEND_DIR)/node_modules/.installed: $(FRONTEND_DIR)/package.json $(wildcard $(FRONTEND_DIR)/package-lock.json)
@@ -29,3 +29,7 @@ browser-deps:
 
 browser-test: frontend-build browser-deps venv
 	cd $(FRONTEND_ROOT) && PY="$(PY)" CHROMIUM="$(CHROMIUM)" node --test tests/browser/
+
+# Not part of `make test`: regenerate README's docs/screenshot-wallet.png (a tracked file) on purpose.
+screenshot: frontend-build browser-deps venv
+	cd $(FRONTEND_ROOT) && WALLET_SCREENSHOT=1 PY="$(PY)" CHROMIUM="$(CHROMIUM)" node --test tests/browser/wallet.test.mjs
