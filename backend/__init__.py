@@ -50,7 +50,7 @@ def create_app(test_config=None):
         seed_demo_data(database, config["DEFAULT_CURRENCY"])
     if config["RECOVER_ON_START"]:
         report = integration.recover(config["RECOVERY_GRACE_SECONDS"])
-        if any(report.values()):
+        if report["interrupted"]:
             logger.warning("recovery at start-up finished interrupted operations: %s", report)
     store.check_embedded_store(database, starting=True)  # the embedded store's size limit (README)
     return app

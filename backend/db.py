@@ -107,16 +107,23 @@ def connect(uri, db_name):
 INDEXES = {
     "wallets": [([("customer_id", 1), ("currency", 1)], {"unique": True})],
     "ledger_entries": [
-        ([("idempotency_key", 1)], {"unique": True}),
-        ([("wallet_id", 1), ("created_at", -1)], {}),
-        # `status`'s recent transactions: a wallet's applied entries, newest (highest sequence) first.
-        ([("wallet_id", 1), ("status", 1), ("sequence", -1)], {}),
-        ([("status", 1), ("created_at", 1)], {}),
+        # A movement happens once per key; an entry takes the wallet's next place (`sequence`), so two
+        # entries computed from the same balance collide (docs/ledger.md). Every unique index starts
+        # with `wallet_id`, the shard key of ledger_entries.
+        ([("wallet_id", 1), ("idempotency_key", 1)], {"unique": True}),
+        # Also the wallet's history, newest first (status, GET .../transactions).
+        ([("wallet_id", 1), ("sequence", -1)], {"unique": True}),
+        # A refund's place among its order's refunds (wallet-paid or shop-paid alike).
+        ([("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)],
+         {"unique": True, "partialFilterExpression": {"kind": "refund"}}),
+        # The worker's follow-ups: entries not yet finalized, oldest first.
         ([("finalized", 1), ("created_at", 1)], {}),
     ],
     "payment_orders": [([("customer_id", 1), ("created_at", -1)], {}),
                        ([("status", 1), ("created_at", 1)], {}),
-                       ([("reference", 1)], {"unique": True, "sparse": True})],
+                       # our reference, random and so unique without a unique index (which sharding
+                       # on `_id` would refuse); PayPal's events name a payment order by it
+                       ([("reference", 1), ("gateway", 1)], {"sparse": True})],
     "orders": [([("order_id", 1)], {"unique": True}),
                # a customer's orders page by page, of one status or all (GET /orders)
                ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
@@ -141,11 +148,12 @@ SIMULATOR_INDEXES = {
 
 
 def retention_indexes(config):
-    """TTL indexes whose periods are configured: sent WhatsApp messages, processed webhook events
-    and audit entries expire; ledger entries, wallets, payment orders and orders are kept for good."""
+    """TTL indexes whose periods are configured: sent WhatsApp messages, claimed single-use webhook
+    events (Google Pay tokens) and audit entries expire; ledger entries, wallets, payment orders
+    (with the ids of their webhook events) and orders are kept for good."""
     return {
         "notification_outbox": [([("sent_at", 1)], config["OUTBOX_RETENTION_SECONDS"])],
-        "webhook_events": [([("processed_at", 1)], config["WEBHOOK_EVENT_RETENTION_SECONDS"])],
+        "webhook_events": [([("received_at", 1)], config["WEBHOOK_EVENT_RETENTION_SECONDS"])],
         "integration_logs": [([("created_at", 1)], config["AUDIT_RETENTION_SECONDS"])],
     }
 

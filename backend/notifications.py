@@ -1,8 +1,8 @@
 """WhatsApp confirmations through an outbox (docs/contract.md, side effects).
 
-A message is queued in `notification_outbox` by the same idempotent step that finalizes a money
-movement (its `_id` is the ledger entry id, so a repeat queues nothing new), and sent afterwards
-by a worker, with exponential back-off and a bounded number of attempts. Sending never fails or
+A message is queued in `notification_outbox` by the worker's step that finishes a money movement
+(`WalletPaymentIntegration.finish_entries`; its `_id` is the ledger entry id, so a repeat queues
+nothing new), and sent afterwards by the worker, with exponential back-off and a bounded number of attempts. Sending never fails or
 undoes a money movement. Without WhatsApp credentials (the embedded default) messages are logged.
 """
 import datetime
@@ -10,7 +10,7 @@ import logging
 
 import requests
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from .clock import utcnow
 from .customers import Customers
@@ -21,11 +21,23 @@ ATTEMPTS_MAX = 6
 BACKOFF_BASE_SECONDS = 30
 CLAIM_SECONDS = 60
 BATCH_SIZE_MAX = 50
+DUPLICATE_KEY = 11000
 MESSAGES = {
     "topup": "Your wallet was topped up with {amount} {currency}. New balance: {balance} {currency}.",
     "payment": "You paid {amount} {currency} for order {order_id} from your wallet. Balance: {balance} {currency}.",
     "refund": "{amount} {currency} for order {order_id} was refunded to your wallet. Balance: {balance} {currency}.",
+    "reversal": "{amount} {currency} for order {order_id} was returned to your wallet: the order changed while "
+                "it was being paid. Balance: {balance} {currency}.",
 }
+
+
+def message_text(entry):
+    currency = entry["currency"]
+    return MESSAGES[entry["kind"]].format(
+        amount=format_major(entry["amount_minor"], currency),
+        balance=format_major(entry["balance_after_minor"], currency),
+        currency=currency, order_id=entry["reference"].get("order_id", ""),
+    )
 
 
 class NotificationFailed(Exception):
@@ -39,21 +51,17 @@ class Outbox:
         self.sender = sender
         self.clock = clock
 
-    def enqueue(self, entry):
-        """Queue the confirmation of a ledger entry (once per entry)."""
-        currency = entry["currency"]
-        text = MESSAGES[entry["kind"]].format(
-            amount=format_major(entry["amount_minor"], currency),
-            balance=format_major(entry["balance_after_minor"], currency),
-            currency=currency, order_id=entry["reference"].get("order_id", ""),
-        )
+    def enqueue_many(self, entries):
+        """Queue the confirmation of each ledger entry (once per entry: a repeat queues nothing new)."""
         now = self.clock()
+        messages = [{"_id": entry["_id"], "customer_id": entry["customer_id"], "text": message_text(entry),
+                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+                    for entry in entries]
         try:
-            self.messages.insert_one({"_id": entry["_id"], "customer_id": entry["customer_id"], "text": text,
-                                      "status": "pending", "attempts": 0, "next_attempt_at": now,
-                                      "created_at": now})
-        except DuplicateKeyError:
-            pass
+            self.messages.insert_many(messages, ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
 
     def drain(self, batch_size=BATCH_SIZE_MAX):
         """Send what is due; returns how many messages were handled."""

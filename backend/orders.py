@@ -1,14 +1,11 @@
 """Shop orders (the existing `orders` collection) as the wallet sees them: paid once, refunded at
-most what was paid. Every change is a single-document write; refunds use a compare-and-set on
-the order's `version`, so concurrent refunds cannot overshoot (the race of hyperswitch #13182).
+most what was paid (whether paid from the wallet or at the shop's checkout). Every change is a
+single-document write; refunds take numbered places in the ledger, so concurrent refunds cannot
+overshoot (the race of hyperswitch #13182).
 """
-import random
-import time
-
-from .errors import OrderNotFound, StoreUnavailable
+from .errors import OrderNotFound, RefundExceedsPaid
 
 PAID_STATES = ("paid", "partially_refunded")
-CAS_ATTEMPTS_MAX = 100
 
 
 class OrderBook:
@@ -53,61 +50,101 @@ class OrderBook:
         )
 
     def mark_paid(self, entry, now):
-        """After the wallet debit `entry`: pending → paid, refundable up to the amount (idempotent)."""
-        amount_minor = entry["amount_minor"]
-        self.orders.update_one(
-            {"order_id": entry["reference"]["order_id"], "payment_status": "pending"},
-            {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": amount_minor,
-                      "refundable_minor": amount_minor, "refunded_minor": 0,
+        """After the wallet debit `entry`: the order, still pending for that customer and amount, is
+        paid (idempotent). True when the order is paid by `entry`, False when it is not payable by it
+        (cancelled, paid otherwise, changed meanwhile: the caller reverses the debit)."""
+        reference = entry["reference"]
+        marked = self.orders.update_one(
+            {"order_id": reference["order_id"], "customer_id": entry["customer_id"],
+             "amount_minor": entry["amount_minor"], "currency": entry["currency"], "payment_status": "pending"},
+            {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
+                      "refundable_minor": entry["amount_minor"], "refunded_minor": 0, "refund_seq": 0,
                       "payment_entry_id": entry["_id"], "paid_at": now},
              "$inc": {"version": 1}},
         )
+        if marked.modified_count:
+            return True
+        order = self.orders.find_one({"order_id": reference["order_id"]})
+        return order is not None and order.get("payment_entry_id") == entry["_id"]
 
-    def reserve_refund(self, entry, void_if_absent=False, order=None):
-        """Take the refund `entry` out of the order's refundable amount; False when it does not fit.
+    # --- refunds -----------------------------------------------------------------------------
+    # An order's refunds are numbered 1, 2, ... (`refund_seq`) in the ledger, whose unique index on
+    # (wallet, order, refund_seq) lets one insert take the next number: two refunds computed from
+    # the same state of the order collide, and the later one reads again. The order document holds
+    # the running total (`refunded_minor` as of refund `refund_seq`) and is rolled forward after.
 
-        Recovery passes `void_if_absent` to mark an abandoned refund void in the same
-        compare-and-set, so a late request cannot reserve it afterwards. `order`: the order as the
-        caller just read it, saving the first read. A stale copy is safe: once an order is paid its
-        `refundable_minor` only goes down, so a stale "does not fit" holds now too, and a stale
-        "fits" only loses the compare-and-set on `version` and reads again.
-        """
-        order_id = entry["reference"]["order_id"]
-        for attempt in range(CAS_ATTEMPTS_MAX):
-            if order is None or attempt > 0:
-                order = self.orders.find_one({"order_id": order_id})
-            if entry["_id"] in order.get("refund_entry_ids", []):
-                return True
-            if entry["_id"] in order.get("void_refund_entry_ids", []):
-                return False
-            refundable_minor = order.get("refundable_minor", 0)
-            if not void_if_absent and entry["amount_minor"] > refundable_minor:
-                return False
-            version = order.get("version", 0)
-            if void_if_absent:
-                update = {"$set": {"version": version + 1}, "$push": {"void_refund_entry_ids": entry["_id"]}}
-            else:
-                left_minor = refundable_minor - entry["amount_minor"]
-                # Holds by the check above; refunds reserved never exceed what was paid.
-                assert 0 <= left_minor and order.get("refunded_minor", 0) + entry["amount_minor"] <= \
-                    order.get("paid_minor", 0), (order_id, entry["_id"])
-                update = {"$set": {"version": version + 1, "refundable_minor": left_minor,
-                                   "payment_status": "refunded" if left_minor == 0 else "partially_refunded"},
-                          "$inc": {"refunded_minor": entry["amount_minor"]},
-                          "$push": {"refund_entry_ids": entry["_id"]}}
-            if self.orders.update_one({"order_id": order_id, "version": version}, update).modified_count:
-                return not void_if_absent
-            time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # lost a race: back off a little
-        raise StoreUnavailable("The order is busy; try again.")
+    @staticmethod
+    def paid_minor(order):
+        """What the order's payment took: from the wallet (`paid_minor`) or at the shop's checkout
+        (its `amount_minor`)."""
+        return order.get("paid_minor", order["amount_minor"])
 
-    def refund_drift(self, ledger_refunds):
-        """Wallet-paid orders whose refunds differ from the ledger's applied refunds
-        (`ledger_refunds`: order id -> minor units), or exceed the payment."""
+    def refund_fields(self, order, amount_minor):
+        """The ledger fields that place a refund of `amount_minor` after the order's refunds so far,
+        or RefundExceedsPaid when all refunds together would exceed what was paid."""
+        paid_minor = self.paid_minor(order)
+        refunded_after_minor = order.get("refunded_minor", 0) + amount_minor
+        if refunded_after_minor > paid_minor:
+            raise RefundExceedsPaid()
+        return {"refund_seq": order.get("refund_seq", 0) + 1, "order_refunded_after_minor": refunded_after_minor,
+                "order_paid_minor": paid_minor}
+
+    def roll_refund(self, entry):
+        """Roll the order forward to the refund `entry`, the one after its last (a no-op when it holds it)."""
+        refund_seq, paid_minor = entry["refund_seq"], entry["order_paid_minor"]
+        refunded_minor = entry["order_refunded_after_minor"]
+        self.orders.update_one(
+            {"order_id": entry["reference"]["order_id"],
+             "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1},
+            {"$set": {"refund_seq": refund_seq, "refunded_minor": refunded_minor,
+                      "refundable_minor": paid_minor - refunded_minor,
+                      "payment_status": "refunded" if refunded_minor == paid_minor else "partially_refunded"},
+             "$inc": {"version": 1}},
+        )
+
+    def catch_up_refunds(self, order_id, ledger, wid):
+        """Roll the order forward over the refunds of `ledger` (a WalletService) it does not hold yet;
+        the order after."""
+        order = self.orders.find_one({"order_id": order_id})
+        behind = ledger.refunds_of_order(wid, order_id, order.get("refund_seq", 0))
+        for entry in behind:
+            self.roll_refund(entry)
+        return self.orders.find_one({"order_id": order_id}) if behind else order
+
+    def refund_drift(self, ledger_refunds, ledger):
+        """Orders whose refunds differ from the ledger's refund entries they hold, or exceed the
+        payment. `ledger_refunds`: order id -> {"wallet_id", "refunded_minor", "last_refund_seq"}
+        (WalletService.refunds_by_order); refunds past an order's `refund_seq` are in flight."""
         drift = []
-        for order in self.orders.find({"paid_via": "wallet"}):
-            ledger_refunds_minor = ledger_refunds.get(order["order_id"], 0)
-            paid_minor, refunded_minor = order.get("paid_minor", 0), order.get("refunded_minor", 0)
+        orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
+        for order_id in sorted(set(orders) | set(ledger_refunds)):
+            order = orders.get(order_id) or self.orders.find_one({"order_id": order_id}) or {}
+            row = ledger_refunds.get(order_id, {"refunded_minor": 0, "last_refund_seq": 0})
+            ledger_refunds_minor = row["refunded_minor"]
+            if row["last_refund_seq"] > order.get("refund_seq", 0):
+                ledger_refunds_minor -= sum(e["amount_minor"] for e in ledger.refunds_of_order(
+                    row["wallet_id"], order_id, order.get("refund_seq", 0)))
+            paid_minor = self.paid_minor(order) if order else 0
+            refunded_minor = order.get("refunded_minor", 0)
             if ledger_refunds_minor != refunded_minor or refunded_minor > paid_minor:
-                drift.append({"problem": "order_refunds", "order_id": order["order_id"], "paid_minor": paid_minor,
-                              "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor})
+                drift.append({"problem": "order_refunds", "order_id": order_id, "customer_id": order.get("customer_id"),
+                              "paid_minor": paid_minor, "refunded_minor": refunded_minor,
+                              "ledger_refunds_minor": ledger_refunds_minor})
         return drift
+
+
+class RefundSlot:
+    """A refund's place among its order's refunds, claimed by the same insert as its place in the
+    wallet (the `slot` of WalletService.append)."""
+
+    def __init__(self, book, ledger, order, wid):
+        self.book, self.ledger, self.order, self.wid = book, ledger, order, wid
+
+    def fields(self, draft):
+        return self.book.refund_fields(self.order, draft["amount_minor"])
+
+    def catch_up(self):
+        self.order = self.book.catch_up_refunds(self.order["order_id"], self.ledger, self.wid)
+
+    def roll(self, entry):
+        self.book.roll_refund(entry)

@@ -1,7 +1,8 @@
 """Payment orders (`payment_orders`): one per top-up, `created` until the gateway confirms it
 (`paid`, credited once) or reports a failure (`failed`), or until the sweep gives up on it
-(`expired`: nothing captured at the gateway long after initiate; see docs/sweep.md). This module is
-the only one that reads or writes them."""
+(`expired`: nothing captured at the gateway long after initiate; see docs/sweep.md). The ids of
+the webhook events applied to it are kept on it (`webhook_event_ids`: how redeliveries are
+recognised). This module is the only one that reads or writes them."""
 import datetime
 from dataclasses import dataclass
 from typing import Optional
@@ -9,6 +10,7 @@ from typing import Optional
 from pymongo import ReturnDocument
 
 from .clock import utcnow
+from .gateways.base import CREDIT_WALLET
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 STALE_BATCH_MAX = 100
@@ -69,6 +71,45 @@ class PaymentOrders:
     def by_reference(self, reference):
         """The payment order whose reference (given to the gateway at create_order) is `reference`."""
         return _from_document(self.collection.find_one({"reference": reference}))
+
+    def claim_event(self, gateway, event):
+        """(payment order, fresh) for a webhook event of `gateway` naming a payment order (by id or
+        by reference) and, when a credit event reports one, its amount and currency: the event id is added
+        to the payment order's `webhook_event_ids` by the same write that reads it, and `fresh` says
+        it was not there before. (None, False) when no such payment order exists (`by_event` then
+        tells an unknown payment order from a different amount)."""
+        query = self._event_query(event)
+        if query is None:
+            return None, False
+        if event.action == CREDIT_WALLET and event.amount_minor is not None:
+            query.update(amount_minor=event.amount_minor, currency=event.currency)
+        document = self.collection.find_one_and_update(
+            dict(query, gateway=gateway), {"$addToSet": {"webhook_event_ids": event.event_id}},
+            return_document=ReturnDocument.BEFORE)
+        if document is None:
+            return None, False
+        return _from_document(document), event.event_id not in document.get("webhook_event_ids", [])
+
+    def by_event(self, gateway, event):
+        """The payment order of `gateway` a webhook event names, whatever its amount, or None."""
+        query = self._event_query(event)
+        return None if query is None else _from_document(self.collection.find_one(dict(query, gateway=gateway)))
+
+    @staticmethod
+    def _event_query(event):
+        if event.payment_order_id is not None:
+            return {"_id": event.payment_order_id}
+        if event.payment_order_reference is not None:
+            return {"reference": event.payment_order_reference}
+        return None
+
+    def release_event(self, payment_order_id, event_id):
+        """Forget a claimed event whose processing failed, so a redelivery is processed again (and a
+        payment order that had no other event is left as it was)."""
+        only = self.collection.update_one({"_id": payment_order_id, "webhook_event_ids": [event_id]},
+                                          {"$unset": {"webhook_event_ids": ""}})
+        if not only.modified_count:
+            self.collection.update_one({"_id": payment_order_id}, {"$pull": {"webhook_event_ids": event_id}})
 
     def mark_paid(self, payment_order_id, entry_id, gateway_payment_id):
         """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays)."""

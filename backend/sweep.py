@@ -105,7 +105,7 @@ class GatewaySweep:
             self._defer(payment_order, now, (now - payment_order.created_at).total_seconds())
             self.audit.record("sweep.credited", "rejected", error=error.code, **fields)
             return "mismatch"
-        entry = self.integration.confirm_topup(payment_order, lookup.gateway_payment_id, source="sweep")
+        entry, _created = self.integration.confirm_topup(payment_order, lookup.gateway_payment_id, source="sweep")
         mine = entry["reference"].get("gateway_payment_id") == lookup.gateway_payment_id
         self.audit.record("sweep.credited", "ok" if mine else "duplicate", transaction_id=entry["_id"], **fields)
         return "credited"

@@ -4,20 +4,23 @@ It takes its collaborators in the constructor and never touches `flask.request`;
 integer minor units. Each money movement is one ledger entry (see `wallet_service`) followed by
 an idempotent "finalize" write on the payment order or order, which recovery repeats after a crash.
 """
+import contextlib
 import datetime
+
+from pymongo.errors import PyMongoError
 
 from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
-    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, InvalidAmount, OrderAlreadyPaid,
-    OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
+    AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, InvalidAmount, OperationPending,
+    OrderAlreadyPaid, OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
 )
 from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import is_amount_minor, to_major
-from .orders import PAID_STATES, OrderBook
+from .orders import PAID_STATES, OrderBook, RefundSlot
 from .payment_orders import PaymentOrders
 from .validation import check_json_text
-from .wallet_service import CREDIT
+from .wallet_service import FINISH_BATCH_MAX, WalletService, wallet_id
 from .webhook_events import WebhookEvents
 
 
@@ -28,7 +31,7 @@ class WalletPaymentIntegration:
         self.payments = payment_service
         self.payment_orders = PaymentOrders(db, clock)
         self.orders = OrderBook(db)
-        self.webhook_events = WebhookEvents(db, clock)
+        self.single_use_events = WebhookEvents(db, clock)
         self.audit = audit or AuditLog(db, clock)
         self.currency = currency
         self.outbox = outbox
@@ -63,34 +66,48 @@ class WalletPaymentIntegration:
     def verify_wallet_topup(self, payment_order, fields):
         """The customer's return from checkout: the gateway confirms, then credit (once).
 
-        Returns the wallet and whether the credit is this payment's (False when the payment order
-        was already credited for another payment of it, which the audit log records)."""
+        Returns the wallet (`balance_minor`, `currency`) and whether the credit is this payment's
+        (False when the payment order was already credited for another payment of it, which the
+        audit log records)."""
         gateway = self.payments.gateway(payment_order.gateway)
         confirmed = gateway.confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
             self._check_reported_amount(payment_order, confirmed.amount_minor, confirmed.currency,
                                         confirmed.gateway_payment_id, "verify")
-        entry = self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
-        wallet = self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
+        entry, created = self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
+        wallet = ({"balance_minor": entry["balance_after_minor"], "currency": entry["currency"]} if created else
+                  self.wallet.get_wallet(payment_order.customer_id, payment_order.currency))
         return wallet, entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
 
-    def confirm_topup(self, payment_order, gateway_payment_id, source):
-        """Credit the amount recorded at initiate, exactly once per payment order."""
+    def confirm_topup(self, payment_order, gateway_payment_id, source, **audit_fields):
+        """Credit the amount recorded at initiate, exactly once per payment order; (entry, created).
+        The audit entry (`wallet.credited`, or `topup.second_payment` for another payment of a
+        credited top-up) carries `audit_fields` too (a webhook's event id and type)."""
         entry, created = self.wallet.credit(
             payment_order.customer_id, payment_order.currency, payment_order.amount_minor,
             kind="topup", key=f"topup:{payment_order.id}",
             reference={"payment_order_id": payment_order.id, "gateway": payment_order.gateway,
                        "gateway_payment_id": gateway_payment_id},
         )
-        self._finalize(entry)
-        fields = dict(customer_id=entry["customer_id"], payment_order_id=payment_order.id,
-                      gateway_payment_id=gateway_payment_id, transaction_id=entry["_id"],
-                      amount_minor=entry["amount_minor"], currency=entry["currency"], reason=source)
+        with pending_on_store_error(entry):
+            if created or not payment_order.is_paid:
+                self._mark_topup_paid(entry)
+            self._audit_topup(entry, created, payment_order, gateway_payment_id, source, audit_fields)
+        return entry, created
+
+    def _audit_topup(self, entry, created, payment_order, gateway_payment_id, source, audit_fields):
+        fields = dict(audit_fields, customer_id=entry["customer_id"], payment_order_id=payment_order.id,
+                      gateway=payment_order.gateway, gateway_payment_id=gateway_payment_id,
+                      transaction_id=entry["_id"], amount_minor=entry["amount_minor"],
+                      currency=entry["currency"], reason=source)
         if created:
             self.audit.record("wallet.credited", "ok", **fields)
         elif entry["reference"].get("gateway_payment_id") != gateway_payment_id:
             self.audit.record("topup.second_payment", "rejected", **fields)
-        return entry
+
+    def _mark_topup_paid(self, entry):
+        reference = entry["reference"]
+        self.payment_orders.mark_paid(reference["payment_order_id"], entry["_id"], reference.get("gateway_payment_id"))
 
     def _check_reported_amount(self, payment_order, amount_minor, currency, payment_id, source):
         """A gateway-reported amount is a valid amount (else `InvalidAmount`) and the initiated one."""
@@ -104,7 +121,16 @@ class WalletPaymentIntegration:
 
     # --- webhooks ----------------------------------------------------------------------------
     def process_payment_webhook(self, gateway_name, raw_body, headers):
-        """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
+        """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word.
+
+        An event is claimed on its payment order (its id added to `webhook_event_ids` by the same
+        write that reads the payment order), so a redelivery finds it there; an event that makes the
+        service charge (a Google Pay token) is also claimed in `webhook_events`, so no token is
+        charged twice, even for another payment order. A processed credit is
+        recorded once, as `wallet.credited` with the event's id; every other outcome as
+        `webhook.received`. The claim is released when processing fails, so a redelivery is judged
+        afresh; a process that dies mid-way leaves it claimed, and the gateway sweep settles the
+        payment order with the gateway (docs/sweep.md)."""
         try:
             check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
@@ -114,43 +140,51 @@ class WalletPaymentIntegration:
             raise
         log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
                    payment_order_id=event.payment_order_id, gateway_payment_id=event.gateway_payment_id)
-        if not self.webhook_events.claim(gateway_name, event):
-            self.audit.record("webhook.received", "duplicate", **log)
-            return "duplicate"
+        payment_order, fresh = None, False
+        if event.action in (CREDIT_WALLET, RECORD_FAILURE):
+            payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
+            if payment_order is None and event.action == CREDIT_WALLET and event.amount_minor is not None:
+                self._check_event_amount(gateway_name, event)  # raises when only the amount differs
+        if fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
+            self.payment_orders.release_event(payment_order.id, event.event_id)
+            fresh = False  # a token already posted, for this payment order or another
+        if payment_order is None or not fresh:
+            outcome = "ignored" if payment_order is None else "duplicate"
+            self.audit.record("webhook.received", outcome, **log)
+            return outcome
+        log.update(payment_order_id=payment_order.id, customer_id=payment_order.customer_id)
         try:
-            outcome = self._apply_event(gateway, event)
+            outcome, credited = self._apply_event(gateway, event, payment_order)
         except Exception:
-            # Nothing of a rejected or failed event is kept, so a redelivery is judged afresh.
-            self.webhook_events.release(gateway_name, event.event_id)
+            self.payment_orders.release_event(payment_order.id, event.event_id)
+            if event.charge_required:
+                self.single_use_events.release(gateway_name, event.event_id)
             raise
-        self.webhook_events.close(gateway_name, event.event_id, outcome)
-        self.audit.record("webhook.received", outcome, **log)
+        if credited:
+            self.audit.note("webhook.received", outcome, **log)  # its record is the `wallet.credited` entry
+        else:
+            self.audit.record("webhook.received", outcome, **log)
         return outcome
 
-    def _apply_event(self, gateway, event):
-        if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
-            return "ignored"
-        payment_order = self._event_payment_order(event)
-        if payment_order is None or payment_order.gateway != gateway.name:
-            return "ignored"
-        if event.action == CREDIT_WALLET and payment_order.is_paid:
-            return "duplicate"  # credited already: no second charge or credit
-        if event.action == RECORD_FAILURE:
-            self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
-            return "recorded"
-        if event.amount_minor is not None:
+    def _check_event_amount(self, gateway_name, event):
+        """An event naming a payment order whose amount or currency it does not match is rejected
+        (AmountMismatch or InvalidAmount, audited) before anything is written."""
+        payment_order = self.payment_orders.by_event(gateway_name, event)
+        if payment_order is not None:
             self._check_reported_amount(payment_order, event.amount_minor, event.currency,
                                         event.gateway_payment_id, event.event_type)
-        payment_id = gateway.charge(event, payment_order) if event.charge_required else event.gateway_payment_id
-        self.confirm_topup(payment_order, payment_id, source=event.event_type)
-        return "processed"
 
-    def _event_payment_order(self, event):
-        if event.payment_order_id is not None:
-            return self.payment_orders.get(event.payment_order_id)
-        if event.payment_order_reference is not None:
-            return self.payment_orders.by_reference(event.payment_order_reference)
-        return None
+    def _apply_event(self, gateway, event, payment_order):
+        """(outcome, whether this event credited the wallet) for a claimed event of `payment_order`."""
+        if event.action == CREDIT_WALLET and payment_order.is_paid:
+            return "duplicate", False  # credited already: no second charge or credit
+        if event.action == RECORD_FAILURE:
+            self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
+            return "recorded", False
+        payment_id = gateway.charge(event, payment_order) if event.charge_required else event.gateway_payment_id
+        _entry, created = self.confirm_topup(payment_order, payment_id, source=event.event_type,
+                                             event_id=event.event_id, event_type=event.event_type)
+        return "processed", created
 
     # --- paying an order ---------------------------------------------------------------------
     def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None):
@@ -160,115 +194,121 @@ class WalletPaymentIntegration:
         if order["payment_status"] != "pending":
             if order["payment_status"] not in PAID_STATES + ("refunded",):
                 raise OrderNotPayable()
-            earlier = self.wallet.entry_for_key(f"payment:{order_id}") if operation_id else None
-            if earlier is None or earlier.get("operation_id") != operation_id or earlier["status"] != "applied":
+            earlier = (self.wallet.entry_for_key(customer_id, order["currency"], f"payment:{order_id}")
+                       if operation_id else None)
+            if earlier is None or earlier.get("operation_id") != operation_id:
                 raise OrderAlreadyPaid()
-            return earlier  # this request's own payment, finished by recovery before the retry
+            return earlier  # this request's own payment, finished before the retry
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         entry, created = self.wallet.debit(customer_id, order["currency"], amount_minor, kind="payment",
                                            key=f"payment:{order_id}", reference={"order_id": order_id},
                                            operation_id=operation_id)
-        self._finalize(entry)
-        retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
-        if not created and not retried:
-            raise OrderAlreadyPaid()
-        self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
-                          transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"],
-                          reason="retry" if retried else None)
+        with pending_on_store_error(entry):
+            if not self._settle_payment(entry):
+                raise OrderNotPayable("The order changed while it was being paid; the amount was returned "
+                                      "to the wallet.")
+            retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
+            if not created and not retried:
+                raise OrderAlreadyPaid()
+            self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
+                              transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"],
+                              reason="retry" if retried else None)
         return entry
+
+    def _settle_payment(self, entry):
+        """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
+        paid otherwise or changed since it was read), credit the amount back. True when paid."""
+        if self.orders.mark_paid(entry, self.clock()):
+            return True
+        order_id = entry["reference"]["order_id"]
+        reversal, created = self.wallet.credit(
+            entry["customer_id"], entry["currency"], entry["amount_minor"], kind="reversal",
+            key=f"reversal:{entry['_id']}", reference={"order_id": order_id, "reversal_of": entry["_id"]})
+        if created:
+            why = self.orders.why_not_payable(order_id, entry["customer_id"], entry["amount_minor"]) or "order_changed"
+            self.audit.record("payment.reversed", "ok", customer_id=entry["customer_id"], order_id=order_id,
+                              transaction_id=reversal["_id"], amount_minor=entry["amount_minor"],
+                              currency=entry["currency"], reason=why)
+        return False
 
     # --- refunds -----------------------------------------------------------------------------
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
-        """Credit part or all of a wallet-paid order back; all refunds together ≤ what was paid."""
+        """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
+        to the wallet; all refunds of the order together never exceed what was paid."""
         order = self.orders.for_customer(order_id, customer_id)
         if order["payment_status"] == "refunded":
             raise RefundExceedsPaid("This order is already fully refunded.")
-        if order["payment_status"] not in PAID_STATES or order.get("paid_via") != "wallet":
+        if order["payment_status"] not in PAID_STATES:
             raise OrderNotRefundable()
-        entry, created = self.wallet.open_entry(
-            customer_id, order["currency"], amount_minor, CREDIT, "refund",
+        slot = RefundSlot(self.orders, self.wallet, order, wallet_id(customer_id, order["currency"]))
+        entry, created = self.wallet.credit(
+            customer_id, order["currency"], amount_minor, "refund",
             key=f"refund:{refund_id or new_id('rfnd')}", reference={"order_id": order_id, "reason": reason},
+            slot=slot,
         )
         if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
-        if entry["status"] == "pending" and not self.orders.reserve_refund(entry, order=order):
-            self.wallet.void(entry)
-            raise RefundExceedsPaid()
-        entry = self.wallet.settle_or_pending(entry)
-        self._finalize(entry)
         if created:
-            self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
-                              transaction_id=entry["_id"], amount_minor=amount_minor,
-                              currency=entry["currency"], reason=reason[:200])
+            with pending_on_store_error(entry):
+                self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
+                                  transaction_id=entry["_id"], amount_minor=amount_minor,
+                                  currency=entry["currency"], reason=reason[:200])
         return entry
 
     # --- finishing, recovery, reconciliation -------------------------------------------------
-    def _finalize(self, entry):
-        """The writes that follow a ledger entry: mark its payment order or order, queue the
-        customer's confirmation (each idempotent, so recovery can repeat them)."""
-        if entry is None or entry.get("finalized"):
-            return
-        reference = entry["reference"]
-        if entry["kind"] == "topup":
-            self.payment_orders.mark_paid(reference["payment_order_id"], entry["_id"],
-                                          reference.get("gateway_payment_id"))
-        elif entry["kind"] == "payment":
-            self.orders.mark_paid(entry, self.clock())
+    def finish_entries(self, limit=FINISH_BATCH_MAX):
+        """The follow-ups of up to `limit` entries not yet finalized, oldest first: roll their wallets
+        forward, mark their payment order or order (or roll the order's refunds forward), queue the
+        customer's confirmation, then mark them finalized. Each step is idempotent, so this may run
+        beside the requests that made the entries, and again after a crash. Returns the entries."""
+        entries = self.wallet.unfinalized(limit)
+        if not entries:
+            return []
+        self.wallet.catch_up_wallets(entries)
+        for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
+            if entry["kind"] == "topup":
+                self._mark_topup_paid(entry)
+            elif entry["kind"] == "payment":
+                self._settle_payment(entry)
+            elif entry["kind"] == "refund":
+                self.orders.catch_up_refunds(entry["reference"]["order_id"], self.wallet, entry["wallet_id"])
         if self.outbox is not None:
-            self.outbox.enqueue(entry)
-        self.wallet.mark_finalized(entry["_id"])
+            self.outbox.enqueue_many(entries)
+        self.wallet.mark_finalized(e["_id"] for e in entries)
+        return entries
 
-    def recover(self, grace_seconds=60.0):
-        """Finish or undo operations interrupted between two writes; returns what it did."""
+    def recover(self, grace_seconds=60.0, batches_max=100):
+        """Finish every entry whose follow-ups are not known done (see `finish_entries`); those older
+        than `grace_seconds` were interrupted (a crash between two writes) and are audited."""
         cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
-        settled = voided = 0
-        for entry in self.wallet.stale_pending(cutoff):
-            if entry["kind"] == "refund" and not self.orders.reserve_refund(entry, void_if_absent=True):
-                self.wallet.void(entry)
-                voided += 1
-                continue
-            if entry["kind"] == "payment" and self._void_unpayable(entry):
-                voided += 1
-                continue
-            self.wallet.settle(entry)
-            settled += 1
-        decisions = self.wallet.finish_wallet_decisions()
-        finalized = 0
-        for entry in self.wallet.unfinalized():
-            self._finalize(entry)
-            finalized += 1
-        report = {"settled": settled, "voided": voided, "decisions": decisions, "finalized": finalized}
-        if any(report.values()):
-            self.audit.record("recovery.ran", "ok", count=sum(report.values()), reason=str(report))
-        return report
-
-    def _void_unpayable(self, entry):
-        """Void an interrupted, undecided debit whose order is no longer payable by that customer for
-        that amount (cancelled, paid by other means, changed); True when voided."""
-        why = self.orders.why_not_payable(entry["reference"]["order_id"], entry["customer_id"],
-                                          entry["amount_minor"])
-        if why is None or not self.wallet.void_undecided(entry):
-            return False
-        self.audit.record("recovery.payment_voided", "ok", customer_id=entry["customer_id"],
-                          order_id=entry["reference"]["order_id"], transaction_id=entry["_id"],
-                          amount_minor=entry["amount_minor"], currency=entry["currency"], reason=why)
-        return True
+        finished = interrupted = 0
+        for _ in range(batches_max):
+            entries = self.finish_entries()
+            finished += len(entries)
+            interrupted += sum(1 for e in entries if e["created_at"] <= cutoff)
+            if len(entries) < FINISH_BATCH_MAX:
+                break
+        if interrupted:
+            self.audit.record("recovery.ran", "ok", count=interrupted,
+                              reason=f"finished {interrupted} interrupted operation(s)")
+        return {"finished": finished, "interrupted": interrupted}
 
     def reconcile(self):
         """Every drift between balances, ledgers and orders (empty when all is well)."""
         drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile()]
-        return drift + self.orders.refund_drift(self.wallet.applied_refunds_by_order())
+        return drift + self.orders.refund_drift(self.wallet.refunds_by_order(), self.wallet)
 
     def reconcile_customer(self, customer_id):
-        """`reconcile` for one customer's wallets and wallet-paid orders (the support view)."""
+        """`reconcile` for one customer's wallets and orders (the support view)."""
         return [d for d in self.reconcile() if d.get("wallet_id", "").startswith(f"{customer_id}:")
                 or d.get("customer_id") == customer_id]
 
     # --- status ------------------------------------------------------------------------------
     def get_integration_status(self, customer_id, currency=None):
         currency = currency or self.currency
-        wallet = self.wallet.get_wallet(customer_id, currency)
+        recent = self.wallet.recent_entries(customer_id, currency)
+        wallet = WalletService.current(self.wallet.get_wallet(customer_id, currency), recent)
         totals = wallet.get("totals", {})
         statistics = {"transaction_count": 0}
         for kind in ("topup", "payment", "refund"):
@@ -279,8 +319,18 @@ class WalletPaymentIntegration:
             "wallet": {"customer_id": customer_id, "balance": to_major(wallet["balance_minor"], currency),
                        "currency": currency},
             "statistics": statistics,
-            "recent_transactions": [transaction_view(e) for e in self.wallet.recent_entries(customer_id, currency)],
+            "recent_transactions": [transaction_view(e) for e in recent],
         }
+
+
+@contextlib.contextmanager
+def pending_on_store_error(entry):
+    """A store error after `entry` is in the ledger is OperationPending (with its id), not a plain
+    store error: the money moved; a retry or recovery finishes what follows."""
+    try:
+        yield
+    except PyMongoError:
+        raise OperationPending(entry["_id"]) from None
 
 
 def transaction_view(entry):
@@ -294,7 +344,7 @@ def transaction_view(entry):
         "currency": currency,
         "balance_after": to_major(entry["balance_after_minor"], currency),
         "reference": {k: v for k, v in entry["reference"].items() if k != "reason"},
-        "created_at": iso(entry.get("applied_at") or entry["created_at"]),
+        "created_at": iso(entry["created_at"]),
     }
 
 

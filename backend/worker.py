@@ -77,6 +77,9 @@ class Worker:
         return self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"])
 
     def _drain_outbox(self):
+        """Finish the money movements made since the last run (which queues their confirmations;
+        idempotent, so workers may do it side by side), then send what is due."""
+        self.integration.finish_entries()
         outbox = self.integration.outbox
         return outbox.drain() if outbox is not None else 0
 

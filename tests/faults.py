@@ -1,4 +1,5 @@
-"""Fault injection for the store: a database whose N-th write raises, as if the process died."""
+"""Fault injection for the store: a database whose N-th write raises, as if the process died there
+(every later write raises too: a dead process writes nothing more, not even its error handling's)."""
 
 WRITE_METHODS = {"insert_one", "insert_many", "update_one", "update_many", "delete_one",
                  "delete_many", "find_one_and_update", "replace_one"}
@@ -9,7 +10,8 @@ class SimulatedCrash(Exception):
 
 
 class CrashingDatabase:
-    """Wraps a pymongo-compatible database; the write numbered `crash_at` (1-based) never happens."""
+    """Wraps a pymongo-compatible database; the write numbered `crash_at` (1-based) and every later one
+    never happen."""
 
     def __init__(self, database, crash_at):
         self.database = database
@@ -34,7 +36,7 @@ class CrashingCollection:
         def write(*args, **kwargs):
             owner = self._owner
             owner.writes += 1
-            if owner.writes == owner.crash_at:
+            if owner.writes >= owner.crash_at:
                 owner.crashed = True
                 raise SimulatedCrash(f"crash before write {owner.writes} ({name})")
             return attribute(*args, **kwargs)

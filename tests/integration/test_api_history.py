@@ -388,8 +388,6 @@ def test_support_webhooks_leave_out_the_customers_own_verify(api, client):
     assert [(a["event"], a["reason"]) for a in body["audit"]] == [("wallet.credited", "verify")]
 
 
-@pytest.mark.xfail(strict=True, reason="webhook.received audit entries carry no customer_id yet "
-                                       "(backend/wallet_payment_integration.py, the lead's file)")
 def test_support_webhooks_list_a_duplicate_delivery(api, client):
     payment_order_id = initiated(api, "cust_a", 10)
     assert verify(client, payment_order_id, "pay_1", bearer("cust_a")).status_code == 200

@@ -24,12 +24,16 @@ def test_reconcile_exits_nonzero_and_prints_the_drift(cli_env, api, db, capsys):
     assert '"wallet_id": "cust_cli:INR"' in out and '"balance_minor": 1205' in out
 
 
-def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, integration, db, capsys):
+def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, integration, db, capsys,
+                                                                    monkeypatch):
     payment_order_id = integration.initiate_wallet_topup_payment("cust_cli", 300)["payment_order_id"]
-    integration.wallet.open_entry("cust_cli", "INR", 300, "credit", "topup", f"topup:{payment_order_id}",
-                                  {"payment_order_id": payment_order_id})
+    with monkeypatch.context() as interrupted:  # the process dies right after the ledger insert
+        interrupted.setattr(integration.wallet, "roll", lambda entry: None)
+        interrupted.setattr(integration.payment_orders, "mark_paid", lambda *args: None)
+        integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_cli", "test")
+    assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 0
     assert main(["recover"]) == 0
-    assert '"settled": 1' in capsys.readouterr().out
+    assert '"interrupted": 1' in capsys.readouterr().out
     assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 300
     assert db["payment_orders"].find_one({"_id": payment_order_id})["status"] == "paid"
 

@@ -66,8 +66,8 @@ def test_past_the_limit_health_says_so_and_one_warning_is_logged(small_limit, ca
 
 def test_a_store_already_past_the_limit_is_warned_about_at_start_up(small_limit, monkeypatch, caplog):
     filled = store.connect("mongomock://localhost", f"filled_{uuid.uuid4().hex[:8]}")
-    filled["ledger_entries"].insert_many([{"_id": f"txn_{i}", "idempotency_key": f"k{i}", "status": "applied",
-                                           "finalized": True} for i in range(LIMIT + 1)])
+    filled["ledger_entries"].insert_many([{"_id": f"txn_{i}", "idempotency_key": f"k{i}", "wallet_id": f"c{i}:INR",
+                                           "sequence": 1, "finalized": True} for i in range(LIMIT + 1)])
     monkeypatch.setattr(store, "connect", lambda uri, db_name: filled)
     with caplog.at_level(logging.INFO, logger="integration"):
         embedded_app(RECOVER_ON_START="false")

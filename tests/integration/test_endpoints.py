@@ -330,9 +330,20 @@ def test_refund_of_pending_order(api, db):
     assert snapshot(db) == before
 
 
-def test_refund_of_order_not_paid_from_wallet(api, db):
+def test_refund_of_an_order_paid_at_the_shops_checkout_goes_to_the_wallet_up_to_its_amount(api, db):
     order_id = api.add_order("cust_a", 500)
-    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})  # card, UPI
+    assert api.refund(order_id, "cust_a", 3).get_json()["new_balance"] == 3
+    before = snapshot(db)
+    assert_error(api.refund(order_id, "cust_a", "2.01"), 409, "refund_exceeds_paid")
+    assert snapshot(db) == before
+    assert api.refund(order_id, "cust_a", 2).get_json()["new_balance"] == 5
+    order = db["orders"].find_one({"order_id": order_id})
+    assert (order["payment_status"], order["refunded_minor"]) == ("refunded", 500)
+
+
+def test_refund_of_an_order_not_paid(api, db):
+    order_id = api.add_order("cust_a", 500)
     before = snapshot(db)
     assert_error(api.refund(order_id, "cust_a", 5), 409, "order_not_refundable")
     assert snapshot(db) == before

@@ -1,7 +1,8 @@
-"""A money request finishes, voids its own entry, or says the outcome is pending; a retry with the
-same Idempotency-Key gets the final outcome; recovery applies an interrupted debit only while its
-order is still payable by that customer for that amount."""
+"""A money request finishes, says nothing moved, or says the outcome is pending (with the transaction
+id); a retry with the same Idempotency-Key gets the final outcome; recovery finishes what a request
+left undone, and gives back a payment whose order changed before it could be marked paid."""
 import pytest
+from pymongo.errors import PyMongoError
 
 from backend import wallet_service
 from tests.helpers import bearer
@@ -21,41 +22,52 @@ def pay(client, order_id, key=None):
     return client.post(PAY, json={"order_id": order_id, "customer_id": "cust_h", "amount": 25}, headers=headers)
 
 
-def test_a_payment_that_cannot_be_decided_voids_its_entry_and_says_nothing_was_debited(client, db, funded,
+def failing_once(monkeypatch, target, name):
+    """`target.name` raises a store error on its next call (as if the store went away), then works."""
+    real, failed = getattr(target, name), []
+
+    def call(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise PyMongoError("connection reset")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, call)
+
+
+def test_a_payment_the_wallet_is_too_busy_for_says_nothing_was_debited_and_a_retry_pays(client, db, funded,
                                                                                        monkeypatch):
-    monkeypatch.setattr(wallet_service, "CAS_ATTEMPTS_MAX", 0)  # as if every compare-and-set lost a race
-    body = assert_error(pay(client, funded, key="k-void"), 503, "store_unavailable")
+    monkeypatch.setattr(wallet_service, "APPEND_ATTEMPTS_MAX", 0)  # as if every place was taken first
+    body = assert_error(pay(client, funded, key="k-busy"), 503, "store_unavailable")
     assert "nothing was debited" in body["message"]
-    assert [e["kind"] for e in ledger(db, "cust_h")] == ["topup"]  # its pending entry is gone
+    assert [e["kind"] for e in ledger(db, "cust_h")] == ["topup"]
     assert balance_minor(db, "cust_h") == 10000
     monkeypatch.undo()
-    retried = pay(client, funded, key="k-void")
+    retried = pay(client, funded, key="k-busy")
     assert retried.status_code == 200 and retried.get_json()["remaining_balance"] == 75
 
 
-def test_when_it_can_neither_finish_nor_void_it_answers_operation_pending_and_a_retry_finishes(
-        client, db, funded, monkeypatch):
-    monkeypatch.setattr(wallet_service, "CAS_ATTEMPTS_MAX", 0)
-    monkeypatch.setattr(wallet_service, "VOID_ATTEMPTS_MAX", 0)
+def test_a_payment_recorded_but_not_rolled_into_the_wallet_answers_operation_pending_and_a_retry_finishes(
+        client, db, integration, funded, monkeypatch):
+    failing_once(monkeypatch, integration.wallet, "roll")
     pending = pay(client, funded, key="k-pending")
     assert pending.status_code == 503
     body = pending.get_json()
     assert body["error"] == "operation_pending" and body["success"] is False
-    entry = db["ledger_entries"].find_one({"_id": body["transaction_id"]})
-    assert entry["status"] == "pending" and balance_minor(db, "cust_h") == 10000
-    monkeypatch.undo()
+    assert db["ledger_entries"].find_one({"_id": body["transaction_id"]})["kind"] == "payment"
+    assert balance_minor(db, "cust_h") == 10000  # the wallet document is one entry behind
     retried = pay(client, funded, key="k-pending")
     assert retried.status_code == 200, retried.get_json()
     assert retried.get_json()["transaction_id"] == body["transaction_id"]
     assert balance_minor(db, "cust_h") == 7500
+    assert db["orders"].find_one({"order_id": funded})["payment_status"] == "paid"
     assert pay(client, funded, key="k-pending").get_json() == retried.get_json()  # replayed
+    assert integration.reconcile() == []
 
 
 def test_a_retry_after_recovery_finished_the_payment_returns_it(client, db, integration, funded, monkeypatch):
-    monkeypatch.setattr(wallet_service, "CAS_ATTEMPTS_MAX", 0)
-    monkeypatch.setattr(wallet_service, "VOID_ATTEMPTS_MAX", 0)
+    failing_once(monkeypatch, integration.wallet, "roll")
     transaction_id = pay(client, funded, key="k-recovered").get_json()["transaction_id"]
-    monkeypatch.undo()
     integration.recover(grace_seconds=0)
     assert db["orders"].find_one({"order_id": funded})["payment_status"] == "paid"
     retried = pay(client, funded, key="k-recovered")
@@ -64,17 +76,24 @@ def test_a_retry_after_recovery_finished_the_payment_returns_it(client, db, inte
     assert balance_minor(db, "cust_h") == 7500
 
 
-def test_a_pending_credit_answers_operation_pending_and_recovery_applies_it(api, client, db, integration,
-                                                                          monkeypatch):
+def test_a_credit_recorded_but_not_rolled_in_answers_operation_pending_and_recovery_applies_it(
+        api, client, db, integration, monkeypatch):
     payment_order_id = api.initiate("cust_c", "10").get_json()["payment_order_id"]
-    monkeypatch.setattr(wallet_service, "CAS_ATTEMPTS_MAX", 0)
+    failing_once(monkeypatch, integration.wallet, "roll")
     response = confirm_by_webhook(client, payment_order_id, 1000)
     assert response.status_code == 503 and response.get_json()["error"] == "operation_pending"
-    monkeypatch.undo()
     integration.recover(grace_seconds=0)
     assert balance_minor(db, "cust_c") == 1000
     assert confirm_by_webhook(client, payment_order_id, 1000).status_code == 200  # a redelivery: no second credit
-    assert balance_minor(db, "cust_c") == 1000
+    assert balance_minor(db, "cust_c") == 1000 and len(ledger(db, "cust_c")) == 1
+
+
+def interrupted_payment(client, integration, order_id, monkeypatch):
+    """A payment debited (ledger and wallet) whose order was not marked paid: the store went away."""
+    failing_once(monkeypatch, integration.orders, "mark_paid")
+    response = pay(client, order_id)
+    assert response.status_code == 503 and response.get_json()["error"] == "operation_pending"
+    monkeypatch.undo()
 
 
 @pytest.mark.parametrize("change, why", [
@@ -83,23 +102,27 @@ def test_a_pending_credit_answers_operation_pending_and_recovery_applies_it(api,
     ({"amount_minor": 9999}, "order_amount_changed"),
     ({"customer_id": "cust_other"}, "order_not_found"),
 ])
-def test_recovery_voids_an_interrupted_debit_whose_order_changed(db, integration, funded, change, why):
-    entry, _ = integration.wallet.open_entry("cust_h", "INR", 2500, "debit", "payment", f"payment:{funded}",
-                                             {"order_id": funded})  # a payment interrupted after step 1
+def test_recovery_gives_back_an_interrupted_payment_whose_order_changed(client, db, integration, funded,
+                                                                       monkeypatch, change, why):
+    interrupted_payment(client, integration, funded, monkeypatch)
+    assert balance_minor(db, "cust_h") == 7500
     db["orders"].update_one({"order_id": funded}, {"$set": change})
-    report = integration.recover(grace_seconds=0)
-    assert report["voided"] == 1 and report["settled"] == 0
-    assert db["ledger_entries"].find_one({"_id": entry["_id"]}) is None
+    integration.recover(grace_seconds=0)
     assert balance_minor(db, "cust_h") == 10000
-    logged = db["integration_logs"].find_one({"event": "recovery.payment_voided", "transaction_id": entry["_id"]})
+    reversal = db["ledger_entries"].find_one({"kind": "reversal"})
+    assert (reversal["type"], reversal["amount_minor"], reversal["reference"]["order_id"]) == ("credit", 2500, funded)
+    logged = db["integration_logs"].find_one({"event": "payment.reversed", "transaction_id": reversal["_id"]})
     assert logged["reason"] == why
+    integration.recover(grace_seconds=0)
+    assert balance_minor(db, "cust_h") == 10000  # given back once
     assert integration.reconcile() == []
 
 
-def test_recovery_still_applies_an_interrupted_debit_whose_order_is_payable(db, integration, funded):
-    integration.wallet.open_entry("cust_h", "INR", 2500, "debit", "payment", f"payment:{funded}",
-                                  {"order_id": funded})
-    assert integration.recover(grace_seconds=0)["settled"] == 1
+def test_recovery_marks_paid_an_interrupted_payment_whose_order_is_payable(client, db, integration, funded,
+                                                                          monkeypatch):
+    interrupted_payment(client, integration, funded, monkeypatch)
+    integration.recover(grace_seconds=0)
     assert balance_minor(db, "cust_h") == 7500
     assert db["orders"].find_one({"order_id": funded})["payment_status"] == "paid"
+    assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 0
     assert integration.reconcile() == []

@@ -1,4 +1,5 @@
-"""The outbox wired into the money flow: every movement queues a confirmation; failures move no money."""
+"""The outbox wired into the money flow: every movement queues a confirmation (when the worker
+finishes it); failures move no money."""
 from tests.helpers import FakeSender
 
 
@@ -6,15 +7,18 @@ def test_money_moves_even_when_every_send_fails(api, integration, db):
     integration.outbox.sender = FakeSender(failures=100)
     db["customers"].insert_one({"customer_id": "cust_fail", "phone": "+919800000003"})
     api.topup("cust_fail", "20")
+    integration.finish_entries()
     integration.outbox.drain()
     assert api.balance("cust_fail") == 20
     assert db["notification_outbox"].find_one({"customer_id": "cust_fail"})["status"] == "pending"
 
 
-def test_pay_and_refund_each_queue_a_confirmation(api, db):
+def test_pay_and_refund_each_queue_a_confirmation(api, db, integration):
     api.topup("cust_q", "20")
     order_id = api.add_order("cust_q", 1000)
     api.pay(order_id, "cust_q", 10)
     api.refund(order_id, "cust_q", 5)
+    assert db["notification_outbox"].count_documents({}) == 0  # queued by the worker, after the request
+    integration.finish_entries()
     texts = sorted(m["text"] for m in db["notification_outbox"].find({"customer_id": "cust_q"}))
     assert [t.split(" INR")[0] for t in texts] == ["5.00", "You paid 10.00", "Your wallet was topped up with 20.00"]

@@ -88,9 +88,10 @@ def test_verify_captures_and_credits_once(api, client, db, initiated):
     simulated = db[COLLECTION].find_one({"_id": order_id})
     assert simulated["status"] == "COMPLETED"
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == simulated["capture"]["id"]
-    # The simulator also posted the signed PAYMENT.CAPTURE.COMPLETED, which verified and found the credit done.
-    events = list(db["webhook_events"].find({"gateway": "paypal"}))
-    assert [e["event_type"] for e in events] == ["PAYMENT.CAPTURE.COMPLETED"]
+    # The simulator also posted the signed PAYMENT.CAPTURE.COMPLETED during the capture; it verified and
+    # credited first, and verify found the credit done: one credit, recorded once.
+    credited = list(db["integration_logs"].find({"event": "wallet.credited", "gateway": "paypal"}))
+    assert [(e["event_type"], e["reason"]) for e in credited] == [("PAYMENT.CAPTURE.COMPLETED",) * 2]
 
 
 def test_verify_again_credits_nothing_more(api, client, db, initiated):

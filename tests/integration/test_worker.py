@@ -56,7 +56,7 @@ def test_jobs_run_on_their_intervals(worker_app):
     assert set(worker.run_once()) == {"recovery", "outbox"}
 
 
-def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(worker_app):
+def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(worker_app, monkeypatch):
     integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
     api_client = worker_app.test_client()
     payment_order_id = api_client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_w"),
@@ -65,10 +65,12 @@ def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(w
     order_id = "ord_w1"
     db["orders"].insert_one({"order_id": order_id, "customer_id": "cust_w", "amount_minor": 2000,
                              "currency": "INR", "payment_status": "pending"})
-    integration.wallet.open_entry("cust_w", "INR", 2000, "debit", "payment", f"payment:{order_id}",
-                                  {"order_id": order_id})  # interrupted after its first write
+    with monkeypatch.context() as interrupted:  # the process dies right after the ledger insert
+        interrupted.setattr(integration.wallet, "roll", lambda entry: None)
+        integration.wallet.debit("cust_w", "INR", 2000, "payment", f"payment:{order_id}", {"order_id": order_id})
+    assert balance_minor(db, "cust_w") == 5000
     results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
-    assert results["recovery"]["settled"] == 1
+    assert results["recovery"]["finished"] == 2  # the top-up's follow-ups and the payment's
     assert balance_minor(db, "cust_w") == 3000
     assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
     assert db["notification_outbox"].count_documents({"status": "pending"}) == 0  # drained (no phone: skipped)
@@ -125,7 +127,7 @@ def test_retention_follows_configuration_and_money_never_expires():
                                 AUDIT_RETENTION_SECONDS="333"))
     db = app.extensions["wallet_db"]
     assert ttl_seconds(db, "notification_outbox", "sent_at") == 111
-    assert ttl_seconds(db, "webhook_events", "processed_at") == 222
+    assert ttl_seconds(db, "webhook_events", "received_at") == 222
     assert ttl_seconds(db, "integration_logs", "created_at") == 333
     for collection in ("ledger_entries", "wallets", "payment_orders", "orders"):
         assert not any("expireAfterSeconds" in index for index in db[collection].index_information().values())

@@ -52,35 +52,70 @@ def test_entries_record_balance_after_and_list_newest_first(wallets):
         (CREDIT, 5, 75), (DEBIT, 30, 70), (CREDIT, 100, 100)]
 
 
-def test_settle_finishes_an_entry_left_pending(wallets):
-    entry, _ = wallets.open_entry("c", "INR", 700, CREDIT, "topup", "k1", {})
-    assert wallets.get_wallet("c", "INR")["balance_minor"] == 0
-    assert wallets.settle(entry)["status"] == "applied"
-    assert wallets.settle(entry)["balance_after_minor"] == 700
-    assert wallets.get_wallet("c", "INR")["balance_minor"] == 700
+def losing_the_next_roll(wallets, monkeypatch):
+    """As if the process died right after the next entry's insert: its wallet is not rolled forward."""
+    real_roll = wallets.roll
+    lost = []
+
+    def roll(entry):
+        if lost:
+            return real_roll(entry)
+        lost.append(entry["_id"])
+
+    monkeypatch.setattr(wallets, "roll", roll)
+    return lost
 
 
-def test_a_decision_left_on_the_wallet_is_finished_once(wallets):
-    entry, _ = wallets.open_entry("c", "INR", 700, CREDIT, "topup", "k1", {})
-    wallet = wallets._load_or_create(entry)
-    assert wallets._decide(wallet, entry) is not None  # as if the process died right after
-    assert wallets.reconcile() == []  # an in-flight decision is not drift
-    assert wallets.finish_wallet_decisions() == 1
-    assert wallets.get_wallet("c", "INR")["balance_minor"] == 700
-    assert wallets.get_wallet("c", "INR")["pending"] == []
-    assert wallets.entries.find_one({"_id": entry["_id"]})["status"] == "applied"
+def test_an_entry_whose_wallet_was_not_rolled_forward_is_in_flight_and_the_next_movement_rolls_it(
+        wallets, monkeypatch):
+    wallets.credit("c", "INR", 100, "topup", "k1", {})
+    lost = losing_the_next_roll(wallets, monkeypatch)
+    entry, _ = wallets.credit("c", "INR", 50, "topup", "k2", {})
+    assert lost == [entry["_id"]]
+    wallet = wallets.get_wallet("c", "INR")
+    assert (wallet["balance_minor"], wallet["version"]) == (100, 1)
+    assert wallets.reconcile() == []  # in flight, not drift
+    assert WalletService.current(wallet, wallets.recent_entries("c", "INR"))["balance_minor"] == 150
+    debit, created = wallets.debit("c", "INR", 120, "payment", "k3", {})  # fits only once rolled forward
+    assert created and (debit["sequence"], debit["balance_after_minor"]) == (3, 30)
+    assert wallets.get_wallet("c", "INR")["version"] == 3
+    assert wallets.reconcile() == []
+
+
+def test_the_first_entry_of_a_wallet_not_created_yet_is_rolled_in_by_the_next(wallets, monkeypatch):
+    losing_the_next_roll(wallets, monkeypatch)
+    wallets.credit("c", "INR", 70, "topup", "k1", {})
+    assert wallets.get_wallet("c", "INR")["balance_minor"] == 0 and wallets.reconcile() == []
+    wallets.credit("c", "INR", 5, "topup", "k2", {})
+    wallet = wallets.get_wallet("c", "INR")
+    assert (wallet["balance_minor"], wallet["version"], wallet["totals"]["topup_count"]) == (75, 2, 2)
+
+
+def test_an_entry_computed_from_a_stale_balance_collides_and_is_computed_again(wallets, monkeypatch):
+    wallets.credit("c", "INR", 100, "topup", "k1", {})
+    real_find_one, raced = wallets.wallets.find_one, []
+
+    def find_one_then_another_debit(query):
+        wallet = real_find_one(query)
+        if not raced:  # another request debits between this read and the insert
+            raced.append(True)
+            wallets.debit("c", "INR", 80, "payment", "k2", {})
+        return wallet
+
+    monkeypatch.setattr(wallets.wallets, "find_one", find_one_then_another_debit)
+    with pytest.raises(InsufficientFunds):
+        wallets.debit("c", "INR", 30, "payment", "k3", {})  # read 100, but only 20 is left
+    assert wallets.get_wallet("c", "INR")["balance_minor"] == 20
+    assert [e["idempotency_key"] for e in wallets.recent_entries("c", "INR")] == ["k2", "k1"]
+
+
+def test_sequences_are_one_per_place_in_a_wallet(wallets):
+    for number in range(5):
+        wallets.credit("c", "INR", 1, "topup", f"k{number}", {})
+    assert [e["sequence"] for e in wallets.recent_entries("c", "INR")] == [5, 4, 3, 2, 1]
 
 
 def test_reconcile_reports_a_balance_that_differs_from_the_ledger(wallets):
     wallets.credit("c", "INR", 100, "topup", "k1", {})
     wallets.wallets.update_one({"_id": "c:INR"}, {"$inc": {"balance_minor": 1}})
     assert wallets.reconcile() == [{"wallet_id": "c:INR", "balance_minor": 101, "ledger_minor": 100}]
-
-
-def test_a_stale_compare_and_set_loses(wallets):
-    wallets.credit("c", "INR", 100, "topup", "k1", {})
-    entry, _ = wallets.open_entry("c", "INR", 100, DEBIT, "payment", "k2", {})
-    stale = wallets.get_wallet("c", "INR")
-    wallets.credit("c", "INR", 1, "topup", "k3", {})
-    assert wallets._decide(stale, entry) is None
-    assert wallets.settle(entry)["balance_after_minor"] == 1

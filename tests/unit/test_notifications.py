@@ -36,15 +36,15 @@ def outbox_with(database, sender, clock=None):
 
 def test_a_movement_is_queued_once(database):
     outbox = outbox_with(database, FakeSender())
-    outbox.enqueue(ENTRY)
-    outbox.enqueue(ENTRY)
+    outbox.enqueue_many([ENTRY])
+    outbox.enqueue_many([ENTRY])
     assert database["notification_outbox"].count_documents({}) == 1
 
 
 def test_the_message_says_what_moved(database):
     sender = FakeSender()
     outbox = outbox_with(database, sender)
-    outbox.enqueue(ENTRY)
+    outbox.enqueue_many([ENTRY])
     assert outbox.drain() == 1
     assert sender.sent == [("+919800000002",
                             "You paid 250.50 INR for order ord_9 from your wallet. Balance: 10.00 INR.")]
@@ -54,7 +54,7 @@ def test_the_message_says_what_moved(database):
 def test_a_customer_without_a_phone_is_skipped(database):
     sender = FakeSender()
     outbox = outbox_with(database, sender)
-    outbox.enqueue(dict(ENTRY, customer_id="cust_nophone"))
+    outbox.enqueue_many([dict(ENTRY, customer_id="cust_nophone")])
     outbox.drain()
     assert sender.sent == []
     assert database["notification_outbox"].find_one({})["status"] == "skipped"
@@ -64,7 +64,7 @@ def test_a_failed_send_is_retried_after_a_back_off(database):
     clock = Clock()
     sender = FakeSender(failures=1)
     outbox = outbox_with(database, sender, clock)
-    outbox.enqueue(ENTRY)
+    outbox.enqueue_many([ENTRY])
     assert outbox.drain() == 1 and sender.sent == []
     assert outbox.drain() == 0  # not due yet
     clock.now += datetime.timedelta(minutes=5)
@@ -75,7 +75,7 @@ def test_a_failed_send_is_retried_after_a_back_off(database):
 def test_sending_stops_after_the_last_attempt(database):
     clock = Clock()
     outbox = outbox_with(database, FakeSender(failures=100), clock)
-    outbox.enqueue(ENTRY)
+    outbox.enqueue_many([ENTRY])
     for _ in range(ATTEMPTS_MAX + 2):
         outbox.drain()
         clock.now += datetime.timedelta(days=1)

@@ -1,4 +1,4 @@
-"""The repositories on their own (no Flask): payment orders, webhook events, the ledger's recovery reads."""
+"""The repositories on their own (no Flask): payment orders (with their webhook events), the ledger's recovery reads."""
 import datetime
 import uuid
 
@@ -7,8 +7,7 @@ import pytest
 from backend.db import connect, ensure_indexes
 from backend.gateways.base import CREDIT_WALLET, WebhookEvent
 from backend.payment_orders import PaymentOrders
-from backend.wallet_service import CREDIT, WalletService
-from backend.webhook_events import WebhookEvents
+from backend.wallet_service import WalletService
 
 START = datetime.datetime(2026, 11, 1, 12, 0, 0)
 
@@ -84,54 +83,41 @@ def test_list_stale_is_created_payment_orders_past_the_age_oldest_first(payment_
     assert payment_orders.list_stale(older_than_seconds=3600) == []
 
 
-def event(event_id="evt_1"):
-    return WebhookEvent(event_id, "payment.captured", CREDIT_WALLET, payment_order_id="order_1")
+def event(event_id="evt_1", payment_order_id="order_1", reference=None):
+    return WebhookEvent(event_id, "payment.captured", CREDIT_WALLET, payment_order_id=payment_order_id,
+                        payment_order_reference=reference)
 
 
-def test_a_closed_event_is_not_claimed_again(database):
-    events = WebhookEvents(database)
-    assert events.claim("razorpay", event()) is True
-    events.close("razorpay", "evt_1", "processed")
-    assert events.claim("razorpay", event()) is False
-    assert events.claim("paypal", event()) is True  # ids are per gateway
+def test_an_event_is_claimed_on_its_payment_order_once(payment_orders, database):
+    payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
+    claimed, fresh = payment_orders.claim_event("razorpay", event())
+    assert (claimed.id, fresh) == ("order_1", True)
+    assert payment_orders.claim_event("razorpay", event()) == (claimed, False)
+    assert payment_orders.claim_event("razorpay", event("evt_2"))[1] is True
+    assert database["payment_orders"].find_one({"_id": "order_1"})["webhook_event_ids"] == ["evt_1", "evt_2"]
 
 
-def test_an_event_in_flight_or_released_is_claimed_again(database):
-    events = WebhookEvents(database)
-    assert events.claim("razorpay", event()) is True
-    assert events.claim("razorpay", event()) is True  # still processing: a redelivery may finish it
-    events.release("razorpay", "evt_1")
-    assert database["webhook_events"].count_documents({}) == 0
-    assert events.claim("razorpay", event()) is True
+def test_an_event_is_claimed_by_reference_and_only_for_its_gateway(payment_orders):
+    payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
+    assert payment_orders.claim_event("paypal", event()) == (None, False)
+    assert payment_orders.claim_event("razorpay", event("evt_9", "order_unknown")) == (None, False)
+    by_reference, fresh = payment_orders.claim_event("razorpay", event(payment_order_id=None, reference="wtp_1"))
+    assert (by_reference.id, fresh) == ("order_1", True)
+    assert payment_orders.claim_event("razorpay", event(payment_order_id=None)) == (None, False)
 
 
-def test_release_never_forgets_a_closed_event(database):
-    events = WebhookEvents(database)
-    events.claim("razorpay", event())
-    events.close("razorpay", "evt_1", "processed")
-    events.release("razorpay", "evt_1")
-    assert events.claim("razorpay", event()) is False
+def test_a_released_event_is_claimed_again(payment_orders):
+    payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
+    payment_orders.claim_event("razorpay", event())
+    payment_orders.release_event("order_1", "evt_1")
+    assert payment_orders.claim_event("razorpay", event())[1] is True
 
 
-def test_ledger_recovery_reads_and_void(database, clock):
+def test_unfinalized_entries_oldest_first_until_marked(database, clock):
     wallets = WalletService(database, clock)
-    applied, _ = wallets.credit("c", "INR", 500, "topup", "k1", {})
-    pending, _ = wallets.open_entry("c", "INR", 200, CREDIT, "refund", "k2", {"order_id": "ord_1"})
-    clock.advance(120)
-    cutoff = clock() - datetime.timedelta(seconds=60)
-    assert [e["_id"] for e in wallets.stale_pending(cutoff)] == [pending["_id"]]
-    assert [e["_id"] for e in wallets.unfinalized()] == [applied["_id"]]
-    wallets.void(pending)
-    wallets.void(applied)  # only a pending entry is ever voided
-    assert [e["_id"] for e in database["ledger_entries"].find({})] == [applied["_id"]]
-    assert list(wallets.stale_pending(cutoff)) == []
-
-
-def test_applied_refunds_by_order_sums_only_applied_refunds(database):
-    wallets = WalletService(database)
-    wallets.credit("c", "INR", 300, "refund", "r1", {"order_id": "ord_1"})
-    wallets.credit("c", "INR", 200, "refund", "r2", {"order_id": "ord_1"})
-    wallets.credit("c", "INR", 700, "refund", "r3", {"order_id": "ord_2"})
-    wallets.credit("c", "INR", 900, "topup", "t1", {"payment_order_id": "order_1"})
-    wallets.open_entry("c", "INR", 50, CREDIT, "refund", "r4", {"order_id": "ord_1"})  # pending
-    assert wallets.applied_refunds_by_order() == {"ord_1": 500, "ord_2": 700}
+    first, _ = wallets.credit("c", "INR", 500, "topup", "k1", {})
+    clock.advance(1)
+    second, _ = wallets.debit("c", "INR", 200, "payment", "k2", {"order_id": "ord_1"})
+    assert [e["_id"] for e in wallets.unfinalized()] == [first["_id"], second["_id"]]
+    wallets.mark_finalized([first["_id"]])
+    assert [e["_id"] for e in wallets.unfinalized()] == [second["_id"]]
