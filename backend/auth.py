@@ -15,6 +15,7 @@ ROLES = ("customer", "admin")
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
 CLOCK_SKEW_SECONDS = 30  # leeway for `iat` / `nbf` in the future and for the lifetime bound
 LIFETIME_SECONDS_MAX_DEFAULT = 24 * 3600
+VERIFIED_TOKENS_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,26 @@ def decode_token(token, secret, algorithm="HS256", lifetime_seconds_max=LIFETIME
     is a number at most `lifetime_seconds_max` ahead (and whose `iat`, if any, is not in the future)."""
     if algorithm not in ALLOWED_ALGORITHMS:
         raise Unauthorized("Token algorithm not allowed.", code="invalid_token")
+    principal, exp = _verified(token, secret, algorithm)
+    check_expiry(exp, lifetime_seconds_max)
+    return principal
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_MAX)
+def _verified(token, secret, algorithm):
+    """(principal, exp) of a token whose signature and claims check out. Kept for the next request
+    with the same token (verifying the signature is most of an authenticated read's work): what
+    holds once holds later — the signature, `sub`, `role`, an `iat`/`nbf` already past — except the
+    expiry, which `decode_token` checks every time. Refusals are not kept."""
     try:
         claims = jwt.decode(token, secret, algorithms=[algorithm], leeway=CLOCK_SKEW_SECONDS,
                             options={"require": ["exp", "sub", "role"], "verify_exp": False})
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="invalid_token") from None
-    check_expiry(claims["exp"], lifetime_seconds_max)
     sub, role = claims.get("sub"), claims.get("role")
     if not isinstance(sub, str) or not ID_PATTERN.match(sub) or role not in ROLES:
         raise Unauthorized("The token's claims are not valid.", code="invalid_token")
-    return Principal(sub, role)
+    return Principal(sub, role), claims["exp"]
 
 
 def check_expiry(exp, lifetime_seconds_max):
