@@ -2,7 +2,8 @@
 
 It takes its collaborators in the constructor and never touches `flask.request`; amounts are
 integer minor units. Each money movement is one ledger entry (see `wallet_service`) followed by
-an idempotent "finalize" write on the payment order or order, which recovery repeats after a crash.
+idempotent writes on its payment order or order, which the worker's `finish_entries` repeats (and
+completes with the customer's confirmation) after the request, or after a crash: docs/ledger.md.
 """
 import contextlib
 import datetime
@@ -126,8 +127,8 @@ class WalletPaymentIntegration:
         An event is claimed on its payment order (its id added to `webhook_event_ids` by the same
         write that reads the payment order), so a redelivery finds it there; an event that makes the
         service charge (a Google Pay token) is also claimed in `webhook_events`, so no token is
-        charged twice, even for another payment order. A processed credit is
-        recorded once, as `wallet.credited` with the event's id; every other outcome as
+        charged twice, even for another payment order. A processed credit is recorded once, as
+        `wallet.credited` with the event's id; every other outcome as
         `webhook.received`. The claim is released when processing fails, so a redelivery is judged
         afresh; a process that dies mid-way leaves it claimed, and the gateway sweep settles the
         payment order with the gateway (docs/sweep.md)."""
@@ -140,14 +141,7 @@ class WalletPaymentIntegration:
             raise
         log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
                    payment_order_id=event.payment_order_id, gateway_payment_id=event.gateway_payment_id)
-        payment_order, fresh = None, False
-        if event.action in (CREDIT_WALLET, RECORD_FAILURE):
-            payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
-            if payment_order is None and event.action == CREDIT_WALLET and event.amount_minor is not None:
-                self._check_event_amount(gateway_name, event)  # raises when only the amount differs
-        if fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
-            self.payment_orders.release_event(payment_order.id, event.event_id)
-            fresh = False  # a token already posted, for this payment order or another
+        payment_order, fresh = self._claim_event(gateway_name, event)
         if payment_order is None or not fresh:
             outcome = "ignored" if payment_order is None else "duplicate"
             self.audit.record("webhook.received", outcome, **log)
@@ -165,6 +159,20 @@ class WalletPaymentIntegration:
         else:
             self.audit.record("webhook.received", outcome, **log)
         return outcome
+
+    def _claim_event(self, gateway_name, event):
+        """(payment order, fresh) for an event that credits or records a failure: its payment order
+        with the event claimed on it, and whether this delivery is the first. (None, False) for
+        other events and unknown payment orders; AmountMismatch when only the amount differs."""
+        if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
+            return None, False
+        payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
+        if payment_order is None and event.action == CREDIT_WALLET and event.amount_minor is not None:
+            self._check_event_amount(gateway_name, event)
+        if fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
+            self.payment_orders.release_event(payment_order.id, event.event_id)
+            fresh = False  # a token already posted, for this payment order or another
+        return payment_order, fresh
 
     def _check_event_amount(self, gateway_name, event):
         """An event naming a payment order whose amount or currency it does not match is rejected
