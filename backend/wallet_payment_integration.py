@@ -213,7 +213,7 @@ class WalletPaymentIntegration:
                                            key=f"payment:{order_id}", reference={"order_id": order_id},
                                            operation_id=operation_id)
         with pending_on_store_error(entry):
-            if not self._settle_payment(entry):
+            if not self._settle_payment(entry, fresh=created):
                 raise OrderNotPayable("The order changed while it was being paid; the amount was returned "
                                       "to the wallet.")
             retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
@@ -224,12 +224,17 @@ class WalletPaymentIntegration:
                               reason="retry" if retried else None)
         return entry
 
-    def _settle_payment(self, entry):
+    def _settle_payment(self, entry, fresh):
         """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
-        paid otherwise or changed since it was read), credit the amount back. True when paid."""
+        paid otherwise or changed since it was read), credit the amount back. True when paid.
+        An entry not `fresh` (made by an earlier request) may have been given back already: then
+        the order is not marked by it, even if it is pending again."""
+        order_id = entry["reference"]["order_id"]
+        if not fresh and self.wallet.entry_for_key(entry["customer_id"], entry["currency"],
+                                                   f"reversal:{entry['_id']}") is not None:
+            return False
         if self.orders.mark_paid(entry, self.clock()):
             return True
-        order_id = entry["reference"]["order_id"]
         reversal, created = self.wallet.credit(
             entry["customer_id"], entry["currency"], entry["amount_minor"], kind="reversal",
             key=f"reversal:{entry['_id']}", reference={"order_id": order_id, "reversal_of": entry["_id"]})
@@ -278,7 +283,7 @@ class WalletPaymentIntegration:
             if entry["kind"] == "topup":
                 self._mark_topup_paid(entry)
             elif entry["kind"] == "payment":
-                self._settle_payment(entry)
+                self._settle_payment(entry, fresh=False)
             elif entry["kind"] == "refund":
                 self.orders.catch_up_refunds(entry["reference"]["order_id"], self.wallet, entry["wallet_id"])
         if self.outbox is not None:

@@ -126,3 +126,15 @@ def test_recovery_marks_paid_an_interrupted_payment_whose_order_is_payable(clien
     assert db["orders"].find_one({"order_id": funded})["payment_status"] == "paid"
     assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 0
     assert integration.reconcile() == []
+
+
+def test_a_payment_given_back_never_pays_its_order_later(client, db, integration, funded, monkeypatch):
+    interrupted_payment(client, integration, funded, monkeypatch)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "cancelled"}})
+    integration.recover(grace_seconds=0)  # given back
+    db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "pending"}})  # the shop reopens it
+    assert_error(pay(client, funded), 409, "order_not_payable")
+    integration.recover(grace_seconds=0)
+    assert db["orders"].find_one({"order_id": funded})["payment_status"] == "pending"
+    assert balance_minor(db, "cust_h") == 10000
+    assert integration.reconcile() == []
