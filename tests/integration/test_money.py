@@ -1,7 +1,6 @@
 """Money rules under repetition, reordering, concurrency and crashes (SPEC §8)."""
 import pytest
 
-from backend.gateways.base import WebhookEvent
 from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from backend.errors import RefundExceedsPaid

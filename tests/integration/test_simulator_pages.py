@@ -4,7 +4,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from backend.checkout_pages.common import display_money
-from tests.integration.support import initiated
 
 
 @pytest.mark.parametrize("amount, currency, text", [
