@@ -248,18 +248,23 @@ class WalletPaymentIntegration:
     # --- refunds -----------------------------------------------------------------------------
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
         """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
-        to the wallet; all refunds of the order together never exceed what was paid."""
+        to the wallet; all refunds of the order together never exceed what was paid. A retry with the
+        same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
         order = self.orders.for_customer(order_id, customer_id)
-        if order["payment_status"] == "refunded":
-            raise RefundExceedsPaid("This order is already fully refunded.")
-        if order["payment_status"] not in PAID_STATES:
-            raise OrderNotRefundable()
-        slot = RefundSlot(self.orders, self.wallet, order, wallet_id(customer_id, order["currency"]))
-        entry, created = self.wallet.credit(
-            customer_id, order["currency"], amount_minor, "refund",
-            key=f"refund:{refund_id or new_id('rfnd')}", reference={"order_id": order_id, "reason": reason},
-            slot=slot,
-        )
+        key = f"refund:{refund_id or new_id('rfnd')}"
+        try:
+            if order["payment_status"] == "refunded":
+                raise RefundExceedsPaid("This order is already fully refunded.")
+            if order["payment_status"] not in PAID_STATES:
+                raise OrderNotRefundable()
+            slot = RefundSlot(self.orders, self.wallet, order, wallet_id(customer_id, order["currency"]))
+            entry, created = self.wallet.credit(customer_id, order["currency"], amount_minor, "refund", key=key,
+                                                reference={"order_id": order_id, "reason": reason}, slot=slot)
+        except RefundExceedsPaid:
+            entry = refund_id and self.wallet.entry_for_key(customer_id, order["currency"], key)
+            if not entry:
+                raise
+            created = False
         if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
         if created:

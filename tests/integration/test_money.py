@@ -320,3 +320,13 @@ def test_reconcile_reports_an_order_whose_refunds_differ_from_the_ledger(api, db
     db["orders"].update_one({"order_id": order_id}, {"$inc": {"refunded_minor": 1}})
     assert integration.reconcile() == [{"problem": "order_refunds", "order_id": order_id, "customer_id": "cust_rd",
                                         "paid_minor": 5000, "refunded_minor": 2001, "ledger_refunds_minor": 2000}]
+
+
+def test_a_retried_refund_that_emptied_the_order_returns_itself(integration, api):
+    customer_id, order_id = paid_order(integration, api)
+    first = integration.process_refund_to_wallet(order_id, customer_id, 3000, "all of it", refund_id="rf_all")
+    again = integration.process_refund_to_wallet(order_id, customer_id, 3000, "all of it", refund_id="rf_all")
+    assert again["_id"] == first["_id"]
+    with pytest.raises(RefundExceedsPaid):
+        integration.process_refund_to_wallet(order_id, customer_id, 1, "more", refund_id="rf_more")
+    assert integration.reconcile() == []
