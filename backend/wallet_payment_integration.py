@@ -166,6 +166,10 @@ class WalletPaymentIntegration:
         other events and unknown payment orders; AmountMismatch when only the amount differs."""
         if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
             return None, False
+        reported = event.amount_minor
+        if event.action == CREDIT_WALLET and reported is not None and not is_amount_minor(reported, event.currency):
+            self._check_event_amount(gateway_name, event)  # not a possible amount: never put in a query
+            return None, False
         payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
         if payment_order is None and event.action == CREDIT_WALLET and event.amount_minor is not None:
             self._check_event_amount(gateway_name, event)
