@@ -76,7 +76,7 @@ class Metrics:
 
         @app.get("/metrics")
         def metrics():
-            return Response(self.exposition(), mimetype=CONTENT_TYPE_LATEST)
+            return Response(self.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 class StoreGauges:

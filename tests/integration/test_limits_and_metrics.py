@@ -57,3 +57,7 @@ def test_metrics_count_rejected_webhooks(client):
     client.post("/api/integration/webhook/razorpay", data=b"{}", headers={"X-Razorpay-Signature": "00"})
     text = client.get("/metrics").get_data(as_text=True)
     assert 'wallet_audit_events_total{event="webhook.rejected",outcome="rejected"} 1.0' in text
+
+
+def test_metrics_say_their_content_type_once(client):
+    assert client.get("/metrics").headers["Content-Type"] == "text/plain; version=1.0.0; charset=utf-8"
