@@ -29,6 +29,12 @@ class OrderBook:
             query["order_id"] = {"$gt": after_order_id}
         return list(self.orders.find(query, sort=[("order_id", 1)], limit=limit))
 
+    def by_ids(self, order_ids):
+        """order id -> order, for those of `order_ids` that exist."""
+        if not order_ids:
+            return {}
+        return {o["order_id"]: o for o in self.orders.find({"order_id": {"$in": sorted(set(order_ids))}})}
+
     def why_not_payable(self, order_id, customer_id, amount_minor):
         """None when the order is pending for this customer and amount; else why not, in a word or two."""
         order = self.orders.find_one({"order_id": order_id})

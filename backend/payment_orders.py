@@ -119,6 +119,13 @@ class PaymentOrders:
                       "gateway_payment_id": gateway_payment_id}},
         )
 
+    def paid_ids(self, payment_order_ids):
+        """The ids among `payment_order_ids` of payment orders marked `paid`."""
+        if not payment_order_ids:
+            return set()
+        return {d["_id"] for d in self.collection.find({"_id": {"$in": sorted(set(payment_order_ids))}, "status": PAID},
+                                                       projection=["_id"])}
+
     def mark_failed(self, payment_order_id, reason):
         """`failed`, unless it is no longer `created` (a later capture still credits a failed one)."""
         self.collection.update_one({"_id": payment_order_id, "status": CREATED},

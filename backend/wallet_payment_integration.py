@@ -288,7 +288,10 @@ class WalletPaymentIntegration:
         if not entries:
             return []
         self.wallet.catch_up_wallets(entries)
+        done = self._followed_up(entries)
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
+            if entry["_id"] in done:
+                continue
             if entry["kind"] == "topup":
                 self._mark_topup_paid(entry)
             elif entry["kind"] == "payment":
@@ -299,6 +302,21 @@ class WalletPaymentIntegration:
             self.outbox.enqueue_many(entries)
         self.wallet.mark_finalized(e["_id"] for e in entries)
         return entries
+
+    def _followed_up(self, entries):
+        """Ids of `entries` whose follow-up writes are visible already (the request made them, as it
+        does unless it was interrupted), read in two queries for the whole batch."""
+        topups = [e for e in entries if e["kind"] == "topup"]
+        paid = self.payment_orders.paid_ids([e["reference"]["payment_order_id"] for e in topups])
+        done = {e["_id"] for e in topups if e["reference"]["payment_order_id"] in paid}
+        ordered = [e for e in entries if e["kind"] in ("payment", "refund")]
+        orders = self.orders.by_ids([e["reference"]["order_id"] for e in ordered])
+        for entry in ordered:
+            order = orders.get(entry["reference"]["order_id"], {})
+            if (order.get("payment_entry_id") == entry["_id"] if entry["kind"] == "payment"
+                    else order.get("refund_seq", 0) >= entry["refund_seq"]):
+                done.add(entry["_id"])
+        return done
 
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish every entry whose follow-ups are not known done (see `finish_entries`); those older

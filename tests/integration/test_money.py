@@ -4,6 +4,7 @@ import pytest
 from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from backend.errors import RefundExceedsPaid
+from backend.notifications import Outbox
 from tests.faults import CrashingDatabase, SimulatedCrash
 from tests.helpers import (
     WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique,
@@ -149,8 +150,9 @@ def test_concurrent_refunds_never_exceed_the_amount_paid(app, api):
 
 def crashing_integration(app, db, crash_at):
     crashing = CrashingDatabase(db, crash_at)
-    integration = WalletPaymentIntegration(WalletService(crashing), app.extensions["integration"].payments,
-                                           crashing, currency="INR")
+    healthy = app.extensions["integration"]
+    integration = WalletPaymentIntegration(WalletService(crashing), healthy.payments, crashing, currency="INR",
+                                           outbox=Outbox(crashing, healthy.outbox.sender))
     return integration, crashing
 
 
@@ -262,16 +264,19 @@ def test_crash_during_a_refund_is_healed(app, db, integration, api, at_the_shop)
     assert writes == 4  # ledger insert, wallet roll, order, audit
 
 
-def test_crash_while_finishing_movements_is_healed(app, db, integration, api):
-    """The worker's follow-ups (wallets, orders, payment orders, outbox, `finalized`), crashed before
-    each of their writes: recovery finishes them, each confirmation is queued once."""
+def test_crash_while_finishing_movements_is_healed(app, db, integration, api, monkeypatch):
+    """The worker's follow-ups of an interrupted refund (its wallet and order not rolled forward) and
+    of two finished movements (outbox, `finalized`), crashed before each of their writes: recovery
+    finishes them, each confirmation is queued once."""
     def setup():
         customer_id, order_id = paid_order(integration, api)
-        integration.process_refund_to_wallet(order_id, customer_id, 500, "part", refund_id=unique("rf"))
+        with monkeypatch.context() as interrupted:
+            interrupted.setattr(integration.wallet, "roll", lambda entry: None)
+            interrupted.setattr(integration.orders, "roll_refund", lambda entry: None)
+            integration.process_refund_to_wallet(order_id, customer_id, 500, "part", refund_id=unique("rf"))
         return {"customer_id": customer_id, "order_id": order_id}
 
     def operation(crashy, state):
-        crashy.outbox = integration.outbox
         crashy.finish_entries()
 
     def check(healthy, state, crash_at):
@@ -280,10 +285,11 @@ def test_crash_while_finishing_movements_is_healed(app, db, integration, api):
         assert db["notification_outbox"].count_documents({"_id": {"$in": [e["_id"] for e in entries]}}) == 3
         order = db["orders"].find_one({"order_id": state["order_id"]})
         assert (order["payment_status"], order["refunded_minor"]) == ("partially_refunded", 500)
+        assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000 + 500
 
-    integration.recover(grace_seconds=0)  # the set-up's entries are finished by each crashed run's recovery
+    integration.recover(grace_seconds=0)  # entries other tests left: finished first
     writes = crash_each_write(app, db, setup, operation, check)
-    assert writes >= 3
+    assert writes == 4  # wallet roll, order roll, outbox, finalized
 
 
 @pytest.mark.parametrize("at_the_shop", [False, True], ids=["paid from the wallet", "paid at the shop"])
