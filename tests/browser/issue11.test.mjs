@@ -3,129 +3,16 @@
 // data) in Chromium via playwright-core. Run: `make browser-test`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, sleep, startBackend } from './backend.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// playwright-core is a devDependency of frontend/, so resolve it from there.
-const { chromium } = createRequire(path.join(ROOT, 'frontend', 'package.json'))('playwright-core');
-
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 180_000);
-const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot-wallet.png');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function python() {
-  const py = process.env.PY;
-  if (py) return py.includes('/') ? path.resolve(ROOT, py) : py;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  return fs.existsSync(venv) ? venv : 'python3';
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let backend = null;
-let backendLog = '';
 let adminToken = null;
 let browser = null;
 
-function stopBackend() {
-  if (backend && backend.exitCode === null && backend.signalCode === null) {
-    try {
-      process.kill(-backend.pid, 'SIGTERM'); // its own process group (detached)
-    } catch {
-      /* already gone */
-    }
-  }
-}
-process.on('exit', () => {
-  if (backend && backend.exitCode === null && backend.signalCode === null) {
-    try {
-      process.kill(-backend.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
-
-async function startBackend(port) {
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: `http://127.0.0.1:${port}` };
-  env.PYTHONUNBUFFERED = '1';
-  env.RATE_LIMITS_ENABLED = 'false'; // the history test tops up 21 times a minute through the API
-  for (const name of ['MONGODB_URI', 'APP_ENV', 'GATEWAY_MODE']) delete env[name];
-  backend = spawn(python(), ['-m', 'backend'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => backend.once('exit', (code, signal) => resolve({ code, signal })));
-  let signInUrl = null;
-  const onData = (chunk) => {
-    backendLog = (backendLog + chunk.toString()).slice(-20_000);
-    const complete = backendLog.split('\n').slice(0, -1); // a token may be cut between chunks
-    const line = complete.find((l) => l.includes(`http://127.0.0.1:${port}/?token=`));
-    const m = line && line.match(/\?token=([A-Za-z0-9._-]+)/);
-    if (m) signInUrl = `http://127.0.0.1:${port}/?token=${m[1]}`;
-    const admin = complete.find((l) => l.startsWith('Admin token'));
-    const a = admin && admin.match(/: ([A-Za-z0-9._-]+)$/);
-    if (a) adminToken = a[1];
-  };
-  backend.stdout.on('data', onData);
-  backend.stderr.on('data', onData);
-
-  const deadline = Date.now() + 60_000;
-  let gone = null;
-  exited.then((e) => (gone = e));
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`backend exited early (${JSON.stringify(gone)}):\n${backendLog}`);
-    if (signInUrl) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/api/integration/health`);
-        if (res.ok) return signInUrl;
-      } catch {
-        /* not listening yet */
-      }
-    }
-    await sleep(250);
-  }
-  throw new Error(`backend did not print a sign-in link and answer /health within 60 s:\n${backendLog}`);
-}
-
 after(async () => {
   await browser?.close().catch(() => {});
-  if (backend) {
-    const done = new Promise((r) => (backend.exitCode !== null || backend.signalCode !== null ? r() : backend.once('exit', r)));
-    stopBackend();
-    await Promise.race([done, sleep(5000)]);
-    try {
-      process.kill(-backend.pid, 'SIGKILL');
-    } catch {
-      /* exited after SIGTERM */
-    }
-  }
 });
-
 
 // Issue 11's items on the page, at a desktop size and at 390 px: one backend (embedded store,
 // simulators, demo data) for the file, a fresh browser context per test.
@@ -141,7 +28,7 @@ let token = null;
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
   const port = await freePort();
-  signInUrl = await startBackend(port);
+  ({ signInUrl, adminToken } = await startBackend(port, { RATE_LIMITS_ENABLED: 'false' })); // the history test tops up 21 times a minute
   base = `http://127.0.0.1:${port}`;
   token = new URL(signInUrl).searchParams.get('token');
   assert.ok(adminToken, 'the backend printed an admin token');
