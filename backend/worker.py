@@ -23,6 +23,7 @@ from .sweep import sweep_from_config
 
 logger = logging.getLogger("integration.worker")
 TICK_SECONDS = 1.0
+FINISH_BATCHES_PER_TICK = 10  # of FINISH_BATCH_MAX entries: 1,000 movements an outbox interval
 JOB_LEASE_SECONDS = 300  # longer than one run of a job; a crashed worker's job is free after it
 
 
@@ -77,9 +78,10 @@ class Worker:
         return self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"])
 
     def _drain_outbox(self):
-        """Finish the money movements made since the last run (which queues their confirmations;
-        idempotent, so workers may do it side by side), then send what is due."""
-        self.integration.finish_entries()
+        """Finish the money movements made since the last run, up to FINISH_BATCHES_PER_TICK batches
+        (which queues their confirmations; idempotent, so workers may do it side by side), then send
+        what is due."""
+        self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"], batches_max=FINISH_BATCHES_PER_TICK)
         outbox = self.integration.outbox
         return outbox.drain() if outbox is not None else 0
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from backend import create_app
+from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
 from tests.conftest import app_config
 from tests.helpers import bearer
@@ -168,3 +169,13 @@ def test_metrics_say_the_store_is_down(worker_app, monkeypatch):
     text = worker_app.test_client().get("/metrics").get_data(as_text=True)
     assert metric_value(text, "wallet_store_up") == 0
     assert metric_value(text, "wallet_sweep_waiting_payment_orders") is None
+
+
+def test_one_outbox_tick_finishes_more_than_one_batch_of_movements(worker_app):
+    integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
+    for number in range(FINISH_BATCH_MAX + 20):
+        integration.wallet.credit("cust_many", "INR", 100, "topup", f"topup:many_{number}",
+                                  {"payment_order_id": f"order_many_{number}"})
+    make_worker(worker_app, clock=datetime.datetime.utcnow)._drain_outbox()
+    assert db["ledger_entries"].count_documents({"finalized": False}) == 0
+    assert db["notification_outbox"].count_documents({"customer_id": "cust_many"}) == FINISH_BATCH_MAX + 20
