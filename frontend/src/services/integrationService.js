@@ -23,6 +23,7 @@ const MESSAGES = {
   idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
   rate_limited: 'Too many requests. Wait a moment and try again.',
   unavailable: 'The service is unavailable right now. Try again shortly.',
+  operation_pending: 'Your request was recorded and is being completed. Try again in a moment to see the result.',
   unknown: 'Something went wrong. Try again.',
 };
 
@@ -77,7 +78,7 @@ export function toApiError(error) {
     message = MESSAGES.rate_limited;
   } else if (status >= 500) {
     code = code || 'unavailable';
-    message = MESSAGES.unavailable;
+    message = code === 'operation_pending' ? MESSAGES.operation_pending : MESSAGES.unavailable;
   } else {
     code = code || `http_${status}`;
     message = MESSAGES[code] || body.message || MESSAGES.unknown;

@@ -320,6 +320,14 @@ describe('errors', () => {
     expect(err.message).toMatch(/unavailable/i);
   });
 
+  it('operation_pending says the request was recorded, not that the service is down', async () => {
+    const body = { success: false, error: 'operation_pending', message: 'pending', transaction_id: 'txn_1' };
+    mock.onPost(`${BASE}/order/pay-with-wallet`).reply(503, body);
+    const err = await failure(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250));
+    expect(err).toMatchObject({ code: 'operation_pending', status: 503, body });
+    expect(err.message).toMatch(/recorded/);
+  });
+
   it('429 asks to wait', async () => {
     mock.onPost(`${BASE}/order/pay-with-wallet`).reply(429, { success: false, error: 'rate_limited', message: 'slow down' });
     const err = await failure(api.payOrderWithWallet('ord_demo_1', 'cust_demo', 250));
