@@ -7,13 +7,15 @@ operation runs again with the same `operation_id`, which the ledger's keys make 
 """
 import hashlib
 import json
+import logging
 import time
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import utcnow
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationError, InvalidRequest, error_body
 
+logger = logging.getLogger("integration")
 KEY_LENGTH_MAX = 255
 WAIT_SECONDS_MAX = 5.0
 
@@ -51,7 +53,13 @@ class IdempotencyStore:
         except Exception:
             self.keys.delete_one({"_id": key_id})
             raise
-        self._complete(key_id, payload, status_code)
+        try:
+            self._complete(key_id, payload, status_code)
+        except PyMongoError:
+            # The operation is done; only its stored answer is missing. Answer it: the key stays
+            # `in_progress`, so a repeat waits, then (after the grace) runs it again with the same
+            # operation_id, which the ledger's keys make return the same movement.
+            logger.warning("idempotency key %s: the answer could not be stored", key_id[:12])
         return payload, status_code
 
     def _claim(self, key_id, fingerprint):

@@ -57,21 +57,47 @@ class OrderBook:
 
     def mark_paid(self, entry, now):
         """After the wallet debit `entry`: the order, still pending for that customer and amount, is
-        paid (idempotent). True when the order is paid by `entry`, False when it is not payable by it
-        (cancelled, paid otherwise, changed meanwhile: the caller reverses the debit)."""
+        paid (idempotent), unless that debit was given back. True when the order is paid by `entry`,
+        False when it is not payable by it (cancelled, paid otherwise, changed meanwhile: the caller
+        gives the debit back, `give_back`). Its refunds go to the paying wallet."""
         reference = entry["reference"]
         marked = self.orders.update_one(
             {"order_id": reference["order_id"], "customer_id": entry["customer_id"],
-             "amount_minor": entry["amount_minor"], "currency": entry["currency"], "payment_status": "pending"},
+             "amount_minor": entry["amount_minor"], "currency": entry["currency"], "payment_status": "pending",
+             "reversed_entry_ids": {"$ne": entry["_id"]}},
             {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
                       "refundable_minor": entry["amount_minor"], "refunded_minor": 0, "refund_seq": 0,
-                      "payment_entry_id": entry["_id"], "paid_at": now},
+                      "payment_entry_id": entry["_id"], "refund_wallet_id": entry["wallet_id"], "paid_at": now},
              "$inc": {"version": 1}},
         )
         if marked.modified_count:
             return True
         order = self.orders.find_one({"order_id": reference["order_id"]})
         return order is not None and order.get("payment_entry_id") == entry["_id"]
+
+    def give_back(self, entry):
+        """Record on the order that the debit `entry` is given back rather than paying it, unless it
+        paid it: True when it is given back (and so never pays the order later, even a reopened one),
+        False when it paid the order. (Paid and given back exclude each other on the order document.)"""
+        order_id = entry["reference"]["order_id"]
+        recorded = self.orders.update_one({"order_id": order_id, "payment_entry_id": {"$ne": entry["_id"]}},
+                                          {"$addToSet": {"reversed_entry_ids": entry["_id"]}})
+        if recorded.matched_count:
+            return True
+        order = self.orders.find_one({"order_id": order_id})
+        return order is None or order.get("payment_entry_id") != entry["_id"]
+
+    def refund_wallet(self, order, wid):
+        """The wallet the order's refunds go to: the paying wallet, or for an order paid at the shop
+        the first refund's, `wid` (pinned on the order here). A refund to any other wallet would take
+        places among the order's refunds that the first wallet's do not collide with."""
+        if order.get("refund_wallet_id") is None:
+            pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None},
+                                            {"$set": {"refund_wallet_id": wid}})
+            if pinned.modified_count:
+                return wid
+            order = self.orders.find_one({"order_id": order["order_id"]}) or {}  # another refund pinned it
+        return order.get("refund_wallet_id")
 
     # --- refunds -----------------------------------------------------------------------------
     # An order's refunds are numbered 1, 2, ... (`refund_seq`) in the ledger, whose unique index on
@@ -110,8 +136,10 @@ class OrderBook:
 
     def catch_up_refunds(self, order_id, ledger, wid):
         """Roll the order forward over the refunds of `ledger` (a WalletService) it does not hold yet;
-        the order after."""
+        the order after (None when there is no such order)."""
         order = self.orders.find_one({"order_id": order_id})
+        if order is None:
+            return None
         behind = ledger.refunds_of_order(wid, order_id, order.get("refund_seq", 0))
         for entry in behind:
             self.roll_refund(entry)
@@ -119,24 +147,38 @@ class OrderBook:
 
     def refund_drift(self, ledger_refunds, ledger):
         """Orders whose refunds differ from the ledger's refund entries they hold, or exceed the
-        payment. `ledger_refunds`: order id -> {"wallet_id", "refunded_minor", "last_refund_seq"}
-        (WalletService.refunds_by_order); refunds past an order's `refund_seq` are in flight."""
-        drift = []
+        payment. `ledger_refunds`: order id -> {"wallet_ids", "refunded_minor", "last_refund_seq"}
+        (WalletService.refunds_by_order); refunds past an order's `refund_seq` are in flight. A
+        candidate is checked again on a fresh read before it is reported (requests run meanwhile)."""
         orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
+        drift = []
         for order_id in sorted(set(orders) | set(ledger_refunds)):
-            order = orders.get(order_id) or self.orders.find_one({"order_id": order_id}) or {}
-            row = ledger_refunds.get(order_id, {"refunded_minor": 0, "last_refund_seq": 0})
-            ledger_refunds_minor = row["refunded_minor"]
-            if row["last_refund_seq"] > order.get("refund_seq", 0):
-                ledger_refunds_minor -= sum(e["amount_minor"] for e in ledger.refunds_of_order(
-                    row["wallet_id"], order_id, order.get("refund_seq", 0)))
-            paid_minor = self.paid_minor(order) if order else 0
-            refunded_minor = order.get("refunded_minor", 0)
-            if ledger_refunds_minor != refunded_minor or refunded_minor > paid_minor:
-                drift.append({"problem": "order_refunds", "order_id": order_id, "customer_id": order.get("customer_id"),
-                              "paid_minor": paid_minor, "refunded_minor": refunded_minor,
-                              "ledger_refunds_minor": ledger_refunds_minor})
+            row = ledger_refunds.get(order_id, {"wallet_ids": [], "refunded_minor": 0, "last_refund_seq": 0})
+            found = self._refund_drift(orders.get(order_id), order_id, row["refunded_minor"], row["wallet_ids"],
+                                       ledger)
+            if found is not None:
+                found = self._refund_drift(None, order_id, None, row["wallet_ids"], ledger)
+            if found is not None:
+                drift.append(found)
         return drift
+
+    def _refund_drift(self, order, order_id, ledger_refunds_minor, wallet_ids, ledger):
+        """The drift of one order, or None. `ledger_refunds_minor` None: summed afresh, up to the
+        order's `refund_seq` (entries never change, so that sum is consistent with the order)."""
+        order = order or self.orders.find_one({"order_id": order_id}) or {}
+        refund_seq = order.get("refund_seq", 0)
+        wallet_ids = sorted(set(wallet_ids) | ({order["refund_wallet_id"]} if order.get("refund_wallet_id") else set()))
+        if ledger_refunds_minor is None:
+            ledger_refunds_minor = sum(ledger.refunds_through(wid, order_id, refund_seq) for wid in wallet_ids)
+        else:
+            ledger_refunds_minor -= sum(e["amount_minor"] for wid in wallet_ids
+                                        for e in ledger.refunds_of_order(wid, order_id, refund_seq))
+        paid_minor = self.paid_minor(order) if order else 0
+        refunded_minor = order.get("refunded_minor", 0)
+        if ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor and len(wallet_ids) <= 1:
+            return None
+        return {"problem": "order_refunds", "order_id": order_id, "customer_id": order.get("customer_id"),
+                "paid_minor": paid_minor, "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor}
 
 
 class RefundSlot:

@@ -14,7 +14,7 @@ from .audit import AuditLog
 from .clock import iso, new_id, utcnow
 from .errors import (
     AmountDiffersFromOrder, AmountMismatch, IdempotencyKeyReused, IntegrationError, InvalidAmount, OperationPending,
-    OrderAlreadyPaid, OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid,
+    OrderAlreadyPaid, OrderNotPayable, OrderNotRefundable, PaymentOrderNotFound, RefundExceedsPaid, StoreUnavailable,
 )
 from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import is_amount_minor, to_major
@@ -162,29 +162,36 @@ class WalletPaymentIntegration:
 
     def _claim_event(self, gateway_name, event):
         """(payment order, fresh) for an event that credits or records a failure: its payment order
-        with the event claimed on it, and whether this delivery is the first. (None, False) for
-        other events and unknown payment orders; AmountMismatch when only the amount differs."""
+        with the event claimed on it, and whether to apply it. (None, False) for other events and
+        unknown payment orders; AmountMismatch when only the amount differs from an unpaid one."""
         if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
             return None, False
         reported = event.amount_minor
         if event.action == CREDIT_WALLET and reported is not None and not is_amount_minor(reported, event.currency):
-            self._check_event_amount(gateway_name, event)  # not a possible amount: never put in a query
-            return None, False
+            return self._check_event_amount(gateway_name, event), False  # never put in a query
         payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
-        if payment_order is None and event.action == CREDIT_WALLET and event.amount_minor is not None:
-            self._check_event_amount(gateway_name, event)
+        if payment_order is None and event.action == CREDIT_WALLET and reported is not None:
+            return self._check_event_amount(gateway_name, event), False
+        if payment_order is None:
+            return None, False
+        if not fresh and event.action == CREDIT_WALLET and not payment_order.is_paid and not event.charge_required:
+            # Claimed before, yet not credited: that delivery failed and its process died before it
+            # released the claim (or it is still running). Apply it; the ledger's key keeps it once.
+            fresh = True
         if fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
             self.payment_orders.release_event(payment_order.id, event.event_id)
             fresh = False  # a token already posted, for this payment order or another
         return payment_order, fresh
 
     def _check_event_amount(self, gateway_name, event):
-        """An event naming a payment order whose amount or currency it does not match is rejected
-        (AmountMismatch or InvalidAmount, audited) before anything is written."""
+        """A credit event whose amount or currency differs from its payment order's: the payment order
+        when it is credited already (the event is a duplicate), None when there is none; for an
+        unpaid one AmountMismatch or InvalidAmount (audited), before anything is written."""
         payment_order = self.payment_orders.by_event(gateway_name, event)
-        if payment_order is not None:
+        if payment_order is not None and not payment_order.is_paid:
             self._check_reported_amount(payment_order, event.amount_minor, event.currency,
                                         event.gateway_payment_id, event.event_type)
+        return payment_order
 
     def _apply_event(self, gateway, event, payment_order):
         """(outcome, whether this event credited the wallet) for a claimed event of `payment_order`."""
@@ -210,6 +217,8 @@ class WalletPaymentIntegration:
                        if operation_id else None)
             if earlier is None or earlier.get("operation_id") != operation_id:
                 raise OrderAlreadyPaid()
+            if order.get("payment_entry_id") != earlier["_id"]:  # given back: the order was paid otherwise
+                raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
             return earlier  # this request's own payment, finished before the retry
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
@@ -217,7 +226,7 @@ class WalletPaymentIntegration:
                                            key=f"payment:{order_id}", reference={"order_id": order_id},
                                            operation_id=operation_id)
         with pending_on_store_error(entry):
-            if not self._settle_payment(entry, fresh=created):
+            if not self._settle_payment(entry):
                 raise OrderNotPayable("The order changed while it was being paid; the amount was returned "
                                       "to the wallet.")
             retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
@@ -228,17 +237,13 @@ class WalletPaymentIntegration:
                               reason="retry" if retried else None)
         return entry
 
-    def _settle_payment(self, entry, fresh):
+    def _settle_payment(self, entry):
         """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
-        paid otherwise or changed since it was read), credit the amount back. True when paid.
-        An entry not `fresh` (made by an earlier request) may have been given back already: then
-        the order is not marked by it, even if it is pending again."""
-        order_id = entry["reference"]["order_id"]
-        if not fresh and self.wallet.entry_for_key(entry["customer_id"], entry["currency"],
-                                                   f"reversal:{entry['_id']}") is not None:
-            return False
-        if self.orders.mark_paid(entry, self.clock()):
+        paid otherwise or changed since it was read), give the amount back. True when paid. Paid and
+        given back exclude each other on the order, so a debit given back never pays it later."""
+        if self.orders.mark_paid(entry, self.clock()) or not self.orders.give_back(entry):
             return True
+        order_id = entry["reference"]["order_id"]
         reversal, created = self.wallet.credit(
             entry["customer_id"], entry["currency"], entry["amount_minor"], kind="reversal",
             key=f"reversal:{entry['_id']}", reference={"order_id": order_id, "reversal_of": entry["_id"]})
@@ -261,7 +266,11 @@ class WalletPaymentIntegration:
                 raise RefundExceedsPaid("This order is already fully refunded.")
             if order["payment_status"] not in PAID_STATES:
                 raise OrderNotRefundable()
-            slot = RefundSlot(self.orders, self.wallet, order, wallet_id(customer_id, order["currency"]))
+            wid = wallet_id(customer_id, order["currency"])
+            if order.get("refund_wallet_id") != wid and self.orders.refund_wallet(order, wid) != wid:
+                raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "
+                                         "first refund, not this one.")
+            slot = RefundSlot(self.orders, self.wallet, order, wid)
             entry, created = self.wallet.credit(customer_id, order["currency"], amount_minor, "refund", key=key,
                                                 reference={"order_id": order_id, "reason": reason}, slot=slot)
         except RefundExceedsPaid:
@@ -295,7 +304,7 @@ class WalletPaymentIntegration:
             if entry["kind"] == "topup":
                 self._mark_topup_paid(entry)
             elif entry["kind"] == "payment":
-                self._settle_payment(entry, fresh=False)
+                self._settle_payment(entry)
             elif entry["kind"] == "refund":
                 self.orders.catch_up_refunds(entry["reference"]["order_id"], self.wallet, entry["wallet_id"])
         if self.outbox is not None:
@@ -341,7 +350,7 @@ class WalletPaymentIntegration:
 
     def reconcile_customer(self, customer_id):
         """`reconcile` for one customer's wallets and orders (the support view)."""
-        return [d for d in self.reconcile() if d.get("wallet_id", "").startswith(f"{customer_id}:")
+        return [d for d in self.reconcile() if d.get("wallet_id", "").rpartition(":")[0] == customer_id
                 or d.get("customer_id") == customer_id]
 
     # --- status ------------------------------------------------------------------------------
@@ -369,7 +378,7 @@ def pending_on_store_error(entry):
     store error: the money moved; a retry or recovery finishes what follows."""
     try:
         yield
-    except PyMongoError:
+    except (PyMongoError, StoreUnavailable):
         raise OperationPending(entry["_id"]) from None
 
 

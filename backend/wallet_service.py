@@ -244,20 +244,33 @@ class WalletService:
              "refund_seq": {"$gt": after_refund_seq}},
             sort=[("refund_seq", 1)]))
 
+    def refunds_through(self, wid, order_id, refund_seq):
+        """Minor units of the order's refunds in wallet `wid` numbered up to `refund_seq`."""
+        return sum(e["amount_minor"] for e in self.entries.find(
+            {"wallet_id": wid, "reference.order_id": order_id, "kind": "refund", "refund_seq": {"$lte": refund_seq}}))
+
     def refunds_by_order(self):
-        """Order id -> {"wallet_id", "refunded_minor", "last_refund_seq"} over every refund entry."""
+        """Order id -> {"wallet_ids", "refunded_minor", "last_refund_seq"} over every refund entry."""
         rows = self.entries.aggregate([
             {"$match": {"kind": "refund"}},
             {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id"},
                         "total": {"$sum": "$amount_minor"}, "last": {"$max": "$refund_seq"}}},
         ])
-        return {row["_id"]["order_id"]: {"wallet_id": row["_id"]["wallet_id"], "refunded_minor": row["total"],
-                                         "last_refund_seq": row["last"]} for row in rows}
+        by_order = {}
+        for row in rows:
+            order = by_order.setdefault(row["_id"]["order_id"],
+                                        {"wallet_ids": [], "refunded_minor": 0, "last_refund_seq": 0})
+            order["wallet_ids"].append(row["_id"]["wallet_id"])
+            order["refunded_minor"] += row["total"]
+            order["last_refund_seq"] = max(order["last_refund_seq"], row["last"])
+        return by_order
 
     def reconcile(self):
         """Wallets whose balance differs from credits minus debits of the entries they hold, or is < 0.
         Entries past a wallet's version (inserted, not yet rolled in) are in flight, not drift; so is
-        the first entry of a wallet not created yet."""
+        the first entry of a wallet not created yet. The sums are read before the wallets, so a
+        movement in between looks like drift: a candidate is checked again on a fresh read of its
+        wallet, against its entries up to its version (entries never change, so that is consistent)."""
         sums = self._sums()
         drifted = []
         for wallet in self.wallets.find({}):
@@ -265,9 +278,18 @@ class WalletService:
             if last_sequence > wallet["version"]:
                 total_minor -= self._ahead_minor(wallet["_id"], wallet["version"])
             if total_minor != wallet["balance_minor"] or wallet["balance_minor"] < 0:
-                drifted.append({"wallet_id": wallet["_id"], "balance_minor": wallet["balance_minor"],
-                                "ledger_minor": total_minor})
+                drift = self._wallet_drift(wallet["_id"])
+                if drift is not None:
+                    drifted.append(drift)
         return drifted
+
+    def _wallet_drift(self, wid):
+        wallet = self.wallets.find_one({"_id": wid})
+        total_minor = sum(signed_minor(e) for e in self.entries.find(
+            {"wallet_id": wid, "sequence": {"$lte": wallet["version"]}}))
+        if total_minor == wallet["balance_minor"] and wallet["balance_minor"] >= 0:
+            return None
+        return {"wallet_id": wid, "balance_minor": wallet["balance_minor"], "ledger_minor": total_minor}
 
     def _sums(self):
         """wallet id -> (credits minus debits of all its entries, its highest sequence), in one aggregation."""
