@@ -266,6 +266,7 @@ class WalletPaymentIntegration:
                 raise RefundExceedsPaid("This order is already fully refunded.")
             if order["payment_status"] not in PAID_STATES:
                 raise OrderNotRefundable()
+            self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
             wid = wallet_id(customer_id, order["currency"])
             if order.get("refund_wallet_id") != wid and self.orders.refund_wallet(order, wid) != wid:
                 raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "

@@ -333,6 +333,9 @@ def test_refund_of_pending_order(api, db):
 def test_refund_of_an_order_paid_at_the_shops_checkout_goes_to_the_wallet_up_to_its_amount(api, db):
     order_id = api.add_order("cust_a", 500)
     db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})  # card, UPI
+    before = snapshot(db)
+    assert_error(api.refund(order_id, "cust_a", "5.01"), 409, "refund_exceeds_paid")
+    assert snapshot(db) == before
     assert api.refund(order_id, "cust_a", 3).get_json()["new_balance"] == 3
     before = snapshot(db)
     assert_error(api.refund(order_id, "cust_a", "2.01"), 409, "refund_exceeds_paid")
