@@ -1,4 +1,6 @@
 """Assertions and set-ups shared by the integration tests of the HTTP API."""
+from pymongo.errors import PyMongoError
+
 from tests.helpers import WEBHOOK_PATH, bearer, razorpay_event, signed_webhook, unique
 
 ERROR_KEYS = {"success", "error", "message"}
@@ -59,3 +61,16 @@ def initiated(api, customer_id, amount):
     response = api.initiate(customer_id, amount, headers=bearer(customer_id))
     assert response.status_code == 200, response.get_json()
     return response.get_json()["payment_order_id"]
+
+
+def failing_once(monkeypatch, target, name):
+    """`target.name` raises a store error on its next call (as if the store went away), then works."""
+    real, failed = getattr(target, name), []
+
+    def call(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise PyMongoError("connection reset")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, call)

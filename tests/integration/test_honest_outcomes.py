@@ -2,11 +2,10 @@
 id); a retry with the same Idempotency-Key gets the final outcome; recovery finishes what a request
 left undone, and gives back a payment whose order changed before it could be marked paid."""
 import pytest
-from pymongo.errors import PyMongoError
 
 from backend import wallet_service
 from tests.helpers import bearer
-from tests.integration.support import assert_error, balance_minor, confirm_by_webhook, ledger
+from tests.integration.support import assert_error, balance_minor, confirm_by_webhook, failing_once, ledger
 
 PAY = "/api/integration/order/pay-with-wallet"
 
@@ -20,19 +19,6 @@ def funded(api):
 def pay(client, order_id, key=None):
     headers = dict(bearer("cust_h"), **({"Idempotency-Key": key} if key else {}))
     return client.post(PAY, json={"order_id": order_id, "customer_id": "cust_h", "amount": 25}, headers=headers)
-
-
-def failing_once(monkeypatch, target, name):
-    """`target.name` raises a store error on its next call (as if the store went away), then works."""
-    real, failed = getattr(target, name), []
-
-    def call(*args, **kwargs):
-        if not failed:
-            failed.append(True)
-            raise PyMongoError("connection reset")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(target, name, call)
 
 
 def test_a_payment_the_wallet_is_too_busy_for_says_nothing_was_debited_and_a_retry_pays(client, db, funded,

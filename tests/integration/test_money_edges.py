@@ -2,9 +2,7 @@
 a crashed capture of a failed top-up, refunds across wallets, a retried payment that was given back,
 paid against given back on the order, reconcile under live traffic, an answer that could not be
 stored, and a credit event with another amount after the credit."""
-
 import pytest
-from pymongo.errors import PyMongoError
 
 from backend.errors import OrderNotRefundable
 from backend.idempotency import IdempotencyStore
@@ -12,7 +10,7 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.faults import CrashingDatabase, SimulatedCrash
 from tests.helpers import WEBHOOK_PATH, bearer, razorpay_event, signed_webhook
-from tests.integration.support import balance_minor
+from tests.integration.support import balance_minor, failing_once
 
 PAY = "/api/integration/order/pay-with-wallet"
 
@@ -20,18 +18,6 @@ PAY = "/api/integration/order/pay-with-wallet"
 def pay(client, order_id, key=None, customer_id="cust_h", amount=25):
     headers = dict(bearer(customer_id), **({"Idempotency-Key": key} if key else {}))
     return client.post(PAY, json={"order_id": order_id, "customer_id": customer_id, "amount": amount}, headers=headers)
-
-
-def failing_once(monkeypatch, target, name):
-    real, failed = getattr(target, name), []
-
-    def call(*args, **kwargs):
-        if not failed:
-            failed.append(True)
-            raise PyMongoError("connection reset")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(target, name, call)
 
 
 def test_a_capture_of_a_failed_top_up_whose_process_died_after_its_claim_is_credited_on_redelivery(
