@@ -1,5 +1,6 @@
-// What the browser tests share: Chromium's path and flags, and a real backend (`python -m backend`:
-// embedded store, simulator gateways, demo data) on a free port, stopped after the file's tests.
+// What the browser tests share: Chromium's path and flags, a real backend (`python -m backend`:
+// embedded store, simulator gateways, demo data) on a free port, stopped after the file's tests, and
+// waiting for the page's message.
 import { after } from 'node:test';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -106,4 +107,17 @@ export async function startBackend(port, env = {}) {
     await sleep(250);
   }
   throw new Error(`backend did not print a sign-in link and answer /health within 60 s:\n${backendLog}`);
+}
+
+// Resolves once the page's message (data-testid="message") matches `pattern`; else fails saying what it shows.
+export function waitForMessage(page, pattern) {
+  return page
+    .waitForFunction(
+      ([source, flags]) => new RegExp(source, flags).test(document.querySelector('[data-testid="message"]')?.textContent || ''),
+      [pattern.source, pattern.flags],
+    )
+    .catch(async (err) => {
+      const shown = await page.getByTestId('message').textContent().catch(() => '?');
+      throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(shown)}): ${err.message}`);
+    });
 }

@@ -5,7 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, sleep, startBackend } from './backend.mjs';
+import {
+  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, sleep, startBackend, waitForMessage as waitForPageMessage,
+} from './backend.mjs';
 
 let adminToken = null;
 let browser = null;
@@ -63,15 +65,7 @@ async function newPage(viewport) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const text = (id) => page.getByTestId(id).textContent();
-  const waitForMessage = (pattern) =>
-    page
-      .waitForFunction(
-        ([source, flags]) => new RegExp(source, flags).test(document.querySelector('[data-testid="message"]')?.textContent || ''),
-        [pattern.source, pattern.flags],
-      )
-      .catch(async (err) => {
-        throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(await text('message').catch(() => '?'))}): ${err.message}`);
-      });
+  const waitForMessage = (pattern) => waitForPageMessage(page, pattern);
   const waitForBalance = () => page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
   const readBalance = async () => toMinor(await text('balance'));
   const noOverflow = async () => {

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, startBackend } from './backend.mjs';
+import {
+  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, startBackend, waitForMessage as waitForPageMessage,
+} from './backend.mjs';
 
 const SCREENSHOT = path.join(ROOT, 'docs', 'screenshot-wallet.png');
 let context = null;
@@ -59,16 +61,7 @@ async function openWallet() {
       },
       [minor],
     );
-  const waitForMessage = (pattern) =>
-    page
-      .waitForFunction(
-        ([source, flags]) => new RegExp(source, flags).test(document.querySelector('[data-testid="message"]')?.textContent || ''),
-        [pattern.source, pattern.flags],
-      )
-      .catch(async (err) => {
-        const shown = await message.textContent().catch(() => '?');
-        throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(shown)}): ${err.message}`);
-      });
+  const waitForMessage = (pattern) => waitForPageMessage(page, pattern);
   await page.goto(signInUrl);
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
   return { page, pageErrors, balance, message, readBalance, waitForBalance, waitForMessage };
