@@ -146,38 +146,41 @@ class OrderBook:
         return self.orders.find_one({"order_id": order_id}) if behind else order
 
     def refund_drift(self, ledger_refunds, ledger):
-        """Orders whose refunds differ from the ledger's refund entries they hold, or exceed the
-        payment. `ledger_refunds`: order id -> {"wallet_ids", "refunded_minor", "last_refund_seq"}
-        (WalletService.refunds_by_order); refunds past an order's `refund_seq` are in flight. A
-        candidate is checked again on a fresh read before it is reported (requests run meanwhile)."""
+        """Orders whose refunds differ from the ledger's refund entries they hold, are in more than one
+        wallet, or exceed the payment. `ledger_refunds`: order id -> {"wallet_ids", "refunded_minor"}
+        (WalletService.refunds_by_order), summed before the orders are read; an order that differs
+        is a candidate, checked again on a fresh read against its refunds up to its `refund_seq`
+        (entries never change, so that is consistent): refunds past it, or landing between the sum
+        and the read, are in flight, not drift."""
         orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
         drift = []
         for order_id in sorted(set(orders) | set(ledger_refunds)):
-            row = ledger_refunds.get(order_id, {"wallet_ids": [], "refunded_minor": 0, "last_refund_seq": 0})
-            found = self._refund_drift(orders.get(order_id), order_id, row["refunded_minor"], row["wallet_ids"],
-                                       ledger)
+            row = ledger_refunds.get(order_id, {"wallet_ids": [], "refunded_minor": 0})
+            if self._refunds_differ(orders.get(order_id, {}), row["refunded_minor"], row["wallet_ids"]) is None:
+                continue
+            order = self.orders.find_one({"order_id": order_id}) or {}
+            wallet_ids = self._refund_wallet_ids(order, row["wallet_ids"])
+            ledger_refunds_minor = sum(ledger.refunds_through(wid, order_id, order.get("refund_seq", 0))
+                                       for wid in wallet_ids)
+            found = self._refunds_differ(order, ledger_refunds_minor, wallet_ids)
             if found is not None:
-                found = self._refund_drift(None, order_id, None, row["wallet_ids"], ledger)
-            if found is not None:
-                drift.append(found)
+                drift.append(dict(found, order_id=order_id))
         return drift
 
-    def _refund_drift(self, order, order_id, ledger_refunds_minor, wallet_ids, ledger):
-        """The drift of one order, or None. `ledger_refunds_minor` None: summed afresh, up to the
-        order's `refund_seq` (entries never change, so that sum is consistent with the order)."""
-        order = order or self.orders.find_one({"order_id": order_id}) or {}
-        refund_seq = order.get("refund_seq", 0)
-        wallet_ids = sorted(set(wallet_ids) | ({order["refund_wallet_id"]} if order.get("refund_wallet_id") else set()))
-        if ledger_refunds_minor is None:
-            ledger_refunds_minor = sum(ledger.refunds_through(wid, order_id, refund_seq) for wid in wallet_ids)
-        else:
-            ledger_refunds_minor -= sum(e["amount_minor"] for wid in wallet_ids
-                                        for e in ledger.refunds_of_order(wid, order_id, refund_seq))
+    @staticmethod
+    def _refund_wallet_ids(order, wallet_ids):
+        pinned = {order["refund_wallet_id"]} if order.get("refund_wallet_id") else set()
+        return sorted(set(wallet_ids) | pinned)
+
+    def _refunds_differ(self, order, ledger_refunds_minor, wallet_ids):
+        """None when `order`'s refunds agree with `ledger_refunds_minor` in one wallet and do not exceed
+        what was paid; else the drift."""
         paid_minor = self.paid_minor(order) if order else 0
         refunded_minor = order.get("refunded_minor", 0)
-        if ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor and len(wallet_ids) <= 1:
+        if (ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor
+                and len(self._refund_wallet_ids(order, wallet_ids)) <= 1):
             return None
-        return {"problem": "order_refunds", "order_id": order_id, "customer_id": order.get("customer_id"),
+        return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
                 "paid_minor": paid_minor, "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor}
 
 

@@ -13,7 +13,6 @@ from .clock import utcnow
 from .gateways.base import CREDIT_WALLET
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
-STALE_BATCH_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -130,13 +129,6 @@ class PaymentOrders:
         """`failed`, unless it is no longer `created` (a later capture still credits a failed one)."""
         self.collection.update_one({"_id": payment_order_id, "status": CREATED},
                                    {"$set": {"status": FAILED, "failure_reason": reason}})
-
-    def list_stale(self, older_than_seconds, limit=STALE_BATCH_MAX):
-        """`created` payment orders older than `older_than_seconds`, oldest first."""
-        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
-        documents = self.collection.find({"status": CREATED, "created_at": {"$lte": cutoff}},
-                                         sort=[("created_at", 1)], limit=min(limit, STALE_BATCH_MAX))
-        return [_from_document(document) for document in documents]
 
     # --- the sweep (backend/sweep.py) ----------------------------------------------------------
     # `sweep_until`: no sweep looks the payment order up before then. A claim sets it (a lease, so

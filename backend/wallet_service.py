@@ -250,34 +250,30 @@ class WalletService:
             {"wallet_id": wid, "reference.order_id": order_id, "kind": "refund", "refund_seq": {"$lte": refund_seq}}))
 
     def refunds_by_order(self):
-        """Order id -> {"wallet_ids", "refunded_minor", "last_refund_seq"} over every refund entry."""
+        """Order id -> {"wallet_ids", "refunded_minor"} over every refund entry."""
         rows = self.entries.aggregate([
             {"$match": {"kind": "refund"}},
             {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id"},
-                        "total": {"$sum": "$amount_minor"}, "last": {"$max": "$refund_seq"}}},
+                        "total": {"$sum": "$amount_minor"}}},
         ])
         by_order = {}
         for row in rows:
-            order = by_order.setdefault(row["_id"]["order_id"],
-                                        {"wallet_ids": [], "refunded_minor": 0, "last_refund_seq": 0})
+            order = by_order.setdefault(row["_id"]["order_id"], {"wallet_ids": [], "refunded_minor": 0})
             order["wallet_ids"].append(row["_id"]["wallet_id"])
             order["refunded_minor"] += row["total"]
-            order["last_refund_seq"] = max(order["last_refund_seq"], row["last"])
         return by_order
 
     def reconcile(self):
         """Wallets whose balance differs from credits minus debits of the entries they hold, or is < 0.
-        Entries past a wallet's version (inserted, not yet rolled in) are in flight, not drift; so is
-        the first entry of a wallet not created yet. The sums are read before the wallets, so a
-        movement in between looks like drift: a candidate is checked again on a fresh read of its
-        wallet, against its entries up to its version (entries never change, so that is consistent)."""
+        The whole ledger is summed in one aggregation first; a wallet that differs from its sum is a
+        candidate, checked again on a fresh read of the wallet against its entries up to its version
+        (entries never change, so that is consistent). So entries past a wallet's version (inserted,
+        not yet rolled in) are in flight, not drift, as is a movement landing between the sum and the
+        wallet read; so is the first entry of a wallet not created yet."""
         sums = self._sums()
         drifted = []
         for wallet in self.wallets.find({}):
-            total_minor, last_sequence = sums.get(wallet["_id"], (0, 0))
-            if last_sequence > wallet["version"]:
-                total_minor -= self._ahead_minor(wallet["_id"], wallet["version"])
-            if total_minor != wallet["balance_minor"] or wallet["balance_minor"] < 0:
+            if sums.get(wallet["_id"], 0) != wallet["balance_minor"] or wallet["balance_minor"] < 0:
                 drift = self._wallet_drift(wallet["_id"])
                 if drift is not None:
                     drifted.append(drift)
@@ -292,17 +288,12 @@ class WalletService:
         return {"wallet_id": wid, "balance_minor": wallet["balance_minor"], "ledger_minor": total_minor}
 
     def _sums(self):
-        """wallet id -> (credits minus debits of all its entries, its highest sequence), in one aggregation."""
+        """wallet id -> credits minus debits of all its entries, in one aggregation."""
         sums = {}
         rows = self.entries.aggregate([
-            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"},
-                        "last": {"$max": "$sequence"}}},
+            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
         ])
         for row in rows:
             sign = 1 if row["_id"]["type"] == CREDIT else -1
-            total_minor, last_sequence = sums.get(row["_id"]["wallet_id"], (0, 0))
-            sums[row["_id"]["wallet_id"]] = (total_minor + sign * row["total"], max(last_sequence, row["last"]))
+            sums[row["_id"]["wallet_id"]] = sums.get(row["_id"]["wallet_id"], 0) + sign * row["total"]
         return sums
-
-    def _ahead_minor(self, wid, version):
-        return sum(signed_minor(e) for e in self.entries.find({"wallet_id": wid, "sequence": {"$gt": version}}))

@@ -68,21 +68,6 @@ def test_mark_failed_only_moves_a_created_payment_order(payment_orders):
     assert payment_orders.get("order_2").status == "paid"
 
 
-def test_list_stale_is_created_payment_orders_past_the_age_oldest_first(payment_orders, clock):
-    payment_orders.create("order_old", "wtp_1", "razorpay", "cust_a", 100, "INR")
-    clock.advance(60)
-    payment_orders.create("order_paid", "wtp_2", "razorpay", "cust_a", 100, "INR")
-    payment_orders.mark_paid("order_paid", "txn_1", "pay_1")
-    payment_orders.create("order_failed", "wtp_3", "razorpay", "cust_a", 100, "INR")
-    payment_orders.mark_failed("order_failed", "declined")
-    payment_orders.create("order_middle", "wtp_4", "razorpay", "cust_a", 100, "INR")
-    clock.advance(540)
-    payment_orders.create("order_new", "wtp_5", "razorpay", "cust_a", 100, "INR")
-    assert [p.id for p in payment_orders.list_stale(older_than_seconds=300)] == ["order_old", "order_middle"]
-    assert [p.id for p in payment_orders.list_stale(older_than_seconds=300, limit=1)] == ["order_old"]
-    assert payment_orders.list_stale(older_than_seconds=3600) == []
-
-
 def event(event_id="evt_1", payment_order_id="order_1", reference=None):
     return WebhookEvent(event_id, "payment.captured", CREDIT_WALLET, payment_order_id=payment_order_id,
                         payment_order_reference=reference)
