@@ -158,14 +158,28 @@ class OrderBook:
             row = ledger_refunds.get(order_id, {"wallet_ids": [], "refunded_minor": 0})
             if self._refunds_differ(orders.get(order_id, {}), row["refunded_minor"], row["wallet_ids"]) is None:
                 continue
-            order = self.orders.find_one({"order_id": order_id}) or {}
-            wallet_ids = self._refund_wallet_ids(order, row["wallet_ids"])
-            ledger_refunds_minor = sum(ledger.refunds_through(wid, order_id, order.get("refund_seq", 0))
-                                       for wid in wallet_ids)
-            found = self._refunds_differ(order, ledger_refunds_minor, wallet_ids)
+            order = self.orders.find_one({"order_id": order_id}) or {"order_id": order_id}
+            found = self._order_refund_drift(order, row["wallet_ids"], ledger)
             if found is not None:
-                drift.append(dict(found, order_id=order_id))
+                drift.append(found)
         return drift
+
+    def refund_drift_of_customer(self, customer_id, ledger):
+        """`refund_drift` for one customer's refunded orders, each read once and checked directly."""
+        drift = []
+        for order in self.orders.find({"customer_id": customer_id}, sort=[("order_id", 1)]):
+            found = self._order_refund_drift(order, [], ledger) if order.get("refund_seq", 0) > 0 else None
+            if found is not None:
+                drift.append(found)
+        return drift
+
+    def _order_refund_drift(self, order, wallet_ids, ledger):
+        """The drift of `order` (as just read) against its refunds in `wallet_ids` and its refund wallet
+        up to its `refund_seq`, or None."""
+        wallet_ids = self._refund_wallet_ids(order, wallet_ids)
+        ledger_refunds_minor = sum(ledger.refunds_through(wid, order["order_id"], order.get("refund_seq", 0))
+                                   for wid in wallet_ids)
+        return self._refunds_differ(order, ledger_refunds_minor, wallet_ids)
 
     @staticmethod
     def _refund_wallet_ids(order, wallet_ids):
@@ -175,7 +189,7 @@ class OrderBook:
     def _refunds_differ(self, order, ledger_refunds_minor, wallet_ids):
         """None when `order`'s refunds agree with `ledger_refunds_minor` in one wallet and do not exceed
         what was paid; else the drift."""
-        paid_minor = self.paid_minor(order) if order else 0
+        paid_minor = self.paid_minor(order) if "amount_minor" in order else 0
         refunded_minor = order.get("refunded_minor", 0)
         if (ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor
                 and len(self._refund_wallet_ids(order, wallet_ids)) <= 1):

@@ -205,8 +205,7 @@ def statement_csv(customer_id):
 def support_customer(customer_id):
     """Admin: one customer at a glance: balance, ledger, orders, gateway outcomes, audit entries."""
     require_admin()
-    check_id(customer_id, "customer_id")
-    currency = history.currency(request.args, _get_integration_service().currency)
+    currency = _history_request(customer_id)
     service = _get_integration_service()
     status = service.get_integration_status(customer_id, currency)
     webhooks, audit = history.support_audit(service.audit, customer_id)

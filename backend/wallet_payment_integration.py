@@ -351,8 +351,8 @@ class WalletPaymentIntegration:
 
     def reconcile_customer(self, customer_id):
         """`reconcile` for one customer's wallets and orders (the support view)."""
-        return [d for d in self.reconcile() if d.get("wallet_id", "").rpartition(":")[0] == customer_id
-                or d.get("customer_id") == customer_id]
+        drift = [dict(d, problem="wallet_balance") for d in self.wallet.reconcile_customer(customer_id)]
+        return drift + self.orders.refund_drift_of_customer(customer_id, self.wallet)
 
     # --- status ------------------------------------------------------------------------------
     def get_integration_status(self, customer_id, currency=None):

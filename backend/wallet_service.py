@@ -279,6 +279,11 @@ class WalletService:
                     drifted.append(drift)
         return drifted
 
+    def reconcile_customer(self, customer_id):
+        """`reconcile` for one customer's wallets, each checked directly (no whole-ledger sum)."""
+        wallets = self.wallets.find({"customer_id": customer_id}, sort=[("currency", 1)])
+        return [drift for drift in (self._wallet_drift(w["_id"]) for w in wallets) if drift is not None]
+
     def _wallet_drift(self, wid):
         wallet = self.wallets.find_one({"_id": wid})
         total_minor = sum(signed_minor(e) for e in self.entries.find(

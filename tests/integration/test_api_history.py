@@ -429,7 +429,7 @@ def test_support_bad_currency(client, reads_nothing):
 # --- every read of these endpoints is served by a declared index ----------------------------------
 def test_history_and_support_reads_are_index_served(monkeypatch):
     """The same rule as tests/integration/test_query_coverage.py, for the requests of this file's
-    endpoints (support reconcile aside: it is the operator's whole-store check, listed there)."""
+    endpoints."""
     import backend.db as store
     from backend import create_app
     from tests.conftest import app_config
@@ -448,12 +448,13 @@ def test_history_and_support_reads_are_index_served(monkeypatch):
     client, database = app.test_client(), app.extensions["wallet_db"]
     api = Api(client, database)
     order_id = paid_order(api, "cust_a", 5000)
+    assert api.refund(order_id, "cust_a", 10).status_code == 200  # so reconcile checks an order's refunds
     payment_order_id = initiated(api, "cust_a", 10)
     database.queries.clear()
     for path in ("/orders?customer_id=cust_a", "/orders?customer_id=cust_a&status=paid&after=ord_0&limit=5",
                  "/wallet/cust_a/transactions?limit=1", "/wallet/cust_a/transactions?before=2",
                  "/wallet/cust_a/statement.csv", f"/wallet/topup/{payment_order_id}/status",
-                 "/support/customers/cust_a"):
+                 "/support/customers/cust_a", "/support/customers/cust_a/reconcile"):
         response = get(client, path, ADMIN)
         assert response.status_code == 200, (path, response.get_data(as_text=True))
     assert order_id and database.queries
