@@ -58,7 +58,8 @@ class IdempotencyStore:
         except PyMongoError:
             # The operation is done; only its stored answer is missing. Answer it: the key stays
             # `in_progress`, so a repeat waits, then (after the grace) runs it again with the same
-            # operation_id, which the ledger's keys make return the same movement.
+            # operation_id: a payment or refund, by the ledger's keys, returns the same movement; an
+            # initiate makes a second payment order (no money moves until one is paid).
             logger.warning("idempotency key %s: the answer could not be stored", key_id[:12])
         return payload, status_code
 
