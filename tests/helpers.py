@@ -142,3 +142,16 @@ def run_in_threads(count, target):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+class Clock:
+    """A clock for the code under test: `now` until a test moves it (`advance`)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)

@@ -25,7 +25,7 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.conftest import app_config
 from tests.faults import CrashingDatabase, SimulatedCrash
-from tests.helpers import BASE, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique
+from tests.helpers import BASE, Clock, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique
 from tests.integration.support import balance_minor, ledger
 
 STALE, EXPIRE = 600, 86400
@@ -33,17 +33,9 @@ NOTHING = dict.fromkeys(OUTCOMES, 0)
 AMOUNT_MINOR = {"razorpay": 25000, "paypal": 1050, "google_pay": 12345}
 
 
-class Clock:
-    """The sweep's 'now': `ahead` seconds after the real now, moved by hand."""
-
-    def __init__(self, ahead=0):
-        self.now = utcnow() + datetime.timedelta(seconds=ahead)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += datetime.timedelta(seconds=seconds)
+def clock_ahead(seconds=0):
+    """The sweep's 'now': `seconds` after the real now, moved by hand."""
+    return Clock(utcnow() + datetime.timedelta(seconds=seconds))
 
 
 def counts(**nonzero):
@@ -97,7 +89,7 @@ def test_razorpay_simulator_payment_credited_once_by_the_sweep(api, client, db, 
     assert balance_minor(db, "cust_s") == 0
     payment = db[RAZORPAY_PAYMENTS].find_one({"order_id": order_id})
     assert payment["status"] == "captured" and payment["id"] in back.headers["Location"]
-    clock = Clock(STALE + 1)
+    clock = clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_s") == 25000
     stored = db["payment_orders"].find_one({"_id": order_id})
@@ -116,7 +108,7 @@ def test_paypal_simulator_approved_order_is_captured_and_credited(api, client, d
     order_id = initiated["payment_order_id"]
     press(client, initiated)  # approved; the customer never returns, so nobody captures
     assert db[PAYPAL_ORDERS].find_one({"_id": order_id})["status"] == "APPROVED"
-    assert sweep(integration, Clock(STALE + 1)) == counts(credited=1)
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(credited=1)
     simulated = db[PAYPAL_ORDERS].find_one({"_id": order_id})
     assert simulated["status"] == "COMPLETED"
     assert balance_minor(db, "cust_p") == 1050
@@ -133,7 +125,7 @@ def test_paypal_simulator_completed_order_is_credited_without_a_second_capture(a
     paypal_api = integration.payments.gateway("paypal").api
     paypal_api.capture_order(order_id, f"{payment_order.reference}-capture")  # captured; the credit was lost
     capture_id = db[PAYPAL_ORDERS].find_one({"_id": order_id})["capture"]["id"]
-    assert sweep(integration, Clock(STALE + 1)) == counts(credited=1)
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(credited=1)
     assert balance_minor(db, "cust_p2") == 1050
     assert db[PAYPAL_ORDERS].find_one({"_id": order_id})["capture"]["id"] == capture_id
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == capture_id
@@ -155,7 +147,7 @@ def test_google_pay_simulator_charge_whose_credit_was_lost_is_credited(app, api,
     assert balance_minor(db, "cust_g") == 0 and status_of(db, order_id) == "created"
     charge = db[CHARGES_COLLECTION].find_one({"_id": order_id})
     assert (charge["status"], charge["amount_minor"]) == ("succeeded", 12345)
-    assert sweep(integration, Clock(STALE + 1)) == counts(credited=1)
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(credited=1)
     assert balance_minor(db, "cust_g") == 12345
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == charge["id"]
 
@@ -164,7 +156,7 @@ def test_failed_payment_is_marked_failed_and_left_alone(api, client, db, integra
     initiated = initiate(api, "cust_f", "razorpay")
     order_id = initiated["payment_order_id"]
     press(client, initiated, "fail")
-    clock = Clock(STALE + 1)
+    clock = clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(failed=1)
     stored = db["payment_orders"].find_one({"_id": order_id})
     assert (stored["status"], stored["failure_reason"]) == ("failed", "BAD_REQUEST_ERROR")
@@ -178,7 +170,7 @@ def test_failed_payment_is_marked_failed_and_left_alone(api, client, db, integra
 @pytest.mark.parametrize("gateway", ["razorpay", "paypal", "google_pay"])
 def test_abandoned_payment_order_expires_after_the_ttl_and_stays_expired(api, db, integration, gateway):
     order_id = initiate(api, "cust_x", gateway)["payment_order_id"]
-    clock = Clock(STALE - 30)
+    clock = clock_ahead(STALE - 30)
     assert sweep(integration, clock) == NOTHING  # not stale yet
     clock.advance(60)
     assert sweep(integration, clock) == counts(pending=1)
@@ -198,7 +190,7 @@ def test_abandoned_payment_order_expires_after_the_ttl_and_stays_expired(api, db
 
 def test_pending_payment_order_is_looked_up_ever_more_rarely(api, db, integration):
     initiate(api, "cust_b", "razorpay")
-    clock, looked_up_at = Clock(STALE + 1), []
+    clock, looked_up_at = clock_ahead(STALE + 1), []
     for _ in range(24 * 60):  # every minute of a day
         if sweep(integration, clock)["pending"]:
             looked_up_at.append(clock.now)
@@ -211,7 +203,7 @@ def test_expired_payment_order_credited_only_by_a_fresh_gateway_confirmation(api
     """Decided: an expired top-up whose payment the gateway later confirms (a capture webhook, here the
     simulator's after Pay) is credited, once: the money was taken."""
     initiated = initiate(api, "cust_late", "razorpay")
-    clock = Clock(EXPIRE + 1)
+    clock = clock_ahead(EXPIRE + 1)
     assert sweep(integration, clock) == counts(expired=1)
     press(client, initiated)  # the simulator records the payment and its webhook is delivered
     assert balance_minor(db, "cust_late") == 25000
@@ -223,7 +215,7 @@ def test_expired_payment_order_credited_only_by_a_fresh_gateway_confirmation(api
 
 def test_expired_payment_order_verify_credits_and_a_failure_changes_nothing(api, client, db, integration):
     order_id = initiate(api, "cust_late2", "razorpay")["payment_order_id"]
-    assert sweep(integration, Clock(EXPIRE + 1)) == counts(expired=1)
+    assert sweep(integration, clock_ahead(EXPIRE + 1)) == counts(expired=1)
     failed = razorpay_event("payment.failed", order_id, "pay_lateF", 25000, status="failed")
     body, headers = signed_webhook(failed)
     assert client.post(f"{BASE}/webhook/razorpay", data=body, headers=headers).status_code == 200
@@ -241,7 +233,7 @@ def test_gateway_without_look_up_is_never_swept_nor_expired(db, integration, mon
 
     monkeypatch.setitem(integration.payments.gateways, "nolookup", NoLookUp())
     integration.payment_orders.create("nl_order1", "wtp_nl1", "nolookup", "cust_n", 100, "INR")
-    clock = Clock(EXPIRE * 3)
+    clock = clock_ahead(EXPIRE * 3)
     assert sweep(integration, clock) == NOTHING
     assert status_of(db, "nl_order1") == "created"
     assert db["integration_logs"].count_documents({"event": {"$regex": "^sweep"}}) == 0
@@ -264,7 +256,7 @@ def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(api, cli
         return real_look_up(payment_order)
 
     monkeypatch.setattr(gateway, "look_up", slow_look_up)
-    clock = Clock(STALE + 1)
+    clock = clock_ahead(STALE + 1)
     results = run_in_threads(4, lambda i: sweep(integration, clock))
     assert sum(r["credited"] for r in results) == 6
     assert sorted(looked_up) == sorted(orders)
@@ -286,7 +278,7 @@ def test_sweep_racing_the_webhook_credits_once(api, client, db, integration, dro
         return answer
 
     monkeypatch.setattr(gateway, "look_up", webhook_arrives_meanwhile)
-    assert sweep(integration, Clock(STALE + 1)) == counts(credited=1)
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(credited=1)
     assert balance_minor(db, "cust_r") == 25000 and len(ledger(db, "cust_r")) == 1
     assert [a["reason"] for a in audit(db, "wallet.credited")] == ["payment.captured"]
 
@@ -305,7 +297,7 @@ def test_a_crash_before_any_write_of_a_sweep_is_healed(app, api, client, db, dro
         press(client, initiated)
         crashing = CrashingDatabase(db, crash_at)
         integration = WalletPaymentIntegration(WalletService(crashing), healthy.payments, crashing, currency="INR")
-        clock = Clock(STALE + 1)
+        clock = clock_ahead(STALE + 1)
         try:
             GatewaySweep(integration, clock).run(STALE, EXPIRE, 100)
         except SimulatedCrash:
@@ -392,7 +384,7 @@ def test_live_razorpay_captured_payment_credited_once(live, http):
     http.add(responses.GET, f"{RZP_ORDERS_URL}/{order_id}/payments", json=razorpay_payments(
         {"id": "pay_LiveF1", "status": "failed", "amount": 50000, "error_code": "BAD_REQUEST_ERROR"},
         {"id": "pay_LiveS1", "status": "captured", "amount": 50000}))
-    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], Clock(STALE + 1)
+    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_live") == 50000
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == "pay_LiveS1"
@@ -405,7 +397,7 @@ def test_live_razorpay_other_amount_credits_nothing_and_never_expires(live, http
     order_id = live_initiate(live, http, "razorpay")
     http.add(responses.GET, f"{RZP_ORDERS_URL}/{order_id}/payments",
              json=razorpay_payments({"id": "pay_LiveM1", "status": "captured", "amount": 100}))
-    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], Clock(STALE + 1)
+    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(mismatch=1)
     assert balance_minor(db, "cust_live") == 0 and status_of(db, order_id) == "created"
     assert [a["reason"] for a in audit(db, "topup.amount_mismatch")] == ["sweep"]
@@ -419,7 +411,7 @@ def test_live_razorpay_unavailable_changes_nothing_and_is_tried_again_after_the_
     order_id = live_initiate(live, http, "razorpay")
     url = f"{RZP_ORDERS_URL}/{order_id}/payments"
     http.add(responses.GET, url, json={"error": {"code": "SERVER_ERROR", "description": "error"}}, status=500)
-    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], Clock(EXPIRE + 1)
+    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(EXPIRE + 1)
     assert sweep(integration, clock) == counts(unavailable=1)  # old enough to expire, but nobody answered
     assert status_of(db, order_id) == "created"
     assert [(a["outcome"], a["error"]) for a in audit(db, "sweep.pending")] == [("unavailable", "gateway_unavailable")]
@@ -439,7 +431,7 @@ def test_live_paypal_order_credited_once(live, http, approved):
         http.add(responses.POST, PP_ORDER_URL + "/capture", json=paypal_order("COMPLETED", "COMPLETED"), status=201)
     else:
         http.add(responses.GET, PP_ORDER_URL, json=paypal_order("COMPLETED", "COMPLETED"))
-    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], Clock(STALE + 1)
+    integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_live") == 50000
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == PP_CAPTURE
@@ -457,7 +449,7 @@ def test_live_paypal_order_paypal_no_longer_knows_expires(live, http):
     http.add(responses.GET, PP_ORDER_URL, status=404,
              json={"name": "RESOURCE_NOT_FOUND", "details": [{"issue": "INVALID_RESOURCE_ID"}]})
     integration, db = live.extensions["integration"], live.extensions["wallet_db"]
-    assert sweep(integration, Clock(EXPIRE + 1)) == counts(expired=1)
+    assert sweep(integration, clock_ahead(EXPIRE + 1)) == counts(expired=1)
     assert status_of(db, order_id) == "expired"
     assert [a["reason"] for a in audit(db, "sweep.expired")] == ["not_found"]
 
@@ -483,7 +475,7 @@ def test_sweep_from_config_uses_the_configured_ages_and_batch(dropped):
         response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer("cust_c"),
                                json={"customer_id": "cust_c", "amount": 1})
         assert response.status_code == 200
-    clock = Clock(61)
+    clock = clock_ahead(61)
     assert sweep_from_config(integration, app.config, clock) == counts(pending=2)
     assert sweep_from_config(integration, app.config, clock) == counts(pending=1)
     clock.advance(3600)
@@ -494,7 +486,7 @@ def test_sweep_from_config_uses_the_configured_ages_and_batch(dropped):
 def test_sweep_outcomes_are_audited_and_counted_in_metrics(api, client, db, integration, dropped):
     press(client, initiate(api, "cust_m", "razorpay"))
     initiate(api, "cust_m", "razorpay")
-    assert sweep(integration, Clock(STALE + 1)) == counts(credited=1, pending=1)
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(credited=1, pending=1)
     ran = audit(db, "sweep.ran")
     assert [(a["count"], a["reason"]) for a in ran] == [(2, "credited=1, pending=1")]
     text = client.get("/metrics").get_data(as_text=True)

@@ -9,19 +9,8 @@ from backend import create_app
 from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
 from tests.conftest import app_config
-from tests.helpers import bearer
+from tests.helpers import Clock, bearer
 from tests.integration.support import balance_minor
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime.datetime.utcnow().replace(microsecond=0)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += datetime.timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -35,7 +24,7 @@ def worker_app():
 
 def make_worker(app, clock=None, worker_id="w1"):
     return Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config,
-                  clock=clock or Clock(), worker_id=worker_id)
+                  clock=clock or Clock(datetime.datetime.utcnow().replace(microsecond=0)), worker_id=worker_id)
 
 
 def test_one_tick_runs_every_job_and_beats(worker_app):
@@ -48,7 +37,7 @@ def test_one_tick_runs_every_job_and_beats(worker_app):
 
 
 def test_jobs_run_on_their_intervals(worker_app):
-    clock = Clock()
+    clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
     worker = make_worker(worker_app, clock)
     assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
     clock.advance(3)
@@ -93,7 +82,7 @@ def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeyp
 
 
 def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):
-    clock = Clock()
+    clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
     first, second = make_worker(worker_app, clock, "w1"), make_worker(worker_app, clock, "w2")
     assert set(first.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
     assert set(second.run_once()) == {"outbox"}  # recovery, sweep and reconcile are leased to w1

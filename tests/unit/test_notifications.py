@@ -7,19 +7,11 @@ import responses
 
 from backend.db import connect, ensure_indexes
 from backend.notifications import ATTEMPTS_MAX, LogSender, NotificationFailed, Outbox, WhatsAppSender
-from tests.helpers import FakeSender
+from tests.helpers import Clock, FakeSender
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0)
 ENTRY = {"_id": "txn_1", "customer_id": "cust_n", "currency": "INR", "kind": "payment", "amount_minor": 25050,
          "balance_after_minor": 1000, "reference": {"order_id": "ord_9"}}
-
-
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -31,7 +23,7 @@ def database():
 
 
 def outbox_with(database, sender, clock=None):
-    return Outbox(database, sender, clock or Clock())
+    return Outbox(database, sender, clock or Clock(NOW))
 
 
 def test_a_movement_is_queued_once(database):
@@ -61,24 +53,24 @@ def test_a_customer_without_a_phone_is_skipped(database):
 
 
 def test_a_failed_send_is_retried_after_a_back_off(database):
-    clock = Clock()
+    clock = Clock(NOW)
     sender = FakeSender(failures=1)
     outbox = outbox_with(database, sender, clock)
     outbox.enqueue_many([ENTRY])
     assert outbox.drain() == 1 and sender.sent == []
     assert outbox.drain() == 0  # not due yet
-    clock.now += datetime.timedelta(minutes=5)
+    clock.advance(5 * 60)
     assert outbox.drain() == 1
     assert len(sender.sent) == 1
 
 
 def test_sending_stops_after_the_last_attempt(database):
-    clock = Clock()
+    clock = Clock(NOW)
     outbox = outbox_with(database, FakeSender(failures=100), clock)
     outbox.enqueue_many([ENTRY])
     for _ in range(ATTEMPTS_MAX + 2):
         outbox.drain()
-        clock.now += datetime.timedelta(days=1)
+        clock.advance(24 * 3600)
     message = database["notification_outbox"].find_one({})
     assert (message["status"], message["attempts"]) == ("failed", ATTEMPTS_MAX)
 

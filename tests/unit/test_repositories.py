@@ -8,19 +8,9 @@ from backend.db import connect, ensure_indexes
 from backend.gateways.base import CREDIT_WALLET, WebhookEvent
 from backend.payment_orders import PaymentOrders
 from backend.wallet_service import WalletService
+from tests.helpers import Clock
 
 START = datetime.datetime(2026, 11, 1, 12, 0, 0)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += datetime.timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -32,7 +22,7 @@ def database():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture
