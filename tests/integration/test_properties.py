@@ -387,6 +387,15 @@ class World:
     def payment_order(self, gateway, amount_minor=TOPUP_MINOR):
         return self.integration.initiate_wallet_topup_payment(CUSTOMER, amount_minor, gateway)["payment_order_id"]
 
+    def chosen_payment_order(self, choice, gateway, other_gateway):
+        """The payment order a generated case names: a fresh one of `gateway` (FRESH) or of
+        `other_gateway` (FRESH_OTHER), else `choice` itself (an id that may not exist)."""
+        if choice is FRESH:
+            return self.payment_order(gateway)
+        if choice is FRESH_OTHER:
+            return self.payment_order(other_gateway)
+        return choice
+
     def reference(self, payment_order_id):
         return self.db["payment_orders"].find_one({"_id": payment_order_id})["reference"]
 
@@ -629,12 +638,7 @@ razorpay_cases = st.builds(
 
 
 def razorpay_body(world, event):
-    if event.payment_order is FRESH:
-        payment_order_id = world.payment_order("razorpay")
-    elif event.payment_order is FRESH_OTHER:
-        payment_order_id = world.payment_order("paypal")
-    else:
-        payment_order_id = event.payment_order
+    payment_order_id = world.chosen_payment_order(event.payment_order, "razorpay", "paypal")
     document = razorpay_event(event.event_type, payment_order_id, event.payment_id,
                               TOPUP_MINOR if event.amount is EXACT else event.amount, event.currency)
     if event.replace is not None:
@@ -813,12 +817,7 @@ google_pay_cases = st.builds(
 
 
 def google_pay_body(world, post):
-    if post.payment_order is FRESH:
-        payment_order_id = world.payment_order("google_pay")
-    elif post.payment_order is FRESH_OTHER:
-        payment_order_id = world.payment_order("razorpay")
-    else:
-        payment_order_id = post.payment_order
+    payment_order_id = world.chosen_payment_order(post.payment_order, "google_pay", "razorpay")
     real = post.token is VALID or post.token == "spent"
     if post.token is VALID or (post.token == "spent" and world.spent_token is None):
         token_text = world.spent_token = world.google_pay_token()
