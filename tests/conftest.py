@@ -3,6 +3,7 @@ import os
 import uuid
 
 import pytest
+import responses
 
 from backend import create_app
 from tests.helpers import TEST_JWT_SECRET, Api
@@ -52,3 +53,11 @@ def integration(app):
 @pytest.fixture
 def api(client, db):
     return Api(client, db)
+
+
+@pytest.fixture
+def http():
+    """Outgoing HTTP through `requests`, answered only by the responses a test registers: every
+    request must match one, so nothing reaches the internet."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

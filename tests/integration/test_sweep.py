@@ -327,12 +327,6 @@ PP_ORDER_URL = f"{PAYPAL_API}/v2/checkout/orders/{PP_ORDER}"
 
 
 @pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def live(http):
     app = create_app(app_config(
         GATEWAY_MODE="live", RAZORPAY_KEY_ID=RZP_KEY_ID, RAZORPAY_KEY_SECRET=RZP_KEY_SECRET,

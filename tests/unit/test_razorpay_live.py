@@ -73,13 +73,6 @@ FAILURES = {
 
 
 @pytest.fixture
-def http():
-    """Every outgoing request must match a registered response; nothing reaches the internet."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def gateway(http):
     return RazorpayGateway(RazorpayApi(KEY_ID, KEY_SECRET, timeout_seconds=TIMEOUT), KEY_ID, KEY_SECRET,
                            WEBHOOK_SECRET, checkout_url="http://localhost/checkout/razorpay")

@@ -32,12 +32,6 @@ TIMEOUT = 6.5
 
 
 @pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def database():
     return connect("mongomock://localhost", f"unit_{uuid.uuid4().hex[:10]}")
 
