@@ -14,8 +14,9 @@ class IntegrationError(Exception):
     details = {}  # extra fields of the error body, for the few errors that document some
 
     def __init__(self, message=None, *, code=None, http_status=None):
-        super().__init__(message or self.__doc__ or self.code)
-        self.message = message or (self.__doc__ or self.code).strip()
+        # The default message is the docstring as one line (wrapped docstrings have line breaks).
+        self.message = message or " ".join((self.__doc__ or self.code).split())
+        super().__init__(self.message)
         if code:
             self.code = code
         if http_status:
@@ -160,8 +161,8 @@ class StoreUnavailable(IntegrationError):
 
 
 class OperationPending(IntegrationError):
-    """The money operation is recorded but its outcome is not decided yet; it is decided shortly
-    (retry with the same Idempotency-Key to get it)."""
+    """The money operation is recorded but its outcome is not decided yet. Retry shortly with the
+    same Idempotency-Key to get it."""
 
     http_status = 503
     code = "operation_pending"
