@@ -22,6 +22,9 @@ from .payment_orders import PaymentOrders
 from .worker import last_heartbeat, last_reconcile
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# The `method` label takes these values or `other`: a client can send any token as the method, and
+# each label value would be a series kept for the life of the process.
+HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 
 
 def multiprocess_dir():
@@ -69,7 +72,7 @@ class Metrics:
         @app.after_request
         def count(response):
             endpoint = request.endpoint or "unmatched"
-            self.requests.labels(request.method, endpoint, str(response.status_code)).inc()
+            self.requests.labels(method_label(request.method), endpoint, str(response.status_code)).inc()
             if "request_started" in g:
                 self.latency.labels(endpoint).observe(time.perf_counter() - g.request_started)
             return response
@@ -77,6 +80,11 @@ class Metrics:
         @app.get("/metrics")
         def metrics():
             return Response(self.exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def method_label(method):
+    """The request's method as a `method` label: one of HTTP_METHODS, else `other`."""
+    return method if method in HTTP_METHODS else "other"
 
 
 class StoreGauges:

@@ -1,4 +1,6 @@
 """Rate limits (429 rate_limited) and the Prometheus /metrics endpoint."""
+import re
+
 import pytest
 
 from backend import create_app
@@ -61,3 +63,14 @@ def test_metrics_count_rejected_webhooks(client):
 
 def test_metrics_say_their_content_type_once(client):
     assert client.get("/metrics").headers["Content-Type"] == "text/plain; version=1.0.0; charset=utf-8"
+
+
+def test_made_up_http_methods_share_one_method_label(client):
+    for method in ("FOO", "BREW", "X" * 40):
+        assert client.open("/api/integration/health", method=method).status_code == 405
+    client.open("/api/integration/health", method="PATCH")
+    client.get("/api/integration/health")
+    text = client.get("/metrics").get_data(as_text=True)
+    methods = set(re.findall(r'^wallet_http_requests_total\{[^}]*method="([^"]*)"', text, re.M))
+    assert methods == {"GET", "PATCH", "other"}, methods
+    assert re.search(r'^wallet_http_requests_total\{[^}]*method="other"[^}]*status="405"\} 3\.0$', text, re.M), text
