@@ -13,7 +13,10 @@ customer never came back to verify) is looked up at its gateway through the adap
   gateway credits it (docs/sweep.md).
 A gateway without `look_up`, or whose `look_up` answers None, is left alone: its payment orders
 are neither credited nor expired by the sweep. A look-up that fails (gateway unavailable) changes
-nothing and is tried again after the lease.
+nothing and is tried again after the lease. Anything else that goes wrong with one payment order (an
+adapter's or the SDK's own bug, a store hiccup) is logged with its traceback, audited
+(`sweep.pending`, outcome `error`) and leaves it to be tried again after the lease: the run goes on
+with the next one. Only a failure to write that audit entry (the store is down) stops the run.
 
 Each payment order is first leased to one sweep (`PaymentOrders.claim_for_sweep`), so two workers
 sweeping at once never look one up at the same time. Every step is idempotent: a crash anywhere
@@ -24,12 +27,14 @@ entry behind it that the next run's credit, or recovery, finishes. Every outcome
 The worker calls `sweep_from_config(integration, config)`.
 """
 import datetime
+import logging
 
 from .errors import AmountMismatch, IntegrationError, InvalidAmount
 from .gateways.base import CAPTURED, FAILED
 
 LEASE_SECONDS = 120  # longer than one look-up and credit (two gateway calls within their timeouts)
-OUTCOMES = ("credited", "failed", "expired", "pending", "mismatch", "unavailable", "skipped")
+OUTCOMES = ("credited", "failed", "expired", "pending", "mismatch", "unavailable", "error", "skipped")
+logger = logging.getLogger("integration.sweep")
 
 
 class GatewaySweep:
@@ -57,17 +62,26 @@ class GatewaySweep:
             payment_order = self.payment_orders.claim_for_sweep(candidate.id, self.lease_seconds, now=self.clock())
             if payment_order is None:
                 continue  # confirmed, failed or expired meanwhile, or another sweep has it
-            counts[self.sweep_one(gateways[payment_order.gateway], payment_order, expire_after_seconds)] += 1
+            counts[self._sweep_guarded(gateways[payment_order.gateway], payment_order, expire_after_seconds)] += 1
         if any(counts.values()):
             summary = ", ".join(f"{outcome}={n}" for outcome, n in counts.items() if n)
             self.audit.record("sweep.ran", "ok", count=sum(counts.values()), reason=summary)
         return counts
 
+    def _sweep_guarded(self, gateway, payment_order, expire_after_seconds):
+        """`sweep_one`, except that an unexpected failure is logged and audited as `error` (the
+        payment order stays leased until the lease ends, then is looked up again)."""
+        try:
+            return self.sweep_one(gateway, payment_order, expire_after_seconds)
+        except Exception as error:  # one bad payment order must not stop the others' sweep
+            logger.exception("sweep of payment order %s failed", payment_order.id)
+            self.audit.record("sweep.pending", "error", error="unexpected_error", reason=type(error).__name__,
+                              **_fields(payment_order))
+            return "error"
+
     def sweep_one(self, gateway, payment_order, expire_after_seconds):
         """Look one claimed payment order up and act on the answer; returns the outcome."""
-        fields = dict(customer_id=payment_order.customer_id, payment_order_id=payment_order.id,
-                      gateway=payment_order.gateway, amount_minor=payment_order.amount_minor,
-                      currency=payment_order.currency)
+        fields = _fields(payment_order)
         try:
             lookup = gateway.look_up(payment_order)
         except IntegrationError as error:  # unreachable, or an answer it could not read: try again later
@@ -116,6 +130,13 @@ class GatewaySweep:
         delay = age_seconds if until_at_most is None else min(age_seconds, until_at_most)
         delay = max(self.lease_seconds, delay)
         self.payment_orders.defer_sweep(payment_order.id, now + datetime.timedelta(seconds=delay))
+
+
+def _fields(payment_order):
+    """The audit fields of a swept payment order."""
+    return dict(customer_id=payment_order.customer_id, payment_order_id=payment_order.id,
+                gateway=payment_order.gateway, amount_minor=payment_order.amount_minor,
+                currency=payment_order.currency)
 
 
 def sweep_from_config(integration, config, clock=None):

@@ -7,7 +7,6 @@ import hashlib
 import json
 
 import razorpay
-import requests
 from razorpay.errors import SignatureVerificationError
 
 from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
@@ -51,10 +50,12 @@ class RazorpayApi:
         return items
 
     def _call(self, method, argument):
+        """Every failure of an SDK call is `GatewayUnavailable`: the network, Razorpay's error
+        answers, and answers the SDK itself cannot read (an error body whose JSON is not an object,
+        `null`, `5`, `{"error": null}`, makes it raise `TypeError`)."""
         try:
             return method(argument, timeout=self.timeout_seconds)
-        except (requests.RequestException, razorpay.errors.GatewayError,
-                razorpay.errors.ServerError, razorpay.errors.BadRequestError, ValueError) as error:
+        except Exception as error:  # whatever the SDK raises: it was not a usable answer
             raise GatewayUnavailable(
                 "Razorpay did not accept the request; nothing was charged."
             ) from error

@@ -239,6 +239,34 @@ def test_gateway_without_look_up_is_never_swept_nor_expired(db, integration, mon
     assert db["integration_logs"].count_documents({"event": {"$regex": "^sweep"}}) == 0
 
 
+def test_a_look_up_that_breaks_unexpectedly_is_audited_and_the_run_goes_on(api, client, db, integration, dropped,
+                                                                          monkeypatch):
+    """One payment order whose look-up raises something no adapter should (a bug, an SDK's own
+    error): audited as `sweep.pending` / `error`, left `created` and looked up again after the lease;
+    the other due payment orders of the run are still swept."""
+    broken = initiate(api, "cust_e", "razorpay")["payment_order_id"]
+    press(client, initiate(api, "cust_e", "razorpay"))
+    gateway = integration.payments.gateway("razorpay")
+    real_look_up = gateway.look_up
+
+    def look_up(payment_order):
+        if payment_order.id == broken:
+            raise TypeError("argument of type 'NoneType' is not iterable")
+        return real_look_up(payment_order)
+
+    monkeypatch.setattr(gateway, "look_up", look_up)
+    clock = clock_ahead(STALE + 1)
+    assert sweep(integration, clock) == counts(error=1, credited=1)
+    assert balance_minor(db, "cust_e") == 25000 and status_of(db, broken) == "created"
+    assert [(a["payment_order_id"], a["outcome"], a["error"], a["reason"]) for a in audit(db, "sweep.pending")] == [
+        (broken, "error", "unexpected_error", "TypeError")]
+    assert [a["reason"] for a in audit(db, "sweep.ran")] == ["credited=1, error=1"]
+    assert sweep(integration, clock) == NOTHING  # leased
+    monkeypatch.setattr(gateway, "look_up", real_look_up)
+    clock.advance(LEASE_SECONDS + 1)
+    assert sweep(integration, clock) == counts(pending=1)
+
+
 # --- at the same time as others ----------------------------------------------------------------
 def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(api, client, db, integration, dropped,
                                                                         monkeypatch):
@@ -415,6 +443,29 @@ def test_live_razorpay_unavailable_changes_nothing_and_is_tried_again_after_the_
     clock.advance(LEASE_SECONDS + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_live") == 50000
+
+
+@pytest.mark.parametrize("garbage", ["null", "5", '"error"', '{"error": null}'])
+def test_live_razorpay_garbage_error_is_audited_and_the_run_goes_on(live, http, garbage):
+    """An error answer whose JSON is not Razorpay's error object makes the SDK itself fail: that
+    payment order is audited as unavailable, and the captured top-up after it is still credited."""
+    client = live.test_client()
+    for order_id in ("order_LiveBad1", "order_LiveGood2"):
+        http.add(responses.POST, RZP_ORDERS_URL, json={"id": order_id, "entity": "order", "amount": 50000,
+                                                       "currency": "INR", "status": "created"})
+        response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer("cust_live"),
+                               json={"customer_id": "cust_live", "amount": 500, "payment_method": "razorpay"})
+        assert response.get_json()["payment_order_id"] == order_id
+    http.add(responses.GET, f"{RZP_ORDERS_URL}/order_LiveBad1/payments", body=garbage, status=500,
+             content_type="application/json")
+    http.add(responses.GET, f"{RZP_ORDERS_URL}/order_LiveGood2/payments", json=razorpay_payments(
+        {"id": "pay_LiveG2", "status": "captured", "amount": 50000, "order_id": "order_LiveGood2"}))
+    integration, db = live.extensions["integration"], live.extensions["wallet_db"]
+    assert sweep(integration, clock_ahead(STALE + 1)) == counts(unavailable=1, credited=1)
+    assert balance_minor(db, "cust_live") == 50000
+    assert (status_of(db, "order_LiveBad1"), status_of(db, "order_LiveGood2")) == ("created", "paid")
+    assert [(a["payment_order_id"], a["outcome"], a["error"]) for a in audit(db, "sweep.pending")] == [
+        ("order_LiveBad1", "unavailable", "gateway_unavailable")]
 
 
 @pytest.mark.parametrize("approved", [True, False], ids=["APPROVED: captured", "COMPLETED"])

@@ -70,6 +70,15 @@ FAILURES = {
     "connection error": {"body": requests.ConnectionError("connection refused")},
     "timeout": {"body": requests.Timeout("read timed out")},
 }
+# Error answers whose JSON is not Razorpay's error object: the SDK itself fails reading them
+# (`TypeError` on `'error' in None`, `None['description']`, ...).
+GARBAGE_ERRORS = {
+    f"{status} {body}": {"body": body, "status": status, "content_type": "application/json"}
+    for status, body in [(400, "null"), (500, "5"), (502, '"error"'), (400, '{"error": null}'),
+                         (400, '{"error": "description"}'), (500, '{"error": 5}'), (400, "[]"),
+                         (503, '{"error": {"code": ["SERVER_ERROR"]}}')]
+}
+FAILURES.update(GARBAGE_ERRORS)
 
 
 @pytest.fixture

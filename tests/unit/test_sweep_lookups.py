@@ -103,7 +103,11 @@ def test_razorpay_reports_the_amount_it_took(http, razorpay):
     {"json": {"entity": "collection", "count": 0}},
     {"json": razorpay_collection(razorpay_payment(payment_id="pay/../x"))},
     {"body": requests.Timeout("read timed out")},
-], ids=["500", "400", "not json", "no items", "unusable payment id", "timeout"])
+    {"body": "null", "status": 400, "content_type": "application/json"},
+    {"body": '"error"', "status": 500, "content_type": "application/json"},
+    {"json": {"error": None}, "status": 400},
+], ids=["500", "400", "not json", "no items", "unusable payment id", "timeout", "error null",
+        "error a string", "error object null"])
 def test_razorpay_unusable_answer_is_gateway_unavailable(http, razorpay, failure):
     http.add(responses.GET, RZP_PAYMENTS_URL, **failure)
     with pytest.raises(GatewayUnavailable):
