@@ -3,7 +3,9 @@
 Every call has a timeout; every failure to get a usable answer is `GatewayUnavailable`, except
 a 422 on capture, which says why PayPal did not capture.
 """
+import collections
 import re
+import threading
 import time
 
 import requests
@@ -13,7 +15,15 @@ from .paypal_webhook import check_cert_url
 
 TOKEN_REFRESH_MARGIN_SECONDS = 60  # fetch a new token this long before the old one expires
 CERT_SIZE_MAX_BYTES = 64 * 1024
+# Webhook certificates (their URL is named by an unauthenticated request, on PayPal's host): kept per
+# process by URL, the least recently used dropped beyond CERT_CACHE_SIZE_MAX; at most
+# CERT_FETCHES_PER_MINUTE_MAX fetches of URLs not in the cache per process a minute, each on the
+# request thread for up to GATEWAY_TIMEOUT_SECONDS. PayPal signs with one certificate for years, so a
+# legitimate webhook needs a fresh fetch about once per process; beyond the limit a webhook is
+# refused (400 invalid_signature, nothing fetched) and PayPal delivers it again later.
 CERT_CACHE_SIZE_MAX = 32
+CERT_FETCHES_PER_MINUTE_MAX = 5
+CERT_FETCH_WINDOW_SECONDS = 60
 PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also safe in URL paths and as our ids
 UNAVAILABLE = "PayPal did not accept the request; nothing was charged."
 
@@ -31,7 +41,9 @@ class PayPalApi:
         self.timeout_seconds = timeout_seconds
         self.monotonic = monotonic
         self._token, self._token_expires_at = None, 0.0
-        self._certs = {}
+        self._certs = collections.OrderedDict()  # url -> PEM, least recently used first
+        self._cert_fetched_at = collections.deque()  # monotonic times of this window's fetches
+        self._certs_lock = threading.Lock()
 
     def create_order(self, body, request_id):
         return self._send("POST", "/v2/checkout/orders", request_id, body)[1]
@@ -61,20 +73,36 @@ class PayPalApi:
         return order
 
     def certificate(self, url):
-        """The PEM certificate at a PayPal cert URL, fetched once (no redirects followed)."""
+        """The PEM certificate at a PayPal cert URL: from the cache, else fetched (no redirects
+        followed) if this minute's budget of fresh fetches allows, else `InvalidSignature`."""
         check_cert_url(url)
-        if url not in self._certs:
-            try:
-                response = requests.get(url, timeout=self.timeout_seconds, allow_redirects=False, stream=True)
-                pem = _read_limited(response) if response.status_code == 200 else None
-            except requests.RequestException as error:
-                raise GatewayUnavailable("PayPal's certificate could not be fetched.") from error
-            if pem is None:
-                raise GatewayUnavailable("PayPal's certificate could not be fetched.")
-            if len(self._certs) >= CERT_CACHE_SIZE_MAX:
-                self._certs.clear()
+        with self._certs_lock:
+            pem = self._certs.get(url)
+            if pem is not None:
+                self._certs.move_to_end(url)
+                return pem
+            self._spend_cert_fetch()
+        try:
+            response = requests.get(url, timeout=self.timeout_seconds, allow_redirects=False, stream=True)
+            pem = _read_limited(response) if response.status_code == 200 else None
+        except requests.RequestException as error:
+            raise GatewayUnavailable("PayPal's certificate could not be fetched.") from error
+        if pem is None:
+            raise GatewayUnavailable("PayPal's certificate could not be fetched.")
+        with self._certs_lock:
             self._certs[url] = pem
-        return self._certs[url]
+            while len(self._certs) > CERT_CACHE_SIZE_MAX:
+                self._certs.popitem(last=False)
+        return pem
+
+    def _spend_cert_fetch(self):
+        """Count one fresh certificate fetch, or refuse it when this window's are spent (caller holds the lock)."""
+        now = self.monotonic()
+        while self._cert_fetched_at and now - self._cert_fetched_at[0] >= CERT_FETCH_WINDOW_SECONDS:
+            self._cert_fetched_at.popleft()
+        if len(self._cert_fetched_at) >= CERT_FETCHES_PER_MINUTE_MAX:
+            raise InvalidSignature("Too many new PayPal certificate URLs this minute; the webhook was not checked.")
+        self._cert_fetched_at.append(now)
 
     def _send(self, method, path, request_id=None, body=None, accept=(200, 201)):
         headers = {"Authorization": f"Bearer {self._access_token()}", "Content-Type": "application/json",

@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import datetime
 import json
+import re
 import zlib
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +23,7 @@ from backend import create_app
 from backend.errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE
 from backend.gateways.paypal import PayPalGateway
-from backend.gateways.paypal_api import PayPalApi
+from backend.gateways.paypal_api import CERT_CACHE_SIZE_MAX, CERT_FETCHES_PER_MINUTE_MAX, PayPalApi
 from backend.gateways.paypal_simulator import new_signing_pair, signed_headers
 from backend.payment_orders import PaymentOrder
 from tests.conftest import app_config
@@ -308,6 +309,46 @@ def test_certificate_fetched_once(http, gateway, paypal_key, cert_served):
     assert len(calls_to(http, CERT_URL)) == 1
 
 
+def fresh_cert_url(number):
+    return f"https://api-m.paypal.com/v1/notifications/certs/CERT-fresh-{number:04d}"
+
+
+def test_fresh_certificate_urls_are_fetched_at_most_a_few_a_minute(http, gateway, paypal_key, cert_served,
+                                                                   clock):
+    """A webhook anyone can send names a certificate URL on PayPal's host: at most
+    CERT_FETCHES_PER_MINUTE_MAX new URLs are fetched a minute; beyond that the webhook is refused
+    (invalid_signature, PayPal redelivers) without a request, while a cached certificate still verifies."""
+    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"),
+             status=404)
+    body = capture_event()
+    gateway.parse_webhook(body, signed(paypal_key, body))  # PayPal's certificate: fetched and cached
+    for number in range(CERT_FETCHES_PER_MINUTE_MAX - 1):
+        with pytest.raises(GatewayUnavailable):  # fetched: PayPal's host does not serve it
+            gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(number)))
+    for number in range(100, 110):
+        with pytest.raises(InvalidSignature):
+            gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(number)))
+    assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX
+    assert gateway.parse_webhook(body, signed(paypal_key, body)).action == CREDIT_WALLET  # cached
+    clock.seconds += 60
+    with pytest.raises(GatewayUnavailable):
+        gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(200)))
+    assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX + 1
+
+
+def test_the_certificate_in_use_stays_cached_while_others_come_and_go(http, gateway, paypal_key, cert_served,
+                                                                      clock):
+    served = re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*")
+    http.add(responses.GET, served, body=paypal_key[1])
+    body = capture_event()
+    for number in range(CERT_CACHE_SIZE_MAX * 2):
+        gateway.parse_webhook(body, signed(paypal_key, body))
+        gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(number)))
+        clock.seconds += 60
+    assert len(calls_to(http, CERT_URL)) == 1
+    assert len(gateway.api._certs) <= CERT_CACHE_SIZE_MAX
+
+
 def test_signature_by_another_key_rejected(http, gateway, paypal_key, cert_served):
     body = capture_event()
     with pytest.raises(InvalidSignature):
@@ -491,3 +532,17 @@ def test_capture_amount_with_a_non_text_currency_is_unreadable(currency_code):
 
     with pytest.raises(ValueError):
         parse_amount({"currency_code": currency_code, "value": "10.00"})
+
+
+def test_live_webhooks_naming_fresh_certificate_urls_are_refused_past_the_fetch_limit(http, paypal_key):
+    """Unauthenticated webhooks, each naming a new certificate URL on PayPal's host: only the first
+    CERT_FETCHES_PER_MINUTE_MAX are fetched (here 404: 502); the rest answer 400 invalid_signature at once."""
+    client = live_app(**PAYPAL_KEYS).test_client()
+    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"),
+             status=404)
+    body = capture_event()
+    statuses = [client.post(f"{BASE}/webhook/paypal", data=body,
+                            headers=signed(paypal_key, body, cert_url=fresh_cert_url(number))).status_code
+                for number in range(CERT_FETCHES_PER_MINUTE_MAX + 5)]
+    assert statuses == [502] * CERT_FETCHES_PER_MINUTE_MAX + [400] * 5
+    assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX
