@@ -1,6 +1,7 @@
 """Wires the HTTP side: blueprints, JSON errors, CORS and the built web page; serves the app."""
 import logging
 import os
+import re
 
 from flask import jsonify, send_from_directory
 from flask_cors import CORS
@@ -36,11 +37,21 @@ def register(app, integration, delivery):
     app.url_map.converters["web_path"] = WebPathConverter
     app.register_blueprint(integration_bp)
     register_gateway_pages(app, integration, delivery)
-    origins = app.config["CORS_ORIGINS"] or ([] if app.config["APP_ENV"] == "production" else "*")
-    CORS(app, resources={r"/api/*": {"origins": origins}},
+    CORS(app, resources={r"/api/*": {"origins": cors_origins(app.config)}},
          expose_headers=["Idempotency-Key"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
     register_error_handlers(app)
     register_web_page(app)
+
+
+def cors_origins(config):
+    """CORS_ORIGINS for flask-cors, each matched exactly (any case) and only: flask-cors reads an
+    origin with `*`, `?`, `(`... as a regular expression matched at the start, so
+    `https://*.shop.example.com` would let `https://xshop.example.com.evil.net` in. Unset (or a
+    lone `*`) outside production: any origin; unset in production: none."""
+    origins = config["CORS_ORIGINS"]
+    if config["APP_ENV"] != "production" and (not origins or origins == ["*"]):
+        return "*"
+    return [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in origins]
 
 
 def register_gateway_pages(app, integration, delivery, registry=REGISTRY):

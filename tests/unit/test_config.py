@@ -1,4 +1,6 @@
 """Configuration: the embedded default, and APP_ENV=production refusing unsafe settings."""
+import secrets
+
 import pytest
 
 from backend.config import DEV_JWT_SECRET, load_config
@@ -7,8 +9,10 @@ from backend.errors import ConfigError
 SAFE_PRODUCTION = {
     "APP_ENV": "production",
     "MONGODB_URI": "mongodb://db.internal:27017/?replicaSet=rs0",
-    "JWT_SECRET": "prod-secret-7f3a9c2e51b84d06a1e9c3b7d5f2a8e4",
+    # Made at each run: a secret written here would be published, and production refuses those.
+    "JWT_SECRET": secrets.token_hex(32),
     "CORS_ORIGINS": "https://shop.example.com",
+    "PUBLIC_BASE_URL": "https://pay.wallet-shop.in",
     "RAZORPAY_KEY_ID": "rzp_live_abc",
     "RAZORPAY_KEY_SECRET": "secret",
     "RAZORPAY_WEBHOOK_SECRET": "whsec",
@@ -44,6 +48,11 @@ def test_safe_production_settings_are_accepted_and_go_live():
     ({"MONGODB_URI": "mongomock://localhost"}, "MONGODB_URI"),
     ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
     ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
+    ({"RAZORPAY_WEBHOOK_SECRET": "  \t "}, "RAZORPAY_WEBHOOK_SECRET"),
+    ({"RAZORPAY_KEY_SECRET": " "}, "RAZORPAY_KEY_SECRET"),
+    ({"CORS_ORIGINS": "https://*.shop.example.com"}, "CORS_ORIGINS"),
+    ({"PUBLIC_BASE_URL": "http://localhost"}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
 ])
 def test_production_refuses_unsafe_settings(override, complaint):
     with pytest.raises(ConfigError, match=complaint):
