@@ -1,21 +1,18 @@
-"""usage: python -m backend [serve|worker|recover|reconcile|-h|--help]
+"""The command line: `python -m backend [COMMAND]`, COMMAND one of `COMMANDS` (serve by default).
 
-serve      run the API (and the built web page) on HOST:PORT with waitress (one process, threads),
-           with the worker in a background thread; the default. In production use gunicorn
-           instead, `gunicorn -c gunicorn.conf.py`, beside one or more `worker` processes
-worker     run the background work until stopped (SIGTERM/SIGINT): recovery, the WhatsApp outbox,
-           the gateway sweep, a heartbeat; several may run at once
-recover    finish or undo money operations interrupted between two writes
-reconcile  check every wallet's balance against its ledger; exit 1 and print drift if any
-           (recover and reconcile act on MONGODB_URI's database; without it they can only see a
-           new, empty in-process store, not a running `python -m backend`'s data, and say so)
--h, --help print this and exit
+The arguments are parsed before anything else: `--help` / `-h` (of the program or of a command), an
+unknown command or an unknown option print usage and exit (0 for help, 2 for a mistake) without
+reading the configuration, reaching a store or starting anything. A new command is one more entry
+in `COMMANDS`.
 """
+import argparse
 import json
 import logging
 import signal
 import sys
 import threading
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 from . import create_app
 from .auth import issue_token
@@ -43,43 +40,121 @@ EMBEDDED_NOTE = ("NOTE: no MONGODB_URI is set, so `{command}` looked at a NEW, E
                  "keeps its embedded data inside its own process, where nothing else can reach it "
                  "(it runs recovery itself, at start and in its worker thread). To {command} a "
                  "server's data, run this with the MONGODB_URI it uses.")
+EMBEDDED_ONLY = " (in this new, empty embedded store only)"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: its line in `--help`'s list, what its own `--help` says, and `run(args)` → exit
+    status (`args`: the parsed arguments; `add_arguments(parser)` declares the command's own)."""
+    summary: str
+    description: str
+    run: Callable[[argparse.Namespace], int]
+    add_arguments: Optional[Callable[[argparse.ArgumentParser], None]] = None
+
+
+def run_serve(args):
+    return serve(create_app())
+
+
+def run_worker(args):
+    return work(create_app())
+
+
+def run_recover(args):
+    # Never seeds demo data: on the embedded store it would be a stranger's.
+    app = create_app({"RECOVER_ON_START": "false", "SEED_DEMO_DATA": "false"})
+    embedded = note_if_embedded(app, "recover")
+    print(json.dumps(app.extensions["integration"].recover(grace_seconds=0)))
+    if embedded:
+        print(f"recover: done{EMBEDDED_ONLY}")
+    return 0
+
+
+def run_reconcile(args):
+    app = create_app({"SEED_DEMO_DATA": "false"})
+    embedded = note_if_embedded(app, "reconcile")
+    drift = app.extensions["integration"].reconcile()
+    for row in drift:
+        print(json.dumps(row, default=str))
+    summary = f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift"
+    print(summary + (EMBEDDED_ONLY if embedded else ""))
+    return 1 if drift else 0
+
+
+def note_if_embedded(app, command):
+    """Say (stderr) that `command` looked at a new, empty embedded store; whether it did."""
+    embedded = app.config["EMBEDDED_STORE"]
+    if embedded:
+        print(EMBEDDED_NOTE.format(command=command), file=sys.stderr)
+    return embedded
+
+
+STORE_NOTE = ("It acts on MONGODB_URI's database; without it, it can only see a new, empty in-process "
+              "store, not a running `python -m backend`'s data, and says so.")
+COMMANDS = {
+    "serve": Command(
+        "run the API and the web page on HOST:PORT (the default command)",
+        "Run the API (and the built web page) on HOST:PORT with waitress (one process, threads), "
+        "with the worker in a background thread, until Ctrl-C. In production use gunicorn instead, "
+        "`gunicorn -c gunicorn.conf.py`, beside one or more `python -m backend worker` processes.",
+        run_serve),
+    "worker": Command(
+        "run the background work until stopped",
+        "Run the background work until SIGTERM or SIGINT: recovery, the WhatsApp outbox, the gateway "
+        "sweep, the reconcile gauge, a heartbeat. Several may run at once. It needs MONGODB_URI (the "
+        "web processes' store).",
+        run_worker),
+    "recover": Command(
+        "finish or undo money operations interrupted between two writes",
+        "Finish or undo money operations interrupted between two writes, and print what it did. " + STORE_NOTE,
+        run_recover),
+    "reconcile": Command(
+        "check every wallet's balance against its ledger",
+        "Check every wallet's balance against its ledger (and every order's refunds against its "
+        "payment); print each drift as a JSON line and exit 1 if there is any. " + STORE_NOTE,
+        run_reconcile),
+}
+HELP_WIDTH_CHARS = 100  # fixed, not the terminal's: the same help everywhere (docs/quick-reference.md shows it)
+
+
+def listing_format(prog):
+    """The program's help: its description (the list of commands) printed as written."""
+    return argparse.RawDescriptionHelpFormatter(prog, width=HELP_WIDTH_CHARS)
+
+
+def paragraph_format(prog):
+    """A command's help: its description wrapped as one paragraph."""
+    return argparse.HelpFormatter(prog, width=HELP_WIDTH_CHARS)
+
+
+def build_parser():
+    """The parser of the program and of every command in `COMMANDS`."""
+    name_width = max(map(len, COMMANDS))
+    listing = "\n".join(f"  {name:<{name_width}}  {command.summary}" for name, command in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m backend", usage="%(prog)s [-h] [COMMAND [-h]]", formatter_class=listing_format,
+        description=f"The wallet service. Without a COMMAND, serve.\n\ncommands:\n{listing}",
+        epilog="`python -m backend COMMAND --help` says more about each command.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
+    for name, command in COMMANDS.items():
+        subparser = commands.add_parser(name, prog=f"python -m backend {name}", description=command.description,
+                                        formatter_class=paragraph_format)
+        if command.add_arguments:
+            command.add_arguments(subparser)
+    return parser
 
 
 def main(argv):
-    command = argv[0] if argv else "serve"
-    if command in ("-h", "--help"):
-        print(__doc__, end="")
-        return 0
-    if command not in ("serve", "worker", "recover", "reconcile"):
-        print(f"error: unknown command {command!r}\n\n{__doc__}", end="", file=sys.stderr)
-        return 2
     try:
-        # recover and reconcile never seed demo data: on the embedded store it would be a stranger's.
-        overrides = {"recover": {"RECOVER_ON_START": "false", "SEED_DEMO_DATA": "false"},
-                     "reconcile": {"SEED_DEMO_DATA": "false"}}.get(command)
-        app = create_app(overrides)
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help (0), or a mistake (2): argparse printed the usage
+        return done.code
+    try:
+        return COMMANDS[args.command or "serve"].run(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    integration = app.extensions["integration"]
-    embedded = app.config["EMBEDDED_STORE"]
-    if command in ("recover", "reconcile") and embedded:
-        print(EMBEDDED_NOTE.format(command=command), file=sys.stderr)
-    where = " (in this new, empty embedded store only)" if embedded else ""
-    if command == "recover":
-        print(json.dumps(integration.recover(grace_seconds=0)))
-        if embedded:
-            print(f"recover: done{where}")
-        return 0
-    if command == "reconcile":
-        drift = integration.reconcile()
-        for row in drift:
-            print(json.dumps(row, default=str))
-        print((f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift") + where)
-        return 1 if drift else 0
-    if command == "worker":
-        return work(app)
-    return serve(app)
 
 
 def work(app):

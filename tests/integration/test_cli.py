@@ -38,8 +38,27 @@ def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, in
     assert db["payment_orders"].find_one({"_id": payment_order_id})["status"] == "paid"
 
 
-def test_unknown_command_is_refused(capsys):
-    assert main(["frobnicate"]) == 2
+@pytest.fixture
+def nothing_built(monkeypatch):
+    """Fail if the CLI builds an app (and so reaches a store, seeds, recovers or serves)."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("create_app was called")
+    monkeypatch.setattr("backend.__main__.create_app", refuse)
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "recover", "reconcile"])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_a_commands_help_prints_its_usage_and_builds_nothing(command, flag, nothing_built, capsys):
+    assert main([command, flag]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"usage: python -m backend {command}") and captured.err == ""
+
+
+@pytest.mark.parametrize("argv", [["frobnicate"], ["--frobnicate"], ["recover", "--all"], ["reconcile", "now"]])
+def test_unknown_command_or_option_is_refused_with_the_usage(argv, nothing_built, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith("usage: python -m backend")
 
 
 def test_production_with_unsafe_settings_refuses_to_start(monkeypatch, capsys):
