@@ -68,9 +68,9 @@ def verify_wallet_topup():
         raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
     wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
     message = ("Payment verified; wallet credited." if credited_by_this_payment
-               else "Payment verified; this top-up was already credited by another payment.")
+               else "Payment verified; this top-up was already credited earlier, so nothing more was added.")
     # Added fields (the first four are the contract's): which top-up, its amount, and whether its
-    # credit came earlier from another payment (this one added nothing).
+    # credit came earlier (from another payment, or before this return): this one added nothing.
     return jsonify(success=True, message=message,
                    wallet_balance=to_major(wallet["balance_minor"], wallet["currency"]),
                    currency=wallet["currency"], payment_order_id=payment_order.id,

@@ -4,7 +4,8 @@ Live: Google's pay.js hands the page a PaymentData (DIRECT tokenization, ECv2, o
 key); the page posts `{payment_order_id, paymentData}` to /webhook/google-pay and returns the
 customer to the configured return URL. Served only while the Google Pay gateway is offered.
 Simulator: Pay mints a real ECv2 token for a test card, posts it like the live page, waits for the
-answer and sends the buyer back.
+answer and sends the buyer back (with `payment_error=already_paid` when the top-up was paid before
+this token: the service charged nothing).
 """
 import json
 from html import escape
@@ -91,11 +92,14 @@ def simulator_pages(context):
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
-        context.payment_order_or_404(order_id)
+        paid_before = context.payment_order_or_404(order_id).is_paid
         body = {"payment_order_id": order_id, "paymentData": payment_data(simulator_token(context.gateway))}
         # Like a merchant's checkout page: post the token, wait for the answer, then send the buyer back.
         status = context.deliver_webhook(json.dumps(body).encode(), {"Content-Type": "application/json"}, wait=True)
-        return _back(config, order_id, **({} if status == 200 else {"payment_error": "payment_rejected"}))
+        if status != 200:
+            return _back(config, order_id, payment_error="payment_rejected")
+        # Paid before this token (Back, then Pay again): the service did not charge it; say so.
+        return _back(config, order_id, **({"payment_error": "already_paid"} if paid_before else {}))
 
     @pages.post("/<order_id>/fail")
     def fail(order_id):

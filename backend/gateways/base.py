@@ -45,6 +45,9 @@ class ConfirmedPayment:
     gateway_payment_id: str
     amount_minor: Optional[int] = None
     currency: Optional[str] = None
+    # The payment the top-up was credited for before this return, which brought none of its own
+    # (PayPal captures an order once: paying it again captures nothing).
+    earlier: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class PayPalGateway:
     def confirm_checkout(self, payment_order, fields):
         """Capture the approved order; a payment only when its capture is COMPLETED."""
         if payment_order.is_paid and payment_order.gateway_payment_id:
-            return ConfirmedPayment(payment_order.gateway_payment_id)  # credited already: never capture again
+            return ConfirmedPayment(payment_order.gateway_payment_id, earlier=True)  # credited: never capture again
         completed = _completed_capture(self._capture(payment_order))
         if completed is None:
             raise PaymentNotCaptured()

@@ -348,7 +348,7 @@ def test_verify_says_when_the_credit_was_another_payments(api, client):
     assert again["already_credited"] is False  # the same payment confirmed again: it is the credit
     second = verify(client, payment_order_id, "pay_second", bearer("cust_a")).get_json()
     assert second["already_credited"] is True
-    assert second["message"] == "Payment verified; this top-up was already credited by another payment."
+    assert second["message"] == "Payment verified; this top-up was already credited earlier, so nothing more was added."
     assert_money(second["wallet_balance"], 100)
 
 

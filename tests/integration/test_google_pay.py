@@ -151,6 +151,21 @@ def test_token_cannot_credit_another_gateways_payment_order(app, api, client, db
     assert balance_minor(db, CUSTOMER) == 0
 
 
+def test_pay_again_on_a_credited_top_up_charges_nothing_and_says_it_was_paid(api, client, db):
+    """Back to the sheet and Pay again: the token is not charged, and the way back says the top-up
+    was paid already (so the wallet page does not announce a new credit)."""
+    body = initiate(api, "10.00")
+    assert "payment_error" not in press(client, body, "pay").headers["Location"]
+    charges = db["simulator_google_pay_charges"].count_documents({})
+    response = press(client, body, "pay")
+    assert response.status_code == 303
+    assert parse_qs(urlsplit(response.headers["Location"]).query) == {
+        "payment_order_id": [body["payment_order_id"]], "payment_method": ["google_pay"],
+        "payment_error": ["already_paid"]}
+    assert db["simulator_google_pay_charges"].count_documents({}) == charges
+    assert (balance_minor(db, CUSTOMER), len(ledger(db, CUSTOMER))) == (1000, 1)
+
+
 def test_fail_credits_nothing_and_posts_nothing(api, client, db):
     body = initiate(api)
     before = snapshot(db)

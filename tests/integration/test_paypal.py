@@ -104,6 +104,22 @@ def test_verify_again_credits_nothing_more(api, client, db, initiated):
     assert len(ledger(db, "cust_a")) == 1
 
 
+def test_verify_after_paying_a_credited_order_again_says_nothing_more_was_added(api, client, db, initiated):
+    """Back to the approval page and Pay again: PayPal captures an order once, so that return
+    brought no payment; verify says the top-up was credited before, not "wallet credited"."""
+    order_id = initiated["payment_order_id"]
+    approve(client, order_id)
+    first = verify(api, order_id).get_json()
+    assert (first["already_credited"], first["message"]) == (False, "Payment verified; wallet credited.")
+    approve(client, order_id)
+    again = verify(api, order_id)
+    assert again.status_code == 200, again.get_json()
+    body = again.get_json()
+    assert body["already_credited"] is True
+    assert body["message"] == "Payment verified; this top-up was already credited earlier, so nothing more was added."
+    assert (body["wallet_balance"], balance_minor(db, "cust_a"), len(ledger(db, "cust_a"))) == (10.5, 1050, 1)
+
+
 def test_verify_before_approval_is_not_captured(api, db, initiated):
     before = snapshot(db)
     assert_error(verify(api, initiated["payment_order_id"]), 409, "payment_not_captured")
