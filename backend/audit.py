@@ -33,9 +33,13 @@ class AuditLog:
         the record (a payment order is the record of its initiation)."""
         self._log(self._entry(event, outcome, fields))
 
-    def for_customer(self, customer_id, limit):
-        """The customer's newest `limit` audit entries, newest first (the support view)."""
-        return list(self.logs.find({"customer_id": customer_id}, sort=[("created_at", -1)], limit=limit))
+    def for_customer(self, customer_id, limit, until=None):
+        """The customer's newest `limit` audit entries, newest first, none later than `until` when
+        given (the support view, a page at a time)."""
+        query = {"customer_id": customer_id}
+        if until is not None:
+            query["created_at"] = {"$lte": until}
+        return list(self.logs.find(query, sort=[("created_at", -1)], limit=limit))
 
     def _entry(self, event, outcome, fields):
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}

@@ -84,6 +84,12 @@ class PaymentOrderNotFound(NotFound):
     code = "payment_order_not_found"
 
 
+class CustomerNotFound(NotFound):
+    """No such customer: no wallet, orders, payments or audit entries."""
+
+    code = "customer_not_found"
+
+
 class InsufficientFunds(IntegrationError):
     """The wallet balance does not cover this amount."""
 

@@ -1,8 +1,9 @@
 """Read views for the customer's history and the support view: pages of orders and ledger entries,
-a CSV statement, a top-up's outcome, audit entries. Every read goes through the module that owns
-its collection (`WalletService`, `OrderBook`, `PaymentOrders`, `AuditLog`); this module only
-parses query parameters and shapes what those return."""
+a CSV statement, a top-up's outcome, pages of audit entries. Every read goes through the module
+that owns its collection (`WalletService`, `OrderBook`, `PaymentOrders`, `AuditLog`); this module
+only parses query parameters and shapes what those return."""
 import csv
+import datetime
 import io
 import re
 
@@ -18,9 +19,13 @@ PAGE_LIMIT_DEFAULT = 20
 PAGE_LIMIT_MAX = 100
 CURRENCIES = ("INR", "USD", "EUR")
 STATEMENT_BATCH = 500  # ledger entries read per store round trip while a CSV statement streams
-AUDIT_READ_MAX = 100  # the support view reads this many audit entries, shows the newest of each kind
+AUDIT_SCAN_MAX = 100  # audit entries read for one page of the support view's lists, at most
 SUPPORT_LIST_MAX = 20
 _DIGITS = re.compile(r"[0-9]{1,18}\Z")
+# An audit page's cursor: `<created_at in ms since the epoch>-<entries of that millisecond listed>`.
+_AUDIT_CURSOR = re.compile(r"([0-9]{1,15})-([0-9]{1,4})\Z")
+_EPOCH = datetime.datetime(1970, 1, 1)
+_MILLISECOND = datetime.timedelta(milliseconds=1)
 _STATUS = re.compile(r"[a-z_]{1,32}\Z")
 # Top-up states a page shows (GET /wallet/topup/<id>/status): from the ledger, else the payment order.
 CREDITED, PENDING = "credited", "pending"
@@ -45,6 +50,18 @@ def before_sequence(args):
     if not _DIGITS.match(value) or int(value) < 1:
         raise InvalidRequest("`before` must be the `next_before` of a previous page (a positive whole number).")
     return int(value)
+
+
+def audit_cursor(args):
+    """`before`: the cursor of a page of audit entries, as (created_at, entries of that millisecond
+    listed already), or None."""
+    value = args.get("before")
+    match = None if value is None else _AUDIT_CURSOR.match(value)
+    if value is None:
+        return None
+    if match is None or int(match[2]) < 1:
+        raise InvalidRequest("`before` must be the `next_before` of a previous page (such as 1767225600000-1).")
+    return _EPOCH + int(match[1]) * _MILLISECOND, int(match[2])
 
 
 def after_order_id(args):
@@ -76,11 +93,13 @@ def currency(args, default):
 # --- orders --------------------------------------------------------------------------------------
 def order_view(order):
     """A shop order as the API shows it: amounts in major units, what is refunded and refundable."""
-    currency_ = order.get("currency", "INR")
+    currency_ = order.get("currency") if order.get("currency") in CURRENCIES else None
     amount_minor = order.get("amount_minor", 0)
     status = order.get("payment_status")
     refunded_minor = order.get("refunded_minor", 0)
-    if "refundable_minor" in order:
+    if currency_ is None:  # neither payable nor refundable until the shop sets one (shown with 2 decimals)
+        refundable_minor = 0
+    elif "refundable_minor" in order:
         refundable_minor = order["refundable_minor"]
     elif status in PAID_STATES:
         refundable_minor = order.get("paid_minor", amount_minor) - refunded_minor
@@ -89,12 +108,12 @@ def order_view(order):
     return {
         "order_id": order["order_id"],
         "customer_id": order.get("customer_id"),
-        "amount": to_major(amount_minor, currency_),
+        "amount": to_major(amount_minor, currency_ or "INR"),
         "currency": currency_,
         "payment_status": status,
         "paid_via": order.get("paid_via"),
-        "refunded_amount": to_major(refunded_minor, currency_),
-        "refundable_amount": to_major(max(refundable_minor, 0), currency_),
+        "refunded_amount": to_major(refunded_minor, currency_ or "INR"),
+        "refundable_amount": to_major(max(refundable_minor, 0), currency_ or "INR"),
     }
 
 
@@ -209,8 +228,44 @@ def is_gateway_outcome(entry):
     return entry["event"] in GATEWAY_OUTCOMES and entry.get("reason") not in (None, "verify")
 
 
+def audit_page(audit, customer_id, limit, before=None, keep=None):
+    """`(entries, next_before)`: the customer's audit entries newest first, after the cursor `before`
+    (see `audit_cursor`), those `keep` accepts (every one when None), up to `limit`; `next_before`
+    is None on the last page. Entries of one millisecond come in the store's order and the cursor
+    counts those listed, so no page repeats or skips one. At most AUDIT_SCAN_MAX entries are read
+    for a page, so a page of gateway outcomes may be short (even empty) with more after it."""
+    until, listed = before or (None, 0)
+    rows = audit.for_customer(customer_id, listed + AUDIT_SCAN_MAX + 1, until=until)
+    read = 0
+    while read < min(listed, len(rows)) and rows[read]["created_at"] == until:
+        read += 1  # listed on an earlier page
+    position, entries = (until, read), []
+    for row in rows[read:read + AUDIT_SCAN_MAX]:
+        read += 1
+        position = (row["created_at"], position[1] + 1 if row["created_at"] == position[0] else 1)
+        if keep is None or keep(row):
+            entries.append(audit_view(row))
+            if len(entries) == limit:
+                break
+    if read == len(rows):
+        return entries, None
+    created_at, count = position
+    return entries, f"{(created_at - _EPOCH) // _MILLISECOND}-{count}"
+
+
 def support_audit(audit, customer_id):
-    """`(webhooks, audit)`: the customer's newest gateway outcomes and audit entries."""
-    entries = audit.for_customer(customer_id, AUDIT_READ_MAX)
-    webhooks = [audit_view(e) for e in entries if is_gateway_outcome(e)][:SUPPORT_LIST_MAX]
-    return webhooks, [audit_view(e) for e in entries[:SUPPORT_LIST_MAX]]
+    """The support look-up's first pages of the customer's gateway outcomes and audit entries."""
+    webhooks, webhooks_next_before = audit_page(audit, customer_id, SUPPORT_LIST_MAX, keep=is_gateway_outcome)
+    entries, audit_next_before = audit_page(audit, customer_id, SUPPORT_LIST_MAX)
+    return {"webhooks": webhooks, "webhooks_next_before": webhooks_next_before,
+            "audit": entries, "audit_next_before": audit_next_before}
+
+
+def customer_known(service, customer_id):
+    """Whether the service holds anything of the customer: a wallet (in any currency), an order, a
+    payment order or an audit entry; one indexed read each, until one is found."""
+    query, only_id = {"customer_id": customer_id}, {"_id": 1}
+    return (service.wallet.wallets.find_one(query, only_id) is not None
+            or bool(service.orders.page_for_customer(customer_id, 1))
+            or service.payment_orders.collection.find_one(query, only_id) is not None
+            or bool(service.audit.for_customer(customer_id, 1)))

@@ -5,7 +5,7 @@ from . import db as store
 from . import history
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
-from .errors import InvalidRequest, StoreUnavailable, error_body
+from .errors import CustomerNotFound, InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import REGISTRY
 from .idempotency import IdempotencyStore
 from .money import parse_amount_minor, to_major
@@ -203,17 +203,43 @@ def statement_csv(customer_id):
 @integration_bp.get("/support/customers/<customer_id>")
 @require_auth
 def support_customer(customer_id):
-    """Admin: one customer at a glance: balance, ledger, orders, gateway outcomes, audit entries."""
+    """Admin: one customer at a glance: balance, ledger, orders, gateway outcomes, audit entries
+    (first pages); 404 `customer_not_found` when the service holds nothing of the customer."""
     require_admin()
     currency = _history_request(customer_id)
     service = _get_integration_service()
+    if not history.customer_known(service, customer_id):
+        raise CustomerNotFound()
     status = service.get_integration_status(customer_id, currency)
-    webhooks, audit = history.support_audit(service.audit, customer_id)
     return jsonify(success=True, customer_id=customer_id, wallet=status["wallet"],
                    statistics=status["statistics"],
                    **history.transactions_page(service.wallet, customer_id, currency, history.SUPPORT_LIST_MAX),
                    **history.orders_page(service.orders, customer_id, history.SUPPORT_LIST_MAX),
-                   webhooks=webhooks, audit=audit)
+                   **history.support_audit(service.audit, customer_id))
+
+
+def _support_audit_page(customer_id, name, keep=None):
+    """Admin: a page of the customer's audit entries (those `keep` accepts) as `{<name>, next_before}`."""
+    require_admin()
+    check_id(customer_id, "customer_id")
+    limit = history.page_limit(request.args, history.SUPPORT_LIST_MAX)
+    before = history.audit_cursor(request.args)
+    entries, next_before = history.audit_page(_get_integration_service().audit, customer_id, limit, before, keep)
+    return jsonify({"success": True, "customer_id": customer_id, name: entries, "next_before": next_before})
+
+
+@integration_bp.get("/support/customers/<customer_id>/webhooks")
+@require_auth
+def support_webhooks(customer_id):
+    """Admin: the customer's gateway outcomes, newest first, a page at a time (`before` = `next_before`)."""
+    return _support_audit_page(customer_id, "webhooks", history.is_gateway_outcome)
+
+
+@integration_bp.get("/support/customers/<customer_id>/audit")
+@require_auth
+def support_audit(customer_id):
+    """Admin: the customer's audit entries, newest first, a page at a time (`before` = `next_before`)."""
+    return _support_audit_page(customer_id, "audit")
 
 
 @integration_bp.get("/support/customers/<customer_id>/reconcile")

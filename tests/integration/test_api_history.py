@@ -3,11 +3,13 @@ statement, GET /wallet/topup/<id>/status, the verify response's added fields, an
 support look-up and reconcile. Shapes, pagination boundaries, authorisation and bad input (refused
 before anything is read)."""
 import csv
+import datetime
 import io
 
 import pytest
 
 from backend import history
+from backend.audit import AuditLog
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
 from backend.wallet_service import WalletService
@@ -38,7 +40,7 @@ def reads_nothing(monkeypatch):
         raise AssertionError("a refused request read the store")
 
     for cls, name in ((OrderBook, "page_for_customer"), (WalletService, "entries_page"),
-                      (WalletService, "get_wallet"), (PaymentOrders, "get")):
+                      (WalletService, "get_wallet"), (PaymentOrders, "get"), (AuditLog, "for_customer")):
         monkeypatch.setattr(cls, name, refuse)
 
 
@@ -365,7 +367,9 @@ def test_support_look_up(api, client):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert set(body) == {"success", "customer_id", "wallet", "statistics", "transactions", "next_before",
-                         "orders", "next_after", "webhooks", "audit"}
+                         "orders", "next_after", "webhooks", "webhooks_next_before", "audit",
+                         "audit_next_before"}
+    assert body["webhooks_next_before"] is None and body["audit_next_before"] is None
     status = api.status("cust_a").get_json()
     assert body["wallet"] == status["wallet"] and body["statistics"] == status["statistics"]
     assert body["transactions"] == status["recent_transactions"]
@@ -396,10 +400,77 @@ def test_support_webhooks_list_a_duplicate_delivery(api, client):
     assert [(w["event"], w["outcome"]) for w in webhooks] == [("webhook.received", "duplicate")]
 
 
-def test_support_look_up_of_an_unknown_customer(client):
-    body = support(client, "cust_nobody").get_json()
-    assert body["transactions"] == body["orders"] == body["webhooks"] == body["audit"] == []
-    assert_money(body["wallet"]["balance"], 0)
+def test_support_look_up_of_an_unknown_customer_is_not_found(client):
+    response = support(client, "cust_nobody")
+    assert_error(response, 404, "customer_not_found")
+    assert response.get_json()["message"] == "No such customer: no wallet, orders, payments or audit entries."
+
+
+def audit_entry(db, customer_id, created_at, event="order.paid", **fields):
+    db["integration_logs"].insert_one({"event": event, "outcome": "ok", "created_at": created_at,
+                                       "customer_id": customer_id, **fields})
+
+
+@pytest.mark.parametrize("holds", ["order", "payment_order", "audit_entry", "wallet_in_another_currency"])
+def test_support_look_up_of_a_customer_known_by_any_record(api, client, db, holds):
+    if holds == "order":
+        api.add_order("cust_k", 100)
+    elif holds == "payment_order":
+        initiated(api, "cust_k", 10)
+    elif holds == "audit_entry":
+        audit_entry(db, "cust_k", datetime.datetime(2026, 1, 1))
+    else:
+        db["wallets"].insert_one({"_id": "cust_k:USD", "customer_id": "cust_k", "currency": "USD",
+                                  "balance_minor": 0, "version": 0, "totals": {}})
+    response = support(client, "cust_k")
+    assert response.status_code == 200, response.get_json()
+
+
+def every_page(client, customer_id, name, first):
+    """The entries of list `name` (`webhooks` or `audit`) from the look-up's first page on, following
+    `next_before` through GET /support/customers/<id>/<name>?before=; and the number of pages."""
+    entries, cursor, pages = list(first[name]), first[f"{name}_next_before"], 1
+    while cursor is not None:
+        response = support(client, customer_id, suffix=f"/{name}?before={cursor}")
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert set(body) == {"success", "customer_id", name, "next_before"}
+        entries += body[name]
+        cursor, pages = body["next_before"], pages + 1
+    return entries, pages
+
+
+def test_support_pages_older_gateway_outcomes_and_audit_entries(api, client):
+    for _ in range(23):  # each a `wallet.credited` by the webhook: a gateway outcome and an audit entry
+        assert confirm_by_webhook(client, initiated(api, "cust_a", 1), 100).status_code == 200
+    for index in range(3):  # the customer's own verify: an audit entry, not a gateway outcome
+        assert verify(client, initiated(api, "cust_a", 1), f"pay_v{index}", bearer("cust_a")).status_code == 200
+    first = support(client, "cust_a").get_json()
+    assert len(first["webhooks"]) == len(first["audit"]) == 20
+    webhooks, _ = every_page(client, "cust_a", "webhooks", first)
+    audit, _ = every_page(client, "cust_a", "audit", first)
+    assert [w["reason"] for w in webhooks] == ["payment.captured"] * 23
+    assert len({w["payment_order_id"] for w in webhooks}) == 23
+    assert [a["reason"] for a in audit] == ["verify"] * 3 + ["payment.captured"] * 23
+    assert len({a["payment_order_id"] for a in audit}) == 26
+    assert [a["created_at"] for a in audit] == sorted((a["created_at"] for a in audit), reverse=True)
+
+
+def test_support_audit_pages_never_split_or_repeat_entries_of_one_millisecond(client, db):
+    """Entries of the same millisecond across a page boundary: each listed once."""
+    at = datetime.datetime(2026, 3, 1, 12, 0, 0, 123000)
+    for index in range(45):
+        audit_entry(db, "cust_t", at if index < 30 else at - datetime.timedelta(milliseconds=index),
+                    order_id=f"ord_{index:02d}")
+    audit, pages = every_page(client, "cust_t", "audit", support(client, "cust_t").get_json())
+    assert sorted(a["order_id"] for a in audit) == [f"ord_{index:02d}" for index in range(45)]
+    assert pages == 3
+
+
+@pytest.mark.parametrize("query", ["before=x", "before=1-", "before=-1", "before=12.5", "limit=0", "limit=101"])
+def test_support_audit_pages_refuse_a_bad_cursor(client, reads_nothing, query):
+    for name in ("webhooks", "audit"):
+        assert_error(support(client, "cust_a", ADMIN, f"/{name}?{query}"), 400, "invalid_request")
 
 
 def test_support_reconcile(api, client, db):
@@ -415,7 +486,7 @@ def test_support_reconcile(api, client, db):
                               "problem": "wallet_balance"}]
 
 
-@pytest.mark.parametrize("suffix", ["", "/reconcile"])
+@pytest.mark.parametrize("suffix", ["", "/reconcile", "/webhooks", "/audit"])
 def test_support_is_admin_only(client, reads_nothing, suffix):
     assert_error(support(client, "cust_a", bearer("cust_a"), suffix), 403, "forbidden")
     assert_error(client.get(f"{BASE}/support/customers/cust_a{suffix}"), 401, "unauthorized")
@@ -454,9 +525,11 @@ def test_history_and_support_reads_are_index_served(monkeypatch):
     for path in ("/orders?customer_id=cust_a", "/orders?customer_id=cust_a&status=paid&after=ord_0&limit=5",
                  "/wallet/cust_a/transactions?limit=1", "/wallet/cust_a/transactions?before=2",
                  "/wallet/cust_a/statement.csv", f"/wallet/topup/{payment_order_id}/status",
-                 "/support/customers/cust_a", "/support/customers/cust_a/reconcile"):
+                 "/support/customers/cust_a", "/support/customers/cust_a/reconcile",
+                 "/support/customers/cust_a/webhooks?before=1767225600000-1", "/support/customers/cust_a/audit",
+                 "/support/customers/cust_nobody"):
         response = get(client, path, ADMIN)
-        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        assert response.status_code == (404 if "nobody" in path else 200), (path, response.get_data(as_text=True))
     assert order_id and database.queries
     unserved = {(q.collection, q.operation, q.shape.text(), q.where) for q in database.queries
                 if not served(q.shape, declared_indexes(q.collection, app.config))}
