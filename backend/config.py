@@ -49,6 +49,8 @@ DEFAULTS = {
     "WORKER_OUTBOX_INTERVAL_SECONDS": "2",
     "WORKER_SWEEP_INTERVAL_SECONDS": "60",
     "WORKER_RECONCILE_INTERVAL_SECONDS": "3600",
+    # A worker whose clock is further than this from the store's runs nothing (backend/worker.py).
+    "WORKER_CLOCK_SKEW_MAX_SECONDS": "5",
     # Retention (TTL indexes): sent WhatsApp messages, processed webhook events, audit entries.
     "OUTBOX_RETENTION_SECONDS": str(30 * 24 * 3600),
     "WEBHOOK_EVENT_RETENTION_SECONDS": str(90 * 24 * 3600),
@@ -117,7 +119,7 @@ def load_config(test_config=None):
     config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
     for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX",
                 "WORKER_RECOVERY_INTERVAL_SECONDS", "WORKER_OUTBOX_INTERVAL_SECONDS", "WORKER_SWEEP_INTERVAL_SECONDS",
-                "WORKER_RECONCILE_INTERVAL_SECONDS",
+                "WORKER_RECONCILE_INTERVAL_SECONDS", "WORKER_CLOCK_SKEW_MAX_SECONDS",
                 "OUTBOX_RETENTION_SECONDS", "WEBHOOK_EVENT_RETENTION_SECONDS", "AUDIT_RETENTION_SECONDS"):
         config[key] = positive_int(config, key)
     config["CORS_ORIGINS"] = cors_origins(config)

@@ -8,6 +8,18 @@ Several workers may run at once: recovery, the sweep and reconcile each run unde
 (one worker at a time per job; every step inside is idempotent anyway), and outbox messages and
 swept payment orders are each claimed with a lease of their own. Each worker writes a heartbeat to
 `worker_heartbeats` every tick; `/health` reports the newest one's age.
+
+Job leases are short (JOB_LEASE_SECONDS) and every tick renews the ones the worker holds, so a
+worker holds its jobs while it lives; a stopped worker (SIGTERM, SIGINT) releases them, so the next
+one runs them at once, and a killed one's run out within JOB_LEASE_SECONDS. A job that runs longer
+than the lease (no tick meanwhile) may be taken by another worker and run there too: harmless,
+since every step is idempotent and swept payment orders are claimed one by one.
+
+Every tick first compares the worker's clock with the store's (`hello`'s `localTime`). Beyond
+WORKER_CLOCK_SKEW_MAX_SECONDS either way the worker runs no job, takes no lease and writes no
+heartbeat, and logs an ERROR: a clock days ahead would expire fresh top-ups, finish operations still
+in progress and take every lease. Where the store does not tell its time (the embedded mongomock
+store, which lives in the worker's own process) nothing is compared.
 """
 import datetime
 import logging
@@ -18,20 +30,26 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from .clock import iso, utcnow
+from .clock import iso, store_now, utcnow
 from .sweep import sweep_from_config
 
 logger = logging.getLogger("integration.worker")
 TICK_SECONDS = 1.0
 FINISH_BATCHES_PER_TICK = 10  # of FINISH_BATCH_MAX entries: 1,000 movements an outbox interval
-JOB_LEASE_SECONDS = 300  # longer than one run of a job; a crashed worker's job is free after it
+# A job lease: renewed every tick (TICK_SECONDS) while the worker lives, released when it stops;
+# a killed worker's jobs are free this long after its last tick (well within the sweep's interval).
+JOB_LEASE_SECONDS = 30
+RELEASED = datetime.datetime(1970, 1, 1)  # a released lease's `until`: free whatever a clock says
+SKEW_LOG_EVERY_TICKS = 60  # while refusing, the ERROR is repeated this often (about once a minute)
 
 
 class Worker:
     """Runs each job when its interval has passed; `run_once` is one tick."""
 
-    def __init__(self, integration, db, config, clock=utcnow, worker_id=None):
+    def __init__(self, integration, db, config, clock=utcnow, worker_id=None, store_clock=None):
+        """`store_clock()`: the store's time, or None when unknown (default: asked of the store)."""
         self.integration = integration
+        self.store_clock = store_clock or (lambda: store_now(db))
         self.leases = db["worker_leases"]
         self.heartbeats = db["worker_heartbeats"]
         self.config = config
@@ -43,20 +61,30 @@ class Worker:
             "sweep": (config["WORKER_SWEEP_INTERVAL_SECONDS"], self._sweep, True),
             "reconcile": (config["WORKER_RECONCILE_INTERVAL_SECONDS"], self._reconcile, True),
         }
-        self.last_run = {}  # job -> when this worker last ran it
+        self.leased_jobs = [name for name, (_, _, leased) in self.jobs.items() if leased]
+        self.due_at = {}  # job -> when this worker tries it next (absent: now)
+        self.skew_max_seconds = config["WORKER_CLOCK_SKEW_MAX_SECONDS"]
+        self.refused_ticks = 0
 
     def run_once(self):
-        """Run every job that is due (each guarded so one failing job does not stop the others);
-        write the heartbeat; returns {job: result} of what ran."""
+        """Unless the clock is off the store's: renew the leases held, run every job that is due
+        (each guarded so one failing job does not stop the others), write the heartbeat; returns
+        {job: result} of what ran."""
         now = self.clock()
+        if not self._clock_agrees(now):
+            return {}
+        self._renew_leases(now)
         results = {}
         for name, (interval_seconds, job, leased) in self.jobs.items():
-            last = self.last_run.get(name)
-            if last is not None and (now - last).total_seconds() < interval_seconds:
+            due_at = self.due_at.get(name)
+            if due_at is not None and now < due_at:
                 continue
-            self.last_run[name] = now
+            self.due_at[name] = now + datetime.timedelta(seconds=interval_seconds)
             try:
                 if leased and not self._take_lease(name, now):
+                    # another worker holds it: try again once its lease could have run out
+                    retry_seconds = min(interval_seconds, JOB_LEASE_SECONDS)
+                    self.due_at[name] = now + datetime.timedelta(seconds=retry_seconds)
                     continue
                 results[name] = job()
             except Exception:  # a store hiccup or a gateway outage: try again next interval
@@ -66,13 +94,49 @@ class Worker:
         return results
 
     def run(self, stop, tick_seconds=TICK_SECONDS):
-        """Tick until `stop` (a threading.Event) is set."""
-        logger.info("worker %s started: %s", self.worker_id,
-                    ", ".join(f"{name} every {interval:g} s" for name, (interval, _, _) in self.jobs.items()))
+        """Tick until `stop` (a threading.Event) is set; then release the leases held."""
+        logger.info("worker %s started: %s; job leases %d s, renewed every tick; clock skew bound %d s",
+                    self.worker_id,
+                    ", ".join(f"{name} every {interval:g} s" for name, (interval, _, _) in self.jobs.items()),
+                    JOB_LEASE_SECONDS, self.skew_max_seconds)
         while not stop.is_set():
             self.run_once()
             stop.wait(tick_seconds)
+        self.release_leases()
         logger.info("worker %s stopped", self.worker_id)
+
+    def release_leases(self):
+        """Free every job lease this worker holds, so another worker (or its restart) runs them now."""
+        try:
+            self.leases.update_many({"_id": {"$in": self.leased_jobs}, "owner": self.worker_id},
+                                    {"$set": {"owner": None, "until": RELEASED}})
+        except PyMongoError:
+            logger.exception("worker %s could not release its leases; they run out in %d s",
+                             self.worker_id, JOB_LEASE_SECONDS)
+
+    def _clock_agrees(self, now):
+        """True unless this worker's clock is more than WORKER_CLOCK_SKEW_MAX_SECONDS off the
+        store's (logged as an ERROR on the first such tick and about once a minute after)."""
+        try:
+            store_time = self.store_clock()
+        except PyMongoError:
+            logger.exception("worker %s could not read the store's clock; nothing run this tick", self.worker_id)
+            return False
+        skew_seconds = 0.0 if store_time is None else (now - store_time).total_seconds()
+        if abs(skew_seconds) <= self.skew_max_seconds:
+            if self.refused_ticks:
+                logger.warning("worker %s: clock within %d s of the store's again; running jobs",
+                               self.worker_id, self.skew_max_seconds)
+            self.refused_ticks = 0
+            return True
+        if self.refused_ticks % SKEW_LOG_EVERY_TICKS == 0:
+            logger.error("WORKER CLOCK SKEW: worker %s's clock is %.0f s %s the store's (bound "
+                         "WORKER_CLOCK_SKEW_MAX_SECONDS=%d): no recovery, outbox, sweep or reconcile, no "
+                         "lease taken, no heartbeat until it is fixed (sync this machine's clock, e.g. NTP)",
+                         self.worker_id, abs(skew_seconds), "ahead of" if skew_seconds > 0 else "behind",
+                         self.skew_max_seconds)
+        self.refused_ticks += 1
+        return False
 
     def _recover(self):
         return self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"])
@@ -97,6 +161,15 @@ class Worker:
         for row in drift:
             logger.warning("reconcile drift: %s", row)
         return len(drift)
+
+    def _renew_leases(self, now):
+        """Extend every job lease this worker holds to JOB_LEASE_SECONDS from now (one write)."""
+        until = now + datetime.timedelta(seconds=JOB_LEASE_SECONDS)
+        try:
+            self.leases.update_many({"_id": {"$in": self.leased_jobs}, "owner": self.worker_id},
+                                    {"$set": {"until": until}})
+        except PyMongoError:
+            logger.exception("worker %s could not renew its leases", self.worker_id)
 
     def _take_lease(self, job, now):
         """True when this worker holds `job`'s lease now (taken, renewed, or free since it expired)."""

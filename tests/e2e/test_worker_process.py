@@ -1,5 +1,6 @@
 """`python -m backend worker` as a real process on a MongoDB-wire server: it beats, /health of a web
-app on the same store sees the beat, and SIGTERM stops it cleanly; on the embedded store it refuses."""
+app on the same store sees the beat, and SIGTERM stops it cleanly, releasing its job leases; on the
+embedded store it refuses."""
 import os
 import signal
 import subprocess
@@ -47,9 +48,13 @@ def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
         web = create_app(app_config(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name))
         health = web.test_client().get("/api/integration/health").get_json()
         assert 0 <= health["features"]["worker"]["last_heartbeat_age_seconds"] < BEAT_SECONDS_MAX
+        leases = client[db_name]["worker_leases"]
+        assert {lease["owner"] for lease in leases.find({})} == {beat["_id"]}  # it holds its jobs
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
-        assert "stopped" in process.stdout.read()
+        output = process.stdout.read()
+        assert "stopped" in output and "CLOCK SKEW" not in output  # the store's clock is this machine's
+        assert {lease["owner"] for lease in leases.find({})} == {None}  # released: the next worker runs them now
     finally:
         if process.poll() is None:
             process.kill()

@@ -1,11 +1,16 @@
 """The worker: recovery, the outbox and the gateway sweep on intervals, one worker per job at a time
 (leases), and a heartbeat that /health reports."""
 import datetime
+import logging
+import threading
 import time
 
 import pytest
 
 from backend import create_app
+from backend.clock import store_now, utcnow
+from backend.config import load_config
+from backend.errors import ConfigError
 from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
 from tests.conftest import app_config
@@ -22,9 +27,10 @@ def worker_app():
         database.client.drop_database(database.name)
 
 
-def make_worker(app, clock=None, worker_id="w1"):
+def make_worker(app, clock=None, worker_id="w1", store_clock=None):
     return Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config,
-                  clock=clock or Clock(datetime.datetime.utcnow().replace(microsecond=0)), worker_id=worker_id)
+                  clock=clock or Clock(datetime.datetime.utcnow().replace(microsecond=0)), worker_id=worker_id,
+                  store_clock=store_clock)
 
 
 def test_one_tick_runs_every_job_and_beats(worker_app):
@@ -87,12 +93,133 @@ def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):
     assert set(first.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
     assert set(second.run_once()) == {"outbox"}  # recovery, sweep and reconcile are leased to w1
     clock.advance(60)
-    assert set(first.run_once()) == {"recovery", "outbox", "sweep"}  # its own lease, renewed
-    clock.advance(JOB_LEASE_SECONDS + 1)  # w1 stopped: its leases run out
-    assert set(second.run_once()) == {"recovery", "outbox", "sweep"}  # reconcile: an hour after it tried
+    assert set(first.run_once()) == {"recovery", "outbox", "sweep"}  # its own leases, renewed
+    assert set(second.run_once()) == {"outbox"}
+    clock.advance(JOB_LEASE_SECONDS + 1)  # w1 was killed: its leases run out
+    assert set(second.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
     db = worker_app.extensions["wallet_db"]
     owners = {lease["_id"]: lease["owner"] for lease in db["worker_leases"].find({})}
-    assert owners["recovery"] == owners["sweep"] == "w2"
+    assert owners == {"recovery": "w2", "sweep": "w2", "reconcile": "w2"}
+
+
+def test_a_live_worker_keeps_its_leases_between_runs(worker_app):
+    """Each tick renews the worker's leases, so a short lease never lapses while it lives, even for a
+    job that runs once an hour."""
+    clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
+    first, second = make_worker(worker_app, clock, "w1"), make_worker(worker_app, clock, "w2")
+    first.run_once()
+    for _ in range(60):  # ten minutes, a tick every 10 s
+        clock.advance(10)
+        first.run_once()
+        assert set(second.run_once()) <= {"outbox"}
+    db = worker_app.extensions["wallet_db"]
+    assert {lease["owner"] for lease in db["worker_leases"].find({})} == {"w1"}
+
+
+def test_leases_are_short(worker_app):
+    """A worker killed with kill -9 releases nothing: its jobs wait for its leases to run out."""
+    assert JOB_LEASE_SECONDS <= 30 < worker_app.config["WORKER_SWEEP_INTERVAL_SECONDS"]
+
+
+def lost_webhook_top_up(worker_app, monkeypatch, customer_id):
+    """A Razorpay top-up paid on the simulator whose webhook was lost, old enough to be swept."""
+    client = worker_app.test_client()
+    monkeypatch.setattr("backend.gateways.delivery.Delivery.__call__", lambda *args, **kwargs: None)
+    payment_order_id = client.post("/api/integration/wallet/topup/initiate", headers=bearer(customer_id),
+                                   json={"customer_id": customer_id, "amount": "75"}).get_json()["payment_order_id"]
+    client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay")
+    time.sleep(1.1)  # SWEEP_STALE_AFTER_SECONDS=1
+    assert balance_minor(worker_app.extensions["wallet_db"], customer_id) == 0
+
+
+def test_a_stopped_worker_releases_its_leases_and_the_next_one_sweeps_at_once(worker_app, monkeypatch):
+    db = worker_app.extensions["wallet_db"]
+    clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
+    first, stop = make_worker(worker_app, clock, "w1"), threading.Event()
+    thread = threading.Thread(target=first.run, args=(stop, 0.01))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while db["worker_heartbeats"].count_documents({"_id": "w1"}) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()  # SIGTERM
+    thread.join(timeout=10)
+    assert all(lease["until"] <= clock.now and lease.get("owner") is None for lease in db["worker_leases"].find({}))
+    lost_webhook_top_up(worker_app, monkeypatch, "cust_restart")
+    results = make_worker(worker_app, clock, "w1-restarted").run_once()
+    assert results["sweep"]["credited"] == 1
+    assert balance_minor(db, "cust_restart") == 7500
+
+
+def test_after_a_killed_worker_a_lost_webhook_top_up_is_credited_within_one_sweep_interval(worker_app,
+                                                                                           monkeypatch):
+    db = worker_app.extensions["wallet_db"]
+    clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
+    make_worker(worker_app, clock, "w1").run_once()  # then kill -9: its leases stay behind
+    clock.advance(1)
+    lost_webhook_top_up(worker_app, monkeypatch, "cust_killed")
+    restarted, started_at = make_worker(worker_app, clock, "w1-restarted"), clock.now
+    while balance_minor(db, "cust_killed") == 0:
+        assert (clock.now - started_at).total_seconds() <= worker_app.config["WORKER_SWEEP_INTERVAL_SECONDS"]
+        restarted.run_once()
+        clock.advance(1)
+    assert balance_minor(db, "cust_killed") == 7500
+
+
+# --- clocks: the worker's against the store's --------------------------------------------------
+def test_a_worker_whose_clock_is_far_ahead_of_the_stores_does_nothing(worker_app, monkeypatch, caplog):
+    """Two days ahead it would expire a top-up made a second earlier and take every lease: it runs no
+    job, takes no lease and writes no heartbeat, and says so in the log."""
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    store = Clock(utcnow())
+    make_worker(worker_app, store, "w_right", store_clock=store).run_once()
+    payment_order_id = worker_app.test_client().post(
+        "/api/integration/wallet/topup/initiate", headers=bearer("cust_skew"),
+        json={"customer_id": "cust_skew", "amount": "5"}).get_json()["payment_order_id"]
+    ahead = Clock(store.now + datetime.timedelta(days=2))
+    monkeypatch.setattr(integration, "clock", ahead)  # the whole process's clock is ahead
+    with caplog.at_level(logging.ERROR, logger="integration.worker"):
+        assert make_worker(worker_app, ahead, "w_ahead", store_clock=store).run_once() == {}
+    assert db["payment_orders"].find_one({"_id": payment_order_id})["status"] == "created"
+    assert {lease["owner"] for lease in db["worker_leases"].find({})} == {"w_right"}
+    assert db["worker_heartbeats"].count_documents({"_id": "w_ahead"}) == 0
+    assert any("clock" in record.getMessage() and "172800" in record.getMessage() for record in caplog.records)
+
+
+def test_a_worker_behind_the_store_beyond_the_bound_does_nothing_until_its_clock_is_right(worker_app):
+    store = Clock(utcnow())
+    behind = Clock(store.now - datetime.timedelta(seconds=worker_app.config["WORKER_CLOCK_SKEW_MAX_SECONDS"] + 1))
+    worker = make_worker(worker_app, behind, "w_behind", store_clock=store)
+    assert worker.run_once() == {}
+    behind.now = store.now + datetime.timedelta(seconds=worker_app.config["WORKER_CLOCK_SKEW_MAX_SECONDS"] - 1)
+    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+
+
+def test_the_clock_skew_bound_setting():
+    assert load_config({"APP_ENV": "test"})["WORKER_CLOCK_SKEW_MAX_SECONDS"] == 5
+    assert load_config({"APP_ENV": "test", "WORKER_CLOCK_SKEW_MAX_SECONDS": "2"})["WORKER_CLOCK_SKEW_MAX_SECONDS"] == 2
+    for bad in ("0", "-1", "five"):
+        with pytest.raises(ConfigError, match="WORKER_CLOCK_SKEW_MAX_SECONDS"):
+            load_config({"APP_ENV": "test", "WORKER_CLOCK_SKEW_MAX_SECONDS": bad})
+
+
+class Hello:
+    """A store answering `hello` as MongoDB does (pymongo hands `localTime` back naive UTC, or aware
+    with tz_aware=True)."""
+
+    def __init__(self, local_time):
+        self.local_time = local_time
+
+    def command(self, name):
+        assert name == "hello"
+        return {"isWritablePrimary": True, "localTime": self.local_time, "ok": 1.0}
+
+
+def test_the_stores_clock_is_its_hello_local_time(db):
+    moment = datetime.datetime(2030, 1, 2, 3, 4, 5, 678000)
+    assert store_now(Hello(moment)) == moment
+    assert store_now(Hello(moment.replace(tzinfo=datetime.timezone.utc))) == moment
+    assert store_now(Hello(None)) is None
+    assert store_now(db) is None  # mongomock: the embedded store lives in this process, on its clock
 
 
 def test_a_failing_job_does_not_stop_the_others(worker_app, monkeypatch):
