@@ -113,9 +113,11 @@ INDEXES = {
         ([("wallet_id", 1), ("idempotency_key", 1)], {"unique": True}),
         # Also the wallet's history, newest first (status, GET .../transactions).
         ([("wallet_id", 1), ("sequence", -1)], {"unique": True}),
-        # A refund's place among its order's refunds (wallet-paid or shop-paid alike).
-        ([("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)],
+        # A refund's place among the refunds of its order's life (wallet-paid or shop-paid alike).
+        ([("wallet_id", 1), ("reference.order_id", 1), ("reference.order_life", 1), ("kind", 1), ("refund_seq", 1)],
          {"unique": True, "partialFilterExpression": {"kind": "refund"}}),
+        # A retried payment request finds its own debit (by its hashed Idempotency-Key).
+        ([("wallet_id", 1), ("operation_id", 1)], {"sparse": True}),
         # The worker's follow-ups: entries not yet finalized, oldest first.
         ([("finalized", 1), ("created_at", 1)], {}),
     ],
@@ -137,6 +139,11 @@ INDEXES = {
     "customers": [([("customer_id", 1)], {"unique": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
     "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],
+}
+# Indexes of earlier versions that the current rules contradict, dropped at start-up: refund places
+# were per order before they were per life of an order (a reopened order's refunds start again).
+OBSOLETE_INDEXES = {
+    "ledger_entries": [[("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)]],
 }
 # Created only when GATEWAY_MODE=simulator: the simulators' own records, kept in the same store.
 SIMULATOR_INDEXES = {
@@ -163,6 +170,10 @@ def ensure_indexes(db, config=None):
     serve the service's queries (tests/integration/test_query_coverage.py), and with `config` the
     retention (TTL) indexes and, in simulator mode, the simulators' indexes."""
     simulated = config is not None and config.get("GATEWAY_MODE") == "simulator"
+    for collection, obsolete in OBSOLETE_INDEXES.items():
+        for name, spec in db[collection].index_information().items():
+            if [(field, int(direction)) for field, direction in spec["key"]] in obsolete:
+                db[collection].drop_index(name)
     for collection, indexes in [*INDEXES.items(), *(SIMULATOR_INDEXES.items() if simulated else ())]:
         for keys, options in indexes:
             db[collection].create_index(keys, **options)

@@ -58,6 +58,8 @@ class Outbox:
         messages = [{"_id": entry["_id"], "customer_id": entry["customer_id"], "text": message_text(entry),
                      "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
                     for entry in entries]
+        if not messages:
+            return
         try:
             self.messages.insert_many(messages, ordered=False)
         except BulkWriteError as error:

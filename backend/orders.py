@@ -3,9 +3,24 @@ most what was paid (whether paid from the wallet or at the shop's checkout). Eve
 single-document write; refunds take numbered places in the ledger, so concurrent refunds cannot
 overshoot (the race of hyperswitch #13182).
 """
-from .errors import OrderNotFound, RefundExceedsPaid
+from .clock import new_id
+from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
+from .money import CURRENCY_DECIMALS
 
 PAID_STATES = ("paid", "partially_refunded")
+
+
+def payment_key(order_id, ticket):
+    """The ledger key of a wallet payment of the order's life `ticket` (None: its first life)."""
+    return f"payment:{order_id}" if ticket is None else f"payment:{order_id}:{ticket}"
+
+
+def order_currency(order, refusal=OrderNotPayable):
+    """The order's currency, or `refusal` (nothing can be paid or refunded in a currency not known)."""
+    currency = order.get("currency")
+    if currency not in CURRENCY_DECIMALS:
+        raise refusal("The order has no valid currency; the shop must set one before it is paid or refunded.")
+    return currency
 
 
 class OrderBook:
@@ -56,48 +71,63 @@ class OrderBook:
         )
 
     def mark_paid(self, entry, now):
-        """After the wallet debit `entry`: the order, still pending for that customer and amount, is
-        paid (idempotent), unless that debit was given back. True when the order is paid by `entry`,
-        False when it is not payable by it (cancelled, paid otherwise, changed meanwhile: the caller
-        gives the debit back, `give_back`). Its refunds go to the paying wallet."""
-        reference = entry["reference"]
+        """After the wallet debit `entry`: the order, still pending for that customer, amount and
+        life (`payment_ticket`), is paid (idempotent). True when the order is paid by `entry`, False
+        when it is not payable by it (cancelled, paid otherwise, changed or reopened meanwhile: the
+        caller gives the debit back, `give_back`). Paying ends the life: the ticket turns, so a
+        reopened order is paid by a new debit, and its refunds (refund places, the paying wallet)
+        start again in the life the debit paid (`payment_life`)."""
+        order_id, ticket = entry["reference"]["order_id"], entry["reference"].get("order_life")
         marked = self.orders.update_one(
-            {"order_id": reference["order_id"], "customer_id": entry["customer_id"],
-             "amount_minor": entry["amount_minor"], "currency": entry["currency"], "payment_status": "pending",
-             "reversed_entry_ids": {"$ne": entry["_id"]}},
+            {"order_id": order_id, "customer_id": entry["customer_id"], "amount_minor": entry["amount_minor"],
+             "currency": entry["currency"], "payment_status": "pending", "payment_ticket": ticket},
             {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
                       "refundable_minor": entry["amount_minor"], "refunded_minor": 0, "refund_seq": 0,
-                      "payment_entry_id": entry["_id"], "refund_wallet_id": entry["wallet_id"], "paid_at": now},
+                      "payment_entry_id": entry["_id"], "refund_wallet_id": entry["wallet_id"], "paid_at": now,
+                      "payment_life": ticket, "payment_ticket": new_id("life")},
              "$inc": {"version": 1}},
         )
         if marked.modified_count:
             return True
-        order = self.orders.find_one({"order_id": reference["order_id"]})
+        order = self.orders.find_one({"order_id": order_id})
         return order is not None and order.get("payment_entry_id") == entry["_id"]
 
     def give_back(self, entry):
-        """Record on the order that the debit `entry` is given back rather than paying it, unless it
-        paid it: True when it is given back (and so never pays the order later, even a reopened one),
-        False when it paid the order. (Paid and given back exclude each other on the order document.)"""
-        order_id = entry["reference"]["order_id"]
-        recorded = self.orders.update_one({"order_id": order_id, "payment_entry_id": {"$ne": entry["_id"]}},
-                                          {"$addToSet": {"reversed_entry_ids": entry["_id"]}})
+        """End the debit `entry`'s life on the order without it paying (the ticket turns, so the
+        debit can never pay the order, and the next payment is a new one), unless it paid it: True
+        when it is given back, False when it paid the order. (Paying and giving back both need the
+        debit's ticket on the order, so they exclude each other.)"""
+        order_id, ticket = entry["reference"]["order_id"], entry["reference"].get("order_life")
+        recorded = self.orders.update_one({"order_id": order_id, "payment_ticket": ticket},
+                                          {"$set": {"payment_ticket": new_id("life")},
+                                           "$addToSet": {"reversed_entry_ids": entry["_id"]}})
         if recorded.matched_count:
             return True
         order = self.orders.find_one({"order_id": order_id})
         return order is None or order.get("payment_entry_id") != entry["_id"]
 
+    def new_ticket(self, order):
+        """The pending order with a ticket of its own, for an order whose life's ledger key is taken
+        by an ended payment (the shop replaced a paid order's document, dropping the wallet's
+        fields); the order as read after."""
+        self.orders.update_one({"order_id": order["order_id"], "payment_status": "pending",
+                                "payment_ticket": order.get("payment_ticket")},
+                               {"$set": {"payment_ticket": new_id("life")}})
+        return self.orders.find_one({"order_id": order["order_id"]})
+
     def refund_wallet(self, order, wid):
         """The wallet the order's refunds go to: the paying wallet, or for an order paid at the shop
-        the first refund's, `wid` (pinned on the order here). A refund to any other wallet would take
-        places among the order's refunds that the first wallet's do not collide with."""
+        the first refund's, `wid` (pinned on the order here, with a life of its own for its refund
+        places). A refund to any other wallet would take places among the order's refunds that the
+        first wallet's do not collide with. Returns (wallet id, the order as it is now)."""
         if order.get("refund_wallet_id") is None:
-            pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None},
-                                            {"$set": {"refund_wallet_id": wid}})
+            pin = {"refund_wallet_id": wid, "payment_life": new_id("life")}
+            pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None,
+                                             "payment_status": {"$in": list(PAID_STATES)}}, {"$set": pin})
             if pinned.modified_count:
-                return wid
+                return wid, dict(order, **pin)
             order = self.orders.find_one({"order_id": order["order_id"]}) or {}  # another refund pinned it
-        return order.get("refund_wallet_id")
+        return order.get("refund_wallet_id"), order
 
     # --- refunds -----------------------------------------------------------------------------
     # An order's refunds are numbered 1, 2, ... (`refund_seq`) in the ledger, whose unique index on
@@ -112,8 +142,8 @@ class OrderBook:
         return order.get("paid_minor", order["amount_minor"])
 
     def refund_fields(self, order, amount_minor):
-        """The ledger fields that place a refund of `amount_minor` after the order's refunds so far,
-        or RefundExceedsPaid when all refunds together would exceed what was paid."""
+        """The ledger fields that place a refund of `amount_minor` after the refunds so far of the
+        order's life, or RefundExceedsPaid when all of them together would exceed what was paid."""
         paid_minor = self.paid_minor(order)
         refunded_after_minor = order.get("refunded_minor", 0) + amount_minor
         if refunded_after_minor > paid_minor:
@@ -122,94 +152,117 @@ class OrderBook:
                 "order_paid_minor": paid_minor}
 
     def roll_refund(self, entry):
-        """Roll the order forward to the refund `entry`, the one after its last (a no-op when it holds it)."""
+        """Roll the order forward to the refund `entry`, the one after its last in the entry's life
+        (a no-op when it holds it, or has moved on to another life). The status follows only while
+        the order is paid: one the shop cancelled or reopened meanwhile keeps the shop's status."""
         refund_seq, paid_minor = entry["refund_seq"], entry["order_paid_minor"]
         refunded_minor = entry["order_refunded_after_minor"]
-        self.orders.update_one(
-            {"order_id": entry["reference"]["order_id"],
-             "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1},
-            {"$set": {"refund_seq": refund_seq, "refunded_minor": refunded_minor,
-                      "refundable_minor": paid_minor - refunded_minor,
-                      "payment_status": "refunded" if refunded_minor == paid_minor else "partially_refunded"},
-             "$inc": {"version": 1}},
-        )
+        place = {"order_id": entry["reference"]["order_id"], "payment_life": entry["reference"].get("order_life"),
+                 "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1}
+        totals = {"refund_seq": refund_seq, "refunded_minor": refunded_minor, "refundable_minor": paid_minor - refunded_minor}
+        status = "refunded" if refunded_minor == paid_minor else "partially_refunded"
+        rolled = self.orders.update_one(dict(place, payment_status={"$in": list(PAID_STATES)}),
+                                        {"$set": dict(totals, payment_status=status), "$inc": {"version": 1}})
+        if not rolled.matched_count:
+            self.orders.update_one(place, {"$set": totals, "$inc": {"version": 1}})
 
-    def catch_up_refunds(self, order_id, ledger, wid):
-        """Roll the order forward over the refunds of `ledger` (a WalletService) it does not hold yet;
-        the order after (None when there is no such order)."""
+    def catch_up_refunds(self, order_id, ledger, wid, life):
+        """Roll the order forward over the refunds of its life `life` in `ledger` (a WalletService) it
+        does not hold yet; the order after (None when there is no such order; as it is when it has
+        moved on to another life)."""
         order = self.orders.find_one({"order_id": order_id})
-        if order is None:
-            return None
-        behind = ledger.refunds_of_order(wid, order_id, order.get("refund_seq", 0))
+        if order is None or order.get("payment_life") != life:
+            return order
+        behind = ledger.refunds_of_order(wid, order_id, life, order.get("refund_seq", 0))
         for entry in behind:
             self.roll_refund(entry)
         return self.orders.find_one({"order_id": order_id}) if behind else order
 
     def refund_drift(self, ledger_refunds, ledger):
-        """Orders whose refunds differ from the ledger's refund entries they hold, are in more than one
-        wallet, or exceed the payment. `ledger_refunds`: order id -> {"wallet_ids", "refunded_minor"}
-        (WalletService.refunds_by_order), summed before the orders are read; an order that differs
-        is a candidate, checked again on a fresh read against its refunds up to its `refund_seq`
-        (entries never change, so that is consistent): refunds past it, or landing between the sum
-        and the read, are in flight, not drift."""
+        """Drift between orders and their refunds, per life of an order (`payment_life`): the current
+        life's refunds must be what the order holds; every life's refunds must not exceed what its
+        payment took; a life's refunds are in one wallet. `ledger_refunds`: order id -> rows of
+        (wallet, life, refunded, paid) (WalletService.refunds_by_order), summed before the orders are
+        read; an order whose current life differs is a candidate, checked again on a fresh read
+        against its refunds up to its `refund_seq` (entries never change, so that is consistent):
+        refunds past it, or landing between the sum and the read, are in flight, not drift."""
         orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
         drift = []
         for order_id in sorted(set(orders) | set(ledger_refunds)):
-            row = ledger_refunds.get(order_id, {"wallet_ids": [], "refunded_minor": 0})
-            if self._refunds_differ(orders.get(order_id, {}), row["refunded_minor"], row["wallet_ids"]) is None:
+            rows = ledger_refunds.get(order_id, [])
+            drift.extend(_past_life_drift(order_id, rows))
+            order = orders.get(order_id, {"order_id": order_id})
+            if self._current_life_drift(order, _current_life_refunds_minor(order, rows)) is None:
                 continue
-            order = self.orders.find_one({"order_id": order_id}) or {"order_id": order_id}
-            found = self._order_refund_drift(order, row["wallet_ids"], ledger)
+            found = self._order_refund_drift(self.orders.find_one({"order_id": order_id}) or {"order_id": order_id},
+                                             ledger)
             if found is not None:
                 drift.append(found)
         return drift
 
     def refund_drift_of_customer(self, customer_id, ledger):
-        """`refund_drift` for one customer's refunded orders, each read once and checked directly."""
+        """`refund_drift` of the current life of one customer's refunded orders, each checked directly."""
         drift = []
         for order in self.orders.find({"customer_id": customer_id}, sort=[("order_id", 1)]):
-            found = self._order_refund_drift(order, [], ledger) if order.get("refund_seq", 0) > 0 else None
+            found = self._order_refund_drift(order, ledger) if order.get("refund_seq", 0) > 0 else None
             if found is not None:
                 drift.append(found)
         return drift
 
-    def _order_refund_drift(self, order, wallet_ids, ledger):
-        """The drift of `order` (as just read) against its refunds in `wallet_ids` and its refund wallet
-        up to its `refund_seq`, or None."""
-        wallet_ids = self._refund_wallet_ids(order, wallet_ids)
-        ledger_refunds_minor = sum(ledger.refunds_through(wid, order["order_id"], order.get("refund_seq", 0))
-                                   for wid in wallet_ids)
-        return self._refunds_differ(order, ledger_refunds_minor, wallet_ids)
+    def _order_refund_drift(self, order, ledger):
+        """The drift of `order`'s current life (as just read) against its refunds up to its `refund_seq`, or None."""
+        wid = order.get("refund_wallet_id")
+        ledger_refunds_minor = (ledger.refunds_through(wid, order["order_id"], order.get("payment_life"),
+                                                       order.get("refund_seq", 0)) if wid else 0)
+        return self._current_life_drift(order, ledger_refunds_minor)
 
-    @staticmethod
-    def _refund_wallet_ids(order, wallet_ids):
-        pinned = {order["refund_wallet_id"]} if order.get("refund_wallet_id") else set()
-        return sorted(set(wallet_ids) | pinned)
-
-    def _refunds_differ(self, order, ledger_refunds_minor, wallet_ids):
-        """None when `order`'s refunds agree with `ledger_refunds_minor` in one wallet and do not exceed
-        what was paid; else the drift."""
+    def _current_life_drift(self, order, ledger_refunds_minor):
+        """None when the order's refunds agree with `ledger_refunds_minor` (those of its current life)
+        and do not exceed what was paid; else the drift."""
         paid_minor = self.paid_minor(order) if "amount_minor" in order else 0
         refunded_minor = order.get("refunded_minor", 0)
-        if (ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor
-                and len(self._refund_wallet_ids(order, wallet_ids)) <= 1):
+        if ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor:
             return None
         return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
                 "paid_minor": paid_minor, "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor}
 
 
+def _current_life_refunds_minor(order, rows):
+    return sum(row["refunded_minor"] for row in rows
+               if row["wallet_id"] == order.get("refund_wallet_id") and row["life"] == order.get("payment_life"))
+
+
+def _past_life_drift(order_id, rows):
+    """Lives of the order whose refunds exceed what their payment took, or sit in more than one wallet."""
+    wallets_of_life = {}
+    for row in rows:
+        if row["life"] is not None:  # the first life (None) of each wallet's payments is its own
+            wallets_of_life.setdefault(row["life"], set()).add(row["wallet_id"])
+    return [{"problem": "order_refunds", "order_id": order_id, "wallet_id": row["wallet_id"], "life": row["life"],
+             "paid_minor": row["paid_minor"], "ledger_refunds_minor": row["refunded_minor"]}
+            for row in rows
+            if row["refunded_minor"] > row["paid_minor"] or len(wallets_of_life.get(row["life"], ())) > 1]
+
+
 class RefundSlot:
-    """A refund's place among its order's refunds, claimed by the same insert as its place in the
-    wallet (the `slot` of WalletService.append)."""
+    """A refund's place among the refunds of its order's life, claimed by the same insert as its
+    place in the wallet (the `slot` of WalletService.append)."""
 
     def __init__(self, book, ledger, order, wid):
         self.book, self.ledger, self.order, self.wid = book, ledger, order, wid
 
     def fields(self, draft):
-        return self.book.refund_fields(self.order, draft["amount_minor"])
+        """Raises OrderNotRefundable when the order, read again after a collision, is no longer paid
+        into this wallet (the shop reopened, cancelled or moved it)."""
+        if self.order is None or self.order.get("payment_status") not in PAID_STATES + ("refunded",) \
+                or self.order.get("refund_wallet_id") != self.wid:
+            raise OrderNotRefundable("The order changed while it was being refunded; nothing was refunded.")
+        reference = dict(draft["reference"], order_life=self.order.get("payment_life"))
+        return dict(self.book.refund_fields(self.order, draft["amount_minor"]), reference=reference)
 
     def catch_up(self):
-        self.order = self.book.catch_up_refunds(self.order["order_id"], self.ledger, self.wid)
+        self.order = self.book.catch_up_refunds(self.order["order_id"], self.ledger, self.wid,
+                                                self.order.get("payment_life"))
 
     def roll(self, entry):
         self.book.roll_refund(entry)

@@ -18,11 +18,13 @@ from .errors import (
 )
 from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import is_amount_minor, to_major
-from .orders import PAID_STATES, OrderBook, RefundSlot
+from .orders import PAID_STATES, OrderBook, RefundSlot, order_currency, payment_key
 from .payment_orders import PaymentOrders
 from .validation import check_json_text
 from .wallet_service import FINISH_BATCH_MAX, WalletService, wallet_id
 from .webhook_events import WebhookEvents
+
+LIVES_MAX = 5  # a payment request meets at most this many ended lives of its order before it gives up
 
 
 class WalletPaymentIntegration:
@@ -69,7 +71,7 @@ class WalletPaymentIntegration:
 
         Returns the wallet (`balance_minor`, `currency`) and whether the credit is this payment's
         (False when the payment order was already credited for another payment of it, which the
-        audit log records)."""
+        audit log records, or before this return, which brought no payment of its own)."""
         gateway = self.payments.gateway(payment_order.gateway)
         confirmed = gateway.confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
@@ -78,7 +80,8 @@ class WalletPaymentIntegration:
         entry, created = self.confirm_topup(payment_order, confirmed.gateway_payment_id, source="verify")
         wallet = ({"balance_minor": entry["balance_after_minor"], "currency": entry["currency"]} if created else
                   self.wallet.get_wallet(payment_order.customer_id, payment_order.currency))
-        return wallet, entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
+        same_payment = entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
+        return wallet, same_payment and not confirmed.earlier
 
     def confirm_topup(self, payment_order, gateway_payment_id, source, **audit_fields):
         """Credit the amount recorded at initiate, exactly once per payment order; (entry, created).
@@ -207,24 +210,32 @@ class WalletPaymentIntegration:
 
     # --- paying an order ---------------------------------------------------------------------
     def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None):
-        """Pay a pending order from the wallet: one debit per order, never below zero. A retry of the
-        same request (same `operation_id`) returns that payment, whether it finished it or not."""
+        """Pay a pending order from the wallet: one debit per life of the order (a reopened order is
+        a new life, paid anew), never below zero. A retry of the same request (same `operation_id`)
+        returns that payment, whether it finished it or not."""
         order = self.orders.for_customer(order_id, customer_id)
+        currency = order_currency(order)
         if order["payment_status"] != "pending":
-            if order["payment_status"] not in PAID_STATES + ("refunded",):
-                raise OrderNotPayable()
-            earlier = (self.wallet.entry_for_key(customer_id, order["currency"], f"payment:{order_id}")
-                       if operation_id else None)
-            if earlier is None or earlier.get("operation_id") != operation_id:
-                raise OrderAlreadyPaid()
-            if order.get("payment_entry_id") != earlier["_id"]:  # given back: the order was paid otherwise
-                raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
-            return earlier  # this request's own payment, finished before the retry
+            return self._paid_already(order, operation_id)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        entry, created = self.wallet.debit(customer_id, order["currency"], amount_minor, kind="payment",
-                                           key=f"payment:{order_id}", reference={"order_id": order_id},
-                                           operation_id=operation_id)
+        for _ in range(LIVES_MAX):
+            ticket = order.get("payment_ticket")
+            entry, created = self.wallet.debit(customer_id, currency, amount_minor, kind="payment",
+                                               key=payment_key(order_id, ticket),
+                                               reference={"order_id": order_id, "order_life": ticket},
+                                               operation_id=operation_id)
+            if created or not entry.get("settled"):
+                break
+            if entry.get("operation_id") == operation_id and operation_id is not None:
+                return self._retried(entry)
+            # The key belongs to a payment of an ended life (the shop replaced a paid order's
+            # document, dropping the wallet's fields): give the order a life of its own.
+            order = self.orders.new_ticket(order)
+            if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
+                raise OrderNotPayable()
+        else:
+            raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
         with pending_on_store_error(entry):
             if not self._settle_payment(entry):
                 raise OrderNotPayable("The order changed while it was being paid; the amount was returned "
@@ -237,16 +248,38 @@ class WalletPaymentIntegration:
                               reason="retry" if retried else None)
         return entry
 
+    def _paid_already(self, order, operation_id):
+        """A payment of an order that is not pending: this request's own payment when it is a retry
+        of the one that paid it (or gave it back), else OrderAlreadyPaid / OrderNotPayable."""
+        if order["payment_status"] not in PAID_STATES + ("refunded",):
+            raise OrderNotPayable()
+        earlier = (self.wallet.entry_for_operation(order["customer_id"], order["currency"], operation_id,
+                                                   order["order_id"]) if operation_id else None)
+        if earlier is None:
+            raise OrderAlreadyPaid()
+        return self._retried(earlier, order)
+
+    def _retried(self, earlier, order=None):
+        """The outcome of a payment request retried after its debit `earlier` was settled."""
+        order = order or self.orders.orders.find_one({"order_id": earlier["reference"]["order_id"]}) or {}
+        if earlier.get("settled") == "given_back" or (earlier.get("settled") is None and
+                                                      order.get("payment_entry_id") != earlier["_id"]):
+            raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
+        return earlier  # this request's own payment, finished before the retry
+
     def _settle_payment(self, entry):
         """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
-        paid otherwise or changed since it was read), give the amount back. True when paid. Paid and
-        given back exclude each other on the order, so a debit given back never pays it later."""
+        paid otherwise, reopened, or changed since it was read), give the amount back. The outcome
+        is then recorded on the entry (`settled`: paid | given_back), so a later life of the order,
+        or a shop that replaced the order's document, never meets an undecided debit. True when paid."""
         if self.orders.mark_paid(entry, self.clock()) or not self.orders.give_back(entry):
+            self.wallet.settle(entry, "paid")
             return True
         order_id = entry["reference"]["order_id"]
         reversal, created = self.wallet.credit(
             entry["customer_id"], entry["currency"], entry["amount_minor"], kind="reversal",
             key=f"reversal:{entry['_id']}", reference={"order_id": order_id, "reversal_of": entry["_id"]})
+        self.wallet.settle(entry, "given_back")
         if created:
             why = self.orders.why_not_payable(order_id, entry["customer_id"], entry["amount_minor"]) or "order_changed"
             self.audit.record("payment.reversed", "ok", customer_id=entry["customer_id"], order_id=order_id,
@@ -257,9 +290,10 @@ class WalletPaymentIntegration:
     # --- refunds -----------------------------------------------------------------------------
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
         """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
-        to the wallet; all refunds of the order together never exceed what was paid. A retry with the
-        same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
+        to the wallet; all refunds of the order's life together never exceed what was paid. A retry
+        with the same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
         order = self.orders.for_customer(order_id, customer_id)
+        currency = order_currency(order, OrderNotRefundable)
         key = f"refund:{refund_id or new_id('rfnd')}"
         try:
             if order["payment_status"] == "refunded":
@@ -267,15 +301,17 @@ class WalletPaymentIntegration:
             if order["payment_status"] not in PAID_STATES:
                 raise OrderNotRefundable()
             self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
-            wid = wallet_id(customer_id, order["currency"])
-            if order.get("refund_wallet_id") != wid and self.orders.refund_wallet(order, wid) != wid:
-                raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "
-                                         "first refund, not this one.")
+            wid = wallet_id(customer_id, currency)
+            if order.get("refund_wallet_id") != wid:
+                pinned_wid, order = self.orders.refund_wallet(order, wid)
+                if pinned_wid != wid:
+                    raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "
+                                             "first refund, not this one.")
             slot = RefundSlot(self.orders, self.wallet, order, wid)
-            entry, created = self.wallet.credit(customer_id, order["currency"], amount_minor, "refund", key=key,
+            entry, created = self.wallet.credit(customer_id, currency, amount_minor, "refund", key=key,
                                                 reference={"order_id": order_id, "reason": reason}, slot=slot)
         except RefundExceedsPaid:
-            entry = refund_id and self.wallet.entry_for_key(customer_id, order["currency"], key)
+            entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
                 raise
             created = False
@@ -307,9 +343,10 @@ class WalletPaymentIntegration:
             elif entry["kind"] == "payment":
                 self._settle_payment(entry)
             elif entry["kind"] == "refund":
-                self.orders.catch_up_refunds(entry["reference"]["order_id"], self.wallet, entry["wallet_id"])
-        if self.outbox is not None:
-            self.outbox.enqueue_many(entries)
+                self.orders.catch_up_refunds(entry["reference"]["order_id"], self.wallet, entry["wallet_id"],
+                                             entry["reference"].get("order_life"))
+        if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
+            self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
         self.wallet.mark_finalized(e["_id"] for e in entries)
         return entries
 
@@ -319,14 +356,20 @@ class WalletPaymentIntegration:
         topups = [e for e in entries if e["kind"] == "topup"]
         paid = self.payment_orders.paid_ids([e["reference"]["payment_order_id"] for e in topups])
         done = {e["_id"] for e in topups if e["reference"]["payment_order_id"] in paid}
-        ordered = [e for e in entries if e["kind"] in ("payment", "refund")]
-        orders = self.orders.by_ids([e["reference"]["order_id"] for e in ordered])
-        for entry in ordered:
+        done |= {e["_id"] for e in entries if e["kind"] == "payment" and e.get("settled")}
+        refunds = [e for e in entries if e["kind"] == "refund"]
+        orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
+        for entry in refunds:
             order = orders.get(entry["reference"]["order_id"], {})
-            if (order.get("payment_entry_id") == entry["_id"] if entry["kind"] == "payment"
-                    else order.get("refund_seq", 0) >= entry["refund_seq"]):
+            if (order.get("payment_life") != entry["reference"].get("order_life")
+                    or order.get("refund_seq", 0) >= entry["refund_seq"]):
                 done.add(entry["_id"])
         return done
+
+    @staticmethod
+    def _given_back(entry):
+        """True for a payment whose order was not paid by it (the debit was given back)."""
+        return entry["kind"] == "payment" and entry.get("settled") == "given_back"
 
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish every entry whose follow-ups are not known done (see `finish_entries`); those older

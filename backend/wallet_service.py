@@ -55,6 +55,11 @@ class WalletService:
         """The entry of the wallet holding idempotency key `key`, or None."""
         return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "idempotency_key": key})
 
+    def entry_for_operation(self, customer_id, currency, operation_id, order_id):
+        """The payment of `order_id` made by the request `operation_id` (an Idempotency-Key, hashed), or None."""
+        return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id,
+                                      "kind": "payment", "reference.order_id": order_id})
+
     def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
         """The wallet's entries, newest first."""
         return self.entries_page(customer_id, currency, min(limit, RECENT_ENTRIES_MAX))
@@ -193,6 +198,12 @@ class WalletService:
         except DuplicateKeyError:
             pass  # the wallet exists past version 0: it holds this entry already
 
+    def settle(self, entry, outcome):
+        """Record on the payment `entry` what it did to its order: `paid` it, or was `given_back`."""
+        if entry.get("settled") != outcome:
+            self.entries.update_one({"_id": entry["_id"]}, {"$set": {"settled": outcome}})
+            entry["settled"] = outcome
+
     def catch_up(self, wid):
         """Roll the wallet `wid` forward over the entries it does not hold yet; its version after."""
         wallet = self.wallets.find_one({"_id": wid})
@@ -237,30 +248,33 @@ class WalletService:
             self.entries.update_many({"_id": {"$in": entry_ids[start:start + FINALIZE_CHUNK]}},
                                      {"$set": {"finalized": True}})
 
-    def refunds_of_order(self, wid, order_id, after_refund_seq=0):
-        """The order's refund entries past `after_refund_seq`, in order."""
+    def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
+        """The refund entries of the order's life `life` past `after_refund_seq`, in order."""
         return list(self.entries.find(
-            {"wallet_id": wid, "reference.order_id": order_id, "kind": "refund",
+            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": "refund",
              "refund_seq": {"$gt": after_refund_seq}},
             sort=[("refund_seq", 1)]))
 
-    def refunds_through(self, wid, order_id, refund_seq):
-        """Minor units of the order's refunds in wallet `wid` numbered up to `refund_seq`."""
+    def refunds_through(self, wid, order_id, life, refund_seq):
+        """Minor units of the refunds of the order's life `life` in wallet `wid` numbered up to `refund_seq`."""
         return sum(e["amount_minor"] for e in self.entries.find(
-            {"wallet_id": wid, "reference.order_id": order_id, "kind": "refund", "refund_seq": {"$lte": refund_seq}}))
+            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": "refund",
+             "refund_seq": {"$lte": refund_seq}}))
 
     def refunds_by_order(self):
-        """Order id -> {"wallet_ids", "refunded_minor"} over every refund entry."""
+        """Order id -> [{wallet_id, life, refunded_minor, paid_minor}] over every refund entry: what each
+        life of the order had refunded, in which wallet, and what its payment took."""
         rows = self.entries.aggregate([
             {"$match": {"kind": "refund"}},
-            {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id"},
-                        "total": {"$sum": "$amount_minor"}}},
+            {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id",
+                                "life": "$reference.order_life"},
+                        "total": {"$sum": "$amount_minor"}, "paid": {"$max": "$order_paid_minor"}}},
         ])
         by_order = {}
         for row in rows:
-            order = by_order.setdefault(row["_id"]["order_id"], {"wallet_ids": [], "refunded_minor": 0})
-            order["wallet_ids"].append(row["_id"]["wallet_id"])
-            order["refunded_minor"] += row["total"]
+            by_order.setdefault(row["_id"]["order_id"], []).append(
+                {"wallet_id": row["_id"]["wallet_id"], "life": row["_id"].get("life"),
+                 "refunded_minor": row["total"], "paid_minor": row["paid"]})
         return by_order
 
     def reconcile(self):

@@ -224,7 +224,7 @@ def test_crash_during_a_payment_is_healed(app, db, integration, api):
         assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
 
     writes = crash_each_write(app, db, setup, operation, check)
-    assert writes == 4  # ledger insert, wallet roll, order, audit
+    assert writes == 5  # ledger insert, wallet roll, order, the entry's settlement, audit
 
 
 def paid_order(integration, api, customer_id=None, amount_minor=3000, at_the_shop=False):

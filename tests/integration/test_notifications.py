@@ -22,3 +22,21 @@ def test_pay_and_refund_each_queue_a_confirmation(api, db, integration):
     integration.finish_entries()
     texts = sorted(m["text"] for m in db["notification_outbox"].find({"customer_id": "cust_q"}))
     assert [t.split(" INR")[0] for t in texts] == ["5.00", "You paid 10.00", "Your wallet was topped up with 20.00"]
+
+
+def test_a_payment_given_back_is_confirmed_as_returned_not_as_paid(api, db, integration, monkeypatch):
+    api.topup("cust_gb", "20")
+    order_id = api.add_order("cust_gb", 1000)
+    real_mark_paid = integration.orders.mark_paid
+
+    def cancelled_meanwhile(entry, now):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+        return real_mark_paid(entry, now)
+
+    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)
+    assert api.pay(order_id, "cust_gb", 10).status_code == 409  # given back
+    monkeypatch.undo()
+    integration.finish_entries()
+    texts = [m["text"] for m in db["notification_outbox"].find({"customer_id": "cust_gb"})]
+    assert not any(t.startswith("You paid") for t in texts), texts
+    assert len(texts) == 2  # the top-up, and the payment returned

@@ -2,7 +2,7 @@
 import threading
 import uuid
 
-from backend.db import connect
+from backend.db import connect, ensure_indexes
 
 
 def embedded():
@@ -41,3 +41,14 @@ def test_conditional_decrements_from_16_threads_never_overdraw():
         thread.join()
     assert len(successes) == 1000
     assert wallets.find_one({"_id": "w"})["balance_minor"] == 0
+
+
+def test_ensure_indexes_drops_the_refund_places_per_order_that_refund_places_per_life_replace():
+    db = embedded()
+    old_keys = [("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)]
+    db["ledger_entries"].create_index(old_keys, unique=True, partialFilterExpression={"kind": "refund"})
+    ensure_indexes(db)
+    keys = [list(spec["key"]) for spec in db["ledger_entries"].index_information().values()]
+    assert old_keys not in keys
+    assert [("wallet_id", 1), ("reference.order_id", 1), ("reference.order_life", 1), ("kind", 1),
+            ("refund_seq", 1)] in keys
