@@ -32,8 +32,15 @@ METRICS_FILE_PATTERNS = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summar
 
 def on_starting(server):
     import glob
+    import subprocess
+    import sys
     import tempfile
 
+    # Before binding or starting any worker: a configuration the app refuses (the embedded store,
+    # production's refusals) stops gunicorn here with the app's one line (backend/wsgi_preflight.py).
+    preflight = subprocess.run([sys.executable, "-m", "backend.wsgi_preflight"], check=False)
+    if preflight.returncode:
+        sys.exit(preflight.returncode)
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:
         os.makedirs(path, exist_ok=True)

@@ -16,9 +16,10 @@ from typing import Callable, Optional
 
 from . import create_app
 from .auth import issue_token
-from .config import DEV_JWT_SECRET
+from .config import DEV_JWT_SECRET, load_config
 from .demo import DEMO_CUSTOMER_ID
 from .errors import ConfigError
+from .listening import PortUnavailable, listening_sockets
 from .worker import Worker, start_worker_thread
 
 SERVE_THREADS = 8
@@ -54,7 +55,15 @@ class Command:
 
 
 def run_serve(args):
-    return serve(create_app())
+    config = load_config()
+    sockets = listening_sockets(config["HOST"], config["PORT"])  # first: a taken port stops us here
+    try:
+        app = create_app()
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return serve(app, sockets)
 
 
 def run_worker(args):
@@ -152,7 +161,7 @@ def main(argv):
         return done.code
     try:
         return COMMANDS[args.command or "serve"].run(args)
-    except ConfigError as error:
+    except (ConfigError, PortUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -171,15 +180,18 @@ def work(app):
     return 0
 
 
-def serve(app):
+def serve(app, sockets=None):
+    """Serve `app` with waitress on `sockets` (from `listening_sockets`; by default HOST:PORT's), with
+    the worker in a background thread, until stopped."""
     import waitress
 
     config = app.config
+    if sockets is None:
+        sockets = listening_sockets(config["HOST"], config["PORT"])
     warn_about_setup(config)
     announce(config)
     start_worker_thread(app)
-    waitress.serve(app, host=config["HOST"], port=int(config["PORT"]), threads=SERVE_THREADS,
-                   max_request_body_size=WAITRESS_BODY_BYTES_MAX,
+    waitress.serve(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
                    max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")
     return 0
 

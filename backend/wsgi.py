@@ -4,22 +4,17 @@ a web process. It warns, as `python -m backend` does, about the development JWT 
 
 It refuses the embedded (mongomock) store: that store lives inside one process, so each gunicorn
 worker would keep its own wallets and orders, and a request would see whichever worker answered.
+gunicorn's master checks that once before starting workers (backend/wsgi_preflight.py); here again,
+for any other way of loading the app: a refusal (that one, or any configuration `create_app`
+refuses) is one line on stderr, no traceback, and exit status 4, gunicorn's "App failed to load".
 """
+import sys
+
 from . import create_app
 from .__main__ import warn_about_setup
 from .config import load_config
 from .errors import ConfigError
-
-EMBEDDED_STORE_REFUSAL = (
-    "backend.wsgi (gunicorn) refuses the embedded mongomock store: every worker process would keep "
-    "its own copy of the data. Use `python -m backend` (one process) for the embedded store, or set "
-    "MONGODB_URI=mongodb://... to a MongoDB server shared by all workers.")
-
-
-def check_shared_store(config):
-    """Raise ConfigError unless `config` points at a store every process shares (a MongoDB server)."""
-    if config["EMBEDDED_STORE"]:
-        raise ConfigError(EMBEDDED_STORE_REFUSAL)
+from .wsgi_preflight import APP_LOAD_ERROR_EXIT_STATUS, check_shared_store
 
 
 def load_app():
@@ -29,4 +24,8 @@ def load_app():
     return app
 
 
-app = load_app()
+try:
+    app = load_app()
+except ConfigError as refusal:
+    print(f"error: {refusal}", file=sys.stderr, flush=True)
+    sys.exit(APP_LOAD_ERROR_EXIT_STATUS)

@@ -49,13 +49,32 @@ def import_wsgi(env, code="import backend.wsgi"):
                           timeout=60)
 
 
+REFUSAL = "error: backend.wsgi (gunicorn) refuses the embedded mongomock store: "
+
+
+def refusal_lines(output):
+    return [line for line in output.splitlines() if line.startswith(REFUSAL)]
+
+
 @pytest.mark.parametrize("uri", [None, "mongomock://localhost"])
-def test_wsgi_refuses_the_embedded_store(uri):
+def test_wsgi_refuses_the_embedded_store_in_one_line(uri):
     result = import_wsgi(clean_env(**({"MONGODB_URI": uri} if uri else {})))
     assert result.returncode != 0
-    assert "ConfigError" in result.stderr
-    message = result.stderr.strip().splitlines()[-1]
-    assert "python -m backend" in message and "MONGODB_URI=mongodb://" in message, result.stderr[-2000:]
+    assert refusal_lines(result.stderr) == result.stderr.splitlines(), result.stderr  # one line, no traceback
+    assert "python -m backend" in result.stderr and "MONGODB_URI=mongodb://" in result.stderr
+
+
+@pytest.mark.parametrize("setting", [{}, {"APP_ENV": "production"}])
+def test_gunicorn_refused_configuration_stops_it_in_one_line_before_any_worker(setting):
+    env = clean_env(HOST="127.0.0.1", PORT=str(free_port()), WEB_WORKERS="4", WEB_THREADS="1", **setting)
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_SECONDS_MAX)
+    output = result.stdout + result.stderr
+    assert result.returncode == 4, output  # gunicorn's "App failed to load"
+    assert "Traceback" not in output and "Booting worker" not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, output
+    assert errors[0].startswith("error: Refusing to start with APP_ENV=production" if setting else REFUSAL)
 
 
 def test_wsgi_starts_on_a_mongodb_server(mongodb_uri):

@@ -1,4 +1,5 @@
-"""`python -m backend` as a real process on a free port: top-up through the simulator, pay, status."""
+"""`python -m backend` as a real process: on a free port, top-up through the simulator, pay, status;
+on a taken port, one line and exit 2 before anything else."""
 import os
 import re
 import socket
@@ -21,12 +22,17 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def server_env(port):
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "APP_ENV", "JWT_SECRET")}
+    env.update(PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1")
+    return env
+
+
 @pytest.fixture(scope="module")
 def server():
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "APP_ENV", "JWT_SECRET")}
-    env.update(PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=base_url, PYTHONUNBUFFERED="1")
+    env = server_env(port)
     process = subprocess.Popen([sys.executable, "-m", "backend"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, deadline = [], time.monotonic() + STARTUP_SECONDS_MAX
@@ -99,3 +105,17 @@ def test_topup_through_simulator_checkout_then_pay_and_status(server):
     status = api(server, "GET", "/status/cust_demo").json()
     assert status["wallet"] == {"customer_id": "cust_demo", "balance": start + 250, "currency": "INR"}
     assert [t["kind"] for t in status["recent_transactions"][:2]] == ["payment", "topup"]
+
+
+@pytest.mark.parametrize("command", [[], ["serve"]])
+def test_on_a_taken_port_it_says_so_in_one_line_and_exits_two_before_anything_else(command):
+    with socket.socket() as taken:  # another server already listens there
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "backend", *command], cwd=ROOT, env=server_env(port),
+                                capture_output=True, text=True, timeout=STARTUP_SECONDS_MAX)
+    assert result.returncode == 2, result.stdout + result.stderr
+    # nothing else: no sign-in link or tokens, no store warnings (nothing seeded), no worker, no traceback
+    assert result.stdout == ""
+    assert result.stderr == f"error: port {port} on 127.0.0.1 is in use: set PORT (or HOST) to another\n"
