@@ -13,11 +13,12 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS") or 8)
 timeout = 30
 
-# gunicorn answers requests over these limits itself, in HTML (414, 431, 400), before the app
-# sees them. They sit about twice above the app's own limits (backend/http_limits.py: 4 KiB
-# request target, 8 KiB per header field, 16 KiB of headers, 64 fields), so that the app answers
-# JSON 414/431 for anything a client plausibly sends too big, while gunicorn still bounds what it
-# reads per request. gunicorn has no body limit: the app's 1 MiB (JSON 413) is the only one.
+# gunicorn answers requests over these limits itself (414, 431, 400), before the app sees them,
+# in the API's JSON error shape (post_fork below). They sit about twice above the app's own limits
+# (backend/http_limits.py: 4 KiB request target, 8 KiB per header field, 16 KiB of headers, 64
+# fields), so that the app answers JSON 414/431 for anything a client plausibly sends too big,
+# while gunicorn still bounds what it reads per request. gunicorn has no body limit: the app's
+# 1 MiB (JSON 413) is the only one.
 limit_request_line = 8190         # bytes of "METHOD target HTTP/1.1": gunicorn's maximum, 2 × 4 KiB
 limit_request_field_size = 16 * 1024  # bytes of one "Name: value" line (CRLF included), 2 × 8 KiB
 limit_request_fields = 128        # header fields, 2 × 64
@@ -51,6 +52,15 @@ def on_starting(server):
         path = tempfile.mkdtemp(prefix="wallet-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = server.metrics_dir_created = path
     server.log.info("metrics of all workers are kept in %s", path)
+
+
+def post_fork(server, worker):
+    # The requests gunicorn refuses itself (not valid HTTP, over the limits above) get the API's
+    # JSON error, not gunicorn's HTML page. Imported here, in the worker: importing backend in the
+    # master would import prometheus_client before on_starting sets PROMETHEUS_MULTIPROC_DIR.
+    from backend.http_server_errors import answer_gunicorn_errors_in_json
+
+    answer_gunicorn_errors_in_json()
 
 
 def child_exit(server, worker):

@@ -23,6 +23,7 @@ HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than
                  414: "The request target (path and query) is longer than 4 KiB.",
                  429: "Too many requests; wait a moment and try again.",
                  431: "The request headers are too large: at most 8 KiB per field, 16 KiB in all, 64 fields."}
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Retrying with the same Idempotency-Key is safe."
 
 
 class WebPathConverter(PathConverter):
@@ -90,7 +91,7 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         logger.exception("unexpected error")
-        return error_response(500, "internal_error", "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.")
+        return error_response(500, "internal_error", INTERNAL_ERROR_MESSAGE)
 
 
 def register_web_page(app):

@@ -1,11 +1,11 @@
 """Oversized and malformed requests against the REAL HTTP servers: waitress (`python -m backend`)
 and gunicorn (`gunicorn -c gunicorn.conf.py`), each as a process on a free port.
 
-Every answer must be the app's JSON error with the code docs/api.md's error table lists for its
-status, or — only where the server refuses the request before the app sees it — a row of
-docs/api.md's "What the HTTP server answers itself" (server, status, content type). Requests go
-over a raw socket, so that what is sent is exactly what is meant (requests/urllib3 refuse control
-characters in headers)."""
+Every answer must be the API's JSON error shape with a code docs/api.md's error table lists for its
+status: the app's own, or — only where the server refuses the request before the app sees it, a
+row of docs/api.md's "What the HTTP server answers itself" (server, status, content type) — the
+server's, in the same shape (backend/http_server_errors.py). Requests go over a raw socket, so that
+what is sent is exactly what is meant (requests/urllib3 refuse control characters in headers)."""
 import json
 import os
 import re
@@ -23,6 +23,7 @@ from backend import BODY_SIZE_MAX_BYTES
 from backend import __main__ as cli
 from backend import http_limits
 from backend.config import DEV_JWT_SECRET
+from backend.http_server_errors import server_error
 from backend.server import HTTP_CODES, HTTP_MESSAGES
 from tests.mongoeco_support import mongodb_uri  # noqa: F401 (a fixture: gunicorn refuses the embedded store)
 
@@ -171,14 +172,16 @@ def body(size):
     return b"x" * size
 
 
-# Each case: the request, and per server who answers: ("app", status, code) or ("server", status).
+# Each case: the request, and per server who answers, with which status and code: the app or the
+# server itself.
 CASES = {
     "body_1.5_MiB": (dict(method="POST", target=WEBHOOK, body=body(3 * MiB // 2)),
                      {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")}),
     "body_3_MiB": (dict(method="POST", target=WEBHOOK, body=body(3 * MiB)),  # over waitress's old 2 MiB
                    {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")}),
     "body_32_MiB": (dict(method="POST", target=WEBHOOK, body=body(32 * MiB)),
-                    {"waitress": ("server", 413), "gunicorn": ("app", 413, "payload_too_large")}),
+                    {"waitress": ("server", 413, "payload_too_large"),
+                     "gunicorn": ("app", 413, "payload_too_large")}),
     "header_12_KiB": (dict(headers=[b"X-Big: " + b"a" * (12 * KiB)]),
                       {"waitress": ("app", 431, "request_headers_too_large"),
                        "gunicorn": ("app", 431, "request_headers_too_large")}),
@@ -189,13 +192,22 @@ CASES = {
                          {"waitress": ("app", 431, "request_headers_too_large"),
                           "gunicorn": ("app", 431, "request_headers_too_large")}),
     "header_256_KiB": (dict(headers=[b"X-Huge: " + b"a" * (256 * KiB)]),
-                       {"waitress": ("server", 431), "gunicorn": ("server", 431)}),
+                       {"waitress": ("server", 431, "request_headers_too_large"),
+                        "gunicorn": ("server", 431, "request_headers_too_large")}),
     "target_6_KiB": (dict(target=HEALTH + "?q=" + "a" * (6 * KiB)),
                      {"waitress": ("app", 414, "uri_too_long"), "gunicorn": ("app", 414, "uri_too_long")}),
     "target_128_KiB": (dict(target=HEALTH + "?q=" + "a" * (128 * KiB)),
-                       {"waitress": ("server", 431), "gunicorn": ("server", 414)}),
+                       {"waitress": ("server", 431, "request_headers_too_large"),
+                        "gunicorn": ("server", 414, "uri_too_long")}),
     "control_character_in_header": (dict(headers=[b"X-Note: a\x01b"]),
-                                    {"waitress": ("server", 400), "gunicorn": ("server", 400)}),
+                                    {"waitress": ("server", 400, "invalid_request"),
+                                     "gunicorn": ("server", 400, "invalid_request")}),
+    "control_character_in_request_line": (dict(target=HEALTH + "\x01"),  # waitress passes it on
+                                          {"waitress": ("app", 404, "not_found"),
+                                           "gunicorn": ("server", 400, "invalid_request")}),
+    "transfer_encoding_unknown": (dict(method="POST", target=WEBHOOK, headers=[b"Transfer-Encoding: br"]),
+                               {"waitress": ("server", 501, "not_implemented"),
+                                "gunicorn": ("server", 501, "not_implemented")}),
 }
 
 
@@ -203,17 +215,18 @@ CASES = {
 def test_answer_is_the_apps_json_error_or_a_documented_server_answer(server, case):
     request, expected = CASES[case]
     status, headers, payload = raw_request(server["port"], **request)
-    who, expected_status, *code = expected[server["name"]]
+    who, expected_status, code = expected[server["name"]]
     assert status == expected_status, (case, status, headers, payload[:300])
+    assert content_type(headers) == "application/json", (case, headers, payload[:300])
+    answer = json.loads(payload)
+    assert answer == {"success": False, "error": code, "message": answer["message"]}, answer
+    assert code in documented_error_codes()[status], f"docs/api.md's error table lacks {status} {code}"
     if who == "app":
-        assert content_type(headers) == "application/json", (case, headers, payload[:300])
-        answer = json.loads(payload)
-        assert answer == {"success": False, "error": code[0], "message": answer["message"]}, answer
         assert answer["message"] == HTTP_MESSAGES[status]
-        assert code[0] in documented_error_codes()[status], f"docs/api.md's error table lacks {status} {code[0]}"
     else:
-        answer = (server["name"], status, content_type(headers))
-        assert answer in documented_server_answers(), f"not in docs/api.md's server answers: {answer}"
+        assert (answer["error"], answer["message"]) == server_error(status)
+        documented = (server["name"], status, content_type(headers))
+        assert documented in documented_server_answers(), f"not in docs/api.md's server answers: {documented}"
 
 
 def test_the_apps_answers_still_pass_through_its_after_request_hooks(server):
@@ -251,7 +264,7 @@ def test_documented_server_answers_cover_both_servers():
     for name in SERVERS:
         for _request, expected in CASES.values():
             if expected[name][0] == "server":
-                assert (name, expected[name][1], {"waitress": "text/plain", "gunicorn": "text/html"}[name]) in answers
+                assert (name, expected[name][1], "application/json") in answers
 
 
 def test_servers_limits_sit_above_the_apps():

@@ -4,21 +4,31 @@
   every metric it declares (a real /metrics scrape);
 - docker-compose.yml: the services, their healthchecks, the replica-set initiation, and every
   environment variable it sets is one the app reads (backend/config.py, or gunicorn.conf.py's);
-- `nginx -t` accepts deploy/nginx/nginx.conf (its paths moved to a temporary directory).
+- `nginx -t` accepts deploy/nginx/nginx.conf (its paths moved to a temporary directory), and nginx,
+  run for real on a free port in front of a stub API, answers its own errors (unparsable request,
+  oversize headers, request target or body, the API down or timing out) in the API's JSON error
+  shape while the API's own answers pass unchanged.
 promtool and nginx come from Debian's `prometheus` and `nginx` packages (`make deploy-deps`);
 without them those tests are skipped and say why."""
 import ast
+import http.server
 import json
 import os
+import pathlib
 import re
 import shutil
+import socket
 import subprocess
+import tempfile
+import threading
+import time
 
 import pytest
 import yaml
 
 from backend import create_app
 from backend.config import setting_defaults
+from backend.http_server_errors import server_error
 from backend.metrics import EXPORTED_METRICS
 from tests.conftest import app_config
 from tests.helpers import bearer
@@ -195,27 +205,59 @@ def test_every_variable_compose_sets_is_one_the_app_reads(compose):
 
 
 # --- nginx ---------------------------------------------------------------------------------------
-def test_nginx_proxies_the_api_with_request_ids_and_answers_json_errors():
+# nginx's own errors: status nginx reaches → (status it answers, the API's code for that status).
+NGINX_ERRORS = {400: (400, "invalid_request"), 404: (404, "not_found"), 413: (413, "payload_too_large"),
+                414: (414, "uri_too_long"), 494: (431, "request_headers_too_large"),
+                500: (503, "service_unavailable"), 502: (503, "service_unavailable"),
+                503: (503, "service_unavailable"), 504: (503, "service_unavailable")}
+
+
+def nginx_error_pages(conf):
+    """{status: (uri, status answered, JSON body, the location block)} from error_page directives."""
+    pages = {}
+    for statuses, uri in re.findall(r"^\s*error_page ([\d ]+) = (\S+);", conf, re.M):
+        block = conf.split(f"location = {uri} {{", 1)[1].split("\n        }", 1)[0]
+        answered, body = re.search(r"return (\d+) '(.*)\\n';", block).groups()
+        for status in statuses.split():
+            pages[int(status)] = (uri, int(answered), json.loads(body), block)
+    return pages
+
+
+def test_nginx_proxies_the_api_with_request_ids():
     conf = read("deploy", "nginx", "nginx.conf")
     assert "location /api/" in conf and "proxy_pass http://wallet_api;" in conf
     assert conf.count("proxy_set_header X-Request-ID $wallet_request_id;") == 2
     assert "root /usr/share/nginx/html;" in conf and "try_files $uri /index.html;" in conf
-    for location in ("@not_found", "@payload_too_large", "@unavailable"):
-        block = conf.split(f"location {location} {{", 1)[1].split("\n        }", 1)[0]
-        assert "default_type application/json;" in block
-        body = re.search(r"return \d+ '(.*)\\n';", block).group(1)
-        assert json.loads(body)["success"] is False
+    assert "proxy_intercept_errors off;" in conf  # the API's own answers pass unchanged
 
 
-@pytest.mark.skipif(NGINX is None, reason="nginx not installed (Debian package `nginx`; make deploy-deps)")
-def test_nginx_accepts_the_configuration(tmp_path):
-    """`nginx -t` on deploy/nginx/nginx.conf with its paths moved under tmp_path, and the upstream
-    `app:5000` (a compose service name, resolved at start) as 127.0.0.1:5000."""
-    (tmp_path / "html").mkdir()
-    (tmp_path / "logs").mkdir()
+def test_every_error_nginx_answers_itself_is_the_apis_json_error_shape():
+    pages = nginx_error_pages(read("deploy", "nginx", "nginx.conf"))
+    assert set(pages) == set(NGINX_ERRORS), set(pages) ^ set(NGINX_ERRORS)
+    for status, (uri, answered, body, block) in pages.items():
+        assert (answered, body["error"]) == NGINX_ERRORS[status], (status, body)
+        assert set(body) == {"success", "error", "message"} and body["success"] is False, body
+        assert body["message"] and "\n" not in body["message"], body
+        if answered != 503:  # service_unavailable: nginx's own; else what the app or its server answers
+            assert (body["error"], body["message"]) == server_error(answered)
+        assert "internal;" in block and "default_type application/json;" in block, uri
+        assert "add_header X-Request-ID $wallet_request_id always;" in block, uri
+
+
+def nginx_conf(tmp_path, upstream="127.0.0.1:5000", listen=None, read_timeout=None):
+    """deploy/nginx/nginx.conf with its paths moved under tmp_path and the upstream `app:5000` (a
+    compose service name, resolved at start) as `upstream`; optionally another listen address and
+    proxy read timeout."""
+    for folder in ("html", "logs"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "html" / "index.html").write_text("<!doctype html><title>wallet</title>")
     conf = read("deploy", "nginx", "nginx.conf")
     rewrites = {"/var/run/nginx.pid": f"{tmp_path}/nginx.pid", "/var/log/nginx": f"{tmp_path}/logs",
-                "/usr/share/nginx/html": f"{tmp_path}/html", "server app:5000;": "server 127.0.0.1:5000;"}
+                "/usr/share/nginx/html": f"{tmp_path}/html", "server app:5000;": f"server {upstream};"}
+    if listen:
+        rewrites.update({"listen 80;": f"listen {listen};", "worker_processes auto;": "worker_processes 1;"})
+    if read_timeout:
+        rewrites["proxy_read_timeout 35s;"] = f"proxy_read_timeout {read_timeout};"
     for old, new in rewrites.items():
         assert old in conf, old
         conf = conf.replace(old, new)
@@ -224,7 +266,138 @@ def test_nginx_accepts_the_configuration(tmp_path):
     conf = conf.replace("http {\n", "http {\n" + temp_paths, 1)
     path = tmp_path / "nginx.conf"
     path.write_text(conf)
-    done = subprocess.run([NGINX, "-t", "-c", str(path), "-p", f"{tmp_path}/", "-e", f"{tmp_path}/logs/error.log"],
-                          capture_output=True, text=True, timeout=60)
+    return [NGINX, "-c", str(path), "-p", f"{tmp_path}/", "-e", f"{tmp_path}/logs/error.log"]
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx not installed (Debian package `nginx`; make deploy-deps)")
+def test_nginx_accepts_the_configuration(tmp_path):
+    done = subprocess.run(nginx_conf(tmp_path) + ["-t"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
+
+
+class StubApi(http.server.BaseHTTPRequestHandler):
+    """The API behind nginx: /api/slow answers after nginx's read timeout, /api/drop closes the
+    connection unanswered, anything else answers the API's own JSON (a 404 under /api/missing)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        if self.path == "/api/slow":
+            time.sleep(3)
+        if self.path == "/api/drop":
+            self.close_connection = True
+            return
+        status = 404 if self.path == "/api/missing" else 200
+        body = json.dumps({"success": status == 200, "error": "stub_answer", "message": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def nginx_port():
+    """deploy/nginx/nginx.conf run for real on a free port in front of StubApi. Its files are in a
+    directory anyone may read: started by root, nginx's workers run as `nobody`."""
+    if NGINX is None:
+        pytest.skip("nginx not installed (Debian package `nginx`; make deploy-deps)")
+    stub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StubApi)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    port, folder = free_port(), tempfile.mkdtemp(prefix="wallet-nginx-")
+    os.chmod(folder, 0o755)
+    command = nginx_conf(pathlib.Path(folder), upstream=f"127.0.0.1:{stub.server_address[1]}",
+                         listen=f"127.0.0.1:{port}", read_timeout="1s")
+    process = subprocess.Popen(command + ["-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, process.stderr.read()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        stub.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def exchange(port, request):
+    """Send raw bytes, return (status, lower-cased headers, body) of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while True:
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            if _ and length and len(body) >= int(length.group(1)):
+                break
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def get(target, *headers, host=b"Host: wallet.test\r\n"):
+    return b"GET " + target + b" HTTP/1.1\r\n" + host + b"".join(h + b"\r\n" for h in headers) + b"Connection: close\r\n\r\n"
+
+
+NGINX_CASES = {  # the request → the status nginx reaches itself (its answer: NGINX_ERRORS)
+    "control character in the request line": (get(b"/api/integration/health\x01x"), 400),
+    "not HTTP at all": (b"\x16\x03\x01\x02\x00 hello\r\n\r\n", 400),
+    "no Host header": (get(b"/api/integration/health", host=b""), 400),
+    "NUL in a header value": (get(b"/api/integration/health", b"X-Note: a\x00b"), 400),
+    "a 12 KiB header field": (get(b"/api/integration/health", b"X-Big: " + b"a" * (12 * 1024)), 494),
+    "a 12 KiB request target": (get(b"/api/integration/health?q=" + b"a" * (12 * 1024)), 414),
+    "a 3 MB body": (b"POST /api/integration/webhook/razorpay HTTP/1.1\r\nHost: wallet.test\r\n"
+                    b"Content-Length: 3000000\r\nConnection: close\r\n\r\n", 413),
+    "an error page asked for directly": (get(b"/_errors/400"), 404),
+    "/metrics": (get(b"/metrics"), 404),
+    "the API times out": (get(b"/api/slow"), 504),
+    "the API closes the connection unanswered": (get(b"/api/drop"), 502),
+}
+
+
+@pytest.mark.parametrize("case", NGINX_CASES)
+def test_nginx_answers_its_own_errors_in_the_apis_json_shape(nginx_port, case):
+    request, nginx_status = NGINX_CASES[case]
+    status, headers, body = exchange(nginx_port, request)
+    answered, code = NGINX_ERRORS[nginx_status]
+    assert status == answered and headers.get("content-type") == "application/json", (status, headers, body[:200])
+    answer = json.loads(body)
+    assert answer == {"success": False, "error": code, "message": answer["message"]}, answer
+    if answered != 503:
+        assert (answer["error"], answer["message"]) == server_error(answered)
+    assert headers["x-request-id"]
+    if answered == 503:
+        assert headers["retry-after"] == "5"
+
+
+def test_nginx_passes_the_apis_own_answers_unchanged(nginx_port):
+    for path, expected_status in ((b"/api/ok", 200), (b"/api/missing", 404)):
+        status, headers, body = exchange(nginx_port, get(path))
+        assert status == expected_status and headers["content-type"] == "application/json"
+        assert json.loads(body)["error"] == "stub_answer" and json.loads(body)["message"] == path.decode()
+
+
+def test_nginx_still_serves_the_web_page_for_any_other_path(nginx_port):
+    status, headers, body = exchange(nginx_port, get(b"/wallet/anything"))
+    assert status == 200 and headers["content-type"] == "text/html" and b"<title>wallet</title>" in body
