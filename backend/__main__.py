@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from . import create_app
-from .auth import issue_token
 from .config import DEV_JWT_SECRET, load_config
-from .demo import DEMO_CUSTOMER_ID
+from .demo import sign_in_text
 from .errors import ConfigError
 from .listening import PortUnavailable, listening_sockets
 from .worker import Worker, start_worker_thread
 
 SERVE_THREADS = 8
-# waitress answers requests over these limits itself (in the JSON error shape:
-# backend/http_server_errors.py) before the app sees them.
+# waitress answers requests over these limits itself, in text/plain, before the app sees them.
 # They sit above the app's own limits (1 MiB body in backend/__init__.py; request target and
 # headers in backend/http_limits.py), so that the app answers JSON 413/414/431 for anything a
 # client plausibly sends too big, while waitress still bounds what it buffers per request.
@@ -184,7 +182,7 @@ def work(app):
 def serve(app, sockets=None):
     """Serve `app` with waitress on `sockets` (from `listening_sockets`; by default HOST:PORT's), with
     the worker in a background thread, until stopped."""
-    from .http_server_errors import serve_waitress
+    import waitress
 
     config = app.config
     if sockets is None:
@@ -192,7 +190,7 @@ def serve(app, sockets=None):
     warn_about_setup(config)
     announce(config)
     start_worker_thread(app)
-    serve_waitress(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
+    waitress.serve(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
                    max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")
     return 0
 
@@ -209,17 +207,11 @@ def warn_about_setup(config):
 
 
 def announce(config):
-    """Say plainly what kind of instance this is; in development, print ready sign-in tokens."""
-    base_url = config["PUBLIC_BASE_URL"]
+    """Say plainly what kind of instance this is; in development, print ready sign-in links and tokens."""
     logger.info("serving on http://%s:%s (public base URL %s), gateways in %s mode",
-                config["HOST"], config["PORT"], base_url, config["GATEWAY_MODE"])
-    if config["APP_ENV"] != "development":
-        return
-    customer_token = issue_token(config["JWT_SECRET"], DEMO_CUSTOMER_ID, "customer", algorithm=config["JWT_ALGORITHM"])
-    admin_token = issue_token(config["JWT_SECRET"], "admin_demo", "admin", algorithm=config["JWT_ALGORITHM"])
-    print(f"\nSign in as the demo customer {DEMO_CUSTOMER_ID}: {base_url}/?token={customer_token}\n"
-          f"Customer token (Authorization: Bearer ...): {customer_token}\n"
-          f"Admin token (refunds): {admin_token}\n", flush=True)
+                config["HOST"], config["PORT"], config["PUBLIC_BASE_URL"], config["GATEWAY_MODE"])
+    if config["APP_ENV"] == "development":
+        print(f"\n{sign_in_text(config)}\n", flush=True)
 
 
 if __name__ == "__main__":

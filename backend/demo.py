@@ -1,8 +1,11 @@
-"""Demo data for the embedded default: customer `cust_demo` with a few pending orders."""
+"""Demo data for the embedded default: customer `cust_demo` with a few pending orders, and the
+development sign-in links and tokens `python -m backend` prints for it and for an admin."""
+from .auth import issue_token
 from .customers import Customers
 from .orders import OrderBook
 
 DEMO_CUSTOMER_ID = "cust_demo"
+DEMO_ADMIN_ID = "admin_demo"
 DEMO_PHONE = "+919800000001"
 DEMO_ORDERS = (("ord_demo_1", 25000), ("ord_demo_2", 12050), ("ord_demo_3", 99900))
 
@@ -13,3 +16,18 @@ def seed_demo_data(db, currency="INR"):
     orders = OrderBook(db)
     for order_id, amount_minor in DEMO_ORDERS:
         orders.add_pending_if_absent(order_id, DEMO_CUSTOMER_ID, amount_minor, currency)
+
+
+def sign_in_text(config):
+    """Ready sign-in links (the page takes `?token=` and keeps it) and bearer tokens for the demo
+    customer and an admin (the support view, refunds), signed with the instance's JWT secret. The
+    customer's link comes first: scripts and tests take the first `?token=` link as the customer's."""
+    def sign(subject, role):
+        return issue_token(config["JWT_SECRET"], subject, role, algorithm=config["JWT_ALGORITHM"])
+
+    base_url = config["PUBLIC_BASE_URL"]
+    customer_token, admin_token = sign(DEMO_CUSTOMER_ID, "customer"), sign(DEMO_ADMIN_ID, "admin")
+    return (f"Sign in as the demo customer {DEMO_CUSTOMER_ID}: {base_url}/?token={customer_token}\n"
+            f"Sign in as the demo admin {DEMO_ADMIN_ID} (support view, refunds): {base_url}/?token={admin_token}\n"
+            f"Customer token (Authorization: Bearer ...): {customer_token}\n"
+            f"Admin token (refunds): {admin_token}")

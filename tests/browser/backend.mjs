@@ -69,7 +69,8 @@ after(async () => {
 });
 
 // Start the backend on `port` (with `env` added to this process's); resolves once it printed its
-// sign-in link and answers /health: {signInUrl, adminToken} (the admin token it printed, or null).
+// sign-in link and answers /health: {signInUrl, adminToken, adminSignInUrl} (the admin token and the
+// admin's sign-in link it printed, or null).
 export async function startBackend(port, env = {}) {
   const environment = { ...process.env, PORT: String(port), HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, PYTHONUNBUFFERED: '1', ...env };
@@ -78,6 +79,7 @@ export async function startBackend(port, env = {}) {
   const exited = new Promise((resolve) => backend.once('exit', (code, signal) => resolve({ code, signal })));
   let signInUrl = null;
   let adminToken = null;
+  let adminSignInUrl = null;
   const onData = (chunk) => {
     backendLog = (backendLog + chunk.toString()).slice(-20_000);
     const complete = backendLog.split('\n').slice(0, -1); // a token may be cut between chunks
@@ -87,6 +89,9 @@ export async function startBackend(port, env = {}) {
     const admin = complete.find((l) => l.startsWith('Admin token'));
     const a = admin && admin.match(/: ([A-Za-z0-9._-]+)$/);
     if (a) adminToken = a[1];
+    const adminLink = complete.find((l) => l.startsWith('Sign in as the demo admin'));
+    const s = adminLink && adminLink.match(/: (http:\/\/\S+\/\?token=[A-Za-z0-9._-]+)$/);
+    if (s) adminSignInUrl = s[1];
   };
   backend.stdout.on('data', onData);
   backend.stderr.on('data', onData);
@@ -99,7 +104,7 @@ export async function startBackend(port, env = {}) {
     if (signInUrl) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/api/integration/health`);
-        if (res.ok) return { signInUrl, adminToken };
+        if (res.ok) return { signInUrl, adminToken, adminSignInUrl };
       } catch {
         /* not listening yet */
       }

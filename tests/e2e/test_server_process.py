@@ -9,6 +9,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 import requests
 
@@ -65,6 +66,21 @@ def balance(server):
 def test_start_up_message_names_the_embedded_store(server):
     log = "".join(server["log"])
     assert "EMBEDDED STORE" in log and "LOST when it stops" in log
+
+
+def test_start_up_prints_an_admin_sign_in_link_like_the_customers(server):
+    log = "".join(server["log"])
+    customer = re.search(rf"^Sign in as the demo customer cust_demo: {re.escape(server['url'])}/\?token=([\w.-]+)$",
+                         log, re.M)
+    admin = re.search(rf"^Sign in as the demo admin admin_demo \(support view, refunds\): "
+                      rf"{re.escape(server['url'])}/\?token=([\w.-]+)$", log, re.M)
+    assert customer and admin, log
+    assert log.index(customer.group()) < log.index(admin.group())  # the customer's link stays the first one
+    admin_token = admin.group(1)
+    assert jwt.decode(admin_token, options={"verify_signature": False})["role"] == "admin"
+    assert admin_token == server["admin"]  # the same token as the "Admin token" line
+    support = api(server, "GET", "/support/customers/cust_demo", token=admin_token)
+    assert support.status_code == 200, support.text
 
 
 def test_health_over_http(server):
