@@ -97,11 +97,11 @@ function CustomerPage({ customerId, onError, setMessage }) {
 
   function download() {
     run(async () => {
-      const text = await integrationService.downloadStatement(customerId);
+      const { text, filename } = await integrationService.downloadStatement(customerId, { currency: wallet?.currency });
       const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
       const link = document.createElement('a');
       link.href = url;
-      link.download = `statement-${customerId}.csv`;
+      link.download = filename;
       document.body.append(link);
       link.click();
       link.remove();

@@ -69,7 +69,7 @@ const RETURN_PARAMS = [
 // - PayPal: paypal_order_id (payment_method=paypal) -> {kind: 'paypal', orderId} (verify captures it);
 // - Google Pay: payment_order_id with payment_method=google_pay -> {kind: 'google_pay', orderId} (the checkout
 //   page has already sent the token: nothing to verify, the credit shows in the status);
-// - any of them with payment_error (payment_failed, cancelled) -> {kind: 'error', error, orderId, method}.
+// - any of them with payment_error (payment_failed, payment_rejected, cancelled, already_paid) -> {kind: 'error', error, orderId, method}.
 export function readGatewayReturn() {
   const q = new URL(window.location.href).searchParams;
   const method = q.get('payment_method');

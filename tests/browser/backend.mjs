@@ -1,6 +1,6 @@
 // What the browser tests share: Chromium's path and flags, a real backend (`python -m backend`:
-// embedded store, simulator gateways, demo data) on a free port, stopped after the file's tests, and
-// waiting for the page's message.
+// embedded store, simulator gateways, demo data) on a free port, stopped after the file's tests,
+// calls to its API, and waiting for the page's message.
 import { after } from 'node:test';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -125,4 +125,28 @@ export function waitForMessage(page, pattern) {
       const shown = await page.getByTestId('message').textContent().catch(() => '?');
       throw new Error(`no message matching ${pattern} (shown: ${JSON.stringify(shown)}): ${err.message}`);
     });
+}
+
+// The API of the backend at `base` as `token`'s holder (another bearer per call when given), and a
+// top-up of `customerId` paid on the Razorpay simulator without a browser (its webhook credits it).
+export function apiClient(base, token) {
+  async function api(method, url, body, bearer = token) {
+    const res = await fetch(base + '/api/integration' + url, {
+      method,
+      headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+  async function topUpByApi(amount, customerId = 'cust_demo') {
+    const { body } = await api('POST', '/wallet/topup/initiate', { customer_id: customerId, amount, payment_method: 'razorpay' });
+    const pay = await fetch(base + new URL(body.redirect_url).pathname + '/pay', { method: 'POST', redirect: 'manual' });
+    if (pay.status !== 303) throw new Error(`the simulator's Pay answered ${pay.status}`);
+    for (let i = 0; i < 100; i += 1) {
+      if ((await api('GET', `/wallet/topup/${body.payment_order_id}/status`)).body.status === 'credited') return;
+      await sleep(100);
+    }
+    throw new Error('the API top-up was not credited');
+  }
+  return { api, topUpByApi };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, chromium, freePort, sleep, startBackend, waitForMessage as waitForPageMessage,
+  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage as waitForPageMessage,
 } from './backend.mjs';
 
 let adminToken = null;
@@ -37,26 +37,9 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 });
 
-async function api(method, url, body, bearer = token) {
-  const res = await fetch(base + '/api/integration' + url, {
-    method,
-    headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-// A top-up paid on the Razorpay simulator without any browser (its webhook credits it).
-async function topUpByApi(amount) {
-  const { body } = await api('POST', '/wallet/topup/initiate', { customer_id: 'cust_demo', amount, payment_method: 'razorpay' });
-  const pay = await fetch(`${new URL(body.redirect_url).pathname}/pay`.replace(/^/, base), { method: 'POST', redirect: 'manual' });
-  assert.equal(pay.status, 303);
-  for (let i = 0; i < 100; i += 1) {
-    if ((await api('GET', `/wallet/topup/${body.payment_order_id}/status`)).body.status === 'credited') return;
-    await sleep(100);
-  }
-  throw new Error('the API top-up was not credited');
-}
+// The API as the demo customer, and top-ups paid on the Razorpay simulator without any browser.
+const api = (...args) => apiClient(base, token).api(...args);
+const topUpByApi = (amount) => apiClient(base, token).topUpByApi(amount);
 
 async function newPage(viewport) {
   const context = await browser.newContext({ viewport });
@@ -92,6 +75,7 @@ for (const [name, viewport] of VIEWPORTS) {
     // ord_demo_3 costs more than the wallet holds (999.00): refused, the amount sent was the order's.
     assert.ok((await w.readBalance()) < 99_900, 'these tests run first, before the wallet holds 999.00');
     await w.page.getByTestId('pay-ord_demo_3').click();
+    await w.page.getByTestId('pay-confirm').click();
     await w.waitForMessage(/Not enough money/);
     assert.deepEqual(bodies.at(-1), { order_id: 'ord_demo_3', customer_id: 'cust_demo', amount: '999.00' });
     if (name === 'desktop') {
@@ -101,6 +85,7 @@ for (const [name, viewport] of VIEWPORTS) {
       await w.waitForBalance();
       const start = await w.readBalance();
       await w.page.getByTestId('pay-ord_demo_1').click();
+      await w.page.getByTestId('pay-confirm').click();
       await w.waitForMessage(/Order ord_demo_1 paid/);
       assert.deepEqual(bodies.at(-1), { order_id: 'ord_demo_1', customer_id: 'cust_demo', amount: '250.00' });
       await w.page.waitForFunction(() => !document.querySelector('[data-testid="pay-ord_demo_1"]'));

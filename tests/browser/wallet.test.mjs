@@ -27,11 +27,13 @@ const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
 
 let signInUrl = null;
 let token = null;
+let base = null;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
   const port = await freePort();
   ({ signInUrl } = await startBackend(port));
+  base = `http://127.0.0.1:${port}`;
   token = new URL(signInUrl).searchParams.get('token');
   console.log(`backend on port ${port}`);
 
@@ -110,8 +112,15 @@ test('wallet page: sign in, Razorpay top-up through the simulator, pay an order'
   const topup = page.getByTestId('transactions').locator('li[data-kind="topup"]').first();
   assert.match(await topup.textContent(), /\+₹500\.00/);
 
-  // Pay the demo order from the wallet: its Pay button in the list of pending orders.
+  // Pay the demo order from the wallet: its Pay button in the list of pending orders, then a
+  // confirmation that says what will be paid; Back leaves it unpaid, Confirm pays.
   await page.getByTestId('pay-ord_demo_1').click();
+  assert.match(await page.getByTestId('pay-confirmation').textContent(), /Pay ₹250\.00 from your wallet for order ord_demo_1\?/);
+  await page.getByTestId('pay-back').click();
+  assert.equal(await page.getByTestId('pay-confirmation').count(), 0);
+  assert.equal(await readBalance(), start + 50_000, 'nothing paid without confirming');
+  await page.getByTestId('pay-ord_demo_1').click();
+  await page.getByTestId('pay-confirm').click();
   await page.waitForFunction(() => /ord_demo_1 paid/.test(document.querySelector('[data-testid="message"]')?.textContent));
   await waitForBalance(start + 50_000 - 25_000);
   const newest = page.getByTestId('transactions').locator('li').first();
@@ -136,6 +145,7 @@ test('wallet page: sign in, Razorpay top-up through the simulator, pay an order'
   // More than the wallet holds: ord_demo_3 is 999.00.
   assert.ok(start + 25_000 < 99_900, 'the demo customer must start with less than 749.00 for this step');
   await page.getByTestId('pay-ord_demo_3').click();
+  await page.getByTestId('pay-confirm').click();
   await page.waitForFunction(() => /Not enough money/.test(document.querySelector('[data-testid="message"]')?.textContent));
   assert.equal(await readBalance(), start + 25_000);
 
@@ -198,6 +208,19 @@ async function failThenPay(t, w, { method, label, checkoutPath, amount }) {
   return paymentOrderId;
 }
 
+// Back to the simulator's page of a credited top-up and Pay again: nothing is added, and the page
+// says the top-up was credited before, never "Top-up successful".
+async function payAgain(w, checkoutUrl, said) {
+  const { page, readBalance, waitForMessage } = w;
+  const before = await readBalance();
+  await page.goto(checkoutUrl);
+  await page.locator('#pay').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await waitForMessage(said);
+  assert.doesNotMatch(await w.message.textContent(), /Top-up successful/);
+  assert.equal(await readBalance(), before);
+}
+
 test('wallet page: PayPal top-up through the simulator (verify captures)', { timeout: TIMEOUT_MS }, async (t) => {
   const w = await openWallet();
   const verifyCalls = recordVerifyCalls(w.page);
@@ -208,6 +231,44 @@ test('wallet page: PayPal top-up through the simulator (verify captures)', { tim
     amount: '123.45',
   });
   assert.deepEqual(verifyCalls, [{ order_id: orderId, payment_method: 'paypal' }], 'one verify, PayPal-shaped');
+  await payAgain(w, `${base}/simulator/paypal/checkout/${orderId}`, /already credited .*nothing more was added/);
+  assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
+  await w.page.close();
+});
+
+test('wallet page: while a PayPal return is confirmed, the history shows as loading, not empty', { timeout: TIMEOUT_MS }, async () => {
+  const w = await openWallet();
+  const { page } = w;
+  assert.ok((await page.getByTestId('transactions').locator('li').count()) > 0, 'the customer has history by now');
+  await page.getByTestId('topup-amount').fill('5.00');
+  await page.getByTestId('topup-method').selectOption('paypal');
+  await page.getByTestId('topup-submit').click();
+  await page.waitForURL((u) => u.pathname.startsWith('/simulator/paypal/checkout/'));
+  let release = null;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/api/integration/wallet/topup/verify', async (route) => {
+    await held; // verify answers only once the page has been looked at
+    await route.continue();
+  });
+  await page.locator('#pay').click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await w.waitForMessage(/Confirming your payment/);
+  await page.getByTestId('transactions-loading').waitFor();
+  assert.equal(await page.getByText('No transactions yet.').count(), 0, 'never "No transactions yet." for a customer with history');
+  release();
+  await w.waitForMessage(/Top-up successful: ₹5\.00 added/);
+  await page.getByTestId('transactions').locator('li').first().waitFor();
+  assert.equal(await page.getByTestId('transactions-loading').count(), 0);
+  await page.unroute('**/api/integration/wallet/topup/verify');
+  assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
+  await page.close();
+});
+
+test('wallet page: the statement is saved under the name the API gives it', { timeout: TIMEOUT_MS }, async () => {
+  const w = await openWallet();
+  const download = w.page.waitForEvent('download');
+  await w.page.getByTestId('download-statement').click();
+  assert.equal((await download).suggestedFilename(), 'statement-cust_demo-INR.csv');
   assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
   await w.page.close();
 });
@@ -215,13 +276,14 @@ test('wallet page: PayPal top-up through the simulator (verify captures)', { tim
 test('wallet page: Google Pay top-up through the simulator (no verify)', { timeout: TIMEOUT_MS }, async (t) => {
   const w = await openWallet();
   const verifyCalls = recordVerifyCalls(w.page);
-  await failThenPay(t, w, {
+  const orderId = await failThenPay(t, w, {
     method: 'google_pay',
     label: 'Google Pay',
     checkoutPath: '/simulator/google-pay/checkout/',
     amount: '67.89',
   });
   assert.deepEqual(verifyCalls, [], 'Google Pay is credited by its token, never verified');
+  await payAgain(w, `${base}/simulator/google-pay/checkout/${orderId}`, /already credited .*second payment was not charged/);
   assert.deepEqual(w.pageErrors, [], 'no uncaught errors in the page');
   await w.page.close();
 });

@@ -4,10 +4,12 @@ import { formatMoney } from '../money.js';
 
 const PAGE = 10;
 
-// The customer's pending orders, each with a Pay button for its own amount; more on demand.
+// The customer's pending orders, each with a Pay button for its own amount, then a confirmation
+// step (as refunds have); more orders on demand.
 export default function PendingOrders({ customerId, busy, run, setMessage, onPaid, onError }) {
   const [orders, setOrders] = useState(null);
   const [nextAfter, setNextAfter] = useState(null);
+  const [confirming, setConfirming] = useState(null); // the order id whose payment awaits confirmation
 
   const load = useCallback(
     async (after = null) => {
@@ -22,7 +24,13 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
     load().catch(onError);
   }, [load, onError]);
 
+  function review(order) {
+    setMessage(null);
+    setConfirming(order.order_id);
+  }
+
   function pay(order) {
+    setConfirming(null);
     run(async () => {
       const amount = Number(order.amount).toFixed(2);
       const res = await integrationService.payOrderWithWallet(order.order_id, customerId, amount);
@@ -46,9 +54,24 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
               <strong>{o.order_id}</strong>
               <small>{formatMoney(o.amount, o.currency)}</small>
             </span>
-            <button type="button" data-testid={`pay-${o.order_id}`} disabled={busy} onClick={() => pay(o)}>
-              Pay {formatMoney(o.amount, o.currency)}
-            </button>
+            {confirming === o.order_id ? (
+              <div className="confirm" data-testid="pay-confirmation">
+                <p>
+                  Pay <strong>{formatMoney(o.amount, o.currency)}</strong> from your wallet for order {o.order_id}? The
+                  amount leaves your wallet at once.
+                </p>
+                <button type="button" data-testid="pay-confirm" disabled={busy} onClick={() => pay(o)}>
+                  Confirm payment
+                </button>{' '}
+                <button type="button" className="secondary" data-testid="pay-back" onClick={() => setConfirming(null)}>
+                  Back
+                </button>
+              </div>
+            ) : (
+              <button type="button" data-testid={`pay-${o.order_id}`} disabled={busy} onClick={() => review(o)}>
+                Pay {formatMoney(o.amount, o.currency)}
+              </button>
+            )}
           </li>
         ))}
       </ul>

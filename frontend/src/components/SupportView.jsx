@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { checkAmount, formatMoney } from '../money.js';
+import { countOf, distinct } from '../wording.js';
 import Transactions from './Transactions.jsx';
 
 const STATUS_LABELS = { pending: 'Pending', paid: 'Paid', partially_refunded: 'Partly refunded', refunded: 'Refunded' };
@@ -10,43 +11,53 @@ function when(iso) {
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-function AuditList({ entries, testId, empty }) {
-  if (entries.length === 0) return <p className="empty">{empty}</p>;
+// Audit entries, newest first, each detail once (a webhook's event type is often also its reason);
+// older ones on demand (`onLoadOlder`, when `hasOlder`).
+function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, busy }) {
   return (
-    <ul className="audit" data-testid={testId}>
-      {entries.map((e, i) => (
-        <li key={`${e.created_at}-${i}`}>
-          <strong>{e.event}</strong> <span className={`outcome ${e.outcome}`}>{e.outcome}</span>
-          <small>
-            {[when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
-              e.amount != null && formatMoney(e.amount, e.currency || 'INR'), e.error]
-              .filter(Boolean)
-              .join(' · ')}
-          </small>
-        </li>
-      ))}
-    </ul>
+    <>
+      {entries.length === 0 && <p className="empty">{empty}</p>}
+      <ul className="audit" data-testid={testId}>
+        {entries.map((e, i) => (
+          <li key={`${e.created_at}-${i}`}>
+            <strong>{e.event}</strong> <span className={`outcome ${e.outcome}`}>{e.outcome}</span>
+            <small>
+              {distinct([when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
+                e.amount != null && formatMoney(e.amount, e.currency || 'INR'), e.error]).join(' · ')}
+            </small>
+          </li>
+        ))}
+      </ul>
+      {hasOlder && (
+        <button type="button" className="link" data-testid={`${testId}-older`} disabled={busy} onClick={onLoadOlder}>
+          {olderLabel}
+        </button>
+      )}
+    </>
   );
 }
 
-// Refund part or all of an order: amount and reason, then a confirmation step.
-function RefundForm({ customerId, order, busy, run, setMessage, onDone, onCancel }) {
+// Refund part or all of an order: amount and reason, then a confirmation step. `act(action)`
+// clears the earlier banners, then runs the action.
+function RefundForm({ customerId, order, busy, act, setMessage, onDone, onCancel }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
 
   function review(e) {
     e.preventDefault();
-    const problem = checkAmount(amount);
-    if (problem) return setMessage({ kind: 'error', text: problem });
-    if (Number(amount) > order.refundable_amount) {
-      return setMessage({ kind: 'error', text: `At most ${formatMoney(order.refundable_amount, order.currency)} is left to refund on this order.` });
-    }
-    setConfirming(true);
+    act(() => {
+      const problem = checkAmount(amount);
+      if (problem) return setMessage({ kind: 'error', text: problem });
+      if (Number(amount) > order.refundable_amount) {
+        return setMessage({ kind: 'error', text: `At most ${formatMoney(order.refundable_amount, order.currency)} is left to refund on this order.` });
+      }
+      setConfirming(true);
+    });
   }
 
   function confirm() {
-    run(async () => {
+    act(async () => {
       const res = await integrationService.refundOrderToWallet(order.order_id, customerId, amount.trim(), reason.trim());
       setMessage({
         kind: 'success',
@@ -67,7 +78,7 @@ function RefundForm({ customerId, order, busy, run, setMessage, onDone, onCancel
         <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm}>
           Confirm refund
         </button>{' '}
-        <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+        <button type="button" className="secondary" onClick={() => act(() => setConfirming(false))}>
           Back
         </button>
       </div>
@@ -86,7 +97,7 @@ function RefundForm({ customerId, order, busy, run, setMessage, onDone, onCancel
       <button type="submit" data-testid="refund-review" disabled={busy}>
         Review refund
       </button>{' '}
-      <button type="button" className="secondary" onClick={onCancel}>
+      <button type="button" className="secondary" onClick={() => act(onCancel)}>
         Cancel
       </button>
     </form>
@@ -94,20 +105,38 @@ function RefundForm({ customerId, order, busy, run, setMessage, onDone, onCancel
 }
 
 // Support staff (admin token): look a customer up; balance, ledger, orders (refund them), gateway
-// outcomes and audit entries; reconcile the customer's wallet.
+// outcomes and audit entries (older pages of each on demand); reconcile the customer's wallet.
+// Every action first clears the banners of the one before (the message and the reconcile result).
 export default function SupportView({ busy, run, setMessage }) {
   const [query, setQuery] = useState('');
   const [data, setData] = useState(null);
   const [transactions, setTransactions] = useState([]);
   const [nextBefore, setNextBefore] = useState(null);
+  const [webhooks, setWebhooks] = useState({ entries: [], nextBefore: null });
+  const [audit, setAudit] = useState({ entries: [], nextBefore: null });
   const [refunding, setRefunding] = useState(null);
   const [reconciled, setReconciled] = useState(null);
 
+  // Clear the earlier banners, then run `action` (busy meanwhile; a failure becomes the message).
+  function act(action) {
+    setMessage(null);
+    setReconciled(null);
+    run(async () => action());
+  }
+
   async function lookUp(customerId) {
-    const found = await integrationService.supportLookup(customerId);
+    let found;
+    try {
+      found = await integrationService.supportLookup(customerId);
+    } catch (err) {
+      setData(null); // never show the last customer's figures under another's id
+      throw err;
+    }
     setData(found);
     setTransactions(found.transactions);
     setNextBefore(found.next_before);
+    setWebhooks({ entries: found.webhooks, nextBefore: found.webhooks_next_before ?? null });
+    setAudit({ entries: found.audit, nextBefore: found.audit_next_before ?? null });
     setRefunding(null);
     return found;
   }
@@ -115,26 +144,36 @@ export default function SupportView({ busy, run, setMessage }) {
   function onLookUp(e) {
     e.preventDefault();
     const id = query.trim();
-    if (!id) return setMessage({ kind: 'error', text: 'Enter a customer id.' });
-    run(async () => {
-      setReconciled(null);
-      await lookUp(id);
-      setMessage(null);
-    });
+    act(() => (id ? lookUp(id) : setMessage({ kind: 'error', text: 'Enter a customer id.' })));
   }
 
   function loadOlder() {
-    run(async () => {
+    act(async () => {
       const page = await integrationService.getTransactions(data.customer_id, { limit: 20, before: nextBefore });
       setTransactions((list) => [...list, ...page.transactions]);
       setNextBefore(page.next_before);
     });
   }
 
-  function reconcile() {
-    run(async () => setReconciled(await integrationService.supportReconcile(data.customer_id)));
+  function loadOlderWebhooks() {
+    act(async () => {
+      const page = await integrationService.supportWebhooks(data.customer_id, { before: webhooks.nextBefore });
+      setWebhooks((list) => ({ entries: [...list.entries, ...page.webhooks], nextBefore: page.next_before }));
+    });
   }
 
+  function loadOlderAudit() {
+    act(async () => {
+      const page = await integrationService.supportAudit(data.customer_id, { before: audit.nextBefore });
+      setAudit((list) => ({ entries: [...list.entries, ...page.audit], nextBefore: page.next_before }));
+    });
+  }
+
+  function reconcile() {
+    act(async () => setReconciled(await integrationService.supportReconcile(data.customer_id)));
+  }
+
+  const stats = data?.statistics;
   return (
     <>
       <form className="card lookup" onSubmit={onLookUp}>
@@ -154,8 +193,8 @@ export default function SupportView({ busy, run, setMessage }) {
             <p className="balance" data-testid="support-balance">
               {formatMoney(data.wallet.balance, data.wallet.currency)}
             </p>
-            <p className="currency">
-              {data.statistics.topup_count} top-ups · {data.statistics.payment_count} payments · {data.statistics.refund_count} refunds
+            <p className="currency" data-testid="support-counts">
+              {[countOf(stats.topup_count, 'top-up'), countOf(stats.payment_count, 'payment'), countOf(stats.refund_count, 'refund')].join(' · ')}
             </p>
             <button type="button" data-testid="support-reconcile" disabled={busy} onClick={reconcile}>
               Check this wallet against its ledger
@@ -182,7 +221,7 @@ export default function SupportView({ busy, run, setMessage }) {
                     </small>
                   </span>
                   {o.refundable_amount > 0 && refunding !== o.order_id && (
-                    <button type="button" data-testid={`refund-${o.order_id}`} onClick={() => setRefunding(o.order_id)}>
+                    <button type="button" data-testid={`refund-${o.order_id}`} onClick={() => act(() => setRefunding(o.order_id))}>
                       Refund…
                     </button>
                   )}
@@ -191,7 +230,7 @@ export default function SupportView({ busy, run, setMessage }) {
                       customerId={data.customer_id}
                       order={o}
                       busy={busy}
-                      run={run}
+                      act={act}
                       setMessage={setMessage}
                       onDone={() => lookUp(data.customer_id)}
                       onCancel={() => setRefunding(null)}
@@ -212,11 +251,27 @@ export default function SupportView({ busy, run, setMessage }) {
           />
           <section className="card">
             <h2>Gateway outcomes</h2>
-            <AuditList entries={data.webhooks} testId="support-webhooks" empty="No webhook outcomes for this customer." />
+            <AuditList
+              entries={webhooks.entries}
+              testId="support-webhooks"
+              empty="No webhook outcomes for this customer."
+              hasOlder={webhooks.nextBefore != null}
+              onLoadOlder={loadOlderWebhooks}
+              olderLabel="Show older gateway outcomes"
+              busy={busy}
+            />
           </section>
           <section className="card">
             <h2>Audit log</h2>
-            <AuditList entries={data.audit} testId="support-audit" empty="No audit entries for this customer." />
+            <AuditList
+              entries={audit.entries}
+              testId="support-audit"
+              empty="No audit entries for this customer."
+              hasOlder={audit.nextBefore != null}
+              onLoadOlder={loadOlderAudit}
+              olderLabel="Show older audit entries"
+              busy={busy}
+            />
           </section>
         </>
       )}

@@ -16,8 +16,8 @@ function formatDate(value) {
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-// The ledger, newest first as the server sends it; older entries on demand (`onLoadOlder`), and a
-// CSV statement (`onDownload`) when given.
+// The ledger, newest first as the server sends it (`transactions` null while it loads); older
+// entries on demand (`onLoadOlder`), and a CSV statement (`onDownload`) when given.
 export default function Transactions({ title = 'Transactions', transactions, hasOlder, onLoadOlder, onDownload, busy, testId = 'transactions' }) {
   return (
     <section className="card">
@@ -29,9 +29,14 @@ export default function Transactions({ title = 'Transactions', transactions, has
           </button>
         )}
       </div>
-      {transactions.length === 0 && <p className="empty">No transactions yet.</p>}
+      {transactions === null && (
+        <p className="empty" data-testid={`${testId}-loading`}>
+          Loading transactions…
+        </p>
+      )}
+      {transactions?.length === 0 && <p className="empty">No transactions yet.</p>}
       <ul className="transactions" data-testid={testId}>
-        {transactions.map((t) => (
+        {(transactions || []).map((t) => (
           <li key={t.transaction_id} data-kind={t.kind} data-type={t.type}>
             <span className="what">
               <strong>{KIND_LABELS[t.kind] || t.kind}</strong>

@@ -7,6 +7,7 @@ const PAYMENT_ERRORS = {
   payment_failed: 'The payment did not go through. Nothing was added to your wallet.',
   payment_rejected: 'The payment was refused. Nothing was added to your wallet.',
   cancelled: 'The payment was cancelled. Nothing was added to your wallet.',
+  already_paid: 'This top-up was already paid, so this payment was not charged. Nothing more was added to your wallet.',
 };
 
 // Google Pay: the checkout page has sent the token to the service, which credits the wallet; the
@@ -51,7 +52,8 @@ function creditedEarlier(state, balance, currency, what) {
 
 // On load, once: finish a gateway return — from the URL, or one kept while signed out — then show
 // the wallet. Razorpay/PayPal: verify (it says whether this payment is the credit); Google Pay: wait
-// for the credit; Fail/cancel: say nothing was added unless the top-up was credited before.
+// for the credit; Fail/cancel, or Pay on a top-up paid already (`already_paid`): say nothing was
+// added unless the top-up was credited before.
 export default function useGatewayReturn({ customerId, refresh, setMessage, onError }) {
   const started = useRef(false);
 
@@ -84,8 +86,12 @@ export default function useGatewayReturn({ customerId, refresh, setMessage, onEr
           const balance = status.wallet?.balance;
           const currency = status.wallet?.currency;
           if (verified?.already_credited) {
+            // Razorpay: the return carried a payment of its own; PayPal captures an order once, so a
+            // second Pay on its page took nothing.
+            const what = back.kind === 'paypal' ? 'nothing more was added to your wallet'
+              : 'this second payment added nothing to your wallet';
             const state = (await topupState(back.orderId)) || { amount: verified.amount, currency };
-            setMessage(creditedEarlier(state, balance, currency, 'this second payment added nothing to your wallet'));
+            setMessage(creditedEarlier(state, balance, currency, what));
           } else if (verified) {
             setMessage(credited(verified.amount ?? 0, verified.currency || currency, verified.wallet_balance));
           } else {
@@ -123,7 +129,9 @@ export default function useGatewayReturn({ customerId, refresh, setMessage, onEr
           const state = await topupState(back.orderId);
           const status = await refresh();
           if (state?.status === 'credited') {
-            setMessage(creditedEarlier(state, status.wallet?.balance, status.wallet?.currency, 'this attempt changed nothing'));
+            const what = back.error === 'already_paid' ? 'this second payment was not charged and added nothing'
+              : 'this attempt changed nothing';
+            setMessage(creditedEarlier(state, status.wallet?.balance, status.wallet?.currency, what));
           } else {
             setMessage({ kind: 'error', text: PAYMENT_ERRORS[back.error] || 'The payment did not go through.' });
           }

@@ -3,11 +3,12 @@ import integrationService from '../services/integrationService.js';
 
 export const HISTORY_PAGE = 20;
 
-// The wallet (balance) and its ledger, newest first: `loadStatus` reloads both (and returns the
-// status), `loadOlder` appends the next page of older entries (`hasOlder` says if there is one).
+// The wallet (balance) and its ledger, newest first (null until first loaded): `loadStatus` reloads
+// both (and returns the status), `loadOlder` appends the next page of older entries (`hasOlder`
+// says if there is one).
 export default function useWallet(customerId) {
   const [wallet, setWallet] = useState(null);
-  const [transactions, setTransactions] = useState([]);
+  const [transactions, setTransactions] = useState(null);
   const [nextBefore, setNextBefore] = useState(null);
 
   const loadStatus = useCallback(async () => {
@@ -24,7 +25,7 @@ export default function useWallet(customerId) {
   const loadOlder = useCallback(async () => {
     if (nextBefore == null) return;
     const page = await integrationService.getTransactions(customerId, { limit: HISTORY_PAGE, before: nextBefore });
-    setTransactions((list) => [...list, ...(page.transactions || [])]);
+    setTransactions((list) => [...(list || []), ...(page.transactions || [])]);
     setNextBefore(page.next_before ?? null);
   }, [customerId, nextBefore]);
 

@@ -18,6 +18,7 @@ const MESSAGES = {
   order_not_found: 'No such order.',
   order_amount_mismatch: 'The amount does not match the order.',
   payment_order_not_found: 'No such top-up.',
+  customer_not_found: 'No such customer: no wallet, orders, payments or audit entries.',
   amount_mismatch: 'The payment gateway reported a different amount. Nothing was added to your wallet.',
   payment_not_captured: 'The payment has not been completed. Nothing was added to your wallet.',
   idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
@@ -26,6 +27,15 @@ const MESSAGES = {
   operation_pending: 'Your request was recorded and is being completed. Try again in a moment to see the result.',
   unknown: 'Something went wrong. Try again.',
 };
+
+// The CSV statement's file name: the API's (Content-Disposition), else named as the API names it
+// (a page on another origin cannot read that header unless the server exposes it).
+const SAFE_FILE_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+export function statementFileName(contentDisposition, customerId, currency = 'INR') {
+  const match = /filename="?([^";]+)"?/i.exec(contentDisposition || '');
+  if (match && SAFE_FILE_NAME.test(match[1]) && !match[1].startsWith('.')) return match[1];
+  return `statement-${customerId}-${currency}.csv`.replace(/:/g, '_');
+}
 
 function readToken() {
   try {
@@ -117,13 +127,16 @@ export function createIntegrationService({
 
   const pendingKeys = new Map(); // call signature -> Idempotency-Key of a failed attempt
 
-  async function send(config) {
+  async function respond(config) {
     try {
-      const res = await http.request(config);
-      return res.data;
+      return await http.request(config);
     } catch (error) {
       throw toApiError(error);
     }
+  }
+
+  async function send(config) {
+    return (await respond(config)).data;
   }
 
   async function moneyCall(name, url, data) {
@@ -198,19 +211,33 @@ export function createIntegrationService({
       Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
       return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/transactions`, params });
     },
-    // The whole ledger as CSV text (money as decimal strings).
-    downloadStatement(customerId, { currency } = {}) {
-      return send({
+    // The whole ledger as CSV: {text (money as decimal strings), filename (the API's)}.
+    async downloadStatement(customerId, { currency } = {}) {
+      const res = await respond({
         method: 'get',
         url: `/wallet/${encodeURIComponent(customerId)}/statement.csv`,
         params: currency ? { currency } : {},
         responseType: 'text',
         transformResponse: [(data) => data], // keep the text as it came
       });
+      return { text: res.data, filename: statementFileName(res.headers?.['content-disposition'], customerId, currency) };
     },
-    // Admin: a customer's balance, ledger, orders, gateway outcomes and audit entries.
+    // Admin: a customer's balance, ledger, orders, and first pages of gateway outcomes and audit
+    // entries (`webhooks_next_before`, `audit_next_before`); 404 customer_not_found for an unknown one.
     supportLookup(customerId) {
       return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}` });
+    },
+    // Admin: the next page of a customer's gateway outcomes: {webhooks, next_before}.
+    supportWebhooks(customerId, { before, limit } = {}) {
+      const params = { before, limit };
+      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/webhooks`, params });
+    },
+    // Admin: the next page of a customer's audit entries: {audit, next_before}.
+    supportAudit(customerId, { before, limit } = {}) {
+      const params = { before, limit };
+      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/audit`, params });
     },
     // Admin: reconcile one customer's wallets and orders: {clean, drift}.
     supportReconcile(customerId) {

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import MockAdapter from 'axios-mock-adapter';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import integrationService, { createIntegrationService, TOKEN_KEY } from './integrationService.js';
+import integrationService, { createIntegrationService, statementFileName, TOKEN_KEY } from './integrationService.js';
 
 // Instances made by axios.create() after this inherit the mock adapter.
 let mock;
@@ -137,7 +137,7 @@ describe('methods: URL, HTTP method, body, result', () => {
 });
 
 describe('configuration and token', () => {
-  it('the default export has the six methods, the six reads of issue 11, and uses /api/integration', async () => {
+  it('the default export has the six methods, the history and support reads, and uses /api/integration', async () => {
     expect(Object.keys(integrationService).sort()).toEqual([
       'downloadStatement',
       'getIntegrationStatus',
@@ -148,8 +148,10 @@ describe('configuration and token', () => {
       'listOrders',
       'payOrderWithWallet',
       'refundOrderToWallet',
+      'supportAudit',
       'supportLookup',
       'supportReconcile',
+      'supportWebhooks',
       'verifyWalletTopup',
     ]);
     const fresh = createIntegrationService();
@@ -360,10 +362,28 @@ describe('issue 11 reads', () => {
     expect(only(mock.history.get).params).toEqual({ limit: 20, before: 12 });
   });
 
-  it('downloadStatement resolves to the CSV text as sent', async () => {
+  it('downloadStatement resolves to the CSV text as sent and the file name the API gives it', async () => {
     const csv = 'date,transaction_id\r\n2026-01-01T00:00:00.000Z,txn_1\r\n';
-    mock.onGet(`${BASE}/wallet/cust_1/statement.csv`).reply(200, csv, { 'content-type': 'text/csv' });
-    expect(await api.downloadStatement('cust_1')).toBe(csv);
+    mock.onGet(`${BASE}/wallet/cust_1/statement.csv`).reply(200, csv, {
+      'content-type': 'text/csv',
+      'content-disposition': 'attachment; filename="statement-cust_1-INR.csv"',
+    });
+    expect(await api.downloadStatement('cust_1')).toEqual({ text: csv, filename: 'statement-cust_1-INR.csv' });
+  });
+
+  it('downloadStatement names the file as the API does when the header cannot be read (another origin)', async () => {
+    mock.onGet(`${BASE}/wallet/a%3Ab/statement.csv`).reply(200, 'date\r\n', { 'content-type': 'text/csv' });
+    expect((await api.downloadStatement('a:b', { currency: 'USD' })).filename).toBe('statement-a_b-USD.csv');
+    expect(only(mock.history.get).params).toEqual({ currency: 'USD' });
+  });
+
+  it.each([
+    ['attachment; filename="statement-c-EUR.csv"', 'statement-c-EUR.csv'],
+    ['attachment; filename=statement-c-EUR.csv', 'statement-c-EUR.csv'],
+    ['attachment; filename="../../etc/passwd"', 'statement-c-INR.csv'],
+    [undefined, 'statement-c-INR.csv'],
+  ])('statementFileName(%j)', (header, name) => {
+    expect(statementFileName(header, 'c', 'INR')).toBe(name);
   });
 
   it('downloadStatement maps a JSON error sent to a text request like any other', async () => {
@@ -372,6 +392,24 @@ describe('issue 11 reads', () => {
       .reply(403, JSON.stringify({ success: false, error: 'forbidden', message: 'no' }));
     const err = await failure(api.downloadStatement('cust_2'));
     expect([err.code, err.status, err.message]).toEqual(['forbidden', 403, 'You are not allowed to use this wallet.']);
+  });
+
+  it('supportWebhooks and supportAudit GET a page of older entries after a cursor', async () => {
+    mock.onGet(`${BASE}/support/customers/cust_demo/webhooks`).reply(200, { webhooks: [], next_before: null });
+    mock.onGet(`${BASE}/support/customers/cust_demo/audit`).reply(200, { audit: [], next_before: '17-1' });
+    expect((await api.supportWebhooks('cust_demo', { before: '1767225600000-2' })).next_before).toBeNull();
+    expect((await api.supportAudit('cust_demo', { before: '1767225600000-1' })).next_before).toBe('17-1');
+    expect(mock.history.get.map((r) => r.params)).toEqual([{ before: '1767225600000-2' }, { before: '1767225600000-1' }]);
+  });
+
+  it('says a customer the support look-up does not know is unknown', async () => {
+    mock.onGet(`${BASE}/support/customers/nobody`).reply(404, { success: false, error: 'customer_not_found', message: 'x' });
+    const err = await failure(api.supportLookup('nobody'));
+    expect([err.code, err.status, err.message]).toEqual([
+      'customer_not_found',
+      404,
+      'No such customer: no wallet, orders, payments or audit entries.',
+    ]);
   });
 
   it('supportLookup and supportReconcile GET the admin routes', async () => {

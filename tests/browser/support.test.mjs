@@ -1,0 +1,113 @@
+// Browser test of the support view (admin token) against the real backend (`python -m backend`:
+// embedded store, simulator gateways, demo data) in Chromium via playwright-core: an unknown
+// customer, older gateway outcomes and audit entries, banners that belong to the last action,
+// rows and counts that read right. Run: `make browser-test`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage,
+} from './backend.mjs';
+
+let browser = null;
+let base = null;
+let adminToken = null;
+let client = null;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
+  const port = await freePort();
+  let signInUrl = null;
+  ({ signInUrl, adminToken } = await startBackend(port, { RATE_LIMITS_ENABLED: 'false' })); // 23 top-ups a minute
+  assert.ok(adminToken, 'the backend printed an admin token');
+  base = `http://127.0.0.1:${port}`;
+  client = apiClient(base, new URL(signInUrl).searchParams.get('token'));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+});
+
+async function supportPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/?token=${adminToken}`);
+  const lookUp = async (customerId) => {
+    await page.getByTestId('support-customer').fill(customerId);
+    await page.getByTestId('support-lookup').click();
+  };
+  const rows = (testId) => page.getByTestId(testId).locator('li');
+  const message = () => page.getByTestId('message').textContent();
+  return { page, context, errors, lookUp, rows, message };
+}
+
+test('support view: an unknown customer is said to be unknown, not shown as an empty wallet', { timeout: TIMEOUT_MS }, async () => {
+  const s = await supportPage();
+  await s.lookUp('cust_demo');
+  await s.page.getByTestId('support-balance').waitFor();
+  await s.lookUp('cust_nobody');
+  await waitForMessage(s.page, /^No such customer: no wallet, orders, payments or audit entries\.$/);
+  assert.equal(await s.page.getByTestId('support-balance').count(), 0, 'no balance shown, not even the last customer\'s');
+  // The next look-up replaces that banner.
+  await s.lookUp('cust_demo');
+  await s.page.getByTestId('support-balance').waitFor();
+  assert.equal(await s.message(), '');
+  assert.deepEqual(s.errors, [], 'no uncaught errors in the page');
+  await s.context.close();
+});
+
+test('support view: older gateway outcomes and audit entries; rows and counts read right; banners follow the last action', { timeout: TIMEOUT_MS }, async () => {
+  // 22 top-ups credited by the simulator's webhook (each a gateway outcome and an audit entry), and
+  // ord_demo_2 paid from the wallet.
+  for (let i = 0; i < 21; i += 1) await client.topUpByApi('1.00');
+  await client.topUpByApi('120.50');
+  const paid = await client.api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' });
+  assert.equal(paid.status, 200, JSON.stringify(paid.body));
+
+  const s = await supportPage();
+  await s.lookUp('cust_demo');
+  await s.page.getByTestId('support-balance').waitFor();
+  // Counts in the singular when there is one.
+  assert.equal(await s.page.getByTestId('support-counts').textContent(), '22 top-ups · 1 payment · 0 refunds');
+
+  // Gateway outcomes: 20, then the older ones on demand, each once; the button goes at the end.
+  assert.equal(await s.rows('support-webhooks').count(), 20);
+  await s.page.getByTestId('support-webhooks-older').click();
+  await s.page.waitForFunction(() => document.querySelectorAll('[data-testid="support-webhooks"] li').length === 22);
+  assert.equal(await s.page.getByTestId('support-webhooks-older').count(), 0);
+  // A row says each thing once (its event type and the reason were both "payment.captured").
+  const outcome = await s.rows('support-webhooks').first().textContent();
+  assert.equal(outcome.split('payment.captured').length - 1, 1, outcome);
+  // Audit entries likewise: 22 credits and the payment.
+  assert.equal(await s.rows('support-audit').count(), 20);
+  await s.page.getByTestId('support-audit-older').click();
+  await s.page.waitForFunction(() => document.querySelectorAll('[data-testid="support-audit"] li').length === 23);
+  assert.equal(await s.page.getByTestId('support-audit-older').count(), 0);
+
+  // A refund error, then a valid amount: the confirmation shows without the earlier error above it.
+  const row = s.page.getByTestId('support-orders').locator('li[data-order-id="ord_demo_2"]');
+  await row.getByTestId('refund-ord_demo_2').click();
+  await row.getByTestId('refund-amount').fill('0');
+  await row.getByTestId('refund-review').click();
+  await waitForMessage(s.page, /Enter an amount above 0/);
+  await row.getByTestId('refund-amount').fill('1.00');
+  await row.getByTestId('refund-review').click();
+  await row.getByTestId('refund-confirmation').waitFor();
+  assert.equal(await s.message(), '', 'the refund error is gone once the next step is shown');
+  await row.getByTestId('refund-confirm').click();
+  await waitForMessage(s.page, /Refunded ₹1\.00 to cust_demo's wallet for ord_demo_2/);
+  await s.page.waitForFunction(() => /· 1 refund$/.test(document.querySelector('[data-testid="support-counts"]')?.textContent || ''));
+  // The next action (reconcile) replaces the refund's banner; the one after (look up) the reconcile result.
+  await s.page.getByTestId('support-reconcile').click();
+  await s.page.getByTestId('support-reconcile-result').waitFor();
+  assert.equal(await s.message(), '');
+  await s.lookUp('cust_demo');
+  await s.page.waitForFunction(() => !document.querySelector('[data-testid="support-reconcile-result"]'));
+  assert.deepEqual(s.errors, [], 'no uncaught errors in the page');
+  await s.context.close();
+});
