@@ -182,6 +182,53 @@ def test_compose_initiates_a_one_node_replica_set(compose):
         assert service["depends_on"]["mongo"]["condition"] == "service_healthy"
 
 
+# mongosh, as far as the mongo healthcheck uses it: the script runs with `rs`, `db` and `quit`; an
+# uncaught error exits 1, `quit(code)` exits `code`, the end of the script exits 0.
+MONGOSH_STUB = r"""
+const vm = require('node:vm');
+const [script, state] = [process.argv[1], JSON.parse(process.argv[2])];
+class Quit { constructor(code) { this.code = code; } }
+const failure = (codeName, message) => Object.assign(new Error(message), { codeName });
+const initiated = [];
+const rs = {
+  status() {
+    if (!state.initiated) throw failure('NotYetInitialized', 'no replset config has been received');
+    return { ok: 1, members: [{ name: 'mongo:27017', stateStr: state.primary ? 'PRIMARY' : 'SECONDARY' }] };
+  },
+  initiate(config) {
+    initiated.push(config);
+    if (state.initiated) throw failure('AlreadyInitialized', 'already initialized');
+    return { ok: 1 };
+  },
+};
+const db = { hello: () => ({ isWritablePrimary: state.primary, secondary: !state.primary }) };
+let code = 0;
+try {
+  vm.runInNewContext(script, { rs, db, quit: (c = 0) => { throw new Quit(c); } });
+} catch (e) {
+  code = e instanceof Quit ? e.code : 1;
+}
+console.log(JSON.stringify({ code, initiated }));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed (make frontend-install needs it too)")
+@pytest.mark.parametrize("state, healthy, initiates", [
+    ({"initiated": False, "primary": False}, False, True),  # first start: initiate, not healthy yet
+    ({"initiated": True, "primary": False}, False, False),  # initiated, no primary elected yet
+    ({"initiated": True, "primary": True}, True, False),  # a writable primary: the app may start
+])
+def test_compose_mongo_is_healthy_only_once_a_writable_primary_is_elected(compose, state, healthy, initiates):
+    test = compose["services"]["mongo"]["healthcheck"]["test"]
+    assert test[:4] == ["CMD", "mongosh", "--quiet", "--eval"] and len(test) == 5
+    result = subprocess.run(["node", "-e", MONGOSH_STUB, test[4], json.dumps(state)], capture_output=True,
+                            text=True, timeout=30, check=True)
+    outcome = json.loads(result.stdout)
+    assert (outcome["code"] == 0) == healthy, outcome
+    expected = [{"_id": "rs0", "members": [{"_id": 0, "host": "mongo:27017"}]}] if initiates else []
+    assert outcome["initiated"] == expected
+
+
 def test_compose_runs_gunicorn_the_worker_nginx_and_prometheus(compose):
     services = compose["services"]
     assert services["app"]["command"] == ["gunicorn", "-c", "gunicorn.conf.py"]
