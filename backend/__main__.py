@@ -22,7 +22,8 @@ from .listening import PortUnavailable, listening_sockets
 from .worker import Worker, start_worker_thread
 
 SERVE_THREADS = 8
-# waitress answers requests over these limits itself, in text/plain, before the app sees them.
+# waitress answers requests over these limits itself (in the JSON error shape:
+# backend/http_server_errors.py) before the app sees them.
 # They sit above the app's own limits (1 MiB body in backend/__init__.py; request target and
 # headers in backend/http_limits.py), so that the app answers JSON 413/414/431 for anything a
 # client plausibly sends too big, while waitress still bounds what it buffers per request.
@@ -182,7 +183,7 @@ def work(app):
 def serve(app, sockets=None):
     """Serve `app` with waitress on `sockets` (from `listening_sockets`; by default HOST:PORT's), with
     the worker in a background thread, until stopped."""
-    import waitress
+    from .http_server_errors import serve_waitress
 
     config = app.config
     if sockets is None:
@@ -190,7 +191,7 @@ def serve(app, sockets=None):
     warn_about_setup(config)
     announce(config)
     start_worker_thread(app)
-    waitress.serve(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
+    serve_waitress(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
                    max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")
     return 0
 
