@@ -85,12 +85,11 @@ class OrderBook:
                       "refundable_minor": entry["amount_minor"], "refunded_minor": 0, "refund_seq": 0,
                       "payment_entry_id": entry["_id"], "refund_wallet_id": entry["wallet_id"], "paid_at": now,
                       "payment_life": ticket, "payment_ticket": new_id("life")},
-             "$inc": {"version": 1}},
+             "$addToSet": {"paid_entry_ids": entry["_id"]}, "$inc": {"version": 1}},
         )
         if marked.modified_count:
             return True
-        order = self.orders.find_one({"order_id": order_id})
-        return order is not None and order.get("payment_entry_id") == entry["_id"]
+        return paid_by(self.orders.find_one({"order_id": order_id}), entry["_id"])
 
     def give_back(self, entry):
         """End the debit `entry`'s life on the order without it paying (the ticket turns, so the
@@ -103,8 +102,7 @@ class OrderBook:
                                            "$addToSet": {"reversed_entry_ids": entry["_id"]}})
         if recorded.matched_count:
             return True
-        order = self.orders.find_one({"order_id": order_id})
-        return order is None or order.get("payment_entry_id") != entry["_id"]
+        return not paid_by(self.orders.find_one({"order_id": order_id}), entry["_id"])
 
     def new_ticket(self, order):
         """The pending order with a ticket of its own, for an order whose life's ledger key is taken
@@ -118,11 +116,13 @@ class OrderBook:
     def refund_wallet(self, order, wid):
         """The wallet the order's refunds go to: the paying wallet, or for an order paid at the shop
         the first refund's, `wid` (pinned on the order here, with a life of its own for its refund
-        places). A refund to any other wallet would take places among the order's refunds that the
+        places and what the shop's checkout took). A refund to any other wallet would take places among the order's refunds that the
         first wallet's do not collide with. Returns (wallet id, the order as it is now)."""
         if order.get("refund_wallet_id") is None:
-            pin = {"refund_wallet_id": wid, "payment_life": new_id("life")}
+            # What the shop's checkout took is pinned too: the shop may change the amount when it reopens it.
+            pin = {"refund_wallet_id": wid, "payment_life": new_id("life"), "paid_minor": self.paid_minor(order)}
             pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None,
+                                             "amount_minor": order["amount_minor"],
                                              "payment_status": {"$in": list(PAID_STATES)}}, {"$set": pin})
             if pinned.modified_count:
                 return wid, dict(order, **pin)
@@ -158,6 +158,7 @@ class OrderBook:
         refund_seq, paid_minor = entry["refund_seq"], entry["order_paid_minor"]
         refunded_minor = entry["order_refunded_after_minor"]
         place = {"order_id": entry["reference"]["order_id"], "payment_life": entry["reference"].get("order_life"),
+                 "refund_wallet_id": entry["wallet_id"],
                  "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1}
         totals = {"refund_seq": refund_seq, "refunded_minor": refunded_minor, "refundable_minor": paid_minor - refunded_minor}
         status = "refunded" if refunded_minor == paid_minor else "partially_refunded"
@@ -171,7 +172,7 @@ class OrderBook:
         does not hold yet; the order after (None when there is no such order; as it is when it has
         moved on to another life)."""
         order = self.orders.find_one({"order_id": order_id})
-        if order is None or order.get("payment_life") != life:
+        if order is None or not in_life(order, wid, life):
             return order
         behind = ledger.refunds_of_order(wid, order_id, life, order.get("refund_seq", 0))
         for entry in behind:
@@ -225,6 +226,19 @@ class OrderBook:
             return None
         return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
                 "paid_minor": paid_minor, "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor}
+
+
+def paid_by(order, entry_id):
+    """True when the debit `entry_id` paid a life of `order` (this one, or one the shop reopened since:
+    `paid_entry_ids` keeps every paying debit)."""
+    return order is not None and (order.get("payment_entry_id") == entry_id
+                                  or entry_id in order.get("paid_entry_ids", ()))
+
+
+def in_life(order, wid, life):
+    """True when the order is in the life `life` whose refunds go to wallet `wid` (a life is known by
+    both: the first life of every wallet is None, and a re-issued order has neither)."""
+    return order.get("payment_life") == life and order.get("refund_wallet_id") == wid
 
 
 def _current_life_refunds_minor(order, rows):

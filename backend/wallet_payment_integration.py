@@ -18,7 +18,7 @@ from .errors import (
 )
 from .gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from .money import is_amount_minor, to_major
-from .orders import PAID_STATES, OrderBook, RefundSlot, order_currency, payment_key
+from .orders import PAID_STATES, OrderBook, RefundSlot, in_life, order_currency, paid_by, payment_key
 from .payment_orders import PaymentOrders
 from .validation import check_json_text
 from .wallet_service import FINISH_BATCH_MAX, WalletService, wallet_id
@@ -263,7 +263,7 @@ class WalletPaymentIntegration:
         """The outcome of a payment request retried after its debit `earlier` was settled."""
         order = order or self.orders.orders.find_one({"order_id": earlier["reference"]["order_id"]}) or {}
         if earlier.get("settled") == "given_back" or (earlier.get("settled") is None and
-                                                      order.get("payment_entry_id") != earlier["_id"]):
+                                                      not paid_by(order, earlier["_id"])):
             raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
         return earlier  # this request's own payment, finished before the retry
 
@@ -361,7 +361,7 @@ class WalletPaymentIntegration:
         orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
         for entry in refunds:
             order = orders.get(entry["reference"]["order_id"], {})
-            if (order.get("payment_life") != entry["reference"].get("order_life")
+            if (not in_life(order, entry["wallet_id"], entry["reference"].get("order_life"))
                     or order.get("refund_seq", 0) >= entry["refund_seq"]):
                 done.add(entry["_id"])
         return done

@@ -26,6 +26,7 @@ CREDIT, DEBIT = "credit", "debit"
 RECENT_ENTRIES_MAX = 20
 FINISH_BATCH_MAX = 100
 FINALIZE_CHUNK = 10
+OPERATION_ENTRIES_MAX = 10  # entries one request's key may have made (a key reused a day later: another)
 
 
 def wallet_id(customer_id, currency):
@@ -57,8 +58,9 @@ class WalletService:
 
     def entry_for_operation(self, customer_id, currency, operation_id, order_id):
         """The payment of `order_id` made by the request `operation_id` (an Idempotency-Key, hashed), or None."""
-        return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id,
-                                      "kind": "payment", "reference.order_id": order_id})
+        made = self.entries.find({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id},
+                                 limit=OPERATION_ENTRIES_MAX)
+        return next((e for e in made if e["kind"] == "payment" and e["reference"].get("order_id") == order_id), None)
 
     def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
         """The wallet's entries, newest first."""

@@ -29,6 +29,11 @@ def app_config(**overrides):
 def app():
     app = create_app(app_config())
     yield app
+    drop_store(app)
+
+
+def drop_store(app):
+    """Drop the app's database on a real server (the embedded store goes with the app)."""
     database = app.extensions["wallet_db"]
     client = getattr(database, "client", None)
     if client is not None:

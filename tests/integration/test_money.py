@@ -1,11 +1,8 @@
 """Money rules under repetition, reordering, concurrency and crashes (SPEC §8)."""
 import pytest
 
-from backend.wallet_payment_integration import WalletPaymentIntegration
-from backend.wallet_service import WalletService
 from backend.errors import RefundExceedsPaid
-from backend.notifications import Outbox
-from tests.faults import CrashingDatabase, SimulatedCrash
+from tests.faults import SimulatedCrash, crashing_integration
 from tests.helpers import (
     WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique,
 )
@@ -147,14 +144,6 @@ def test_concurrent_refunds_never_exceed_the_amount_paid(app, api):
 
 
 # --- crashes between writes ------------------------------------------------------------------
-
-def crashing_integration(app, db, crash_at):
-    crashing = CrashingDatabase(db, crash_at)
-    healthy = app.extensions["integration"]
-    integration = WalletPaymentIntegration(WalletService(crashing), healthy.payments, crashing, currency="INR",
-                                           outbox=Outbox(crashing, healthy.outbox.sender))
-    return integration, crashing
-
 
 def funded_customer(integration, amount_minor):
     """A new customer whose wallet holds `amount_minor`, topped up through a payment order."""

@@ -372,6 +372,10 @@ def run_workload(app):
     for _ in range(2):
         assert api.pay(order_id, customer, 150, headers=key).status_code == 200
     assert api.pay(api.add_order(customer, 10_000_000), customer, 100000).status_code == 402
+    other_key = {**bearer(customer), "Idempotency-Key": unique("idk")}  # a keyed pay of a paid order
+    assert api.pay(order_id, customer, 150, headers=other_key).status_code == 409
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # reopened
+    assert api.pay(order_id, customer, 150).status_code == 200  # a new life
     refund_key = {**bearer("admin_1", "admin"), "Idempotency-Key": unique("idk")}
     assert api.refund(order_id, customer, 50, headers=refund_key).status_code == 200
     assert api.refund(order_id, customer, 500).status_code == 409
