@@ -10,6 +10,7 @@ from .config import load_config
 from .audit import AuditLog
 from .demo import seed_demo_data
 from .gateways.delivery import Delivery
+from .history import Reads
 from .limits import init_limits
 from .logging_setup import configure_logging
 from .metrics import Metrics
@@ -24,7 +25,8 @@ logger = logging.getLogger("integration")
 
 
 def create_app(test_config=None):
-    """Build the app from the environment, overridden by the `test_config` mapping."""
+    """Build the app from the environment, overridden by the `test_config` mapping. It only wires:
+    nothing is written but the indexes (`prepare_store` seeds and recovers)."""
     config = load_config(test_config)
     configure_logging(config["LOG_FILE"])
     app = Flask(__name__, static_folder=None)
@@ -43,17 +45,26 @@ def create_app(test_config=None):
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)
     app.extensions["integration"] = integration
+    app.extensions["reads"] = Reads(integration.wallet, integration.history, integration.orders,
+                                    integration.payment_orders, integration.audit, integration.payments)
     register(app, integration, delivery)
     metrics.init_app(app)
     init_limits(app)
+    return app
+
+
+def prepare_store(app):
+    """What `python -m backend` (serve) and its worker do once before they start, and a web process
+    under gunicorn never does (create_app only wires): seed the demo data when configured, run
+    recovery when RECOVER_ON_START, and check the embedded store's size (README)."""
+    config, database = app.config, app.extensions["wallet_db"]
     if config["SEED_DEMO_DATA"]:
         seed_demo_data(database, config["DEFAULT_CURRENCY"])
     if config["RECOVER_ON_START"]:
-        report = integration.recover(config["RECOVERY_GRACE_SECONDS"])
+        report = app.extensions["integration"].recover(config["RECOVERY_GRACE_SECONDS"])
         if report["interrupted"]:
             logger.warning("recovery at start-up finished interrupted operations: %s", report)
-    store.check_embedded_store(database, starting=True)  # the embedded store's size limit (README)
-    return app
+    store.check_embedded_store(database, starting=True)
 
 
 def build_integration(config, database, metrics, delivery):

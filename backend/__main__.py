@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import create_app
+from . import create_app, prepare_store
 from .config import DEV_JWT_SECRET, load_config
 from .demo import sign_in_text
 from .errors import ConfigError
@@ -59,6 +59,7 @@ def run_serve(args):
     sockets = listening_sockets(config["HOST"], config["PORT"])  # first: a taken port stops us here
     try:
         app = create_app()
+        prepare_store(app)
     except BaseException:
         for sock in sockets:
             sock.close()
@@ -67,12 +68,15 @@ def run_serve(args):
 
 
 def run_worker(args):
-    return work(create_app())
+    app = create_app()
+    if not app.config["EMBEDDED_STORE"]:  # the worker refuses the embedded store (see `work`)
+        prepare_store(app)
+    return work(app)
 
 
 def run_recover(args):
     # Never seeds demo data: on the embedded store it would be a stranger's.
-    app = create_app({"RECOVER_ON_START": "false", "SEED_DEMO_DATA": "false"})
+    app = create_app()
     embedded = note_if_embedded(app, "recover")
     print(json.dumps(app.extensions["integration"].recover(grace_seconds=0)))
     if embedded:
@@ -81,7 +85,7 @@ def run_recover(args):
 
 
 def run_reconcile(args):
-    app = create_app({"SEED_DEMO_DATA": "false"})
+    app = create_app()  # writes nothing but the indexes: reconcile only reads
     embedded = note_if_embedded(app, "reconcile")
     drift = app.extensions["integration"].reconcile()
     for row in drift:

@@ -2,7 +2,6 @@
 development sign-in links and tokens `python -m backend` prints for it and for an admin."""
 from .auth import issue_token
 from .customers import Customers
-from .orders import OrderBook
 
 DEMO_CUSTOMER_ID = "cust_demo"
 DEMO_ADMIN_ID = "admin_demo"
@@ -13,9 +12,12 @@ DEMO_ORDERS = (("ord_demo_1", 25000), ("ord_demo_2", 12050), ("ord_demo_3", 9990
 def seed_demo_data(db, currency="INR"):
     """Add the demo customer and orders unless they exist (safe to run at every start)."""
     Customers(db).add_if_absent(DEMO_CUSTOMER_ID, DEMO_PHONE)
-    orders = OrderBook(db)
-    for order_id, amount_minor in DEMO_ORDERS:
-        orders.add_pending_if_absent(order_id, DEMO_CUSTOMER_ID, amount_minor, currency)
+    for order_id, amount_minor in DEMO_ORDERS:  # pending orders, as the shop would write them
+        db["orders"].update_one(
+            {"order_id": order_id},
+            {"$setOnInsert": {"order_id": order_id, "customer_id": DEMO_CUSTOMER_ID, "amount_minor": amount_minor,
+                              "currency": currency, "payment_status": "pending", "version": 0}},
+            upsert=True)
 
 
 def sign_in_text(config):

@@ -112,7 +112,7 @@ class StoreGauges:
             return
         try:
             heartbeat = last_heartbeat(self.db)
-            waiting = PaymentOrders(self.db).count_waiting_for_sweep(self.stale_after_seconds)
+            waiting = PaymentOrders(self.db).sweep.count_waiting(self.stale_after_seconds)
             failed = self.db["notification_outbox"].count_documents({"status": "failed"})
             reconciled = last_reconcile(self.db)
         except PyMongoError:

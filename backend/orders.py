@@ -34,6 +34,10 @@ class OrderBook:
             raise OrderNotFound()
         return order
 
+    def get(self, order_id):
+        """The order, or None."""
+        return self.orders.find_one({"order_id": order_id})
+
     def page_for_customer(self, customer_id, limit, status=None, after_order_id=None):
         """Up to `limit` of the customer's orders (of `payment_status` `status` when given), ordered by
         `order_id`, after `after_order_id` when given (the cursor of a page: the last page's last id)."""
@@ -60,15 +64,6 @@ class OrderBook:
         if order["amount_minor"] != amount_minor:
             return "order_amount_changed"
         return None
-
-    def add_pending_if_absent(self, order_id, customer_id, amount_minor, currency):
-        """A `pending` order (the shop's job; used for demo data)."""
-        self.orders.update_one(
-            {"order_id": order_id},
-            {"$setOnInsert": {"order_id": order_id, "customer_id": customer_id, "amount_minor": amount_minor,
-                              "currency": currency, "payment_status": "pending", "version": 0}},
-            upsert=True,
-        )
 
     def mark_paid(self, entry, now):
         """After the wallet debit `entry`: the order, still pending for that customer, amount and
@@ -120,7 +115,7 @@ class OrderBook:
         first wallet's do not collide with. Returns (wallet id, the order as it is now)."""
         if order.get("refund_wallet_id") is None:
             # What the shop's checkout took is pinned too: the shop may change the amount when it reopens it.
-            pin = {"refund_wallet_id": wid, "payment_life": new_id("life"), "paid_minor": self.paid_minor(order)}
+            pin = {"refund_wallet_id": wid, "payment_life": new_id("life"), "paid_minor": paid_minor(order)}
             pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None,
                                              "amount_minor": order["amount_minor"],
                                              "payment_status": {"$in": list(PAID_STATES)}}, {"$set": pin})
@@ -135,21 +130,15 @@ class OrderBook:
     # the same state of the order collide, and the later one reads again. The order document holds
     # the running total (`refunded_minor` as of refund `refund_seq`) and is rolled forward after.
 
-    @staticmethod
-    def paid_minor(order):
-        """What the order's payment took: from the wallet (`paid_minor`) or at the shop's checkout
-        (its `amount_minor`)."""
-        return order.get("paid_minor", order["amount_minor"])
-
     def refund_fields(self, order, amount_minor):
         """The ledger fields that place a refund of `amount_minor` after the refunds so far of the
         order's life, or RefundExceedsPaid when all of them together would exceed what was paid."""
-        paid_minor = self.paid_minor(order)
+        order_paid_minor = paid_minor(order)
         refunded_after_minor = order.get("refunded_minor", 0) + amount_minor
-        if refunded_after_minor > paid_minor:
+        if refunded_after_minor > order_paid_minor:
             raise RefundExceedsPaid()
         return {"refund_seq": order.get("refund_seq", 0) + 1, "order_refunded_after_minor": refunded_after_minor,
-                "order_paid_minor": paid_minor}
+                "order_paid_minor": order_paid_minor}
 
     def roll_refund(self, entry):
         """Roll the order forward to the refund `entry`, the one after its last in the entry's life
@@ -167,65 +156,22 @@ class OrderBook:
         if not rolled.matched_count:
             self.orders.update_one(place, {"$set": totals, "$inc": {"version": 1}})
 
-    def catch_up_refunds(self, order_id, ledger, wid, life):
-        """Roll the order forward over the refunds of its life `life` in `ledger` (a WalletService) it
+    def catch_up_refunds(self, order_id, history, wid, life):
+        """Roll the order forward over the refunds of its life `life` in `history` (a LedgerHistory) it
         does not hold yet; the order after (None when there is no such order; as it is when it has
         moved on to another life)."""
         order = self.orders.find_one({"order_id": order_id})
         if order is None or not in_life(order, wid, life):
             return order
-        behind = ledger.refunds_of_order(wid, order_id, life, order.get("refund_seq", 0))
+        behind = history.refunds_of_order(wid, order_id, life, order.get("refund_seq", 0))
         for entry in behind:
             self.roll_refund(entry)
         return self.orders.find_one({"order_id": order_id}) if behind else order
 
-    def refund_drift(self, ledger_refunds, ledger):
-        """Drift between orders and their refunds, per life of an order (`payment_life`): the current
-        life's refunds must be what the order holds; every life's refunds must not exceed what its
-        payment took; a life's refunds are in one wallet. `ledger_refunds`: order id -> rows of
-        (wallet, life, refunded, paid) (WalletService.refunds_by_order), summed before the orders are
-        read; an order whose current life differs is a candidate, checked again on a fresh read
-        against its refunds up to its `refund_seq` (entries never change, so that is consistent):
-        refunds past it, or landing between the sum and the read, are in flight, not drift."""
-        orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
-        drift = []
-        for order_id in sorted(set(orders) | set(ledger_refunds)):
-            rows = ledger_refunds.get(order_id, [])
-            drift.extend(_past_life_drift(order_id, rows))
-            order = orders.get(order_id, {"order_id": order_id})
-            if self._current_life_drift(order, _current_life_refunds_minor(order, rows)) is None:
-                continue
-            found = self._order_refund_drift(self.orders.find_one({"order_id": order_id}) or {"order_id": order_id},
-                                             ledger)
-            if found is not None:
-                drift.append(found)
-        return drift
-
-    def refund_drift_of_customer(self, customer_id, ledger):
-        """`refund_drift` of the current life of one customer's refunded orders, each checked directly."""
-        drift = []
-        for order in self.orders.find({"customer_id": customer_id}, sort=[("order_id", 1)]):
-            found = self._order_refund_drift(order, ledger) if order.get("refund_seq", 0) > 0 else None
-            if found is not None:
-                drift.append(found)
-        return drift
-
-    def _order_refund_drift(self, order, ledger):
-        """The drift of `order`'s current life (as just read) against its refunds up to its `refund_seq`, or None."""
-        wid = order.get("refund_wallet_id")
-        ledger_refunds_minor = (ledger.refunds_through(wid, order["order_id"], order.get("payment_life"),
-                                                       order.get("refund_seq", 0)) if wid else 0)
-        return self._current_life_drift(order, ledger_refunds_minor)
-
-    def _current_life_drift(self, order, ledger_refunds_minor):
-        """None when the order's refunds agree with `ledger_refunds_minor` (those of its current life)
-        and do not exceed what was paid; else the drift."""
-        paid_minor = self.paid_minor(order) if "amount_minor" in order else 0
-        refunded_minor = order.get("refunded_minor", 0)
-        if ledger_refunds_minor == refunded_minor and refunded_minor <= paid_minor:
-            return None
-        return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
-                "paid_minor": paid_minor, "refunded_minor": refunded_minor, "ledger_refunds_minor": ledger_refunds_minor}
+def paid_minor(order):
+    """What the order's payment took: from the wallet (`paid_minor`, also pinned by the first refund
+    of an order paid at the shop) or at the shop's checkout (its `amount_minor`)."""
+    return order.get("paid_minor", order["amount_minor"])
 
 
 def paid_by(order, entry_id):
@@ -241,29 +187,12 @@ def in_life(order, wid, life):
     return order.get("payment_life") == life and order.get("refund_wallet_id") == wid
 
 
-def _current_life_refunds_minor(order, rows):
-    return sum(row["refunded_minor"] for row in rows
-               if row["wallet_id"] == order.get("refund_wallet_id") and row["life"] == order.get("payment_life"))
-
-
-def _past_life_drift(order_id, rows):
-    """Lives of the order whose refunds exceed what their payment took, or sit in more than one wallet."""
-    wallets_of_life = {}
-    for row in rows:
-        if row["life"] is not None:  # the first life (None) of each wallet's payments is its own
-            wallets_of_life.setdefault(row["life"], set()).add(row["wallet_id"])
-    return [{"problem": "order_refunds", "order_id": order_id, "wallet_id": row["wallet_id"], "life": row["life"],
-             "paid_minor": row["paid_minor"], "ledger_refunds_minor": row["refunded_minor"]}
-            for row in rows
-            if row["refunded_minor"] > row["paid_minor"] or len(wallets_of_life.get(row["life"], ())) > 1]
-
-
 class RefundSlot:
     """A refund's place among the refunds of its order's life, claimed by the same insert as its
     place in the wallet (the `slot` of WalletService.append)."""
 
-    def __init__(self, book, ledger, order, wid):
-        self.book, self.ledger, self.order, self.wid = book, ledger, order, wid
+    def __init__(self, book, history, order, wid):
+        self.book, self.history, self.order, self.wid = book, history, order, wid
 
     def fields(self, draft):
         """Raises OrderNotRefundable when the order, read again after a collision, is no longer paid
@@ -275,7 +204,7 @@ class RefundSlot:
         return dict(self.book.refund_fields(self.order, draft["amount_minor"]), reference=reference)
 
     def catch_up(self):
-        self.order = self.book.catch_up_refunds(self.order["order_id"], self.ledger, self.wid,
+        self.order = self.book.catch_up_refunds(self.order["order_id"], self.history, self.wid,
                                                 self.order.get("payment_life"))
 
     def roll(self, entry):

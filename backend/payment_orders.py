@@ -48,6 +48,11 @@ class PaymentOrders:
     def __init__(self, db, clock=utcnow):
         self.collection = db["payment_orders"]
         self.clock = clock
+        self.sweep = SweepQueue(self.collection, clock)
+
+    def has_customer(self, customer_id):
+        """Whether the customer ever initiated a top-up."""
+        return self.collection.find_one({"customer_id": customer_id}, {"_id": 1}) is not None
 
     def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency):
         """Record a `created` payment order; returns it."""
@@ -66,10 +71,6 @@ class PaymentOrders:
         if gateway is not None:
             query["gateway"] = gateway
         return _from_document(self.collection.find_one(query))
-
-    def by_reference(self, reference):
-        """The payment order whose reference (given to the gateway at create_order) is `reference`."""
-        return _from_document(self.collection.find_one({"reference": reference}))
 
     def claim_event(self, gateway, event):
         """(payment order, fresh) for a webhook event of `gateway` naming a payment order (by id or
@@ -130,11 +131,17 @@ class PaymentOrders:
         self.collection.update_one({"_id": payment_order_id, "status": CREATED},
                                    {"$set": {"status": FAILED, "failure_reason": reason}})
 
-    # --- the sweep (backend/sweep.py) ----------------------------------------------------------
-    # `sweep_until`: no sweep looks the payment order up before then. A claim sets it (a lease, so
-    # two sweeps never look one order up at once); a look-up that finds nothing yet moves it later.
 
-    def due_for_sweep(self, older_than_seconds, gateways, limit, now=None):
+class SweepQueue:
+    """Payment orders as the gateway sweep (backend/sweep.py) takes them. `sweep_until`: no sweep looks
+    the payment order up before then. A claim sets it (a lease, so two sweeps never look one order up
+    at once); a look-up that finds nothing yet moves it later."""
+
+    def __init__(self, collection, clock=utcnow):
+        self.collection = collection
+        self.clock = clock
+
+    def due(self, older_than_seconds, gateways, limit, now=None):
         """`created` payment orders of `gateways` older than `older_than_seconds` and not leased
         (`sweep_until` absent or past), oldest first, at most `limit`."""
         now = now or self.clock()
@@ -145,7 +152,7 @@ class PaymentOrders:
             sort=[("created_at", 1), ("_id", 1)], limit=max(int(limit), 1))
         return [_from_document(document) for document in documents]
 
-    def claim_for_sweep(self, payment_order_id, lease_seconds, now=None):
+    def claim(self, payment_order_id, lease_seconds, now=None):
         """Lease a still `created`, unleased payment order to this sweep for `lease_seconds`: the
         payment order as it is now, or None when it is paid, failed, expired or leased already."""
         now = now or self.clock()
@@ -157,11 +164,11 @@ class PaymentOrders:
             return_document=ReturnDocument.AFTER)
         return _from_document(document)
 
-    def defer_sweep(self, payment_order_id, until):
+    def defer(self, payment_order_id, until):
         """Look the `created` payment order up again no sooner than `until`."""
         self.collection.update_one({"_id": payment_order_id, "status": CREATED}, {"$set": {"sweep_until": until}})
 
-    def mark_expired(self, payment_order_id, reason, now=None):
+    def expire(self, payment_order_id, reason, now=None):
         """`expired`, unless it is no longer `created`; True when this call expired it. Only a fresh
         gateway confirmation (a capture webhook, verify, a posted token) credits it afterwards."""
         result = self.collection.update_one(
@@ -169,7 +176,7 @@ class PaymentOrders:
             {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}})
         return result.modified_count == 1
 
-    def count_waiting_for_sweep(self, older_than_seconds):
+    def count_waiting(self, older_than_seconds):
         """How many payment orders are still `created` after `older_than_seconds` (for /health)."""
         cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
         return self.collection.count_documents({"status": CREATED, "created_at": {"$lte": cutoff}})

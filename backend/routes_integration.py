@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from . import db as store
-from . import history
+from . import history, support_view
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
 from .errors import CustomerNotFound, InvalidRequest, StoreUnavailable, error_body
@@ -21,6 +21,15 @@ __all__ = ["integration_bp", "require_auth", "_get_integration_service"]
 def _get_integration_service():
     """The `WalletPaymentIntegration` wired by `create_app`."""
     return current_app.extensions["integration"]
+
+
+def _reads():
+    """The read views' repositories (`history.Reads`), wired by `create_app`."""
+    return current_app.extensions["reads"]
+
+
+def _currency():
+    return current_app.config["DEFAULT_CURRENCY"]
 
 
 def _json_body():
@@ -43,8 +52,8 @@ def initiate_wallet_topup():
     authorize_customer(customer_id)
     method = payment_method(body, REGISTRY.names())
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
-    service.payments.gateway(method)  # a gateway not offered here is refused before anything is kept
+    amount_minor = parse_amount_minor(body.get("amount"), _currency())
+    service.offers(method)  # a gateway not offered here is refused before anything is kept
 
     def action(_operation_id):
         result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)
@@ -87,7 +96,7 @@ def topup_status(payment_order_id):
     service = _get_integration_service()
     payment_order = service.find_payment_order(payment_order_id)
     authorize_customer(payment_order.customer_id)
-    return jsonify(success=True, **history.topup_view(service.wallet, payment_order))
+    return jsonify(success=True, **history.topup_view(_reads(), payment_order))
 
 
 @integration_bp.post("/order/pay-with-wallet")
@@ -98,7 +107,7 @@ def pay_order_with_wallet():
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
+    amount_minor = parse_amount_minor(body.get("amount"), _currency())
 
     def action(operation_id):
         entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id)
@@ -118,7 +127,7 @@ def refund_order_to_wallet():
     customer_id = require_id(body, "customer_id")
     reason = optional_reason(body)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), service.currency)
+    amount_minor = parse_amount_minor(body.get("amount"), _currency())
 
     def action(operation_id):
         entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason,
@@ -153,7 +162,7 @@ def integration_status(customer_id):
     if currency is not None and currency not in ("INR", "USD", "EUR"):
         raise InvalidRequest("`currency` must be INR, USD or EUR.")
     status = _get_integration_service().get_integration_status(customer_id, currency)
-    return jsonify(success=True, **status)
+    return jsonify(success=True, **history.status_view(status))
 
 
 @integration_bp.get("/orders")
@@ -166,14 +175,14 @@ def list_orders():
     limit = history.page_limit(args)
     status = history.order_status(args)
     after = history.after_order_id(args)
-    page = history.orders_page(_get_integration_service().orders, customer_id, limit, status, after)
+    page = history.orders_page(_reads(), customer_id, limit, status, after)
     return jsonify(success=True, customer_id=customer_id, **page)
 
 
 def _history_request(customer_id):
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    return history.currency(request.args, _get_integration_service().currency)
+    return history.currency(request.args, _currency())
 
 
 @integration_bp.get("/wallet/<customer_id>/transactions")
@@ -183,7 +192,7 @@ def list_transactions(customer_id):
     currency = _history_request(customer_id)
     limit = history.page_limit(request.args)
     before = history.before_sequence(request.args)
-    page = history.transactions_page(_get_integration_service().wallet, customer_id, currency, limit, before)
+    page = history.transactions_page(_reads(), customer_id, currency, limit, before)
     return jsonify(success=True, customer_id=customer_id, currency=currency, **page)
 
 
@@ -192,9 +201,7 @@ def list_transactions(customer_id):
 def statement_csv(customer_id):
     """Every applied ledger entry of the wallet as CSV, newest first; money as decimal strings."""
     currency = _history_request(customer_id)
-    wallet = _get_integration_service().wallet
-    first = wallet.entries_page(customer_id, currency, history.STATEMENT_BATCH)  # a store error: JSON 503
-    rows = history.statement_rows(wallet, customer_id, currency, first_batch=first)
+    rows = history.statement(_reads(), customer_id, currency)  # a store error before streaming: JSON 503
     filename = f"statement-{customer_id}-{currency}.csv".replace(":", "_")
     return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -207,24 +214,24 @@ def support_customer(customer_id):
     (first pages); 404 `customer_not_found` when the service holds nothing of the customer."""
     require_admin()
     currency = _history_request(customer_id)
-    service = _get_integration_service()
-    if not history.customer_known(service, customer_id):
+    reads = _reads()
+    if not support_view.customer_known(reads, customer_id):
         raise CustomerNotFound()
-    status = service.get_integration_status(customer_id, currency)
+    status = history.status_view(_get_integration_service().get_integration_status(customer_id, currency))
     return jsonify(success=True, customer_id=customer_id, wallet=status["wallet"],
                    statistics=status["statistics"],
-                   **history.transactions_page(service.wallet, customer_id, currency, history.SUPPORT_LIST_MAX),
-                   **history.orders_page(service.orders, customer_id, history.SUPPORT_LIST_MAX),
-                   **history.support_audit(service.audit, customer_id))
+                   **history.transactions_page(reads, customer_id, currency, support_view.SUPPORT_LIST_MAX),
+                   **history.orders_page(reads, customer_id, support_view.SUPPORT_LIST_MAX),
+                   **support_view.support_audit(reads, customer_id))
 
 
 def _support_audit_page(customer_id, name, keep=None):
     """Admin: a page of the customer's audit entries (those `keep` accepts) as `{<name>, next_before}`."""
     require_admin()
     check_id(customer_id, "customer_id")
-    limit = history.page_limit(request.args, history.SUPPORT_LIST_MAX)
-    before = history.audit_cursor(request.args)
-    entries, next_before = history.audit_page(_get_integration_service().audit, customer_id, limit, before, keep)
+    limit = history.page_limit(request.args, support_view.SUPPORT_LIST_MAX)
+    before = support_view.audit_cursor(request.args)
+    entries, next_before = support_view.audit_page(_reads(), customer_id, limit, before, keep)
     return jsonify({"success": True, "customer_id": customer_id, name: entries, "next_before": next_before})
 
 
@@ -232,7 +239,7 @@ def _support_audit_page(customer_id, name, keep=None):
 @require_auth
 def support_webhooks(customer_id):
     """Admin: the customer's gateway outcomes, newest first, a page at a time (`before` = `next_before`)."""
-    return _support_audit_page(customer_id, "webhooks", history.is_gateway_outcome)
+    return _support_audit_page(customer_id, "webhooks", support_view.is_gateway_outcome)
 
 
 @integration_bp.get("/support/customers/<customer_id>/audit")
@@ -260,7 +267,7 @@ def health():
         "service": SERVICE_NAME,
         "timestamp": iso(utcnow()),
         "features": {
-            "gateways": sorted(_get_integration_service().payments.gateways),
+            "gateways": history.gateway_names(_reads()),
             "gateway_mode": config["GATEWAY_MODE"],
             "store": "embedded" if config["EMBEDDED_STORE"] else "mongodb",
             "idempotency_keys": True,
@@ -275,8 +282,7 @@ def health():
     # Inside `features`: the top level keeps the contract's four keys.
     heartbeat = last_heartbeat(database)
     body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
-    body["features"]["sweep"] = {"waiting": _get_integration_service().payment_orders.count_waiting_for_sweep(
-        config["SWEEP_STALE_AFTER_SECONDS"])}
+    body["features"]["sweep"] = {"waiting": history.sweep_waiting(_reads(), config["SWEEP_STALE_AFTER_SECONDS"])}
     embedded = store.check_embedded_store(database)  # None on MongoDB; a cached count on the embedded store
     if embedded is not None:
         body["features"]["embedded_store"] = embedded

@@ -4,7 +4,7 @@ A payment order still `created` `stale_after_seconds` after initiate (no webhook
 customer never came back to verify) is looked up at its gateway through the adapter's
 `look_up(payment_order)` (`backend/gateways/base.py`):
 - CAPTURED: after the same reported-amount check as verify and webhooks, credited through
-  `WalletPaymentIntegration.confirm_topup(..., source="sweep")`: the ledger key
+  `Topups.confirm(..., source="sweep")` (backend/flows/topups.py): the ledger key
   `topup:<payment order id>` makes it once, whoever else (a webhook, verify, another sweep) credits;
 - FAILED: marked `failed` (a later capture webhook or verify still credits it);
 - PENDING (nothing captured): looked up again later, each time after about its age again (so an
@@ -18,7 +18,7 @@ adapter's or the SDK's own bug, a store hiccup) is logged with its traceback, au
 (`sweep.pending`, outcome `error`) and leaves it to be tried again after the lease: the run goes on
 with the next one. Only a failure to write that audit entry (the store is down) stops the run.
 
-Each payment order is first leased to one sweep (`PaymentOrders.claim_for_sweep`), so two workers
+Each payment order is first leased to one sweep (`SweepQueue.claim`, backend/payment_orders.py), so two workers
 sweeping at once never look one up at the same time. Every step is idempotent: a crash anywhere
 leaves the payment order `created` (the next run, after the lease, looks it up again) or a ledger
 entry behind it that the next run's credit, or recovery, finishes. Every outcome is audited
@@ -39,16 +39,17 @@ logger = logging.getLogger("integration.sweep")
 
 class GatewaySweep:
     def __init__(self, integration, clock=None, lease_seconds=LEASE_SECONDS):
-        """`integration`: a `WalletPaymentIntegration` (its gateways, payment orders, ledger, audit)."""
-        self.integration = integration
+        """`integration`: a `WalletPaymentIntegration` (its top-ups flow, payment orders and audit)."""
+        self.topups = integration.topups
         self.payment_orders = integration.payment_orders
+        self.queue = integration.payment_orders.sweep
         self.audit = integration.audit
         self.clock = clock or integration.clock
         self.lease_seconds = lease_seconds
 
     def gateways(self):
         """The offered gateways that can be asked about a payment order, by name."""
-        return {name: gateway for name, gateway in self.integration.payments.gateways.items()
+        return {name: gateway for name, gateway in self.topups.payments.gateways.items()
                 if callable(getattr(gateway, "look_up", None))}
 
     def run(self, stale_after_seconds, expire_after_seconds, batch_max):
@@ -57,9 +58,9 @@ class GatewaySweep:
         gateways = self.gateways()
         if not gateways:
             return counts
-        due = self.payment_orders.due_for_sweep(stale_after_seconds, gateways, batch_max, now=self.clock())
+        due = self.queue.due(stale_after_seconds, gateways, batch_max, now=self.clock())
         for candidate in due:
-            payment_order = self.payment_orders.claim_for_sweep(candidate.id, self.lease_seconds, now=self.clock())
+            payment_order = self.queue.claim(candidate.id, self.lease_seconds, now=self.clock())
             if payment_order is None:
                 continue  # confirmed, failed or expired meanwhile, or another sweep has it
             counts[self._sweep_guarded(gateways[payment_order.gateway], payment_order, expire_after_seconds)] += 1
@@ -98,7 +99,7 @@ class GatewaySweep:
         now = self.clock()
         age = (now - payment_order.created_at).total_seconds()
         if age >= expire_after_seconds:
-            if not self.payment_orders.mark_expired(payment_order.id, lookup.detail, now=now):
+            if not self.queue.expire(payment_order.id, lookup.detail, now=now):
                 return "skipped"  # confirmed meanwhile
             self.audit.record("sweep.expired", "ok", reason=lookup.detail, **fields)
             return "expired"
@@ -110,8 +111,8 @@ class GatewaySweep:
         fields = dict(fields, gateway_payment_id=lookup.gateway_payment_id)
         try:
             if lookup.amount_minor is not None:
-                self.integration._check_reported_amount(payment_order, lookup.amount_minor, lookup.currency,
-                                                        lookup.gateway_payment_id, "sweep")
+                self.topups.check_reported_amount(payment_order, lookup.amount_minor, lookup.currency,
+                                                  lookup.gateway_payment_id, "sweep")
         except (AmountMismatch, InvalidAmount) as error:
             # Money was taken, but not the amount initiated: never credited by the sweep, never
             # expired; asked again ever more rarely, each time audited (`topup.amount_mismatch`).
@@ -119,7 +120,7 @@ class GatewaySweep:
             self._defer(payment_order, now, (now - payment_order.created_at).total_seconds())
             self.audit.record("sweep.credited", "rejected", error=error.code, **fields)
             return "mismatch"
-        entry, _created = self.integration.confirm_topup(payment_order, lookup.gateway_payment_id, source="sweep")
+        entry, _created = self.topups.confirm(payment_order, lookup.gateway_payment_id, source="sweep")
         mine = entry["reference"].get("gateway_payment_id") == lookup.gateway_payment_id
         self.audit.record("sweep.credited", "ok" if mine else "duplicate", transaction_id=entry["_id"], **fields)
         return "credited"
@@ -129,7 +130,7 @@ class GatewaySweep:
         `until_at_most` seconds, the time left before it expires)."""
         delay = age_seconds if until_at_most is None else min(age_seconds, until_at_most)
         delay = max(self.lease_seconds, delay)
-        self.payment_orders.defer_sweep(payment_order.id, now + datetime.timedelta(seconds=delay))
+        self.queue.defer(payment_order.id, now + datetime.timedelta(seconds=delay))
 
 
 def _fields(payment_order):

@@ -20,10 +20,9 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import new_id, utcnow
 from .errors import InsufficientFunds, OperationPending, StoreUnavailable
+from .records import CREDIT, DEBIT
 
 APPEND_ATTEMPTS_MAX = 200
-CREDIT, DEBIT = "credit", "debit"
-RECENT_ENTRIES_MAX = 20
 FINISH_BATCH_MAX = 100
 FINALIZE_CHUNK = 10
 OPERATION_ENTRIES_MAX = 10  # entries one request's key may have made (a key reused a day later: another)
@@ -62,47 +61,20 @@ class WalletService:
                                  limit=OPERATION_ENTRIES_MAX)
         return next((e for e in made if e["kind"] == "payment" and e["reference"].get("order_id") == order_id), None)
 
-    def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
-        """The wallet's entries, newest first."""
-        return self.entries_page(customer_id, currency, min(limit, RECENT_ENTRIES_MAX))
-
-    def entries_page(self, customer_id, currency, limit, before_sequence=None):
-        """Up to `limit` entries of the wallet, newest first, older than `before_sequence` when given
-        (the cursor of a history page: the last page's smallest `sequence`)."""
-        query = {"wallet_id": wallet_id(customer_id, currency)}
-        if before_sequence is not None:
-            query["sequence"] = {"$lt": before_sequence}
-        return list(self.entries.find(query, sort=[("sequence", -1)], limit=limit))
-
-    @staticmethod
-    def current(wallet, newest_entries):
-        """The wallet as its ledger has it: `wallet` with the entries of `newest_entries` (newest first,
-        as `recent_entries` returns them) that it does not hold yet added in (an entry inserted by a
-        request that has not rolled the wallet forward yet, or was interrupted)."""
-        ahead = [e for e in newest_entries if e["sequence"] > wallet["version"]]
-        if not ahead:
-            return wallet
-        totals = dict(wallet.get("totals", {}))
-        for entry in ahead:
-            totals[f"{entry['kind']}_minor"] = totals.get(f"{entry['kind']}_minor", 0) + entry["amount_minor"]
-            totals[f"{entry['kind']}_count"] = totals.get(f"{entry['kind']}_count", 0) + 1
-        return dict(wallet, balance_minor=ahead[0]["balance_after_minor"], version=ahead[0]["sequence"],
-                    totals=totals)
-
     # --- writes ------------------------------------------------------------------------------
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None):
         """Credit once per `key`; returns (entry, created). `slot`: see `append`."""
-        return self.append(self.draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference), slot)
+        return self.append(self._draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference), slot)
 
     def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None):
         """Debit once per `key`, never below zero; returns (entry, created). `operation_id` (the
         request's Idempotency-Key, hashed) lets a retry of the same request recognise its entry."""
-        draft = self.draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
+        draft = self._draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
         if operation_id is not None:
             draft["operation_id"] = operation_id
         return self.append(draft)
 
-    def draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):
+    def _draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):
         """An entry before its place in the wallet's history is known."""
         assert isinstance(amount_minor, int) and amount_minor > 0
         now = self.clock()
@@ -249,72 +221,3 @@ class WalletService:
         for start in range(0, len(entry_ids), FINALIZE_CHUNK):
             self.entries.update_many({"_id": {"$in": entry_ids[start:start + FINALIZE_CHUNK]}},
                                      {"$set": {"finalized": True}})
-
-    def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
-        """The refund entries of the order's life `life` past `after_refund_seq`, in order."""
-        return list(self.entries.find(
-            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": "refund",
-             "refund_seq": {"$gt": after_refund_seq}},
-            sort=[("refund_seq", 1)]))
-
-    def refunds_through(self, wid, order_id, life, refund_seq):
-        """Minor units of the refunds of the order's life `life` in wallet `wid` numbered up to `refund_seq`."""
-        return sum(e["amount_minor"] for e in self.entries.find(
-            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": "refund",
-             "refund_seq": {"$lte": refund_seq}}))
-
-    def refunds_by_order(self):
-        """Order id -> [{wallet_id, life, refunded_minor, paid_minor}] over every refund entry: what each
-        life of the order had refunded, in which wallet, and what its payment took."""
-        rows = self.entries.aggregate([
-            {"$match": {"kind": "refund"}},
-            {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id",
-                                "life": "$reference.order_life"},
-                        "total": {"$sum": "$amount_minor"}, "paid": {"$max": "$order_paid_minor"}}},
-        ])
-        by_order = {}
-        for row in rows:
-            by_order.setdefault(row["_id"]["order_id"], []).append(
-                {"wallet_id": row["_id"]["wallet_id"], "life": row["_id"].get("life"),
-                 "refunded_minor": row["total"], "paid_minor": row["paid"]})
-        return by_order
-
-    def reconcile(self):
-        """Wallets whose balance differs from credits minus debits of the entries they hold, or is < 0.
-        The whole ledger is summed in one aggregation first; a wallet that differs from its sum is a
-        candidate, checked again on a fresh read of the wallet against its entries up to its version
-        (entries never change, so that is consistent). So entries past a wallet's version (inserted,
-        not yet rolled in) are in flight, not drift, as is a movement landing between the sum and the
-        wallet read; so is the first entry of a wallet not created yet."""
-        sums = self._sums()
-        drifted = []
-        for wallet in self.wallets.find({}):
-            if sums.get(wallet["_id"], 0) != wallet["balance_minor"] or wallet["balance_minor"] < 0:
-                drift = self._wallet_drift(wallet["_id"])
-                if drift is not None:
-                    drifted.append(drift)
-        return drifted
-
-    def reconcile_customer(self, customer_id):
-        """`reconcile` for one customer's wallets, each checked directly (no whole-ledger sum)."""
-        wallets = self.wallets.find({"customer_id": customer_id}, sort=[("currency", 1)])
-        return [drift for drift in (self._wallet_drift(w["_id"]) for w in wallets) if drift is not None]
-
-    def _wallet_drift(self, wid):
-        wallet = self.wallets.find_one({"_id": wid})
-        total_minor = sum(signed_minor(e) for e in self.entries.find(
-            {"wallet_id": wid, "sequence": {"$lte": wallet["version"]}}))
-        if total_minor == wallet["balance_minor"] and wallet["balance_minor"] >= 0:
-            return None
-        return {"wallet_id": wid, "balance_minor": wallet["balance_minor"], "ledger_minor": total_minor}
-
-    def _sums(self):
-        """wallet id -> credits minus debits of all its entries, in one aggregation."""
-        sums = {}
-        rows = self.entries.aggregate([
-            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
-        ])
-        for row in rows:
-            sign = 1 if row["_id"]["type"] == CREDIT else -1
-            sums[row["_id"]["wallet_id"]] = sums.get(row["_id"]["wallet_id"], 0) + sign * row["total"]
-        return sums

@@ -10,6 +10,7 @@ import pytest
 
 from backend import history
 from backend.audit import AuditLog
+from backend.ledger_history import LedgerHistory
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
 from backend.wallet_service import WalletService
@@ -39,7 +40,7 @@ def reads_nothing(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("a refused request read the store")
 
-    for cls, name in ((OrderBook, "page_for_customer"), (WalletService, "entries_page"),
+    for cls, name in ((OrderBook, "page_for_customer"), (LedgerHistory, "entries_page"),
                       (WalletService, "get_wallet"), (PaymentOrders, "get"), (AuditLog, "for_customer")):
         monkeypatch.setattr(cls, name, refuse)
 
@@ -312,7 +313,7 @@ def test_topup_status_failed_then_a_capture_still_credits(api, client):
 
 def test_topup_status_expired(api, client, integration):
     payment_order_id = initiated(api, "cust_a", 10)
-    assert integration.payment_orders.mark_expired(payment_order_id, "test")
+    assert integration.payment_orders.sweep.expire(payment_order_id, "test")
     assert topup_status(client, payment_order_id, bearer("cust_a")).get_json()["status"] == "expired"
 
 

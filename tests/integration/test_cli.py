@@ -30,7 +30,7 @@ def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, in
     with monkeypatch.context() as interrupted:  # the process dies right after the ledger insert
         interrupted.setattr(integration.wallet, "roll", lambda entry: None)
         interrupted.setattr(integration.payment_orders, "mark_paid", lambda *args: None)
-        integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_cli", "test")
+        integration.topups.confirm(integration.find_payment_order(payment_order_id), "pay_cli", "test")
     assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 0
     assert main(["recover"]) == 0
     assert '"interrupted": 1' in capsys.readouterr().out

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import backend.db as store
-from backend import create_app
+from backend import create_app, prepare_store
 from tests.conftest import app_config
 from tests.helpers import BASE, Api
 from tests.mongoeco_support import mongodb_uri  # noqa: F401 (a fixture)
@@ -70,14 +70,14 @@ def test_a_store_already_past_the_limit_is_warned_about_at_start_up(small_limit,
                                            "sequence": 1, "finalized": True} for i in range(LIMIT + 1)])
     monkeypatch.setattr(store, "connect", lambda uri, db_name: filled)
     with caplog.at_level(logging.INFO, logger="integration"):
-        embedded_app(RECOVER_ON_START="false")
+        prepare_store(embedded_app(RECOVER_ON_START="false"))
     [warning] = slow_warnings(caplog)
     assert f"{LIMIT + 1} ledger entries, past {LIMIT}" in warning.getMessage()
 
 
 def test_start_up_states_the_limit(caplog):
     with caplog.at_level(logging.INFO, logger="integration"):
-        embedded_app()
+        prepare_store(embedded_app())
     assert any(f"past {store.EMBEDDED_SLOW_LEDGER_ENTRIES} ledger entries" in r.getMessage() for r in caplog.records)
     assert slow_warnings(caplog) == []
 
@@ -85,15 +85,15 @@ def test_start_up_states_the_limit(caplog):
 def test_the_count_is_cached_between_health_checks(monkeypatch):
     app = embedded_app()
     counts = []
-    real_count = store._document_count
+    real_count = store.document_count
 
     def counting(db, name):
         counts.append(name)
         return real_count(db, name)
 
-    monkeypatch.setattr(store, "_document_count", counting)
+    monkeypatch.setattr(store, "document_count", counting)
     monkeypatch.setattr(store, "EMBEDDED_COUNT_CACHE_SECONDS", 3600)
-    app.extensions["wallet_db"]._ledger_count = None  # as if counted long ago
+    app.extensions["wallet_db"].ledger_count = None  # as if counted long ago
     Api(app.test_client(), app.extensions["wallet_db"]).topup("cust_l", "10")
     assert health(app)["embedded_store"]["ledger_entries"] == 1
     for _ in range(5):
@@ -105,7 +105,7 @@ def test_on_mongodb_nothing_is_counted_and_health_has_no_embedded_store(mongodb_
     def never(*args):
         raise AssertionError("counted documents on MongoDB")
 
-    monkeypatch.setattr(store, "_document_count", never)
+    monkeypatch.setattr(store, "document_count", never)
     app = create_app(app_config(MONGODB_URI=mongodb_uri))
     try:
         assert "embedded_store" not in health(app)

@@ -149,7 +149,7 @@ def funded_customer(integration, amount_minor):
     """A new customer whose wallet holds `amount_minor`, topped up through a payment order."""
     customer_id = unique("cust")
     payment_order_id = integration.initiate_wallet_topup_payment(customer_id, amount_minor)["payment_order_id"]
-    integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_x", "test")
+    integration.topups.confirm(integration.find_payment_order(payment_order_id), "pay_x", "test")
     return customer_id
 
 
@@ -189,7 +189,7 @@ def test_crash_during_a_topup_credit_is_healed(app, db, integration):
         # A redelivery credits what the crash left undone, unless the event was claimed before it;
         # then the gateway sweep's look-up credits it (through the same path as here).
         healthy.process_payment_webhook("razorpay", *state["webhook"])
-        healthy.confirm_topup(healthy.find_payment_order(state["payment_order_id"]), "pay_1", "sweep")
+        healthy.topups.confirm(healthy.find_payment_order(state["payment_order_id"]), "pay_1", "sweep")
         assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
 
     writes = crash_each_write(app, db, setup, operation, check)

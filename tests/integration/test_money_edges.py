@@ -74,12 +74,12 @@ def test_a_debit_given_back_never_pays_the_order_even_when_the_two_settle_at_onc
         if not raced:  # between the worker's start and its mark: the request finds the order
             raced.append(True)  # cancelled and gives the debit back; the shop then reopens the order
             db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
-            assert integration._settle_payment(entry) is False
+            assert integration.order_payments.settle(entry) is False
             db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})
         return real_mark_paid(entry_, now)
 
     monkeypatch.setattr(integration.orders, "mark_paid", request_gives_it_back_first)
-    assert integration._settle_payment(entry) is False  # the worker's
+    assert integration.order_payments.settle(entry) is False  # the worker's
     monkeypatch.undo()
     assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
     assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 1
@@ -90,8 +90,8 @@ def test_reconcile_under_live_traffic_reports_no_drift(api, integration, monkeyp
     api.topup("cust_r", "100")
     order_id = api.add_order("cust_r", 5000)
     integration.link_payment_to_order(order_id, "cust_r", 5000)
-    wallet = integration.wallet
-    real_sums, real_refunds = wallet._sums, wallet.refunds_by_order
+    wallet, reconciler = integration.wallet, integration.reconciler
+    real_sums, real_refunds = reconciler._sums, reconciler._refunds_by_order
 
     def sums_then_a_top_up():
         sums = real_sums()
@@ -103,8 +103,8 @@ def test_reconcile_under_live_traffic_reports_no_drift(api, integration, monkeyp
         integration.process_refund_to_wallet(order_id, "cust_r", 1000, "concurrent", refund_id="rf1")
         return refunds
 
-    monkeypatch.setattr(wallet, "_sums", sums_then_a_top_up)
-    monkeypatch.setattr(wallet, "refunds_by_order", refunds_then_a_refund)
+    monkeypatch.setattr(reconciler, "_sums", sums_then_a_top_up)
+    monkeypatch.setattr(reconciler, "_refunds_by_order", refunds_then_a_refund)
     assert integration.reconcile() == []
 
 

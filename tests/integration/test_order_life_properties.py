@@ -78,7 +78,7 @@ class World:
     def topup(self, customer_id, amount):
         integration = self.integration
         payment_order_id = integration.initiate_wallet_topup_payment(customer_id, amount)["payment_order_id"]
-        integration.confirm_topup(integration.find_payment_order(payment_order_id), f"pay_{uuid.uuid4().hex[:8]}",
+        integration.topups.confirm(integration.find_payment_order(payment_order_id), f"pay_{uuid.uuid4().hex[:8]}",
                                   "test")
         self.topped_up_minor[customer_id] += amount
 

@@ -57,7 +57,7 @@ def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(w
     api_client = worker_app.test_client()
     payment_order_id = api_client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_w"),
                                        json={"customer_id": "cust_w", "amount": "50"}).get_json()["payment_order_id"]
-    integration.confirm_topup(integration.find_payment_order(payment_order_id), "pay_w", "test")
+    integration.topups.confirm(integration.find_payment_order(payment_order_id), "pay_w", "test")
     order_id = "ord_w1"
     db["orders"].insert_one({"order_id": order_id, "customer_id": "cust_w", "amount_minor": 2000,
                              "currency": "INR", "payment_status": "pending"})

@@ -30,14 +30,14 @@ def payment_orders(database, clock):
     return PaymentOrders(database, clock)
 
 
-def test_created_payment_order_reads_back_by_id_gateway_and_reference(payment_orders):
+def test_created_payment_order_reads_back_by_id_and_gateway_with_its_reference(payment_orders):
     created = payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 1050, "INR")
     assert payment_orders.get("order_1") == created
     assert (created.status, created.is_paid, created.created_at) == ("created", False, START)
     assert payment_orders.get("order_1", gateway="razorpay") == created
     assert payment_orders.get("order_1", gateway="paypal") is None
-    assert payment_orders.by_reference("wtp_1") == created
-    assert payment_orders.get("order_2") is None and payment_orders.by_reference("wtp_2") is None
+    assert payment_orders.get("order_1").reference == "wtp_1"
+    assert payment_orders.get("order_2") is None
 
 
 def test_mark_paid_keeps_the_first_payment(payment_orders):

@@ -1,0 +1,76 @@
+"""What follows each ledger entry (its payment order or order marked, the customer's confirmation
+queued), finished by the worker after the request that made the entry, and after a crash (recovery).
+Every step is idempotent, so it may run beside that request, and again."""
+import datetime
+
+from ..orders import in_life
+from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, TOPUP
+from ..wallet_service import FINISH_BATCH_MAX
+
+
+class FollowUps:
+    def __init__(self, wallet, history, orders, payment_orders, topups, order_payments, outbox, audit, clock):
+        self.wallet, self.history, self.orders, self.payment_orders = wallet, history, orders, payment_orders
+        self.topups, self.order_payments, self.outbox, self.audit, self.clock = topups, order_payments, outbox, audit, clock
+
+    def finish(self, limit=FINISH_BATCH_MAX):
+        """The follow-ups of up to `limit` entries not yet finalized, oldest first: roll their wallets
+        forward, mark their payment order or order (or roll the order's refunds forward), queue the
+        customer's confirmation, then mark them finalized. Each step is idempotent, so this may run
+        beside the requests that made the entries, and again after a crash. Returns the entries."""
+        entries = self.wallet.unfinalized(limit)
+        if not entries:
+            return []
+        self.wallet.catch_up_wallets(entries)
+        done = self._followed_up(entries)
+        for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
+            if entry["_id"] in done:
+                continue
+            if entry["kind"] == TOPUP:
+                self.topups.mark_paid(entry)
+            elif entry["kind"] == PAYMENT:
+                self.order_payments.settle(entry)
+            elif entry["kind"] == REFUND:
+                self.orders.catch_up_refunds(entry["reference"]["order_id"], self.history, entry["wallet_id"],
+                                             entry["reference"].get("order_life"))
+        if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
+            self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
+        self.wallet.mark_finalized(e["_id"] for e in entries)
+        return entries
+
+    def _followed_up(self, entries):
+        """Ids of `entries` whose follow-up writes are visible already (the request made them, as it
+        does unless it was interrupted), read in two queries for the whole batch."""
+        topups = [e for e in entries if e["kind"] == TOPUP]
+        paid = self.payment_orders.paid_ids([e["reference"]["payment_order_id"] for e in topups])
+        done = {e["_id"] for e in topups if e["reference"]["payment_order_id"] in paid}
+        done |= {e["_id"] for e in entries if e["kind"] == PAYMENT and e.get("settled")}
+        refunds = [e for e in entries if e["kind"] == REFUND]
+        orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
+        for entry in refunds:
+            order = orders.get(entry["reference"]["order_id"], {})
+            if (not in_life(order, entry["wallet_id"], entry["reference"].get("order_life"))
+                    or order.get("refund_seq", 0) >= entry["refund_seq"]):
+                done.add(entry["_id"])
+        return done
+
+    @staticmethod
+    def _given_back(entry):
+        """True for a payment whose order was not paid by it (the debit was given back)."""
+        return entry["kind"] == PAYMENT and entry.get("settled") == SETTLED_GIVEN_BACK
+
+    def recover(self, grace_seconds=60.0, batches_max=100):
+        """Finish every entry whose follow-ups are not known done (see `finish_entries`); those older
+        than `grace_seconds` were interrupted (a crash between two writes) and are audited."""
+        cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
+        finished = interrupted = 0
+        for _ in range(batches_max):
+            entries = self.finish()
+            finished += len(entries)
+            interrupted += sum(1 for e in entries if e["created_at"] <= cutoff)
+            if len(entries) < FINISH_BATCH_MAX:
+                break
+        if interrupted:
+            self.audit.record("recovery.ran", "ok", count=interrupted,
+                              reason=f"finished {interrupted} interrupted operation(s)")
+        return {"finished": finished, "interrupted": interrupted}

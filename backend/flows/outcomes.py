@@ -1,0 +1,16 @@
+"""What a flow answers once its ledger entry is in and a later write fails."""
+import contextlib
+
+from pymongo.errors import PyMongoError
+
+from ..errors import OperationPending, StoreUnavailable
+
+
+@contextlib.contextmanager
+def pending_on_store_error(entry):
+    """A store error after `entry` is in the ledger is OperationPending (with its id), not a plain
+    store error: the money moved; a retry or recovery finishes what follows."""
+    try:
+        yield
+    except (PyMongoError, StoreUnavailable):
+        raise OperationPending(entry["_id"]) from None

@@ -1,0 +1,134 @@
+"""Reconciliation, read only: every wallet's balance against its ledger entries, and every order's
+refunds against the ledger, per life of the order (docs/ledger.md). Under live traffic a movement
+between the whole-ledger sums and the reads looks like drift, so each candidate is checked again on
+a fresh read against the entries it holds (entries never change, so that is consistent)."""
+from ..orders import in_life, paid_minor
+from ..records import CREDIT, REFUND
+from ..wallet_service import signed_minor
+
+
+class Reconciler:
+    def __init__(self, wallet, orders):
+        self.wallets, self.entries, self.orders = wallet.wallets, wallet.entries, orders.orders
+
+    def reconcile(self):
+        """Every drift between balances, ledgers and orders (empty when all is well)."""
+        return self.wallet_drift() + self.refund_drift()
+
+    def reconcile_customer(self, customer_id):
+        """`reconcile` for one customer's wallets and the current lives of their orders, each checked directly."""
+        wallets = self.wallets.find({"customer_id": customer_id}, sort=[("currency", 1)])
+        drift = [d for d in (self._wallet_drift(w["_id"]) for w in wallets) if d is not None]
+        for order in self.orders.find({"customer_id": customer_id}, sort=[("order_id", 1)]):
+            found = self._order_refund_drift(order) if order.get("refund_seq", 0) > 0 else None
+            if found is not None:
+                drift.append(found)
+        return drift
+
+    # --- wallets -----------------------------------------------------------------------------
+    def wallet_drift(self):
+        """Wallets whose balance differs from credits minus debits of the entries they hold, or is < 0.
+        Entries past a wallet's version (inserted, not yet rolled in) are in flight, not drift, as is
+        the first entry of a wallet not created yet."""
+        sums = self._sums()
+        drifted = []
+        for wallet in self.wallets.find({}):
+            if sums.get(wallet["_id"], 0) != wallet["balance_minor"] or wallet["balance_minor"] < 0:
+                drift = self._wallet_drift(wallet["_id"])
+                if drift is not None:
+                    drifted.append(drift)
+        return drifted
+
+    def _wallet_drift(self, wid):
+        wallet = self.wallets.find_one({"_id": wid})
+        total_minor = sum(signed_minor(e) for e in self.entries.find(
+            {"wallet_id": wid, "sequence": {"$lte": wallet["version"]}}))
+        if total_minor == wallet["balance_minor"] and wallet["balance_minor"] >= 0:
+            return None
+        return {"problem": "wallet_balance", "wallet_id": wid, "balance_minor": wallet["balance_minor"],
+                "ledger_minor": total_minor}
+
+    def _sums(self):
+        """wallet id -> credits minus debits of all its entries, in one aggregation."""
+        sums = {}
+        rows = self.entries.aggregate([
+            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
+        ])
+        for row in rows:
+            sign = 1 if row["_id"]["type"] == CREDIT else -1
+            sums[row["_id"]["wallet_id"]] = sums.get(row["_id"]["wallet_id"], 0) + sign * row["total"]
+        return sums
+
+    # --- orders ------------------------------------------------------------------------------
+    def refund_drift(self):
+        """Drift between orders and their refunds, per life of an order (`payment_life`): the current
+        life's refunds must be what the order holds; every life's refunds must not exceed what its
+        payment took, and sit in one wallet. The ledger is summed first; an order whose current life
+        differs is a candidate, checked again on a fresh read against its refunds up to its
+        `refund_seq`: refunds past it, or landing between the sum and the read, are in flight."""
+        ledger_refunds = self._refunds_by_order()
+        orders = {o["order_id"]: o for o in self.orders.find({"refund_seq": {"$gt": 0}})}
+        drift = []
+        for order_id in sorted(set(orders) | set(ledger_refunds)):
+            rows = ledger_refunds.get(order_id, [])
+            drift.extend(_past_life_drift(order_id, rows))
+            order = orders.get(order_id, {"order_id": order_id})
+            if _current_life_drift(order, _current_life_refunds_minor(order, rows)) is None:
+                continue
+            found = self._order_refund_drift(self.orders.find_one({"order_id": order_id}) or {"order_id": order_id})
+            if found is not None:
+                drift.append(found)
+        return drift
+
+    def _order_refund_drift(self, order):
+        """The drift of `order`'s current life (as just read) against its refunds up to its `refund_seq`, or None."""
+        wid, life = order.get("refund_wallet_id"), order.get("payment_life")
+        refunds = self.entries.find({"wallet_id": wid, "reference.order_id": order["order_id"],
+                                     "reference.order_life": life, "kind": REFUND,
+                                     "refund_seq": {"$lte": order.get("refund_seq", 0)}}) if wid else []
+        return _current_life_drift(order, sum(e["amount_minor"] for e in refunds))
+
+    def _refunds_by_order(self):
+        """Order id -> [{wallet_id, life, refunded_minor, paid_minor}] over every refund entry: what each
+        life of the order had refunded, in which wallet, and what its payment took."""
+        rows = self.entries.aggregate([
+            {"$match": {"kind": REFUND}},
+            {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id",
+                                "life": "$reference.order_life"},
+                        "total": {"$sum": "$amount_minor"}, "paid": {"$max": "$order_paid_minor"}}},
+        ])
+        by_order = {}
+        for row in rows:
+            by_order.setdefault(row["_id"]["order_id"], []).append(
+                {"wallet_id": row["_id"]["wallet_id"], "life": row["_id"].get("life"),
+                 "refunded_minor": row["total"], "paid_minor": row["paid"]})
+        return by_order
+
+
+def _current_life_drift(order, ledger_refunds_minor):
+    """None when the order's refunds agree with `ledger_refunds_minor` (those of its current life)
+    and do not exceed what was paid; else the drift."""
+    order_paid_minor = paid_minor(order) if "amount_minor" in order else 0
+    refunded_minor = order.get("refunded_minor", 0)
+    if ledger_refunds_minor == refunded_minor and refunded_minor <= order_paid_minor:
+        return None
+    return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
+            "paid_minor": order_paid_minor, "refunded_minor": refunded_minor,
+            "ledger_refunds_minor": ledger_refunds_minor}
+
+
+def _current_life_refunds_minor(order, rows):
+    return sum(row["refunded_minor"] for row in rows
+               if in_life(order, row["wallet_id"], row["life"]))
+
+
+def _past_life_drift(order_id, rows):
+    """Lives of the order whose refunds exceed what their payment took, or sit in more than one wallet."""
+    wallets_of_life = {}
+    for row in rows:
+        if row["life"] is not None:  # the first life (None) of each wallet's payments is its own
+            wallets_of_life.setdefault(row["life"], set()).add(row["wallet_id"])
+    return [{"problem": "order_refunds", "order_id": order_id, "wallet_id": row["wallet_id"], "life": row["life"],
+             "paid_minor": row["paid_minor"], "ledger_refunds_minor": row["refunded_minor"]}
+            for row in rows
+            if row["refunded_minor"] > row["paid_minor"] or len(wallets_of_life.get(row["life"], ())) > 1]

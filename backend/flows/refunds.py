@@ -1,0 +1,49 @@
+"""Refunds into the wallet of an order paid from it or at the shop's checkout: all refunds of a life
+of the order together never exceed what that life was paid (docs/ledger.md, "Refunds")."""
+from ..clock import new_id
+from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
+from ..orders import PAID_STATES, RefundSlot, order_currency
+from ..records import REFUND
+from ..wallet_service import wallet_id
+from .outcomes import pending_on_store_error
+
+
+class Refunds:
+    def __init__(self, wallet, history, orders, audit):
+        self.wallet, self.history, self.orders, self.audit = wallet, history, orders, audit
+
+    def refund(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
+        """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
+        to the wallet; all refunds of the order's life together never exceed what was paid. A retry
+        with the same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
+        order = self.orders.for_customer(order_id, customer_id)
+        currency = order_currency(order, OrderNotRefundable)
+        key = f"refund:{refund_id or new_id('rfnd')}"
+        try:
+            if order["payment_status"] == "refunded":
+                raise RefundExceedsPaid("This order is already fully refunded.")
+            if order["payment_status"] not in PAID_STATES:
+                raise OrderNotRefundable()
+            self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
+            wid = wallet_id(customer_id, currency)
+            if order.get("refund_wallet_id") != wid:
+                pinned_wid, order = self.orders.refund_wallet(order, wid)
+                if pinned_wid != wid:
+                    raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "
+                                             "first refund, not this one.")
+            slot = RefundSlot(self.orders, self.history, order, wid)
+            entry, created = self.wallet.credit(customer_id, currency, amount_minor, REFUND, key=key,
+                                                reference={"order_id": order_id, "reason": reason}, slot=slot)
+        except RefundExceedsPaid:
+            entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
+            if not entry:
+                raise
+            created = False
+        if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
+            raise IdempotencyKeyReused("This refund id belongs to another refund.")
+        if created:
+            with pending_on_store_error(entry):
+                self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
+                                  transaction_id=entry["_id"], amount_minor=amount_minor,
+                                  currency=entry["currency"], reason=reason[:200])
+        return entry

@@ -1,0 +1,23 @@
+"""A wallet's status: its balance, totals per kind and newest entries, in minor units (the HTTP edge,
+`backend.history.status_view`, shows them in major units)."""
+from ..records import PAYMENT, REFUND, TOPUP
+from ..ledger_history import LedgerHistory
+
+STATUS_KINDS = (TOPUP, PAYMENT, REFUND)
+
+
+class StatusView:
+    def __init__(self, wallet, history, currency):
+        self.wallet, self.history, self.currency = wallet, history, currency
+
+    def status(self, customer_id, currency=None):
+        """`{customer_id, currency, balance_minor, totals: {kind: (minor, count)}, recent_entries}`: the
+        wallet as its ledger has it (an entry not rolled in yet counted), its newest entries first."""
+        currency = currency or self.currency
+        recent = self.history.recent_entries(customer_id, currency)
+        wallet = LedgerHistory.current(self.wallet.get_wallet(customer_id, currency), recent)
+        totals = wallet.get("totals", {})
+        return {"customer_id": customer_id, "currency": currency, "balance_minor": wallet["balance_minor"],
+                "totals": {kind: (totals.get(f"{kind}_minor", 0), totals.get(f"{kind}_count", 0))
+                           for kind in STATUS_KINDS},
+                "recent_entries": recent}

@@ -1,0 +1,50 @@
+"""Reads of the ledger for views and follow-ups (the writes are `WalletService`'s): pages of a
+wallet's entries, newest first; the wallet as its ledger has it; an order life's refunds."""
+from .records import REFUND
+from .wallet_service import wallet_id
+
+RECENT_ENTRIES_MAX = 20
+
+
+class LedgerHistory:
+    def __init__(self, db):
+        self.wallets = db["wallets"]
+        self.entries = db["ledger_entries"]
+
+    def has_customer(self, customer_id):
+        """Whether the customer has a wallet in any currency."""
+        return self.wallets.find_one({"customer_id": customer_id}, {"_id": 1}) is not None
+
+    def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
+        """The wallet's entries, newest first."""
+        return self.entries_page(customer_id, currency, min(limit, RECENT_ENTRIES_MAX))
+
+    def entries_page(self, customer_id, currency, limit, before_sequence=None):
+        """Up to `limit` entries of the wallet, newest first, older than `before_sequence` when given
+        (the cursor of a history page: the last page's smallest `sequence`)."""
+        query = {"wallet_id": wallet_id(customer_id, currency)}
+        if before_sequence is not None:
+            query["sequence"] = {"$lt": before_sequence}
+        return list(self.entries.find(query, sort=[("sequence", -1)], limit=limit))
+
+    @staticmethod
+    def current(wallet, newest_entries):
+        """The wallet as its ledger has it: `wallet` with the entries of `newest_entries` (newest first,
+        as `recent_entries` returns them) that it does not hold yet added in (an entry inserted by a
+        request that has not rolled the wallet forward yet, or was interrupted)."""
+        ahead = [e for e in newest_entries if e["sequence"] > wallet["version"]]
+        if not ahead:
+            return wallet
+        totals = dict(wallet.get("totals", {}))
+        for entry in ahead:
+            totals[f"{entry['kind']}_minor"] = totals.get(f"{entry['kind']}_minor", 0) + entry["amount_minor"]
+            totals[f"{entry['kind']}_count"] = totals.get(f"{entry['kind']}_count", 0) + 1
+        return dict(wallet, balance_minor=ahead[0]["balance_after_minor"], version=ahead[0]["sequence"],
+                    totals=totals)
+
+    def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
+        """The refund entries of the order's life `life` past `after_refund_seq`, in order."""
+        return list(self.entries.find(
+            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": REFUND,
+             "refund_seq": {"$gt": after_refund_seq}},
+            sort=[("refund_seq", 1)]))

@@ -1,0 +1,67 @@
+"""The shapes of the documents the service keeps (typed dicts: they are what the store hands back) and
+the names of ledger entry kinds. Money is in integer minor units (`*_minor`)."""
+import datetime
+from typing import Any, TypedDict
+
+# Ledger entry kinds (`kind`) and directions (`type`).
+TOPUP, PAYMENT, REFUND, REVERSAL = "topup", "payment", "refund", "reversal"
+CREDIT, DEBIT = "credit", "debit"
+# What a payment did to its order (`settled`).
+SETTLED_PAID, SETTLED_GIVEN_BACK = "paid", "given_back"
+
+
+class LedgerEntry(TypedDict, total=False):
+    """One immutable movement of a wallet (`ledger_entries`); docs/ledger.md."""
+
+    _id: str
+    idempotency_key: str
+    wallet_id: str
+    customer_id: str
+    currency: str
+    type: str  # CREDIT | DEBIT
+    kind: str  # TOPUP | PAYMENT | REFUND | REVERSAL
+    amount_minor: int
+    sequence: int
+    balance_after_minor: int
+    reference: dict[str, Any]  # order_id / order_life, payment_order_id / gateway / gateway_payment_id
+    status: str
+    finalized: bool
+    created_at: datetime.datetime
+    applied_at: datetime.datetime
+    operation_id: str  # a keyed payment request's (its Idempotency-Key, hashed)
+    settled: str  # a payment's outcome: SETTLED_PAID | SETTLED_GIVEN_BACK
+    refund_seq: int  # a refund's place among its order life's refunds
+    order_refunded_after_minor: int
+    order_paid_minor: int
+
+
+class Wallet(TypedDict, total=False):
+    """A wallet's running total of its ledger (`wallets`)."""
+
+    _id: str  # "<customer_id>:<currency>"
+    customer_id: str
+    currency: str
+    balance_minor: int
+    version: int  # the sequence of the last entry it holds
+    totals: dict[str, int]
+
+
+class Order(TypedDict, total=False):
+    """A shop order (`orders`): the shop's fields, then the wallet's (docs/ledger.md, "Lives of an order")."""
+
+    order_id: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    payment_status: str  # pending | paid | partially_refunded | refunded | cancelled | ...
+    payment_ticket: str | None
+    payment_life: str | None
+    paid_via: str
+    paid_minor: int
+    payment_entry_id: str
+    paid_entry_ids: list[str]
+    reversed_entry_ids: list[str]
+    refund_wallet_id: str
+    refund_seq: int
+    refunded_minor: int
+    refundable_minor: int
