@@ -11,7 +11,7 @@ class IntegrationError(Exception):
 
     http_status = 400
     code = "invalid_request"
-    details = {}  # extra fields of the error body, for the few errors that document some
+    details: dict[str, object] = {}  # extra fields of the error body, for the few errors that document some
 
     def __init__(self, message=None, *, code=None, http_status=None):
         # The default message is the docstring as one line (wrapped docstrings have line breaks).
@@ -129,7 +129,7 @@ class RefundExceedsPaid(Conflict):
 
 
 class OrderNotRefundable(Conflict):
-    """Only an order paid from the wallet can be refunded to it."""
+    """Only a paid order (paid from the wallet or at the shop's checkout) can be refunded to the wallet."""
 
     code = "order_not_refundable"
 
