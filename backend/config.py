@@ -5,7 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .gateways.registry import REGISTRY
+from .gateways.registry import BUILT_IN_PACKAGES, gateway_registry, load_registry, package_names
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 # JWT secrets published in this repository, never accepted in production: the development default
@@ -66,14 +66,17 @@ DEFAULTS = {
     "RATE_LIMITS_ENABLED": "",
     "RATE_LIMIT_STORAGE_URI": "memory://",
     "TRUSTED_PROXY_COUNT": "0",
+    # The gateways offered: importable packages, each with an `entry.GATEWAY` (backend/gateways/registry.py).
+    "GATEWAY_PACKAGES": ",".join(BUILT_IN_PACKAGES),
 }
 
 
-def setting_defaults():
+def setting_defaults(packages=BUILT_IN_PACKAGES):
     """Every environment variable `load_config` reads, with its default: the service's `DEFAULTS`
-    and each registered gateway's settings (docs/deployment.md lists them; a test checks both ways)."""
+    and the settings of the gateways of `packages` (the built-in ones: docs/deployment.md lists
+    them; a test checks both ways)."""
     defaults = dict(DEFAULTS)
-    for entry in REGISTRY:
+    for entry in load_registry(tuple(packages)):
         defaults.update(entry.settings)
     return defaults
 
@@ -81,10 +84,14 @@ def setting_defaults():
 def load_config(test_config=None):
     """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
     overrides = dict(test_config or {})
-    defaults = setting_defaults()
+    # First the gateways: their settings are read with the service's (unset or empty: the built-in ones).
+    packages = package_names(overrides.get("GATEWAY_PACKAGES", os.environ.get("GATEWAY_PACKAGES", ""))) or BUILT_IN_PACKAGES
+    defaults = setting_defaults(packages)
     config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in defaults.items()}
     config.update({k: v for k, v in overrides.items() if k not in config})
-    for entry in REGISTRY:  # a gateway setting of only spaces is a missing one
+    config["GATEWAY_PACKAGES"] = packages
+    gateways = gateway_registry(config)
+    for entry in gateways:  # a gateway setting of only spaces is a missing one
         config.update({key: config[key].strip() for key in entry.settings if isinstance(config[key], str)})
     if config["APP_ENV"] not in APP_ENVS:
         raise ConfigError(f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}.")
@@ -99,7 +106,7 @@ def load_config(test_config=None):
     simulator = config["GATEWAY_MODE"] == "simulator"
     config["JWT_SECRET"] = config["JWT_SECRET"] or DEV_JWT_SECRET
     if simulator:  # fixed, documented development values, so a developer can sign by hand
-        for entry in REGISTRY:
+        for entry in gateways:
             for key, value in entry.simulator_settings.items():
                 config[key] = config[key] or value
     base_url = str(config["PUBLIC_BASE_URL"]).strip() or f"http://{config['HOST']}:{config['PORT']}"
@@ -155,7 +162,7 @@ def check_production(config):
                         "set MONGODB_URI=mongodb://... (a replica set)")
     problems += cors_problems(cors_origins(config))
     problems += public_base_url_problems(str(config["PUBLIC_BASE_URL"]).strip())
-    for entry in REGISTRY:
+    for entry in gateway_registry(config):
         why = {key: "must be set (it is empty or only spaces)"
                for key in entry.required_in_production if not config[key]}
         why.update({key: "is the simulator's documented development value"

@@ -13,6 +13,8 @@ import pymongo
 from flask import current_app
 from pymongo.errors import OperationFailure, PyMongoError
 
+from .gateways.registry import gateway_registry
+
 logger = logging.getLogger("integration")
 _clients: dict[str, pymongo.MongoClient] = {}
 _clients_lock = threading.Lock()
@@ -147,13 +149,6 @@ INDEXES = {
 OBSOLETE_INDEXES = {
     "ledger_entries": [[("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)]],
 }
-# Created only when GATEWAY_MODE=simulator: the simulators' own records, kept in the same store.
-SIMULATOR_INDEXES = {
-    # The Razorpay simulator lists an order's payments newest first, as Razorpay does (the sweep's look-up).
-    "simulator_razorpay_payments": [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})],
-    # The PayPal simulator finds the order a repeated PayPal-Request-Id made.
-    "simulator_paypal_orders": [([("request_id", 1)], {})],
-}
 
 
 def retention_indexes(config):
@@ -170,13 +165,15 @@ def retention_indexes(config):
 def ensure_indexes(db, config=None):
     """Create the indexes the money rules depend on (unique keys make credits idempotent) and that
     serve the service's queries (tests/integration/test_query_coverage.py), and with `config` the
-    retention (TTL) indexes and, in simulator mode, the simulators' indexes."""
+    retention (TTL) indexes and, in simulator mode, the indexes of the simulators' own records, kept
+    in the same store (each gateway's entry declares them: `GatewayEntry.simulator_collections`)."""
     simulated = config is not None and config.get("GATEWAY_MODE") == "simulator"
+    simulator_indexes = gateway_registry(config).simulator_indexes() if simulated else {}
     for collection, obsolete in OBSOLETE_INDEXES.items():
         for name, spec in db[collection].index_information().items():
             if [(field, int(direction)) for field, direction in spec["key"]] in obsolete:
                 db[collection].drop_index(name)
-    for collection, indexes in [*INDEXES.items(), *(SIMULATOR_INDEXES.items() if simulated else ())]:
+    for collection, indexes in [*INDEXES.items(), *simulator_indexes.items()]:
         for keys, options in indexes:
             db[collection].create_index(keys, **options)
     for collection, indexes in (retention_indexes(config) if config else {}).items():

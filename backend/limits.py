@@ -7,7 +7,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from .gateways.registry import REGISTRY
+from .gateways.registry import gateway_registry
 
 MONEY_ENDPOINTS = {"integration.initiate_wallet_topup", "integration.verify_wallet_topup",
                    "integration.pay_order_with_wallet", "integration.refund_order_to_wallet"}
@@ -16,14 +16,14 @@ WEBHOOK_LIMIT = "600 per minute"
 DEFAULT_LIMIT = "300 per minute"
 
 
-def webhook_endpoints():
-    """Every registered gateway's webhook endpoint."""
-    return {f"integration.{entry.webhook_endpoint}" for entry in REGISTRY}
+def webhook_endpoints(config):
+    """Every webhook endpoint of `config`'s gateways."""
+    return {f"integration.{entry.webhook_endpoint}" for entry in gateway_registry(config)}
 
 
 def init_limits(app):
     """Bind a limiter to `app`; each endpoint counts separately per client address."""
-    webhooks = webhook_endpoints()
+    webhooks = webhook_endpoints(app.config)
 
     def limit_for_endpoint():
         if request.endpoint in MONEY_ENDPOINTS:

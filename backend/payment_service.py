@@ -1,7 +1,7 @@
 """Gateway access: the adapters offered in this mode, by payment method, built from the registry."""
 from .errors import UnsupportedPaymentMethod
 from .gateways.entry import GatewayEnv
-from .gateways.registry import REGISTRY
+from .gateways.registry import gateway_registry
 
 
 class PaymentService:
@@ -17,12 +17,15 @@ class PaymentService:
         return adapter
 
     @classmethod
-    def from_config(cls, config, db=None, delivery=None, registry=REGISTRY):
-        """Every registered gateway that `config`'s mode offers; `delivery` (a `gateways.delivery.Delivery`)
-        posts the simulators' webhooks to this service."""
+    def from_config(cls, config, db=None, delivery=None):
+        """Every gateway of `config` (GATEWAY_PACKAGES) that its mode offers and that takes its
+        DEFAULT_CURRENCY; `delivery` (a `gateways.delivery.Delivery`) posts the simulators' webhooks
+        to this service."""
         gateways = {}
-        for entry in registry:
-            deliver_webhook = delivery.to(entry.webhook_path) if delivery is not None else None
+        for entry in gateway_registry(config):
+            if config["DEFAULT_CURRENCY"] not in entry.currencies:
+                continue
+            deliver_webhook = delivery.to(entry) if delivery is not None else None
             adapter = entry.build(GatewayEnv(config, db, deliver_webhook), config["GATEWAY_MODE"])
             if adapter is not None:
                 gateways[entry.name] = adapter

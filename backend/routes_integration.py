@@ -6,7 +6,7 @@ from . import history, support_view
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
 from .errors import CustomerNotFound, InvalidRequest, StoreUnavailable, error_body
-from .gateways.registry import REGISTRY
+from .gateways.registry import gateway_registry
 from .idempotency import IdempotencyStore
 from .money import parse_amount_minor, to_major
 from .worker import last_heartbeat
@@ -50,7 +50,7 @@ def initiate_wallet_topup():
     body = _json_body()
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
-    method = payment_method(body, REGISTRY.names())
+    method = payment_method(body, gateway_registry(current_app.config).names())
     service = _get_integration_service()
     amount_minor = parse_amount_minor(body.get("amount"), _currency())
     service.offers(method)  # a gateway not offered here is refused before anything is kept
@@ -67,9 +67,9 @@ def initiate_wallet_topup():
 @require_auth
 def verify_wallet_topup():
     body = _json_body()
-    method = payment_method(body, REGISTRY.names())
+    method = payment_method(body, gateway_registry(current_app.config).names())
     order_id = require_id(body, "order_id")
-    fields = REGISTRY.get(method).checkout_return_fields(body)
+    fields = gateway_registry(current_app.config).get(method).checkout_return_fields(body)
     service = _get_integration_service()
     payment_order = service.find_payment_order(order_id)
     authorize_customer(payment_order.customer_id)
@@ -147,8 +147,9 @@ def gateway_webhook(gateway):
 
 @integration_bp.record
 def _add_webhook_routes(state):
-    """POST /webhook/<slug> for every registered gateway, each its own endpoint (`<name>_webhook`)."""
-    for entry in REGISTRY:
+    """POST /webhook/<slug> for each of the app's gateways (GATEWAY_PACKAGES), each its own
+    endpoint (`<name>_webhook`)."""
+    for entry in gateway_registry(state.app.config):
         state.add_url_rule(f"/webhook/{entry.webhook_slug}", entry.webhook_endpoint, gateway_webhook, methods=["POST"],
                            defaults={"gateway": entry.name})
 

@@ -9,9 +9,9 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from .checkout_pages.common import PageContext
 from .errors import IntegrationError, StoreUnavailable, error_body
-from .gateways.registry import REGISTRY
+from .gateways.checkout import PageContext
+from .gateways.registry import gateway_registry
 from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
@@ -55,15 +55,15 @@ def cors_origins(config):
     return [re.compile(re.escape(origin) + r"\Z", re.IGNORECASE) for origin in origins]
 
 
-def register_gateway_pages(app, integration, delivery, registry=REGISTRY):
-    """Each registered gateway's pages for this mode: live checkout pages or its simulator's."""
+def register_gateway_pages(app, integration, delivery):
+    """Each of the app's gateways' pages for this mode: live checkout pages or its simulator's."""
     mode = app.config["GATEWAY_MODE"]
-    for entry in registry:
+    for entry in gateway_registry(app.config):
         pages = entry.pages(mode)
         if pages is not None:
             context = PageContext(gateway_name=entry.name, payments=integration.payments,
                                   payment_orders=integration.payment_orders, config=app.config,
-                                  webhook_path=entry.webhook_path, deliver_webhook=delivery.to(entry.webhook_path))
+                                  webhook_path=entry.webhook_path, deliver_webhook=delivery.to(entry))
             app.register_blueprint(pages(context))
 
 

@@ -8,7 +8,7 @@ service never relies on the store to make an `_id` unique across shards: every `
 generated unique (random `txn_…`/`wtp_…` ids, the gateway's order id, the hash of an
 Idempotency-Key, a ledger entry's id) or derived from a unique key (`<customer_id>:<currency>`), so
 `_id` indexes are left out of the check. `tests/unit/test_sharding.py` checks every unique index in
-`backend.db.INDEXES` and `SIMULATOR_INDEXES` against `SHARD_KEYS`.
+`backend.db.INDEXES` and the gateways' simulator collections against `SHARD_KEYS`.
 """
 
 HASHED = "hashed"
@@ -41,10 +41,14 @@ SHARD_KEYS = {
 UNSHARDED = {
     "worker_heartbeats": "one document per worker process, expired a week after it stops",
     "worker_leases": "one document per worker job",
-    "simulator_razorpay_payments": "simulator mode only: never in production",
-    "simulator_paypal_orders": "simulator mode only: never in production",
-    "simulator_google_pay_charges": "simulator mode only: never in production",
 }
+SIMULATOR_ONLY = "simulator mode only: never in production"
+
+
+def unsharded(gateways):
+    """UNSHARDED and, with why, the collections the simulators of `gateways` (a `GatewayRegistry`)
+    keep (each entry's `simulator_collections`)."""
+    return {**UNSHARDED, **dict.fromkeys(gateways.simulator_indexes(), SIMULATOR_ONLY)}
 
 
 def key_fields(keys):

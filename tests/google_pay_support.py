@@ -5,7 +5,7 @@ import json
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from backend.gateways.google_pay_token import public_key_text
+from backend.gateways.google_pay.token import public_key_text
 
 ROOT = ec.generate_private_key(ec.SECP256R1())
 MERCHANT = ec.generate_private_key(ec.SECP256R1())

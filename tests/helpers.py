@@ -8,7 +8,7 @@ import uuid
 
 import jwt
 
-from backend.gateways.razorpay_simulator import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
+from backend.gateways.razorpay.simulator import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
 from backend.notifications import NotificationFailed
 
 TEST_JWT_SECRET = "test-secret-0123456789-0123456789-abcdef"

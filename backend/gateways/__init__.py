@@ -1,2 +1,5 @@
-"""Payment gateways: one adapter module per gateway behind the interface in `base.py` (protocol
-code only), its simulator's stand-in API, and its entry in `registry.REGISTRY` (`entry.py`)."""
+"""Payment gateways: one package per gateway (`razorpay/`, `paypal/`, `google_pay/`: adapter, API
+client, simulator, checkout pages and its `entry.GATEWAY`), and what they share beside them: the
+adapter interface (`base.py`), the entry and registry (`entry.py`, `registry.py`), the simulators'
+seed (`simulator_seed.py`), webhook delivery (`delivery.py`) and the checkout pages' common parts
+(`checkout.py`). No gateway's package imports another's."""

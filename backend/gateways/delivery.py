@@ -4,6 +4,12 @@ import threading
 import time
 
 import requests
+from pymongo.errors import PyMongoError
+from werkzeug.datastructures import Headers
+
+from ..errors import IntegrationError, StoreUnavailable
+from .entry import WEBHOOK_BASE_PATH
+from .registry import gateway_registry
 
 logger = logging.getLogger("integration.simulator")
 DELIVERY_ATTEMPTS_MAX = 5
@@ -16,13 +22,14 @@ class Delivery:
         self.app = app
 
     def __call__(self, path, body, headers, wait=False):
-        """Post inline through the app in tests (`SIMULATOR_WEBHOOK_DELIVERY=inline`), else over
-        HTTP, as a gateway would: from a thread with retries, or, with `wait` (a checkout page
-        posting and awaiting the answer), right away. Returns the HTTP status when it waited
-        (None if the service could not be reached)."""
+        """Post to the webhook at `path`. Inline (`SIMULATOR_WEBHOOK_DELIVERY=inline`, the tests'
+        default, where nothing listens on PUBLIC_BASE_URL): handled in this process, as the route
+        would. Else over HTTP, as a gateway would: from a thread with retries, or, with `wait` (a
+        checkout page posting and awaiting the answer), right away. Returns the HTTP status when
+        inline or when it waited (None if the service could not be reached)."""
         config = self.app.config
         if config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
-            return self.app.test_client().post(path, data=body, headers=headers).status_code
+            return self.handle_inline(path, body, headers)
         url = config["PUBLIC_BASE_URL"] + path
         if wait:
             try:
@@ -33,8 +40,28 @@ class Delivery:
         threading.Thread(target=_post_with_retries, args=(url, body, headers), daemon=True).start()
         return None
 
-    def to(self, path):
-        """`deliver_webhook(body, headers, wait=False)`: this delivery, to the webhook at `path`."""
+    def handle_inline(self, path, body, headers):
+        """The status the webhook route at `path` would answer, without HTTP: its gateway's webhook
+        handled by the integration (`process_payment_webhook`), an error as the app's error handlers
+        answer it (`backend/server.py`: its own status, 503 for the store, 500 for anything else)."""
+        entry = gateway_registry(self.app.config).by_slug(path.removeprefix(WEBHOOK_BASE_PATH + "/"))
+        if entry is None:
+            return 404
+        try:
+            self.app.extensions["integration"].process_payment_webhook(entry.name, body, Headers(headers))
+        except IntegrationError as error:
+            return error.http_status
+        except PyMongoError:
+            return StoreUnavailable.http_status
+        except Exception:  # as the app's last error handler: logged, answered 500
+            logger.exception("simulator delivery: unexpected error")
+            return 500
+        return 200
+
+    def to(self, entry):
+        """`deliver_webhook(body, headers, wait=False)`: this delivery, to `entry`'s webhook."""
+        path = entry.webhook_path
+
         def deliver_webhook(body, headers, wait=False):
             return self(path, body, headers, wait)
 

@@ -1,12 +1,18 @@
-"""How the service knows a gateway: one `GatewayEntry` each, listed in `registry.REGISTRY`.
+"""How the service knows a gateway: one `GatewayEntry`, the `GATEWAY` of its package's `entry` module.
 
-Payment methods, webhook routes, rate-limit endpoints, browser pages, settings and the production
-checks are all derived from the entries, so a new gateway is its adapter, its pages and one entry.
+A gateway is one package (`backend/gateways/<name>/`, or any importable package GATEWAY_PACKAGES
+names): adapter, API client, simulator, pages and entry. Payment methods, webhook routes, rate-limit
+endpoints, pages, settings, production checks, the simulator's collections and indexes, and what
+the web page is told (GET /api/integration/gateways) all come from the entries (`registry.py`).
 """
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 WEBHOOK_BASE_PATH = "/api/integration/webhook"
+# How the web page finishes a return from checkout (`CheckoutReturn.confirm`).
+VERIFY = "verify"  # it calls verify with the return's fields
+AWAIT_CREDIT = "await_credit"  # the checkout page sent the payment itself: it waits for the credit
+SERVICE_CURRENCIES = ("INR", "USD", "EUR")
 
 
 @dataclass(frozen=True)
@@ -23,15 +29,40 @@ def no_checkout_fields(body):
 
 
 @dataclass(frozen=True)
+class CheckoutReturn:
+    """What the gateway's checkout appends to the web page's return URL (CHECKOUT_RETURN_URL), and
+    how the page finishes it. A return is this gateway's when its `payment_method` is the gateway's
+    name or, without one, when any of `match` is there; `payment_error` says it failed."""
+
+    order_id: str = "payment_order_id"  # the parameter naming the payment order
+    match: tuple = ()  # parameters that make it this gateway's return without `payment_method`
+    verify_fields: Mapping = field(default_factory=dict)  # verify's body field -> the parameter holding it
+    confirm: str = VERIFY  # VERIFY or AWAIT_CREDIT
+    # Pay again on a credited top-up's checkout makes another payment (which adds nothing).
+    pay_again_charges: bool = False
+
+    def describe(self):
+        """As GET /api/integration/gateways gives it to the web page."""
+        return {"order_id": self.order_id, "match": list(self.match), "verify_fields": dict(self.verify_fields),
+                "confirm": self.confirm, "pay_again_charges": self.pay_again_charges}
+
+
+@dataclass(frozen=True)
 class GatewayEntry:
     name: str  # the `payment_method` value and the payment order's `gateway`
     webhook_slug: str  # POST /api/integration/webhook/<webhook_slug>
     build_live: Callable  # (GatewayEnv) -> adapter, or None when not configured (then not offered)
     build_simulator: Callable  # (GatewayEnv) -> adapter playing against the gateway's simulator
+    label: str = ""  # how the web page names it (the name when empty)
+    currencies: tuple = SERVICE_CURRENCIES  # top-up currencies it takes: offered only if DEFAULT_CURRENCY is one
     # Verify's gateway-specific fields, read and validated from the request body (`confirm_checkout`).
     checkout_return_fields: Callable = no_checkout_fields
+    checkout_return: CheckoutReturn = CheckoutReturn()  # what the web page reads on the way back
     live_pages: Optional[Callable] = None  # (PageContext) -> Blueprint, registered in live mode
     simulator_pages: Optional[Callable] = None  # (PageContext) -> Blueprint, in simulator mode
+    # What its simulator keeps in the store: collection -> [(index keys, options)], created in
+    # simulator mode (`backend.db.ensure_indexes`), left unsharded (`backend.sharding`).
+    simulator_collections: Mapping = field(default_factory=dict)
     settings: Mapping = field(default_factory=dict)  # configuration keys -> defaults
     simulator_settings: Mapping = field(default_factory=dict)  # development values in simulator mode
     required_in_production: tuple = ()  # settings APP_ENV=production refuses to start without
@@ -51,3 +82,8 @@ class GatewayEntry:
 
     def pages(self, mode):
         return self.simulator_pages if mode == "simulator" else self.live_pages
+
+    def describe(self):
+        """What the web page is told of it (GET /api/integration/gateways)."""
+        return {"name": self.name, "label": self.label or self.name, "currencies": list(self.currencies),
+                "checkout_return": self.checkout_return.describe()}

@@ -22,9 +22,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
 from backend.config import load_config
-from backend.gateways.builtin import google_pay_gateway
-from backend.gateways.google_pay_simulator import payment_data, simulator_token
-from backend.gateways.paypal_simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
+from backend.gateways.google_pay.entry import google_pay_gateway
+from backend.gateways.google_pay.simulator import payment_data, simulator_token
+from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
 from tests.helpers import TEST_JWT_SECRET, razorpay_event, signed_webhook, token
 from tests.mongoeco_support import ROOT, free_port, mongodb_uri  # noqa: F401 (a fixture)
 

@@ -4,7 +4,7 @@ import datetime
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from backend.gateways.razorpay_simulator import DEV_RAZORPAY_KEY_ID
+from backend.gateways.razorpay.simulator import DEV_RAZORPAY_KEY_ID
 from tests.helpers import (
     BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot, unique,
 )

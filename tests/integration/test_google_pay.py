@@ -6,11 +6,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend import create_app
-from backend.gateways.builtin import google_pay_gateway
-from backend.gateways.google_pay_simulator import (
+from backend.gateways.google_pay.entry import google_pay_gateway
+from backend.gateways.google_pay.simulator import (
     DEV_GOOGLE_PAY_MERCHANT_ID, TEST_PAN, payment_data, simulator_keys, simulator_token,
 )
-from backend.gateways.google_pay_token import mint_token
+from backend.gateways.google_pay.token import mint_token
 from tests.conftest import app_config
 from tests.google_pay_support import LIVE_KEYS, FakeProcessor
 from tests.helpers import BASE, bearer, snapshot

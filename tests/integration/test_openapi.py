@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from backend import create_app, errors
-from backend.gateways.paypal_simulator import DEV_PAYPAL_WEBHOOK_ID
-from backend.gateways.google_pay_simulator import payment_data, simulator_token
-from backend.gateways.paypal_simulator import signed_headers
+from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID
+from backend.gateways.google_pay.simulator import payment_data, simulator_token
+from backend.gateways.paypal.simulator import signed_headers
 from tests.conftest import app_config
 from tests.helpers import BASE, razorpay_event, signed_webhook
 

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from backend.gateways.paypal_simulator import DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_WEBHOOK_ID
-from backend.gateways.paypal_simulator import COLLECTION, new_signing_pair, paypal_id, signed_headers
+from backend.gateways.paypal.simulator import DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_WEBHOOK_ID
+from backend.gateways.paypal.simulator import COLLECTION, new_signing_pair, paypal_id, signed_headers
 from tests.helpers import BASE, bearer, snapshot
 from tests.integration.support import assert_error, balance_minor, ledger
 

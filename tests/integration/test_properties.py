@@ -43,9 +43,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from backend.gateways.google_pay_simulator import payment_data, simulator_token
-from backend.gateways.paypal_simulator import DEV_PAYPAL_WEBHOOK_ID, signed_headers
-from backend.gateways.razorpay_simulator import DEV_RAZORPAY_WEBHOOK_SECRET
+from backend.gateways.google_pay.simulator import payment_data, simulator_token
+from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, signed_headers
+from backend.gateways.razorpay.simulator import DEV_RAZORPAY_WEBHOOK_SECRET
 from tests.helpers import BASE, Api, bearer, checkout_signature, razorpay_event, snapshot, token
 
 settings.register_profile(

@@ -1,6 +1,7 @@
 """Query coverage (issue 9): every query the service sends to a collection that grows is served by
-an index backend/db.py declares (INDEXES, SIMULATOR_INDEXES, retention_indexes, or `_id`), or is one
-of the few exceptions listed in ALLOWED below, each with the reason it is acceptable.
+an index backend/db.py declares (INDEXES, retention_indexes, or `_id`) or a gateway's entry declares
+for its simulator (`simulator_collections`), or is one of the few exceptions listed in ALLOWED
+below, each with the reason it is acceptable.
 
 How: the app's database (`app.extensions["wallet_db"]`) is wrapped, as it is made, in a recording
 proxy; a representative workload runs through the HTTP API and the worker, sweep, recovery and
@@ -33,7 +34,8 @@ import backend.db as store
 from backend import create_app
 from backend.clock import utcnow
 from backend.customers import Customers
-from backend.gateways.google_pay_simulator import simulator_token, payment_data
+from backend.gateways.google_pay.simulator import simulator_token, payment_data
+from backend.gateways.registry import gateway_registry
 from backend.sweep import GatewaySweep, sweep_from_config
 from backend.worker import Worker
 from tests.conftest import app_config
@@ -136,7 +138,8 @@ def sort_list(key_or_list, direction=None):
 def declared_indexes(collection, config):
     """[(keys, unique)] of `collection`: `_id`, then what backend/db.py declares."""
     declared = [([("_id", 1)], True)]
-    for keys, options in store.INDEXES.get(collection, []) + store.SIMULATOR_INDEXES.get(collection, []):
+    simulator_indexes = gateway_registry(config).simulator_indexes()
+    for keys, options in store.INDEXES.get(collection, []) + simulator_indexes.get(collection, []):
         declared.append((list(keys), bool(options.get("unique"))))
     for keys, _ in store.retention_indexes(config).get(collection, []):
         declared.append((list(keys), False))

@@ -17,14 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend import create_app
 from backend.config import load_config
-from backend.gateways import google_pay_simulator, paypal_simulator
-from backend.gateways.google_pay_simulator import (
-    DEV_SIMULATOR_SEED, P256_ORDER, payment_data, simulator_keys, simulator_root_keys, simulator_token,
+from backend.gateways.google_pay import simulator as google_pay_simulator
+from backend.gateways.paypal import simulator as paypal_simulator
+from backend.gateways.google_pay.simulator import (
+    P256_ORDER, payment_data, simulator_keys, simulator_root_keys, simulator_token,
 )
-from backend.gateways.paypal_simulator import (
+from backend.gateways.paypal.simulator import (
     DEV_PAYPAL_WEBHOOK_ID, new_signing_pair, paypal_id, simulator_signer, signed_headers,
 )
-from backend.gateways.paypal_webhook import verify_webhook
+from backend.gateways.paypal.webhook import verify_webhook
+from backend.gateways.simulator_seed import DEV_SIMULATOR_SEED
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
 from tests.integration.support import assert_error, balance_minor
@@ -147,8 +149,8 @@ def test_an_app_with_another_seed_is_refused(fresh_key_caches):
 SIGNER = """
 import json, sys
 from backend import create_app
-from backend.gateways.google_pay_simulator import simulator_token
-from backend.gateways.paypal_simulator import signed_headers
+from backend.gateways.google_pay.simulator import simulator_token
+from backend.gateways.paypal.simulator import signed_headers
 signed = []
 for request in json.load(sys.stdin):
     payments = create_app(request["config"]).extensions["integration"].payments

@@ -1,9 +1,12 @@
-"""Simulator pages (issue 11, item 7): a way back to the wallet, money as the page shows it."""
+"""Simulator pages: a way back to the wallet, money as the page shows it, the return its entry
+describes, and their webhooks handed to the service."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 
-from backend.checkout_pages.common import display_money
+from backend.gateways.checkout import display_money
+from backend.gateways.registry import gateway_registry
 
 
 @pytest.mark.parametrize("amount, currency, text", [
@@ -36,3 +39,30 @@ def test_every_simulator_page_shows_the_amount_and_a_way_back(api, client, metho
     assert set(query) == back | {"payment_error"} and query["payment_error"] == "cancelled"
     assert body["payment_order_id"] in query.values()
     assert query.get("payment_method", method) == method
+
+
+@pytest.mark.parametrize("method", ["razorpay", "paypal", "google_pay"])
+def test_a_simulators_pay_returns_what_its_entry_tells_the_web_page(app, api, client, method):
+    """The web page reads a return by the entry's description (GET /gateways): the simulator's
+    Pay sends exactly those parameters back."""
+    described = gateway_registry(app.config).get(method).checkout_return
+    body = api.initiate("cust_r", "10", method=method).get_json()
+    paid = client.post(urlsplit(body["redirect_url"]).path + "/pay")
+    assert paid.status_code == 303
+    query = {k: v[0] for k, v in parse_qs(urlsplit(paid.headers["Location"]).query).items()}
+    assert query[described.order_id] == body["payment_order_id"]
+    assert set(described.verify_fields.values()) <= set(query)
+    assert query.get("payment_method") == method or any(name in query for name in described.match)
+    assert "payment_error" not in query
+
+
+def test_inline_delivery_hands_the_webhook_to_the_service_without_a_test_client(api, client, db, monkeypatch):
+    """SIMULATOR_WEBHOOK_DELIVERY=inline (the tests') handles a simulator's webhook in process:
+    no Flask test client in the service's code."""
+    def no_test_client(*args, **kwargs):
+        raise AssertionError("the service made a test client")
+
+    monkeypatch.setattr(Flask, "test_client", no_test_client)
+    body = api.initiate("cust_i", "10", method="razorpay").get_json()
+    assert client.post(urlsplit(body["redirect_url"]).path + "/pay").status_code == 303
+    assert db["payment_orders"].find_one({"_id": body["payment_order_id"]})["status"] == "paid"

@@ -17,9 +17,9 @@ from backend.clock import utcnow
 from backend.config import load_config
 from backend.errors import ConfigError
 from backend.gateways.delivery import Delivery
-from backend.gateways.google_pay_simulator import CHARGES_COLLECTION
-from backend.gateways.paypal_simulator import COLLECTION as PAYPAL_ORDERS
-from backend.gateways.razorpay_simulator import PAYMENTS_COLLECTION as RAZORPAY_PAYMENTS
+from backend.gateways.google_pay.simulator import CHARGES_COLLECTION
+from backend.gateways.paypal.simulator import COLLECTION as PAYPAL_ORDERS
+from backend.gateways.razorpay.simulator import PAYMENTS_COLLECTION as RAZORPAY_PAYMENTS
 from backend.sweep import LEASE_SECONDS, OUTCOMES, GatewaySweep, sweep_from_config
 from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from backend.gateways.razorpay_simulator import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
+from backend.gateways.razorpay.simulator import DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET
 from tests.helpers import WEBHOOK_PATH, razorpay_event, signed_webhook, snapshot
 from tests.integration.support import assert_error, balance_minor, initiated, ledger
 

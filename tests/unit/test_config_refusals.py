@@ -10,8 +10,8 @@ import pytest
 from backend import create_app
 from backend.config import DEV_JWT_SECRET, load_config
 from backend.errors import ConfigError
-from backend.gateways.paypal_simulator import DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_CLIENT_SECRET, DEV_PAYPAL_WEBHOOK_ID
-from backend.gateways.razorpay_simulator import (
+from backend.gateways.paypal.simulator import DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_CLIENT_SECRET, DEV_PAYPAL_WEBHOOK_ID
+from backend.gateways.razorpay.simulator import (
     DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET,
 )
 from tests.conftest import app_config

@@ -8,9 +8,9 @@ from backend.config import load_config
 from backend.db import connect
 from backend.errors import ConfigError, InvalidRequest, OrderAlreadyPaid
 from backend.gateways.base import CREDIT_WALLET
-from backend.gateways.builtin import google_pay_gateway
-from backend.gateways.google_pay import GooglePayEvent
-from backend.gateways.google_pay_simulator import payment_data, simulator_token
+from backend.gateways.google_pay.entry import google_pay_gateway
+from backend.gateways.google_pay.adapter import GooglePayEvent
+from backend.gateways.google_pay.simulator import payment_data, simulator_token
 from backend.payment_orders import PaymentOrder
 from backend.payment_service import PaymentService
 from tests.google_pay_support import LIVE_KEYS, MERCHANT_DER, MERCHANT_PEM, FakeProcessor

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.errors import InvalidSignature
-from backend.gateways import google_pay_token as gpt
+from backend.gateways.google_pay import token as gpt
 
 RECIPIENT = "merchant:12345678901234567890"
 NOW_MS = 1_800_000_000_000

@@ -22,9 +22,9 @@ from cryptography.x509.oid import NameOID
 from backend import create_app
 from backend.errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE
-from backend.gateways.paypal import PayPalGateway
-from backend.gateways.paypal_api import CERT_CACHE_SIZE_MAX, CERT_FETCHES_PER_MINUTE_MAX, PayPalApi
-from backend.gateways.paypal_simulator import new_signing_pair, signed_headers
+from backend.gateways.paypal.adapter import PayPalGateway
+from backend.gateways.paypal.api import CERT_CACHE_SIZE_MAX, CERT_FETCHES_PER_MINUTE_MAX, PayPalApi
+from backend.gateways.paypal.simulator import new_signing_pair, signed_headers
 from backend.payment_orders import PaymentOrder
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
@@ -528,7 +528,7 @@ def test_live_initiate_and_return(http):
 
 @pytest.mark.parametrize("currency_code", [["INR"], {"code": "INR"}, None, 5])
 def test_capture_amount_with_a_non_text_currency_is_unreadable(currency_code):
-    from backend.gateways.paypal import parse_amount
+    from backend.gateways.paypal.adapter import parse_amount
 
     with pytest.raises(ValueError):
         parse_amount({"currency_code": currency_code, "value": "10.00"})

@@ -14,12 +14,13 @@ import requests
 import responses
 
 from backend import create_app
-from backend.gateways.razorpay_simulator import (
+from backend.gateways.razorpay.simulator import (
     DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET, SimulatedRazorpayApi,
 )
 from backend.errors import GatewayUnavailable, InvalidSignature
 from backend.gateways.base import CREDIT_WALLET
-from backend.gateways.razorpay import RazorpayApi, RazorpayGateway
+from backend.gateways.razorpay.adapter import RazorpayGateway
+from backend.gateways.razorpay.api import RazorpayApi
 from tests.conftest import app_config
 from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot
 

@@ -1,16 +1,22 @@
-"""The sharding plan (backend/sharding.py) against the indexes backend/db.py creates: every unique
-index of a sharded collection is prefixed by its shard key (MongoDB refuses to shard otherwise),
-and every collection with indexes is either sharded or listed as unsharded with a reason."""
+"""The sharding plan (backend/sharding.py) against the indexes backend/db.py creates and the
+gateways' simulators declare: every unique index of a sharded collection is prefixed by its shard
+key (MongoDB refuses to shard otherwise), and every collection with indexes is either sharded or
+listed as unsharded with a reason."""
 import pytest
 
 from backend import db
-from backend.sharding import HASHED, SHARD_KEYS, UNSHARDED, incompatible_unique_indexes, is_unique_compatible
+from backend.gateways.registry import BUILT_IN_PACKAGES, load_registry
+from backend.sharding import (
+    HASHED, SHARD_KEYS, SIMULATOR_ONLY, incompatible_unique_indexes, is_unique_compatible, unsharded,
+)
 
-ALL_INDEXES = {**db.INDEXES, **db.SIMULATOR_INDEXES}
+SIMULATOR_INDEXES = load_registry(BUILT_IN_PACKAGES).simulator_indexes()
+UNSHARDED = unsharded(load_registry(BUILT_IN_PACKAGES))
+ALL_INDEXES = {**db.INDEXES, **SIMULATOR_INDEXES}
 
 
 def test_every_unique_index_is_prefixed_by_its_collections_shard_key():
-    problems = incompatible_unique_indexes(db.INDEXES) + incompatible_unique_indexes(db.SIMULATOR_INDEXES)
+    problems = incompatible_unique_indexes(db.INDEXES) + incompatible_unique_indexes(SIMULATOR_INDEXES)
     assert problems == [], (
         "unique indexes MongoDB would refuse on the sharded collection (change the index or the shard "
         f"key in backend/sharding.py): {problems}")
@@ -19,6 +25,11 @@ def test_every_unique_index_is_prefixed_by_its_collections_shard_key():
 @pytest.mark.parametrize("collection", sorted(ALL_INDEXES))
 def test_every_indexed_collection_has_a_plan(collection):
     assert (collection in SHARD_KEYS) != (collection in UNSHARDED), collection
+
+
+def test_the_simulators_collections_are_planned_from_their_entries():
+    assert {c for c, why in UNSHARDED.items() if why == SIMULATOR_ONLY} == {
+        "simulator_razorpay_payments", "simulator_paypal_orders", "simulator_google_pay_charges"}
 
 
 def test_retention_indexes_are_on_planned_collections():

@@ -13,12 +13,13 @@ import responses
 from backend.db import connect
 from backend.errors import GatewayUnavailable, InvalidAmount
 from backend.gateways.base import CAPTURED, FAILED, PENDING, Lookup
-from backend.gateways.google_pay import GooglePayGateway
-from backend.gateways.google_pay_simulator import CHARGES_COLLECTION, SimulatorProcessor
-from backend.gateways.paypal import PayPalGateway
-from backend.gateways.paypal_api import PayPalApi
-from backend.gateways.razorpay import RazorpayApi, RazorpayGateway
-from backend.gateways.razorpay_simulator import PAYMENTS_COLLECTION, SimulatedRazorpayApi, payment_entity
+from backend.gateways.google_pay.adapter import GooglePayGateway
+from backend.gateways.google_pay.simulator import CHARGES_COLLECTION, SimulatorProcessor
+from backend.gateways.paypal.adapter import PayPalGateway
+from backend.gateways.paypal.api import PayPalApi
+from backend.gateways.razorpay.adapter import RazorpayGateway
+from backend.gateways.razorpay.api import RazorpayApi
+from backend.gateways.razorpay.simulator import PAYMENTS_COLLECTION, SimulatedRazorpayApi, payment_entity
 from backend.payment_orders import PaymentOrder
 from tests.google_pay_support import FakeProcessor
 

@@ -3,7 +3,7 @@
 It plays the gateway: `SimulatedRazorpayApi` issues Razorpay-shaped order ids without a network
 call, and a checkout signature or webhook that verifies under the configured secrets is the
 confirmation (tests and developers can sign their own; `fetch_payment` reports nothing). Its
-checkout page (`backend/checkout_pages/razorpay.py`) signs with the same secrets, through the same
+checkout page (`pages.py`) signs with the same secrets, through the same
 verification code as live traffic, and records each payment it makes (Pay: captured, Fail: failed)
 in `simulator_razorpay_payments` (this module is its only user), from which the API answers an
 order's payments (`order_payments`, the sweep's look-up) as Razorpay would.
@@ -13,7 +13,7 @@ import hmac
 import json
 import time
 
-from ..clock import new_id
+from ...clock import new_id
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
 DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"

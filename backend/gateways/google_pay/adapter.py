@@ -2,7 +2,7 @@
 
 Google sends no payment webhooks. `/webhook/google-pay` receives `{payment_order_id, paymentData}`
 from the checkout page (the simulator's, or ours in live mode) and the ECv2 token inside is
-verified and decrypted (`google_pay_token`). The token carries no amount: the processor charges,
+verified and decrypted (`token.py`). The token carries no amount: the processor charges,
 and the ledger credits, the amount recorded at initiate; its `messageId` is the event id, so a
 token is used once, for one payment order. The decrypted card data is handed to the processor
 only: it is never logged or stored. The processor keys each charge by the payment order id, so the
@@ -19,11 +19,11 @@ from typing import Optional
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ..clock import new_id
-from ..errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
-from ..validation import check_id, parse_json_object
-from .base import CAPTURED, CREDIT_WALLET, FAILED, PENDING, CheckoutOrder, Lookup, WebhookEvent
-from .google_pay_token import PROTOCOL_VERSION, public_key, verify_and_decrypt
+from ...clock import new_id
+from ...errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
+from ...validation import check_id, parse_json_object
+from ..base import CAPTURED, CREDIT_WALLET, FAILED, PENDING, CheckoutOrder, Lookup, WebhookEvent
+from .token import PROTOCOL_VERSION, public_key, verify_and_decrypt
 
 MESSAGE_ID_LENGTH_MAX = 512
 ROOT_KEYS_MAX = 16

@@ -12,9 +12,9 @@ from html import escape
 
 from flask import Blueprint, abort
 
-from ..gateways.google_pay_simulator import DEV_GOOGLE_PAY_MERCHANT_ID, payment_data, simulator_token
-from ..money import format_major
-from .common import back_to_shop, back_url, simulator_page
+from ...money import format_major
+from ..checkout import back_to_shop, back_url, simulator_page
+from .simulator import DEV_GOOGLE_PAY_MERCHANT_ID, payment_data, simulator_token
 
 LIVE_CHECKOUT_PATH = "/checkout/google-pay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/google-pay/checkout"

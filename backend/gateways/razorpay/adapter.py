@@ -1,4 +1,4 @@
-"""Razorpay: orders through an API object (the official SDK, or the simulator's stand-in).
+"""Razorpay: orders through an API object (`api.RazorpayApi`, or the simulator's stand-in).
 
 Signature checks are the same in both modes: the SDK's HMAC-SHA256 helpers, which compare in
 constant time, over the stored order id (checkout) or the raw request body (webhooks).
@@ -9,9 +9,9 @@ import json
 import razorpay
 from razorpay.errors import SignatureVerificationError
 
-from ..errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
-from ..validation import ID_PATTERN
-from .base import (
+from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
+from ...validation import ID_PATTERN
+from ..base import (
     CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
     WebhookEvent,
 )
@@ -22,43 +22,6 @@ CREDIT_EVENTS = ("payment.captured", "order.paid")
 PAYMENT_IN_PROGRESS = ("created", "authorized")
 PAYMENT_ENDED = ("failed", "refunded")
 RECEIPT_LENGTH_MAX = 40
-
-
-class RazorpayApi:
-    """Razorpay's Orders and Payments API through the official SDK, every call with a timeout."""
-
-    def __init__(self, key_id, key_secret, timeout_seconds=10.0, client=None):
-        self.client = client or razorpay.Client(auth=(key_id, key_secret))
-        self.timeout_seconds = timeout_seconds
-
-    def create_order(self, data):
-        return self._call(self.client.order.create, data)
-
-    def fetch_payment(self, payment_id):
-        """The payment as Razorpay reports it (`status`, `amount`, `currency`, `order_id`)."""
-        payment = self._call(self.client.payment.fetch, payment_id)
-        if not isinstance(payment, dict):
-            raise GatewayUnavailable("Razorpay answered without a payment; nothing was credited.")
-        return payment
-
-    def order_payments(self, order_id):
-        """Every payment attempt of the order (`GET /v1/orders/<id>/payments`), as a list."""
-        answer = self._call(self.client.order.payments, order_id)
-        items = answer.get("items") if isinstance(answer, dict) else None
-        if not isinstance(items, list):
-            raise GatewayUnavailable("Razorpay answered without the order's payments.")
-        return items
-
-    def _call(self, method, argument):
-        """Every failure of an SDK call is `GatewayUnavailable`: the network, Razorpay's error
-        answers, and answers the SDK itself cannot read (an error body whose JSON is not an object,
-        `null`, `5`, `{"error": null}`, makes it raise `TypeError`)."""
-        try:
-            return method(argument, timeout=self.timeout_seconds)
-        except Exception as error:  # whatever the SDK raises: it was not a usable answer
-            raise GatewayUnavailable(
-                "Razorpay did not accept the request; nothing was charged."
-            ) from error
 
 
 class RazorpayGateway:

@@ -1,5 +1,7 @@
 """What the gateways' browser pages share: what they are given, their payment order, the way
-back to the shop, and the simulators' page."""
+back to the shop, and the simulators' page. Each gateway's `pages.py` has `live_pages(context)`
+and/or `simulator_pages(context)`, each taking a `PageContext` and returning a blueprint, which its
+entry names and `backend/server.py` registers for the mode."""
 from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable, Mapping

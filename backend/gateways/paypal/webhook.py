@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature as BadRsaSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from ..errors import InvalidSignature
+from ...errors import InvalidSignature
 
 CERT_HOSTS = frozenset({"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"})
 CERT_PATH_PREFIX = "/v1/notifications/certs/"

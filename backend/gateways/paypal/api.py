@@ -10,8 +10,8 @@ import time
 
 import requests
 
-from ..errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
-from .paypal_webhook import check_cert_url
+from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
+from .webhook import check_cert_url
 
 TOKEN_REFRESH_MARGIN_SECONDS = 60  # fetch a new token this long before the old one expires
 CERT_SIZE_MAX_BYTES = 64 * 1024

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..errors import InvalidSignature
+from ...errors import InvalidSignature
 
 PROTOCOL_VERSION = "ECv2"
 SENDER_ID = "Google"

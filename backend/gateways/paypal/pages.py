@@ -7,8 +7,8 @@ buyer back; the service's capture at verify completes it.
 """
 from flask import Blueprint, abort, request
 
-from ..gateways.paypal_api import PAYPAL_ID_PATTERN
-from .common import back_to_shop, back_url, simulator_page
+from ..checkout import back_to_shop, back_url, simulator_page
+from .api import PAYPAL_ID_PATTERN
 
 RETURN_PATH = "/checkout/paypal/return"
 CANCEL_PATH = "/checkout/paypal/cancel"

@@ -9,15 +9,15 @@ import json
 import re
 from decimal import Decimal
 
-from ..errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
-from ..money import currency_decimals, exact_minor, format_major
-from ..validation import exact_number
-from .base import (
+from ...errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
+from ...money import currency_decimals, exact_minor, format_major
+from ...validation import exact_number
+from ..base import (
     CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
     WebhookEvent,
 )
-from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
-from .paypal_webhook import verify_webhook
+from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
+from .webhook import verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
 FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")

@@ -3,7 +3,7 @@
 It plays Google with a root signing key and an intermediate signing key (and the merchant key
 pair, unless GOOGLE_PAY_PRIVATE_KEY is set), each derived from the deployment's SIMULATOR_SEED, so
 every process of one deployment makes the same keys and accepts the others' tokens: its page's Pay button
-(`backend/checkout_pages/google_pay.py`) mints a real ECv2 token for a test card and posts it to
+(`pages.py`) mints a real ECv2 token for a test card and posts it to
 /webhook/google-pay, as the merchant's checkout page would, so the same verification code as live
 mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
 is unset (the simulator cannot sign as Google's real root keys). The processor moves no money.
@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..clock import new_id
-from .google_pay_token import PROTOCOL_VERSION, mint_token, public_key_text
+from ...clock import new_id
+from ..simulator_seed import DEV_SIMULATOR_SEED
+from .token import PROTOCOL_VERSION, mint_token, public_key_text
 
 DEV_GOOGLE_PAY_MERCHANT_ID = "12345678901234567890"  # Google's TEST environment merchant id
 TEST_PAN = "4111111111111111"
@@ -26,10 +27,6 @@ MESSAGE_LIFETIME_MS = 5 * 60 * 1000
 INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
 ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
 CHARGES_COLLECTION = "simulator_google_pay_charges"
-# SIMULATOR_SEED's fixed, documented development value: the simulators' keys (Google Pay's here,
-# PayPal's in paypal_simulator.py) are derived from it, so they are public, like the other
-# simulator secrets. Simulator mode moves no money; production refuses it.
-DEV_SIMULATOR_SEED = "simulator_seed"
 KEY_NAMES = ("root", "intermediate", "merchant")
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 HKDF_SALT = b"wallet-gateway-simulator-v1"

@@ -2,7 +2,7 @@
 
 `SimulatedPayPalApi` answers like PayPal (17-character order and capture ids, PAYER_ACTION_REQUIRED
 → APPROVED → COMPLETED) from its own `simulator_paypal_orders` collection (this module is its only
-user). Its approval page (`backend/checkout_pages/paypal.py`) approves the order and sends the buyer
+user). Its approval page (`pages.py`) approves the order and sends the buyer
 back; the service's capture (at verify) completes it and the simulator posts a
 `PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA key whose self-signed certificate it
 serves for `SIMULATOR_CERT_URL` — verified by the same code as live. The key and certificate are
@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from ..errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
-from .google_pay_simulator import DEV_SIMULATOR_SEED
-from .paypal_api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
-from .paypal_webhook import AUTH_ALGO, check_cert_url
+from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
+from ..simulator_seed import DEV_SIMULATOR_SEED
+from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
+from .webhook import AUTH_ALGO, check_cert_url
 
 # Fixed, documented development values of the simulator's PayPal app.
 DEV_PAYPAL_CLIENT_ID = "paypal_simulator_client_id"

@@ -1,0 +1,59 @@
+"""Google Pay's registry entry: how it is built (the same way in both modes: the mode is in the
+config), its pages, settings, the simulator's collection, and what the web page reads on the way
+back from checkout."""
+from ...errors import ConfigError
+from .. import simulator_seed
+from ..entry import AWAIT_CREDIT, CheckoutReturn, GatewayEntry
+from . import pages
+from .adapter import GooglePayGateway, load_private_key, load_root_keys
+from .simulator import (
+    CHARGES_COLLECTION, DEV_GOOGLE_PAY_MERCHANT_ID, SimulatorProcessor, simulator_keys, simulator_root_keys,
+)
+
+
+def google_pay_gateway(config, processor=None):
+    """Google Pay for `config`'s mode, or None in live mode without a card processor (not offered).
+
+    DIRECT ECv2 tokens: the recipient id defaults to `merchant:<merchant id>`; in simulator mode the
+    simulator's own keys (derived from SIMULATOR_SEED) stand in for unset ones, and its processor
+    charges nothing."""
+    simulated = config["GATEWAY_MODE"] == "simulator"
+    seed = config.get("SIMULATOR_SEED") or simulator_seed.DEV_SIMULATOR_SEED
+    processor = processor or (SimulatorProcessor(seed) if simulated else None)
+    if processor is None:
+        return None
+    root_keys, private_key = config["GOOGLE_PAY_ROOT_SIGNING_KEYS"], config["GOOGLE_PAY_PRIVATE_KEY"]
+    merchant_id = config["GOOGLE_PAY_MERCHANT_ID"]
+    if not simulated and not (root_keys and private_key and merchant_id):
+        raise ConfigError("Google Pay needs GOOGLE_PAY_MERCHANT_ID, GOOGLE_PAY_ROOT_SIGNING_KEYS "
+                          "and GOOGLE_PAY_PRIVATE_KEY in live mode.")
+    checkout_path = pages.SIMULATOR_CHECKOUT_PATH if simulated else pages.LIVE_CHECKOUT_PATH
+    return GooglePayGateway(
+        merchant_id=merchant_id,
+        recipient_id=config.get("GOOGLE_PAY_RECIPIENT_ID") or f"merchant:{merchant_id}",
+        root_keys=load_root_keys(root_keys) if root_keys else simulator_root_keys(seed),
+        private_key=load_private_key(private_key) if private_key else simulator_keys(seed)["merchant"],
+        processor=processor,
+        checkout_url=config["PUBLIC_BASE_URL"] + checkout_path,
+    )
+
+
+def build(env):
+    gateway = google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
+    if gateway is not None and isinstance(gateway.processor, SimulatorProcessor) and env.db is not None:
+        gateway.processor.keep_charges(env.db)  # in the store, so any process's sweep finds its charges
+    return gateway
+
+
+GATEWAY = GatewayEntry(
+    name="google_pay", label="Google Pay", webhook_slug="google-pay",
+    build_live=build, build_simulator=build,
+    # Its checkout page posts the token itself: nothing to verify, the page waits for the credit.
+    checkout_return=CheckoutReturn(order_id="payment_order_id", confirm=AWAIT_CREDIT),
+    live_pages=pages.live_pages, simulator_pages=pages.simulator_pages,
+    # The simulated processor's charges, by idempotency key (`_id`: no other index).
+    simulator_collections={CHARGES_COLLECTION: []},
+    settings={"GOOGLE_PAY_MERCHANT_ID": "", "GOOGLE_PAY_RECIPIENT_ID": "", "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
+              "GOOGLE_PAY_PRIVATE_KEY": "", **simulator_seed.SETTING},
+    simulator_settings={"GOOGLE_PAY_MERCHANT_ID": DEV_GOOGLE_PAY_MERCHANT_ID, **simulator_seed.DEV_SETTING},
+)
