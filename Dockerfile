@@ -15,6 +15,8 @@ COPY --from=web /web/dist /usr/share/nginx/html
 # Stage 3, the default: the service under gunicorn: several worker processes against MongoDB.
 FROM python:3.11-slim
 WORKDIR /app
+# The runtime dependencies only: test and lint tools are in requirements-dev.txt, which the image never
+# installs (tests/unit/test_packaging.py).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY backend backend

@@ -219,7 +219,7 @@ def check_embedded_store(db, starting=False):
     if starting:
         logger.info("embedded store: a payment takes ~100 ms or more past %d ledger entries (it holds %d); "
                     "see README, \"The embedded store's limits\"", limit, entries)
-    report = {"ledger_entries": entries, "slow_past_ledger_entries": limit, "slow": entries > limit}
+    report: dict[str, object] = {"ledger_entries": entries, "slow_past_ledger_entries": limit, "slow": entries > limit}
     if report["slow"]:
         report["warning"] = (f"the embedded store holds {entries} ledger entries, past {limit}: it scans whole "
                              f"collections, so a payment takes ~100 ms or more and slower with every entry; "

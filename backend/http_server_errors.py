@@ -66,7 +66,7 @@ class JsonErrorChannel(HTTPChannel):
 
 def serve_waitress(app, **settings):
     """`waitress.serve(app, **settings)`, refused requests answered by `JsonErrorTask`."""
-    dispatchers = {}  # waitress registers a server per listening socket here
+    dispatchers: dict[int, object] = {}  # waitress registers a server per listening socket here
     server = waitress.create_server(app, map=dispatchers, **settings)
     for listener in dispatchers.values():
         if isinstance(listener, BaseWSGIServer):

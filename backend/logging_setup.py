@@ -5,21 +5,23 @@ import logging
 from .http_headers import current_request_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+_configured = False  # configure_logging has run in this process
 
 
 def configure_logging(log_file=""):
-    root = logging.getLogger()
-    if getattr(root, "_wallet_configured", False):
+    global _configured
+    if _configured:
         return
+    root = logging.getLogger()
     logging.setLogRecordFactory(_with_request_id(logging.getLogRecordFactory()))
-    handlers = [logging.StreamHandler()]
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file:
         handlers.append(logging.FileHandler(log_file))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
-    root._wallet_configured = True
+    _configured = True
 
 
 def _with_request_id(make_record):
