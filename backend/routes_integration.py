@@ -261,6 +261,15 @@ def support_reconcile(customer_id):
                    drift=drift)
 
 
+@integration_bp.get("/gateways")
+def gateways():
+    """No auth: the gateways offered here, in the order to offer them, each with what the web page
+    needs to offer it and to read the customer's return from its checkout (its registry entry)."""
+    offered = set(history.gateway_names(_reads()))
+    return jsonify(success=True, gateways=[entry.describe() for entry in gateway_registry(current_app.config)
+                                           if entry.name in offered])
+
+
 @integration_bp.get("/health")
 def health():
     config = current_app.config

@@ -34,7 +34,7 @@ def display_money(amount, currency):
     whole, cents = text.split(".")
     if len(whole) > 3:  # the last three digits, then groups of two
         head, tail = whole[:-3], whole[-3:]
-        groups = []
+        groups: list[str] = []
         while len(head) > 2:
             groups.insert(0, head[-2:])
             head = head[:-2]

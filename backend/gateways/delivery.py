@@ -1,4 +1,5 @@
 """How a simulated gateway posts its messages (webhooks, tokens) to this service."""
+
 import logging
 import threading
 import time
@@ -76,4 +77,4 @@ def _post_with_retries(url, body, headers):
                 return
         except requests.RequestException as error:
             logger.warning("simulator webhook delivery failed: %s", type(error).__name__)
-        time.sleep(0.5 * 2 ** attempt)
+        time.sleep(0.5 * 2**attempt)

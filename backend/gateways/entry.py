@@ -5,8 +5,10 @@ names): adapter, API client, simulator, pages and entry. Payment methods, webhoo
 endpoints, pages, settings, production checks, the simulator's collections and indexes, and what
 the web page is told (GET /api/integration/gateways) all come from the entries (`registry.py`).
 """
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 WEBHOOK_BASE_PATH = "/api/integration/webhook"
 # How the web page finishes a return from checkout (`CheckoutReturn.confirm`).
@@ -21,7 +23,7 @@ class GatewayEnv:
 
     config: Mapping  # the app's configuration (settings filled in, see `GatewayEntry.settings`)
     db: Any  # the store, for simulators that keep state (a simulated gateway's own orders)
-    deliver_webhook: Optional[Callable]  # (body, headers, wait=False): post to this gateway's webhook
+    deliver_webhook: Callable | None  # (body, headers, wait=False): post to this gateway's webhook
 
 
 def no_checkout_fields(body):
@@ -43,8 +45,13 @@ class CheckoutReturn:
 
     def describe(self):
         """As GET /api/integration/gateways gives it to the web page."""
-        return {"order_id": self.order_id, "match": list(self.match), "verify_fields": dict(self.verify_fields),
-                "confirm": self.confirm, "pay_again_charges": self.pay_again_charges}
+        return {
+            "order_id": self.order_id,
+            "match": list(self.match),
+            "verify_fields": dict(self.verify_fields),
+            "confirm": self.confirm,
+            "pay_again_charges": self.pay_again_charges,
+        }
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,8 @@ class GatewayEntry:
     # Verify's gateway-specific fields, read and validated from the request body (`confirm_checkout`).
     checkout_return_fields: Callable = no_checkout_fields
     checkout_return: CheckoutReturn = CheckoutReturn()  # what the web page reads on the way back
-    live_pages: Optional[Callable] = None  # (PageContext) -> Blueprint, registered in live mode
-    simulator_pages: Optional[Callable] = None  # (PageContext) -> Blueprint, in simulator mode
+    live_pages: Callable | None = None  # (PageContext) -> Blueprint, registered in live mode
+    simulator_pages: Callable | None = None  # (PageContext) -> Blueprint, in simulator mode
     # What its simulator keeps in the store: collection -> [(index keys, options)], created in
     # simulator mode (`backend.db.ensure_indexes`), left unsharded (`backend.sharding`).
     simulator_collections: Mapping = field(default_factory=dict)
@@ -85,5 +92,9 @@ class GatewayEntry:
 
     def describe(self):
         """What the web page is told of it (GET /api/integration/gateways)."""
-        return {"name": self.name, "label": self.label or self.name, "currencies": list(self.currencies),
-                "checkout_return": self.checkout_return.describe()}
+        return {
+            "name": self.name,
+            "label": self.label or self.name,
+            "currencies": list(self.currencies),
+            "checkout_return": self.checkout_return.describe(),
+        }

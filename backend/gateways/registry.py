@@ -4,6 +4,7 @@ Each package holds one gateway (adapter, API client, simulator, pages) and an `e
 `GATEWAY` is its `GatewayEntry`; the built-in ones are `backend.gateways.razorpay`, `.paypal` and
 `.google_pay`. Adding a gateway is adding its package to the setting: no shared file changes.
 """
+
 import functools
 import importlib
 
@@ -18,7 +19,7 @@ class GatewayRegistry:
     """Gateway entries in registration order (the order of `payment_method` choices)."""
 
     def __init__(self, entries=()):
-        self._entries = {}
+        self._entries: dict[str, GatewayEntry] = {}
         for entry in entries:
             if entry.name in self._entries or self.by_slug(entry.webhook_slug) is not None:
                 raise ValueError(f"gateway {entry.name!r} (or its webhook slug) is registered already")
@@ -38,8 +39,9 @@ class GatewayRegistry:
 
     def simulator_indexes(self):
         """{collection: [(keys, options)]} of every entry's simulator collections."""
-        return {collection: list(indexes) for entry in self
-                for collection, indexes in entry.simulator_collections.items()}
+        return {
+            collection: list(indexes) for entry in self for collection, indexes in entry.simulator_collections.items()
+        }
 
 
 def package_names(setting):
@@ -57,11 +59,14 @@ def load_registry(packages):
         try:
             module = importlib.import_module(f"{package}.{ENTRY_MODULE}")
         except ImportError as error:
-            raise ConfigError(f"GATEWAY_PACKAGES names {package!r}, which has no importable "
-                              f"`{ENTRY_MODULE}` module ({error}).") from None
+            raise ConfigError(
+                f"GATEWAY_PACKAGES names {package!r}, which has no importable `{ENTRY_MODULE}` module ({error})."
+            ) from None
         entry = getattr(module, "GATEWAY", None)
         if not isinstance(entry, GatewayEntry):
-            raise ConfigError(f"GATEWAY_PACKAGES names {package!r}, whose `{ENTRY_MODULE}.GATEWAY` is not a GatewayEntry.")
+            raise ConfigError(
+                f"GATEWAY_PACKAGES names {package!r}, whose `{ENTRY_MODULE}.GATEWAY` is not a GatewayEntry."
+            )
         entries.append(entry)
     try:
         return GatewayRegistry(entries)

@@ -2,6 +2,7 @@
 simulator with its own collection and index, checkout page, entry), joins through GATEWAY_PACKAGES
 alone: initiate → its checkout page → its signed webhook → the customer's return (verify) → one credit.
 The registry itself: built from the packages named, refusing what is not a gateway."""
+
 import datetime
 import pathlib
 from urllib.parse import parse_qs, urlsplit
@@ -46,15 +47,21 @@ def acme_client(acme_app):
 
 
 def initiate(client, amount="12.34"):
-    response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer(CUSTOMER),
-                           json={"customer_id": CUSTOMER, "amount": amount, "payment_method": "acme_pay"})
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        headers=bearer(CUSTOMER),
+        json={"customer_id": CUSTOMER, "amount": amount, "payment_method": "acme_pay"},
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
 def verify(client, order_id, payment_ref, proof):
-    return client.post(f"{BASE}/wallet/topup/verify", headers=bearer(CUSTOMER), json={
-        "order_id": order_id, "payment_method": "acme_pay", "payment_ref": payment_ref, "proof": proof})
+    return client.post(
+        f"{BASE}/wallet/topup/verify",
+        headers=bearer(CUSTOMER),
+        json={"order_id": order_id, "payment_method": "acme_pay", "payment_ref": payment_ref, "proof": proof},
+    )
 
 
 def simulated_order(app, order_id):
@@ -82,8 +89,11 @@ def test_fourth_gateway_tops_up_once_through_page_webhook_and_return(acme_app, a
     assert returned.get_json()["wallet_balance"] == 12.34
     assert balance_minor(db, CUSTOMER) == 1234  # once, however many confirmations
     [entry] = ledger(db, CUSTOMER)
-    assert entry["reference"] == {"payment_order_id": order_id, "gateway": "acme_pay",
-                                  "gateway_payment_id": back["acme_payment"]}
+    assert entry["reference"] == {
+        "payment_order_id": order_id,
+        "gateway": "acme_pay",
+        "gateway_payment_id": back["acme_payment"],
+    }
     assert db["payment_orders"].find_one({"_id": order_id})["status"] == "paid"
     assert simulated_order(acme_app, order_id)["status"] == "paid"  # the simulator's own record
 
@@ -125,8 +135,11 @@ def test_fourth_gateway_is_offered_listed_and_rate_limited_as_a_webhook(acme_cli
     assert "acme_pay" in acme_client.get(f"{BASE}/health").get_json()["features"]["gateways"]
     limited = create_app(acme_config(RATE_LIMITS_ENABLED="true")).test_client()
     assert limited.post(WEBHOOK, data=b"{}").headers["X-RateLimit-Limit"] == WEBHOOK_LIMIT.split()[0]
-    refused = acme_client.post(f"{BASE}/wallet/topup/initiate", headers=bearer(CUSTOMER),
-                               json={"customer_id": CUSTOMER, "amount": "1", "payment_method": "nopay"})
+    refused = acme_client.post(
+        f"{BASE}/wallet/topup/initiate",
+        headers=bearer(CUSTOMER),
+        json={"customer_id": CUSTOMER, "amount": "1", "payment_method": "nopay"},
+    )
     body = assert_error(refused, 400, "unsupported_payment_method")
     assert body["message"] == "`payment_method` must be one of: razorpay, paypal, google_pay, acme_pay."
 
@@ -180,8 +193,14 @@ def test_without_its_package_the_gateway_does_not_exist(client):
 
 def test_nothing_outside_its_folder_names_the_fourth_gateway():
     """Its code is its folder: the backend and the web page never name it (the tests that load it do)."""
-    named = [str(path.relative_to(ROOT)) for folder in ("backend", "frontend/src") for path in (ROOT / folder).rglob("*")
-             if path.is_file() and path.suffix in (".py", ".js", ".jsx") and "acme" in path.read_text().lower()]
+    files = [
+        path
+        for folder in ("backend", "frontend/src")
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and path.suffix in (".py", ".js", ".jsx")
+    ]
+    assert len(files) > 50
+    named = [str(path.relative_to(ROOT)) for path in files if "acme" in path.read_text().lower()]
     assert named == []
 
 
@@ -207,4 +226,23 @@ def test_a_registry_refuses_a_second_gateway_of_a_name_or_webhook_slug():
     GatewayRegistry([first])
     for clash in (dict(name="one", webhook_slug="other"), dict(name="other", webhook_slug="one")):
         with pytest.raises(ValueError, match="registered already"):
-            GatewayRegistry([first, GatewayEntry(**clash, build_live=first.build_live, build_simulator=first.build_live)])
+            GatewayRegistry(
+                [first, GatewayEntry(**clash, build_live=first.build_live, build_simulator=first.build_simulator)]
+            )
+
+
+def test_the_web_page_learns_the_fourth_gateway_and_its_return_from_the_api(acme_client):
+    described = acme_client.get(f"{BASE}/gateways").get_json()["gateways"]
+    assert [gateway["name"] for gateway in described] == ["razorpay", "paypal", "google_pay", "acme_pay"]
+    assert described[-1] == {
+        "name": "acme_pay",
+        "label": "Acme Pay",
+        "currencies": ["INR"],
+        "checkout_return": {
+            "order_id": "acme_order",
+            "match": ["acme_order"],
+            "verify_fields": {"payment_ref": "acme_payment", "proof": "acme_proof"},
+            "confirm": "verify",
+            "pay_again_charges": False,
+        },
+    }

@@ -1,6 +1,7 @@
 """A gateway is one folder: each built-in gateway's package holds its entry, no gateway's package
 imports another's, and nothing else in backend/ imports a gateway's package (the registry loads
 them by name, from GATEWAY_PACKAGES)."""
+
 import ast
 import importlib
 import pathlib
@@ -29,7 +30,7 @@ def imported_modules(path):
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parent + ([node.module] if node.module else []))
             names += [base] + [f"{base}.{alias.name}" for alias in node.names]
     return names
@@ -52,8 +53,12 @@ def test_the_built_in_gateways_are_the_folders_each_with_its_entry():
 
 @pytest.mark.parametrize("folder", GATEWAY_FOLDERS)
 def test_no_gateways_folder_imports_another_gateways(folder):
-    foreign = {(str(path.relative_to(ROOT)), module) for path in (GATEWAYS / folder).rglob("*.py")
-               for module in imported_modules(path) if gateway_of(module) not in (None, folder)}
+    foreign = {
+        (str(path.relative_to(ROOT)), module)
+        for path in (GATEWAYS / folder).rglob("*.py")
+        for module in imported_modules(path)
+        if gateway_of(module) not in (None, folder)
+    }
     assert foreign == set()
 
 
@@ -61,6 +66,10 @@ def test_nothing_outside_the_gateways_folders_imports_one():
     """The shared gateway modules and the rest of the service know gateways only through the registry."""
     outside = [path for path in (ROOT / "backend").rglob("*.py") if gateway_of(module_name(path)) is None]
     assert len(outside) > 30
-    named = {(str(path.relative_to(ROOT)), module) for path in outside
-             for module in imported_modules(path) if gateway_of(module) is not None}
+    named = {
+        (str(path.relative_to(ROOT)), module)
+        for path in outside
+        for module in imported_modules(path)
+        if gateway_of(module) is not None
+    }
     assert named == set()

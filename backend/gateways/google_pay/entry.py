@@ -1,13 +1,18 @@
 """Google Pay's registry entry: how it is built (the same way in both modes: the mode is in the
 config), its pages, settings, the simulator's collection, and what the web page reads on the way
 back from checkout."""
+
 from ...errors import ConfigError
 from .. import simulator_seed
 from ..entry import AWAIT_CREDIT, CheckoutReturn, GatewayEntry
 from . import pages
 from .adapter import GooglePayGateway, load_private_key, load_root_keys
 from .simulator import (
-    CHARGES_COLLECTION, DEV_GOOGLE_PAY_MERCHANT_ID, SimulatorProcessor, simulator_keys, simulator_root_keys,
+    CHARGES_COLLECTION,
+    DEV_GOOGLE_PAY_MERCHANT_ID,
+    SimulatorProcessor,
+    simulator_keys,
+    simulator_root_keys,
 )
 
 
@@ -25,8 +30,10 @@ def google_pay_gateway(config, processor=None):
     root_keys, private_key = config["GOOGLE_PAY_ROOT_SIGNING_KEYS"], config["GOOGLE_PAY_PRIVATE_KEY"]
     merchant_id = config["GOOGLE_PAY_MERCHANT_ID"]
     if not simulated and not (root_keys and private_key and merchant_id):
-        raise ConfigError("Google Pay needs GOOGLE_PAY_MERCHANT_ID, GOOGLE_PAY_ROOT_SIGNING_KEYS "
-                          "and GOOGLE_PAY_PRIVATE_KEY in live mode.")
+        raise ConfigError(
+            "Google Pay needs GOOGLE_PAY_MERCHANT_ID, GOOGLE_PAY_ROOT_SIGNING_KEYS "
+            "and GOOGLE_PAY_PRIVATE_KEY in live mode."
+        )
     checkout_path = pages.SIMULATOR_CHECKOUT_PATH if simulated else pages.LIVE_CHECKOUT_PATH
     return GooglePayGateway(
         merchant_id=merchant_id,
@@ -46,14 +53,23 @@ def build(env):
 
 
 GATEWAY = GatewayEntry(
-    name="google_pay", label="Google Pay", webhook_slug="google-pay",
-    build_live=build, build_simulator=build,
+    name="google_pay",
+    label="Google Pay",
+    webhook_slug="google-pay",
+    build_live=build,
+    build_simulator=build,
     # Its checkout page posts the token itself: nothing to verify, the page waits for the credit.
     checkout_return=CheckoutReturn(order_id="payment_order_id", confirm=AWAIT_CREDIT),
-    live_pages=pages.live_pages, simulator_pages=pages.simulator_pages,
+    live_pages=pages.live_pages,
+    simulator_pages=pages.simulator_pages,
     # The simulated processor's charges, by idempotency key (`_id`: no other index).
     simulator_collections={CHARGES_COLLECTION: []},
-    settings={"GOOGLE_PAY_MERCHANT_ID": "", "GOOGLE_PAY_RECIPIENT_ID": "", "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
-              "GOOGLE_PAY_PRIVATE_KEY": "", **simulator_seed.SETTING},
+    settings={
+        "GOOGLE_PAY_MERCHANT_ID": "",
+        "GOOGLE_PAY_RECIPIENT_ID": "",
+        "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",
+        "GOOGLE_PAY_PRIVATE_KEY": "",
+        **simulator_seed.SETTING,
+    },
     simulator_settings={"GOOGLE_PAY_MERCHANT_ID": DEV_GOOGLE_PAY_MERCHANT_ID, **simulator_seed.DEV_SETTING},
 )

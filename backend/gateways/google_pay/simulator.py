@@ -30,7 +30,8 @@ CHARGES_COLLECTION = "simulator_google_pay_charges"
 KEY_NAMES = ("root", "intermediate", "merchant")
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 HKDF_SALT = b"wallet-gateway-simulator-v1"
-_keys = {}  # seed -> {name: key}: derivation is cheap, the cache keeps one object per key
+# seed -> {name: key}: derivation is cheap, the cache keeps one object per key
+_keys: dict[str, dict[str, ec.EllipticCurvePrivateKey]] = {}
 _keys_lock = threading.Lock()
 
 

@@ -86,7 +86,8 @@ class PayPalGateway:
                 return Lookup(FAILED, detail="capture_refused")
         completed = _completed_capture(order)
         if completed is not None:
-            return Lookup(CAPTURED, *completed, detail="COMPLETED")
+            capture_id, amount_minor, currency = completed
+            return Lookup(CAPTURED, capture_id, amount_minor, currency, detail="COMPLETED")
         captures = _captures(order)
         if captures and all(c.get("status") in FAILED_CAPTURES for c in captures):
             return Lookup(FAILED, detail=f"capture_{str(captures[0].get('status')).lower()}")

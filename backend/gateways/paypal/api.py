@@ -41,8 +41,9 @@ class PayPalApi:
         self.timeout_seconds = timeout_seconds
         self.monotonic = monotonic
         self._token, self._token_expires_at = None, 0.0
-        self._certs = collections.OrderedDict()  # url -> PEM, least recently used first
-        self._cert_fetched_at = collections.deque()  # monotonic times of this window's fetches
+        # url -> PEM, least recently used first; the monotonic times of this window's fetches
+        self._certs: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._cert_fetched_at: collections.deque[float] = collections.deque()
         self._certs_lock = threading.Lock()
 
     def create_order(self, body, request_id):

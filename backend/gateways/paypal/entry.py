@@ -1,19 +1,29 @@
 """PayPal's registry entry: how it is built for live and simulator mode, its pages, settings, the
 simulator's collection, and what the web page reads on the way back from checkout."""
+
 from .. import simulator_seed
 from ..entry import CheckoutReturn, GatewayEntry
 from . import pages
 from .adapter import PayPalGateway
 from .api import PayPalApi
 from .simulator import (
-    COLLECTION, DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_CLIENT_SECRET, DEV_PAYPAL_WEBHOOK_ID, SimulatedPayPalApi,
+    COLLECTION,
+    DEV_PAYPAL_CLIENT_ID,
+    DEV_PAYPAL_CLIENT_SECRET,
+    DEV_PAYPAL_WEBHOOK_ID,
+    SimulatedPayPalApi,
 )
 
 
 def _gateway(config, api):
     base_url = config["PUBLIC_BASE_URL"]
-    return PayPalGateway(api, config["PAYPAL_WEBHOOK_ID"], config["PAYPAL_CLIENT_ID"],
-                         return_url=base_url + pages.RETURN_PATH, cancel_url=base_url + pages.CANCEL_PATH)
+    return PayPalGateway(
+        api,
+        config["PAYPAL_WEBHOOK_ID"],
+        config["PAYPAL_CLIENT_ID"],
+        return_url=base_url + pages.RETURN_PATH,
+        cancel_url=base_url + pages.CANCEL_PATH,
+    )
 
 
 def build_live(env):
@@ -21,28 +31,52 @@ def build_live(env):
     config = env.config
     if not (config["PAYPAL_CLIENT_ID"] and config["PAYPAL_CLIENT_SECRET"] and config["PAYPAL_WEBHOOK_ID"]):
         return None
-    return _gateway(config, PayPalApi(config["PAYPAL_API_BASE"], config["PAYPAL_CLIENT_ID"],
-                                      config["PAYPAL_CLIENT_SECRET"], config["GATEWAY_TIMEOUT_SECONDS"]))
+    return _gateway(
+        config,
+        PayPalApi(
+            config["PAYPAL_API_BASE"],
+            config["PAYPAL_CLIENT_ID"],
+            config["PAYPAL_CLIENT_SECRET"],
+            config["GATEWAY_TIMEOUT_SECONDS"],
+        ),
+    )
 
 
 def build_simulator(env):
     config = env.config
     approve_url = config["PUBLIC_BASE_URL"] + pages.SIMULATOR_APPROVE_PATH
-    return _gateway(config, SimulatedPayPalApi(env.db, approve_url, config["PAYPAL_WEBHOOK_ID"], env.deliver_webhook,
-                                               seed=config["SIMULATOR_SEED"]))
+    return _gateway(
+        config,
+        SimulatedPayPalApi(
+            env.db, approve_url, config["PAYPAL_WEBHOOK_ID"], env.deliver_webhook, seed=config["SIMULATOR_SEED"]
+        ),
+    )
 
 
 GATEWAY = GatewayEntry(
-    name="paypal", label="PayPal", webhook_slug="paypal",
-    build_live=build_live, build_simulator=build_simulator,
+    name="paypal",
+    label="PayPal",
+    webhook_slug="paypal",
+    build_live=build_live,
+    build_simulator=build_simulator,
     # Its return pages pass the approved order on as `paypal_order_id`; verify captures it (once:
     # a second Pay on a credited top-up captures nothing).
     checkout_return=CheckoutReturn(order_id="paypal_order_id", match=("paypal_order_id",)),
-    live_pages=pages.live_pages, simulator_pages=pages.simulator_pages,
+    live_pages=pages.live_pages,
+    simulator_pages=pages.simulator_pages,
     # The simulator finds the order a repeated PayPal-Request-Id made.
     simulator_collections={COLLECTION: [([("request_id", 1)], {})]},
-    settings={"PAYPAL_CLIENT_ID": "", "PAYPAL_CLIENT_SECRET": "", "PAYPAL_WEBHOOK_ID": "",
-              "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com", **simulator_seed.SETTING},
-    simulator_settings={"PAYPAL_CLIENT_ID": DEV_PAYPAL_CLIENT_ID, "PAYPAL_CLIENT_SECRET": DEV_PAYPAL_CLIENT_SECRET,
-                        "PAYPAL_WEBHOOK_ID": DEV_PAYPAL_WEBHOOK_ID, **simulator_seed.DEV_SETTING},
+    settings={
+        "PAYPAL_CLIENT_ID": "",
+        "PAYPAL_CLIENT_SECRET": "",
+        "PAYPAL_WEBHOOK_ID": "",
+        "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com",
+        **simulator_seed.SETTING,
+    },
+    simulator_settings={
+        "PAYPAL_CLIENT_ID": DEV_PAYPAL_CLIENT_ID,
+        "PAYPAL_CLIENT_SECRET": DEV_PAYPAL_CLIENT_SECRET,
+        "PAYPAL_WEBHOOK_ID": DEV_PAYPAL_WEBHOOK_ID,
+        **simulator_seed.DEV_SETTING,
+    },
 )

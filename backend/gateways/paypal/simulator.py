@@ -44,7 +44,8 @@ SIEVE_LIMIT = 1 << 14
 # A derived certificate's validity: fixed, so every process makes the same certificate.
 DERIVED_CERT_NOT_BEFORE = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 DERIVED_CERT_NOT_AFTER = datetime.datetime(2045, 1, 1, tzinfo=datetime.timezone.utc)
-_signers, _signers_lock = {}, threading.Lock()  # seed -> pair: deriving the key takes about 1 s
+_signers: dict[str, tuple[rsa.RSAPrivateKey, bytes]] = {}  # seed -> pair: deriving the key takes about 1 s
+_signers_lock = threading.Lock()
 
 
 def odd_primes_below(limit):

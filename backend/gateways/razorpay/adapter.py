@@ -5,6 +5,7 @@ constant time, over the stored order id (checkout) or the raw request body (webh
 """
 import hashlib
 import json
+from typing import Any
 
 import razorpay
 from razorpay.errors import SignatureVerificationError
@@ -124,7 +125,7 @@ def _read_event(event_id, event_type, event):
         amount_minor = payment["amount"]
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
             raise TypeError
-        fields = dict(
+        fields: dict[str, Any] = dict(
             payment_order_id=str(payment["order_id"]),
             gateway_payment_id=str(payment["id"]),
             amount_minor=amount_minor,

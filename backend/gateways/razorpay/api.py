@@ -1,4 +1,5 @@
 """Razorpay's Orders and Payments API through the official SDK (the live API object)."""
+
 import razorpay
 
 from ...errors import GatewayUnavailable
@@ -36,6 +37,4 @@ class RazorpayApi:
         try:
             return method(argument, timeout=self.timeout_seconds)
         except Exception as error:  # whatever the SDK raises: it was not a usable answer
-            raise GatewayUnavailable(
-                "Razorpay did not accept the request; nothing was charged."
-            ) from error
+            raise GatewayUnavailable("Razorpay did not accept the request; nothing was charged.") from error

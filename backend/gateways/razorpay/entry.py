@@ -1,12 +1,16 @@
 """Razorpay's registry entry: how it is built for live and simulator mode, its pages, settings,
 the simulator's collection, and what the web page reads on the way back from checkout."""
+
 from ...validation import require_id, signature_text
 from ..entry import CheckoutReturn, GatewayEntry
 from . import pages
 from .adapter import RazorpayGateway
 from .api import RazorpayApi
 from .simulator import (
-    DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET, PAYMENTS_COLLECTION,
+    DEV_RAZORPAY_KEY_ID,
+    DEV_RAZORPAY_KEY_SECRET,
+    DEV_RAZORPAY_WEBHOOK_SECRET,
+    PAYMENTS_COLLECTION,
     SimulatedRazorpayApi,
 )
 
@@ -14,8 +18,13 @@ KEYS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
 
 
 def _gateway(config, api, checkout_path):
-    return RazorpayGateway(api, config["RAZORPAY_KEY_ID"], config["RAZORPAY_KEY_SECRET"],
-                           config["RAZORPAY_WEBHOOK_SECRET"], config["PUBLIC_BASE_URL"] + checkout_path)
+    return RazorpayGateway(
+        api,
+        config["RAZORPAY_KEY_ID"],
+        config["RAZORPAY_KEY_SECRET"],
+        config["RAZORPAY_WEBHOOK_SECRET"],
+        config["PUBLIC_BASE_URL"] + checkout_path,
+    )
 
 
 def build_live(env):
@@ -33,19 +42,27 @@ def checkout_return_fields(body):
 
 
 GATEWAY = GatewayEntry(
-    name="razorpay", label="Razorpay", webhook_slug="razorpay",
-    build_live=build_live, build_simulator=build_simulator,
+    name="razorpay",
+    label="Razorpay",
+    webhook_slug="razorpay",
+    build_live=build_live,
+    build_simulator=build_simulator,
     checkout_return_fields=checkout_return_fields,
     # Razorpay Checkout hands back its three signed values (no `payment_method`); a second Pay on
     # a credited top-up is a payment of its own, which adds nothing.
     checkout_return=CheckoutReturn(
-        order_id="razorpay_order_id", match=("razorpay_order_id", "razorpay_payment_id"),
+        order_id="razorpay_order_id",
+        match=("razorpay_order_id", "razorpay_payment_id"),
         verify_fields={"payment_id": "razorpay_payment_id", "signature": "razorpay_signature"},
-        pay_again_charges=True),
-    live_pages=pages.live_pages, simulator_pages=pages.simulator_pages,
+        pay_again_charges=True,
+    ),
+    live_pages=pages.live_pages,
+    simulator_pages=pages.simulator_pages,
     # The simulator lists an order's payments newest first, as Razorpay does (the sweep's look-up).
     simulator_collections={PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})]},
     settings=dict.fromkeys(KEYS, ""),
-    simulator_settings=dict(zip(KEYS, (DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET))),
+    simulator_settings=dict(
+        zip(KEYS, (DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET), strict=True)
+    ),
     required_in_production=KEYS,
 )
