@@ -36,8 +36,8 @@ def create_app(test_config=None):
     http_limits.init_app(app)
     proxies = int(config["TRUSTED_PROXY_COUNT"])
     if proxies:  # behind a reverse proxy: take the client address from X-Forwarded-For
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    app.json.sort_keys = False
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     store.init_app(app)
     database = app.extensions["wallet_db"]
     store.ensure_indexes(database, config)

@@ -75,6 +75,7 @@ def audit_page(reads, customer_id, limit, before=None, keep=None):
     if read == len(rows):
         return entries, None
     created_at, count = position
+    assert created_at is not None  # a row was read past the cursor: its position
     return entries, f"{(created_at - _EPOCH) // _MILLISECOND}-{count}"
 
 

@@ -205,7 +205,7 @@ class WalletService:
 
     def catch_up_wallets(self, entries):
         """Roll forward every wallet of `entries` that does not hold its entries yet."""
-        newest = {}
+        newest: dict[str, int] = {}
         for entry in entries:
             newest[entry["wallet_id"]] = max(newest.get(entry["wallet_id"], 0), entry["sequence"])
         held = {w["_id"]: w["version"] for w in self.wallets.find({"_id": {"$in": sorted(newest)}})}

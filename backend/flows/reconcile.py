@@ -50,7 +50,7 @@ class Reconciler:
 
     def _sums(self):
         """wallet id -> credits minus debits of all its entries, in one aggregation."""
-        sums = {}
+        sums: dict[str, int] = {}
         rows = self.entries.aggregate([
             {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
         ])
@@ -97,7 +97,7 @@ class Reconciler:
                                 "life": "$reference.order_life"},
                         "total": {"$sum": "$amount_minor"}, "paid": {"$max": "$order_paid_minor"}}},
         ])
-        by_order = {}
+        by_order: dict[str, list[dict]] = {}
         for row in rows:
             by_order.setdefault(row["_id"]["order_id"], []).append(
                 {"wallet_id": row["_id"]["wallet_id"], "life": row["_id"].get("life"),
@@ -124,7 +124,7 @@ def _current_life_refunds_minor(order, rows):
 
 def _past_life_drift(order_id, rows):
     """Lives of the order whose refunds exceed what their payment took, or sit in more than one wallet."""
-    wallets_of_life = {}
+    wallets_of_life: dict[str, set[str]] = {}
     for row in rows:
         if row["life"] is not None:  # the first life (None) of each wallet's payments is its own
             wallets_of_life.setdefault(row["life"], set()).add(row["wallet_id"])
