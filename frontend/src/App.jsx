@@ -1,7 +1,8 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import integrationService from './services/integrationService.js';
 import useSession from './hooks/useSession.js';
 import useWallet from './hooks/useWallet.js';
+import useGateways from './hooks/useGateways.js';
 import usePaymentMethods from './hooks/usePaymentMethods.js';
 import useGatewayReturn from './hooks/useGatewayReturn.js';
 import useBusy from './hooks/useBusy.js';
@@ -19,31 +20,41 @@ const EXPIRED = 'Your sign-in has expired. Open the sign-in link again.';
 const NOT_VALID = 'This sign-in is not valid. Open the sign-in link printed by the server again.';
 const BAD_LINK = 'That sign-in link is not valid (it may have been cut short). Open the whole link printed by the server.';
 
-// What the signed-out page says first: about the link it was opened with, an expired sign-in, or a
-// payment it came back from (kept, and confirmed once the customer signs in).
+// What the signed-out page says first: about the link it was opened with or an expired sign-in.
 function signedOutMessage(session, linkInvalid) {
-  const back = session && !session.expired ? null : readGatewayReturn();
-  if (back) {
-    saveGatewayReturn(back);
-    clearGatewayReturn();
-    const gateway = gatewayLabel(back.kind === 'error' ? back.method : back.kind);
-    return {
-      kind: 'info',
-      text:
-        `You are back from ${gateway || 'the payment page'}, but this browser is not signed in. ` +
-        'Open your sign-in link: this page will then tell you whether your top-up was credited. ' +
-        'A completed payment is credited to your wallet either way.',
-    };
-  }
   if (linkInvalid) return { kind: 'error', text: BAD_LINK };
   if (session?.expired) return { kind: 'error', text: EXPIRED };
   return null;
+}
+
+// A payment the signed-out page came back from (read by the server's `gateways`): kept, taken out
+// of the URL, and confirmed once the customer signs in; what to say, or null when there is none.
+function keepSignedOutReturn(gateways) {
+  const back = readGatewayReturn(gateways);
+  if (!back) return null;
+  saveGatewayReturn(back);
+  clearGatewayReturn(gateways);
+  return {
+    kind: 'info',
+    text:
+      `You are back from ${back.method ? gatewayLabel(gateways, back.method) : 'the payment page'}, but this browser is not signed in. ` +
+      'Open your sign-in link: this page will then tell you whether your top-up was credited. ' +
+      'A completed payment is credited to your wallet either way.',
+  };
 }
 
 export default function App() {
   const { session: stored, linkInvalid, signOut } = useSession();
   const session = stored && !stored.expired ? stored : null;
   const [message, setMessage] = useState(() => signedOutMessage(stored, linkInvalid));
+  const { gateways, loaded } = useGateways();
+
+  // Signed out (or expired) and back from a payment: that comes first.
+  useEffect(() => {
+    if (!loaded || session) return;
+    const said = keepSignedOutReturn(gateways);
+    if (said) setMessage(said);
+  }, [loaded]); // once, when the gateways are known (session and gateways are read then)
 
   // A refused token (forged, expired, from another server) signs out: no forms without a sign-in.
   const onError = useCallback(
@@ -76,24 +87,30 @@ export default function App() {
       <TopBar customerId={session.customerId} role={session.role} onSignOut={onSignOut} />
       <MessageBox message={message} signedIn />
       {session.role === 'admin' ? (
-        <AdminPage onError={onError} setMessage={setMessage} />
+        <AdminPage gateways={gateways} onError={onError} setMessage={setMessage} />
       ) : (
-        <CustomerPage customerId={session.customerId} onError={onError} setMessage={setMessage} />
+        <CustomerPage
+          customerId={session.customerId}
+          gateways={gateways}
+          loaded={loaded}
+          onError={onError}
+          setMessage={setMessage}
+        />
       )}
     </main>
   );
 }
 
-function AdminPage({ onError, setMessage }) {
+function AdminPage({ gateways, onError, setMessage }) {
   const { busy, run } = useBusy(onError);
-  return <SupportView busy={busy} run={run} setMessage={setMessage} />;
+  return <SupportView busy={busy} run={run} setMessage={setMessage} gateways={gateways} />;
 }
 
-function CustomerPage({ customerId, onError, setMessage }) {
+function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
   const { wallet, transactions, hasOlder, loadStatus, loadOlder } = useWallet(customerId);
   const { busy, run } = useBusy(onError);
-  const { methods, method, setMethod } = usePaymentMethods();
-  useGatewayReturn({ customerId, refresh: loadStatus, setMessage, onError });
+  const { methods, method, setMethod } = usePaymentMethods(gateways);
+  useGatewayReturn({ customerId, gateways, loaded, refresh: loadStatus, setMessage, onError });
 
   function download() {
     run(async () => {
@@ -117,6 +134,7 @@ function CustomerPage({ customerId, onError, setMessage }) {
           customerId={customerId}
           methods={methods}
           method={method}
+          loaded={loaded}
           onMethodChange={setMethod}
           busy={busy}
           run={run}
@@ -133,6 +151,7 @@ function CustomerPage({ customerId, onError, setMessage }) {
       </div>
       <Transactions
         transactions={transactions}
+        gateways={gateways}
         hasOlder={hasOlder}
         onLoadOlder={() => run(loadOlder)}
         onDownload={download}

@@ -1,23 +1,58 @@
-// The payment gateways the page knows by name, in the order it offers them.
-export const KNOWN_GATEWAYS = [
-  ['razorpay', 'Razorpay'],
-  ['paypal', 'PayPal'],
-  ['google_pay', 'Google Pay'],
-];
+// The payment gateways as the server describes them (GET /gateways): which to offer, in which order,
+// under which label, and how to read the customer's return from each one's checkout. The page
+// knows no gateway by name: a gateway the server adds is offered and read the same way.
+import integrationService from './services/integrationService.js';
 
-const LABELS = new Map(KNOWN_GATEWAYS);
+const CONFIRM_MODES = ['verify', 'await_credit'];
+const isText = (value) => typeof value === 'string' && value !== '';
 
-export function gatewayLabel(name) {
-  return LABELS.get(name) || name;
+// One described gateway, checked and normalised; null when it cannot be used.
+function readGateway(described) {
+  if (!described || !isText(described.name)) return null;
+  const back = described.checkout_return || {};
+  const fields = back.verify_fields && typeof back.verify_fields === 'object' ? back.verify_fields : {};
+  return {
+    name: described.name,
+    label: isText(described.label) ? described.label : described.name,
+    checkoutReturn: {
+      orderId: isText(back.order_id) ? back.order_id : 'payment_order_id',
+      match: Array.isArray(back.match) ? back.match.filter(isText) : [],
+      verifyFields: Object.fromEntries(Object.entries(fields).filter(([field, param]) => isText(field) && isText(param))),
+      confirm: CONFIRM_MODES.includes(back.confirm) ? back.confirm : 'verify',
+      payAgainCharges: back.pay_again_charges === true,
+    },
+  };
 }
 
-// [[value, label], …] for the gateways a server lists (/health `features.gateways`): the known ones
-// in the order above, then any other name, labelled with the name itself, in the server's order.
-export function offeredGateways(enabled) {
-  if (!Array.isArray(enabled)) return [];
-  const known = KNOWN_GATEWAYS.filter(([value]) => enabled.includes(value));
-  const others = enabled.filter(
-    (name, i) => typeof name === 'string' && name && !LABELS.has(name) && enabled.indexOf(name) === i,
-  );
-  return [...known, ...others.map((name) => [name, name])];
+// The gateways of a GET /gateways answer, in its order, each name once; [] for anything else.
+export function readGateways(answer) {
+  const listed = Array.isArray(answer?.gateways) ? answer.gateways : [];
+  const gateways = [];
+  for (const gateway of listed.map(readGateway)) {
+    if (gateway && !gateways.some((g) => g.name === gateway.name)) gateways.push(gateway);
+  }
+  return gateways;
+}
+
+let loading = null;
+
+// The server's gateways, asked once per page load; [] when the server cannot tell (asked again next time).
+export function loadGateways() {
+  if (!loading) {
+    loading = integrationService.listGateways().then(readGateways, () => {
+      loading = null;
+      return [];
+    });
+  }
+  return loading;
+}
+
+// For tests: forget the answer, so the next loadGateways asks again.
+export function forgetGateways() {
+  loading = null;
+}
+
+// A gateway's label, else its name.
+export function gatewayLabel(gateways, name) {
+  return (gateways || []).find((g) => g.name === name)?.label || name;
 }

@@ -1,37 +1,84 @@
-import { describe, expect, it } from 'vitest';
-import { gatewayLabel, offeredGateways } from './gateways.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import integrationService from './services/integrationService.js';
+import { forgetGateways, gatewayLabel, loadGateways, readGateways } from './gateways.js';
+import { BUILT_IN, FOURTH } from './gateways.fixture.js';
 
-describe('offeredGateways', () => {
-  it('offers the known gateways the server lists, in the page order', () => {
-    expect(offeredGateways(['google_pay', 'paypal', 'razorpay'])).toEqual([
+beforeEach(() => {
+  vi.restoreAllMocks();
+  forgetGateways();
+});
+
+describe('readGateways', () => {
+  it('keeps the server order, labels and how to read each return', () => {
+    const gateways = readGateways({ success: true, gateways: [...BUILT_IN, FOURTH] });
+    expect(gateways.map((g) => [g.name, g.label])).toEqual([
       ['razorpay', 'Razorpay'],
       ['paypal', 'PayPal'],
       ['google_pay', 'Google Pay'],
+      ['upi_direct', 'UPI Direct'],
     ]);
-    expect(offeredGateways(['paypal'])).toEqual([['paypal', 'PayPal']]);
+    expect(gateways[0].checkoutReturn).toEqual({
+      orderId: 'razorpay_order_id',
+      match: ['razorpay_order_id', 'razorpay_payment_id'],
+      verifyFields: { payment_id: 'razorpay_payment_id', signature: 'razorpay_signature' },
+      confirm: 'verify',
+      payAgainCharges: true,
+    });
+    expect(gateways[2].checkoutReturn.confirm).toBe('await_credit');
   });
 
-  it('offers an unknown gateway too, labelled with its name, after the known ones', () => {
-    expect(offeredGateways(['paypal', 'stripe', 'razorpay', 'adyen'])).toEqual([
-      ['razorpay', 'Razorpay'],
-      ['paypal', 'PayPal'],
-      ['stripe', 'stripe'],
-      ['adyen', 'adyen'],
+  it('labels a gateway without a label by its name and reads a bare one with defaults', () => {
+    expect(readGateways({ gateways: [{ name: 'upi' }] })).toEqual([
+      {
+        name: 'upi',
+        label: 'upi',
+        checkoutReturn: { orderId: 'payment_order_id', match: [], verifyFields: {}, confirm: 'verify', payAgainCharges: false },
+      },
     ]);
   });
 
-  it('offers nothing when the server lists no gateways, and skips names that are not names', () => {
-    expect(offeredGateways(undefined)).toEqual([]);
-    expect(offeredGateways('razorpay')).toEqual([]);
-    expect(offeredGateways([])).toEqual([]);
-    expect(offeredGateways(['', null, 3, 'upi', 'upi'])).toEqual([['upi', 'upi']]);
+  it('reads nothing from an answer without gateways, and skips what is not a gateway or a repeat', () => {
+    expect(readGateways(undefined)).toEqual([]);
+    expect(readGateways({ gateways: 'razorpay' })).toEqual([]);
+    expect(readGateways({ gateways: [] })).toEqual([]);
+    const read = readGateways({ gateways: ['', null, 3, { name: '' }, { name: 'upi' }, { name: 'upi', label: 'Again' }] });
+    expect(read.map((g) => [g.name, g.label])).toEqual([['upi', 'upi']]);
+  });
+
+  it('ignores a confirm mode it does not know and return fields that are not text', () => {
+    const [gateway] = readGateways({
+      gateways: [{ name: 'x', checkout_return: { confirm: 'telepathy', match: ['a', 3], verify_fields: { a: 'b', c: 4 } } }],
+    });
+    expect(gateway.checkoutReturn).toMatchObject({ confirm: 'verify', match: ['a'], verifyFields: { a: 'b' } });
+  });
+});
+
+describe('loadGateways', () => {
+  it('asks the server once per page load', async () => {
+    const list = vi.spyOn(integrationService, 'listGateways').mockResolvedValue({ success: true, gateways: BUILT_IN });
+    const [first, second] = await Promise.all([loadGateways(), loadGateways()]);
+    expect(first.map((g) => g.name)).toEqual(['razorpay', 'paypal', 'google_pay']);
+    expect(second).toBe(first);
+    await loadGateways();
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  it('is empty when the server cannot tell, and asks again next time', async () => {
+    const list = vi.spyOn(integrationService, 'listGateways').mockRejectedValueOnce(new Error('down'));
+    expect(await loadGateways()).toEqual([]);
+    list.mockResolvedValueOnce({ gateways: [FOURTH] });
+    expect((await loadGateways()).map((g) => g.name)).toEqual(['upi_direct']);
+    expect(list).toHaveBeenCalledTimes(2);
   });
 });
 
 describe('gatewayLabel', () => {
-  it('names the known gateways and falls back to the raw name', () => {
-    expect(gatewayLabel('google_pay')).toBe('Google Pay');
-    expect(gatewayLabel('stripe')).toBe('stripe');
-    expect(gatewayLabel('constructor')).toBe('constructor');
+  it("names a gateway by the server's label and falls back to the raw name", () => {
+    const gateways = readGateways({ gateways: [...BUILT_IN, FOURTH] });
+    expect(gatewayLabel(gateways, 'google_pay')).toBe('Google Pay');
+    expect(gatewayLabel(gateways, 'upi_direct')).toBe('UPI Direct');
+    expect(gatewayLabel(gateways, 'stripe')).toBe('stripe');
+    expect(gatewayLabel(gateways, 'constructor')).toBe('constructor');
+    expect(gatewayLabel([], 'razorpay')).toBe('razorpay');
   });
 });

@@ -53,47 +53,47 @@ export function signOut() {
   localStorage.removeItem(TOKEN_KEY);
 }
 
-// What the gateways' checkout pages (and the simulators') append to the return URL.
-const RETURN_PARAMS = [
-  'razorpay_payment_id',
-  'razorpay_order_id',
-  'razorpay_signature',
-  'paypal_order_id',
-  'payment_order_id',
-  'payment_method',
-  'payment_error',
-];
+// What every gateway's checkout may append to the return URL, besides its own parameters.
+const COMMON_RETURN_PARAMS = ['payment_order_id', 'payment_method', 'payment_error'];
 
-// The page's URL after a gateway's checkout, or null:
-// - Razorpay: razorpay_payment_id, razorpay_order_id, razorpay_signature -> {kind: 'razorpay', …} (verify them);
-// - PayPal: paypal_order_id (payment_method=paypal) -> {kind: 'paypal', orderId} (verify captures it);
-// - Google Pay: payment_order_id with payment_method=google_pay -> {kind: 'google_pay', orderId} (the checkout
-//   page has already sent the token: nothing to verify, the credit shows in the status);
-// - any of them with payment_error (payment_failed, payment_rejected, cancelled, already_paid) -> {kind: 'error', error, orderId, method}.
-export function readGatewayReturn() {
-  const q = new URL(window.location.href).searchParams;
+// The gateway whose return the page's URL is: named by `payment_method`, or, without it, the first
+// of `gateways` (gateways.js) whose `match` parameters are there.
+function returningGateway(q, gateways) {
   const method = q.get('payment_method');
-  let back = null;
-  if (q.get('paypal_order_id') && (!method || method === 'paypal')) {
-    back = { kind: 'paypal', orderId: q.get('paypal_order_id') };
-  } else if (q.get('payment_order_id') && method === 'google_pay') {
-    back = { kind: 'google_pay', orderId: q.get('payment_order_id') };
-  } else if (q.get('razorpay_order_id') || q.get('razorpay_payment_id')) {
-    back = { kind: 'razorpay', orderId: q.get('razorpay_order_id') };
-  }
-  if (q.get('payment_error')) {
-    return { kind: 'error', error: q.get('payment_error'), orderId: back?.orderId || null, method: back?.kind || method };
-  }
-  if (back?.kind !== 'razorpay') return back;
-  const paymentId = q.get('razorpay_payment_id');
-  const signature = q.get('razorpay_signature');
-  if (paymentId && back.orderId && signature) return { kind: 'razorpay', paymentId, orderId: back.orderId, signature };
-  return null;
+  return gateways.find((g) => (method ? method === g.name : g.checkoutReturn.match.some((p) => q.get(p))));
 }
 
-export function clearGatewayReturn() {
+// The page's URL after a gateway's checkout, read by the `gateways` the server described, or null:
+// - {kind: 'verify', method, orderId, fields}: call verify with the gateway's `verify_fields`
+//   (Razorpay: payment_id and signature; PayPal: none, verify captures the order);
+// - {kind: 'await_credit', method, orderId}: the checkout page has sent the payment itself (Google
+//   Pay's token): nothing to verify, the credit shows in the top-up's status;
+// - with payment_error (payment_failed, payment_rejected, cancelled, already_paid):
+//   {kind: 'error', error, orderId, method}.
+// A return lacking its order id or one of its verify fields is null.
+export function readGatewayReturn(gateways = []) {
+  const q = new URL(window.location.href).searchParams;
+  const gateway = returningGateway(q, gateways);
+  const back = gateway?.checkoutReturn;
+  const orderId = back ? q.get(back.orderId) : null;
+  if (q.get('payment_error')) {
+    return { kind: 'error', error: q.get('payment_error'), orderId: orderId || null, method: gateway?.name || q.get('payment_method') };
+  }
+  if (!orderId) return null;
+  if (back.confirm === 'await_credit') return { kind: 'await_credit', method: gateway.name, orderId };
+  const fields = {};
+  for (const [field, param] of Object.entries(back.verifyFields)) {
+    if (!q.get(param)) return null;
+    fields[field] = q.get(param);
+  }
+  return { kind: 'verify', method: gateway.name, orderId, fields };
+}
+
+// Take every gateway's return parameters out of the URL, keeping the others and the hash.
+export function clearGatewayReturn(gateways = []) {
   const url = new URL(window.location.href);
-  RETURN_PARAMS.forEach((p) => url.searchParams.delete(p));
+  const own = gateways.flatMap((g) => [g.checkoutReturn.orderId, ...g.checkoutReturn.match, ...Object.values(g.checkoutReturn.verifyFields)]);
+  [...COMMON_RETURN_PARAMS, ...own].forEach((p) => url.searchParams.delete(p));
   replaceUrl(url);
 }
 

@@ -10,6 +10,8 @@ import {
   takeTokenFromUrl,
   topupCredited,
 } from './session.js';
+import { readGateways } from './gateways.js';
+import { BUILT_IN, FOURTH } from './gateways.fixture.js';
 
 const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
 const jwt = (payload) => `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}.c2ln`;
@@ -58,68 +60,100 @@ describe('sign-in link', () => {
   });
 });
 
-describe('gateway return', () => {
+describe('gateway return (read by the gateways the server describes)', () => {
+  const GATEWAYS = readGateways({ gateways: BUILT_IN });
+  const read = () => readGatewayReturn(GATEWAYS);
+
   it('reads the three Razorpay checkout values', () => {
     goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc');
-    expect(readGatewayReturn()).toEqual({ kind: 'razorpay', paymentId: 'pay_1', orderId: 'order_1', signature: 'abc' });
+    expect(read()).toEqual({ kind: 'verify', method: 'razorpay', orderId: 'order_1', fields: { payment_id: 'pay_1', signature: 'abc' } });
   });
 
   it('reads payment_error as a failed payment', () => {
     goTo('/?razorpay_order_id=order_1&payment_error=payment_failed');
-    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'order_1', method: 'razorpay' });
+    expect(read()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'order_1', method: 'razorpay' });
   });
 
   it('is nothing when a value is missing', () => {
     goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
   });
 
   it('reads a PayPal return (approved order to capture)', () => {
     goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal');
-    expect(readGatewayReturn()).toEqual({ kind: 'paypal', orderId: 'JUVZCET107J4XC7JA' });
+    expect(read()).toEqual({ kind: 'verify', method: 'paypal', orderId: 'JUVZCET107J4XC7JA', fields: {} });
   });
 
   it('reads a PayPal return without payment_method', () => {
     goTo('/?paypal_order_id=5O190127TN364715T');
-    expect(readGatewayReturn()).toEqual({ kind: 'paypal', orderId: '5O190127TN364715T' });
+    expect(read()).toEqual({ kind: 'verify', method: 'paypal', orderId: '5O190127TN364715T', fields: {} });
   });
 
   it('reads a failed or cancelled PayPal checkout as an error', () => {
     goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal&payment_error=payment_failed');
-    expect(readGatewayReturn()).toEqual({
+    expect(read()).toEqual({
       kind: 'error',
       error: 'payment_failed',
       orderId: 'JUVZCET107J4XC7JA',
       method: 'paypal',
     });
     goTo('/?paypal_order_id=JUVZCET107J4XC7JA&payment_method=paypal&payment_error=cancelled');
-    expect(readGatewayReturn()).toMatchObject({ kind: 'error', error: 'cancelled', method: 'paypal' });
+    expect(read()).toMatchObject({ kind: 'error', error: 'cancelled', method: 'paypal' });
   });
 
   it('reads a Google Pay return (already paid, nothing to verify)', () => {
     goTo('/?payment_order_id=gpay_EspVvrXGQW2kqE&payment_method=google_pay');
-    expect(readGatewayReturn()).toEqual({ kind: 'google_pay', orderId: 'gpay_EspVvrXGQW2kqE' });
+    expect(read()).toEqual({ kind: 'await_credit', method: 'google_pay', orderId: 'gpay_EspVvrXGQW2kqE' });
   });
 
   it('reads a failed Google Pay checkout as an error', () => {
     goTo('/?payment_order_id=gpay_1&payment_method=google_pay&payment_error=payment_failed');
-    expect(readGatewayReturn()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'gpay_1', method: 'google_pay' });
+    expect(read()).toEqual({ kind: 'error', error: 'payment_failed', orderId: 'gpay_1', method: 'google_pay' });
   });
 
   it('ignores payment_order_id without payment_method=google_pay and an unrelated query', () => {
     goTo('/?payment_order_id=gpay_1');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
     goTo('/?payment_order_id=gpay_1&payment_method=razorpay');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
     goTo('/?paypal_order_id=X1&payment_method=google_pay');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
     goTo('/?x=1');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
+  });
+
+  it('reads a fourth gateway it has never heard of, by its description alone', () => {
+    const gateways = readGateways({ gateways: [...BUILT_IN, FOURTH] });
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9&upi_proof=p0&payment_method=upi_direct&x=1');
+    expect(readGatewayReturn(gateways)).toEqual({
+      kind: 'verify',
+      method: 'upi_direct',
+      orderId: 'upi_1',
+      fields: { payment_ref: 'txn_9', proof: 'p0' },
+    });
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9&upi_proof=p0'); // by its `match` parameter, without payment_method
+    expect(readGatewayReturn(gateways)).toMatchObject({ method: 'upi_direct', orderId: 'upi_1' });
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9'); // its proof is missing
+    expect(readGatewayReturn(gateways)).toBeNull();
+    goTo('/?upi_ref=upi_1&payment_error=cancelled');
+    expect(readGatewayReturn(gateways)).toEqual({ kind: 'error', error: 'cancelled', orderId: 'upi_1', method: 'upi_direct' });
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9&upi_proof=p0&x=1#top');
+    clearGatewayReturn(gateways);
+    expect(window.location.pathname + window.location.search + window.location.hash).toBe('/?x=1#top');
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9&upi_proof=p0');
+    expect(read()).toBeNull(); // a server that does not describe it: not a return
+  });
+
+  it('reads only a failure when the server described no gateway', () => {
+    goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc');
+    expect(readGatewayReturn([])).toBeNull();
+    goTo('/?payment_method=paypal&payment_error=cancelled');
+    expect(readGatewayReturn([])).toEqual({ kind: 'error', error: 'cancelled', orderId: null, method: 'paypal' });
   });
 
   it('clearGatewayReturn strips the gateway values from the URL', () => {
     goTo('/?razorpay_payment_id=pay_1&razorpay_order_id=order_1&razorpay_signature=abc&payment_error=x');
-    clearGatewayReturn();
+    clearGatewayReturn(GATEWAYS);
     expect(window.location.pathname + window.location.search).toBe('/');
   });
 
@@ -130,9 +164,9 @@ describe('gateway return', () => {
     '/?payment_order_id=gpay_1&payment_method=google_pay&payment_error=payment_failed',
   ])('clearGatewayReturn strips %s and keeps other parameters and the hash', (path) => {
     goTo(`${path}&x=1#top`);
-    clearGatewayReturn();
+    clearGatewayReturn(GATEWAYS);
     expect(window.location.pathname + window.location.search + window.location.hash).toBe('/?x=1#top');
-    expect(readGatewayReturn()).toBeNull();
+    expect(read()).toBeNull();
   });
 });
 
@@ -194,7 +228,7 @@ describe('issue 11: sign-in links that are not valid, returns while signed out',
   });
 
   it('keeps a gateway return for an hour, once', () => {
-    const back = { kind: 'razorpay', orderId: 'order_1', paymentId: 'pay_1', signature: 's' };
+    const back = { kind: 'verify', method: 'razorpay', orderId: 'order_1', fields: { payment_id: 'pay_1', signature: 's' } };
     saveGatewayReturn(back, 1000);
     expect(takeSavedGatewayReturn(1000 + 59 * 60 * 1000)).toEqual(back);
     expect(takeSavedGatewayReturn(1000)).toBeNull(); // taken already

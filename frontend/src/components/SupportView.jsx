@@ -107,7 +107,8 @@ function RefundForm({ customerId, order, busy, act, setMessage, onDone, onCancel
 // Support staff (admin token): look a customer up; balance, ledger, orders (refund them), gateway
 // outcomes and audit entries (older pages of each on demand); reconcile the customer's wallet.
 // Every action first clears the banners of the one before (the message and the reconcile result).
-export default function SupportView({ busy, run, setMessage }) {
+// `gateways`: the server's (gateways.js), to name them.
+export default function SupportView({ busy, run, setMessage, gateways = [] }) {
   const [query, setQuery] = useState('');
   const [data, setData] = useState(null);
   const [transactions, setTransactions] = useState([]);
@@ -245,6 +246,7 @@ export default function SupportView({ busy, run, setMessage }) {
             title="Ledger"
             testId="support-transactions"
             transactions={transactions}
+            gateways={gateways}
             hasOlder={nextBefore != null}
             onLoadOlder={loadOlder}
             busy={busy}

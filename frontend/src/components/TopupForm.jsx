@@ -2,8 +2,9 @@ import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { checkAmount } from '../money.js';
 
-// Top up: checks the amount, then sends the browser to the chosen gateway's checkout page.
-export default function TopupForm({ customerId, methods, method, onMethodChange, busy, run, setMessage }) {
+// Top up: checks the amount, then sends the browser to the chosen gateway's checkout page. `methods`
+// ([[value, label], …]) are the server's gateways: none while it has not said (`loaded`), or offers none.
+export default function TopupForm({ customerId, methods, method, loaded = true, onMethodChange, busy, run, setMessage }) {
   const [amount, setAmount] = useState('');
 
   function onSubmit(e) {
@@ -43,8 +44,13 @@ export default function TopupForm({ customerId, methods, method, onMethodChange,
             </option>
           ))}
         </select>
+        {methods.length === 0 && (
+          <small data-testid="topup-no-methods" className="hint">
+            {loaded ? 'No payment method is available right now.' : 'Loading payment methods…'}
+          </small>
+        )}
       </label>
-      <button data-testid="topup-submit" type="submit" disabled={busy}>
+      <button data-testid="topup-submit" type="submit" disabled={busy || !method}>
         Top up
       </button>
     </form>

@@ -3,11 +3,12 @@ import { gatewayLabel } from '../gateways.js';
 
 const KIND_LABELS = { topup: 'Top-up', payment: 'Order payment', refund: 'Refund' };
 
-// `reference` is {order_id} for payments and refunds, {payment_order_id, gateway, …} for top-ups.
-function describeReference(ref) {
+// `reference` is {order_id} for payments and refunds, {payment_order_id, gateway, …} for top-ups;
+// a gateway is named by its label (`gateways`, the server's: gateways.js), else by its name.
+function describeReference(ref, gateways) {
   if (!ref || typeof ref !== 'object') return ref ? String(ref) : '';
   if (ref.order_id) return ref.order_id;
-  const via = ref.gateway ? `via ${gatewayLabel(ref.gateway)}` : '';
+  const via = ref.gateway ? `via ${gatewayLabel(gateways, ref.gateway)}` : '';
   return [via, ref.payment_order_id].filter(Boolean).join(' ');
 }
 
@@ -18,7 +19,7 @@ function formatDate(value) {
 
 // The ledger, newest first as the server sends it (`transactions` null while it loads); older
 // entries on demand (`onLoadOlder`), and a CSV statement (`onDownload`) when given.
-export default function Transactions({ title = 'Transactions', transactions, hasOlder, onLoadOlder, onDownload, busy, testId = 'transactions' }) {
+export default function Transactions({ title = 'Transactions', transactions, gateways = [], hasOlder, onLoadOlder, onDownload, busy, testId = 'transactions' }) {
   return (
     <section className="card">
       <div className="card-head">
@@ -40,7 +41,7 @@ export default function Transactions({ title = 'Transactions', transactions, has
           <li key={t.transaction_id} data-kind={t.kind} data-type={t.type}>
             <span className="what">
               <strong>{KIND_LABELS[t.kind] || t.kind}</strong>
-              <small>{[describeReference(t.reference), formatDate(t.created_at)].filter(Boolean).join(' · ')}</small>
+              <small>{[describeReference(t.reference, gateways), formatDate(t.created_at)].filter(Boolean).join(' · ')}</small>
             </span>
             <span className={`amount ${t.type}`}>
               {t.type === 'debit' ? '−' : '+'}

@@ -10,12 +10,14 @@ const PAYMENT_ERRORS = {
   already_paid: 'This top-up was already paid, so this payment was not charged. Nothing more was added to your wallet.',
 };
 
-// Google Pay: the checkout page has sent the token to the service, which credits the wallet; the
-// simulator sends it from a background thread, so the credit can land just after we are back.
+// A gateway whose checkout page sends the payment itself (`await_credit`, e.g. Google Pay's token):
+// the service credits the wallet; a simulator may send it from a background thread, so the credit
+// can land just after we are back.
 const CREDIT_POLL_MS = 500;
 const CREDIT_WAIT_MS = 15000;
 // A credit older than this when we come back is an earlier one, not this visit's.
 const FRESH_CREDIT_MS = 5 * 60 * 1000;
+const RETURN_KINDS = ['verify', 'await_credit', 'error'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function when(iso) {
@@ -50,34 +52,32 @@ function creditedEarlier(state, balance, currency, what) {
   };
 }
 
-// On load, once: finish a gateway return — from the URL, or one kept while signed out — then show
-// the wallet. Razorpay/PayPal: verify (it says whether this payment is the credit); Google Pay: wait
-// for the credit; Fail/cancel, or Pay on a top-up paid already (`already_paid`): say nothing was
-// added unless the top-up was credited before.
-export default function useGatewayReturn({ customerId, refresh, setMessage, onError }) {
+// On load, once the server has described its gateways (`gateways`, `loaded`: useGateways): finish a
+// gateway return — from the URL, or one kept while signed out — then show the wallet. `verify`:
+// call verify with the return's fields (it says whether this payment is the credit); `await_credit`:
+// wait for the credit; Fail/cancel, or Pay on a top-up paid already (`already_paid`): say nothing
+// was added unless the top-up was credited before.
+export default function useGatewayReturn({ customerId, gateways, loaded, refresh, setMessage, onError }) {
   const started = useRef(false);
 
   useEffect(() => {
-    if (!customerId || started.current) return;
+    if (!customerId || !loaded || started.current) return;
     started.current = true;
-    const fromUrl = readGatewayReturn();
-    if (fromUrl) clearGatewayReturn();
+    const fromUrl = readGatewayReturn(gateways);
+    if (fromUrl) clearGatewayReturn(gateways);
     const back = fromUrl || takeSavedGatewayReturn();
     (async () => {
       try {
-        if (!back) {
-          await refresh();
+        if (!RETURN_KINDS.includes(back?.kind)) {
+          await refresh(); // no return (or one kept in a form this page no longer reads)
           return;
         }
         if (back.kind !== 'error') setMessage({ kind: 'info', text: 'Confirming your payment…' });
-        if (back.kind === 'razorpay' || back.kind === 'paypal') {
+        if (back.kind === 'verify') {
           let verified = null;
           let failure = null;
           try {
-            verified =
-              back.kind === 'paypal'
-                ? await integrationService.verifyWalletTopup(null, back.orderId, null, 'paypal')
-                : await integrationService.verifyWalletTopup(back.paymentId, back.orderId, back.signature);
+            verified = await integrationService.verifyWalletTopup(null, back.orderId, null, back.method, back.fields || {});
           } catch (err) {
             if (err.status === 401) throw err;
             failure = err;
@@ -86,10 +86,11 @@ export default function useGatewayReturn({ customerId, refresh, setMessage, onEr
           const balance = status.wallet?.balance;
           const currency = status.wallet?.currency;
           if (verified?.already_credited) {
-            // Razorpay: the return carried a payment of its own; PayPal captures an order once, so a
-            // second Pay on its page took nothing.
-            const what = back.kind === 'paypal' ? 'nothing more was added to your wallet'
-              : 'this second payment added nothing to your wallet';
+            // A gateway whose second Pay makes a payment of its own (Razorpay) or takes nothing (PayPal
+            // captures an order once).
+            const gateway = gateways.find((g) => g.name === back.method);
+            const what = gateway?.checkoutReturn.payAgainCharges ? 'this second payment added nothing to your wallet'
+              : 'nothing more was added to your wallet';
             const state = (await topupState(back.orderId)) || { amount: verified.amount, currency };
             setMessage(creditedEarlier(state, balance, currency, what));
           } else if (verified) {
@@ -102,7 +103,7 @@ export default function useGatewayReturn({ customerId, refresh, setMessage, onEr
               setMessage({ kind: 'error', text: failure.message });
             }
           }
-        } else if (back.kind === 'google_pay') {
+        } else if (back.kind === 'await_credit') {
           const deadline = Date.now() + CREDIT_WAIT_MS;
           let state = await topupState(back.orderId);
           while (state?.status === 'pending' && Date.now() < deadline) {
@@ -140,5 +141,5 @@ export default function useGatewayReturn({ customerId, refresh, setMessage, onEr
         onError(err);
       }
     })();
-  }, [customerId, refresh, setMessage, onError]);
+  }, [customerId, gateways, loaded, refresh, setMessage, onError]);
 }

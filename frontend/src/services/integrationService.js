@@ -161,20 +161,17 @@ export function createIntegrationService({
         payment_method: paymentMethod,
       });
     },
-    // Razorpay (the default): the checkout's three values, body {payment_id, order_id, signature}.
-    // PayPal: the approved PayPal order id only, body {order_id, payment_method: 'paypal'}; the
-    // service captures it. Google Pay has no verify step (its checkout page posts the token).
-    verifyWalletTopup(paymentId, orderId, signature, paymentMethod = 'razorpay') {
-      let data;
-      if (paymentMethod === 'razorpay') {
-        data = { payment_id: paymentId, order_id: orderId, signature }; // unchanged for existing callers
-      } else if (paymentMethod === 'paypal') {
-        data = { order_id: orderId, payment_method: 'paypal' };
-      } else {
-        // A method verify does not know (Google Pay has no verify step): name it, let the server refuse.
-        data = { payment_id: paymentId, order_id: orderId, signature, payment_method: paymentMethod };
-        Object.keys(data).forEach((k) => data[k] == null && delete data[k]);
-      }
+    // Razorpay (the default, without `fields`): the checkout's three values, body {payment_id,
+    // order_id, signature}, unchanged for existing callers. Any other method (or Razorpay with
+    // `fields`): body {order_id, payment_method, ...fields}, `fields` being that gateway's return
+    // fields (GET /gateways `verify_fields`; PayPal has none: the service captures the order);
+    // `paymentId` and `signature` are Razorpay Checkout's and not sent. A method without a verify
+    // step (Google Pay's checkout page posts the token) is named, and the server refuses it.
+    verifyWalletTopup(paymentId, orderId, signature, paymentMethod = 'razorpay', fields = undefined) {
+      const data =
+        paymentMethod === 'razorpay' && fields === undefined
+          ? { payment_id: paymentId, order_id: orderId, signature }
+          : { ...fields, order_id: orderId, payment_method: paymentMethod };
       return send({ method: 'post', url: '/wallet/topup/verify', data });
     },
     payOrderWithWallet(orderId, customerId, amount) {
@@ -245,6 +242,10 @@ export function createIntegrationService({
     },
     healthCheck() {
       return send({ method: 'get', url: '/health' });
+    },
+    // The gateways offered, in order: {gateways: [{name, label, currencies, checkout_return}]} (no sign-in needed).
+    listGateways() {
+      return send({ method: 'get', url: '/gateways' });
     },
   };
 }

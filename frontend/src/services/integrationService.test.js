@@ -95,6 +95,28 @@ describe('methods: URL, HTTP method, body, result', () => {
     expect(err.message).toMatch(/Nothing was added/);
   });
 
+  it("verifyWalletTopup with a gateway's return fields posts them with order_id and payment_method", async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, { success: true });
+    await api.verifyWalletTopup(null, 'upi_1', null, 'upi_direct', { payment_ref: 'txn_9', proof: 'p0' });
+    expect(JSON.parse(only(mock.history.post).data)).toEqual({
+      order_id: 'upi_1',
+      payment_method: 'upi_direct',
+      payment_ref: 'txn_9',
+      proof: 'p0',
+    });
+  });
+
+  it("verifyWalletTopup for Razorpay with fields sends them named, as any gateway's (the page's way)", async () => {
+    mock.onPost(`${BASE}/wallet/topup/verify`).reply(200, { success: true });
+    await api.verifyWalletTopup(null, 'order_1', null, 'razorpay', { payment_id: 'pay_1', signature: 'sig' });
+    expect(JSON.parse(only(mock.history.post).data)).toEqual({
+      order_id: 'order_1',
+      payment_method: 'razorpay',
+      payment_id: 'pay_1',
+      signature: 'sig',
+    });
+  });
+
   it('verifyWalletTopup for another method names it, so the server can refuse it', async () => {
     mock.onPost(`${BASE}/wallet/topup/verify`).reply(400, { success: false, error: 'invalid_request', message: 'no' });
     await failure(api.verifyWalletTopup(null, 'gpay_1', null, 'google_pay'));
@@ -129,6 +151,14 @@ describe('methods: URL, HTTP method, body, result', () => {
     only(mock.history.get);
   });
 
+  it('listGateways gets /gateways, without a sign-in', async () => {
+    localStorage.removeItem('wallet_token');
+    const reply = { success: true, gateways: [{ name: 'razorpay', label: 'Razorpay' }] };
+    mock.onGet(`${BASE}/gateways`).reply(200, reply);
+    await expect(api.listGateways()).resolves.toEqual(reply);
+    expect(header(only(mock.history.get), 'Authorization')).toBeUndefined();
+  });
+
   it('healthCheck gets /health', async () => {
     mock.onGet(`${BASE}/health`).reply(200, { status: 'ok' });
     await expect(api.healthCheck()).resolves.toEqual({ status: 'ok' });
@@ -145,6 +175,7 @@ describe('configuration and token', () => {
       'getTransactions',
       'healthCheck',
       'initiateWalletTopup',
+      'listGateways',
       'listOrders',
       'payOrderWithWallet',
       'refundOrderToWallet',

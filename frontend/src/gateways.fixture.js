@@ -1,0 +1,42 @@
+// For the tests: GET /gateways as a server offering the three built-in gateways answers it
+// (tests/integration/test_endpoints.py checks the server's side), and a fourth gateway the page has
+// never heard of, described the same way.
+export const BUILT_IN = [
+  {
+    name: 'razorpay',
+    label: 'Razorpay',
+    currencies: ['INR', 'USD', 'EUR'],
+    checkout_return: {
+      order_id: 'razorpay_order_id',
+      match: ['razorpay_order_id', 'razorpay_payment_id'],
+      verify_fields: { payment_id: 'razorpay_payment_id', signature: 'razorpay_signature' },
+      confirm: 'verify',
+      pay_again_charges: true,
+    },
+  },
+  {
+    name: 'paypal',
+    label: 'PayPal',
+    currencies: ['INR', 'USD', 'EUR'],
+    checkout_return: { order_id: 'paypal_order_id', match: ['paypal_order_id'], verify_fields: {}, confirm: 'verify', pay_again_charges: false },
+  },
+  {
+    name: 'google_pay',
+    label: 'Google Pay',
+    currencies: ['INR', 'USD', 'EUR'],
+    checkout_return: { order_id: 'payment_order_id', match: [], verify_fields: {}, confirm: 'await_credit', pay_again_charges: false },
+  },
+];
+
+export const FOURTH = {
+  name: 'upi_direct',
+  label: 'UPI Direct',
+  currencies: ['INR'],
+  checkout_return: {
+    order_id: 'upi_ref',
+    match: ['upi_ref'],
+    verify_fields: { payment_ref: 'upi_txn', proof: 'upi_proof' },
+    confirm: 'verify',
+    pay_again_charges: false,
+  },
+};
