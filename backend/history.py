@@ -85,6 +85,10 @@ class Reads:
     payments: Any  # PaymentService
 
 
+# A refund's reason is the admin's text; an order's life is the wallet's bookkeeping (docs/ledger.md).
+HIDDEN_REFERENCE_FIELDS = ("reason", "order_life")
+
+
 # --- the wallet ----------------------------------------------------------------------------------
 def status_view(status):
     """`WalletPaymentIntegration.get_integration_status` (minor units) as the API shows it."""
@@ -112,7 +116,7 @@ def transaction_view(entry):
         "amount": to_major(entry["amount_minor"], currency),
         "currency": currency,
         "balance_after": to_major(entry["balance_after_minor"], currency),
-        "reference": {k: v for k, v in entry["reference"].items() if k != "reason"},
+        "reference": {k: v for k, v in entry["reference"].items() if k not in HIDDEN_REFERENCE_FIELDS},
         "created_at": iso(entry["created_at"]),
     }
 

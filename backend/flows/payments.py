@@ -53,14 +53,15 @@ class OrderPayments:
 
     def _paid_already(self, order, operation_id):
         """A payment of an order that is not pending: this request's own payment when it is a retry
-        of the one that paid it (or gave it back), else OrderAlreadyPaid / OrderNotPayable."""
-        if order["payment_status"] not in PAID_STATES + ("refunded",):
-            raise OrderNotPayable()
+        of the one that paid it (or gave it back), whatever the shop did to the order since; else
+        OrderAlreadyPaid / OrderNotPayable."""
         earlier = (self.wallet.entry_for_operation(order["customer_id"], order["currency"], operation_id,
                                                    order["order_id"]) if operation_id else None)
-        if earlier is None:
-            raise OrderAlreadyPaid()
-        return self._retried(earlier, order)
+        if earlier is not None:
+            return self._retried(earlier, order)
+        if order["payment_status"] not in PAID_STATES + ("refunded",):
+            raise OrderNotPayable()
+        raise OrderAlreadyPaid()
 
     def _retried(self, earlier, order=None):
         """The outcome of a payment request retried after its debit `earlier` was settled."""

@@ -34,7 +34,7 @@ class Refunds:
             slot = RefundSlot(self.orders, self.history, order, wid)
             entry, created = self.wallet.credit(customer_id, currency, amount_minor, REFUND, key=key,
                                                 reference={"order_id": order_id, "reason": reason}, slot=slot)
-        except RefundExceedsPaid:
+        except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
                 raise

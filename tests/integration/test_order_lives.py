@@ -173,3 +173,39 @@ def test_a_paid_order_replaced_before_the_worker_finished_its_payment_keeps_that
     assert api.pay(order_id, "cust_l8", 40).status_code == 200  # the re-issued order is a new life
     assert balance_minor(db, "cust_l8") == 2000
     assert integration.reconcile() == []
+
+
+def test_a_retried_payment_returns_its_payment_after_the_shop_cancelled_the_order(api, db, integration):
+    api.topup("cust_l9", "100")
+    order_id = api.add_order("cust_l9", 2500)
+    paid = integration.link_payment_to_order(order_id, "cust_l9", 2500, operation_id="op_l9")
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+    again = integration.link_payment_to_order(order_id, "cust_l9", 2500, operation_id="op_l9")
+    assert again["_id"] == paid["_id"] and balance_minor(db, "cust_l9") == 7500
+
+
+def test_a_retried_refund_returns_its_refund_after_the_shop_cancelled_the_order(api, db, integration):
+    api.topup("cust_l10", "100")
+    order_id = api.add_order("cust_l10", 5000)
+    assert api.pay(order_id, "cust_l10", 50).status_code == 200
+    refunded = integration.process_refund_to_wallet(order_id, "cust_l10", 400, "part", refund_id="idk_l10")
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+    again = integration.process_refund_to_wallet(order_id, "cust_l10", 400, "part", refund_id="idk_l10")
+    assert again["_id"] == refunded["_id"] and balance_minor(db, "cust_l10") == 5400
+
+
+def test_the_history_shows_a_payment_given_back_as_a_reversal_and_no_life(api, client, db, integration, monkeypatch):
+    api.topup("cust_l11", "100")
+    order_id = api.add_order("cust_l11", 2500)
+    real_mark_paid = integration.orders.mark_paid
+
+    def cancelled_meanwhile(entry, now):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+        return real_mark_paid(entry, now)
+
+    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)
+    assert_error(api.pay(order_id, "cust_l11", 25), 409, "order_not_payable")
+    recent = api.status("cust_l11").get_json()["recent_transactions"]
+    assert [(t["kind"], sorted(t["reference"])) for t in recent[:2]] == [
+        ("reversal", ["order_id", "reversal_of"]), ("payment", ["order_id"])]
+    assert recent[0]["reference"]["reversal_of"] == recent[1]["transaction_id"]
