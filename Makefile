@@ -29,9 +29,8 @@ test-python: venv redis-deps deploy-deps
 	$(PY) -m pytest -q -rs --cov=backend --cov-branch --cov-report= --cov-fail-under=$(COVERAGE_MIN) \
 	  tests/unit tests/integration tests/e2e
 
-# Not yet part of `make test` (the formatter has not been run over the tree): ruff's lint rules and
-# format check over the Python code, mypy over backend/ (settings in pyproject.toml). Changes nothing;
-# runs all three and fails if any of them does.
+# Part of `make test`: ruff's lint rules and format check over the Python code, mypy over backend/
+# (settings in pyproject.toml). Changes nothing; `ruff format .` and `ruff check --fix .` mend most.
 lint: venv
 	@status=0; \
 	echo "ruff check ."; $(PY) -m ruff check . || status=1; \
@@ -63,7 +62,7 @@ test-real-driver: venv redis-deps
 # clone stays clean; in a working tree with edits of its own, only what the run changed counts.
 TREE_BEFORE := $(shell git status --porcelain 2>/dev/null | tr '\n' '|')
 
-test: test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+test: lint test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
 	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "tree check: not a git work tree, skipped"; exit 0; fi; \
 	before=$$(mktemp); printf '%s' '$(TREE_BEFORE)' | tr '|' '\n' > $$before; \
 	left=$$(git status --porcelain | grep -vxF -f $$before); rm -f $$before; \

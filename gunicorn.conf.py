@@ -4,6 +4,7 @@ Environment: HOST and PORT (default 0.0.0.0:5000), WEB_WORKERS (processes, defau
 WEB_THREADS (threads per process, default 8), PROMETHEUS_MULTIPROC_DIR (where the workers' metrics
 are kept; default a temporary directory).
 """
+
 import os
 
 wsgi_app = "backend.wsgi:app"
@@ -19,9 +20,9 @@ timeout = 30
 # fields), so that the app answers JSON 414/431 for anything a client plausibly sends too big,
 # while gunicorn still bounds what it reads per request. gunicorn has no body limit: the app's
 # 1 MiB (JSON 413) is the only one.
-limit_request_line = 8190         # bytes of "METHOD target HTTP/1.1": gunicorn's maximum, 2 × 4 KiB
+limit_request_line = 8190  # bytes of "METHOD target HTTP/1.1": gunicorn's maximum, 2 × 4 KiB
 limit_request_field_size = 16 * 1024  # bytes of one "Name: value" line (CRLF included), 2 × 8 KiB
-limit_request_fields = 128        # header fields, 2 × 64
+limit_request_fields = 128  # header fields, 2 × 64
 
 # /metrics sums every worker's counters (prometheus_client's multiprocess mode, backend/metrics.py):
 # each worker writes its values to files in PROMETHEUS_MULTIPROC_DIR. The variable is set here, in

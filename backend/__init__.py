@@ -1,4 +1,5 @@
 """Wallet <-> payment gateway integration service: `create_app(test_config=None)` builds the app."""
+
 import logging
 
 from flask import Flask
@@ -6,8 +7,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
 from . import http_headers, http_limits
-from .config import load_config
 from .audit import AuditLog
+from .config import load_config
 from .demo import seed_demo_data
 from .gateways.delivery import Delivery
 from .history import Reads
@@ -45,8 +46,14 @@ def create_app(test_config=None):
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)
     app.extensions["integration"] = integration
-    app.extensions["reads"] = Reads(integration.wallet, integration.history, integration.orders,
-                                    integration.payment_orders, integration.audit, integration.payments)
+    app.extensions["reads"] = Reads(
+        integration.wallet,
+        integration.history,
+        integration.orders,
+        integration.payment_orders,
+        integration.audit,
+        integration.payments,
+    )
     register(app, integration, delivery)
     metrics.init_app(app)
     init_limits(app)

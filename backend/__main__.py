@@ -5,14 +5,15 @@ unknown command or an unknown option print usage and exit (0 for help, 2 for a m
 reading the configuration, reaching a store or starting anything. A new command is one more entry
 in `COMMANDS`.
 """
+
 import argparse
 import json
 import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from . import create_app, prepare_store
 from .config import DEV_JWT_SECRET, load_config
@@ -36,11 +37,13 @@ WAITRESS_HEADER_BYTES_MAX = 64 * 1024
 logger = logging.getLogger("integration")
 # Without MONGODB_URI, `recover` and `reconcile` make their own embedded store: a new, empty one in
 # this process. A running `python -m backend` keeps its data inside its own process, out of reach.
-EMBEDDED_NOTE = ("NOTE: no MONGODB_URI is set, so `{command}` looked at a NEW, EMPTY in-process store "
-                 "(the embedded default), not at the data of a running server: a `python -m backend` "
-                 "keeps its embedded data inside its own process, where nothing else can reach it "
-                 "(it runs recovery itself, at start and in its worker thread). To {command} a "
-                 "server's data, run this with the MONGODB_URI it uses.")
+EMBEDDED_NOTE = (
+    "NOTE: no MONGODB_URI is set, so `{command}` looked at a NEW, EMPTY in-process store "
+    "(the embedded default), not at the data of a running server: a `python -m backend` "
+    "keeps its embedded data inside its own process, where nothing else can reach it "
+    "(it runs recovery itself, at start and in its worker thread). To {command} a "
+    "server's data, run this with the MONGODB_URI it uses."
+)
 EMBEDDED_ONLY = " (in this new, empty embedded store only)"
 
 
@@ -48,10 +51,11 @@ EMBEDDED_ONLY = " (in this new, empty embedded store only)"
 class Command:
     """A command: its line in `--help`'s list, what its own `--help` says, and `run(args)` → exit
     status (`args`: the parsed arguments; `add_arguments(parser)` declares the command's own)."""
+
     summary: str
     description: str
     run: Callable[[argparse.Namespace], int]
-    add_arguments: Optional[Callable[[argparse.ArgumentParser], None]] = None
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
 
 
 def run_serve(args):
@@ -103,30 +107,36 @@ def note_if_embedded(app, command):
     return embedded
 
 
-STORE_NOTE = ("It acts on MONGODB_URI's database; without it, it can only see a new, empty in-process "
-              "store, not a running `python -m backend`'s data, and says so.")
+STORE_NOTE = (
+    "It acts on MONGODB_URI's database; without it, it can only see a new, empty in-process "
+    "store, not a running `python -m backend`'s data, and says so."
+)
 COMMANDS = {
     "serve": Command(
         "run the API and the web page on HOST:PORT (the default command)",
         "Run the API (and the built web page) on HOST:PORT with waitress (one process, threads), "
         "with the worker in a background thread, until Ctrl-C. In production use gunicorn instead, "
         "`gunicorn -c gunicorn.conf.py`, beside one or more `python -m backend worker` processes.",
-        run_serve),
+        run_serve,
+    ),
     "worker": Command(
         "run the background work until stopped",
         "Run the background work until SIGTERM or SIGINT: recovery, the WhatsApp outbox, the gateway "
         "sweep, the reconcile gauge, a heartbeat. Several may run at once. It needs MONGODB_URI (the "
         "web processes' store).",
-        run_worker),
+        run_worker,
+    ),
     "recover": Command(
         "finish or undo money operations interrupted between two writes",
         "Finish or undo money operations interrupted between two writes, and print what it did. " + STORE_NOTE,
-        run_recover),
+        run_recover,
+    ),
     "reconcile": Command(
         "check every wallet's balance against its ledger",
         "Check every wallet's balance against its ledger (and every order's refunds against its "
         "payment); print each drift as a JSON line and exit 1 if there is any. " + STORE_NOTE,
-        run_reconcile),
+        run_reconcile,
+    ),
 }
 HELP_WIDTH_CHARS = 100  # fixed, not the terminal's: the same help everywhere (docs/quick-reference.md shows it)
 
@@ -146,13 +156,17 @@ def build_parser():
     name_width = max(map(len, COMMANDS))
     listing = "\n".join(f"  {name:<{name_width}}  {command.summary}" for name, command in COMMANDS.items())
     parser = argparse.ArgumentParser(
-        prog="python -m backend", usage="%(prog)s [-h] [COMMAND [-h]]", formatter_class=listing_format,
+        prog="python -m backend",
+        usage="%(prog)s [-h] [COMMAND [-h]]",
+        formatter_class=listing_format,
         description=f"The wallet service. Without a COMMAND, serve.\n\ncommands:\n{listing}",
-        epilog="`python -m backend COMMAND --help` says more about each command.")
+        epilog="`python -m backend COMMAND --help` says more about each command.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     for name, command in COMMANDS.items():
-        subparser = commands.add_parser(name, prog=f"python -m backend {name}", description=command.description,
-                                        formatter_class=paragraph_format)
+        subparser = commands.add_parser(
+            name, prog=f"python -m backend {name}", description=command.description, formatter_class=paragraph_format
+        )
         if command.add_arguments:
             command.add_arguments(subparser)
     return parser
@@ -173,9 +187,11 @@ def main(argv):
 def work(app):
     """The worker in the foreground until SIGTERM or SIGINT."""
     if app.config["EMBEDDED_STORE"]:
-        print("error: the worker needs the web processes' store: set MONGODB_URI=mongodb://... (the "
-              "embedded store lives inside one process; `python -m backend` runs its own worker thread)",
-              file=sys.stderr)
+        print(
+            "error: the worker needs the web processes' store: set MONGODB_URI=mongodb://... (the "
+            "embedded store lives inside one process; `python -m backend` runs its own worker thread)",
+            file=sys.stderr,
+        )
         return 2
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -195,8 +211,14 @@ def serve(app, sockets=None):
     warn_about_setup(config)
     announce(config)
     start_worker_thread(app)
-    serve_waitress(app, sockets=sockets, threads=SERVE_THREADS, max_request_body_size=WAITRESS_BODY_BYTES_MAX,
-                   max_request_header_size=WAITRESS_HEADER_BYTES_MAX, ident="wallet")
+    serve_waitress(
+        app,
+        sockets=sockets,
+        threads=SERVE_THREADS,
+        max_request_body_size=WAITRESS_BODY_BYTES_MAX,
+        max_request_header_size=WAITRESS_HEADER_BYTES_MAX,
+        ident="wallet",
+    )
     return 0
 
 
@@ -204,17 +226,26 @@ def warn_about_setup(config):
     """Log (WARNING) what makes this instance unfit for real customers, whichever server runs it:
     `serve` here and gunicorn's backend/wsgi.py both call this. Never logs the secret itself."""
     if config["EMBEDDED_STORE"]:
-        logger.warning("EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
-                       "stops. Set MONGODB_URI=mongodb://... for a real database.")
+        logger.warning(
+            "EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
+            "stops. Set MONGODB_URI=mongodb://... for a real database."
+        )
     if config["JWT_SECRET"] == DEV_JWT_SECRET:
-        logger.warning("JWT_SECRET is the development default: anyone can sign tokens for this instance; "
-                       "never use it in production. Set JWT_SECRET to a random string of 32+ characters.")
+        logger.warning(
+            "JWT_SECRET is the development default: anyone can sign tokens for this instance; "
+            "never use it in production. Set JWT_SECRET to a random string of 32+ characters."
+        )
 
 
 def announce(config):
     """Say plainly what kind of instance this is; in development, print ready sign-in links and tokens."""
-    logger.info("serving on http://%s:%s (public base URL %s), gateways in %s mode",
-                config["HOST"], config["PORT"], config["PUBLIC_BASE_URL"], config["GATEWAY_MODE"])
+    logger.info(
+        "serving on http://%s:%s (public base URL %s), gateways in %s mode",
+        config["HOST"],
+        config["PORT"],
+        config["PUBLIC_BASE_URL"],
+        config["GATEWAY_MODE"],
+    )
     if config["APP_ENV"] == "development":
         print(f"\n{sign_in_text(config)}\n", flush=True)
 

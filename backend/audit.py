@@ -2,6 +2,7 @@
 
 Only the whitelisted fields below are recorded, so secrets, tokens and card data cannot leak here.
 """
+
 import json
 import logging
 
@@ -9,8 +10,19 @@ from .clock import iso, utcnow
 
 logger = logging.getLogger("integration")
 FIELDS = (
-    "customer_id", "order_id", "payment_order_id", "gateway", "gateway_payment_id", "event_id",
-    "event_type", "transaction_id", "amount_minor", "currency", "reason", "error", "count",
+    "customer_id",
+    "order_id",
+    "payment_order_id",
+    "gateway",
+    "gateway_payment_id",
+    "event_id",
+    "event_type",
+    "transaction_id",
+    "amount_minor",
+    "currency",
+    "reason",
+    "error",
+    "count",
 )
 
 

@@ -1,4 +1,5 @@
 """JWT bearer authentication (HS256, `sub`/`role`/`exp`) and the customer/admin rules of docs/contract.md."""
+
 import datetime
 import functools
 import math
@@ -29,7 +30,7 @@ class Principal:
 
 
 def issue_token(secret, sub, role, ttl_seconds=24 * 3600, algorithm="HS256"):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     claims = {"sub": sub, "role": role, "iat": now, "exp": now + datetime.timedelta(seconds=ttl_seconds)}
     return jwt.encode(claims, secret, algorithm=algorithm)
 
@@ -51,8 +52,13 @@ def _verified(token, secret, algorithm):
     holds once holds later — the signature, `sub`, `role`, an `iat`/`nbf` already past — except the
     expiry, which `decode_token` checks every time. Refusals are not kept."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[algorithm], leeway=CLOCK_SKEW_SECONDS,
-                            options={"require": ["exp", "sub", "role"], "verify_exp": False})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[algorithm],
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["exp", "sub", "role"], "verify_exp": False},
+        )
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="invalid_token") from None
     sub, role = claims.get("sub"), claims.get("role")
@@ -82,8 +88,9 @@ def require_auth(view):
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Sign-in required: send `Authorization: Bearer <token>`.")
         config = current_app.config
-        g.principal = decode_token(token.strip(), config["JWT_SECRET"], config["JWT_ALGORITHM"],
-                                   config["JWT_MAX_LIFETIME_SECONDS"])
+        g.principal = decode_token(
+            token.strip(), config["JWT_SECRET"], config["JWT_ALGORITHM"], config["JWT_MAX_LIFETIME_SECONDS"]
+        )
         return view(*args, **kwargs)
 
     return wrapped

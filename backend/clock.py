@@ -1,4 +1,5 @@
 """Time in one place, so tests and recovery agree on what 'now' is."""
+
 import datetime
 import secrets
 
@@ -7,7 +8,7 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 def utcnow():
     """Naive UTC, millisecond precision: what MongoDB stores and pymongo hands back."""
-    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -32,5 +33,5 @@ def store_now(db):
     if not isinstance(local_time, datetime.datetime):
         return None
     if local_time.tzinfo is not None:
-        local_time = local_time.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        local_time = local_time.astimezone(datetime.UTC).replace(tzinfo=None)
     return local_time

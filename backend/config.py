@@ -1,4 +1,5 @@
 """Configuration: environment variables, overridable by the app factory's mapping."""
+
 import ipaddress
 import os
 import re
@@ -10,10 +11,14 @@ from .gateways.registry import BUILT_IN_PACKAGES, gateway_registry, load_registr
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 # JWT secrets published in this repository, never accepted in production: the development default
 # and those the tests sign with, now or before (tests/unit/test_config_refusals.py scans tests/).
-PUBLISHED_JWT_SECRETS = (DEV_JWT_SECRET, "test-secret-0123456789-0123456789-abcdef",
-                         "another-secret-0123456789-0123456789", "not-the-secret-" * 4,
-                         "quick-reference-secret-0123456789-0123456789",
-                         "prod-secret-7f3a9c2e51b84d06a1e9c3b7d5f2a8e4")
+PUBLISHED_JWT_SECRETS = (
+    DEV_JWT_SECRET,
+    "test-secret-0123456789-0123456789-abcdef",
+    "another-secret-0123456789-0123456789",
+    "not-the-secret-" * 4,
+    "quick-reference-secret-0123456789-0123456789",
+    "prod-secret-7f3a9c2e51b84d06a1e9c3b7d5f2a8e4",
+)
 JWT_SECRET_BYTES_MIN = 32
 JWT_SECRET_ADVICE = "set JWT_SECRET to a random string of 32+ bytes (openssl rand -hex 32)"
 # A production CORS origin: exactly https://host[:port], the host of DNS labels.
@@ -85,7 +90,9 @@ def load_config(test_config=None):
     """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
     overrides = dict(test_config or {})
     # First the gateways: their settings are read with the service's (unset or empty: the built-in ones).
-    packages = package_names(overrides.get("GATEWAY_PACKAGES", os.environ.get("GATEWAY_PACKAGES", ""))) or BUILT_IN_PACKAGES
+    packages = (
+        package_names(overrides.get("GATEWAY_PACKAGES", os.environ.get("GATEWAY_PACKAGES", ""))) or BUILT_IN_PACKAGES
+    )
     defaults = setting_defaults(packages)
     config = {key: overrides.get(key, os.environ.get(key, default)) for key, default in defaults.items()}
     config.update({k: v for k, v in overrides.items() if k not in config})
@@ -94,7 +101,9 @@ def load_config(test_config=None):
     for entry in gateways:  # a gateway setting of only spaces is a missing one
         config.update({key: config[key].strip() for key in entry.settings if isinstance(config[key], str)})
     if config["APP_ENV"] not in APP_ENVS:
-        raise ConfigError(f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}.")
+        raise ConfigError(
+            f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}."
+        )
     production = config["APP_ENV"] == "production"
     if production:
         check_production(config)
@@ -114,7 +123,8 @@ def load_config(test_config=None):
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
     # Under the test client nothing listens on PUBLIC_BASE_URL: simulators post through the app.
     config["SIMULATOR_WEBHOOK_DELIVERY"] = config["SIMULATOR_WEBHOOK_DELIVERY"] or (
-        "inline" if config.get("TESTING") else "http")
+        "inline" if config.get("TESTING") else "http"
+    )
     if config["SEED_DEMO_DATA"] == "":
         config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
     config["SEED_DEMO_DATA"] = is_on(config["SEED_DEMO_DATA"])
@@ -124,10 +134,19 @@ def load_config(test_config=None):
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
     config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
-    for key in ("SWEEP_STALE_AFTER_SECONDS", "SWEEP_EXPIRE_AFTER_SECONDS", "SWEEP_BATCH_MAX",
-                "WORKER_RECOVERY_INTERVAL_SECONDS", "WORKER_OUTBOX_INTERVAL_SECONDS", "WORKER_SWEEP_INTERVAL_SECONDS",
-                "WORKER_RECONCILE_INTERVAL_SECONDS", "WORKER_CLOCK_SKEW_MAX_SECONDS",
-                "OUTBOX_RETENTION_SECONDS", "WEBHOOK_EVENT_RETENTION_SECONDS", "AUDIT_RETENTION_SECONDS"):
+    for key in (
+        "SWEEP_STALE_AFTER_SECONDS",
+        "SWEEP_EXPIRE_AFTER_SECONDS",
+        "SWEEP_BATCH_MAX",
+        "WORKER_RECOVERY_INTERVAL_SECONDS",
+        "WORKER_OUTBOX_INTERVAL_SECONDS",
+        "WORKER_SWEEP_INTERVAL_SECONDS",
+        "WORKER_RECONCILE_INTERVAL_SECONDS",
+        "WORKER_CLOCK_SKEW_MAX_SECONDS",
+        "OUTBOX_RETENTION_SECONDS",
+        "WEBHOOK_EVENT_RETENTION_SECONDS",
+        "AUDIT_RETENTION_SECONDS",
+    ):
         config[key] = positive_int(config, key)
     config["CORS_ORIGINS"] = cors_origins(config)
     return config
@@ -158,17 +177,26 @@ def check_production(config):
     if config["GATEWAY_MODE"] == "simulator":
         problems.append("GATEWAY_MODE=simulator is not allowed: set GATEWAY_MODE=live or leave it unset")
     if not config["MONGODB_URI"] or config["MONGODB_URI"].startswith("mongomock://"):
-        problems.append("MONGODB_URI must point at a MongoDB server, not the embedded mongomock store: "
-                        "set MONGODB_URI=mongodb://... (a replica set)")
+        problems.append(
+            "MONGODB_URI must point at a MongoDB server, not the embedded mongomock store: "
+            "set MONGODB_URI=mongodb://... (a replica set)"
+        )
     problems += cors_problems(cors_origins(config))
     problems += public_base_url_problems(str(config["PUBLIC_BASE_URL"]).strip())
     for entry in gateway_registry(config):
-        why = {key: "must be set (it is empty or only spaces)"
-               for key in entry.required_in_production if not config[key]}
-        why.update({key: "is the simulator's documented development value"
-                    for key, value in entry.simulator_settings.items() if config[key] == value})
-        problems += [f"{key} {reason}: set {key} to the value from your {entry.name} account"
-                     for key, reason in why.items()]
+        why = {
+            key: "must be set (it is empty or only spaces)" for key in entry.required_in_production if not config[key]
+        }
+        why.update(
+            {
+                key: "is the simulator's documented development value"
+                for key, value in entry.simulator_settings.items()
+                if config[key] == value
+            }
+        )
+        problems += [
+            f"{key} {reason}: set {key} to the value from your {entry.name} account" for key, reason in why.items()
+        ]
     if problems:
         raise ConfigError("Refusing to start with APP_ENV=production: " + "; ".join(problems) + ".")
 
@@ -194,9 +222,11 @@ def cors_problems(origins):
     wrong = [origin for origin in origins if not EXACT_HTTPS_ORIGIN.fullmatch(origin)]
     if not wrong:
         return []
-    return [f"CORS_ORIGINS must list exact https:// origins (https://host or https://host:port: no '*' or other "
-            f"pattern, no path or trailing slash), not {wrong[0][:80]!r}: set CORS_ORIGINS to a comma list such as "
-            "https://shop.example.com,https://admin.example.com with your own hosts"]
+    return [
+        f"CORS_ORIGINS must list exact https:// origins (https://host or https://host:port: no '*' or other "
+        f"pattern, no path or trailing slash), not {wrong[0][:80]!r}: set CORS_ORIGINS to a comma list such as "
+        "https://shop.example.com,https://admin.example.com with your own hosts"
+    ]
 
 
 def public_base_url_problems(url):
@@ -209,12 +239,18 @@ def public_base_url_problems(url):
         host = parts.hostname
     except ValueError:
         host = None
-    if parts.scheme == "https" and host and not (parts.username or parts.password or parts.query or parts.fragment) \
-            and not placeholder_host(host):
+    if (
+        parts.scheme == "https"
+        and host
+        and not (parts.username or parts.password or parts.query or parts.fragment)
+        and not placeholder_host(host)
+    ):
         return []
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a password
-    return [f"PUBLIC_BASE_URL must be an https:// URL on a public host (not localhost, a loopback address, a host "
-            f"name without a dot or an example domain), not {shown[:80]!r}: {advice}"]
+    return [
+        f"PUBLIC_BASE_URL must be an https:// URL on a public host (not localhost, a loopback address, a host "
+        f"name without a dot or an example domain), not {shown[:80]!r}: {advice}"
+    ]
 
 
 def placeholder_host(host):

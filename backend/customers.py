@@ -11,5 +11,6 @@ class Customers:
         return customer.get("phone")
 
     def add_if_absent(self, customer_id, phone):
-        self.collection.update_one({"customer_id": customer_id},
-                                   {"$setOnInsert": {"customer_id": customer_id, "phone": phone}}, upsert=True)
+        self.collection.update_one(
+            {"customer_id": customer_id}, {"$setOnInsert": {"customer_id": customer_id, "phone": phone}}, upsert=True
+        )

@@ -4,6 +4,7 @@ Production talks to MongoDB (a replica set) through pymongo and relies on the se
 single-document operations; nothing here takes a lock on that path. The embedded default uses
 mongomock, which is not thread-safe, so every call on it goes through one process-wide lock.
 """
+
 import logging
 import threading
 import time
@@ -118,27 +119,35 @@ INDEXES = {
         # Also the wallet's history, newest first (status, GET .../transactions).
         ([("wallet_id", 1), ("sequence", -1)], {"unique": True}),
         # A refund's place among the refunds of its order's life (wallet-paid or shop-paid alike).
-        ([("wallet_id", 1), ("reference.order_id", 1), ("reference.order_life", 1), ("kind", 1), ("refund_seq", 1)],
-         {"unique": True, "partialFilterExpression": {"kind": "refund"}}),
+        (
+            [("wallet_id", 1), ("reference.order_id", 1), ("reference.order_life", 1), ("kind", 1), ("refund_seq", 1)],
+            {"unique": True, "partialFilterExpression": {"kind": "refund"}},
+        ),
         # A retried payment request finds its own debit (by its hashed Idempotency-Key).
         ([("wallet_id", 1), ("operation_id", 1)], {"sparse": True}),
         # The worker's follow-ups: entries not yet finalized, oldest first.
         ([("finalized", 1), ("created_at", 1)], {}),
     ],
-    "payment_orders": [([("customer_id", 1), ("created_at", -1)], {}),
-                       ([("status", 1), ("created_at", 1)], {}),
-                       # our reference, random and so unique without a unique index (which sharding
-                       # on `_id` would refuse); PayPal's events name a payment order by it
-                       ([("reference", 1), ("gateway", 1)], {"sparse": True})],
-    "orders": [([("order_id", 1)], {"unique": True}),
-               # a customer's orders page by page, of one status or all (GET /orders)
-               ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
-               ([("customer_id", 1), ("order_id", 1)], {})],
+    "payment_orders": [
+        ([("customer_id", 1), ("created_at", -1)], {}),
+        ([("status", 1), ("created_at", 1)], {}),
+        # our reference, random and so unique without a unique index (which sharding
+        # on `_id` would refuse); PayPal's events name a payment order by it
+        ([("reference", 1), ("gateway", 1)], {"sparse": True}),
+    ],
+    "orders": [
+        ([("order_id", 1)], {"unique": True}),
+        # a customer's orders page by page, of one status or all (GET /orders)
+        ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
+        ([("customer_id", 1), ("order_id", 1)], {}),
+    ],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
-    "integration_logs": [([("created_at", -1)], {}),
-                         # the support view: a customer's audit entries, newest first
-                         ([("customer_id", 1), ("created_at", -1)], {})],
+    "integration_logs": [
+        ([("created_at", -1)], {}),
+        # the support view: a customer's audit entries, newest first
+        ([("customer_id", 1), ("created_at", -1)], {}),
+    ],
     "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
     "customers": [([("customer_id", 1)], {"unique": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
@@ -181,8 +190,9 @@ def ensure_indexes(db, config=None):
             try:
                 db[collection].create_index(keys, expireAfterSeconds=expire_after_seconds)
             except OperationFailure:  # the period changed since the index was made: change it in place
-                db.command("collMod", collection,
-                           index={"keyPattern": dict(keys), "expireAfterSeconds": expire_after_seconds})
+                db.command(
+                    "collMod", collection, index={"keyPattern": dict(keys), "expireAfterSeconds": expire_after_seconds}
+                )
 
 
 def ping(db):
@@ -217,13 +227,19 @@ def check_embedded_store(db, starting=False):
         counted = db.ledger_count = (now, document_count(db, "ledger_entries"))
     entries = counted[1]
     if starting:
-        logger.info("embedded store: a payment takes ~100 ms or more past %d ledger entries (it holds %d); "
-                    "see README, \"The embedded store's limits\"", limit, entries)
+        logger.info(
+            "embedded store: a payment takes ~100 ms or more past %d ledger entries (it holds %d); "
+            'see README, "The embedded store\'s limits"',
+            limit,
+            entries,
+        )
     report: dict[str, object] = {"ledger_entries": entries, "slow_past_ledger_entries": limit, "slow": entries > limit}
     if report["slow"]:
-        report["warning"] = (f"the embedded store holds {entries} ledger entries, past {limit}: it scans whole "
-                             f"collections, so a payment takes ~100 ms or more and slower with every entry; "
-                             f"set MONGODB_URI=mongodb://... for a real database")
+        report["warning"] = (
+            f"the embedded store holds {entries} ledger entries, past {limit}: it scans whole "
+            f"collections, so a payment takes ~100 ms or more and slower with every entry; "
+            f"set MONGODB_URI=mongodb://... for a real database"
+        )
         if not db.slow_warned:
             db.slow_warned = True
             logger.warning("EMBEDDED STORE SLOW: %s", report["warning"])

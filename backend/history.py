@@ -3,6 +3,7 @@ statement, a top-up's outcome (the support view's are in `support_view`). Money 
 here. Every read goes through the module that owns its collection (`WalletService`, `OrderBook`,
 `PaymentOrders`, `AuditLog`), bundled as `Reads` by `create_app`; this module only parses query
 parameters and shapes what those return."""
+
 import csv
 import io
 import re
@@ -59,8 +60,7 @@ def order_status(args):
     if value is None:
         return None
     if not _STATUS.match(value):
-        raise InvalidRequest("`status` must be a payment status such as pending, paid, partially_refunded "
-                             "or refunded.")
+        raise InvalidRequest("`status` must be a payment status such as pending, paid, partially_refunded or refunded.")
     return value
 
 
@@ -99,8 +99,11 @@ def status_view(status):
         statistics[f"{kind}_count"] = count
         statistics["transaction_count"] += count
     return {
-        "wallet": {"customer_id": status["customer_id"], "balance": to_major(status["balance_minor"], currency),
-                   "currency": currency},
+        "wallet": {
+            "customer_id": status["customer_id"],
+            "balance": to_major(status["balance_minor"], currency),
+            "currency": currency,
+        },
         "statistics": statistics,
         "recent_transactions": [transaction_view(e) for e in status["recent_entries"]],
     }
@@ -172,12 +175,21 @@ def transactions_page(reads, customer_id, currency_, limit, before=None):
     rows = reads.history.entries_page(customer_id, currency_, limit + 1, before_sequence=before)
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"transactions": [transaction_view(e) for e in rows],
-            "next_before": rows[-1]["sequence"] if more else None}
+    return {"transactions": [transaction_view(e) for e in rows], "next_before": rows[-1]["sequence"] if more else None}
 
 
-STATEMENT_COLUMNS = ("date", "transaction_id", "type", "kind", "amount", "currency", "balance_after",
-                     "order_id", "payment_order_id", "gateway")
+STATEMENT_COLUMNS = (
+    "date",
+    "transaction_id",
+    "type",
+    "kind",
+    "amount",
+    "currency",
+    "balance_after",
+    "order_id",
+    "payment_order_id",
+    "gateway",
+)
 
 
 def _cell(text):
@@ -208,22 +220,31 @@ def statement_rows(reads, customer_id, currency_, first_batch=None):
         return text
 
     yield line(STATEMENT_COLUMNS)
-    batch = (first_batch if first_batch is not None
-             else reads.history.entries_page(customer_id, currency_, STATEMENT_BATCH))
+    batch = (
+        first_batch if first_batch is not None else reads.history.entries_page(customer_id, currency_, STATEMENT_BATCH)
+    )
     while batch:
         for entry in batch:
             reference = entry.get("reference") or {}
-            yield line([
-                iso(entry.get("applied_at") or entry["created_at"]), entry["_id"], entry["type"], entry["kind"],
-                format_major(entry["amount_minor"], entry["currency"]), entry["currency"],
-                format_major(entry["balance_after_minor"], entry["currency"]),
-                _cell(reference.get("order_id")), _cell(reference.get("payment_order_id")),
-                _cell(reference.get("gateway")),
-            ])
+            yield line(
+                [
+                    iso(entry.get("applied_at") or entry["created_at"]),
+                    entry["_id"],
+                    entry["type"],
+                    entry["kind"],
+                    format_major(entry["amount_minor"], entry["currency"]),
+                    entry["currency"],
+                    format_major(entry["balance_after_minor"], entry["currency"]),
+                    _cell(reference.get("order_id")),
+                    _cell(reference.get("payment_order_id")),
+                    _cell(reference.get("gateway")),
+                ]
+            )
         if len(batch) < STATEMENT_BATCH:
             return
-        batch = reads.history.entries_page(customer_id, currency_, STATEMENT_BATCH,
-                                           before_sequence=batch[-1]["sequence"])
+        batch = reads.history.entries_page(
+            customer_id, currency_, STATEMENT_BATCH, before_sequence=batch[-1]["sequence"]
+        )
 
 
 # --- top-ups -------------------------------------------------------------------------------------
@@ -251,5 +272,3 @@ def topup_view(reads, payment_order):
         "transaction_id": entry["_id"] if entry else None,
         "credited_at": iso(entry.get("applied_at") or entry["created_at"]) if entry else None,
     }
-
-

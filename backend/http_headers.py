@@ -5,6 +5,7 @@ is echoed on every response (errors included), and log lines and audit entries o
 carry it. Registered before the other hooks, so its after-request hook runs last and sees every
 header they set (it drops the rate limiter's `Retry-After` from anything but a 429).
 """
+
 import re
 import uuid
 

@@ -14,6 +14,7 @@ The body limit (1 MiB, 413 `payload_too_large`) is Flask's `MAX_CONTENT_LENGTH`,
 metrics, response headers) still run on these answers. docs/api.md lists what each server answers
 itself beyond its own limits.
 """
+
 from urllib.parse import quote
 
 from flask import request

@@ -13,6 +13,7 @@ the app, with the app's code and message for the status where the app has one:
 Such answers still carry none of the app's response headers (CORS, X-Request-ID) and are not
 counted in `/metrics`: the app never ran.
 """
+
 import json
 
 import gunicorn.util
@@ -26,12 +27,16 @@ from .server import HTTP_CODES, HTTP_MESSAGES, INTERNAL_ERROR_MESSAGE
 
 # Statuses only the servers answer (400: the app's own 400s say what is wrong with the request).
 SERVER_ERRORS = {
-    400: ("invalid_request", "The request is not valid HTTP: a malformed request line or header, "
-                             "or a control character in one."),
+    400: (
+        "invalid_request",
+        "The request is not valid HTTP: a malformed request line or header, or a control character in one.",
+    ),
     417: ("expectation_failed", "The only Expect header supported is `Expect: 100-continue`."),
     500: ("internal_error", INTERNAL_ERROR_MESSAGE),
-    501: ("not_implemented", "This Transfer-Encoding is not supported: send the body with Content-Length, "
-                             "or `Transfer-Encoding: chunked`."),
+    501: (
+        "not_implemented",
+        "This Transfer-Encoding is not supported: send the body with Content-Length, or `Transfer-Encoding: chunked`.",
+    ),
 }
 
 
@@ -79,8 +84,10 @@ def write_gunicorn_error(sock, status_int, reason, mesg):
     """gunicorn's `util.write_error`, answering the JSON error instead of its HTML page (`mesg`,
     gunicorn's detail, may quote the request: it is logged by gunicorn, never echoed)."""
     body = server_error_body(status_int, reason)
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

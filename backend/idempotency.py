@@ -5,6 +5,7 @@ another body is a 409. A repeat that arrives while the first is still running wa
 it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
 operation runs again with the same `operation_id`, which the ledger's keys make safe.
 """
+
 import hashlib
 import json
 import logging
@@ -69,8 +70,15 @@ class IdempotencyStore:
         while True:
             now = self.clock()
             try:
-                self.keys.insert_one({"_id": key_id, "fingerprint": fingerprint, "state": "in_progress",
-                                      "created_at": now, "started_at": now})
+                self.keys.insert_one(
+                    {
+                        "_id": key_id,
+                        "fingerprint": fingerprint,
+                        "state": "in_progress",
+                        "created_at": now,
+                        "started_at": now,
+                    }
+                )
                 return None
             except DuplicateKeyError:
                 existing = self.keys.find_one({"_id": key_id})

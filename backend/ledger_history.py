@@ -1,5 +1,6 @@
 """Reads of the ledger for views and follow-ups (the writes are `WalletService`'s): pages of a
 wallet's entries, newest first; the wallet as its ledger has it; an order life's refunds."""
+
 from .records import REFUND
 from .wallet_service import wallet_id
 
@@ -39,12 +40,19 @@ class LedgerHistory:
         for entry in ahead:
             totals[f"{entry['kind']}_minor"] = totals.get(f"{entry['kind']}_minor", 0) + entry["amount_minor"]
             totals[f"{entry['kind']}_count"] = totals.get(f"{entry['kind']}_count", 0) + 1
-        return dict(wallet, balance_minor=ahead[0]["balance_after_minor"], version=ahead[0]["sequence"],
-                    totals=totals)
+        return dict(wallet, balance_minor=ahead[0]["balance_after_minor"], version=ahead[0]["sequence"], totals=totals)
 
     def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
         """The refund entries of the order's life `life` past `after_refund_seq`, in order."""
-        return list(self.entries.find(
-            {"wallet_id": wid, "reference.order_id": order_id, "reference.order_life": life, "kind": REFUND,
-             "refund_seq": {"$gt": after_refund_seq}},
-            sort=[("refund_seq", 1)]))
+        return list(
+            self.entries.find(
+                {
+                    "wallet_id": wid,
+                    "reference.order_id": order_id,
+                    "reference.order_life": life,
+                    "kind": REFUND,
+                    "refund_seq": {"$gt": after_refund_seq},
+                },
+                sort=[("refund_seq", 1)],
+            )
+        )

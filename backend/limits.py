@@ -3,14 +3,19 @@
 Counters live in `RATE_LIMIT_STORAGE_URI` (`memory://` is per process; use `redis://...` to
 share them between the workers of a production deployment).
 """
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from .gateways.registry import gateway_registry
 
-MONEY_ENDPOINTS = {"integration.initiate_wallet_topup", "integration.verify_wallet_topup",
-                   "integration.pay_order_with_wallet", "integration.refund_order_to_wallet"}
+MONEY_ENDPOINTS = {
+    "integration.initiate_wallet_topup",
+    "integration.verify_wallet_topup",
+    "integration.pay_order_with_wallet",
+    "integration.refund_order_to_wallet",
+}
 MONEY_LIMIT = "30 per minute"
 WEBHOOK_LIMIT = "600 per minute"
 DEFAULT_LIMIT = "300 per minute"
@@ -32,6 +37,11 @@ def init_limits(app):
             return WEBHOOK_LIMIT
         return DEFAULT_LIMIT
 
-    return Limiter(get_remote_address, app=app, default_limits=[limit_for_endpoint],
-                   storage_uri=app.config["RATE_LIMIT_STORAGE_URI"], enabled=app.config["RATE_LIMITS_ENABLED"],
-                   headers_enabled=True)
+    return Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[limit_for_endpoint],
+        storage_uri=app.config["RATE_LIMIT_STORAGE_URI"],
+        enabled=app.config["RATE_LIMITS_ENABLED"],
+        headers_enabled=True,
+    )

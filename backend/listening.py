@@ -1,5 +1,6 @@
 """Take HOST:PORT before anything else: `python -m backend` binds its listening sockets first, so a
 port in use is said in one line before any seeding, sign-in link, token or worker thread."""
+
 import errno
 import socket
 
@@ -33,6 +34,7 @@ def listening_sockets(host, port):
             sock.close()
         if error.errno == errno.EADDRINUSE:
             raise PortUnavailable(f"port {port} on {host} is in use: set PORT (or HOST) to another") from None
-        raise PortUnavailable(f"cannot listen on {host}:{port} ({error.strerror}): "
-                              "set PORT (or HOST) to another") from None
+        raise PortUnavailable(
+            f"cannot listen on {host}:{port} ({error.strerror}): set PORT (or HOST) to another"
+        ) from None
     return sockets

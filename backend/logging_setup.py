@@ -1,5 +1,6 @@
 """Log lines a person can follow: one line per event, with its request id, to stderr and
 optionally `LOG_FILE`."""
+
 import logging
 
 from .http_headers import current_request_id

@@ -7,12 +7,12 @@ One process (`python -m backend`): its own counters, one registry per app. Under
 keeps every worker's values in files there and `/metrics` sums all workers' (those that exited
 too), whichever worker answers.
 """
+
 import os
 import time
 
 from flask import Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import values
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from pymongo.errors import PyMongoError
@@ -38,12 +38,21 @@ def multiprocess_dir():
 class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
-        self.requests = Counter("wallet_http_requests_total", "HTTP requests by endpoint and status",
-                                ["method", "endpoint", "status"], registry=self.registry)
-        self.latency = Histogram("wallet_http_request_duration_seconds", "HTTP request latency",
-                                 ["endpoint"], registry=self.registry)
-        self.events = Counter("wallet_audit_events_total", "Money movements and webhooks by outcome",
-                              ["event", "outcome"], registry=self.registry)
+        self.requests = Counter(
+            "wallet_http_requests_total",
+            "HTTP requests by endpoint and status",
+            ["method", "endpoint", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "wallet_http_request_duration_seconds", "HTTP request latency", ["endpoint"], registry=self.registry
+        )
+        self.events = Counter(
+            "wallet_audit_events_total",
+            "Money movements and webhooks by outcome",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
         self.multiprocess_dir = multiprocess_dir()
         self.store_gauges = None  # set by init_app, once the app has its store
 
@@ -118,15 +127,22 @@ class StoreGauges:
         except PyMongoError:
             return  # the store went away mid-scrape: the next scrape says so
         if heartbeat is not None:
-            yield gauge("wallet_worker_heartbeat_age_seconds", "Seconds since the newest worker heartbeat",
-                        heartbeat["age_seconds"])
-        yield gauge("wallet_sweep_waiting_payment_orders",
-                    "Payment orders still created after SWEEP_STALE_AFTER_SECONDS", waiting)
+            yield gauge(
+                "wallet_worker_heartbeat_age_seconds",
+                "Seconds since the newest worker heartbeat",
+                heartbeat["age_seconds"],
+            )
+        yield gauge(
+            "wallet_sweep_waiting_payment_orders",
+            "Payment orders still created after SWEEP_STALE_AFTER_SECONDS",
+            waiting,
+        )
         yield gauge("wallet_outbox_failed_messages", "WhatsApp messages given up after every attempt", failed)
         if reconciled is not None:
             yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
-            yield gauge("wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile",
-                        reconciled["age_seconds"])
+            yield gauge(
+                "wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile", reconciled["age_seconds"]
+            )
 
 
 def gauge(name, documentation, value):
@@ -138,7 +154,13 @@ def gauge(name, documentation, value):
 # Every metric name /metrics can answer (a histogram's series add _bucket, _sum and _count); the
 # Grafana dashboard and the alert rules may name only these (tests/unit/test_deploy.py).
 EXPORTED_METRICS = (
-    "wallet_http_requests_total", "wallet_http_request_duration_seconds", "wallet_audit_events_total",
-    "wallet_store_up", "wallet_worker_heartbeat_age_seconds", "wallet_sweep_waiting_payment_orders",
-    "wallet_outbox_failed_messages", "wallet_reconcile_drift", "wallet_reconcile_age_seconds",
+    "wallet_http_requests_total",
+    "wallet_http_request_duration_seconds",
+    "wallet_audit_events_total",
+    "wallet_store_up",
+    "wallet_worker_heartbeat_age_seconds",
+    "wallet_sweep_waiting_payment_orders",
+    "wallet_outbox_failed_messages",
+    "wallet_reconcile_drift",
+    "wallet_reconcile_age_seconds",
 )

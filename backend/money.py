@@ -4,6 +4,7 @@ Parsing is exact: digits and exponent are read from the `Decimal` and turned int
 with integer arithmetic only, so nothing is rounded (28-digit context precision) or flushed to
 zero (underflow), and no huge exponent is ever expanded.
 """
+
 import re
 from decimal import Decimal
 

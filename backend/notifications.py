@@ -6,6 +6,7 @@ nothing new), and sent afterwards by the worker, with exponential back-off and a
 attempts. Sending never fails or undoes a money movement. Without WhatsApp credentials (the
 embedded default) messages are logged.
 """
+
 import datetime
 import logging
 
@@ -28,7 +29,7 @@ MESSAGES = {
     "payment": "You paid {amount} {currency} for order {order_id} from your wallet. Balance: {balance} {currency}.",
     "refund": "{amount} {currency} for order {order_id} was refunded to your wallet. Balance: {balance} {currency}.",
     "reversal": "{amount} {currency} for order {order_id} was returned to your wallet: the order changed while "
-                "it was being paid. Balance: {balance} {currency}.",
+    "it was being paid. Balance: {balance} {currency}.",
 }
 
 
@@ -37,7 +38,8 @@ def message_text(entry):
     return MESSAGES[entry["kind"]].format(
         amount=format_major(entry["amount_minor"], currency),
         balance=format_major(entry["balance_after_minor"], currency),
-        currency=currency, order_id=entry["reference"].get("order_id", ""),
+        currency=currency,
+        order_id=entry["reference"].get("order_id", ""),
     )
 
 
@@ -55,9 +57,18 @@ class Outbox:
     def enqueue_many(self, entries):
         """Queue the confirmation of each ledger entry (once per entry: a repeat queues nothing new)."""
         now = self.clock()
-        messages = [{"_id": entry["_id"], "customer_id": entry["customer_id"], "text": message_text(entry),
-                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-                    for entry in entries]
+        messages = [
+            {
+                "_id": entry["_id"],
+                "customer_id": entry["customer_id"],
+                "text": message_text(entry),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for entry in entries
+        ]
         if not messages:
             return
         try:
@@ -79,10 +90,16 @@ class Outbox:
 
     def _claim(self):
         now = self.clock()
-        due = {"$or": [{"status": "pending", "next_attempt_at": {"$lte": now}},
-                       {"status": "sending", "claimed_until": {"$lte": now}}]}
-        claim = {"$set": {"status": "sending", "claimed_until": now + datetime.timedelta(seconds=CLAIM_SECONDS)},
-                 "$inc": {"attempts": 1}}
+        due = {
+            "$or": [
+                {"status": "pending", "next_attempt_at": {"$lte": now}},
+                {"status": "sending", "claimed_until": {"$lte": now}},
+            ]
+        }
+        claim = {
+            "$set": {"status": "sending", "claimed_until": now + datetime.timedelta(seconds=CLAIM_SECONDS)},
+            "$inc": {"attempts": 1},
+        }
         return self.messages.find_one_and_update(due, claim, return_document=ReturnDocument.AFTER)
 
     def _send(self, message):
@@ -122,11 +139,17 @@ class WhatsAppSender:
         self.timeout_seconds = timeout_seconds
 
     def send(self, phone, text):
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": phone,
-                "type": "text", "text": {"preview_url": False, "body": text}}
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": phone,
+            "type": "text",
+            "text": {"preview_url": False, "body": text},
+        }
         try:
-            response = requests.post(self.url, json=body, timeout=self.timeout_seconds,
-                                     headers={"Authorization": f"Bearer {self.token}"})
+            response = requests.post(
+                self.url, json=body, timeout=self.timeout_seconds, headers={"Authorization": f"Bearer {self.token}"}
+            )
         except requests.RequestException as error:
             raise NotificationFailed(type(error).__name__) from None
         if response.status_code >= 300:
@@ -147,7 +170,11 @@ def _masked(phone):
 
 def sender_from_config(config):
     if config["WHATSAPP_TOKEN"] and config["WHATSAPP_PHONE_NUMBER_ID"]:
-        return WhatsAppSender(config["WHATSAPP_TOKEN"], config["WHATSAPP_PHONE_NUMBER_ID"],
-                              config["WHATSAPP_API_BASE"], config["WHATSAPP_API_VERSION"],
-                              config["GATEWAY_TIMEOUT_SECONDS"])
+        return WhatsAppSender(
+            config["WHATSAPP_TOKEN"],
+            config["WHATSAPP_PHONE_NUMBER_ID"],
+            config["WHATSAPP_API_BASE"],
+            config["WHATSAPP_API_VERSION"],
+            config["GATEWAY_TIMEOUT_SECONDS"],
+        )
     return LogSender()

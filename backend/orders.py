@@ -3,6 +3,7 @@ most what was paid (whether paid from the wallet or at the shop's checkout). Eve
 single-document write; refunds take numbered places in the ledger, so concurrent refunds cannot
 overshoot (the race of hyperswitch #13182).
 """
+
 from .clock import new_id
 from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
 from .money import CURRENCY_DECIMALS
@@ -74,13 +75,31 @@ class OrderBook:
         start again in the life the debit paid (`payment_life`)."""
         order_id, ticket = entry["reference"]["order_id"], entry["reference"].get("order_life")
         marked = self.orders.update_one(
-            {"order_id": order_id, "customer_id": entry["customer_id"], "amount_minor": entry["amount_minor"],
-             "currency": entry["currency"], "payment_status": "pending", "payment_ticket": ticket},
-            {"$set": {"payment_status": "paid", "paid_via": "wallet", "paid_minor": entry["amount_minor"],
-                      "refundable_minor": entry["amount_minor"], "refunded_minor": 0, "refund_seq": 0,
-                      "payment_entry_id": entry["_id"], "refund_wallet_id": entry["wallet_id"], "paid_at": now,
-                      "payment_life": ticket, "payment_ticket": new_id("life")},
-             "$addToSet": {"paid_entry_ids": entry["_id"]}, "$inc": {"version": 1}},
+            {
+                "order_id": order_id,
+                "customer_id": entry["customer_id"],
+                "amount_minor": entry["amount_minor"],
+                "currency": entry["currency"],
+                "payment_status": "pending",
+                "payment_ticket": ticket,
+            },
+            {
+                "$set": {
+                    "payment_status": "paid",
+                    "paid_via": "wallet",
+                    "paid_minor": entry["amount_minor"],
+                    "refundable_minor": entry["amount_minor"],
+                    "refunded_minor": 0,
+                    "refund_seq": 0,
+                    "payment_entry_id": entry["_id"],
+                    "refund_wallet_id": entry["wallet_id"],
+                    "paid_at": now,
+                    "payment_life": ticket,
+                    "payment_ticket": new_id("life"),
+                },
+                "$addToSet": {"paid_entry_ids": entry["_id"]},
+                "$inc": {"version": 1},
+            },
         )
         if marked.modified_count:
             return True
@@ -92,9 +111,10 @@ class OrderBook:
         when it is given back, False when it paid the order. (Paying and giving back both need the
         debit's ticket on the order, so they exclude each other.)"""
         order_id, ticket = entry["reference"]["order_id"], entry["reference"].get("order_life")
-        recorded = self.orders.update_one({"order_id": order_id, "payment_ticket": ticket},
-                                          {"$set": {"payment_ticket": new_id("life")},
-                                           "$addToSet": {"reversed_entry_ids": entry["_id"]}})
+        recorded = self.orders.update_one(
+            {"order_id": order_id, "payment_ticket": ticket},
+            {"$set": {"payment_ticket": new_id("life")}, "$addToSet": {"reversed_entry_ids": entry["_id"]}},
+        )
         if recorded.matched_count:
             return True
         return not paid_by(self.orders.find_one({"order_id": order_id}), entry["_id"])
@@ -103,22 +123,30 @@ class OrderBook:
         """The pending order with a ticket of its own, for an order whose life's ledger key is taken
         by an ended payment (the shop replaced a paid order's document, dropping the wallet's
         fields); the order as read after."""
-        self.orders.update_one({"order_id": order["order_id"], "payment_status": "pending",
-                                "payment_ticket": order.get("payment_ticket")},
-                               {"$set": {"payment_ticket": new_id("life")}})
+        self.orders.update_one(
+            {"order_id": order["order_id"], "payment_status": "pending", "payment_ticket": order.get("payment_ticket")},
+            {"$set": {"payment_ticket": new_id("life")}},
+        )
         return self.orders.find_one({"order_id": order["order_id"]})
 
     def refund_wallet(self, order, wid):
         """The wallet the order's refunds go to: the paying wallet, or for an order paid at the shop
         the first refund's, `wid` (pinned on the order here, with a life of its own for its refund
-        places and what the shop's checkout took). A refund to any other wallet would take places among the order's refunds that the
-        first wallet's do not collide with. Returns (wallet id, the order as it is now)."""
+        places and what the shop's checkout took). A refund to any other wallet would take places
+        among the order's refunds that the first wallet's do not collide with. Returns (wallet id,
+        the order as it is now)."""
         if order.get("refund_wallet_id") is None:
             # What the shop's checkout took is pinned too: the shop may change the amount when it reopens it.
             pin = {"refund_wallet_id": wid, "payment_life": new_id("life"), "paid_minor": paid_minor(order)}
-            pinned = self.orders.update_one({"order_id": order["order_id"], "refund_wallet_id": None,
-                                             "amount_minor": order["amount_minor"],
-                                             "payment_status": {"$in": list(PAID_STATES)}}, {"$set": pin})
+            pinned = self.orders.update_one(
+                {
+                    "order_id": order["order_id"],
+                    "refund_wallet_id": None,
+                    "amount_minor": order["amount_minor"],
+                    "payment_status": {"$in": list(PAID_STATES)},
+                },
+                {"$set": pin},
+            )
             if pinned.modified_count:
                 return wid, dict(order, **pin)
             order = self.orders.find_one({"order_id": order["order_id"]}) or {}  # another refund pinned it
@@ -137,8 +165,11 @@ class OrderBook:
         refunded_after_minor = order.get("refunded_minor", 0) + amount_minor
         if refunded_after_minor > order_paid_minor:
             raise RefundExceedsPaid()
-        return {"refund_seq": order.get("refund_seq", 0) + 1, "order_refunded_after_minor": refunded_after_minor,
-                "order_paid_minor": order_paid_minor}
+        return {
+            "refund_seq": order.get("refund_seq", 0) + 1,
+            "order_refunded_after_minor": refunded_after_minor,
+            "order_paid_minor": order_paid_minor,
+        }
 
     def roll_refund(self, entry):
         """Roll the order forward to the refund `entry`, the one after its last in the entry's life
@@ -146,13 +177,22 @@ class OrderBook:
         the order is paid: one the shop cancelled or reopened meanwhile keeps the shop's status."""
         refund_seq, paid_minor = entry["refund_seq"], entry["order_paid_minor"]
         refunded_minor = entry["order_refunded_after_minor"]
-        place = {"order_id": entry["reference"]["order_id"], "payment_life": entry["reference"].get("order_life"),
-                 "refund_wallet_id": entry["wallet_id"],
-                 "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1}
-        totals = {"refund_seq": refund_seq, "refunded_minor": refunded_minor, "refundable_minor": paid_minor - refunded_minor}
+        place = {
+            "order_id": entry["reference"]["order_id"],
+            "payment_life": entry["reference"].get("order_life"),
+            "refund_wallet_id": entry["wallet_id"],
+            "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1,
+        }
+        totals = {
+            "refund_seq": refund_seq,
+            "refunded_minor": refunded_minor,
+            "refundable_minor": paid_minor - refunded_minor,
+        }
         status = "refunded" if refunded_minor == paid_minor else "partially_refunded"
-        rolled = self.orders.update_one(dict(place, payment_status={"$in": list(PAID_STATES)}),
-                                        {"$set": dict(totals, payment_status=status), "$inc": {"version": 1}})
+        rolled = self.orders.update_one(
+            dict(place, payment_status={"$in": list(PAID_STATES)}),
+            {"$set": dict(totals, payment_status=status), "$inc": {"version": 1}},
+        )
         if not rolled.matched_count:
             self.orders.update_one(place, {"$set": totals, "$inc": {"version": 1}})
 
@@ -168,6 +208,7 @@ class OrderBook:
             self.roll_refund(entry)
         return self.orders.find_one({"order_id": order_id}) if behind else order
 
+
 def paid_minor(order):
     """What the order's payment took: from the wallet (`paid_minor`, also pinned by the first refund
     of an order paid at the shop) or at the shop's checkout (its `amount_minor`)."""
@@ -177,8 +218,9 @@ def paid_minor(order):
 def paid_by(order, entry_id):
     """True when the debit `entry_id` paid a life of `order` (this one, or one the shop reopened since:
     `paid_entry_ids` keeps every paying debit)."""
-    return order is not None and (order.get("payment_entry_id") == entry_id
-                                  or entry_id in order.get("paid_entry_ids", ()))
+    return order is not None and (
+        order.get("payment_entry_id") == entry_id or entry_id in order.get("paid_entry_ids", ())
+    )
 
 
 def in_life(order, wid, life):
@@ -197,15 +239,19 @@ class RefundSlot:
     def fields(self, draft):
         """Raises OrderNotRefundable when the order, read again after a collision, is no longer paid
         into this wallet (the shop reopened, cancelled or moved it)."""
-        if self.order is None or self.order.get("payment_status") not in PAID_STATES + ("refunded",) \
-                or self.order.get("refund_wallet_id") != self.wid:
+        if (
+            self.order is None
+            or self.order.get("payment_status") not in PAID_STATES + ("refunded",)
+            or self.order.get("refund_wallet_id") != self.wid
+        ):
             raise OrderNotRefundable("The order changed while it was being refunded; nothing was refunded.")
         reference = dict(draft["reference"], order_life=self.order.get("payment_life"))
         return dict(self.book.refund_fields(self.order, draft["amount_minor"]), reference=reference)
 
     def catch_up(self):
-        self.order = self.book.catch_up_refunds(self.order["order_id"], self.history, self.wid,
-                                                self.order.get("payment_life"))
+        self.order = self.book.catch_up_refunds(
+            self.order["order_id"], self.history, self.wid, self.order.get("payment_life")
+        )
 
     def roll(self, entry):
         self.book.roll_refund(entry)

@@ -3,9 +3,9 @@
 (`expired`: nothing captured at the gateway long after initiate; see docs/sweep.md). The ids of
 the webhook events applied to it are kept on it (`webhook_event_ids`: how redeliveries are
 recognised). This module is the only one that reads or writes them."""
+
 import datetime
 from dataclasses import dataclass
-from typing import Optional
 
 from pymongo import ReturnDocument
 
@@ -26,8 +26,8 @@ class PaymentOrder:
     amount_minor: int
     currency: str
     status: str = CREATED
-    gateway_payment_id: Optional[str] = None
-    created_at: Optional[datetime.datetime] = None
+    gateway_payment_id: str | None = None
+    created_at: datetime.datetime | None = None
 
     @property
     def is_paid(self):
@@ -37,11 +37,17 @@ class PaymentOrder:
 def _from_document(document):
     if document is None:
         return None
-    return PaymentOrder(id=document["_id"], reference=document["reference"], gateway=document["gateway"],
-                        customer_id=document["customer_id"], amount_minor=document["amount_minor"],
-                        currency=document["currency"], status=document["status"],
-                        gateway_payment_id=document.get("gateway_payment_id"),
-                        created_at=document.get("created_at"))
+    return PaymentOrder(
+        id=document["_id"],
+        reference=document["reference"],
+        gateway=document["gateway"],
+        customer_id=document["customer_id"],
+        amount_minor=document["amount_minor"],
+        currency=document["currency"],
+        status=document["status"],
+        gateway_payment_id=document.get("gateway_payment_id"),
+        created_at=document.get("created_at"),
+    )
 
 
 class PaymentOrders:
@@ -56,13 +62,21 @@ class PaymentOrders:
 
     def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency):
         """Record a `created` payment order; returns it."""
-        payment_order = PaymentOrder(payment_order_id, reference, gateway, customer_id, amount_minor,
-                                     currency, created_at=self.clock())
-        self.collection.insert_one({
-            "_id": payment_order.id, "reference": reference, "gateway": gateway, "customer_id": customer_id,
-            "amount_minor": amount_minor, "currency": currency, "status": CREATED,
-            "created_at": payment_order.created_at,
-        })
+        payment_order = PaymentOrder(
+            payment_order_id, reference, gateway, customer_id, amount_minor, currency, created_at=self.clock()
+        )
+        self.collection.insert_one(
+            {
+                "_id": payment_order.id,
+                "reference": reference,
+                "gateway": gateway,
+                "customer_id": customer_id,
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "status": CREATED,
+                "created_at": payment_order.created_at,
+            }
+        )
         return payment_order
 
     def get(self, payment_order_id, gateway=None):
@@ -84,8 +98,10 @@ class PaymentOrders:
         if event.action == CREDIT_WALLET and event.amount_minor is not None:
             query.update(amount_minor=event.amount_minor, currency=event.currency)
         document = self.collection.find_one_and_update(
-            dict(query, gateway=gateway), {"$addToSet": {"webhook_event_ids": event.event_id}},
-            return_document=ReturnDocument.BEFORE)
+            dict(query, gateway=gateway),
+            {"$addToSet": {"webhook_event_ids": event.event_id}},
+            return_document=ReturnDocument.BEFORE,
+        )
         if document is None:
             return None, False
         return _from_document(document), event.event_id not in document.get("webhook_event_ids", [])
@@ -106,8 +122,9 @@ class PaymentOrders:
     def release_event(self, payment_order_id, event_id):
         """Forget a claimed event whose processing failed, so a redelivery is processed again (and a
         payment order that had no other event is left as it was)."""
-        only = self.collection.update_one({"_id": payment_order_id, "webhook_event_ids": [event_id]},
-                                          {"$unset": {"webhook_event_ids": ""}})
+        only = self.collection.update_one(
+            {"_id": payment_order_id, "webhook_event_ids": [event_id]}, {"$unset": {"webhook_event_ids": ""}}
+        )
         if not only.modified_count:
             self.collection.update_one({"_id": payment_order_id}, {"$pull": {"webhook_event_ids": event_id}})
 
@@ -115,21 +132,32 @@ class PaymentOrders:
         """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays)."""
         self.collection.update_one(
             {"_id": payment_order_id, "status": {"$ne": PAID}},
-            {"$set": {"status": PAID, "entry_id": entry_id, "paid_at": self.clock(),
-                      "gateway_payment_id": gateway_payment_id}},
+            {
+                "$set": {
+                    "status": PAID,
+                    "entry_id": entry_id,
+                    "paid_at": self.clock(),
+                    "gateway_payment_id": gateway_payment_id,
+                }
+            },
         )
 
     def paid_ids(self, payment_order_ids):
         """The ids among `payment_order_ids` of payment orders marked `paid`."""
         if not payment_order_ids:
             return set()
-        return {d["_id"] for d in self.collection.find({"_id": {"$in": sorted(set(payment_order_ids))}, "status": PAID},
-                                                       projection=["_id"])}
+        return {
+            d["_id"]
+            for d in self.collection.find(
+                {"_id": {"$in": sorted(set(payment_order_ids))}, "status": PAID}, projection=["_id"]
+            )
+        }
 
     def mark_failed(self, payment_order_id, reason):
         """`failed`, unless it is no longer `created` (a later capture still credits a failed one)."""
-        self.collection.update_one({"_id": payment_order_id, "status": CREATED},
-                                   {"$set": {"status": FAILED, "failure_reason": reason}})
+        self.collection.update_one(
+            {"_id": payment_order_id, "status": CREATED}, {"$set": {"status": FAILED, "failure_reason": reason}}
+        )
 
 
 class SweepQueue:
@@ -147,9 +175,15 @@ class SweepQueue:
         now = now or self.clock()
         cutoff = now - datetime.timedelta(seconds=older_than_seconds)
         documents = self.collection.find(
-            {"status": CREATED, "created_at": {"$lte": cutoff}, "gateway": {"$in": list(gateways)},
-             "$or": [{"sweep_until": None}, {"sweep_until": {"$lte": now}}]},
-            sort=[("created_at", 1), ("_id", 1)], limit=max(int(limit), 1))
+            {
+                "status": CREATED,
+                "created_at": {"$lte": cutoff},
+                "gateway": {"$in": list(gateways)},
+                "$or": [{"sweep_until": None}, {"sweep_until": {"$lte": now}}],
+            },
+            sort=[("created_at", 1), ("_id", 1)],
+            limit=max(int(limit), 1),
+        )
         return [_from_document(document) for document in documents]
 
     def claim(self, payment_order_id, lease_seconds, now=None):
@@ -157,11 +191,17 @@ class SweepQueue:
         payment order as it is now, or None when it is paid, failed, expired or leased already."""
         now = now or self.clock()
         document = self.collection.find_one_and_update(
-            {"_id": payment_order_id, "status": CREATED,
-             "$or": [{"sweep_until": None}, {"sweep_until": {"$lte": now}}]},
-            {"$set": {"sweep_until": now + datetime.timedelta(seconds=lease_seconds), "swept_at": now},
-             "$inc": {"sweep_count": 1}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "_id": payment_order_id,
+                "status": CREATED,
+                "$or": [{"sweep_until": None}, {"sweep_until": {"$lte": now}}],
+            },
+            {
+                "$set": {"sweep_until": now + datetime.timedelta(seconds=lease_seconds), "swept_at": now},
+                "$inc": {"sweep_count": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
         return _from_document(document)
 
     def defer(self, payment_order_id, until):
@@ -173,7 +213,8 @@ class SweepQueue:
         gateway confirmation (a capture webhook, verify, a posted token) credits it afterwards."""
         result = self.collection.update_one(
             {"_id": payment_order_id, "status": CREATED},
-            {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}})
+            {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}},
+        )
         return result.modified_count == 1
 
     def count_waiting(self, older_than_seconds):

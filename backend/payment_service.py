@@ -1,4 +1,5 @@
 """Gateway access: the adapters offered in this mode, by payment method, built from the registry."""
+
 from .errors import UnsupportedPaymentMethod
 from .gateways.entry import GatewayEnv
 from .gateways.registry import gateway_registry
@@ -30,4 +31,3 @@ class PaymentService:
             if adapter is not None:
                 gateways[entry.name] = adapter
         return cls(gateways)
-

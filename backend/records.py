@@ -1,5 +1,6 @@
 """The shapes of the documents the service keeps (typed dicts: they are what the store hands back) and
 the names of ledger entry kinds. Money is in integer minor units (`*_minor`)."""
+
 import datetime
 from typing import Any, TypedDict
 

@@ -1,16 +1,19 @@
-"""HTTP API under /api/integration: each view validates input, calls the integration, answers JSON."""
-from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
+"""HTTP API under /api/integration: each view validates input, calls the integration, answers JSON.
+The history and support views (`routes_history`) are on the same blueprint."""
+
+from flask import Blueprint, current_app, g, jsonify, request
 
 from . import db as store
-from . import history, support_view
+from . import history
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
-from .errors import CustomerNotFound, InvalidRequest, StoreUnavailable, error_body
+from .errors import InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import gateway_registry
+from .http_context import default_currency, integration_service, reads
 from .idempotency import IdempotencyStore
 from .money import parse_amount_minor, to_major
-from .worker import last_heartbeat
 from .validation import check_id, optional_reason, parse_json_object, payment_method, require_id
+from .worker import last_heartbeat
 
 integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
 SERVICE_NAME = "wallet-payment-integration"
@@ -20,16 +23,7 @@ __all__ = ["integration_bp", "require_auth", "_get_integration_service"]
 
 def _get_integration_service():
     """The `WalletPaymentIntegration` wired by `create_app`."""
-    return current_app.extensions["integration"]
-
-
-def _reads():
-    """The read views' repositories (`history.Reads`), wired by `create_app`."""
-    return current_app.extensions["reads"]
-
-
-def _currency():
-    return current_app.config["DEFAULT_CURRENCY"]
+    return integration_service()
 
 
 def _json_body():
@@ -52,7 +46,7 @@ def initiate_wallet_topup():
     authorize_customer(customer_id)
     method = payment_method(body, gateway_registry(current_app.config).names())
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), _currency())
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
     service.offers(method)  # a gateway not offered here is refused before anything is kept
 
     def action(_operation_id):
@@ -76,16 +70,23 @@ def verify_wallet_topup():
     if payment_order.gateway != method:
         raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
     wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
-    message = ("Payment verified; wallet credited." if credited_by_this_payment
-               else "Payment verified; this top-up was already credited earlier, so nothing more was added.")
+    message = (
+        "Payment verified; wallet credited."
+        if credited_by_this_payment
+        else "Payment verified; this top-up was already credited earlier, so nothing more was added."
+    )
     # Added fields (the first four are the contract's): which top-up, its amount, and whether its
     # credit came earlier (from another payment, or before this return): this one added nothing.
-    return jsonify(success=True, message=message,
-                   wallet_balance=to_major(wallet["balance_minor"], wallet["currency"]),
-                   currency=wallet["currency"], payment_order_id=payment_order.id,
-                   topup_status=history.CREDITED,
-                   amount=to_major(payment_order.amount_minor, payment_order.currency),
-                   already_credited=not credited_by_this_payment)
+    return jsonify(
+        success=True,
+        message=message,
+        wallet_balance=to_major(wallet["balance_minor"], wallet["currency"]),
+        currency=wallet["currency"],
+        payment_order_id=payment_order.id,
+        topup_status=history.CREDITED,
+        amount=to_major(payment_order.amount_minor, payment_order.currency),
+        already_credited=not credited_by_this_payment,
+    )
 
 
 @integration_bp.get("/wallet/topup/<payment_order_id>/status")
@@ -96,7 +97,7 @@ def topup_status(payment_order_id):
     service = _get_integration_service()
     payment_order = service.find_payment_order(payment_order_id)
     authorize_customer(payment_order.customer_id)
-    return jsonify(success=True, **history.topup_view(_reads(), payment_order))
+    return jsonify(success=True, **history.topup_view(reads(), payment_order))
 
 
 @integration_bp.post("/order/pay-with-wallet")
@@ -107,13 +108,16 @@ def pay_order_with_wallet():
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), _currency())
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
 
     def action(operation_id):
         entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id)
-        return {"success": True, "transaction_id": entry["_id"],
-                "remaining_balance": to_major(entry["balance_after_minor"], entry["currency"]),
-                "currency": entry["currency"]}, 200
+        return {
+            "success": True,
+            "transaction_id": entry["_id"],
+            "remaining_balance": to_major(entry["balance_after_minor"], entry["currency"]),
+            "currency": entry["currency"],
+        }, 200
 
     return _idempotent(body, action)
 
@@ -127,14 +131,16 @@ def refund_order_to_wallet():
     customer_id = require_id(body, "customer_id")
     reason = optional_reason(body)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), _currency())
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
 
     def action(operation_id):
-        entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason,
-                                                 refund_id=operation_id)
-        return {"success": True, "transaction_id": entry["_id"],
-                "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
-                "currency": entry["currency"]}, 200
+        entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason, refund_id=operation_id)
+        return {
+            "success": True,
+            "transaction_id": entry["_id"],
+            "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
+            "currency": entry["currency"],
+        }, 200
 
     return _idempotent(body, action)
 
@@ -150,8 +156,13 @@ def _add_webhook_routes(state):
     """POST /webhook/<slug> for each of the app's gateways (GATEWAY_PACKAGES), each its own
     endpoint (`<name>_webhook`)."""
     for entry in gateway_registry(state.app.config):
-        state.add_url_rule(f"/webhook/{entry.webhook_slug}", entry.webhook_endpoint, gateway_webhook, methods=["POST"],
-                           defaults={"gateway": entry.name})
+        state.add_url_rule(
+            f"/webhook/{entry.webhook_slug}",
+            entry.webhook_endpoint,
+            gateway_webhook,
+            methods=["POST"],
+            defaults={"gateway": entry.name},
+        )
 
 
 @integration_bp.get("/status/<customer_id>")
@@ -166,108 +177,15 @@ def integration_status(customer_id):
     return jsonify(success=True, **history.status_view(status))
 
 
-@integration_bp.get("/orders")
-@require_auth
-def list_orders():
-    """A customer's orders (`status` to narrow), a page at a time by order id."""
-    args = request.args
-    customer_id = check_id(args.get("customer_id"), "customer_id")
-    authorize_customer(customer_id)
-    limit = history.page_limit(args)
-    status = history.order_status(args)
-    after = history.after_order_id(args)
-    page = history.orders_page(_reads(), customer_id, limit, status, after)
-    return jsonify(success=True, customer_id=customer_id, **page)
-
-
-def _history_request(customer_id):
-    check_id(customer_id, "customer_id")
-    authorize_customer(customer_id)
-    return history.currency(request.args, _currency())
-
-
-@integration_bp.get("/wallet/<customer_id>/transactions")
-@require_auth
-def list_transactions(customer_id):
-    """The wallet's applied ledger entries, newest first, a page at a time (`before` = `next_before`)."""
-    currency = _history_request(customer_id)
-    limit = history.page_limit(request.args)
-    before = history.before_sequence(request.args)
-    page = history.transactions_page(_reads(), customer_id, currency, limit, before)
-    return jsonify(success=True, customer_id=customer_id, currency=currency, **page)
-
-
-@integration_bp.get("/wallet/<customer_id>/statement.csv")
-@require_auth
-def statement_csv(customer_id):
-    """Every applied ledger entry of the wallet as CSV, newest first; money as decimal strings."""
-    currency = _history_request(customer_id)
-    rows = history.statement(_reads(), customer_id, currency)  # a store error before streaming: JSON 503
-    filename = f"statement-{customer_id}-{currency}.csv".replace(":", "_")
-    return Response(stream_with_context(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@integration_bp.get("/support/customers/<customer_id>")
-@require_auth
-def support_customer(customer_id):
-    """Admin: one customer at a glance: balance, ledger, orders, gateway outcomes, audit entries
-    (first pages); 404 `customer_not_found` when the service holds nothing of the customer."""
-    require_admin()
-    currency = _history_request(customer_id)
-    reads = _reads()
-    if not support_view.customer_known(reads, customer_id):
-        raise CustomerNotFound()
-    status = history.status_view(_get_integration_service().get_integration_status(customer_id, currency))
-    return jsonify(success=True, customer_id=customer_id, wallet=status["wallet"],
-                   statistics=status["statistics"],
-                   **history.transactions_page(reads, customer_id, currency, support_view.SUPPORT_LIST_MAX),
-                   **history.orders_page(reads, customer_id, support_view.SUPPORT_LIST_MAX),
-                   **support_view.support_audit(reads, customer_id))
-
-
-def _support_audit_page(customer_id, name, keep=None):
-    """Admin: a page of the customer's audit entries (those `keep` accepts) as `{<name>, next_before}`."""
-    require_admin()
-    check_id(customer_id, "customer_id")
-    limit = history.page_limit(request.args, support_view.SUPPORT_LIST_MAX)
-    before = support_view.audit_cursor(request.args)
-    entries, next_before = support_view.audit_page(_reads(), customer_id, limit, before, keep)
-    return jsonify({"success": True, "customer_id": customer_id, name: entries, "next_before": next_before})
-
-
-@integration_bp.get("/support/customers/<customer_id>/webhooks")
-@require_auth
-def support_webhooks(customer_id):
-    """Admin: the customer's gateway outcomes, newest first, a page at a time (`before` = `next_before`)."""
-    return _support_audit_page(customer_id, "webhooks", support_view.is_gateway_outcome)
-
-
-@integration_bp.get("/support/customers/<customer_id>/audit")
-@require_auth
-def support_audit(customer_id):
-    """Admin: the customer's audit entries, newest first, a page at a time (`before` = `next_before`)."""
-    return _support_audit_page(customer_id, "audit")
-
-
-@integration_bp.get("/support/customers/<customer_id>/reconcile")
-@require_auth
-def support_reconcile(customer_id):
-    """Admin: the customer's wallets against their ledger, and their orders' refunds; read only."""
-    require_admin()
-    check_id(customer_id, "customer_id")
-    drift = _get_integration_service().reconcile_customer(customer_id)
-    return jsonify(success=True, customer_id=customer_id, clean=not drift,
-                   drift=drift)
-
-
 @integration_bp.get("/gateways")
 def gateways():
     """No auth: the gateways offered here, in the order to offer them, each with what the web page
     needs to offer it and to read the customer's return from its checkout (its registry entry)."""
-    offered = set(history.gateway_names(_reads()))
-    return jsonify(success=True, gateways=[entry.describe() for entry in gateway_registry(current_app.config)
-                                           if entry.name in offered])
+    offered = set(history.gateway_names(reads()))
+    return jsonify(
+        success=True,
+        gateways=[entry.describe() for entry in gateway_registry(current_app.config) if entry.name in offered],
+    )
 
 
 @integration_bp.get("/health")
@@ -277,7 +195,7 @@ def health():
         "service": SERVICE_NAME,
         "timestamp": iso(utcnow()),
         "features": {
-            "gateways": history.gateway_names(_reads()),
+            "gateways": history.gateway_names(reads()),
             "gateway_mode": config["GATEWAY_MODE"],
             "store": "embedded" if config["EMBEDDED_STORE"] else "mongodb",
             "idempotency_keys": True,
@@ -292,7 +210,7 @@ def health():
     # Inside `features`: the top level keeps the contract's four keys.
     heartbeat = last_heartbeat(database)
     body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
-    body["features"]["sweep"] = {"waiting": history.sweep_waiting(_reads(), config["SWEEP_STALE_AFTER_SECONDS"])}
+    body["features"]["sweep"] = {"waiting": history.sweep_waiting(reads(), config["SWEEP_STALE_AFTER_SECONDS"])}
     embedded = store.check_embedded_store(database)  # None on MongoDB; a cached count on the embedded store
     if embedded is not None:
         body["features"]["embedded_store"] = embedded

@@ -1,4 +1,5 @@
 """Wires the HTTP side: blueprints, JSON errors, CORS and the built web page; serves the app."""
+
 import logging
 import os
 import re
@@ -9,6 +10,7 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
+from . import routes_history  # noqa: F401 (its views register on integration_bp)
 from .errors import IntegrationError, StoreUnavailable, error_body
 from .gateways.checkout import PageContext
 from .gateways.registry import gateway_registry
@@ -16,13 +18,22 @@ from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
-HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed",
-              413: "payload_too_large", 414: "uri_too_long", 429: "rate_limited",
-              431: "request_headers_too_large"}
-HTTP_MESSAGES = {404: "No such endpoint.", 413: "The request body is larger than 1 MiB.",
-                 414: "The request target (path and query) is longer than 4 KiB.",
-                 429: "Too many requests; wait a moment and try again.",
-                 431: "The request headers are too large: at most 8 KiB per field, 16 KiB in all, 64 fields."}
+HTTP_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    429: "rate_limited",
+    431: "request_headers_too_large",
+}
+HTTP_MESSAGES = {
+    404: "No such endpoint.",
+    413: "The request body is larger than 1 MiB.",
+    414: "The request target (path and query) is longer than 4 KiB.",
+    429: "Too many requests; wait a moment and try again.",
+    431: "The request headers are too large: at most 8 KiB per field, 16 KiB in all, 64 fields.",
+}
 INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Retrying with the same Idempotency-Key is safe."
 
 
@@ -38,8 +49,12 @@ def register(app, integration, delivery):
     app.url_map.converters["web_path"] = WebPathConverter
     app.register_blueprint(integration_bp)
     register_gateway_pages(app, integration, delivery)
-    CORS(app, resources={r"/api/*": {"origins": cors_origins(app.config)}},
-         expose_headers=["Idempotency-Key"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": cors_origins(app.config)}},
+        expose_headers=["Idempotency-Key"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+    )
     register_error_handlers(app)
     register_web_page(app)
 
@@ -61,9 +76,14 @@ def register_gateway_pages(app, integration, delivery):
     for entry in gateway_registry(app.config):
         pages = entry.pages(mode)
         if pages is not None:
-            context = PageContext(gateway_name=entry.name, payments=integration.payments,
-                                  payment_orders=integration.payment_orders, config=app.config,
-                                  webhook_path=entry.webhook_path, deliver_webhook=delivery.to(entry))
+            context = PageContext(
+                gateway_name=entry.name,
+                payments=integration.payments,
+                payment_orders=integration.payment_orders,
+                config=app.config,
+                webhook_path=entry.webhook_path,
+                deliver_webhook=delivery.to(entry),
+            )
             app.register_blueprint(pages(context))
 
 

@@ -62,7 +62,7 @@ def is_unique_compatible(index_keys, shard_key):
     fields, shard_fields = key_fields(index_keys), key_fields(shard_key)
     if fields == ["_id"]:
         return True
-    return fields[:len(shard_fields)] == shard_fields
+    return fields[: len(shard_fields)] == shard_fields
 
 
 def incompatible_unique_indexes(indexes, shard_keys=None):

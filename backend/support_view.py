@@ -1,5 +1,6 @@
 """The support view's reads at the HTTP edge: whether the service knows a customer, and pages of a
 customer's audit entries and gateway outcomes (amounts in major units)."""
+
 import datetime
 import re
 
@@ -25,7 +26,6 @@ def audit_cursor(args):
     if match is None or int(match[2]) < 1:
         raise InvalidRequest("`before` must be the `next_before` of a previous page (such as 1767225600000-1).")
     return _EPOCH + int(match[1]) * _MILLISECOND, int(match[2])
-
 
 
 # --- audit (the support view) --------------------------------------------------------------------
@@ -65,7 +65,7 @@ def audit_page(reads, customer_id, limit, before=None, keep=None):
     while read < min(listed, len(rows)) and rows[read]["created_at"] == until:
         read += 1  # listed on an earlier page
     position, entries = (until, read), []
-    for row in rows[read:read + AUDIT_SCAN_MAX]:
+    for row in rows[read : read + AUDIT_SCAN_MAX]:
         read += 1
         position = (row["created_at"], position[1] + 1 if row["created_at"] == position[0] else 1)
         if keep is None or keep(row):
@@ -83,14 +83,20 @@ def support_audit(reads, customer_id):
     """The support look-up's first pages of the customer's gateway outcomes and audit entries."""
     webhooks, webhooks_next_before = audit_page(reads, customer_id, SUPPORT_LIST_MAX, keep=is_gateway_outcome)
     entries, audit_next_before = audit_page(reads, customer_id, SUPPORT_LIST_MAX)
-    return {"webhooks": webhooks, "webhooks_next_before": webhooks_next_before,
-            "audit": entries, "audit_next_before": audit_next_before}
+    return {
+        "webhooks": webhooks,
+        "webhooks_next_before": webhooks_next_before,
+        "audit": entries,
+        "audit_next_before": audit_next_before,
+    }
 
 
 def customer_known(reads, customer_id):
     """Whether the service holds anything of the customer: a wallet (in any currency), an order, a
     payment order or an audit entry; one indexed read each, until one is found."""
-    return (reads.history.has_customer(customer_id)
-            or bool(reads.orders.page_for_customer(customer_id, 1))
-            or reads.payment_orders.has_customer(customer_id)
-            or bool(reads.audit.for_customer(customer_id, 1)))
+    return (
+        reads.history.has_customer(customer_id)
+        or bool(reads.orders.page_for_customer(customer_id, 1))
+        or reads.payment_orders.has_customer(customer_id)
+        or bool(reads.audit.for_customer(customer_id, 1))
+    )

@@ -26,6 +26,7 @@ entry behind it that the next run's credit, or recovery, finishes. Every outcome
 
 The worker calls `sweep_from_config(integration, config)`.
 """
+
 import datetime
 import logging
 
@@ -49,8 +50,11 @@ class GatewaySweep:
 
     def gateways(self):
         """The offered gateways that can be asked about a payment order, by name."""
-        return {name: gateway for name, gateway in self.topups.payments.gateways.items()
-                if callable(getattr(gateway, "look_up", None))}
+        return {
+            name: gateway
+            for name, gateway in self.topups.payments.gateways.items()
+            if callable(getattr(gateway, "look_up", None))
+        }
 
     def run(self, stale_after_seconds, expire_after_seconds, batch_max):
         """Sweep at most `batch_max` due payment orders, oldest first; the count of each outcome."""
@@ -76,8 +80,13 @@ class GatewaySweep:
             return self.sweep_one(gateway, payment_order, expire_after_seconds)
         except Exception as error:  # one bad payment order must not stop the others' sweep
             logger.exception("sweep of payment order %s failed", payment_order.id)
-            self.audit.record("sweep.pending", "error", error="unexpected_error", reason=type(error).__name__,
-                              **_fields(payment_order))
+            self.audit.record(
+                "sweep.pending",
+                "error",
+                error="unexpected_error",
+                reason=type(error).__name__,
+                **_fields(payment_order),
+            )
             return "error"
 
     def sweep_one(self, gateway, payment_order, expire_after_seconds):
@@ -111,8 +120,9 @@ class GatewaySweep:
         fields = dict(fields, gateway_payment_id=lookup.gateway_payment_id)
         try:
             if lookup.amount_minor is not None:
-                self.topups.check_reported_amount(payment_order, lookup.amount_minor, lookup.currency,
-                                                  lookup.gateway_payment_id, "sweep")
+                self.topups.check_reported_amount(
+                    payment_order, lookup.amount_minor, lookup.currency, lookup.gateway_payment_id, "sweep"
+                )
         except (AmountMismatch, InvalidAmount) as error:
             # Money was taken, but not the amount initiated: never credited by the sweep, never
             # expired; asked again ever more rarely, each time audited (`topup.amount_mismatch`).
@@ -135,12 +145,17 @@ class GatewaySweep:
 
 def _fields(payment_order):
     """The audit fields of a swept payment order."""
-    return dict(customer_id=payment_order.customer_id, payment_order_id=payment_order.id,
-                gateway=payment_order.gateway, amount_minor=payment_order.amount_minor,
-                currency=payment_order.currency)
+    return dict(
+        customer_id=payment_order.customer_id,
+        payment_order_id=payment_order.id,
+        gateway=payment_order.gateway,
+        amount_minor=payment_order.amount_minor,
+        currency=payment_order.currency,
+    )
 
 
 def sweep_from_config(integration, config, clock=None):
     """One sweep run with the configured ages and batch size (the worker's call); the counts."""
-    return GatewaySweep(integration, clock).run(config["SWEEP_STALE_AFTER_SECONDS"],
-                                                config["SWEEP_EXPIRE_AFTER_SECONDS"], config["SWEEP_BATCH_MAX"])
+    return GatewaySweep(integration, clock).run(
+        config["SWEEP_STALE_AFTER_SECONDS"], config["SWEEP_EXPIRE_AFTER_SECONDS"], config["SWEEP_BATCH_MAX"]
+    )

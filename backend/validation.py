@@ -1,4 +1,5 @@
 """Request parsing and validation: nothing unvalidated reaches a query."""
+
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -9,8 +10,10 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")  # \Z: no trailing newline
 REASON_LENGTH_MAX = 500
 JSON_DEPTH_MAX = 32  # nesting of arrays and objects in any request body, webhooks included
 # A `\uD800`-`\uDFFF` escape without its pair: Python decodes it, but no store can encode it.
-_LONE_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-                             rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 
 
 class NonFinite:
@@ -81,9 +84,7 @@ def require_id(body, field):
 
 def check_id(value, field):
     if not isinstance(value, str) or not ID_PATTERN.match(value):
-        raise InvalidRequest(
-            f"`{field}` must be a string of 1-64 characters from A-Z a-z 0-9 _ . : -"
-        )
+        raise InvalidRequest(f"`{field}` must be a string of 1-64 characters from A-Z a-z 0-9 _ . : -")
     return value
 
 

@@ -1,5 +1,6 @@
 """The integration's façade: the contract's names over the flows of `backend.flows` (one module per
 flow), wired with their repositories. Amounts are integer minor units; the HTTP edge converts."""
+
 from .audit import AuditLog
 from .clock import utcnow
 from .flows.followups import FollowUps
@@ -17,21 +18,35 @@ from .webhook_events import WebhookEvents
 
 
 class WalletPaymentIntegration:
-    def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None, audit=None,
-                 clock=utcnow):
+    def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None, audit=None, clock=utcnow):
         self.wallet, self.payments, self.currency, self.outbox, self.clock = (
-            wallet_service, payment_service, currency, outbox, clock)
+            wallet_service,
+            payment_service,
+            currency,
+            outbox,
+            clock,
+        )
         self.history = LedgerHistory(db)
         self.payment_orders = PaymentOrders(db, clock)
         self.orders = OrderBook(db)
         self.audit = audit or AuditLog(db, clock)
         self.topups = Topups(wallet_service, payment_service, self.payment_orders, self.audit, currency)
-        self.webhooks = WebhookIntake(self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock),
-                                      self.audit)
+        self.webhooks = WebhookIntake(
+            self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock), self.audit
+        )
         self.order_payments = OrderPayments(wallet_service, self.orders, self.audit, clock)
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
-        self.followups = FollowUps(wallet_service, self.history, self.orders, self.payment_orders, self.topups,
-                                   self.order_payments, outbox, self.audit, clock)
+        self.followups = FollowUps(
+            wallet_service,
+            self.history,
+            self.orders,
+            self.payment_orders,
+            self.topups,
+            self.order_payments,
+            outbox,
+            self.audit,
+            clock,
+        )
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
 

@@ -13,6 +13,7 @@ embedded store. A crash between the insert and the roll leaves the wallet one en
 next movement on the wallet (whose insert collides with that entry), the status read and recovery
 all roll it forward the same way. docs/ledger.md has the whole protocol.
 """
+
 import random
 import time
 
@@ -57,8 +58,9 @@ class WalletService:
 
     def entry_for_operation(self, customer_id, currency, operation_id, order_id):
         """The payment of `order_id` made by the request `operation_id` (an Idempotency-Key, hashed), or None."""
-        made = self.entries.find({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id},
-                                 limit=OPERATION_ENTRIES_MAX)
+        made = self.entries.find(
+            {"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}, limit=OPERATION_ENTRIES_MAX
+        )
         return next((e for e in made if e["kind"] == "payment" and e["reference"].get("order_id") == order_id), None)
 
     # --- writes ------------------------------------------------------------------------------
@@ -114,8 +116,13 @@ class WalletService:
                 if existing is not None:
                     return existing, False
                 continue  # the wallet was one entry behind: rolled forward, read again
-            entry = dict(draft, _id=new_id("txn", 20), sequence=wallet["version"] + 1,
-                         balance_after_minor=balance_after_minor, **(slot.fields(draft) if slot else {}))
+            entry = dict(
+                draft,
+                _id=new_id("txn", 20),
+                sequence=wallet["version"] + 1,
+                balance_after_minor=balance_after_minor,
+                **(slot.fields(draft) if slot else {}),
+            )
             try:
                 self.entries.insert_one(entry)
             except DuplicateKeyError:
@@ -130,8 +137,9 @@ class WalletService:
                 continue
             self._roll_after_insert(entry, slot)
             return entry, True
-        raise StoreUnavailable(f"The wallet is busy; nothing was {'credited' if draft['type'] == CREDIT else 'debited'}. "
-                               f"Try again.")
+        raise StoreUnavailable(
+            f"The wallet is busy; nothing was {'credited' if draft['type'] == CREDIT else 'debited'}. Try again."
+        )
 
     def _shortfall(self, draft, version):
         """A debit the read balance does not cover: the entry already holding its key (an interrupted
@@ -158,15 +166,18 @@ class WalletService:
     def roll(self, entry):
         """Roll the wallet forward to `entry`, the one after its last (a no-op when it holds it)."""
         sequence = entry["sequence"]
-        update = {"$set": {"balance_minor": entry["balance_after_minor"], "version": sequence,
-                           "updated_at": self.clock()},
-                  "$inc": {f"totals.{entry['kind']}_minor": entry["amount_minor"],
-                           f"totals.{entry['kind']}_count": 1}}
+        update = {
+            "$set": {"balance_minor": entry["balance_after_minor"], "version": sequence, "updated_at": self.clock()},
+            "$inc": {f"totals.{entry['kind']}_minor": entry["amount_minor"], f"totals.{entry['kind']}_count": 1},
+        }
         if sequence > 1:
             self.wallets.update_one({"_id": entry["wallet_id"], "version": sequence - 1}, update)
             return
-        update["$setOnInsert"] = {"customer_id": entry["customer_id"], "currency": entry["currency"],
-                                  "created_at": self.clock()}
+        update["$setOnInsert"] = {
+            "customer_id": entry["customer_id"],
+            "currency": entry["currency"],
+            "created_at": self.clock(),
+        }
         try:
             self.wallets.update_one({"_id": entry["wallet_id"], "version": 0}, update, upsert=True)
         except DuplicateKeyError:
@@ -219,5 +230,6 @@ class WalletService:
         # document an update touches, under its one lock, so one update of 100 entries would hold
         # every request up for a second at a few thousand entries; ten at a time lets them through.
         for start in range(0, len(entry_ids), FINALIZE_CHUNK):
-            self.entries.update_many({"_id": {"$in": entry_ids[start:start + FINALIZE_CHUNK]}},
-                                     {"$set": {"finalized": True}})
+            self.entries.update_many(
+                {"_id": {"$in": entry_ids[start : start + FINALIZE_CHUNK]}}, {"$set": {"finalized": True}}
+            )

@@ -3,6 +3,7 @@ payment (a Google Pay token, `charge_required`) is claimed here by (gateway, eve
 charge, so one token is never charged twice, even when posted for another payment order. Other
 events are de-duplicated on their payment order (`PaymentOrders.claim_event`). This module is the
 only one that reads or writes the collection."""
+
 from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
@@ -16,9 +17,14 @@ class WebhookEvents:
     def claim(self, gateway, event):
         """True when no delivery of this event was claimed before (or its claim was released)."""
         try:
-            self.collection.insert_one({"gateway": gateway, "event_id": event.event_id,
-                                        "payment_order_id": event.payment_order_id,
-                                        "received_at": self.clock()})
+            self.collection.insert_one(
+                {
+                    "gateway": gateway,
+                    "event_id": event.event_id,
+                    "payment_order_id": event.payment_order_id,
+                    "received_at": self.clock(),
+                }
+            )
             return True
         except DuplicateKeyError:
             return False

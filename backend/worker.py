@@ -21,6 +21,7 @@ heartbeat, and logs an ERROR: a clock days ahead would expire fresh top-ups, fin
 in progress and take every lease. Where the store does not tell its time (the embedded mongomock
 store, which lives in the worker's own process) nothing is compared.
 """
+
 import datetime
 import logging
 import os
@@ -95,10 +96,13 @@ class Worker:
 
     def run(self, stop, tick_seconds=TICK_SECONDS):
         """Tick until `stop` (a threading.Event) is set; then release the leases held."""
-        logger.info("worker %s started: %s; job leases %d s, renewed every tick; clock skew bound %d s",
-                    self.worker_id,
-                    ", ".join(f"{name} every {interval:g} s" for name, (interval, _, _) in self.jobs.items()),
-                    JOB_LEASE_SECONDS, self.skew_max_seconds)
+        logger.info(
+            "worker %s started: %s; job leases %d s, renewed every tick; clock skew bound %d s",
+            self.worker_id,
+            ", ".join(f"{name} every {interval:g} s" for name, (interval, _, _) in self.jobs.items()),
+            JOB_LEASE_SECONDS,
+            self.skew_max_seconds,
+        )
         while not stop.is_set():
             self.run_once()
             stop.wait(tick_seconds)
@@ -108,11 +112,14 @@ class Worker:
     def release_leases(self):
         """Free every job lease this worker holds, so another worker (or its restart) runs them now."""
         try:
-            self.leases.update_many({"_id": {"$in": self.leased_jobs}, "owner": self.worker_id},
-                                    {"$set": {"owner": None, "until": RELEASED}})
+            self.leases.update_many(
+                {"_id": {"$in": self.leased_jobs}, "owner": self.worker_id},
+                {"$set": {"owner": None, "until": RELEASED}},
+            )
         except PyMongoError:
-            logger.exception("worker %s could not release its leases; they run out in %d s",
-                             self.worker_id, JOB_LEASE_SECONDS)
+            logger.exception(
+                "worker %s could not release its leases; they run out in %d s", self.worker_id, JOB_LEASE_SECONDS
+            )
 
     def _clock_agrees(self, now):
         """True unless this worker's clock is more than WORKER_CLOCK_SKEW_MAX_SECONDS off the
@@ -125,16 +132,23 @@ class Worker:
         skew_seconds = 0.0 if store_time is None else (now - store_time).total_seconds()
         if abs(skew_seconds) <= self.skew_max_seconds:
             if self.refused_ticks:
-                logger.warning("worker %s: clock within %d s of the store's again; running jobs",
-                               self.worker_id, self.skew_max_seconds)
+                logger.warning(
+                    "worker %s: clock within %d s of the store's again; running jobs",
+                    self.worker_id,
+                    self.skew_max_seconds,
+                )
             self.refused_ticks = 0
             return True
         if self.refused_ticks % SKEW_LOG_EVERY_TICKS == 0:
-            logger.error("WORKER CLOCK SKEW: worker %s's clock is %.0f s %s the store's (bound "
-                         "WORKER_CLOCK_SKEW_MAX_SECONDS=%d): no recovery, outbox, sweep or reconcile, no "
-                         "lease taken, no heartbeat until it is fixed (sync this machine's clock, e.g. NTP)",
-                         self.worker_id, abs(skew_seconds), "ahead of" if skew_seconds > 0 else "behind",
-                         self.skew_max_seconds)
+            logger.error(
+                "WORKER CLOCK SKEW: worker %s's clock is %.0f s %s the store's (bound "
+                "WORKER_CLOCK_SKEW_MAX_SECONDS=%d): no recovery, outbox, sweep or reconcile, no "
+                "lease taken, no heartbeat until it is fixed (sync this machine's clock, e.g. NTP)",
+                self.worker_id,
+                abs(skew_seconds),
+                "ahead of" if skew_seconds > 0 else "behind",
+                self.skew_max_seconds,
+            )
         self.refused_ticks += 1
         return False
 
@@ -156,8 +170,10 @@ class Worker:
         """`reconcile` over the whole store; the count of drifts is kept on the job's lease document
         (`last_reconcile`, read by /metrics) and each drift is logged."""
         drift = self.integration.reconcile()
-        self.leases.update_one({"_id": "reconcile"}, {"$set": {"report": {
-            "drift": len(drift), "ran_at": self.clock(), "worker_id": self.worker_id}}})
+        self.leases.update_one(
+            {"_id": "reconcile"},
+            {"$set": {"report": {"drift": len(drift), "ran_at": self.clock(), "worker_id": self.worker_id}}},
+        )
         for row in drift:
             logger.warning("reconcile drift: %s", row)
         return len(drift)
@@ -166,8 +182,9 @@ class Worker:
         """Extend every job lease this worker holds to JOB_LEASE_SECONDS from now (one write)."""
         until = now + datetime.timedelta(seconds=JOB_LEASE_SECONDS)
         try:
-            self.leases.update_many({"_id": {"$in": self.leased_jobs}, "owner": self.worker_id},
-                                    {"$set": {"until": until}})
+            self.leases.update_many(
+                {"_id": {"$in": self.leased_jobs}, "owner": self.worker_id}, {"$set": {"until": until}}
+            )
         except PyMongoError:
             logger.exception("worker %s could not renew its leases", self.worker_id)
 
@@ -188,10 +205,19 @@ class Worker:
         try:
             self.heartbeats.update_one(
                 {"_id": self.worker_id},
-                {"$set": {"beat_at": now, "pid": os.getpid(), "host": socket.gethostname(),
-                          **{f"jobs.{name}": {"ran_at": now, "result": str(result)[:200]}
-                             for name, result in results.items()}}},
-                upsert=True)
+                {
+                    "$set": {
+                        "beat_at": now,
+                        "pid": os.getpid(),
+                        "host": socket.gethostname(),
+                        **{
+                            f"jobs.{name}": {"ran_at": now, "result": str(result)[:200]}
+                            for name, result in results.items()
+                        },
+                    }
+                },
+                upsert=True,
+            )
         except PyMongoError:
             logger.exception("worker heartbeat not written")
 

@@ -8,6 +8,7 @@ gunicorn's master checks that once before starting workers (backend/wsgi_preflig
 for any other way of loading the app: a refusal (that one, or any configuration `create_app`
 refuses) is one line on stderr, no traceback, and exit status 4, gunicorn's "App failed to load".
 """
+
 import sys
 
 from . import create_app

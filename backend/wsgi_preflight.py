@@ -3,6 +3,7 @@
 code): the configuration loads, and names a store every process shares. A refusal is one line on
 stderr and exit status 4; every worker refusing on its own would print a traceback instead (gunicorn
 raises while halting when several workers fail to load at once)."""
+
 import sys
 
 from .config import load_config
@@ -11,7 +12,8 @@ from .errors import ConfigError
 EMBEDDED_STORE_REFUSAL = (
     "backend.wsgi (gunicorn) refuses the embedded mongomock store: every worker process would keep "
     "its own copy of the data. Use `python -m backend` (one process) for the embedded store, or set "
-    "MONGODB_URI=mongodb://... to a MongoDB server shared by all workers.")
+    "MONGODB_URI=mongodb://... to a MongoDB server shared by all workers."
+)
 APP_LOAD_ERROR_EXIT_STATUS = 4  # gunicorn's Arbiter.APP_LOAD_ERROR ("App failed to load"): it stops
 
 

@@ -24,6 +24,7 @@ a wrapper around the app's database (both stores when MONGODB_URI is set). Rate 
 (RATE_LIMITS_ENABLED=false): eight clients on one address would meet 429 after 30 money POSTs.
 Prints Markdown, as pasted into docs/benchmarks.md.
 """
+
 import argparse
 import datetime
 import hashlib
@@ -55,8 +56,8 @@ BASE = "/api/integration"
 WEBHOOK_SECRET = "bench_webhook_secret"
 EMPTY_CUSTOMER = "bench_empty"
 ADMIN = "bench_admin"
-TOPUP_SETUP = "100000.00"   # per customer, before pay: far more than the orders cost
-TOPUP_AMOUNT = "10.00"      # each initiate of the initiate phase (credited by the webhook phase)
+TOPUP_SETUP = "100000.00"  # per customer, before pay: far more than the orders cost
+TOPUP_AMOUNT = "10.00"  # each initiate of the initiate phase (credited by the webhook phase)
 TOPUP_AMOUNT_MINOR = 1000
 REFUND_AMOUNT = "0.01"
 WRITES_DEFAULT = 400
@@ -65,6 +66,7 @@ START_SECONDS_MAX = 60
 
 
 # ---------------------------------------------------------------- processes
+
 
 def free_port():
     with socket.socket() as sock:
@@ -80,14 +82,16 @@ class Server:
         self.log_path = os.path.join(log_dir, f"{name}.log")
         environment = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            argv, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + START_SECONDS_MAX
         while True:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise SystemExit(f"{name} did not start (exit status {self.process.poll()}); "
-                                 f"its output:\n{self.tail()}")
+                raise SystemExit(
+                    f"{name} did not start (exit status {self.process.poll()}); its output:\n{self.tail()}"
+                )
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 connection.request("GET", ready_path)
@@ -143,6 +147,7 @@ def vm_rss_kib(pid):
 
 
 # ---------------------------------------------------------------- load
+
 
 class Client:
     """One keep-alive connection; `call` returns (status or None on a connection error, body)."""
@@ -210,17 +215,25 @@ def summary(latencies, errors, elapsed):
     def percentile(p):
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
-    return {"requests": len(ordered), "seconds": round(elapsed, 2), "rate": len(ordered) / elapsed,
-            "p50": percentile(50), "p95": percentile(95), "p99": percentile(99), "errors": errors}
+    return {
+        "requests": len(ordered),
+        "seconds": round(elapsed, 2),
+        "rate": len(ordered) / elapsed,
+        "p50": percentile(50),
+        "p95": percentile(95),
+        "p99": percentile(99),
+        "errors": errors,
+    }
 
 
 # ---------------------------------------------------------------- requests
+
 
 class Requests:
     """The requests of each phase, with tokens minted for the server's JWT_SECRET."""
 
     def __init__(self, jwt_secret, clients):
-        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
 
         def bearer(sub, role):
             token = jwt.encode({"sub": sub, "role": role, "exp": expires}, jwt_secret, algorithm="HS256")
@@ -230,7 +243,7 @@ class Requests:
         self.empty_auth = bearer(EMPTY_CUSTOMER, "customer")
         self.admin_auth = bearer(ADMIN, "admin")
         self.payment_orders = [[] for _ in range(clients)]  # (payment order id, amount minor) per client
-        self.paid = [[] for _ in range(clients)]            # order ids paid per client
+        self.paid = [[] for _ in range(clients)]  # order ids paid per client
 
     @staticmethod
     def post(path, body, authorization=None, idempotent=True):
@@ -248,8 +261,11 @@ class Requests:
         return "GET", f"{BASE}/status/{EMPTY_CUSTOMER}", None, {"Authorization": self.empty_auth}
 
     def initiate(self, client, n, amount=TOPUP_AMOUNT):
-        return self.post("/wallet/topup/initiate", {"customer_id": customer_id(client), "amount": amount,
-                                                    "payment_method": "razorpay"}, self.auth[client])
+        return self.post(
+            "/wallet/topup/initiate",
+            {"customer_id": customer_id(client), "amount": amount, "payment_method": "razorpay"},
+            self.auth[client],
+        )
 
     def keep_payment_order(self, client, n, data):
         self.payment_orders[client].append(json.loads(data)["payment_order_id"])
@@ -257,32 +273,65 @@ class Requests:
     def webhook(self, client, n, amount_minor=TOPUP_AMOUNT_MINOR):
         payment_order_id = self.payment_orders[client][n]
         payment_id = f"pay_{uuid.uuid4().hex[:14]}"
-        event = {"entity": "event", "account_id": "acc_bench", "event": "payment.captured", "contains": ["payment"],
-                 "payload": {"payment": {"entity": {
-                     "id": payment_id, "entity": "payment", "amount": amount_minor, "currency": "INR",
-                     "status": "captured", "order_id": payment_order_id, "notes": []}}},
-                 "created_at": int(time.time())}
+        event = {
+            "entity": "event",
+            "account_id": "acc_bench",
+            "event": "payment.captured",
+            "contains": ["payment"],
+            "payload": {
+                "payment": {
+                    "entity": {
+                        "id": payment_id,
+                        "entity": "payment",
+                        "amount": amount_minor,
+                        "currency": "INR",
+                        "status": "captured",
+                        "order_id": payment_order_id,
+                        "notes": [],
+                    }
+                }
+            },
+            "created_at": int(time.time()),
+        }
         body = json.dumps(event).encode()
         signature = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-        return "POST", BASE + "/webhook/razorpay", body, {
-            "Content-Type": "application/json", "X-Razorpay-Signature": signature,
-            "X-Razorpay-Event-Id": f"evt_{uuid.uuid4().hex[:14]}"}
+        return (
+            "POST",
+            BASE + "/webhook/razorpay",
+            body,
+            {
+                "Content-Type": "application/json",
+                "X-Razorpay-Signature": signature,
+                "X-Razorpay-Event-Id": f"evt_{uuid.uuid4().hex[:14]}",
+            },
+        )
 
     def pay(self, client, n):
-        return self.post("/order/pay-with-wallet", {"order_id": order_id(client, n), "customer_id": customer_id(client),
-                                                    "amount": ORDER_AMOUNT_MINOR / 100}, self.auth[client])
+        return self.post(
+            "/order/pay-with-wallet",
+            {"order_id": order_id(client, n), "customer_id": customer_id(client), "amount": ORDER_AMOUNT_MINOR / 100},
+            self.auth[client],
+        )
 
     def keep_paid(self, client, n, data):
         self.paid[client].append(order_id(client, n))
 
     def refund(self, client, n):
         orders = self.paid[client]
-        return self.post("/order/refund-to-wallet", {"order_id": orders[n % len(orders)],
-                                                     "customer_id": customer_id(client), "amount": REFUND_AMOUNT,
-                                                     "reason": "bench"}, self.admin_auth)
+        return self.post(
+            "/order/refund-to-wallet",
+            {
+                "order_id": orders[n % len(orders)],
+                "customer_id": customer_id(client),
+                "amount": REFUND_AMOUNT,
+                "reason": "bench",
+            },
+            self.admin_auth,
+        )
 
 
 # ---------------------------------------------------------------- store round trips
+
 
 class CountingCollection:
     def __init__(self, collection, name, counts):
@@ -348,23 +397,34 @@ def count_round_trips(uri, jwt_secret):
     connect = store.connect
     store.connect = lambda *args: CountingDatabase(connect(*args), counts)
     database_name = f"bench_rt_{uuid.uuid4().hex[:8]}"
-    app = create_app({"MONGODB_URI": uri, "MONGODB_DB": database_name, "JWT_SECRET": jwt_secret,
-                      "RATE_LIMITS_ENABLED": "false", "SEED_DEMO_DATA": "false",
-                      "RAZORPAY_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    app = create_app(
+        {
+            "MONGODB_URI": uri,
+            "MONGODB_DB": database_name,
+            "JWT_SECRET": jwt_secret,
+            "RATE_LIMITS_ENABLED": "false",
+            "SEED_DEMO_DATA": "false",
+            "RAZORPAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+    )
     database = app.extensions["wallet_db"]._database
     client = app.test_client()
     requests = Requests(jwt_secret, 1)
     database["orders"].insert_many(pending_orders(1, 2, app.config["DEFAULT_CURRENCY"]))
     results = {}
     for round_number in range(2):  # the first round warms up (creates the wallet); the second is counted
+
         def measure(name, method, path, body, headers, expect=200):
             counts.clear()
             wire[0] = 0
             response = client.open(path, method=method, data=body, headers=headers)
             assert response.status_code == expect, (name, response.status_code, response.get_data(as_text=True))
-            if round_number == 1:
-                results[name] = {"total": sum(counts.values()), "calls": dict(sorted(counts.items())),
-                                 "wire": wire[0] if not app.config["EMBEDDED_STORE"] else None}
+            if round_number == 1:  # noqa: B023 (measure runs within its own round)
+                results[name] = {
+                    "total": sum(counts.values()),
+                    "calls": dict(sorted(counts.items())),
+                    "wire": wire[0] if not app.config["EMBEDDED_STORE"] else None,
+                }
             return response
 
         measure("health", *requests.health(0, 0))
@@ -382,14 +442,23 @@ def count_round_trips(uri, jwt_secret):
 
 # ---------------------------------------------------------------- the run
 
+
 def code_label():
     def git(*args):
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "backend", "gunicorn.conf.py", "requirements.txt",
-                "scripts/bench_http.py", "scripts/bench_server.py")
+    dirty = git(
+        "status",
+        "--porcelain",
+        "--",
+        "backend",
+        "gunicorn.conf.py",
+        "requirements.txt",
+        "scripts/bench_http.py",
+        "scripts/bench_server.py",
+    )
     return commit + (" + uncommitted changes" if dirty else "")
 
 
@@ -400,8 +469,12 @@ def machine():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    }
 
 
 def cpu_seconds():
@@ -417,8 +490,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8, help="length of each timed phase (floor, health, status)")
     parser.add_argument("--writes", type=int, default=WRITES_DEFAULT, help="requests of each write phase")
-    parser.add_argument("--memory", type=int, nargs=2, default=MEMORY_REQUESTS, metavar=("FIRST", "THEN"),
-                        help="GET health requests after which the RSS is read (default 5000 50000)")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        nargs=2,
+        default=MEMORY_REQUESTS,
+        metavar=("FIRST", "THEN"),
+        help="GET health requests after which the RSS is read (default 5000 50000)",
+    )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--count-round-trips", metavar="URI", help=argparse.SUPPRESS)
@@ -440,8 +519,16 @@ def main():
     python = sys.executable
     if mongodb:
         env.update(MONGODB_URI=uri, MONGODB_DB=database_name)
-        floor_argv = [python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--pythonpath", "scripts",
-                      "bench_server:floor_app"]
+        floor_argv = [
+            python,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--pythonpath",
+            "scripts",
+            "bench_server:floor_app",
+        ]
         service_argv = [python, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         server_kind = "gunicorn -c gunicorn.conf.py (4 workers x 8 threads, gthread)"
     else:
@@ -449,13 +536,24 @@ def main():
         floor_argv = [python, "scripts/bench_server.py", "floor"]
         service_argv = [python, "scripts/bench_server.py", "serve", str(clients), str(per_client)]
         server_kind = "waitress as `python -m backend` serves (8 threads), worker thread on"
-    info = dict(machine(), code=code_label(), server=server_kind,
-                store=f"MongoDB {uri.split('@')[-1]}" if mongodb else "embedded (mongomock)",
-                clients=clients, seconds=options.seconds, writes=per_client * clients)
-    print(f"code {info['code']}; {info['date']}; nproc {info['nproc']}; {info['cpu']}; Python {info['python']}",
-          flush=True)
-    print(f"server: {server_kind}; store: {info['store']}; {clients} keep-alive clients; "
-          f"{options.seconds:g} s per timed phase; {per_client * clients} requests per write phase", flush=True)
+    info = dict(
+        machine(),
+        code=code_label(),
+        server=server_kind,
+        store=f"MongoDB {uri.split('@')[-1]}" if mongodb else "embedded (mongomock)",
+        clients=clients,
+        seconds=options.seconds,
+        writes=per_client * clients,
+    )
+    print(
+        f"code {info['code']}; {info['date']}; nproc {info['nproc']}; {info['cpu']}; Python {info['python']}",
+        flush=True,
+    )
+    print(
+        f"server: {server_kind}; store: {info['store']}; {clients} keep-alive clients; "
+        f"{options.seconds:g} s per timed phase; {per_client * clients} requests per write phase",
+        flush=True,
+    )
 
     requests = Requests(jwt_secret, clients)
     rows, memory, log_dir = {}, {}, tempfile.mkdtemp(prefix="wallet-bench-")
@@ -463,9 +561,12 @@ def main():
     def phase(name, port, request_for, **kwargs):
         result = summary(*run_phase(port, clients, request_for, **kwargs))
         rows[name] = result
-        print(f"  {name:24s} {result['requests']:6d} requests in {result['seconds']:5.1f} s: "
-              f"{result['rate']:7.1f}/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-              f"{result['errors']} errors", flush=True)
+        print(
+            f"  {name:24s} {result['requests']:6d} requests in {result['seconds']:5.1f} s: "
+            f"{result['rate']:7.1f}/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+            f"{result['errors']} errors",
+            flush=True,
+        )
 
     def floor(name):
         server = Server("floor", floor_argv, env, log_dir, "/floor")
@@ -489,12 +590,20 @@ def main():
             # Setup, not measured: each customer's wallet gets TOPUP_SETUP by initiate + signed webhook.
             setup = Requests(jwt_secret, clients)
             for c in range(clients):
-                _, errors, _ = run_phase(port, 1, lambda _, n, c=c: setup.initiate(c, n, amount=TOPUP_SETUP),
-                                         per_client=1,
-                                         on_response=lambda _, n, data, c=c: setup.keep_payment_order(c, n, data))
+                _, errors, _ = run_phase(
+                    port,
+                    1,
+                    lambda _, n, c=c: setup.initiate(c, n, amount=TOPUP_SETUP),
+                    per_client=1,
+                    on_response=lambda _, n, data, c=c: setup.keep_payment_order(c, n, data),
+                )
                 if not errors:
-                    _, errors, _ = run_phase(port, 1, lambda _, n, c=c: setup.webhook(
-                        c, n, amount_minor=int(TOPUP_SETUP.replace(".", ""))), per_client=1)
+                    _, errors, _ = run_phase(
+                        port,
+                        1,
+                        lambda _, n, c=c: setup.webhook(c, n, amount_minor=int(TOPUP_SETUP.replace(".", ""))),
+                        per_client=1,
+                    )
                 if errors:
                     raise SystemExit(f"the setup top-up failed; the service's output:\n{server.tail()}")
             run_phase(port, clients, requests.health, seconds=1)  # warm-up
@@ -508,10 +617,15 @@ def main():
                 info["memory_errors"] += errors
                 sent = checkpoint
                 memory[f"after {checkpoint:,} GET health"] = server.rss_kib()
-            phase("POST initiate", port, requests.initiate, per_client=per_client,
-                  on_response=requests.keep_payment_order)
-            phase("POST webhook (credit)", port, requests.webhook,
-                  per_client=min(len(own) for own in requests.payment_orders))
+            phase(
+                "POST initiate", port, requests.initiate, per_client=per_client, on_response=requests.keep_payment_order
+            )
+            phase(
+                "POST webhook (credit)",
+                port,
+                requests.webhook,
+                per_client=min(len(own) for own in requests.payment_orders),
+            )
             phase("POST pay-with-wallet", port, requests.pay, per_client=per_client, on_response=requests.keep_paid)
             if min(len(own) for own in requests.paid):
                 phase("POST refund (admin)", port, requests.refund, per_client=per_client)
@@ -530,7 +644,7 @@ def main():
             with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as mongo:
                 mongo.drop_database(database_name)
     info["total_seconds"] = round(time.monotonic() - started)
-    busy, ours = (end - start for end, start in zip(cpu_seconds(), cpu_started))
+    busy, ours = (end - start for end, start in zip(cpu_seconds(), cpu_started, strict=True))
     info["other_cpu_seconds"] = round(max(0.0, busy - ours), 1)
     info["other_cpu_share"] = round(max(0.0, busy - ours) / (info["total_seconds"] * info["nproc"]), 3)
     report(info, rows, memory, round_trips)
@@ -542,28 +656,45 @@ def main():
 
 
 def count_in_process(uri, jwt_secret):
-    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--count-round-trips", uri,
-                           "--jwt-secret", jwt_secret], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--count-round-trips", uri, "--jwt-secret", jwt_secret],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"counting store round trips failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-OPERATION_OF_ROW = {"GET health": "health", "GET status (empty)": "status", "POST initiate": "initiate",
-                    "POST webhook (credit)": "webhook", "POST pay-with-wallet": "pay", "POST refund (admin)": "refund"}
+OPERATION_OF_ROW = {
+    "GET health": "health",
+    "GET status (empty)": "status",
+    "POST initiate": "initiate",
+    "POST webhook (credit)": "webhook",
+    "POST pay-with-wallet": "pay",
+    "POST refund (admin)": "refund",
+}
 
 
 def report(info, rows, memory, round_trips):
     floors = [rows[name]["rate"] for name in ("floor (before)", "floor (after)") if name in rows]
     floor_rate = sum(floors) / len(floors)
     stores = list(round_trips)
-    print(f"\ncode {info['code']}; {info['date']}; nproc {info['nproc']}; {info['cpu']}; Python {info['python']}; "
-          f"{info['total_seconds']} s in all")
-    print(f"other processes kept the machine busy for {info['other_cpu_seconds']:g} CPU-seconds during the run "
-          f"({info['other_cpu_share']:.0%} of its {info['nproc']} cores): more than a few % makes the figures noisy")
+    print(
+        f"\ncode {info['code']}; {info['date']}; nproc {info['nproc']}; {info['cpu']}; Python {info['python']}; "
+        f"{info['total_seconds']} s in all"
+    )
+    print(
+        f"other processes kept the machine busy for {info['other_cpu_seconds']:g} CPU-seconds during the run "
+        f"({info['other_cpu_share']:.0%} of its {info['nproc']} cores): more than a few % makes the figures noisy"
+    )
     print(f"server: {info['server']}; store: {info['store']}; {info['clients']} keep-alive clients\n")
-    print("| operation | requests | req/s | vs floor | p50 ms | p95 ms | p99 ms | errors | "
-          + " | ".join(f"store round trips, {store}" for store in stores) + " |")
+    print(
+        "| operation | requests | req/s | vs floor | p50 ms | p95 ms | p99 ms | errors | "
+        + " | ".join(f"store round trips, {store}" for store in stores)
+        + " |"
+    )
     print("|---|--:|--:|--:|--:|--:|--:|--:|" + "--:|" * len(stores))
     for name, row in rows.items():
         operation = OPERATION_OF_ROW.get(name)
@@ -574,14 +705,18 @@ def report(info, rows, memory, round_trips):
                 trips.append("0" if name.startswith("floor") else "")
             else:
                 trips.append(str(counted["total"]) + (f" ({counted['wire']} wire)" if counted["wire"] else ""))
-        print(f"| {name} | {row['requests']} | {row['rate']:.0f} | {row['rate'] / floor_rate:.2f} | {row['p50']:.1f} "
-              f"| {row['p95']:.1f} | {row['p99']:.1f} | {row['errors']} | " + " | ".join(trips) + " |")
+        print(
+            f"| {name} | {row['requests']} | {row['rate']:.0f} | {row['rate'] / floor_rate:.2f} | {row['p50']:.1f} "
+            f"| {row['p95']:.1f} | {row['p99']:.1f} | {row['errors']} | " + " | ".join(trips) + " |"
+        )
     print(f"\nFloor: the mean of before and after, {floor_rate:.0f} req/s.\n")
     print("| server RSS | MiB | processes |\n|---|--:|--:|")
     for name, (kib, processes) in memory.items():
         print(f"| {name} | {kib / 1024:.1f} | {processes} |")
-    print(f"\nGET health counted from the end of the read phases ({info['memory_errors']} errors); "
-          "VmRSS of the server process (gunicorn: master and workers together).")
+    print(
+        f"\nGET health counted from the end of the read phases ({info['memory_errors']} errors); "
+        "VmRSS of the server process (gunicorn: master and workers together)."
+    )
     for store in stores:
         print(f"\nStore calls per request, {store} (a warm second request of each kind):\n")
         print("| operation | calls |\n|---|---|")

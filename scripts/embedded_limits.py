@@ -13,6 +13,7 @@ else the machine runs). mongomock keeps no indexes for queries: every find and u
 whole collection, so each request's cost grows with the store. README.md ("The embedded store's
 limits") quotes these figures, and backend/db.py's EMBEDDED_SLOW_LEDGER_ENTRIES is derived from them.
 """
+
 import logging
 import os
 import statistics
@@ -29,14 +30,21 @@ from tests.helpers import TEST_JWT_SECRET, Api, bearer  # noqa: E402
 CALLS = 15
 BATCH_CUSTOMERS = 50  # each tops up once and pays one order: 2 ledger entries per customer
 # Fields that identify a document (unique keys, or a customer's own): renamed in every copy.
-RENAMED = ("_id", "idempotency_key", "reference", "order_id", "event_id", "customer_id", "wallet_id",
-           "payment_order_id")
+RENAMED = (
+    "_id",
+    "idempotency_key",
+    "reference",
+    "order_id",
+    "event_id",
+    "customer_id",
+    "wallet_id",
+    "payment_order_id",
+)
 PROBE = "cust_probe"
 
 
 def copy_of(document, suffix):
-    renamed = {key: f"{value}{suffix}" for key, value in document.items()
-               if key in RENAMED and isinstance(value, str)}
+    renamed = {key: f"{value}{suffix}" for key, value in document.items() if key in RENAMED and isinstance(value, str)}
     copied = dict(document, **renamed)
     if "_id" not in renamed:
         copied.pop("_id", None)  # an ObjectId: the store makes a new one
@@ -50,9 +58,17 @@ def new_app(database=None):
     if database is not None:
         store.connect = lambda uri, db_name: database
     try:
-        return create_app({"TESTING": True, "MONGODB_URI": "mongomock://localhost",
-                           "MONGODB_DB": f"limits_{uuid.uuid4().hex[:8]}", "JWT_SECRET": TEST_JWT_SECRET,
-                           "SEED_DEMO_DATA": "false", "RATE_LIMITS_ENABLED": "false", "RECOVER_ON_START": "false"})
+        return create_app(
+            {
+                "TESTING": True,
+                "MONGODB_URI": "mongomock://localhost",
+                "MONGODB_DB": f"limits_{uuid.uuid4().hex[:8]}",
+                "JWT_SECRET": TEST_JWT_SECRET,
+                "SEED_DEMO_DATA": "false",
+                "RATE_LIMITS_ENABLED": "false",
+                "RECOVER_ON_START": "false",
+            }
+        )
     finally:
         store.connect = made
 
@@ -75,8 +91,9 @@ def filled_store(entries):
     copies = -(-entries // len(batch["ledger_entries"]))
     for name, documents in batch.items():
         if documents:
-            database[name].insert_many([copy_of(document, f"_c{copy}")
-                                        for copy in range(copies) for document in documents])
+            database[name].insert_many(
+                [copy_of(document, f"_c{copy}") for copy in range(copies) for document in documents]
+            )
     return database
 
 
@@ -109,13 +126,15 @@ def measure(entries):
 
 def main(sizes):
     logging.disable(logging.WARNING)  # the audit's INFO lines, thousands of them
-    print(f"embedded store (mongomock): milliseconds per request, median of {CALLS} calls "
-          f"(wall clock / CPU time of the request)")
+    print(
+        f"embedded store (mongomock): milliseconds per request, median of {CALLS} calls "
+        f"(wall clock / CPU time of the request)"
+    )
     print(f"{'ledger entries':>14}  {'status':>13}  {'pay-with-wallet':>15}")
     for entries in sizes:
         stored, status_ms, pay_ms = measure(entries)
-        status_wall, status_cpu = (statistics.median(column) for column in zip(*status_ms))
-        pay_wall, pay_cpu = (statistics.median(column) for column in zip(*pay_ms))
+        status_wall, status_cpu = (statistics.median(column) for column in zip(*status_ms, strict=True))
+        pay_wall, pay_cpu = (statistics.median(column) for column in zip(*pay_ms, strict=True))
         print(f"{stored:>14}  {status_wall:>6.1f} /{status_cpu:>5.1f}  {pay_wall:>8.1f} /{pay_cpu:>5.1f}", flush=True)
 
 

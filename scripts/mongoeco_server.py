@@ -3,6 +3,7 @@
 For exercising the real pymongo driver path where no mongod can be installed; needs Python >= 3.13
 and `pip install mongoeco`. Usage: python scripts/mongoeco_server.py 27017
 """
+
 import asyncio
 import sys
 

@@ -1,4 +1,5 @@
 """A fresh app and database per test. Set MONGODB_URI=mongodb://... to run against a real server."""
+
 import os
 import uuid
 

@@ -1,12 +1,20 @@
 """Fault injection for the store: a database whose N-th write raises, as if the process died there
 (every later write raises too: a dead process writes nothing more, not even its error handling's)."""
+
 from backend.notifications import Outbox
 from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 
-
-WRITE_METHODS = {"insert_one", "insert_many", "update_one", "update_many", "delete_one",
-                 "delete_many", "find_one_and_update", "replace_one"}
+WRITE_METHODS = {
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "delete_one",
+    "delete_many",
+    "find_one_and_update",
+    "replace_one",
+}
 
 
 def crashing_integration(app, db, crash_at):
@@ -14,8 +22,13 @@ def crashing_integration(app, db, crash_at):
     app's own collaborators otherwise); (integration, the crashing database)."""
     crashing = CrashingDatabase(db, crash_at)
     healthy = app.extensions["integration"]
-    integration = WalletPaymentIntegration(WalletService(crashing), healthy.payments, crashing, currency="INR",
-                                           outbox=Outbox(crashing, healthy.outbox.sender))
+    integration = WalletPaymentIntegration(
+        WalletService(crashing),
+        healthy.payments,
+        crashing,
+        currency="INR",
+        outbox=Outbox(crashing, healthy.outbox.sender),
+    )
     return integration, crashing
 
 

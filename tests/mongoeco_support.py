@@ -5,6 +5,7 @@ wire-compatible server (scripts/mongoeco_server.py) started on a free port with 
 Python, made the way scripts/test_real_driver.sh makes it (a Python >= 3.13 from ECO_PYTHON or
 pyenv). Skips, printing why, only when no such Python exists (or .venv-eco cannot be made).
 """
+
 import glob
 import os
 import re
@@ -75,8 +76,7 @@ def mongodb_uri():
     if python is None:
         skip(why_not)
     port = free_port()
-    process = subprocess.Popen([python, SERVER, str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen([python, SERVER, str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline, line = time.monotonic() + START_SECONDS_MAX, ""
         while "mongodb://" not in line:

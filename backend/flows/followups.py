@@ -1,6 +1,7 @@
 """What follows each ledger entry (its payment order or order marked, the customer's confirmation
 queued), finished by the worker after the request that made the entry, and after a crash (recovery).
 Every step is idempotent, so it may run beside that request, and again."""
+
 import datetime
 
 from ..orders import in_life
@@ -11,7 +12,13 @@ from ..wallet_service import FINISH_BATCH_MAX
 class FollowUps:
     def __init__(self, wallet, history, orders, payment_orders, topups, order_payments, outbox, audit, clock):
         self.wallet, self.history, self.orders, self.payment_orders = wallet, history, orders, payment_orders
-        self.topups, self.order_payments, self.outbox, self.audit, self.clock = topups, order_payments, outbox, audit, clock
+        self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
+            topups,
+            order_payments,
+            outbox,
+            audit,
+            clock,
+        )
 
     def finish(self, limit=FINISH_BATCH_MAX):
         """The follow-ups of up to `limit` entries not yet finalized, oldest first: roll their wallets
@@ -31,8 +38,12 @@ class FollowUps:
             elif entry["kind"] == PAYMENT:
                 self.order_payments.settle(entry)
             elif entry["kind"] == REFUND:
-                self.orders.catch_up_refunds(entry["reference"]["order_id"], self.history, entry["wallet_id"],
-                                             entry["reference"].get("order_life"))
+                self.orders.catch_up_refunds(
+                    entry["reference"]["order_id"],
+                    self.history,
+                    entry["wallet_id"],
+                    entry["reference"].get("order_life"),
+                )
         if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
             self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
         self.wallet.mark_finalized(e["_id"] for e in entries)
@@ -49,8 +60,10 @@ class FollowUps:
         orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
         for entry in refunds:
             order = orders.get(entry["reference"]["order_id"], {})
-            if (not in_life(order, entry["wallet_id"], entry["reference"].get("order_life"))
-                    or order.get("refund_seq", 0) >= entry["refund_seq"]):
+            if (
+                not in_life(order, entry["wallet_id"], entry["reference"].get("order_life"))
+                or order.get("refund_seq", 0) >= entry["refund_seq"]
+            ):
                 done.add(entry["_id"])
         return done
 
@@ -71,6 +84,7 @@ class FollowUps:
             if len(entries) < FINISH_BATCH_MAX:
                 break
         if interrupted:
-            self.audit.record("recovery.ran", "ok", count=interrupted,
-                              reason=f"finished {interrupted} interrupted operation(s)")
+            self.audit.record(
+                "recovery.ran", "ok", count=interrupted, reason=f"finished {interrupted} interrupted operation(s)"
+            )
         return {"finished": finished, "interrupted": interrupted}

@@ -1,4 +1,5 @@
 """What a flow answers once its ledger entry is in and a later write fails."""
+
 import contextlib
 
 from pymongo.errors import PyMongoError

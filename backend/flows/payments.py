@@ -1,5 +1,6 @@
 """Paying an order from the wallet: one debit per life of the order (docs/ledger.md, "Lives of an
 order"), never below zero; a debit that can no longer pay its order is given back."""
+
 from ..errors import AmountDiffersFromOrder, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
 from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID
@@ -24,10 +25,15 @@ class OrderPayments:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         for _ in range(LIVES_MAX):
             ticket = order.get("payment_ticket")
-            entry, created = self.wallet.debit(customer_id, currency, amount_minor, kind=PAYMENT,
-                                               key=payment_key(order_id, ticket),
-                                               reference={"order_id": order_id, "order_life": ticket},
-                                               operation_id=operation_id)
+            entry, created = self.wallet.debit(
+                customer_id,
+                currency,
+                amount_minor,
+                kind=PAYMENT,
+                key=payment_key(order_id, ticket),
+                reference={"order_id": order_id, "order_life": ticket},
+                operation_id=operation_id,
+            )
             if created or not entry.get("settled"):
                 break
             if entry.get("operation_id") == operation_id and operation_id is not None:
@@ -41,22 +47,33 @@ class OrderPayments:
             raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
         with pending_on_store_error(entry):
             if not self.settle(entry):
-                raise OrderNotPayable("The order changed while it was being paid; the amount was returned "
-                                      "to the wallet.")
+                raise OrderNotPayable(
+                    "The order changed while it was being paid; the amount was returned to the wallet."
+                )
             retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
             if not created and not retried:
                 raise OrderAlreadyPaid()
-            self.audit.record("order.paid", "ok", customer_id=customer_id, order_id=order_id,
-                              transaction_id=entry["_id"], amount_minor=amount_minor, currency=entry["currency"],
-                              reason="retry" if retried else None)
+            self.audit.record(
+                "order.paid",
+                "ok",
+                customer_id=customer_id,
+                order_id=order_id,
+                transaction_id=entry["_id"],
+                amount_minor=amount_minor,
+                currency=entry["currency"],
+                reason="retry" if retried else None,
+            )
         return entry
 
     def _paid_already(self, order, operation_id):
         """A payment of an order that is not pending: this request's own payment when it is a retry
         of the one that paid it (or gave it back), whatever the shop did to the order since; else
         OrderAlreadyPaid / OrderNotPayable."""
-        earlier = (self.wallet.entry_for_operation(order["customer_id"], order["currency"], operation_id,
-                                                   order["order_id"]) if operation_id else None)
+        earlier = (
+            self.wallet.entry_for_operation(order["customer_id"], order["currency"], operation_id, order["order_id"])
+            if operation_id
+            else None
+        )
         if earlier is not None:
             return self._retried(earlier, order)
         if order["payment_status"] not in PAID_STATES + ("refunded",):
@@ -66,8 +83,9 @@ class OrderPayments:
     def _retried(self, earlier, order=None):
         """The outcome of a payment request retried after its debit `earlier` was settled."""
         order = order or self.orders.get(earlier["reference"]["order_id"]) or {}
-        if earlier.get("settled") == SETTLED_GIVEN_BACK or (earlier.get("settled") is None and
-                                                      not paid_by(order, earlier["_id"])):
+        if earlier.get("settled") == SETTLED_GIVEN_BACK or (
+            earlier.get("settled") is None and not paid_by(order, earlier["_id"])
+        ):
             raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
         return earlier  # this request's own payment, finished before the retry
 
@@ -81,12 +99,24 @@ class OrderPayments:
             return True
         order_id = entry["reference"]["order_id"]
         reversal, created = self.wallet.credit(
-            entry["customer_id"], entry["currency"], entry["amount_minor"], kind=REVERSAL,
-            key=f"reversal:{entry['_id']}", reference={"order_id": order_id, "reversal_of": entry["_id"]})
+            entry["customer_id"],
+            entry["currency"],
+            entry["amount_minor"],
+            kind=REVERSAL,
+            key=f"reversal:{entry['_id']}",
+            reference={"order_id": order_id, "reversal_of": entry["_id"]},
+        )
         self.wallet.settle(entry, SETTLED_GIVEN_BACK)
         if created:
             why = self.orders.why_not_payable(order_id, entry["customer_id"], entry["amount_minor"]) or "order_changed"
-            self.audit.record("payment.reversed", "ok", customer_id=entry["customer_id"], order_id=order_id,
-                              transaction_id=reversal["_id"], amount_minor=entry["amount_minor"],
-                              currency=entry["currency"], reason=why)
+            self.audit.record(
+                "payment.reversed",
+                "ok",
+                customer_id=entry["customer_id"],
+                order_id=order_id,
+                transaction_id=reversal["_id"],
+                amount_minor=entry["amount_minor"],
+                currency=entry["currency"],
+                reason=why,
+            )
         return False

@@ -2,6 +2,7 @@
 refunds against the ledger, per life of the order (docs/ledger.md). Under live traffic a movement
 between the whole-ledger sums and the reads looks like drift, so each candidate is checked again on
 a fresh read against the entries it holds (entries never change, so that is consistent)."""
+
 from ..orders import in_life, paid_minor
 from ..records import CREDIT, REFUND
 from ..wallet_service import signed_minor
@@ -41,19 +42,26 @@ class Reconciler:
 
     def _wallet_drift(self, wid):
         wallet = self.wallets.find_one({"_id": wid})
-        total_minor = sum(signed_minor(e) for e in self.entries.find(
-            {"wallet_id": wid, "sequence": {"$lte": wallet["version"]}}))
+        total_minor = sum(
+            signed_minor(e) for e in self.entries.find({"wallet_id": wid, "sequence": {"$lte": wallet["version"]}})
+        )
         if total_minor == wallet["balance_minor"] and wallet["balance_minor"] >= 0:
             return None
-        return {"problem": "wallet_balance", "wallet_id": wid, "balance_minor": wallet["balance_minor"],
-                "ledger_minor": total_minor}
+        return {
+            "problem": "wallet_balance",
+            "wallet_id": wid,
+            "balance_minor": wallet["balance_minor"],
+            "ledger_minor": total_minor,
+        }
 
     def _sums(self):
         """wallet id -> credits minus debits of all its entries, in one aggregation."""
         sums: dict[str, int] = {}
-        rows = self.entries.aggregate([
-            {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
-        ])
+        rows = self.entries.aggregate(
+            [
+                {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
+            ]
+        )
         for row in rows:
             sign = 1 if row["_id"]["type"] == CREDIT else -1
             sums[row["_id"]["wallet_id"]] = sums.get(row["_id"]["wallet_id"], 0) + sign * row["total"]
@@ -83,25 +91,50 @@ class Reconciler:
     def _order_refund_drift(self, order):
         """The drift of `order`'s current life (as just read) against its refunds up to its `refund_seq`, or None."""
         wid, life = order.get("refund_wallet_id"), order.get("payment_life")
-        refunds = self.entries.find({"wallet_id": wid, "reference.order_id": order["order_id"],
-                                     "reference.order_life": life, "kind": REFUND,
-                                     "refund_seq": {"$lte": order.get("refund_seq", 0)}}) if wid else []
+        refunds = (
+            self.entries.find(
+                {
+                    "wallet_id": wid,
+                    "reference.order_id": order["order_id"],
+                    "reference.order_life": life,
+                    "kind": REFUND,
+                    "refund_seq": {"$lte": order.get("refund_seq", 0)},
+                }
+            )
+            if wid
+            else []
+        )
         return _current_life_drift(order, sum(e["amount_minor"] for e in refunds))
 
     def _refunds_by_order(self):
         """Order id -> [{wallet_id, life, refunded_minor, paid_minor}] over every refund entry: what each
         life of the order had refunded, in which wallet, and what its payment took."""
-        rows = self.entries.aggregate([
-            {"$match": {"kind": REFUND}},
-            {"$group": {"_id": {"order_id": "$reference.order_id", "wallet_id": "$wallet_id",
-                                "life": "$reference.order_life"},
-                        "total": {"$sum": "$amount_minor"}, "paid": {"$max": "$order_paid_minor"}}},
-        ])
+        rows = self.entries.aggregate(
+            [
+                {"$match": {"kind": REFUND}},
+                {
+                    "$group": {
+                        "_id": {
+                            "order_id": "$reference.order_id",
+                            "wallet_id": "$wallet_id",
+                            "life": "$reference.order_life",
+                        },
+                        "total": {"$sum": "$amount_minor"},
+                        "paid": {"$max": "$order_paid_minor"},
+                    }
+                },
+            ]
+        )
         by_order: dict[str, list[dict]] = {}
         for row in rows:
             by_order.setdefault(row["_id"]["order_id"], []).append(
-                {"wallet_id": row["_id"]["wallet_id"], "life": row["_id"].get("life"),
-                 "refunded_minor": row["total"], "paid_minor": row["paid"]})
+                {
+                    "wallet_id": row["_id"]["wallet_id"],
+                    "life": row["_id"].get("life"),
+                    "refunded_minor": row["total"],
+                    "paid_minor": row["paid"],
+                }
+            )
         return by_order
 
 
@@ -112,14 +145,18 @@ def _current_life_drift(order, ledger_refunds_minor):
     refunded_minor = order.get("refunded_minor", 0)
     if ledger_refunds_minor == refunded_minor and refunded_minor <= order_paid_minor:
         return None
-    return {"problem": "order_refunds", "order_id": order.get("order_id"), "customer_id": order.get("customer_id"),
-            "paid_minor": order_paid_minor, "refunded_minor": refunded_minor,
-            "ledger_refunds_minor": ledger_refunds_minor}
+    return {
+        "problem": "order_refunds",
+        "order_id": order.get("order_id"),
+        "customer_id": order.get("customer_id"),
+        "paid_minor": order_paid_minor,
+        "refunded_minor": refunded_minor,
+        "ledger_refunds_minor": ledger_refunds_minor,
+    }
 
 
 def _current_life_refunds_minor(order, rows):
-    return sum(row["refunded_minor"] for row in rows
-               if in_life(order, row["wallet_id"], row["life"]))
+    return sum(row["refunded_minor"] for row in rows if in_life(order, row["wallet_id"], row["life"]))
 
 
 def _past_life_drift(order_id, rows):
@@ -128,7 +165,15 @@ def _past_life_drift(order_id, rows):
     for row in rows:
         if row["life"] is not None:  # the first life (None) of each wallet's payments is its own
             wallets_of_life.setdefault(row["life"], set()).add(row["wallet_id"])
-    return [{"problem": "order_refunds", "order_id": order_id, "wallet_id": row["wallet_id"], "life": row["life"],
-             "paid_minor": row["paid_minor"], "ledger_refunds_minor": row["refunded_minor"]}
-            for row in rows
-            if row["refunded_minor"] > row["paid_minor"] or len(wallets_of_life.get(row["life"], ())) > 1]
+    return [
+        {
+            "problem": "order_refunds",
+            "order_id": order_id,
+            "wallet_id": row["wallet_id"],
+            "life": row["life"],
+            "paid_minor": row["paid_minor"],
+            "ledger_refunds_minor": row["refunded_minor"],
+        }
+        for row in rows
+        if row["refunded_minor"] > row["paid_minor"] or len(wallets_of_life.get(row["life"], ())) > 1
+    ]

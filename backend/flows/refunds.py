@@ -1,5 +1,6 @@
 """Refunds into the wallet of an order paid from it or at the shop's checkout: all refunds of a life
 of the order together never exceed what that life was paid (docs/ledger.md, "Refunds")."""
+
 from ..clock import new_id
 from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
 from ..orders import PAID_STATES, RefundSlot, order_currency
@@ -29,11 +30,19 @@ class Refunds:
             if order.get("refund_wallet_id") != wid:
                 pinned_wid, order = self.orders.refund_wallet(order, wid)
                 if pinned_wid != wid:
-                    raise OrderNotRefundable("This order's refunds go to the wallet that paid it or had its "
-                                             "first refund, not this one.")
+                    raise OrderNotRefundable(
+                        "This order's refunds go to the wallet that paid it or had its first refund, not this one."
+                    )
             slot = RefundSlot(self.orders, self.history, order, wid)
-            entry, created = self.wallet.credit(customer_id, currency, amount_minor, REFUND, key=key,
-                                                reference={"order_id": order_id, "reason": reason}, slot=slot)
+            entry, created = self.wallet.credit(
+                customer_id,
+                currency,
+                amount_minor,
+                REFUND,
+                key=key,
+                reference={"order_id": order_id, "reason": reason},
+                slot=slot,
+            )
         except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
@@ -43,7 +52,14 @@ class Refunds:
             raise IdempotencyKeyReused("This refund id belongs to another refund.")
         if created:
             with pending_on_store_error(entry):
-                self.audit.record("order.refunded", "ok", customer_id=customer_id, order_id=order_id,
-                                  transaction_id=entry["_id"], amount_minor=amount_minor,
-                                  currency=entry["currency"], reason=reason[:200])
+                self.audit.record(
+                    "order.refunded",
+                    "ok",
+                    customer_id=customer_id,
+                    order_id=order_id,
+                    transaction_id=entry["_id"],
+                    amount_minor=amount_minor,
+                    currency=entry["currency"],
+                    reason=reason[:200],
+                )
         return entry

@@ -1,7 +1,8 @@
 """A wallet's status: its balance, totals per kind and newest entries, in minor units (the HTTP edge,
 `backend.history.status_view`, shows them in major units)."""
-from ..records import PAYMENT, REFUND, TOPUP
+
 from ..ledger_history import LedgerHistory
+from ..records import PAYMENT, REFUND, TOPUP
 
 STATUS_KINDS = (TOPUP, PAYMENT, REFUND)
 
@@ -17,7 +18,10 @@ class StatusView:
         recent = self.history.recent_entries(customer_id, currency)
         wallet = LedgerHistory.current(self.wallet.get_wallet(customer_id, currency), recent)
         totals = wallet.get("totals", {})
-        return {"customer_id": customer_id, "currency": currency, "balance_minor": wallet["balance_minor"],
-                "totals": {kind: (totals.get(f"{kind}_minor", 0), totals.get(f"{kind}_count", 0))
-                           for kind in STATUS_KINDS},
-                "recent_entries": recent}
+        return {
+            "customer_id": customer_id,
+            "currency": currency,
+            "balance_minor": wallet["balance_minor"],
+            "totals": {kind: (totals.get(f"{kind}_minor", 0), totals.get(f"{kind}_count", 0)) for kind in STATUS_KINDS},
+            "recent_entries": recent,
+        }

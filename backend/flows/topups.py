@@ -1,5 +1,6 @@
 """Top-ups: initiate one at a gateway, verify the customer's return, credit a confirmed payment
 exactly once per payment order (`topup:<payment_order_id>`), for the amount recorded at initiate."""
+
 from ..clock import new_id
 from ..errors import AmountMismatch, InvalidAmount, PaymentOrderNotFound
 from ..money import is_amount_minor
@@ -17,12 +18,25 @@ class Topups:
         gateway = self.payments.gateway(payment_method)
         reference = new_id("wtp")
         checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
-        self.payment_orders.create(checkout.gateway_order_id, reference, gateway.name, customer_id,
-                                   amount_minor, self.currency)
-        self.audit.note("topup.initiated", "ok", customer_id=customer_id, gateway=gateway.name,
-                        payment_order_id=checkout.gateway_order_id, amount_minor=amount_minor, currency=self.currency)
-        return {"payment_order_id": checkout.gateway_order_id, "redirect_url": checkout.redirect_url,
-                "key_id": gateway.key_id, "amount_minor": amount_minor, "currency": self.currency}
+        self.payment_orders.create(
+            checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, self.currency
+        )
+        self.audit.note(
+            "topup.initiated",
+            "ok",
+            customer_id=customer_id,
+            gateway=gateway.name,
+            payment_order_id=checkout.gateway_order_id,
+            amount_minor=amount_minor,
+            currency=self.currency,
+        )
+        return {
+            "payment_order_id": checkout.gateway_order_id,
+            "redirect_url": checkout.redirect_url,
+            "key_id": gateway.key_id,
+            "amount_minor": amount_minor,
+            "currency": self.currency,
+        }
 
     def find(self, payment_order_id):
         """The `PaymentOrder` with this id, or `PaymentOrderNotFound`."""
@@ -38,11 +52,15 @@ class Topups:
         or before this return, which brought no payment of its own)."""
         confirmed = self.payments.gateway(payment_order.gateway).confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
-            self.check_reported_amount(payment_order, confirmed.amount_minor, confirmed.currency,
-                                       confirmed.gateway_payment_id, "verify")
+            self.check_reported_amount(
+                payment_order, confirmed.amount_minor, confirmed.currency, confirmed.gateway_payment_id, "verify"
+            )
         entry, created = self.confirm(payment_order, confirmed.gateway_payment_id, source="verify")
-        wallet = ({"balance_minor": entry["balance_after_minor"], "currency": entry["currency"]} if created else
-                  self.wallet.get_wallet(payment_order.customer_id, payment_order.currency))
+        wallet = (
+            {"balance_minor": entry["balance_after_minor"], "currency": entry["currency"]}
+            if created
+            else self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
+        )
         same_payment = entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
         return wallet, same_payment and not confirmed.earlier
 
@@ -51,10 +69,16 @@ class Topups:
         The audit entry (`wallet.credited`, or `topup.second_payment` for another payment of a
         credited top-up) carries `audit_fields` too (a webhook's event id and type)."""
         entry, created = self.wallet.credit(
-            payment_order.customer_id, payment_order.currency, payment_order.amount_minor, kind=TOPUP,
+            payment_order.customer_id,
+            payment_order.currency,
+            payment_order.amount_minor,
+            kind=TOPUP,
             key=f"topup:{payment_order.id}",
-            reference={"payment_order_id": payment_order.id, "gateway": payment_order.gateway,
-                       "gateway_payment_id": gateway_payment_id},
+            reference={
+                "payment_order_id": payment_order.id,
+                "gateway": payment_order.gateway,
+                "gateway_payment_id": gateway_payment_id,
+            },
         )
         with pending_on_store_error(entry):
             if created or not payment_order.is_paid:
@@ -73,17 +97,33 @@ class Topups:
         valid = is_amount_minor(amount_minor, payment_order.currency)
         if valid and amount_minor == payment_order.amount_minor and currency == payment_order.currency:
             return
-        self.audit.record("topup.amount_mismatch", "rejected", payment_order_id=payment_order.id,
-                          customer_id=payment_order.customer_id, gateway_payment_id=payment_id,
-                          amount_minor=amount_minor if valid else None, reason=source)
-        raise AmountMismatch() if valid else InvalidAmount("The gateway reported an amount that is "
-                                                           "not a positive amount within the limit.")
+        self.audit.record(
+            "topup.amount_mismatch",
+            "rejected",
+            payment_order_id=payment_order.id,
+            customer_id=payment_order.customer_id,
+            gateway_payment_id=payment_id,
+            amount_minor=amount_minor if valid else None,
+            reason=source,
+        )
+        raise (
+            AmountMismatch()
+            if valid
+            else InvalidAmount("The gateway reported an amount that is not a positive amount within the limit.")
+        )
 
     def _audit(self, entry, created, payment_order, gateway_payment_id, source, audit_fields):
-        fields = dict(audit_fields, customer_id=entry["customer_id"], payment_order_id=payment_order.id,
-                      gateway=payment_order.gateway, gateway_payment_id=gateway_payment_id,
-                      transaction_id=entry["_id"], amount_minor=entry["amount_minor"],
-                      currency=entry["currency"], reason=source)
+        fields = dict(
+            audit_fields,
+            customer_id=entry["customer_id"],
+            payment_order_id=payment_order.id,
+            gateway=payment_order.gateway,
+            gateway_payment_id=gateway_payment_id,
+            transaction_id=entry["_id"],
+            amount_minor=entry["amount_minor"],
+            currency=entry["currency"],
+            reason=source,
+        )
         if created:
             self.audit.record("wallet.credited", "ok", **fields)
         elif entry["reference"].get("gateway_payment_id") != gateway_payment_id:

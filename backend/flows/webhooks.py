@@ -1,5 +1,6 @@
 """Webhook intake: a gateway's webhook verified (signature over the raw body), de-duplicated by
 its event id and applied: a capture credits its top-up once, a failure is recorded."""
+
 from ..errors import IntegrationError
 from ..gateways.base import CREDIT_WALLET, RECORD_FAILURE
 from ..money import is_amount_minor
@@ -29,8 +30,13 @@ class WebhookIntake:
         except IntegrationError as error:
             self.audit.record("webhook.rejected", "rejected", gateway=gateway_name, error=error.code)
             raise
-        log = dict(gateway=gateway_name, event_id=event.event_id, event_type=event.event_type,
-                   payment_order_id=event.payment_order_id, gateway_payment_id=event.gateway_payment_id)
+        log = dict(
+            gateway=gateway_name,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            payment_order_id=event.payment_order_id,
+            gateway_payment_id=event.gateway_payment_id,
+        )
         payment_order, fresh = self._claim_event(gateway_name, event)
         if payment_order is None or not fresh:
             outcome = "ignored" if payment_order is None else "duplicate"
@@ -79,8 +85,9 @@ class WebhookIntake:
         unpaid one AmountMismatch or InvalidAmount (audited), before anything is written."""
         payment_order = self.payment_orders.by_event(gateway_name, event)
         if payment_order is not None and not payment_order.is_paid:
-            self.topups.check_reported_amount(payment_order, event.amount_minor, event.currency,
-                                        event.gateway_payment_id, event.event_type)
+            self.topups.check_reported_amount(
+                payment_order, event.amount_minor, event.currency, event.gateway_payment_id, event.event_type
+            )
         return payment_order
 
     def _apply_event(self, gateway, event, payment_order):
@@ -91,6 +98,7 @@ class WebhookIntake:
             self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
             return "recorded", False
         payment_id = gateway.charge(event, payment_order) if event.charge_required else event.gateway_payment_id
-        _entry, created = self.topups.confirm(payment_order, payment_id, source=event.event_type,
-                                              event_id=event.event_id, event_type=event.event_type)
+        _entry, created = self.topups.confirm(
+            payment_order, payment_id, source=event.event_type, event_id=event.event_id, event_type=event.event_type
+        )
         return "processed", created

@@ -16,8 +16,8 @@ None) and:
 `payment_order` is a `backend.payment_orders.PaymentOrder`. Errors are `IntegrationError`s:
 `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
 """
+
 from dataclasses import dataclass
-from typing import Optional
 
 # What a verified webhook asks of the integration (`WebhookEvent.action`).
 CREDIT_WALLET = "credit"  # the payment is confirmed: credit the payment order's amount, once
@@ -43,8 +43,8 @@ class ConfirmedPayment:
     """A payment the gateway confirmed at checkout's return; amount/currency when it reported them."""
 
     gateway_payment_id: str
-    amount_minor: Optional[int] = None
-    currency: Optional[str] = None
+    amount_minor: int | None = None
+    currency: str | None = None
     # The payment the top-up was credited for before this return, which brought none of its own
     # (PayPal captures an order once: paying it again captures nothing).
     earlier: bool = False
@@ -57,13 +57,13 @@ class WebhookEvent:
     event_id: str
     event_type: str
     action: str  # CREDIT_WALLET, RECORD_FAILURE or IGNORE
-    payment_order_id: Optional[str] = None
-    gateway_payment_id: Optional[str] = None
-    amount_minor: Optional[int] = None
-    currency: Optional[str] = None
-    failure_reason: Optional[str] = None
+    payment_order_id: str | None = None
+    gateway_payment_id: str | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    failure_reason: str | None = None
     # Where the gateway names our payment order only by the reference we gave it at create_order.
-    payment_order_reference: Optional[str] = None
+    payment_order_reference: str | None = None
     # The event carries a payment to charge (`adapter.charge`) rather than a captured payment.
     charge_required: bool = False
 
@@ -77,7 +77,7 @@ class Lookup:
     the state (e.g. `authorized`, `PAYER_ACTION_REQUIRED`, a failure code), for the audit trail."""
 
     status: str  # CAPTURED, FAILED or PENDING
-    gateway_payment_id: Optional[str] = None
-    amount_minor: Optional[int] = None
-    currency: Optional[str] = None
-    detail: Optional[str] = None
+    gateway_payment_id: str | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    detail: str | None = None

@@ -2,10 +2,12 @@
 back to the shop, and the simulators' page. Each gateway's `pages.py` has `live_pages(context)`
 and/or `simulator_pages(context)`, each taking a `PageContext` and returning a blueprint, which its
 entry names and `backend/server.py` registers for the mode."""
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from html import escape
-from typing import Any, Callable, Mapping
 from decimal import Decimal
+from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import abort, redirect
@@ -82,6 +84,13 @@ def back_url(config, query):
 def simulator_page(title, note, order_id, amount_text, currency, pay_style, label="Order", details="", back=""):
     """A simulator's checkout page with `#pay` and `#fail` buttons and a `#back` link to `back` (the
     wallet; see `back_url`); `amount_text` is decimal text in major units; `details` is trusted HTML."""
-    return SIMULATOR_PAGE.format(title=title, note=note, label=label, order_id=escape(order_id),
-                                 amount=escape(display_money(amount_text, currency)),
-                                 pay_style=pay_style, details=details, back_url=escape(back))
+    return SIMULATOR_PAGE.format(
+        title=title,
+        note=note,
+        label=label,
+        order_id=escape(order_id),
+        amount=escape(display_money(amount_text, currency)),
+        pay_style=pay_style,
+        details=details,
+        back_url=escape(back),
+    )

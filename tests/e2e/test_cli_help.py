@@ -1,5 +1,6 @@
 """`python -m backend [COMMAND] --help` / `-h` print usage and exit 0 having done nothing: no store
 reached, nothing served or recovered; an unknown command or option prints usage and exits 2."""
+
 import os
 import socket
 import subprocess
@@ -18,11 +19,19 @@ def run(*args, env=None):
     environment = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "APP_ENV", "JWT_SECRET")}
     environment.update(env or {})
     try:
-        return subprocess.run([sys.executable, "-m", "backend", *args], cwd=ROOT, env=environment,
-                              capture_output=True, text=True, timeout=RUN_SECONDS_MAX)
+        return subprocess.run(
+            [sys.executable, "-m", "backend", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=RUN_SECONDS_MAX,
+        )
     except subprocess.TimeoutExpired as timeout:  # e.g. `serve --help` serving instead of answering
-        pytest.fail(f"`python -m backend {' '.join(args)}` still running after {RUN_SECONDS_MAX} s: "
-                    f"{timeout.stdout!r} {timeout.stderr!r}")
+        pytest.fail(
+            f"`python -m backend {' '.join(args)}` still running after {RUN_SECONDS_MAX} s: "
+            f"{timeout.stdout!r} {timeout.stderr!r}"
+        )
 
 
 @pytest.fixture
@@ -34,8 +43,11 @@ def store_that_must_not_be_reached():
         listener.setblocking(False)
         port = listener.getsockname()[1]
         app_port = free_port()
-        yield {"MONGODB_URI": f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=2000",
-               "PORT": str(app_port), "HOST": "127.0.0.1"}
+        yield {
+            "MONGODB_URI": f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=2000",
+            "PORT": str(app_port),
+            "HOST": "127.0.0.1",
+        }
         try:
             connection, _ = listener.accept()
         except BlockingIOError:
@@ -79,8 +91,7 @@ def test_unknown_command_prints_the_usage_to_stderr_and_exits_two():
     assert "invalid choice: 'frobnicate'" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--frobnicate"], ["recover", "--frobnicate"], ["reconcile", "now"],
-                                  ["serve", "-x"]])
+@pytest.mark.parametrize("args", [["--frobnicate"], ["recover", "--frobnicate"], ["reconcile", "now"], ["serve", "-x"]])
 def test_unknown_option_prints_the_usage_to_stderr_exits_two_and_does_nothing(args, store_that_must_not_be_reached):
     result = run(*args, env=store_that_must_not_be_reached)
     assert result.returncode == 2, result.stdout + result.stderr

@@ -6,6 +6,7 @@ tests/mongoeco_support.py). Money requests go over fresh connections, so both wo
 signed here, in a third process, from the configuration alone. Every worker must accept them,
 every status read must see every credit, and /metrics must count every request whichever worker
 answers. backend.wsgi refuses the embedded store outright."""
+
 import concurrent.futures
 import json
 import os
@@ -32,8 +33,19 @@ WORKERS = 2
 ROUNDS = 8  # one customer each: three top-ups (Razorpay, Google Pay, PayPal), a payment, status reads
 STATUS_READS = 4
 STARTUP_SECONDS_MAX = 30
-INHERITED = ("MONGODB_URI", "MONGODB_DB", "APP_ENV", "JWT_SECRET", "LOG_FILE", "GATEWAY_MODE", "CORS_ORIGINS",
-             "PROMETHEUS_MULTIPROC_DIR", "SIMULATOR_SEED", "PUBLIC_BASE_URL", "RATE_LIMIT_STORAGE_URI")
+INHERITED = (
+    "MONGODB_URI",
+    "MONGODB_DB",
+    "APP_ENV",
+    "JWT_SECRET",
+    "LOG_FILE",
+    "GATEWAY_MODE",
+    "CORS_ORIGINS",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "SIMULATOR_SEED",
+    "PUBLIC_BASE_URL",
+    "RATE_LIMIT_STORAGE_URI",
+)
 
 
 def clean_env(**extra):
@@ -44,9 +56,9 @@ def clean_env(**extra):
 
 # --- backend.wsgi refuses the embedded store ----------------------------------------------------
 
+
 def import_wsgi(env, code="import backend.wsgi"):
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 REFUSAL = "error: backend.wsgi (gunicorn) refuses the embedded mongomock store: "
@@ -67,8 +79,14 @@ def test_wsgi_refuses_the_embedded_store_in_one_line(uri):
 @pytest.mark.parametrize("setting", [{}, {"APP_ENV": "production"}])
 def test_gunicorn_refused_configuration_stops_it_in_one_line_before_any_worker(setting):
     env = clean_env(HOST="127.0.0.1", PORT=str(free_port()), WEB_WORKERS="4", WEB_THREADS="1", **setting)
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_SECONDS_MAX)
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS_MAX,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 4, output  # gunicorn's "App failed to load"
     assert "Traceback" not in output and "Booting worker" not in output, output
@@ -77,7 +95,7 @@ def test_gunicorn_refused_configuration_stops_it_in_one_line_before_any_worker(s
     assert errors[0].startswith("error: Refusing to start with APP_ENV=production" if setting else REFUSAL)
 
 
-def test_wsgi_starts_on_a_mongodb_server(mongodb_uri):
+def test_wsgi_starts_on_a_mongodb_server(mongodb_uri):  # noqa: F811 (the fixture)
     code = """
 import backend.wsgi as wsgi
 from backend.config import load_config
@@ -93,24 +111,44 @@ for uri in ("", "mongomock://localhost"):
         raise AssertionError(uri)
 print("wsgi app ready")
 """
-    result = import_wsgi(clean_env(MONGODB_URI=mongodb_uri, MONGODB_DB=f"wsgi_{uuid.uuid4().hex[:8]}",
-                                   SEED_DEMO_DATA="false"), code)
+    result = import_wsgi(
+        clean_env(MONGODB_URI=mongodb_uri, MONGODB_DB=f"wsgi_{uuid.uuid4().hex[:8]}", SEED_DEMO_DATA="false"), code
+    )
     assert result.returncode == 0 and "wsgi app ready" in result.stdout, result.stderr[-3000:]
 
 
 # --- two workers ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
-def gunicorn(mongodb_uri):
+def gunicorn(mongodb_uri):  # noqa: F811 (the fixture)
     port, database = free_port(), f"gunicorn_{uuid.uuid4().hex[:12]}"
     url = f"http://127.0.0.1:{port}"
-    env = clean_env(HOST="127.0.0.1", PORT=str(port), PUBLIC_BASE_URL=url, MONGODB_URI=mongodb_uri,
-                    MONGODB_DB=database, JWT_SECRET=TEST_JWT_SECRET, WEB_WORKERS=str(WORKERS), WEB_THREADS="2",
-                    RATE_LIMITS_ENABLED="false", SEED_DEMO_DATA="false")
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket",
-               "--access-logfile", "-", "--access-logformat", "ACCESS %(p)s %(m)s %(U)s %(s)s"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    env = clean_env(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        PUBLIC_BASE_URL=url,
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DB=database,
+        JWT_SECRET=TEST_JWT_SECRET,
+        WEB_WORKERS=str(WORKERS),
+        WEB_THREADS="2",
+        RATE_LIMITS_ENABLED="false",
+        SEED_DEMO_DATA="false",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "gunicorn.conf.py",
+        "--no-control-socket",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "ACCESS %(p)s %(m)s %(U)s %(s)s",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     threading.Thread(target=lambda: log.extend(process.stdout), daemon=True).start()
     mongo = MongoClient(mongodb_uri)
@@ -162,9 +200,14 @@ def call(server, method, path, customer=None, **kwargs):
 
 
 def initiate(server, customer, amount, method):
-    response = call(server, "POST", "/api/integration/wallet/topup/initiate", customer,
-                    headers={"Idempotency-Key": uuid.uuid4().hex},
-                    json={"customer_id": customer, "amount": amount, "payment_method": method})
+    response = call(
+        server,
+        "POST",
+        "/api/integration/wallet/topup/initiate",
+        customer,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={"customer_id": customer, "amount": amount, "payment_method": method},
+    )
     assert response.status_code == 200, response.text
     return response.json()["payment_order_id"]
 
@@ -172,11 +215,24 @@ def initiate(server, customer, amount, method):
 def paypal_capture(server, order_id, value):
     """A PayPal capture webhook for our payment order, signed here with the simulator's key."""
     reference = server["db"]["payment_orders"].find_one({"_id": order_id})["reference"]
-    resource = {"id": paypal_id(), "status": "COMPLETED", "final_capture": True, "custom_id": reference,
-                "amount": {"currency_code": "INR", "value": value},
-                "supplementary_data": {"related_ids": {"order_id": order_id}}}
-    body = json.dumps({"id": "WH-" + paypal_id(), "event_version": "1.0", "resource_type": "capture",
-                       "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": resource, "links": []}).encode()
+    resource = {
+        "id": paypal_id(),
+        "status": "COMPLETED",
+        "final_capture": True,
+        "custom_id": reference,
+        "amount": {"currency_code": "INR", "value": value},
+        "supplementary_data": {"related_ids": {"order_id": order_id}},
+    }
+    body = json.dumps(
+        {
+            "id": "WH-" + paypal_id(),
+            "event_version": "1.0",
+            "resource_type": "capture",
+            "event_type": "PAYMENT.CAPTURE.COMPLETED",
+            "resource": resource,
+            "links": [],
+        }
+    ).encode()
     return body, signed_headers(body, DEV_PAYPAL_WEBHOOK_ID)
 
 
@@ -189,8 +245,12 @@ def customer_round(server, google_pay, index):
     assert response.status_code == 200, response.text
 
     order_id = initiate(server, customer, "50.00", "google_pay")
-    response = call(server, "POST", "/api/integration/webhook/google-pay",
-                    json={"payment_order_id": order_id, "paymentData": payment_data(simulator_token(google_pay))})
+    response = call(
+        server,
+        "POST",
+        "/api/integration/webhook/google-pay",
+        json={"payment_order_id": order_id, "paymentData": payment_data(simulator_token(google_pay))},
+    )
     assert response.status_code == 200, response.text
 
     order_id = initiate(server, customer, "25.00", "paypal")
@@ -199,20 +259,37 @@ def customer_round(server, google_pay, index):
     assert response.status_code == 200, response.text
 
     shop_order = f"ord_gw_{index}"
-    server["db"]["orders"].insert_one({"order_id": shop_order, "customer_id": customer, "amount_minor": 15000,
-                                       "currency": "INR", "payment_status": "pending"})
-    response = call(server, "POST", "/api/integration/order/pay-with-wallet", customer,
-                    headers={"Idempotency-Key": uuid.uuid4().hex},
-                    json={"order_id": shop_order, "customer_id": customer, "amount": "150.00"})
+    server["db"]["orders"].insert_one(
+        {
+            "order_id": shop_order,
+            "customer_id": customer,
+            "amount_minor": 15000,
+            "currency": "INR",
+            "payment_status": "pending",
+        }
+    )
+    response = call(
+        server,
+        "POST",
+        "/api/integration/order/pay-with-wallet",
+        customer,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={"order_id": shop_order, "customer_id": customer, "amount": "150.00"},
+    )
     assert response.status_code == 200, response.text
-    return [call(server, "GET", f"/api/integration/status/{customer}", customer).json()["wallet"]["balance"]
-            for _ in range(STATUS_READS)]
+    return [
+        call(server, "GET", f"/api/integration/status/{customer}", customer).json()["wallet"]["balance"]
+        for _ in range(STATUS_READS)
+    ]
 
 
 def samples(text):
     """{(name, sorted labels): value} of a /metrics answer."""
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def requests_total(endpoint, method, status="200"):

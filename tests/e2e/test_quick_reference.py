@@ -22,6 +22,7 @@ process with a free PORT until its documented output has appeared. The first one
 other example talks to (its PORT is the session's), stopped at the end; later ones are stopped as
 soon as their output has matched.
 """
+
 import json
 import os
 import queue
@@ -47,12 +48,40 @@ PLACEHOLDER = re.compile(r"<[^<>\n]*>|…")
 EXAMPLE_SECONDS_MAX = 30
 SERVER_START_SECONDS_MAX = 30
 # Settings of the app that a developer's shell may hold: the server and the examples run without them.
-APP_SETTING_PREFIXES = ("MONGODB_", "JWT_", "RAZORPAY_", "PAYPAL_", "GOOGLE_PAY_", "SIMULATOR_", "GATEWAY_",
-                        "RATE_LIMIT", "SWEEP_", "WORKER_", "RECOVER", "WHATSAPP_", "OUTBOX_", "AUDIT_",
-                        "WEBHOOK_EVENT_")
-APP_SETTINGS = ("APP_ENV", "HOST", "PORT", "PUBLIC_BASE_URL", "CHECKOUT_RETURN_URL", "SEED_DEMO_DATA",
-                "LOG_FILE", "CORS_ORIGINS", "DEFAULT_CURRENCY", "TRUSTED_PROXY_COUNT", "PROMETHEUS_MULTIPROC_DIR",
-                "SERVER", "BASE", "TOKEN", "ADMIN")
+APP_SETTING_PREFIXES = (
+    "MONGODB_",
+    "JWT_",
+    "RAZORPAY_",
+    "PAYPAL_",
+    "GOOGLE_PAY_",
+    "SIMULATOR_",
+    "GATEWAY_",
+    "RATE_LIMIT",
+    "SWEEP_",
+    "WORKER_",
+    "RECOVER",
+    "WHATSAPP_",
+    "OUTBOX_",
+    "AUDIT_",
+    "WEBHOOK_EVENT_",
+)
+APP_SETTINGS = (
+    "APP_ENV",
+    "HOST",
+    "PORT",
+    "PUBLIC_BASE_URL",
+    "CHECKOUT_RETURN_URL",
+    "SEED_DEMO_DATA",
+    "LOG_FILE",
+    "CORS_ORIGINS",
+    "DEFAULT_CURRENCY",
+    "TRUSTED_PROXY_COUNT",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "SERVER",
+    "BASE",
+    "TOKEN",
+    "ADMIN",
+)
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -79,7 +108,7 @@ def pattern(documented, port):
     documented = documented.replace(DOC_HOST_PORT, f"127.0.0.1:{port}")
     parts, last = [], 0
     for match in PLACEHOLDER.finditer(documented):
-        parts.append(re.escape(documented[last:match.start()]))
+        parts.append(re.escape(documented[last : match.start()]))
         parts.append(".*?" if match.group() == "…" else ".+?")
         last = match.end()
     parts.append(re.escape(documented[last:]))
@@ -130,7 +159,7 @@ def json_mismatches(documented, real, port, where="body"):
         if len(real) < len(items) or (not more and len(real) != len(items)):
             return [f"{where}: documented {len(items)} item(s){' or more' if more else ''}, got {len(real)}"]
         problems = []
-        for number, (item, real_item) in enumerate(zip(items, real)):
+        for number, (item, real_item) in enumerate(zip(items, real, strict=False)):
             problems += json_mismatches(item, real_item, port, f"{where}[{number}]")
         return problems
     if isinstance(documented, bool) or documented is None or isinstance(real, bool):
@@ -151,7 +180,7 @@ def split_http(text):
         name, _, value = lines[index].partition(":")
         headers[name.strip().lower()] = value.strip()
         index += 1
-    return lines[start].strip(), headers, "\n".join(lines[index + 1:]).strip()
+    return lines[start].strip(), headers, "\n".join(lines[index + 1 :]).strip()
 
 
 def http_mismatches(documented, output, port):
@@ -188,10 +217,15 @@ def free_port():
 
 
 def session_env(bin_dir, port):
-    env = {k: v for k, v in os.environ.items()
-           if k not in APP_SETTINGS and not k.startswith(APP_SETTING_PREFIXES)}
-    env.update(PATH=bin_dir + os.pathsep + env.get("PATH", ""), APP_ENV="development", JWT_SECRET=JWT_SECRET,
-               PORT=str(port), PYTHONUNBUFFERED="1", LC_ALL="C.UTF-8")
+    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS and not k.startswith(APP_SETTING_PREFIXES)}
+    env.update(
+        PATH=bin_dir + os.pathsep + env.get("PATH", ""),
+        APP_ENV="development",
+        JWT_SECRET=JWT_SECRET,
+        PORT=str(port),
+        PYTHONUNBUFFERED="1",
+        LC_ALL="C.UTF-8",
+    )
     return env
 
 
@@ -219,9 +253,16 @@ class Background:
     """A documented server: bash running the example in its own process group."""
 
     def __init__(self, code, env):
-        self.process = subprocess.Popen(["bash", "-c", code], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            ["bash", "-c", code],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.output = Lines(self.process.stdout)
 
     def wait_for(self, answer, port, seconds):
@@ -250,9 +291,16 @@ class Shell:
 
     def __init__(self, env, workdir):
         self.workdir = workdir
-        self.process = subprocess.Popen(["bash", "--noprofile", "--norc"], cwd=ROOT, env=env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.output = Lines(self.process.stdout)
         self.count = 0
 
@@ -323,8 +371,10 @@ def test_every_example_of_the_quick_reference_gives_its_documented_answer(bin_di
             if answer_kind == "http":
                 problems = http_mismatches(answer, output, port)
             else:
-                problems = [f"line not found (in order): {line!r}"
-                            for line in lines_in_order(answer.split("\n"), output.split("\n"), port)]
+                problems = [
+                    f"line not found (in order): {line!r}"
+                    for line in lines_in_order(answer.split("\n"), output.split("\n"), port)
+                ]
             if problems:
                 failures.append(f"{title}\n" + "\n".join(problems) + f"\n--- output:\n{output}")
         assert not failures, "\n\n".join(failures)
@@ -339,11 +389,25 @@ def test_every_example_of_the_quick_reference_gives_its_documented_answer(bin_di
 
 # --- the matching rules themselves (no server) ---------------------------------------------------------
 def test_a_documented_json_answer_checks_fields_and_literal_values():
-    documented = {"success": True, "id": "<id>", "url": "http://127.0.0.1:5000/x/<id>", "amount": 500.0,
-                  "wallet": {"balance": 1.0, "…": "…"}, "items": [{"kind": "topup"}, "…"], "drift": []}
-    real = {"success": True, "id": "order_1", "url": "http://127.0.0.1:8123/x/order_1", "amount": 500,
-            "wallet": {"balance": 1.0, "currency": "INR"}, "items": [{"kind": "topup"}, {"kind": "refund"}],
-            "drift": [], "extra": 1}
+    documented = {
+        "success": True,
+        "id": "<id>",
+        "url": "http://127.0.0.1:5000/x/<id>",
+        "amount": 500.0,
+        "wallet": {"balance": 1.0, "…": "…"},
+        "items": [{"kind": "topup"}, "…"],
+        "drift": [],
+    }
+    real = {
+        "success": True,
+        "id": "order_1",
+        "url": "http://127.0.0.1:8123/x/order_1",
+        "amount": 500,
+        "wallet": {"balance": 1.0, "currency": "INR"},
+        "items": [{"kind": "topup"}, {"kind": "refund"}],
+        "drift": [],
+        "extra": 1,
+    }
     assert json_mismatches(documented, real, 8123) == []
     assert json_mismatches(documented, dict(real, success=False), 8123)
     assert json_mismatches(documented, dict(real, amount=501), 8123)
@@ -364,10 +428,24 @@ def test_the_document_pairs_every_http_example_with_its_answer():
     with open(DOC, encoding="utf-8") as doc:
         found = examples(doc.read())
     answered = [code for _, code, kind, _, _ in found if kind == "http"]
-    for path in ("/health", "/metrics", "/wallet/topup/initiate", "/wallet/topup/verify", "/order/pay-with-wallet",
-                 "/order/refund-to-wallet", "/webhook/razorpay", "/webhook/paypal", "/webhook/google-pay",
-                 "/status/cust_demo", "/orders?", "/transactions", "/statement.csv", "/wallet/topup/$PAYMENT_ORDER_ID/status",
-                 "/support/customers/cust_demo\"", "/support/customers/cust_demo/reconcile"):
+    for path in (
+        "/health",
+        "/metrics",
+        "/wallet/topup/initiate",
+        "/wallet/topup/verify",
+        "/order/pay-with-wallet",
+        "/order/refund-to-wallet",
+        "/webhook/razorpay",
+        "/webhook/paypal",
+        "/webhook/google-pay",
+        "/status/cust_demo",
+        "/orders?",
+        "/transactions",
+        "/statement.csv",
+        "/wallet/topup/$PAYMENT_ORDER_ID/status",
+        '/support/customers/cust_demo"',
+        "/support/customers/cust_demo/reconcile",
+    ):
         assert any(path in code for code in answered), f"no answered example for {path}"
     commands = " ".join(code for _, code, _, _, _ in found if "-m backend" in code)
     for command in ("--help", "serve", "worker", "recover", "reconcile"):

@@ -6,6 +6,7 @@ status: the app's own, or — only where the server refuses the request before t
 row of docs/api.md's "What the HTTP server answers itself" (server, status, content type) — the
 server's, in the same shape (backend/http_server_errors.py). Requests go over a raw socket, so that
 what is sent is exactly what is meant (requests/urllib3 refuse control characters in headers)."""
+
 import json
 import os
 import re
@@ -19,9 +20,8 @@ import time
 import pytest
 import requests
 
-from backend import BODY_SIZE_MAX_BYTES
+from backend import BODY_SIZE_MAX_BYTES, http_limits
 from backend import __main__ as cli
-from backend import http_limits
 from backend.config import DEV_JWT_SECRET
 from backend.http_server_errors import server_error
 from backend.server import HTTP_CODES, HTTP_MESSAGES
@@ -38,6 +38,7 @@ SERVERS = ("waitress", "gunicorn")
 
 # ---- what docs/api.md says ------------------------------------------------------------------
 
+
 def doc_section(text, heading):
     match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     assert match, f"docs/api.md has no section '## {heading}'"
@@ -45,8 +46,11 @@ def doc_section(text, heading):
 
 
 def table_rows(section):
-    return [[cell.strip() for cell in line.strip().strip("|").split("|")]
-            for line in section.splitlines() if line.startswith("|") and not line.startswith("|---")]
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+    ]
 
 
 def documented_server_answers():
@@ -64,11 +68,15 @@ def documented_error_codes():
     """{status: {codes}} from the error table of "Errors"."""
     with open(API_DOC, encoding="utf-8") as handle:
         section = doc_section(handle.read(), "Errors")
-    return {int(status): set(re.findall(r"`([a-z_]+)`", codes))
-            for status, codes in table_rows(section)[1:] if status.isdigit()}
+    return {
+        int(status): set(re.findall(r"`([a-z_]+)`", codes))
+        for status, codes in table_rows(section)[1:]
+        if status.isdigit()
+    }
 
 
 # ---- the servers ------------------------------------------------------------------------------
+
 
 def free_port():
     with socket.socket() as sock:
@@ -77,11 +85,22 @@ def free_port():
 
 
 def server_env(port):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MONGODB_URI", "JWT_SECRET", "LOG_FILE", "GATEWAY_MODE", "CORS_ORIGINS")}
-    env.update(APP_ENV="development", PORT=str(port), HOST="127.0.0.1",
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SEED_DEMO_DATA="false",
-               RATE_LIMITS_ENABLED="false", WEB_WORKERS="1", WEB_THREADS="4", PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MONGODB_URI", "JWT_SECRET", "LOG_FILE", "GATEWAY_MODE", "CORS_ORIGINS")
+    }
+    env.update(
+        APP_ENV="development",
+        PORT=str(port),
+        HOST="127.0.0.1",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        SEED_DEMO_DATA="false",
+        RATE_LIMITS_ENABLED="false",
+        WEB_WORKERS="1",
+        WEB_THREADS="4",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -90,11 +109,12 @@ def start(name, store_uri=None):
     env = server_env(port)
     if store_uri:
         env.update(MONGODB_URI=store_uri, MONGODB_DB=f"limits_{port}")
-    command = {"waitress": [sys.executable, "-m", "backend"],
-               # no control socket: gunicorn's default ($HOME/.gunicorn/gunicorn.ctl) is shared
-               "gunicorn": [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]}[name]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    command = {
+        "waitress": [sys.executable, "-m", "backend"],
+        # no control socket: gunicorn's default ($HOME/.gunicorn/gunicorn.ctl) is shared
+        "gunicorn": [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"],
+    }[name]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     threading.Thread(target=lambda: log.extend(process.stdout), daemon=True).start()
     url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + STARTUP_SECONDS_MAX
@@ -122,6 +142,7 @@ def server(request):
 
 
 # ---- raw HTTP ---------------------------------------------------------------------------------
+
 
 def raw_request(port, method="GET", target=HEALTH, headers=(), body=b""):
     """Send one request as bytes (the body from a thread, as a client streaming it would) and
@@ -175,39 +196,57 @@ def body(size):
 # Each case: the request, and per server who answers, with which status and code: the app or the
 # server itself.
 CASES = {
-    "body_1.5_MiB": (dict(method="POST", target=WEBHOOK, body=body(3 * MiB // 2)),
-                     {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")}),
-    "body_3_MiB": (dict(method="POST", target=WEBHOOK, body=body(3 * MiB)),  # over waitress's old 2 MiB
-                   {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")}),
-    "body_32_MiB": (dict(method="POST", target=WEBHOOK, body=body(32 * MiB)),
-                    {"waitress": ("server", 413, "payload_too_large"),
-                     "gunicorn": ("app", 413, "payload_too_large")}),
-    "header_12_KiB": (dict(headers=[b"X-Big: " + b"a" * (12 * KiB)]),
-                      {"waitress": ("app", 431, "request_headers_too_large"),
-                       "gunicorn": ("app", 431, "request_headers_too_large")}),
-    "headers_20_KiB_in_3_fields": (dict(headers=[b"X-Big-%d: " % i + b"a" * (7 * KiB) for i in range(3)]),
-                                   {"waitress": ("app", 431, "request_headers_too_large"),
-                                    "gunicorn": ("app", 431, "request_headers_too_large")}),
-    "header_fields_80": (dict(headers=[b"X-Field-%d: 1" % i for i in range(80)]),
-                         {"waitress": ("app", 431, "request_headers_too_large"),
-                          "gunicorn": ("app", 431, "request_headers_too_large")}),
-    "header_256_KiB": (dict(headers=[b"X-Huge: " + b"a" * (256 * KiB)]),
-                       {"waitress": ("server", 431, "request_headers_too_large"),
-                        "gunicorn": ("server", 431, "request_headers_too_large")}),
-    "target_6_KiB": (dict(target=HEALTH + "?q=" + "a" * (6 * KiB)),
-                     {"waitress": ("app", 414, "uri_too_long"), "gunicorn": ("app", 414, "uri_too_long")}),
-    "target_128_KiB": (dict(target=HEALTH + "?q=" + "a" * (128 * KiB)),
-                       {"waitress": ("server", 431, "request_headers_too_large"),
-                        "gunicorn": ("server", 414, "uri_too_long")}),
-    "control_character_in_header": (dict(headers=[b"X-Note: a\x01b"]),
-                                    {"waitress": ("server", 400, "invalid_request"),
-                                     "gunicorn": ("server", 400, "invalid_request")}),
-    "control_character_in_request_line": (dict(target=HEALTH + "\x01"),  # waitress passes it on
-                                          {"waitress": ("app", 404, "not_found"),
-                                           "gunicorn": ("server", 400, "invalid_request")}),
-    "transfer_encoding_unknown": (dict(method="POST", target=WEBHOOK, headers=[b"Transfer-Encoding: br"]),
-                               {"waitress": ("server", 501, "not_implemented"),
-                                "gunicorn": ("server", 501, "not_implemented")}),
+    "body_1.5_MiB": (
+        dict(method="POST", target=WEBHOOK, body=body(3 * MiB // 2)),
+        {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")},
+    ),
+    "body_3_MiB": (
+        dict(method="POST", target=WEBHOOK, body=body(3 * MiB)),  # over waitress's old 2 MiB
+        {"waitress": ("app", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")},
+    ),
+    "body_32_MiB": (
+        dict(method="POST", target=WEBHOOK, body=body(32 * MiB)),
+        {"waitress": ("server", 413, "payload_too_large"), "gunicorn": ("app", 413, "payload_too_large")},
+    ),
+    "header_12_KiB": (
+        dict(headers=[b"X-Big: " + b"a" * (12 * KiB)]),
+        {"waitress": ("app", 431, "request_headers_too_large"), "gunicorn": ("app", 431, "request_headers_too_large")},
+    ),
+    "headers_20_KiB_in_3_fields": (
+        dict(headers=[b"X-Big-%d: " % i + b"a" * (7 * KiB) for i in range(3)]),
+        {"waitress": ("app", 431, "request_headers_too_large"), "gunicorn": ("app", 431, "request_headers_too_large")},
+    ),
+    "header_fields_80": (
+        dict(headers=[b"X-Field-%d: 1" % i for i in range(80)]),
+        {"waitress": ("app", 431, "request_headers_too_large"), "gunicorn": ("app", 431, "request_headers_too_large")},
+    ),
+    "header_256_KiB": (
+        dict(headers=[b"X-Huge: " + b"a" * (256 * KiB)]),
+        {
+            "waitress": ("server", 431, "request_headers_too_large"),
+            "gunicorn": ("server", 431, "request_headers_too_large"),
+        },
+    ),
+    "target_6_KiB": (
+        dict(target=HEALTH + "?q=" + "a" * (6 * KiB)),
+        {"waitress": ("app", 414, "uri_too_long"), "gunicorn": ("app", 414, "uri_too_long")},
+    ),
+    "target_128_KiB": (
+        dict(target=HEALTH + "?q=" + "a" * (128 * KiB)),
+        {"waitress": ("server", 431, "request_headers_too_large"), "gunicorn": ("server", 414, "uri_too_long")},
+    ),
+    "control_character_in_header": (
+        dict(headers=[b"X-Note: a\x01b"]),
+        {"waitress": ("server", 400, "invalid_request"), "gunicorn": ("server", 400, "invalid_request")},
+    ),
+    "control_character_in_request_line": (
+        dict(target=HEALTH + "\x01"),  # waitress passes it on
+        {"waitress": ("app", 404, "not_found"), "gunicorn": ("server", 400, "invalid_request")},
+    ),
+    "transfer_encoding_unknown": (
+        dict(method="POST", target=WEBHOOK, headers=[b"Transfer-Encoding: br"]),
+        {"waitress": ("server", 501, "not_implemented"), "gunicorn": ("server", 501, "not_implemented")},
+    ),
 }
 
 
@@ -231,10 +270,13 @@ def test_answer_is_the_apps_json_error_or_a_documented_server_answer(server, cas
 
 def test_the_apps_answers_still_pass_through_its_after_request_hooks(server):
     """The limits are a before_request hook, not WSGI middleware: /metrics counts their answers."""
+
     def counted(status):
         text = requests.get(server["url"] + "/metrics", timeout=5).text
-        return sum(float(value) for value in re.findall(
-            rf'^wallet_http_requests_total{{[^}}]*status="{status}"[^}}]*}} (\S+)$', text, re.M))
+        return sum(
+            float(value)
+            for value in re.findall(rf'^wallet_http_requests_total{{[^}}]*status="{status}"[^}}]*}} (\S+)$', text, re.M)
+        )
 
     before = counted(414), counted(431)
     assert raw_request(server["port"], target=HEALTH + "?q=" + "a" * (5 * KiB))[0] == 414
@@ -258,6 +300,7 @@ def test_development_secret_warning_is_logged_by_every_server(server):
 
 
 # ---- the numbers, without servers ----------------------------------------------------------
+
 
 def test_documented_server_answers_cover_both_servers():
     answers = documented_server_answers()

@@ -1,5 +1,6 @@
 """`python -m backend` as a real process: on a free port, top-up through the simulator, pay, status;
 on a taken port, one line and exit 2 before anything else."""
+
 import os
 import re
 import socket
@@ -34,8 +35,14 @@ def server():
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = server_env(port)
-    process = subprocess.Popen([sys.executable, "-m", "backend"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines, deadline = [], time.monotonic() + STARTUP_SECONDS_MAX
     try:
         while time.monotonic() < deadline:
@@ -55,8 +62,7 @@ def server():
 
 def api(server, method, path, token=None, **kwargs):
     headers = {"Authorization": f"Bearer {token or server['customer']}"}
-    return requests.request(method, server["url"] + "/api/integration" + path, headers=headers,
-                            timeout=10, **kwargs)
+    return requests.request(method, server["url"] + "/api/integration" + path, headers=headers, timeout=10, **kwargs)
 
 
 def balance(server):
@@ -70,10 +76,15 @@ def test_start_up_message_names_the_embedded_store(server):
 
 def test_start_up_prints_an_admin_sign_in_link_like_the_customers(server):
     log = "".join(server["log"])
-    customer = re.search(rf"^Sign in as the demo customer cust_demo: {re.escape(server['url'])}/\?token=([\w.-]+)$",
-                         log, re.M)
-    admin = re.search(rf"^Sign in as the demo admin admin_demo \(support view, refunds\): "
-                      rf"{re.escape(server['url'])}/\?token=([\w.-]+)$", log, re.M)
+    customer = re.search(
+        rf"^Sign in as the demo customer cust_demo: {re.escape(server['url'])}/\?token=([\w.-]+)$", log, re.M
+    )
+    admin = re.search(
+        rf"^Sign in as the demo admin admin_demo \(support view, refunds\): "
+        rf"{re.escape(server['url'])}/\?token=([\w.-]+)$",
+        log,
+        re.M,
+    )
     assert customer and admin, log
     assert log.index(customer.group()) < log.index(admin.group())  # the customer's link stays the first one
     admin_token = admin.group(1)
@@ -90,8 +101,12 @@ def test_health_over_http(server):
 
 def test_topup_through_simulator_checkout_then_pay_and_status(server):
     start = balance(server)
-    initiated = api(server, "POST", "/wallet/topup/initiate",
-                    json={"customer_id": "cust_demo", "amount": 500, "payment_method": "razorpay"})
+    initiated = api(
+        server,
+        "POST",
+        "/wallet/topup/initiate",
+        json={"customer_id": "cust_demo", "amount": 500, "payment_method": "razorpay"},
+    )
     assert initiated.status_code == 200, initiated.text
     redirect_url = initiated.json()["redirect_url"]
     page = requests.get(redirect_url, timeout=5)
@@ -99,9 +114,16 @@ def test_topup_through_simulator_checkout_then_pay_and_status(server):
     paid = requests.post(redirect_url + "/pay", allow_redirects=False, timeout=10)
     assert paid.status_code == 303
     query = {k: v[0] for k, v in parse_qs(urlparse(paid.headers["Location"]).query).items()}
-    verified = api(server, "POST", "/wallet/topup/verify",
-                   json={"payment_id": query["razorpay_payment_id"], "order_id": query["razorpay_order_id"],
-                         "signature": query["razorpay_signature"]})
+    verified = api(
+        server,
+        "POST",
+        "/wallet/topup/verify",
+        json={
+            "payment_id": query["razorpay_payment_id"],
+            "order_id": query["razorpay_order_id"],
+            "signature": query["razorpay_signature"],
+        },
+    )
     assert verified.status_code == 200, verified.text
     assert verified.json()["wallet_balance"] == start + 500
     deadline = time.monotonic() + 10
@@ -114,8 +136,12 @@ def test_topup_through_simulator_checkout_then_pay_and_status(server):
     assert len(webhook_lines) == 1
     assert '"outcome": "processed"' in webhook_lines[0] or '"outcome": "duplicate"' in webhook_lines[0]
     assert balance(server) == start + 500
-    pay = api(server, "POST", "/order/pay-with-wallet",
-              json={"order_id": "ord_demo_1", "customer_id": "cust_demo", "amount": "250.00"})
+    pay = api(
+        server,
+        "POST",
+        "/order/pay-with-wallet",
+        json={"order_id": "ord_demo_1", "customer_id": "cust_demo", "amount": "250.00"},
+    )
     assert pay.status_code == 200, pay.text
     assert pay.json()["remaining_balance"] == start + 250
     status = api(server, "GET", "/status/cust_demo").json()
@@ -129,8 +155,14 @@ def test_on_a_taken_port_it_says_so_in_one_line_and_exits_two_before_anything_el
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "backend", *command], cwd=ROOT, env=server_env(port),
-                                capture_output=True, text=True, timeout=STARTUP_SECONDS_MAX)
+        result = subprocess.run(
+            [sys.executable, "-m", "backend", *command],
+            cwd=ROOT,
+            env=server_env(port),
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_SECONDS_MAX,
+        )
     assert result.returncode == 2, result.stdout + result.stderr
     # nothing else: no sign-in link or tokens, no store warnings (nothing seeded), no worker, no traceback
     assert result.stdout == ""

@@ -1,6 +1,7 @@
 """`python -m backend worker` as a real process on a MongoDB-wire server: it beats, /health of a web
 app on the same store sees the beat, and SIGTERM stops it cleanly, releasing its job leases; on the
 embedded store it refuses."""
+
 import os
 import signal
 import subprocess
@@ -25,17 +26,28 @@ def worker_env(**settings):
 
 
 def test_the_worker_refuses_the_embedded_store():
-    done = subprocess.run([sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=worker_env(),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "backend", "worker"],
+        cwd=ROOT,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "MONGODB_URI" in done.stderr and "python -m backend" in done.stderr
 
 
 def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
     db_name = f"worker_{uuid.uuid4().hex[:10]}"
-    process = subprocess.Popen([sys.executable, "-m", "backend", "worker"], cwd=ROOT,
-                               env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend", "worker"],
+        cwd=ROOT,
+        env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     client = MongoClient(mongodb_uri, serverSelectionTimeoutMS=5000)
     try:
         deadline = time.monotonic() + BEAT_SECONDS_MAX
@@ -63,10 +75,18 @@ def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
 
 
 def test_a_gunicorn_web_process_runs_no_background_loop(mongodb_uri):  # noqa: F811
-    probe = ("import threading, backend.wsgi; "
-             "print(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=f"wsgi_{uuid.uuid4().hex[:10]}"))
+    probe = (
+        "import threading, backend.wsgi; "
+        "print(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=f"wsgi_{uuid.uuid4().hex[:10]}"),
+    )
     assert done.returncode == 0, done.stderr
     threads = done.stdout.strip().splitlines()[-1]
     assert "worker" not in threads and "outbox" not in threads, threads

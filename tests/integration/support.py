@@ -1,4 +1,5 @@
 """Assertions and set-ups shared by the integration tests of the HTTP API."""
+
 from pymongo.errors import PyMongoError
 
 from tests.helpers import WEBHOOK_PATH, bearer, razorpay_event, signed_webhook, unique

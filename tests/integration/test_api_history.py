@@ -2,6 +2,7 @@
 statement, GET /wallet/topup/<id>/status, the verify response's added fields, and the admin's
 support look-up and reconcile. Shapes, pagination boundaries, authorisation and bad input (refused
 before anything is read)."""
+
 import csv
 import datetime
 import io
@@ -18,8 +19,16 @@ from tests.helpers import BASE, bearer, checkout_signature, razorpay_event, sign
 from tests.integration.support import assert_error, assert_money, confirm_by_webhook, initiated, paid_order
 
 ADMIN = bearer("admin_1", "admin")
-ORDER_KEYS = {"order_id", "customer_id", "amount", "currency", "payment_status", "paid_via",
-              "refunded_amount", "refundable_amount"}
+ORDER_KEYS = {
+    "order_id",
+    "customer_id",
+    "amount",
+    "currency",
+    "payment_status",
+    "paid_via",
+    "refunded_amount",
+    "refundable_amount",
+}
 
 
 def get(client, path, headers):
@@ -37,11 +46,17 @@ def transactions(client, customer_id, query="", headers=None):
 @pytest.fixture
 def reads_nothing(monkeypatch):
     """Fail the test if any of the history reads reaches the store."""
+
     def refuse(*_args, **_kwargs):
         raise AssertionError("a refused request read the store")
 
-    for cls, name in ((OrderBook, "page_for_customer"), (LedgerHistory, "entries_page"),
-                      (WalletService, "get_wallet"), (PaymentOrders, "get"), (AuditLog, "for_customer")):
+    for cls, name in (
+        (OrderBook, "page_for_customer"),
+        (LedgerHistory, "entries_page"),
+        (WalletService, "get_wallet"),
+        (PaymentOrders, "get"),
+        (AuditLog, "for_customer"),
+    ):
         monkeypatch.setattr(cls, name, refuse)
 
 
@@ -107,8 +122,18 @@ def test_orders_exactly_one_full_page_has_no_next(api, client):
 
 @pytest.mark.parametrize("limit, count", [("1", 1), ("100", 100), (None, 20)])
 def test_orders_limit_bounds(api, client, db, limit, count):
-    db["orders"].insert_many([{"order_id": f"ord_{i:03d}", "customer_id": "cust_a", "amount_minor": 100,
-                               "currency": "INR", "payment_status": "pending"} for i in range(101)])
+    db["orders"].insert_many(
+        [
+            {
+                "order_id": f"ord_{i:03d}",
+                "customer_id": "cust_a",
+                "amount_minor": 100,
+                "currency": "INR",
+                "payment_status": "pending",
+            }
+            for i in range(101)
+        ]
+    )
     query = "customer_id=cust_a" + (f"&limit={limit}" if limit else "")
     body = orders(client, query, bearer("cust_a")).get_json()
     assert len(body["orders"]) == count
@@ -134,25 +159,28 @@ def test_orders_need_a_token(client, reads_nothing):
     assert_error(client.get(f"{BASE}/orders?customer_id=cust_a"), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("query", [
-    "",  # customer_id is required
-    "status=pending",
-    "customer_id=",
-    "customer_id=cust_a&limit=0",
-    "customer_id=cust_a&limit=101",
-    "customer_id=cust_a&limit=-1",
-    "customer_id=cust_a&limit=1.5",
-    "customer_id=cust_a&limit=abc",
-    "customer_id=cust_a&limit=",
-    "customer_id=cust_a&limit=99999999999999999999999",
-    "customer_id=cust_a&status=PENDING",
-    "customer_id=cust_a&status=",
-    "customer_id=cust_a&status=%24ne",
-    "customer_id=cust_a&after=",
-    "customer_id=cust_a&after=%7B%22%24gt%22%3A%22%22%7D",
-    "customer_id=" + "a" * 65,
-    "customer_id=%24gt",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",  # customer_id is required
+        "status=pending",
+        "customer_id=",
+        "customer_id=cust_a&limit=0",
+        "customer_id=cust_a&limit=101",
+        "customer_id=cust_a&limit=-1",
+        "customer_id=cust_a&limit=1.5",
+        "customer_id=cust_a&limit=abc",
+        "customer_id=cust_a&limit=",
+        "customer_id=cust_a&limit=99999999999999999999999",
+        "customer_id=cust_a&status=PENDING",
+        "customer_id=cust_a&status=",
+        "customer_id=cust_a&status=%24ne",
+        "customer_id=cust_a&after=",
+        "customer_id=cust_a&after=%7B%22%24gt%22%3A%22%22%7D",
+        "customer_id=" + "a" * 65,
+        "customer_id=%24gt",
+    ],
+)
 def test_orders_bad_input_400_before_any_read(client, reads_nothing, query):
     assert_error(orders(client, query, bearer("cust_a")), 400, "invalid_request")
 
@@ -170,7 +198,12 @@ def test_transactions_shape_matches_status(api, client):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert set(body) == {"success", "customer_id", "currency", "transactions", "next_before"}
-    assert (body["success"], body["customer_id"], body["currency"], body["next_before"]) == (True, "cust_a", "INR", None)
+    assert (body["success"], body["customer_id"], body["currency"], body["next_before"]) == (
+        True,
+        "cust_a",
+        "INR",
+        None,
+    )
     assert body["transactions"] == api.status("cust_a").get_json()["recent_transactions"]
     assert [t["kind"] for t in body["transactions"]] == ["refund", "payment", "topup"]
 
@@ -224,18 +257,21 @@ def test_transactions_of_another_customer_forbidden(client, reads_nothing):
     assert_error(client.get(f"{BASE}/wallet/cust_a/transactions"), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("path", [
-    "/wallet/cust_a/transactions?limit=0",
-    "/wallet/cust_a/transactions?limit=101",
-    "/wallet/cust_a/transactions?limit=ten",
-    "/wallet/cust_a/transactions?before=0",
-    "/wallet/cust_a/transactions?before=-5",
-    "/wallet/cust_a/transactions?before=1e3",
-    "/wallet/cust_a/transactions?before=",
-    "/wallet/cust_a/transactions?before=9999999999999999999",
-    "/wallet/cust_a/transactions?currency=GBP",
-    "/wallet/%24where/transactions",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/wallet/cust_a/transactions?limit=0",
+        "/wallet/cust_a/transactions?limit=101",
+        "/wallet/cust_a/transactions?limit=ten",
+        "/wallet/cust_a/transactions?before=0",
+        "/wallet/cust_a/transactions?before=-5",
+        "/wallet/cust_a/transactions?before=1e3",
+        "/wallet/cust_a/transactions?before=",
+        "/wallet/cust_a/transactions?before=9999999999999999999",
+        "/wallet/cust_a/transactions?currency=GBP",
+        "/wallet/%24where/transactions",
+    ],
+)
 def test_transactions_bad_input_400_before_any_read(client, reads_nothing, path):
     headers = ADMIN if "%24" in path else bearer("cust_a")
     assert_error(get(client, path, headers), 400, "invalid_request")
@@ -258,11 +294,21 @@ def test_statement_csv(api, client):
     rows = read_csv(response)
     assert rows[0] == list(history.STATEMENT_COLUMNS)
     payment, topup = rows[1:]
-    record = dict(zip(rows[0], payment))
-    assert (record["type"], record["kind"], record["amount"], record["balance_after"], record["order_id"]) == \
-        ("debit", "payment", "120.50", "380.00", "'-cmd")
-    record = dict(zip(rows[0], topup))
-    assert (record["kind"], record["amount"], record["currency"], record["gateway"]) == ("topup", "500.50", "INR", "razorpay")
+    record = dict(zip(rows[0], payment, strict=True))
+    assert (record["type"], record["kind"], record["amount"], record["balance_after"], record["order_id"]) == (
+        "debit",
+        "payment",
+        "120.50",
+        "380.00",
+        "'-cmd",
+    )
+    record = dict(zip(rows[0], topup, strict=True))
+    assert (record["kind"], record["amount"], record["currency"], record["gateway"]) == (
+        "topup",
+        "500.50",
+        "INR",
+        "razorpay",
+    )
     assert record["date"].endswith("Z")
 
 
@@ -274,7 +320,9 @@ def test_statement_csv_reads_every_entry_in_batches(api, client, monkeypatch):
 
 
 def test_statement_csv_empty_wallet_has_the_header_only(client):
-    assert read_csv(get(client, "/wallet/cust_new/statement.csv", bearer("cust_new"))) == [list(history.STATEMENT_COLUMNS)]
+    assert read_csv(get(client, "/wallet/cust_new/statement.csv", bearer("cust_new"))) == [
+        list(history.STATEMENT_COLUMNS)
+    ]
 
 
 def test_statement_csv_refusals_are_json(client, reads_nothing):
@@ -291,10 +339,23 @@ def topup_status(client, payment_order_id, headers):
 def test_topup_status_pending_then_credited(api, client):
     payment_order_id = initiated(api, "cust_a", "250.50")
     body = topup_status(client, payment_order_id, bearer("cust_a")).get_json()
-    assert set(body) == {"success", "payment_order_id", "gateway", "status", "amount", "currency", "created_at",
-                         "transaction_id", "credited_at"}
-    assert (body["status"], body["gateway"], body["transaction_id"], body["credited_at"]) == \
-        ("pending", "razorpay", None, None)
+    assert set(body) == {
+        "success",
+        "payment_order_id",
+        "gateway",
+        "status",
+        "amount",
+        "currency",
+        "created_at",
+        "transaction_id",
+        "credited_at",
+    }
+    assert (body["status"], body["gateway"], body["transaction_id"], body["credited_at"]) == (
+        "pending",
+        "razorpay",
+        None,
+        None,
+    )
     assert_money(body["amount"], 250.5)
     assert confirm_by_webhook(client, payment_order_id, 25050).status_code == 200
     body = topup_status(client, payment_order_id, bearer("cust_a")).get_json()
@@ -336,16 +397,22 @@ def test_topup_status_of_another_customer_and_unknown(api, client):
 
 
 def verify(client, order_id, payment_id, headers):
-    return client.post(f"{BASE}/wallet/topup/verify", headers=headers, json={
-        "payment_id": payment_id, "order_id": order_id, "signature": checkout_signature(order_id, payment_id)})
+    return client.post(
+        f"{BASE}/wallet/topup/verify",
+        headers=headers,
+        json={"payment_id": payment_id, "order_id": order_id, "signature": checkout_signature(order_id, payment_id)},
+    )
 
 
 def test_verify_says_when_the_credit_was_another_payments(api, client):
     payment_order_id = initiated(api, "cust_a", "100.00")
     first = verify(client, payment_order_id, "pay_first", bearer("cust_a")).get_json()
     assert {"success", "message", "wallet_balance", "currency"} <= set(first)  # the contract's fields stay
-    assert (first["payment_order_id"], first["topup_status"], first["already_credited"]) == \
-        (payment_order_id, "credited", False)
+    assert (first["payment_order_id"], first["topup_status"], first["already_credited"]) == (
+        payment_order_id,
+        "credited",
+        False,
+    )
     assert_money(first["amount"], 100)
     again = verify(client, payment_order_id, "pay_first", bearer("cust_a")).get_json()
     assert again["already_credited"] is False  # the same payment confirmed again: it is the credit
@@ -367,9 +434,20 @@ def test_support_look_up(api, client):
     response = support(client, "cust_a")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert set(body) == {"success", "customer_id", "wallet", "statistics", "transactions", "next_before",
-                         "orders", "next_after", "webhooks", "webhooks_next_before", "audit",
-                         "audit_next_before"}
+    assert set(body) == {
+        "success",
+        "customer_id",
+        "wallet",
+        "statistics",
+        "transactions",
+        "next_before",
+        "orders",
+        "next_after",
+        "webhooks",
+        "webhooks_next_before",
+        "audit",
+        "audit_next_before",
+    }
     assert body["webhooks_next_before"] is None and body["audit_next_before"] is None
     status = api.status("cust_a").get_json()
     assert body["wallet"] == status["wallet"] and body["statistics"] == status["statistics"]
@@ -408,8 +486,9 @@ def test_support_look_up_of_an_unknown_customer_is_not_found(client):
 
 
 def audit_entry(db, customer_id, created_at, event="order.paid", **fields):
-    db["integration_logs"].insert_one({"event": event, "outcome": "ok", "created_at": created_at,
-                                       "customer_id": customer_id, **fields})
+    db["integration_logs"].insert_one(
+        {"event": event, "outcome": "ok", "created_at": created_at, "customer_id": customer_id, **fields}
+    )
 
 
 @pytest.mark.parametrize("holds", ["order", "payment_order", "audit_entry", "wallet_in_another_currency"])
@@ -421,8 +500,16 @@ def test_support_look_up_of_a_customer_known_by_any_record(api, client, db, hold
     elif holds == "audit_entry":
         audit_entry(db, "cust_k", datetime.datetime(2026, 1, 1))
     else:
-        db["wallets"].insert_one({"_id": "cust_k:USD", "customer_id": "cust_k", "currency": "USD",
-                                  "balance_minor": 0, "version": 0, "totals": {}})
+        db["wallets"].insert_one(
+            {
+                "_id": "cust_k:USD",
+                "customer_id": "cust_k",
+                "currency": "USD",
+                "balance_minor": 0,
+                "version": 0,
+                "totals": {},
+            }
+        )
     response = support(client, "cust_k")
     assert response.status_code == 200, response.get_json()
 
@@ -461,8 +548,9 @@ def test_support_audit_pages_never_split_or_repeat_entries_of_one_millisecond(cl
     """Entries of the same millisecond across a page boundary: each listed once."""
     at = datetime.datetime(2026, 3, 1, 12, 0, 0, 123000)
     for index in range(45):
-        audit_entry(db, "cust_t", at if index < 30 else at - datetime.timedelta(milliseconds=index),
-                    order_id=f"ord_{index:02d}")
+        audit_entry(
+            db, "cust_t", at if index < 30 else at - datetime.timedelta(milliseconds=index), order_id=f"ord_{index:02d}"
+        )
     audit, pages = every_page(client, "cust_t", "audit", support(client, "cust_t").get_json())
     assert sorted(a["order_id"] for a in audit) == [f"ord_{index:02d}" for index in range(45)]
     assert pages == 3
@@ -483,8 +571,9 @@ def test_support_reconcile(api, client, db):
     assert support(client, "cust_a", suffix="/reconcile").get_json()["clean"] is True  # another's drift
     body = support(client, "cust_b", suffix="/reconcile").get_json()
     assert body["clean"] is False
-    assert body["drift"] == [{"wallet_id": "cust_b:INR", "balance_minor": 1, "ledger_minor": 0,
-                              "problem": "wallet_balance"}]
+    assert body["drift"] == [
+        {"wallet_id": "cust_b:INR", "balance_minor": 1, "ledger_minor": 0, "problem": "wallet_balance"}
+    ]
 
 
 @pytest.mark.parametrize("suffix", ["", "/reconcile", "/webhooks", "/audit"])
@@ -523,17 +612,27 @@ def test_history_and_support_reads_are_index_served(monkeypatch):
     assert api.refund(order_id, "cust_a", 10).status_code == 200  # so reconcile checks an order's refunds
     payment_order_id = initiated(api, "cust_a", 10)
     database.queries.clear()
-    for path in ("/orders?customer_id=cust_a", "/orders?customer_id=cust_a&status=paid&after=ord_0&limit=5",
-                 "/wallet/cust_a/transactions?limit=1", "/wallet/cust_a/transactions?before=2",
-                 "/wallet/cust_a/statement.csv", f"/wallet/topup/{payment_order_id}/status",
-                 "/support/customers/cust_a", "/support/customers/cust_a/reconcile",
-                 "/support/customers/cust_a/webhooks?before=1767225600000-1", "/support/customers/cust_a/audit",
-                 "/support/customers/cust_nobody"):
+    for path in (
+        "/orders?customer_id=cust_a",
+        "/orders?customer_id=cust_a&status=paid&after=ord_0&limit=5",
+        "/wallet/cust_a/transactions?limit=1",
+        "/wallet/cust_a/transactions?before=2",
+        "/wallet/cust_a/statement.csv",
+        f"/wallet/topup/{payment_order_id}/status",
+        "/support/customers/cust_a",
+        "/support/customers/cust_a/reconcile",
+        "/support/customers/cust_a/webhooks?before=1767225600000-1",
+        "/support/customers/cust_a/audit",
+        "/support/customers/cust_nobody",
+    ):
         response = get(client, path, ADMIN)
         assert response.status_code == (404 if "nobody" in path else 200), (path, response.get_data(as_text=True))
     assert order_id and database.queries
-    unserved = {(q.collection, q.operation, q.shape.text(), q.where) for q in database.queries
-                if not served(q.shape, declared_indexes(q.collection, app.config))}
+    unserved = {
+        (q.collection, q.operation, q.shape.text(), q.where)
+        for q in database.queries
+        if not served(q.shape, declared_indexes(q.collection, app.config))
+    }
     assert not unserved, unserved
     seen = {q.collection for q in database.queries}
     assert {"orders", "ledger_entries", "integration_logs", "payment_orders", "wallets"} <= seen, seen

@@ -2,6 +2,7 @@
 
 Every case is a 400 with its error code and leaves the database as it was (the audit log aside).
 """
+
 import json
 
 import pytest
@@ -33,15 +34,30 @@ def prepared(api):
     assert api.pay(paid_order_id, "cust_a", 50).status_code == 200
     payment_order_id = initiated(api, "cust_a", 20)
     return {
-        "initiate": ("/wallet/topup/initiate", CUSTOMER,
-                     {"customer_id": "cust_a", "amount": 10, "payment_method": "razorpay"}),
-        "verify": ("/wallet/topup/verify", CUSTOMER,
-                   {"payment_id": "pay_V1", "order_id": payment_order_id,
-                    "signature": checkout_signature(payment_order_id, "pay_V1")}),
-        "pay": ("/order/pay-with-wallet", CUSTOMER,
-                {"order_id": pending_order_id, "customer_id": "cust_a", "amount": 100}),
-        "refund": ("/order/refund-to-wallet", ADMIN,
-                   {"order_id": paid_order_id, "customer_id": "cust_a", "amount": 10, "reason": "r"}),
+        "initiate": (
+            "/wallet/topup/initiate",
+            CUSTOMER,
+            {"customer_id": "cust_a", "amount": 10, "payment_method": "razorpay"},
+        ),
+        "verify": (
+            "/wallet/topup/verify",
+            CUSTOMER,
+            {
+                "payment_id": "pay_V1",
+                "order_id": payment_order_id,
+                "signature": checkout_signature(payment_order_id, "pay_V1"),
+            },
+        ),
+        "pay": (
+            "/order/pay-with-wallet",
+            CUSTOMER,
+            {"order_id": pending_order_id, "customer_id": "cust_a", "amount": 100},
+        ),
+        "refund": (
+            "/order/refund-to-wallet",
+            ADMIN,
+            {"order_id": paid_order_id, "customer_id": "cust_a", "amount": 10, "reason": "r"},
+        ),
     }
 
 
@@ -66,10 +82,49 @@ def test_valid_body_is_accepted(client, db, prepared, endpoint):
 
 # --- amounts -----------------------------------------------------------------------------------
 BAD_AMOUNTS = [
-    -1, 0, "abc", None, True, [], {}, "12.345", 12.345, 10 ** 12, "1e3", "",
-    False, -0.01, 0.001, "0.001", "-1", "0", "0.00", "00", " 12", "12 ", "12\n", "\t12", "١٢", "+12",
-    "12.", ".5", "1,000", "1_000", "0x10", "NaN", "Infinity", "inf", "1e-3", 10000000.01, "10000000.01",
-    10 ** 400, {"$gt": ""}, {"$gt": 0}, ["10"], [10], MISSING,
+    -1,
+    0,
+    "abc",
+    None,
+    True,
+    [],
+    {},
+    "12.345",
+    12.345,
+    10**12,
+    "1e3",
+    "",
+    False,
+    -0.01,
+    0.001,
+    "0.001",
+    "-1",
+    "0",
+    "0.00",
+    "00",
+    " 12",
+    "12 ",
+    "12\n",
+    "\t12",
+    "١٢",
+    "+12",
+    "12.",
+    ".5",
+    "1,000",
+    "1_000",
+    "0x10",
+    "NaN",
+    "Infinity",
+    "inf",
+    "1e-3",
+    10000000.01,
+    "10000000.01",
+    10**400,
+    {"$gt": ""},
+    {"$gt": 0},
+    ["10"],
+    [10],
+    MISSING,
 ]
 
 
@@ -97,15 +152,26 @@ def test_bad_amount_as_raw_json(client, db, prepared, endpoint, literal):
 
 def test_raw_nan_as_in_the_brief(client, db):
     before = snapshot(db)
-    response = client.post(f"{BASE}/wallet/topup/initiate", data='{"customer_id":"cust_x","amount":NaN}',
-                           content_type="application/json", headers=bearer("cust_x"))
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        data='{"customer_id":"cust_x","amount":NaN}',
+        content_type="application/json",
+        headers=bearer("cust_x"),
+    )
     assert_error(response, 400, "invalid_amount")
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("amount, expected_minor", [
-    ("10000000.00", 1000000000), (10000000, 1000000000), ("0.01", 1), (0.1, 10), ("007.50", 750),
-])
+@pytest.mark.parametrize(
+    "amount, expected_minor",
+    [
+        ("10000000.00", 1000000000),
+        (10000000, 1000000000),
+        ("0.01", 1),
+        (0.1, 10),
+        ("007.50", 750),
+    ],
+)
 def test_boundary_amounts_accepted_on_initiate(client, db, prepared, amount, expected_minor):
     response = post(client, prepared, "initiate", amount=amount)
     assert response.status_code == 200, response.get_json()
@@ -115,8 +181,29 @@ def test_boundary_amounts_accepted_on_initiate(client, db, prepared, amount, exp
 
 # --- ids: operator objects, wrong types, length, characters ------------------------------------
 BAD_IDS = [
-    {"$gt": ""}, {"$ne": None}, {"$regex": ".*"}, {"$where": "1"}, ["cust_a"], [], 123, 1.5, True, None, "",
-    "x" * 65, "a b", "a/b", "a$b", "$gt", "a\nb", "cust_a\n", "a\x00b", "ä", "a;b", "a'b", MISSING,
+    {"$gt": ""},
+    {"$ne": None},
+    {"$regex": ".*"},
+    {"$where": "1"},
+    ["cust_a"],
+    [],
+    123,
+    1.5,
+    True,
+    None,
+    "",
+    "x" * 65,
+    "a b",
+    "a/b",
+    "a$b",
+    "$gt",
+    "a\nb",
+    "cust_a\n",
+    "a\x00b",
+    "ä",
+    "a;b",
+    "a'b",
+    MISSING,
 ]
 ID_FIELDS = [
     ("initiate", "customer_id"),
@@ -176,7 +263,15 @@ def test_bad_payment_method(client, db, prepared, endpoint, method):
 
 
 BAD_STATUS_PATHS = [
-    "a%20b", "x" * 65, "a$b", "%24gt", "%7B%22%24gt%22%3A%22%22%7D", "cust_a%0A", "a%00b", "%C3%A4", "a;b",
+    "a%20b",
+    "x" * 65,
+    "a$b",
+    "%24gt",
+    "%7B%22%24gt%22%3A%22%22%7D",
+    "cust_a%0A",
+    "a%00b",
+    "%C3%A4",
+    "a;b",
 ]
 
 
@@ -195,9 +290,21 @@ def test_slash_in_status_path_is_not_found(client, db):
 
 
 # --- bodies that are not a JSON object ---------------------------------------------------------
-NOT_AN_OBJECT = [b"", b"not json", b"{", b"[]", b'["cust_a", 10]', b"null", b"123", b'"text"', b"true",
-                 b"\xff\xfe{}", b"{'customer_id': 'cust_a'}", b"[" * 100000 + b"]" * 100000,
-                 b"customer_id=cust_a&amount=10"]
+NOT_AN_OBJECT = [
+    b"",
+    b"not json",
+    b"{",
+    b"[]",
+    b'["cust_a", 10]',
+    b"null",
+    b"123",
+    b'"text"',
+    b"true",
+    b"\xff\xfe{}",
+    b"{'customer_id': 'cust_a'}",
+    b"[" * 100000 + b"]" * 100000,
+    b"customer_id=cust_a&amount=10",
+]
 
 
 @pytest.mark.parametrize("raw", NOT_AN_OBJECT, ids=lambda raw: repr(raw[:20]))

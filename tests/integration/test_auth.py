@@ -1,4 +1,5 @@
 """Bearer tokens (401) and who may touch which wallet (403): every rejection writes nothing."""
+
 import base64
 import datetime
 import json
@@ -47,24 +48,32 @@ REJECTED_AUTHORIZATION = {
     "malformed three parts": ("Bearer a.b.c", "invalid_token"),
     "malformed two tokens": ("Bearer " + token("cust_a") + " " + token("cust_a"), "invalid_token"),
     "wrong key": ("Bearer " + token("cust_a", secret="another-secret-0123456789-0123456789"), "invalid_token"),
-    "alg none": ("Bearer " + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()}),
-                 "invalid_token"),
-    "alg none as admin": ("Bearer " + unsigned_token({"sub": "cust_a", "role": "admin", "exp": future()}),
-                          "invalid_token"),
-    "alg NONE": ("Bearer " + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()},
-                                            {"alg": "NONE", "typ": "JWT"}), "invalid_token"),
+    "alg none": ("Bearer " + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()}), "invalid_token"),
+    "alg none as admin": (
+        "Bearer " + unsigned_token({"sub": "cust_a", "role": "admin", "exp": future()}),
+        "invalid_token",
+    ),
+    "alg NONE": (
+        "Bearer "
+        + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()}, {"alg": "NONE", "typ": "JWT"}),
+        "invalid_token",
+    ),
     "HS256 header, empty signature": (
-        "Bearer " + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()},
-                                   {"alg": "HS256", "typ": "JWT"}), "invalid_token"),
-    "HS512 with right key": ("Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": future()},
-                                                algorithm="HS512"), "invalid_token"),
+        "Bearer "
+        + unsigned_token({"sub": "cust_a", "role": "customer", "exp": future()}, {"alg": "HS256", "typ": "JWT"}),
+        "invalid_token",
+    ),
+    "HS512 with right key": (
+        "Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": future()}, algorithm="HS512"),
+        "invalid_token",
+    ),
     "signature of other payload": (
         "Bearer " + ".".join(token("cust_a", role="admin").split(".")[:2] + [token("cust_a").split(".")[2]]),
-        "invalid_token"),
+        "invalid_token",
+    ),
     "expired": ("Bearer " + token("cust_a", expires_in_seconds=-120), "token_expired"),
     "missing exp": ("Bearer " + signed({"sub": "cust_a", "role": "customer"}), "invalid_token"),
-    "exp not a number": ("Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": "tomorrow"}),
-                         "invalid_token"),
+    "exp not a number": ("Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": "tomorrow"}), "invalid_token"),
     "missing role": ("Bearer " + signed({"sub": "cust_a", "exp": future()}), "invalid_token"),
     "missing sub": ("Bearer " + signed({"role": "customer", "exp": future()}), "invalid_token"),
     "unknown role": ("Bearer " + token("cust_a", role="superuser"), "invalid_token"),
@@ -82,8 +91,9 @@ REJECTED_AUTHORIZATION = {
 def test_rejected_token_on_initiate(client, db, authorization, code):
     headers = {} if authorization is None else {"Authorization": authorization}
     before = snapshot(db)
-    response = client.post(f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": 10},
-                           headers=headers)
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": 10}, headers=headers
+    )
     assert_error(response, 401, code)
     assert snapshot(db) == before
 
@@ -134,7 +144,7 @@ def test_token_valid_for_a_while_is_accepted(api):
 
 
 def test_token_with_iat_is_accepted(api):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     headers = {"Authorization": "Bearer " + token("cust_a", iat=now)}
     assert api.status("cust_a", headers=headers).status_code == 200
 
@@ -180,10 +190,11 @@ def test_status_of_other_customer_forbidden(api, db):
 def test_verify_other_customers_payment_order_forbidden(api, client, db):
     order_id = initiated(api, "cust_b", 100)
     before = snapshot(db)
-    response = client.post(f"{BASE}/wallet/topup/verify",
-                           json={"payment_id": "pay_B1", "order_id": order_id,
-                                 "signature": checkout_signature(order_id, "pay_B1")},
-                           headers=bearer("cust_a"))
+    response = client.post(
+        f"{BASE}/wallet/topup/verify",
+        json={"payment_id": "pay_B1", "order_id": order_id, "signature": checkout_signature(order_id, "pay_B1")},
+        headers=bearer("cust_a"),
+    )
     assert_error(response, 403, "forbidden")
     assert snapshot(db) == before
     assert balance_minor(db, "cust_b") == 0
@@ -213,10 +224,11 @@ def test_admin_may_pay_for_a_customer(api, db):
 
 def test_admin_may_verify_any_payment_order(api, client, db):
     order_id = initiated(api, "cust_b", 100)
-    response = client.post(f"{BASE}/wallet/topup/verify",
-                           json={"payment_id": "pay_B1", "order_id": order_id,
-                                 "signature": checkout_signature(order_id, "pay_B1")},
-                           headers=ADMIN)
+    response = client.post(
+        f"{BASE}/wallet/topup/verify",
+        json={"payment_id": "pay_B1", "order_id": order_id, "signature": checkout_signature(order_id, "pay_B1")},
+        headers=ADMIN,
+    )
     assert response.status_code == 200, response.get_json()
     assert balance_minor(db, "cust_b") == 10000
 

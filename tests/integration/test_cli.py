@@ -1,4 +1,5 @@
 """`python -m backend recover|reconcile` on the app's own store."""
+
 import pytest
 
 from backend.__main__ import main
@@ -24,8 +25,7 @@ def test_reconcile_exits_nonzero_and_prints_the_drift(cli_env, api, db, capsys):
     assert '"wallet_id": "cust_cli:INR"' in out and '"balance_minor": 1205' in out
 
 
-def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, integration, db, capsys,
-                                                                    monkeypatch):
+def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, integration, db, capsys, monkeypatch):
     payment_order_id = integration.initiate_wallet_topup_payment("cust_cli", 300)["payment_order_id"]
     with monkeypatch.context() as interrupted:  # the process dies right after the ledger insert
         interrupted.setattr(integration.wallet, "roll", lambda entry: None)
@@ -41,8 +41,10 @@ def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, in
 @pytest.fixture
 def nothing_built(monkeypatch):
     """Fail if the CLI builds an app (and so reaches a store, seeds, recovers or serves)."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("create_app was called")
+
     monkeypatch.setattr("backend.__main__.create_app", refuse)
 
 

@@ -2,6 +2,7 @@
 (measured by scripts/embedded_limits.py; README, "The embedded store's limits") a WARNING is logged,
 at start-up or when /health first finds it, and /health reports `features.embedded_store`. The
 threshold is made small here by monkeypatching the constant. On MongoDB nothing is counted."""
+
 import logging
 import uuid
 
@@ -43,8 +44,11 @@ def test_health_reports_the_embedded_store_size_and_its_limit(monkeypatch):
     monkeypatch.setattr(store, "EMBEDDED_COUNT_CACHE_SECONDS", 0)  # else the count made at start-up (0) stands
     app = embedded_app()
     Api(app.test_client(), app.extensions["wallet_db"]).topup("cust_l", "10")
-    assert health(app)["embedded_store"] == {"ledger_entries": 1, "slow_past_ledger_entries":
-                                             store.EMBEDDED_SLOW_LEDGER_ENTRIES, "slow": False}
+    assert health(app)["embedded_store"] == {
+        "ledger_entries": 1,
+        "slow_past_ledger_entries": store.EMBEDDED_SLOW_LEDGER_ENTRIES,
+        "slow": False,
+    }
 
 
 def test_past_the_limit_health_says_so_and_one_warning_is_logged(small_limit, caplog):
@@ -66,8 +70,12 @@ def test_past_the_limit_health_says_so_and_one_warning_is_logged(small_limit, ca
 
 def test_a_store_already_past_the_limit_is_warned_about_at_start_up(small_limit, monkeypatch, caplog):
     filled = store.connect("mongomock://localhost", f"filled_{uuid.uuid4().hex[:8]}")
-    filled["ledger_entries"].insert_many([{"_id": f"txn_{i}", "idempotency_key": f"k{i}", "wallet_id": f"c{i}:INR",
-                                           "sequence": 1, "finalized": True} for i in range(LIMIT + 1)])
+    filled["ledger_entries"].insert_many(
+        [
+            {"_id": f"txn_{i}", "idempotency_key": f"k{i}", "wallet_id": f"c{i}:INR", "sequence": 1, "finalized": True}
+            for i in range(LIMIT + 1)
+        ]
+    )
     monkeypatch.setattr(store, "connect", lambda uri, db_name: filled)
     with caplog.at_level(logging.INFO, logger="integration"):
         prepare_store(embedded_app(RECOVER_ON_START="false"))

@@ -1,4 +1,5 @@
 """The embedded (mongomock) store: every app starts with its own empty store."""
+
 from backend import create_app
 from tests.helpers import TEST_JWT_SECRET, Api
 

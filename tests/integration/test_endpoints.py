@@ -1,4 +1,5 @@
 """Every endpoint's success shape and every error code it can answer (SPEC §5)."""
+
 import datetime
 
 import pytest
@@ -8,11 +9,24 @@ from backend import create_app
 from backend.gateways.razorpay.simulator import DEV_RAZORPAY_KEY_ID
 from tests.conftest import app_config, drop_store
 from tests.helpers import (
-    BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot, unique,
+    BASE,
+    WEBHOOK_PATH,
+    bearer,
+    checkout_signature,
+    razorpay_event,
+    signed_webhook,
+    snapshot,
+    unique,
 )
 from tests.integration.support import (
-    assert_error, assert_money, assert_no_stack_trace, balance_minor, confirm_by_webhook, initiated,
-    ledger, paid_order,
+    assert_error,
+    assert_money,
+    assert_no_stack_trace,
+    balance_minor,
+    confirm_by_webhook,
+    initiated,
+    ledger,
+    paid_order,
 )
 
 ADMIN = bearer("admin_1", "admin")
@@ -20,22 +34,27 @@ MIB = 1024 * 1024
 
 
 def verify(client, order_id, payment_id, signature, headers):
-    return client.post(f"{BASE}/wallet/topup/verify",
-                       json={"payment_id": payment_id, "order_id": order_id, "signature": signature},
-                       headers=headers)
+    return client.post(
+        f"{BASE}/wallet/topup/verify",
+        json={"payment_id": payment_id, "order_id": order_id, "signature": signature},
+        headers=headers,
+    )
 
 
 # --- 1. POST /wallet/topup/initiate ------------------------------------------------------------
-@pytest.mark.parametrize("amount, expected_major, expected_minor", [
-    (100, 100, 10000),
-    ("100", 100, 10000),
-    (99.99, 99.99, 9999),
-    ("99.99", 99.99, 9999),
-    ("0.01", 0.01, 1),
-    ("12.5", 12.5, 1250),
-    ("10000000.00", 10000000, 1000000000),
-    (10000000, 10000000, 1000000000),
-])
+@pytest.mark.parametrize(
+    "amount, expected_major, expected_minor",
+    [
+        (100, 100, 10000),
+        ("100", 100, 10000),
+        (99.99, 99.99, 9999),
+        ("99.99", 99.99, 9999),
+        ("0.01", 0.01, 1),
+        ("12.5", 12.5, 1250),
+        ("10000000.00", 10000000, 1000000000),
+        (10000000, 10000000, 1000000000),
+    ],
+)
 def test_initiate_success_shape(api, db, amount, expected_major, expected_minor):
     response = api.initiate("cust_a", amount)
     assert response.status_code == 200, response.get_json()
@@ -53,19 +72,23 @@ def test_initiate_success_shape(api, db, amount, expected_major, expected_minor)
     assert ledger(db) == []
 
 
-@pytest.mark.parametrize("body", [
-    {"customer_id": "cust_a", "amount": 10},
-    {"customer_id": "cust_a", "amount": 10, "payment_method": None},
-    {"customer_id": "cust_a", "amount": 10, "payment_method": "razorpay"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"customer_id": "cust_a", "amount": 10},
+        {"customer_id": "cust_a", "amount": 10, "payment_method": None},
+        {"customer_id": "cust_a", "amount": 10, "payment_method": "razorpay"},
+    ],
+)
 def test_initiate_defaults_to_razorpay(api, db, body):
     response = api.post("/wallet/topup/initiate", body, bearer("cust_a"))
     assert response.status_code == 200, response.get_json()
     assert db["payment_orders"].find_one({"_id": response.get_json()["payment_order_id"]})["gateway"] == "razorpay"
 
 
-@pytest.mark.parametrize("method", ["bitcoin", "RAZORPAY", "razorpay ", "", 5, True, ["razorpay"],
-                                    {"$gt": ""}, {"$in": ["razorpay"]}])
+@pytest.mark.parametrize(
+    "method", ["bitcoin", "RAZORPAY", "razorpay ", "", 5, True, ["razorpay"], {"$gt": ""}, {"$in": ["razorpay"]}]
+)
 def test_initiate_unsupported_payment_method(api, db, method):
     before = snapshot(db)
     response = api.initiate("cust_a", 10, method=method)
@@ -86,8 +109,16 @@ def test_verify_success_shape(api, client, db):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     # The contract's four fields, plus what issue 11 added (which top-up, whether already credited).
-    assert set(body) == {"success", "message", "wallet_balance", "currency",
-                         "payment_order_id", "topup_status", "amount", "already_credited"}
+    assert set(body) == {
+        "success",
+        "message",
+        "wallet_balance",
+        "currency",
+        "payment_order_id",
+        "topup_status",
+        "amount",
+        "already_credited",
+    }
     assert body["success"] is True
     assert isinstance(body["message"], str) and body["message"]
     assert_money(body["wallet_balance"], 250.50)
@@ -109,7 +140,9 @@ def test_verify_twice_credits_once(api, client, db):
 
 def test_verify_then_webhook_credits_once(api, client, db):
     order_id = initiated(api, "cust_a", 100)
-    assert verify(client, order_id, "pay_A1", checkout_signature(order_id, "pay_A1"), bearer("cust_a")).status_code == 200
+    assert (
+        verify(client, order_id, "pay_A1", checkout_signature(order_id, "pay_A1"), bearer("cust_a")).status_code == 200
+    )
     response = confirm_by_webhook(client, order_id, 10000, payment_id="pay_A1")
     assert response.status_code == 200, response.get_json()
     assert balance_minor(db, "cust_a") == 10000
@@ -125,11 +158,14 @@ def test_webhook_then_verify_credits_once(api, client, db):
     assert len(ledger(db, "cust_a")) == 1
 
 
-@pytest.mark.parametrize("signature", [
-    "0" * 64,
-    "not-a-signature",
-    "WRONG",
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "0" * 64,
+        "not-a-signature",
+        "WRONG",
+    ],
+)
 def test_verify_invalid_signature(api, client, db, signature):
     order_id = initiated(api, "cust_a", 100)
     before = snapshot(db)
@@ -460,19 +496,34 @@ def test_webhook_amount_mismatch_replayed_is_still_rejected(api, client, db):
     assert balance_minor(db, "cust_a") == 0
 
 
-@pytest.mark.parametrize("event", [
-    {"event": "payment.captured"},
-    {"event": "payment.captured", "payload": {}},
-    {"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_1", "order_id": "order_1"}}}},
-    {"event": "payment.captured", "payload": {"payment": {"entity": {
-        "id": "pay_1", "order_id": "order_1", "amount": "100.00", "currency": "INR"}}}},
-    {"event": "payment.captured", "payload": {"payment": {"entity": {
-        "id": "pay_1", "order_id": "order_1", "amount": 100.5, "currency": "INR"}}}},
-    {"event": "payment.captured", "payload": {"payment": {"entity": {
-        "id": "pay_1", "order_id": "order_1", "amount": True, "currency": "INR"}}}},
-    {"no_event": True},
-    ["payment.captured"],
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"event": "payment.captured"},
+        {"event": "payment.captured", "payload": {}},
+        {"event": "payment.captured", "payload": {"payment": {"entity": {"id": "pay_1", "order_id": "order_1"}}}},
+        {
+            "event": "payment.captured",
+            "payload": {
+                "payment": {"entity": {"id": "pay_1", "order_id": "order_1", "amount": "100.00", "currency": "INR"}}
+            },
+        },
+        {
+            "event": "payment.captured",
+            "payload": {
+                "payment": {"entity": {"id": "pay_1", "order_id": "order_1", "amount": 100.5, "currency": "INR"}}
+            },
+        },
+        {
+            "event": "payment.captured",
+            "payload": {
+                "payment": {"entity": {"id": "pay_1", "order_id": "order_1", "amount": True, "currency": "INR"}}
+            },
+        },
+        {"no_event": True},
+        ["payment.captured"],
+    ],
+)
 def test_webhook_signed_but_malformed(client, db, event):
     before = snapshot(db)
     body, headers = signed_webhook(event)
@@ -481,10 +532,16 @@ def test_webhook_signed_but_malformed(client, db, event):
 
 
 # --- 8. GET /status/<customer_id> --------------------------------------------------------------
-STATISTICS_KEYS = {"transaction_count", "total_topups", "topup_count", "total_payments", "payment_count",
-                   "total_refunds", "refund_count"}
-TRANSACTION_KEYS = {"transaction_id", "type", "kind", "amount", "currency", "balance_after", "reference",
-                    "created_at"}
+STATISTICS_KEYS = {
+    "transaction_count",
+    "total_topups",
+    "topup_count",
+    "total_payments",
+    "payment_count",
+    "total_refunds",
+    "refund_count",
+}
+TRANSACTION_KEYS = {"transaction_id", "type", "kind", "amount", "currency", "balance_after", "reference", "created_at"}
 
 
 def test_status_of_customer_who_never_topped_up(api, db):
@@ -515,8 +572,12 @@ def test_status_success_shape_after_flow(api):
     assert_money(statistics["total_topups"], 1000.50)
     assert_money(statistics["total_payments"], 250)
     assert_money(statistics["total_refunds"], 100.25)
-    assert (statistics["topup_count"], statistics["payment_count"], statistics["refund_count"],
-            statistics["transaction_count"]) == (1, 1, 1, 3)
+    assert (
+        statistics["topup_count"],
+        statistics["payment_count"],
+        statistics["refund_count"],
+        statistics["transaction_count"],
+    ) == (1, 1, 1, 3)
     transactions = body["recent_transactions"]
     assert [t["kind"] for t in transactions] == ["refund", "payment", "topup"]
     for transaction in transactions:
@@ -526,7 +587,10 @@ def test_status_success_shape_after_flow(api):
         assert transaction["created_at"].endswith("Z")
         datetime.datetime.fromisoformat(transaction["created_at"][:-1])
     assert [(t["type"], t["amount"], t["balance_after"]) for t in transactions] == [
-        ("credit", 100.25, 850.75), ("debit", 250, 750.50), ("credit", 1000.50, 1000.50)]
+        ("credit", 100.25, 850.75),
+        ("debit", 250, 750.50),
+        ("credit", 1000.50, 1000.50),
+    ]
 
 
 def test_status_lists_at_most_20_newest_first(api):
@@ -593,16 +657,19 @@ def test_health_503_when_store_command_raises(client, db, monkeypatch):
 
 
 # --- 10. errors for anything else --------------------------------------------------------------
-@pytest.mark.parametrize("method, path", [
-    ("get", f"{BASE}/nope"),
-    ("post", f"{BASE}/nope"),
-    ("post", f"{BASE}/wallet/topup"),
-    ("get", f"{BASE}/status"),
-    ("get", f"{BASE}/status/"),
-    ("post", f"{BASE}/webhook/stripe"),
-    ("get", "/api"),
-    ("post", "/api/integration"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", f"{BASE}/nope"),
+        ("post", f"{BASE}/nope"),
+        ("post", f"{BASE}/wallet/topup"),
+        ("get", f"{BASE}/status"),
+        ("get", f"{BASE}/status/"),
+        ("post", f"{BASE}/webhook/stripe"),
+        ("get", "/api"),
+        ("post", "/api/integration"),
+    ],
+)
 def test_unknown_route_404(client, db, method, path):
     before = snapshot(db)
     response = getattr(client, method)(path, headers=bearer("cust_a"))
@@ -610,19 +677,22 @@ def test_unknown_route_404(client, db, method, path):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/wallet/topup/initiate"),
-    ("get", "/wallet/topup/verify"),
-    ("get", "/order/pay-with-wallet"),
-    ("get", "/order/refund-to-wallet"),
-    ("get", "/webhook/razorpay"),
-    ("put", "/wallet/topup/initiate"),
-    ("delete", "/order/refund-to-wallet"),
-    ("patch", "/order/pay-with-wallet"),
-    ("post", "/status/cust_a"),
-    ("delete", "/status/cust_a"),
-    ("post", "/health"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/wallet/topup/initiate"),
+        ("get", "/wallet/topup/verify"),
+        ("get", "/order/pay-with-wallet"),
+        ("get", "/order/refund-to-wallet"),
+        ("get", "/webhook/razorpay"),
+        ("put", "/wallet/topup/initiate"),
+        ("delete", "/order/refund-to-wallet"),
+        ("patch", "/order/pay-with-wallet"),
+        ("post", "/status/cust_a"),
+        ("delete", "/status/cust_a"),
+        ("post", "/health"),
+    ],
+)
 def test_wrong_method_405(client, db, method, path):
     before = snapshot(db)
     response = getattr(client, method)(BASE + path, headers=bearer("cust_a"))
@@ -630,13 +700,16 @@ def test_wrong_method_405(client, db, method, path):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("path, headers", [
-    ("/wallet/topup/initiate", bearer("cust_a")),
-    ("/wallet/topup/verify", bearer("cust_a")),
-    ("/order/pay-with-wallet", bearer("cust_a")),
-    ("/order/refund-to-wallet", ADMIN),
-    ("/webhook/razorpay", {}),
-])
+@pytest.mark.parametrize(
+    "path, headers",
+    [
+        ("/wallet/topup/initiate", bearer("cust_a")),
+        ("/wallet/topup/verify", bearer("cust_a")),
+        ("/order/pay-with-wallet", bearer("cust_a")),
+        ("/order/refund-to-wallet", ADMIN),
+        ("/webhook/razorpay", {}),
+    ],
+)
 def test_body_over_1_mib_413(client, db, path, headers):
     before = snapshot(db)
     raw = b'{"customer_id":"cust_a","amount":10,"pad":"' + b"x" * MIB + b'"}'
@@ -649,8 +722,9 @@ def test_body_just_under_1_mib_accepted(client, db):
     head, tail = b'{"customer_id":"cust_a","amount":10,"pad":"', b'"}'
     raw = head + b"x" * (MIB - len(head) - len(tail)) + tail
     assert len(raw) == MIB
-    response = client.post(f"{BASE}/wallet/topup/initiate", data=raw, headers=bearer("cust_a"),
-                           content_type="application/json")
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate", data=raw, headers=bearer("cust_a"), content_type="application/json"
+    )
     assert response.status_code == 200, response.get_json()
 
 
@@ -692,6 +766,7 @@ def test_store_error_on_route_503_without_driver_text(api, integration, monkeypa
 def test_idempotency_key_released_after_500(api, db, integration, monkeypatch):
     key = {"Idempotency-Key": unique("idk")}
     headers = {**bearer("cust_a"), **key}
+
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
@@ -801,25 +876,53 @@ def test_refund_same_key_other_body_409(api, db):
 @pytest.mark.parametrize("key", ["k" * 256, "key\twith-tab", "clé"])
 def test_invalid_idempotency_key_400(api, db, key):
     before = snapshot(db)
-    response = api.client.post(f"{BASE}/wallet/topup/initiate",
-                               json={"customer_id": "cust_a", "amount": 10},
-                               headers={**bearer("cust_a"), "Idempotency-Key": key})
+    response = api.client.post(
+        f"{BASE}/wallet/topup/initiate",
+        json={"customer_id": "cust_a", "amount": 10},
+        headers={**bearer("cust_a"), "Idempotency-Key": key},
+    )
     assert_error(response, 400, "invalid_request")
     assert snapshot(db) == before
 
 
 # --- 11. GET /gateways -------------------------------------------------------------------------
 BUILT_IN_GATEWAYS = [
-    {"name": "razorpay", "label": "Razorpay", "currencies": ["INR", "USD", "EUR"], "checkout_return": {
-        "order_id": "razorpay_order_id", "match": ["razorpay_order_id", "razorpay_payment_id"],
-        "verify_fields": {"payment_id": "razorpay_payment_id", "signature": "razorpay_signature"},
-        "confirm": "verify", "pay_again_charges": True}},
-    {"name": "paypal", "label": "PayPal", "currencies": ["INR", "USD", "EUR"], "checkout_return": {
-        "order_id": "paypal_order_id", "match": ["paypal_order_id"], "verify_fields": {},
-        "confirm": "verify", "pay_again_charges": False}},
-    {"name": "google_pay", "label": "Google Pay", "currencies": ["INR", "USD", "EUR"], "checkout_return": {
-        "order_id": "payment_order_id", "match": [], "verify_fields": {},
-        "confirm": "await_credit", "pay_again_charges": False}},
+    {
+        "name": "razorpay",
+        "label": "Razorpay",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "razorpay_order_id",
+            "match": ["razorpay_order_id", "razorpay_payment_id"],
+            "verify_fields": {"payment_id": "razorpay_payment_id", "signature": "razorpay_signature"},
+            "confirm": "verify",
+            "pay_again_charges": True,
+        },
+    },
+    {
+        "name": "paypal",
+        "label": "PayPal",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "paypal_order_id",
+            "match": ["paypal_order_id"],
+            "verify_fields": {},
+            "confirm": "verify",
+            "pay_again_charges": False,
+        },
+    },
+    {
+        "name": "google_pay",
+        "label": "Google Pay",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "payment_order_id",
+            "match": [],
+            "verify_fields": {},
+            "confirm": "await_credit",
+            "pay_again_charges": False,
+        },
+    },
 ]
 
 

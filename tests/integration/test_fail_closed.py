@@ -1,5 +1,6 @@
 """Hostile input never reaches a 500, amounts are exact, tokens have a bounded lifetime, and every
 response carries a request id and the security headers (findings 4, 5, 7 and 8 of "fail closed")."""
+
 import datetime
 import logging
 
@@ -20,9 +21,22 @@ def post_raw(client, path, text, headers):
 
 
 # --- finding 4: tiny and over-precise amounts --------------------------------------------------
-@pytest.mark.parametrize("amount", ["1e-100000000", "1E-30", "0.000", "-0", "249.99999999999999999999999999999",
-                                    "250.000000000000000000000000000001", "1e-3", "1.005", "10000000.001",
-                                    "1e100000000", "0e5"])
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1e-100000000",
+        "1E-30",
+        "0.000",
+        "-0",
+        "249.99999999999999999999999999999",
+        "250.000000000000000000000000000001",
+        "1e-3",
+        "1.005",
+        "10000000.001",
+        "1e100000000",
+        "0e5",
+    ],
+)
 def test_initiate_refuses_amounts_that_are_not_exact_positive_two_decimal_values(client, db, amount):
     before = snapshot(db)
     body = f'{{"customer_id": "cust_amt", "amount": {amount}, "payment_method": "razorpay"}}'
@@ -30,8 +44,10 @@ def test_initiate_refuses_amounts_that_are_not_exact_positive_two_decimal_values
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("amount, minor", [("250.00", 25000), ("2.5E+2", 25000), ("1.50", 150), ("10000000", 1000000000),
-                                           ("0.01", 1), ("249.990", 24999)])
+@pytest.mark.parametrize(
+    "amount, minor",
+    [("250.00", 25000), ("2.5E+2", 25000), ("1.50", 150), ("10000000", 1000000000), ("0.01", 1), ("249.990", 24999)],
+)
 def test_exact_amounts_are_accepted_whatever_their_notation(client, amount, minor):
     body = f'{{"customer_id": "cust_amt", "amount": {amount}, "payment_method": "razorpay"}}'
     response = post_raw(client, INITIATE, body, bearer("cust_amt"))
@@ -46,7 +62,7 @@ def test_pay_and_refund_refuse_an_underflowing_amount(api, client, path):
 
 
 # --- finding 5: signed webhooks that answered 500 ---------------------------------------------
-@pytest.mark.parametrize("amount_minor", [10 ** 30, 2 ** 63, -5000, 0])
+@pytest.mark.parametrize("amount_minor", [10**30, 2**63, -5000, 0])
 def test_signed_webhook_with_an_impossible_amount_is_400_and_credits_nothing(api, client, db, amount_minor):
     payment_order_id = initiated(api, "cust_wh", 50)
     body, headers = signed_webhook(razorpay_event("payment.captured", payment_order_id, "pay_big", amount_minor))
@@ -54,8 +70,9 @@ def test_signed_webhook_with_an_impossible_amount_is_400_and_credits_nothing(api
     assert balance_minor(db, "cust_wh") == 0
 
 
-@pytest.mark.parametrize("path", ["/webhook/razorpay", "/webhook/paypal", "/webhook/google-pay",
-                                  "/wallet/topup/initiate"])
+@pytest.mark.parametrize(
+    "path", ["/webhook/razorpay", "/webhook/paypal", "/webhook/google-pay", "/wallet/topup/initiate"]
+)
 def test_a_body_nested_50000_levels_deep_is_400(client, path):
     text = "[" * 50000 + "]" * 50000
     body, headers = signed_webhook({})  # a signature over something else: the depth is refused first
@@ -82,18 +99,30 @@ def test_json_nested_within_the_limit_is_read(client):
 # --- finding 7: request ids and security headers -----------------------------------------------
 def test_every_response_carries_a_generated_request_id(client):
     ids = set()
-    for response in (client.get(f"{BASE}/health"), client.get(f"{BASE}/nope"), client.get("/metrics"),
-                     client.post(INITIATE, json={}, headers=bearer("cust_r"))):
+    for response in (
+        client.get(f"{BASE}/health"),
+        client.get(f"{BASE}/nope"),
+        client.get("/metrics"),
+        client.post(INITIATE, json={}, headers=bearer("cust_r")),
+    ):
         request_id = response.headers.get("X-Request-ID", "")
         assert 1 <= len(request_id) <= 128, response.headers
         ids.add(request_id)
     assert len(ids) == 4
 
 
-@pytest.mark.parametrize("incoming, echoed", [
-    ("req-1234_abc.DEF:9", True), ("x" * 128, True), ("x" * 129, False), ("", False), ("bad id", False),
-    ("a/b", False), ("ünï", False),
-])
+@pytest.mark.parametrize(
+    "incoming, echoed",
+    [
+        ("req-1234_abc.DEF:9", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+        ("", False),
+        ("bad id", False),
+        ("a/b", False),
+        ("ünï", False),
+    ],
+)
 def test_an_incoming_request_id_is_echoed_only_when_well_formed(client, incoming, echoed):
     response = client.get(f"{BASE}/health", headers={"X-Request-ID": incoming})
     assert (response.headers["X-Request-ID"] == incoming) is echoed
@@ -109,8 +138,9 @@ def test_the_request_id_is_in_the_audit_log_and_the_log_lines(api, client, db, c
     logged = list(db["integration_logs"].find({"request_id": "trace-rid-1"}))
     assert [entry["event"] for entry in logged] == ["wallet.credited"]  # the webhook's one record
     lines = [record for record in caplog.records if getattr(record, "request_id", None) == "trace-rid-1"]
-    assert lines and all("trace-rid-1" in logging.Formatter(
-        "%(request_id)s %(message)s").format(record) for record in lines)
+    assert lines and all(
+        "trace-rid-1" in logging.Formatter("%(request_id)s %(message)s").format(record) for record in lines
+    )
     assert any('"event": "webhook.received"' in record.getMessage() for record in lines)
 
 
@@ -166,16 +196,20 @@ def signed(claims):
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
-@pytest.mark.parametrize("make_claims", [
-    lambda: {"exp": int(now().timestamp()) + 10 ** 10},
-    lambda: {"exp": now() + datetime.timedelta(seconds=24 * 3600 + 120)},
-    lambda: {"exp": str(int(now().timestamp()) + 600)},
-    lambda: {"exp": True},
-    lambda: {"exp": now() + datetime.timedelta(seconds=600), "iat": now() + datetime.timedelta(seconds=600)},
-], ids=["exp 10^10 s ahead", "exp beyond 24 h", "exp a numeric string", "exp a boolean", "iat in the future"])
+@pytest.mark.parametrize(
+    "make_claims",
+    [
+        lambda: {"exp": int(now().timestamp()) + 10**10},
+        lambda: {"exp": now() + datetime.timedelta(seconds=24 * 3600 + 120)},
+        lambda: {"exp": str(int(now().timestamp()) + 600)},
+        lambda: {"exp": True},
+        lambda: {"exp": now() + datetime.timedelta(seconds=600), "iat": now() + datetime.timedelta(seconds=600)},
+    ],
+    ids=["exp 10^10 s ahead", "exp beyond 24 h", "exp a numeric string", "exp a boolean", "iat in the future"],
+)
 def test_tokens_beyond_the_lifetime_bound_are_refused(client, make_claims):
     claims = dict({"sub": "cust_t", "role": "customer"}, **make_claims())  # made now, not at collection
     assert_error(client.get(f"{BASE}/status/cust_t", headers=signed(claims)), 401, "invalid_token")

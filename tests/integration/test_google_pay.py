@@ -1,4 +1,5 @@
 """Google Pay through the app in simulator mode: initiate, the simulator's sheet, the token post."""
+
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -8,7 +9,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from backend import create_app
 from backend.gateways.google_pay.entry import google_pay_gateway
 from backend.gateways.google_pay.simulator import (
-    DEV_GOOGLE_PAY_MERCHANT_ID, TEST_PAN, payment_data, simulator_keys, simulator_token,
+    DEV_GOOGLE_PAY_MERCHANT_ID,
+    TEST_PAN,
+    payment_data,
+    simulator_keys,
+    simulator_token,
 )
 from backend.gateways.google_pay.token import mint_token
 from tests.conftest import app_config
@@ -56,8 +61,10 @@ def test_pay_credits_the_initiated_amount_once(api, client, db):
     response = press(client, body, "pay")
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
-    assert parse_qs(location.query) == {"payment_order_id": [body["payment_order_id"]],
-                                        "payment_method": ["google_pay"]}
+    assert parse_qs(location.query) == {
+        "payment_order_id": [body["payment_order_id"]],
+        "payment_method": ["google_pay"],
+    }
     assert balance_minor(db, CUSTOMER) == 12345
     assert len(ledger(db, CUSTOMER)) == 1
     stored = db["payment_orders"].find_one({"_id": body["payment_order_id"]})
@@ -86,17 +93,31 @@ def test_token_cannot_be_replayed_for_another_payment_order(app, api, client, db
 
 def forged_by_another_root(app):
     other = ec.generate_private_key(ec.SECP256R1())
-    return mint_token({"messageId": "msg_forged", "messageExpiration": "9999999999999",
-                       "paymentMethod": "CARD", "paymentMethodDetails": {"pan": TEST_PAN}},
-                      gateway(app).recipient_id, other, other, gateway(app).private_key.public_key(),
-                      9999999999999)
+    return mint_token(
+        {
+            "messageId": "msg_forged",
+            "messageExpiration": "9999999999999",
+            "paymentMethod": "CARD",
+            "paymentMethodDetails": {"pan": TEST_PAN},
+        },
+        gateway(app).recipient_id,
+        other,
+        other,
+        gateway(app).private_key.public_key(),
+        9999999999999,
+    )
 
 
 def for_another_merchant(app):
     keys = simulator_keys()
-    return mint_token({"messageId": "msg_other", "messageExpiration": "9999999999999"},
-                      "merchant:00000000000000000001", keys["root"], keys["intermediate"],
-                      gateway(app).private_key.public_key(), 9999999999999)
+    return mint_token(
+        {"messageId": "msg_other", "messageExpiration": "9999999999999"},
+        "merchant:00000000000000000001",
+        keys["root"],
+        keys["intermediate"],
+        gateway(app).private_key.public_key(),
+        9999999999999,
+    )
 
 
 def tampered(app):
@@ -105,8 +126,12 @@ def tampered(app):
     return json.dumps(token)
 
 
-FORGERIES = {"another root key": forged_by_another_root, "another merchant": for_another_merchant,
-             "tampered": tampered, "not a token": lambda app: "{}"}
+FORGERIES = {
+    "another root key": forged_by_another_root,
+    "another merchant": for_another_merchant,
+    "tampered": tampered,
+    "not a token": lambda app: "{}",
+}
 
 
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
@@ -122,8 +147,10 @@ BAD_BODIES = {
     "no payment order id": lambda token: {"paymentData": payment_data(token)},
     "operator as id": lambda token: {"payment_order_id": {"$gt": ""}, "paymentData": payment_data(token)},
     "no paymentData": lambda token: {"payment_order_id": "gpay_x"},
-    "gateway tokenization": lambda token: {"payment_order_id": "gpay_x", "paymentData": {
-        "paymentMethodData": {"tokenizationData": {"type": "PAYMENT_GATEWAY", "token": token}}}},
+    "gateway tokenization": lambda token: {
+        "payment_order_id": "gpay_x",
+        "paymentData": {"paymentMethodData": {"tokenizationData": {"type": "PAYMENT_GATEWAY", "token": token}}},
+    },
     "token not a string": lambda token: {"payment_order_id": "gpay_x", "paymentData": payment_data(json.loads(token))},
 }
 
@@ -160,8 +187,10 @@ def test_pay_again_on_a_credited_top_up_charges_nothing_and_says_it_was_paid(api
     response = press(client, body, "pay")
     assert response.status_code == 303
     assert parse_qs(urlsplit(response.headers["Location"]).query) == {
-        "payment_order_id": [body["payment_order_id"]], "payment_method": ["google_pay"],
-        "payment_error": ["already_paid"]}
+        "payment_order_id": [body["payment_order_id"]],
+        "payment_method": ["google_pay"],
+        "payment_error": ["already_paid"],
+    }
     assert db["simulator_google_pay_charges"].count_documents({}) == charges
     assert (balance_minor(db, CUSTOMER), len(ledger(db, CUSTOMER))) == (1000, 1)
 
@@ -177,8 +206,11 @@ def test_fail_credits_nothing_and_posts_nothing(api, client, db):
 
 def test_checkout_verify_does_not_apply(api, client):
     order_id = initiate(api)["payment_order_id"]
-    response = client.post(f"{BASE}/wallet/topup/verify", headers=bearer(CUSTOMER),
-                           json={"order_id": order_id, "payment_method": "google_pay"})
+    response = client.post(
+        f"{BASE}/wallet/topup/verify",
+        headers=bearer(CUSTOMER),
+        json={"order_id": order_id, "payment_method": "google_pay"},
+    )
     assert_error(response, 400, "invalid_request")
 
 
@@ -210,8 +242,16 @@ def test_live_checkout_page_opens_google_pay_with_our_key():
     assert live.test_client().get("/checkout/google-pay/gpay_1").status_code == 404
     payments.gateways["google_pay"] = google_pay_gateway(live.config, FakeProcessor())
     database["payment_orders"].insert_one(
-        {"_id": "gpay_1", "reference": "wtp_1", "gateway": "google_pay", "customer_id": CUSTOMER,
-         "amount_minor": 50000, "currency": "INR", "status": "created"})
+        {
+            "_id": "gpay_1",
+            "reference": "wtp_1",
+            "gateway": "google_pay",
+            "customer_id": CUSTOMER,
+            "amount_minor": 50000,
+            "currency": "INR",
+            "status": "created",
+        }
+    )
     page = live.test_client().get("/checkout/google-pay/gpay_1").get_data(as_text=True)
     if getattr(database, "client", None) is not None:  # a real server: drop this test's database
         database.client.drop_database(database.name)

@@ -1,6 +1,7 @@
 """A money request finishes, says nothing moved, or says the outcome is pending (with the transaction
 id); a retry with the same Idempotency-Key gets the final outcome; recovery finishes what a request
 left undone, and gives back a payment whose order changed before it could be marked paid."""
+
 import pytest
 
 from backend import wallet_service
@@ -21,8 +22,9 @@ def pay(client, order_id, key=None):
     return client.post(PAY, json={"order_id": order_id, "customer_id": "cust_h", "amount": 25}, headers=headers)
 
 
-def test_a_payment_the_wallet_is_too_busy_for_says_nothing_was_debited_and_a_retry_pays(client, db, funded,
-                                                                                       monkeypatch):
+def test_a_payment_the_wallet_is_too_busy_for_says_nothing_was_debited_and_a_retry_pays(
+    client, db, funded, monkeypatch
+):
     monkeypatch.setattr(wallet_service, "APPEND_ATTEMPTS_MAX", 0)  # as if every place was taken first
     body = assert_error(pay(client, funded, key="k-busy"), 503, "store_unavailable")
     assert "nothing was debited" in body["message"]
@@ -34,7 +36,8 @@ def test_a_payment_the_wallet_is_too_busy_for_says_nothing_was_debited_and_a_ret
 
 
 def test_a_payment_recorded_but_not_rolled_into_the_wallet_answers_operation_pending_and_a_retry_finishes(
-        client, db, integration, funded, monkeypatch):
+    client, db, integration, funded, monkeypatch
+):
     failing_once(monkeypatch, integration.wallet, "roll")
     pending = pay(client, funded, key="k-pending")
     assert pending.status_code == 503
@@ -63,7 +66,8 @@ def test_a_retry_after_recovery_finished_the_payment_returns_it(client, db, inte
 
 
 def test_a_credit_recorded_but_not_rolled_in_answers_operation_pending_and_recovery_applies_it(
-        api, client, db, integration, monkeypatch):
+    api, client, db, integration, monkeypatch
+):
     payment_order_id = api.initiate("cust_c", "10").get_json()["payment_order_id"]
     failing_once(monkeypatch, integration.wallet, "roll")
     response = confirm_by_webhook(client, payment_order_id, 1000)
@@ -82,14 +86,18 @@ def interrupted_payment(client, integration, order_id, monkeypatch):
     monkeypatch.undo()
 
 
-@pytest.mark.parametrize("change, why", [
-    ({"payment_status": "cancelled"}, "order_cancelled"),
-    ({"payment_status": "paid"}, "order_paid"),
-    ({"amount_minor": 9999}, "order_amount_changed"),
-    ({"customer_id": "cust_other"}, "order_not_found"),
-])
-def test_recovery_gives_back_an_interrupted_payment_whose_order_changed(client, db, integration, funded,
-                                                                       monkeypatch, change, why):
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ({"payment_status": "cancelled"}, "order_cancelled"),
+        ({"payment_status": "paid"}, "order_paid"),
+        ({"amount_minor": 9999}, "order_amount_changed"),
+        ({"customer_id": "cust_other"}, "order_not_found"),
+    ],
+)
+def test_recovery_gives_back_an_interrupted_payment_whose_order_changed(
+    client, db, integration, funded, monkeypatch, change, why
+):
     interrupted_payment(client, integration, funded, monkeypatch)
     assert balance_minor(db, "cust_h") == 7500
     db["orders"].update_one({"order_id": funded}, {"$set": change})
@@ -104,8 +112,9 @@ def test_recovery_gives_back_an_interrupted_payment_whose_order_changed(client, 
     assert integration.reconcile() == []
 
 
-def test_recovery_marks_paid_an_interrupted_payment_whose_order_is_payable(client, db, integration, funded,
-                                                                          monkeypatch):
+def test_recovery_marks_paid_an_interrupted_payment_whose_order_is_payable(
+    client, db, integration, funded, monkeypatch
+):
     interrupted_payment(client, integration, funded, monkeypatch)
     integration.recover(grace_seconds=0)
     assert balance_minor(db, "cust_h") == 7500
@@ -114,8 +123,9 @@ def test_recovery_marks_paid_an_interrupted_payment_whose_order_is_payable(clien
     assert integration.reconcile() == []
 
 
-def test_a_payment_given_back_never_pays_its_order_later_but_a_new_payment_does(client, db, integration, funded,
-                                                                                monkeypatch):
+def test_a_payment_given_back_never_pays_its_order_later_but_a_new_payment_does(
+    client, db, integration, funded, monkeypatch
+):
     interrupted_payment(client, integration, funded, monkeypatch)
     given_back = db["ledger_entries"].find_one({"kind": "payment"})
     db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "cancelled"}})

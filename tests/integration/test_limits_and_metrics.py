@@ -1,4 +1,5 @@
 """Rate limits (429 rate_limited) and the Prometheus /metrics endpoint."""
+
 import re
 
 import pytest
@@ -41,8 +42,9 @@ def test_a_limited_request_writes_nothing(limited_client):
 
 
 def test_limits_are_off_in_tests_by_default(client):
-    codes = {client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code
-             for _ in range(MONEY_LIMIT_PER_MINUTE + 5)}
+    codes = {
+        client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code for _ in range(MONEY_LIMIT_PER_MINUTE + 5)
+    }
     assert codes == {400}
 
 
@@ -50,8 +52,10 @@ def test_metrics_expose_requests_and_money_events(api, client):
     api.topup("cust_m", "15")
     text = client.get("/metrics").get_data(as_text=True)
     assert 'wallet_audit_events_total{event="wallet.credited",outcome="ok"} 1.0' in text
-    assert ('wallet_http_requests_total{endpoint="integration.initiate_wallet_topup",method="POST",status="200"} 1.0'
-            in text)
+    assert (
+        'wallet_http_requests_total{endpoint="integration.initiate_wallet_topup",method="POST",status="200"} 1.0'
+        in text
+    )
     assert "wallet_http_request_duration_seconds_bucket" in text
 
 

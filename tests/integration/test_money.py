@@ -1,10 +1,17 @@
 """Money rules under repetition, reordering, concurrency and crashes (SPEC §8)."""
+
 import pytest
 
 from backend.errors import RefundExceedsPaid
 from tests.faults import SimulatedCrash, crashing_integration
 from tests.helpers import (
-    WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique,
+    WEBHOOK_PATH,
+    bearer,
+    checkout_signature,
+    razorpay_event,
+    run_in_threads,
+    signed_webhook,
+    unique,
 )
 
 
@@ -15,19 +22,22 @@ def initiated(api, customer_id, amount):
 
 
 def verify(api, customer_id, order_id, payment_id):
-    return api.post("/wallet/topup/verify",
-                    {"payment_id": payment_id, "order_id": order_id,
-                     "signature": checkout_signature(order_id, payment_id)},
-                    bearer(customer_id))
+    return api.post(
+        "/wallet/topup/verify",
+        {"payment_id": payment_id, "order_id": order_id, "signature": checkout_signature(order_id, payment_id)},
+        bearer(customer_id),
+    )
 
 
 def test_same_webhook_delivered_20_times_some_concurrently_credits_once(app, api, client):
     order_id = initiated(api, "cust_w", "300")
-    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_dup1", 30000),
-                                   event_id="evt_dup_1")
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", order_id, "pay_dup1", 30000), event_id="evt_dup_1"
+    )
     sequential = [client.post(WEBHOOK_PATH, data=body, headers=headers).status_code for _ in range(10)]
     concurrent = run_in_threads(
-        10, lambda i: app.test_client().post(WEBHOOK_PATH, data=body, headers=headers).status_code)
+        10, lambda i: app.test_client().post(WEBHOOK_PATH, data=body, headers=headers).status_code
+    )
     assert sequential + concurrent == [200] * 20
     assert api.balance("cust_w") == 300
     assert api.db["ledger_entries"].count_documents({"customer_id": "cust_w"}) == 1
@@ -37,8 +47,9 @@ def test_same_payment_under_new_event_ids_concurrently_credits_once(app, api):
     order_id = initiated(api, "cust_w2", "10")
     event = razorpay_event("payment.captured", order_id, "pay_dup2", 1000)
     deliveries = [signed_webhook(event) for _ in range(12)]
-    codes = run_in_threads(12, lambda i: app.test_client().post(
-        WEBHOOK_PATH, data=deliveries[i][0], headers=deliveries[i][1]).status_code)
+    codes = run_in_threads(
+        12, lambda i: app.test_client().post(WEBHOOK_PATH, data=deliveries[i][0], headers=deliveries[i][1]).status_code
+    )
     assert codes == [200] * 12
     assert api.balance("cust_w2") == 10
 
@@ -95,10 +106,18 @@ def test_webhook_with_other_amount_or_currency_credits_nothing(api, client, db, 
 def test_40_concurrent_payments_against_a_wallet_covering_10(app, api):
     api.topup("cust_c", "1000")
     orders = [api.add_order("cust_c", 10000) for _ in range(40)]
-    codes = run_in_threads(40, lambda i: app.test_client().post(
-        "/api/integration/order/pay-with-wallet",
-        json={"order_id": orders[i], "customer_id": "cust_c", "amount": 100},
-        headers=bearer("cust_c")).status_code)
+    codes = run_in_threads(
+        40,
+        lambda i: (
+            app.test_client()
+            .post(
+                "/api/integration/order/pay-with-wallet",
+                json={"order_id": orders[i], "customer_id": "cust_c", "amount": 100},
+                headers=bearer("cust_c"),
+            )
+            .status_code
+        ),
+    )
     assert sorted(codes) == [200] * 10 + [402] * 30
     assert api.balance("cust_c") == 0
     assert api.db["orders"].count_documents({"payment_status": "paid"}) == 10
@@ -108,10 +127,18 @@ def test_40_concurrent_payments_against_a_wallet_covering_10(app, api):
 def test_same_order_paid_concurrently_is_paid_once(app, api):
     api.topup("cust_s", "500")
     order_id = api.add_order("cust_s", 10000)
-    codes = run_in_threads(10, lambda i: app.test_client().post(
-        "/api/integration/order/pay-with-wallet",
-        json={"order_id": order_id, "customer_id": "cust_s", "amount": 100},
-        headers=bearer("cust_s")).status_code)
+    codes = run_in_threads(
+        10,
+        lambda i: (
+            app.test_client()
+            .post(
+                "/api/integration/order/pay-with-wallet",
+                json={"order_id": order_id, "customer_id": "cust_s", "amount": 100},
+                headers=bearer("cust_s"),
+            )
+            .status_code
+        ),
+    )
     assert sorted(codes) == [200] + [409] * 9
     assert api.balance("cust_s") == 400
 
@@ -134,16 +161,25 @@ def test_concurrent_refunds_never_exceed_the_amount_paid(app, api):
     api.topup("cust_cr", "100")
     order_id = api.add_order("cust_cr", 10000)
     assert api.pay(order_id, "cust_cr", 100).status_code == 200
-    codes = run_in_threads(10, lambda i: app.test_client().post(
-        "/api/integration/order/refund-to-wallet",
-        json={"order_id": order_id, "customer_id": "cust_cr", "amount": 30, "reason": "race"},
-        headers=bearer("admin_1", "admin")).status_code)
+    codes = run_in_threads(
+        10,
+        lambda i: (
+            app.test_client()
+            .post(
+                "/api/integration/order/refund-to-wallet",
+                json={"order_id": order_id, "customer_id": "cust_cr", "amount": 30, "reason": "race"},
+                headers=bearer("admin_1", "admin"),
+            )
+            .status_code
+        ),
+    )
     assert sorted(codes) == [200] * 3 + [409] * 7
     assert api.balance("cust_cr") == 90
     assert app.extensions["integration"].reconcile() == []
 
 
 # --- crashes between writes ------------------------------------------------------------------
+
 
 def funded_customer(integration, amount_minor):
     """A new customer whose wallet holds `amount_minor`, topped up through a payment order."""
@@ -176,8 +212,11 @@ def test_crash_during_a_topup_credit_is_healed(app, db, integration):
     def setup():
         customer_id = unique("cust")
         payment_order_id = integration.initiate_wallet_topup_payment(customer_id, 5000)["payment_order_id"]
-        return {"customer_id": customer_id, "payment_order_id": payment_order_id,
-                "webhook": signed_webhook(razorpay_event("payment.captured", payment_order_id, "pay_1", 5000))}
+        return {
+            "customer_id": customer_id,
+            "payment_order_id": payment_order_id,
+            "webhook": signed_webhook(razorpay_event("payment.captured", payment_order_id, "pay_1", 5000)),
+        }
 
     def operation(crashy, state):
         crashy.process_payment_webhook("razorpay", *state["webhook"])
@@ -231,8 +270,11 @@ def paid_order(integration, api, customer_id=None, amount_minor=3000, at_the_sho
 def test_crash_during_a_refund_is_healed(app, db, integration, api, at_the_shop):
     def setup():
         customer_id, order_id = paid_order(integration, api, at_the_shop=at_the_shop)
-        return {"customer_id": customer_id, "order_id": order_id,
-                "before_minor": integration.wallet.get_wallet(customer_id, "INR")["balance_minor"]}
+        return {
+            "customer_id": customer_id,
+            "order_id": order_id,
+            "before_minor": integration.wallet.get_wallet(customer_id, "INR")["balance_minor"],
+        }
 
     def operation(crashy, state):
         crashy.process_refund_to_wallet(state["order_id"], state["customer_id"], 1000, "crash", refund_id=unique("rf"))
@@ -242,8 +284,9 @@ def test_crash_during_a_refund_is_healed(app, db, integration, api, at_the_shop)
         order = db["orders"].find_one({"order_id": state["order_id"]})
         assert (balance_minor, order.get("refunded_minor", 0)) in ((0, 0), (1000, 1000)), crash_at
         if balance_minor == 0:
-            healthy.process_refund_to_wallet(state["order_id"], state["customer_id"], 1000, "retry",
-                                             refund_id=unique("rf"))
+            healthy.process_refund_to_wallet(
+                state["order_id"], state["customer_id"], 1000, "retry", refund_id=unique("rf")
+            )
         with pytest.raises(RefundExceedsPaid):  # 1000 of 3000 refunded: 2001 more never fits
             healthy.process_refund_to_wallet(state["order_id"], state["customer_id"], 2001, "too much")
         assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] - state["before_minor"] == 1000
@@ -259,6 +302,7 @@ def test_crash_while_finishing_movements_is_healed(app, db, integration, api, mo
     """The worker's follow-ups of an interrupted refund (its wallet and order not rolled forward) and
     of two finished movements (outbox, `finalized`), crashed before each of their writes: recovery
     finishes them, each confirmation is queued once."""
+
     def setup():
         customer_id, order_id = paid_order(integration, api)
         with monkeypatch.context() as interrupted:
@@ -287,10 +331,18 @@ def test_crash_while_finishing_movements_is_healed(app, db, integration, api, mo
 def test_concurrent_refunds_of_any_paid_order_never_exceed_what_was_paid(app, api, integration, at_the_shop):
     customer_id, order_id = paid_order(integration, api, amount_minor=10000, at_the_shop=at_the_shop)
     before_minor = integration.wallet.get_wallet(customer_id, "INR")["balance_minor"]
-    codes = run_in_threads(10, lambda i: app.test_client().post(
-        "/api/integration/order/refund-to-wallet",
-        json={"order_id": order_id, "customer_id": customer_id, "amount": 30, "reason": "race"},
-        headers=bearer("admin_1", "admin")).status_code)
+    codes = run_in_threads(
+        10,
+        lambda i: (
+            app.test_client()
+            .post(
+                "/api/integration/order/refund-to-wallet",
+                json={"order_id": order_id, "customer_id": customer_id, "amount": 30, "reason": "race"},
+                headers=bearer("admin_1", "admin"),
+            )
+            .status_code
+        ),
+    )
     assert sorted(codes) == [200] * 3 + [409] * 7
     assert integration.wallet.get_wallet(customer_id, "INR")["balance_minor"] - before_minor == 9000
     order = api.db["orders"].find_one({"order_id": order_id})
@@ -315,8 +367,16 @@ def test_reconcile_reports_an_order_whose_refunds_differ_from_the_ledger(api, db
     assert api.refund(order_id, "cust_rd", 20).status_code == 200
     assert integration.reconcile() == []
     db["orders"].update_one({"order_id": order_id}, {"$inc": {"refunded_minor": 1}})
-    assert integration.reconcile() == [{"problem": "order_refunds", "order_id": order_id, "customer_id": "cust_rd",
-                                        "paid_minor": 5000, "refunded_minor": 2001, "ledger_refunds_minor": 2000}]
+    assert integration.reconcile() == [
+        {
+            "problem": "order_refunds",
+            "order_id": order_id,
+            "customer_id": "cust_rd",
+            "paid_minor": 5000,
+            "refunded_minor": 2001,
+            "ledger_refunds_minor": 2000,
+        }
+    ]
 
 
 def test_a_retried_refund_that_emptied_the_order_returns_itself(integration, api):

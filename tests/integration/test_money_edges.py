@@ -2,6 +2,7 @@
 a crashed capture of a failed top-up, refunds across wallets, a retried payment that was given back,
 paid against given back on the order, reconcile under live traffic, an answer that could not be
 stored, and a credit event with another amount after the credit."""
+
 import pytest
 
 from backend.errors import OrderNotRefundable
@@ -21,7 +22,8 @@ def pay(client, order_id, key=None, customer_id="cust_h", amount=25):
 
 
 def test_a_capture_of_a_failed_top_up_whose_process_died_after_its_claim_is_credited_on_redelivery(
-        api, client, db, integration):
+    api, client, db, integration
+):
     payment_order_id = api.initiate("cust_f", "250").get_json()["payment_order_id"]
     body, headers = signed_webhook(razorpay_event("payment.failed", payment_order_id, "pay_f1", 25000, status="failed"))
     assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200

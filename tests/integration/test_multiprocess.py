@@ -3,6 +3,7 @@
 Needs a MongoDB-wire server (MONGODB_URI=mongodb://...; `make test-real-driver` provides one):
 the embedded mongomock store lives inside one process, so there is nothing to share there.
 """
+
 import multiprocessing
 import os
 
@@ -20,8 +21,11 @@ def pay_orders(config, order_ids, results):
 
     client = create_app(config).test_client()
     for order_id in order_ids:
-        response = client.post("/api/integration/order/pay-with-wallet", headers=bearer("cust_mp"),
-                               json={"order_id": order_id, "customer_id": "cust_mp", "amount": 100})
+        response = client.post(
+            "/api/integration/order/pay-with-wallet",
+            headers=bearer("cust_mp"),
+            json={"order_id": order_id, "customer_id": "cust_mp", "amount": 100},
+        )
         results.put(response.status_code)
 
 
@@ -33,8 +37,9 @@ def test_processes_paying_from_one_wallet_never_overdraw(app, api, integration):
     config.update(TESTING=True, SEED_DEMO_DATA="false", GATEWAY_MODE="simulator", RECOVER_ON_START="false")
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    workers = [context.Process(target=pay_orders, args=(config, orders[i::PROCESSES], results))
-               for i in range(PROCESSES)]
+    workers = [
+        context.Process(target=pay_orders, args=(config, orders[i::PROCESSES], results)) for i in range(PROCESSES)
+    ]
     for worker in workers:
         worker.start()
     codes = sorted(results.get(timeout=120) for _ in orders)

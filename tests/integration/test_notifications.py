@@ -1,5 +1,6 @@
 """The outbox wired into the money flow: every movement queues a confirmation (when the worker
 finishes it); failures move no money."""
+
 from tests.helpers import FakeSender
 
 

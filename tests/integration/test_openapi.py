@@ -1,5 +1,6 @@
 """docs/openapi.yaml stays true to the app: same routes (API, simulator and live pages), every error
 code the API can answer under its HTTP status, and webhook acknowledgements of exactly `{success: true}`."""
+
 import ast
 import json
 import re
@@ -7,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from backend import create_app, errors
-from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID
 from backend.gateways.google_pay.simulator import payment_data, simulator_token
-from backend.gateways.paypal.simulator import signed_headers
+from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, signed_headers
 from tests.conftest import app_config
 from tests.helpers import BASE, razorpay_event, signed_webhook
 
@@ -20,13 +21,27 @@ BACKEND = ROOT / "backend"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # Codes the JSON error handlers in backend/server.py produce for HTTP errors (404, 405, 413,
 # 429 from the rate limiter) and for crashes.
-HANDLER_CODES = {"not_found", "method_not_allowed", "payload_too_large", "rate_limited",
-                 "internal_error", "uri_too_long", "request_headers_too_large"}
+HANDLER_CODES = {
+    "not_found",
+    "method_not_allowed",
+    "payload_too_large",
+    "rate_limited",
+    "internal_error",
+    "uri_too_long",
+    "request_headers_too_large",
+}
 # The HTTP status each of those handlers answers with (backend/server.py).
-HANDLER_STATUSES = {"not_found": 404, "method_not_allowed": 405, "payload_too_large": 413,
-                    "uri_too_long": 414, "request_headers_too_large": 431,
-                    "rate_limited": 429, "internal_error": 500, "invalid_request": 400,
-                    "store_unavailable": 503}
+HANDLER_STATUSES = {
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "uri_too_long": 414,
+    "request_headers_too_large": 431,
+    "rate_limited": 429,
+    "internal_error": 500,
+    "invalid_request": 400,
+    "store_unavailable": 503,
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +56,22 @@ def openapi_path(rule):
 
 
 def app_operations(url_map, prefix):
-    return {(openapi_path(rule.rule), method.lower())
-            for rule in url_map.iter_rules() if rule.rule.startswith(prefix)
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {
+        (openapi_path(rule.rule), method.lower())
+        for rule in url_map.iter_rules()
+        if rule.rule.startswith(prefix)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def documented_operations(document, prefix):
-    return {(path, method) for path, item in document["paths"].items() if path.startswith(prefix)
-            for method in item if method in HTTP_METHODS}
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        if path.startswith(prefix)
+        for method in item
+        if method in HTTP_METHODS
+    }
 
 
 def walk(node):
@@ -74,10 +97,13 @@ def documented_error_codes(document):
 def error_class_codes():
     """{class name: code} for the `code = "..."` attributes of backend/errors.py."""
     tree = ast.parse((BACKEND / "errors.py").read_text(encoding="utf-8"))
-    return {cls.name: stmt.value.value
-            for cls in tree.body if isinstance(cls, ast.ClassDef)
-            for stmt in cls.body
-            if isinstance(stmt, ast.Assign) and any(getattr(t, "id", None) == "code" for t in stmt.targets)}
+    return {
+        cls.name: stmt.value.value
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef)
+        for stmt in cls.body
+        if isinstance(stmt, ast.Assign) and any(getattr(t, "id", None) == "code" for t in stmt.targets)
+    }
 
 
 def resolve(document, node):
@@ -129,8 +155,7 @@ def code_statuses():
 
 
 def backend_sources():
-    return "\n".join(path.read_text(encoding="utf-8") for path in BACKEND.rglob("*.py")
-                     if path.name != "errors.py")
+    return "\n".join(path.read_text(encoding="utf-8") for path in BACKEND.rglob("*.py") if path.name != "errors.py")
 
 
 def test_document_parses_and_every_ref_resolves(document):
@@ -203,23 +228,28 @@ def test_webhook_acknowledgements_are_exactly_success_true(document, client):
     ack = document["components"]["schemas"]["WebhookAck"]
     assert ack["required"] == ["success"] and ack["additionalProperties"] is False
     assert ack["properties"] == {"success": {"const": True}}
-    webhooks = [(path, operation) for path, method, operation in operations(document)
-                if path.startswith(f"{BASE}/webhook/")]
+    webhooks = [
+        (path, operation) for path, method, operation in operations(document) if path.startswith(f"{BASE}/webhook/")
+    ]
     assert len(webhooks) == 3
     for path, operation in webhooks:
         assert operation.get("security") == [], path
-        assert operation["responses"]["200"]["content"]["application/json"]["schema"] == \
-            {"$ref": "#/components/schemas/WebhookAck"}, path
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/WebhookAck"
+        }, path
     # What the app answers: an ignored event of each gateway (nothing is credited).
     razorpay_body, razorpay_headers = signed_webhook(razorpay_event("payment.authorized", "order_x", "pay_x", 100))
     paypal_body = json.dumps({"id": "WH-OPENAPI", "event_type": "CHECKOUT.ORDER.APPROVED"}).encode()
     gateway = client.application.extensions["integration"].payments.gateway("google_pay")
     answers = [
         client.post(f"{BASE}/webhook/razorpay", data=razorpay_body, headers=razorpay_headers),
-        client.post(f"{BASE}/webhook/paypal", data=paypal_body,
-                    headers=signed_headers(paypal_body, DEV_PAYPAL_WEBHOOK_ID)),
-        client.post(f"{BASE}/webhook/google-pay",
-                    json={"payment_order_id": "gpay_unknown", "paymentData": payment_data(simulator_token(gateway))}),
+        client.post(
+            f"{BASE}/webhook/paypal", data=paypal_body, headers=signed_headers(paypal_body, DEV_PAYPAL_WEBHOOK_ID)
+        ),
+        client.post(
+            f"{BASE}/webhook/google-pay",
+            json={"payment_order_id": "gpay_unknown", "paymentData": payment_data(simulator_token(gateway))},
+        ),
     ]
     for response in answers:
         assert (response.status_code, response.get_json()) == (200, {"success": True})

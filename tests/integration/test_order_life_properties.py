@@ -14,6 +14,7 @@ debit, before recovery.
 
 Runs on both stores (the real-driver pass sets MONGODB_URI): fewer examples through the wire.
 """
+
 import os
 import uuid
 
@@ -35,19 +36,23 @@ order_index = st.integers(0, ORDERS - 1)
 customer = st.sampled_from(CUSTOMERS)
 amount_minor = st.sampled_from(AMOUNTS_MINOR)
 crash_at = st.integers(1, 6)
-steps = st.lists(st.one_of(
-    st.tuples(st.just("topup"), customer, amount_minor),
-    st.tuples(st.just("pay"), order_index, st.booleans()),
-    st.tuples(st.just("pay_crash"), order_index, crash_at),
-    st.tuples(st.just("refund"), order_index, amount_minor),
-    st.tuples(st.just("refund_crash"), order_index, amount_minor, crash_at),
-    st.tuples(st.just("reopen"), order_index, amount_minor),
-    st.tuples(st.just("reissue"), order_index, amount_minor),
-    st.tuples(st.just("reassign"), order_index, customer),
-    st.tuples(st.just("cancel"), order_index),
-    st.tuples(st.just("shop_checkout"), order_index),
-    st.tuples(st.just("recover")),
-), min_size=1, max_size=30)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("topup"), customer, amount_minor),
+        st.tuples(st.just("pay"), order_index, st.booleans()),
+        st.tuples(st.just("pay_crash"), order_index, crash_at),
+        st.tuples(st.just("refund"), order_index, amount_minor),
+        st.tuples(st.just("refund_crash"), order_index, amount_minor, crash_at),
+        st.tuples(st.just("reopen"), order_index, amount_minor),
+        st.tuples(st.just("reissue"), order_index, amount_minor),
+        st.tuples(st.just("reassign"), order_index, customer),
+        st.tuples(st.just("cancel"), order_index),
+        st.tuples(st.just("shop_checkout"), order_index),
+        st.tuples(st.just("recover")),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 class World:
@@ -65,8 +70,15 @@ class World:
         self.life_paid_minor, self.life_refunded_minor = {}, {}
         self.seen_status, self.shop_paid = {}, set()
         for order_id in self.order_ids:
-            db["orders"].insert_one({"order_id": order_id, "customer_id": self.customers["a"],
-                                     "amount_minor": 2500, "currency": "INR", "payment_status": "pending"})
+            db["orders"].insert_one(
+                {
+                    "order_id": order_id,
+                    "customer_id": self.customers["a"],
+                    "amount_minor": 2500,
+                    "currency": "INR",
+                    "payment_status": "pending",
+                }
+            )
             self.seen_status[order_id] = "pending"
         for customer_id in self.customers.values():
             self.topup(customer_id, 5000)
@@ -78,16 +90,20 @@ class World:
     def topup(self, customer_id, amount):
         integration = self.integration
         payment_order_id = integration.initiate_wallet_topup_payment(customer_id, amount)["payment_order_id"]
-        integration.topups.confirm(integration.find_payment_order(payment_order_id), f"pay_{uuid.uuid4().hex[:8]}",
-                                  "test")
+        integration.topups.confirm(
+            integration.find_payment_order(payment_order_id), f"pay_{uuid.uuid4().hex[:8]}", "test"
+        )
         self.topped_up_minor[customer_id] += amount
 
     def pay(self, index, keyed, integration=None):
         order = self.order(index)
         try:
             (integration or self.integration).link_payment_to_order(
-                order["order_id"], order["customer_id"], order["amount_minor"],
-                operation_id=uuid.uuid4().hex if keyed else None)
+                order["order_id"],
+                order["customer_id"],
+                order["amount_minor"],
+                operation_id=uuid.uuid4().hex if keyed else None,
+            )
         except (IntegrationError, SimulatedCrash):
             pass
 
@@ -95,8 +111,9 @@ class World:
         order = self.order(index)
         refund_id = uuid.uuid4().hex
         try:
-            (integration or self.integration).process_refund_to_wallet(order["order_id"], order["customer_id"],
-                                                                       amount, "property", refund_id=refund_id)
+            (integration or self.integration).process_refund_to_wallet(
+                order["order_id"], order["customer_id"], amount, "property", refund_id=refund_id
+            )
         except (IntegrationError, SimulatedCrash):
             pass
         moved = self.db["ledger_entries"].find_one({"idempotency_key": f"refund:{refund_id}"})
@@ -171,35 +188,59 @@ class World:
 
     def check_balances(self):
         for customer_id in self.customers.values():
-            expected_minor = (self.topped_up_minor[customer_id] - self.sales_minor[customer_id]
-                              + self.refunded_minor[customer_id])
+            expected_minor = (
+                self.topped_up_minor[customer_id] - self.sales_minor[customer_id] + self.refunded_minor[customer_id]
+            )
             entries = list(self.db["ledger_entries"].find({"customer_id": customer_id}))
             ledger_minor = sum(e["amount_minor"] if e["type"] == "credit" else -e["amount_minor"] for e in entries)
             wallet = self.db["wallets"].find_one({"_id": f"{customer_id}:INR"})
             assert (ledger_minor, wallet["balance_minor"]) == (expected_minor, expected_minor), customer_id
 
 
-@settings(max_examples=40 if WIRE else 400, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40 if WIRE else 400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(steps=steps)
 # The issue's cases first (each created or lost money before orders had lives):
 @example(steps=[("pay", 0, False), ("refund", 0, 2500), ("reissue", 0, 1000), ("pay", 0, False), ("recover",)])
 @example(steps=[("pay", 0, False), ("refund", 0, 2500), ("reopen", 0, 2500), ("pay", 0, True), ("recover",)])
-@example(steps=[("shop_checkout", 0), ("refund", 0, 1000), ("reopen", 0, 2500), ("pay", 0, False),
-                ("refund", 0, 1000), ("recover",)])
-@example(steps=[("pay_crash", 0, 3), ("cancel", 0), ("recover",), ("reopen", 0, 2500), ("pay", 0, False),
-                ("recover",)])
-@example(steps=[("pay", 0, False), ("refund", 0, 2500), ("reassign", 0, "b"), ("reopen", 0, 1000),
-                ("pay", 0, False), ("refund", 0, 1000), ("recover",)])
+@example(
+    steps=[
+        ("shop_checkout", 0),
+        ("refund", 0, 1000),
+        ("reopen", 0, 2500),
+        ("pay", 0, False),
+        ("refund", 0, 1000),
+        ("recover",),
+    ]
+)
+@example(steps=[("pay_crash", 0, 3), ("cancel", 0), ("recover",), ("reopen", 0, 2500), ("pay", 0, False), ("recover",)])
+@example(
+    steps=[
+        ("pay", 0, False),
+        ("refund", 0, 2500),
+        ("reassign", 0, "b"),
+        ("reopen", 0, 1000),
+        ("pay", 0, False),
+        ("refund", 0, 1000),
+        ("recover",),
+    ]
+)
 @example(steps=[("pay", 0, False), ("refund_crash", 0, 1000, 3), ("cancel", 0), ("recover",)])
 # What the first runs found: a crash before the payment recorded its outcome, the order reopened and
 # paid again before recovery; a re-issued order meeting its old life's refunds; a shop-paid order
 # refunded, then reopened at another amount.
 @example(steps=[("pay_crash", 0, 4), ("reopen", 0, 2500), ("pay", 0, False), ("recover",)])
-@example(steps=[("pay", 0, True), ("refund", 0, 2500), ("reissue", 0, 2500), ("refund_crash", 0, 2500, 3),
-                ("recover",)])
-@example(steps=[("shop_checkout", 1), ("refund", 1, 1000), ("refund_crash", 1, 1000, 5), ("reopen", 1, 1000),
-                ("recover",)])
+@example(
+    steps=[("pay", 0, True), ("refund", 0, 2500), ("reissue", 0, 2500), ("refund_crash", 0, 2500, 3), ("recover",)]
+)
+@example(
+    steps=[("shop_checkout", 1), ("refund", 1, 1000), ("refund_crash", 1, 1000, 5), ("reopen", 1, 1000), ("recover",)]
+)
 def test_no_sequence_of_payments_refunds_shop_changes_and_crashes_creates_or_loses_money(steps):
     app = create_app(app_config())  # a store of its own per example: reconcile reads the whole store
     try:

@@ -2,6 +2,7 @@
 reassigns or cancels an order by writing it; nothing of an earlier life (its debit, its refunds, a
 refund still being rolled in) pays, refunds or reverses a later one, and reconcile checks each life.
 """
+
 from tests.helpers import bearer
 from tests.integration.support import assert_error, balance_minor
 
@@ -56,7 +57,8 @@ def test_a_reopened_order_is_paid_only_by_taking_the_money_again(api, db, integr
 
 
 def test_a_shop_paid_order_refunded_then_reopened_and_paid_from_the_wallet_refunds_in_its_new_life(
-        api, db, integration):
+    api, db, integration
+):
     api.topup("cust_l3", "100")
     order_id = api.add_order("cust_l3", 10000)
     db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})  # at the shop
@@ -65,7 +67,10 @@ def test_a_shop_paid_order_refunded_then_reopened_and_paid_from_the_wallet_refun
     assert api.pay(order_id, "cust_l3", 100).status_code == 200
     refunded = api.refund(order_id, "cust_l3", 40)
     assert refunded.status_code == 200, refunded.get_json()
-    assert (order(db, order_id)["refunded_minor"], order(db, order_id)["payment_status"]) == (4000, "partially_refunded")
+    assert (order(db, order_id)["refunded_minor"], order(db, order_id)["payment_status"]) == (
+        4000,
+        "partially_refunded",
+    )
     assert balance_minor(db, "cust_l3") == 10000 + 4000 - 10000 + 4000
     assert integration.reconcile() == []
 
@@ -111,10 +116,17 @@ def test_reconcile_reports_a_past_life_whose_refunds_exceed_its_payment(api, db,
     life = order(db, order_id)["payment_life"]
     reopen(db, order_id)
     assert api.pay(order_id, "cust_l5c", 80).status_code == 200
-    db["ledger_entries"].update_one({"kind": "refund", "reference.order_id": order_id},
-                                    {"$set": {"amount_minor": 9000}})  # tampered: more than that life paid
-    assert {"problem": "order_refunds", "order_id": order_id, "wallet_id": "cust_l5c:INR", "life": life,
-            "paid_minor": 8000, "ledger_refunds_minor": 9000} in integration.reconcile()
+    db["ledger_entries"].update_one(
+        {"kind": "refund", "reference.order_id": order_id}, {"$set": {"amount_minor": 9000}}
+    )  # tampered: more than that life paid
+    assert {
+        "problem": "order_refunds",
+        "order_id": order_id,
+        "wallet_id": "cust_l5c:INR",
+        "life": life,
+        "paid_minor": 8000,
+        "ledger_refunds_minor": 9000,
+    } in integration.reconcile()
 
 
 def test_rolling_in_an_interrupted_refund_keeps_the_status_the_shop_set(api, db, integration, monkeypatch):
@@ -207,5 +219,7 @@ def test_the_history_shows_a_payment_given_back_as_a_reversal_and_no_life(api, c
     assert_error(api.pay(order_id, "cust_l11", 25), 409, "order_not_payable")
     recent = api.status("cust_l11").get_json()["recent_transactions"]
     assert [(t["kind"], sorted(t["reference"])) for t in recent[:2]] == [
-        ("reversal", ["order_id", "reversal_of"]), ("payment", ["order_id"])]
+        ("reversal", ["order_id", "reversal_of"]),
+        ("payment", ["order_id"]),
+    ]
     assert recent[0]["reference"]["reversal_of"] == recent[1]["transaction_id"]

@@ -1,4 +1,5 @@
 """PayPal through the app in simulator mode: initiate, approve, verify (the service captures), webhooks."""
+
 import json
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -6,8 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from backend.gateways.paypal.simulator import DEV_PAYPAL_CLIENT_ID, DEV_PAYPAL_WEBHOOK_ID
-from backend.gateways.paypal.simulator import COLLECTION, new_signing_pair, paypal_id, signed_headers
+from backend.gateways.paypal.simulator import (
+    COLLECTION,
+    DEV_PAYPAL_CLIENT_ID,
+    DEV_PAYPAL_WEBHOOK_ID,
+    paypal_id,
+    signed_headers,
+)
+from backend.gateways.paypal.simulator_keys import new_signing_pair
 from tests.helpers import BASE, bearer, snapshot
 from tests.integration.support import assert_error, balance_minor, ledger
 
@@ -34,16 +41,35 @@ def verify(api, order_id, customer_id="cust_a"):
     return api.post("/wallet/topup/verify", {"order_id": order_id, "payment_method": "paypal"}, bearer(customer_id))
 
 
-def capture_webhook(db, order_id, value="10.50", currency="INR", capture_id=None, with_order_id=True,
-                    event_type="PAYMENT.CAPTURE.COMPLETED"):
+def capture_webhook(
+    db,
+    order_id,
+    value="10.50",
+    currency="INR",
+    capture_id=None,
+    with_order_id=True,
+    event_type="PAYMENT.CAPTURE.COMPLETED",
+):
     """(raw body, headers) of a PayPal capture event for our payment order, signed by the simulator."""
-    resource = {"id": capture_id or paypal_id(), "status": "COMPLETED", "final_capture": True,
-                "amount": {"currency_code": currency, "value": value},
-                "custom_id": db["payment_orders"].find_one({"_id": order_id})["reference"]}
+    resource = {
+        "id": capture_id or paypal_id(),
+        "status": "COMPLETED",
+        "final_capture": True,
+        "amount": {"currency_code": currency, "value": value},
+        "custom_id": db["payment_orders"].find_one({"_id": order_id})["reference"],
+    }
     if with_order_id:
         resource["supplementary_data"] = {"related_ids": {"order_id": order_id}}
-    body = json.dumps({"id": "WH-" + paypal_id(), "event_version": "1.0", "resource_type": "capture",
-                       "event_type": event_type, "resource": resource, "links": []}).encode()
+    body = json.dumps(
+        {
+            "id": "WH-" + paypal_id(),
+            "event_version": "1.0",
+            "resource_type": "capture",
+            "event_type": event_type,
+            "resource": resource,
+            "links": [],
+        }
+    ).encode()
     return body, signed_headers(body, DEV_PAYPAL_WEBHOOK_ID)
 
 
@@ -174,8 +200,12 @@ def forged(body, headers):
         "unsigned": {"Content-Type": "application/json"},
         "another key": signed_headers(body, DEV_PAYPAL_WEBHOOK_ID, new_signing_pair()[0]),
         "another webhook id": signed_headers(body, "WH-SOMEONE-ELSES"),
-        "signature of another body": dict(headers, **{
-            "PAYPAL-TRANSMISSION-SIG": signed_headers(body + b" ", DEV_PAYPAL_WEBHOOK_ID)["PAYPAL-TRANSMISSION-SIG"]}),
+        "signature of another body": dict(
+            headers,
+            **{
+                "PAYPAL-TRANSMISSION-SIG": signed_headers(body + b" ", DEV_PAYPAL_WEBHOOK_ID)["PAYPAL-TRANSMISSION-SIG"]
+            },
+        ),
     }
 
 
@@ -223,10 +253,16 @@ def test_live_mode_without_paypal_keys_refuses_paypal_and_keeps_no_idempotency_r
     from backend import create_app
     from tests.conftest import app_config
 
-    live = create_app(app_config(GATEWAY_MODE="live", RAZORPAY_KEY_ID="rzp_test_x", RAZORPAY_KEY_SECRET="s",
-                                 RAZORPAY_WEBHOOK_SECRET="w"))
+    live = create_app(
+        app_config(
+            GATEWAY_MODE="live", RAZORPAY_KEY_ID="rzp_test_x", RAZORPAY_KEY_SECRET="s", RAZORPAY_WEBHOOK_SECRET="w"
+        )
+    )
     headers = dict(bearer("cust_pp"), **{"Idempotency-Key": "k-1"})
-    response = live.test_client().post("/api/integration/wallet/topup/initiate", headers=headers,
-                                       json={"customer_id": "cust_pp", "amount": 10, "payment_method": "paypal"})
+    response = live.test_client().post(
+        "/api/integration/wallet/topup/initiate",
+        headers=headers,
+        json={"customer_id": "cust_pp", "amount": 10, "payment_method": "paypal"},
+    )
     assert response.status_code == 400 and response.get_json()["error"] == "unsupported_payment_method"
     assert live.extensions["wallet_db"]["idempotency_keys"].count_documents({}) == 0

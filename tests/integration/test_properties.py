@@ -25,6 +25,7 @@ the same ones on every run; explicit examples (the issue's cases and what the fi
 run first. A 500 fails with the server's exception chained (its traceback is shown, and Hypothesis
 reports each different server exception as a distinct failure).
 """
+
 import hashlib
 import hmac
 import json
@@ -36,7 +37,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -60,8 +61,12 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],  # no slow `explain`
     # One app per test function is the point (creating one per example is ~100x slower), and
     # bodies of 100,000 nesting levels are meant to be large.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.large_base_example],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
 )
 PROPERTIES = settings.get_profile("integration-properties")
 # Hypothesis builds the (large) reprs of these nested strategies while shrinking; the warning says only that.
@@ -131,8 +136,11 @@ def dumps(value, ascii_only=True):
     if isinstance(value, Raw):
         return value.text
     if isinstance(value, dict):
-        members = (f"{json.dumps(str(k), ensure_ascii=ascii_only)}:{dumps(v, ascii_only)}"
-                   for k, v in value.items() if v is not MISSING)
+        members = (
+            f"{json.dumps(str(k), ensure_ascii=ascii_only)}:{dumps(v, ascii_only)}"
+            for k, v in value.items()
+            if v is not MISSING
+        )
         return "{" + ",".join(members) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(dumps(v, ascii_only) for v in value) + "]"
@@ -157,18 +165,56 @@ def replace_at(document, path, value):
 
 # --- strategies: JSON values -------------------------------------------------------------------
 EXTREME_NUMBERS = [  # the issue's, and those beyond what Decimal or an 8-byte integer can hold
-    "1e-100000000", str(10 ** 30), "249.99999999999999999999999999999", "1e9999999999999999999", "1e309", "-0",
-    "0e1000000000000000000", "1E+1000000", "NaN",
+    "1e-100000000",
+    str(10**30),
+    "249.99999999999999999999999999999",
+    "1e9999999999999999999",
+    "1e309",
+    "-0",
+    "0e1000000000000000000",
+    "1E+1000000",
+    "NaN",
 ]
 NOTABLE_NUMBERS = [
-    "-1e309", "-0", "-0.0", "0", "0.0", "1e30", "1E+1000000", "1e999999999999999999",
-    "1e-9999999999999999999999", "NaN", "Infinity", "-Infinity", "10000000.001", "10000000.00",
-    "10000000.01", "9999999.995", "0.01", "0.001", "1e-7", "1e2", "100", "100.00", "10", "500",
-    "50000", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "5e-324",
-    "1.7976931348623157e308", "00", "01", "1.", ".5", "+1",
+    "-1e309",
+    "-0",
+    "-0.0",
+    "0",
+    "0.0",
+    "1e30",
+    "1E+1000000",
+    "1e999999999999999999",
+    "1e-9999999999999999999999",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "10000000.001",
+    "10000000.00",
+    "10000000.01",
+    "9999999.995",
+    "0.01",
+    "0.001",
+    "1e-7",
+    "1e2",
+    "100",
+    "100.00",
+    "10",
+    "500",
+    "50000",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "5e-324",
+    "1.7976931348623157e308",
+    "00",
+    "01",
+    "1.",
+    ".5",
+    "+1",
 ]
 LONG_NUMBERS = {  # built when drawn: values this large in a strategy's repr make Hypothesis warn
-    "1 and 5000 zeros": lambda: "1" + "0" * 5000, "5000 zeros after the point": lambda: "0." + "0" * 5000 + "1",
+    "1 and 5000 zeros": lambda: "1" + "0" * 5000,
+    "5000 zeros after the point": lambda: "0." + "0" * 5000 + "1",
     "5000 nines": lambda: "9" * 5000,
 }
 
@@ -184,58 +230,105 @@ def number_text(negative, digits, fraction, exponent):
 
 extreme_numbers = st.sampled_from(EXTREME_NUMBERS)
 number_texts = st.one_of(
-    extreme_numbers, extreme_numbers, st.sampled_from(NOTABLE_NUMBERS),
-    st.builds(number_text, st.booleans(), st.text(string.digits, min_size=1, max_size=40),
-              st.none() | st.text(string.digits, min_size=1, max_size=40),
-              st.one_of(st.none(), st.integers(-400, 400),
-                        st.sampled_from([10 ** 6, -10 ** 8, 10 ** 18, 10 ** 19, -10 ** 19, 10 ** 21]))),
+    extreme_numbers,
+    extreme_numbers,
+    st.sampled_from(NOTABLE_NUMBERS),
+    st.builds(
+        number_text,
+        st.booleans(),
+        st.text(string.digits, min_size=1, max_size=40),
+        st.none() | st.text(string.digits, min_size=1, max_size=40),
+        st.one_of(
+            st.none(), st.integers(-400, 400), st.sampled_from([10**6, -(10**8), 10**18, 10**19, -(10**19), 10**21])
+        ),
+    ),
 )
 number_literals = st.one_of(  # as JSON numbers
     number_texts.map(Raw),
     st.sampled_from(sorted(LONG_NUMBERS)).map(lambda name: Raw(LONG_NUMBERS[name](), label=f"Raw(<{name}>)")),
 )
-INTEGER_EDGES = [10 ** 30, 2 ** 63, 2 ** 63 - 1, -2 ** 63 - 1, 2 ** 64, 0, -1, TOPUP_MINOR + 1, -TOPUP_MINOR]
+INTEGER_EDGES = [10**30, 2**63, 2**63 - 1, -(2**63) - 1, 2**64, 0, -1, TOPUP_MINOR + 1, -TOPUP_MINOR]
 integer_edges = st.sampled_from(INTEGER_EDGES)
-nesting = st.builds(deep, st.sampled_from(["[", '{"a":']),
-                    st.one_of(st.integers(1, 2000), st.sampled_from([10, 999, 1000, 5000, 50_000, 100_000])))
+nesting = st.builds(
+    deep,
+    st.sampled_from(["[", '{"a":']),
+    st.one_of(st.integers(1, 2000), st.sampled_from([10, 999, 1000, 5000, 50_000, 100_000])),
+)
 texts = st.one_of(
     st.sampled_from(["\ud800", "a\udfff", "\udc00\ud800"]),  # lone surrogates: JSON can escape them, UTF-8 can't
-    st.sampled_from(["", " ", "$gt", "cust_p", "cust_p\n", "a\x00b", "\u2028", "١٢", "😀",
-                     "é" * 64, "null", "{}", "razorpay", "INR", "inr"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "$gt",
+            "cust_p",
+            "cust_p\n",
+            "a\x00b",
+            "\u2028",
+            "١٢",
+            "😀",
+            "é" * 64,
+            "null",
+            "{}",
+            "razorpay",
+            "INR",
+            "inr",
+        ]
+    ),
     st.text(st.characters(categories=["Cc", "Cf", "Cs", "Zl", "Zp", "Co"]), max_size=8),
     st.text(max_size=20),
 )
 ID_CHARACTERS = string.ascii_letters + string.digits + "_.:-"
 odd_ids = st.one_of(
     st.text(ID_CHARACTERS, max_size=70),
-    st.builds(repeated,
-              st.sampled_from(["a", "A-z_0.9:", "é", "\x00", "$", " ", "😀", "\ud800"]),
-              st.sampled_from([0, 1, 2, 63, 64, 65, 100, 1000, 100_000])),
+    st.builds(
+        repeated,
+        st.sampled_from(["a", "A-z_0.9:", "é", "\x00", "$", " ", "😀", "\ud800"]),
+        st.sampled_from([0, 1, 2, 63, 64, 65, 100, 1000, 100_000]),
+    ),
 )
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), texts, number_literals,
-                    st.sampled_from([{"$gt": ""}, {"$ne": None}, {"$regex": ".*"}, {"$where": "1"}]))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(texts, inner, max_size=4), max_leaves=10)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    texts,
+    number_literals,
+    st.sampled_from([{"$gt": ""}, {"$ne": None}, {"$regex": ".*"}, {"$where": "1"}]),
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4), max_leaves=10
+)
 any_values = st.one_of(json_values, nesting, odd_ids)
 # amounts: mostly JSON number literals, else the same as strings, else anything
 amounts = st.one_of(number_literals, number_literals, number_literals, number_texts, any_values)
 field_values = st.one_of(texts, odd_ids, json_values, nesting, st.just(MISSING))
 raw_bodies = st.one_of(
     st.binary(max_size=300),
-    st.sampled_from([b"", b"null", b"[]", b"{", b"\xff\xfe{}", b'{"a":1,}', b"{'a': 1}", b"a=1&b=2",
-                     b"\x00" * 64, b"{}" * 1000]),
+    st.sampled_from(
+        [b"", b"null", b"[]", b"{", b"\xff\xfe{}", b'{"a":1,}', b"{'a': 1}", b"a=1&b=2", b"\x00" * 64, b"{}" * 1000]
+    ),
     nesting.map(lambda raw: raw.text.encode()),
     st.sampled_from([b"[", b"{"]).map(lambda opening: opening * 100_000),  # never closed
 )
 header_texts = st.one_of(
     st.text(st.characters(min_codepoint=0, max_codepoint=255, exclude_characters="\r\n"), max_size=80),
-    st.sampled_from(["", " ", "Bearer", "Bearer ", "Bearer \t", "bearer x.y.z", "Basic YTpi", "Bearer e30.e30.",
-                     "null"]),
+    st.sampled_from(
+        ["", " ", "Bearer", "Bearer ", "Bearer \t", "bearer x.y.z", "Basic YTpi", "Bearer e30.e30.", "null"]
+    ),
     st.sampled_from(["", "Bearer "]).map(lambda prefix: prefix + "x" * 5000),
 )
 content_types = st.one_of(
-    st.sampled_from(["application/json", MISSING, "text/plain", "application/x-www-form-urlencoded",
-                     "multipart/form-data; boundary=x", "application/json; charset=latin-1"]),
+    st.sampled_from(
+        [
+            "application/json",
+            MISSING,
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json; charset=latin-1",
+        ]
+    ),
     header_texts,
 )
 AUTH_KINDS = ("none", "customer", "other_customer", "admin", "expired", "wrong_secret", "unknown_role")
@@ -243,8 +336,9 @@ AUTH_KINDS = ("none", "customer", "other_customer", "admin", "expired", "wrong_s
 
 def auths(preferred="customer"):
     """Mostly the token a valid request needs (so the body gets looked at), else any other."""
-    return st.one_of(st.just(preferred), st.just(preferred), st.just(preferred), st.sampled_from(AUTH_KINDS),
-                     header_texts)
+    return st.one_of(
+        st.just(preferred), st.just(preferred), st.just(preferred), st.sampled_from(AUTH_KINDS), header_texts
+    )
 
 
 def auth_headers(auth):
@@ -313,6 +407,7 @@ def field_changes(fields):
 
 def bodies(fields, amount_fields=()):
     """Mostly a valid body with its amount or one other field replaced; else anything."""
+
     def field_change(name):
         return st.tuples(st.just(name), amounts if name in amount_fields else field_values)
 
@@ -422,17 +517,20 @@ class World:
             body = {"order_id": payment_order_id, "payment_method": "paypal"}
         else:
             payment_id = f"pay_{uuid.uuid4().hex[:14]}"
-            body = {"payment_id": payment_id, "order_id": payment_order_id,
-                    "signature": checkout_signature(payment_order_id, payment_id)}
-        return self.check("POST", f"{BASE}/wallet/topup/verify", data=encode(body),
-                          headers={**bearer(ADMIN, "admin"), **JSON_TYPE})
+            body = {
+                "payment_id": payment_id,
+                "order_id": payment_order_id,
+                "signature": checkout_signature(payment_order_id, payment_id),
+            }
+        return self.check(
+            "POST", f"{BASE}/wallet/topup/verify", data=encode(body), headers={**bearer(ADMIN, "admin"), **JSON_TYPE}
+        )
 
     # one request, checked
     def check(self, method, path, data=None, headers=None, query_string=None):
         before = snapshot(self.db)
         self.errors.records.clear()
-        response = self.client.open(path, method=method, data=data, headers=headers or {},
-                                    query_string=query_string)
+        response = self.client.open(path, method=method, data=data, headers=headers or {}, query_string=query_string)
         status, text = response.status_code, response.get_data(as_text=True)
         where = f"{method} {path} -> {status}"
         if status >= 500:
@@ -454,9 +552,14 @@ class World:
 
 
 def changed_collections(before, after):
-    return {name: {"added": sorted(set(after.get(name, [])) - set(before.get(name, [])))[:3],
-                   "removed": sorted(set(before.get(name, [])) - set(after.get(name, [])))[:3]}
-            for name in set(before) | set(after) if before.get(name) != after.get(name)}
+    return {
+        name: {
+            "added": sorted(set(after.get(name, [])) - set(before.get(name, [])))[:3],
+            "removed": sorted(set(before.get(name, [])) - set(after.get(name, [])))[:3],
+        }
+        for name in set(before) | set(after)
+        if before.get(name) != after.get(name)
+    }
 
 
 @pytest.fixture
@@ -480,17 +583,27 @@ def money_template(world, endpoint, variant):
     if endpoint == "initiate":
         return "/wallet/topup/initiate", lambda: {"customer_id": CUSTOMER, "amount": 500, "payment_method": variant}
     if endpoint == "pay":
-        return "/order/pay-with-wallet", lambda: {"order_id": world.pending_order(), "customer_id": CUSTOMER,
-                                                  "amount": ORDER_MINOR // 100}
+        return "/order/pay-with-wallet", lambda: {
+            "order_id": world.pending_order(),
+            "customer_id": CUSTOMER,
+            "amount": ORDER_MINOR // 100,
+        }
     if endpoint == "refund":
-        return "/order/refund-to-wallet", lambda: {"order_id": world.paid_order(), "customer_id": CUSTOMER,
-                                                   "amount": 10, "reason": "property test"}
+        return "/order/refund-to-wallet", lambda: {
+            "order_id": world.paid_order(),
+            "customer_id": CUSTOMER,
+            "amount": 10,
+            "reason": "property test",
+        }
 
     def verify_body():
         if variant == "razorpay":
             payment_order_id, payment_id = world.payment_order("razorpay"), f"pay_{uuid.uuid4().hex[:14]}"
-            return {"payment_id": payment_id, "order_id": payment_order_id,
-                    "signature": checkout_signature(payment_order_id, payment_id)}
+            return {
+                "payment_id": payment_id,
+                "order_id": payment_order_id,
+                "signature": checkout_signature(payment_order_id, payment_id),
+            }
         gateway = "paypal" if variant.startswith("paypal") else variant
         payment_order_id = world.payment_order(gateway)
         if variant == "paypal_approved":
@@ -502,8 +615,10 @@ def money_template(world, endpoint, variant):
 
 MONEY = {
     "initiate": (GATEWAYS, ("customer_id", "amount", "payment_method")),
-    "verify": (("razorpay", "paypal_approved", "paypal_unapproved", "google_pay"),
-               ("payment_id", "order_id", "signature", "payment_method")),
+    "verify": (
+        ("razorpay", "paypal_approved", "paypal_unapproved", "google_pay"),
+        ("payment_id", "order_id", "signature", "payment_method"),
+    ),
     "pay": (("wallet",), ("order_id", "customer_id", "amount")),
     "refund": (("wallet",), ("order_id", "customer_id", "amount", "reason")),
 }
@@ -511,8 +626,13 @@ MONEY = {
 
 def money_cases(endpoint):
     variants, fields = MONEY[endpoint]
-    return st.builds(MoneyCase, st.sampled_from(variants), auths("admin" if endpoint == "refund" else "customer"),
-                     bodies(fields, ("amount",)), content_types)
+    return st.builds(
+        MoneyCase,
+        st.sampled_from(variants),
+        auths("admin" if endpoint == "refund" else "customer"),
+        bodies(fields, ("amount",)),
+        content_types,
+    )
 
 
 def post_money(world, endpoint, case):
@@ -559,14 +679,15 @@ def test_initiate_survives_arbitrary_input(world, case):
     payment_order = world.db["payment_orders"].find_one({"_id": response.get_json()["payment_order_id"]})
     world.confirm(payment_order)
     amount_minor, text = payment_order["amount_minor"], amount_sent(case.body)
-    assert type(amount_minor) is int and 0 < amount_minor <= 10 ** 9, f"initiate accepted {payment_order}"
+    assert type(amount_minor) is int and 0 < amount_minor <= 10**9, f"initiate accepted {payment_order}"
     if text is not None:
         try:
             sent = Decimal(text)
         except ArithmeticError:  # not a number at all
             sent = None
-        assert sent is not None and Decimal(amount_minor).scaleb(-2) == sent, \
-            f"initiate accepted amount {text!r} and recorded {amount_minor} minor units"  # (Decimal `==` is exact)
+        assert sent is not None and Decimal(amount_minor).scaleb(-2) == sent, (
+            f"initiate accepted amount {text!r} and recorded {amount_minor} minor units"
+        )  # (Decimal `==` is exact)
 
 
 @PROPERTIES
@@ -601,7 +722,7 @@ class RazorpayEvent:
     payment_id: Any
     amount: Any  # EXACT or any value
     currency: Any
-    replace: Optional[tuple] = None  # (path, value): another member of the event replaced
+    replace: tuple | None = None  # (path, value): another member of the event replaced
     ascii_only: bool = True
 
 
@@ -613,12 +734,21 @@ class RazorpayCase:
     content_type: Any = "application/json"
 
 
-EVENT_PATHS = [("event",), ("payload",), ("payload", "payment"), ("payload", "payment", "entity"),
-               ("payload", "payment", "entity", "status"), ("payload", "order"), ("entity",), ("contains",)]
+EVENT_PATHS = [
+    ("event",),
+    ("payload",),
+    ("payload", "payment"),
+    ("payload", "payment", "entity"),
+    ("payload", "payment", "entity", "status"),
+    ("payload", "order"),
+    ("entity",),
+    ("contains",),
+]
 razorpay_events = st.builds(
     RazorpayEvent,
-    event_type=st.one_of(st.sampled_from(["payment.captured", "order.paid", "payment.failed", "refund.created"]),
-                         texts, any_values),
+    event_type=st.one_of(
+        st.sampled_from(["payment.captured", "order.paid", "payment.failed", "refund.created"]), texts, any_values
+    ),
     payment_order=st.one_of(st.just(FRESH), st.just(FRESH), st.just(FRESH_OTHER), odd_ids, any_values),
     payment_id=st.one_of(odd_ids, any_values),
     amount=st.one_of(integer_edges, integer_edges, number_literals, st.just(EXACT), st.integers(), any_values),
@@ -628,10 +758,16 @@ razorpay_events = st.builds(
 )
 razorpay_cases = st.builds(
     RazorpayCase,
-    body=st.one_of(razorpay_events, razorpay_events, razorpay_events, st.builds(Whole, any_values, st.booleans()),
-                   raw_bodies.map(RawBytes)),
-    signature=st.one_of(st.just(VALID), st.just(VALID), st.just(VALID),
-                        st.sampled_from([MISSING, "another secret"]), header_texts),
+    body=st.one_of(
+        razorpay_events,
+        razorpay_events,
+        razorpay_events,
+        st.builds(Whole, any_values, st.booleans()),
+        raw_bodies.map(RawBytes),
+    ),
+    signature=st.one_of(
+        st.just(VALID), st.just(VALID), st.just(VALID), st.sampled_from([MISSING, "another secret"]), header_texts
+    ),
     event_id=st.one_of(st.just(MISSING), header_texts),
     content_type=content_types,
 )
@@ -639,8 +775,13 @@ razorpay_cases = st.builds(
 
 def razorpay_body(world, event):
     payment_order_id = world.chosen_payment_order(event.payment_order, "razorpay", "paypal")
-    document = razorpay_event(event.event_type, payment_order_id, event.payment_id,
-                              TOPUP_MINOR if event.amount is EXACT else event.amount, event.currency)
+    document = razorpay_event(
+        event.event_type,
+        payment_order_id,
+        event.payment_id,
+        TOPUP_MINOR if event.amount is EXACT else event.amount,
+        event.currency,
+    )
     if event.replace is not None:
         document = replace_at(document, *event.replace)
     return encode(document, event.ascii_only)
@@ -652,7 +793,7 @@ def hmac_hex(secret, data):
 
 @PROPERTIES
 @given(case=razorpay_cases)
-@example(case=RazorpayCase(RazorpayEvent("payment.captured", FRESH, "pay_1", 10 ** 30, "INR"), VALID))
+@example(case=RazorpayCase(RazorpayEvent("payment.captured", FRESH, "pay_1", 10**30, "INR"), VALID))
 @example(case=RazorpayCase(DEEP_LIST, VALID))
 @example(case=RazorpayCase(RazorpayEvent("\ud800", FRESH, "pay_1", EXACT, "INR"), VALID))
 @example(case=RazorpayCase(RazorpayEvent("payment.captured", "\ud800", "pay_1", EXACT, "INR"), VALID))
@@ -682,7 +823,7 @@ class PayPalEvent:
     amount: Any  # EXACT, {currency_code, value} with arbitrary members, or any value
     capture_id: Any
     event_id: Any
-    replace: Optional[tuple] = None
+    replace: tuple | None = None
     ascii_only: bool = True
 
 
@@ -692,28 +833,75 @@ class PayPalCase:
     signature: Any  # VALID, MISSING, "another webhook id", "another body", or (header, value)
 
 
-PAYPAL_HEADERS = ("PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG",
-                  "PAYPAL-CERT-URL", "PAYPAL-AUTH-ALGO", "Content-Type")
-PAYPAL_VALUES = ["1e30", "1E+1000000", "500.00", "500", "500.0", "500.001", "0500.00", "5e2", "-500.00",
-                 " 500.00", "1e-100000000", str(10 ** 30), "1e999999999999999999", "1e9999999999999999999", "NaN",
-                 "Infinity", "sNaN", "-0", "", "500,00", "٥٠٠"]
+PAYPAL_HEADERS = (
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-TIME",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-CERT-URL",
+    "PAYPAL-AUTH-ALGO",
+    "Content-Type",
+)
+PAYPAL_VALUES = [
+    "1e30",
+    "1E+1000000",
+    "500.00",
+    "500",
+    "500.0",
+    "500.001",
+    "0500.00",
+    "5e2",
+    "-500.00",
+    " 500.00",
+    "1e-100000000",
+    str(10**30),
+    "1e999999999999999999",
+    "1e9999999999999999999",
+    "NaN",
+    "Infinity",
+    "sNaN",
+    "-0",
+    "",
+    "500,00",
+    "٥٠٠",
+]
 paypal_values = st.sampled_from(PAYPAL_VALUES)
-paypal_amount_objects = st.fixed_dictionaries({
-    "currency_code": st.one_of(st.just("INR"), st.just("INR"), st.sampled_from(["USD", "inr", "", MISSING]),
-                               any_values),
-    "value": st.one_of(paypal_values, paypal_values, number_texts, number_literals, any_values, st.just(MISSING)),
-})
-paypal_amounts = st.one_of(paypal_amount_objects, paypal_amount_objects, paypal_amount_objects, st.just(EXACT),
-                           any_values)
-RESOURCE_PATHS = [("resource",), ("resource", "supplementary_data"),
-                  ("resource", "supplementary_data", "related_ids"), ("resource", "status"), ("resource_type",),
-                  ("event_version",), ("links",)]
+paypal_amount_objects = st.fixed_dictionaries(
+    {
+        "currency_code": st.one_of(
+            st.just("INR"), st.just("INR"), st.sampled_from(["USD", "inr", "", MISSING]), any_values
+        ),
+        "value": st.one_of(paypal_values, paypal_values, number_texts, number_literals, any_values, st.just(MISSING)),
+    }
+)
+paypal_amounts = st.one_of(
+    paypal_amount_objects, paypal_amount_objects, paypal_amount_objects, st.just(EXACT), any_values
+)
+RESOURCE_PATHS = [
+    ("resource",),
+    ("resource", "supplementary_data"),
+    ("resource", "supplementary_data", "related_ids"),
+    ("resource", "status"),
+    ("resource_type",),
+    ("event_version",),
+    ("links",),
+]
 paypal_events = st.builds(
     PayPalEvent,
-    event_type=st.one_of(st.sampled_from(["PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.DENIED",
-                                          "PAYMENT.CAPTURE.DECLINED", "CHECKOUT.ORDER.APPROVED"]), texts, any_values),
-    payment_order=st.one_of(st.just(FRESH), st.just(FRESH), st.sampled_from([FRESH_OTHER, MISSING]), odd_ids,
-                            any_values),
+    event_type=st.one_of(
+        st.sampled_from(
+            [
+                "PAYMENT.CAPTURE.COMPLETED",
+                "PAYMENT.CAPTURE.DENIED",
+                "PAYMENT.CAPTURE.DECLINED",
+                "CHECKOUT.ORDER.APPROVED",
+            ]
+        ),
+        texts,
+        any_values,
+    ),
+    payment_order=st.one_of(
+        st.just(FRESH), st.just(FRESH), st.sampled_from([FRESH_OTHER, MISSING]), odd_ids, any_values
+    ),
     custom_id=st.one_of(st.just(FRESH), st.just(MISSING), odd_ids, any_values),
     amount=paypal_amounts,
     capture_id=st.one_of(odd_ids, any_values),
@@ -723,11 +911,20 @@ paypal_events = st.builds(
 )
 paypal_cases = st.builds(
     PayPalCase,
-    body=st.one_of(paypal_events, paypal_events, paypal_events, st.builds(Whole, any_values, st.booleans()),
-                   raw_bodies.map(RawBytes)),
-    signature=st.one_of(st.just(VALID), st.just(VALID), st.just(VALID),
-                        st.sampled_from([MISSING, "another webhook id", "another body"]),
-                        st.tuples(st.sampled_from(PAYPAL_HEADERS), header_texts)),
+    body=st.one_of(
+        paypal_events,
+        paypal_events,
+        paypal_events,
+        st.builds(Whole, any_values, st.booleans()),
+        raw_bodies.map(RawBytes),
+    ),
+    signature=st.one_of(
+        st.just(VALID),
+        st.just(VALID),
+        st.just(VALID),
+        st.sampled_from([MISSING, "another webhook id", "another body"]),
+        st.tuples(st.sampled_from(PAYPAL_HEADERS), header_texts),
+    ),
 )
 
 
@@ -739,11 +936,22 @@ def paypal_body(world, event):
     order_id = payment_order_id if made else event.payment_order
     custom_id = world.reference(payment_order_id) if event.custom_id is FRESH else event.custom_id
     amount = {"currency_code": "INR", "value": "500.00"} if event.amount is EXACT else event.amount
-    resource = {"id": event.capture_id, "status": "COMPLETED", "final_capture": True, "amount": amount,
-                "custom_id": custom_id, "supplementary_data": {"related_ids": {"order_id": order_id}}}
-    document = {"id": f"WH-{uuid.uuid4().hex}" if event.event_id is FRESH else event.event_id,
-                "event_version": "1.0", "resource_type": "capture", "event_type": event.event_type,
-                "resource": resource, "links": []}
+    resource = {
+        "id": event.capture_id,
+        "status": "COMPLETED",
+        "final_capture": True,
+        "amount": amount,
+        "custom_id": custom_id,
+        "supplementary_data": {"related_ids": {"order_id": order_id}},
+    }
+    document = {
+        "id": f"WH-{uuid.uuid4().hex}" if event.event_id is FRESH else event.event_id,
+        "event_version": "1.0",
+        "resource_type": "capture",
+        "event_type": event.event_type,
+        "resource": resource,
+        "links": [],
+    }
     if event.replace is not None:
         document = replace_at(document, *event.replace)
     return encode(document, event.ascii_only)
@@ -751,10 +959,22 @@ def paypal_body(world, event):
 
 @PROPERTIES
 @given(case=paypal_cases)
-@example(case=PayPalCase(PayPalEvent("PAYMENT.CAPTURE.COMPLETED", FRESH, FRESH,
-                                     {"currency_code": "INR", "value": "1e30"}, "CAP1", FRESH), VALID))
-@example(case=PayPalCase(PayPalEvent("PAYMENT.CAPTURE.COMPLETED", FRESH, FRESH,
-                                     {"currency_code": "INR", "value": "1E+1000000"}, "CAP1", FRESH), VALID))
+@example(
+    case=PayPalCase(
+        PayPalEvent(
+            "PAYMENT.CAPTURE.COMPLETED", FRESH, FRESH, {"currency_code": "INR", "value": "1e30"}, "CAP1", FRESH
+        ),
+        VALID,
+    )
+)
+@example(
+    case=PayPalCase(
+        PayPalEvent(
+            "PAYMENT.CAPTURE.COMPLETED", FRESH, FRESH, {"currency_code": "INR", "value": "1E+1000000"}, "CAP1", FRESH
+        ),
+        VALID,
+    )
+)
 @example(case=PayPalCase(DEEP_OBJECT, VALID))
 @example(case=PayPalCase(PayPalEvent("\ud800", FRESH, FRESH, EXACT, "CAP1", FRESH), VALID))
 @example(case=PayPalCase(Whole({"id": "WH-1", "event_type": "X", "n": HUGE_EXPONENT}), VALID))
@@ -782,8 +1002,8 @@ def test_paypal_webhook_survives_arbitrary_input(world, case):
 class GooglePayPost:
     payment_order: Any  # FRESH, FRESH_OTHER, MISSING or any value
     token: Any  # VALID (a new simulator token), "spent" (one used before), MISSING or any value
-    token_member: Optional[tuple] = None  # (key, value): one member of a valid token replaced
-    replace: Optional[tuple] = None  # (path, value) in paymentData
+    token_member: tuple | None = None  # (key, value): one member of a valid token replaced
+    replace: tuple | None = None  # (path, value) in paymentData
     ascii_only: bool = True
 
 
@@ -794,24 +1014,39 @@ class GooglePayCase:
 
 
 TOKEN_KEYS = ("protocolVersion", "signature", "intermediateSigningKey", "signedMessage", "extra")
-PAYMENT_DATA_PATHS = [(), ("paymentMethodData",), ("paymentMethodData", "tokenizationData"),
-                      ("paymentMethodData", "tokenizationData", "type"), ("paymentMethodData", "type")]
+PAYMENT_DATA_PATHS = [
+    (),
+    ("paymentMethodData",),
+    ("paymentMethodData", "tokenizationData"),
+    ("paymentMethodData", "tokenizationData", "type"),
+    ("paymentMethodData", "type"),
+]
 google_pay_posts = st.builds(
     GooglePayPost,
-    payment_order=st.one_of(st.just(FRESH), st.just(FRESH), st.sampled_from([FRESH_OTHER, MISSING]), odd_ids,
-                            any_values),
-    token=st.one_of(st.just(VALID), st.just(VALID), st.sampled_from(["spent", MISSING]), texts,
-                    st.builds(repeated, st.sampled_from(["[", '{"a":', "{", "A"]),
-                              st.sampled_from([1000, 4096, 16384])),
-                    any_values),
+    payment_order=st.one_of(
+        st.just(FRESH), st.just(FRESH), st.sampled_from([FRESH_OTHER, MISSING]), odd_ids, any_values
+    ),
+    token=st.one_of(
+        st.just(VALID),
+        st.just(VALID),
+        st.sampled_from(["spent", MISSING]),
+        texts,
+        st.builds(repeated, st.sampled_from(["[", '{"a":', "{", "A"]), st.sampled_from([1000, 4096, 16384])),
+        any_values,
+    ),
     token_member=st.one_of(st.none(), st.none(), st.tuples(st.sampled_from(TOKEN_KEYS), field_values)),
     replace=st.one_of(st.none(), st.none(), st.tuples(st.sampled_from(PAYMENT_DATA_PATHS), field_values)),
     ascii_only=st.booleans(),
 )
 google_pay_cases = st.builds(
     GooglePayCase,
-    body=st.one_of(google_pay_posts, google_pay_posts, google_pay_posts, st.builds(Whole, any_values, st.booleans()),
-                   raw_bodies.map(RawBytes)),
+    body=st.one_of(
+        google_pay_posts,
+        google_pay_posts,
+        google_pay_posts,
+        st.builds(Whole, any_values, st.booleans()),
+        raw_bodies.map(RawBytes),
+    ),
     content_type=content_types,
 )
 
@@ -861,8 +1096,11 @@ read_cases = st.builds(
     endpoint=st.sampled_from(["status", "health"]),
     method=st.sampled_from(["GET", "GET", "GET", "POST", "PUT", "DELETE"]),
     customer=st.one_of(st.sampled_from([CUSTOMER, OTHER_CUSTOMER]), odd_ids, texts),
-    query=st.one_of(st.just(MISSING), st.fixed_dictionaries({"currency": st.one_of(
-        st.sampled_from(["INR", "USD", "EUR", "inr", "", "XXX"]), texts)}), texts),
+    query=st.one_of(
+        st.just(MISSING),
+        st.fixed_dictionaries({"currency": st.one_of(st.sampled_from(["INR", "USD", "EUR", "inr", "", "XXX"]), texts)}),
+        texts,
+    ),
     auth=auths(),
 )
 

@@ -23,6 +23,7 @@ index with keys K serves the query when either
 union, as MongoDB plans `$or`), unless a point look-up outside the `$or` serves the whole filter.
 An aggregation's leading `$match` (and a `$sort` right after it) is checked like a find.
 """
+
 import datetime
 import traceback
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ import backend.db as store
 from backend import create_app
 from backend.clock import utcnow
 from backend.customers import Customers
-from backend.gateways.google_pay.simulator import simulator_token, payment_data
+from backend.gateways.google_pay.simulator import payment_data, simulator_token
 from backend.gateways.registry import gateway_registry
 from backend.sweep import GatewaySweep, sweep_from_config
 from backend.worker import Worker
@@ -44,9 +45,19 @@ from tests.helpers import BASE, Api, bearer, razorpay_event, signed_webhook, uni
 # The collections that grow with use. (worker_leases holds one document per job; it is recorded and
 # checked too, by `_id`, but not required to be seen.)
 GROWING = {
-    "ledger_entries", "wallets", "payment_orders", "orders", "webhook_events", "integration_logs",
-    "notification_outbox", "idempotency_keys", "customers", "worker_heartbeats",
-    "simulator_razorpay_payments", "simulator_paypal_orders", "simulator_google_pay_charges",
+    "ledger_entries",
+    "wallets",
+    "payment_orders",
+    "orders",
+    "webhook_events",
+    "integration_logs",
+    "notification_outbox",
+    "idempotency_keys",
+    "customers",
+    "worker_heartbeats",
+    "simulator_razorpay_payments",
+    "simulator_paypal_orders",
+    "simulator_google_pay_charges",
 }
 
 # Query shapes allowed without a serving index: (collection, operation, shape) -> why that is fine.
@@ -54,27 +65,26 @@ ALLOWED = {
     # reconcile (`python -m backend reconcile`, an operator's check, never run per request) compares
     # every wallet with its whole ledger and every refunded order with its refunds: reading all of
     # them is the point, and no index makes reading everything cheaper.
-    ("ledger_entries", "aggregate", "{}"):
-        "reconcile: every entry, summed per wallet (by design)",
-    ("ledger_entries", "aggregate", "{kind:eq}"):
-        "reconcile: every refund entry, summed per order (by design)",
-    ("wallets", "find", "{}"):
-        "reconcile: every wallet's balance against its ledger (by design)",
-    ("orders", "find", "{refund_seq:$gt}"):
-        "reconcile: every refunded order's refunds against the ledger (by design)",
+    ("ledger_entries", "aggregate", "{}"): "reconcile: every entry, summed per wallet (by design)",
+    ("ledger_entries", "aggregate", "{kind:eq}"): "reconcile: every refund entry, summed per order (by design)",
+    ("wallets", "find", "{}"): "reconcile: every wallet's balance against its ledger (by design)",
+    ("orders", "find", "{refund_seq:$gt}"): "reconcile: every refunded order's refunds against the ledger (by design)",
     # the gateway sweep (the worker, every WORKER_SWEEP_INTERVAL_SECONDS, under a lease; never a request)
-    ("payment_orders", "find",
-     "{created_at:$lte, gateway:in, status:eq, $or[{sweep_until:eq} | {sweep_until:$lte}]} "
-     "sort created_at:1,_id:1"):
-        "sweep: (status, created_at) bounds it to top-ups still `created` past the stale cutoff, which "
-        "the sweep expires after SWEEP_EXPIRE_AFTER_SECONDS; their gateway and lease are checked on "
-        "those, and only they are sorted by the `_id` tie-break (at most SWEEP_BATCH_MAX returned)",
+    (
+        "payment_orders",
+        "find",
+        "{created_at:$lte, gateway:in, status:eq, $or[{sweep_until:eq} | {sweep_until:$lte}]} sort created_at:1,_id:1",
+    ): "sweep: (status, created_at) bounds it to top-ups still `created` past the stale cutoff, which "
+    "the sweep expires after SWEEP_EXPIRE_AFTER_SECONDS; their gateway and lease are checked on "
+    "those, and only they are sorted by the `_id` tie-break (at most SWEEP_BATCH_MAX returned)",
     # the outbox (the worker, every WORKER_OUTBOX_INTERVAL_SECONDS)
-    ("notification_outbox", "find_one_and_update",
-     "{$or[{next_attempt_at:$lte, status:eq} | {claimed_until:$lte, status:eq}]}"):
-        "outbox claim: the `pending` clause is served by (status, next_attempt_at); the `sending` "
-        "clause by the same index's `status` (claimed_until checked on those): messages are `sending` "
-        "only while a worker holds them, a few at a time",
+    (
+        "notification_outbox",
+        "find_one_and_update",
+        "{$or[{next_attempt_at:$lte, status:eq} | {claimed_until:$lte, status:eq}]}",
+    ): "outbox claim: the `pending` clause is served by (status, next_attempt_at); the `sending` "
+    "clause by the same index's `status` (claimed_until checked on those): messages are `sending` "
+    "only while a worker holds them, a few at a time",
 }
 
 EQUALITY = ("eq", "in")
@@ -156,20 +166,20 @@ def esr(shape, keys):
     names = [name for name, _ in keys]
     equality = {name for name, kind in shape.kinds.items() if kind in EQUALITY}
     others = set(shape.kinds) - equality
-    if not set(shape.kinds) <= set(names) or set(names[:len(equality)]) != equality:
+    if not set(shape.kinds) <= set(names) or set(names[: len(equality)]) != equality:
         return False
-    rest = keys[len(equality):]
+    rest = keys[len(equality) :]
     sort = [(name, direction) for name, direction in shape.sort if name not in equality]
     if sort:
-        head = rest[:len(sort)]
+        head = rest[: len(sort)]
         if [name for name, _ in head] != [name for name, _ in sort]:
             return False
-        if len({direction * key_direction for (_, direction), (_, key_direction) in zip(sort, head)}) != 1:
+        if len({direction * key_direction for (_, direction), (_, key_direction) in zip(sort, head, strict=True)}) != 1:
             return False  # mixed: some keys as in the index, some reversed → an in-memory sort
     if not shape.kinds and not (sort and shape.limit):
         return False  # nothing bounds the scan
     ranges = others - {name for name, _ in sort}
-    return ranges <= {name for name, _ in rest[len(sort):len(sort) + len(ranges)]}
+    return ranges <= {name for name, _ in rest[len(sort) : len(sort) + len(ranges)]}
 
 
 def served(shape, indexes):
@@ -177,8 +187,10 @@ def served(shape, indexes):
     if any(point_lookup(shape, keys, unique) for keys, unique in indexes):
         return True
     if shape.ors:
-        return all(served(Shape({**shape.kinds, **clause.kinds}, clause.ors, shape.sort, shape.limit), indexes)
-                   for clause in shape.ors)
+        return all(
+            served(Shape({**shape.kinds, **clause.kinds}, clause.ors, shape.sort, shape.limit), indexes)
+            for clause in shape.ors
+        )
     return any(esr(shape, keys) for keys, _ in indexes)
 
 
@@ -196,12 +208,22 @@ def caller():
     for frame in reversed(traceback.extract_stack()):
         path = frame.filename.replace("\\", "/")
         if "/backend/" in path and not path.endswith("/backend/db.py"):
-            return f"{path[path.rindex('/backend/') + 1:]}:{frame.lineno} {frame.name}"
+            return f"{path[path.rindex('/backend/') + 1 :]}:{frame.lineno} {frame.name}"
     return None
 
 
-FILTERED = {"find_one", "find_one_and_update", "find_one_and_replace", "find_one_and_delete", "update_one",
-            "update_many", "replace_one", "delete_one", "delete_many", "count_documents"}
+FILTERED = {
+    "find_one",
+    "find_one_and_update",
+    "find_one_and_replace",
+    "find_one_and_delete",
+    "update_one",
+    "update_many",
+    "replace_one",
+    "delete_one",
+    "delete_many",
+    "count_documents",
+}
 
 
 class RecordingDatabase:
@@ -268,8 +290,9 @@ class RecordingCursor:
     def sort(self, key_or_list, direction=None):
         if self._query is not None:
             self._query.shape.sort = sort_list(key_or_list, direction)
-        return self._chain(self._cursor.sort(key_or_list, direction) if direction is not None
-                           else self._cursor.sort(key_or_list))
+        return self._chain(
+            self._cursor.sort(key_or_list, direction) if direction is not None else self._cursor.sort(key_or_list)
+        )
 
     def limit(self, count):
         if self._query is not None:
@@ -346,8 +369,14 @@ def run_workload(app):
     # Razorpay: Pay on the simulator's page (its webhook credits), then verify the checkout's return.
     topup = initiate("500.00", "razorpay")
     back = press(topup)
-    verify({"payment_method": "razorpay", "order_id": topup["payment_order_id"],
-            "payment_id": back["razorpay_payment_id"][0], "signature": back["razorpay_signature"][0]})
+    verify(
+        {
+            "payment_method": "razorpay",
+            "order_id": topup["payment_order_id"],
+            "payment_id": back["razorpay_payment_id"][0],
+            "signature": back["razorpay_signature"][0],
+        }
+    )
     # Razorpay: a signed webhook delivered twice (the repeat is a duplicate), then order.paid for it.
     topup = initiate("40.00", "razorpay")
     event = razorpay_event("payment.captured", topup["payment_order_id"], unique("pay"), 4000)
@@ -366,8 +395,13 @@ def run_workload(app):
     topup = initiate("5.00", "google_pay")
     token = simulator_token(integration.payments.gateway("google_pay"))
     for _ in range(2):
-        assert client.post(f"{BASE}/webhook/google-pay", json={
-            "payment_order_id": topup["payment_order_id"], "paymentData": payment_data(token)}).status_code == 200
+        assert (
+            client.post(
+                f"{BASE}/webhook/google-pay",
+                json={"payment_order_id": topup["payment_order_id"], "paymentData": payment_data(token)},
+            ).status_code
+            == 200
+        )
 
     # Pay, the same request again, a shortfall; refund, too much refund; status and health.
     order_id = api.add_order(customer, 15000)
@@ -421,12 +455,19 @@ def report(queries, config):
 def test_every_query_on_a_growing_collection_is_served_by_a_declared_index(recorded):
     app, queries = recorded
     found = report(queries, app.config)
-    unserved = {key: sites for key, (ok, sites) in found.items()
-                if not ok and key not in ALLOWED and key[0] in GROWING | {"worker_leases"}}
-    assert not unserved, "queries no declared index serves (add an index to backend/db.py, or, if by " \
-        "design, to ALLOWED with the reason):\n" + "\n".join(
+    unserved = {
+        key: sites
+        for key, (ok, sites) in found.items()
+        if not ok and key not in ALLOWED and key[0] in GROWING | {"worker_leases"}
+    }
+    assert not unserved, (
+        "queries no declared index serves (add an index to backend/db.py, or, if by "
+        "design, to ALLOWED with the reason):\n"
+        + "\n".join(
             f"  {collection} {operation} {shape}  <- {', '.join(sorted(sites))}"
-            for (collection, operation, shape), sites in sorted(unserved.items()))
+            for (collection, operation, shape), sites in sorted(unserved.items())
+        )
+    )
 
 
 def test_each_allowed_exception_is_still_needed(recorded):
@@ -446,22 +487,24 @@ def test_the_workload_reaches_every_growing_collection(recorded):
 
 
 # --- the rule itself ---------------------------------------------------------------------------
-STATUS_CREATED = [([("_id", 1)], True), ([("status", 1), ("created_at", 1)], False),
-                  ([("reference", 1)], True)]
+STATUS_CREATED = [([("_id", 1)], True), ([("status", 1), ("created_at", 1)], False), ([("reference", 1)], True)]
 
 
-@pytest.mark.parametrize("filter_, sort, limit, expected", [
-    ({"_id": "x", "status": "created"}, None, 0, True),                       # point look-up by _id
-    ({"reference": "r"}, None, 0, True),                                       # unique index
-    ({"status": "created", "created_at": {"$lte": 1}}, [("created_at", 1)], 0, True),  # E, S = R
-    ({"status": "created"}, [("created_at", -1)], 0, True),                    # reversed sort
-    ({"status": "created", "created_at": {"$lte": 1}}, [("created_at", 1), ("_id", 1)], 0, False),  # tie-break
-    ({"created_at": {"$lte": 1}}, None, 0, False),                             # not the leading key
-    ({"status": "created", "gateway": "paypal"}, None, 0, False),              # residual predicate
-    ({}, None, 0, False),                                                      # full scan
-    ({"$or": [{"_id": "a"}, {"reference": "b"}]}, None, 0, True),              # index union
-    ({"$or": [{"_id": "a"}, {"gateway": "b"}]}, None, 0, False),               # one clause unindexed
-])
+@pytest.mark.parametrize(
+    "filter_, sort, limit, expected",
+    [
+        ({"_id": "x", "status": "created"}, None, 0, True),  # point look-up by _id
+        ({"reference": "r"}, None, 0, True),  # unique index
+        ({"status": "created", "created_at": {"$lte": 1}}, [("created_at", 1)], 0, True),  # E, S = R
+        ({"status": "created"}, [("created_at", -1)], 0, True),  # reversed sort
+        ({"status": "created", "created_at": {"$lte": 1}}, [("created_at", 1), ("_id", 1)], 0, False),  # tie-break
+        ({"created_at": {"$lte": 1}}, None, 0, False),  # not the leading key
+        ({"status": "created", "gateway": "paypal"}, None, 0, False),  # residual predicate
+        ({}, None, 0, False),  # full scan
+        ({"$or": [{"_id": "a"}, {"reference": "b"}]}, None, 0, True),  # index union
+        ({"$or": [{"_id": "a"}, {"gateway": "b"}]}, None, 0, False),  # one clause unindexed
+    ],
+)
 def test_the_matching_rule(filter_, sort, limit, expected):
     assert served(shape_of(filter_, sort, limit), STATUS_CREATED) is expected
 

@@ -4,6 +4,7 @@ A real `redis-server` (`make redis-deps` installs it) on a free port, no persist
 stand for two gunicorn workers: with Redis the money limit (30/min per client address) trips
 across both; with memory:// each app counts alone, so twice the limit gets through.
 Skips, printing why, only when redis-server is not installed or does not start."""
+
 import os
 import shutil
 import socket
@@ -41,13 +42,17 @@ def free_port():
 @pytest.fixture(scope="module")
 def redis_uri():
     binary = shutil.which("redis-server") or next(
-        (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(path, os.X_OK)), None)
+        (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(path, os.X_OK)), None
+    )
     if binary is None:
         skip("redis-server is not installed (`make redis-deps` installs it)")
     port, workdir = free_port(), tempfile.mkdtemp(prefix="wallet-redis-")
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", workdir],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     uri = f"redis://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS_MAX
@@ -76,8 +81,15 @@ def worker_clients():
 
     def make(storage_uri):
         apps.append(create_app(app_config(RATE_LIMITS_ENABLED="true", RATE_LIMIT_STORAGE_URI=storage_uri)))
-        apps.append(create_app(app_config(RATE_LIMITS_ENABLED="true", RATE_LIMIT_STORAGE_URI=storage_uri,
-                                          MONGODB_DB=apps[-1].extensions["wallet_db"].name)))
+        apps.append(
+            create_app(
+                app_config(
+                    RATE_LIMITS_ENABLED="true",
+                    RATE_LIMIT_STORAGE_URI=storage_uri,
+                    MONGODB_DB=apps[-1].extensions["wallet_db"].name,
+                )
+            )
+        )
         return clients_of(apps[-2:])
 
     yield make

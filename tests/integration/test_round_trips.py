@@ -4,6 +4,7 @@ or the MongoDB server of MONGODB_URI: the same count, since each call is one com
 The bounds are issue 9's targets (docs/benchmarks.md has the counts before and after the ledger's
 protocol changed, docs/ledger.md the writes). The test fails above a bound, so it also catches any new
 round trip."""
+
 import pytest
 
 import backend.db as store
@@ -11,8 +12,20 @@ from backend import create_app
 from tests.conftest import app_config
 from tests.helpers import WEBHOOK_PATH, Api, bearer, razorpay_event, signed_webhook, unique
 
-STORE_CALLS = {"find", "find_one", "insert_one", "update_one", "delete_one", "count_documents", "aggregate",
-               "find_one_and_update", "insert_many", "update_many", "delete_many", "replace_one"}
+STORE_CALLS = {
+    "find",
+    "find_one",
+    "insert_one",
+    "update_one",
+    "delete_one",
+    "count_documents",
+    "aggregate",
+    "find_one_and_update",
+    "insert_many",
+    "update_many",
+    "delete_many",
+    "replace_one",
+}
 # operation: the most store round trips it may take (issue 9's targets; a key adds its claim and its
 # stored response; a payment records its outcome on its debit, `settled`, so that no later life of
 # the order meets an undecided debit: one more than issue 9's 6)
@@ -87,10 +100,13 @@ def test_round_trips_per_operation_stay_within_their_bounds(counted):
     counts = {"status": round_trips(database, lambda: api.status("cust_rt"))}
     initiated = []
     counts["initiate"] = round_trips(database, lambda: initiated.append(api.initiate("cust_rt", "10")) or initiated[-1])
-    counts["initiate with a key"] = round_trips(database, lambda: api.initiate(
-        "cust_rt", "10", headers=dict(bearer("cust_rt"), **{"Idempotency-Key": unique("k")})))
-    body, headers = signed_webhook(razorpay_event("payment.captured", initiated[0].get_json()["payment_order_id"],
-                                                  "pay_rt", 1000))
+    counts["initiate with a key"] = round_trips(
+        database,
+        lambda: api.initiate("cust_rt", "10", headers=dict(bearer("cust_rt"), **{"Idempotency-Key": unique("k")})),
+    )
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", initiated[0].get_json()["payment_order_id"], "pay_rt", 1000)
+    )
     counts["webhook credit"] = round_trips(database, lambda: client.post(WEBHOOK_PATH, data=body, headers=headers))
     counts["duplicate webhook"] = round_trips(database, lambda: client.post(WEBHOOK_PATH, data=body, headers=headers))
     paid, keyed = api.add_order("cust_rt", 500), api.add_order("cust_rt", 500)

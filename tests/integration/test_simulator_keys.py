@@ -4,6 +4,7 @@ Google Pay tokens and PayPal webhooks; another seed's are refused.
 Two apps made separately (each deriving its keys afresh) and another OS process that signs with
 the same configuration; and the derivation itself: pinned, P-256 scalars in range, a valid
 2048-bit RSA key, a certificate byte for byte the same with a fixed validity."""
+
 import datetime
 import hashlib
 import json
@@ -18,13 +19,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from backend import create_app
 from backend.config import load_config
 from backend.gateways.google_pay import simulator as google_pay_simulator
-from backend.gateways.paypal import simulator as paypal_simulator
 from backend.gateways.google_pay.simulator import (
-    P256_ORDER, payment_data, simulator_keys, simulator_root_keys, simulator_token,
+    P256_ORDER,
+    payment_data,
+    simulator_keys,
+    simulator_root_keys,
+    simulator_token,
 )
+from backend.gateways.paypal import simulator as paypal_simulator
+from backend.gateways.paypal import simulator_keys as paypal_simulator_keys
 from backend.gateways.paypal.simulator import (
-    DEV_PAYPAL_WEBHOOK_ID, new_signing_pair, paypal_id, simulator_signer, signed_headers,
+    DEV_PAYPAL_WEBHOOK_ID,
+    paypal_id,
+    signed_headers,
 )
+from backend.gateways.paypal.simulator_keys import new_signing_pair, simulator_signer
 from backend.gateways.paypal.webhook import verify_webhook
 from backend.gateways.simulator_seed import DEV_SIMULATOR_SEED
 from tests.conftest import app_config
@@ -48,9 +57,11 @@ def fingerprint(data):
 @pytest.fixture
 def fresh_key_caches(monkeypatch):
     """Forget this process's derived keys, so each app below derives its own."""
+
     def forget():
         monkeypatch.setattr(google_pay_simulator, "_keys", {})
-        monkeypatch.setattr(paypal_simulator, "_signers", {})
+        monkeypatch.setattr(paypal_simulator_keys, "_signers", {})
+
     forget()
     return forget
 
@@ -80,24 +91,40 @@ def gateway(app, name):
 
 
 def initiate(client, customer, amount, method):
-    response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer(customer),
-                           json={"customer_id": customer, "amount": amount, "payment_method": method})
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        headers=bearer(customer),
+        json={"customer_id": customer, "amount": amount, "payment_method": method},
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["payment_order_id"]
 
 
 def paypal_capture_body(db, order_id, value):
-    resource = {"id": paypal_id(), "status": "COMPLETED", "final_capture": True,
-                "amount": {"currency_code": "INR", "value": value},
-                "custom_id": db["payment_orders"].find_one({"_id": order_id})["reference"],
-                "supplementary_data": {"related_ids": {"order_id": order_id}}}
-    return json.dumps({"id": "WH-" + paypal_id(), "event_version": "1.0", "resource_type": "capture",
-                       "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": resource, "links": []}).encode()
+    resource = {
+        "id": paypal_id(),
+        "status": "COMPLETED",
+        "final_capture": True,
+        "amount": {"currency_code": "INR", "value": value},
+        "custom_id": db["payment_orders"].find_one({"_id": order_id})["reference"],
+        "supplementary_data": {"related_ids": {"order_id": order_id}},
+    }
+    return json.dumps(
+        {
+            "id": "WH-" + paypal_id(),
+            "event_version": "1.0",
+            "resource_type": "capture",
+            "event_type": "PAYMENT.CAPTURE.COMPLETED",
+            "resource": resource,
+            "links": [],
+        }
+    ).encode()
 
 
 def post_google_pay(client, order_id, token):
-    return client.post(f"{BASE}/webhook/google-pay", json={"payment_order_id": order_id,
-                                                           "paymentData": payment_data(token)})
+    return client.post(
+        f"{BASE}/webhook/google-pay", json={"payment_order_id": order_id, "paymentData": payment_data(token)}
+    )
 
 
 def post_paypal(client, body, headers):
@@ -107,16 +134,22 @@ def post_paypal(client, body, headers):
 def signer_app_signs(app, paypal_body):
     """(Google Pay token, PayPal webhook headers) made by `app`'s simulators, as its pages would."""
     paypal_api = gateway(app, "paypal").api
-    return (simulator_token(gateway(app, "google_pay")),
-            signed_headers(paypal_body, paypal_api.webhook_id, seed=paypal_api.seed))
+    return (
+        simulator_token(gateway(app, "google_pay")),
+        signed_headers(paypal_body, paypal_api.webhook_id, seed=paypal_api.seed),
+    )
 
 
 # --- two apps in this process ----------------------------------------------------------------------
 
+
 def test_two_apps_with_the_same_config_accept_each_others_tokens_and_webhooks(fresh_key_caches):
     verifier = make_app()
     client, db = verifier.test_client(), verifier.extensions["wallet_db"]
-    google_order, paypal_order = initiate(client, "cust_k", 100, "google_pay"), initiate(client, "cust_k", "25.50", "paypal")
+    google_order, paypal_order = (
+        initiate(client, "cust_k", 100, "google_pay"),
+        initiate(client, "cust_k", "25.50", "paypal"),
+    )
     body = paypal_capture_body(db, paypal_order, "25.50")
     verifier_pem = gateway(verifier, "paypal").api.certificate(paypal_simulator.SIMULATOR_CERT_URL)
     fresh_key_caches()
@@ -134,7 +167,10 @@ def test_two_apps_with_the_same_config_accept_each_others_tokens_and_webhooks(fr
 def test_an_app_with_another_seed_is_refused(fresh_key_caches):
     verifier = make_app()
     client, db = verifier.test_client(), verifier.extensions["wallet_db"]
-    google_order, paypal_order = initiate(client, "cust_k", 100, "google_pay"), initiate(client, "cust_k", "25.50", "paypal")
+    google_order, paypal_order = (
+        initiate(client, "cust_k", 100, "google_pay"),
+        initiate(client, "cust_k", "25.50", "paypal"),
+    )
     body = paypal_capture_body(db, paypal_order, "25.50")
     signer = make_app(MONGODB_DB=db.name, SIMULATOR_SEED=OTHER_SEED)
     token, headers = signer_app_signs(signer, body)
@@ -160,16 +196,26 @@ for request in json.load(sys.stdin):
 json.dump(signed, sys.stdout)
 """
 # (seed of the signing process, seed of the verifying app, accepted); None: the default
-CROSS_PROCESS_CASES = ((None, None, True), ("a deployment's seed", "a deployment's seed", True),
-                       (None, OTHER_SEED, False), (OTHER_SEED, None, False))
+CROSS_PROCESS_CASES = (
+    (None, None, True),
+    ("a deployment's seed", "a deployment's seed", True),
+    (None, OTHER_SEED, False),
+    (OTHER_SEED, None, False),
+)
 
 
 def signed_in_another_process(requests):
     """[(token, headers)] for [(config, body)], made by the apps of ONE other process."""
-    payload = [{"config": {**config, "MONGODB_URI": "mongomock://localhost", "RECOVER_ON_START": "false"},
-                "body": body.decode()} for config, body in requests]
-    result = subprocess.run([sys.executable, "-c", SIGNER], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            input=json.dumps(payload))
+    payload = [
+        {
+            "config": {**config, "MONGODB_URI": "mongomock://localhost", "RECOVER_ON_START": "false"},
+            "body": body.decode(),
+        }
+        for config, body in requests
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNER], cwd=ROOT, capture_output=True, text=True, timeout=120, input=json.dumps(payload)
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return [(signed["token"], signed["headers"]) for signed in json.loads(result.stdout)]
 
@@ -188,7 +234,7 @@ def test_another_process_is_accepted_with_the_same_seed_only():
         cases.append((client, db, google_order, body, app_config(**seeded(signer_seed)), accepted))
     signed = signed_in_another_process([(config, body) for _c, _d, _g, body, config, _a in cases])
 
-    for (client, db, google_order, body, _config, accepted), (token, headers) in zip(cases, signed):
+    for (client, db, google_order, body, _config, accepted), (token, headers) in zip(cases, signed, strict=True):
         google, paypal = post_google_pay(client, google_order, token), post_paypal(client, body, headers)
         if accepted:
             assert (google.status_code, paypal.status_code) == (200, 200), (google.get_json(), paypal.get_json())
@@ -200,6 +246,7 @@ def test_another_process_is_accepted_with_the_same_seed_only():
 
 
 # --- the derivation -------------------------------------------------------------------------------
+
 
 def test_simulator_seed_setting_defaults_to_the_documented_development_value():
     assert load_config({"GATEWAY_MODE": "simulator"})["SIMULATOR_SEED"] == DEV_SIMULATOR_SEED == "simulator_seed"
@@ -215,7 +262,9 @@ def test_google_pay_keys_are_derived_from_the_seed(fresh_key_caches):
     assert len(set(scalars.values())) == 3 and all(0 < value < P256_ORDER for value in scalars.values())
     assert not set(scalars.values()) & {key.private_numbers().private_value for key in other.values()}
     root = simulator_root_keys()[0]["keyValue"]
-    assert root == simulator_root_keys(DEV_SIMULATOR_SEED)[0]["keyValue"] != simulator_root_keys(OTHER_SEED)[0]["keyValue"]
+    assert (
+        root == simulator_root_keys(DEV_SIMULATOR_SEED)[0]["keyValue"] != simulator_root_keys(OTHER_SEED)[0]["keyValue"]
+    )
     assert fingerprint(root.encode()) == PINNED["google_pay_root"]
 
 
@@ -227,8 +276,8 @@ def test_paypal_key_and_certificate_are_derived_from_the_seed(fresh_key_caches):
     assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 2048 and key.public_key().public_numbers().e == 65537
     certificate = x509.load_pem_x509_certificate(pem)
     assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
-    assert certificate.not_valid_before_utc == datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
-    assert certificate.not_valid_after_utc == datetime.datetime(2045, 1, 1, tzinfo=datetime.timezone.utc)
+    assert certificate.not_valid_before_utc == datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    assert certificate.not_valid_after_utc == datetime.datetime(2045, 1, 1, tzinfo=datetime.UTC)
     other_key, other_pem = simulator_signer(OTHER_SEED)
     assert other_pem != pem and other_key.private_numbers() != key.private_numbers()
     assert x509.load_pem_x509_certificate(other_pem).serial_number != certificate.serial_number
@@ -240,5 +289,10 @@ def test_paypal_key_and_certificate_are_derived_from_the_seed(fresh_key_caches):
 def test_signed_headers_default_to_the_development_seed():
     body = b'{"id": "WH-1"}'
     headers = signed_headers(body, DEV_PAYPAL_WEBHOOK_ID)
-    verify_webhook(body, headers, DEV_PAYPAL_WEBHOOK_ID, lambda url: simulator_signer(DEV_SIMULATOR_SEED)[1],
-                   datetime.datetime.now(datetime.timezone.utc))
+    verify_webhook(
+        body,
+        headers,
+        DEV_PAYPAL_WEBHOOK_ID,
+        lambda url: simulator_signer(DEV_SIMULATOR_SEED)[1],
+        datetime.datetime.now(datetime.UTC),
+    )

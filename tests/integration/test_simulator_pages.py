@@ -1,5 +1,6 @@
 """Simulator pages: a way back to the wallet, money as the page shows it, the return its entry
 describes, and their webhooks handed to the service."""
+
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,20 +10,32 @@ from backend.gateways.checkout import display_money
 from backend.gateways.registry import gateway_registry
 
 
-@pytest.mark.parametrize("amount, currency, text", [
-    ("1000", "INR", "₹1,000.00"), ("0.5", "INR", "₹0.50"), ("120.5", "INR", "₹120.50"),
-    ("999.00", "INR", "₹999.00"), ("100000", "INR", "₹1,00,000.00"), ("10000000.00", "INR", "₹1,00,00,000.00"),
-    ("1234567.89", "USD", "$12,34,567.89"), ("12", "EUR", "€12.00"), ("12.5", "XYZ", "12.50 XYZ"),
-])
+@pytest.mark.parametrize(
+    "amount, currency, text",
+    [
+        ("1000", "INR", "₹1,000.00"),
+        ("0.5", "INR", "₹0.50"),
+        ("120.5", "INR", "₹120.50"),
+        ("999.00", "INR", "₹999.00"),
+        ("100000", "INR", "₹1,00,000.00"),
+        ("10000000.00", "INR", "₹1,00,00,000.00"),
+        ("1234567.89", "USD", "$12,34,567.89"),
+        ("12", "EUR", "€12.00"),
+        ("12.5", "XYZ", "12.50 XYZ"),
+    ],
+)
 def test_display_money_matches_the_web_page(amount, currency, text):
     assert display_money(amount, currency) == text  # Intl.NumberFormat('en-IN', {style: 'currency'})
 
 
-@pytest.mark.parametrize("method, back", [
-    ("razorpay", {"razorpay_order_id"}),
-    ("paypal", {"paypal_order_id", "payment_method"}),
-    ("google_pay", {"payment_order_id", "payment_method"}),
-])
+@pytest.mark.parametrize(
+    "method, back",
+    [
+        ("razorpay", {"razorpay_order_id"}),
+        ("paypal", {"paypal_order_id", "payment_method"}),
+        ("google_pay", {"payment_order_id", "payment_method"}),
+    ],
+)
 def test_every_simulator_page_shows_the_amount_and_a_way_back(api, client, method, back):
     response = api.initiate("cust_a", "1000", method=method)
     assert response.status_code == 200, response.get_json()
@@ -59,6 +72,7 @@ def test_a_simulators_pay_returns_what_its_entry_tells_the_web_page(app, api, cl
 def test_inline_delivery_hands_the_webhook_to_the_service_without_a_test_client(api, client, db, monkeypatch):
     """SIMULATOR_WEBHOOK_DELIVERY=inline (the tests') handles a simulator's webhook in process:
     no Flask test client in the service's code."""
+
     def no_test_client(*args, **kwargs):
         raise AssertionError("the service made a test client")
 

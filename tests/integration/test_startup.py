@@ -1,6 +1,7 @@
 """`create_app` only wires: a web process (gunicorn's `backend.wsgi`) and `python -m backend reconcile`
 write nothing to the store but its indexes; `prepare_store` (what `python -m backend` serve and the
 worker run first) seeds the demo data and runs recovery."""
+
 import pytest
 
 import backend.db as store
@@ -36,8 +37,9 @@ def test_building_the_app_as_gunicorn_does_runs_no_recovery_and_seeds_nothing(in
 
 
 def test_the_wsgi_entry_point_builds_the_app_without_recovery(interrupted_store, monkeypatch):
-    for name, value in app_config(SEED_DEMO_DATA="true", RECOVER_ON_START="true",
-                                  MONGODB_URI="mongodb://shared:27017").items():
+    for name, value in app_config(
+        SEED_DEMO_DATA="true", RECOVER_ON_START="true", MONGODB_URI="mongodb://shared:27017"
+    ).items():
         monkeypatch.setenv(name, str(value))
     before = everything(interrupted_store)
     from backend.wsgi import load_app  # gunicorn's `backend.wsgi:app` is `load_app()`

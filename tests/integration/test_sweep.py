@@ -4,6 +4,7 @@ came back, looked up at the gateway and credited once, marked failed, or expired
 Simulators: Pay is pressed on the simulator's page while its webhooks are dropped; Razorpay and
 PayPal live: recorded HTTP answers (`responses`). The sweep's clock is injected, so ages and leases
 need no waiting."""
+
 import datetime
 import json
 import time
@@ -25,7 +26,16 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 from backend.wallet_service import WalletService
 from tests.conftest import app_config
 from tests.faults import CrashingDatabase, SimulatedCrash
-from tests.helpers import BASE, Clock, bearer, checkout_signature, razorpay_event, run_in_threads, signed_webhook, unique
+from tests.helpers import (
+    BASE,
+    Clock,
+    bearer,
+    checkout_signature,
+    razorpay_event,
+    run_in_threads,
+    signed_webhook,
+    unique,
+)
 from tests.integration.support import balance_minor, ledger
 
 STALE, EXPIRE = 600, 86400
@@ -96,7 +106,8 @@ def test_razorpay_simulator_payment_credited_once_by_the_sweep(api, client, db, 
     assert (stored["status"], stored["gateway_payment_id"]) == ("paid", payment["id"])
     credited = audit(db, "sweep.credited")
     assert [(a["outcome"], a["payment_order_id"], a["gateway_payment_id"]) for a in credited] == [
-        ("ok", order_id, payment["id"])]
+        ("ok", order_id, payment["id"])
+    ]
     assert [a["reason"] for a in audit(db, "wallet.credited")] == ["sweep"]
     clock.advance(EXPIRE * 2)
     assert sweep(integration, clock) == NOTHING
@@ -116,8 +127,7 @@ def test_paypal_simulator_approved_order_is_captured_and_credited(api, client, d
     assert [path for path, _, _ in dropped] == [f"{BASE}/webhook/paypal"]  # the capture's webhook, lost
 
 
-def test_paypal_simulator_completed_order_is_credited_without_a_second_capture(api, client, db, integration,
-                                                                              dropped):
+def test_paypal_simulator_completed_order_is_credited_without_a_second_capture(api, client, db, integration, dropped):
     initiated = initiate(api, "cust_p2", "paypal")
     order_id = initiated["payment_order_id"]
     press(client, initiated)
@@ -131,8 +141,7 @@ def test_paypal_simulator_completed_order_is_credited_without_a_second_capture(a
     assert db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"] == capture_id
 
 
-def test_google_pay_simulator_charge_whose_credit_was_lost_is_credited(app, api, client, db, integration,
-                                                                       monkeypatch):
+def test_google_pay_simulator_charge_whose_credit_was_lost_is_credited(app, api, client, db, integration, monkeypatch):
     """The token was charged, then the service stopped before the ledger entry (a crash)."""
     initiated = initiate(api, "cust_g", "google_pay")
     order_id = initiated["payment_order_id"]
@@ -220,9 +229,11 @@ def test_expired_payment_order_verify_credits_and_a_failure_changes_nothing(api,
     body, headers = signed_webhook(failed)
     assert client.post(f"{BASE}/webhook/razorpay", data=body, headers=headers).status_code == 200
     assert status_of(db, order_id) == "expired"
-    response = api.post("/wallet/topup/verify", {"payment_id": "pay_late1", "order_id": order_id,
-                                                 "signature": checkout_signature(order_id, "pay_late1")},
-                        bearer("cust_late2"))
+    response = api.post(
+        "/wallet/topup/verify",
+        {"payment_id": "pay_late1", "order_id": order_id, "signature": checkout_signature(order_id, "pay_late1")},
+        bearer("cust_late2"),
+    )
     assert response.status_code == 200, response.get_json()
     assert balance_minor(db, "cust_late2") == 25000 and status_of(db, order_id) == "paid"
 
@@ -239,8 +250,9 @@ def test_gateway_without_look_up_is_never_swept_nor_expired(db, integration, mon
     assert db["integration_logs"].count_documents({"event": {"$regex": "^sweep"}}) == 0
 
 
-def test_a_look_up_that_breaks_unexpectedly_is_audited_and_the_run_goes_on(api, client, db, integration, dropped,
-                                                                          monkeypatch):
+def test_a_look_up_that_breaks_unexpectedly_is_audited_and_the_run_goes_on(
+    api, client, db, integration, dropped, monkeypatch
+):
     """One payment order whose look-up raises something no adapter should (a bug, an SDK's own
     error): audited as `sweep.pending` / `error`, left `created` and looked up again after the lease;
     the other due payment orders of the run are still swept."""
@@ -259,7 +271,8 @@ def test_a_look_up_that_breaks_unexpectedly_is_audited_and_the_run_goes_on(api, 
     assert sweep(integration, clock) == counts(error=1, credited=1)
     assert balance_minor(db, "cust_e") == 25000 and status_of(db, broken) == "created"
     assert [(a["payment_order_id"], a["outcome"], a["error"], a["reason"]) for a in audit(db, "sweep.pending")] == [
-        (broken, "error", "unexpected_error", "TypeError")]
+        (broken, "error", "unexpected_error", "TypeError")
+    ]
     assert [a["reason"] for a in audit(db, "sweep.ran")] == ["credited=1, error=1"]
     assert sweep(integration, clock) == NOTHING  # leased
     monkeypatch.setattr(gateway, "look_up", real_look_up)
@@ -268,8 +281,9 @@ def test_a_look_up_that_breaks_unexpectedly_is_audited_and_the_run_goes_on(api, 
 
 
 # --- at the same time as others ----------------------------------------------------------------
-def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(api, client, db, integration, dropped,
-                                                                        monkeypatch):
+def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(
+    api, client, db, integration, dropped, monkeypatch
+):
     orders = []
     for _ in range(6):
         initiated = initiate(api, "cust_t", "razorpay")
@@ -296,7 +310,7 @@ def test_sweeps_running_at_once_look_each_order_up_once_and_credit_once(api, cli
 def test_sweep_racing_the_webhook_credits_once(api, client, db, integration, dropped, monkeypatch):
     initiated = initiate(api, "cust_r", "razorpay")
     press(client, initiated)
-    (path, body, headers), = dropped
+    ((path, body, headers),) = dropped
     gateway = integration.payments.gateway("razorpay")
     real_look_up = gateway.look_up
 
@@ -356,44 +370,105 @@ PP_ORDER_URL = f"{PAYPAL_API}/v2/checkout/orders/{PP_ORDER}"
 
 @pytest.fixture
 def live(http):
-    app = create_app(app_config(
-        GATEWAY_MODE="live", RAZORPAY_KEY_ID=RZP_KEY_ID, RAZORPAY_KEY_SECRET=RZP_KEY_SECRET,
-        RAZORPAY_WEBHOOK_SECRET="live_webhook_secret", PAYPAL_CLIENT_ID="AbCdLiveClientId",
-        PAYPAL_CLIENT_SECRET="live-client-secret", PAYPAL_WEBHOOK_ID="8PT597110X687430LKGECATA"))
+    app = create_app(
+        app_config(
+            GATEWAY_MODE="live",
+            RAZORPAY_KEY_ID=RZP_KEY_ID,
+            RAZORPAY_KEY_SECRET=RZP_KEY_SECRET,
+            RAZORPAY_WEBHOOK_SECRET="live_webhook_secret",
+            PAYPAL_CLIENT_ID="AbCdLiveClientId",
+            PAYPAL_CLIENT_SECRET="live-client-secret",
+            PAYPAL_WEBHOOK_ID="8PT597110X687430LKGECATA",
+        )
+    )
     return app
 
 
 def live_initiate(app, http, method):
     if method == "razorpay":
-        http.add(responses.POST, RZP_ORDERS_URL, json={
-            "id": RZP_ORDER, "entity": "order", "amount": 50000, "amount_paid": 0, "amount_due": 50000,
-            "currency": "INR", "receipt": "wtp_x", "status": "created", "attempts": 0, "notes": [],
-            "created_at": 1700000000})
+        http.add(
+            responses.POST,
+            RZP_ORDERS_URL,
+            json={
+                "id": RZP_ORDER,
+                "entity": "order",
+                "amount": 50000,
+                "amount_paid": 0,
+                "amount_due": 50000,
+                "currency": "INR",
+                "receipt": "wtp_x",
+                "status": "created",
+                "attempts": 0,
+                "notes": [],
+                "created_at": 1700000000,
+            },
+        )
     else:
-        http.add(responses.POST, PAYPAL_API + "/v1/oauth2/token",
-                 json={"access_token": "A21AAFakeToken", "token_type": "Bearer", "expires_in": 32400})
-        http.add(responses.POST, PAYPAL_API + "/v2/checkout/orders", json={
-            "id": PP_ORDER, "status": "PAYER_ACTION_REQUIRED",
-            "links": [{"href": f"https://www.sandbox.paypal.com/checkoutnow?token={PP_ORDER}", "rel": "payer-action",
-                       "method": "GET"}]})
-    response = app.test_client().post(f"{BASE}/wallet/topup/initiate", headers=bearer("cust_live"),
-                                      json={"customer_id": "cust_live", "amount": 500, "payment_method": method})
+        http.add(
+            responses.POST,
+            PAYPAL_API + "/v1/oauth2/token",
+            json={"access_token": "A21AAFakeToken", "token_type": "Bearer", "expires_in": 32400},
+        )
+        http.add(
+            responses.POST,
+            PAYPAL_API + "/v2/checkout/orders",
+            json={
+                "id": PP_ORDER,
+                "status": "PAYER_ACTION_REQUIRED",
+                "links": [
+                    {
+                        "href": f"https://www.sandbox.paypal.com/checkoutnow?token={PP_ORDER}",
+                        "rel": "payer-action",
+                        "method": "GET",
+                    }
+                ],
+            },
+        )
+    response = app.test_client().post(
+        f"{BASE}/wallet/topup/initiate",
+        headers=bearer("cust_live"),
+        json={"customer_id": "cust_live", "amount": 500, "payment_method": method},
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["payment_order_id"]
 
 
 def razorpay_payments(*payments):
-    return {"entity": "collection", "count": len(payments), "items": [dict({
-        "entity": "payment", "currency": "INR", "order_id": RZP_ORDER, "method": "upi", "amount_refunded": 0,
-        "captured": p.get("status") == "captured", "error_code": None, "created_at": 1700000100}, **p)
-        for p in payments]}
+    return {
+        "entity": "collection",
+        "count": len(payments),
+        "items": [
+            dict(
+                {
+                    "entity": "payment",
+                    "currency": "INR",
+                    "order_id": RZP_ORDER,
+                    "method": "upi",
+                    "amount_refunded": 0,
+                    "captured": p.get("status") == "captured",
+                    "error_code": None,
+                    "created_at": 1700000100,
+                },
+                **p,
+            )
+            for p in payments
+        ],
+    }
 
 
 def paypal_order(status, capture_status=None, value="500.00"):
     unit = {"reference_id": "wtp_x", "amount": {"currency_code": "INR", "value": value}}
     if capture_status:
-        unit["payments"] = {"captures": [{"id": PP_CAPTURE, "status": capture_status, "final_capture": True,
-                                          "amount": {"currency_code": "INR", "value": value}}]}
+        unit["payments"] = {
+            "captures": [
+                {
+                    "id": PP_CAPTURE,
+                    "status": capture_status,
+                    "final_capture": True,
+                    "amount": {"currency_code": "INR", "value": value},
+                }
+            ]
+        }
     return {"id": PP_ORDER, "intent": "CAPTURE", "status": status, "purchase_units": [unit]}
 
 
@@ -403,9 +478,14 @@ def live_requests(http):
 
 def test_live_razorpay_captured_payment_credited_once(live, http):
     order_id = live_initiate(live, http, "razorpay")
-    http.add(responses.GET, f"{RZP_ORDERS_URL}/{order_id}/payments", json=razorpay_payments(
-        {"id": "pay_LiveF1", "status": "failed", "amount": 50000, "error_code": "BAD_REQUEST_ERROR"},
-        {"id": "pay_LiveS1", "status": "captured", "amount": 50000}))
+    http.add(
+        responses.GET,
+        f"{RZP_ORDERS_URL}/{order_id}/payments",
+        json=razorpay_payments(
+            {"id": "pay_LiveF1", "status": "failed", "amount": 50000, "error_code": "BAD_REQUEST_ERROR"},
+            {"id": "pay_LiveS1", "status": "captured", "amount": 50000},
+        ),
+    )
     integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_live") == 50000
@@ -417,8 +497,11 @@ def test_live_razorpay_captured_payment_credited_once(live, http):
 
 def test_live_razorpay_other_amount_credits_nothing_and_never_expires(live, http):
     order_id = live_initiate(live, http, "razorpay")
-    http.add(responses.GET, f"{RZP_ORDERS_URL}/{order_id}/payments",
-             json=razorpay_payments({"id": "pay_LiveM1", "status": "captured", "amount": 100}))
+    http.add(
+        responses.GET,
+        f"{RZP_ORDERS_URL}/{order_id}/payments",
+        json=razorpay_payments({"id": "pay_LiveM1", "status": "captured", "amount": 100}),
+    )
     integration, db, clock = live.extensions["integration"], live.extensions["wallet_db"], clock_ahead(STALE + 1)
     assert sweep(integration, clock) == counts(mismatch=1)
     assert balance_minor(db, "cust_live") == 0 and status_of(db, order_id) == "created"
@@ -438,8 +521,9 @@ def test_live_razorpay_unavailable_changes_nothing_and_is_tried_again_after_the_
     assert status_of(db, order_id) == "created"
     assert [(a["outcome"], a["error"]) for a in audit(db, "sweep.pending")] == [("unavailable", "gateway_unavailable")]
     assert sweep(integration, clock) == NOTHING  # leased
-    http.replace(responses.GET, url, json=razorpay_payments({"id": "pay_LiveS2", "status": "captured",
-                                                              "amount": 50000}))
+    http.replace(
+        responses.GET, url, json=razorpay_payments({"id": "pay_LiveS2", "status": "captured", "amount": 50000})
+    )
     clock.advance(LEASE_SECONDS + 1)
     assert sweep(integration, clock) == counts(credited=1)
     assert balance_minor(db, "cust_live") == 50000
@@ -451,21 +535,38 @@ def test_live_razorpay_garbage_error_is_audited_and_the_run_goes_on(live, http, 
     payment order is audited as unavailable, and the captured top-up after it is still credited."""
     client = live.test_client()
     for order_id in ("order_LiveBad1", "order_LiveGood2"):
-        http.add(responses.POST, RZP_ORDERS_URL, json={"id": order_id, "entity": "order", "amount": 50000,
-                                                       "currency": "INR", "status": "created"})
-        response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer("cust_live"),
-                               json={"customer_id": "cust_live", "amount": 500, "payment_method": "razorpay"})
+        http.add(
+            responses.POST,
+            RZP_ORDERS_URL,
+            json={"id": order_id, "entity": "order", "amount": 50000, "currency": "INR", "status": "created"},
+        )
+        response = client.post(
+            f"{BASE}/wallet/topup/initiate",
+            headers=bearer("cust_live"),
+            json={"customer_id": "cust_live", "amount": 500, "payment_method": "razorpay"},
+        )
         assert response.get_json()["payment_order_id"] == order_id
-    http.add(responses.GET, f"{RZP_ORDERS_URL}/order_LiveBad1/payments", body=garbage, status=500,
-             content_type="application/json")
-    http.add(responses.GET, f"{RZP_ORDERS_URL}/order_LiveGood2/payments", json=razorpay_payments(
-        {"id": "pay_LiveG2", "status": "captured", "amount": 50000, "order_id": "order_LiveGood2"}))
+    http.add(
+        responses.GET,
+        f"{RZP_ORDERS_URL}/order_LiveBad1/payments",
+        body=garbage,
+        status=500,
+        content_type="application/json",
+    )
+    http.add(
+        responses.GET,
+        f"{RZP_ORDERS_URL}/order_LiveGood2/payments",
+        json=razorpay_payments(
+            {"id": "pay_LiveG2", "status": "captured", "amount": 50000, "order_id": "order_LiveGood2"}
+        ),
+    )
     integration, db = live.extensions["integration"], live.extensions["wallet_db"]
     assert sweep(integration, clock_ahead(STALE + 1)) == counts(unavailable=1, credited=1)
     assert balance_minor(db, "cust_live") == 50000
     assert (status_of(db, "order_LiveBad1"), status_of(db, "order_LiveGood2")) == ("created", "paid")
     assert [(a["payment_order_id"], a["outcome"], a["error"]) for a in audit(db, "sweep.pending")] == [
-        ("order_LiveBad1", "unavailable", "gateway_unavailable")]
+        ("order_LiveBad1", "unavailable", "gateway_unavailable")
+    ]
 
 
 @pytest.mark.parametrize("approved", [True, False], ids=["APPROVED: captured", "COMPLETED"])
@@ -491,8 +592,12 @@ def test_live_paypal_order_credited_once(live, http, approved):
 
 def test_live_paypal_order_paypal_no_longer_knows_expires(live, http):
     order_id = live_initiate(live, http, "paypal")
-    http.add(responses.GET, PP_ORDER_URL, status=404,
-             json={"name": "RESOURCE_NOT_FOUND", "details": [{"issue": "INVALID_RESOURCE_ID"}]})
+    http.add(
+        responses.GET,
+        PP_ORDER_URL,
+        status=404,
+        json={"name": "RESOURCE_NOT_FOUND", "details": [{"issue": "INVALID_RESOURCE_ID"}]},
+    )
     integration, db = live.extensions["integration"], live.extensions["wallet_db"]
     assert sweep(integration, clock_ahead(EXPIRE + 1)) == counts(expired=1)
     assert status_of(db, order_id) == "expired"
@@ -505,7 +610,10 @@ def test_settings_default_and_refusals(monkeypatch):
         monkeypatch.delenv(key, raising=False)
     config = load_config({"APP_ENV": "test"})
     assert (config["SWEEP_STALE_AFTER_SECONDS"], config["SWEEP_EXPIRE_AFTER_SECONDS"], config["SWEEP_BATCH_MAX"]) == (
-        600, 86400, 100)
+        600,
+        86400,
+        100,
+    )
     assert load_config({"APP_ENV": "test", "SWEEP_BATCH_MAX": "7"})["SWEEP_BATCH_MAX"] == 7
     for bad in ("0", "-5", "ten", ""):
         with pytest.raises(ConfigError, match="SWEEP_EXPIRE_AFTER_SECONDS"):
@@ -513,12 +621,12 @@ def test_settings_default_and_refusals(monkeypatch):
 
 
 def test_sweep_from_config_uses_the_configured_ages_and_batch(dropped):
-    app = create_app(app_config(SWEEP_STALE_AFTER_SECONDS="60", SWEEP_EXPIRE_AFTER_SECONDS="3600",
-                                SWEEP_BATCH_MAX="2"))
+    app = create_app(app_config(SWEEP_STALE_AFTER_SECONDS="60", SWEEP_EXPIRE_AFTER_SECONDS="3600", SWEEP_BATCH_MAX="2"))
     client, integration = app.test_client(), app.extensions["integration"]
     for _ in range(3):
-        response = client.post(f"{BASE}/wallet/topup/initiate", headers=bearer("cust_c"),
-                               json={"customer_id": "cust_c", "amount": 1})
+        response = client.post(
+            f"{BASE}/wallet/topup/initiate", headers=bearer("cust_c"), json={"customer_id": "cust_c", "amount": 1}
+        )
         assert response.status_code == 200
     clock = clock_ahead(61)
     assert sweep_from_config(integration, app.config, clock) == counts(pending=2)
@@ -538,7 +646,23 @@ def test_sweep_outcomes_are_audited_and_counted_in_metrics(api, client, db, inte
     assert 'wallet_audit_events_total{event="sweep.credited",outcome="ok"} 1.0' in text
     assert 'wallet_audit_events_total{event="sweep.pending",outcome="pending"} 1.0' in text
     entries = audit(db, "sweep.credited") + audit(db, "sweep.pending")
-    assert all(set(e) <= {"_id", "event", "outcome", "created_at", "customer_id", "payment_order_id", "gateway",
-                          "gateway_payment_id", "transaction_id", "amount_minor", "currency", "reason", "error"}
-               for e in entries)
+    assert all(
+        set(e)
+        <= {
+            "_id",
+            "event",
+            "outcome",
+            "created_at",
+            "customer_id",
+            "payment_order_id",
+            "gateway",
+            "gateway_payment_id",
+            "transaction_id",
+            "amount_minor",
+            "currency",
+            "reason",
+            "error",
+        }
+        for e in entries
+    )
     assert not any("card" in json.dumps(e, default=str) for e in entries)

@@ -1,4 +1,5 @@
 """Razorpay webhooks: only a body signed with the webhook secret credits; every other one credits nothing."""
+
 import hashlib
 import hmac
 import json
@@ -108,8 +109,9 @@ def test_signature_of_other_event_credits_nothing(api, client, db, captured):
 
 def test_bad_signature_then_good_one_credits_once(client, db, captured):
     body, headers = captured
-    assert_error(client.post(WEBHOOK_PATH, data=body, headers=forged_headers(headers, "0" * 64)),
-                 400, "invalid_signature")
+    assert_error(
+        client.post(WEBHOOK_PATH, data=body, headers=forged_headers(headers, "0" * 64)), 400, "invalid_signature"
+    )
     assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
     assert balance_minor(db, "cust_a") == 50000
     assert len(ledger(db)) == 1

@@ -1,5 +1,6 @@
 """The worker: recovery, the outbox and the gateway sweep on intervals, one worker per job at a time
 (leases), and a heartbeat that /health reports."""
+
 import datetime
 import logging
 import threading
@@ -32,13 +33,21 @@ def make_worker(app, clock=None, worker_id="w1", store_clock=None):
     """A worker on `clock`; the store keeps the same time unless `store_clock` says otherwise (a test's
     clock moves the worker's time, and a wire server's own clock would then be far from it)."""
     clock = clock or Clock(datetime.datetime.utcnow().replace(microsecond=0))
-    return Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config,
-                  clock=clock, worker_id=worker_id, store_clock=store_clock or clock)
+    return Worker(
+        app.extensions["integration"],
+        app.extensions["wallet_db"],
+        app.config,
+        clock=clock,
+        worker_id=worker_id,
+        store_clock=store_clock or clock,
+    )
 
 
 def test_one_tick_runs_every_job_and_beats(worker_app):
     client = worker_app.test_client()
-    assert client.get("/api/integration/health").get_json()["features"]["worker"] == {"last_heartbeat_age_seconds": None}
+    assert client.get("/api/integration/health").get_json()["features"]["worker"] == {
+        "last_heartbeat_age_seconds": None
+    }
     results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
     assert set(results) == {"recovery", "outbox", "sweep", "reconcile"}
     age = client.get("/api/integration/health").get_json()["features"]["worker"]["last_heartbeat_age_seconds"]
@@ -58,12 +67,22 @@ def test_jobs_run_on_their_intervals(worker_app):
 def test_the_worker_recovers_an_interrupted_payment_and_sends_its_confirmation(worker_app, monkeypatch):
     integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
     api_client = worker_app.test_client()
-    payment_order_id = api_client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_w"),
-                                       json={"customer_id": "cust_w", "amount": "50"}).get_json()["payment_order_id"]
+    payment_order_id = api_client.post(
+        "/api/integration/wallet/topup/initiate",
+        headers=bearer("cust_w"),
+        json={"customer_id": "cust_w", "amount": "50"},
+    ).get_json()["payment_order_id"]
     integration.topups.confirm(integration.find_payment_order(payment_order_id), "pay_w", "test")
     order_id = "ord_w1"
-    db["orders"].insert_one({"order_id": order_id, "customer_id": "cust_w", "amount_minor": 2000,
-                             "currency": "INR", "payment_status": "pending"})
+    db["orders"].insert_one(
+        {
+            "order_id": order_id,
+            "customer_id": "cust_w",
+            "amount_minor": 2000,
+            "currency": "INR",
+            "payment_status": "pending",
+        }
+    )
     with monkeypatch.context() as interrupted:  # the process dies right after the ledger insert
         interrupted.setattr(integration.wallet, "roll", lambda entry: None)
         integration.wallet.debit("cust_w", "INR", 2000, "payment", f"payment:{order_id}", {"order_id": order_id})
@@ -79,8 +98,11 @@ def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeyp
     db = worker_app.extensions["wallet_db"]
     client = worker_app.test_client()
     monkeypatch.setattr("backend.gateways.delivery.Delivery.__call__", lambda *args, **kwargs: None)  # lost
-    payment_order_id = client.post("/api/integration/wallet/topup/initiate", headers=bearer("cust_sw"),
-                                   json={"customer_id": "cust_sw", "amount": "75"}).get_json()["payment_order_id"]
+    payment_order_id = client.post(
+        "/api/integration/wallet/topup/initiate",
+        headers=bearer("cust_sw"),
+        json={"customer_id": "cust_sw", "amount": "75"},
+    ).get_json()["payment_order_id"]
     client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay")  # paid; the customer never returns
     assert balance_minor(db, "cust_sw") == 0
     time.sleep(1.1)  # SWEEP_STALE_AFTER_SECONDS=1
@@ -128,8 +150,11 @@ def lost_webhook_top_up(worker_app, monkeypatch, customer_id):
     """A Razorpay top-up paid on the simulator whose webhook was lost, old enough to be swept."""
     client = worker_app.test_client()
     monkeypatch.setattr("backend.gateways.delivery.Delivery.__call__", lambda *args, **kwargs: None)
-    payment_order_id = client.post("/api/integration/wallet/topup/initiate", headers=bearer(customer_id),
-                                   json={"customer_id": customer_id, "amount": "75"}).get_json()["payment_order_id"]
+    payment_order_id = client.post(
+        "/api/integration/wallet/topup/initiate",
+        headers=bearer(customer_id),
+        json={"customer_id": customer_id, "amount": "75"},
+    ).get_json()["payment_order_id"]
     client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay")
     time.sleep(1.1)  # SWEEP_STALE_AFTER_SECONDS=1
     assert balance_minor(worker_app.extensions["wallet_db"], customer_id) == 0
@@ -153,8 +178,7 @@ def test_a_stopped_worker_releases_its_leases_and_the_next_one_sweeps_at_once(wo
     assert balance_minor(db, "cust_restart") == 7500
 
 
-def test_after_a_killed_worker_a_lost_webhook_top_up_is_credited_within_one_sweep_interval(worker_app,
-                                                                                           monkeypatch):
+def test_after_a_killed_worker_a_lost_webhook_top_up_is_credited_within_one_sweep_interval(worker_app, monkeypatch):
     db = worker_app.extensions["wallet_db"]
     clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
     make_worker(worker_app, clock, "w1").run_once()  # then kill -9: its leases stay behind
@@ -175,9 +199,15 @@ def test_a_worker_whose_clock_is_far_ahead_of_the_stores_does_nothing(worker_app
     db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
     store = Clock(utcnow())
     make_worker(worker_app, store, "w_right", store_clock=store).run_once()
-    payment_order_id = worker_app.test_client().post(
-        "/api/integration/wallet/topup/initiate", headers=bearer("cust_skew"),
-        json={"customer_id": "cust_skew", "amount": "5"}).get_json()["payment_order_id"]
+    payment_order_id = (
+        worker_app.test_client()
+        .post(
+            "/api/integration/wallet/topup/initiate",
+            headers=bearer("cust_skew"),
+            json={"customer_id": "cust_skew", "amount": "5"},
+        )
+        .get_json()["payment_order_id"]
+    )
     ahead = Clock(store.now + datetime.timedelta(days=2))
     monkeypatch.setattr(integration, "clock", ahead)  # the whole process's clock is ahead
     with caplog.at_level(logging.ERROR, logger="integration.worker"):
@@ -220,7 +250,7 @@ class Hello:
 def test_the_stores_clock_is_its_hello_local_time(db):
     moment = datetime.datetime(2030, 1, 2, 3, 4, 5, 678000)
     assert store_now(Hello(moment)) == moment
-    assert store_now(Hello(moment.replace(tzinfo=datetime.timezone.utc))) == moment
+    assert store_now(Hello(moment.replace(tzinfo=datetime.UTC))) == moment
     assert store_now(Hello(None)) is None
     if isinstance(db, LockedDatabase):
         assert store_now(db) is None  # mongomock: the embedded store lives in this process, on its clock
@@ -246,8 +276,9 @@ def ttl_seconds(db, collection, field):
 
 
 def test_retention_follows_configuration_and_money_never_expires():
-    app = create_app(app_config(OUTBOX_RETENTION_SECONDS="111", WEBHOOK_EVENT_RETENTION_SECONDS="222",
-                                AUDIT_RETENTION_SECONDS="333"))
+    app = create_app(
+        app_config(OUTBOX_RETENTION_SECONDS="111", WEBHOOK_EVENT_RETENTION_SECONDS="222", AUDIT_RETENTION_SECONDS="333")
+    )
     db = app.extensions["wallet_db"]
     assert ttl_seconds(db, "notification_outbox", "sent_at") == 111
     assert ttl_seconds(db, "webhook_events", "received_at") == 222
@@ -277,8 +308,17 @@ def test_reconcile_runs_in_the_worker_and_metrics_report_the_stores_state(worker
     assert metric_value(text, "wallet_reconcile_drift") == 0
     assert 0 <= metric_value(text, "wallet_reconcile_age_seconds") < 5
     assert 0 <= metric_value(text, "wallet_worker_heartbeat_age_seconds") < 5
-    db["wallets"].insert_one({"_id": "cust_x:INR", "customer_id": "cust_x", "currency": "INR",
-                              "balance_minor": 100, "version": 1, "pending": [], "totals": {}})  # no ledger
+    db["wallets"].insert_one(
+        {
+            "_id": "cust_x:INR",
+            "customer_id": "cust_x",
+            "currency": "INR",
+            "balance_minor": 100,
+            "version": 1,
+            "pending": [],
+            "totals": {},
+        }
+    )  # no ledger
     db["notification_outbox"].insert_one({"_id": "txn_dead", "customer_id": "cust_x", "status": "failed"})
     assert make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()["reconcile"] == 1  # w1's lease
     text = client.get("/metrics").get_data(as_text=True)
@@ -296,8 +336,9 @@ def test_metrics_say_the_store_is_down(worker_app, monkeypatch):
 def test_one_outbox_tick_finishes_more_than_one_batch_of_movements(worker_app):
     integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
     for number in range(FINISH_BATCH_MAX + 20):
-        integration.wallet.credit("cust_many", "INR", 100, "topup", f"topup:many_{number}",
-                                  {"payment_order_id": f"order_many_{number}"})
+        integration.wallet.credit(
+            "cust_many", "INR", 100, "topup", f"topup:many_{number}", {"payment_order_id": f"order_many_{number}"}
+        )
     make_worker(worker_app, clock=datetime.datetime.utcnow)._drain_outbox()
     assert db["ledger_entries"].count_documents({"finalized": False}) == 0
     assert db["notification_outbox"].count_documents({"customer_id": "cust_many"}) == FINISH_BATCH_MAX + 20

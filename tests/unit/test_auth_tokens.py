@@ -1,4 +1,5 @@
 """decode_token keeps a verified token for the next request with it; what may change is still checked."""
+
 import time
 
 import jwt
@@ -12,8 +13,9 @@ SECRET = "s" * 16 + "t" * 16
 
 def token(ttl_seconds=60, **claims):
     now = int(time.time())
-    return jwt.encode({"sub": "cust_a", "role": "customer", "iat": now, "exp": now + ttl_seconds, **claims},
-                      SECRET, algorithm="HS256")
+    return jwt.encode(
+        {"sub": "cust_a", "role": "customer", "iat": now, "exp": now + ttl_seconds, **claims}, SECRET, algorithm="HS256"
+    )
 
 
 def test_a_token_accepted_once_is_refused_once_it_expires(monkeypatch):

@@ -1,5 +1,6 @@
 """The code's shape, checked: the façade stays thin, no module or class grows past its bound, no module
 reaches into another's private names, and routes talk to the integration only through its methods."""
+
 import ast
 import pathlib
 
@@ -38,8 +39,11 @@ def test_no_class_has_more_public_methods_than_its_bound():
     for path in modules():
         for node in ast.walk(parsed(path)):
             if isinstance(node, ast.ClassDef):
-                public = [n.name for n in node.body
-                          if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")]
+                public = [
+                    n.name
+                    for n in node.body
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")
+                ]
                 if len(public) > PUBLIC_METHODS_MAX:
                     crowded[f"{path.relative_to(BACKEND)}:{node.name}"] = len(public)
     assert crowded == {}
@@ -54,8 +58,11 @@ def private_uses(tree):
             if not (isinstance(owner, ast.Name) and owner.id in ("self", "cls")) and node.attr not in NAMEDTUPLE_API:
                 found.append(f"{node.lineno}: {ast.unparse(node)}")
         if isinstance(node, ast.ImportFrom):
-            found += [f"{node.lineno}: from {node.module} import {alias.name}" for alias in node.names
-                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+            found += [
+                f"{node.lineno}: from {node.module} import {alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_") and not alias.name.startswith("__")
+            ]
     return found
 
 
@@ -72,16 +79,21 @@ def test_the_private_name_check_finds_what_it_looks_for():
 def test_routes_use_the_integration_only_through_its_methods():
     """Every attribute a route reads of the integration is a method of the façade: no route reaches
     into its collaborators (`service.wallet`, `service.orders.…`)."""
-    methods = {name for name in dir(WalletPaymentIntegration)
-               if not name.startswith("_") and callable(getattr(WalletPaymentIntegration, name))}
-    tree = parsed(BACKEND / "routes_integration.py")
+    methods = {
+        name
+        for name in dir(WalletPaymentIntegration)
+        if not name.startswith("_") and callable(getattr(WalletPaymentIntegration, name))
+    }
     services = {"service"}
     reads = []
-    for node in ast.walk(tree):
+    for node in (
+        n for name in ("routes_integration.py", "routes_history.py") for n in ast.walk(parsed(BACKEND / name))
+    ):
         if isinstance(node, ast.Attribute):
             owner = node.value
-            is_service = ((isinstance(owner, ast.Name) and owner.id in services)
-                          or (isinstance(owner, ast.Call) and getattr(owner.func, "id", "") == "_get_integration_service"))
+            is_service = (isinstance(owner, ast.Name) and owner.id in services) or (
+                isinstance(owner, ast.Call) and getattr(owner.func, "id", "") == "_get_integration_service"
+            )
             if is_service and node.attr not in methods:
                 reads.append(f"{node.lineno}: {ast.unparse(node)}")
     assert reads == []

@@ -1,4 +1,5 @@
 """Configuration: the embedded default, and APP_ENV=production refusing unsafe settings."""
+
 import secrets
 
 import pytest
@@ -21,8 +22,18 @@ SAFE_PRODUCTION = {
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for key in ("APP_ENV", "MONGODB_URI", "JWT_SECRET", "GATEWAY_MODE", "CORS_ORIGINS", "RAZORPAY_KEY_ID",
-                "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET", "SEED_DEMO_DATA", "PUBLIC_BASE_URL"):
+    for key in (
+        "APP_ENV",
+        "MONGODB_URI",
+        "JWT_SECRET",
+        "GATEWAY_MODE",
+        "CORS_ORIGINS",
+        "RAZORPAY_KEY_ID",
+        "RAZORPAY_KEY_SECRET",
+        "RAZORPAY_WEBHOOK_SECRET",
+        "SEED_DEMO_DATA",
+        "PUBLIC_BASE_URL",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -39,21 +50,24 @@ def test_safe_production_settings_are_accepted_and_go_live():
     assert config["GATEWAY_MODE"] == "live" and config["SEED_DEMO_DATA"] is False
 
 
-@pytest.mark.parametrize("override, complaint", [
-    ({"JWT_SECRET": ""}, "JWT_SECRET"),
-    ({"JWT_SECRET": DEV_JWT_SECRET}, "JWT_SECRET"),
-    ({"JWT_SECRET": "short"}, "JWT_SECRET"),
-    ({"GATEWAY_MODE": "simulator"}, "simulator"),
-    ({"MONGODB_URI": ""}, "MONGODB_URI"),
-    ({"MONGODB_URI": "mongomock://localhost"}, "MONGODB_URI"),
-    ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
-    ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
-    ({"RAZORPAY_WEBHOOK_SECRET": "  \t "}, "RAZORPAY_WEBHOOK_SECRET"),
-    ({"RAZORPAY_KEY_SECRET": " "}, "RAZORPAY_KEY_SECRET"),
-    ({"CORS_ORIGINS": "https://*.shop.example.com"}, "CORS_ORIGINS"),
-    ({"PUBLIC_BASE_URL": "http://localhost"}, "PUBLIC_BASE_URL"),
-    ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
-])
+@pytest.mark.parametrize(
+    "override, complaint",
+    [
+        ({"JWT_SECRET": ""}, "JWT_SECRET"),
+        ({"JWT_SECRET": DEV_JWT_SECRET}, "JWT_SECRET"),
+        ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+        ({"GATEWAY_MODE": "simulator"}, "simulator"),
+        ({"MONGODB_URI": ""}, "MONGODB_URI"),
+        ({"MONGODB_URI": "mongomock://localhost"}, "MONGODB_URI"),
+        ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+        ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
+        ({"RAZORPAY_WEBHOOK_SECRET": "  \t "}, "RAZORPAY_WEBHOOK_SECRET"),
+        ({"RAZORPAY_KEY_SECRET": " "}, "RAZORPAY_KEY_SECRET"),
+        ({"CORS_ORIGINS": "https://*.shop.example.com"}, "CORS_ORIGINS"),
+        ({"PUBLIC_BASE_URL": "http://localhost"}, "PUBLIC_BASE_URL"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ],
+)
 def test_production_refuses_unsafe_settings(override, complaint):
     with pytest.raises(ConfigError, match=complaint):
         load_config(dict(SAFE_PRODUCTION, **override))

@@ -1,4 +1,5 @@
 """The embedded store behaves like pymongo's API and is safe to use from many threads."""
+
 import threading
 import uuid
 
@@ -30,8 +31,10 @@ def test_conditional_decrements_from_16_threads_never_overdraw():
 
     def spend():
         for _ in range(100):
-            if wallets.find_one_and_update({"_id": "w", "balance_minor": {"$gte": 1}},
-                                           {"$inc": {"balance_minor": -1}}) is not None:
+            if (
+                wallets.find_one_and_update({"_id": "w", "balance_minor": {"$gte": 1}}, {"$inc": {"balance_minor": -1}})
+                is not None
+            ):
                 successes.append(1)
 
     threads = [threading.Thread(target=spend) for _ in range(16)]
@@ -50,5 +53,10 @@ def test_ensure_indexes_drops_the_refund_places_per_order_that_refund_places_per
     ensure_indexes(db)
     keys = [list(spec["key"]) for spec in db["ledger_entries"].index_information().values()]
     assert old_keys not in keys
-    assert [("wallet_id", 1), ("reference.order_id", 1), ("reference.order_life", 1), ("kind", 1),
-            ("refund_seq", 1)] in keys
+    assert [
+        ("wallet_id", 1),
+        ("reference.order_id", 1),
+        ("reference.order_life", 1),
+        ("kind", 1),
+        ("refund_seq", 1),
+    ] in keys

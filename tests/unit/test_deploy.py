@@ -10,6 +10,7 @@
   shape while the API's own answers pass unchanged.
 promtool and nginx come from Debian's `prometheus` and `nginx` packages (`make deploy-deps`);
 without them those tests are skipped and say why."""
+
 import ast
 import http.server
 import json
@@ -39,9 +40,31 @@ PROMTOOL = shutil.which("promtool") or ("/usr/bin/promtool" if os.path.exists("/
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 # PromQL words that are not metric names.
-PROMQL_WORDS = {"sum", "min", "max", "avg", "count", "by", "without", "on", "ignoring", "and", "or", "unless",
-                "rate", "irate", "increase", "delta", "absent", "histogram_quantile", "le", "bool",
-                "group_left", "group_right", "offset"}
+PROMQL_WORDS = {
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "count",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "and",
+    "or",
+    "unless",
+    "rate",
+    "irate",
+    "increase",
+    "delta",
+    "absent",
+    "histogram_quantile",
+    "le",
+    "bool",
+    "group_left",
+    "group_right",
+    "offset",
+}
 
 
 def read(*parts):
@@ -91,7 +114,9 @@ def scraped_metrics():
     client.get("/api/integration/status/cust_m", headers=bearer("cust_m"))
     Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config).run_once()
     text = client.get("/metrics").get_data(as_text=True)
-    names = {base_name(line.split("{")[0].split()[0]) for line in text.splitlines() if line and not line.startswith("#")}
+    names = {
+        base_name(line.split("{")[0].split()[0]) for line in text.splitlines() if line and not line.startswith("#")
+    }
     return {name for name in names if not name.endswith("_created")}  # prometheus_client's creation times
 
 
@@ -109,8 +134,15 @@ def test_every_dashboard_query_names_an_exported_metric(scraped_metrics):
 
 
 def test_every_alert_names_an_exported_metric_or_up(scraped_metrics):
-    required = {"WalletStoreDown", "WalletWebhookRejectionsRising", "WalletSweepBacklog", "WalletWorkerHeartbeatStale",
-                "WalletOutboxDeadLetters", "WalletHigh5xxRate", "WalletReconcileDrift"}
+    required = {
+        "WalletStoreDown",
+        "WalletWebhookRejectionsRising",
+        "WalletSweepBacklog",
+        "WalletWorkerHeartbeatStale",
+        "WalletOutboxDeadLetters",
+        "WalletHigh5xxRate",
+        "WalletReconcileDrift",
+    }
     exprs = alert_exprs()
     assert required <= set(exprs), required - set(exprs)
     for alert, expr in exprs.items():
@@ -119,31 +151,48 @@ def test_every_alert_names_an_exported_metric_or_up(scraped_metrics):
 
 
 def test_the_metric_name_parser():
-    expr = 'histogram_quantile(0.95, sum by (le, endpoint) (rate(wallet_http_request_duration_seconds_bucket{job="w"}[5m])))'
+    expr = (
+        "histogram_quantile(0.95, sum by (le, endpoint) "
+        '(rate(wallet_http_request_duration_seconds_bucket{job="w"}[5m])))'
+    )
     assert metric_names(expr) == {"wallet_http_request_duration_seconds_bucket"}
-    assert metric_names('absent(a_b) and on() c == 1') == {"a_b", "c"}
+    assert metric_names("absent(a_b) and on() c == 1") == {"a_b", "c"}
 
 
 # --- promtool ------------------------------------------------------------------------------------
 @pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package `prometheus`; make deploy-deps)")
 def test_promtool_test_rules():
-    done = subprocess.run([PROMTOOL, "test", "rules", "alerts.test.yml"], cwd=os.path.join(DEPLOY, "prometheus"),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PROMTOOL, "test", "rules", "alerts.test.yml"],
+        cwd=os.path.join(DEPLOY, "prometheus"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout + done.stderr
 
 
 @pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package `prometheus`; make deploy-deps)")
 def test_promtool_check_config():
-    done = subprocess.run([PROMTOOL, "check", "config", "prometheus.yml"], cwd=os.path.join(DEPLOY, "prometheus"),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PROMTOOL, "check", "config", "prometheus.yml"],
+        cwd=os.path.join(DEPLOY, "prometheus"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_every_alert_is_tested():
     tests = yaml.safe_load(read("deploy", "prometheus", "alerts.test.yml"))
-    firing = {case["alertname"] for test in tests["tests"] for case in test.get("alert_rule_test", [])
-              if case.get("exp_alerts")}
+    firing = {
+        case["alertname"]
+        for test in tests["tests"]
+        for case in test.get("alert_rule_test", [])
+        if case.get("exp_alerts")
+    }
     assert firing == set(alert_exprs()), set(alert_exprs()) ^ firing
 
 
@@ -158,8 +207,13 @@ def gunicorn_settings():
     tree = ast.parse(read("gunicorn.conf.py"))
     names = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "get" \
-                and "environ" in ast.unparse(node.func) and node.args and isinstance(node.args[0], ast.Constant):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "get"
+            and "environ" in ast.unparse(node.func)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
             names.add(node.args[0].value)
     return names
 
@@ -213,16 +267,20 @@ console.log(JSON.stringify({ code, initiated }));
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed (make frontend-install needs it too)")
-@pytest.mark.parametrize("state, healthy, initiates", [
-    ({"initiated": False, "primary": False}, False, True),  # first start: initiate, not healthy yet
-    ({"initiated": True, "primary": False}, False, False),  # initiated, no primary elected yet
-    ({"initiated": True, "primary": True}, True, False),  # a writable primary: the app may start
-])
+@pytest.mark.parametrize(
+    "state, healthy, initiates",
+    [
+        ({"initiated": False, "primary": False}, False, True),  # first start: initiate, not healthy yet
+        ({"initiated": True, "primary": False}, False, False),  # initiated, no primary elected yet
+        ({"initiated": True, "primary": True}, True, False),  # a writable primary: the app may start
+    ],
+)
 def test_compose_mongo_is_healthy_only_once_a_writable_primary_is_elected(compose, state, healthy, initiates):
     test = compose["services"]["mongo"]["healthcheck"]["test"]
     assert test[:4] == ["CMD", "mongosh", "--quiet", "--eval"] and len(test) == 5
-    result = subprocess.run(["node", "-e", MONGOSH_STUB, test[4], json.dumps(state)], capture_output=True,
-                            text=True, timeout=30, check=True)
+    result = subprocess.run(
+        ["node", "-e", MONGOSH_STUB, test[4], json.dumps(state)], capture_output=True, text=True, timeout=30, check=True
+    )
     outcome = json.loads(result.stdout)
     assert (outcome["code"] == 0) == healthy, outcome
     expected = [{"_id": "rs0", "members": [{"_id": 0, "host": "mongo:27017"}]}] if initiates else []
@@ -253,10 +311,17 @@ def test_every_variable_compose_sets_is_one_the_app_reads(compose):
 
 # --- nginx ---------------------------------------------------------------------------------------
 # nginx's own errors: status nginx reaches → (status it answers, the API's code for that status).
-NGINX_ERRORS = {400: (400, "invalid_request"), 404: (404, "not_found"), 413: (413, "payload_too_large"),
-                414: (414, "uri_too_long"), 494: (431, "request_headers_too_large"),
-                500: (503, "service_unavailable"), 502: (503, "service_unavailable"),
-                503: (503, "service_unavailable"), 504: (503, "service_unavailable")}
+NGINX_ERRORS = {
+    400: (400, "invalid_request"),
+    404: (404, "not_found"),
+    413: (413, "payload_too_large"),
+    414: (414, "uri_too_long"),
+    494: (431, "request_headers_too_large"),
+    500: (503, "service_unavailable"),
+    502: (503, "service_unavailable"),
+    503: (503, "service_unavailable"),
+    504: (503, "service_unavailable"),
+}
 
 
 def nginx_error_pages(conf):
@@ -299,8 +364,12 @@ def nginx_conf(tmp_path, upstream="127.0.0.1:5000", listen=None, read_timeout=No
         (tmp_path / folder).mkdir(exist_ok=True)
     (tmp_path / "html" / "index.html").write_text("<!doctype html><title>wallet</title>")
     conf = read("deploy", "nginx", "nginx.conf")
-    rewrites = {"/var/run/nginx.pid": f"{tmp_path}/nginx.pid", "/var/log/nginx": f"{tmp_path}/logs",
-                "/usr/share/nginx/html": f"{tmp_path}/html", "server app:5000;": f"server {upstream};"}
+    rewrites = {
+        "/var/run/nginx.pid": f"{tmp_path}/nginx.pid",
+        "/var/log/nginx": f"{tmp_path}/logs",
+        "/usr/share/nginx/html": f"{tmp_path}/html",
+        "server app:5000;": f"server {upstream};",
+    }
     if listen:
         rewrites.update({"listen 80;": f"listen {listen};", "worker_processes auto;": "worker_processes 1;"})
     if read_timeout:
@@ -308,8 +377,9 @@ def nginx_conf(tmp_path, upstream="127.0.0.1:5000", listen=None, read_timeout=No
     for old, new in rewrites.items():
         assert old in conf, old
         conf = conf.replace(old, new)
-    temp_paths = "".join(f"    {name}_temp_path {tmp_path}/{name};\n"
-                         for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp_paths = "".join(
+        f"    {name}_temp_path {tmp_path}/{name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     conf = conf.replace("http {\n", "http {\n" + temp_paths, 1)
     path = tmp_path / "nginx.conf"
     path.write_text(conf)
@@ -363,8 +433,12 @@ def nginx_port():
     threading.Thread(target=stub.serve_forever, daemon=True).start()
     port, folder = free_port(), tempfile.mkdtemp(prefix="wallet-nginx-")
     os.chmod(folder, 0o755)
-    command = nginx_conf(pathlib.Path(folder), upstream=f"127.0.0.1:{stub.server_address[1]}",
-                         listen=f"127.0.0.1:{port}", read_timeout="1s")
+    command = nginx_conf(
+        pathlib.Path(folder),
+        upstream=f"127.0.0.1:{stub.server_address[1]}",
+        listen=f"127.0.0.1:{port}",
+        read_timeout="1s",
+    )
     process = subprocess.Popen(command + ["-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
@@ -404,7 +478,14 @@ def exchange(port, request):
 
 
 def get(target, *headers, host=b"Host: wallet.test\r\n"):
-    return b"GET " + target + b" HTTP/1.1\r\n" + host + b"".join(h + b"\r\n" for h in headers) + b"Connection: close\r\n\r\n"
+    return (
+        b"GET "
+        + target
+        + b" HTTP/1.1\r\n"
+        + host
+        + b"".join(h + b"\r\n" for h in headers)
+        + b"Connection: close\r\n\r\n"
+    )
 
 
 NGINX_CASES = {  # the request → the status nginx reaches itself (its answer: NGINX_ERRORS)
@@ -414,8 +495,11 @@ NGINX_CASES = {  # the request → the status nginx reaches itself (its answer: 
     "NUL in a header value": (get(b"/api/integration/health", b"X-Note: a\x00b"), 400),
     "a 12 KiB header field": (get(b"/api/integration/health", b"X-Big: " + b"a" * (12 * 1024)), 494),
     "a 12 KiB request target": (get(b"/api/integration/health?q=" + b"a" * (12 * 1024)), 414),
-    "a 3 MB body": (b"POST /api/integration/webhook/razorpay HTTP/1.1\r\nHost: wallet.test\r\n"
-                    b"Content-Length: 3000000\r\nConnection: close\r\n\r\n", 413),
+    "a 3 MB body": (
+        b"POST /api/integration/webhook/razorpay HTTP/1.1\r\nHost: wallet.test\r\n"
+        b"Content-Length: 3000000\r\nConnection: close\r\n\r\n",
+        413,
+    ),
     "an error page asked for directly": (get(b"/_errors/400"), 404),
     "/metrics": (get(b"/metrics"), 404),
     "the API times out": (get(b"/api/slow"), 504),

@@ -1,6 +1,7 @@
 """docs/deployment.md's environment variable table lists exactly what backend/config.py reads;
 README.md's configuration table names every one of them; both say the Node version
 frontend/package.json requires."""
+
 import json
 import os
 import re

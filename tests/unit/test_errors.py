@@ -1,4 +1,5 @@
 """backend/errors.py: every error's default message is one clean line, as clients show it."""
+
 import inspect
 
 import pytest
@@ -9,16 +10,19 @@ from backend.errors import IntegrationError
 
 def error_classes():
     """IntegrationError and every error class backend/errors.py defines on it."""
-    return [value for value in vars(errors).values()
-            if inspect.isclass(value) and issubclass(value, IntegrationError)]
+    return [value for value in vars(errors).values() if inspect.isclass(value) and issubclass(value, IntegrationError)]
 
 
 def with_default_message(cls):
     """An instance with no message given: its required arguments (details such as
     OperationPending's transaction_id) get placeholder values."""
-    required = [name for name, parameter in inspect.signature(cls.__init__).parameters.items()
-                if name != "self" and parameter.default is inspect.Parameter.empty
-                and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)]
+    required = [
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if name != "self"
+        and parameter.default is inspect.Parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    ]
     return cls(*(f"{name}_1" for name in required))
 
 
@@ -38,6 +42,8 @@ def test_every_default_message_is_one_line_without_double_spaces(cls):
 
 def test_operation_pending_says_what_to_do_in_one_line():
     error = errors.OperationPending("txn_1")
-    assert error.message == ("The money operation is recorded but its outcome is not decided yet. "
-                             "Retry shortly with the same Idempotency-Key to get it.")
+    assert error.message == (
+        "The money operation is recorded but its outcome is not decided yet. "
+        "Retry shortly with the same Idempotency-Key to get it."
+    )
     assert error.details == {"transaction_id": "txn_1"}

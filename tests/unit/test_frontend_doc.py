@@ -1,5 +1,6 @@
 """frontend/README.md names only what exists: its components (all of them), hooks, files and browser
 tests, and says when the browser test writes the screenshot."""
+
 import os
 import re
 
@@ -25,8 +26,11 @@ def names_in(text):
 
 def test_the_component_list_names_exactly_the_components_there_are():
     listed = names_in(bullet(readme(), "components (`src/components/`)"))
-    files = {name[:-len(".jsx")] for name in os.listdir(os.path.join(FRONTEND, "src", "components"))
-             if name.endswith(".jsx") and not name.endswith(".test.jsx")}
+    files = {
+        name[: -len(".jsx")]
+        for name in os.listdir(os.path.join(FRONTEND, "src", "components"))
+        if name.endswith(".jsx") and not name.endswith(".test.jsx")
+    }
     assert listed - files == set(), "named in frontend/README.md but not in src/components/"
     assert files - listed == set(), "in src/components/ but not named in frontend/README.md"
 

@@ -1,4 +1,5 @@
 """The Google Pay adapter: which mode offers it, its configured keys, and what a charge charges."""
+
 import base64
 import json
 
@@ -8,8 +9,8 @@ from backend.config import load_config
 from backend.db import connect
 from backend.errors import ConfigError, InvalidRequest, OrderAlreadyPaid
 from backend.gateways.base import CREDIT_WALLET
-from backend.gateways.google_pay.entry import google_pay_gateway
 from backend.gateways.google_pay.adapter import GooglePayEvent
+from backend.gateways.google_pay.entry import google_pay_gateway
 from backend.gateways.google_pay.simulator import payment_data, simulator_token
 from backend.payment_orders import PaymentOrder
 from backend.payment_service import PaymentService
@@ -42,13 +43,16 @@ def test_live_mode_needs_every_key(missing):
         google_pay_gateway(config(GATEWAY_MODE="live", **keys), FakeProcessor())
 
 
-@pytest.mark.parametrize("key, value", [
-    ("GOOGLE_PAY_ROOT_SIGNING_KEYS", "not json"),
-    ("GOOGLE_PAY_ROOT_SIGNING_KEYS", json.dumps({"keys": []})),
-    ("GOOGLE_PAY_ROOT_SIGNING_KEYS", json.dumps({"keys": [{"keyValue": "AAAA", "protocolVersion": "ECv2"}]})),
-    ("GOOGLE_PAY_PRIVATE_KEY", "not a key"),
-    ("GOOGLE_PAY_PRIVATE_KEY", base64.b64encode(b"\x30\x03\x02\x01\x00").decode()),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("GOOGLE_PAY_ROOT_SIGNING_KEYS", "not json"),
+        ("GOOGLE_PAY_ROOT_SIGNING_KEYS", json.dumps({"keys": []})),
+        ("GOOGLE_PAY_ROOT_SIGNING_KEYS", json.dumps({"keys": [{"keyValue": "AAAA", "protocolVersion": "ECv2"}]})),
+        ("GOOGLE_PAY_PRIVATE_KEY", "not a key"),
+        ("GOOGLE_PAY_PRIVATE_KEY", base64.b64encode(b"\x30\x03\x02\x01\x00").decode()),
+    ],
+)
 def test_malformed_keys_refuse_to_start(key, value):
     with pytest.raises(ConfigError, match=key):
         google_pay_gateway(config(**{key: value}))
@@ -84,4 +88,5 @@ def test_capture_never_charges_a_paid_payment_order():
 def test_confirm_checkout_does_not_apply():
     with pytest.raises(InvalidRequest, match="/webhook/google-pay"):
         google_pay_gateway(config()).confirm_checkout(
-            PaymentOrder("gpay_1", "wtp_1", "google_pay", "cust_a", 1, "INR"), {})
+            PaymentOrder("gpay_1", "wtp_1", "google_pay", "cust_a", 1, "INR"), {}
+        )

@@ -1,4 +1,5 @@
 """Google Pay ECv2 tokens: a minted token opens; one test per reason a token is refused."""
+
 import base64
 import json
 
@@ -22,21 +23,33 @@ ROOT, INTERMEDIATE, MERCHANT, OTHER = new_key(), new_key(), new_key(), new_key()
 
 
 def root_keys(key=ROOT, expiration_ms=NOW_MS + HOUR_MS, version="ECv2"):
-    return [{"keyValue": gpt.public_key_text(key.public_key()), "protocolVersion": version,
-             "keyExpiration": str(expiration_ms)}]
+    return [
+        {
+            "keyValue": gpt.public_key_text(key.public_key()),
+            "protocolVersion": version,
+            "keyExpiration": str(expiration_ms),
+        }
+    ]
 
 
 def message(**overrides):
-    fields = {"messageExpiration": str(NOW_MS + HOUR_MS), "messageId": "msg_1", "paymentMethod": "CARD",
-              "paymentMethodDetails": {"authMethod": "PAN_ONLY", "pan": "4111111111111111",
-                                       "expirationMonth": 12, "expirationYear": 2030}}
+    fields = {
+        "messageExpiration": str(NOW_MS + HOUR_MS),
+        "messageId": "msg_1",
+        "paymentMethod": "CARD",
+        "paymentMethodDetails": {
+            "authMethod": "PAN_ONLY",
+            "pan": "4111111111111111",
+            "expirationMonth": 12,
+            "expirationYear": 2030,
+        },
+    }
     fields.update(overrides)
     return fields
 
 
 def mint(msg=None, recipient=RECIPIENT, root=ROOT, merchant=MERCHANT, key_expiration_ms=NOW_MS + HOUR_MS):
-    return gpt.mint_token(msg or message(), recipient, root, INTERMEDIATE, merchant.public_key(),
-                          key_expiration_ms)
+    return gpt.mint_token(msg or message(), recipient, root, INTERMEDIATE, merchant.public_key(), key_expiration_ms)
 
 
 def open_token(token_text, keys=None):
@@ -69,13 +82,20 @@ def test_decryption_matches_googles_published_ecv1_vector():
     empty salt, HMAC tag and AES-CTR construction as ECv2, with ECv1's 16-byte keys."""
     signed_message = (
         '{"tag":"ZVwlJt7dU8Plk0+r8rPF8DmPTvDiOA1UAoNjDV+SqDE\\u003d","ephemeralPublicKey":"BPhVspn70Zj2Kkgu9t8+ApEuU'
-        'WsI/zos5whGCQBlgOkuYagOis7qsrcbQrcprjvTZO3XOU+Qbcc28FSgsRtcgQE\\u003d","encryptedMessage":"12jUObueVTdy"}')
-    signature = ("MEQCIDxBoUCoFRGReLdZ/cABlSSRIKoOEFoU3e27c14vMZtfAiBtX3pGMEpnw6mSAbnagCCgHlCk3NcFwWYEyxIE6KGZVA==")
-    google_key = gpt.public_key("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPYnHwS8uegWAewQtlxizmLFynwHcxRT1PK07cDA6"
-                                "/C4sXrVI1SzZCUx8U8S0LjMrT6ird/VW7be3Mz6t/srtRQ==")
-    merchant_key = serialization.load_der_private_key(base64.b64decode(
-        "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCPSuFr4iSIaQprjjchHPyDu2NXFe0vDBoTpPkYaK9dehRANCAATnaFz/vQKu"
-        "O90pxsINyVNWojabHfbx9qIJ6uD7Q7ZSxmtyo/Ez3/o2kDT8g0pIdyVIYktCsq65VoQIDWSh2Bdm"), password=None)
+        'WsI/zos5whGCQBlgOkuYagOis7qsrcbQrcprjvTZO3XOU+Qbcc28FSgsRtcgQE\\u003d","encryptedMessage":"12jUObueVTdy"}'
+    )
+    signature = "MEQCIDxBoUCoFRGReLdZ/cABlSSRIKoOEFoU3e27c14vMZtfAiBtX3pGMEpnw6mSAbnagCCgHlCk3NcFwWYEyxIE6KGZVA=="
+    google_key = gpt.public_key(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPYnHwS8uegWAewQtlxizmLFynwHcxRT1PK07cDA6"
+        "/C4sXrVI1SzZCUx8U8S0LjMrT6ird/VW7be3Mz6t/srtRQ=="
+    )
+    merchant_key = serialization.load_der_private_key(
+        base64.b64decode(
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCPSuFr4iSIaQprjjchHPyDu2NXFe0vDBoTpPkYaK9dehRANCAATnaFz/vQKu"
+            "O90pxsINyVNWojabHfbx9qIJ6uD7Q7ZSxmtyo/Ez3/o2kDT8g0pIdyVIYktCsq65VoQIDWSh2Bdm"
+        ),
+        password=None,
+    )
     signed = gpt.length_value("Google", "someRecipient", "ECv1", signed_message)
     assert gpt.verifies([google_key], [signature], signed)
     assert gpt.decrypt(signed_message, merchant_key, key_bytes=16) == "plaintext"
@@ -116,10 +136,14 @@ def test_rejects_message_signed_by_another_key():
         open_token(json.dumps(token))
 
 
-@pytest.mark.parametrize("minted_for, verified_as", [
-    ("merchant:98765432109876543210", RECIPIENT), (RECIPIENT, "merchant:98765432109876543210"),
-    (RECIPIENT, "gateway:12345678901234567890"),
-])
+@pytest.mark.parametrize(
+    "minted_for, verified_as",
+    [
+        ("merchant:98765432109876543210", RECIPIENT),
+        (RECIPIENT, "merchant:98765432109876543210"),
+        (RECIPIENT, "gateway:12345678901234567890"),
+    ],
+)
 def test_rejects_token_for_another_recipient(minted_for, verified_as):
     with pytest.raises(InvalidSignature, match="message signature does not verify"):
         gpt.verify_and_decrypt(mint(recipient=minted_for), verified_as, root_keys(), MERCHANT, NOW_MS)
@@ -135,6 +159,7 @@ def test_rejects_tampered_signed_message():
 def test_rejects_tampered_encrypted_message():
     def tamper(sealed):
         sealed["encryptedMessage"] = flip_first_byte(sealed["encryptedMessage"])
+
     with pytest.raises(InvalidSignature, match="tag does not match"):
         open_token(resealed(tamper))
 
@@ -142,6 +167,7 @@ def test_rejects_tampered_encrypted_message():
 def test_rejects_tampered_tag():
     def tamper(sealed):
         sealed["tag"] = flip_first_byte(sealed["tag"])
+
     with pytest.raises(InvalidSignature, match="tag does not match"):
         open_token(resealed(tamper))
 

@@ -1,4 +1,5 @@
 """docs/integration-guide.md: every `file:function` of its invariants table names code that exists."""
+
 import importlib
 import os
 import re

@@ -1,5 +1,6 @@
 """WalletService on its own (no Flask), with the ledger's reads (LedgerHistory) and reconciliation:
 idempotent entries, no overdraft, recovery, reconciliation."""
+
 import uuid
 
 import pytest
@@ -69,7 +70,10 @@ def test_entries_record_balance_after_and_list_newest_first(wallets, history):
     wallets.credit("c", "INR", 5, "refund", "k3", {})
     recent = history.recent_entries("c", "INR")
     assert [(e["type"], e["amount_minor"], e["balance_after_minor"]) for e in recent] == [
-        (CREDIT, 5, 75), (DEBIT, 30, 70), (CREDIT, 100, 100)]
+        (CREDIT, 5, 75),
+        (DEBIT, 30, 70),
+        (CREDIT, 100, 100),
+    ]
 
 
 def losing_the_next_roll(wallets, monkeypatch):
@@ -87,7 +91,8 @@ def losing_the_next_roll(wallets, monkeypatch):
 
 
 def test_an_entry_whose_wallet_was_not_rolled_forward_is_in_flight_and_the_next_movement_rolls_it(
-        wallets, history, reconciler, monkeypatch):
+    wallets, history, reconciler, monkeypatch
+):
     wallets.credit("c", "INR", 100, "topup", "k1", {})
     lost = losing_the_next_roll(wallets, monkeypatch)
     entry, _ = wallets.credit("c", "INR", 50, "topup", "k2", {})
@@ -138,5 +143,6 @@ def test_sequences_are_one_per_place_in_a_wallet(wallets, history):
 def test_reconcile_reports_a_balance_that_differs_from_the_ledger(wallets, reconciler):
     wallets.credit("c", "INR", 100, "topup", "k1", {})
     wallets.wallets.update_one({"_id": "c:INR"}, {"$inc": {"balance_minor": 1}})
-    assert reconciler.reconcile() == [{"problem": "wallet_balance", "wallet_id": "c:INR", "balance_minor": 101,
-                                       "ledger_minor": 100}]
+    assert reconciler.reconcile() == [
+        {"problem": "wallet_balance", "wallet_id": "c:INR", "balance_minor": 101, "ledger_minor": 100}
+    ]

@@ -1,4 +1,5 @@
 """listening_sockets: HOST:PORT taken first, or one line saying why not and what to set."""
+
 import socket
 
 import pytest
@@ -27,8 +28,10 @@ def test_a_port_in_use_is_named_with_what_to_set():
     assert str(refused.value) == f"port {port} on 127.0.0.1 is in use: set PORT (or HOST) to another"
 
 
-@pytest.mark.parametrize("host, port, reason", [("127.0.0.1", "five", "invalid literal"),
-                                                ("192.0.2.1", "5000", "Cannot assign requested address")])
+@pytest.mark.parametrize(
+    "host, port, reason",
+    [("127.0.0.1", "five", "invalid literal"), ("192.0.2.1", "5000", "Cannot assign requested address")],
+)
 def test_an_address_that_cannot_be_listened_on_is_named_with_the_reason(host, port, reason):
     with pytest.raises(PortUnavailable) as refused:
         listening_sockets(host, port)

@@ -1,4 +1,5 @@
 """`parse_amount_minor` (major units in, integer minor units out) and `to_major` (and back)."""
+
 import json
 from decimal import Decimal
 
@@ -9,40 +10,103 @@ from backend.money import AMOUNT_MAX, currency_decimals, parse_amount_minor, to_
 from backend.validation import NonFinite, parse_json_object
 
 
-@pytest.mark.parametrize("value, expected", [
-    (1, 100),
-    ("1", 100),
-    ("1.5", 150),
-    ("1.50", 150),
-    ("0.01", 1),
-    ("0.10", 10),
-    ("007", 700),
-    ("12.34", 1234),
-    (Decimal("12.34"), 1234),
-    (Decimal("0.1"), 10),
-    (Decimal("12.30"), 1230),
-    (Decimal("1E+3"), 100000),
-    ("10000000", 1000000000),
-    ("10000000.00", 1000000000),
-    (10000000, 1000000000),
-    (Decimal("9999999.99"), 999999999),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1, 100),
+        ("1", 100),
+        ("1.5", 150),
+        ("1.50", 150),
+        ("0.01", 1),
+        ("0.10", 10),
+        ("007", 700),
+        ("12.34", 1234),
+        (Decimal("12.34"), 1234),
+        (Decimal("0.1"), 10),
+        (Decimal("12.30"), 1230),
+        (Decimal("1E+3"), 100000),
+        ("10000000", 1000000000),
+        ("10000000.00", 1000000000),
+        (10000000, 1000000000),
+        (Decimal("9999999.99"), 999999999),
+    ],
+)
 def test_parse_valid(value, expected):
     minor = parse_amount_minor(value, "INR")
     assert minor == expected
     assert type(minor) is int
 
 
-@pytest.mark.parametrize("value", [
-    -1, 0, -0, "abc", None, True, False, [], {}, "12.345", Decimal("12.345"), 10 ** 12, "1e3", "",
-    "-1", "0", "0.00", "-0.01", Decimal("0"), Decimal("-0"), Decimal("-0.01"), Decimal("0.001"), "0.001",
-    " 1", "1 ", "1\n", "\n1", "1\t", "١", "१२", "１２", "+1", "1.", ".5", "1.5.0", "1,000", "1_000", "0x1", "1e-2",
-    "NaN", "nan", "Infinity", "-Infinity", "inf", "sNaN",
-    Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity"), Decimal("1E+309"),
-    Decimal("1E-400"), Decimal("10000000.01"), "10000000.01", 10000001, 10 ** 400,
-    float("nan"), float("inf"), NonFinite("NaN"), NonFinite("Infinity"),
-    {"$gt": ""}, ["1"], (1,), b"1", object(),
-], ids=lambda value: type(value).__name__ if " at 0x" in repr(value) else repr(value))
+@pytest.mark.parametrize(
+    "value",
+    [
+        -1,
+        0,
+        -0,
+        "abc",
+        None,
+        True,
+        False,
+        [],
+        {},
+        "12.345",
+        Decimal("12.345"),
+        10**12,
+        "1e3",
+        "",
+        "-1",
+        "0",
+        "0.00",
+        "-0.01",
+        Decimal("0"),
+        Decimal("-0"),
+        Decimal("-0.01"),
+        Decimal("0.001"),
+        "0.001",
+        " 1",
+        "1 ",
+        "1\n",
+        "\n1",
+        "1\t",
+        "١",
+        "१२",
+        "１２",
+        "+1",
+        "1.",
+        ".5",
+        "1.5.0",
+        "1,000",
+        "1_000",
+        "0x1",
+        "1e-2",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        "inf",
+        "sNaN",
+        Decimal("NaN"),
+        Decimal("sNaN"),
+        Decimal("Infinity"),
+        Decimal("-Infinity"),
+        Decimal("1E+309"),
+        Decimal("1E-400"),
+        Decimal("10000000.01"),
+        "10000000.01",
+        10000001,
+        10**400,
+        float("nan"),
+        float("inf"),
+        NonFinite("NaN"),
+        NonFinite("Infinity"),
+        {"$gt": ""},
+        ["1"],
+        (1,),
+        b"1",
+        object(),
+    ],
+    ids=lambda value: type(value).__name__ if " at 0x" in repr(value) else repr(value),
+)
 def test_parse_invalid(value):
     with pytest.raises(InvalidAmount):
         parse_amount_minor(value, "INR")
@@ -50,7 +114,7 @@ def test_parse_invalid(value):
 
 def test_amount_max_is_ten_million():
     assert AMOUNT_MAX == Decimal("10000000.00")
-    assert parse_amount_minor(AMOUNT_MAX, "INR") == 10 ** 9
+    assert parse_amount_minor(AMOUNT_MAX, "INR") == 10**9
     with pytest.raises(InvalidAmount):
         parse_amount_minor(AMOUNT_MAX + Decimal("0.01"), "INR")
 
@@ -63,50 +127,76 @@ def test_two_decimal_currencies(currency):
         parse_amount_minor("1.234", currency)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (b'{"amount": 12.34}', 1234),
-    (b'{"amount": 0.1}', 10),
-    (b'{"amount": 1e3}', 100000),
-    (b'{"amount": 100}', 10000),
-    (b'{"amount": "99.99"}', 9999),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (b'{"amount": 12.34}', 1234),
+        (b'{"amount": 0.1}', 10),
+        (b'{"amount": 1e3}', 100000),
+        (b'{"amount": 100}', 10000),
+        (b'{"amount": "99.99"}', 9999),
+    ],
+)
 def test_parse_numbers_from_a_request_body(raw, expected):
     """JSON numbers reach the parser as exact `Decimal`s, never as binary floats."""
     assert parse_amount_minor(parse_json_object(raw)["amount"], "INR") == expected
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"amount": NaN}', b'{"amount": Infinity}', b'{"amount": -Infinity}', b'{"amount": 1e309}',
-    b'{"amount": -1e309}', b'{"amount": 12.345}', b'{"amount": 0.001}', b'{"amount": -0}', b'{"amount": 1e-7}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"amount": NaN}',
+        b'{"amount": Infinity}',
+        b'{"amount": -Infinity}',
+        b'{"amount": 1e309}',
+        b'{"amount": -1e309}',
+        b'{"amount": 12.345}',
+        b'{"amount": 0.001}',
+        b'{"amount": -0}',
+        b'{"amount": 1e-7}',
+    ],
+)
 def test_parse_rejects_raw_json_literals(raw):
     with pytest.raises(InvalidAmount):
         parse_amount_minor(parse_json_object(raw)["amount"], "INR")
 
 
-@pytest.mark.parametrize("minor, expected", [
-    (0, 0.0),
-    (1, 0.01),
-    (5, 0.05),
-    (10, 0.1),
-    (30, 0.3),
-    (99, 0.99),
-    (100, 1.0),
-    (101, 1.01),
-    (1234567, 12345.67),
-    (999999999, 9999999.99),
-    (1000000000, 10000000.0),
-])
+@pytest.mark.parametrize(
+    "minor, expected",
+    [
+        (0, 0.0),
+        (1, 0.01),
+        (5, 0.05),
+        (10, 0.1),
+        (30, 0.3),
+        (99, 0.99),
+        (100, 1.0),
+        (101, 1.01),
+        (1234567, 12345.67),
+        (999999999, 9999999.99),
+        (1000000000, 10000000.0),
+    ],
+)
 def test_to_major(minor, expected):
     major = to_major(minor, "INR")
     assert type(major) is float
     assert major == expected
 
 
-@pytest.mark.parametrize("minor, text", [
-    (1, "0.01"), (10, "0.1"), (30, "0.3"), (70, "0.7"), (1015, "10.15"), (100025, "1000.25"),
-    (999999999, "9999999.99"), (1000000000, "10000000.0"), (0, "0.0"),
-])
+@pytest.mark.parametrize(
+    "minor, text",
+    [
+        (1, "0.01"),
+        (10, "0.1"),
+        (30, "0.3"),
+        (70, "0.7"),
+        (1015, "10.15"),
+        (100025, "1000.25"),
+        (999999999, "9999999.99"),
+        (1000000000, "10000000.0"),
+        (0, "0.0"),
+    ],
+)
 def test_to_major_serializes_exactly(minor, text):
     """The JSON text of the number has no binary-float noise (0.3, not 0.30000000000000004)."""
     assert json.dumps(to_major(minor, "INR")) == text

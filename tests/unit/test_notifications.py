@@ -1,4 +1,5 @@
 """The WhatsApp outbox: queued once per money movement, sent with back-off, never undoing money."""
+
 import datetime
 import uuid
 
@@ -10,8 +11,15 @@ from backend.notifications import ATTEMPTS_MAX, LogSender, NotificationFailed, O
 from tests.helpers import Clock, FakeSender
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0)
-ENTRY = {"_id": "txn_1", "customer_id": "cust_n", "currency": "INR", "kind": "payment", "amount_minor": 25050,
-         "balance_after_minor": 1000, "reference": {"order_id": "ord_9"}}
+ENTRY = {
+    "_id": "txn_1",
+    "customer_id": "cust_n",
+    "currency": "INR",
+    "kind": "payment",
+    "amount_minor": 25050,
+    "balance_after_minor": 1000,
+    "reference": {"order_id": "ord_9"},
+}
 
 
 @pytest.fixture
@@ -38,8 +46,9 @@ def test_the_message_says_what_moved(database):
     outbox = outbox_with(database, sender)
     outbox.enqueue_many([ENTRY])
     assert outbox.drain() == 1
-    assert sender.sent == [("+919800000002",
-                            "You paid 250.50 INR for order ord_9 from your wallet. Balance: 10.00 INR.")]
+    assert sender.sent == [
+        ("+919800000002", "You paid 250.50 INR for order ord_9 from your wallet. Balance: 10.00 INR.")
+    ]
     assert database["notification_outbox"].find_one({"_id": "txn_1"})["status"] == "sent"
 
 
@@ -88,8 +97,10 @@ def test_whatsapp_cloud_api_request():
     WhatsAppSender("tok_secret", "12345", "https://graph.facebook.com", "v21.0").send("+919800000002", "hi")
     request = responses.calls[0].request
     assert request.headers["Authorization"] == "Bearer tok_secret"
-    assert request.body == (b'{"messaging_product": "whatsapp", "recipient_type": "individual", '
-                            b'"to": "+919800000002", "type": "text", "text": {"preview_url": false, "body": "hi"}}')
+    assert request.body == (
+        b'{"messaging_product": "whatsapp", "recipient_type": "individual", '
+        b'"to": "+919800000002", "type": "text", "text": {"preview_url": false, "body": "hi"}}'
+    )
 
 
 @responses.activate

@@ -3,6 +3,7 @@
 Response bodies have the shape of PayPal's documented answers. Every test runs inside a
 `responses` mock, so an unexpected request fails instead of going to the internet.
 """
+
 import base64
 import dataclasses
 import datetime
@@ -24,7 +25,8 @@ from backend.errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptu
 from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE
 from backend.gateways.paypal.adapter import PayPalGateway
 from backend.gateways.paypal.api import CERT_CACHE_SIZE_MAX, CERT_FETCHES_PER_MINUTE_MAX, PayPalApi
-from backend.gateways.paypal.simulator import new_signing_pair, signed_headers
+from backend.gateways.paypal.simulator import signed_headers
+from backend.gateways.paypal.simulator_keys import new_signing_pair
 from backend.payment_orders import PaymentOrder
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
@@ -57,36 +59,66 @@ def clock():
 @pytest.fixture
 def gateway(http, clock):
     api = PayPalApi(API, CLIENT_ID, CLIENT_SECRET, TIMEOUT, monotonic=clock)
-    return PayPalGateway(api, WEBHOOK_ID, CLIENT_ID, return_url="https://wallet.example/checkout/paypal/return",
-                         cancel_url="https://wallet.example/checkout/paypal/cancel")
+    return PayPalGateway(
+        api,
+        WEBHOOK_ID,
+        CLIENT_ID,
+        return_url="https://wallet.example/checkout/paypal/return",
+        cancel_url="https://wallet.example/checkout/paypal/cancel",
+    )
 
 
 def token_answer(http, token="A21AAFakeToken", expires_in=32400):
-    http.add(responses.POST, TOKEN_URL, json={"scope": "https://uri.paypal.com/services/payments/payment",
-                                              "access_token": token, "token_type": "Bearer",
-                                              "app_id": "APP-80W284485P519543T", "expires_in": expires_in,
-                                              "nonce": "2024-01-01T00:00:00Zabc"})
+    http.add(
+        responses.POST,
+        TOKEN_URL,
+        json={
+            "scope": "https://uri.paypal.com/services/payments/payment",
+            "access_token": token,
+            "token_type": "Bearer",
+            "app_id": "APP-80W284485P519543T",
+            "expires_in": expires_in,
+            "nonce": "2024-01-01T00:00:00Zabc",
+        },
+    )
 
 
 def created_order(order_id=ORDER_ID, rel="payer-action"):
-    return {"id": order_id, "status": "PAYER_ACTION_REQUIRED", "payment_source": {"paypal": {}},
-            "links": [{"href": f"{API}/v2/checkout/orders/{order_id}", "rel": "self", "method": "GET"},
-                      {"href": f"https://www.sandbox.paypal.com/checkoutnow?token={order_id}", "rel": rel,
-                       "method": "GET"}]}
+    return {
+        "id": order_id,
+        "status": "PAYER_ACTION_REQUIRED",
+        "payment_source": {"paypal": {}},
+        "links": [
+            {"href": f"{API}/v2/checkout/orders/{order_id}", "rel": "self", "method": "GET"},
+            {"href": f"https://www.sandbox.paypal.com/checkoutnow?token={order_id}", "rel": rel, "method": "GET"},
+        ],
+    }
 
 
 def captured_order(status="COMPLETED", value="10.50", currency="USD", capture_id=CAPTURE_ID):
-    capture = {"id": capture_id, "status": status, "amount": {"currency_code": currency, "value": value},
-               "final_capture": True, "custom_id": "wtp_ref1",
-               "seller_protection": {"status": "ELIGIBLE"}, "create_time": "2024-01-01T00:00:00Z"}
-    return {"id": ORDER_ID, "status": "COMPLETED",
-            "purchase_units": [{"reference_id": "wtp_ref1", "payments": {"captures": [capture]}}]}
+    capture = {
+        "id": capture_id,
+        "status": status,
+        "amount": {"currency_code": currency, "value": value},
+        "final_capture": True,
+        "custom_id": "wtp_ref1",
+        "seller_protection": {"status": "ELIGIBLE"},
+        "create_time": "2024-01-01T00:00:00Z",
+    }
+    return {
+        "id": ORDER_ID,
+        "status": "COMPLETED",
+        "purchase_units": [{"reference_id": "wtp_ref1", "payments": {"captures": [capture]}}],
+    }
 
 
 def unprocessable(issue):
-    return {"name": "UNPROCESSABLE_ENTITY", "message": "The requested action could not be performed.",
-            "details": [{"issue": issue, "description": issue.replace("_", " ").lower()}],
-            "debug_id": "f3a9b8c7d6e5"}
+    return {
+        "name": "UNPROCESSABLE_ENTITY",
+        "message": "The requested action could not be performed.",
+        "details": [{"issue": issue, "description": issue.replace("_", " ").lower()}],
+        "debug_id": "f3a9b8c7d6e5",
+    }
 
 
 def payment_order(reference="wtp_ref1"):
@@ -150,8 +182,9 @@ def test_create_order_request_body(http, gateway):
     assert experience["cancel_url"] == "https://wallet.example/checkout/paypal/cancel"
 
 
-@pytest.mark.parametrize("amount_minor, value", [(1050, "10.50"), (5, "0.05"), (100, "1.00"),
-                                                 (1000000000, "10000000.00"), (99999, "999.99")])
+@pytest.mark.parametrize(
+    "amount_minor, value", [(1050, "10.50"), (5, "0.05"), (100, "1.00"), (1000000000, "10000000.00"), (99999, "999.99")]
+)
 def test_create_order_amount_value_is_exact_string(http, gateway, amount_minor, value):
     token_answer(http)
     http.add(responses.POST, ORDERS_URL, json=created_order())
@@ -169,8 +202,16 @@ def test_approve_link_is_redirect_url(http, gateway, rel):
     assert checkout.redirect_url == f"https://www.sandbox.paypal.com/checkoutnow?token={ORDER_ID}"
 
 
-@pytest.mark.parametrize("answer", [{"id": ORDER_ID, "links": []}, {"links": created_order()["links"]},
-                                    dict(created_order(), id="../x"), dict(created_order(), id=5)], ids=repr)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"id": ORDER_ID, "links": []},
+        {"links": created_order()["links"]},
+        dict(created_order(), id="../x"),
+        dict(created_order(), id=5),
+    ],
+    ids=repr,
+)
 def test_create_order_without_id_or_approve_link_is_gateway_unavailable(http, gateway, answer):
     token_answer(http)
     http.add(responses.POST, ORDERS_URL, json=answer)
@@ -278,14 +319,29 @@ def cert_served(http, paypal_key):
 
 
 def capture_event(event_type="PAYMENT.CAPTURE.COMPLETED", value="10.50", order_id=ORDER_ID):
-    resource = {"id": CAPTURE_ID, "status": "COMPLETED", "amount": {"currency_code": "USD", "value": value},
-                "final_capture": True, "custom_id": "wtp_ref1", "create_time": "2024-01-01T00:00:00Z"}
+    resource = {
+        "id": CAPTURE_ID,
+        "status": "COMPLETED",
+        "amount": {"currency_code": "USD", "value": value},
+        "final_capture": True,
+        "custom_id": "wtp_ref1",
+        "create_time": "2024-01-01T00:00:00Z",
+    }
     if order_id:
         resource["supplementary_data"] = {"related_ids": {"order_id": order_id}}
-    return json.dumps({"id": "WH-58D329510W468432D-8HN650336L201105X", "event_version": "1.0",
-                       "create_time": "2024-01-01T00:00:01Z", "resource_type": "capture",
-                       "resource_version": "2.0", "event_type": event_type, "summary": "Payment completed",
-                       "resource": resource, "links": []}).encode()
+    return json.dumps(
+        {
+            "id": "WH-58D329510W468432D-8HN650336L201105X",
+            "event_version": "1.0",
+            "create_time": "2024-01-01T00:00:01Z",
+            "resource_type": "capture",
+            "resource_version": "2.0",
+            "event_type": event_type,
+            "summary": "Payment completed",
+            "resource": resource,
+            "links": [],
+        }
+    ).encode()
 
 
 def signed(paypal_key, body, webhook_id=WEBHOOK_ID, cert_url=CERT_URL, sent_at=None):
@@ -296,7 +352,10 @@ def test_valid_signature_verifies(http, gateway, paypal_key, cert_served):
     body = capture_event()
     event = gateway.parse_webhook(body, signed(paypal_key, body))
     assert (event.action, event.event_id, event.gateway_payment_id) == (
-        CREDIT_WALLET, "WH-58D329510W468432D-8HN650336L201105X", CAPTURE_ID)
+        CREDIT_WALLET,
+        "WH-58D329510W468432D-8HN650336L201105X",
+        CAPTURE_ID,
+    )
     assert (event.amount_minor, event.currency) == (1050, "USD")
     assert (event.payment_order_id, event.payment_order_reference) == (ORDER_ID, "wtp_ref1")
     assert calls_to(http, CERT_URL)[0].request.req_kwargs["timeout"] == TIMEOUT
@@ -313,13 +372,11 @@ def fresh_cert_url(number):
     return f"https://api-m.paypal.com/v1/notifications/certs/CERT-fresh-{number:04d}"
 
 
-def test_fresh_certificate_urls_are_fetched_at_most_a_few_a_minute(http, gateway, paypal_key, cert_served,
-                                                                   clock):
+def test_fresh_certificate_urls_are_fetched_at_most_a_few_a_minute(http, gateway, paypal_key, cert_served, clock):
     """A webhook anyone can send names a certificate URL on PayPal's host: at most
     CERT_FETCHES_PER_MINUTE_MAX new URLs are fetched a minute; beyond that the webhook is refused
     (invalid_signature, PayPal redelivers) without a request, while a cached certificate still verifies."""
-    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"),
-             status=404)
+    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"), status=404)
     body = capture_event()
     gateway.parse_webhook(body, signed(paypal_key, body))  # PayPal's certificate: fetched and cached
     for number in range(CERT_FETCHES_PER_MINUTE_MAX - 1):
@@ -336,8 +393,7 @@ def test_fresh_certificate_urls_are_fetched_at_most_a_few_a_minute(http, gateway
     assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX + 1
 
 
-def test_the_certificate_in_use_stays_cached_while_others_come_and_go(http, gateway, paypal_key, cert_served,
-                                                                      clock):
+def test_the_certificate_in_use_stays_cached_while_others_come_and_go(http, gateway, paypal_key, cert_served, clock):
     served = re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*")
     http.add(responses.GET, served, body=paypal_key[1])
     body = capture_event()
@@ -392,10 +448,17 @@ def test_cert_url_not_paypal_rejected_without_a_request(http, gateway, paypal_ke
 
 def test_expired_certificate_rejected(http, gateway, paypal_key):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "messageverificationcerts.paypal.com")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    expired = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(paypal_key[0].public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=400))
-               .not_valid_after(now - datetime.timedelta(days=1)).sign(paypal_key[0], hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    expired = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(paypal_key[0].public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=400))
+        .not_valid_after(now - datetime.timedelta(days=1))
+        .sign(paypal_key[0], hashes.SHA256())
+    )
     http.add(responses.GET, CERT_URL, body=expired.public_bytes(serialization.Encoding.PEM))
     body = capture_event()
     with pytest.raises(InvalidSignature):
@@ -411,8 +474,13 @@ def test_cert_redirect_not_followed(http, gateway, paypal_key):
     assert [c.request.url for c in http.calls] == [CERT_URL]
 
 
-HEADER_NAMES = ["PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG",
-                "PAYPAL-CERT-URL", "PAYPAL-AUTH-ALGO"]
+HEADER_NAMES = [
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-TIME",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-CERT-URL",
+    "PAYPAL-AUTH-ALGO",
+]
 
 
 @pytest.mark.parametrize("name", HEADER_NAMES)
@@ -425,17 +493,29 @@ def test_missing_header_rejected(http, gateway, paypal_key, cert_served, name):
 
 def resigned(paypal_key, body, headers):
     """`headers` with a signature that is right for their transmission id and time."""
-    message = "|".join([headers["PAYPAL-TRANSMISSION-ID"], headers["PAYPAL-TRANSMISSION-TIME"], WEBHOOK_ID,
-                        str(zlib.crc32(body) & 0xffffffff)])
+    message = "|".join(
+        [
+            headers["PAYPAL-TRANSMISSION-ID"],
+            headers["PAYPAL-TRANSMISSION-TIME"],
+            WEBHOOK_ID,
+            str(zlib.crc32(body) & 0xFFFFFFFF),
+        ]
+    )
     signature = paypal_key[0].sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
     return dict(headers, **{"PAYPAL-TRANSMISSION-SIG": base64.b64encode(signature).decode()})
 
 
-NAIVE_NOW = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+NAIVE_NOW = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-@pytest.mark.parametrize("name, value", [("PAYPAL-AUTH-ALGO", "SHA1withRSA"), ("PAYPAL-TRANSMISSION-TIME", "yesterday"),
-                                         ("PAYPAL-TRANSMISSION-TIME", NAIVE_NOW)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PAYPAL-AUTH-ALGO", "SHA1withRSA"),
+        ("PAYPAL-TRANSMISSION-TIME", "yesterday"),
+        ("PAYPAL-TRANSMISSION-TIME", NAIVE_NOW),
+    ],
+)
 def test_malformed_header_rejected_even_when_signed(http, gateway, paypal_key, cert_served, name, value):
     body = capture_event()
     headers = resigned(paypal_key, body, dict(signed(paypal_key, body), **{name: value}))
@@ -453,7 +533,7 @@ def test_signature_not_base64_rejected(http, gateway, paypal_key, cert_served):
 @pytest.mark.parametrize("minutes", [-6, 6, -60 * 24])
 def test_transmission_time_over_5_minutes_off_rejected(http, gateway, paypal_key, cert_served, minutes):
     body = capture_event()
-    sent_at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=minutes)
+    sent_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=minutes)
     with pytest.raises(InvalidSignature):
         gateway.parse_webhook(body, signed(paypal_key, body, sent_at=sent_at))
 
@@ -462,10 +542,17 @@ def test_signer_follows_paypal_scheme(paypal_key):
     """The simulator's signer signs `id|time|webhook_id|crc32` with SHA256withRSA, as PayPal does."""
     body = capture_event()
     headers = signed(paypal_key, body)
-    message = "|".join([headers["PAYPAL-TRANSMISSION-ID"], headers["PAYPAL-TRANSMISSION-TIME"], WEBHOOK_ID,
-                        str(zlib.crc32(body) & 0xffffffff)])
-    paypal_key[0].public_key().verify(base64.b64decode(headers["PAYPAL-TRANSMISSION-SIG"]), message.encode(),
-                                      padding.PKCS1v15(), hashes.SHA256())
+    message = "|".join(
+        [
+            headers["PAYPAL-TRANSMISSION-ID"],
+            headers["PAYPAL-TRANSMISSION-TIME"],
+            WEBHOOK_ID,
+            str(zlib.crc32(body) & 0xFFFFFFFF),
+        ]
+    )
+    paypal_key[0].public_key().verify(
+        base64.b64decode(headers["PAYPAL-TRANSMISSION-SIG"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
 
 
 # --- webhook events ----------------------------------------------------------------------------
@@ -476,8 +563,9 @@ def test_denied_capture_is_failed_event(http, gateway, paypal_key, cert_served, 
     assert (event.action, event.payment_order_id) == (RECORD_FAILURE, ORDER_ID)
 
 
-@pytest.mark.parametrize("event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING",
-                                        "PAYMENT.CAPTURE.REFUNDED"])
+@pytest.mark.parametrize(
+    "event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING", "PAYMENT.CAPTURE.REFUNDED"]
+)
 def test_other_events_ignored(http, gateway, paypal_key, cert_served, event_type):
     body = capture_event(event_type)
     assert gateway.parse_webhook(body, signed(paypal_key, body)).action == IGNORE
@@ -491,8 +579,16 @@ def test_event_without_order_id_names_the_reference(http, gateway, paypal_key, c
 
 # --- the app in live mode ----------------------------------------------------------------------
 def live_app(**paypal):
-    return create_app(app_config(GATEWAY_MODE="live", RAZORPAY_KEY_ID="rzp_test_x", RAZORPAY_KEY_SECRET="s",
-                                 RAZORPAY_WEBHOOK_SECRET="w", GATEWAY_TIMEOUT_SECONDS="4", **paypal))
+    return create_app(
+        app_config(
+            GATEWAY_MODE="live",
+            RAZORPAY_KEY_ID="rzp_test_x",
+            RAZORPAY_KEY_SECRET="s",
+            RAZORPAY_WEBHOOK_SECRET="w",
+            GATEWAY_TIMEOUT_SECONDS="4",
+            **paypal,
+        )
+    )
 
 
 PAYPAL_KEYS = {"PAYPAL_CLIENT_ID": CLIENT_ID, "PAYPAL_CLIENT_SECRET": CLIENT_SECRET, "PAYPAL_WEBHOOK_ID": WEBHOOK_ID}
@@ -501,9 +597,11 @@ PAYPAL_KEYS = {"PAYPAL_CLIENT_ID": CLIENT_ID, "PAYPAL_CLIENT_SECRET": CLIENT_SEC
 @pytest.mark.parametrize("missing", PAYPAL_KEYS)
 def test_live_paypal_needs_all_three_settings(http, missing):
     client = live_app(**dict(PAYPAL_KEYS, **{missing: ""})).test_client()
-    response = client.post(f"{BASE}/wallet/topup/initiate",
-                           json={"customer_id": "cust_a", "amount": 10, "payment_method": "paypal"},
-                           headers=bearer("cust_a"))
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        json={"customer_id": "cust_a", "amount": 10, "payment_method": "paypal"},
+        headers=bearer("cust_a"),
+    )
     assert response.status_code == 400
     assert response.get_json()["error"] == "unsupported_payment_method"
     assert len(http.calls) == 0
@@ -513,9 +611,11 @@ def test_live_initiate_and_return(http):
     client = live_app(**PAYPAL_KEYS).test_client()
     token_answer(http)
     http.add(responses.POST, ORDERS_URL, json=created_order())
-    response = client.post(f"{BASE}/wallet/topup/initiate",
-                           json={"customer_id": "cust_a", "amount": "10.50", "payment_method": "paypal"},
-                           headers=bearer("cust_a"))
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        json={"customer_id": "cust_a", "amount": "10.50", "payment_method": "paypal"},
+        headers=bearer("cust_a"),
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["payment_order_id"], body["key_id"]) == (ORDER_ID, CLIENT_ID)
@@ -538,11 +638,13 @@ def test_live_webhooks_naming_fresh_certificate_urls_are_refused_past_the_fetch_
     """Unauthenticated webhooks, each naming a new certificate URL on PayPal's host: only the first
     CERT_FETCHES_PER_MINUTE_MAX are fetched (here 404: 502); the rest answer 400 invalid_signature at once."""
     client = live_app(**PAYPAL_KEYS).test_client()
-    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"),
-             status=404)
+    http.add(responses.GET, re.compile(r"https://api-m\.paypal\.com/v1/notifications/certs/CERT-fresh-.*"), status=404)
     body = capture_event()
-    statuses = [client.post(f"{BASE}/webhook/paypal", data=body,
-                            headers=signed(paypal_key, body, cert_url=fresh_cert_url(number))).status_code
-                for number in range(CERT_FETCHES_PER_MINUTE_MAX + 5)]
+    statuses = [
+        client.post(
+            f"{BASE}/webhook/paypal", data=body, headers=signed(paypal_key, body, cert_url=fresh_cert_url(number))
+        ).status_code
+        for number in range(CERT_FETCHES_PER_MINUTE_MAX + 5)
+    ]
     assert statuses == [502] * CERT_FETCHES_PER_MINUTE_MAX + [400] * 5
     assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX

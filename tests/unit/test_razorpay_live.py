@@ -4,6 +4,7 @@ The response bodies have the shape of Razorpay's documented answers (orders, pay
 Every test here runs inside a `responses` mock, so an unexpected request fails instead of going
 to the internet.
 """
+
 import base64
 import hashlib
 import hmac
@@ -14,13 +15,15 @@ import requests
 import responses
 
 from backend import create_app
-from backend.gateways.razorpay.simulator import (
-    DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET, SimulatedRazorpayApi,
-)
 from backend.errors import GatewayUnavailable, InvalidSignature
 from backend.gateways.base import CREDIT_WALLET
 from backend.gateways.razorpay.adapter import RazorpayGateway
 from backend.gateways.razorpay.api import RazorpayApi
+from backend.gateways.razorpay.simulator import (
+    DEV_RAZORPAY_KEY_SECRET,
+    DEV_RAZORPAY_WEBHOOK_SECRET,
+    SimulatedRazorpayApi,
+)
 from tests.conftest import app_config
 from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, razorpay_event, signed_webhook, snapshot
 
@@ -34,30 +37,68 @@ TIMEOUT = 7.5
 
 def order_response(order_id="order_LiveA1", amount_minor=50000, receipt="wtp_x", notes=None):
     return {
-        "id": order_id, "entity": "order", "amount": amount_minor, "amount_paid": 0,
-        "amount_due": amount_minor, "currency": "INR", "receipt": receipt, "offer_id": None,
-        "status": "created", "attempts": 0, "notes": notes or [], "created_at": 1700000000,
+        "id": order_id,
+        "entity": "order",
+        "amount": amount_minor,
+        "amount_paid": 0,
+        "amount_due": amount_minor,
+        "currency": "INR",
+        "receipt": receipt,
+        "offer_id": None,
+        "status": "created",
+        "attempts": 0,
+        "notes": notes or [],
+        "created_at": 1700000000,
     }
 
 
-def payment_response(payment_id="pay_LiveA1", order_id="order_LiveA1", amount_minor=50000, currency="INR",
-                     status="captured"):
+def payment_response(
+    payment_id="pay_LiveA1", order_id="order_LiveA1", amount_minor=50000, currency="INR", status="captured"
+):
     return {
-        "id": payment_id, "entity": "payment", "amount": amount_minor, "currency": currency,
-        "status": status, "order_id": order_id, "invoice_id": None, "international": False,
-        "method": "upi", "amount_refunded": 0, "refund_status": None, "captured": status == "captured",
-        "description": "Wallet top-up", "card_id": None, "bank": None, "wallet": None,
-        "vpa": "customer@okbank", "email": "customer@example.com", "contact": "+919876543210",
-        "notes": {"customer_id": "cust_a", "purpose": "wallet_topup"}, "fee": 1180, "tax": 180,
-        "error_code": None, "error_description": None, "created_at": 1700000100,
+        "id": payment_id,
+        "entity": "payment",
+        "amount": amount_minor,
+        "currency": currency,
+        "status": status,
+        "order_id": order_id,
+        "invoice_id": None,
+        "international": False,
+        "method": "upi",
+        "amount_refunded": 0,
+        "refund_status": None,
+        "captured": status == "captured",
+        "description": "Wallet top-up",
+        "card_id": None,
+        "bank": None,
+        "wallet": None,
+        "vpa": "customer@okbank",
+        "email": "customer@example.com",
+        "contact": "+919876543210",
+        "notes": {"customer_id": "cust_a", "purpose": "wallet_topup"},
+        "fee": 1180,
+        "tax": 180,
+        "error_code": None,
+        "error_description": None,
+        "created_at": 1700000100,
     }
 
 
 def razorpay_error(code, description, status):
-    return {"json": {"error": {"code": code, "description": description, "source": "business",
-                               "step": "payment_initiation", "reason": "input_validation_failed",
-                               "metadata": {}, "field": "amount"}},
-            "status": status}
+    return {
+        "json": {
+            "error": {
+                "code": code,
+                "description": description,
+                "source": "business",
+                "step": "payment_initiation",
+                "reason": "input_validation_failed",
+                "metadata": {},
+                "field": "amount",
+            }
+        },
+        "status": status,
+    }
 
 
 FAILURES = {
@@ -65,8 +106,11 @@ FAILURES = {
     "401 authentication failed": razorpay_error("BAD_REQUEST_ERROR", "Authentication failed", 401),
     "500 server error": razorpay_error("SERVER_ERROR", "The server encountered an error.", 500),
     "502 gateway error": razorpay_error("GATEWAY_ERROR", "Payment processing failed at the bank", 502),
-    "503 html page": {"body": "<html><body>Service Unavailable</body></html>", "status": 503,
-                      "content_type": "text/html"},
+    "503 html page": {
+        "body": "<html><body>Service Unavailable</body></html>",
+        "status": 503,
+        "content_type": "text/html",
+    },
     "200 not json": {"body": "<html>maintenance</html>", "status": 200, "content_type": "text/html"},
     "connection error": {"body": requests.ConnectionError("connection refused")},
     "timeout": {"body": requests.Timeout("read timed out")},
@@ -75,17 +119,29 @@ FAILURES = {
 # (`TypeError` on `'error' in None`, `None['description']`, ...).
 GARBAGE_ERRORS = {
     f"{status} {body}": {"body": body, "status": status, "content_type": "application/json"}
-    for status, body in [(400, "null"), (500, "5"), (502, '"error"'), (400, '{"error": null}'),
-                         (400, '{"error": "description"}'), (500, '{"error": 5}'), (400, "[]"),
-                         (503, '{"error": {"code": ["SERVER_ERROR"]}}')]
+    for status, body in [
+        (400, "null"),
+        (500, "5"),
+        (502, '"error"'),
+        (400, '{"error": null}'),
+        (400, '{"error": "description"}'),
+        (500, '{"error": 5}'),
+        (400, "[]"),
+        (503, '{"error": {"code": ["SERVER_ERROR"]}}'),
+    ]
 }
 FAILURES.update(GARBAGE_ERRORS)
 
 
 @pytest.fixture
 def gateway(http):
-    return RazorpayGateway(RazorpayApi(KEY_ID, KEY_SECRET, timeout_seconds=TIMEOUT), KEY_ID, KEY_SECRET,
-                           WEBHOOK_SECRET, checkout_url="http://localhost/checkout/razorpay")
+    return RazorpayGateway(
+        RazorpayApi(KEY_ID, KEY_SECRET, timeout_seconds=TIMEOUT),
+        KEY_ID,
+        KEY_SECRET,
+        WEBHOOK_SECRET,
+        checkout_url="http://localhost/checkout/razorpay",
+    )
 
 
 def basic_auth(key_id, key_secret):
@@ -141,8 +197,9 @@ def test_create_order_failure_is_gateway_unavailable(http, gateway, failure):
         gateway.create_order("wtp_abc", 100, "INR", "cust_a")
 
 
-@pytest.mark.parametrize("answer", [{}, {"id": None}, {"id": 123}, {"id": ""}, {"id": "order/../x"},
-                                    {"id": "o" * 65}], ids=repr)
+@pytest.mark.parametrize(
+    "answer", [{}, {"id": None}, {"id": 123}, {"id": ""}, {"id": "order/../x"}, {"id": "o" * 65}], ids=repr
+)
 def test_create_order_answer_without_usable_id_is_gateway_unavailable(http, gateway, answer):
     http.add(responses.POST, ORDERS_URL, json=answer)
     with pytest.raises(GatewayUnavailable):
@@ -154,7 +211,11 @@ def test_fetch_payment(http, gateway):
     http.add(responses.GET, PAYMENTS_URL + "pay_LiveA1", json=payment_response())
     payment = gateway.fetch_captured_payment("pay_LiveA1")
     assert (payment["status"], payment["amount"], payment["currency"], payment["order_id"]) == (
-        "captured", 50000, "INR", "order_LiveA1")
+        "captured",
+        50000,
+        "INR",
+        "order_LiveA1",
+    )
     request = http.calls[0].request
     assert request.method == "GET"
     assert request.headers["Authorization"] == basic_auth(KEY_ID, KEY_SECRET)
@@ -188,23 +249,30 @@ def test_checkout_signature_with_other_secret_rejected(http, gateway, secret):
 
 
 def test_webhook_signed_with_live_secret(http, gateway):
-    body, headers = signed_webhook(razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000),
-                                   secret=WEBHOOK_SECRET)
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000), secret=WEBHOOK_SECRET
+    )
     event = gateway.parse_webhook(body, headers)
     assert (event.action, event.payment_order_id, event.amount_minor) == (CREDIT_WALLET, "order_LiveA1", 50000)
 
 
 @pytest.mark.parametrize("secret", [DEV_RAZORPAY_WEBHOOK_SECRET, KEY_SECRET])
 def test_webhook_signed_with_other_secret_rejected(http, gateway, secret):
-    body, headers = signed_webhook(razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000),
-                                   secret=secret)
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000), secret=secret
+    )
     with pytest.raises(InvalidSignature):
         gateway.parse_webhook(body, headers)
 
 
 def test_simulator_mode_makes_no_http_calls(http):
-    gateway = RazorpayGateway(SimulatedRazorpayApi(), KEY_ID, KEY_SECRET, WEBHOOK_SECRET,
-                              checkout_url="http://localhost/simulator/razorpay/checkout")
+    gateway = RazorpayGateway(
+        SimulatedRazorpayApi(),
+        KEY_ID,
+        KEY_SECRET,
+        WEBHOOK_SECRET,
+        checkout_url="http://localhost/simulator/razorpay/checkout",
+    )
     checkout = gateway.create_order("wtp_abc", 100, "INR", "cust_a")
     assert checkout.gateway_order_id.startswith("order_")
     assert gateway.fetch_captured_payment("pay_x") is None
@@ -214,8 +282,15 @@ def test_simulator_mode_makes_no_http_calls(http):
 # --- the app in live mode: initiate and verify over HTTP ---------------------------------------
 @pytest.fixture
 def live_app(http):
-    return create_app(app_config(GATEWAY_MODE="live", RAZORPAY_KEY_ID=KEY_ID, RAZORPAY_KEY_SECRET=KEY_SECRET,
-                                 RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET, GATEWAY_TIMEOUT_SECONDS="4"))
+    return create_app(
+        app_config(
+            GATEWAY_MODE="live",
+            RAZORPAY_KEY_ID=KEY_ID,
+            RAZORPAY_KEY_SECRET=KEY_SECRET,
+            RAZORPAY_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            GATEWAY_TIMEOUT_SECONDS="4",
+        )
+    )
 
 
 @pytest.fixture
@@ -230,17 +305,23 @@ def live_db(live_app):
 
 def live_initiate(client, http, order_id="order_LiveA1", amount="500.00", amount_minor=50000):
     http.add(responses.POST, ORDERS_URL, json=order_response(order_id, amount_minor))
-    response = client.post(f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": amount},
-                           headers=bearer("cust_a"))
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": amount}, headers=bearer("cust_a")
+    )
     assert response.status_code == 200, response.get_json()
     return response
 
 
 def live_verify(client, order_id="order_LiveA1", payment_id="pay_LiveA1", secret=KEY_SECRET):
-    return client.post(f"{BASE}/wallet/topup/verify",
-                       json={"payment_id": payment_id, "order_id": order_id,
-                             "signature": checkout_signature(order_id, payment_id, secret)},
-                       headers=bearer("cust_a"))
+    return client.post(
+        f"{BASE}/wallet/topup/verify",
+        json={
+            "payment_id": payment_id,
+            "order_id": order_id,
+            "signature": checkout_signature(order_id, payment_id, secret),
+        },
+        headers=bearer("cust_a"),
+    )
 
 
 def live_balance(client):
@@ -262,7 +343,10 @@ def test_live_initiate(live_client, live_db, http):
     assert (body["amount"], body["currency"]) == (500, "INR")
     sent = json.loads(http.calls[0].request.body)
     assert (sent["amount"], sent["currency"], sent["notes"]) == (
-        50000, "INR", {"customer_id": "cust_a", "purpose": "wallet_topup"})
+        50000,
+        "INR",
+        {"customer_id": "cust_a", "purpose": "wallet_topup"},
+    )
     assert http.calls[0].request.req_kwargs["timeout"] == 4.0
     stored = live_db["payment_orders"].find_one({"_id": "order_LiveA1"})
     assert (stored["amount_minor"], stored["status"], stored["customer_id"]) == (50000, "created", "cust_a")
@@ -272,8 +356,9 @@ def test_live_initiate(live_client, live_db, http):
 def test_live_initiate_gateway_failure_502_nothing_written(live_client, live_db, http, failure):
     http.add(responses.POST, ORDERS_URL, **failure)
     before = snapshot(live_db)
-    response = live_client.post(f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": 500},
-                                headers=bearer("cust_a"))
+    response = live_client.post(
+        f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": 500}, headers=bearer("cust_a")
+    )
     assert_error(response, 502, "gateway_unavailable")
     assert snapshot(live_db) == before
 
@@ -314,8 +399,9 @@ PAYMENT_PROBLEMS = {
 
 
 @pytest.mark.parametrize("changes, status, code", PAYMENT_PROBLEMS.values(), ids=PAYMENT_PROBLEMS.keys())
-def test_live_verify_credits_only_a_captured_payment_of_the_right_amount(live_client, live_db, http,
-                                                                         changes, status, code):
+def test_live_verify_credits_only_a_captured_payment_of_the_right_amount(
+    live_client, live_db, http, changes, status, code
+):
     live_initiate(live_client, http)
     http.add(responses.GET, PAYMENTS_URL + "pay_LiveA1", json=payment_response(**changes))
     before = snapshot(live_db)
@@ -344,8 +430,9 @@ def test_live_verify_bad_signature_fetches_nothing(live_client, live_db, http, s
 
 def test_live_webhook_with_live_secret_credits(live_client, live_db, http):
     live_initiate(live_client, http)
-    body, headers = signed_webhook(razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000),
-                                   secret=WEBHOOK_SECRET)
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000), secret=WEBHOOK_SECRET
+    )
     response = live_client.post(WEBHOOK_PATH, data=body, headers=headers)
     assert response.status_code == 200, response.get_json()
     assert live_balance(live_client) == 500
@@ -354,8 +441,9 @@ def test_live_webhook_with_live_secret_credits(live_client, live_db, http):
 def test_live_webhook_with_simulator_secret_rejected(live_client, live_db, http):
     """Live mode does not accept webhooks signed with the documented development secret."""
     live_initiate(live_client, http)
-    body, headers = signed_webhook(razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000),
-                                   secret=DEV_RAZORPAY_WEBHOOK_SECRET)
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", "order_LiveA1", "pay_LiveA1", 50000), secret=DEV_RAZORPAY_WEBHOOK_SECRET
+    )
     before = snapshot(live_db)
     assert_error(live_client.post(WEBHOOK_PATH, data=body, headers=headers), 400, "invalid_signature")
     assert snapshot(live_db) == before

@@ -1,4 +1,5 @@
 """The repositories on their own (no Flask): payment orders (with their webhook events), the ledger's recovery reads."""
+
 import datetime
 import uuid
 
@@ -59,8 +60,13 @@ def test_mark_failed_only_moves_a_created_payment_order(payment_orders):
 
 
 def event(event_id="evt_1", payment_order_id="order_1", reference=None):
-    return WebhookEvent(event_id, "payment.captured", CREDIT_WALLET, payment_order_id=payment_order_id,
-                        payment_order_reference=reference)
+    return WebhookEvent(
+        event_id,
+        "payment.captured",
+        CREDIT_WALLET,
+        payment_order_id=payment_order_id,
+        payment_order_reference=reference,
+    )
 
 
 def test_an_event_is_claimed_on_its_payment_order_once(payment_orders, database):

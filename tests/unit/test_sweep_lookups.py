@@ -3,6 +3,7 @@ over `requests`, both answered by recorded responses (`responses`), and the simu
 
 Every HTTP test runs inside a `responses` mock, so an unexpected request fails instead of going to
 the internet."""
+
 import json
 import uuid
 
@@ -38,16 +39,34 @@ def database():
 
 
 # --- Razorpay: the order's payments through the SDK -------------------------------------------
-def razorpay_payment(payment_id="pay_SweepA1", status="captured", amount_minor=50000, currency="INR",
-                     order_id=RZP_ORDER, error_code=None):
+def razorpay_payment(
+    payment_id="pay_SweepA1", status="captured", amount_minor=50000, currency="INR", order_id=RZP_ORDER, error_code=None
+):
     """A payment as Razorpay's `GET /v1/orders/<id>/payments` lists it."""
-    return {"id": payment_id, "entity": "payment", "amount": amount_minor, "currency": currency,
-            "status": status, "order_id": order_id, "invoice_id": None, "international": False,
-            "method": "upi", "amount_refunded": 0, "refund_status": None, "captured": status == "captured",
-            "description": "Wallet top-up", "vpa": "customer@okbank", "email": "customer@example.com",
-            "contact": "+919876543210", "notes": {"customer_id": "cust_a", "purpose": "wallet_topup"},
-            "fee": 1180 if status == "captured" else None, "tax": 180 if status == "captured" else None,
-            "error_code": error_code, "error_description": None, "created_at": 1700000100}
+    return {
+        "id": payment_id,
+        "entity": "payment",
+        "amount": amount_minor,
+        "currency": currency,
+        "status": status,
+        "order_id": order_id,
+        "invoice_id": None,
+        "international": False,
+        "method": "upi",
+        "amount_refunded": 0,
+        "refund_status": None,
+        "captured": status == "captured",
+        "description": "Wallet top-up",
+        "vpa": "customer@okbank",
+        "email": "customer@example.com",
+        "contact": "+919876543210",
+        "notes": {"customer_id": "cust_a", "purpose": "wallet_topup"},
+        "fee": 1180 if status == "captured" else None,
+        "tax": 180 if status == "captured" else None,
+        "error_code": error_code,
+        "error_description": None,
+        "created_at": 1700000100,
+    }
 
 
 def razorpay_collection(*payments):
@@ -56,8 +75,13 @@ def razorpay_collection(*payments):
 
 @pytest.fixture
 def razorpay():
-    return RazorpayGateway(RazorpayApi(RZP_KEY_ID, RZP_KEY_SECRET, timeout_seconds=TIMEOUT), RZP_KEY_ID,
-                           RZP_KEY_SECRET, "webhook_secret", checkout_url="http://localhost/checkout/razorpay")
+    return RazorpayGateway(
+        RazorpayApi(RZP_KEY_ID, RZP_KEY_SECRET, timeout_seconds=TIMEOUT),
+        RZP_KEY_ID,
+        RZP_KEY_SECRET,
+        "webhook_secret",
+        checkout_url="http://localhost/checkout/razorpay",
+    )
 
 
 def rzp_order(amount_minor=50000):
@@ -65,8 +89,13 @@ def rzp_order(amount_minor=50000):
 
 
 def test_razorpay_captured_payment_is_captured(http, razorpay):
-    http.add(responses.GET, RZP_PAYMENTS_URL, json=razorpay_collection(
-        razorpay_payment("pay_Failed1", "failed", error_code="BAD_REQUEST_ERROR"), razorpay_payment()))
+    http.add(
+        responses.GET,
+        RZP_PAYMENTS_URL,
+        json=razorpay_collection(
+            razorpay_payment("pay_Failed1", "failed", error_code="BAD_REQUEST_ERROR"), razorpay_payment()
+        ),
+    )
     assert razorpay.look_up(rzp_order()) == Lookup(CAPTURED, "pay_SweepA1", 50000, "INR", detail="captured")
     request = http.calls[0].request
     assert (request.method, request.url) == ("GET", RZP_PAYMENTS_URL)
@@ -74,15 +103,22 @@ def test_razorpay_captured_payment_is_captured(http, razorpay):
     assert request.req_kwargs["timeout"] == TIMEOUT
 
 
-@pytest.mark.parametrize("payments, status, detail", [
-    ((), PENDING, "no_payment"),
-    ((razorpay_payment(status="authorized"),), PENDING, "authorized"),
-    ((razorpay_payment("pay_F1", "failed", error_code="BAD_REQUEST_ERROR"), razorpay_payment(status="created")),
-     PENDING, "created"),
-    ((razorpay_payment("pay_F1", "failed", error_code="BAD_REQUEST_ERROR"),), FAILED, "BAD_REQUEST_ERROR"),
-    ((razorpay_payment("pay_R1", "refunded"),), FAILED, "refunded"),
-    ((razorpay_payment(order_id="order_Other"),), PENDING, "no_payment"),  # another order's payment: not ours
-], ids=["none", "authorized", "failed then created", "failed", "refunded", "other order"])
+@pytest.mark.parametrize(
+    "payments, status, detail",
+    [
+        ((), PENDING, "no_payment"),
+        ((razorpay_payment(status="authorized"),), PENDING, "authorized"),
+        (
+            (razorpay_payment("pay_F1", "failed", error_code="BAD_REQUEST_ERROR"), razorpay_payment(status="created")),
+            PENDING,
+            "created",
+        ),
+        ((razorpay_payment("pay_F1", "failed", error_code="BAD_REQUEST_ERROR"),), FAILED, "BAD_REQUEST_ERROR"),
+        ((razorpay_payment("pay_R1", "refunded"),), FAILED, "refunded"),
+        ((razorpay_payment(order_id="order_Other"),), PENDING, "no_payment"),  # another order's payment: not ours
+    ],
+    ids=["none", "authorized", "failed then created", "failed", "refunded", "other order"],
+)
 def test_razorpay_without_a_captured_payment(http, razorpay, payments, status, detail):
     http.add(responses.GET, RZP_PAYMENTS_URL, json=razorpay_collection(*payments))
     lookup = razorpay.look_up(rzp_order())
@@ -96,19 +132,34 @@ def test_razorpay_reports_the_amount_it_took(http, razorpay):
     assert (lookup.status, lookup.amount_minor, lookup.currency) == (CAPTURED, 100, "INR")
 
 
-@pytest.mark.parametrize("failure", [
-    {"json": {"error": {"code": "SERVER_ERROR", "description": "The server encountered an error."}}, "status": 500},
-    {"json": {"error": {"code": "BAD_REQUEST_ERROR", "description": "The id provided does not exist"}},
-     "status": 400},
-    {"body": "<html>maintenance</html>", "status": 200, "content_type": "text/html"},
-    {"json": {"entity": "collection", "count": 0}},
-    {"json": razorpay_collection(razorpay_payment(payment_id="pay/../x"))},
-    {"body": requests.Timeout("read timed out")},
-    {"body": "null", "status": 400, "content_type": "application/json"},
-    {"body": '"error"', "status": 500, "content_type": "application/json"},
-    {"json": {"error": None}, "status": 400},
-], ids=["500", "400", "not json", "no items", "unusable payment id", "timeout", "error null",
-        "error a string", "error object null"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"json": {"error": {"code": "SERVER_ERROR", "description": "The server encountered an error."}}, "status": 500},
+        {
+            "json": {"error": {"code": "BAD_REQUEST_ERROR", "description": "The id provided does not exist"}},
+            "status": 400,
+        },
+        {"body": "<html>maintenance</html>", "status": 200, "content_type": "text/html"},
+        {"json": {"entity": "collection", "count": 0}},
+        {"json": razorpay_collection(razorpay_payment(payment_id="pay/../x"))},
+        {"body": requests.Timeout("read timed out")},
+        {"body": "null", "status": 400, "content_type": "application/json"},
+        {"body": '"error"', "status": 500, "content_type": "application/json"},
+        {"json": {"error": None}, "status": 400},
+    ],
+    ids=[
+        "500",
+        "400",
+        "not json",
+        "no items",
+        "unusable payment id",
+        "timeout",
+        "error null",
+        "error a string",
+        "error object null",
+    ],
+)
 def test_razorpay_unusable_answer_is_gateway_unavailable(http, razorpay, failure):
     http.add(responses.GET, RZP_PAYMENTS_URL, **failure)
     with pytest.raises(GatewayUnavailable):
@@ -138,8 +189,11 @@ def test_razorpay_simulator_without_a_store_cannot_be_asked(database):
 # --- PayPal: GET the order, capture an APPROVED one -------------------------------------------
 @pytest.fixture
 def paypal(http):
-    http.add(responses.POST, PAYPAL_API + "/v1/oauth2/token",
-             json={"access_token": "A21AAFakeToken", "token_type": "Bearer", "expires_in": 32400})
+    http.add(
+        responses.POST,
+        PAYPAL_API + "/v1/oauth2/token",
+        json={"access_token": "A21AAFakeToken", "token_type": "Bearer", "expires_in": 32400},
+    )
     return PayPalGateway(PayPalApi(PAYPAL_API, "client", "secret", TIMEOUT), "WH-1", "client")
 
 
@@ -148,14 +202,27 @@ def pp_order():
 
 
 def paypal_order(status, capture_status=None, value="10.50"):
-    unit = {"reference_id": "wtp_ref1", "custom_id": "wtp_ref1",
-            "amount": {"currency_code": "USD", "value": value}}
+    unit = {"reference_id": "wtp_ref1", "custom_id": "wtp_ref1", "amount": {"currency_code": "USD", "value": value}}
     if capture_status:
-        unit["payments"] = {"captures": [{
-            "id": PP_CAPTURE, "status": capture_status, "amount": {"currency_code": "USD", "value": value},
-            "final_capture": True, "custom_id": "wtp_ref1", "create_time": "2024-01-01T00:00:00Z"}]}
-    return {"id": PP_ORDER, "intent": "CAPTURE", "status": status, "purchase_units": [unit],
-            "links": [{"href": PP_ORDER_URL, "rel": "self", "method": "GET"}]}
+        unit["payments"] = {
+            "captures": [
+                {
+                    "id": PP_CAPTURE,
+                    "status": capture_status,
+                    "amount": {"currency_code": "USD", "value": value},
+                    "final_capture": True,
+                    "custom_id": "wtp_ref1",
+                    "create_time": "2024-01-01T00:00:00Z",
+                }
+            ]
+        }
+    return {
+        "id": PP_ORDER,
+        "intent": "CAPTURE",
+        "status": status,
+        "purchase_units": [unit],
+        "links": [{"href": PP_ORDER_URL, "rel": "self", "method": "GET"}],
+    }
 
 
 def unprocessable(issue):
@@ -188,18 +255,35 @@ def test_paypal_approved_order_captured_meanwhile_is_read_again(http, paypal):
     assert paypal.look_up(pp_order()).status == CAPTURED
 
 
-@pytest.mark.parametrize("answers, status, detail", [
-    ([("GET", paypal_order("PAYER_ACTION_REQUIRED"), 200)], PENDING, "PAYER_ACTION_REQUIRED"),
-    ([("GET", paypal_order("CREATED"), 200)], PENDING, "CREATED"),
-    ([("GET", {"name": "RESOURCE_NOT_FOUND", "details": [{"issue": "INVALID_RESOURCE_ID"}]}, 404)],
-     PENDING, "not_found"),
-    ([("GET", paypal_order("COMPLETED", "PENDING"), 200)], PENDING, "capture_pending"),
-    ([("GET", paypal_order("COMPLETED", "DECLINED"), 200)], FAILED, "capture_declined"),
-    ([("GET", paypal_order("VOIDED"), 200)], FAILED, "VOIDED"),
-    ([("GET", paypal_order("APPROVED"), 200), ("POST", unprocessable("INSTRUMENT_DECLINED"), 422)],
-     FAILED, "capture_refused"),
-], ids=["payer action", "created", "unknown to PayPal", "capture pending", "capture declined", "voided",
-        "capture refused"])
+@pytest.mark.parametrize(
+    "answers, status, detail",
+    [
+        ([("GET", paypal_order("PAYER_ACTION_REQUIRED"), 200)], PENDING, "PAYER_ACTION_REQUIRED"),
+        ([("GET", paypal_order("CREATED"), 200)], PENDING, "CREATED"),
+        (
+            [("GET", {"name": "RESOURCE_NOT_FOUND", "details": [{"issue": "INVALID_RESOURCE_ID"}]}, 404)],
+            PENDING,
+            "not_found",
+        ),
+        ([("GET", paypal_order("COMPLETED", "PENDING"), 200)], PENDING, "capture_pending"),
+        ([("GET", paypal_order("COMPLETED", "DECLINED"), 200)], FAILED, "capture_declined"),
+        ([("GET", paypal_order("VOIDED"), 200)], FAILED, "VOIDED"),
+        (
+            [("GET", paypal_order("APPROVED"), 200), ("POST", unprocessable("INSTRUMENT_DECLINED"), 422)],
+            FAILED,
+            "capture_refused",
+        ),
+    ],
+    ids=[
+        "payer action",
+        "created",
+        "unknown to PayPal",
+        "capture pending",
+        "capture declined",
+        "voided",
+        "capture refused",
+    ],
+)
 def test_paypal_without_a_completed_capture(http, paypal, answers, status, detail):
     for method, body, code in answers:
         http.add(method, PP_ORDER_URL + ("/capture" if method == "POST" else ""), json=body, status=code)
@@ -207,12 +291,16 @@ def test_paypal_without_a_completed_capture(http, paypal, answers, status, detai
     assert (lookup.status, lookup.detail, lookup.gateway_payment_id) == (status, detail, None)
 
 
-@pytest.mark.parametrize("failure", [
-    {"json": {"name": "INTERNAL_SERVER_ERROR"}, "status": 500},
-    {"json": {"name": "NOT_AUTHORIZED"}, "status": 404},  # a 404 that is not "no such order"
-    {"body": requests.ConnectionError("connection refused")},
-    {"json": paypal_order("COMPLETED", "COMPLETED", value="10.505")},
-], ids=["500", "404 other", "connection error", "unreadable capture"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"json": {"name": "INTERNAL_SERVER_ERROR"}, "status": 500},
+        {"json": {"name": "NOT_AUTHORIZED"}, "status": 404},  # a 404 that is not "no such order"
+        {"body": requests.ConnectionError("connection refused")},
+        {"json": paypal_order("COMPLETED", "COMPLETED", value="10.505")},
+    ],
+    ids=["500", "404 other", "connection error", "unreadable capture"],
+)
 def test_paypal_unusable_answer_is_gateway_unavailable(http, paypal, failure):
     http.add(responses.GET, PP_ORDER_URL, **failure)
     with pytest.raises(GatewayUnavailable):

@@ -9,12 +9,12 @@ only: it is never logged or stored. The processor keys each charge by the paymen
 sweep looks a payment order up as the processor's charge under that key (`find_charge`), which
 heals a charge whose credit was lost (the service stopped between the two).
 """
+
 import base64
 import binascii
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Optional
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,7 +33,7 @@ ROOT_KEYS_MAX = 16
 class GooglePayEvent(WebhookEvent):
     """A verified token, to be charged; `payment_method_details` (card data) is for the processor only."""
 
-    payment_method_details: Optional[dict] = field(default=None, repr=False, compare=False)
+    payment_method_details: dict | None = field(default=None, repr=False, compare=False)
     charge_required: bool = True
 
 
@@ -62,15 +62,25 @@ class GooglePayGateway:
         """Check the posted token (signatures, expiry, decryption) and read its messageId."""
         body = parse_json_object(raw_body)
         payment_order_id = check_id(body.get("payment_order_id"), "payment_order_id")
-        message = verify_and_decrypt(_token_text(body.get("paymentData")), self.recipient_id,
-                                     self.root_keys, self.private_key, int(time.time() * 1000))
+        message = verify_and_decrypt(
+            _token_text(body.get("paymentData")),
+            self.recipient_id,
+            self.root_keys,
+            self.private_key,
+            int(time.time() * 1000),
+        )
         message_id = message.get("messageId")
         if not isinstance(message_id, str) or not 0 < len(message_id) <= MESSAGE_ID_LENGTH_MAX:
             raise InvalidSignature("The token's message has no usable messageId.")
         if message.get("paymentMethod") != "CARD" or not isinstance(message.get("paymentMethodDetails"), dict):
             raise InvalidRequest("Only CARD Google Pay tokens are accepted.")
-        return GooglePayEvent(message_id, "google_pay.token", CREDIT_WALLET, payment_order_id=payment_order_id,
-                              payment_method_details=message["paymentMethodDetails"])
+        return GooglePayEvent(
+            message_id,
+            "google_pay.token",
+            CREDIT_WALLET,
+            payment_order_id=payment_order_id,
+            payment_method_details=message["paymentMethodDetails"],
+        )
 
     def charge(self, event, payment_order):
         """Charge the token for the initiated amount; returns the processor's charge id.
@@ -79,8 +89,9 @@ class GooglePayGateway:
         one top-up are charged once (and credited once, by the ledger's key)."""
         if payment_order.is_paid:
             raise OrderAlreadyPaid("This top-up is already paid; the token was not charged.")
-        return self.processor.charge(payment_order.id, event.payment_method_details,
-                                     payment_order.amount_minor, payment_order.currency)
+        return self.processor.charge(
+            payment_order.id, event.payment_method_details, payment_order.amount_minor, payment_order.currency
+        )
 
     def look_up(self, payment_order):
         """The processor's charge under the payment order id: `succeeded` is CAPTURED, `failed` is
@@ -94,14 +105,16 @@ class GooglePayGateway:
             return Lookup(PENDING, detail="no_charge")
         status = charge.get("status")
         if status == "succeeded":
-            return Lookup(CAPTURED, str(charge.get("id")), charge.get("amount_minor"), charge.get("currency"),
-                          detail="succeeded")
+            return Lookup(
+                CAPTURED, str(charge.get("id")), charge.get("amount_minor"), charge.get("currency"), detail="succeeded"
+            )
         return Lookup(FAILED if status == "failed" else PENDING, detail=str(status)[:64])
 
     def merchant_public_key_text(self):
         """The merchant key as Google Pay's DIRECT tokenization wants it: base64 uncompressed point."""
         point = self.private_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         return base64.b64encode(point).decode("ascii")
 
 
@@ -110,10 +123,14 @@ def _token_text(payment_data):
     tokenization = payment_data
     for key in ("paymentMethodData", "tokenizationData"):
         tokenization = tokenization.get(key) if isinstance(tokenization, dict) else None
-    if not isinstance(tokenization, dict) or tokenization.get("type") != "DIRECT" \
-            or not isinstance(tokenization.get("token"), str):
-        raise InvalidRequest("`paymentData.paymentMethodData.tokenizationData` must be a DIRECT "
-                             "tokenization with its token.")
+    if (
+        not isinstance(tokenization, dict)
+        or tokenization.get("type") != "DIRECT"
+        or not isinstance(tokenization.get("token"), str)
+    ):
+        raise InvalidRequest(
+            "`paymentData.paymentMethodData.tokenizationData` must be a DIRECT tokenization with its token."
+        )
     return tokenization["token"]
 
 
@@ -127,8 +144,10 @@ def load_root_keys(text):
             if key.get("protocolVersion") == PROTOCOL_VERSION:
                 public_key(key["keyValue"])
     except (ValueError, TypeError, KeyError, AttributeError, InvalidSignature):
-        raise ConfigError(f"GOOGLE_PAY_ROOT_SIGNING_KEYS must be keys.json text with 1-{ROOT_KEYS_MAX} "
-                          "keys, each ECv2 keyValue a base64 DER P-256 public key.") from None
+        raise ConfigError(
+            f"GOOGLE_PAY_ROOT_SIGNING_KEYS must be keys.json text with 1-{ROOT_KEYS_MAX} "
+            "keys, each ECv2 keyValue a base64 DER P-256 public key."
+        ) from None
     return keys
 
 

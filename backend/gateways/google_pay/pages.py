@@ -7,6 +7,7 @@ Simulator: Pay mints a real ECv2 token for a test card, posts it like the live p
 answer and sends the buyer back (with `payment_error=already_paid` when the top-up was paid before
 this token: the service charged nothing).
 """
+
 import json
 from html import escape
 
@@ -71,8 +72,12 @@ def live_pages(context):
             "webhook_url": config["PUBLIC_BASE_URL"] + context.webhook_path,
             "return_url": config["CHECKOUT_RETURN_URL"],
         }
-        return PAGE.format(order_id=escape(order_id), amount=amount, currency=escape(payment_order.currency),
-                           options=json.dumps(options).replace("</", "<\\/"))
+        return PAGE.format(
+            order_id=escape(order_id),
+            amount=amount,
+            currency=escape(payment_order.currency),
+            options=json.dumps(options).replace("</", "<\\/"),
+        )
 
     return pages
 
@@ -84,11 +89,17 @@ def simulator_pages(context):
     @pages.get("/<order_id>")
     def checkout_page(order_id):
         payment_order = context.payment_order_or_404(order_id)
-        return simulator_page("Google Pay simulator", "Simulated payment sheet", order_id,
-                              format_major(payment_order.amount_minor, payment_order.currency),
-                              payment_order.currency, "background:#000;color:#fff", label="Payment order",
-                              details="<br>Card Visa •••• 1111 (test)",
-                              back=back_url(config, {"payment_order_id": order_id, "payment_method": "google_pay"}))
+        return simulator_page(
+            "Google Pay simulator",
+            "Simulated payment sheet",
+            order_id,
+            format_major(payment_order.amount_minor, payment_order.currency),
+            payment_order.currency,
+            "background:#000;color:#fff",
+            label="Payment order",
+            details="<br>Card Visa •••• 1111 (test)",
+            back=back_url(config, {"payment_order_id": order_id, "payment_method": "google_pay"}),
+        )
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):

@@ -8,6 +8,7 @@ every process of one deployment makes the same keys and accepts the others' toke
 mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
 is unset (the simulator cannot sign as Google's real root keys). The processor moves no money.
 """
+
 import datetime
 import hashlib
 import threading
@@ -50,16 +51,20 @@ def simulator_keys(seed=None):
     seed = seed or DEV_SIMULATOR_SEED
     with _keys_lock:
         if seed not in _keys:
-            _keys[seed] = {name: derive_p256_key(seed, f"google-pay-simulator/{name}".encode())
-                           for name in KEY_NAMES}
+            _keys[seed] = {name: derive_p256_key(seed, f"google-pay-simulator/{name}".encode()) for name in KEY_NAMES}
         return dict(_keys[seed])
 
 
 def simulator_root_keys(seed=None):
     """The simulator's root key for `seed` as keys.json entries."""
     expiration_ms = _now_ms() + ROOT_KEY_LIFETIME_MS
-    return [{"keyValue": public_key_text(simulator_keys(seed)["root"].public_key()),
-             "protocolVersion": PROTOCOL_VERSION, "keyExpiration": str(expiration_ms)}]
+    return [
+        {
+            "keyValue": public_key_text(simulator_keys(seed)["root"].public_key()),
+            "protocolVersion": PROTOCOL_VERSION,
+            "keyExpiration": str(expiration_ms),
+        }
+    ]
 
 
 def simulator_token(gateway, message_id=None, seed=None):
@@ -73,18 +78,35 @@ def simulator_token(gateway, message_id=None, seed=None):
         "messageExpiration": str(now_ms + MESSAGE_LIFETIME_MS),
         "messageId": message_id or new_id("gpmsg", 24),
         "paymentMethod": "CARD",
-        "paymentMethodDetails": {"authMethod": "PAN_ONLY", "pan": TEST_PAN, "expirationMonth": 12,
-                                 "expirationYear": datetime.date.today().year + 3},
+        "paymentMethodDetails": {
+            "authMethod": "PAN_ONLY",
+            "pan": TEST_PAN,
+            "expirationMonth": 12,
+            "expirationYear": datetime.date.today().year + 3,
+        },
     }
-    return mint_token(message, gateway.recipient_id, keys["root"], keys["intermediate"],
-                      gateway.private_key.public_key(), now_ms + INTERMEDIATE_KEY_LIFETIME_MS)
+    return mint_token(
+        message,
+        gateway.recipient_id,
+        keys["root"],
+        keys["intermediate"],
+        gateway.private_key.public_key(),
+        now_ms + INTERMEDIATE_KEY_LIFETIME_MS,
+    )
 
 
 def payment_data(token):
     """Google Pay's PaymentData as the browser receives it, around `token`."""
-    return {"apiVersion": 2, "apiVersionMinor": 0, "paymentMethodData": {
-        "type": "CARD", "description": "Visa •••• 1111", "info": {"cardNetwork": "VISA", "cardDetails": "1111"},
-        "tokenizationData": {"type": "DIRECT", "token": token}}}
+    return {
+        "apiVersion": 2,
+        "apiVersionMinor": 0,
+        "paymentMethodData": {
+            "type": "CARD",
+            "description": "Visa •••• 1111",
+            "info": {"cardNetwork": "VISA", "cardDetails": "1111"},
+            "tokenizationData": {"type": "DIRECT", "token": token},
+        },
+    }
 
 
 class SimulatorProcessor:
@@ -113,8 +135,9 @@ class SimulatorProcessor:
         charge_id = "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         record = {"id": charge_id, "status": "succeeded", "amount_minor": amount_minor, "currency": currency}
         if self.charges is not None:  # the first charge of a key stays, as a processor's idempotency does
-            self.charges.update_one({"_id": idempotency_key},
-                                    {"$setOnInsert": dict(record, created_at=_now_ms())}, upsert=True)
+            self.charges.update_one(
+                {"_id": idempotency_key}, {"$setOnInsert": dict(record, created_at=_now_ms())}, upsert=True
+            )
         else:
             self._memory.setdefault(idempotency_key, record)
         return charge_id

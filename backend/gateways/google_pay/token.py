@@ -8,6 +8,7 @@ key ‖ shared secret, empty salt — the same as 32 zero bytes —, info "Googl
 and an HMAC-SHA256 key; the tag is checked in constant time, then AES-256-CTR with a zero IV.
 Every failure is one `InvalidSignature` naming the step, never any key material. No Flask here.
 """
+
 import base64
 import binascii
 import hashlib
@@ -67,8 +68,13 @@ def _intermediate_key(signing_key, root_keys, now_ms):
 def _current_root(key, now_ms):
     """An ECv2 root key whose keyExpiration is in the future (one without it is skipped, as Tink does)."""
     expiration = key.get("keyExpiration")
-    return (key.get("protocolVersion") == PROTOCOL_VERSION and isinstance(expiration, str)
-            and expiration.isascii() and expiration.isdigit() and int(expiration) > now_ms)
+    return (
+        key.get("protocolVersion") == PROTOCOL_VERSION
+        and isinstance(expiration, str)
+        and expiration.isascii()
+        and expiration.isdigit()
+        and int(expiration) > now_ms
+    )
 
 
 def decrypt(signed_message, private_key, key_bytes=KEY_BYTES):
@@ -93,33 +99,42 @@ def decrypt(signed_message, private_key, key_bytes=KEY_BYTES):
         _reject("The decrypted message is not UTF-8.")
 
 
-def mint_token(message, recipient_id, root_private_key, intermediate_private_key, merchant_public_key,
-               key_expiration_ms):
+def mint_token(
+    message, recipient_id, root_private_key, intermediate_private_key, merchant_public_key, key_expiration_ms
+):
     """Build a real ECv2 token as Google would (the simulator and tests play Google with it)."""
-    signed_key = json.dumps({"keyValue": public_key_text(intermediate_private_key.public_key()),
-                             "keyExpiration": str(key_expiration_ms)})
+    signed_key = json.dumps(
+        {"keyValue": public_key_text(intermediate_private_key.public_key()), "keyExpiration": str(key_expiration_ms)}
+    )
     signed_message = json.dumps(encrypt(json.dumps(message).encode(), merchant_public_key))
-    return json.dumps({
-        "signature": sign(intermediate_private_key,
-                          length_value(SENDER_ID, recipient_id, PROTOCOL_VERSION, signed_message)),
-        "intermediateSigningKey": {
-            "signedKey": signed_key,
-            "signatures": [sign(root_private_key, length_value(SENDER_ID, PROTOCOL_VERSION, signed_key))],
-        },
-        "protocolVersion": PROTOCOL_VERSION,
-        "signedMessage": signed_message,
-    })
+    return json.dumps(
+        {
+            "signature": sign(
+                intermediate_private_key, length_value(SENDER_ID, recipient_id, PROTOCOL_VERSION, signed_message)
+            ),
+            "intermediateSigningKey": {
+                "signedKey": signed_key,
+                "signatures": [sign(root_private_key, length_value(SENDER_ID, PROTOCOL_VERSION, signed_key))],
+            },
+            "protocolVersion": PROTOCOL_VERSION,
+            "signedMessage": signed_message,
+        }
+    )
 
 
 def encrypt(plaintext, merchant_public_key):
     """The sealed message {encryptedMessage, ephemeralPublicKey, tag} for the merchant's key."""
     ephemeral_key = ec.generate_private_key(ec.SECP256R1())
     ephemeral = ephemeral_key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     aes_key, mac_key = _derive_keys(ephemeral, ephemeral_key.exchange(ec.ECDH(), merchant_public_key), KEY_BYTES)
     ciphertext = _aes_ctr(aes_key, plaintext)
-    return {"encryptedMessage": _b64(ciphertext), "ephemeralPublicKey": _b64(ephemeral),
-            "tag": _b64(hmac.new(mac_key, ciphertext, hashlib.sha256).digest())}
+    return {
+        "encryptedMessage": _b64(ciphertext),
+        "ephemeralPublicKey": _b64(ephemeral),
+        "tag": _b64(hmac.new(mac_key, ciphertext, hashlib.sha256).digest()),
+    }
 
 
 def length_value(*parts):

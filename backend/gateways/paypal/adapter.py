@@ -4,6 +4,7 @@ The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over
 simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes,
 with the certificate the API object hands out.
 """
+
 import datetime
 import json
 import re
@@ -13,7 +14,15 @@ from ...errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
 from ...money import currency_decimals, exact_minor, format_major
 from ...validation import exact_number
 from ..base import (
-    CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
+    CAPTURED,
+    CREDIT_WALLET,
+    FAILED,
+    IGNORE,
+    PENDING,
+    RECORD_FAILURE,
+    CheckoutOrder,
+    ConfirmedPayment,
+    Lookup,
     WebhookEvent,
 )
 from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
@@ -27,7 +36,7 @@ VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `valu
 
 
 def utcnow_aware():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class PayPalGateway:
@@ -44,12 +53,22 @@ class PayPalGateway:
 
     def create_order(self, reference, amount_minor, currency, customer_id):
         """A PayPal order (intent CAPTURE, `custom_id` = our reference); `PayPal-Request-Id` = reference."""
-        experience = {"return_url": self.return_url, "cancel_url": self.cancel_url,
-                      "user_action": "PAY_NOW", "shipping_preference": "NO_SHIPPING"}
+        experience = {
+            "return_url": self.return_url,
+            "cancel_url": self.cancel_url,
+            "user_action": "PAY_NOW",
+            "shipping_preference": "NO_SHIPPING",
+        }
         body = {
             "intent": "CAPTURE",
-            "purchase_units": [{"reference_id": reference, "custom_id": reference, "description": "Wallet top-up",
-                                "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)}}],
+            "purchase_units": [
+                {
+                    "reference_id": reference,
+                    "custom_id": reference,
+                    "description": "Wallet top-up",
+                    "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
+                }
+            ],
             "payment_source": {"paypal": {"experience_context": experience}},
         }
         order = self.api.create_order(body, reference)
@@ -127,9 +146,13 @@ def _capture_event(event_id, event_type, capture):
     amount_minor, currency = parse_amount(capture["amount"])
     related = (capture.get("supplementary_data") or {}).get("related_ids") or {}
     order_id, custom_id = related.get("order_id"), capture.get("custom_id")
-    fields = dict(payment_order_id=order_id if isinstance(order_id, str) else None,
-                  payment_order_reference=custom_id if isinstance(custom_id, str) else None,
-                  gateway_payment_id=str(capture["id"]), amount_minor=amount_minor, currency=currency)
+    fields = dict(
+        payment_order_id=order_id if isinstance(order_id, str) else None,
+        payment_order_reference=custom_id if isinstance(custom_id, str) else None,
+        gateway_payment_id=str(capture["id"]),
+        amount_minor=amount_minor,
+        currency=currency,
+    )
     if event_type in FAILED_EVENTS:
         return WebhookEvent(event_id, event_type, RECORD_FAILURE, failure_reason=event_type.lower(), **fields)
     return WebhookEvent(event_id, event_type, CREDIT_WALLET, **fields)

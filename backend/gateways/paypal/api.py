@@ -3,6 +3,7 @@
 Every call has a timeout; every failure to get a usable answer is `GatewayUnavailable`, except
 a 422 on capture, which says why PayPal did not capture.
 """
+
 import collections
 import re
 import threading
@@ -50,8 +51,9 @@ class PayPalApi:
         return self._send("POST", "/v2/checkout/orders", request_id, body)[1]
 
     def capture_order(self, order_id, request_id):
-        status, order = self._send("POST", f"/v2/checkout/orders/{order_id}/capture", request_id, {},
-                                   accept=(200, 201, 422))
+        status, order = self._send(
+            "POST", f"/v2/checkout/orders/{order_id}/capture", request_id, {}, accept=(200, 201, 422)
+        )
         if status == 422:
             details = order.get("details") if isinstance(order.get("details"), list) else []
             issue = details[0].get("issue") if details and isinstance(details[0], dict) else None
@@ -106,13 +108,17 @@ class PayPalApi:
         self._cert_fetched_at.append(now)
 
     def _send(self, method, path, request_id=None, body=None, accept=(200, 201)):
-        headers = {"Authorization": f"Bearer {self._access_token()}", "Content-Type": "application/json",
-                   "Prefer": "return=representation"}
+        headers = {
+            "Authorization": f"Bearer {self._access_token()}",
+            "Content-Type": "application/json",
+            "Prefer": "return=representation",
+        }
         if request_id:
             headers["PayPal-Request-Id"] = request_id
         try:
-            response = requests.request(method, self.base_url + path, json=body, headers=headers,
-                                        timeout=self.timeout_seconds)
+            response = requests.request(
+                method, self.base_url + path, json=body, headers=headers, timeout=self.timeout_seconds
+            )
             answer = response.json() if response.status_code in accept else None
         except (requests.RequestException, ValueError) as error:
             raise GatewayUnavailable(UNAVAILABLE) from error
@@ -128,9 +134,13 @@ class PayPalApi:
         if self._token and now < self._token_expires_at:
             return self._token
         try:
-            response = requests.post(self.base_url + "/v1/oauth2/token", auth=self.auth,
-                                     data={"grant_type": "client_credentials"},
-                                     headers={"Accept": "application/json"}, timeout=self.timeout_seconds)
+            response = requests.post(
+                self.base_url + "/v1/oauth2/token",
+                auth=self.auth,
+                data={"grant_type": "client_credentials"},
+                headers={"Accept": "application/json"},
+                timeout=self.timeout_seconds,
+            )
             answer = response.json() if response.status_code == 200 else None
         except (requests.RequestException, ValueError) as error:
             raise GatewayUnavailable(UNAVAILABLE) from error

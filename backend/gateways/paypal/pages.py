@@ -5,6 +5,7 @@ page reads `?token=` as its sign-in token, so these routes pass the order on as 
 to the configured return URL instead. Simulator: Pay approves the simulated order and sends the
 buyer back; the service's capture at verify completes it.
 """
+
 from flask import Blueprint, abort, request
 
 from ..checkout import back_to_shop, back_url, simulator_page
@@ -52,9 +53,15 @@ def simulator_pages(context):
     @pages.get("/<order_id>")
     def checkout_page(order_id):
         amount = simulated_order(order_id)["purchase_units"][0]["amount"]
-        return simulator_page("PayPal simulator", "Simulated approval", order_id, amount["value"],
-                              amount["currency_code"], "background:#ffc439",
-                              back=back_url(context.config, {"paypal_order_id": order_id, "payment_method": "paypal"}))
+        return simulator_page(
+            "PayPal simulator",
+            "Simulated approval",
+            order_id,
+            amount["value"],
+            amount["currency_code"],
+            "background:#ffc439",
+            back=back_url(context.config, {"paypal_order_id": order_id, "payment_method": "paypal"}),
+        )
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):

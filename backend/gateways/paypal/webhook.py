@@ -4,6 +4,7 @@ PayPal signs `transmission_id|transmission_time|webhook_id|crc32(raw body)` (CRC
 decimal) with SHA256withRSA; the certificate is at `PAYPAL-CERT-URL`, which must be an https URL
 on one of PayPal's API hosts, so a forged webhook cannot make us fetch from (or trust) another host.
 """
+
 import base64
 import binascii
 import datetime
@@ -22,8 +23,13 @@ CERT_PATH_PREFIX = "/v1/notifications/certs/"
 AUTH_ALGO = "SHA256withRSA"
 TRANSMISSION_SKEW_MAX_SECONDS = 300  # reject a transmission time more than 5 minutes off our clock
 HEADER_LENGTH_MAX = 2048
-HEADERS = ("PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-TRANSMISSION-SIG",
-           "PAYPAL-CERT-URL", "PAYPAL-AUTH-ALGO")
+HEADERS = (
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-TIME",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-CERT-URL",
+    "PAYPAL-AUTH-ALGO",
+)
 
 
 def verify_webhook(raw_body, headers, webhook_id, certificate, now):
@@ -44,7 +50,7 @@ def verify_webhook(raw_body, headers, webhook_id, certificate, now):
     except (binascii.Error, ValueError):
         raise InvalidSignature("PAYPAL-TRANSMISSION-SIG is not base64.") from None
     public_key = _public_key(certificate(cert_url), now)
-    message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(raw_body) & 0xffffffff}"
+    message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(raw_body) & 0xFFFFFFFF}"
     try:
         public_key.verify(signature_bytes, message.encode(), padding.PKCS1v15(), hashes.SHA256())
     except BadRsaSignature:
@@ -54,9 +60,16 @@ def verify_webhook(raw_body, headers, webhook_id, certificate, now):
 def check_cert_url(url):
     """Only https URLs on PayPal's API hosts, under the certs path: no userinfo, port, query or tricks."""
     parts = urlsplit(url)
-    if (parts.scheme != "https" or parts.netloc not in CERT_HOSTS or parts.query or parts.fragment
-            or not parts.path.startswith(CERT_PATH_PREFIX) or ".." in parts.path
-            or not url.isascii() or any(c in url for c in "\\ \t\r\n")):
+    if (
+        parts.scheme != "https"
+        or parts.netloc not in CERT_HOSTS
+        or parts.query
+        or parts.fragment
+        or not parts.path.startswith(CERT_PATH_PREFIX)
+        or ".." in parts.path
+        or not url.isascii()
+        or any(c in url for c in "\\ \t\r\n")
+    ):
         raise InvalidSignature("PAYPAL-CERT-URL is not a PayPal certificate URL.")
 
 

@@ -3,6 +3,7 @@
 Signature checks are the same in both modes: the SDK's HMAC-SHA256 helpers, which compare in
 constant time, over the stored order id (checkout) or the raw request body (webhooks).
 """
+
 import hashlib
 import json
 from typing import Any
@@ -13,7 +14,15 @@ from razorpay.errors import SignatureVerificationError
 from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
 from ...validation import ID_PATTERN
 from ..base import (
-    CAPTURED, CREDIT_WALLET, FAILED, IGNORE, PENDING, RECORD_FAILURE, CheckoutOrder, ConfirmedPayment, Lookup,
+    CAPTURED,
+    CREDIT_WALLET,
+    FAILED,
+    IGNORE,
+    PENDING,
+    RECORD_FAILURE,
+    CheckoutOrder,
+    ConfirmedPayment,
+    Lookup,
     WebhookEvent,
 )
 
@@ -66,8 +75,7 @@ class RazorpayGateway:
         """Check Razorpay Checkout's `HMAC_SHA256(order_id|payment_id, key_secret)`."""
         try:
             self.signatures.verify_payment_signature(
-                {"razorpay_order_id": order_id, "razorpay_payment_id": payment_id,
-                 "razorpay_signature": signature}
+                {"razorpay_order_id": order_id, "razorpay_payment_id": payment_id, "razorpay_signature": signature}
             )
         except SignatureVerificationError:
             raise InvalidSignature("The payment signature does not match.") from None
@@ -89,8 +97,9 @@ class RazorpayGateway:
             payment_id = captured[0].get("id")
             if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
                 raise GatewayUnavailable("Razorpay answered with an unreadable payment.")
-            return Lookup(CAPTURED, payment_id, captured[0].get("amount"), captured[0].get("currency"),
-                          detail="captured")
+            return Lookup(
+                CAPTURED, payment_id, captured[0].get("amount"), captured[0].get("currency"), detail="captured"
+            )
         in_progress = [p for p in payments if p.get("status") in PAYMENT_IN_PROGRESS]
         if in_progress or not payments:
             return Lookup(PENDING, detail=str(in_progress[0]["status"]) if in_progress else "no_payment")

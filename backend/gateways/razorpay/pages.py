@@ -8,6 +8,7 @@ secrets and go through the same verification code as live traffic. Each first re
 with the simulated API (`record_payment`), so a look-up of the order's payments (the sweep's)
 finds it even when the webhook and the customer's return never arrive.
 """
+
 import json
 from html import escape
 
@@ -71,18 +72,28 @@ def simulator_pages(context):
     @pages.get("/<order_id>")
     def checkout_page(order_id):
         payment_order = context.payment_order_or_404(order_id)
-        return simulator_page("Razorpay simulator", "Simulated checkout", order_id,
-                              format_major(payment_order.amount_minor, payment_order.currency),
-                              payment_order.currency, "background:#2563eb;color:#fff",
-                              back=back_url(config, {"razorpay_order_id": order_id}))
+        return simulator_page(
+            "Razorpay simulator",
+            "Simulated checkout",
+            order_id,
+            format_major(payment_order.amount_minor, payment_order.currency),
+            payment_order.currency,
+            "background:#2563eb;color:#fff",
+            back=back_url(config, {"razorpay_order_id": order_id}),
+        )
 
     @pages.post("/<order_id>/pay")
     def pay(order_id):
         payment_order = context.payment_order_or_404(order_id)
         payment_id = make_payment("payment.captured", payment_order, "captured")
-        return back_to_shop(config, {
-            "razorpay_payment_id": payment_id, "razorpay_order_id": order_id,
-            "razorpay_signature": checkout_signature(config["RAZORPAY_KEY_SECRET"], order_id, payment_id)})
+        return back_to_shop(
+            config,
+            {
+                "razorpay_payment_id": payment_id,
+                "razorpay_order_id": order_id,
+                "razorpay_signature": checkout_signature(config["RAZORPAY_KEY_SECRET"], order_id, payment_id),
+            },
+        )
 
     @pages.post("/<order_id>/fail")
     def fail(order_id):

@@ -8,6 +8,7 @@ verification code as live traffic, and records each payment it makes (Pay: captu
 in `simulator_razorpay_payments` (this module is its only user), from which the API answers an
 order's payments (`order_payments`, the sweep's look-up) as Razorpay would.
 """
+
 import hashlib
 import hmac
 import json
@@ -32,8 +33,14 @@ class SimulatedRazorpayApi:
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
 
     def create_order(self, data):
-        return {"id": new_id("order"), "entity": "order", "amount": data["amount"],
-                "currency": data["currency"], "receipt": data["receipt"], "status": "created"}
+        return {
+            "id": new_id("order"),
+            "entity": "order",
+            "amount": data["amount"],
+            "currency": data["currency"],
+            "receipt": data["receipt"],
+            "status": "created",
+        }
 
     def fetch_payment(self, payment_id):
         return None  # the signatures are the confirmation, even of a payment it did not make
@@ -64,9 +71,16 @@ def checkout_signature(key_secret, order_id, payment_id):
 def payment_entity(payment_order, payment_id, status):
     """A Razorpay-shaped payment of `payment_order` (`captured` or `failed`)."""
     entity = {
-        "id": payment_id, "entity": "payment", "amount": payment_order.amount_minor,
-        "currency": payment_order.currency, "status": status, "order_id": payment_order.id,
-        "method": "upi", "captured": status == "captured", "notes": [], "created_at": int(time.time()),
+        "id": payment_id,
+        "entity": "payment",
+        "amount": payment_order.amount_minor,
+        "currency": payment_order.currency,
+        "status": status,
+        "order_id": payment_order.id,
+        "method": "upi",
+        "captured": status == "captured",
+        "notes": [],
+        "created_at": int(time.time()),
     }
     if status == "failed":
         entity.update(error_code="BAD_REQUEST_ERROR", error_description="Payment failed (simulated)")
@@ -76,9 +90,14 @@ def payment_entity(payment_order, payment_id, status):
 def payment_event(event_type, payment_order, payment_id, status, entity=None):
     """A Razorpay-shaped webhook envelope for one payment of `payment_order` (`entity`, if made already)."""
     entity = entity or payment_entity(payment_order, payment_id, status)
-    return {"entity": "event", "account_id": "acc_simulator", "event": event_type,
-            "contains": ["payment"], "payload": {"payment": {"entity": entity}},
-            "created_at": int(time.time())}
+    return {
+        "entity": "event",
+        "account_id": "acc_simulator",
+        "event": event_type,
+        "contains": ["payment"],
+        "payload": {"payment": {"entity": entity}},
+        "created_at": int(time.time()),
+    }
 
 
 def signed_event(event, webhook_secret):
