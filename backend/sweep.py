@@ -52,7 +52,7 @@ class GatewaySweep:
         """The offered gateways that can be asked about a payment order, by name."""
         return {
             name: gateway
-            for name, gateway in self.topups.payments.gateways.items()
+            for name, gateway in self.topups.offered_gateways().items()
             if callable(getattr(gateway, "look_up", None))
         }
 

@@ -38,6 +38,10 @@ class Topups:
             "currency": self.currency,
         }
 
+    def offered_gateways(self):
+        """The adapters offered here, by payment method."""
+        return self.payments.gateways
+
     def find(self, payment_order_id):
         """The `PaymentOrder` with this id, or `PaymentOrderNotFound`."""
         payment_order = self.payment_orders.get(payment_order_id)
