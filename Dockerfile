@@ -16,7 +16,7 @@ COPY --from=web /web/dist /usr/share/nginx/html
 FROM python:3.11-slim
 WORKDIR /app
 # The runtime dependencies only: test and lint tools are in requirements-dev.txt, which the image never
-# installs (tests/unit/test_packaging.py).
+# installs (tests/unit/docs_and_deploy/test_packaging.py).
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY backend backend

@@ -46,7 +46,7 @@ redis-deps:
 	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends redis-server; } || \
 	  echo "redis-deps: could not install redis-server; the Redis rate-limit tests will be skipped" >&2; fi
 
-# promtool (Debian `prometheus`) and nginx for tests/unit/test_deploy.py (`promtool test rules`,
+# promtool (Debian `prometheus`) and nginx for tests/integration/deploy/test_deploy.py (`promtool test rules`,
 # `nginx -t`). Installed with apt-get when missing; if that fails, those tests are skipped and say why.
 deploy-deps:
 	@if command -v promtool >/dev/null && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then echo "promtool: $$(command -v promtool), nginx: $$(command -v nginx || echo /usr/sbin/nginx)"; else \

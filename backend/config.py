@@ -10,7 +10,7 @@ from .gateways.registry import BUILT_IN_PACKAGES, gateway_registry, load_registr
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 # JWT secrets published in this repository, never accepted in production: the development default
-# and those the tests sign with, now or before (tests/unit/test_config_refusals.py scans tests/).
+# and those the tests sign with, now or before (tests/unit/config/test_config_refusals.py scans tests/).
 PUBLISHED_JWT_SECRETS = (
     DEV_JWT_SECRET,
     "test-secret-0123456789-0123456789-abcdef",

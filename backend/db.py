@@ -173,7 +173,7 @@ def retention_indexes(config):
 
 def ensure_indexes(db, config=None):
     """Create the indexes the money rules depend on (unique keys make credits idempotent) and that
-    serve the service's queries (tests/integration/test_query_coverage.py), and with `config` the
+    serve the service's queries (tests/integration/store/test_query_coverage.py), and with `config` the
     retention (TTL) indexes and, in simulator mode, the indexes of the simulators' own records, kept
     in the same store (each gateway's entry declares them: `GatewayEntry.simulator_collections`)."""
     simulated = config is not None and config.get("GATEWAY_MODE") == "simulator"

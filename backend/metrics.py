@@ -152,7 +152,7 @@ def gauge(name, documentation, value):
 
 
 # Every metric name /metrics can answer (a histogram's series add _bucket, _sum and _count); the
-# Grafana dashboard and the alert rules may name only these (tests/unit/test_deploy.py).
+# Grafana dashboard and the alert rules may name only these (tests/integration/deploy/test_deploy.py).
 EXPORTED_METRICS = (
     "wallet_http_requests_total",
     "wallet_http_request_duration_seconds",

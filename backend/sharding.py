@@ -7,7 +7,7 @@ exception is `_id`: its index is unique on each shard only, unless `_id` is the 
 service never relies on the store to make an `_id` unique across shards: every `_id` it writes is
 generated unique (random `txn_…`/`wtp_…` ids, the gateway's order id, the hash of an
 Idempotency-Key, a ledger entry's id) or derived from a unique key (`<customer_id>:<currency>`), so
-`_id` indexes are left out of the check. `tests/unit/test_sharding.py` checks every unique index in
+`_id` indexes are left out of the check. `tests/unit/store/test_sharding.py` checks every unique index in
 `backend.db.INDEXES` and the gateways' simulator collections against `SHARD_KEYS`.
 """
 

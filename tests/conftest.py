@@ -7,6 +7,7 @@ import pytest
 import responses
 
 from backend import create_app
+from backend.gateways.paypal.simulator_keys import new_signing_pair
 from tests.helpers import TEST_JWT_SECRET, Api
 
 
@@ -67,3 +68,10 @@ def http():
     request must match one, so nothing reaches the internet."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+@pytest.fixture(scope="module")
+def paypal_key():
+    """PayPal's signing key and certificate, as far as these tests are concerned (the PayPal tests of
+    tests/unit/gateways and tests/integration/gateways; one pair per module)."""
+    return new_signing_pair("messageverificationcerts.paypal.com")

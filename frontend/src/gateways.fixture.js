@@ -1,5 +1,5 @@
 // For the tests: GET /gateways as a server offering the three built-in gateways answers it
-// (tests/integration/test_endpoints.py checks the server's side), and a fourth gateway the page has
+// (tests/integration/gateways/test_gateways_endpoint.py checks the server's side), and a fourth gateway the page has
 // never heard of, described the same way.
 export const BUILT_IN = [
   {

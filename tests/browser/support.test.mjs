@@ -1,7 +1,8 @@
 // Browser test of the support view (admin token) against the real backend (`python -m backend`:
 // embedded store, simulator gateways, demo data) in Chromium via playwright-core: an unknown
 // customer, older gateway outcomes and audit entries, banners that belong to the last action,
-// rows and counts that read right. Run: `make browser-test`.
+// rows and counts that read right; at a desktop size and at 390 px, a look-up and a refund of part
+// of a paid order. Run: `make browser-test`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -111,3 +112,73 @@ test('support view: older gateway outcomes and audit entries; rows and counts re
   assert.deepEqual(s.errors, [], 'no uncaught errors in the page');
   await s.context.close();
 });
+
+// The support view at a desktop size and at 390 px, in a fresh context per test, for the refund test.
+const VIEWPORTS = [
+  ['desktop', { width: 1280, height: 900 }],
+  ['390px', { width: 390, height: 844 }],
+];
+const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
+const api = (...args) => client.api(...args);
+const topUpByApi = (amount) => client.topUpByApi(amount);
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const text = (id) => page.getByTestId(id).textContent();
+  const noOverflow = async () => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+  };
+  const done = async () => {
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    await context.close();
+  };
+  return { page, context, text, waitForMessage: (pattern) => waitForMessage(page, pattern), noOverflow, done };
+}
+
+for (const [name, viewport] of VIEWPORTS) {
+  test(`${name}: support view: look up cust_demo, refund part of a paid order`, { timeout: TIMEOUT_MS }, async () => {
+    // An order paid from the wallet through the API first (topped up to cover it).
+    const orders = (await api('GET', '/orders?customer_id=cust_demo&status=pending')).body.orders;
+    let order = orders.find((o) => o.order_id === 'ord_demo_2');
+    if (order) {
+      await topUpByApi('120.50');
+      const paid = await api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' });
+      assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    }
+    const w = await newPage(viewport);
+    await w.page.goto(`${base}/?token=${adminToken}`);
+    await w.page.getByTestId('support-customer').fill('cust_demo');
+    await w.page.getByTestId('support-lookup').click();
+    await w.page.getByTestId('support-balance').waitFor();
+    const before = toMinor(await w.text('support-balance'));
+    const row = w.page.getByTestId('support-orders').locator('li[data-order-id="ord_demo_2"]');
+    await row.getByTestId('refund-ord_demo_2').click();
+    await row.getByTestId('refund-amount').fill('10.25');
+    await row.getByTestId('refund-reason').fill('damaged box');
+    await row.getByTestId('refund-review').click();
+    assert.match(await w.text('refund-confirmation'), /Refund ₹10\.25 to cust_demo's wallet for order ord_demo_2/);
+    assert.equal(toMinor(await w.text('support-balance')), before, 'nothing moves before confirming');
+    await w.page.getByTestId('refund-confirm').click();
+    await w.waitForMessage(/Refunded ₹10\.25 to cust_demo's wallet for ord_demo_2/);
+    await w.page.waitForFunction(
+      (want) => Math.round(Number(document.querySelector('[data-testid="support-balance"]').textContent.replace(/[^\d.]/g, '')) * 100) === want,
+      before + 1025,
+    );
+    const newest = w.page.getByTestId('support-transactions').locator('li').first();
+    assert.equal(await newest.getAttribute('data-kind'), 'refund');
+    assert.match(await newest.textContent(), /ord_demo_2.*\+₹10\.25/);
+    assert.match(await w.text('support-audit'), /order\.refunded/);
+    assert.match(await w.text('support-orders'), /ord_demo_2.*refunded ₹/);
+    await w.page.getByTestId('support-reconcile').click();
+    assert.match(await (await w.page.getByTestId('support-reconcile-result')).textContent(), /No drift/);
+    // A customer token cannot use the support view's API.
+    assert.equal((await api('GET', '/support/customers/cust_demo')).status, 403);
+    await w.noOverflow();
+    await w.done();
+  });
+}

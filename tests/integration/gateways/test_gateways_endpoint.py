@@ -1,0 +1,57 @@
+"""GET /gateways: the gateways offered, in order, as the web page reads them."""
+
+from backend import create_app
+from tests.conftest import app_config, drop_store
+from tests.helpers import BASE
+
+# --- 11. GET /gateways -------------------------------------------------------------------------
+BUILT_IN_GATEWAYS = [
+    {
+        "name": "razorpay",
+        "label": "Razorpay",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "razorpay_order_id",
+            "match": ["razorpay_order_id", "razorpay_payment_id"],
+            "verify_fields": {"payment_id": "razorpay_payment_id", "signature": "razorpay_signature"},
+            "confirm": "verify",
+            "pay_again_charges": True,
+        },
+    },
+    {
+        "name": "paypal",
+        "label": "PayPal",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "paypal_order_id",
+            "match": ["paypal_order_id"],
+            "verify_fields": {},
+            "confirm": "verify",
+            "pay_again_charges": False,
+        },
+    },
+    {
+        "name": "google_pay",
+        "label": "Google Pay",
+        "currencies": ["INR", "USD", "EUR"],
+        "checkout_return": {
+            "order_id": "payment_order_id",
+            "match": [],
+            "verify_fields": {},
+            "confirm": "await_credit",
+            "pay_again_charges": False,
+        },
+    },
+]
+
+
+def test_gateways_describes_the_offered_gateways_in_order_without_auth(client):
+    response = client.get(f"{BASE}/gateways")
+    assert response.status_code == 200
+    assert response.get_json() == {"success": True, "gateways": BUILT_IN_GATEWAYS}
+
+
+def test_gateways_lists_only_what_live_mode_offers():
+    app = create_app(app_config(GATEWAY_MODE="live"))  # PayPal without its keys, Google Pay without a processor
+    assert app.test_client().get(f"{BASE}/gateways").get_json()["gateways"] == BUILT_IN_GATEWAYS[:1]
+    drop_store(app)

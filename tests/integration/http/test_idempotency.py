@@ -1,0 +1,131 @@
+"""Idempotency-Key on initiate, pay and refund: the same key and body move money once, another body
+under the key is 409, a key of its own is another request."""
+
+import pytest
+
+from tests.helpers import BASE, bearer, snapshot, unique
+from tests.integration.support import assert_error, balance_minor, paid_order
+
+ADMIN = bearer("admin_1", "admin")
+
+
+def test_idempotency_key_released_after_500(api, db, integration, monkeypatch):
+    key = {"Idempotency-Key": unique("idk")}
+    headers = {**bearer("cust_a"), **key}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration, "initiate_wallet_topup_payment", broken)
+        assert_error(api.initiate("cust_a", 10, headers=headers), 500, "internal_error")
+    retry = api.initiate("cust_a", 10, headers=headers)
+    assert retry.status_code == 200, retry.get_json()
+    assert len(list(db["payment_orders"].find({}))) == 1
+
+
+# --- Idempotency-Key on POSTs 1, 3 and 4 -------------------------------------------------------
+def with_key(headers, key):
+    return {**headers, "Idempotency-Key": key}
+
+
+def test_initiate_same_key_same_body_once(api, db):
+    headers = with_key(bearer("cust_a"), "key-1")
+    first = api.initiate("cust_a", 10, headers=headers)
+    second = api.initiate("cust_a", 10, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.get_json() == first.get_json()
+    assert len(list(db["payment_orders"].find({}))) == 1
+
+
+def test_initiate_without_key_twice_is_two_topups(api, db):
+    first = api.initiate("cust_a", 10)
+    second = api.initiate("cust_a", 10)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.get_json()["payment_order_id"] != second.get_json()["payment_order_id"]
+    assert len(list(db["payment_orders"].find({}))) == 2
+
+
+def test_initiate_different_keys_are_two_topups(api, db):
+    first = api.initiate("cust_a", 10, headers=with_key(bearer("cust_a"), "key-1"))
+    second = api.initiate("cust_a", 10, headers=with_key(bearer("cust_a"), "key-2"))
+    assert first.get_json()["payment_order_id"] != second.get_json()["payment_order_id"]
+    assert len(list(db["payment_orders"].find({}))) == 2
+
+
+def test_same_key_two_customers_are_independent(api, db):
+    first = api.initiate("cust_a", 10, headers=with_key(bearer("cust_a"), "key-1"))
+    second = api.initiate("cust_b", 10, headers=with_key(bearer("cust_b"), "key-1"))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.get_json()["payment_order_id"] != second.get_json()["payment_order_id"]
+
+
+def test_pay_same_key_same_body_moves_money_once(api, db):
+    api.topup("cust_a", 100)
+    order_id = api.add_order("cust_a", 3000)
+    headers = with_key(bearer("cust_a"), "key-pay")
+    first = api.pay(order_id, "cust_a", 30, headers=headers)
+    second = api.pay(order_id, "cust_a", 30, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.get_json() == first.get_json()
+    assert balance_minor(db, "cust_a") == 7000
+    assert len(list(db["ledger_entries"].find({"kind": "payment"}))) == 1
+
+
+def test_refund_same_key_same_body_moves_money_once(api, db):
+    order_id = paid_order(api, "cust_a", 10000)
+    headers = with_key(bearer("admin_1", "admin"), "key-refund")
+    first = api.refund(order_id, "cust_a", 30, headers=headers)
+    second = api.refund(order_id, "cust_a", 30, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.get_json() == first.get_json()
+    assert balance_minor(db, "cust_a") == 3000
+    assert len(list(db["ledger_entries"].find({"kind": "refund"}))) == 1
+    assert db["orders"].find_one({"order_id": order_id})["refunded_minor"] == 3000
+
+
+def test_refund_different_keys_are_two_refunds(api, db):
+    order_id = paid_order(api, "cust_a", 10000)
+    assert api.refund(order_id, "cust_a", 30, headers=with_key(ADMIN, "r-1")).status_code == 200
+    assert api.refund(order_id, "cust_a", 30, headers=with_key(ADMIN, "r-2")).status_code == 200
+    assert balance_minor(db, "cust_a") == 6000
+
+
+def test_initiate_same_key_other_body_409(api, db):
+    headers = with_key(bearer("cust_a"), "key-1")
+    assert api.initiate("cust_a", 10, headers=headers).status_code == 200
+    before = snapshot(db)
+    assert_error(api.initiate("cust_a", 11, headers=headers), 409, "idempotency_key_reused")
+    assert snapshot(db) == before
+
+
+def test_pay_same_key_other_body_409(api, db):
+    api.topup("cust_a", 100)
+    order_id = api.add_order("cust_a", 3000)
+    other_order_id = api.add_order("cust_a", 3000)
+    headers = with_key(bearer("cust_a"), "key-pay")
+    assert api.pay(order_id, "cust_a", 30, headers=headers).status_code == 200
+    before = snapshot(db)
+    assert_error(api.pay(other_order_id, "cust_a", 30, headers=headers), 409, "idempotency_key_reused")
+    assert snapshot(db) == before
+
+
+def test_refund_same_key_other_body_409(api, db):
+    order_id = paid_order(api, "cust_a", 10000)
+    headers = with_key(ADMIN, "key-refund")
+    assert api.refund(order_id, "cust_a", 30, headers=headers).status_code == 200
+    before = snapshot(db)
+    assert_error(api.refund(order_id, "cust_a", 31, headers=headers), 409, "idempotency_key_reused")
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "key\twith-tab", "clé"])
+def test_invalid_idempotency_key_400(api, db, key):
+    before = snapshot(db)
+    response = api.client.post(
+        f"{BASE}/wallet/topup/initiate",
+        json={"customer_id": "cust_a", "amount": 10},
+        headers={**bearer("cust_a"), "Idempotency-Key": key},
+    )
+    assert_error(response, 400, "invalid_request")
+    assert snapshot(db) == before

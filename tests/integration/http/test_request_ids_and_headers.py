@@ -1,0 +1,107 @@
+"""Every response carries a request id (generated, or the caller's when well formed, and in the audit
+log and log lines) and the security headers; HSTS in production; Retry-After only on 429."""
+
+import logging
+
+import pytest
+from flask import Flask
+
+from backend import create_app
+from tests.conftest import app_config
+from tests.helpers import BASE, WEBHOOK_PATH, bearer, razorpay_event, signed_webhook
+from tests.integration.support import initiated
+
+INITIATE = f"{BASE}/wallet/topup/initiate"
+
+
+def test_every_response_carries_a_generated_request_id(client):
+    ids = set()
+    for response in (
+        client.get(f"{BASE}/health"),
+        client.get(f"{BASE}/nope"),
+        client.get("/metrics"),
+        client.post(INITIATE, json={}, headers=bearer("cust_r")),
+    ):
+        request_id = response.headers.get("X-Request-ID", "")
+        assert 1 <= len(request_id) <= 128, response.headers
+        ids.add(request_id)
+    assert len(ids) == 4
+
+
+@pytest.mark.parametrize(
+    "incoming, echoed",
+    [
+        ("req-1234_abc.DEF:9", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+        ("", False),
+        ("bad id", False),
+        ("a/b", False),
+        ("ünï", False),
+    ],
+)
+def test_an_incoming_request_id_is_echoed_only_when_well_formed(client, incoming, echoed):
+    response = client.get(f"{BASE}/health", headers={"X-Request-ID": incoming})
+    assert (response.headers["X-Request-ID"] == incoming) is echoed
+    assert 1 <= len(response.headers["X-Request-ID"]) <= 128
+
+
+def test_the_request_id_is_in_the_audit_log_and_the_log_lines(api, client, db, caplog):
+    payment_order_id = initiated(api, "cust_rid", 5)
+    body, headers = signed_webhook(razorpay_event("payment.captured", payment_order_id, "pay_rid", 500))
+    with caplog.at_level(logging.INFO, logger="integration"):
+        response = client.post(WEBHOOK_PATH, data=body, headers=dict(headers, **{"X-Request-ID": "trace-rid-1"}))
+    assert response.status_code == 200 and response.headers["X-Request-ID"] == "trace-rid-1"
+    logged = list(db["integration_logs"].find({"request_id": "trace-rid-1"}))
+    assert [entry["event"] for entry in logged] == ["wallet.credited"]  # the webhook's one record
+    lines = [record for record in caplog.records if getattr(record, "request_id", None) == "trace-rid-1"]
+    assert lines and all(
+        "trace-rid-1" in logging.Formatter("%(request_id)s %(message)s").format(record) for record in lines
+    )
+    assert any('"event": "webhook.received"' in record.getMessage() for record in lines)
+
+
+def test_security_headers_on_api_pages_and_errors(api, client):
+    payment_order_id = initiated(api, "cust_h", 5)
+    responses = {
+        "api": client.get(f"{BASE}/status/cust_h", headers=bearer("cust_h")),
+        "api error": client.post(INITIATE, json={}, headers=bearer("cust_h")),
+        "api 404": client.get(f"{BASE}/nope"),
+        "simulator page": client.get(f"/simulator/razorpay/checkout/{payment_order_id}"),
+        "metrics": client.get("/metrics"),
+    }
+    for name, response in responses.items():
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        assert response.headers["Referrer-Policy"] == "no-referrer", name
+        assert "Strict-Transport-Security" not in response.headers, name  # development
+    for name in ("api", "api error", "api 404"):
+        assert response_has_no_store(responses[name]), name
+    page = responses["simulator page"]
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def response_has_no_store(response):
+    return "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_production_responses_carry_hsts():
+    from backend import http_headers
+
+    app = Flask(__name__)
+    app.config.update(APP_ENV="production")
+    http_headers.init_app(app)
+    app.add_url_rule("/api/integration/x", "x", lambda: "ok")
+    response = app.test_client().get("/api/integration/x")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_retry_after_only_on_429():
+    limited = create_app(app_config(RATE_LIMITS_ENABLED="true")).test_client()
+    ok = limited.get(f"{BASE}/health")
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers
+    for _ in range(30):
+        limited.post(f"{BASE}/wallet/topup/verify", json={}, headers=bearer("cust_l"))
+    refused = limited.post(f"{BASE}/wallet/topup/verify", json={}, headers=bearer("cust_l"))
+    assert refused.status_code == 429 and refused.headers["Retry-After"]

@@ -1,0 +1,58 @@
+"""Payments that were retried or given back: a retry of a payment that was given back is not answered as
+paid, a debit given back never pays its order even when the two settle at once, and a payment whose
+answer could not be stored is still answered."""
+
+from backend.idempotency import IdempotencyStore
+from tests.helpers import bearer
+from tests.integration.support import balance_minor, failing_once
+
+PAY = "/api/integration/order/pay-with-wallet"
+
+
+def pay(client, order_id, key=None, customer_id="cust_h", amount=25):
+    headers = dict(bearer(customer_id), **({"Idempotency-Key": key} if key else {}))
+    return client.post(PAY, json={"order_id": order_id, "customer_id": customer_id, "amount": amount}, headers=headers)
+
+
+def test_a_retried_payment_that_was_given_back_is_not_answered_as_paid(api, client, db, integration, monkeypatch):
+    api.topup("cust_h", "100")
+    order_id = api.add_order("cust_h", 2500)
+    failing_once(monkeypatch, integration.orders, "mark_paid")
+    assert pay(client, order_id, "k1").get_json()["error"] == "operation_pending"
+    monkeypatch.undo()
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})  # paid at the shop meanwhile
+    integration.recover(grace_seconds=0)
+    assert balance_minor(db, "cust_h") == 10000  # given back
+    retried = pay(client, order_id, "k1")
+    assert (retried.status_code, retried.get_json()["error"]) == (409, "order_not_payable")
+
+
+def test_a_debit_given_back_never_pays_the_order_even_when_the_two_settle_at_once(api, db, integration, monkeypatch):
+    api.topup("cust_s", "100")
+    order_id = api.add_order("cust_s", 2500)
+    entry, _ = integration.wallet.debit("cust_s", "INR", 2500, "payment", f"payment:{order_id}", {"order_id": order_id})
+    real_mark_paid, raced = integration.orders.mark_paid, []
+
+    def request_gives_it_back_first(entry_, now):
+        if not raced:  # between the worker's start and its mark: the request finds the order
+            raced.append(True)  # cancelled and gives the debit back; the shop then reopens the order
+            db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+            assert integration.order_payments.settle(entry) is False
+            db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})
+        return real_mark_paid(entry_, now)
+
+    monkeypatch.setattr(integration.orders, "mark_paid", request_gives_it_back_first)
+    assert integration.order_payments.settle(entry) is False  # the worker's
+    monkeypatch.undo()
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
+    assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 1
+    assert balance_minor(db, "cust_s") == 10000
+
+
+def test_a_payment_whose_answer_could_not_be_stored_is_answered(api, client, db, monkeypatch):
+    api.topup("cust_i", "100")
+    order_id = api.add_order("cust_i", 2500)
+    failing_once(monkeypatch, IdempotencyStore, "_complete")
+    first = pay(client, order_id, "k-c", customer_id="cust_i")
+    assert first.status_code == 200 and first.get_json()["remaining_balance"] == 75
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"

@@ -1,0 +1,40 @@
+"""Settings as the app applies them: a mistyped APP_ENV in the environment stops `create_app`; CORS
+origins are matched literally, in any case, and development allows any origin."""
+
+import pytest
+
+from backend import create_app
+from backend.errors import ConfigError
+from tests.config_support import clean_environment  # noqa: F401 (autouse fixture)
+from tests.conftest import app_config
+
+
+def test_a_mistyped_app_env_from_the_environment_refuses_create_app(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "prod")
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        create_app({"TESTING": True})
+
+
+def cors_answer(origins, origin):
+    client = create_app(app_config(CORS_ORIGINS=origins)).test_client()
+    return client.get("/api/integration/health", headers={"Origin": origin}).headers.get("Access-Control-Allow-Origin")
+
+
+@pytest.mark.parametrize(
+    "configured",
+    ["https://shop.example.com", "https://*.shop.example.com", "https://*", "https://shop.example.com,https://.*"],
+)
+def test_configured_origins_are_matched_literally_never_as_patterns(configured):
+    assert cors_answer(configured, "https://xshop.example.com.evil.net") is None
+    assert cors_answer(configured, "https://shop.example.com.evil.net") is None
+
+
+def test_a_configured_origin_gets_its_cors_header_in_any_case():
+    assert cors_answer("https://shop.example.com", "https://shop.example.com") == "https://shop.example.com"
+    assert cors_answer("https://Shop.Example.com", "https://shop.example.com") == "https://shop.example.com"
+    assert cors_answer("https://*.shop.example.com", "https://*.shop.example.com") == "https://*.shop.example.com"
+
+
+@pytest.mark.parametrize("origins", ["", "*"])
+def test_development_without_cors_origins_or_with_a_lone_star_allows_any_origin(origins):
+    assert cors_answer(origins, "http://localhost:5173") == "http://localhost:5173"

@@ -1,0 +1,62 @@
+"""Configuration: the embedded default, and APP_ENV=production refusing unsafe settings."""
+
+import pytest
+
+from backend.config import DEV_JWT_SECRET, load_config
+from backend.errors import ConfigError
+from tests.config_support import SAFE_PRODUCTION, clean_environment  # noqa: F401 (autouse fixture)
+
+
+def test_embedded_default_is_mongomock_simulator_with_demo_data():
+    config = load_config()
+    assert config["MONGODB_URI"] == "mongomock://localhost" and config["EMBEDDED_STORE"]
+    assert config["GATEWAY_MODE"] == "simulator"
+    assert config["SEED_DEMO_DATA"] is True
+    assert config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_safe_production_settings_are_accepted_and_go_live():
+    config = load_config(SAFE_PRODUCTION)
+    assert config["GATEWAY_MODE"] == "live" and config["SEED_DEMO_DATA"] is False
+
+
+@pytest.mark.parametrize(
+    "override, complaint",
+    [
+        ({"JWT_SECRET": ""}, "JWT_SECRET"),
+        ({"JWT_SECRET": DEV_JWT_SECRET}, "JWT_SECRET"),
+        ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+        ({"GATEWAY_MODE": "simulator"}, "simulator"),
+        ({"MONGODB_URI": ""}, "MONGODB_URI"),
+        ({"MONGODB_URI": "mongomock://localhost"}, "MONGODB_URI"),
+        ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+        ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
+        ({"RAZORPAY_WEBHOOK_SECRET": "  \t "}, "RAZORPAY_WEBHOOK_SECRET"),
+        ({"RAZORPAY_KEY_SECRET": " "}, "RAZORPAY_KEY_SECRET"),
+        ({"CORS_ORIGINS": "https://*.shop.example.com"}, "CORS_ORIGINS"),
+        ({"PUBLIC_BASE_URL": "http://localhost"}, "PUBLIC_BASE_URL"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ],
+)
+def test_production_refuses_unsafe_settings(override, complaint):
+    with pytest.raises(ConfigError, match=complaint):
+        load_config(dict(SAFE_PRODUCTION, **override))
+
+
+def test_environment_variables_are_read(monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://pay.example.com/")
+    assert load_config()["PUBLIC_BASE_URL"] == "https://pay.example.com"
+
+
+def test_unknown_gateway_mode_is_refused():
+    with pytest.raises(ConfigError):
+        load_config({"GATEWAY_MODE": "sandbox"})
+
+
+def test_an_explicit_mongomock_uri_is_the_embedded_store_with_demo_data():
+    config = load_config({"MONGODB_URI": "mongomock://localhost"})
+    assert config["EMBEDDED_STORE"] and config["SEED_DEMO_DATA"] is True
+
+
+def test_a_real_server_gets_no_demo_data_by_default():
+    assert load_config({"MONGODB_URI": "mongodb://db:27017"})["SEED_DEMO_DATA"] is False
