@@ -51,7 +51,7 @@ class AuditLog:
         query = {"customer_id": customer_id}
         if until is not None:
             query["created_at"] = {"$lte": until}
-        return list(self.logs.find(query, sort=[("created_at", -1)], limit=limit))
+        return list(self.logs.find(query, sort=[("created_at", -1), ("_id", -1)], limit=limit))
 
     def _entry(self, event, outcome, fields):
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}

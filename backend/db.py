@@ -145,18 +145,21 @@ INDEXES = {
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
     "integration_logs": [
         ([("created_at", -1)], {}),
-        # the support view: a customer's audit entries, newest first
-        ([("customer_id", 1), ("created_at", -1)], {}),
+        # the support view: a customer's audit entries, newest first (those of one millisecond too:
+        # by `_id`, so that pages and their cursors see one order)
+        ([("customer_id", 1), ("created_at", -1), ("_id", -1)], {}),
     ],
     "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
     "customers": [([("customer_id", 1)], {"unique": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
     "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],
 }
-# Indexes of earlier versions that the current rules contradict, dropped at start-up: refund places
-# were per order before they were per life of an order (a reopened order's refunds start again).
+# Indexes of earlier versions, dropped at start-up: refund places were per order before they were
+# per life of an order (a reopened order's refunds start again); the support view's audit index
+# gained `_id` (one millisecond's entries in one order).
 OBSOLETE_INDEXES = {
     "ledger_entries": [[("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)]],
+    "integration_logs": [[("customer_id", 1), ("created_at", -1)]],  # now with `_id` after it
 }
 
 

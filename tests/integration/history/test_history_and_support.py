@@ -636,3 +636,11 @@ def test_history_and_support_reads_are_index_served(monkeypatch):
     assert not unserved, unserved
     seen = {q.collection for q in database.queries}
     assert {"orders", "ledger_entries", "integration_logs", "payment_orders", "wallets"} <= seen, seen
+
+
+def test_audit_entries_of_one_millisecond_come_newest_first(db, integration):
+    moment = datetime.datetime(2026, 1, 1, 12, 0, 0)
+    for event in ("order.paid", "order.refunded", "wallet.credited"):
+        audit_entry(db, "cust_ms", moment, event=event)
+    listed = [entry["event"] for entry in integration.audit.for_customer("cust_ms", 10)]
+    assert listed == ["wallet.credited", "order.refunded", "order.paid"]
