@@ -86,10 +86,43 @@ def setting_defaults(packages=BUILT_IN_PACKAGES):
     return defaults
 
 
+# Whole numbers above zero, each refused at start-up otherwise.
+POSITIVE_INT_SETTINGS = (
+    "JWT_MAX_LIFETIME_SECONDS",
+    "SWEEP_STALE_AFTER_SECONDS",
+    "SWEEP_EXPIRE_AFTER_SECONDS",
+    "SWEEP_BATCH_MAX",
+    "WORKER_RECOVERY_INTERVAL_SECONDS",
+    "WORKER_OUTBOX_INTERVAL_SECONDS",
+    "WORKER_SWEEP_INTERVAL_SECONDS",
+    "WORKER_RECONCILE_INTERVAL_SECONDS",
+    "WORKER_CLOCK_SKEW_MAX_SECONDS",
+    "OUTBOX_RETENTION_SECONDS",
+    "WEBHOOK_EVENT_RETENTION_SECONDS",
+    "AUDIT_RETENTION_SECONDS",
+)
+
+
 def load_config(test_config=None):
     """Merge defaults, environment and the factory's mapping; fill derived values; check safety."""
-    overrides = dict(test_config or {})
-    # First the gateways: their settings are read with the service's (unset or empty: the built-in ones).
+    config, gateways = merged_settings(dict(test_config or {}))
+    if config["APP_ENV"] not in APP_ENVS:
+        raise ConfigError(
+            f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}."
+        )
+    production = config["APP_ENV"] == "production"
+    if production:
+        check_production(config)
+    fill_derived(config, gateways, production)
+    fill_switches_and_numbers(config, production)
+    config["CORS_ORIGINS"] = cors_origins(config)
+    return config
+
+
+def merged_settings(overrides):
+    """(settings, gateway entries): every setting from the factory's mapping, else the environment,
+    else its default; the gateways' settings first decide which gateways there are (unset or empty:
+    the built-in ones), and a gateway setting of only spaces is a missing one."""
     packages = (
         package_names(overrides.get("GATEWAY_PACKAGES", os.environ.get("GATEWAY_PACKAGES", ""))) or BUILT_IN_PACKAGES
     )
@@ -98,23 +131,20 @@ def load_config(test_config=None):
     config.update({k: v for k, v in overrides.items() if k not in config})
     config["GATEWAY_PACKAGES"] = packages
     gateways = gateway_registry(config)
-    for entry in gateways:  # a gateway setting of only spaces is a missing one
+    for entry in gateways:
         config.update({key: config[key].strip() for key in entry.settings if isinstance(config[key], str)})
-    if config["APP_ENV"] not in APP_ENVS:
-        raise ConfigError(
-            f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}."
-        )
-    production = config["APP_ENV"] == "production"
-    if production:
-        check_production(config)
+    return config, gateways
+
+
+def fill_derived(config, gateways, production):
+    """The store, gateway mode, secrets and URLs a setting left to be derived."""
     config["MONGODB_URI"] = config["MONGODB_URI"] or EMBEDDED_URI
     config["EMBEDDED_STORE"] = config["MONGODB_URI"].startswith("mongomock://")
     config["GATEWAY_MODE"] = config["GATEWAY_MODE"] or ("live" if production else "simulator")
     if config["GATEWAY_MODE"] not in ("live", "simulator"):
         raise ConfigError("GATEWAY_MODE must be 'simulator' or 'live'.")
-    simulator = config["GATEWAY_MODE"] == "simulator"
     config["JWT_SECRET"] = config["JWT_SECRET"] or DEV_JWT_SECRET
-    if simulator:  # fixed, documented development values, so a developer can sign by hand
+    if config["GATEWAY_MODE"] == "simulator":  # fixed, documented development values, so a developer can sign by hand
         for entry in gateways:
             for key, value in entry.simulator_settings.items():
                 config[key] = config[key] or value
@@ -125,6 +155,10 @@ def load_config(test_config=None):
     config["SIMULATOR_WEBHOOK_DELIVERY"] = config["SIMULATOR_WEBHOOK_DELIVERY"] or (
         "inline" if config.get("TESTING") else "http"
     )
+
+
+def fill_switches_and_numbers(config, production):
+    """On/off settings as booleans (some default by the store or TESTING) and numbers as numbers."""
     if config["SEED_DEMO_DATA"] == "":
         config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
     config["SEED_DEMO_DATA"] = is_on(config["SEED_DEMO_DATA"])
@@ -133,23 +167,8 @@ def load_config(test_config=None):
     config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
-    config["JWT_MAX_LIFETIME_SECONDS"] = positive_int(config, "JWT_MAX_LIFETIME_SECONDS")
-    for key in (
-        "SWEEP_STALE_AFTER_SECONDS",
-        "SWEEP_EXPIRE_AFTER_SECONDS",
-        "SWEEP_BATCH_MAX",
-        "WORKER_RECOVERY_INTERVAL_SECONDS",
-        "WORKER_OUTBOX_INTERVAL_SECONDS",
-        "WORKER_SWEEP_INTERVAL_SECONDS",
-        "WORKER_RECONCILE_INTERVAL_SECONDS",
-        "WORKER_CLOCK_SKEW_MAX_SECONDS",
-        "OUTBOX_RETENTION_SECONDS",
-        "WEBHOOK_EVENT_RETENTION_SECONDS",
-        "AUDIT_RETENTION_SECONDS",
-    ):
+    for key in POSITIVE_INT_SETTINGS:
         config[key] = positive_int(config, key)
-    config["CORS_ORIGINS"] = cors_origins(config)
-    return config
 
 
 def cors_origins(config):

@@ -23,28 +23,9 @@ class OrderPayments:
             return self._paid_already(order, operation_id)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        for _ in range(LIVES_MAX):
-            ticket = order.get("payment_ticket")
-            entry, created = self.wallet.debit(
-                customer_id,
-                currency,
-                amount_minor,
-                kind=PAYMENT,
-                key=payment_key(order_id, ticket),
-                reference={"order_id": order_id, "order_life": ticket},
-                operation_id=operation_id,
-            )
-            if created or not entry.get("settled"):
-                break
-            if entry.get("operation_id") == operation_id and operation_id is not None:
-                return self._retried(entry)
-            # The key belongs to a payment of an ended life (the shop replaced a paid order's
-            # document, dropping the wallet's fields): give the order a life of its own.
-            order = self.orders.new_ticket(order)
-            if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
-                raise OrderNotPayable()
-        else:
-            raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
+        entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id)
+        if entry.get("settled"):  # this request's own payment, settled before the retry
+            return self._retried(entry)
         with pending_on_store_error(entry):
             if not self.settle(entry):
                 raise OrderNotPayable(
@@ -64,6 +45,31 @@ class OrderPayments:
                 reason="retry" if retried else None,
             )
         return entry
+
+    def _debit_in_its_life(self, order, currency, amount_minor, operation_id):
+        """(entry, created): the debit of the order's current life (its `payment_ticket`), made now or
+        found (a concurrent request's, or this request's when it is a retry). A key held by a settled
+        debit of another request belongs to an ended life whose ticket the shop dropped (it replaced
+        a paid order's document): the order gets a ticket of its own and is debited under it."""
+        for _ in range(LIVES_MAX):
+            ticket = order.get("payment_ticket")
+            entry, created = self.wallet.debit(
+                order["customer_id"],
+                currency,
+                amount_minor,
+                kind=PAYMENT,
+                key=payment_key(order["order_id"], ticket),
+                reference={"order_id": order["order_id"], "order_life": ticket},
+                operation_id=operation_id,
+            )
+            if created or not entry.get("settled"):
+                return entry, created
+            if operation_id is not None and entry.get("operation_id") == operation_id:
+                return entry, False
+            order = self.orders.new_ticket(order)
+            if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
+                raise OrderNotPayable()
+        raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
 
     def _paid_already(self, order, operation_id):
         """A payment of an order that is not pending: this request's own payment when it is a retry

@@ -21,28 +21,7 @@ class Refunds:
         currency = order_currency(order, OrderNotRefundable)
         key = f"refund:{refund_id or new_id('rfnd')}"
         try:
-            if order["payment_status"] == "refunded":
-                raise RefundExceedsPaid("This order is already fully refunded.")
-            if order["payment_status"] not in PAID_STATES:
-                raise OrderNotRefundable()
-            self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
-            wid = wallet_id(customer_id, currency)
-            if order.get("refund_wallet_id") != wid:
-                pinned_wid, order = self.orders.refund_wallet(order, wid)
-                if pinned_wid != wid:
-                    raise OrderNotRefundable(
-                        "This order's refunds go to the wallet that paid it or had its first refund, not this one."
-                    )
-            slot = RefundSlot(self.orders, self.history, order, wid)
-            entry, created = self.wallet.credit(
-                customer_id,
-                currency,
-                amount_minor,
-                REFUND,
-                key=key,
-                reference={"order_id": order_id, "reason": reason},
-                slot=slot,
-            )
+            entry, created = self._credit(order, currency, amount_minor, key, reason)
         except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
@@ -63,3 +42,25 @@ class Refunds:
                     reason=reason[:200],
                 )
         return entry
+
+    def _credit(self, order, currency, amount_minor, key, reason):
+        """(entry, created): the refund credited into the wallet of the order's life, in its next place
+        among that life's refunds; RefundExceedsPaid or OrderNotRefundable (nothing written) when it
+        cannot be."""
+        if order["payment_status"] == "refunded":
+            raise RefundExceedsPaid("This order is already fully refunded.")
+        if order["payment_status"] not in PAID_STATES:
+            raise OrderNotRefundable()
+        self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
+        wid = wallet_id(order["customer_id"], currency)
+        if order.get("refund_wallet_id") != wid:
+            pinned_wid, order = self.orders.refund_wallet(order, wid)
+            if pinned_wid != wid:
+                raise OrderNotRefundable(
+                    "This order's refunds go to the wallet that paid it or had its first refund, not this one."
+                )
+        slot = RefundSlot(self.orders, self.history, order, wid)
+        reference = {"order_id": order["order_id"], "reason": reason}
+        return self.wallet.credit(
+            order["customer_id"], currency, amount_minor, REFUND, key=key, reference=reference, slot=slot
+        )
