@@ -4,9 +4,13 @@ single-document write; refunds take numbered places in the ledger, so concurrent
 overshoot (the race of hyperswitch #13182).
 """
 
+import datetime
+from typing import cast
+
 from .clock import new_id
 from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
 from .money import CURRENCY_DECIMALS
+from .records import LedgerEntry, Order
 
 PAID_STATES = ("paid", "partially_refunded")
 
@@ -28,16 +32,16 @@ class OrderBook:
     def __init__(self, db):
         self.orders = db["orders"]
 
-    def for_customer(self, order_id, customer_id):
+    def for_customer(self, order_id: str, customer_id: str) -> Order:
         """The order, if it belongs to `customer_id` (another customer's order is 'not found')."""
         order = self.orders.find_one({"order_id": order_id})
         if order is None or order.get("customer_id") != customer_id:
             raise OrderNotFound()
-        return order
+        return cast(Order, order)
 
-    def get(self, order_id):
+    def get(self, order_id: str) -> Order | None:
         """The order, or None."""
-        return self.orders.find_one({"order_id": order_id})
+        return cast(Order | None, self.orders.find_one({"order_id": order_id}))
 
     def page_for_customer(self, customer_id, limit, status=None, after_order_id=None):
         """Up to `limit` of the customer's orders (of `payment_status` `status` when given), ordered by
@@ -66,7 +70,7 @@ class OrderBook:
             return "order_amount_changed"
         return None
 
-    def mark_paid(self, entry, now):
+    def mark_paid(self, entry: LedgerEntry, now: datetime.datetime) -> bool:
         """After the wallet debit `entry`: the order, still pending for that customer, amount and
         life (`payment_ticket`), is paid (idempotent). True when the order is paid by `entry`, False
         when it is not payable by it (cancelled, paid otherwise, changed or reopened meanwhile: the
@@ -105,7 +109,7 @@ class OrderBook:
             return True
         return paid_by(self.orders.find_one({"order_id": order_id}), entry["_id"])
 
-    def give_back(self, entry):
+    def give_back(self, entry: LedgerEntry) -> bool:
         """End the debit `entry`'s life on the order without it paying (the ticket turns, so the
         debit can never pay the order, and the next payment is a new one), unless it paid it: True
         when it is given back, False when it paid the order. (Paying and giving back both need the
@@ -171,7 +175,7 @@ class OrderBook:
             "order_paid_minor": order_paid_minor,
         }
 
-    def roll_refund(self, entry):
+    def roll_refund(self, entry: LedgerEntry) -> None:
         """Roll the order forward to the refund `entry`, the one after its last in the entry's life
         (a no-op when it holds it, or has moved on to another life). The status follows only while
         the order is paid: one the shop cancelled or reopened meanwhile keeps the shop's status."""
@@ -209,13 +213,13 @@ class OrderBook:
         return self.orders.find_one({"order_id": order_id}) if behind else order
 
 
-def paid_minor(order):
+def paid_minor(order: Order) -> int:
     """What the order's payment took: from the wallet (`paid_minor`, also pinned by the first refund
     of an order paid at the shop) or at the shop's checkout (its `amount_minor`)."""
     return order.get("paid_minor", order["amount_minor"])
 
 
-def paid_by(order, entry_id):
+def paid_by(order: Order | None, entry_id: str) -> bool:
     """True when the debit `entry_id` paid a life of `order` (this one, or one the shop reopened since:
     `paid_entry_ids` keeps every paying debit)."""
     return order is not None and (
@@ -223,7 +227,7 @@ def paid_by(order, entry_id):
     )
 
 
-def in_life(order, wid, life):
+def in_life(order: Order, wid: str, life: str | None) -> bool:
     """True when the order is in the life `life` whose refunds go to wallet `wid` (a life is known by
     both: the first life of every wallet is None, and a re-issued order has neither)."""
     return order.get("payment_life") == life and order.get("refund_wallet_id") == wid

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import new_id, utcnow
 from .errors import InsufficientFunds, OperationPending, StoreUnavailable
-from .records import CREDIT, DEBIT
+from .records import CREDIT, DEBIT, LedgerEntry
 
 APPEND_ATTEMPTS_MAX = 200
 FINISH_BATCH_MAX = 100
@@ -33,7 +33,7 @@ def wallet_id(customer_id, currency):
     return f"{customer_id}:{currency}"
 
 
-def signed_minor(entry):
+def signed_minor(entry: LedgerEntry) -> int:
     return entry["amount_minor"] if entry["type"] == CREDIT else -entry["amount_minor"]
 
 
@@ -163,7 +163,7 @@ class WalletService:
         except PyMongoError:
             raise OperationPending(entry["_id"]) from None
 
-    def roll(self, entry):
+    def roll(self, entry: LedgerEntry) -> None:
         """Roll the wallet forward to `entry`, the one after its last (a no-op when it holds it)."""
         sequence = entry["sequence"]
         update = {
@@ -183,7 +183,7 @@ class WalletService:
         except DuplicateKeyError:
             pass  # the wallet exists past version 0: it holds this entry already
 
-    def settle(self, entry, outcome):
+    def settle(self, entry: LedgerEntry, outcome: str) -> None:
         """Record on the payment `entry` what it did to its order: `paid` it, or was `given_back`."""
         if entry.get("settled") != outcome:
             self.entries.update_one({"_id": entry["_id"]}, {"$set": {"settled": outcome}})

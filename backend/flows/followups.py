@@ -5,7 +5,7 @@ Every step is idempotent, so it may run beside that request, and again."""
 import datetime
 
 from ..orders import in_life
-from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, TOPUP
+from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, TOPUP, LedgerEntry
 from ..wallet_service import FINISH_BATCH_MAX
 
 
@@ -68,7 +68,7 @@ class FollowUps:
         return done
 
     @staticmethod
-    def _given_back(entry):
+    def _given_back(entry: LedgerEntry) -> bool:
         """True for a payment whose order was not paid by it (the debit was given back)."""
         return entry["kind"] == PAYMENT and entry.get("settled") == SETTLED_GIVEN_BACK
 

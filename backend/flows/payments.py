@@ -3,7 +3,7 @@ order"), never below zero; a debit that can no longer pay its order is given bac
 
 from ..errors import AmountDiffersFromOrder, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
-from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID
+from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID, LedgerEntry
 from .outcomes import pending_on_store_error
 
 LIVES_MAX = 5  # a payment request meets at most this many ended lives of its order before it gives up
@@ -95,7 +95,7 @@ class OrderPayments:
             raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
         return earlier  # this request's own payment, finished before the retry
 
-    def settle(self, entry):
+    def settle(self, entry: LedgerEntry) -> bool:
         """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
         paid otherwise, reopened, or changed since it was read), give the amount back. The outcome
         is then recorded on the entry (`settled`: paid | given_back), so a later life of the order,
