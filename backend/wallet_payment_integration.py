@@ -13,6 +13,7 @@ from .flows.webhooks import WebhookIntake
 from .ledger_history import LedgerHistory
 from .orders import OrderBook
 from .payment_orders import PaymentOrders
+from .settlements import PaymentSettlements
 from .wallet_service import FINISH_BATCH_MAX
 from .webhook_events import WebhookEvents
 
@@ -34,7 +35,8 @@ class WalletPaymentIntegration:
         self.webhooks = WebhookIntake(
             self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock), self.audit
         )
-        self.order_payments = OrderPayments(wallet_service, self.orders, self.audit, clock)
+        settlements = PaymentSettlements(db, clock)
+        self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps(
             wallet_service,
@@ -43,6 +45,7 @@ class WalletPaymentIntegration:
             self.payment_orders,
             self.topups,
             self.order_payments,
+            settlements,
             outbox,
             self.audit,
             clock,

@@ -183,12 +183,6 @@ class WalletService:
         except DuplicateKeyError:
             pass  # the wallet exists past version 0: it holds this entry already
 
-    def settle(self, entry: LedgerEntry, outcome: str) -> None:
-        """Record on the payment `entry` what it did to its order: `paid` it, or was `given_back`."""
-        if entry.get("settled") != outcome:
-            self.entries.update_one({"_id": entry["_id"]}, {"$set": {"settled": outcome}})
-            entry["settled"] = outcome
-
     def catch_up(self, wid):
         """Roll the wallet `wid` forward over the entries it does not hold yet; its version after."""
         wallet = self.wallets.find_one({"_id": wid})

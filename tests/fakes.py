@@ -236,9 +236,6 @@ class FakeLedger:
         for wid in {e["wallet_id"] for e in entries}:
             self.catch_up(wid)
 
-    def settle(self, entry, outcome):
-        self.stored(entry["_id"])["settled"] = entry["settled"] = outcome
-
     def unfinalized(self, limit=100):
         return self.entries.find({"finalized": False}, sort=[("created_at", 1)], limit=limit)
 
@@ -256,6 +253,37 @@ class FakeLedger:
 
     def balance(self, customer_id, currency="INR"):
         return self.get_wallet(customer_id, currency)["balance_minor"]
+
+
+class FakeSettlements:
+    """`PaymentSettlements` over a FakeLedger's entries: a payment is decided once, by one settler; an
+    undecided one is claimed once its request let it go (`release`) or `grace_seconds` passed."""
+
+    def __init__(self, ledger):
+        self.ledger = ledger
+
+    def claim(self, entry, grace_seconds):
+        stored, now = self.ledger.stored(entry["_id"]), self.ledger.clock()
+        started_before = now - datetime.timedelta(seconds=grace_seconds)
+        since = stored.get("settling_since")
+        if stored.get("settled") is not None or (since or stored["created_at"]) > started_before:
+            return None
+        stored["settling_since"] = now
+        return dict(stored)
+
+    def release(self, entry_id):
+        stored = self.ledger.stored(entry_id)
+        if stored.get("settled") is None:
+            stored["settling_since"] = datetime.datetime(1970, 1, 1)
+
+    def record(self, entry, outcome):
+        if entry.get("settled") is None:
+            stored = self.ledger.stored(entry["_id"])
+            stored["settled"] = stored.get("settled") or outcome
+            entry["settled"] = outcome
+
+    def outcome(self, entry_id):
+        return self.ledger.stored(entry_id).get("settled")
 
 
 class FakeLedgerHistory:

@@ -5,13 +5,17 @@ Every step is idempotent, so it may run beside that request, and again."""
 import datetime
 
 from ..orders import in_life
-from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, TOPUP, LedgerEntry
+from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, SETTLED_PAID, TOPUP, LedgerEntry
 from ..wallet_service import FINISH_BATCH_MAX
+from .payments import CLAIM_AFTER_SECONDS
 
 
 class FollowUps:
-    def __init__(self, wallet, history, orders, payment_orders, topups, order_payments, outbox, audit, clock):
+    def __init__(
+        self, wallet, history, orders, payment_orders, topups, order_payments, settlements, outbox, audit, clock
+    ):
         self.wallet, self.history, self.orders, self.payment_orders = wallet, history, orders, payment_orders
+        self.settlements = settlements
         self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
             topups,
             order_payments,
@@ -20,23 +24,26 @@ class FollowUps:
             clock,
         )
 
-    def finish(self, limit=FINISH_BATCH_MAX):
+    def finish(self, limit=FINISH_BATCH_MAX, grace_seconds=CLAIM_AFTER_SECONDS):
         """The follow-ups of up to `limit` entries not yet finalized, oldest first: roll their wallets
         forward, mark their payment order or order (or roll the order's refunds forward), queue the
         customer's confirmation, then mark them finalized. Each step is idempotent, so this may run
-        beside the requests that made the entries, and again after a crash. Returns the entries."""
+        beside the requests that made the entries, and again after a crash; a payment its request
+        has not decided is left to it for `grace_seconds` (`PaymentSettlements.claim`). Returns the
+        entries finished (a payment left to its request is not, and stays for the next run)."""
         entries = self.wallet.unfinalized(limit)
         if not entries:
             return []
         self.wallet.catch_up_wallets(entries)
         done = self._followed_up(entries)
+        left = set()
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
             if entry["_id"] in done:
                 continue
             if entry["kind"] == TOPUP:
                 self.topups.mark_paid(entry)
-            elif entry["kind"] == PAYMENT:
-                self.order_payments.settle(entry)
+            elif entry["kind"] == PAYMENT and not self._settle(entry, grace_seconds):
+                left.add(entry["_id"])
             elif entry["kind"] == REFUND:
                 self.orders.catch_up_refunds(
                     entry["reference"]["order_id"],
@@ -44,10 +51,24 @@ class FollowUps:
                     entry["wallet_id"],
                     entry["reference"].get("order_life"),
                 )
+        entries = [e for e in entries if e["_id"] not in left]
         if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
             self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
         self.wallet.mark_finalized(e["_id"] for e in entries)
         return entries
+
+    def _settle(self, entry, grace_seconds):
+        """A payment's follow-up: decided given back, its reversal credited (once); undecided, decided
+        here once claimed. False when its request may still be deciding it."""
+        if entry.get("settled") is None:
+            claimed = self.settlements.claim(entry, grace_seconds)
+            if claimed is None:
+                return False
+            self.order_payments.settle(claimed)
+            entry["settled"] = claimed.get("settled")
+        elif entry["settled"] == SETTLED_GIVEN_BACK:
+            self.order_payments.give_back(entry)
+        return True
 
     def _followed_up(self, entries):
         """Ids of `entries` whose follow-up writes are visible already (the request made them, as it
@@ -55,7 +76,7 @@ class FollowUps:
         topups = [e for e in entries if e["kind"] == TOPUP]
         paid = self.payment_orders.paid_ids([e["reference"]["payment_order_id"] for e in topups])
         done = {e["_id"] for e in topups if e["reference"]["payment_order_id"] in paid}
-        done |= {e["_id"] for e in entries if e["kind"] == PAYMENT and e.get("settled")}
+        done |= {e["_id"] for e in entries if e["kind"] == PAYMENT and e.get("settled") == SETTLED_PAID}
         refunds = [e for e in entries if e["kind"] == REFUND]
         orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
         for entry in refunds:
@@ -78,10 +99,10 @@ class FollowUps:
         cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
         finished = interrupted = 0
         for _ in range(batches_max):
-            entries = self.finish()
+            entries = self.finish(grace_seconds=grace_seconds)
             finished += len(entries)
             interrupted += sum(1 for e in entries if e["created_at"] <= cutoff)
-            if len(entries) < FINISH_BATCH_MAX:
+            if len(entries) < FINISH_BATCH_MAX:  # the last batch, or one with payments left to their requests
                 break
         if interrupted:
             self.audit.record(

@@ -8,10 +8,13 @@ from ..errors import OperationPending, StoreUnavailable
 
 
 @contextlib.contextmanager
-def pending_on_store_error(entry):
+def pending_on_store_error(entry, release=None):
     """A store error after `entry` is in the ledger is OperationPending (with its id), not a plain
-    store error: the money moved; a retry or recovery finishes what follows."""
+    store error: the money moved; a retry or recovery finishes what follows (`release(entry id)`,
+    when given, first lets them: a payment's settlement)."""
     try:
         yield
     except (PyMongoError, StoreUnavailable):
+        if release is not None:
+            release(entry["_id"])
         raise OperationPending(entry["_id"]) from None

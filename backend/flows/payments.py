@@ -1,17 +1,22 @@
 """Paying an order from the wallet: one debit per life of the order (docs/ledger.md, "Lives of an
 order"), never below zero; a debit that can no longer pay its order is given back."""
 
-from ..errors import AmountDiffersFromOrder, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
+import time
+
+from ..errors import AmountDiffersFromOrder, OperationPending, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
 from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID, LedgerEntry
 from .outcomes import pending_on_store_error
 
+CLAIM_AFTER_SECONDS = 30  # a debit its request has not decided for this long is claimed (the request died)
 LIVES_MAX = 5  # a payment request meets at most this many ended lives of its order before it gives up
+# A request that meets another settler's undecided debit of the order waits this long for its decision.
+SETTLED_WAIT_SECONDS, SETTLED_POLL_SECONDS = 1.0, 0.05
 
 
 class OrderPayments:
-    def __init__(self, wallet, orders, audit, clock):
-        self.wallet, self.orders, self.audit, self.clock = wallet, orders, audit, clock
+    def __init__(self, wallet, orders, settlements, audit, clock):
+        self.wallet, self.orders, self.settlements, self.audit, self.clock = wallet, orders, settlements, audit, clock
 
     def pay(self, order_id, customer_id, amount_minor, operation_id=None):
         """Pay a pending order from the wallet: one debit per life of the order (a reopened order is
@@ -23,15 +28,22 @@ class OrderPayments:
             return self._paid_already(order, operation_id)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id)
-        if entry.get("settled"):  # this request's own payment, settled before the retry
-            return self._retried(entry)
-        with pending_on_store_error(entry):
+        try:
+            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id)
+        except OperationPending as pending:  # the debit is in: let a retry (or the worker) settle it now
+            self.settlements.release(pending.details["transaction_id"])
+            raise
+        own = operation_id is not None and entry.get("operation_id") == operation_id
+        if not created:
+            entry = self._settled_by_another(entry, own)
+            if entry.get("settled"):  # a retry of this request, its payment decided before it
+                return self._retried(entry) if own else self._refused(entry)
+        with pending_on_store_error(entry, self.settlements.release):
             if not self.settle(entry):
                 raise OrderNotPayable(
                     "The order changed while it was being paid; the amount was returned to the wallet."
                 )
-            retried = not created and operation_id is not None and entry.get("operation_id") == operation_id
+            retried = not created and own
             if not created and not retried:
                 raise OrderAlreadyPaid()
             self.audit.record(
@@ -71,6 +83,29 @@ class OrderPayments:
                 raise OrderNotPayable()
         raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
 
+    def _settled_by_another(self, entry, own):
+        """The undecided debit `entry` this request did not insert: claimed for this request to settle
+        (its inserter let it go, or died), else as decided by its settler within a short wait; a
+        settler that takes longer leaves OperationPending (this request's own debit) or
+        OrderAlreadyPaid (another request's payment of the order is being completed)."""
+        claimed = self.settlements.claim(entry, grace_seconds=CLAIM_AFTER_SECONDS)
+        if claimed is not None:
+            return claimed
+        for _ in range(int(SETTLED_WAIT_SECONDS / SETTLED_POLL_SECONDS)):
+            outcome = self.settlements.outcome(entry["_id"])
+            if outcome is not None:
+                return dict(entry, settled=outcome)
+            time.sleep(SETTLED_POLL_SECONDS)
+        if own:
+            raise OperationPending(entry["_id"])
+        raise OrderAlreadyPaid("Another payment of this order is being completed.")
+
+    def _refused(self, entry):
+        """Another request's payment of this life, decided: it paid the order, or was given back."""
+        if entry["settled"] == SETTLED_GIVEN_BACK:
+            raise OrderNotPayable("The order changed while it was being paid.")
+        raise OrderAlreadyPaid()
+
     def _paid_already(self, order, operation_id):
         """A payment of an order that is not pending: this request's own payment when it is a retry
         of the one that paid it (or gave it back), whatever the shop did to the order since; else
@@ -96,13 +131,20 @@ class OrderPayments:
         return earlier  # this request's own payment, finished before the retry
 
     def settle(self, entry: LedgerEntry) -> bool:
-        """Mark the order paid by the debit `entry`; when it is no longer payable by it (cancelled,
-        paid otherwise, reopened, or changed since it was read), give the amount back. The outcome
-        is then recorded on the entry (`settled`: paid | given_back), so a later life of the order,
-        or a shop that replaced the order's document, never meets an undecided debit. True when paid."""
+        """Decide the undecided debit `entry` (its settler only: the request that inserted it, or who
+        claimed it, `PaymentSettlements`): mark the order paid by it; when it is no longer payable by
+        it (cancelled, paid otherwise, reopened, or changed since it was read), give the amount back.
+        The decision is recorded on the entry (`settled`) before any money goes back, so a debit
+        given back never pays its order later, even one the shop re-issued. True when paid."""
         if self.orders.mark_paid(entry, self.clock()) or not self.orders.give_back(entry):
-            self.wallet.settle(entry, SETTLED_PAID)
+            self.settlements.record(entry, SETTLED_PAID)
             return True
+        self.settlements.record(entry, SETTLED_GIVEN_BACK)
+        self.give_back(entry)
+        return False
+
+    def give_back(self, entry: LedgerEntry) -> None:
+        """Credit back the debit `entry`, decided given back (once: keyed `reversal:<entry id>`)."""
         order_id = entry["reference"]["order_id"]
         reversal, created = self.wallet.credit(
             entry["customer_id"],
@@ -112,7 +154,6 @@ class OrderPayments:
             key=f"reversal:{entry['_id']}",
             reference={"order_id": order_id, "reversal_of": entry["_id"]},
         )
-        self.wallet.settle(entry, SETTLED_GIVEN_BACK)
         if created:
             why = self.orders.why_not_payable(order_id, entry["customer_id"], entry["amount_minor"]) or "order_changed"
             self.audit.record(
@@ -125,4 +166,3 @@ class OrderPayments:
                 currency=entry["currency"],
                 reason=why,
             )
-        return False

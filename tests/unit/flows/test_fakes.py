@@ -11,8 +11,9 @@ from backend.errors import InsufficientFunds, RefundExceedsPaid
 from backend.gateways.base import CREDIT_WALLET, RECORD_FAILURE, WebhookEvent
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
+from backend.settlements import PaymentSettlements
 from backend.wallet_service import WalletService
-from tests.fakes import FakeClock, FakeLedger, FakeOrderBook, FakePaymentOrders
+from tests.fakes import FakeClock, FakeLedger, FakeOrderBook, FakePaymentOrders, FakeSettlements
 
 
 def store():
@@ -73,13 +74,33 @@ def test_a_debit_the_balance_does_not_cover_writes_nothing_but_a_made_one_is_fou
     assert ledger.entry_for_operation("cust_a", "INR", "op", "o1") is None
 
 
+def settlements_of(ledger):
+    if isinstance(ledger, FakeLedger):
+        return FakeSettlements(ledger)
+    return PaymentSettlements(ledger.entries.database, ledger.clock)
+
+
 def test_settling_and_finalizing_are_recorded_on_the_entry(ledger):
     entry, _ = ledger.credit("cust_a", "INR", 500, "topup", "topup:po_1", {})
-    ledger.settle(entry, "paid")
+    settlements = settlements_of(ledger)
+    settlements.record(entry, "paid")
+    settlements.record(dict(entry, settled=None), "given_back")  # decided once: never a second time
     assert (entry["settled"], ledger.entry_for_key("cust_a", "INR", "topup:po_1")["settled"]) == ("paid", "paid")
     assert [e["_id"] for e in ledger.unfinalized()] == [entry["_id"]]
     ledger.mark_finalized([entry["_id"]])
     assert ledger.unfinalized() == []
+
+
+def test_an_undecided_payment_is_claimed_once_its_request_let_it_go_or_its_grace_passed(ledger):
+    entry, _ = ledger.credit("cust_a", "INR", 500, "topup", "topup:po_1", {})
+    debit, _ = ledger.debit("cust_a", "INR", 100, "payment", "payment:o1", {"order_id": "o1"})
+    settlements = settlements_of(ledger)
+    assert settlements.claim(debit, grace_seconds=30) is None  # its request is settling it
+    settlements.release(debit["_id"])
+    assert settlements.claim(debit, grace_seconds=30)["_id"] == debit["_id"]
+    assert settlements.claim(debit, grace_seconds=30) is None  # claimed: that settler started just now
+    settlements.record(debit, "given_back")
+    assert settlements.outcome(debit["_id"]) == "given_back"
 
 
 def test_an_order_is_paid_only_by_a_debit_holding_its_ticket_which_then_turns(orders):

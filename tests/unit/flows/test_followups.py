@@ -9,6 +9,7 @@ from backend.flows.payments import OrderPayments
 from backend.flows.refunds import Refunds
 from backend.flows.topups import Topups
 from backend.records import PAYMENT, REFUND, REVERSAL, TOPUP
+from tests.fakes import FakeSettlements
 
 
 @pytest.fixture
@@ -18,12 +19,23 @@ def topups(ledger, payments, payment_orders, audit):
 
 @pytest.fixture
 def order_payments(ledger, orders, audit, clock):
-    return OrderPayments(ledger, orders, audit, clock)
+    return OrderPayments(ledger, orders, FakeSettlements(ledger), audit, clock)
 
 
 @pytest.fixture
 def followups(ledger, history, orders, payment_orders, topups, order_payments, outbox, audit, clock):
-    return FollowUps(ledger, history, orders, payment_orders, topups, order_payments, outbox, audit, clock)
+    return FollowUps(
+        ledger,
+        history,
+        orders,
+        payment_orders,
+        topups,
+        order_payments,
+        order_payments.settlements,
+        outbox,
+        audit,
+        clock,
+    )
 
 
 @pytest.fixture
@@ -67,17 +79,25 @@ def test_finishing_rolls_forward_a_wallet_that_does_not_hold_its_entry(followups
     assert ledger.wallets.find_one({"_id": "cust_a:INR"})["balance_minor"] == 10000
 
 
-def test_an_interrupted_payment_whose_order_is_still_pending_pays_it(followups, topped_up, ledger, orders, outbox):
+def test_an_interrupted_payment_whose_order_is_still_pending_pays_it(
+    followups, topped_up, ledger, orders, outbox, clock
+):
     debit = interrupted_payment(ledger, orders)
+    followups.finish()  # within its grace: its request may still be deciding it
+    assert (ledger.stored(debit["_id"]).get("settled"), ledger.stored(debit["_id"])["finalized"]) == (None, False)
+    clock.advance(31)
     followups.finish()
     assert (orders.get("ord_1")["payment_entry_id"], ledger.stored(debit["_id"])["settled"]) == (debit["_id"], "paid")
     assert outbox.queued[debit["_id"]] == PAYMENT
     assert ledger.of_kind(REVERSAL) == []
 
 
-def test_does_not_confirm_a_given_back_payment_but_its_reversal(followups, topped_up, ledger, orders, outbox, audit):
+def test_does_not_confirm_a_given_back_payment_but_its_reversal(
+    followups, topped_up, ledger, orders, outbox, audit, clock
+):
     debit = interrupted_payment(ledger, orders)
     orders.shop("ord_1", payment_status="cancelled")
+    clock.advance(31)  # past its request's grace
     followups.finish()
     [reversal] = ledger.of_kind(REVERSAL)
     assert ledger.stored(debit["_id"])["settled"] == "given_back"
@@ -152,15 +172,18 @@ def test_does_not_repeat_the_follow_ups_their_requests_made(
 def test_without_an_outbox_entries_are_still_finalized(
     ledger, history, orders, payment_orders, topups, order_payments, audit, clock, topped_up
 ):
-    followups = FollowUps(ledger, history, orders, payment_orders, topups, order_payments, None, audit, clock)
+    followups = FollowUps(
+        ledger, history, orders, payment_orders, topups, order_payments, order_payments.settlements, None, audit, clock
+    )
     followups.finish()
     assert ledger.unfinalized() == []
 
 
 def test_recovery_counts_interrupted_entries_and_audits_them(followups, topped_up, ledger, orders, clock, audit):
     clock.advance(120)
-    interrupted_payment(ledger, orders)  # younger than the grace period: its request may still be running
-    assert followups.recover(grace_seconds=60) == {"finished": 2, "interrupted": 1}
+    young = interrupted_payment(ledger, orders)  # younger than the grace period: its request may still be running
+    assert followups.recover(grace_seconds=60) == {"finished": 1, "interrupted": 1}
+    assert ledger.stored(young["_id"]).get("settled") is None  # left to its request
     [ran] = audit.recorded("recovery.ran")
     assert ran["count"] == 1
 

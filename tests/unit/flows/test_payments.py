@@ -11,13 +11,15 @@ from backend.errors import (
     OrderNotPayable,
     StoreUnavailable,
 )
+from backend.flows import payments as payments_flow
 from backend.flows.payments import OrderPayments
 from backend.records import PAYMENT, REVERSAL, TOPUP
+from tests.fakes import FakeSettlements
 
 
 @pytest.fixture
 def order_payments(ledger, orders, audit, clock):
-    return OrderPayments(ledger, orders, audit, clock)
+    return OrderPayments(ledger, orders, FakeSettlements(ledger), audit, clock)
 
 
 @pytest.fixture(autouse=True)
@@ -165,10 +167,17 @@ def test_a_retry_of_a_payment_that_was_given_back_is_refused_again(order_payment
     assert (len(ledger.of_kind(PAYMENT)), ledger.balance("cust_a")) == (1, 10000)
 
 
-def test_a_request_meeting_an_unsettled_debit_of_its_life_pays_the_order_by_it_once(order_payments, ledger, orders):
+def test_a_request_meeting_an_undecided_debit_of_its_life_leaves_it_to_its_settler(
+    order_payments, ledger, orders, clock, monkeypatch
+):
+    monkeypatch.setattr(payments_flow, "SETTLED_WAIT_SECONDS", 0)
     interrupted, _ = ledger.debit(
         "cust_a", "INR", 2500, PAYMENT, "payment:ord_1", {"order_id": "ord_1", "order_life": None}
     )
+    with pytest.raises(OrderAlreadyPaid):  # another payment of the order is being completed
+        order_payments.pay("ord_1", "cust_a", 2500)
+    assert orders.get("ord_1").get("payment_entry_id") is None  # not decided by this request
+    clock.advance(31)  # its request died: the next one claims and decides it, paying the order once
     with pytest.raises(OrderAlreadyPaid):
         order_payments.pay("ord_1", "cust_a", 2500)
     assert orders.get("ord_1")["payment_entry_id"] == interrupted["_id"]

@@ -9,6 +9,7 @@ from backend.flows.payments import OrderPayments
 from backend.flows.reconcile import Reconciler
 from backend.flows.refunds import Refunds
 from backend.records import REFUND, TOPUP
+from tests.fakes import FakeSettlements
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def traffic(ledger, orders, audit, clock, refunds):
     ledger.credit("cust_a", "INR", 5000, TOPUP, "topup:po_1", {"payment_order_id": "po_1"})
     ledger.credit("cust_b", "INR", 300, TOPUP, "topup:po_2", {"payment_order_id": "po_2"})
     orders.put("ord_1", "cust_a", 1000)
-    OrderPayments(ledger, orders, audit, clock).pay("ord_1", "cust_a", 1000)
+    OrderPayments(ledger, orders, FakeSettlements(ledger), audit, clock).pay("ord_1", "cust_a", 1000)
     refunds.refund("ord_1", "cust_a", 400)
 
 

@@ -6,6 +6,7 @@ from backend.errors import IdempotencyKeyReused, OrderNotFound, OrderNotRefundab
 from backend.flows.payments import OrderPayments
 from backend.flows.refunds import Refunds
 from backend.records import REFUND, TOPUP
+from tests.fakes import FakeSettlements
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def paid_order(ledger, orders, audit, clock):
     """ord_1: 1000 paid from cust_a's wallet."""
     ledger.credit("cust_a", "INR", 5000, TOPUP, "topup:po_1", {"payment_order_id": "po_1"})
     orders.put("ord_1", "cust_a", 1000)
-    OrderPayments(ledger, orders, audit, clock).pay("ord_1", "cust_a", 1000)
+    OrderPayments(ledger, orders, FakeSettlements(ledger), audit, clock).pay("ord_1", "cust_a", 1000)
     audit.records.clear()
 
 
