@@ -138,9 +138,10 @@ class World:
             self.shop_paid.add(order["order_id"])
 
     def _undecided_payment_marked(self, order):
-        entry_id = order.get("payment_entry_id")
-        entry = entry_id and self.db["ledger_entries"].find_one({"_id": entry_id})
-        return bool(entry) and entry.get("settled") is None
+        """Whether a debit that marked any life of the order paid is still undecided."""
+        paid_ids = set(order.get("paid_entry_ids", ())) | {order.get("payment_entry_id")} - {None}
+        undecided = {"_id": {"$in": sorted(paid_ids)}, "settled": None}
+        return bool(paid_ids) and self.db["ledger_entries"].count_documents(undecided) > 0
 
     def do(self, step):
         name, args = step[0], step[1:]
