@@ -136,12 +136,12 @@ class OrderBook:
     def refund_wallet(self, order, wid):
         """The wallet the order's refunds go to: the paying wallet, or for an order paid at the shop
         the first refund's, `wid` (pinned on the order here, with a life of its own for its refund
-        places and what the shop's checkout took). A refund to any other wallet would take places
-        among the order's refunds that the first wallet's do not collide with. Returns (wallet id,
-        the order as it is now)."""
+        places; what the shop's checkout took is pinned when that refund rolls in, `roll_refund`, so a
+        pin left by a refund that never happened caps nothing). A refund to any other wallet would take
+        places among the order's refunds that the first wallet's do not collide with. Returns (wallet
+        id, the order as it is now)."""
         if order.get("refund_wallet_id") is None:
-            # What the shop's checkout took is pinned too: the shop may change the amount when it reopens it.
-            pin = {"refund_wallet_id": wid, "payment_life": new_id("life"), "paid_minor": paid_minor(order)}
+            pin = {"refund_wallet_id": wid, "payment_life": new_id("life")}
             pinned = self.orders.update_one(
                 {
                     "order_id": order["order_id"],
@@ -187,10 +187,11 @@ class OrderBook:
             "refund_wallet_id": entry["wallet_id"],
             "refund_seq": {"$in": [None, 0]} if refund_seq == 1 else refund_seq - 1,
         }
-        totals = {
+        totals = {  # what the life's payment took too: the shop may change the amount when it reopens it
             "refund_seq": refund_seq,
             "refunded_minor": refunded_minor,
             "refundable_minor": paid_minor - refunded_minor,
+            "paid_minor": paid_minor,
         }
         status = "refunded" if refunded_minor == paid_minor else "partially_refunded"
         rolled = self.orders.update_one(

@@ -20,8 +20,11 @@ class Refunds:
         order = self.orders.for_customer(order_id, customer_id)
         currency = order_currency(order, OrderNotRefundable)
         key = f"refund:{refund_id or new_id('rfnd')}"
+        earlier = None
+        if refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order
+            earlier = self.wallet.entry_for_key(customer_id, currency, key)
         try:
-            entry, created = self._credit(order, currency, amount_minor, key, reason)
+            entry, created = (earlier, False) if earlier else self._credit(order, currency, amount_minor, key, reason)
         except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
