@@ -13,7 +13,7 @@ from typing import Any
 from .clock import iso
 from .errors import InvalidRequest
 from .money import format_major, to_major
-from .orders import PAID_STATES
+from .orders import PAID_STATES, is_minor_amount, well_formed
 from .payment_orders import EXPIRED, FAILED
 from .validation import check_id
 
@@ -138,11 +138,11 @@ def sweep_waiting(reads, stale_after_seconds):
 def order_view(order):
     """A shop order as the API shows it: amounts in major units, what is refunded and refundable."""
     currency_ = order.get("currency") if order.get("currency") in CURRENCIES else None
-    amount_minor = order.get("amount_minor", 0)
+    amount_minor = order.get("amount_minor")
     status = order.get("payment_status")
     refunded_minor = order.get("refunded_minor", 0)
-    if currency_ is None:  # neither payable nor refundable until the shop sets one (shown with 2 decimals)
-        refundable_minor = 0
+    if not well_formed(order):  # neither payable nor refundable until the shop corrects it
+        refundable_minor = refunded_minor = 0
     elif "refundable_minor" in order:
         refundable_minor = order["refundable_minor"]
     elif status in PAID_STATES:
@@ -152,7 +152,7 @@ def order_view(order):
     return {
         "order_id": order["order_id"],
         "customer_id": order.get("customer_id"),
-        "amount": to_major(amount_minor, currency_ or "INR"),
+        "amount": to_major(amount_minor, currency_ or "INR") if is_minor_amount(amount_minor) else None,
         "currency": currency_,
         "payment_status": status,
         "paid_via": order.get("paid_via"),

@@ -20,12 +20,30 @@ def payment_key(order_id, ticket):
     return f"payment:{order_id}" if ticket is None else f"payment:{order_id}:{ticket}"
 
 
+def is_minor_amount(value: object) -> bool:
+    """A whole number of minor units, zero or more (not a bool, not a float)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def well_formed(order: Order) -> bool:
+    """Whether the shop wrote the order's own fields as the wallet needs them (docs/ledger.md)."""
+    figures = [order.get("amount_minor")] + [order.get(k) for k in ("paid_minor", "refunded_minor") if k in order]
+    return (
+        order.get("currency") in CURRENCY_DECIMALS
+        and isinstance(order.get("payment_status"), str)
+        and all(is_minor_amount(value) for value in figures)
+    )
+
+
 def order_currency(order, refusal=OrderNotPayable):
-    """The order's currency, or `refusal` (nothing can be paid or refunded in a currency not known)."""
-    currency = order.get("currency")
-    if currency not in CURRENCY_DECIMALS:
-        raise refusal("The order has no valid currency; the shop must set one before it is paid or refunded.")
-    return currency
+    """The order's currency, or `refusal` when the order is not well formed (nothing can be paid or
+    refunded in a currency not known, or for an amount that is not a whole number of minor units)."""
+    if not well_formed(order):
+        raise refusal(
+            "The order's currency, amount or status is not set as it must be; the shop must correct "
+            "it before it is paid or refunded."
+        )
+    return order["currency"]
 
 
 class OrderBook:

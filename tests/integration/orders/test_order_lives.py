@@ -223,3 +223,18 @@ def test_the_history_shows_a_payment_given_back_as_a_reversal_and_no_life(api, c
         ("payment", ["order_id"]),
     ]
     assert recent[0]["reference"]["reversal_of"] == recent[1]["transaction_id"]
+
+
+def test_an_order_the_shop_wrote_without_a_status_or_a_whole_amount_is_refused_and_listed(api, client, db):
+    api.topup("cust_l12", "100")
+    no_status = api.add_order("cust_l12", 2500)
+    db["orders"].update_one({"order_id": no_status}, {"$unset": {"payment_status": ""}})
+    assert_error(api.pay(no_status, "cust_l12", 25), 409, "order_not_payable")
+    null_amount = api.add_order("cust_l12", 2500)
+    db["orders"].update_one({"order_id": null_amount}, {"$set": {"payment_status": "paid", "amount_minor": None}})
+    assert_error(api.refund(null_amount, "cust_l12", 10), 409, "order_not_refundable")
+    listed = client.get("/api/integration/orders?customer_id=cust_l12", headers=bearer("cust_l12"))
+    assert listed.status_code == 200
+    views = {o["order_id"]: o for o in listed.get_json()["orders"]}
+    assert (views[null_amount]["amount"], views[null_amount]["refundable_amount"]) == (None, 0)
+    assert balance_minor(db, "cust_l12") == 10000
