@@ -75,3 +75,14 @@ def failing_once(monkeypatch, target, name):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(target, name, call)
+
+
+def cancelled_while_paying(monkeypatch, integration, db, order_id):
+    """The shop cancels `order_id` just before the next payment marks it paid (the payment is given back)."""
+    real_mark_paid = integration.orders.mark_paid
+
+    def cancelled_meanwhile(entry, now):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
+        return real_mark_paid(entry, now)
+
+    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)

@@ -4,7 +4,7 @@ refund still being rolled in) pays, refunds or reverses a later one, and reconci
 """
 
 from tests.helpers import bearer
-from tests.integration.support import assert_error, balance_minor
+from tests.integration.support import assert_error, balance_minor, cancelled_while_paying
 
 SHOP_FIELDS = ("order_id", "customer_id", "amount_minor", "currency", "payment_status")
 
@@ -78,13 +78,7 @@ def test_a_shop_paid_order_refunded_then_reopened_and_paid_from_the_wallet_refun
 def test_a_payment_given_back_does_not_block_the_reopened_order(api, db, integration, monkeypatch):
     api.topup("cust_l4", "100")
     order_id = api.add_order("cust_l4", 2500)
-    real_mark_paid = integration.orders.mark_paid
-
-    def cancelled_meanwhile(entry, now):
-        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
-        return real_mark_paid(entry, now)
-
-    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)
+    cancelled_while_paying(monkeypatch, integration, db, order_id)
     assert_error(api.pay(order_id, "cust_l4", 25), 409, "order_not_payable")  # given back
     monkeypatch.undo()
     reopen(db, order_id)
@@ -209,13 +203,7 @@ def test_a_retried_refund_returns_its_refund_after_the_shop_cancelled_the_order(
 def test_the_history_shows_a_payment_given_back_as_a_reversal_and_no_life(api, client, db, integration, monkeypatch):
     api.topup("cust_l11", "100")
     order_id = api.add_order("cust_l11", 2500)
-    real_mark_paid = integration.orders.mark_paid
-
-    def cancelled_meanwhile(entry, now):
-        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
-        return real_mark_paid(entry, now)
-
-    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)
+    cancelled_while_paying(monkeypatch, integration, db, order_id)
     assert_error(api.pay(order_id, "cust_l11", 25), 409, "order_not_payable")
     recent = api.status("cust_l11").get_json()["recent_transactions"]
     assert [(t["kind"], sorted(t["reference"])) for t in recent[:2]] == [

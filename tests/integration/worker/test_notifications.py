@@ -2,6 +2,7 @@
 finishes it); failures move no money."""
 
 from tests.helpers import FakeSender
+from tests.integration.support import cancelled_while_paying
 
 
 def test_money_moves_even_when_every_send_fails(api, integration, db):
@@ -28,13 +29,7 @@ def test_pay_and_refund_each_queue_a_confirmation(api, db, integration):
 def test_a_payment_given_back_is_confirmed_as_returned_not_as_paid(api, db, integration, monkeypatch):
     api.topup("cust_gb", "20")
     order_id = api.add_order("cust_gb", 1000)
-    real_mark_paid = integration.orders.mark_paid
-
-    def cancelled_meanwhile(entry, now):
-        db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "cancelled"}})
-        return real_mark_paid(entry, now)
-
-    monkeypatch.setattr(integration.orders, "mark_paid", cancelled_meanwhile)
+    cancelled_while_paying(monkeypatch, integration, db, order_id)
     assert api.pay(order_id, "cust_gb", 10).status_code == 409  # given back
     monkeypatch.undo()
     integration.finish_entries()
