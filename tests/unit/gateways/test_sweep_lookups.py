@@ -23,6 +23,7 @@ from backend.gateways.razorpay.api import RazorpayApi
 from backend.gateways.razorpay.simulator import PAYMENTS_COLLECTION, SimulatedRazorpayApi, payment_entity
 from backend.payment_orders import PaymentOrder
 from tests.google_pay_support import FakeProcessor
+from tests.razorpay_support import payment_response
 
 RZP_KEY_ID, RZP_KEY_SECRET = "rzp_test_LiveKey000001", "live_key_secret_for_tests"
 RZP_ORDER = "order_SweepA1"
@@ -42,31 +43,14 @@ def database():
 def razorpay_payment(
     payment_id="pay_SweepA1", status="captured", amount_minor=50000, currency="INR", order_id=RZP_ORDER, error_code=None
 ):
-    """A payment as Razorpay's `GET /v1/orders/<id>/payments` lists it."""
-    return {
-        "id": payment_id,
-        "entity": "payment",
-        "amount": amount_minor,
-        "currency": currency,
-        "status": status,
-        "order_id": order_id,
-        "invoice_id": None,
-        "international": False,
-        "method": "upi",
-        "amount_refunded": 0,
-        "refund_status": None,
-        "captured": status == "captured",
-        "description": "Wallet top-up",
-        "vpa": "customer@okbank",
-        "email": "customer@example.com",
-        "contact": "+919876543210",
-        "notes": {"customer_id": "cust_a", "purpose": "wallet_topup"},
-        "fee": 1180 if status == "captured" else None,
-        "tax": 180 if status == "captured" else None,
-        "error_code": error_code,
-        "error_description": None,
-        "created_at": 1700000100,
-    }
+    """A payment as Razorpay's `GET /v1/orders/<id>/payments` lists it (fee and tax only once captured)."""
+    captured = status == "captured"
+    return dict(
+        payment_response(payment_id, order_id, amount_minor, currency, status),
+        fee=1180 if captured else None,
+        tax=180 if captured else None,
+        error_code=error_code,
+    )
 
 
 def razorpay_collection(*payments):
