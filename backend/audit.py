@@ -23,6 +23,10 @@ FIELDS = (
     "reason",
     "error",
     "count",
+    "case",
+    "case_id",
+    "debt_minor",
+    "withdrawal_id",
 )
 
 

@@ -134,6 +134,13 @@ INDEXES = {
         # our reference, random and so unique without a unique index (which sharding
         # on `_id` would refuse); PayPal's events name a payment order by it
         ([("reference", 1), ("gateway", 1)], {"sparse": True}),
+        # a refund, reversal or dispute names the payment that credited the top-up
+        ([("gateway_payment_id", 1), ("gateway", 1)], {"sparse": True}),
+    ],
+    # refunds, reversals and disputes by the gateway's own id (`_id`), and those waiting for a credit
+    "gateway_cases": [
+        ([("gateway_payment_id", 1), ("gateway", 1), ("waiting", 1)], {}),
+        ([("kind", 1), ("status", 1)], {}),
     ],
     "orders": [
         ([("order_id", 1)], {"unique": True}),

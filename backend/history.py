@@ -99,13 +99,21 @@ def status_view(status):
         statistics[f"{kind}_count"] = count
         statistics["transaction_count"] += count
     return {
-        "wallet": {
-            "customer_id": status["customer_id"],
-            "balance": to_major(status["balance_minor"], currency),
-            "currency": currency,
-        },
+        "wallet": dict(customer_id=status["customer_id"], **wallet_figures_view(status), currency=currency),
         "statistics": statistics,
         "recent_transactions": [transaction_view(e) for e in status["recent_entries"]],
+    }
+
+
+def wallet_figures_view(status):
+    """`balance`, `held`, `available` (= balance − held) and `debt` in major units (SPEC §9)."""
+    currency = status["currency"]
+    balance_minor, held_minor = status["balance_minor"], status.get("held_minor", 0)
+    return {
+        "balance": to_major(balance_minor, currency),
+        "held": to_major(held_minor, currency),
+        "available": to_major(balance_minor - held_minor, currency),
+        "debt": to_major(status.get("debt_minor", 0), currency),
     }
 
 
@@ -119,9 +127,20 @@ def transaction_view(entry):
         "amount": to_major(entry["amount_minor"], currency),
         "currency": currency,
         "balance_after": to_major(entry["balance_after_minor"], currency),
+        **held_and_debt_view(entry),
         "reference": {k: v for k, v in entry["reference"].items() if k not in HIDDEN_REFERENCE_FIELDS},
         "created_at": iso(entry["created_at"]),
     }
+
+
+def held_and_debt_view(entry):
+    """What an entry did to held money and debt, when it did (major units)."""
+    currency, view = entry["currency"], {}
+    if entry.get("held_delta_minor"):
+        view["held_change"] = to_major(entry["held_delta_minor"], currency)
+    if entry.get("debt_delta_minor"):
+        view["debt_change"] = to_major(entry["debt_delta_minor"], currency)
+    return view
 
 
 def gateway_names(reads):

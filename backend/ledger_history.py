@@ -40,7 +40,11 @@ class LedgerHistory:
         for entry in ahead:
             totals[f"{entry['kind']}_minor"] = totals.get(f"{entry['kind']}_minor", 0) + entry["amount_minor"]
             totals[f"{entry['kind']}_count"] = totals.get(f"{entry['kind']}_count", 0) + 1
-        return dict(wallet, balance_minor=ahead[0]["balance_after_minor"], version=ahead[0]["sequence"], totals=totals)
+        newest = ahead[0]
+        figures = {"balance_minor": newest["balance_after_minor"], "version": newest["sequence"], "totals": totals}
+        if "held_after_minor" in newest:
+            figures.update(held_minor=newest["held_after_minor"], debt_minor=newest["debt_after_minor"])
+        return dict(wallet, **figures)
 
     def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
         """The refund entries of the order's life `life` past `after_refund_seq`, in order."""

@@ -142,6 +142,16 @@ class PaymentOrders:
             },
         )
 
+    def credited_by(self, gateway, gateway_payment_id):
+        """The `paid` payment order of `gateway` whose credit was this payment, or None (a payment
+        that credited nothing: unknown, a second payment of a top-up, one not confirmed yet)."""
+        if not gateway_payment_id:
+            return None
+        document = self.collection.find_one(
+            {"gateway_payment_id": gateway_payment_id, "gateway": gateway, "status": PAID}
+        )
+        return _from_document(document)
+
     def paid_ids(self, payment_order_ids):
         """The ids among `payment_order_ids` of payment orders marked `paid`."""
         if not payment_order_ids:

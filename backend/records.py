@@ -6,7 +6,15 @@ from typing import Any, TypedDict
 
 # Ledger entry kinds (`kind`) and directions (`type`).
 TOPUP, PAYMENT, REFUND, REVERSAL = "topup", "payment", "refund", "reversal"
-CREDIT, DEBIT = "credit", "debit"
+# After the credit (docs/ledger.md, "Held money and debt").
+TOPUP_REVERSAL = "topup_reversal"  # a gateway refund or reversal of a top-up, taken back
+CHARGEBACK = "chargeback"  # a lost dispute, taken back
+DEBT_REPAYMENT = "debt_repayment"  # a credit's money paying the wallet's debt
+DISPUTE_HOLD, HOLD_RELEASE = "dispute_hold", "hold_release"
+WITHDRAWAL_HOLD, WITHDRAWAL = "withdrawal_hold", "withdrawal"
+# `type`: CREDIT and DEBIT move the balance by `amount_minor`; MEMO moves only held money or debt
+# (`amount_minor` then says how much was held, released or owed).
+CREDIT, DEBIT, MEMO = "credit", "debit", "memo"
 # What a payment did to its order (`settled`).
 SETTLED_PAID, SETTLED_GIVEN_BACK = "paid", "given_back"
 
@@ -19,11 +27,18 @@ class LedgerEntry(TypedDict, total=False):
     wallet_id: str
     customer_id: str
     currency: str
-    type: str  # CREDIT | DEBIT
-    kind: str  # TOPUP | PAYMENT | REFUND | REVERSAL
+    type: str  # CREDIT | DEBIT | MEMO
+    kind: str  # TOPUP | PAYMENT | REFUND | REVERSAL | TOPUP_REVERSAL | CHARGEBACK | ...
     amount_minor: int
     sequence: int
     balance_after_minor: int
+    held_delta_minor: int  # + holds, - releases (absent: 0)
+    debt_delta_minor: int  # + owed, - repaid (absent: 0)
+    hold_changes: dict[str, int | None]  # hold id -> change (None: closed before it opened)
+    held_after_minor: int
+    debt_after_minor: int
+    holds_after: dict[str, dict[str, Any]]  # hold id -> {remaining_minor, since[, closed]}
+    claimed_minor: int  # a take-back's whole amount (what was taken + what became debt)
     reference: dict[str, Any]  # order_id / order_life, payment_order_id / gateway / gateway_payment_id
     status: str
     finalized: bool
@@ -43,6 +58,9 @@ class Wallet(TypedDict, total=False):
     customer_id: str
     currency: str
     balance_minor: int
+    held_minor: int
+    debt_minor: int
+    holds: dict[str, dict[str, Any]]  # open holds (and closed markers), see backend/wallet_figures.py
     version: int  # the sequence of the last entry it holds
     totals: dict[str, int]
 

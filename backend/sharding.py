@@ -35,6 +35,8 @@ SHARD_KEYS = {
     "notification_outbox": [("_id", HASHED)],
     # The shop's customers: unique customer_id.
     "customers": [("customer_id", 1)],
+    # `_id` is "<gateway>:<kind>:<the gateway's case id>": hashed spreads them.
+    "gateway_cases": [("_id", HASHED)],
 }
 
 # Collections left unsharded (they stay on their database's primary shard), with why.

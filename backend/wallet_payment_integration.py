@@ -3,6 +3,7 @@ flow), wired with their repositories. Amounts are integer minor units; the HTTP 
 
 from .audit import AuditLog
 from .clock import utcnow
+from .flows.after_credit import AfterCredit
 from .flows.followups import FollowUps
 from .flows.payments import OrderPayments
 from .flows.reconcile import Reconciler
@@ -10,46 +11,36 @@ from .flows.refunds import Refunds
 from .flows.status import StatusView
 from .flows.topups import Topups
 from .flows.webhooks import WebhookIntake
+from .gateway_cases import GatewayCases
 from .ledger_history import LedgerHistory
 from .orders import OrderBook
 from .payment_orders import PaymentOrders
 from .settlements import PaymentSettlements
+from .wallet_holds import WalletHolds
 from .wallet_service import FINISH_BATCH_MAX
 from .webhook_events import WebhookEvents
 
 
 class WalletPaymentIntegration:
     def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None, audit=None, clock=utcnow):
-        self.wallet, self.payments, self.currency, self.outbox, self.clock = (
-            wallet_service,
-            payment_service,
-            currency,
-            outbox,
-            clock,
-        )
+        self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
+        self.clock = clock
         self.history = LedgerHistory(db)
         self.payment_orders = PaymentOrders(db, clock)
         self.orders = OrderBook(db)
         self.audit = audit or AuditLog(db, clock)
-        self.topups = Topups(wallet_service, payment_service, self.payment_orders, self.audit, currency)
+        self.holds = WalletHolds(wallet_service)
+        self.after_credit = AfterCredit(self.holds, self.payment_orders, GatewayCases(db, clock), self.audit)
+        self.topups = Topups(
+            wallet_service, payment_service, self.payment_orders, self.audit, currency, self.after_credit
+        )
         self.webhooks = WebhookIntake(
-            self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock), self.audit
+            self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock), self.audit, self.after_credit
         )
         settlements = PaymentSettlements(db, clock)
         self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
-        self.followups = FollowUps(
-            wallet_service,
-            self.history,
-            self.orders,
-            self.payment_orders,
-            self.topups,
-            self.order_payments,
-            settlements,
-            outbox,
-            self.audit,
-            clock,
-        )
+        self.followups = FollowUps.of(self, settlements)
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
 

@@ -22,6 +22,8 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from .clock import new_id, utcnow
 from .errors import InsufficientFunds, OperationPending, StoreUnavailable
 from .records import CREDIT, DEBIT, LedgerEntry
+from .wallet_figures import EMPTY_WALLET, balance_delta, figures_after, plan_debt_repayment
+from .wallet_holds import repayment_draft
 
 APPEND_ATTEMPTS_MAX = 200
 FINISH_BATCH_MAX = 100
@@ -34,7 +36,8 @@ def wallet_id(customer_id, currency):
 
 
 def signed_minor(entry: LedgerEntry) -> int:
-    return entry["amount_minor"] if entry["type"] == CREDIT else -entry["amount_minor"]
+    """What the entry did to the balance (a MEMO entry: nothing)."""
+    return balance_delta(entry)
 
 
 class WalletService:
@@ -65,20 +68,30 @@ class WalletService:
 
     # --- writes ------------------------------------------------------------------------------
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None):
-        """Credit once per `key`; returns (entry, created). `slot`: see `append`."""
-        return self.append(self._draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference), slot)
+        """Credit once per `key`; returns (entry, created). `slot`: see `append`. A wallet in debt
+        pays it from the credit at once (its follow-up repays it after a crash)."""
+        entry, created = self.append(
+            self.draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference), slot
+        )
+        if entry.get("debt_after_minor"):
+            try:
+                self.append(repayment_draft(self, entry), plan=plan_debt_repayment)
+            except (PyMongoError, StoreUnavailable, OperationPending):
+                pass  # the credit's follow-up repays it (backend/flows/followups.py)
+        return entry, created
 
     def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None):
         """Debit once per `key`, never below zero; returns (entry, created). `operation_id` (the
         request's Idempotency-Key, hashed) lets a retry of the same request recognise its entry."""
-        draft = self._draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
+        draft = self.draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
         if operation_id is not None:
             draft["operation_id"] = operation_id
         return self.append(draft)
 
-    def _draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):
-        """An entry before its place in the wallet's history is known."""
-        assert isinstance(amount_minor, int) and amount_minor > 0
+    def draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):
+        """An entry before its place in the wallet's history is known (`amount_minor` 0 for an
+        entry whose `plan` decides it, see `append`)."""
+        assert isinstance(amount_minor, int) and amount_minor >= 0
         now = self.clock()
         return {
             "idempotency_key": key,
@@ -95,7 +108,7 @@ class WalletService:
             "applied_at": now,
         }
 
-    def append(self, draft, slot=None):
+    def append(self, draft, slot=None, plan=None):
         """Insert `draft` as the wallet's next entry and roll the wallet forward to it; returns
         (entry, created), where `created` is False when an entry already held its key (returned as
         it is, its wallet rolled forward).
@@ -104,24 +117,34 @@ class WalletService:
         order's refunds): `slot.fields(draft)` gives its fields or raises, `slot.catch_up()` rolls
         its owner forward after a collision, `slot.roll(entry)` after the insert.
 
+        `plan`, when given, decides the entry from the wallet as read (`plan(wallet)`: the fields to
+        set, e.g. `wallet_figures.plan_take_back`), again on every attempt; when it returns None
+        there is nothing to do: the entry already holding the key is returned, or None.
+
         Raises InsufficientFunds (nothing written) for a debit the balance does not cover,
         StoreUnavailable (nothing written) when the wallet stays too contended, OperationPending
         when the entry is in but the wallet could not be rolled forward (recovery finishes it)."""
         wid = draft["wallet_id"]
+        planned = draft
         for attempt in range(APPEND_ATTEMPTS_MAX):
-            wallet = self.wallets.find_one({"_id": wid}) or {"version": 0, "balance_minor": 0}
-            balance_after_minor = wallet["balance_minor"] + signed_minor(draft)
-            if balance_after_minor < 0:
-                existing = self._shortfall(draft, wallet["version"])
+            wallet = self.wallets.find_one({"_id": wid}) or EMPTY_WALLET
+            if plan is not None:
+                changes = plan(wallet)
+                if changes is None:
+                    return self._found(draft)
+                planned = dict(draft, **changes)
+            figures = figures_after(wallet, planned)
+            if figures is None:
+                existing = self._shortfall(planned, wallet["version"])
                 if existing is not None:
                     return existing, False
                 continue  # the wallet was one entry behind: rolled forward, read again
             entry = dict(
-                draft,
+                planned,
                 _id=new_id("txn", 20),
                 sequence=wallet["version"] + 1,
-                balance_after_minor=balance_after_minor,
-                **(slot.fields(draft) if slot else {}),
+                **figures,
+                **(slot.fields(planned) if slot else {}),
             )
             try:
                 self.entries.insert_one(entry)
@@ -140,6 +163,13 @@ class WalletService:
         raise StoreUnavailable(
             f"The wallet is busy; nothing was {'credited' if draft['type'] == CREDIT else 'debited'}. Try again."
         )
+
+    def _found(self, draft):
+        """(the entry holding the draft's key, False), its wallet rolled forward; (None, False) without one."""
+        existing = self._entry_for(draft)
+        if existing is not None:
+            self._roll_after_insert(existing, None)
+        return existing, False
 
     def _shortfall(self, draft, version):
         """A debit the read balance does not cover: the entry already holding its key (an interrupted
@@ -166,10 +196,21 @@ class WalletService:
     def roll(self, entry: LedgerEntry) -> None:
         """Roll the wallet forward to `entry`, the one after its last (a no-op when it holds it)."""
         sequence = entry["sequence"]
+        figures = {"balance_minor": entry["balance_after_minor"], "version": sequence, "updated_at": self.clock()}
+        if "held_after_minor" in entry:  # entries written before held money and debt carry none
+            figures.update(held_minor=entry["held_after_minor"], debt_minor=entry["debt_after_minor"])
+        closed = {}
+        for hid, hold in (entry.get("holds_after") or {}).items():
+            if hold["remaining_minor"] > 0 or hold.get("closed"):
+                figures[f"holds.{hid}"] = hold
+            else:
+                closed[f"holds.{hid}"] = ""
         update = {
-            "$set": {"balance_minor": entry["balance_after_minor"], "version": sequence, "updated_at": self.clock()},
+            "$set": figures,
             "$inc": {f"totals.{entry['kind']}_minor": entry["amount_minor"], f"totals.{entry['kind']}_count": 1},
         }
+        if closed:
+            update["$unset"] = closed
         if sequence > 1:
             self.wallets.update_one({"_id": entry["wallet_id"], "version": sequence - 1}, update)
             return
@@ -198,6 +239,9 @@ class WalletService:
             "customer_id": customer_id,
             "currency": currency,
             "balance_minor": 0,
+            "held_minor": 0,
+            "debt_minor": 0,
+            "holds": {},
             "version": 0,
             "totals": {},
             "created_at": self.clock(),

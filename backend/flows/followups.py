@@ -5,23 +5,53 @@ Every step is idempotent, so it may run beside that request, and again."""
 import datetime
 
 from ..orders import in_life
-from ..records import PAYMENT, REFUND, SETTLED_GIVEN_BACK, SETTLED_PAID, TOPUP, LedgerEntry
+from ..records import CREDIT, PAYMENT, REFUND, SETTLED_GIVEN_BACK, SETTLED_PAID, TOPUP, LedgerEntry
 from ..wallet_service import FINISH_BATCH_MAX
 from .payments import CLAIM_AFTER_SECONDS
 
 
 class FollowUps:
     def __init__(
-        self, wallet, history, orders, payment_orders, topups, order_payments, settlements, outbox, audit, clock
+        self,
+        wallet,
+        history,
+        orders,
+        payment_orders,
+        topups,
+        order_payments,
+        settlements,
+        outbox,
+        audit,
+        clock,
+        holds=None,
     ):
-        self.wallet, self.history, self.orders, self.payment_orders = wallet, history, orders, payment_orders
-        self.settlements = settlements
+        """`holds` (a `WalletHolds`): pays a credited wallet's debt; without it debts are left."""
+        self.wallet, self.holds, self.history, self.orders = wallet, holds, history, orders
+        self.payment_orders, self.settlements = payment_orders, settlements
         self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
             topups,
             order_payments,
             outbox,
             audit,
             clock,
+        )
+
+    @classmethod
+    def of(cls, integration, settlements):
+        """The follow-ups of `integration`'s flows, over its repositories."""
+        i = integration
+        return cls(
+            i.wallet,
+            i.history,
+            i.orders,
+            i.payment_orders,
+            i.topups,
+            i.order_payments,
+            settlements,
+            i.outbox,
+            i.audit,
+            i.clock,
+            i.holds,
         )
 
     def finish(self, limit=FINISH_BATCH_MAX, grace_seconds=CLAIM_AFTER_SECONDS):
@@ -38,6 +68,8 @@ class FollowUps:
         done = self._followed_up(entries)
         left = set()
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
+            if entry.get("debt_after_minor") and entry["type"] == CREDIT and self.holds is not None:
+                self.holds.repay_debt(entry)  # once per credit: a repeat finds its repayment
             if entry["_id"] in done:
                 continue
             if entry["kind"] == TOPUP:

@@ -4,8 +4,19 @@ between the whole-ledger sums and the reads looks like drift, so each candidate 
 a fresh read against the entries it holds (entries never change, so that is consistent)."""
 
 from ..orders import in_life, paid_minor
-from ..records import CREDIT, REFUND
+from ..records import CREDIT, DEBIT, REFUND
 from ..wallet_service import signed_minor
+
+BALANCE_SIGN = {CREDIT: 1, DEBIT: -1}
+
+
+def _figures(wallet):
+    return wallet["balance_minor"], wallet.get("held_minor", 0), wallet.get("debt_minor", 0)
+
+
+def _in_bounds(wallet):
+    balance, held, debt = _figures(wallet)
+    return balance >= 0 and 0 <= held <= balance and debt >= 0
 
 
 class Reconciler:
@@ -28,13 +39,14 @@ class Reconciler:
 
     # --- wallets -----------------------------------------------------------------------------
     def wallet_drift(self):
-        """Wallets whose balance differs from credits minus debits of the entries they hold, or is < 0.
-        Entries past a wallet's version (inserted, not yet rolled in) are in flight, not drift, as is
-        the first entry of a wallet not created yet."""
+        """Wallets whose balance, held money or debt differs from the sums of the entries they hold,
+        or breaks its bounds (balance ≥ 0, 0 ≤ held ≤ balance, debt ≥ 0). Entries past a wallet's
+        version (inserted, not yet rolled in) are in flight, not drift, as is the first entry of a
+        wallet not created yet."""
         sums = self._sums()
         drifted = []
         for wallet in self.wallets.find({}):
-            if sums.get(wallet["_id"], 0) != wallet["balance_minor"] or wallet["balance_minor"] < 0:
+            if sums.get(wallet["_id"], (0, 0, 0)) != _figures(wallet) or not _in_bounds(wallet):
                 drift = self._wallet_drift(wallet["_id"])
                 if drift is not None:
                     drifted.append(drift)
@@ -42,29 +54,40 @@ class Reconciler:
 
     def _wallet_drift(self, wid):
         wallet = self.wallets.find_one({"_id": wid})
-        total_minor = sum(
-            signed_minor(e) for e in self.entries.find({"wallet_id": wid, "sequence": {"$lte": wallet["version"]}})
+        entries = list(self.entries.find({"wallet_id": wid, "sequence": {"$lte": wallet["version"]}}))
+        ledger = (
+            sum(signed_minor(e) for e in entries),
+            sum(e.get("held_delta_minor", 0) for e in entries),
+            sum(e.get("debt_delta_minor", 0) for e in entries),
         )
-        if total_minor == wallet["balance_minor"] and wallet["balance_minor"] >= 0:
+        if ledger == _figures(wallet) and _in_bounds(wallet):
             return None
-        return {
-            "problem": "wallet_balance",
-            "wallet_id": wid,
-            "balance_minor": wallet["balance_minor"],
-            "ledger_minor": total_minor,
-        }
+        drift = {"problem": "wallet_balance", "wallet_id": wid, "balance_minor": wallet["balance_minor"]}
+        drift["ledger_minor"] = ledger[0]
+        _, held, debt = _figures(wallet)
+        if (held, debt) != ledger[1:] or not _in_bounds(wallet):
+            drift.update(held_minor=held, ledger_held_minor=ledger[1], debt_minor=debt, ledger_debt_minor=ledger[2])
+        return drift
 
     def _sums(self):
-        """wallet id -> credits minus debits of all its entries, in one aggregation."""
-        sums: dict[str, int] = {}
+        """wallet id -> (balance, held, debt) summed over all its entries, in one aggregation."""
+        sums: dict[str, tuple[int, int, int]] = {}
         rows = self.entries.aggregate(
             [
-                {"$group": {"_id": {"wallet_id": "$wallet_id", "type": "$type"}, "total": {"$sum": "$amount_minor"}}},
+                {
+                    "$group": {
+                        "_id": {"wallet_id": "$wallet_id", "type": "$type"},
+                        "total": {"$sum": "$amount_minor"},
+                        "held": {"$sum": {"$ifNull": ["$held_delta_minor", 0]}},
+                        "debt": {"$sum": {"$ifNull": ["$debt_delta_minor", 0]}},
+                    }
+                },
             ]
         )
         for row in rows:
-            sign = 1 if row["_id"]["type"] == CREDIT else -1
-            sums[row["_id"]["wallet_id"]] = sums.get(row["_id"]["wallet_id"], 0) + sign * row["total"]
+            sign = BALANCE_SIGN.get(row["_id"]["type"], 0)
+            balance, held, debt = sums.get(row["_id"]["wallet_id"], (0, 0, 0))
+            sums[row["_id"]["wallet_id"]] = (balance + sign * row["total"], held + row["held"], debt + row["debt"])
         return sums
 
     # --- orders ------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ class StatusView:
         self.wallet, self.history, self.currency = wallet, history, currency
 
     def status(self, customer_id, currency=None):
-        """`{customer_id, currency, balance_minor, totals: {kind: (minor, count)}, recent_entries}`: the
-        wallet as its ledger has it (an entry not rolled in yet counted), its newest entries first."""
+        """`{customer_id, currency, balance_minor, held_minor, debt_minor, totals: {kind: (minor, count)},
+        recent_entries}`: the wallet as its ledger has it (an entry not rolled in yet counted), its
+        newest entries first."""
         currency = currency or self.currency
         recent = self.history.recent_entries(customer_id, currency)
         wallet = LedgerHistory.current(self.wallet.get_wallet(customer_id, currency), recent)
@@ -22,6 +23,8 @@ class StatusView:
             "customer_id": customer_id,
             "currency": currency,
             "balance_minor": wallet["balance_minor"],
+            "held_minor": wallet.get("held_minor", 0),
+            "debt_minor": wallet.get("debt_minor", 0),
             "totals": {kind: (totals.get(f"{kind}_minor", 0), totals.get(f"{kind}_count", 0)) for kind in STATUS_KINDS},
             "recent_entries": recent,
         }

@@ -1,17 +1,21 @@
 """Top-ups: initiate one at a gateway, verify the customer's return, credit a confirmed payment
 exactly once per payment order (`topup:<payment_order_id>`), for the amount recorded at initiate."""
 
+from dataclasses import replace
+
 from ..clock import new_id
 from ..errors import AmountMismatch, InvalidAmount, PaymentOrderNotFound
 from ..money import is_amount_minor
+from ..payment_orders import PAID
 from ..records import TOPUP
 from .outcomes import pending_on_store_error
 
 
 class Topups:
-    def __init__(self, wallet, payments, payment_orders, audit, currency):
+    def __init__(self, wallet, payments, payment_orders, audit, currency, after_credit=None):
+        """`after_credit`: applies what a gateway said of a payment before it credited (§9)."""
         self.wallet, self.payments, self.payment_orders, self.audit = wallet, payments, payment_orders, audit
-        self.currency = currency
+        self.currency, self.after_credit = currency, after_credit
 
     def initiate(self, customer_id, amount_minor, payment_method="razorpay"):
         """Create a gateway order and record it as a `created` payment order."""
@@ -88,6 +92,9 @@ class Topups:
             if created or not payment_order.is_paid:
                 self.mark_paid(entry)
             self._audit(entry, created, payment_order, gateway_payment_id, source, audit_fields)
+            if created and self.after_credit is not None:
+                credited = replace(payment_order, status=PAID, gateway_payment_id=gateway_payment_id)
+                self.after_credit.apply_waiting(credited)
         return entry, created
 
     def mark_paid(self, entry):

@@ -2,15 +2,16 @@
 its event id and applied: a capture credits its top-up once, a failure is recorded."""
 
 from ..errors import IntegrationError
-from ..gateways.base import CREDIT_WALLET, RECORD_FAILURE
+from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE
 from ..money import is_amount_minor
 from ..validation import check_json_text
 
 
 class WebhookIntake:
-    def __init__(self, topups, payments, payment_orders, single_use_events, audit):
+    def __init__(self, topups, payments, payment_orders, single_use_events, audit, after_credit=None):
+        """`after_credit` (`flows.after_credit.AfterCredit`): refunds, reversals and disputes (§9)."""
         self.topups, self.payments, self.payment_orders = topups, payments, payment_orders
-        self.single_use_events, self.audit = single_use_events, audit
+        self.single_use_events, self.audit, self.after_credit = single_use_events, audit, after_credit
 
     def process(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word.
@@ -37,6 +38,10 @@ class WebhookIntake:
             payment_order_id=event.payment_order_id,
             gateway_payment_id=event.gateway_payment_id,
         )
+        if event.action in AFTER_CREDIT_ACTIONS and self.after_credit is not None:
+            outcome = self.after_credit.apply(gateway_name, event)  # once per case, by the gateway's id
+            self.audit.note("webhook.received", outcome, **log)
+            return outcome
         payment_order, fresh = self._claim_event(gateway_name, event)
         if payment_order is None or not fresh:
             outcome = "ignored" if payment_order is None else "duplicate"

@@ -13,6 +13,11 @@ None) and:
   knows of a payment order nobody confirmed (the sweep, `backend/sweep.py`). It may complete the
   payment where the gateway's protocol needs the merchant to (PayPal captures an APPROVED order).
   A gateway without it is never looked up, so its payment orders are never expired either.
+- optionally (SPEC §9, money going back through the gateway) `refund(payment_id, amount_minor,
+  currency, reference)` -> `GatewayRefund`: refund (part of) a captured payment, once per
+  `reference` (sent as the gateway's idempotency key, and in the refund's notes / `custom_id` so its
+  webhooks name it); `find_refund(payment_id, reference)` -> `GatewayRefund`, or None when the
+  gateway has none under that reference (the worker's question after a crash).
 `payment_order` is a `backend.payment_orders.PaymentOrder`. Errors are `IntegrationError`s:
 `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
 """
@@ -23,6 +28,30 @@ from dataclasses import dataclass
 CREDIT_WALLET = "credit"  # the payment is confirmed: credit the payment order's amount, once
 RECORD_FAILURE = "failed"  # the payment failed: mark the payment order failed
 IGNORE = "ignore"  # nothing to do (acknowledged all the same)
+# After the credit (SPEC §9): each applies once, by `case_id` (the gateway's refund / dispute id).
+REFUND_RECORDED = "refund_recorded"  # a refund was created (Razorpay `refund.created`): recorded only
+REFUND_PROCESSED = "refund_processed"  # the gateway refunded: completes ours, else takes the amount back
+REFUND_FAILED = "refund_failed"  # a refund failed: ours gives its amount back, another is recorded
+REVERSED = "reversed"  # the gateway reversed the payment: takes the amount back
+DISPUTE_OPENED = "dispute_opened"  # holds the disputed amount (as much as is available)
+DISPUTE_RELEASED = "dispute_released"  # won, closed, or resolved for the merchant: releases its hold
+DISPUTE_LOST = "dispute_lost"  # takes the disputed amount back (its own hold first)
+DISPUTE_RECORDED = "dispute_recorded"  # any other dispute event: recorded only
+AFTER_CREDIT_ACTIONS = (
+    REFUND_RECORDED,
+    REFUND_PROCESSED,
+    REFUND_FAILED,
+    REVERSED,
+    DISPUTE_OPENED,
+    DISPUTE_RELEASED,
+    DISPUTE_LOST,
+    DISPUTE_RECORDED,
+)
+
+# What a gateway says of a refund we asked for (`GatewayRefund.status`).
+REFUND_PENDING = "pending"  # accepted, not final: its webhook (or a later find_refund) tells
+REFUND_DONE = "processed"  # the money went back to the payer
+REFUND_REFUSED = "failed"  # refused or failed: nothing went back
 
 # What a gateway reports of a payment order when looked up (`Lookup.status`).
 CAPTURED = "captured"  # the money is taken: credit the payment order's amount, once
@@ -66,6 +95,22 @@ class WebhookEvent:
     payment_order_reference: str | None = None
     # The event carries a payment to charge (`adapter.charge`) rather than a captured payment.
     charge_required: bool = False
+    # After-the-credit events (AFTER_CREDIT_ACTIONS): `gateway_payment_id` is the payment (Razorpay
+    # payment id, PayPal capture id) the money came in by, `amount_minor`/`currency` the refunded,
+    # reversed or disputed amount; `case_id` the gateway's own id of the refund, reversal or dispute;
+    # `refund_reference` the `reference` we gave a refund we asked for (None for the gateway's own).
+    case_id: str | None = None
+    refund_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    """A refund at the gateway, as it answered `refund` or `find_refund`."""
+
+    refund_id: str  # the gateway's id of the refund
+    status: str  # REFUND_PENDING, REFUND_DONE or REFUND_REFUSED
+    amount_minor: int
+    currency: str
 
 
 @dataclass(frozen=True)

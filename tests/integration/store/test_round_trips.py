@@ -28,12 +28,13 @@ STORE_CALLS = {
 }
 # operation: the most store round trips it may take (issue 9's targets; a key adds its claim and its
 # stored response; a payment records its outcome on its debit, `settled`, so that no later life of
-# the order meets an undecided debit: one more than issue 9's 6)
+# the order meets an undecided debit: one more than issue 9's 6; a credit looks for the refunds and
+# disputes its payment had before it was credited, SPEC §9: one more)
 BOUNDS = {
     "status": 2,
     "initiate": 2,
     "initiate with a key": 3,
-    "webhook credit": 6,
+    "webhook credit": 7,
     "duplicate webhook": 3,
     "pay": 7,
     "pay with a key": 9,

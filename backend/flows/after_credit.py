@@ -1,0 +1,129 @@
+"""After the credit (SPEC §9): a gateway refunds, reverses or a bank disputes a top-up that credited a
+wallet, and the wallet follows: a dispute holds the disputed amount, a won one releases it, and a
+refund, a reversal or a lost dispute takes the money back (out of available money, then held money,
+the rest as debt: `backend/wallet_figures.py`).
+
+Each case (one refund, reversal or dispute, by the gateway's own id) is recorded with every action
+its webhooks asked for (`backend/gateway_cases.py`), and what the case as a whole asks is applied by
+ledger entries keyed by the case, so webhooks may come in any order and any number of times: a dispute
+lost before its `created` webhook takes the money back and the late webhook holds nothing. A case about
+a payment that credited no wallet (yet) waits; `apply_waiting` applies it when that payment credits.
+Refunds the service asked for itself (a second payment, a withdrawal) are `our_refunds`' to finish.
+"""
+
+from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, GatewayCases
+from ..gateways.base import (
+    DISPUTE_LOST,
+    DISPUTE_OPENED,
+    DISPUTE_RECORDED,
+    DISPUTE_RELEASED,
+    REFUND_FAILED,
+    REFUND_PROCESSED,
+    REFUND_RECORDED,
+    REVERSED,
+)
+from ..records import CHARGEBACK, DISPUTE_HOLD, TOPUP_REVERSAL
+from ..wallet_figures import hold_id_for
+
+CASE_KIND = {
+    REFUND_RECORDED: REFUND_CASE,
+    REFUND_PROCESSED: REFUND_CASE,
+    REFUND_FAILED: REFUND_CASE,
+    REVERSED: REVERSAL_CASE,
+    DISPUTE_OPENED: DISPUTE_CASE,
+    DISPUTE_RELEASED: DISPUTE_CASE,
+    DISPUTE_LOST: DISPUTE_CASE,
+    DISPUTE_RECORDED: DISPUTE_CASE,
+}
+CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_RELEASED, DISPUTE_LOST})
+
+
+class AfterCredit:
+    def __init__(self, holds, payment_orders, cases: GatewayCases, audit, our_refunds=None):
+        self.holds, self.payment_orders, self.cases, self.audit = holds, payment_orders, cases, audit
+        self.our_refunds = our_refunds
+
+    def apply(self, gateway, event):
+        """Record and apply a verified after-credit webhook event; returns an outcome word:
+        `processed` (the ledger moved), `recorded` (nothing to move now), `rejected`."""
+        if self.our_refunds is not None and event.refund_reference is not None:
+            outcome = self.our_refunds.on_event(gateway, event)
+            if outcome is not None:
+                return outcome
+        case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
+        payment_order = self.payment_orders.credited_by(gateway, event.gateway_payment_id)
+        if payment_order is None:
+            self._audit("gateway_case.waiting", "recorded", case, event.event_type)
+            return "recorded"
+        return self.apply_case(case, payment_order, event.event_type)
+
+    def apply_waiting(self, payment_order):
+        """Apply the cases that came before `payment_order`'s credit (its payment's refunds, disputes)."""
+        for case in self.cases.waiting_for(payment_order.gateway, payment_order.gateway_payment_id):
+            self.apply_case(case, payment_order, "credited_later")
+
+    def apply_case(self, case, payment_order, source):
+        """What the case as a whole asks of the wallet `payment_order` credited, once."""
+        if case["currency"] != payment_order.currency:
+            self._audit("gateway_case.currency_mismatch", "rejected", case, source, payment_order)
+            return "rejected"
+        entry, created = self._move(case, payment_order)
+        self.cases.applied(case, payment_order.customer_id)
+        if entry is None:
+            self._audit("gateway_case.recorded", "recorded", case, source, payment_order)
+            return "recorded"
+        self._audit(f"wallet.{entry['kind']}", "ok" if created else "duplicate", case, source, payment_order, entry)
+        return "processed" if created else "duplicate"
+
+    def _move(self, case, payment_order):
+        """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves."""
+        actions = {a["action"]: a["amount_minor"] for a in case["actions"]}
+        args = (payment_order.customer_id, payment_order.currency)
+        reference = {
+            "gateway": case["gateway"],
+            "case": case["kind"],
+            "case_id": case["case_id"],
+            "payment_order_id": payment_order.id,
+            "gateway_payment_id": case["gateway_payment_id"],
+        }
+
+        def capped(action):
+            return min(actions[action], payment_order.amount_minor)
+
+        if case["kind"] == DISPUTE_CASE:
+            hold_key = f"dispute_hold:{case['_id']}"
+            hold_id = hold_id_for(hold_key)
+            if DISPUTE_LOST in actions:
+                return self.holds.take_back(
+                    *args, capped(DISPUTE_LOST), CHARGEBACK, f"chargeback:{case['_id']}", reference, hold_id
+                )
+            if DISPUTE_RELEASED in actions:
+                return self.holds.release(*args, hold_id, f"release:{case['_id']}", reference)
+            if DISPUTE_OPENED in actions:
+                return self.holds.hold(
+                    *args, capped(DISPUTE_OPENED), DISPUTE_HOLD, hold_key, reference, up_to_available=True
+                )
+            return None, False
+        taken = REVERSED if REVERSED in actions else REFUND_PROCESSED
+        if taken not in actions:
+            return None, False
+        return self.holds.take_back(*args, capped(taken), TOPUP_REVERSAL, f"takeback:{case['_id']}", reference)
+
+    def _audit(self, action, outcome, case, source, payment_order=None, entry=None):
+        fields = dict(
+            gateway=case["gateway"],
+            case=case["kind"],
+            case_id=case["case_id"],
+            gateway_payment_id=case["gateway_payment_id"],
+            reason=source,
+        )
+        if payment_order is not None:
+            fields.update(customer_id=payment_order.customer_id, payment_order_id=payment_order.id)
+        if entry is not None:
+            fields.update(
+                transaction_id=entry["_id"],
+                amount_minor=entry["amount_minor"],
+                currency=entry["currency"],
+                debt_minor=entry.get("debt_delta_minor", 0),
+            )
+        self.audit.record(action, outcome, **fields)

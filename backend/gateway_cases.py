@@ -1,0 +1,64 @@
+"""What gateways told us after a credit (`gateway_cases`): one document per refund, reversal or dispute,
+by the gateway's own id, with every action its webhooks asked for. Webhooks about one case may come in
+any order and more than once; the flow (`backend/flows/after_credit.py`) decides what the case as a
+whole asks of the ledger, so a late or repeated webhook changes nothing. A case whose payment has not
+credited a wallet (yet) is `waiting`: applied if that payment is credited later."""
+
+from pymongo import ReturnDocument
+
+from .clock import utcnow
+
+REFUND_CASE, REVERSAL_CASE, DISPUTE_CASE = "refund", "reversal", "dispute"
+OPEN, CLOSED = "open", "closed"
+
+
+def case_key(gateway, kind, case_id):
+    return f"{gateway}:{kind}:{case_id}"
+
+
+class GatewayCases:
+    def __init__(self, db, clock=utcnow):
+        self.collection = db["gateway_cases"]
+        self.clock = clock
+
+    def record(self, gateway, kind, event, closes):
+        """Add the event's action (with its amount) to its case, creating the case; the case after.
+        `closes`: the action ends the case (a refund processed or failed, a dispute won or lost)."""
+        now = self.clock()
+        update = {
+            "$setOnInsert": {
+                "gateway": gateway,
+                "kind": kind,
+                "case_id": event.case_id,
+                "gateway_payment_id": event.gateway_payment_id,
+                "currency": event.currency,
+                "amount_minor": event.amount_minor,
+                "created_at": now,
+                "waiting": True,
+            },
+            "$addToSet": {"actions": {"action": event.action, "amount_minor": event.amount_minor}},
+            "$set": {"updated_at": now},
+        }
+        if closes:
+            update["$set"]["status"] = CLOSED
+        else:
+            update["$setOnInsert"]["status"] = OPEN
+        return self.collection.find_one_and_update(
+            {"_id": case_key(gateway, kind, event.case_id)},
+            update,
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def waiting_for(self, gateway, gateway_payment_id):
+        """The cases of a payment still waiting for its credit."""
+        return list(
+            self.collection.find({"gateway": gateway, "gateway_payment_id": gateway_payment_id, "waiting": True})
+        )
+
+    def applied(self, case, customer_id):
+        """The case's payment credited `customer_id`'s wallet, and what the case asks of it is done (so far)."""
+        self.collection.update_one({"_id": case["_id"]}, {"$set": {"waiting": False, "customer_id": customer_id}})
+
+    def count_open_disputes(self):
+        return self.collection.count_documents({"kind": DISPUTE_CASE, "status": OPEN})

@@ -1,0 +1,51 @@
+"""Held money and debt on the wallet ledger: holds, releases, money taken back, debt repaid.
+
+Each is one ledger entry, once per idempotency key, decided from the wallet as read by a plan of
+`backend/wallet_figures.py` (again whenever another entry takes its place first), so the figures
+stay exact under any race: `held` ≤ `balance`, neither below zero, debt only for money already spent.
+Every method returns (entry, created); the entry is None when there was nothing to do.
+"""
+
+from .records import DEBIT, DEBT_REPAYMENT, HOLD_RELEASE, MEMO
+from .wallet_figures import hold_id_for, plan_debt_repayment, plan_hold, plan_release, plan_take_back
+
+
+class WalletHolds:
+    def __init__(self, wallet):
+        self.wallet = wallet
+
+    def hold(self, customer_id, currency, amount_minor, kind, key, reference, up_to_available=False):
+        """Set `amount_minor` aside (as much as can be, when `up_to_available`); the hold's id is
+        `hold_id_for(key)` (`reference.hold_id`). InsufficientFunds when it does not fit."""
+        hold_id = hold_id_for(key)
+        draft = self.wallet.draft(customer_id, currency, 0, MEMO, kind, key, dict(reference, hold_id=hold_id))
+        return self.wallet.append(draft, plan=lambda wallet: plan_hold(wallet, hold_id, amount_minor, up_to_available))
+
+    def release(self, customer_id, currency, hold_id, key, reference, amount_minor=None):
+        """Give what is left of the hold (at most `amount_minor`) back to available money. A hold not
+        opened yet is closed for good (its late opening holds nothing)."""
+        draft = self.wallet.draft(customer_id, currency, 0, MEMO, HOLD_RELEASE, key, dict(reference, hold_id=hold_id))
+        return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor))
+
+    def take_back(self, customer_id, currency, amount_minor, kind, key, reference, own_hold_id=None):
+        """Money that left through the gateway: out of `own_hold_id` first, then available money,
+        then other holds (newest first); the rest becomes debt (`wallet_figures.plan_take_back`)."""
+        draft = self.wallet.draft(customer_id, currency, 0, DEBIT, kind, key, reference)
+        return self.wallet.append(draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id))
+
+    def repay_debt(self, credit_entry):
+        """After a credit, pay what debt the wallet has out of available money (once per credit)."""
+        return self.wallet.append(repayment_draft(self.wallet, credit_entry), plan=plan_debt_repayment)
+
+
+def repayment_draft(wallet, credit_entry):
+    """The debt repayment that follows `credit_entry` (`wallet`: a WalletService), to be planned."""
+    return wallet.draft(
+        credit_entry["customer_id"],
+        credit_entry["currency"],
+        0,
+        DEBIT,
+        DEBT_REPAYMENT,
+        f"debt_repayment:{credit_entry['_id']}",
+        {"credit_entry_id": credit_entry["_id"]},
+    )
