@@ -13,13 +13,14 @@ The functions here are pure: they read a wallet document and return plain values
 """
 
 import hashlib
+from typing import Any
 
 from .records import CREDIT, DEBIT, MEMO, PAYMENT, WITHDRAWAL_HOLD
 
 # Entries that spend money the customer chose to spend: they may not use held money, nor money a
 # debt is owed from (a credit's debt repayment follows it, and must find the money still there).
 SPENDING_KINDS = frozenset({PAYMENT, WITHDRAWAL_HOLD})
-EMPTY_WALLET = {"version": 0, "balance_minor": 0, "held_minor": 0, "debt_minor": 0, "holds": {}}
+EMPTY_WALLET: dict[str, Any] = {"version": 0, "balance_minor": 0, "held_minor": 0, "debt_minor": 0, "holds": {}}
 
 
 def hold_id_for(key):

@@ -37,7 +37,7 @@ def wallet_id(customer_id, currency):
 
 def signed_minor(entry: LedgerEntry) -> int:
     """What the entry did to the balance (a MEMO entry: nothing)."""
-    return balance_delta(entry)
+    return int(balance_delta(entry))
 
 
 class WalletService:

@@ -11,7 +11,7 @@ a payment that credited no wallet (yet) waits; `apply_waiting` applies it when t
 Refunds the service asked for itself (a second payment, a withdrawal) are `our_refunds`' to finish.
 """
 
-from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, GatewayCases
+from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE
 from ..gateways.base import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
@@ -39,7 +39,7 @@ CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_
 
 
 class AfterCredit:
-    def __init__(self, holds, payment_orders, cases: GatewayCases, audit, our_refunds=None):
+    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None):
         self.holds, self.payment_orders, self.cases, self.audit = holds, payment_orders, cases, audit
         self.our_refunds = our_refunds
 
