@@ -1,4 +1,5 @@
-"""Razorpay: orders through an API object (`api.RazorpayApi`, or the simulator's stand-in).
+"""Razorpay: orders and refunds through an API object (`api.RazorpayApi`, or the simulator's
+stand-in); webhooks read by `events.py`.
 
 Signature checks are the same in both modes: the SDK's HMAC-SHA256 helpers, which compare in
 constant time, over the stored order id (checkout) or the raw request body (webhooks).
@@ -6,7 +7,6 @@ constant time, over the stored order id (checkout) or the raw request body (webh
 
 import hashlib
 import json
-from typing import Any
 
 import razorpay
 from razorpay.errors import SignatureVerificationError
@@ -15,18 +15,19 @@ from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, Paym
 from ...validation import ID_PATTERN
 from ..base import (
     CAPTURED,
-    CREDIT_WALLET,
     FAILED,
-    IGNORE,
     PENDING,
-    RECORD_FAILURE,
+    REFUND_DONE,
+    REFUND_PENDING,
+    REFUND_REFUSED,
     CheckoutOrder,
     ConfirmedPayment,
+    GatewayRefund,
     Lookup,
-    WebhookEvent,
 )
+from .api import RefundRefused
+from .events import is_amount_minor, is_id, read_event, read_refund, refund_reference
 
-CREDIT_EVENTS = ("payment.captured", "order.paid")
 # A payment of an order: `created`/`authorized` may still become `captured` (orders are created
 # with auto-capture); `failed` never will, nor will `refunded` (the money went back).
 PAYMENT_IN_PROGRESS = ("created", "authorized")
@@ -123,26 +124,29 @@ class RazorpayGateway:
         except (ValueError, KeyError, TypeError):
             raise InvalidRequest("The webhook body is not a Razorpay event.") from None
         event_id = headers.get("X-Razorpay-Event-Id") or hashlib.sha256(raw_body).hexdigest()
-        return _read_event(str(event_id)[:128], str(event_type), event)
+        return read_event(str(event_id)[:128], str(event_type), event)
 
+    def refund(self, payment_id, amount_minor, currency, reference):
+        """Refund `amount_minor` of a captured payment at normal speed, once per `reference` (its
+        idempotency key, and `notes.reference` so the refund's webhooks name it). Razorpay answers
+        `pending` (its webhooks tell the rest), or refuses: a GatewayRefund without an id, REFUND_REFUSED,
+        unless the payment already has a refund under `reference` (Razorpay refuses a repeated key whose
+        body differs), which is then the answer. GatewayUnavailable when the outcome is unknown: ask
+        again with the same reference, or `find_refund`."""
+        if not is_amount_minor(amount_minor) or not is_id(reference):
+            raise ValueError("A refund is a whole positive number of minor units, under one of our ids.")
+        data = {"amount": amount_minor, "speed": "normal", "notes": {"reference": reference}}
+        try:
+            return read_refund(self.api.refund_payment(payment_id, data, reference))
+        except RefundRefused:
+            return self.find_refund(payment_id, reference) or GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
 
-def _read_event(event_id, event_type, event):
-    if event_type not in CREDIT_EVENTS and event_type != "payment.failed":
-        return WebhookEvent(event_id, event_type, IGNORE)
-    try:
-        payment = event["payload"]["payment"]["entity"]
-        amount_minor = payment["amount"]
-        if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
-            raise TypeError
-        fields: dict[str, Any] = dict(
-            payment_order_id=str(payment["order_id"]),
-            gateway_payment_id=str(payment["id"]),
-            amount_minor=amount_minor,
-            currency=str(payment["currency"]),
-        )
-    except (KeyError, TypeError):
-        raise InvalidRequest("The webhook event lacks the payment entity.") from None
-    if event_type == "payment.failed":
-        reason = str(payment.get("error_code") or "payment_failed")[:64]
-        return WebhookEvent(event_id, event_type, RECORD_FAILURE, failure_reason=reason, **fields)
-    return WebhookEvent(event_id, event_type, CREDIT_WALLET, **fields)
+    def find_refund(self, payment_id, reference):
+        """The payment's refund under `reference` (its `notes.reference`), or None when it has none.
+        Should there be several, one that went through (or may still) comes before a failed one."""
+        ours = [
+            r for r in self.api.fetch_refunds(payment_id) if isinstance(r, dict) and refund_reference(r) == reference
+        ]
+        refunds = [read_refund(refund) for refund in ours]
+        rank = {REFUND_DONE: 0, REFUND_PENDING: 1, REFUND_REFUSED: 2}
+        return min(refunds, key=lambda refund: rank[refund.status], default=None)

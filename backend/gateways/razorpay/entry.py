@@ -11,6 +11,7 @@ from .simulator import (
     DEV_RAZORPAY_KEY_SECRET,
     DEV_RAZORPAY_WEBHOOK_SECRET,
     PAYMENTS_COLLECTION,
+    REFUNDS_COLLECTION,
     SimulatedRazorpayApi,
 )
 
@@ -34,7 +35,11 @@ def build_live(env):
 
 
 def build_simulator(env):
-    return _gateway(env.config, SimulatedRazorpayApi(env.db), pages.SIMULATOR_CHECKOUT_PATH)
+    config = env.config
+    api = SimulatedRazorpayApi(
+        env.db, config["RAZORPAY_WEBHOOK_SECRET"], env.deliver_webhook, currency=config["DEFAULT_CURRENCY"]
+    )
+    return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH)
 
 
 def checkout_return_fields(body):
@@ -58,8 +63,12 @@ GATEWAY = GatewayEntry(
     ),
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
-    # The simulator lists an order's payments newest first, as Razorpay does (the sweep's look-up).
-    simulator_collections={PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})]},
+    # The simulator lists an order's payments, and a payment's refunds, newest first, as Razorpay
+    # does (the sweep's look-up; find_refund). A refund's idempotency key is its document's `_id`.
+    simulator_collections={
+        PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})],
+        REFUNDS_COLLECTION: [([("payment_id", 1), ("created_at", -1), ("_id", 1)], {})],
+    },
     settings=dict.fromkeys(KEYS, ""),
     simulator_settings=dict(
         zip(KEYS, (DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET), strict=True)

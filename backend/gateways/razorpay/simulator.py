@@ -7,6 +7,14 @@ checkout page (`pages.py`) signs with the same secrets, through the same
 verification code as live traffic, and records each payment it makes (Pay: captured, Fail: failed)
 in `simulator_razorpay_payments` (this module is its only user), from which the API answers an
 order's payments (`order_payments`, the sweep's look-up) as Razorpay would.
+
+After the credit (SPEC §9) it refunds as Razorpay does: `refund_payment` keeps each refund in
+`simulator_razorpay_refunds` (once per idempotency key), answers it `pending`, then posts signed
+`refund.created` and `refund.processed` webhooks (`refund.failed` once `fail_refunds(True)`);
+`refuse_refunds(True)` makes it refuse refunds. As with signatures, a payment it never recorded is
+taken on the caller's word: refundable for any amount, in the configured currency. The gateway's
+own side (tests, the support view): `dashboard_refund`, `open_dispute`, `resolve_dispute`, each
+posting its signed webhooks with a fresh X-Razorpay-Event-Id.
 """
 
 import hashlib
@@ -14,23 +22,39 @@ import hmac
 import json
 import time
 
+from pymongo.errors import DuplicateKeyError
+
 from ...clock import new_id
+from .api import RefundRefused
+from .events import is_amount_minor, is_currency
+from .simulator_events import DISPUTE_OUTCOMES, case_event, dispute_entity, refund_entity
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
 DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
 DEV_RAZORPAY_KEY_SECRET = "simulator_key_secret"
 DEV_RAZORPAY_WEBHOOK_SECRET = "simulator_webhook_secret"
 PAYMENTS_COLLECTION = "simulator_razorpay_payments"
+REFUNDS_COLLECTION = "simulator_razorpay_refunds"
+SWITCHES_ID = "switches"  # the one document of the refunds collection that is not a refund
+NOT_A_REFUND = ("_id", "request")  # what it keeps with a refund that Razorpay does not answer
 
 
 class SimulatedRazorpayApi:
-    """Razorpay's Orders and Payments API as the adapter sees it, answered locally.
+    """Razorpay's Orders, Payments and Refunds API as the adapter sees it, answered locally, and the
+    gateway's own side after the credit.
 
-    `db`: the store keeping the payments its checkout page made; without one (a bare adapter in a
-    test) it keeps none and cannot answer an order's payments."""
+    `db`: the store keeping the payments its checkout page made and its refunds; without one (a bare
+    adapter in a test) it keeps none, cannot answer an order's payments, and keeps its switches on
+    the object. `webhook_secret` and `deliver_webhook(body, headers)`: how it posts its webhooks
+    (none are posted without them). `currency`: that of a payment it never recorded."""
 
-    def __init__(self, db=None):
+    def __init__(self, db=None, webhook_secret=None, deliver_webhook=None, currency="INR"):
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
+        self.refunds = db[REFUNDS_COLLECTION] if db is not None else None
+        self.webhook_secret = webhook_secret
+        self.deliver_webhook = deliver_webhook
+        self.currency = currency
+        self.switches = {"refuse": False, "fail": False}
 
     def create_order(self, data):
         return {
@@ -52,11 +76,134 @@ class SimulatedRazorpayApi:
         recorded = self.payments.find({"order_id": order_id}, sort=[("created_at", -1), ("_id", 1)])
         return [{k: v for k, v in payment.items() if k != "_id"} for payment in recorded]
 
+    def refund_payment(self, payment_id, data, idempotency_key):
+        """A refund as Razorpay makes one: answered `pending`, then its webhooks posted. The same key
+        and body answer the same refund (as it is now); another body under the key is refused."""
+        key_id = "key:" + idempotency_key
+        stored = self.refunds.find_one({"_id": key_id}) if self.refunds is not None else None
+        if stored is not None:
+            return self._repeat(stored, data)
+        if self._switch("refuse"):
+            raise RefundRefused("The refund could not be processed (simulated refusal).")
+        payment = self._payment(payment_id)
+        currency = payment["currency"] if payment is not None else self.currency
+        self._check_refundable(payment, data.get("amount"))
+        entity = refund_entity(new_id("rfnd"), payment_id, data["amount"], currency, data.get("notes"), "pending")
+        concurrent = self._keep(key_id, entity, request=data)
+        if concurrent is not None:
+            return self._repeat(concurrent, data)
+        self._settle(key_id, entity, payment, "failed" if self._switch("fail") else "processed")
+        return entity
+
+    def fetch_refunds(self, payment_id):
+        """The payment's refunds, newest first, as Razorpay lists them (none without a store)."""
+        if self.refunds is None:
+            return []
+        kept = self.refunds.find({"payment_id": payment_id}, sort=[("created_at", -1), ("_id", 1)])
+        return [{k: v for k, v in refund.items() if k not in NOT_A_REFUND} for refund in kept]
+
+    def refuse_refunds(self, refuse=True):
+        """From now on refuse every new refund as Razorpay refuses one (BAD_REQUEST_ERROR)."""
+        self._set_switch("refuse", refuse)
+
+    def fail_refunds(self, fail=True):
+        """From now on accept refunds (`pending`), then fail them: `refund.failed`, not `.processed`."""
+        self._set_switch("fail", fail)
+
     # --- the buyer's side (the checkout page) --------------------------------------------------
     def record_payment(self, entity):
         """Keep a payment the checkout page made (a `payment_entity`); a repeat of its id is ignored."""
         if self.payments is not None:
             self.payments.update_one({"_id": entity["id"]}, {"$setOnInsert": dict(entity)}, upsert=True)
+
+    # --- the gateway's own side (its dashboard, the banks) --------------------------------------
+    def dashboard_refund(self, payment_id, amount_minor, currency):
+        """A refund made from Razorpay's dashboard (no reference of ours): kept, then `refund.created`
+        and `refund.processed` posted. Its id."""
+        if not is_currency(currency):
+            raise ValueError("A currency is three capital letters.")
+        payment = self._payment(payment_id)
+        self._check_refundable(payment, amount_minor)
+        entity = refund_entity(new_id("rfnd"), payment_id, amount_minor, currency, None, "pending")
+        self._keep(entity["id"], entity)
+        self._settle(entity["id"], entity, payment, "processed")
+        return entity["id"]
+
+    def open_dispute(self, payment_id, amount_minor, currency):
+        """A customer disputes `amount_minor` of the payment with the bank: `payment.dispute.created`
+        posted. The dispute's id."""
+        dispute = self._dispute(new_id("disp"), payment_id, amount_minor, currency, "open")
+        self._post(case_event("payment.dispute.created", "dispute", dispute, self._payment(payment_id)))
+        return dispute["id"]
+
+    def resolve_dispute(self, dispute_id, payment_id, amount_minor, currency, outcome):
+        """The bank decides the dispute (`outcome`: won, lost or closed): its webhook posted."""
+        if outcome not in DISPUTE_OUTCOMES:
+            raise ValueError(f"A dispute's outcome is one of {sorted(DISPUTE_OUTCOMES)}.")
+        dispute = self._dispute(dispute_id, payment_id, amount_minor, currency, outcome)
+        self._post(case_event(DISPUTE_OUTCOMES[outcome], "dispute", dispute, self._payment(payment_id)))
+
+    def _dispute(self, dispute_id, payment_id, amount_minor, currency, status):
+        if not is_amount_minor(amount_minor) or not is_currency(currency):
+            raise ValueError("A dispute is of a whole positive amount of minor units, in a currency.")
+        return dispute_entity(dispute_id, payment_id, amount_minor, currency, status)
+
+    def _payment(self, payment_id):
+        """The payment the checkout page recorded, or None (one it never saw, e.g. signed by hand)."""
+        return self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
+
+    def _check_refundable(self, payment, amount_minor):
+        """Refuse as Razorpay does: an amount that is not whole positive paise; for a payment it
+        recorded, one not captured or refunds beyond its amount."""
+        if not is_amount_minor(amount_minor):
+            raise RefundRefused("The amount must be atleast INR 1.00")
+        if payment is None:
+            return
+        if payment.get("status") != "captured":
+            raise RefundRefused("Only a captured payment can be refunded.")
+        kept = self.refunds.find({"payment_id": payment["id"]}) if self.refunds is not None else []
+        refunded_minor = sum(refund["amount"] for refund in kept if refund["status"] != "failed")
+        if refunded_minor + amount_minor > payment["amount"]:
+            raise RefundRefused("The total refund amount is greater than the refund payment amount")
+
+    def _keep(self, doc_id, entity, request=None):
+        """Keep a new refund; None, or the refund kept under `doc_id` already (a concurrent repeat)."""
+        if self.refunds is None:
+            return None
+        try:
+            self.refunds.insert_one({"_id": doc_id, "request": request, **entity})
+        except DuplicateKeyError:
+            return self.refunds.find_one({"_id": doc_id})
+        return None
+
+    def _repeat(self, stored, data):
+        if stored["request"] != data:
+            raise RefundRefused("Different request with the same idempotency key has already been processed.")
+        return {k: v for k, v in stored.items() if k not in NOT_A_REFUND}
+
+    def _settle(self, doc_id, entity, payment, status):
+        """Post `refund.created`, then settle the refund as `status` (processed or failed) and post that."""
+        self._post(case_event("refund.created", "refund", entity, payment))
+        if self.refunds is not None:
+            self.refunds.update_one({"_id": doc_id}, {"$set": {"status": status}})
+        self._post(case_event(f"refund.{status}", "refund", dict(entity, status=status), payment))
+
+    def _post(self, event):
+        if self.deliver_webhook is not None and self.webhook_secret:
+            self.deliver_webhook(*signed_event(event, self.webhook_secret))
+
+    def _switch(self, name):
+        if self.refunds is None:
+            return self.switches[name]
+        switches = self.refunds.find_one({"_id": SWITCHES_ID}) or {}
+        return bool(switches.get(name))
+
+    def _set_switch(self, name, on):
+        """In the store when there is one, so that every process of the deployment sees it."""
+        if self.refunds is None:
+            self.switches[name] = bool(on)
+        else:
+            self.refunds.update_one({"_id": SWITCHES_ID}, {"$set": {name: bool(on)}}, upsert=True)
 
 
 def hmac_hex(secret, message):
