@@ -7,7 +7,9 @@ and the ledger credits, the amount recorded at initiate; its `messageId` is the 
 token is used once, for one payment order. The decrypted card data is handed to the processor
 only: it is never logged or stored. The processor keys each charge by the payment order id, so the
 sweep looks a payment order up as the processor's charge under that key (`find_charge`), which
-heals a charge whose credit was lost (the service stopped between the two).
+heals a charge whose credit was lost (the service stopped between the two). Money goes back
+through the processor's refunds (`refund`, `find_refund`); Google Pay has no refund or dispute
+webhooks of its own.
 """
 
 import base64
@@ -22,10 +24,23 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ...clock import new_id
 from ...errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
 from ...validation import check_id, parse_json_object
-from ..base import CAPTURED, CREDIT_WALLET, FAILED, PENDING, CheckoutOrder, Lookup, WebhookEvent
+from ..base import (
+    CAPTURED,
+    CREDIT_WALLET,
+    FAILED,
+    PENDING,
+    REFUND_DONE,
+    REFUND_PENDING,
+    REFUND_REFUSED,
+    CheckoutOrder,
+    GatewayRefund,
+    Lookup,
+    WebhookEvent,
+)
 from .token import PROTOCOL_VERSION, public_key, verify_and_decrypt
 
 MESSAGE_ID_LENGTH_MAX = 512
+REFUND_STATUSES = {"succeeded": REFUND_DONE, "failed": REFUND_REFUSED}  # a processor refund's; else pending
 ROOT_KEYS_MAX = 16
 
 
@@ -41,8 +56,12 @@ class GooglePayGateway:
     name = "google_pay"
 
     def __init__(self, merchant_id, recipient_id, root_keys, private_key, processor, checkout_url):
-        """`processor` charges tokens (a card processor, or the simulator's); `checkout_url`: the
-        page that opens Google Pay's sheet, the payment order id appended."""
+        """`processor` charges tokens (a card processor, or the simulator's `SimulatorProcessor`):
+        `charge(idempotency_key, payment_method_details, amount_minor, currency)` -> charge id, and
+        optionally `find_charge(idempotency_key)`, `refund(charge_id, amount_minor, currency,
+        idempotency_key)` and `find_refund(idempotency_key)` (-> `{id, charge_id, status:
+        succeeded|pending|failed, amount_minor, currency}`, or None). `checkout_url`: the page that
+        opens Google Pay's sheet, the payment order id appended."""
         self.key_id = merchant_id
         self.recipient_id = recipient_id
         self.root_keys = root_keys
@@ -110,12 +129,35 @@ class GooglePayGateway:
             )
         return Lookup(FAILED if status == "failed" else PENDING, detail=str(status)[:64])
 
+    def refund(self, payment_id, amount_minor, currency, reference):
+        """Refund `amount_minor` of the processor's charge `payment_id`, once per `reference` (the
+        processor's idempotency key): `succeeded` is REFUND_DONE, `failed` REFUND_REFUSED, another
+        status REFUND_PENDING. A processor that cannot refund refuses (REFUND_REFUSED, no refund id)."""
+        refund = getattr(self.processor, "refund", None)
+        if refund is None:
+            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
+        return _gateway_refund(refund(payment_id, amount_minor, currency, reference))
+
+    def find_refund(self, payment_id, reference):
+        """The processor's refund of `payment_id` under `reference`, or None (none, or a processor
+        that cannot say)."""
+        find_refund = getattr(self.processor, "find_refund", None)
+        found = find_refund(reference) if find_refund is not None else None
+        if found is None or found.get("charge_id") != payment_id:
+            return None
+        return _gateway_refund(found)
+
     def merchant_public_key_text(self):
         """The merchant key as Google Pay's DIRECT tokenization wants it: base64 uncompressed point."""
         point = self.private_key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
         return base64.b64encode(point).decode("ascii")
+
+
+def _gateway_refund(refund):
+    status = REFUND_STATUSES.get(refund.get("status"), REFUND_PENDING)
+    return GatewayRefund(str(refund.get("id") or ""), status, refund["amount_minor"], refund["currency"])
 
 
 def _token_text(payment_data):

@@ -10,6 +10,7 @@ from .adapter import GooglePayGateway, load_private_key, load_root_keys
 from .simulator import (
     CHARGES_COLLECTION,
     DEV_GOOGLE_PAY_MERCHANT_ID,
+    REFUNDS_COLLECTION,
     SimulatorProcessor,
     simulator_keys,
     simulator_root_keys,
@@ -48,7 +49,7 @@ def google_pay_gateway(config, processor=None):
 def build(env):
     gateway = google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
     if gateway is not None and isinstance(gateway.processor, SimulatorProcessor) and env.db is not None:
-        gateway.processor.keep_charges(env.db)  # in the store, so any process's sweep finds its charges
+        gateway.processor.keep_charges(env.db)  # in the store, so any process finds its charges and refunds
     return gateway
 
 
@@ -62,8 +63,9 @@ GATEWAY = GatewayEntry(
     checkout_return=CheckoutReturn(order_id="payment_order_id", confirm=AWAIT_CREDIT),
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
-    # The simulated processor's charges, by idempotency key (`_id`: no other index).
-    simulator_collections={CHARGES_COLLECTION: []},
+    # The simulated processor's charges and refunds, by idempotency key (`_id`); a charge by its id and
+    # a charge's refunds (what is left to refund).
+    simulator_collections={CHARGES_COLLECTION: [([("id", 1)], {})], REFUNDS_COLLECTION: [([("charge_id", 1)], {})]},
     settings={
         "GOOGLE_PAY_MERCHANT_ID": "",
         "GOOGLE_PAY_RECIPIENT_ID": "",

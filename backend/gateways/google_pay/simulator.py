@@ -6,7 +6,9 @@ every process of one deployment makes the same keys and accepts the others' toke
 (`pages.py`) mints a real ECv2 token for a test card and posts it to
 /webhook/google-pay, as the merchant's checkout page would, so the same verification code as live
 mode runs. Tokens verify only while GOOGLE_PAY_ROOT_SIGNING_KEYS
-is unset (the simulator cannot sign as Google's real root keys). The processor moves no money.
+is unset (the simulator cannot sign as Google's real root keys). The processor moves no money; it
+refunds at once (Google Pay itself has no refunds or disputes: the processor's refunds are the only
+money going back).
 """
 
 import datetime
@@ -28,6 +30,7 @@ MESSAGE_LIFETIME_MS = 5 * 60 * 1000
 INTERMEDIATE_KEY_LIFETIME_MS = 24 * 3600 * 1000
 ROOT_KEY_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
 CHARGES_COLLECTION = "simulator_google_pay_charges"
+REFUNDS_COLLECTION = "simulator_google_pay_refunds"
 KEY_NAMES = ("root", "intermediate", "merchant")
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 HKDF_SALT = b"wallet-gateway-simulator-v1"
@@ -111,46 +114,93 @@ def payment_data(token):
 
 class SimulatorProcessor:
     """Charges nothing; the charge id comes from the idempotency key, so a repeat gets the same one.
+    Refunds at once, the same way (`refuse_refunds`: a switch tests flip to have refunds refused).
 
     `seed`: the SIMULATOR_SEED whose keys the simulator's Pay button signs tokens with."""
 
     def __init__(self, seed=None):
         self.seed = seed or DEV_SIMULATOR_SEED
+        self.refuse_refunds = False
 
-    # Its charges, keyed by idempotency key (the payment order id): the store's
-    # `simulator_google_pay_charges` once `keep_charges(db)` (so any process finds them), else this
-    # instance's memory (a processor built without a store, as some unit tests do).
+    # Its charges and refunds, each keyed by its idempotency key (a charge's: the payment order
+    # id): the store's `simulator_google_pay_charges` / `_refunds` once `keep_charges(db)` (so any
+    # process finds them), else this instance's memory (a processor built without a store, as some
+    # unit tests do).
     charges = None
+    refunds = None
 
     def keep_charges(self, db):
-        """Keep the charges in `db` (CHARGES_COLLECTION, this module its only user); returns self."""
-        self.charges = db[CHARGES_COLLECTION]
+        """Keep charges and refunds in `db` (this module their only user); returns self."""
+        self.charges, self.refunds = db[CHARGES_COLLECTION], db[REFUNDS_COLLECTION]
         return self
 
-    @property
-    def _memory(self):
-        return self.__dict__.setdefault("_charges_in_memory", {})
+    def _memory(self, kind):
+        return self.__dict__.setdefault(f"_{kind}_in_memory", {})
 
     def charge(self, idempotency_key, payment_method_details, amount_minor, currency):
         charge_id = "gpch_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         record = {"id": charge_id, "status": "succeeded", "amount_minor": amount_minor, "currency": currency}
-        if self.charges is not None:  # the first charge of a key stays, as a processor's idempotency does
-            self.charges.update_one(
-                {"_id": idempotency_key}, {"$setOnInsert": dict(record, created_at=_now_ms())}, upsert=True
-            )
-        else:
-            self._memory.setdefault(idempotency_key, record)
+        self._keep(self.charges, "charges", idempotency_key, record)
         return charge_id
 
     def find_charge(self, idempotency_key):
         """The charge made under `idempotency_key` (`{id, status, amount_minor, currency}`), or None."""
+        return self._find(self.charges, "charges", idempotency_key, ("id", "status", "amount_minor", "currency"))
+
+    def refund(self, charge_id, amount_minor, currency, idempotency_key):
+        """Refund `amount_minor` of the charge `charge_id` at once, once per `idempotency_key` (a
+        repeat answers the first refund): `{id, charge_id, status, amount_minor, currency}`, status
+        `succeeded`, or `failed` when refused (`refuse_refunds`, or beyond what is left of a charge
+        it made; a charge id it never made is refundable, as the simulator's own)."""
+        found = self.find_refund(idempotency_key)
+        if found is not None:
+            return found
+        left_minor = self._refundable_minor(charge_id)
+        refused = self.refuse_refunds or (left_minor is not None and amount_minor > left_minor)
+        record = {
+            "id": "gprf_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24],
+            "charge_id": charge_id,
+            "status": "failed" if refused else "succeeded",
+            "amount_minor": amount_minor,
+            "currency": currency,
+        }
+        self._keep(self.refunds, "refunds", idempotency_key, record)
+        return self.find_refund(idempotency_key)
+
+    def find_refund(self, idempotency_key):
+        """The refund made under `idempotency_key` (as `refund` answers it), or None."""
+        return self._find(
+            self.refunds, "refunds", idempotency_key, ("id", "charge_id", "status", "amount_minor", "currency")
+        )
+
+    def _refundable_minor(self, charge_id):
+        """What is left of a charge it made; None (no bound) for one it did not."""
         if self.charges is None:
-            record = self._memory.get(idempotency_key)
-            return dict(record) if record else None
-        record = self.charges.find_one({"_id": idempotency_key})
-        if record is None:
+            charge = next((c for c in self._memory("charges").values() if c["id"] == charge_id), None)
+            refunds = [r for r in self._memory("refunds").values() if r["charge_id"] == charge_id]
+        else:
+            charge = self.charges.find_one({"id": charge_id})
+            refunds = list(self.refunds.find({"charge_id": charge_id})) if self.refunds is not None else []
+        if charge is None:
             return None
-        return {k: record[k] for k in ("id", "status", "amount_minor", "currency")}
+        return charge["amount_minor"] - sum(r["amount_minor"] for r in refunds if r["status"] == "succeeded")
+
+    def _keep(self, collection, kind, idempotency_key, record):
+        """The first record of a key stays, as a processor's idempotency does."""
+        if collection is not None:
+            collection.update_one(
+                {"_id": idempotency_key}, {"$setOnInsert": dict(record, created_at=_now_ms())}, upsert=True
+            )
+        else:
+            self._memory(kind).setdefault(idempotency_key, record)
+
+    def _find(self, collection, kind, idempotency_key, fields):
+        record = (
+            self._memory(kind).get(idempotency_key)
+            if collection is None
+            else collection.find_one({"_id": idempotency_key})
+        )
+        return {k: record[k] for k in fields} if record else None
 
 
 def _now_ms():

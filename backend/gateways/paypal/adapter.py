@@ -2,16 +2,16 @@
 
 The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over HTTPS) or the
 simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes,
-with the certificate the API object hands out.
+with the certificate the API object hands out. After the credit (SPEC §9) it refunds captures and
+reads refund, reversal and dispute webhooks (`after_credit.py`).
 """
 
 import datetime
 import json
 import re
-from decimal import Decimal
 
-from ...errors import GatewayUnavailable, InvalidRequest, PaymentNotCaptured
-from ...money import currency_decimals, exact_minor, format_major
+from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
+from ...money import format_major
 from ...validation import exact_number
 from ..base import (
     CAPTURED,
@@ -20,19 +20,25 @@ from ..base import (
     IGNORE,
     PENDING,
     RECORD_FAILURE,
+    REFUND_REFUSED,
     CheckoutOrder,
     ConfirmedPayment,
+    GatewayRefund,
     Lookup,
     WebhookEvent,
 )
-from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
+from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
+from .api import OrderAlreadyCaptured, RefundRefused
+from .shapes import PAYPAL_ID_PATTERN, parse_amount
 from .webhook import verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
 FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")
 FAILED_CAPTURES = ("DECLINED", "FAILED")
 EVENT_ID_LENGTH_MAX = 128
-VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
+# A refund's `reference`: its `custom_id` (PayPal's pattern and length), and its PayPal-Request-Id.
+REFUND_REFERENCE = re.compile(r"[A-Za-z0-9_.,-]{1,127}")
+REFUND_NOTE_TO_PAYER = "Wallet refund"
 
 
 def utcnow_aware():
@@ -134,12 +140,51 @@ class PayPalGateway:
         except (ValueError, KeyError, TypeError):
             raise InvalidRequest("The webhook body is not a PayPal event.") from None
         event_id, event_type = event_id[:EVENT_ID_LENGTH_MAX], event_type[:64]
+        if event_type in AFTER_CREDIT_EVENTS:
+            try:
+                return after_credit_event(event_id, event_type, event)
+            except (LookupError, TypeError, ValueError, AttributeError):
+                raise InvalidRequest(f"The {event_type} event lacks a readable refund or dispute.") from None
         if event_type != "PAYMENT.CAPTURE.COMPLETED" and event_type not in FAILED_EVENTS:
             return WebhookEvent(event_id, event_type, IGNORE)
         try:
             return _capture_event(event_id, event_type, event["resource"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidRequest("The webhook event lacks a readable capture.") from None
+
+    def refund(self, payment_id, amount_minor, currency, reference):
+        """Refund `amount_minor` of the capture `payment_id`, once per `reference`: POST
+        /v2/payments/captures/{id}/refund with `custom_id` = reference (its webhooks name it) and
+        PayPal-Request-Id = reference + "-refund" (a repeat answers the refund made under it; the
+        suffix keeps it apart from the order's own request ids). COMPLETED is REFUND_DONE, FAILED or
+        CANCELLED and PayPal's refusal (e.g. CAPTURE_FULLY_REFUNDED, REFUND_AMOUNT_EXCEEDED; then
+        `refund_id` is "") are REFUND_REFUSED, PENDING (or another status) is REFUND_PENDING.
+        `GatewayUnavailable` when PayPal gave no usable answer: the refund may exist (`find_refund`)."""
+        _check_reference(reference)
+        if not isinstance(payment_id, str) or not PAYPAL_ID_PATTERN.match(payment_id):
+            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)  # no PayPal capture has that id
+        body = {
+            "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
+            "custom_id": reference,
+            "note_to_payer": REFUND_NOTE_TO_PAYER,
+        }
+        try:
+            answer = self.api.refund_capture(payment_id, body, f"{reference}-refund")
+        except RefundRefused:
+            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
+        return _read_refund(answer)
+
+    def find_refund(self, payment_id, reference):
+        """The refund made under `reference` (its `custom_id`) for the capture `payment_id`, or None
+        when PayPal lists none. It only looks (the capture's order lists its refunds): it never
+        makes one, unlike repeating the refund's POST, which would refund again once PayPal forgets
+        its request id (45 days). A refund PayPal refused was never made: None. Only this look-up
+        sees a refund turn FAILED (PayPal posts no webhook for it)."""
+        _check_reference(reference)
+        if not isinstance(payment_id, str) or not PAYPAL_ID_PATTERN.match(payment_id):
+            return None
+        mine = [r for r in self.api.refunds_of_capture(payment_id) if r.get("custom_id") == reference]
+        return _read_refund(mine[0]) if mine else None
 
 
 def _capture_event(event_id, event_type, capture):
@@ -181,14 +226,13 @@ def _captures(order):
     return [c for c in captures if isinstance(c, dict)] if isinstance(captures, list) else []
 
 
-def parse_amount(amount):
-    """PayPal's `{currency_code, value}` as (integer minor units, currency): ValueError if unreadable
-    (not a decimal text with at most the currency's decimals), `InvalidAmount` if zero or over the limit."""
-    if not isinstance(amount, dict) or not isinstance(amount.get("value"), str):
-        raise ValueError("amount")
-    currency, value = amount.get("currency_code"), amount["value"]
-    if not isinstance(currency, str) or not VALUE_TEXT.fullmatch(value):
-        raise ValueError("amount")
-    if len(value.partition(".")[2]) > currency_decimals(currency):
-        raise ValueError("amount")
-    return exact_minor(Decimal(value), currency), currency
+def _check_reference(reference):
+    if not isinstance(reference, str) or not REFUND_REFERENCE.fullmatch(reference):
+        raise ValueError("A PayPal refund reference is 1-127 of A-Z a-z 0-9 _ . , - (its custom_id).")
+
+
+def _read_refund(answer):
+    try:
+        return gateway_refund(answer)
+    except (LookupError, TypeError, ValueError, AttributeError, InvalidAmount):
+        raise GatewayUnavailable("PayPal answered with an unreadable refund.") from None

@@ -1,17 +1,18 @@
-"""PayPal's REST API over `requests` (no SDK): OAuth token, Orders v2, webhook certificates.
+"""PayPal's REST API over `requests` (no SDK): OAuth token, Orders v2, capture refunds, webhook certificates.
 
 Every call has a timeout; every failure to get a usable answer is `GatewayUnavailable`, except
-a 422 on capture, which says why PayPal did not capture.
+a 422 on capture, which says why PayPal did not capture, and PayPal's refusal of a refund
+(`RefundRefused`).
 """
 
 import collections
-import re
 import threading
 import time
 
 import requests
 
 from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
+from .shapes import CAPTURES_PATH, ORDERS_PATH, PAYPAL_ID_PATTERN, linked_id, related_order_id
 from .webhook import check_cert_url
 
 TOKEN_REFRESH_MARGIN_SECONDS = 60  # fetch a new token this long before the old one expires
@@ -25,12 +26,23 @@ CERT_SIZE_MAX_BYTES = 64 * 1024
 CERT_CACHE_SIZE_MAX = 32
 CERT_FETCHES_PER_MINUTE_MAX = 5
 CERT_FETCH_WINDOW_SECONDS = 60
-PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also safe in URL paths and as our ids
+# PayPal's answers that refuse a refund for good (its error body says why): the request (400), the
+# capture not ours (403) or unknown (404), or PayPal's rules (422: CAPTURE_FULLY_REFUNDED,
+# REFUND_AMOUNT_EXCEEDED, REFUND_TIME_LIMIT_EXCEEDED, ...). 401, 409, 429 and 5xx are not answers.
+REFUND_REFUSALS = (400, 403, 404, 422)
 UNAVAILABLE = "PayPal did not accept the request; nothing was charged."
 
 
 class OrderAlreadyCaptured(Exception):
     """PayPal's 422 ORDER_ALREADY_CAPTURED: the order's capture is to be read with `get_order`."""
+
+
+class RefundRefused(Exception):
+    """PayPal refused the refund (REFUND_REFUSALS): nothing was refunded. `issue`: PayPal's reason."""
+
+    def __init__(self, issue):
+        super().__init__(issue)
+        self.issue = issue
 
 
 class PayPalApi:
@@ -74,6 +86,42 @@ class PayPalApi:
                 raise GatewayUnavailable(UNAVAILABLE)
             return None
         return order
+
+    def refund_capture(self, capture_id, body, request_id):
+        """POST /v2/payments/captures/{id}/refund: the refund (PayPal's JSON). PayPal answers a repeat
+        of `request_id` (its PayPal-Request-Id, kept 45 days) with the refund made under it.
+        `RefundRefused` when PayPal says no; `GatewayUnavailable` when it gave no usable answer."""
+        status, answer = self._send(
+            "POST", f"{CAPTURES_PATH}{capture_id}/refund", request_id, body, accept=(200, 201, *REFUND_REFUSALS)
+        )
+        if status in REFUND_REFUSALS:
+            if not isinstance(answer.get("name"), str):
+                raise GatewayUnavailable(UNAVAILABLE)  # not PayPal's error body: a proxy's page, say
+            details = answer.get("details") if isinstance(answer.get("details"), list) else []
+            issue = details[0].get("issue") if details and isinstance(details[0], dict) else None
+            raise RefundRefused(str(issue or answer["name"])[:64])
+        return answer
+
+    def refunds_of_capture(self, capture_id):
+        """The refunds PayPal lists for a capture (PayPal's JSON): those of its order
+        (`purchase_units[].payments.refunds`) whose `up` link is the capture. Empty when PayPal
+        knows neither the capture nor its order (404). PayPal has no search by refund `custom_id`."""
+        status, capture = self._send("GET", f"{CAPTURES_PATH}{capture_id}", accept=(200, 404))
+        if status == 404:
+            if capture.get("name") != "RESOURCE_NOT_FOUND":
+                raise GatewayUnavailable(UNAVAILABLE)
+            return []
+        order_id = related_order_id(capture) or linked_id(capture, "up", ORDERS_PATH)
+        if order_id is None or not PAYPAL_ID_PATTERN.match(order_id):
+            raise GatewayUnavailable(UNAVAILABLE)
+        order = self.look_up_order(order_id)
+        units = order.get("purchase_units") if order is not None else None
+        refunds = []
+        for unit in units if isinstance(units, list) else []:
+            payments = unit.get("payments") if isinstance(unit, dict) else None
+            listed = payments.get("refunds") if isinstance(payments, dict) else None
+            refunds += [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
+        return [r for r in refunds if linked_id(r, "up", CAPTURES_PATH) in (capture_id, None)]
 
     def certificate(self, url):
         """The PEM certificate at a PayPal cert URL: from the cache, else fetched (no redirects

@@ -13,6 +13,7 @@ from .simulator import (
     DEV_PAYPAL_WEBHOOK_ID,
     SimulatedPayPalApi,
 )
+from .simulator_cases import REFUNDS_COLLECTION
 
 
 def _gateway(config, api):
@@ -64,8 +65,12 @@ GATEWAY = GatewayEntry(
     checkout_return=CheckoutReturn(order_id="paypal_order_id", match=("paypal_order_id",)),
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
-    # The simulator finds the order a repeated PayPal-Request-Id made.
-    simulator_collections={COLLECTION: [([("request_id", 1)], {})]},
+    # The simulator finds the order a repeated PayPal-Request-Id made, and a capture's order; the refund
+    # a PayPal-Request-Id made (one each), a capture's refunds, and the refunds left PENDING.
+    simulator_collections={
+        COLLECTION: [([("request_id", 1)], {}), ([("capture.id", 1)], {})],
+        REFUNDS_COLLECTION: [([("request_id", 1)], {"unique": True}), ([("capture_id", 1)], {}), ([("status", 1)], {})],
+    },
     settings={
         "PAYPAL_CLIENT_ID": "",
         "PAYPAL_CLIENT_SECRET": "",

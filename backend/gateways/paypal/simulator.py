@@ -1,18 +1,19 @@
 """Simulator mode: a local stand-in for PayPal's Orders API and webhooks.
 
 `SimulatedPayPalApi` answers like PayPal (17-character order and capture ids, PAYER_ACTION_REQUIRED
-→ APPROVED → COMPLETED) from its own `simulator_paypal_orders` collection (this module is its only
-user). Its approval page (`pages.py`) approves the order and sends the buyer
-back; the service's capture (at verify) completes it and the simulator posts a
-`PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA key whose self-signed certificate it
-serves for `SIMULATOR_CERT_URL` — verified by the same code as live. The key and certificate are
-derived from SIMULATOR_SEED, so every process of one deployment signs and verifies alike.
+→ APPROVED → COMPLETED) from its own `simulator_paypal_orders` collection (this module its only
+writer; `simulator_cases.py` reads a capture's amount there). Its approval page (`pages.py`)
+approves the order and sends the buyer back; the service's capture (at verify) completes it and the
+simulator posts a `PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA key whose
+self-signed certificate it serves for `SIMULATOR_CERT_URL` — verified by the same code as live.
+The key and certificate are derived from SIMULATOR_SEED, so every process of one deployment signs
+and verifies alike. After the credit, its `cases` (`simulator_cases.py`) refund captures and play
+PayPal's own refunds, reversals and disputes, each with its signed webhook.
 """
 
 import base64
 import datetime
 import json
-import secrets
 import uuid
 import zlib
 
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from ..simulator_seed import DEV_SIMULATOR_SEED
 from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
+from .shapes import new_paypal_id as paypal_id
+from .simulator_cases import PayPalCases
 from .simulator_keys import simulator_signer
 from .webhook import AUTH_ALGO, check_cert_url
 
@@ -31,11 +34,6 @@ DEV_PAYPAL_CLIENT_SECRET = "paypal_simulator_client_secret"
 DEV_PAYPAL_WEBHOOK_ID = "WH-SIMULATOR"
 SIMULATOR_CERT_URL = "https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-SIMULATOR"
 COLLECTION = "simulator_paypal_orders"
-ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-
-def paypal_id():
-    return "".join(secrets.choice(ID_ALPHABET) for _ in range(17))
 
 
 def signed_headers(raw_body, webhook_id, private_key=None, cert_url=SIMULATOR_CERT_URL, sent_at=None, seed=None):
@@ -60,7 +58,9 @@ class SimulatedPayPalApi:
     """PayPal's Orders API as the adapter sees it, kept in the service's own store.
 
     `approve_url`: the simulator's approval page, the order id appended; `deliver_webhook(body,
-    headers)` posts a webhook to the service; `seed`: SIMULATOR_SEED, whose key signs webhooks."""
+    headers)` posts a webhook to the service; `seed`: SIMULATOR_SEED, whose key signs webhooks.
+    `cases` (a `PayPalCases`): its refunds, and PayPal's own refunds, reversals and disputes, which
+    tests play through it."""
 
     def __init__(self, db, approve_url, webhook_id, deliver_webhook, seed=None):
         self.orders = db[COLLECTION]
@@ -68,6 +68,7 @@ class SimulatedPayPalApi:
         self.webhook_id = webhook_id
         self.deliver_webhook = deliver_webhook
         self.seed = seed or DEV_SIMULATOR_SEED
+        self.cases = PayPalCases(self, db)
 
     def create_order(self, body, request_id):
         order = self.orders.find_one({"request_id": request_id})  # PayPal-Request-Id: a repeat is the same order
@@ -101,7 +102,8 @@ class SimulatedPayPalApi:
             if self._stored(order_id)["status"] == "COMPLETED":
                 raise OrderAlreadyCaptured()
             raise PaymentNotCaptured("PayPal did not capture the payment (ORDER_NOT_APPROVED).")
-        self._deliver_webhook("PAYMENT.CAPTURE.COMPLETED", capture)
+        amount = f"{capture['amount']['currency_code']} {capture['amount']['value']}"
+        self.post_event("PAYMENT.CAPTURE.COMPLETED", "capture", capture, f"Payment completed for {amount}")
         return self._view(self._stored(order_id))
 
     def get_order(self, order_id):
@@ -111,6 +113,14 @@ class SimulatedPayPalApi:
         """The order, or None when the simulator has no such order (PayPal's 404)."""
         order = self.find_order(order_id)
         return self._view(order) if order is not None else None
+
+    def refund_capture(self, capture_id, body, request_id):
+        """As `PayPalApi.refund_capture` (see `PayPalCases.refund_capture`)."""
+        return self.cases.refund_capture(capture_id, body, request_id)
+
+    def refunds_of_capture(self, capture_id):
+        """As `PayPalApi.refunds_of_capture`: the refunds the simulator made of the capture."""
+        return self.cases.refunds_of_capture(capture_id)
 
     def certificate(self, url):
         check_cert_url(url)
@@ -148,17 +158,19 @@ class SimulatedPayPalApi:
             "links": [{"href": link, "rel": "payer-action", "method": "GET"}],
         }
 
-    def _deliver_webhook(self, event_type, capture):
+    def post_event(self, event_type, resource_type, resource, summary):
+        """Post a PayPal webhook event about `resource`, signed with the simulator's key; returns
+        the delivery's answer (the HTTP status when delivered inline)."""
         event = {
             "id": "WH-" + paypal_id(),
             "event_version": "1.0",
-            "create_time": capture["create_time"],
-            "resource_type": "capture",
+            "create_time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "resource_type": resource_type,
             "resource_version": "2.0",
             "event_type": event_type,
-            "summary": f"Payment completed for {capture['amount']['currency_code']} {capture['amount']['value']}",
-            "resource": capture,
+            "summary": summary,
+            "resource": resource,
             "links": [],
         }
         body = json.dumps(event).encode()
-        self.deliver_webhook(body, signed_headers(body, self.webhook_id, seed=self.seed))
+        return self.deliver_webhook(body, signed_headers(body, self.webhook_id, seed=self.seed))
