@@ -83,4 +83,5 @@ def build_integration(config, database, metrics, delivery):
         currency=config["DEFAULT_CURRENCY"],
         outbox=Outbox(database, sender_from_config(config)),
         audit=AuditLog(database, on_record=metrics.audit_event, request_id=http_headers.current_request_id),
+        withdraw_days=config["WITHDRAW_WINDOW_DAYS"],
     )

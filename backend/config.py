@@ -49,6 +49,8 @@ DEFAULTS = {
     "SWEEP_STALE_AFTER_SECONDS": "600",
     "SWEEP_EXPIRE_AFTER_SECONDS": "86400",
     "SWEEP_BATCH_MAX": "100",
+    # Withdrawals refund top-ups credited within this many days (SPEC §9).
+    "WITHDRAW_WINDOW_DAYS": "180",
     # The worker (`python -m backend worker`, or a thread of `python -m backend`): job intervals.
     "WORKER_RECOVERY_INTERVAL_SECONDS": "30",
     "WORKER_OUTBOX_INTERVAL_SECONDS": "2",
@@ -89,6 +91,7 @@ def setting_defaults(packages=BUILT_IN_PACKAGES):
 # Whole numbers above zero, each refused at start-up otherwise.
 POSITIVE_INT_SETTINGS = (
     "JWT_MAX_LIFETIME_SECONDS",
+    "WITHDRAW_WINDOW_DAYS",
     "SWEEP_STALE_AFTER_SECONDS",
     "SWEEP_EXPIRE_AFTER_SECONDS",
     "SWEEP_BATCH_MAX",

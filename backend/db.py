@@ -138,6 +138,14 @@ INDEXES = {
         ([("gateway_payment_id", 1), ("gateway", 1)], {"sparse": True}),
     ],
     # refunds, reversals and disputes by the gateway's own id (`_id`), and those waiting for a credit
+    # refunds we asked a gateway for: the worker's open ones, a withdrawal's parts, a payment's refunds
+    "gateway_refunds": [
+        ([("status", 1), ("updated_at", 1)], {}),
+        ([("withdrawal_id", 1), ("part", 1)], {"sparse": True}),
+        ([("gateway_payment_id", 1), ("status", 1)], {}),
+    ],
+    # withdrawals whose request died before every part was asked (the worker's)
+    "withdrawals": [([("stage", 1), ("lease_until", 1)], {})],
     "gateway_cases": [
         ([("gateway_payment_id", 1), ("gateway", 1), ("waiting", 1)], {}),
         ([("kind", 1), ("status", 1)], {}),

@@ -78,6 +78,12 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
+class WithdrawalNotFound(NotFound):
+    """No such withdrawal."""
+
+    code = "withdrawal_not_found"
+
+
 class PaymentOrderNotFound(NotFound):
     """No such payment order."""
 
@@ -138,6 +144,19 @@ class PaymentNotCaptured(Conflict):
     """The gateway has not captured this payment."""
 
     code = "payment_not_captured"
+
+
+class WithdrawalExceedsRefundable(Conflict):
+    """More than the customer's top-ups can take back."""
+
+    code = "withdrawal_exceeds_refundable"
+
+    def __init__(self, refundable_text, refundable):
+        super().__init__(
+            f"At most {refundable_text} can be refunded to the payment methods of your top-ups "
+            "(each top-up refunds at most what is left of it, within the refund window)."
+        )
+        self.details = {"refundable": refundable}
 
 
 class IdempotencyKeyReused(Conflict):

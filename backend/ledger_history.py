@@ -1,7 +1,7 @@
 """Reads of the ledger for views and follow-ups (the writes are `WalletService`'s): pages of a
 wallet's entries, newest first; the wallet as its ledger has it; an order life's refunds."""
 
-from .records import REFUND
+from .records import CHARGEBACK, REFUND, TOPUP_REVERSAL
 from .wallet_service import wallet_id
 
 RECENT_ENTRIES_MAX = 20
@@ -45,6 +45,19 @@ class LedgerHistory:
         if "held_after_minor" in newest:
             figures.update(held_minor=newest["held_after_minor"], debt_minor=newest["debt_after_minor"])
         return dict(wallet, **figures)
+
+    def taken_back(self, customer_id, currency, except_case=None):
+        """{gateway payment id: minor units gateways took back from it} over the wallet's refunds,
+        reversals and lost disputes (the whole amount each claimed), leaving out the case `except_case`."""
+        keys_left_out = {f"takeback:{except_case}", f"chargeback:{except_case}"}
+        taken: dict[str, int] = {}
+        for entry in self.entries.find(
+            {"wallet_id": wallet_id(customer_id, currency), "kind": {"$in": [TOPUP_REVERSAL, CHARGEBACK]}}
+        ):
+            if entry["idempotency_key"] not in keys_left_out:
+                payment_id = entry["reference"].get("gateway_payment_id")
+                taken[payment_id] = taken.get(payment_id, 0) + entry.get("claimed_minor", entry["amount_minor"])
+        return taken
 
     def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
         """The refund entries of the order's life `life` past `after_refund_seq`, in order."""

@@ -1,7 +1,7 @@
 """WhatsApp confirmations through an outbox (docs/contract.md, side effects).
 
 A message is queued in `notification_outbox` by the worker's step that finishes a money movement
-(`WalletPaymentIntegration.finish_entries`; its `_id` is the ledger entry id, so a repeat queues
+(`FollowUps.finish`; its `_id` is the ledger entry id, so a repeat queues
 nothing new), and sent afterwards by the worker, with exponential back-off and a bounded number of
 attempts. Sending never fails or undoes a money movement. Without WhatsApp credentials (the
 embedded default) messages are logged.

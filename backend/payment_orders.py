@@ -152,6 +152,15 @@ class PaymentOrders:
         )
         return _from_document(document)
 
+    def credited_since(self, customer_id, currency, since, limit):
+        """The customer's `paid` top-ups in `currency` initiated since `since`, newest first, at most `limit`."""
+        documents = self.collection.find(
+            {"customer_id": customer_id, "created_at": {"$gte": since}, "status": PAID, "currency": currency},
+            sort=[("created_at", -1)],
+            limit=limit,
+        )
+        return [_from_document(d) for d in documents]
+
     def paid_ids(self, payment_order_ids):
         """The ids among `payment_order_ids` of payment orders marked `paid`."""
         if not payment_order_ids:

@@ -102,5 +102,5 @@ def support_reconcile(customer_id):
     """Admin: the customer's wallets against their ledger, and their orders' refunds; read only."""
     require_admin()
     check_id(customer_id, "customer_id")
-    drift = integration_service().reconcile_customer(customer_id)
+    drift = integration_service().reconcile(customer_id)
     return jsonify(success=True, customer_id=customer_id, clean=not drift, drift=drift)

@@ -69,14 +69,19 @@ def verify_wallet_topup():
     authorize_customer(payment_order.customer_id)
     if payment_order.gateway != method:
         raise InvalidRequest("`payment_method` does not match the payment order's gateway.")
-    wallet, credited_by_this_payment = service.verify_wallet_topup(payment_order, fields)
-    message = (
-        "Payment verified; wallet credited."
-        if credited_by_this_payment
-        else "Payment verified; this top-up was already credited earlier, so nothing more was added."
-    )
+    wallet, credited_by_this_payment, second_payment = service.verify_wallet_topup(payment_order, fields)
+    message = "Payment verified; wallet credited."
+    if second_payment is not None:
+        message = (
+            "This top-up was already credited by an earlier payment, so nothing more was added; "
+            "this second payment is being refunded to you."
+        )
+    elif not credited_by_this_payment:
+        message = "Payment verified; this top-up was already credited earlier, so nothing more was added."
     # Added fields (the first four are the contract's): which top-up, its amount, and whether its
-    # credit came earlier (from another payment, or before this return): this one added nothing.
+    # credit came earlier (from another payment, or before this return): this one added nothing;
+    # a second payment's refund status when this return was one.
+    extra = {} if second_payment is None else {"second_payment_refund": second_payment}
     return jsonify(
         success=True,
         message=message,
@@ -86,6 +91,7 @@ def verify_wallet_topup():
         topup_status=history.CREDITED,
         amount=to_major(payment_order.amount_minor, payment_order.currency),
         already_credited=not credited_by_this_payment,
+        **extra,
     )
 
 
@@ -120,6 +126,55 @@ def pay_order_with_wallet():
         }, 200
 
     return _idempotent(body, action)
+
+
+@integration_bp.post("/wallet/withdraw")
+@require_auth
+def withdraw():
+    """Refund money to the payment methods of the customer's own top-ups (SPEC §9): 202."""
+    body = _json_body()
+    customer_id = require_id(body, "customer_id")
+    authorize_customer(customer_id)
+    service = _get_integration_service()
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+
+    def action(operation_id):
+        withdrawal_id = f"wdr_{operation_id[:24]}" if operation_id else None
+        return dict(success=True, **_withdrawal_view(service.withdraw(customer_id, amount_minor, withdrawal_id))), 202
+
+    return _idempotent(body, action)
+
+
+@integration_bp.get("/wallet/withdrawals/<withdrawal_id>")
+@require_auth
+def get_withdrawal(withdrawal_id):
+    """A withdrawal and each of its refunds (the customer's own; an admin's any)."""
+    check_id(withdrawal_id, "withdrawal_id")
+    withdrawal = _get_integration_service().find_withdrawal(withdrawal_id)
+    authorize_customer(withdrawal["customer_id"])
+    return jsonify(success=True, **_withdrawal_view(withdrawal))
+
+
+def _withdrawal_view(withdrawal):
+    """A withdrawal (`Withdrawals.view`, minor units) as the API shows it."""
+    currency = withdrawal["currency"]
+    return {
+        "withdrawal_id": withdrawal["withdrawal_id"],
+        "customer_id": withdrawal["customer_id"],
+        "status": withdrawal["status"],
+        "amount": to_major(withdrawal["amount_minor"], currency),
+        "currency": currency,
+        "refunds": [
+            {
+                "gateway": part["gateway"],
+                "payment_id": part["gateway_payment_id"],
+                "payment_order_id": part["payment_order_id"],
+                "amount": to_major(part["amount_minor"], currency),
+                "status": part["status"],
+            }
+            for part in withdrawal["refunds"]
+        ],
+    }
 
 
 @integration_bp.post("/order/refund-to-wallet")

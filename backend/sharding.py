@@ -37,6 +37,9 @@ SHARD_KEYS = {
     "customers": [("customer_id", 1)],
     # `_id` is "<gateway>:<kind>:<the gateway's case id>": hashed spreads them.
     "gateway_cases": [("_id", HASHED)],
+    # `_id` is our refund reference / a random withdrawal id.
+    "gateway_refunds": [("_id", HASHED)],
+    "withdrawals": [("_id", HASHED)],
 }
 
 # Collections left unsharded (they stay on their database's primary shard), with why.

@@ -29,7 +29,10 @@ class WalletHolds:
 
     def take_back(self, customer_id, currency, amount_minor, kind, key, reference, own_hold_id=None):
         """Money that left through the gateway: out of `own_hold_id` first, then available money,
-        then other holds (newest first); the rest becomes debt (`wallet_figures.plan_take_back`)."""
+        then other holds (newest first); the rest becomes debt (`wallet_figures.plan_take_back`).
+        Nothing for a zero amount (all of it was taken back already)."""
+        if amount_minor <= 0:
+            return None, False
         draft = self.wallet.draft(customer_id, currency, 0, DEBIT, kind, key, reference)
         return self.wallet.append(draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id))
 

@@ -5,24 +5,38 @@ from .audit import AuditLog
 from .clock import utcnow
 from .flows.after_credit import AfterCredit
 from .flows.followups import FollowUps
+from .flows.our_refunds import OurRefunds
 from .flows.payments import OrderPayments
 from .flows.reconcile import Reconciler
 from .flows.refunds import Refunds
 from .flows.status import StatusView
 from .flows.topups import Topups
 from .flows.webhooks import WebhookIntake
+from .flows.withdrawals import Withdrawals
 from .gateway_cases import GatewayCases
+from .gateway_refunds import GatewayRefunds
 from .ledger_history import LedgerHistory
 from .orders import OrderBook
 from .payment_orders import PaymentOrders
 from .settlements import PaymentSettlements
 from .wallet_holds import WalletHolds
-from .wallet_service import FINISH_BATCH_MAX
 from .webhook_events import WebhookEvents
+from .withdrawal_book import WithdrawalBook
 
 
 class WalletPaymentIntegration:
-    def __init__(self, wallet_service, payment_service, db, *, currency="INR", outbox=None, audit=None, clock=utcnow):
+    def __init__(
+        self,
+        wallet_service,
+        payment_service,
+        db,
+        *,
+        currency="INR",
+        outbox=None,
+        audit=None,
+        clock=utcnow,
+        withdraw_days=180,
+    ):
         self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
         self.clock = clock
         self.history = LedgerHistory(db)
@@ -30,17 +44,15 @@ class WalletPaymentIntegration:
         self.orders = OrderBook(db)
         self.audit = audit or AuditLog(db, clock)
         self.holds = WalletHolds(wallet_service)
-        self.after_credit = AfterCredit(self.holds, self.payment_orders, GatewayCases(db, clock), self.audit)
-        self.topups = Topups(
-            wallet_service, payment_service, self.payment_orders, self.audit, currency, self.after_credit
-        )
-        self.webhooks = WebhookIntake(
-            self.topups, payment_service, self.payment_orders, WebhookEvents(db, clock), self.audit, self.after_credit
-        )
+        self.our_refunds = OurRefunds(payment_service, GatewayRefunds(db, clock), self.audit)
+        self.after_credit = AfterCredit.of(self, GatewayCases(db, clock))
+        self.topups = Topups.of(self)
+        self.webhooks = WebhookIntake.of(self, WebhookEvents(db, clock))
         settlements = PaymentSettlements(db, clock)
         self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps.of(self, settlements)
+        self.withdrawals = Withdrawals.of(self, WithdrawalBook(db, clock), withdraw_days)
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
 
@@ -78,22 +90,26 @@ class WalletPaymentIntegration:
         """The customer's return from checkout: (wallet, whether this payment credited it)."""
         return self.topups.verify(payment_order, fields)
 
-    # --- follow-ups, recovery, reconciliation ------------------------------------------------
-    def finish_entries(self, limit=FINISH_BATCH_MAX):
-        """The follow-ups of up to `limit` entries not yet finalized; the entries."""
-        return self.followups.finish(limit)
+    # --- withdrawals -------------------------------------------------------------------------
+    def withdraw(self, customer_id, amount_minor, withdrawal_id=None):
+        """Refund `amount_minor` to the customer's own top-ups (SPEC §9); the withdrawal's view."""
+        return self.withdrawals.withdraw(customer_id, self.currency, amount_minor, withdrawal_id)
 
+    def find_withdrawal(self, withdrawal_id):
+        """The withdrawal's view, or WithdrawalNotFound."""
+        return self.withdrawals.view(withdrawal_id)
+
+    # --- recovery, reconciliation ------------------------------------------------------------
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish every entry whose follow-ups are not known done; `{finished, interrupted}`."""
         return self.followups.recover(grace_seconds, batches_max)
 
-    def reconcile(self):
-        """Every drift between balances, ledgers and orders (empty when all is well); reads only."""
+    def reconcile(self, customer_id=None):
+        """Every drift between balances, ledgers and orders (empty when all is well), of one customer's
+        wallets and orders when given (the support view); reads only."""
+        if customer_id is not None:
+            return self.reconciler.reconcile_customer(customer_id)
         return self.reconciler.reconcile()
-
-    def reconcile_customer(self, customer_id):
-        """`reconcile` for one customer's wallets and orders (the support view)."""
-        return self.reconciler.reconcile_customer(customer_id)
 
 
 def handle_razorpay_webhook(integration, raw_body, headers):

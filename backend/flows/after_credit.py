@@ -39,9 +39,15 @@ CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_
 
 
 class AfterCredit:
-    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None):
+    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None, history=None):
         self.holds, self.payment_orders, self.cases, self.audit = holds, payment_orders, cases, audit
-        self.our_refunds = our_refunds
+        self.our_refunds, self.history = our_refunds, history
+
+    @classmethod
+    def of(cls, integration, cases):
+        """The after-credit flow of `integration`, over its repositories."""
+        i = integration
+        return cls(i.holds, i.payment_orders, cases, i.audit, i.our_refunds, i.history)
 
     def apply(self, gateway, event):
         """Record and apply a verified after-credit webhook event; returns an outcome word:
@@ -88,7 +94,10 @@ class AfterCredit:
         }
 
         def capped(action):
-            return min(actions[action], payment_order.amount_minor)
+            """At most what the top-up credited, less what earlier cases took back from it (a chargeback
+            may come both as a reversal and as a lost dispute)."""
+            taken = self.history.taken_back(*args, except_case=case["_id"]).get(case["gateway_payment_id"], 0)
+            return max(0, min(actions[action], payment_order.amount_minor - taken))
 
         if case["kind"] == DISPUTE_CASE:
             hold_key = f"dispute_hold:{case['_id']}"

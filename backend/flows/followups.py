@@ -126,7 +126,7 @@ class FollowUps:
         return entry["kind"] == PAYMENT and entry.get("settled") == SETTLED_GIVEN_BACK
 
     def recover(self, grace_seconds=60.0, batches_max=100):
-        """Finish every entry whose follow-ups are not known done (see `finish_entries`); those older
+        """Finish every entry whose follow-ups are not known done (see `finish`); those older
         than `grace_seconds` were interrupted (a crash between two writes) and are audited."""
         cutoff = self.clock() - datetime.timedelta(seconds=grace_seconds)
         finished = interrupted = 0

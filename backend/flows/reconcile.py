@@ -78,8 +78,8 @@ class Reconciler:
                     "$group": {
                         "_id": {"wallet_id": "$wallet_id", "type": "$type"},
                         "total": {"$sum": "$amount_minor"},
-                        "held": {"$sum": {"$ifNull": ["$held_delta_minor", 0]}},
-                        "debt": {"$sum": {"$ifNull": ["$debt_delta_minor", 0]}},
+                        "held": {"$sum": "$held_delta_minor"},
+                        "debt": {"$sum": "$debt_delta_minor"},
                     }
                 },
             ]

@@ -12,10 +12,17 @@ from .outcomes import pending_on_store_error
 
 
 class Topups:
-    def __init__(self, wallet, payments, payment_orders, audit, currency, after_credit=None):
-        """`after_credit`: applies what a gateway said of a payment before it credited (§9)."""
+    def __init__(self, wallet, payments, payment_orders, audit, currency, after_credit=None, our_refunds=None):
+        """`after_credit`: applies what a gateway said of a payment before it credited; `our_refunds`:
+        gives a second payment of a credited top-up back at its gateway (SPEC §9)."""
         self.wallet, self.payments, self.payment_orders, self.audit = wallet, payments, payment_orders, audit
-        self.currency, self.after_credit = currency, after_credit
+        self.currency, self.after_credit, self.our_refunds = currency, after_credit, our_refunds
+
+    @classmethod
+    def of(cls, integration):
+        """The top-ups of `integration`, over its repositories."""
+        i = integration
+        return cls(i.wallet, i.payments, i.payment_orders, i.audit, i.currency, i.after_credit, i.our_refunds)
 
     def initiate(self, customer_id, amount_minor, payment_method="razorpay"):
         """Create a gateway order and record it as a `created` payment order."""
@@ -55,9 +62,9 @@ class Topups:
 
     def verify(self, payment_order, fields):
         """The customer's return from checkout: the gateway confirms, then credit (once). Returns the
-        wallet (`balance_minor`, `currency`) and whether the credit is this payment's (False when the
-        payment order was credited already for another payment of it, which the audit log records,
-        or before this return, which brought no payment of its own)."""
+        wallet (`balance_minor`, `currency`), whether the credit is this payment's (False when the
+        payment order was credited already for another payment of it, or before this return, which
+        brought no payment of its own), and, for a second payment, its refund's status."""
         confirmed = self.payments.gateway(payment_order.gateway).confirm_checkout(payment_order, fields)
         if confirmed.amount_minor is not None:
             self.check_reported_amount(
@@ -70,7 +77,10 @@ class Topups:
             else self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
         )
         same_payment = entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
-        return wallet, same_payment and not confirmed.earlier
+        second_payment = None
+        if not same_payment and self.our_refunds is not None:
+            second_payment = self.our_refunds.second_payment_status(confirmed.gateway_payment_id)
+        return wallet, same_payment and not confirmed.earlier, second_payment
 
     def confirm(self, payment_order, gateway_payment_id, source, **audit_fields):
         """Credit the amount recorded at initiate, exactly once per payment order; (entry, created).
@@ -92,10 +102,17 @@ class Topups:
             if created or not payment_order.is_paid:
                 self.mark_paid(entry)
             self._audit(entry, created, payment_order, gateway_payment_id, source, audit_fields)
+            if not created and entry["reference"].get("gateway_payment_id") != gateway_payment_id:
+                self.give_back_second_payment(payment_order, gateway_payment_id)
             if created and self.after_credit is not None:
                 credited = replace(payment_order, status=PAID, gateway_payment_id=gateway_payment_id)
                 self.after_credit.apply_waiting(credited)
         return entry, created
+
+    def give_back_second_payment(self, payment_order, gateway_payment_id):
+        """A payment of a top-up another payment credited: refunded at its gateway, once (§9)."""
+        if self.our_refunds is not None and gateway_payment_id:
+            self.our_refunds.second_payment(payment_order, gateway_payment_id)
 
     def mark_paid(self, entry):
         """The follow-up of a top-up credit: its payment order is `paid` by it (idempotent)."""

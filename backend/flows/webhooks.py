@@ -13,6 +13,12 @@ class WebhookIntake:
         self.topups, self.payments, self.payment_orders = topups, payments, payment_orders
         self.single_use_events, self.audit, self.after_credit = single_use_events, audit, after_credit
 
+    @classmethod
+    def of(cls, integration, single_use_events):
+        """The webhook intake of `integration`, over its repositories."""
+        i = integration
+        return cls(i.topups, i.payments, i.payment_orders, single_use_events, i.audit, i.after_credit)
+
     def process(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word.
 
@@ -98,6 +104,10 @@ class WebhookIntake:
     def _apply_event(self, gateway, event, payment_order):
         """(outcome, whether this event credited the wallet) for a claimed event of `payment_order`."""
         if event.action == CREDIT_WALLET and payment_order.is_paid:
+            paid_by = payment_order.gateway_payment_id
+            if not event.charge_required and paid_by and event.gateway_payment_id not in (None, paid_by):
+                self.topups.give_back_second_payment(payment_order, event.gateway_payment_id)
+                return "second_payment", False
             return "duplicate", False  # credited already: no second charge or credit
         if event.action == RECORD_FAILURE:
             self.payment_orders.mark_failed(payment_order.id, event.failure_reason)

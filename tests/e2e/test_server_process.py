@@ -145,7 +145,14 @@ def test_topup_through_simulator_checkout_then_pay_and_status(server):
     assert pay.status_code == 200, pay.text
     assert pay.json()["remaining_balance"] == start + 250
     status = api(server, "GET", "/status/cust_demo").json()
-    assert status["wallet"] == {"customer_id": "cust_demo", "balance": start + 250, "currency": "INR"}
+    assert status["wallet"] == {
+        "customer_id": "cust_demo",
+        "balance": start + 250,
+        "held": 0,
+        "available": start + 250,
+        "debt": 0,
+        "currency": "INR",
+    }
     assert [t["kind"] for t in status["recent_transactions"][:2]] == ["payment", "topup"]
 
 

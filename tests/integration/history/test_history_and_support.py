@@ -418,7 +418,11 @@ def test_verify_says_when_the_credit_was_another_payments(api, client):
     assert again["already_credited"] is False  # the same payment confirmed again: it is the credit
     second = verify(client, payment_order_id, "pay_second", bearer("cust_a")).get_json()
     assert second["already_credited"] is True
-    assert second["message"] == "Payment verified; this top-up was already credited earlier, so nothing more was added."
+    assert second["message"] == (
+        "This top-up was already credited by an earlier payment, so nothing more was added; "
+        "this second payment is being refunded to you."
+    )
+    assert second["second_payment_refund"] in ("pending", "processed")
     assert_money(second["wallet_balance"], 100)
 
 
@@ -474,9 +478,17 @@ def test_support_webhooks_leave_out_the_customers_own_verify(api, client):
 def test_support_webhooks_list_a_duplicate_delivery(api, client):
     payment_order_id = initiated(api, "cust_a", 10)
     assert verify(client, payment_order_id, "pay_1", bearer("cust_a")).status_code == 200
-    assert confirm_by_webhook(client, payment_order_id, 1000, payment_id="pay_2").status_code == 200
+    assert confirm_by_webhook(client, payment_order_id, 1000, payment_id="pay_1").status_code == 200
     webhooks = support(client, "cust_a").get_json()["webhooks"]
     assert [(w["event"], w["outcome"]) for w in webhooks] == [("webhook.received", "duplicate")]
+
+
+def test_support_webhooks_list_a_second_payment(api, client):
+    payment_order_id = initiated(api, "cust_a", 10)
+    assert verify(client, payment_order_id, "pay_1", bearer("cust_a")).status_code == 200
+    assert confirm_by_webhook(client, payment_order_id, 1000, payment_id="pay_2").status_code == 200
+    webhooks = support(client, "cust_a").get_json()["webhooks"]
+    assert [(w["event"], w["outcome"]) for w in webhooks] == [("webhook.received", "second_payment")]
 
 
 def test_support_look_up_of_an_unknown_customer_is_not_found(client):

@@ -30,7 +30,7 @@ def test_status_of_customer_who_never_topped_up(api, db):
     body = response.get_json()
     assert set(body) == {"success", "wallet", "statistics", "recent_transactions"}
     assert body["success"] is True
-    assert set(body["wallet"]) == {"customer_id", "balance", "currency"}
+    assert set(body["wallet"]) == {"customer_id", "balance", "held", "available", "debt", "currency"}
     assert_money(body["wallet"]["balance"], 0)
     assert body["wallet"]["currency"] == "INR"
     assert set(body["statistics"]) == STATISTICS_KEYS
@@ -45,7 +45,14 @@ def test_status_success_shape_after_flow(api):
     assert api.pay(order_id, "cust_a", 250).status_code == 200
     assert api.refund(order_id, "cust_a", "100.25").status_code == 200
     body = api.status("cust_a").get_json()
-    assert body["wallet"] == {"customer_id": "cust_a", "balance": 850.75, "currency": "INR"}
+    assert body["wallet"] == {
+        "customer_id": "cust_a",
+        "balance": 850.75,
+        "held": 0,
+        "available": 850.75,
+        "debt": 0,
+        "currency": "INR",
+    }
     assert_money(body["wallet"]["balance"], 850.75)
     statistics = body["statistics"]
     assert_money(statistics["total_topups"], 1000.50)

@@ -20,6 +20,7 @@ from backend.gateways.base import (
     REVERSED,
     WebhookEvent,
 )
+from backend.ledger_history import LedgerHistory
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
 from backend.records import TOPUP
@@ -46,7 +47,13 @@ def payment_orders(database):
 
 @pytest.fixture
 def flow(database, wallets, payment_orders):
-    return AfterCredit(WalletHolds(wallets), payment_orders, GatewayCases(database), AuditLog(database))
+    return AfterCredit(
+        WalletHolds(wallets),
+        payment_orders,
+        GatewayCases(database),
+        AuditLog(database),
+        history=LedgerHistory(database),
+    )
 
 
 def top_up(wallets, payment_orders, amount_minor, payment_id=None, customer_id="cust_a"):
@@ -200,9 +207,7 @@ def test_a_take_back_cuts_other_holds_newest_first(flow, wallets, payment_orders
     assert_ledger_agrees(wallets)
 
 
-def test_a_refund_before_its_payment_credited_waits_and_applies_on_the_credit(
-    flow, wallets, payment_orders, database
-):
+def test_a_refund_before_its_payment_credited_waits_and_applies_on_the_credit(flow, wallets, payment_orders, database):
     assert flow.apply("razorpay", event(REFUND_PROCESSED, "pay_early", 3000, "rfnd_early")) == "recorded"
     assert figures(wallets) == (0, 0, 0)
     po = top_up(wallets, payment_orders, 10000, payment_id="pay_early")
@@ -238,8 +243,23 @@ def test_reconcile_finds_held_money_that_differs_from_the_ledger(flow, wallets, 
 def test_a_case_in_another_currency_moves_nothing(flow, wallets, payment_orders):
     po = top_up(wallets, payment_orders, 5000)
     usd = WebhookEvent(
-        "evt_usd", "t", REFUND_PROCESSED, gateway_payment_id=po.gateway_payment_id, amount_minor=10, currency="USD",
+        "evt_usd",
+        "t",
+        REFUND_PROCESSED,
+        gateway_payment_id=po.gateway_payment_id,
+        amount_minor=10,
+        currency="USD",
         case_id="rfnd_usd",
     )
     assert flow.apply("razorpay", usd) == "rejected"
     assert figures(wallets) == (5000, 0, 0)
+
+
+def test_a_chargeback_reported_as_a_reversal_and_as_a_lost_dispute_takes_back_the_top_up_once(
+    flow, wallets, payment_orders
+):
+    po = top_up(wallets, payment_orders, 10000)
+    flow.apply("razorpay", event(REVERSED, po.gateway_payment_id, 10000, "rev_cb"))
+    flow.apply("razorpay", event(DISPUTE_LOST, po.gateway_payment_id, 10000, "disp_cb"))
+    assert figures(wallets) == (0, 0, 0)
+    assert_ledger_agrees(wallets)

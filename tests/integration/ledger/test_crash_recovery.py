@@ -122,7 +122,7 @@ def test_crash_while_finishing_movements_is_healed(app, db, integration, api, mo
         return {"customer_id": customer_id, "order_id": order_id}
 
     def operation(crashy, state):
-        crashy.finish_entries()
+        crashy.followups.finish()
 
     def check(healthy, state, crash_at):
         entries = list(db["ledger_entries"].find({"customer_id": state["customer_id"]}))

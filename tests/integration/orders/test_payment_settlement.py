@@ -86,7 +86,7 @@ def test_the_worker_never_pays_a_reissued_order_with_a_debit_its_request_is_givi
             if not ran:
                 ran.append(True)
                 reissue(db, order_id)  # the shop writes the cancelled order anew, pending
-                integration.finish_entries()  # the worker's tick, inside the request's window
+                integration.followups.finish()  # the worker's tick, inside the request's window
             return step(entry, *args)
 
         return run

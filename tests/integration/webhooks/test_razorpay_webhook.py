@@ -47,7 +47,7 @@ def test_webhook_new_event_id_for_same_payment_credits_once(api, client, db):
 
 
 def test_webhook_ignored_event_answers_2xx(client, db):
-    body, headers = signed_webhook({"entity": "event", "event": "refund.created", "payload": {}})
+    body, headers = signed_webhook({"entity": "event", "event": "payment.authorized", "payload": {}})
     response = client.post(WEBHOOK_PATH, data=body, headers=headers)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["success"] is True

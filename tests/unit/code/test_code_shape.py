@@ -10,7 +10,7 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 
 BACKEND = pathlib.Path(__file__).resolve().parents[3] / "backend"
 MODULE_LINES_MAX = 300
-FACADE_LINES_MAX = 120
+FACADE_LINES_MAX = 130  # 120 until withdrawals (SPEC §9) added their two names and wiring
 PUBLIC_METHODS_MAX = 12
 # A named tuple's own API is spelled with a leading underscore (so as not to clash with its fields).
 NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}

@@ -21,6 +21,8 @@ def test_figures_and_newest_entries_in_minor_units(status_view, ledger):
         "customer_id": "cust_a",
         "currency": "INR",
         "balance_minor": 11050,
+        "held_minor": 0,
+        "debt_minor": 0,
         "totals": {TOPUP: (13050, 2), PAYMENT: (2500, 1), REFUND: (500, 1)},
     }
     assert [(e["kind"], e["amount_minor"], e["balance_after_minor"]) for e in status["recent_entries"]] == [
@@ -45,6 +47,8 @@ def test_a_customer_who_never_paid_in_has_zero_and_no_entries(status_view):
         "customer_id": "cust_new",
         "currency": "INR",
         "balance_minor": 0,
+        "held_minor": 0,
+        "debt_minor": 0,
         "totals": {TOPUP: (0, 0), PAYMENT: (0, 0), REFUND: (0, 0)},
         "recent_entries": [],
     }

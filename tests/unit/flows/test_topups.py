@@ -64,7 +64,7 @@ def test_verify_credits_the_initiated_amount_and_marks_the_payment_order_paid(
     topups, gateway, payment_order, ledger, payment_orders, audit
 ):
     gateway.confirmed = ConfirmedPayment("pay_1", 50000, "INR")
-    wallet, credited_now = topups.verify(payment_order, {})
+    wallet, credited_now, _second = topups.verify(payment_order, {})
     assert (wallet, credited_now) == ({"balance_minor": 50000, "currency": "INR"}, True)
     [credit] = ledger.of_kind(TOPUP)
     assert (credit["idempotency_key"], credit["reference"]["gateway_payment_id"]) == (
@@ -82,7 +82,7 @@ def test_verify_of_the_same_payment_again_credits_once_and_says_it_is_this_payme
 ):
     gateway.confirmed = ConfirmedPayment("pay_1", 50000, "INR")
     topups.verify(payment_order, {})
-    wallet, credited_now = topups.verify(payment_orders.get(payment_order.id), {})
+    wallet, credited_now, _second = topups.verify(payment_orders.get(payment_order.id), {})
     assert (wallet["balance_minor"], credited_now) == (50000, True)
     assert len(ledger.of_kind(TOPUP)) == 1
     assert audit.recorded() == [("wallet.credited", "ok")]
@@ -94,7 +94,7 @@ def test_verify_of_another_payment_of_a_credited_top_up_credits_nothing_and_is_a
     gateway.confirmed = ConfirmedPayment("pay_1", 50000, "INR")
     topups.verify(payment_order, {})
     gateway.confirmed = ConfirmedPayment("pay_2", 50000, "INR")
-    wallet, credited_now = topups.verify(payment_orders.get(payment_order.id), {})
+    wallet, credited_now, _second = topups.verify(payment_orders.get(payment_order.id), {})
     assert (wallet["balance_minor"], credited_now) == (50000, False)
     assert ledger.balance("cust_a") == 50000
     second = audit.recorded("topup.second_payment")
@@ -103,7 +103,7 @@ def test_verify_of_another_payment_of_a_credited_top_up_credits_nothing_and_is_a
 
 def test_verify_of_a_return_that_brought_no_payment_of_its_own_says_so(topups, gateway, payment_order, ledger):
     gateway.confirmed = ConfirmedPayment("pay_1", 50000, "INR", earlier=True)
-    wallet, credited_now = topups.verify(payment_order, {})
+    wallet, credited_now, _second = topups.verify(payment_order, {})
     assert (wallet["balance_minor"], credited_now) == (50000, False)
 
 

@@ -503,7 +503,7 @@ def test_denied_capture_is_failed_event(http, gateway, paypal_key, cert_served, 
 
 
 @pytest.mark.parametrize(
-    "event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING", "PAYMENT.CAPTURE.REFUNDED"]
+    "event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING"]
 )
 def test_other_events_ignored(http, gateway, paypal_key, cert_served, event_type):
     body = capture_event(event_type)

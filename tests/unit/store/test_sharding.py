@@ -37,8 +37,11 @@ def test_every_indexed_collection_has_a_plan(collection):
 def test_the_simulators_collections_are_planned_from_their_entries():
     assert {c for c, why in UNSHARDED.items() if why == SIMULATOR_ONLY} == {
         "simulator_razorpay_payments",
+        "simulator_razorpay_refunds",
         "simulator_paypal_orders",
+        "simulator_paypal_refunds",
         "simulator_google_pay_charges",
+        "simulator_google_pay_refunds",
     }
 
 

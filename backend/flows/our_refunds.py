@@ -1,0 +1,125 @@
+"""Refunds the service asks gateways for: a second payment of a credited top-up (given back whole,
+moving nothing in the wallet) and the parts of a withdrawal (`flows/withdrawals.py`). The gateway is
+called outside the ledger's write path; how a refund ended (its answer, its webhook, or the worker
+asking again under the same reference) is applied once: the purpose's handler first (its ledger
+entries are keyed, so a repeat changes nothing), then the record is ended."""
+
+from ..errors import GatewayUnavailable
+from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, SECOND_PAYMENT
+from ..gateways.base import REFUND_DONE, REFUND_FAILED, REFUND_PENDING, REFUND_PROCESSED
+
+RETRY_AFTER_SECONDS = 60
+
+
+def second_payment_reference(payment_id):
+    return f"sp_{payment_id}"
+
+
+class OurRefunds:
+    def __init__(self, payments, records, audit):
+        self.payments, self.records, self.audit = payments, records, audit
+        self.on_end = {}  # purpose -> handler(record, status), called before the record ends
+
+    def second_payment_status(self, payment_id):
+        """The status of the refund of a second payment (`requested` … `processed`), or None."""
+        record = self.records.get(second_payment_reference(payment_id))
+        return record and record["status"]
+
+    def second_payment(self, payment_order, payment_id):
+        """Give back a payment of a top-up that another payment credited (once per payment); its status."""
+        reference = second_payment_reference(payment_id)
+        record, created = self.records.create(
+            reference, SECOND_PAYMENT, payment_order.gateway, payment_order, payment_id, payment_order.amount_minor
+        )
+        if created:
+            self.audit.record(
+                "topup.second_payment_refund",
+                "ok",
+                customer_id=payment_order.customer_id,
+                payment_order_id=payment_order.id,
+                gateway=payment_order.gateway,
+                gateway_payment_id=payment_id,
+                amount_minor=payment_order.amount_minor,
+                currency=payment_order.currency,
+            )
+        if record["status"] == REQUESTED:
+            record = self.ask(record)
+        return record["status"]
+
+    def ask(self, record):
+        """Ask the gateway for the refund (again: the same reference gets the same refund); the record
+        after. An unreachable gateway leaves it `requested` for the worker."""
+        adapter = self.payments.gateway(record["gateway"])
+        if not hasattr(adapter, "refund"):
+            return self._end(record, FAILED)
+        try:
+            answer = adapter.refund(
+                record["gateway_payment_id"], record["amount_minor"], record["currency"], record["_id"]
+            )
+        except GatewayUnavailable:
+            self.records.touch(record["_id"])
+            return record
+        return self.settle(record, answer)
+
+    def settle(self, record, answer):
+        """Apply a `GatewayRefund` the gateway answered; the record after."""
+        if answer.status == REFUND_PENDING:
+            self.records.accepted(record["_id"], answer.refund_id)
+            return self.records.get(record["_id"])  # its webhook may have ended it during the call
+        return self._end(record, PROCESSED if answer.status == REFUND_DONE else FAILED, answer.refund_id)
+
+    def on_event(self, gateway, event):
+        """A refund webhook naming one of our references: applied here (an outcome word); None when
+        the reference is not ours (the refund is the gateway's own: `after_credit` applies it)."""
+        record = self.records.get(event.refund_reference, gateway)
+        if record is None:
+            return None
+        if event.action == REFUND_PROCESSED:
+            self._end(record, PROCESSED, event.case_id)
+        elif event.action == REFUND_FAILED:
+            self._end(record, FAILED, event.case_id)
+        else:
+            return "recorded"
+        return "processed"
+
+    def retry_due(self, limit, older_than_seconds=RETRY_AFTER_SECONDS):
+        """The worker: open refunds nobody heard of for a while, asked again (found by reference, or
+        requested again under it); how many were asked."""
+        due = self.records.due(older_than_seconds, limit)
+        for record in due:
+            adapter = self.payments.gateway(record["gateway"])
+            find = getattr(adapter, "find_refund", None)
+            try:
+                answer = find(record["gateway_payment_id"], record["_id"]) if find else None
+            except GatewayUnavailable:
+                self.records.touch(record["_id"])
+                continue
+            if answer is None:
+                self.ask(record)
+            else:
+                self.settle(record, answer)
+                self.records.touch(record["_id"])
+        return len(due)
+
+    def _end(self, record, status, refund_id=None):
+        if record["status"] not in OPEN_STATUSES:
+            return record  # ended before: a repeat changes nothing
+        handler = self.on_end.get(record["purpose"])
+        if handler is not None:
+            handler(record, status)
+        ended = self.records.end(record["_id"], status, refund_id)
+        if ended is None:
+            return dict(record, status=status)
+        self.audit.record(
+            f"gateway_refund.{status}",
+            "ok" if status == PROCESSED else "rejected",
+            customer_id=record["customer_id"],
+            payment_order_id=record["payment_order_id"],
+            gateway=record["gateway"],
+            gateway_payment_id=record["gateway_payment_id"],
+            amount_minor=record["amount_minor"],
+            currency=record["currency"],
+            withdrawal_id=record.get("withdrawal_id"),
+            reason=record["purpose"],
+        )
+        return ended

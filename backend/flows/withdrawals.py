@@ -1,0 +1,198 @@
+"""Withdrawals (SPEC §9): money goes back to the payment methods of the customer's own top-ups.
+
+The amount is planned over the customer's credited top-ups, newest first, each at most what is left
+of it (less what was refunded or taken back from it) and within the refund window; it is held in the
+wallet at once (it leaves `available`), each part is refunded through its gateway under its own
+reference (`flows/our_refunds.py`, outside the ledger's write path), and each part's end moves the
+ledger once: a refund made takes its part out of the hold (as money that left through the gateway:
+`wallet_figures.plan_take_back`), a refund refused releases its part back into `available`.
+
+A request that dies after recording the withdrawal is taken up by the worker once its lease is past
+(`resume`): holding and asking are keyed by the withdrawal, so they happen once."""
+
+import datetime
+
+from ..clock import new_id
+from ..errors import InsufficientFunds, WithdrawalExceedsRefundable, WithdrawalNotFound
+from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, WITHDRAWAL_PART
+from ..money import format_major, to_major
+from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
+from ..wallet_figures import hold_id_for, spendable_minor
+from ..withdrawal_book import ASKED, HOLDING, REFUSED
+
+TOPUPS_CONSIDERED_MAX = 100
+COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "pending"
+
+
+class Withdrawals:
+    def __init__(
+        self, wallet, holds, history, payment_orders, book, our_refunds, records, payments, clock, window_days
+    ):
+        self.wallet, self.holds, self.history, self.payment_orders, self.book = (
+            wallet,
+            holds,
+            history,
+            payment_orders,
+            book,
+        )
+        self.our_refunds, self.records, self.payments, self.clock = our_refunds, records, payments, clock
+        self.window_days = window_days
+        our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended
+
+    @classmethod
+    def of(cls, integration, book, window_days):
+        """The withdrawals of `integration`, over its repositories."""
+        i = integration
+        records = i.our_refunds.records
+        return cls(
+            i.wallet,
+            i.holds,
+            i.history,
+            i.payment_orders,
+            book,
+            i.our_refunds,
+            records,
+            i.payments,
+            i.clock,
+            window_days,
+        )
+
+    def withdraw(self, customer_id, currency, amount_minor, withdrawal_id=None):
+        """Refund `amount_minor` to the customer's top-ups; the withdrawal as `view` shows it.
+        InsufficientFunds beyond `available` (checked first), WithdrawalExceedsRefundable beyond
+        what the top-ups can take back; nothing is written for either."""
+        if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
+            raise InsufficientFunds()
+        parts = self._plan(customer_id, currency, amount_minor)
+        withdrawal, created = self.book.create(
+            withdrawal_id or new_id("wdr"), customer_id, currency, amount_minor, parts
+        )
+        if created or withdrawal["stage"] == HOLDING:
+            self._carry_out(withdrawal)
+        return self.view(withdrawal["_id"])
+
+    def view(self, withdrawal_id):
+        """`{withdrawal_id, customer_id, status, amount_minor, currency, refunds: [...]}`, or WithdrawalNotFound."""
+        withdrawal = self.book.get(withdrawal_id)
+        if withdrawal is None:
+            raise WithdrawalNotFound()
+        records = {r["_id"]: r for r in self.records.of_withdrawal(withdrawal_id)}
+        refunds = []
+        for part in withdrawal["parts"]:
+            record = records.get(part["reference"], {})
+            status = record.get("status", FAILED if withdrawal["stage"] == REFUSED else REQUESTED)
+            refunds.append(dict(part, status=status, gateway_refund_id=record.get("gateway_refund_id")))
+        return {
+            "withdrawal_id": withdrawal_id,
+            "customer_id": withdrawal["customer_id"],
+            "status": _status([r["status"] for r in refunds]),
+            "amount_minor": withdrawal["amount_minor"],
+            "currency": withdrawal["currency"],
+            "refunds": refunds,
+        }
+
+    def resume(self, limit=20):
+        """The worker: withdrawals whose request died before every part was asked; how many it took up."""
+        taken = 0
+        for due in self.book.due(limit):
+            withdrawal = self.book.claim(due["_id"])
+            if withdrawal is not None:
+                taken += 1
+                try:
+                    self._carry_out(withdrawal)
+                except InsufficientFunds:
+                    pass  # spent meanwhile: refused, nothing asked of any gateway
+        return taken
+
+    def _carry_out(self, withdrawal):
+        """Hold the amount (once), then ask each part of its gateway (once per part)."""
+        wid = withdrawal["_id"]
+        try:
+            self.holds.hold(
+                withdrawal["customer_id"],
+                withdrawal["currency"],
+                withdrawal["amount_minor"],
+                WITHDRAWAL_HOLD,
+                f"withdrawal:{wid}",
+                {"withdrawal_id": wid},
+            )
+        except InsufficientFunds:
+            self.book.advance(wid, REFUSED)
+            raise
+        for number, part in enumerate(withdrawal["parts"], start=1):
+            payment_order = self.payment_orders.get(part["payment_order_id"])
+            record, _ = self.records.create(
+                part["reference"],
+                WITHDRAWAL_PART,
+                part["gateway"],
+                payment_order,
+                part["gateway_payment_id"],
+                part["amount_minor"],
+                withdrawal_id=wid,
+                part=number,
+            )
+            if record["status"] == REQUESTED:
+                self.our_refunds.ask(record)
+        self.book.advance(wid, ASKED)
+
+    def _plan(self, customer_id, currency, amount_minor):
+        """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""
+        since = self.clock() - datetime.timedelta(days=self.window_days)
+        topups = [
+            po
+            for po in self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_CONSIDERED_MAX)
+            if hasattr(self.payments.gateways.get(po.gateway), "refund")
+        ]
+        payment_ids = [po.gateway_payment_id for po in topups]
+        used = self.records.refunded_from(payment_ids)
+        for payment_id, taken in self.history.taken_back(customer_id, currency).items():
+            used[payment_id] = used.get(payment_id, 0) + taken
+        parts, left, number = [], amount_minor, 0
+        withdrawal_ref = new_id("wdp", 12)
+        for po in topups:
+            refundable = po.amount_minor - used.get(po.gateway_payment_id, 0)
+            if left and refundable > 0:
+                number += 1
+                share = min(left, refundable)
+                left -= share
+                parts.append(
+                    {
+                        "reference": f"{withdrawal_ref}_{number}",
+                        "gateway": po.gateway,
+                        "payment_order_id": po.id,
+                        "gateway_payment_id": po.gateway_payment_id,
+                        "amount_minor": share,
+                    }
+                )
+        if left:
+            refundable_minor = sum(max(0, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups)
+            raise WithdrawalExceedsRefundable(
+                format_major(refundable_minor, currency), to_major(refundable_minor, currency)
+            )
+        return parts
+
+    def _part_ended(self, record, status):
+        """A part's refund ended at its gateway: made, its part leaves the wallet; refused, it comes back."""
+        wid = record["withdrawal_id"]
+        hold_id = hold_id_for(f"withdrawal:{wid}")
+        reference = {
+            "withdrawal_id": wid,
+            "gateway": record["gateway"],
+            "payment_order_id": record["payment_order_id"],
+            "gateway_payment_id": record["gateway_payment_id"],
+        }
+        args = (record["customer_id"], record["currency"])
+        if status == PROCESSED:
+            self.holds.take_back(
+                *args, record["amount_minor"], WITHDRAWAL, f"withdrawal:{record['_id']}", reference, hold_id
+            )
+        else:
+            self.holds.release(*args, hold_id, f"release:{record['_id']}", reference, record["amount_minor"])
+
+
+def _status(statuses):
+    if any(s in OPEN_STATUSES for s in statuses):
+        return PENDING
+    if all(s == PROCESSED for s in statuses):
+        return COMPLETED
+    return FAILED if all(s == FAILED for s in statuses) else PARTIALLY_COMPLETED

@@ -1,0 +1,104 @@
+"""Refunds the service asks a gateway for (`gateway_refunds`): a customer's second payment of a top-up
+already credited, and the parts of a withdrawal. One document per refund, `_id` = our reference (also
+the gateway's idempotency key and the refund's notes / `custom_id`, so its webhooks name it).
+
+`requested` until the gateway accepted it (a crash or an unreachable gateway leaves it there: the
+worker asks again under the same reference, which the gateway answers with the same refund),
+`pending` until the gateway says how it ended, then `processed` or `failed`."""
+
+import datetime
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from .clock import utcnow
+
+SECOND_PAYMENT, WITHDRAWAL_PART = "second_payment", "withdrawal"
+REQUESTED, PENDING, PROCESSED, FAILED = "requested", "pending", "processed", "failed"
+OPEN_STATUSES = (REQUESTED, PENDING)
+
+
+class GatewayRefunds:
+    def __init__(self, db, clock=utcnow):
+        self.collection = db["gateway_refunds"]
+        self.clock = clock
+
+    def create(self, reference, purpose, gateway, payment_order, payment_id, amount_minor, **fields):
+        """Record a refund to ask for; (record, created): an existing one under `reference` is returned."""
+        now = self.clock()
+        record = {
+            "_id": reference,
+            "purpose": purpose,
+            "gateway": gateway,
+            "gateway_payment_id": payment_id,
+            "payment_order_id": payment_order.id,
+            "customer_id": payment_order.customer_id,
+            "currency": payment_order.currency,
+            "amount_minor": amount_minor,
+            "status": REQUESTED,
+            "created_at": now,
+            "updated_at": now,
+            **fields,
+        }
+        try:
+            self.collection.insert_one(record)
+        except DuplicateKeyError:
+            return self.collection.find_one({"_id": reference}), False
+        return record, True
+
+    def get(self, reference, gateway=None):
+        query = {"_id": reference}
+        if gateway is not None:
+            query["gateway"] = gateway
+        return self.collection.find_one(query)
+
+    def accepted(self, reference, refund_id):
+        """The gateway took the request (`pending`, with its refund id), unless it ended already."""
+        self.collection.update_one(
+            {"_id": reference, "status": {"$in": list(OPEN_STATUSES)}},
+            {"$set": {"status": PENDING, "gateway_refund_id": refund_id, "updated_at": self.clock()}},
+        )
+
+    def end(self, reference, status, refund_id=None):
+        """`processed` or `failed`; the record after, or None when it had ended already."""
+        update = {"status": status, "updated_at": self.clock(), "ended_at": self.clock()}
+        if refund_id:
+            update["gateway_refund_id"] = refund_id
+        return self.collection.find_one_and_update(
+            {"_id": reference, "status": {"$in": list(OPEN_STATUSES)}},
+            {"$set": update},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def of_withdrawal(self, withdrawal_id):
+        return list(self.collection.find({"withdrawal_id": withdrawal_id}, sort=[("part", 1)]))
+
+    def refunded_from(self, payment_ids):
+        """{gateway payment id: minor units our refunds took or are taking from it} (failed ones aside)."""
+        if not payment_ids:
+            return {}
+        totals: dict[str, int] = {}
+        for record in self.collection.find(
+            {"gateway_payment_id": {"$in": sorted(set(payment_ids))}, "status": {"$ne": FAILED}}
+        ):
+            totals[record["gateway_payment_id"]] = totals.get(record["gateway_payment_id"], 0) + record["amount_minor"]
+        return totals
+
+    def due(self, older_than_seconds, limit):
+        """Open refunds not touched for `older_than_seconds`, oldest first (the worker asks the gateway)."""
+        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
+        return list(
+            self.collection.find(
+                {"status": {"$in": list(OPEN_STATUSES)}, "updated_at": {"$lte": cutoff}},
+                sort=[("updated_at", 1)],
+                limit=limit,
+            )
+        )
+
+    def touch(self, reference):
+        """Asked the gateway again just now (the next ask waits its turn)."""
+        self.collection.update_one({"_id": reference}, {"$set": {"updated_at": self.clock()}})
+
+    def count_open(self, older_than_seconds=0):
+        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
+        return self.collection.count_documents({"status": {"$in": list(OPEN_STATUSES)}, "created_at": {"$lte": cutoff}})
