@@ -47,7 +47,6 @@ def initiate_wallet_topup():
     method = payment_method(body, gateway_registry(current_app.config).names())
     service = _get_integration_service()
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
-    service.offers(method)  # a gateway not offered here is refused before anything is kept
 
     def action(_operation_id):
         result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)
@@ -143,6 +142,22 @@ def withdraw():
         return dict(success=True, **_withdrawal_view(service.withdraw(customer_id, amount_minor, withdrawal_id))), 202
 
     return _idempotent(body, action)
+
+
+@integration_bp.get("/wallet/<customer_id>/withdrawable")
+@require_auth
+def withdrawable(customer_id):
+    """What a withdrawal can take now: available money, what the top-ups can refund, the least of them."""
+    check_id(customer_id, "customer_id")
+    authorize_customer(customer_id)
+    quote = _get_integration_service().withdrawable(customer_id)
+    currency = default_currency()
+    return jsonify(
+        success=True,
+        customer_id=customer_id,
+        currency=currency,
+        **{name.removesuffix("_minor"): to_major(amount, currency) for name, amount in quote.items()},
+    )
 
 
 @integration_bp.get("/wallet/withdrawals/<withdrawal_id>")

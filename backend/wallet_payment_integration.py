@@ -78,10 +78,6 @@ class WalletPaymentIntegration:
         return self.status_view.status(customer_id, currency)
 
     # --- top-ups -----------------------------------------------------------------------------
-    def offers(self, payment_method):
-        """The gateway `payment_method` when it is offered here, else UnsupportedPaymentMethod."""
-        return self.payments.gateway(payment_method)
-
     def find_payment_order(self, payment_order_id):
         """The `PaymentOrder` with this id, or PaymentOrderNotFound."""
         return self.topups.find(payment_order_id)
@@ -94,6 +90,10 @@ class WalletPaymentIntegration:
     def withdraw(self, customer_id, amount_minor, withdrawal_id=None):
         """Refund `amount_minor` to the customer's own top-ups (SPEC §9); the withdrawal's view."""
         return self.withdrawals.withdraw(customer_id, self.currency, amount_minor, withdrawal_id)
+
+    def withdrawable(self, customer_id):
+        """`{available_minor, refundable_minor, withdrawable_minor}`: what a withdrawal can take now."""
+        return self.withdrawals.quote(customer_id, self.currency)
 
     def find_withdrawal(self, withdrawal_id):
         """The withdrawal's view, or WithdrawalNotFound."""

@@ -135,40 +135,54 @@ class Withdrawals:
                 self.our_refunds.ask(record)
         self.book.advance(wid, ASKED)
 
-    def _plan(self, customer_id, currency, amount_minor):
-        """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""
+    def quote(self, customer_id, currency):
+        """What the customer can withdraw now: `{available_minor, refundable_minor, withdrawable_minor}`
+        (the least of what is spendable and what the top-ups can take back)."""
+        available = spendable_minor(self.wallet.get_wallet(customer_id, currency))
+        refundable = sum(left for _po, left in self._refundable_topups(customer_id, currency))
+        return {
+            "available_minor": available,
+            "refundable_minor": refundable,
+            "withdrawable_minor": min(available, refundable),
+        }
+
+    def _refundable_topups(self, customer_id, currency):
+        """[(payment order, what is left of it)] of the customer's credited top-ups within the window
+        whose gateway refunds, newest first, less what our refunds and the gateways took back."""
         since = self.clock() - datetime.timedelta(days=self.window_days)
         topups = [
             po
             for po in self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_CONSIDERED_MAX)
             if hasattr(self.payments.gateways.get(po.gateway), "refund")
         ]
-        payment_ids = [po.gateway_payment_id for po in topups]
-        used = self.records.refunded_from(payment_ids)
+        used = self.records.refunded_from([po.gateway_payment_id for po in topups])
         for payment_id, taken in self.history.taken_back(customer_id, currency).items():
             used[payment_id] = used.get(payment_id, 0) + taken
-        parts, left, number = [], amount_minor, 0
-        withdrawal_ref = new_id("wdp", 12)
-        for po in topups:
-            refundable = po.amount_minor - used.get(po.gateway_payment_id, 0)
-            if left and refundable > 0:
-                number += 1
+        left = [(po, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups]
+        return [(po, amount) for po, amount in left if amount > 0]
+
+    def _plan(self, customer_id, currency, amount_minor):
+        """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""
+        topups = self._refundable_topups(customer_id, currency)
+        refundable_minor = sum(left for _po, left in topups)
+        if refundable_minor < amount_minor:
+            raise WithdrawalExceedsRefundable(
+                format_major(refundable_minor, currency), to_major(refundable_minor, currency)
+            )
+        parts, left, withdrawal_ref = [], amount_minor, new_id("wdp", 12)
+        for po, refundable in topups:
+            if left:
                 share = min(left, refundable)
                 left -= share
                 parts.append(
                     {
-                        "reference": f"{withdrawal_ref}_{number}",
+                        "reference": f"{withdrawal_ref}_{len(parts) + 1}",
                         "gateway": po.gateway,
                         "payment_order_id": po.id,
                         "gateway_payment_id": po.gateway_payment_id,
                         "amount_minor": share,
                     }
                 )
-        if left:
-            refundable_minor = sum(max(0, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups)
-            raise WithdrawalExceedsRefundable(
-                format_major(refundable_minor, currency), to_major(refundable_minor, currency)
-            )
         return parts
 
     def _part_ended(self, record, status):
