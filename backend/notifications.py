@@ -30,17 +30,35 @@ MESSAGES = {
     "refund": "{amount} {currency} for order {order_id} was refunded to your wallet. Balance: {balance} {currency}.",
     "reversal": "{amount} {currency} for order {order_id} was returned to your wallet: the order changed while "
     "it was being paid. Balance: {balance} {currency}.",
+    "topup_reversal": "{amount} {currency} of a top-up was taken back: the payment was refunded or reversed at "
+    "the gateway. Balance: {balance} {currency}.{owed}",
+    "chargeback": "{amount} {currency} was taken back: a dispute of your top-up payment was decided for the "
+    "card holder. Balance: {balance} {currency}.{owed}",
+    "debt_repayment": "{amount} {currency} of your new money paid what your wallet owed. Balance: {balance} "
+    "{currency}.{owed}",
+    "dispute_hold": "{amount} {currency} of your wallet is on hold while a dispute of a top-up payment is open. "
+    "Balance: {balance} {currency}.",
+    "hold_release": "{amount} {currency} held in your wallet can be spent again. Balance: {balance} {currency}.",
+    "withdrawal_hold": "{amount} {currency} is on its way back to your payment method. Balance: {balance} {currency}.",
+    "withdrawal": "{amount} {currency} was refunded to your payment method. Balance: {balance} {currency}.",
 }
 
 
 def message_text(entry):
     currency = entry["currency"]
+    debt_minor = entry.get("debt_after_minor", 0)
     return MESSAGES[entry["kind"]].format(
         amount=format_major(entry["amount_minor"], currency),
         balance=format_major(entry["balance_after_minor"], currency),
         currency=currency,
         order_id=entry["reference"].get("order_id", ""),
+        owed=f" Your wallet owes {format_major(debt_minor, currency)} {currency}." if debt_minor else "",
     )
+
+
+def worth_a_message(entry):
+    """Entries the customer is told of (not the markers that move nothing)."""
+    return entry["kind"] in MESSAGES and entry["amount_minor"] > 0
 
 
 class NotificationFailed(Exception):
@@ -68,6 +86,7 @@ class Outbox:
                 "created_at": now,
             }
             for entry in entries
+            if worth_a_message(entry)
         ]
         if not messages:
             return

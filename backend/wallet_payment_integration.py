@@ -77,16 +77,16 @@ class WalletPaymentIntegration:
         """The wallet's balance, totals per kind and newest entries, in minor units."""
         return self.status_view.status(customer_id, currency)
 
-    # --- top-ups -----------------------------------------------------------------------------
+    # --- top-ups and withdrawals -------------------------------------------------------------
     def find_payment_order(self, payment_order_id):
         """The `PaymentOrder` with this id, or PaymentOrderNotFound."""
         return self.topups.find(payment_order_id)
 
     def verify_wallet_topup(self, payment_order, fields):
-        """The customer's return from checkout: (wallet, whether this payment credited it)."""
+        """The customer's return from checkout: (wallet, whether this payment credited it, a second
+        payment's refund status or None)."""
         return self.topups.verify(payment_order, fields)
 
-    # --- withdrawals -------------------------------------------------------------------------
     def withdraw(self, customer_id, amount_minor, withdrawal_id=None):
         """Refund `amount_minor` to the customer's own top-ups (SPEC §9); the withdrawal's view."""
         return self.withdrawals.withdraw(customer_id, self.currency, amount_minor, withdrawal_id)
@@ -101,12 +101,15 @@ class WalletPaymentIntegration:
 
     # --- recovery, reconciliation ------------------------------------------------------------
     def recover(self, grace_seconds=60.0, batches_max=100):
-        """Finish every entry whose follow-ups are not known done; `{finished, interrupted}`."""
-        return self.followups.recover(grace_seconds, batches_max)
+        """Finish the entries whose follow-ups are not known done and the withdrawals whose request
+        died; ask gateways about our refunds nobody heard of. `{finished, interrupted, ...}`."""
+        report = self.followups.recover(grace_seconds, batches_max)
+        report["withdrawals"] = self.withdrawals.resume()
+        report["refunds_asked"] = self.our_refunds.retry_due(limit=batches_max)
+        return report
 
     def reconcile(self, customer_id=None):
-        """Every drift between balances, ledgers and orders (empty when all is well), of one customer's
-        wallets and orders when given (the support view); reads only."""
+        """Every drift between balances, ledgers and orders (of one customer's, when given); reads only."""
         if customer_id is not None:
             return self.reconciler.reconcile_customer(customer_id)
         return self.reconciler.reconcile()

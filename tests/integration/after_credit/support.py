@@ -1,0 +1,76 @@
+"""Playing the gateways after the credit through the app: top-ups by each gateway's simulator, the
+webhooks the simulators post kept so a test can deliver them again, the wallet's figures."""
+
+import pytest
+
+from tests.helpers import BASE, bearer
+
+ADMIN = bearer("admin_1", "admin")
+
+
+class Posted:
+    """The simulators' webhooks as they post them (delivered as usual), kept for redelivery."""
+
+    def __init__(self):
+        self.webhooks = []
+
+    def wrap(self, deliver):
+        def deliver_and_keep(body, headers, wait=False):
+            self.webhooks.append((body, dict(headers)))
+            return deliver(body, headers, wait)
+
+        return deliver_and_keep
+
+
+@pytest.fixture
+def posted(integration):
+    """Every webhook the Razorpay and PayPal simulators post from now on, as (body, headers)."""
+    kept = Posted()
+    for name in ("razorpay", "paypal"):
+        api = integration.payments.gateway(name).api
+        api.deliver_webhook = kept.wrap(api.deliver_webhook)
+    return kept
+
+
+def simulator(integration, gateway):
+    """The gateway's simulated API (Razorpay's plays its own side; PayPal's through `.cases`)."""
+    api = integration.payments.gateway(gateway).api
+    return api.cases if gateway == "paypal" else api
+
+
+def razorpay_topup(api, db, customer_id, amount):
+    """A Razorpay top-up confirmed by a signed webhook; (payment order id, payment id)."""
+    payment_order_id = api.topup(customer_id, amount)
+    return payment_order_id, db["payment_orders"].find_one({"_id": payment_order_id})["gateway_payment_id"]
+
+
+def paypal_topup(api, client, db, customer_id, amount):
+    """A PayPal top-up: initiate, approve on the simulator's page, verify (the service captures);
+    (payment order id, capture id)."""
+    initiated = api.initiate(customer_id, amount, method="paypal").get_json()
+    order_id = initiated["payment_order_id"]
+    assert client.post(f"/simulator/paypal/checkout/{order_id}/pay").status_code == 303
+    verified = api.post("/wallet/topup/verify", {"order_id": order_id, "payment_method": "paypal"}, bearer(customer_id))
+    assert verified.status_code == 200, verified.get_json()
+    return order_id, db["payment_orders"].find_one({"_id": order_id})["gateway_payment_id"]
+
+
+def topup(gateway, api, client, db, customer_id, amount):
+    if gateway == "paypal":
+        return paypal_topup(api, client, db, customer_id, amount)
+    return razorpay_topup(api, db, customer_id, amount)
+
+
+def wallet(api, customer_id):
+    """(balance, held, available, debt) as GET /status shows them."""
+    shown = api.status(customer_id).get_json()["wallet"]
+    return shown["balance"], shown["held"], shown["available"], shown["debt"]
+
+
+def redeliver(client, gateway, webhook):
+    body, headers = webhook
+    return client.post(f"{BASE}/webhook/{gateway.replace('_', '-')}", data=body, headers=headers)
+
+
+def withdraw(api, customer_id, amount, headers=None):
+    return api.post("/wallet/withdraw", {"customer_id": customer_id, "amount": amount}, headers or bearer(customer_id))

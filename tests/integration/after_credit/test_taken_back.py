@@ -1,0 +1,84 @@
+"""Over HTTP with signed webhooks, for Razorpay and PayPal each (SPEC §9): a gateway refund of a credited
+top-up takes it back once (its webhooks delivered again, and in reverse order); money already spent
+becomes debt, which the next top-up pays first; a dispute holds, then won releases or lost takes back;
+reconcile is clean after each step."""
+
+import pytest
+
+from tests.integration.after_credit.support import posted, redeliver, simulator, topup, wallet  # noqa: F401
+from tests.integration.support import assert_money
+
+GATEWAYS = ["razorpay", "paypal"]
+
+
+def assert_wallet(api, customer_id, balance, held, debt):
+    shown = wallet(api, customer_id)
+    for value, expected in zip(shown, (balance, held, balance - held, debt), strict=True):
+        assert_money(value, expected)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_gateway_refund_takes_the_top_up_back_once(gateway, api, client, db, integration, posted):
+    _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    posted.webhooks.clear()
+    simulator(integration, gateway).dashboard_refund(payment_id, 4000, "INR")
+    assert_wallet(api, "cust_a", 60, 0, 0)
+    for _ in range(3):
+        for webhook in posted.webhooks:
+            assert redeliver(client, gateway, webhook).status_code == 200
+    for webhook in reversed(posted.webhooks):
+        assert redeliver(client, gateway, webhook).status_code == 200
+    assert_wallet(api, "cust_a", 60, 0, 0)
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_webhooks_of_a_refund_in_reverse_order_take_it_back_once(gateway, api, client, db, integration):
+    """The refund's webhooks caught as the simulator posts them, then delivered newest first."""
+    _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    sim_api, caught = integration.payments.gateway(gateway).api, []
+    sim_api.deliver_webhook = lambda body, headers, wait=False: caught.append((body, dict(headers))) or 200
+    simulator(integration, gateway).dashboard_refund(payment_id, 10000, "INR")
+    assert caught and wallet(api, "cust_a")[0] == 100  # nothing delivered yet
+    for webhook in reversed(caught):
+        assert redeliver(client, gateway, webhook).status_code == 200
+    assert_wallet(api, "cust_a", 0, 0, 0)
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_money_already_spent_becomes_debt_and_the_next_top_up_pays_it(gateway, api, client, db, integration):
+    _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    order_id = api.add_order("cust_a", 7000)
+    assert api.pay(order_id, "cust_a", 70).status_code == 200
+    simulator(integration, gateway).dashboard_refund(payment_id, 10000, "INR")
+    assert_wallet(api, "cust_a", 0, 0, 70)
+    assert integration.reconcile() == []
+    topup(gateway, api, client, db, "cust_a", "50.00")
+    assert_wallet(api, "cust_a", 0, 0, 20)
+    topup(gateway, api, client, db, "cust_a", "50.00")
+    assert_wallet(api, "cust_a", 30, 0, 0)
+    kinds = [t["kind"] for t in api.status("cust_a").get_json()["recent_transactions"]]
+    assert kinds[:2] == ["debt_repayment", "topup"]
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_a_dispute_holds_then_won_releases_or_lost_takes_back(gateway, outcome, api, client, db, integration):
+    _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    sim = simulator(integration, gateway)
+    dispute_id = sim.open_dispute(payment_id, 6000, "INR")
+    assert_wallet(api, "cust_a", 100, 60, 0)
+    assert integration.reconcile() == []
+    order_id = api.add_order("cust_a", 5000)
+    assert api.pay(order_id, "cust_a", 50).status_code == 402  # held money cannot be spent
+    resolution = {"won": "won", "lost": "lost"}[outcome]
+    if gateway == "paypal":
+        resolution = {"won": "RESOLVED_SELLER_FAVOUR", "lost": "RESOLVED_BUYER_FAVOUR"}[outcome]
+    sim.resolve_dispute(dispute_id, payment_id, 6000, "INR", resolution)
+    if outcome == "won":
+        assert_wallet(api, "cust_a", 100, 0, 0)
+    else:
+        assert_wallet(api, "cust_a", 40, 0, 0)
+    assert integration.reconcile() == []

@@ -1,0 +1,141 @@
+"""Withdrawals (SPEC §9) over HTTP: refunded to the customer's own top-ups through their gateways,
+newest first; completed by the gateways' webhooks; a refused refund gives its part back; more than
+the top-ups can take back is refused; a crash mid-way heals with the worker and moves money once."""
+
+import contextlib
+import datetime
+
+import pytest
+
+from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
+from backend.gateways.paypal.simulator_cases import REFUNDS_REFUSED
+from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
+from tests.helpers import BASE, bearer
+from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
+from tests.integration.support import assert_error, assert_money
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def two_topups(api, client, db):
+    """cust_a topped up 60.00 by Razorpay, then 50.00 by PayPal: {gateway: payment id}."""
+    _order, razorpay_payment = razorpay_topup(api, db, "cust_a", "60.00")
+    _order, paypal_capture = paypal_topup(api, client, db, "cust_a", "50.00")
+    return {"razorpay": razorpay_payment, "paypal": paypal_capture}
+
+
+def assert_wallet(api, balance, held):
+    shown = wallet(api, "cust_a")
+    for value, expected in zip(shown, (balance, held, balance - held, 0), strict=True):
+        assert_money(value, expected)
+
+
+def test_a_withdrawal_spread_over_two_gateways_completes_by_their_webhooks(api, db, integration, two_topups):
+    response = withdraw(api, "cust_a", "80.00")
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "completed"
+    refunds = [(r["gateway"], r["payment_id"], r["amount"], r["status"]) for r in body["refunds"]]
+    assert refunds == [  # newest first: all of PayPal's 50.00, then 30.00 of Razorpay's
+        ("paypal", two_topups["paypal"], 50, "processed"),
+        ("razorpay", two_topups["razorpay"], 30, "processed"),
+    ]
+    assert_wallet(api, 30, 0)
+    assert db[PAYPAL_REFUNDS].count_documents({}) == 1 and db[RAZORPAY_REFUNDS].count_documents({}) == 1
+    again = api.client.get(f"{BASE}/wallet/withdrawals/{body['withdrawal_id']}", headers=bearer("cust_a"))
+    assert again.get_json()["status"] == "completed"
+    assert integration.reconcile() == []
+
+
+def test_a_refused_refund_gives_its_part_back(api, integration, two_topups):
+    integration.payments.gateway("razorpay").api.refuse_refunds()
+    body = withdraw(api, "cust_a", "80.00").get_json()
+    assert body["status"] == "partially_completed"
+    assert [r["status"] for r in body["refunds"]] == ["processed", "failed"]
+    assert_wallet(api, 60, 0)  # 50.00 went back through PayPal; Razorpay's 30.00 is available again
+    assert integration.reconcile() == []
+
+
+def test_a_pending_refund_holds_its_part_until_the_gateway_says(api, integration, two_topups):
+    integration.payments.gateway("paypal").api.cases.hold_refunds = True
+    body = withdraw(api, "cust_a", "50.00").get_json()
+    assert body["status"] == "pending"
+    assert_wallet(api, 110, 50)  # out of available at once, out of the balance when PayPal confirms
+    integration.payments.gateway("paypal").api.cases.settle_refunds()
+    assert_wallet(api, 60, 0)
+
+
+def test_more_than_the_top_ups_can_take_back_is_refused(api, db, integration, two_topups):
+    order_id = api.add_order("cust_a", 100)
+    assert api.pay(order_id, "cust_a", 1).status_code == 200  # 109.00 left, 110.00 refundable
+    integration.wallet.credit("cust_a", "INR", 5000, "refund", "refund:shop", {"order_id": "ord_shop"})
+    response = withdraw(api, "cust_a", "150.00")
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "withdrawal_exceeds_refundable"
+    assert response.get_json()["refundable"] == 110
+    assert "110.00" in response.get_json()["message"]
+    assert db["withdrawals"].count_documents({}) == 0 and db["gateway_refunds"].count_documents({}) == 0
+
+
+def test_beyond_available_is_insufficient_funds_first(api, db, two_topups):
+    assert_error(withdraw(api, "cust_a", "500.00"), 402, "insufficient_funds")
+    assert db["withdrawals"].count_documents({}) == 0
+
+
+def test_a_customer_withdraws_only_from_their_own_wallet(api, two_topups):
+    assert_error(withdraw(api, "cust_a", "1.00", headers=bearer("cust_b")), 403, "forbidden")
+
+
+def test_withdrawable_says_what_can_go_back(api, two_topups):
+    quote = api.client.get(f"{BASE}/wallet/cust_a/withdrawable", headers=bearer("cust_a")).get_json()
+    assert (quote["available"], quote["refundable"], quote["withdrawable"]) == (110, 110, 110)
+
+
+def test_a_crash_between_the_hold_and_the_gateway_call_heals_with_the_worker(
+    api, db, integration, monkeypatch, two_topups
+):
+    ask = integration.our_refunds.ask
+    monkeypatch.setattr(integration.our_refunds, "ask", lambda record: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        integration.withdraw("cust_a", 8000)
+    assert_wallet(api, 110, 80)  # held, nothing asked of any gateway yet
+    monkeypatch.setattr(integration.our_refunds, "ask", ask)
+    past = datetime.datetime(2000, 1, 1)
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": past}})  # the lease ran out
+    integration.recover(grace_seconds=0)
+    integration.recover(grace_seconds=0)
+    assert_wallet(api, 30, 0)
+    assert db[PAYPAL_REFUNDS].count_documents({}) == 1 and db[RAZORPAY_REFUNDS].count_documents({}) == 1
+    assert integration.reconcile() == []
+
+
+def test_a_crash_between_the_gateways_answer_and_the_debit_heals_with_the_worker(
+    api, db, integration, monkeypatch, two_topups
+):
+    ended = integration.withdrawals._part_ended
+    monkeypatch.setattr(integration.our_refunds, "on_end", {"withdrawal": lambda record, status: throw()})
+    with contextlib.suppress(Crash):  # the refund's webhook (inline here) dies before the debit
+        integration.withdraw("cust_a", 5000)
+    assert db[PAYPAL_REFUNDS].count_documents({}) == 1
+    assert_wallet(api, 110, 50)  # PayPal refunded; the ledger never heard
+    integration.our_refunds.on_end["withdrawal"] = ended
+    db["gateway_refunds"].update_many({}, {"$set": {"updated_at": datetime.datetime(2000, 1, 1)}})
+    integration.recover(grace_seconds=0)
+    integration.recover(grace_seconds=0)
+    assert_wallet(api, 60, 0)
+    assert db[PAYPAL_REFUNDS].count_documents({}) == 1
+    assert integration.reconcile() == []
+
+
+def throw():
+    raise Crash()
+
+
+def test_a_refund_refused_at_once_by_paypal_gives_its_part_back(api, integration, two_topups):
+    integration.payments.gateway("paypal").api.cases.refund_outcome = REFUNDS_REFUSED
+    body = withdraw(api, "cust_a", "20.00").get_json()
+    assert body["status"] == "failed"
+    assert_wallet(api, 110, 0)
