@@ -47,6 +47,7 @@ def initiate_wallet_topup():
     method = payment_method(body, gateway_registry(current_app.config).names())
     service = _get_integration_service()
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    reads().payments.gateway(method)  # a gateway not offered here is refused before anything is kept
 
     def action(_operation_id):
         result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)

@@ -1,8 +1,6 @@
 """Playing the gateways after the credit through the app: top-ups by each gateway's simulator, the
 webhooks the simulators post kept so a test can deliver them again, the wallet's figures."""
 
-import pytest
-
 from tests.helpers import BASE, bearer
 
 ADMIN = bearer("admin_1", "admin")
@@ -20,16 +18,6 @@ class Posted:
             return deliver(body, headers, wait)
 
         return deliver_and_keep
-
-
-@pytest.fixture
-def posted(integration):
-    """Every webhook the Razorpay and PayPal simulators post from now on, as (body, headers)."""
-    kept = Posted()
-    for name in ("razorpay", "paypal"):
-        api = integration.payments.gateway(name).api
-        api.deliver_webhook = kept.wrap(api.deliver_webhook)
-    return kept
 
 
 def simulator(integration, gateway):

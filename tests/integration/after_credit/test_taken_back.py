@@ -5,7 +5,7 @@ reconcile is clean after each step."""
 
 import pytest
 
-from tests.integration.after_credit.support import posted, redeliver, simulator, topup, wallet  # noqa: F401
+from tests.integration.after_credit.support import redeliver, simulator, topup, wallet
 from tests.integration.support import assert_money
 
 GATEWAYS = ["razorpay", "paypal"]
