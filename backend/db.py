@@ -110,7 +110,10 @@ def connect(uri, db_name):
 
 
 INDEXES = {
-    "wallets": [([("customer_id", 1), ("currency", 1)], {"unique": True})],
+    "wallets": [
+        ([("customer_id", 1), ("currency", 1)], {"unique": True}),
+        ([("debt_minor", 1)], {"sparse": True}),  # /metrics: wallets in debt
+    ],
     "ledger_entries": [
         # A movement happens once per key; an entry takes the wallet's next place (`sequence`), so two
         # entries computed from the same balance collide (docs/ledger.md). Every unique index starts

@@ -18,12 +18,16 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from pymongo.errors import PyMongoError
 
 from .db import ping
+from .gateway_cases import GatewayCases
+from .gateway_refunds import GatewayRefunds
 from .payment_orders import PaymentOrders
 from .worker import last_heartbeat, last_reconcile
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # The `method` label takes these values or `other`: a client can send any token as the method, and
 # each label value would be a series kept for the life of the process.
+# A refund a gateway has neither made nor refused after a day is looked at by a person.
+GATEWAY_REFUND_OVERDUE_SECONDS = 24 * 3600
 HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 
 
@@ -107,7 +111,12 @@ class StoreGauges:
       SWEEP_STALE_AFTER_SECONDS (`/health`'s `sweep.waiting`);
     - `wallet_outbox_failed_messages`: WhatsApp messages given up after every attempt (dead letters);
     - `wallet_reconcile_drift` and `wallet_reconcile_age_seconds`: drifts the worker's last
-      reconcile found, and how long ago it ran (absent until a worker has reconciled).
+      reconcile found, and how long ago it ran (absent until a worker has reconciled);
+    - `wallet_wallets_in_debt`: wallets owing money a gateway took back after it was spent (SPEC §9);
+    - `wallet_disputes_open`: disputes of top-ups not decided yet;
+    - `wallet_gateway_refunds_overdue`: refunds we asked a gateway for (withdrawals, second payments)
+      still open after GATEWAY_REFUND_OVERDUE_SECONDS.
+    Money taken back is counted by `wallet_audit_events_total` (`wallet.topup_reversal`, `wallet.chargeback`).
     """
 
     def __init__(self, db, config):
@@ -124,6 +133,9 @@ class StoreGauges:
             waiting = PaymentOrders(self.db).sweep.count_waiting(self.stale_after_seconds)
             failed = self.db["notification_outbox"].count_documents({"status": "failed"})
             reconciled = last_reconcile(self.db)
+            in_debt = self.db["wallets"].count_documents({"debt_minor": {"$gt": 0}})
+            disputes = GatewayCases(self.db).count_open_disputes()
+            overdue = GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS)
         except PyMongoError:
             return  # the store went away mid-scrape: the next scrape says so
         if heartbeat is not None:
@@ -138,6 +150,13 @@ class StoreGauges:
             waiting,
         )
         yield gauge("wallet_outbox_failed_messages", "WhatsApp messages given up after every attempt", failed)
+        yield gauge("wallet_wallets_in_debt", "Wallets owing money a gateway took back after it was spent", in_debt)
+        yield gauge("wallet_disputes_open", "Disputes of top-ups not decided yet", disputes)
+        yield gauge(
+            "wallet_gateway_refunds_overdue",
+            "Refunds asked of a gateway (withdrawals, second payments) open after GATEWAY_REFUND_OVERDUE_SECONDS",
+            overdue,
+        )
         if reconciled is not None:
             yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
             yield gauge(
@@ -163,4 +182,7 @@ EXPORTED_METRICS = (
     "wallet_outbox_failed_messages",
     "wallet_reconcile_drift",
     "wallet_reconcile_age_seconds",
+    "wallet_wallets_in_debt",
+    "wallet_disputes_open",
+    "wallet_gateway_refunds_overdue",
 )

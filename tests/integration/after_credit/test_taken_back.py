@@ -82,3 +82,22 @@ def test_a_dispute_holds_then_won_releases_or_lost_takes_back(gateway, outcome, 
     else:
         assert_wallet(api, "cust_a", 40, 0, 0)
     assert integration.reconcile() == []
+
+
+def metric_value(text, name):
+    return next((float(line.split()[1]) for line in text.splitlines() if line.startswith(name + " ")), None)
+
+
+def test_metrics_count_open_disputes_wallets_in_debt_and_money_taken_back(api, client, db, integration):
+    _order, payment_id = topup("razorpay", api, client, db, "cust_a", "100.00")
+    order_id = api.add_order("cust_a", 9000)
+    assert api.pay(order_id, "cust_a", 90).status_code == 200
+    sim = simulator(integration, "razorpay")
+    dispute_id = sim.open_dispute(payment_id, 10000, "INR")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert (metric_value(text, "wallet_disputes_open"), metric_value(text, "wallet_wallets_in_debt")) == (1, 0)
+    sim.resolve_dispute(dispute_id, payment_id, 10000, "INR", "lost")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert (metric_value(text, "wallet_disputes_open"), metric_value(text, "wallet_wallets_in_debt")) == (0, 1)
+    assert metric_value(text, "wallet_gateway_refunds_overdue") == 0
+    assert 'wallet_audit_events_total{event="wallet.chargeback",outcome="ok"} 1.0' in text
