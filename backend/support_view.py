@@ -32,7 +32,21 @@ def audit_cursor(args):
 WEBHOOK_EVENTS = ("webhook.received", "webhook.rejected")
 # Credits and refusals a gateway's answer caused carry its event type in `reason` (a webhook), or
 # `sweep` (the worker looked the top-up up at its gateway); `verify` ones came from the customer's return.
-GATEWAY_OUTCOMES = ("wallet.credited", "topup.second_payment", "topup.amount_mismatch")
+GATEWAY_OUTCOMES = (
+    "wallet.credited",
+    "topup.second_payment",
+    "topup.amount_mismatch",
+    # after the credit (SPEC §9): what a gateway's refund, reversal or dispute did, our refunds' ends
+    "wallet.topup_reversal",
+    "wallet.chargeback",
+    "wallet.dispute_hold",
+    "wallet.hold_release",
+    "gateway_case.recorded",
+    "gateway_case.currency_mismatch",
+    "topup.second_payment_refund",
+    "gateway_refund.processed",
+    "gateway_refund.failed",
+)
 
 
 def audit_view(entry):

@@ -41,6 +41,7 @@ class OurRefunds:
                 gateway_payment_id=payment_id,
                 amount_minor=payment_order.amount_minor,
                 currency=payment_order.currency,
+                reason=SECOND_PAYMENT,
             )
         if record["status"] == REQUESTED:
             record = self.ask(record)

@@ -5,6 +5,7 @@ reconcile is clean after each step."""
 
 import pytest
 
+from tests.helpers import token
 from tests.integration.after_credit.support import redeliver, simulator, topup, wallet
 from tests.integration.support import assert_money
 
@@ -101,3 +102,15 @@ def test_metrics_count_open_disputes_wallets_in_debt_and_money_taken_back(api, c
     assert (metric_value(text, "wallet_disputes_open"), metric_value(text, "wallet_wallets_in_debt")) == (0, 1)
     assert metric_value(text, "wallet_gateway_refunds_overdue") == 0
     assert 'wallet_audit_events_total{event="wallet.chargeback",outcome="ok"} 1.0' in text
+
+
+def test_the_support_view_shows_the_figures_and_what_the_gateway_did(api, client, db, integration):
+    _order, payment_id = topup("razorpay", api, client, db, "cust_a", "100.00")
+    sim = simulator(integration, "razorpay")
+    sim.open_dispute(payment_id, 2500, "INR")
+    sim.dashboard_refund(payment_id, 1000, "INR")
+    admin = {"Authorization": f"Bearer {token('admin_1', 'admin')}"}
+    body = client.get("/api/integration/support/customers/cust_a", headers=admin).get_json()
+    assert body["wallet"]["held"] == 25 and body["wallet"]["available"] == 65 and body["wallet"]["balance"] == 90
+    events = [w["event"] for w in body["webhooks"]]
+    assert "wallet.dispute_hold" in events and "wallet.topup_reversal" in events
