@@ -97,7 +97,7 @@ class CustomerNotFound(NotFound):
 
 
 class InsufficientFunds(IntegrationError):
-    """The wallet balance does not cover this amount."""
+    """The wallet's available balance does not cover this amount (money on hold or owed cannot be spent)."""
 
     http_status = 402
     code = "insufficient_funds"
@@ -144,6 +144,13 @@ class PaymentNotCaptured(Conflict):
     """The gateway has not captured this payment."""
 
     code = "payment_not_captured"
+
+
+class SimulatedRefundRefused(Conflict):
+    """The simulated gateway refused the refund, as the real one would (e.g. more than is left of
+    the payment); nothing was refunded."""
+
+    code = "refund_refused"
 
 
 class WithdrawalExceedsRefundable(Conflict):

@@ -25,19 +25,17 @@ class GatewayCases:
         """Add the event's action (with its amount) to its case, creating the case; the case after.
         `closes`: the action ends the case (a refund processed or failed, a dispute won or lost)."""
         now = self.clock()
+        # What an event tells of the case's payment is kept once told: an early event may not say
+        # (PayPal's CUSTOMER.DISPUTE.UPDATED can come first, without the disputed transaction).
+        told = {
+            name: value
+            for name, value in (("gateway_payment_id", event.gateway_payment_id), ("currency", event.currency))
+            if value is not None
+        }
         update = {
-            "$setOnInsert": {
-                "gateway": gateway,
-                "kind": kind,
-                "case_id": event.case_id,
-                "gateway_payment_id": event.gateway_payment_id,
-                "currency": event.currency,
-                "amount_minor": event.amount_minor,
-                "created_at": now,
-                "waiting": True,
-            },
+            "$setOnInsert": {"gateway": gateway, "kind": kind, "case_id": event.case_id, "created_at": now, "waiting": True},
             "$addToSet": {"actions": {"action": event.action, "amount_minor": event.amount_minor}},
-            "$set": {"updated_at": now},
+            "$set": {"updated_at": now, **told},
         }
         if closes:
             update["$set"]["status"] = CLOSED

@@ -15,6 +15,7 @@ MONEY_ENDPOINTS = {
     "integration.verify_wallet_topup",
     "integration.pay_order_with_wallet",
     "integration.refund_order_to_wallet",
+    "integration.withdraw",
 }
 MONEY_LIMIT = "30 per minute"
 WEBHOOK_LIMIT = "600 per minute"

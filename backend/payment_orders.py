@@ -153,9 +153,9 @@ class PaymentOrders:
         return _from_document(document)
 
     def credited_since(self, customer_id, currency, since, limit):
-        """The customer's `paid` top-ups in `currency` initiated since `since`, newest first, at most `limit`."""
+        """The customer's top-ups in `currency` credited (`paid`) since `since`, newest first, at most `limit`."""
         documents = self.collection.find(
-            {"customer_id": customer_id, "created_at": {"$gte": since}, "status": PAID, "currency": currency},
+            {"customer_id": customer_id, "status": PAID, "currency": currency, "paid_at": {"$gte": since}},
             sort=[("created_at", -1)],
             limit=limit,
         )

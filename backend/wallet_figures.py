@@ -103,19 +103,24 @@ def plan_release(wallet, hold_id, amount_minor=None):
     return _changes(MEMO, 0, amount, 0, {hold_id: -amount}) | {"amount_minor": amount}
 
 
-def plan_take_back(wallet, amount_minor, own_hold_id=None):
+def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False):
     """Money that left through the gateway (a refund, reversal, lost dispute, or a withdrawal the
     gateway paid out): out of its own hold first, then out of available money, then out of other
-    holds (newest first), and what is left becomes debt. `claimed_minor` records the whole amount."""
+    holds (newest first), and what is left becomes debt. `close_own_hold`: what the own hold keeps
+    beyond the amount is released too (a lost dispute ends its hold). `claimed_minor` records the
+    whole amount; None when there is nothing to do (no amount, no hold to close)."""
     holds = wallet.get("holds") or {}
     left = amount_minor
     changes: dict = {}
+    released_minor = 0  # held money freed without leaving the balance
     own = holds.get(own_hold_id) if own_hold_id else None
     if own_hold_id and own is None:
         changes[own_hold_id] = None  # its hold never opened: it never will
     elif own is not None and own["remaining_minor"] > 0:
-        changes[own_hold_id] = -min(left, own["remaining_minor"])
-        left += changes[own_hold_id]
+        from_own = min(left, own["remaining_minor"])
+        left -= from_own
+        released_minor = own["remaining_minor"] - from_own if close_own_hold else 0
+        changes[own_hold_id] = -(from_own + released_minor)
     from_available = min(left, max(0, available_minor(wallet)))
     left -= from_available
     newest_first = sorted((h["since"], hid) for hid, h in holds.items() if hid != own_hold_id)
@@ -124,10 +129,12 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None):
         if cut > 0:
             changes[hid] = -cut
             left -= cut
-    from_holds = -sum(delta for delta in changes.values() if delta)
-    taken = from_available + from_holds
-    draft = _changes(DEBIT if taken else MEMO, taken, from_holds, left, changes)
-    return draft | {"amount_minor": taken or left, "claimed_minor": amount_minor}
+    held_freed = -sum(delta for delta in changes.values() if delta)
+    taken = from_available + held_freed - released_minor
+    if not (taken or left or changes):
+        return None
+    draft = _changes(DEBIT if taken else MEMO, taken, held_freed, left, changes)
+    return draft | {"amount_minor": taken or left or released_minor, "claimed_minor": amount_minor}
 
 
 def plan_debt_repayment(wallet):

@@ -27,14 +27,16 @@ class WalletHolds:
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, HOLD_RELEASE, key, dict(reference, hold_id=hold_id))
         return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor))
 
-    def take_back(self, customer_id, currency, amount_minor, kind, key, reference, own_hold_id=None):
+    def take_back(
+        self, customer_id, currency, amount_minor, kind, key, reference, own_hold_id=None, close_own_hold=False
+    ):
         """Money that left through the gateway: out of `own_hold_id` first, then available money,
         then other holds (newest first); the rest becomes debt (`wallet_figures.plan_take_back`).
-        Nothing for a zero amount (all of it was taken back already)."""
-        if amount_minor <= 0:
-            return None, False
+        `close_own_hold`: the own hold ends with it (what it keeps beyond the amount is released)."""
         draft = self.wallet.draft(customer_id, currency, 0, DEBIT, kind, key, reference)
-        return self.wallet.append(draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id))
+        return self.wallet.append(
+            draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id, close_own_hold)
+        )
 
     def repay_debt(self, credit_entry):
         """After a credit, pay what debt the wallet has out of available money (once per credit)."""

@@ -70,7 +70,7 @@ class AfterCredit:
 
     def apply_case(self, case, payment_order, source):
         """What the case as a whole asks of the wallet `payment_order` credited, once."""
-        if case["currency"] != payment_order.currency:
+        if case.get("currency") != payment_order.currency:
             self._audit("gateway_case.currency_mismatch", "rejected", case, source, payment_order)
             return "rejected"
         entry, created = self._move(case, payment_order)
@@ -97,14 +97,14 @@ class AfterCredit:
             """At most what the top-up credited, less what earlier cases took back from it (a chargeback
             may come both as a reversal and as a lost dispute)."""
             taken = self.history.taken_back(*args, except_case=case["_id"]).get(case["gateway_payment_id"], 0)
-            return max(0, min(actions[action], payment_order.amount_minor - taken))
+            return max(0, min(actions[action] or 0, payment_order.amount_minor - taken))
 
         if case["kind"] == DISPUTE_CASE:
             hold_key = f"dispute_hold:{case['_id']}"
             hold_id = hold_id_for(hold_key)
             if DISPUTE_LOST in actions:
                 return self.holds.take_back(
-                    *args, capped(DISPUTE_LOST), CHARGEBACK, f"chargeback:{case['_id']}", reference, hold_id
+                    *args, capped(DISPUTE_LOST), CHARGEBACK, f"chargeback:{case['_id']}", reference, hold_id, True
                 )
             if DISPUTE_RELEASED in actions:
                 return self.holds.release(*args, hold_id, f"release:{case['_id']}", reference)
@@ -123,7 +123,7 @@ class AfterCredit:
             gateway=case["gateway"],
             case=case["kind"],
             case_id=case["case_id"],
-            gateway_payment_id=case["gateway_payment_id"],
+            gateway_payment_id=case.get("gateway_payment_id"),
             reason=source,
         )
         if payment_order is not None:

@@ -19,6 +19,20 @@ def _in_bounds(wallet):
     return balance >= 0 and 0 <= held <= balance and debt >= 0
 
 
+def _open_holds(wallet):
+    """{hold id: remaining} of the wallet's open holds."""
+    return {hid: h["remaining_minor"] for hid, h in (wallet.get("holds") or {}).items() if h["remaining_minor"]}
+
+
+def _ledger_holds(entries):
+    """{hold id: remaining} of the holds the entries leave open (each entry's `hold_changes` summed)."""
+    sums: dict[str, int] = {}
+    for entry in entries:
+        for hid, delta in (entry.get("hold_changes") or {}).items():
+            sums[hid] = sums.get(hid, 0) + (delta or 0)
+    return {hid: remaining for hid, remaining in sums.items() if remaining}
+
+
 class Reconciler:
     def __init__(self, wallet, orders):
         self.wallets, self.entries, self.orders = wallet.wallets, wallet.entries, orders.orders
@@ -60,13 +74,16 @@ class Reconciler:
             sum(e.get("held_delta_minor", 0) for e in entries),
             sum(e.get("debt_delta_minor", 0) for e in entries),
         )
-        if ledger == _figures(wallet) and _in_bounds(wallet):
+        holds, ledger_holds = _open_holds(wallet), _ledger_holds(entries)
+        if ledger == _figures(wallet) and _in_bounds(wallet) and holds == ledger_holds:
             return None
         drift = {"problem": "wallet_balance", "wallet_id": wid, "balance_minor": wallet["balance_minor"]}
         drift["ledger_minor"] = ledger[0]
         _, held, debt = _figures(wallet)
         if (held, debt) != ledger[1:] or not _in_bounds(wallet):
             drift.update(held_minor=held, ledger_held_minor=ledger[1], debt_minor=debt, ledger_debt_minor=ledger[2])
+        if holds != ledger_holds:
+            drift.update(holds=holds, ledger_holds=ledger_holds)
         return drift
 
     def _sums(self):

@@ -61,6 +61,11 @@ class Withdrawals:
         """Refund `amount_minor` to the customer's top-ups; the withdrawal as `view` shows it.
         InsufficientFunds beyond `available` (checked first), WithdrawalExceedsRefundable beyond
         what the top-ups can take back; nothing is written for either."""
+        existing = self.book.get(withdrawal_id) if withdrawal_id else None
+        if existing is not None:  # a retry of a request that died mid-way: carried on, not checked again
+            if existing["stage"] == HOLDING:
+                self._carry_out(existing)
+            return self.view(withdrawal_id)
         if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
             raise InsufficientFunds()
         parts = self._plan(customer_id, currency, amount_minor)

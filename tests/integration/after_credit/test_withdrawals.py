@@ -139,3 +139,22 @@ def test_a_refund_refused_at_once_by_paypal_gives_its_part_back(api, integration
     body = withdraw(api, "cust_a", "20.00").get_json()
     assert body["status"] == "failed"
     assert_wallet(api, 110, 0)
+
+
+def test_a_retry_of_a_withdrawal_that_died_after_its_hold_carries_it_on(api, db, integration, monkeypatch, two_topups):
+    ask = integration.our_refunds.ask
+    monkeypatch.setattr(integration.our_refunds, "ask", lambda record: throw())
+    with pytest.raises(Crash):
+        integration.withdraw("cust_a", 11000, withdrawal_id="wdr_retry")
+    monkeypatch.setattr(integration.our_refunds, "ask", ask)
+    retried = integration.withdraw("cust_a", 11000, withdrawal_id="wdr_retry")  # all of it is held already
+    assert retried["status"] == "completed"
+    assert_wallet(api, 0, 0)
+    assert db["withdrawals"].count_documents({}) == 1
+    assert integration.reconcile() == []
+
+
+def test_withdraw_has_the_money_endpoints_rate_limit():
+    from backend.limits import MONEY_ENDPOINTS
+
+    assert "integration.withdraw" in MONEY_ENDPOINTS

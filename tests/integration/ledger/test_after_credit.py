@@ -14,6 +14,7 @@ from backend.gateway_cases import GatewayCases
 from backend.gateways.base import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
+    DISPUTE_RECORDED,
     DISPUTE_RELEASED,
     REFUND_PROCESSED,
     REFUND_RECORDED,
@@ -56,18 +57,18 @@ def flow(database, wallets, payment_orders):
     )
 
 
-def top_up(wallets, payment_orders, amount_minor, payment_id=None, customer_id="cust_a"):
+def top_up(wallets, payment_orders, amount_minor, payment_id=None, customer_id="cust_a", gateway="razorpay"):
     """A credited top-up of `amount_minor` paid by `payment_id`; its payment order."""
     payment_order_id = f"order_{uuid.uuid4().hex[:10]}"
     payment_id = payment_id or f"pay_{uuid.uuid4().hex[:10]}"
-    payment_orders.create(payment_order_id, f"wtp_{payment_order_id}", "razorpay", customer_id, amount_minor, "INR")
+    payment_orders.create(payment_order_id, f"wtp_{payment_order_id}", gateway, customer_id, amount_minor, "INR")
     entry, _ = wallets.credit(
         customer_id,
         "INR",
         amount_minor,
         TOPUP,
         f"topup:{payment_order_id}",
-        {"payment_order_id": payment_order_id, "gateway": "razorpay", "gateway_payment_id": payment_id},
+        {"payment_order_id": payment_order_id, "gateway": gateway, "gateway_payment_id": payment_id},
     )
     payment_orders.mark_paid(payment_order_id, entry["_id"], payment_id)
     return payment_orders.get(payment_order_id)
@@ -263,3 +264,45 @@ def test_a_chargeback_reported_as_a_reversal_and_as_a_lost_dispute_takes_back_th
     flow.apply("razorpay", event(DISPUTE_LOST, po.gateway_payment_id, 10000, "disp_cb"))
     assert figures(wallets) == (0, 0, 0)
     assert_ledger_agrees(wallets)
+
+
+def test_a_dispute_lost_after_a_refund_took_the_whole_top_up_releases_its_hold(flow, wallets, payment_orders):
+    po = top_up(wallets, payment_orders, 10000)
+    top_up(wallets, payment_orders, 20000)
+    flow.apply("razorpay", event(DISPUTE_OPENED, po.gateway_payment_id, 10000, "disp_after"))
+    flow.apply("razorpay", event(REFUND_PROCESSED, po.gateway_payment_id, 10000, "rfnd_before_loss"))
+    assert figures(wallets) == (20000, 10000, 0)
+    assert flow.apply("razorpay", event(DISPUTE_LOST, po.gateway_payment_id, 10000, "disp_after")) == "processed"
+    assert figures(wallets) == (20000, 0, 0)  # nothing more to take back; the hold ends
+    assert_ledger_agrees(wallets)
+
+
+def test_a_dispute_update_that_names_no_payment_does_not_block_the_dispute(flow, wallets, payment_orders):
+    po = top_up(wallets, payment_orders, 10000, gateway="paypal")
+    update = WebhookEvent("evt_upd", "CUSTOMER.DISPUTE.UPDATED", DISPUTE_RECORDED, case_id="PP-D-1")
+    assert flow.apply("paypal", update) == "recorded"
+    opened = WebhookEvent(
+        "evt_open",
+        "CUSTOMER.DISPUTE.CREATED",
+        DISPUTE_OPENED,
+        gateway_payment_id=po.gateway_payment_id,
+        amount_minor=4000,
+        currency="INR",
+        case_id="PP-D-1",
+    )
+    assert flow.apply("paypal", opened) == "processed"
+    assert figures(wallets) == (10000, 4000, 0)
+
+
+def test_reconcile_finds_a_hold_that_differs_from_its_entries(flow, wallets, payment_orders):
+    first, second = top_up(wallets, payment_orders, 10000), top_up(wallets, payment_orders, 10000)
+    flow.apply("razorpay", event(DISPUTE_OPENED, first.gateway_payment_id, 3000, "disp_a"))
+    flow.apply("razorpay", event(DISPUTE_OPENED, second.gateway_payment_id, 3000, "disp_b"))
+    holds = wallets.get_wallet("cust_a", "INR")["holds"]
+    a, b = sorted(holds)
+    # The same total held, moved from one hold to the other: the sums agree, the holds do not.
+    wallets.wallets.update_one(
+        {"_id": "cust_a:INR"}, {"$set": {f"holds.{a}.remaining_minor": 1000, f"holds.{b}.remaining_minor": 5000}}
+    )
+    [drift] = Reconciler(wallets, OrderBook(wallets.entries.database)).reconcile_customer("cust_a")
+    assert drift["holds"] == {a: 1000, b: 5000} and drift["ledger_holds"] == {a: 3000, b: 3000}
