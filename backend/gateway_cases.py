@@ -33,7 +33,13 @@ class GatewayCases:
             if value is not None
         }
         update = {
-            "$setOnInsert": {"gateway": gateway, "kind": kind, "case_id": event.case_id, "created_at": now, "waiting": True},
+            "$setOnInsert": {
+                "gateway": gateway,
+                "kind": kind,
+                "case_id": event.case_id,
+                "created_at": now,
+                "waiting": True,
+            },
             "$addToSet": {"actions": {"action": event.action, "amount_minor": event.amount_minor}},
             "$set": {"updated_at": now, **told},
         }

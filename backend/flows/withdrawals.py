@@ -174,7 +174,8 @@ class Withdrawals:
             raise WithdrawalExceedsRefundable(
                 format_major(refundable_minor, currency), to_major(refundable_minor, currency)
             )
-        parts, left, withdrawal_ref = [], amount_minor, new_id("wdp", 12)
+        parts: list[dict] = []
+        left, withdrawal_ref = amount_minor, new_id("wdp", 12)
         for po, refundable in topups:
             if left:
                 share = min(left, refundable)
