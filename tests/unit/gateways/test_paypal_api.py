@@ -502,9 +502,7 @@ def test_denied_capture_is_failed_event(http, gateway, paypal_key, cert_served, 
     assert (event.action, event.payment_order_id) == (RECORD_FAILURE, ORDER_ID)
 
 
-@pytest.mark.parametrize(
-    "event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING"]
-)
+@pytest.mark.parametrize("event_type", ["CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.PENDING"])
 def test_other_events_ignored(http, gateway, paypal_key, cert_served, event_type):
     body = capture_event(event_type)
     assert gateway.parse_webhook(body, signed(paypal_key, body)).action == IGNORE
