@@ -251,11 +251,13 @@ def integration_status(customer_id):
 @integration_bp.get("/gateways")
 def gateways():
     """No auth: the gateways offered here, in the order to offer them, each with what the web page
-    needs to offer it and to read the customer's return from its checkout (its registry entry)."""
-    offered = set(history.gateway_names(reads()))
+    needs to offer it and to read the customer's return from its checkout (its registry entry), and
+    in simulator mode what its simulator dashboard offers."""
+    offered, config = set(history.gateway_names(reads())), current_app.config
+    mode = config["GATEWAY_MODE"]
     return jsonify(
         success=True,
-        gateways=[entry.describe() for entry in gateway_registry(current_app.config) if entry.name in offered],
+        gateways=[entry.describe(mode) for entry in gateway_registry(config) if entry.name in offered],
     )
 
 

@@ -12,6 +12,7 @@ from werkzeug.routing import PathConverter
 
 from . import routes_history  # noqa: F401 (its views register on integration_bp)
 from .errors import IntegrationError, StoreUnavailable, error_body
+from .gateways import simulator_dashboard
 from .gateways.checkout import PageContext
 from .gateways.registry import gateway_registry
 from .routes_integration import integration_bp
@@ -71,9 +72,14 @@ def cors_origins(config):
 
 
 def register_gateway_pages(app, integration, delivery):
-    """Each of the app's gateways' pages for this mode: live checkout pages or its simulator's."""
+    """Each of the app's gateways' pages for this mode: live checkout pages or its simulator's; in
+    simulator mode, the simulated gateways' dashboards too."""
     mode = app.config["GATEWAY_MODE"]
-    for entry in gateway_registry(app.config):
+    registry = gateway_registry(app.config)
+    if mode == "simulator":
+        boards = simulator_dashboard.dashboards(registry, integration.payments)
+        app.register_blueprint(simulator_dashboard.dashboard_pages(boards))
+    for entry in registry:
         pages = entry.pages(mode)
         if pages is not None:
             context = PageContext(

@@ -67,6 +67,10 @@ class GatewayEntry:
     checkout_return: CheckoutReturn = CheckoutReturn()  # what the web page reads on the way back
     live_pages: Callable | None = None  # (PageContext) -> Blueprint, registered in live mode
     simulator_pages: Callable | None = None  # (PageContext) -> Blueprint, in simulator mode
+    # Its own side after the credit, played by hand in simulator mode: a class taking the simulator
+    # mode adapter, with refund/open_dispute/resolve_dispute and `reverse` if it reverses payments
+    # (`simulator_dashboard.py`); None: no dashboard.
+    simulator_dashboard: Callable | None = None
     # What its simulator keeps in the store: collection -> [(index keys, options)], created in
     # simulator mode (`backend.db.ensure_indexes`), left unsharded (`backend.sharding`).
     simulator_collections: Mapping = field(default_factory=dict)
@@ -90,11 +94,19 @@ class GatewayEntry:
     def pages(self, mode):
         return self.simulator_pages if mode == "simulator" else self.live_pages
 
-    def describe(self):
-        """What the web page is told of it (GET /api/integration/gateways)."""
-        return {
+    def describe(self, mode="live"):
+        """What the web page is told of it (GET /api/integration/gateways) in `mode`; in simulator
+        mode, what its dashboard offers when it has one."""
+        description = {
             "name": self.name,
             "label": self.label or self.name,
             "currencies": list(self.currencies),
             "checkout_return": self.checkout_return.describe(),
         }
+        if mode == "simulator" and self.simulator_dashboard is not None:
+            description["simulator_dashboard"] = {
+                "refund": True,
+                "reverse": callable(getattr(self.simulator_dashboard, "reverse", None)),
+                "dispute": True,
+            }
+        return description

@@ -1,5 +1,6 @@
-"""PayPal's registry entry: how it is built for live and simulator mode, its pages, settings, the
-simulator's collection, and what the web page reads on the way back from checkout."""
+"""PayPal's registry entry: how it is built for live and simulator mode, its pages and simulator
+dashboard, settings, the simulator's collection, and what the web page reads on the way back from
+checkout."""
 
 from .. import simulator_seed
 from ..entry import CheckoutReturn, GatewayEntry
@@ -14,6 +15,7 @@ from .simulator import (
     SimulatedPayPalApi,
 )
 from .simulator_cases import REFUNDS_COLLECTION
+from .simulator_dashboard import PayPalDashboard
 
 
 def _gateway(config, api):
@@ -65,6 +67,7 @@ GATEWAY = GatewayEntry(
     checkout_return=CheckoutReturn(order_id="paypal_order_id", match=("paypal_order_id",)),
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
+    simulator_dashboard=PayPalDashboard,
     # The simulator finds the order a repeated PayPal-Request-Id made, and a capture's order; the refund
     # a PayPal-Request-Id made (one each), a capture's refunds, and the refunds left PENDING.
     simulator_collections={

@@ -1,5 +1,6 @@
-"""Razorpay's registry entry: how it is built for live and simulator mode, its pages, settings,
-the simulator's collection, and what the web page reads on the way back from checkout."""
+"""Razorpay's registry entry: how it is built for live and simulator mode, its pages and simulator
+dashboard, settings, the simulator's collection, and what the web page reads on the way back from
+checkout."""
 
 from ...validation import require_id, signature_text
 from ..entry import CheckoutReturn, GatewayEntry
@@ -14,6 +15,7 @@ from .simulator import (
     REFUNDS_COLLECTION,
     SimulatedRazorpayApi,
 )
+from .simulator_dashboard import RazorpayDashboard
 
 KEYS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
 
@@ -63,6 +65,7 @@ GATEWAY = GatewayEntry(
     ),
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
+    simulator_dashboard=RazorpayDashboard,
     # The simulator lists an order's payments, and a payment's refunds, newest first, as Razorpay
     # does (the sweep's look-up; find_refund). A refund's idempotency key is its document's `_id`.
     simulator_collections={

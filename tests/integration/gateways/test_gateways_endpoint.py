@@ -45,13 +45,25 @@ BUILT_IN_GATEWAYS = [
 ]
 
 
+# In simulator mode, what each gateway's simulator dashboard offers (Google Pay has none).
+SIMULATOR_DASHBOARDS = {
+    "razorpay": {"refund": True, "reverse": False, "dispute": True},
+    "paypal": {"refund": True, "reverse": True, "dispute": True},
+}
+
+
+def in_simulator_mode(description):
+    dashboard = SIMULATOR_DASHBOARDS.get(description["name"])
+    return description if dashboard is None else {**description, "simulator_dashboard": dashboard}
+
+
 def test_gateways_describes_the_offered_gateways_in_order_without_auth(client):
     response = client.get(f"{BASE}/gateways")
     assert response.status_code == 200
-    assert response.get_json() == {"success": True, "gateways": BUILT_IN_GATEWAYS}
+    assert response.get_json() == {"success": True, "gateways": [in_simulator_mode(g) for g in BUILT_IN_GATEWAYS]}
 
 
-def test_gateways_lists_only_what_live_mode_offers():
+def test_gateways_lists_only_what_live_mode_offers_without_simulator_dashboards():
     app = create_app(app_config(GATEWAY_MODE="live"))  # PayPal without its keys, Google Pay without a processor
     assert app.test_client().get(f"{BASE}/gateways").get_json()["gateways"] == BUILT_IN_GATEWAYS[:1]
     drop_store(app)
