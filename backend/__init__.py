@@ -18,6 +18,7 @@ from .metrics import Metrics
 from .notifications import Outbox, sender_from_config
 from .payment_service import PaymentService
 from .server import register
+from .wallet_limits import limits_from_config
 from .wallet_payment_integration import WalletPaymentIntegration
 from .wallet_service import WalletService
 
@@ -84,4 +85,5 @@ def build_integration(config, database, metrics, delivery):
         outbox=Outbox(database, sender_from_config(config)),
         audit=AuditLog(database, on_record=metrics.audit_event, request_id=http_headers.current_request_id),
         withdraw_days=config["WITHDRAW_WINDOW_DAYS"],
+        limits_minor=limits_from_config(config),
     )

@@ -51,6 +51,13 @@ DEFAULTS = {
     "SWEEP_BATCH_MAX": "100",
     # Withdrawals refund top-ups credited within this many days (SPEC §9).
     "WITHDRAW_WINDOW_DAYS": "180",
+    # Wallet limits in major units, empty for none (SPEC §10; backend/wallet_limits.py).
+    "WALLET_BALANCE_MAX": "",
+    "WALLET_MONTHLY_TOPUP_MAX": "",
+    "MINIMUM_KYC_BALANCE_MAX": "",
+    "MINIMUM_KYC_MONTHLY_TOPUP_MAX": "",
+    "FULL_KYC_BALANCE_MAX": "",
+    "FULL_KYC_MONTHLY_TOPUP_MAX": "",
     # The worker (`python -m backend worker`, or a thread of `python -m backend`): job intervals.
     "WORKER_RECOVERY_INTERVAL_SECONDS": "30",
     "WORKER_OUTBOX_INTERVAL_SECONDS": "2",

@@ -153,6 +153,19 @@ class SimulatedRefundRefused(Conflict):
     code = "refund_refused"
 
 
+class LimitExceeded(IntegrationError):
+    """This top-up would pass a wallet limit."""
+
+    http_status = 422
+    code = "limit_exceeded"
+
+    def __init__(self, limit, headroom_text, headroom):
+        super().__init__(
+            f"This top-up would pass the wallet limit {limit}: at most {headroom_text} more can be topped up now."
+        )
+        self.details = {"limit": limit, "headroom": headroom}
+
+
 class WithdrawalExceedsRefundable(Conflict):
     """More than the customer's top-ups can take back."""
 

@@ -13,6 +13,7 @@ from .clock import utcnow
 from .gateways.base import CREDIT_WALLET
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
+LOADS_LOOKBACK_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,23 @@ class PaymentOrders:
             limit=limit,
         )
         return [_from_document(d) for d in documents]
+
+    def loads(self, customer_id, currency, month_start):
+        """(open, credited since `month_start`): minor units of the customer's top-ups in `currency`
+        still `created`, and of those credited (`paid`) since `month_start` (the limits' counts).
+        Top-ups initiated over LOADS_LOOKBACK_DAYS before the month are not read: the sweep expires
+        an open one within a day, and a credit comes within its gateway's retries of initiate."""
+        open_minor = credited_minor = 0
+        since = month_start - datetime.timedelta(days=LOADS_LOOKBACK_DAYS)
+        for document in self.collection.find(
+            {"customer_id": customer_id, "created_at": {"$gte": since}, "currency": currency},
+            projection=["status", "amount_minor", "paid_at"],
+        ):
+            if document["status"] == CREATED:
+                open_minor += document["amount_minor"]
+            elif document.get("paid_at") and document["paid_at"] >= month_start:
+                credited_minor += document["amount_minor"]
+        return open_minor, credited_minor
 
     def paid_ids(self, payment_order_ids):
         """The ids among `payment_order_ids` of payment orders marked `paid`."""

@@ -1,7 +1,7 @@
 """HTTP API under /api/integration: each view validates input, calls the integration, answers JSON.
 The history and support views (`routes_history`) are on the same blueprint."""
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from . import db as store
 from . import history
@@ -9,10 +9,9 @@ from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
 from .errors import InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import gateway_registry
-from .http_context import default_currency, integration_service, reads
-from .idempotency import IdempotencyStore
+from .http_context import default_currency, idempotent, integration_service, json_body, reads
 from .money import parse_amount_minor, to_major
-from .validation import check_id, optional_reason, parse_json_object, payment_method, require_id
+from .validation import check_id, optional_reason, payment_method, require_id
 from .worker import last_heartbeat
 
 integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
@@ -26,22 +25,10 @@ def _get_integration_service():
     return integration_service()
 
 
-def _json_body():
-    return parse_json_object(request.get_data(cache=True))
-
-
-def _idempotent(body, action):
-    """Run a money POST once per `Idempotency-Key` (when the client sends one)."""
-    idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
-    scope = f"{g.principal.sub}\n{request.path}"
-    payload, status_code = idempotency.run(scope, request.headers.get("Idempotency-Key"), body, action)
-    return jsonify(payload), status_code
-
-
 @integration_bp.post("/wallet/topup/initiate")
 @require_auth
 def initiate_wallet_topup():
-    body = _json_body()
+    body = json_body()
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     method = payment_method(body, gateway_registry(current_app.config).names())
@@ -54,13 +41,13 @@ def initiate_wallet_topup():
         result["amount"] = to_major(result.pop("amount_minor"), result["currency"])
         return dict(success=True, **result), 200
 
-    return _idempotent(body, action)
+    return idempotent(body, action)
 
 
 @integration_bp.post("/wallet/topup/verify")
 @require_auth
 def verify_wallet_topup():
-    body = _json_body()
+    body = json_body()
     method = payment_method(body, gateway_registry(current_app.config).names())
     order_id = require_id(body, "order_id")
     fields = gateway_registry(current_app.config).get(method).checkout_return_fields(body)
@@ -109,7 +96,7 @@ def topup_status(payment_order_id):
 @integration_bp.post("/order/pay-with-wallet")
 @require_auth
 def pay_order_with_wallet():
-    body = _json_body()
+    body = json_body()
     order_id = require_id(body, "order_id")
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
@@ -125,78 +112,13 @@ def pay_order_with_wallet():
             "currency": entry["currency"],
         }, 200
 
-    return _idempotent(body, action)
-
-
-@integration_bp.post("/wallet/withdraw")
-@require_auth
-def withdraw():
-    """Refund money to the payment methods of the customer's own top-ups (SPEC §9): 202."""
-    body = _json_body()
-    customer_id = require_id(body, "customer_id")
-    authorize_customer(customer_id)
-    service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
-
-    def action(operation_id):
-        withdrawal_id = f"wdr_{operation_id[:24]}" if operation_id else None
-        return dict(success=True, **_withdrawal_view(service.withdraw(customer_id, amount_minor, withdrawal_id))), 202
-
-    return _idempotent(body, action)
-
-
-@integration_bp.get("/wallet/<customer_id>/withdrawable")
-@require_auth
-def withdrawable(customer_id):
-    """What a withdrawal can take now: available money, what the top-ups can refund, the least of them."""
-    check_id(customer_id, "customer_id")
-    authorize_customer(customer_id)
-    quote = _get_integration_service().withdrawable(customer_id)
-    currency = default_currency()
-    return jsonify(
-        success=True,
-        customer_id=customer_id,
-        currency=currency,
-        **{name.removesuffix("_minor"): to_major(amount, currency) for name, amount in quote.items()},
-    )
-
-
-@integration_bp.get("/wallet/withdrawals/<withdrawal_id>")
-@require_auth
-def get_withdrawal(withdrawal_id):
-    """A withdrawal and each of its refunds (the customer's own; an admin's any)."""
-    check_id(withdrawal_id, "withdrawal_id")
-    withdrawal = _get_integration_service().find_withdrawal(withdrawal_id)
-    authorize_customer(withdrawal["customer_id"])
-    return jsonify(success=True, **_withdrawal_view(withdrawal))
-
-
-def _withdrawal_view(withdrawal):
-    """A withdrawal (`Withdrawals.view`, minor units) as the API shows it."""
-    currency = withdrawal["currency"]
-    return {
-        "withdrawal_id": withdrawal["withdrawal_id"],
-        "customer_id": withdrawal["customer_id"],
-        "status": withdrawal["status"],
-        "amount": to_major(withdrawal["amount_minor"], currency),
-        "currency": currency,
-        "refunds": [
-            {
-                "gateway": part["gateway"],
-                "payment_id": part["gateway_payment_id"],
-                "payment_order_id": part["payment_order_id"],
-                "amount": to_major(part["amount_minor"], currency),
-                "status": part["status"],
-            }
-            for part in withdrawal["refunds"]
-        ],
-    }
+    return idempotent(body, action)
 
 
 @integration_bp.post("/order/refund-to-wallet")
 @require_auth
 def refund_order_to_wallet():
-    body = _json_body()
+    body = json_body()
     require_admin()
     order_id = require_id(body, "order_id")
     customer_id = require_id(body, "customer_id")
@@ -213,7 +135,7 @@ def refund_order_to_wallet():
             "currency": entry["currency"],
         }, 200
 
-    return _idempotent(body, action)
+    return idempotent(body, action)
 
 
 def gateway_webhook(gateway):

@@ -10,7 +10,10 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from . import routes_history  # noqa: F401 (its views register on integration_bp)
+from . import (
+    routes_history,  # noqa: F401 (its views register on integration_bp)
+    routes_wallet,  # noqa: F401 (its views register on integration_bp)
+)
 from .errors import IntegrationError, StoreUnavailable, error_body
 from .gateways import simulator_dashboard
 from .gateways.checkout import PageContext

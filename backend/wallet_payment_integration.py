@@ -20,6 +20,7 @@ from .orders import OrderBook
 from .payment_orders import PaymentOrders
 from .settlements import PaymentSettlements
 from .wallet_holds import WalletHolds
+from .wallet_limits import WalletLimits
 from .webhook_events import WebhookEvents
 from .withdrawal_book import WithdrawalBook
 
@@ -36,6 +37,7 @@ class WalletPaymentIntegration:
         audit=None,
         clock=utcnow,
         withdraw_days=180,
+        limits_minor=None,
     ):
         self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
         self.clock = clock
@@ -44,6 +46,7 @@ class WalletPaymentIntegration:
         self.orders = OrderBook(db)
         self.audit = audit or AuditLog(db, clock)
         self.holds = WalletHolds(wallet_service)
+        self.limits = WalletLimits(db, wallet_service, self.payment_orders, self.audit, limits_minor or {}, clock)
         self.our_refunds = OurRefunds(payment_service, GatewayRefunds(db, clock), self.audit)
         self.after_credit = AfterCredit.of(self, GatewayCases(db, clock))
         self.topups = Topups.of(self)
@@ -95,11 +98,18 @@ class WalletPaymentIntegration:
         """`{available_minor, refundable_minor, withdrawable_minor}`: what a withdrawal can take now."""
         return self.withdrawals.quote(customer_id, self.currency)
 
+    def wallet_limits(self, customer_id):
+        """(the customer's level, [{limit, max_minor, used_minor, headroom_minor}] tightest first)."""
+        return self.limits.level(customer_id), self.limits.headroom(customer_id, self.currency)
+
+    def set_kyc_level(self, customer_id, level):
+        """Set the customer's level (`minimum` | `full`: which limits apply), audited."""
+        return self.limits.set_level(customer_id, level)
+
     def find_withdrawal(self, withdrawal_id):
         """The withdrawal's view, or WithdrawalNotFound."""
         return self.withdrawals.view(withdrawal_id)
 
-    # --- recovery, reconciliation ------------------------------------------------------------
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish the entries whose follow-ups are not known done and the withdrawals whose request
         died; ask gateways about our refunds nobody heard of. `{finished, interrupted, ...}`."""

@@ -1,10 +1,11 @@
 """Top-ups: initiate one at a gateway, verify the customer's return, credit a confirmed payment
 exactly once per payment order (`topup:<payment_order_id>`), for the amount recorded at initiate."""
 
+import contextlib
 from dataclasses import replace
 
 from ..clock import new_id
-from ..errors import AmountMismatch, InvalidAmount, PaymentOrderNotFound
+from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderNotFound
 from ..money import is_amount_minor
 from ..payment_orders import PAID
 from ..records import TOPUP
@@ -12,26 +13,30 @@ from .outcomes import pending_on_store_error
 
 
 class Topups:
-    def __init__(self, wallet, payments, payment_orders, audit, currency, after_credit=None, our_refunds=None):
+    def __init__(
+        self, wallet, payments, payment_orders, audit, currency, after_credit=None, our_refunds=None, limits=None
+    ):
         """`after_credit`: applies what a gateway said of a payment before it credited; `our_refunds`:
         gives a second payment of a credited top-up back at its gateway (SPEC §9)."""
         self.wallet, self.payments, self.payment_orders, self.audit = wallet, payments, payment_orders, audit
         self.currency, self.after_credit, self.our_refunds = currency, after_credit, our_refunds
+        self.limits = limits  # `WalletLimits`: balance and load limits checked at initiate (§10)
 
     @classmethod
     def of(cls, integration):
         """The top-ups of `integration`, over its repositories."""
         i = integration
-        return cls(i.wallet, i.payments, i.payment_orders, i.audit, i.currency, i.after_credit, i.our_refunds)
+        return cls(i.wallet, i.payments, i.payment_orders, i.audit, i.currency, i.after_credit, i.our_refunds, i.limits)
 
     def initiate(self, customer_id, amount_minor, payment_method="razorpay"):
         """Create a gateway order and record it as a `created` payment order."""
         gateway = self.payments.gateway(payment_method)
         reference = new_id("wtp")
-        checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
-        self.payment_orders.create(
-            checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, self.currency
-        )
+        with self._within_limits(customer_id, amount_minor):
+            checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
+            self.payment_orders.create(
+                checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, self.currency
+            )
         self.audit.note(
             "topup.initiated",
             "ok",
@@ -48,6 +53,26 @@ class Topups:
             "amount_minor": amount_minor,
             "currency": self.currency,
         }
+
+    @contextlib.contextmanager
+    def _within_limits(self, customer_id, amount_minor):
+        """The wallet's limits let this top-up start (else LimitExceeded, audited, nothing kept)."""
+        if self.limits is None:
+            yield
+            return
+        try:
+            with self.limits.checked(customer_id, self.currency, amount_minor):
+                yield
+        except LimitExceeded as refused:
+            self.audit.record(
+                "topup.limit_exceeded",
+                "rejected",
+                customer_id=customer_id,
+                amount_minor=amount_minor,
+                currency=self.currency,
+                reason=refused.details["limit"],
+            )
+            raise
 
     def offered_gateways(self):
         """The adapters offered here, by payment method."""

@@ -1,0 +1,111 @@
+"""HTTP API under /api/integration, the wallet's own money: withdrawals to the customer's top-ups
+(SPEC §9) and the limits that apply to top-ups (SPEC §10). On `integration_bp`; each view validates
+input, calls one façade method and answers JSON."""
+
+from flask import jsonify
+
+from .auth import authorize_customer, require_admin, require_auth
+from .errors import InvalidRequest
+from .http_context import default_currency, idempotent, integration_service, json_body
+from .money import parse_amount_minor, to_major
+from .routes_integration import integration_bp
+from .validation import check_id, require_id
+from .wallet_limits import KYC_LEVELS
+
+
+@integration_bp.post("/wallet/withdraw")
+@require_auth
+def withdraw():
+    """Refund money to the payment methods of the customer's own top-ups (SPEC §9): 202."""
+    body = json_body()
+    customer_id = require_id(body, "customer_id")
+    authorize_customer(customer_id)
+    service = integration_service()
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+
+    def action(operation_id):
+        withdrawal_id = f"wdr_{operation_id[:24]}" if operation_id else None
+        return dict(success=True, **_withdrawal_view(service.withdraw(customer_id, amount_minor, withdrawal_id))), 202
+
+    return idempotent(body, action)
+
+
+@integration_bp.get("/wallet/<customer_id>/withdrawable")
+@require_auth
+def withdrawable(customer_id):
+    """What a withdrawal can take now: available money, what the top-ups can refund, the least of them."""
+    check_id(customer_id, "customer_id")
+    authorize_customer(customer_id)
+    quote = integration_service().withdrawable(customer_id)
+    currency = default_currency()
+    return jsonify(
+        success=True,
+        customer_id=customer_id,
+        currency=currency,
+        **{name.removesuffix("_minor"): to_major(amount, currency) for name, amount in quote.items()},
+    )
+
+
+@integration_bp.get("/wallet/<customer_id>/limits")
+@require_auth
+def wallet_limits(customer_id):
+    """The customer's level and the limits that apply, each with how much more can be topped up."""
+    check_id(customer_id, "customer_id")
+    authorize_customer(customer_id)
+    level, rows = integration_service().wallet_limits(customer_id)
+    currency = default_currency()
+    limits = [
+        {
+            "limit": row["limit"],
+            "max": to_major(row["max_minor"], currency),
+            "used": to_major(row["used_minor"], currency),
+            "headroom": to_major(row["headroom_minor"], currency),
+        }
+        for row in rows
+    ]
+    return jsonify(success=True, customer_id=customer_id, currency=currency, kyc_level=level, limits=limits)
+
+
+@integration_bp.put("/customers/<customer_id>/kyc-level")
+@require_auth
+def set_kyc_level(customer_id):
+    """Admin: the customer's level (`minimum` | `full`), which picks the limits that apply."""
+    require_admin()
+    check_id(customer_id, "customer_id")
+    level = json_body().get("kyc_level")
+    if level not in KYC_LEVELS:
+        raise InvalidRequest("`kyc_level` must be one of: minimum, full.")
+    integration_service().set_kyc_level(customer_id, level)
+    return jsonify(success=True, customer_id=customer_id, kyc_level=level)
+
+
+@integration_bp.get("/wallet/withdrawals/<withdrawal_id>")
+@require_auth
+def get_withdrawal(withdrawal_id):
+    """A withdrawal and each of its refunds (the customer's own; an admin's any)."""
+    check_id(withdrawal_id, "withdrawal_id")
+    withdrawal = integration_service().find_withdrawal(withdrawal_id)
+    authorize_customer(withdrawal["customer_id"])
+    return jsonify(success=True, **_withdrawal_view(withdrawal))
+
+
+def _withdrawal_view(withdrawal):
+    """A withdrawal (`Withdrawals.view`, minor units) as the API shows it."""
+    currency = withdrawal["currency"]
+    return {
+        "withdrawal_id": withdrawal["withdrawal_id"],
+        "customer_id": withdrawal["customer_id"],
+        "status": withdrawal["status"],
+        "amount": to_major(withdrawal["amount_minor"], currency),
+        "currency": currency,
+        "refunds": [
+            {
+                "gateway": part["gateway"],
+                "payment_id": part["gateway_payment_id"],
+                "payment_order_id": part["payment_order_id"],
+                "amount": to_major(part["amount_minor"], currency),
+                "status": part["status"],
+            }
+            for part in withdrawal["refunds"]
+        ],
+    }

@@ -1,0 +1,142 @@
+"""Balance and load limits per customer level (SPEC §10): checked when a top-up is initiated.
+
+Each limit is optional (none by default) and in minor units here: a balance maximum counts the
+wallet's balance, the top-ups still open (initiated, not yet credited, failed or expired) and this
+one; a monthly load maximum counts this calendar month's (UTC) credited top-ups, the open ones and
+this one. A customer's level (`customers.kyc_level`: `minimum` unless set to `full`) picks the
+level's limits; the wallet-wide `WALLET_*` ones apply to every level. The tightest limit decides.
+
+Two initiates of one customer at once must not both pass a limit that fits one: a check and the
+payment order it allows are made under a short lease on the customer (`limit_leases`), so the second
+counts the first's open top-up. A lease left by a process that died runs out after LEASE_SECONDS.
+"""
+
+import contextlib
+import datetime
+import time
+
+from pymongo.errors import DuplicateKeyError
+
+from .clock import utcnow
+from .errors import LimitExceeded, StoreUnavailable
+from .money import format_major, parse_amount_minor, to_major
+
+MINIMUM, FULL = "minimum", "full"
+KYC_LEVELS = (MINIMUM, FULL)
+# limit name -> (setting, customer level it applies to, or None for every level, what it counts)
+BALANCE, MONTHLY = "balance", "monthly_topup"
+LIMITS = (
+    ("WALLET_BALANCE_MAX", None, BALANCE),
+    ("WALLET_MONTHLY_TOPUP_MAX", None, MONTHLY),
+    ("MINIMUM_KYC_BALANCE_MAX", MINIMUM, BALANCE),
+    ("MINIMUM_KYC_MONTHLY_TOPUP_MAX", MINIMUM, MONTHLY),
+    ("FULL_KYC_BALANCE_MAX", FULL, BALANCE),
+    ("FULL_KYC_MONTHLY_TOPUP_MAX", FULL, MONTHLY),
+)
+LIMIT_SETTINGS = tuple(setting for setting, _level, _counts in LIMITS)
+LEASE_SECONDS = 10
+WAIT_SECONDS_MAX = 5.0
+
+
+class WalletLimits:
+    def __init__(self, db, wallet, payment_orders, audit, limits_minor, clock=utcnow):
+        """`limits_minor`: {setting: maximum in minor units} of the limits configured."""
+        self.leases = db["limit_leases"]
+        self.customers = db["customers"]
+        self.wallet, self.payment_orders, self.audit, self.clock = wallet, payment_orders, audit, clock
+        self.limits_minor = dict(limits_minor)
+
+    def level(self, customer_id):
+        customer = self.customers.find_one({"customer_id": customer_id}, {"kyc_level": 1}) or {}
+        return customer.get("kyc_level") if customer.get("kyc_level") in KYC_LEVELS else MINIMUM
+
+    def set_level(self, customer_id, level):
+        """Record the customer's level (`minimum` or `full`), audited with the level before."""
+        before = self.customers.find_one_and_update(
+            {"customer_id": customer_id},
+            {"$set": {"kyc_level": level}, "$setOnInsert": {"customer_id": customer_id}},
+            upsert=True,
+        )
+        was = (before or {}).get("kyc_level") or "unset"
+        self.audit.record("customer.kyc_level", "ok", customer_id=customer_id, reason=f"{was} -> {level}")
+
+    def headroom(self, customer_id, currency):
+        """[{limit, max_minor, used_minor, headroom_minor}] of the limits that apply, tightest first."""
+        if not self.limits_minor:
+            return []
+        level = self.level(customer_id)
+        used = self._used(customer_id, currency)
+        rows = [
+            {
+                "limit": setting,
+                "max_minor": self.limits_minor[setting],
+                "used_minor": used[counts],
+                "headroom_minor": max(0, self.limits_minor[setting] - used[counts]),
+            }
+            for setting, applies_to, counts in LIMITS
+            if setting in self.limits_minor and applies_to in (None, level)
+        ]
+        return sorted(rows, key=lambda row: row["headroom_minor"])
+
+    @contextlib.contextmanager
+    def checked(self, customer_id, currency, amount_minor):
+        """Inside: `amount_minor` more fits every limit (else LimitExceeded, with the tightest limit's
+        name and headroom), and no other initiate of the customer counts until the block ends."""
+        if not self.limits_minor:
+            yield
+            return
+        with self._lease(customer_id):
+            for row in self.headroom(customer_id, currency):
+                if amount_minor > row["headroom_minor"]:
+                    headroom_minor = row["headroom_minor"]
+                    raise LimitExceeded(
+                        row["limit"],
+                        f"{format_major(headroom_minor, currency)} {currency}",
+                        to_major(headroom_minor, currency),
+                    )
+            yield
+
+    def _used(self, customer_id, currency):
+        """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""
+        now = self.clock()
+        month_start = datetime.datetime(now.year, now.month, 1)
+        open_minor, month_minor = self.payment_orders.loads(customer_id, currency, month_start)
+        balance_minor = self.wallet.get_wallet(customer_id, currency)["balance_minor"]
+        return {BALANCE: balance_minor + open_minor, MONTHLY: month_minor + open_minor}
+
+    @contextlib.contextmanager
+    def _lease(self, customer_id):
+        owner = f"{id(self)}:{time.monotonic_ns()}"
+        deadline = time.monotonic() + WAIT_SECONDS_MAX
+        while not self._take(customer_id, owner):
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("Another top-up of this customer is being started; try again.")
+            time.sleep(0.02)
+        try:
+            yield
+        finally:
+            self.leases.delete_one({"_id": customer_id, "owner": owner})
+
+    def _take(self, customer_id, owner):
+        now = self.clock()
+        until = now + datetime.timedelta(seconds=LEASE_SECONDS)
+        taken = self.leases.update_one(
+            {"_id": customer_id, "until": {"$lte": now}}, {"$set": {"owner": owner, "until": until}}
+        )
+        if taken.matched_count:
+            return True
+        try:
+            self.leases.insert_one({"_id": customer_id, "owner": owner, "until": until})
+        except DuplicateKeyError:
+            return False
+        return True
+
+
+def limits_from_config(config):
+    """{setting: minor units} of the limits `config` sets (major units there; empty: no limit)."""
+    configured = {}
+    for setting in LIMIT_SETTINGS:
+        value = config.get(setting)
+        if value not in (None, ""):
+            configured[setting] = parse_amount_minor(str(value), config["DEFAULT_CURRENCY"])
+    return configured

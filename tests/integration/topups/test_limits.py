@@ -1,0 +1,115 @@
+"""Wallet limits (SPEC §10): a top-up that could pass a configured balance or monthly limit is refused
+at initiate with 422 `limit_exceeded`, its name and the headroom, counting open top-ups and the
+month's loads; the customer's level picks its limits; two initiates at once cannot both pass a
+limit that fits one."""
+
+import datetime
+
+import pytest
+
+from backend import create_app
+from tests.conftest import app_config, drop_store
+from tests.helpers import BASE, Api, bearer, run_in_threads
+from tests.integration.support import assert_money
+
+ADMIN = bearer("admin_1", "admin")
+
+
+@pytest.fixture
+def limited():
+    """An app with minimum-level limits of 100.00 balance and 150.00 a month, full-level 1,000.00."""
+    app = create_app(
+        app_config(MINIMUM_KYC_BALANCE_MAX="100", MINIMUM_KYC_MONTHLY_TOPUP_MAX="150", FULL_KYC_BALANCE_MAX="1000")
+    )
+    yield app
+    drop_store(app)
+
+
+@pytest.fixture
+def api(limited):
+    return Api(limited.test_client(), limited.extensions["wallet_db"])
+
+
+def refused(response, limit, headroom):
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert (body["error"], body["limit"]) == ("limit_exceeded", limit)
+    assert_money(body["headroom"], headroom)
+    return body
+
+
+def test_a_top_up_passing_the_balance_limit_is_refused_with_its_headroom(api):
+    api.topup("cust_a", "60.00")
+    body = refused(api.initiate("cust_a", "50.00"), "MINIMUM_KYC_BALANCE_MAX", 40)
+    assert "40.00 INR" in body["message"]
+    assert api.initiate("cust_a", "40.00").status_code == 200
+
+
+def test_open_top_ups_count_until_they_end(api):
+    assert api.initiate("cust_a", "70.00").status_code == 200  # open, never paid
+    refused(api.initiate("cust_a", "40.00"), "MINIMUM_KYC_BALANCE_MAX", 30)
+
+
+def test_the_months_loads_count_though_the_money_was_spent(api):
+    api.topup("cust_a", "100.00")
+    order_id = api.add_order("cust_a", 10000)
+    assert api.pay(order_id, "cust_a", 100).status_code == 200  # balance 0; 100.00 loaded this month
+    refused(api.initiate("cust_a", "60.00"), "MINIMUM_KYC_MONTHLY_TOPUP_MAX", 50)
+
+
+def test_a_full_level_customer_has_the_full_levels_limits(api):
+    response = api.client.put(f"{BASE}/customers/cust_a/kyc-level", json={"kyc_level": "full"}, headers=ADMIN)
+    assert response.get_json() == {"success": True, "customer_id": "cust_a", "kyc_level": "full"}
+    assert api.initiate("cust_a", "500.00").status_code == 200
+    refused(api.initiate("cust_a", "600.00"), "FULL_KYC_BALANCE_MAX", 500)
+    audit = api.db["integration_logs"].find_one({"event": "customer.kyc_level"})
+    assert audit["reason"] == "unset -> full"
+
+
+def test_only_an_admin_sets_a_level_and_only_to_a_known_one(api):
+    path = f"{BASE}/customers/cust_a/kyc-level"
+    assert api.client.put(path, json={"kyc_level": "full"}, headers=bearer("cust_a")).status_code == 403
+    assert api.client.put(path, json={"kyc_level": "gold"}, headers=ADMIN).status_code == 400
+
+
+def test_limits_say_the_headroom_before_an_amount_is_typed(api):
+    api.topup("cust_a", "30.00")
+    body = api.client.get(f"{BASE}/wallet/cust_a/limits", headers=bearer("cust_a")).get_json()
+    assert body["kyc_level"] == "minimum"
+    assert [(row["limit"], row["headroom"]) for row in body["limits"]] == [
+        ("MINIMUM_KYC_BALANCE_MAX", 70),
+        ("MINIMUM_KYC_MONTHLY_TOPUP_MAX", 120),
+    ]
+
+
+def test_a_refused_top_up_keeps_nothing_and_is_audited(api):
+    api.topup("cust_a", "100.00")
+    before = api.db["payment_orders"].count_documents({})
+    refused(api.initiate("cust_a", "1.00"), "MINIMUM_KYC_BALANCE_MAX", 0)
+    assert api.db["payment_orders"].count_documents({}) == before
+    assert api.db["integration_logs"].count_documents({"event": "topup.limit_exceeded"}) == 1
+
+
+def test_two_initiates_at_once_cannot_both_pass_a_limit_that_fits_one(api):
+    codes = run_in_threads(8, lambda _i: api.initiate("cust_a", "60.00").status_code)
+    assert sorted(codes) == [200] + [422] * 7
+
+
+def test_without_limits_nothing_is_refused(app):
+    client = app.test_client()
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate",
+        json={"customer_id": "cust_a", "amount": "10000000.00", "payment_method": "razorpay"},
+        headers=bearer("cust_a"),
+    )
+    assert response.status_code == 200
+    assert client.get(f"{BASE}/wallet/cust_a/limits", headers=bearer("cust_a")).get_json()["limits"] == []
+
+
+def test_last_months_loads_do_not_count(limited, api):
+    api.topup("cust_a", "100.00")
+    order_id = api.add_order("cust_a", 10000)
+    assert api.pay(order_id, "cust_a", 100).status_code == 200
+    last_month = datetime.datetime.utcnow().replace(day=1) - datetime.timedelta(days=2)
+    api.db["payment_orders"].update_many({}, {"$set": {"paid_at": last_month, "created_at": last_month}})
+    assert api.initiate("cust_a", "100.00").status_code == 200
