@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 OPENAPI_PATH = ROOT / "docs" / "openapi.yaml"
 BACKEND = ROOT / "backend"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+DASHBOARD_PREFIX = "/simulator/{gateway}/dashboard/"  # the simulated gateways' dashboards (admin only)
 # Codes the JSON error handlers in backend/server.py produce for HTTP errors (404, 405, 413,
 # 429 from the rate limiter) and for crashes.
 HANDLER_CODES = {
@@ -190,12 +191,29 @@ def test_checkout_pages_match_their_gateway_mode(app, document):
     assert app_operations(live.url_map, "/simulator/") == set()  # no simulator pages in live mode
     assert documented_operations(document, "/simulator/") == app_operations(simulator.url_map, "/simulator/")
     assert documented_operations(document, "/checkout/") == app_operations(live.url_map, "/checkout/")
-    assert len(documented_operations(document, "/simulator/")) == 9  # pay page, pay, fail × 3 gateways
+    pages = documented_operations(document, "/simulator/") - documented_operations(document, DASHBOARD_PREFIX)
+    assert len(pages) == 9  # pay page, pay, fail × 3 gateways
+    assert len(documented_operations(document, DASHBOARD_PREFIX)) == 4  # refund, reverse, dispute, resolve
     assert len(documented_operations(document, "/checkout/")) == 4  # razorpay, paypal return/cancel, google pay
     for path, method, operation in operations(document):
         if path.startswith(("/simulator/", "/checkout/")):
-            assert operation.get("security") == [], (method, path)
+            # The pages are for a browser, without a token; the dashboards are for an admin.
+            security = [{"bearerAuth": []}] if path.startswith(DASHBOARD_PREFIX) else []
+            assert operation.get("security") == security, (method, path)
             assert set(operation["tags"]) == {"simulator" if path.startswith("/simulator/") else "checkout"}
+
+
+def test_the_gateways_fields_are_documented(client, document):
+    # Simulator mode (the `app` fixture): Razorpay and PayPal add what their dashboards offer.
+    schema = document["components"]["schemas"]
+    described = client.get(f"{BASE}/gateways").get_json()["gateways"]
+    dashboards = [gateway["simulator_dashboard"] for gateway in described if "simulator_dashboard" in gateway]
+    assert len(dashboards) == 2
+    for gateway in described:
+        assert set(schema["Gateway"]["required"]) <= set(gateway) <= set(schema["Gateway"]["properties"])
+    for dashboard in dashboards:
+        assert set(dashboard) == set(schema["SimulatorDashboard"]["required"])
+        assert set(dashboard) == set(schema["SimulatorDashboard"]["properties"])
 
 
 def test_path_parameters_are_declared(document):
