@@ -40,7 +40,9 @@ class GatewayCases:
                 "created_at": now,
                 "waiting": True,
             },
-            "$addToSet": {"actions": {"action": event.action, "amount_minor": event.amount_minor}},
+            "$addToSet": {
+                "actions": {"action": event.action, "amount_minor": event.amount_minor, "currency": event.currency}
+            },
             "$set": {"updated_at": now, **told},
         }
         if closes:
@@ -63,6 +65,16 @@ class GatewayCases:
     def applied(self, case, customer_id):
         """The case's payment credited `customer_id`'s wallet, and what the case asks of it is done (so far)."""
         self.collection.update_one({"_id": case["_id"]}, {"$set": {"waiting": False, "customer_id": customer_id}})
+
+    def disputed(self, gateway_payment_ids):
+        """The ids among `gateway_payment_ids` of payments with a dispute still open."""
+        if not gateway_payment_ids:
+            return set()
+        found = self.collection.find(
+            {"gateway_payment_id": {"$in": sorted(set(gateway_payment_ids))}, "kind": DISPUTE_CASE, "status": OPEN},
+            projection=["gateway_payment_id"],
+        )
+        return {case["gateway_payment_id"] for case in found}
 
     def count_open_disputes(self):
         return self.collection.count_documents({"kind": DISPUTE_CASE, "status": OPEN})

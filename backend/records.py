@@ -39,6 +39,7 @@ class LedgerEntry(TypedDict, total=False):
     debt_after_minor: int
     holds_after: dict[str, dict[str, Any]]  # hold id -> {remaining_minor, since[, closed]}
     claimed_minor: int  # a take-back's whole amount (what was taken + what became debt)
+    taken_after: dict[str, int]  # payment key -> what take-backs took of that payment, this one included
     reference: dict[str, Any]  # order_id / order_life, payment_order_id / gateway / gateway_payment_id
     status: str
     finalized: bool
@@ -61,6 +62,7 @@ class Wallet(TypedDict, total=False):
     held_minor: int
     debt_minor: int
     holds: dict[str, dict[str, Any]]  # open holds (and closed markers), see backend/wallet_figures.py
+    taken: dict[str, int]  # payment key -> what gateways took back of that payment (the per-payment cap)
     version: int  # the sequence of the last entry it holds
     totals: dict[str, int]
 

@@ -28,6 +28,11 @@ def hold_id_for(key):
     return "hld_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
+def payment_key(gateway, gateway_payment_id):
+    """The key of a payment's running take-back total on its wallet (a field name: no `.` or `$`)."""
+    return "pay_" + hashlib.sha256(f"{gateway}:{gateway_payment_id}".encode()).hexdigest()[:24]
+
+
 def balance_delta(entry):
     if entry["type"] == CREDIT:
         return entry["amount_minor"]
@@ -103,13 +108,23 @@ def plan_release(wallet, hold_id, amount_minor=None):
     return _changes(MEMO, 0, amount, 0, {hold_id: -amount}) | {"amount_minor": amount}
 
 
-def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False):
+def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False, cap=None):
     """Money that left through the gateway (a refund, reversal, lost dispute, or a withdrawal the
     gateway paid out): out of its own hold first, then out of available money, then out of other
     holds (newest first), and what is left becomes debt. `close_own_hold`: what the own hold keeps
     beyond the amount is released too (a lost dispute ends its hold). `claimed_minor` records the
-    whole amount; None when there is nothing to do (no amount, no hold to close)."""
+    whole amount; None when there is nothing to do (no amount, no hold to close).
+
+    `cap` = (payment key, what that payment credited): all take-backs of one payment together take at
+    most what it credited (the wallet keeps each payment's running total, `taken.<key>`, so two
+    reports of one chargeback at once, a reversal and a lost dispute, cannot both take it)."""
     holds = wallet.get("holds") or {}
+    taken_after = {}
+    if cap is not None:
+        key, credited_minor = cap
+        already = (wallet.get("taken") or {}).get(key, 0)
+        amount_minor = max(0, min(amount_minor, credited_minor - already))
+        taken_after[key] = already + amount_minor
     left = amount_minor
     changes: dict = {}
     released_minor = 0  # held money freed without leaving the balance
@@ -134,6 +149,8 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False)
     if not (taken or left or changes):
         return None
     draft = _changes(DEBIT if taken else MEMO, taken, held_freed, left, changes)
+    if taken_after and amount_minor:
+        draft["taken_after"] = taken_after
     return draft | {"amount_minor": taken or left or released_minor, "claimed_minor": amount_minor}
 
 

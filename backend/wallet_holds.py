@@ -28,14 +28,24 @@ class WalletHolds:
         return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor))
 
     def take_back(
-        self, customer_id, currency, amount_minor, kind, key, reference, own_hold_id=None, close_own_hold=False
+        self,
+        customer_id,
+        currency,
+        amount_minor,
+        kind,
+        key,
+        reference,
+        own_hold_id=None,
+        close_own_hold=False,
+        cap=None,
     ):
         """Money that left through the gateway: out of `own_hold_id` first, then available money,
         then other holds (newest first); the rest becomes debt (`wallet_figures.plan_take_back`).
-        `close_own_hold`: the own hold ends with it (what it keeps beyond the amount is released)."""
+        `close_own_hold`: the own hold ends with it (what it keeps beyond the amount is released);
+        `cap`: (payment key, what it credited), see `plan_take_back`."""
         draft = self.wallet.draft(customer_id, currency, 0, DEBIT, kind, key, reference)
         return self.wallet.append(
-            draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id, close_own_hold)
+            draft, plan=lambda wallet: plan_take_back(wallet, amount_minor, own_hold_id, close_own_hold, cap)
         )
 
     def repay_debt(self, credit_entry):

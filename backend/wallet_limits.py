@@ -7,18 +7,16 @@ this one. A customer's level (`customers.kyc_level`: `minimum` unless set to `fu
 level's limits; the wallet-wide `WALLET_*` ones apply to every level. The tightest limit decides.
 
 Two initiates of one customer at once must not both pass a limit that fits one: a check and the
-payment order it allows are made under a short lease on the customer (`limit_leases`), so the second
-counts the first's open top-up. A lease left by a process that died runs out after LEASE_SECONDS.
+payment order it allows are made under a short lease on the customer (`backend/customer_leases.py`),
+so the second counts the first's open top-up.
 """
 
 import contextlib
 import datetime
-import time
-
-from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
-from .errors import LimitExceeded, StoreUnavailable
+from .customer_leases import CustomerLeases
+from .errors import LimitExceeded
 from .money import format_major, parse_amount_minor, to_major
 
 MINIMUM, FULL = "minimum", "full"
@@ -34,14 +32,12 @@ LIMITS = (
     ("FULL_KYC_MONTHLY_TOPUP_MAX", FULL, MONTHLY),
 )
 LIMIT_SETTINGS = tuple(setting for setting, _level, _counts in LIMITS)
-LEASE_SECONDS = 10
-WAIT_SECONDS_MAX = 5.0
 
 
 class WalletLimits:
     def __init__(self, db, wallet, payment_orders, audit, limits_minor, clock=utcnow):
         """`limits_minor`: {setting: maximum in minor units} of the limits configured."""
-        self.leases = db["limit_leases"]
+        self.leases = CustomerLeases(db, clock)
         self.customers = db["customers"]
         self.wallet, self.payment_orders, self.audit, self.clock = wallet, payment_orders, audit, clock
         self.limits_minor = dict(limits_minor)
@@ -85,7 +81,7 @@ class WalletLimits:
         if not self.limits_minor:
             yield
             return
-        with self._lease(customer_id):
+        with self.leases.held(customer_id, "topup_limits"):
             for row in self.headroom(customer_id, currency):
                 if amount_minor > row["headroom_minor"]:
                     headroom_minor = row["headroom_minor"]
@@ -103,33 +99,6 @@ class WalletLimits:
         open_minor, month_minor = self.payment_orders.loads(customer_id, currency, month_start)
         balance_minor = self.wallet.get_wallet(customer_id, currency)["balance_minor"]
         return {BALANCE: balance_minor + open_minor, MONTHLY: month_minor + open_minor}
-
-    @contextlib.contextmanager
-    def _lease(self, customer_id):
-        owner = f"{id(self)}:{time.monotonic_ns()}"
-        deadline = time.monotonic() + WAIT_SECONDS_MAX
-        while not self._take(customer_id, owner):
-            if time.monotonic() > deadline:
-                raise StoreUnavailable("Another top-up of this customer is being started; try again.")
-            time.sleep(0.02)
-        try:
-            yield
-        finally:
-            self.leases.delete_one({"_id": customer_id, "owner": owner})
-
-    def _take(self, customer_id, owner):
-        now = self.clock()
-        until = now + datetime.timedelta(seconds=LEASE_SECONDS)
-        taken = self.leases.update_one(
-            {"_id": customer_id, "until": {"$lte": now}}, {"$set": {"owner": owner, "until": until}}
-        )
-        if taken.matched_count:
-            return True
-        try:
-            self.leases.insert_one({"_id": customer_id, "owner": owner, "until": until})
-        except DuplicateKeyError:
-            return False
-        return True
 
 
 def limits_from_config(config):

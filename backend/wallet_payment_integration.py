@@ -3,6 +3,7 @@ flow), wired with their repositories. Amounts are integer minor units; the HTTP 
 
 from .audit import AuditLog
 from .clock import utcnow
+from .customer_leases import CustomerLeases
 from .flows.after_credit import AfterCredit
 from .flows.followups import FollowUps
 from .flows.our_refunds import OurRefunds
@@ -55,7 +56,8 @@ class WalletPaymentIntegration:
         self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps.of(self, settlements)
-        self.withdrawals = Withdrawals.of(self, WithdrawalBook(db, clock), withdraw_days)
+        self.cases = self.after_credit.cases
+        self.withdrawals = Withdrawals(self, WithdrawalBook(db, clock), CustomerLeases(db, clock), withdraw_days)
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
 
@@ -120,9 +122,7 @@ class WalletPaymentIntegration:
 
     def reconcile(self, customer_id=None):
         """Every drift between balances, ledgers and orders (of one customer's, when given); reads only."""
-        if customer_id is not None:
-            return self.reconciler.reconcile_customer(customer_id)
-        return self.reconciler.reconcile()
+        return self.reconciler.reconcile_customer(customer_id) if customer_id else self.reconciler.reconcile()
 
 
 def handle_razorpay_webhook(integration, raw_body, headers):

@@ -199,6 +199,8 @@ class WalletService:
         figures = {"balance_minor": entry["balance_after_minor"], "version": sequence, "updated_at": self.clock()}
         if "held_after_minor" in entry:  # entries written before held money and debt carry none
             figures.update(held_minor=entry["held_after_minor"], debt_minor=entry["debt_after_minor"])
+        for key, taken_minor in (entry.get("taken_after") or {}).items():
+            figures[f"taken.{key}"] = taken_minor
         closed = {}
         for hid, hold in (entry.get("holds_after") or {}).items():
             if hold["remaining_minor"] > 0 or hold.get("closed"):

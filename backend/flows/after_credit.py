@@ -23,7 +23,7 @@ from ..gateways.base import (
     REVERSED,
 )
 from ..records import CHARGEBACK, DISPUTE_HOLD, TOPUP_REVERSAL
-from ..wallet_figures import hold_id_for
+from ..wallet_figures import hold_id_for, payment_key
 
 CASE_KIND = {
     REFUND_RECORDED: REFUND_CASE,
@@ -39,15 +39,15 @@ CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_
 
 
 class AfterCredit:
-    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None, history=None):
+    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None):
         self.holds, self.payment_orders, self.cases, self.audit = holds, payment_orders, cases, audit
-        self.our_refunds, self.history = our_refunds, history
+        self.our_refunds = our_refunds
 
     @classmethod
     def of(cls, integration, cases):
         """The after-credit flow of `integration`, over its repositories."""
         i = integration
-        return cls(i.holds, i.payment_orders, cases, i.audit, i.our_refunds, i.history)
+        return cls(i.holds, i.payment_orders, cases, i.audit, i.our_refunds)
 
     def apply(self, gateway, event):
         """Record and apply a verified after-credit webhook event; returns an outcome word:
@@ -64,7 +64,8 @@ class AfterCredit:
         return self.apply_case(case, payment_order, event.event_type)
 
     def apply_waiting(self, payment_order):
-        """Apply the cases that came before `payment_order`'s credit (its payment's refunds, disputes)."""
+        """Apply the cases that came before `payment_order`'s credit (its payment's refunds, disputes):
+        right after the credit, and again by the credit's follow-up (a crash in between)."""
         for case in self.cases.waiting_for(payment_order.gateway, payment_order.gateway_payment_id):
             self.apply_case(case, payment_order, "credited_later")
 
@@ -82,9 +83,16 @@ class AfterCredit:
         return "processed" if created else "duplicate"
 
     def _move(self, case, payment_order):
-        """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves."""
-        actions = {a["action"]: a["amount_minor"] for a in case["actions"]}
-        args = (payment_order.customer_id, payment_order.currency)
+        """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves.
+        Only actions in the top-up's currency count; each amount is at most what the top-up credited,
+        and all take-backs of the payment together too (`wallet_figures.plan_take_back`'s cap)."""
+        currency = payment_order.currency
+        actions = {
+            a["action"]: min(a["amount_minor"] or 0, payment_order.amount_minor)
+            for a in case["actions"]
+            if a.get("currency", currency) == currency
+        }
+        args = (payment_order.customer_id, currency)
         reference = {
             "gateway": case["gateway"],
             "case": case["kind"],
@@ -92,31 +100,26 @@ class AfterCredit:
             "payment_order_id": payment_order.id,
             "gateway_payment_id": case["gateway_payment_id"],
         }
-
-        def capped(action):
-            """At most what the top-up credited, less what earlier cases took back from it (a chargeback
-            may come both as a reversal and as a lost dispute)."""
-            taken = self.history.taken_back(*args, except_case=case["_id"]).get(case["gateway_payment_id"], 0)
-            return max(0, min(actions[action] or 0, payment_order.amount_minor - taken))
-
+        cap = (payment_key(case["gateway"], case["gateway_payment_id"]), payment_order.amount_minor)
         if case["kind"] == DISPUTE_CASE:
             hold_key = f"dispute_hold:{case['_id']}"
             hold_id = hold_id_for(hold_key)
             if DISPUTE_LOST in actions:
                 return self.holds.take_back(
-                    *args, capped(DISPUTE_LOST), CHARGEBACK, f"chargeback:{case['_id']}", reference, hold_id, True
+                    *args, actions[DISPUTE_LOST], CHARGEBACK, f"chargeback:{case['_id']}", reference, hold_id, True, cap
                 )
             if DISPUTE_RELEASED in actions:
                 return self.holds.release(*args, hold_id, f"release:{case['_id']}", reference)
             if DISPUTE_OPENED in actions:
                 return self.holds.hold(
-                    *args, capped(DISPUTE_OPENED), DISPUTE_HOLD, hold_key, reference, up_to_available=True
+                    *args, actions[DISPUTE_OPENED], DISPUTE_HOLD, hold_key, reference, up_to_available=True
                 )
             return None, False
         taken = REVERSED if REVERSED in actions else REFUND_PROCESSED
         if taken not in actions:
             return None, False
-        return self.holds.take_back(*args, capped(taken), TOPUP_REVERSAL, f"takeback:{case['_id']}", reference)
+        key = f"takeback:{case['_id']}"
+        return self.holds.take_back(*args, actions[taken], TOPUP_REVERSAL, key, reference, cap=cap)
 
     def _audit(self, action, outcome, case, source, payment_order=None, entry=None):
         fields = dict(

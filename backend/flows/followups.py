@@ -3,8 +3,10 @@ queued), finished by the worker after the request that made the entry, and after
 Every step is idempotent, so it may run beside that request, and again."""
 
 import datetime
+from dataclasses import replace
 
 from ..orders import in_life
+from ..payment_orders import PAID
 from ..records import CREDIT, PAYMENT, REFUND, SETTLED_GIVEN_BACK, SETTLED_PAID, TOPUP, LedgerEntry
 from ..wallet_service import FINISH_BATCH_MAX
 from .payments import CLAIM_AFTER_SECONDS
@@ -24,9 +26,12 @@ class FollowUps:
         audit,
         clock,
         holds=None,
+        after_credit=None,
     ):
-        """`holds` (a `WalletHolds`): pays a credited wallet's debt; without it debts are left."""
+        """`holds` (a `WalletHolds`): pays a credited wallet's debt; `after_credit`: applies the refunds
+        and disputes that came before a top-up's credit; without them, neither is done here."""
         self.wallet, self.holds, self.history, self.orders = wallet, holds, history, orders
+        self.after_credit = after_credit
         self.payment_orders, self.settlements = payment_orders, settlements
         self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
             topups,
@@ -52,6 +57,7 @@ class FollowUps:
             i.audit,
             i.clock,
             i.holds,
+            i.after_credit,
         )
 
     def finish(self, limit=FINISH_BATCH_MAX, grace_seconds=CLAIM_AFTER_SECONDS):
@@ -70,6 +76,8 @@ class FollowUps:
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
             if entry.get("debt_after_minor") and entry["type"] == CREDIT and self.holds is not None:
                 self.holds.repay_debt(entry)  # once per credit: a repeat finds its repayment
+            if entry["kind"] == TOPUP and self.after_credit is not None:
+                self._apply_waiting(entry)
             if entry["_id"] in done:
                 continue
             if entry["kind"] == TOPUP:
@@ -88,6 +96,14 @@ class FollowUps:
             self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
         self.wallet.mark_finalized(e["_id"] for e in entries)
         return entries
+
+    def _apply_waiting(self, entry):
+        """The cases of a credited top-up's payment that came before its credit (idempotent)."""
+        reference = entry["reference"]
+        payment_order = self.payment_orders.get(reference["payment_order_id"])
+        if payment_order is not None and reference.get("gateway_payment_id"):
+            credited = replace(payment_order, status=PAID, gateway_payment_id=reference["gateway_payment_id"])
+            self.after_credit.apply_waiting(credited)
 
     def _settle(self, entry, grace_seconds):
         """A payment's follow-up: decided given back, its reversal credited (once); undecided, decided

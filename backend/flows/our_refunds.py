@@ -4,15 +4,21 @@ called outside the ledger's write path; how a refund ended (its answer, its webh
 asking again under the same reference) is applied once: the purpose's handler first (its ledger
 entries are keyed, so a repeat changes nothing), then the record is ended."""
 
+import hashlib
+import logging
+
 from ..errors import GatewayUnavailable
 from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, SECOND_PAYMENT
 from ..gateways.base import REFUND_DONE, REFUND_FAILED, REFUND_PENDING, REFUND_PROCESSED
 
+logger = logging.getLogger("integration.refunds")
 RETRY_AFTER_SECONDS = 60
 
 
 def second_payment_reference(payment_id):
-    return f"sp_{payment_id}"
+    """Our reference of a second payment's refund: short and of safe characters for every gateway's
+    idempotency key and notes, whatever the payment id (a hash of it)."""
+    return "sp_" + hashlib.sha256(payment_id.encode()).hexdigest()[:24]
 
 
 class OurRefunds:
@@ -60,6 +66,9 @@ class OurRefunds:
         except GatewayUnavailable:
             self.records.touch(record["_id"])
             return record
+        except ValueError:  # a refund the gateway's API cannot even express: refused
+            logger.warning("refund %s could not be asked of %s", record["_id"], record["gateway"])
+            return self._end(record, FAILED)
         return self.settle(record, answer)
 
     def settle(self, record, answer):
@@ -88,19 +97,24 @@ class OurRefunds:
         requested again under it); how many were asked."""
         due = self.records.due(older_than_seconds, limit)
         for record in due:
-            adapter = self.payments.gateway(record["gateway"])
-            find = getattr(adapter, "find_refund", None)
+            self.records.touch(record["_id"])  # first: whatever happens, the next record's turn comes
             try:
-                answer = find(record["gateway_payment_id"], record["_id"]) if find else None
-            except GatewayUnavailable:
-                self.records.touch(record["_id"])
-                continue
-            if answer is None:
-                self.ask(record)
-            else:
-                self.settle(record, answer)
-                self.records.touch(record["_id"])
+                self._ask_again(record)
+            except Exception:  # one refund's trouble never stops the others' (it is logged, and retried)
+                logger.exception("refund %s: asking %s again failed", record["_id"], record["gateway"])
         return len(due)
+
+    def _ask_again(self, record):
+        adapter = self.payments.gateway(record["gateway"])
+        find = getattr(adapter, "find_refund", None)
+        try:
+            answer = find(record["gateway_payment_id"], record["_id"]) if find else None
+        except GatewayUnavailable:
+            return
+        if answer is None:
+            self.ask(record)
+        else:
+            self.settle(record, answer)
 
     def _end(self, record, status, refund_id=None):
         if record["status"] not in OPEN_STATUSES:

@@ -1,7 +1,7 @@
 """Webhook intake: a gateway's webhook verified (signature over the raw body), de-duplicated by
 its event id and applied: a capture credits its top-up once, a failure is recorded."""
 
-from ..errors import IntegrationError
+from ..errors import IntegrationError, InvalidAmount
 from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE
 from ..money import is_amount_minor
 from ..validation import check_json_text
@@ -45,6 +45,9 @@ class WebhookIntake:
             gateway_payment_id=event.gateway_payment_id,
         )
         if event.action in AFTER_CREDIT_ACTIONS and self.after_credit is not None:
+            if event.amount_minor is not None and not is_amount_minor(event.amount_minor, event.currency):
+                self.audit.record("webhook.rejected", "rejected", error=InvalidAmount.code, **log)
+                raise InvalidAmount("The gateway reported an amount that is not a positive amount within the limit.")
             outcome = self.after_credit.apply(gateway_name, event)  # once per case, by the gateway's id
             self.audit.note("webhook.received", outcome, **log)
             return outcome

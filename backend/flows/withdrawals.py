@@ -25,37 +25,18 @@ COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "p
 
 
 class Withdrawals:
-    def __init__(
-        self, wallet, holds, history, payment_orders, book, our_refunds, records, payments, clock, window_days
-    ):
-        self.wallet, self.holds, self.history, self.payment_orders, self.book = (
-            wallet,
-            holds,
-            history,
-            payment_orders,
-            book,
+    def __init__(self, stores, book, leases, window_days):
+        """`stores`: the integration (its wallet, holds, history, payment orders, our refunds, gateway
+        cases, payments and clock); `book`: the withdrawals; `leases`: `CustomerLeases`."""
+        self.wallet, self.holds, self.history = stores.wallet, stores.holds, stores.history
+        self.payment_orders, self.our_refunds, self.records = (
+            stores.payment_orders,
+            stores.our_refunds,
+            stores.our_refunds.records,
         )
-        self.our_refunds, self.records, self.payments, self.clock = our_refunds, records, payments, clock
-        self.window_days = window_days
-        our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended
-
-    @classmethod
-    def of(cls, integration, book, window_days):
-        """The withdrawals of `integration`, over its repositories."""
-        i = integration
-        records = i.our_refunds.records
-        return cls(
-            i.wallet,
-            i.holds,
-            i.history,
-            i.payment_orders,
-            book,
-            i.our_refunds,
-            records,
-            i.payments,
-            i.clock,
-            window_days,
-        )
+        self.cases, self.payments, self.clock = stores.cases, stores.payments, stores.clock
+        self.book, self.leases, self.window_days = book, leases, window_days
+        self.our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended
 
     def withdraw(self, customer_id, currency, amount_minor, withdrawal_id=None):
         """Refund `amount_minor` to the customer's top-ups; the withdrawal as `view` shows it.
@@ -66,14 +47,13 @@ class Withdrawals:
             if existing["stage"] == HOLDING:
                 self._carry_out(existing)
             return self.view(withdrawal_id)
-        if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
-            raise InsufficientFunds()
-        parts = self._plan(customer_id, currency, amount_minor)
-        withdrawal, created = self.book.create(
-            withdrawal_id or new_id("wdr"), customer_id, currency, amount_minor, parts
-        )
-        if created or withdrawal["stage"] == HOLDING:
-            self._carry_out(withdrawal)
+        with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
+            if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
+                raise InsufficientFunds()
+            parts = self._plan(customer_id, currency, amount_minor)
+            withdrawal, _ = self.book.create(withdrawal_id or new_id("wdr"), customer_id, currency, amount_minor, parts)
+            self._prepare(withdrawal)
+        self._ask(withdrawal)
         return self.view(withdrawal["_id"])
 
     def view(self, withdrawal_id):
@@ -110,7 +90,12 @@ class Withdrawals:
         return taken
 
     def _carry_out(self, withdrawal):
-        """Hold the amount (once), then ask each part of its gateway (once per part)."""
+        """Hold the amount and record each part (once), then ask each part of its gateway (once)."""
+        self._prepare(withdrawal)
+        self._ask(withdrawal)
+
+    def _prepare(self, withdrawal):
+        """Hold the amount (once per withdrawal) and record each part to ask (once per part)."""
         wid = withdrawal["_id"]
         try:
             self.holds.hold(
@@ -125,20 +110,23 @@ class Withdrawals:
             self.book.advance(wid, REFUSED)
             raise
         for number, part in enumerate(withdrawal["parts"], start=1):
-            payment_order = self.payment_orders.get(part["payment_order_id"])
-            record, _ = self.records.create(
+            self.records.create(
                 part["reference"],
                 WITHDRAWAL_PART,
                 part["gateway"],
-                payment_order,
+                self.payment_orders.get(part["payment_order_id"]),
                 part["gateway_payment_id"],
                 part["amount_minor"],
                 withdrawal_id=wid,
                 part=number,
             )
+
+    def _ask(self, withdrawal):
+        """Ask each part not asked yet of its gateway; the withdrawal is then `asked`."""
+        for record in self.records.of_withdrawal(withdrawal["_id"]):
             if record["status"] == REQUESTED:
                 self.our_refunds.ask(record)
-        self.book.advance(wid, ASKED)
+        self.book.advance(withdrawal["_id"], ASKED)
 
     def quote(self, customer_id, currency):
         """What the customer can withdraw now: `{available_minor, refundable_minor, withdrawable_minor}`
@@ -160,6 +148,8 @@ class Withdrawals:
             for po in self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_CONSIDERED_MAX)
             if hasattr(self.payments.gateways.get(po.gateway), "refund")
         ]
+        disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
+        topups = [po for po in topups if po.gateway_payment_id not in disputed]  # a lost dispute refunds it too
         used = self.records.refunded_from([po.gateway_payment_id for po in topups])
         for payment_id, taken in self.history.taken_back(customer_id, currency).items():
             used[payment_id] = used.get(payment_id, 0) + taken

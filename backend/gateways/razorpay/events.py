@@ -121,9 +121,11 @@ def _payment_event(event_id, event_type, event):
         amount_minor = payment["amount"]
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
             raise TypeError
+        if not isinstance(payment["id"], str) or not ID_PATTERN.match(payment["id"]):
+            raise TypeError  # a payment id we could not keep, or refund, as the id it is
         fields: dict[str, Any] = dict(
             payment_order_id=str(payment["order_id"]),
-            gateway_payment_id=str(payment["id"]),
+            gateway_payment_id=payment["id"],
             amount_minor=amount_minor,
             currency=str(payment["currency"]),
         )

@@ -1,7 +1,7 @@
 """Playing the gateways after the credit through the app: top-ups by each gateway's simulator, the
 webhooks the simulators post kept so a test can deliver them again, the wallet's figures."""
 
-from tests.helpers import BASE, bearer
+from tests.helpers import BASE, WEBHOOK_PATH, bearer, signed_webhook, unique
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -62,3 +62,28 @@ def redeliver(client, gateway, webhook):
 
 def withdraw(api, customer_id, amount, headers=None):
     return api.post("/wallet/withdraw", {"customer_id": customer_id, "amount": amount}, headers or bearer(customer_id))
+
+
+def razorpay_case_event(event_type, entity_name, payment_id, amount, currency="INR", case_id=None, notes=None, **extra):
+    entity = {
+        "id": case_id or unique("rfnd" if entity_name == "refund" else "disp"),
+        "entity": entity_name,
+        "payment_id": payment_id,
+        "amount": amount,
+        "currency": currency,
+        "notes": notes if notes is not None else [],
+        **extra,
+    }
+    return {
+        "entity": "event",
+        "account_id": "acc_test",
+        "event": event_type,
+        "contains": [entity_name],
+        "payload": {entity_name: {"entity": entity}},
+        "created_at": 1700000000,
+    }
+
+
+def post_razorpay(client, event, event_id=None):
+    body, headers = signed_webhook(event, event_id=event_id)
+    return client.post(WEBHOOK_PATH, data=body, headers=headers)

@@ -84,3 +84,44 @@ def test_withdrawals_and_payments_in_processes_never_overdraw(app, api, client, 
     balance, held, _available, debt = wallet(api, "cust_mp")
     assert (balance, held, debt) == (0, 0, 0)
     assert integration.reconcile() == []
+
+
+def test_a_chargeback_reported_twice_at_once_takes_the_top_up_back_once(api, client, db, integration):
+    """PayPal reports a chargeback as a reversal and as a lost dispute: both delivered at once, 20 times."""
+    doubled = 0
+    for round_ in range(20):
+        customer = f"cust_{round_}"
+        _order, capture = topup("paypal", api, client, db, customer, "100.00")
+        topup("paypal", api, client, db, customer, "100.00")
+        sim_api, caught = integration.payments.gateway("paypal").api, []
+        deliver = sim_api.deliver_webhook
+        sim_api.deliver_webhook = lambda body, headers, wait=False, kept=caught: (
+            kept.append((body, dict(headers))) or 200
+        )
+        cases = simulator(integration, "paypal")
+        cases.reverse_capture(capture, 10000, "INR")
+        cases.resolve_dispute(f"PP-D-{round_:08d}", capture, 10000, "INR", "RESOLVED_BUYER_FAVOUR")
+        pair = caught[-2:]
+        sim_api.deliver_webhook = deliver
+        run_in_threads(2, lambda i, both=pair: redeliver(client, "paypal", both[i]).status_code)
+        taken = db["ledger_entries"].find({"customer_id": customer, "kind": {"$in": ["topup_reversal", "chargeback"]}})
+        doubled += sum(e["amount_minor"] for e in taken) > 10000
+    assert doubled == 0, f"{doubled} of 20 races took a 100.00 top-up back twice"
+    assert integration.reconcile() == []
+
+
+def test_two_withdrawals_at_once_never_ask_more_of_a_payment_than_it_paid(api, client, db, integration):
+    over = 0
+    for round_ in range(10):
+        customer = f"cust_{round_}"
+        topup("razorpay", api, client, db, customer, "100.00")
+        topup("razorpay", api, client, db, customer, "100.00")
+        run_in_threads(2, lambda _i, who=customer: withdraw(api, who, "100.00").status_code)
+        per_payment = {}
+        for record in db["gateway_refunds"].find({"customer_id": customer, "status": {"$ne": "failed"}}):
+            per_payment[record["gateway_payment_id"]] = (
+                per_payment.get(record["gateway_payment_id"], 0) + record["amount_minor"]
+            )
+        over += max(per_payment.values()) > 10000
+    assert over == 0, f"{over} of 10 races asked one 100.00 payment for 200.00"
+    assert integration.reconcile() == []

@@ -29,7 +29,7 @@ def test_razorpay_second_payment_at_verify_is_refunded_once(api, db):
         assert "this second payment is being refunded to you" in body["message"]
     refunds = list(db[RAZORPAY_REFUNDS].find({}))
     assert [(r["payment_id"], r["amount"]) for r in refunds] == [("pay_second", 10000)]
-    assert db["gateway_refunds"].find_one({"_id": "sp_pay_second"})["status"] == "processed"
+    assert db["gateway_refunds"].find_one({"gateway_payment_id": "pay_second"})["status"] == "processed"
     assert_money(wallet(api, "cust_a")[0], 100)
 
 
@@ -64,7 +64,7 @@ def test_paypal_second_capture_is_refunded_once(api, client, db, integration):
         assert client.post(f"{BASE}/webhook/paypal", data=body, headers=headers).status_code == 200
     refunds = list(db[PAYPAL_REFUNDS].find({}))
     assert [r["capture_id"] for r in refunds] == [second_capture]
-    assert db["gateway_refunds"].find_one({"_id": f"sp_{second_capture}"})["status"] == "processed"
+    assert db["gateway_refunds"].find_one({"gateway_payment_id": second_capture})["status"] == "processed"
     assert_money(wallet(api, "cust_a")[0], 100)
     assert integration.reconcile() == []
 

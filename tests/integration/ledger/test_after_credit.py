@@ -21,7 +21,6 @@ from backend.gateways.base import (
     REVERSED,
     WebhookEvent,
 )
-from backend.ledger_history import LedgerHistory
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
 from backend.records import TOPUP
@@ -48,13 +47,7 @@ def payment_orders(database):
 
 @pytest.fixture
 def flow(database, wallets, payment_orders):
-    return AfterCredit(
-        WalletHolds(wallets),
-        payment_orders,
-        GatewayCases(database),
-        AuditLog(database),
-        history=LedgerHistory(database),
-    )
+    return AfterCredit(WalletHolds(wallets), payment_orders, GatewayCases(database), AuditLog(database))
 
 
 def top_up(wallets, payment_orders, amount_minor, payment_id=None, customer_id="cust_a", gateway="razorpay"):
