@@ -11,13 +11,15 @@ import TopBar from './components/TopBar.jsx';
 import BalanceCard from './components/BalanceCard.jsx';
 import TopupForm from './components/TopupForm.jsx';
 import PendingOrders from './components/PendingOrders.jsx';
+import WithdrawForm from './components/WithdrawForm.jsx';
 import Transactions from './components/Transactions.jsx';
 import SupportView from './components/SupportView.jsx';
 import { gatewayLabel } from './gateways.js';
-import { clearGatewayReturn, readGatewayReturn, saveGatewayReturn } from './session.js';
+import { clearGatewayReturn, currentSession, readGatewayReturn, saveGatewayReturn } from './session.js';
 
 const EXPIRED = 'Your sign-in has expired. Open the sign-in link again.';
 const NOT_VALID = 'This sign-in is not valid. Open the sign-in link printed by the server again.';
+const SIGNED_IN_SINCE = 'You signed in again in another tab, so this page now uses that sign-in. If something did not finish, try it again.';
 const BAD_LINK = 'That sign-in link is not valid (it may have been cut short). Open the whole link printed by the server.';
 
 // What the signed-out page says first: about the link it was opened with or an expired sign-in.
@@ -44,7 +46,7 @@ function keepSignedOutReturn(gateways) {
 }
 
 export default function App() {
-  const { session: stored, linkInvalid, signOut } = useSession();
+  const { session: stored, linkInvalid, signOut, refused } = useSession();
   const session = stored && !stored.expired ? stored : null;
   const [message, setMessage] = useState(() => signedOutMessage(stored, linkInvalid));
   const { gateways, loaded } = useGateways();
@@ -57,16 +59,18 @@ export default function App() {
   }, [loaded]); // once, when the gateways are known (session and gateways are read then)
 
   // A refused token (forged, expired, from another server) signs out: no forms without a sign-in.
+  // Only the token the refused request carried, though: a sign-in made since (another tab) stays.
   const onError = useCallback(
     (err) => {
-      if (err?.status === 401) {
-        signOut();
+      if (err?.status !== 401) {
+        setMessage({ kind: 'error', text: err.message });
+      } else if (refused(err.token)) {
         setMessage({ kind: 'error', text: err.code === 'token_expired' ? EXPIRED : NOT_VALID });
       } else {
-        setMessage({ kind: 'error', text: err.message });
+        setMessage(currentSession() ? { kind: 'info', text: SIGNED_IN_SINCE } : null);
       }
     },
-    [signOut],
+    [refused],
   );
 
   function onSignOut() {
@@ -86,10 +90,12 @@ export default function App() {
     <main className="page">
       <TopBar customerId={session.customerId} role={session.role} onSignOut={onSignOut} />
       <MessageBox message={message} signedIn />
+      {/* keyed by the token: a sign-in taken up from another tab starts the page afresh */}
       {session.role === 'admin' ? (
-        <AdminPage gateways={gateways} onError={onError} setMessage={setMessage} />
+        <AdminPage key={session.token} gateways={gateways} onError={onError} setMessage={setMessage} />
       ) : (
         <CustomerPage
+          key={session.token}
           customerId={session.customerId}
           gateways={gateways}
           loaded={loaded}
@@ -103,7 +109,7 @@ export default function App() {
 
 function AdminPage({ gateways, onError, setMessage }) {
   const { busy, run } = useBusy(onError);
-  return <SupportView busy={busy} run={run} setMessage={setMessage} gateways={gateways} />;
+  return <SupportView busy={busy} run={run} setMessage={setMessage} onError={onError} gateways={gateways} />;
 }
 
 function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
@@ -146,6 +152,16 @@ function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
           run={run}
           setMessage={setMessage}
           onPaid={loadStatus}
+          onError={onError}
+        />
+        <WithdrawForm
+          customerId={customerId}
+          wallet={wallet}
+          gateways={gateways}
+          busy={busy}
+          run={run}
+          setMessage={setMessage}
+          onDone={loadStatus}
           onError={onError}
         />
       </div>

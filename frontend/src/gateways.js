@@ -11,9 +11,15 @@ function readGateway(described) {
   if (!described || !isText(described.name)) return null;
   const back = described.checkout_return || {};
   const fields = back.verify_fields && typeof back.verify_fields === 'object' ? back.verify_fields : {};
+  // Simulator mode only: what its simulated dashboard plays after the credit ({refund, reverse, dispute}).
+  const board = described.simulator_dashboard;
+  const dashboard = board && typeof board === 'object'
+    ? { simulatorDashboard: { refund: board.refund === true, reverse: board.reverse === true, dispute: board.dispute === true } }
+    : {};
   return {
     name: described.name,
     label: isText(described.label) ? described.label : described.name,
+    ...dashboard,
     checkoutReturn: {
       orderId: isText(back.order_id) ? back.order_id : 'payment_order_id',
       match: Array.isArray(back.match) ? back.match.filter(isText) : [],

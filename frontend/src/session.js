@@ -53,6 +53,21 @@ export function signOut() {
   localStorage.removeItem(TOKEN_KEY);
 }
 
+// A request carrying `token` (null: none) was refused (401): sign out only when that token is still
+// the stored one. A late answer to an old tab's request must not end a sign-in made since (in
+// another tab, the same storage). True when signed out now (by this call, or before it).
+export function signOutIfStored(token) {
+  try {
+    const stored = localStorage.getItem(TOKEN_KEY);
+    if (stored === null) return true;
+    if (stored !== (token ?? null)) return false;
+    localStorage.removeItem(TOKEN_KEY);
+    return true;
+  } catch {
+    return false; // storage blocked: nothing stored to remove
+  }
+}
+
 // What every gateway's checkout may append to the return URL, besides its own parameters.
 const COMMON_RETURN_PARAMS = ['payment_order_id', 'payment_method', 'payment_error'];
 
@@ -119,6 +134,34 @@ export function takeSavedGatewayReturn(now = Date.now()) {
   } catch {
     return null;
   }
+}
+
+// The top-ups (payment order ids) this tab has said were credited, newest last: a later return for
+// one of them (Back to the gateway's page, Pay again) is no new credit, however recent the credit.
+const ANNOUNCED_KEY = 'wallet_announced_topups';
+const ANNOUNCED_MAX = 50;
+
+function announcedTopups() {
+  try {
+    const ids = JSON.parse(sessionStorage.getItem(ANNOUNCED_KEY) || '[]');
+    return Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rememberAnnouncedTopup(paymentOrderId) {
+  if (!paymentOrderId) return;
+  const ids = [...announcedTopups().filter((id) => id !== paymentOrderId), paymentOrderId].slice(-ANNOUNCED_MAX);
+  try {
+    sessionStorage.setItem(ANNOUNCED_KEY, JSON.stringify(ids));
+  } catch {
+    /* storage blocked: not remembered */
+  }
+}
+
+export function wasAnnouncedTopup(paymentOrderId) {
+  return Boolean(paymentOrderId) && announcedTopups().includes(paymentOrderId);
 }
 
 // Whether a status response (GET /status) lists the wallet credit for top-up `paymentOrderId`.

@@ -1,6 +1,7 @@
 import { formatMoney } from '../money.js';
+import WalletFigures from './WalletFigures.jsx';
 
-// The wallet balance ('…' until the status has loaded).
+// The wallet balance ('…' until the status has loaded), then held money, debt and what is available.
 export default function BalanceCard({ wallet }) {
   return (
     <section className="card balance-card">
@@ -9,6 +10,7 @@ export default function BalanceCard({ wallet }) {
         {wallet ? formatMoney(wallet.balance, wallet.currency) : '…'}
       </p>
       <p className="currency">{wallet?.currency}</p>
+      <WalletFigures wallet={wallet} />
     </section>
   );
 }

@@ -1,8 +1,12 @@
 import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
-import { checkAmount, formatMoney } from '../money.js';
+import { formatMoney } from '../money.js';
 import { countOf, distinct } from '../wording.js';
+import RefundForm from './RefundForm.jsx';
 import Transactions from './Transactions.jsx';
+import WalletFigures from './WalletFigures.jsx';
+import WithdrawForm from './WithdrawForm.jsx';
+import SimulatorDashboard from './SimulatorDashboard.jsx';
 
 const STATUS_LABELS = { pending: 'Pending', paid: 'Paid', partially_refunded: 'Partly refunded', refunded: 'Refunded' };
 
@@ -37,78 +41,12 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
   );
 }
 
-// Refund part or all of an order: amount and reason, then a confirmation step. `act(action)`
-// clears the earlier banners, then runs the action.
-function RefundForm({ customerId, order, busy, act, setMessage, onDone, onCancel }) {
-  const [amount, setAmount] = useState('');
-  const [reason, setReason] = useState('');
-  const [confirming, setConfirming] = useState(false);
-
-  function review(e) {
-    e.preventDefault();
-    act(() => {
-      const problem = checkAmount(amount);
-      if (problem) return setMessage({ kind: 'error', text: problem });
-      if (Number(amount) > order.refundable_amount) {
-        return setMessage({ kind: 'error', text: `At most ${formatMoney(order.refundable_amount, order.currency)} is left to refund on this order.` });
-      }
-      setConfirming(true);
-    });
-  }
-
-  function confirm() {
-    act(async () => {
-      const res = await integrationService.refundOrderToWallet(order.order_id, customerId, amount.trim(), reason.trim());
-      setMessage({
-        kind: 'success',
-        text: `Refunded ${formatMoney(Number(amount), order.currency)} to ${customerId}'s wallet for ${order.order_id}. New balance ${formatMoney(res.new_balance, res.currency)}.`,
-      });
-      await onDone();
-    });
-  }
-
-  if (confirming) {
-    return (
-      <div className="confirm" data-testid="refund-confirmation">
-        <p>
-          Refund <strong>{formatMoney(Number(amount), order.currency)}</strong> to {customerId}&apos;s wallet for order{' '}
-          {order.order_id}
-          {reason.trim() ? ` (reason: ${reason.trim()})` : ''}? This cannot be undone.
-        </p>
-        <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm}>
-          Confirm refund
-        </button>{' '}
-        <button type="button" className="secondary" onClick={() => act(() => setConfirming(false))}>
-          Back
-        </button>
-      </div>
-    );
-  }
-  return (
-    <form className="refund" onSubmit={review}>
-      <label>
-        Amount to refund (at most {formatMoney(order.refundable_amount, order.currency)})
-        <input data-testid="refund-amount" inputMode="decimal" autoComplete="off" value={amount} onChange={(e) => setAmount(e.target.value)} />
-      </label>
-      <label>
-        Reason
-        <input data-testid="refund-reason" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-      </label>
-      <button type="submit" data-testid="refund-review" disabled={busy}>
-        Review refund
-      </button>{' '}
-      <button type="button" className="secondary" onClick={() => act(onCancel)}>
-        Cancel
-      </button>
-    </form>
-  );
-}
-
-// Support staff (admin token): look a customer up; balance, ledger, orders (refund them), gateway
-// outcomes and audit entries (older pages of each on demand); reconcile the customer's wallet.
+// Support staff (admin token): look a customer up; balance (held, owed, available), ledger, orders
+// (refund them), gateway outcomes and audit entries (older pages of each on demand); reconcile the
+// customer's wallet; withdraw for them; in simulator mode, play the gateways' side of their top-ups.
 // Every action first clears the banners of the one before (the message and the reconcile result).
 // `gateways`: the server's (gateways.js), to name them.
-export default function SupportView({ busy, run, setMessage, gateways = [] }) {
+export default function SupportView({ busy, run, setMessage, onError, gateways = [] }) {
   const [query, setQuery] = useState('');
   const [data, setData] = useState(null);
   const [transactions, setTransactions] = useState([]);
@@ -197,6 +135,7 @@ export default function SupportView({ busy, run, setMessage, gateways = [] }) {
             <p className="currency" data-testid="support-counts">
               {[countOf(stats.topup_count, 'top-up'), countOf(stats.payment_count, 'payment'), countOf(stats.refund_count, 'refund')].join(' · ')}
             </p>
+            <WalletFigures wallet={data.wallet} testId="support" whose="the customer's" />
             <button type="button" data-testid="support-reconcile" disabled={busy} onClick={reconcile}>
               Check this wallet against its ledger
             </button>
@@ -208,6 +147,25 @@ export default function SupportView({ busy, run, setMessage, gateways = [] }) {
               </p>
             )}
           </section>
+          <WithdrawForm
+            customerId={data.customer_id}
+            wallet={data.wallet}
+            gateways={gateways}
+            whose={`${data.customer_id}'s`}
+            busy={busy}
+            run={act}
+            setMessage={setMessage}
+            onDone={() => lookUp(data.customer_id)}
+            onError={onError}
+          />
+          <SimulatorDashboard
+            transactions={transactions}
+            gateways={gateways}
+            busy={busy}
+            act={act}
+            setMessage={setMessage}
+            refresh={() => lookUp(data.customer_id)}
+          />
           <section className="card">
             <h2>Orders</h2>
             {data.orders.length === 0 && <p className="empty">No orders.</p>}

@@ -1,7 +1,14 @@
 import { useEffect, useRef } from 'react';
 import integrationService from '../services/integrationService.js';
 import { formatMoney } from '../money.js';
-import { clearGatewayReturn, currentSession, readGatewayReturn, takeSavedGatewayReturn } from '../session.js';
+import {
+  clearGatewayReturn,
+  currentSession,
+  readGatewayReturn,
+  rememberAnnouncedTopup,
+  takeSavedGatewayReturn,
+  wasAnnouncedTopup,
+} from '../session.js';
 
 const PAYMENT_ERRORS = {
   payment_failed: 'The payment did not go through. Nothing was added to your wallet.',
@@ -15,7 +22,8 @@ const PAYMENT_ERRORS = {
 // can land just after we are back.
 const CREDIT_POLL_MS = 500;
 const CREDIT_WAIT_MS = 15000;
-// A credit older than this when we come back is an earlier one, not this visit's.
+// A credit older than this when we come back is an earlier one, not this visit's (nor is one this
+// tab has announced already: Back to the gateway's page and Pay again, however soon).
 const FRESH_CREDIT_MS = 5 * 60 * 1000;
 const RETURN_KINDS = ['verify', 'await_credit', 'error'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -36,14 +44,25 @@ async function topupState(orderId) {
   }
 }
 
-// What to say about a gateway return, given the verify answer or the top-up's state.
-function credited(amount, currency, balance) {
+// What to say about a gateway return, given the verify answer or the top-up's state. The top-up
+// `orderId` is then remembered as announced, so that no later return says it again.
+function credited(orderId, amount, currency, balance) {
+  rememberAnnouncedTopup(orderId);
   return {
     kind: 'success',
     text: `Top-up successful: ${formatMoney(amount, currency)} added. New balance ${formatMoney(balance, currency)}.`,
   };
 }
-function creditedEarlier(state, balance, currency, what) {
+// Verify's `second_payment_refund`: how the refund of the second payment stands.
+const SECOND_PAYMENT_REFUND = {
+  processed: 'has been refunded to you',
+  failed: 'could not be refunded automatically: contact support to get it back',
+};
+function secondPaymentWords(refundStatus) {
+  return SECOND_PAYMENT_REFUND[refundStatus] || 'is being refunded to you';
+}
+function creditedEarlier(orderId, state, balance, currency, what) {
+  rememberAnnouncedTopup(orderId);
   return {
     kind: 'info',
     text:
@@ -86,18 +105,23 @@ export default function useGatewayReturn({ customerId, gateways, loaded, refresh
           const balance = status.wallet?.balance;
           const currency = status.wallet?.currency;
           if (verified?.already_credited) {
-            // A gateway whose second Pay makes a payment of its own (Razorpay) or takes nothing (PayPal
-            // captures an order once).
+            // A second payment (Razorpay's second Pay makes one) is refunded; PayPal captures an order once.
             const gateway = gateways.find((g) => g.name === back.method);
-            const what = gateway?.checkoutReturn.payAgainCharges ? 'this second payment added nothing to your wallet'
-              : 'nothing more was added to your wallet';
+            const charges = gateway?.checkoutReturn.payAgainCharges;
+            let what = charges ? 'this second payment added nothing to your wallet' : 'nothing more was added to your wallet';
+            if (verified.second_payment_refund != null) {
+              what += `; ${charges ? 'it' : 'this second payment'} ${secondPaymentWords(verified.second_payment_refund)}`;
+            }
             const state = (await topupState(back.orderId)) || { amount: verified.amount, currency };
-            setMessage(creditedEarlier(state, balance, currency, what));
+            setMessage(creditedEarlier(back.orderId, state, balance, currency, what));
           } else if (verified) {
-            setMessage(credited(verified.amount ?? 0, verified.currency || currency, verified.wallet_balance));
+            setMessage(credited(back.orderId, verified.amount ?? 0, verified.currency || currency, verified.wallet_balance));
           } else {
             const state = await topupState(back.orderId);
-            if (state?.status === 'credited') {
+            if (state?.status === 'credited' && wasAnnouncedTopup(back.orderId)) {
+              setMessage(creditedEarlier(back.orderId, state, balance, currency, 'nothing more was added to your wallet'));
+            } else if (state?.status === 'credited') {
+              rememberAnnouncedTopup(back.orderId);
               setMessage({ kind: 'success', text: `Your top-up of ${formatMoney(state.amount, state.currency)} is credited. Balance ${formatMoney(balance, currency)}.` });
             } else {
               setMessage({ kind: 'error', text: failure.message });
@@ -115,9 +139,9 @@ export default function useGatewayReturn({ customerId, gateways, loaded, refresh
           const balance = status.wallet?.balance;
           const currency = status.wallet?.currency;
           if (state?.status === 'credited') {
-            const fresh = Date.now() - new Date(state.credited_at).getTime() < FRESH_CREDIT_MS;
-            setMessage(fresh ? credited(state.amount, state.currency, balance)
-              : creditedEarlier(state, balance, currency, 'nothing new was added'));
+            const fresh = Date.now() - new Date(state.credited_at).getTime() < FRESH_CREDIT_MS && !wasAnnouncedTopup(back.orderId);
+            setMessage(fresh ? credited(back.orderId, state.amount, state.currency, balance)
+              : creditedEarlier(back.orderId, state, balance, currency, 'nothing more was added to your wallet'));
           } else if (state?.status === 'failed' || state?.status === 'expired') {
             setMessage({ kind: 'error', text: PAYMENT_ERRORS.payment_failed });
           } else {
@@ -132,7 +156,7 @@ export default function useGatewayReturn({ customerId, gateways, loaded, refresh
           if (state?.status === 'credited') {
             const what = back.error === 'already_paid' ? 'this second payment was not charged and added nothing'
               : 'this attempt changed nothing';
-            setMessage(creditedEarlier(state, status.wallet?.balance, status.wallet?.currency, what));
+            setMessage(creditedEarlier(back.orderId, state, status.wallet?.balance, status.wallet?.currency, what));
           } else {
             setMessage({ kind: 'error', text: PAYMENT_ERRORS[back.error] || 'The payment did not go through.' });
           }

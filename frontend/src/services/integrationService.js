@@ -25,6 +25,7 @@ const MESSAGES = {
   rate_limited: 'Too many requests. Wait a moment and try again.',
   unavailable: 'The service is unavailable right now. Try again shortly.',
   operation_pending: 'Your request was recorded and is being completed. Try again in a moment to see the result.',
+  withdrawal_not_found: 'No such withdrawal.',
   unknown: 'Something went wrong. Try again.',
 };
 
@@ -52,6 +53,13 @@ function newIdempotencyKey() {
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// The sign-in token a request carried (null without one): a 401 refuses that token, not
+// necessarily the one stored by the time it answers (another tab may have signed in since).
+function tokenSent(config) {
+  const header = config?.headers?.Authorization ?? config?.headers?.get?.('Authorization');
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
 }
 
 export function toApiError(error) {
@@ -97,6 +105,7 @@ export function toApiError(error) {
   err.code = code;
   err.status = status;
   err.body = body;
+  err.token = tokenSent(error.config);
   return err;
 }
 
@@ -119,6 +128,12 @@ export function createIntegrationService({
   timeout = 20000,
 } = {}) {
   const http = axios.create({ baseURL, timeout, headers: { 'Content-Type': 'application/json' } });
+  // The simulators' dashboards live beside the API, outside /api/integration: the same origin.
+  const rootURL = baseURL.replace(/\/api\/integration\/?$/, '');
+  const simulator = (gateway, path, data) =>
+    send({ method: 'post', baseURL: rootURL, url: `/simulator/${encodeURIComponent(gateway)}/dashboard${path}`, data });
+  const caseCall = (gateway, paymentId, action, amount, currency) =>
+    simulator(gateway, `/payments/${encodeURIComponent(paymentId)}/${action}`, { amount, currency });
   http.interceptors.request.use((config) => {
     const token = readToken();
     if (token) config.headers.Authorization = `Bearer ${token}`;
@@ -189,6 +204,20 @@ export function createIntegrationService({
         reason,
       });
     },
+    // Refund `amount` to the customer's own top-ups' payment methods: {withdrawal_id, status (pending,
+    // completed, failed, partially_completed), amount, currency, refunds: [{gateway, payment_id,
+    // payment_order_id, amount, status}]}; 402 beyond `available`, 409 beyond what top-ups can take back.
+    withdraw(customerId, amount) {
+      return moneyCall('withdraw', '/wallet/withdraw', { customer_id: customerId, amount });
+    },
+    // A withdrawal as it stands now (the same shape as withdraw's answer).
+    getWithdrawal(withdrawalId) {
+      return send({ method: 'get', url: `/wallet/withdrawals/${encodeURIComponent(withdrawalId)}` });
+    },
+    // What a withdrawal can take now: {available, refundable, withdrawable (the least of them), currency}.
+    getWithdrawable(customerId) {
+      return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/withdrawable` });
+    },
     getIntegrationStatus(customerId) {
       return send({ method: 'get', url: `/status/${encodeURIComponent(customerId)}` });
     },
@@ -239,6 +268,26 @@ export function createIntegrationService({
     // Admin: reconcile one customer's wallets and orders: {clean, drift}.
     supportReconcile(customerId) {
       return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/reconcile` });
+    },
+    // Admin, simulator mode (a gateway describing `simulator_dashboard`): the gateway's side after the
+    // credit, its webhooks signed and posted by the simulator: {refund_id}, {reversal_id}, {dispute_id}.
+    simulatorRefund(gateway, paymentId, amount, currency) {
+      return caseCall(gateway, paymentId, 'refund', amount, currency);
+    },
+    simulatorReverse(gateway, paymentId, amount, currency) {
+      return caseCall(gateway, paymentId, 'reverse', amount, currency);
+    },
+    simulatorOpenDispute(gateway, paymentId, amount, currency) {
+      return caseCall(gateway, paymentId, 'dispute', amount, currency);
+    },
+    // `outcome`: 'won' (the hold is released) or 'lost' (the money is taken back).
+    simulatorResolveDispute(gateway, disputeId, { paymentId, amount, currency, outcome }) {
+      return simulator(gateway, `/disputes/${encodeURIComponent(disputeId)}/resolve`, {
+        payment_id: paymentId,
+        amount,
+        currency,
+        outcome,
+      });
     },
     healthCheck() {
       return send({ method: 'get', url: '/health' });

@@ -167,23 +167,30 @@ describe('methods: URL, HTTP method, body, result', () => {
 });
 
 describe('configuration and token', () => {
-  it('the default export has the six methods, the history and support reads, and uses /api/integration', async () => {
+  it('the default export has the six methods, the history, support, withdrawal and simulator calls, and uses /api/integration', async () => {
     expect(Object.keys(integrationService).sort()).toEqual([
       'downloadStatement',
       'getIntegrationStatus',
       'getTopupStatus',
       'getTransactions',
+      'getWithdrawable',
+      'getWithdrawal',
       'healthCheck',
       'initiateWalletTopup',
       'listGateways',
       'listOrders',
       'payOrderWithWallet',
       'refundOrderToWallet',
+      'simulatorOpenDispute',
+      'simulatorRefund',
+      'simulatorResolveDispute',
+      'simulatorReverse',
       'supportAudit',
       'supportLookup',
       'supportReconcile',
       'supportWebhooks',
       'verifyWalletTopup',
+      'withdraw',
     ]);
     const fresh = createIntegrationService();
     mock.onGet('/api/integration/health').reply(200, {});
