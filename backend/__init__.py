@@ -86,4 +86,5 @@ def build_integration(config, database, metrics, delivery):
         audit=AuditLog(database, on_record=metrics.audit_event, request_id=http_headers.current_request_id),
         withdraw_days=config["WITHDRAW_WINDOW_DAYS"],
         limits_minor=limits_from_config(config),
+        hold_ttl_seconds=config["HOLD_TTL_SECONDS"],
     )

@@ -51,6 +51,8 @@ DEFAULTS = {
     "SWEEP_BATCH_MAX": "100",
     # Withdrawals refund top-ups credited within this many days (SPEC §9).
     "WITHDRAW_WINDOW_DAYS": "180",
+    # An order's hold not captured within this many seconds is released by the worker (SPEC §10).
+    "HOLD_TTL_SECONDS": "604800",
     # Wallet limits in major units, empty for none (SPEC §10; backend/wallet_limits.py).
     "WALLET_BALANCE_MAX": "",
     "WALLET_MONTHLY_TOPUP_MAX": "",
@@ -99,6 +101,7 @@ def setting_defaults(packages=BUILT_IN_PACKAGES):
 POSITIVE_INT_SETTINGS = (
     "JWT_MAX_LIFETIME_SECONDS",
     "WITHDRAW_WINDOW_DAYS",
+    "HOLD_TTL_SECONDS",
     "SWEEP_STALE_AFTER_SECONDS",
     "SWEEP_EXPIRE_AFTER_SECONDS",
     "SWEEP_BATCH_MAX",

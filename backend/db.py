@@ -158,6 +158,9 @@ INDEXES = {
         # a customer's orders page by page, of one status or all (GET /orders)
         ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
         ([("customer_id", 1), ("order_id", 1)], {}),
+        # authorised orders whose hold ran out (the worker, /health, /metrics)
+        ([("payment_status", 1), ("authorization.expires_at", 1)], {}),
+        ([("payment_status", 1), ("authorization.authorized_at", 1), ("authorization.checked", 1)], {}),
     ],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],

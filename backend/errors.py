@@ -166,6 +166,18 @@ class LimitExceeded(IntegrationError):
         self.details = {"limit": limit, "headroom": headroom}
 
 
+class HoldNotFound(Conflict):
+    """This order has no hold to capture or void (never authorised, captured or voided already, or expired)."""
+
+    code = "hold_not_found"
+
+
+class CaptureExceedsHold(Conflict):
+    """The capture is more than the order's hold."""
+
+    code = "capture_exceeds_hold"
+
+
 class WithdrawalExceedsRefundable(Conflict):
     """More than the customer's top-ups can take back."""
 

@@ -107,4 +107,6 @@ class IdempotencyStore:
 
 
 def error_payload(error):
-    return error_body(error.code, error.message)
+    """The error's body as its first answer gave it, documented extra fields too (`limit`, `headroom`,
+    `refundable`, ...), so a repeat of the key answers the same."""
+    return error_body(error.code, error.message, **error.details)

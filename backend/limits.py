@@ -16,6 +16,9 @@ MONEY_ENDPOINTS = {
     "integration.pay_order_with_wallet",
     "integration.refund_order_to_wallet",
     "integration.withdraw",
+    "integration.authorize_order",
+    "integration.capture_order",
+    "integration.void_order",
 }
 MONEY_LIMIT = "30 per minute"
 WEBHOOK_LIMIT = "600 per minute"

@@ -20,6 +20,7 @@ from pymongo.errors import PyMongoError
 from .db import ping
 from .gateway_cases import GatewayCases
 from .gateway_refunds import GatewayRefunds
+from .order_authorizations import OrderAuthorizations
 from .payment_orders import PaymentOrders
 from .worker import last_heartbeat, last_reconcile
 
@@ -115,7 +116,8 @@ class StoreGauges:
     - `wallet_wallets_in_debt`: wallets owing money a gateway took back after it was spent (SPEC §9);
     - `wallet_disputes_open`: disputes of top-ups not decided yet;
     - `wallet_gateway_refunds_overdue`: refunds we asked a gateway for (withdrawals, second payments)
-      still open after GATEWAY_REFUND_OVERDUE_SECONDS.
+      still open after GATEWAY_REFUND_OVERDUE_SECONDS;
+    - `wallet_holds_expired`: order holds past HOLD_TTL_SECONDS the worker has not released yet.
     Money taken back is counted by `wallet_audit_events_total` (`wallet.topup_reversal`, `wallet.chargeback`).
     """
 
@@ -136,6 +138,7 @@ class StoreGauges:
             in_debt = self.db["wallets"].count_documents({"debt_minor": {"$gt": 0}})
             disputes = GatewayCases(self.db).count_open_disputes()
             overdue = GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS)
+            holds_expired = OrderAuthorizations(self.db).count_expired()
         except PyMongoError:
             return  # the store went away mid-scrape: the next scrape says so
         if heartbeat is not None:
@@ -157,6 +160,7 @@ class StoreGauges:
             "Refunds asked of a gateway (withdrawals, second payments) open after GATEWAY_REFUND_OVERDUE_SECONDS",
             overdue,
         )
+        yield gauge("wallet_holds_expired", "Order holds past HOLD_TTL_SECONDS not released yet", holds_expired)
         if reconciled is not None:
             yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
             yield gauge(
@@ -185,4 +189,5 @@ EXPORTED_METRICS = (
     "wallet_wallets_in_debt",
     "wallet_disputes_open",
     "wallet_gateway_refunds_overdue",
+    "wallet_holds_expired",
 )

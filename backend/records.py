@@ -12,6 +12,7 @@ CHARGEBACK = "chargeback"  # a lost dispute, taken back
 DEBT_REPAYMENT = "debt_repayment"  # a credit's money paying the wallet's debt
 DISPUTE_HOLD, HOLD_RELEASE = "dispute_hold", "hold_release"
 WITHDRAWAL_HOLD, WITHDRAWAL = "withdrawal_hold", "withdrawal"
+CHECKOUT_HOLD, CAPTURE = "checkout_hold", "capture"  # an order authorised, then captured (SPEC §10)
 # `type`: CREDIT and DEBIT move the balance by `amount_minor`; MEMO moves only held money or debt
 # (`amount_minor` then says how much was held, released or owed).
 CREDIT, DEBIT, MEMO = "credit", "debit", "memo"

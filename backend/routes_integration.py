@@ -11,6 +11,7 @@ from .errors import InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import gateway_registry
 from .http_context import default_currency, idempotent, integration_service, json_body, reads
 from .money import parse_amount_minor, to_major
+from .order_authorizations import OrderAuthorizations
 from .validation import check_id, optional_reason, payment_method, require_id
 from .worker import last_heartbeat
 
@@ -206,6 +207,8 @@ def health():
     heartbeat = last_heartbeat(database)
     body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
     body["features"]["sweep"] = {"waiting": history.sweep_waiting(reads(), config["SWEEP_STALE_AFTER_SECONDS"])}
+    # Holds past HOLD_TTL_SECONDS the worker has not released yet (it does every recovery run).
+    body["features"]["holds"] = {"expired": OrderAuthorizations(database).count_expired()}
     embedded = store.check_embedded_store(database)  # None on MongoDB; a cached count on the embedded store
     if embedded is not None:
         body["features"]["embedded_store"] = embedded

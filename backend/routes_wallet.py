@@ -1,10 +1,11 @@
 """HTTP API under /api/integration, the wallet's own money: withdrawals to the customer's top-ups
-(SPEC §9) and the limits that apply to top-ups (SPEC §10). On `integration_bp`; each view validates
-input, calls one façade method and answers JSON."""
+(SPEC §9), the limits that apply to top-ups, and orders authorised now and captured later (SPEC §10).
+On `integration_bp`; each view validates input, calls one façade method and answers JSON."""
 
-from flask import jsonify
+from flask import g, jsonify
 
 from .auth import authorize_customer, require_admin, require_auth
+from .clock import iso
 from .errors import InvalidRequest
 from .http_context import default_currency, idempotent, integration_service, json_body
 from .money import parse_amount_minor, to_major
@@ -109,3 +110,85 @@ def _withdrawal_view(withdrawal):
             for part in withdrawal["refunds"]
         ],
     }
+
+
+# --- holds: authorise now, take later (SPEC §10) -----------------------------------------------
+def _acting_customer():
+    """None for an admin (any order), else the signed-in customer (their own orders only)."""
+    return None if g.principal.role == "admin" else g.principal.sub
+
+
+@integration_bp.post("/order/authorize")
+@require_auth
+def authorize_order():
+    """Hold a pending order's amount in the wallet; the order becomes `authorized`."""
+    body = json_body()
+    order_id = require_id(body, "order_id")
+    customer_id = require_id(body, "customer_id")
+    authorize_customer(customer_id)
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    service = integration_service()
+
+    def action(_operation_id):
+        held = service.authorize_order(order_id, customer_id, amount_minor)
+        entry = held["entry"]
+        available_minor = entry["balance_after_minor"] - entry["held_after_minor"]
+        return {
+            "success": True,
+            "order_id": order_id,
+            "hold_id": held["hold_id"],
+            "amount": to_major(amount_minor, entry["currency"]),
+            "available_balance": to_major(available_minor, entry["currency"]),
+            "currency": entry["currency"],
+            "expires_at": iso(held["expires_at"]),
+        }, 200
+
+    return idempotent(body, action)
+
+
+@integration_bp.post("/order/capture")
+@require_auth
+def capture_order():
+    """Take at most the held amount; the rest is released and the order is `paid` for what was taken."""
+    body = json_body()
+    order_id = require_id(body, "order_id")
+    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    service = integration_service()
+
+    def action(_operation_id):
+        entry, released_minor = service.capture_order(order_id, amount_minor, _acting_customer())
+        currency = entry["currency"]
+        return {
+            "success": True,
+            "order_id": order_id,
+            "transaction_id": entry["_id"],
+            "captured": to_major(entry["amount_minor"], currency),
+            "released": to_major(released_minor, currency),
+            "remaining_balance": to_major(entry["balance_after_minor"], currency),
+            "currency": currency,
+        }, 200
+
+    return idempotent(body, action)
+
+
+@integration_bp.post("/order/void")
+@require_auth
+def void_order():
+    """Release the order's hold; the order is `pending` again."""
+    body = json_body()
+    order_id = require_id(body, "order_id")
+    service = integration_service()
+
+    def action(_operation_id):
+        entry = service.void_order(order_id, _acting_customer())
+        currency = entry["currency"]
+        return {
+            "success": True,
+            "order_id": order_id,
+            "payment_status": "pending",
+            "released": to_major(entry["amount_minor"], currency),
+            "available_balance": to_major(entry["balance_after_minor"] - entry["held_after_minor"], currency),
+            "currency": currency,
+        }, 200
+
+    return idempotent(body, action)

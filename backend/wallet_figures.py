@@ -15,11 +15,11 @@ The functions here are pure: they read a wallet document and return plain values
 import hashlib
 from typing import Any
 
-from .records import CREDIT, DEBIT, MEMO, PAYMENT, WITHDRAWAL_HOLD
+from .records import CHECKOUT_HOLD, CREDIT, DEBIT, MEMO, PAYMENT, WITHDRAWAL_HOLD
 
 # Entries that spend money the customer chose to spend: they may not use held money, nor money a
 # debt is owed from (a credit's debt repayment follows it, and must find the money still there).
-SPENDING_KINDS = frozenset({PAYMENT, WITHDRAWAL_HOLD})
+SPENDING_KINDS = frozenset({PAYMENT, WITHDRAWAL_HOLD, CHECKOUT_HOLD})
 EMPTY_WALLET: dict[str, Any] = {"version": 0, "balance_minor": 0, "held_minor": 0, "debt_minor": 0, "holds": {}}
 
 
@@ -95,12 +95,12 @@ def plan_hold(wallet, hold_id, amount_minor, up_to_available=False):
     return _changes(MEMO, 0, -amount, 0, {hold_id: amount}) | {"amount_minor": amount}
 
 
-def plan_release(wallet, hold_id, amount_minor=None):
+def plan_release(wallet, hold_id, amount_minor=None, must_exist=False):
     """Release what is left of a hold (at most `amount_minor`); a closed marker when it was never
-    opened; None when it was opened and is released already."""
+    opened (None instead when `must_exist`); None when it was opened and is released already."""
     holds = wallet.get("holds") or {}
     if hold_id not in holds:
-        return _changes(MEMO, 0, 0, 0, {hold_id: None})
+        return None if must_exist else _changes(MEMO, 0, 0, 0, {hold_id: None})
     remaining = holds[hold_id]["remaining_minor"]
     amount = remaining if amount_minor is None else min(remaining, amount_minor)
     if amount <= 0:
@@ -152,6 +152,18 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
     if taken_after and amount_minor:
         draft["taken_after"] = taken_after
     return draft | {"amount_minor": taken or left or released_minor, "claimed_minor": amount_minor}
+
+
+def plan_capture(wallet, hold_id, amount_minor, gone, short):
+    """Take `amount_minor` out of the hold and release the rest of it (one entry); raises `gone()`
+    when the hold is gone (captured, voided, expired), `short()` when it holds less (a take-back
+    cut it)."""
+    hold = (wallet.get("holds") or {}).get(hold_id)
+    if hold is None:
+        raise gone()
+    if hold["remaining_minor"] < amount_minor:
+        raise short()
+    return _changes(DEBIT, amount_minor, hold["remaining_minor"], 0, {hold_id: -hold["remaining_minor"]})
 
 
 def plan_debt_repayment(wallet):

@@ -6,8 +6,15 @@ stay exact under any race: `held` ≤ `balance`, neither below zero, debt only f
 Every method returns (entry, created); the entry is None when there was nothing to do.
 """
 
-from .records import DEBIT, DEBT_REPAYMENT, HOLD_RELEASE, MEMO
-from .wallet_figures import hold_id_for, plan_debt_repayment, plan_hold, plan_release, plan_take_back
+from .records import CAPTURE, DEBIT, DEBT_REPAYMENT, HOLD_RELEASE, MEMO
+from .wallet_figures import (
+    hold_id_for,
+    plan_capture,
+    plan_debt_repayment,
+    plan_hold,
+    plan_release,
+    plan_take_back,
+)
 
 
 class WalletHolds:
@@ -21,11 +28,18 @@ class WalletHolds:
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, kind, key, dict(reference, hold_id=hold_id))
         return self.wallet.append(draft, plan=lambda wallet: plan_hold(wallet, hold_id, amount_minor, up_to_available))
 
-    def release(self, customer_id, currency, hold_id, key, reference, amount_minor=None):
+    def release(self, customer_id, currency, hold_id, key, reference, amount_minor=None, must_exist=False):
         """Give what is left of the hold (at most `amount_minor`) back to available money. A hold not
-        opened yet is closed for good (its late opening holds nothing)."""
+        opened yet is closed for good (its late opening holds nothing), unless `must_exist`: then
+        nothing is written for it ((None, False), or the entry already holding `key`)."""
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, HOLD_RELEASE, key, dict(reference, hold_id=hold_id))
-        return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor))
+        return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor, must_exist))
+
+    def capture(self, customer_id, currency, hold_id, amount_minor, key, reference, refusals):
+        """Take `amount_minor` out of the hold as a `capture` debit and release the rest of it;
+        `refusals` = (gone, short): raised, nothing written, when the hold is gone or holds less."""
+        draft = self.wallet.draft(customer_id, currency, 0, DEBIT, CAPTURE, key, dict(reference, hold_id=hold_id))
+        return self.wallet.append(draft, plan=lambda wallet: plan_capture(wallet, hold_id, amount_minor, *refusals))
 
     def take_back(
         self,

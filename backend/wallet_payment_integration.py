@@ -6,6 +6,7 @@ from .clock import utcnow
 from .customer_leases import CustomerLeases
 from .flows.after_credit import AfterCredit
 from .flows.followups import FollowUps
+from .flows.order_holds import OrderHolds
 from .flows.our_refunds import OurRefunds
 from .flows.payments import OrderPayments
 from .flows.reconcile import Reconciler
@@ -17,6 +18,7 @@ from .flows.withdrawals import Withdrawals
 from .gateway_cases import GatewayCases
 from .gateway_refunds import GatewayRefunds
 from .ledger_history import LedgerHistory
+from .order_authorizations import OrderAuthorizations
 from .orders import OrderBook
 from .payment_orders import PaymentOrders
 from .settlements import PaymentSettlements
@@ -39,6 +41,7 @@ class WalletPaymentIntegration:
         clock=utcnow,
         withdraw_days=180,
         limits_minor=None,
+        hold_ttl_seconds=604800,
     ):
         self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
         self.clock = clock
@@ -54,6 +57,10 @@ class WalletPaymentIntegration:
         self.webhooks = WebhookIntake.of(self, WebhookEvents(db, clock))
         settlements = PaymentSettlements(db, clock)
         self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
+        self.authorizations = OrderAuthorizations(db, clock)
+        self.order_holds = OrderHolds(
+            wallet_service, self.holds, self.orders, self.authorizations, self.audit, hold_ttl_seconds
+        )
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps.of(self, settlements)
         self.cases = self.after_credit.cases
@@ -73,6 +80,18 @@ class WalletPaymentIntegration:
     def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None):
         """Pay a pending order from the wallet (one debit per life of the order); the debit entry."""
         return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id)
+
+    def authorize_order(self, order_id, customer_id, amount_minor):
+        """Hold a pending order's amount (SPEC §10): `{hold_id, entry, expires_at}`."""
+        return self.order_holds.authorize(order_id, customer_id, amount_minor)
+
+    def capture_order(self, order_id, amount_minor, customer_id=None):
+        """Take at most the hold, release the rest: (capture entry, released minor units)."""
+        return self.order_holds.capture(order_id, amount_minor, customer_id)
+
+    def void_order(self, order_id, customer_id=None):
+        """Release the order's hold; the order is pending again. The release entry."""
+        return self.order_holds.void(order_id, customer_id)
 
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
         """Refund part or all of a paid order into the wallet; the credit entry."""
@@ -118,6 +137,7 @@ class WalletPaymentIntegration:
         report = self.followups.recover(grace_seconds, batches_max)
         report["withdrawals"] = self.withdrawals.resume()
         report["refunds_asked"] = self.our_refunds.retry_due(limit=batches_max)
+        report["authorizations"] = self.order_holds.expire(grace_seconds)
         return report
 
     def reconcile(self, customer_id=None):

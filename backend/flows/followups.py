@@ -7,7 +7,17 @@ from dataclasses import replace
 
 from ..orders import in_life
 from ..payment_orders import PAID
-from ..records import CREDIT, PAYMENT, REFUND, SETTLED_GIVEN_BACK, SETTLED_PAID, TOPUP, LedgerEntry
+from ..records import (
+    CAPTURE,
+    CREDIT,
+    HOLD_RELEASE,
+    PAYMENT,
+    REFUND,
+    SETTLED_GIVEN_BACK,
+    SETTLED_PAID,
+    TOPUP,
+    LedgerEntry,
+)
 from ..wallet_service import FINISH_BATCH_MAX
 from .payments import CLAIM_AFTER_SECONDS
 
@@ -27,11 +37,12 @@ class FollowUps:
         clock,
         holds=None,
         after_credit=None,
+        authorizations=None,
     ):
         """`holds` (a `WalletHolds`): pays a credited wallet's debt; `after_credit`: applies the refunds
         and disputes that came before a top-up's credit; without them, neither is done here."""
         self.wallet, self.holds, self.history, self.orders = wallet, holds, history, orders
-        self.after_credit = after_credit
+        self.after_credit, self.authorizations = after_credit, authorizations
         self.payment_orders, self.settlements = payment_orders, settlements
         self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
             topups,
@@ -58,6 +69,7 @@ class FollowUps:
             i.clock,
             i.holds,
             i.after_credit,
+            i.authorizations,
         )
 
     def finish(self, limit=FINISH_BATCH_MAX, grace_seconds=CLAIM_AFTER_SECONDS):
@@ -82,6 +94,10 @@ class FollowUps:
                 continue
             if entry["kind"] == TOPUP:
                 self.topups.mark_paid(entry)
+            elif entry["kind"] == CAPTURE and self.authorizations is not None:
+                self.authorizations.mark_captured(entry)  # the order its hold authorised is paid
+            elif entry["kind"] == HOLD_RELEASE and self.authorizations is not None and "order_id" in entry["reference"]:
+                self.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])
             elif entry["kind"] == PAYMENT and not self._settle(entry, grace_seconds):
                 left.add(entry["_id"])
             elif entry["kind"] == REFUND:

@@ -113,3 +113,12 @@ def test_last_months_loads_do_not_count(limited, api):
     last_month = datetime.datetime.utcnow().replace(day=1) - datetime.timedelta(days=2)
     api.db["payment_orders"].update_many({}, {"$set": {"paid_at": last_month, "created_at": last_month}})
     assert api.initiate("cust_a", "100.00").status_code == 200
+
+
+def test_a_repeat_of_a_refused_top_up_with_its_key_answers_the_same_body(api):
+    api.topup("cust_a", "100.00")
+    headers = {"Idempotency-Key": "limit-key", **bearer("cust_a")}
+    first = api.initiate("cust_a", "5.00", headers=headers)
+    again = api.initiate("cust_a", "5.00", headers=headers)
+    assert first.status_code == again.status_code == 422
+    assert again.get_json() == first.get_json() and again.get_json()["limit"] == "MINIMUM_KYC_BALANCE_MAX"

@@ -10,11 +10,11 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 
 BACKEND = pathlib.Path(__file__).resolve().parents[3] / "backend"
 MODULE_LINES_MAX = 300
-FACADE_LINES_MAX = 140  # 120 until withdrawals and limits (SPEC §9, §10) added their names and wiring
+FACADE_LINES_MAX = 160  # 120 until withdrawals, limits and holds (SPEC §9, §10) added their names and wiring
 PUBLIC_METHODS_MAX = 12
-# The façade has one method per endpoint family of the contract; the third wave's withdrawals and
-# limits added theirs (it held 12 before them).
-FACADE_PUBLIC_METHODS_MAX = 16
+# The façade has one method per operation of the contract; the third wave's withdrawals, limits and
+# holds added theirs (it held 12 before them).
+FACADE_PUBLIC_METHODS_MAX = 18
 # A named tuple's own API is spelled with a leading underscore (so as not to clash with its fields).
 NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
 

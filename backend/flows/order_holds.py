@@ -1,0 +1,157 @@
+"""Authorise now, take later (SPEC §10): an order's amount is held in the wallet (`authorize`), then
+taken, in full or in part, the rest released (`capture`), or released (`void`); a hold not captured
+within its time is released by the worker (`expire`).
+
+Each step is one ledger entry keyed by the authorisation's hold (`checkout_hold:<order>:<auth>`,
+`capture:…`, `release:…`) and one write of the order (`backend/order_authorizations.py`), in that
+order: the order is claimed `authorized` before its hold is made, so two authorisations of an order
+never both hold; a capture and a void of one hold race in the ledger, where one wins. A process that
+dies between the two writes leaves an order the worker puts right (`expire`, after a grace): an
+authorisation without its hold goes back to `pending`, a capture or release in the ledger is
+written to its order."""
+
+from ..errors import (
+    AmountDiffersFromOrder,
+    CaptureExceedsHold,
+    Forbidden,
+    HoldNotFound,
+    InsufficientFunds,
+    OrderAlreadyPaid,
+    OrderNotFound,
+    OrderNotPayable,
+)
+from ..order_authorizations import AUTHORIZED
+from ..orders import PAID_STATES, order_currency
+from ..records import CHECKOUT_HOLD
+from .outcomes import pending_on_store_error
+
+EXPIRE_BATCH_MAX = 100
+
+
+class OrderHolds:
+    def __init__(self, wallet, holds, orders, authorizations, audit, ttl_seconds):
+        self.wallet, self.holds, self.orders, self.authorizations = wallet, holds, orders, authorizations
+        self.audit, self.ttl_seconds = audit, ttl_seconds
+
+    def authorize(self, order_id, customer_id, amount_minor):
+        """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
+        kept) when the available money does not cover it."""
+        order = self.orders.for_customer(order_id, customer_id)
+        currency = order_currency(order)
+        if order["payment_status"] != "pending":
+            raise OrderAlreadyPaid() if order["payment_status"] in PAID_STATES else OrderNotPayable()
+        if amount_minor != order["amount_minor"]:
+            raise AmountDiffersFromOrder("The amount must equal the order's amount.")
+        authorization = self.authorizations.claim(order, amount_minor, self.ttl_seconds)
+        if authorization is None:
+            raise OrderNotPayable("The order changed while it was being authorised; nothing was held.")
+        reference = {"order_id": order_id, "order_life": authorization["life"]}
+        try:
+            entry, _ = self.holds.hold(
+                customer_id, currency, amount_minor, CHECKOUT_HOLD, authorization["hold_key"], reference
+            )
+        except InsufficientFunds:
+            self.authorizations.unclaim(order_id, authorization["hold_id"])
+            raise
+        if entry is None:  # the worker gave this authorisation up (the request was too slow): nothing held
+            raise OrderNotPayable("The authorisation took too long and was given up; nothing was held.")
+        with pending_on_store_error(entry):
+            self._audit("order.authorized", order, entry)
+        return {"hold_id": authorization["hold_id"], "entry": entry, "expires_at": authorization["expires_at"]}
+
+    def capture(self, order_id, amount_minor, customer_id=None):
+        """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor)."""
+        order, authorization = self._authorized(order_id, customer_id)
+        if amount_minor > authorization["amount_minor"]:
+            raise CaptureExceedsHold()
+        entry, _ = self.holds.capture(
+            order["customer_id"],
+            order["currency"],
+            authorization["hold_id"],
+            amount_minor,
+            f"capture:{authorization['hold_key']}",
+            {"order_id": order_id, "order_life": authorization["life"]},
+            (HoldNotFound, CaptureExceedsHold),
+        )
+        with pending_on_store_error(entry):
+            self.authorizations.mark_captured(entry)
+            self._audit("order.captured", order, entry)
+        return entry, authorization["amount_minor"] - amount_minor
+
+    def void(self, order_id, customer_id=None):
+        """Release the hold; the order is `pending` again. The release entry."""
+        order, authorization = self._authorized(order_id, customer_id)
+        entry = self._release(order, authorization)
+        if entry is None:
+            raise HoldNotFound()  # captured meanwhile
+        with pending_on_store_error(entry):
+            self.authorizations.unclaim(order_id, authorization["hold_id"])
+            self._audit("order.voided", order, entry)
+        return entry
+
+    def expire(self, grace_seconds, limit=EXPIRE_BATCH_MAX):
+        """The worker: holds past their time released (their orders `pending` again), and what a request
+        that died left finished; how many orders it changed."""
+        changed = 0
+        for order in self.authorizations.due(grace_seconds, limit):
+            changed += self._put_right(order)
+        return changed
+
+    def _put_right(self, order):
+        authorization = order["authorization"]
+        key = authorization["hold_key"]
+
+        def entry(prefix):
+            return self.wallet.entry_for_key(order["customer_id"], order["currency"], prefix + key)
+
+        captured = entry("capture:")
+        if captured is not None:
+            self.authorizations.mark_captured(captured)
+            return 1
+        if entry("release:") is None:
+            if entry("") is None:  # never held: closed for good, so a late hold of the request holds nothing
+                self._release(order, authorization, must_exist=False)
+            elif authorization["expires_at"] > self.authorizations.clock():
+                self.authorizations.checked(order["order_id"], authorization["hold_id"])
+                return 0
+            else:
+                released = self._release(order, authorization)
+                if released is None:
+                    return 0
+                self._audit("order.authorization_expired", order, released)
+        self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
+        return 1
+
+    def _release(self, order, authorization, must_exist=True):
+        entry, _ = self.holds.release(
+            order["customer_id"],
+            order["currency"],
+            authorization["hold_id"],
+            f"release:{authorization['hold_key']}",
+            {"order_id": order["order_id"], "order_life": authorization["life"]},
+            must_exist=must_exist,
+        )
+        return entry
+
+    def _authorized(self, order_id, customer_id):
+        """(order, its authorisation): the order (of `customer_id` when given) authorised, else
+        OrderNotFound / HoldNotFound."""
+        order = self.orders.get(order_id)
+        if order is None:
+            raise OrderNotFound()
+        if customer_id is not None and order.get("customer_id") != customer_id:
+            raise Forbidden("You may act only on your own orders.")
+        if order.get("payment_status") != AUTHORIZED or not order.get("authorization"):
+            raise HoldNotFound()
+        return order, order["authorization"]
+
+    def _audit(self, event, order, entry):
+        self.audit.record(
+            event,
+            "ok",
+            customer_id=order["customer_id"],
+            order_id=order["order_id"],
+            transaction_id=entry["_id"],
+            amount_minor=entry["amount_minor"],
+            currency=entry["currency"],
+        )

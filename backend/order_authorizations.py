@@ -1,0 +1,117 @@
+"""Orders authorised from the wallet (SPEC §10): the `authorized` state of the shop's `orders` and the
+hold behind it, kept on the order as `authorization` = {hold_key, hold_id, amount_minor, wallet_id,
+life, authorized_at, expires_at}. This module is the only one that writes those fields. An order is
+authorised only from `pending`, for its own customer, amount and life; it leaves `authorized` by a
+capture (then `paid`, for what was captured), a void or the hold's expiry (`pending` again)."""
+
+import datetime
+from typing import Any
+
+from .clock import new_id, utcnow
+from .records import LedgerEntry
+from .wallet_figures import hold_id_for
+
+AUTHORIZED = "authorized"
+
+
+class OrderAuthorizations:
+    def __init__(self, db, clock=utcnow):
+        self.orders = db["orders"]
+        self.clock = clock
+
+    def claim(self, order, amount_minor, ttl_seconds):
+        """Mark a pending order `authorized` for a new hold; the authorization, or None when the order
+        is no longer pending for that customer, amount, currency and life."""
+        now = self.clock()
+        hold_key = f"checkout_hold:{order['order_id']}:{new_id('auth', 12)}"
+        authorization: dict[str, Any] = {
+            "hold_key": hold_key,
+            "hold_id": hold_id_for(hold_key),
+            "amount_minor": amount_minor,
+            "wallet_id": f"{order['customer_id']}:{order['currency']}",
+            "life": order.get("payment_ticket"),
+            "authorized_at": now,
+            "expires_at": now + datetime.timedelta(seconds=ttl_seconds),
+        }
+        claimed = self.orders.update_one(
+            {
+                "order_id": order["order_id"],
+                "customer_id": order["customer_id"],
+                "amount_minor": order["amount_minor"],
+                "currency": order["currency"],
+                "payment_status": "pending",
+                "payment_ticket": order.get("payment_ticket"),
+            },
+            {"$set": {"payment_status": AUTHORIZED, "authorization": authorization}, "$inc": {"version": 1}},
+        )
+        return authorization if claimed.modified_count else None
+
+    def unclaim(self, order_id, hold_id):
+        """`pending` again (a void, an expiry, a hold that did not fit); False when the order is no
+        longer authorised by that hold."""
+        reverted = self.orders.update_one(
+            {"order_id": order_id, "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
+            {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
+        )
+        return reverted.modified_count == 1
+
+    def mark_captured(self, entry: LedgerEntry) -> None:
+        """After the capture debit `entry`: the order it authorised is `paid` for what was captured
+        (idempotent); its refunds start in the authorised life, into the paying wallet."""
+        reference = entry["reference"]
+        self.orders.update_one(
+            {
+                "order_id": reference["order_id"],
+                "payment_status": AUTHORIZED,
+                "authorization.hold_id": reference["hold_id"],
+            },
+            {
+                "$set": {
+                    "payment_status": "paid",
+                    "paid_via": "wallet",
+                    "paid_minor": entry["amount_minor"],
+                    "refundable_minor": entry["amount_minor"],
+                    "refunded_minor": 0,
+                    "refund_seq": 0,
+                    "payment_entry_id": entry["_id"],
+                    "refund_wallet_id": entry["wallet_id"],
+                    "paid_at": self.clock(),
+                    "payment_life": reference.get("order_life"),
+                    "payment_ticket": new_id("life"),
+                    "authorization.captured_minor": entry["amount_minor"],
+                },
+                "$addToSet": {"paid_entry_ids": entry["_id"]},
+                "$inc": {"version": 1},
+            },
+        )
+
+    def due(self, grace_seconds, limit):
+        """Authorised orders to look at: holds past their expiry, and authorisations older than
+        `grace_seconds` not yet seen with their hold (the request may have died before it)."""
+        now = self.clock()
+        stale = now - datetime.timedelta(seconds=grace_seconds)
+        expired = self.orders.find(
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}}, limit=limit
+        )
+        unchecked = self.orders.find(
+            {
+                "payment_status": AUTHORIZED,
+                "authorization.authorized_at": {"$lte": stale},
+                "authorization.checked": {"$ne": True},
+            },
+            limit=limit,
+        )
+        found = {order["order_id"]: order for order in [*expired, *unchecked]}
+        return list(found.values())[:limit]
+
+    def checked(self, order_id, hold_id):
+        """The authorisation's hold was seen in the ledger: only its expiry brings it back."""
+        self.orders.update_one(
+            {"order_id": order_id, "authorization.hold_id": hold_id}, {"$set": {"authorization.checked": True}}
+        )
+
+    def count_expired(self):
+        """Authorised orders whose hold is past its expiry (/health's and /metrics' backlog)."""
+        return self.orders.count_documents(
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}}
+        )

@@ -1,0 +1,136 @@
+"""Holds under races and crashes (SPEC §10, §8): 40 authorisations at once for 10 orders on a balance
+that covers 4 hold exactly 4; a capture racing a void of one hold: exactly one wins; a payment racing
+an authorisation for the last of the balance never overdraws; a crash before any write of
+authorise, capture or void is healed by recovery, and the money moves once."""
+
+import datetime
+
+from tests.faults import SimulatedCrash, crashing_integration
+from tests.helpers import bearer, run_in_threads, unique
+
+
+def test_forty_authorisations_for_ten_orders_hold_exactly_four(api, integration):
+    api.topup("cust_a", "100.00")
+    orders = [api.add_order("cust_a", 2500) for _ in range(10)]
+
+    def authorize(index):
+        body = {"order_id": orders[index % 10], "customer_id": "cust_a", "amount": "25.00"}
+        return api.post("/order/authorize", body, bearer("cust_a")).status_code
+
+    codes = run_in_threads(40, authorize)
+    assert codes.count(200) == 4, codes
+    wallet = api.status("cust_a").get_json()["wallet"]
+    assert (wallet["balance"], wallet["held"], wallet["available"]) == (100, 100, 0)
+    assert api.db["orders"].count_documents({"payment_status": "authorized"}) == 4
+    assert integration.reconcile() == []
+
+
+def test_a_capture_racing_a_void_of_one_hold_one_wins(api, integration):
+    for round_ in range(10):
+        customer = f"cust_{round_}"
+        api.topup(customer, "100.00")
+        order_id = api.add_order(customer, 6000)
+        body = {"order_id": order_id, "customer_id": customer, "amount": "60.00"}
+        assert api.post("/order/authorize", body, bearer(customer)).status_code == 200
+
+        def race(index, who=customer, order=order_id):
+            if index == 0:
+                return api.post("/order/capture", {"order_id": order, "amount": "60.00"}, bearer(who)).status_code
+            return api.post("/order/void", {"order_id": order}, bearer(who)).status_code
+
+        codes = run_in_threads(2, race)
+        assert sorted(codes) == [200, 409], codes
+        wallet = api.status(customer).get_json()["wallet"]
+        status = api.db["orders"].find_one({"order_id": order_id})["payment_status"]
+        captured = codes[0] == 200
+        assert (wallet["balance"], wallet["held"], status) == ((40, 0, "paid") if captured else (100, 0, "pending"))
+    assert integration.reconcile() == []
+
+
+def test_a_payment_racing_an_authorisation_for_the_last_of_the_balance_never_overdraws(api, integration):
+    api.topup("cust_a", "50.00")
+    to_pay, to_hold = api.add_order("cust_a", 5000), api.add_order("cust_a", 5000)
+
+    def race(index):
+        if index == 0:
+            return api.pay(to_pay, "cust_a", 50).status_code
+        body = {"order_id": to_hold, "customer_id": "cust_a", "amount": "50.00"}
+        return api.post("/order/authorize", body, bearer("cust_a")).status_code
+
+    assert sorted(run_in_threads(2, race)) == [200, 402]
+    wallet = api.status("cust_a").get_json()["wallet"]
+    assert wallet["balance"] - wallet["held"] == 0 and wallet["balance"] >= 0
+    assert integration.reconcile() == []
+
+
+def crash_each_write(app, db, setup, operation, check):
+    """Crash before write 1, 2, ... of `operation` until it completes; recover and check each time."""
+    healthy = app.extensions["integration"]
+    crash_at = 1
+    while True:
+        state = setup()
+        integration, crashing = crashing_integration(app, db, crash_at)
+        try:
+            operation(integration, state)
+        except SimulatedCrash:
+            pass
+        db["orders"].update_many({}, {"$set": {"authorization.authorized_at": datetime.datetime(2000, 1, 1)}})
+        healthy.recover(grace_seconds=0)
+        assert healthy.reconcile() == [], f"drift after a crash before write {crash_at}"
+        check(healthy, state, crash_at)
+        if not crashing.crashed:
+            return crash_at - 1
+        crash_at += 1
+
+
+def funded_order(api, integration):
+    customer_id = unique("cust")
+    api.topup(customer_id, "100.00")
+    return {"customer_id": customer_id, "order_id": api.add_order(customer_id, 6000)}
+
+
+def figures(healthy, state):
+    wallet = healthy.wallet.get_wallet(state["customer_id"], "INR")
+    order = healthy.orders.get(state["order_id"])
+    return wallet["balance_minor"], wallet.get("held_minor", 0), order["payment_status"]
+
+
+def test_a_crash_during_an_authorisation_is_healed(app, db, api, integration):
+    def operation(crashy, state):
+        crashy.authorize_order(state["order_id"], state["customer_id"], 6000)
+
+    def check(healthy, state, crash_at):
+        # Either it held (and the order is authorised) or nothing did (and the order is payable).
+        assert figures(healthy, state) in ((10000, 6000, "authorized"), (10000, 0, "pending")), crash_at
+
+    assert crash_each_write(app, db, lambda: funded_order(api, integration), operation, check) >= 3
+
+
+def test_a_crash_during_a_capture_is_healed(app, db, api, integration):
+    def setup():
+        state = funded_order(api, integration)
+        integration.authorize_order(state["order_id"], state["customer_id"], 6000)
+        return state
+
+    def operation(crashy, state):
+        crashy.capture_order(state["order_id"], 4000)
+
+    def check(healthy, state, crash_at):
+        assert figures(healthy, state) in ((6000, 0, "paid"), (10000, 6000, "authorized")), crash_at
+
+    assert crash_each_write(app, db, setup, operation, check) >= 3
+
+
+def test_a_crash_during_a_void_is_healed(app, db, api, integration):
+    def setup():
+        state = funded_order(api, integration)
+        integration.authorize_order(state["order_id"], state["customer_id"], 6000)
+        return state
+
+    def operation(crashy, state):
+        crashy.void_order(state["order_id"])
+
+    def check(healthy, state, crash_at):
+        assert figures(healthy, state) in ((10000, 0, "pending"), (10000, 6000, "authorized")), crash_at
+
+    assert crash_each_write(app, db, setup, operation, check) >= 3

@@ -1,0 +1,154 @@
+"""Authorise now, take later (SPEC §10) over HTTP: authorise → partial capture → the rest released;
+authorise → void; authorise → expiry by the worker; each repeated with the same key returns the first
+answer; the refusals; refunds of a captured order as of any paid order; reconcile after each."""
+
+import datetime
+
+import pytest
+
+from tests.helpers import BASE, bearer
+from tests.integration.support import assert_error, assert_money
+
+ADMIN = bearer("admin_1", "admin")
+
+
+@pytest.fixture
+def funded(api):
+    """cust_a with 100.00 and a pending order of 60.00: the order id."""
+    api.topup("cust_a", "100.00")
+    return api.add_order("cust_a", 6000)
+
+
+def authorize(api, order_id, amount="60.00", customer_id="cust_a", headers=None):
+    return api.post(
+        "/order/authorize",
+        {"order_id": order_id, "customer_id": customer_id, "amount": amount},
+        headers or bearer(customer_id),
+    )
+
+
+def capture(api, order_id, amount, headers=None):
+    return api.post("/order/capture", {"order_id": order_id, "amount": amount}, headers or bearer("cust_a"))
+
+
+def void(api, order_id, headers=None):
+    return api.post("/order/void", {"order_id": order_id}, headers or bearer("cust_a"))
+
+
+def figures(api):
+    wallet = api.status("cust_a").get_json()["wallet"]
+    return wallet["balance"], wallet["held"], wallet["available"]
+
+
+def order_status(api, order_id):
+    return api.db["orders"].find_one({"order_id": order_id})["payment_status"]
+
+
+def test_authorise_then_capture_part_releases_the_rest(api, integration, funded):
+    held = authorize(api, funded)
+    assert held.status_code == 200, held.get_json()
+    body = held.get_json()
+    assert set(body) >= {"success", "hold_id", "available_balance", "currency", "expires_at"}
+    assert_money(body["available_balance"], 40)
+    assert body["expires_at"].endswith("Z")
+    assert figures(api) == (100, 60, 40) and order_status(api, funded) == "authorized"
+    assert integration.reconcile() == []
+    captured = capture(api, funded, "45.00")
+    assert captured.status_code == 200, captured.get_json()
+    body = captured.get_json()
+    assert (body["captured"], body["released"], body["remaining_balance"]) == (45, 15, 55)
+    assert figures(api) == (55, 0, 55) and order_status(api, funded) == "paid"
+    assert integration.reconcile() == []
+    # Refunds of a captured order: as of any paid order, up to what was captured.
+    assert api.refund(funded, "cust_a", 45).status_code == 200
+    assert_error(api.refund(funded, "cust_a", 1), 409, "refund_exceeds_paid")
+    assert figures(api) == (100, 0, 100)
+    assert integration.reconcile() == []
+
+
+def test_a_capture_above_the_hold_is_refused(api, funded):
+    authorize(api, funded)
+    assert_error(capture(api, funded, "60.01"), 409, "capture_exceeds_hold")
+    assert figures(api) == (100, 60, 40)
+
+
+def test_capture_and_void_happen_once(api, funded):
+    authorize(api, funded)
+    assert capture(api, funded, "60.00").status_code == 200
+    assert_error(capture(api, funded, "60.00"), 409, "hold_not_found")
+    assert_error(void(api, funded), 409, "hold_not_found")  # a void after capture is refused
+    assert figures(api) == (40, 0, 40)
+
+
+def test_authorise_then_void_puts_the_order_back_to_pending(api, integration, funded):
+    authorize(api, funded)
+    voided = void(api, funded)
+    assert voided.status_code == 200, voided.get_json()
+    assert_money(voided.get_json()["released"], 60)
+    assert figures(api) == (100, 0, 100) and order_status(api, funded) == "pending"
+    assert_error(void(api, funded), 409, "hold_not_found")
+    assert api.pay(funded, "cust_a", 60).status_code == 200  # pending again: payable
+    assert integration.reconcile() == []
+
+
+def test_a_hold_past_its_time_is_released_by_the_worker(api, db, integration, funded):
+    authorize(api, funded)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
+    assert integration.recover(grace_seconds=60)["authorizations"] == 1
+    assert figures(api) == (100, 0, 100) and order_status(api, funded) == "pending"
+    assert_error(capture(api, funded, "60.00"), 409, "hold_not_found")
+    assert integration.reconcile() == []
+
+
+def test_a_live_hold_is_left_alone_by_the_worker(api, db, integration, funded):
+    authorize(api, funded)
+    stale = datetime.datetime.utcnow() - datetime.timedelta(hours=1)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.authorized_at": stale}})
+    assert integration.recover(grace_seconds=60)["authorizations"] == 0
+    assert figures(api) == (100, 60, 40) and order_status(api, funded) == "authorized"
+
+
+@pytest.mark.parametrize("step", ["authorize", "capture", "void"])
+def test_a_repeat_with_the_same_key_returns_the_first_answer(api, funded, step):
+    key = {"Idempotency-Key": f"key-{step}", **bearer("cust_a")}
+    first = authorize(api, funded, headers=key if step == "authorize" else None)
+    if step == "capture":
+        first = capture(api, funded, "30.00", headers=key)
+    elif step == "void":
+        first = void(api, funded, headers=key)
+    again = {
+        "authorize": lambda: authorize(api, funded, headers=key),
+        "capture": lambda: capture(api, funded, "30.00", headers=key),
+        "void": lambda: void(api, funded, headers=key),
+    }[step]()
+    assert (again.status_code, again.get_json()) == (first.status_code, first.get_json())
+
+
+def test_refusals(api, funded):
+    assert_error(authorize(api, funded, amount="59.00"), 400, "order_amount_mismatch")
+    other = api.add_order("cust_a", 50000)
+    assert_error(authorize(api, other, amount="500.00"), 402, "insufficient_funds")
+    assert order_status(api, other) == "pending"
+    assert_error(capture(api, funded, "10.00"), 409, "hold_not_found")  # never authorised
+    assert authorize(api, funded).status_code == 200
+    assert_error(authorize(api, funded), 409, "order_not_payable")  # authorised already
+    assert_error(api.pay(funded, "cust_a", 60), 409, "order_not_payable")  # held, not payable
+    assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 403, "forbidden")
+    assert_error(authorize(api, funded, customer_id="cust_b", headers=bearer("cust_a")), 403, "forbidden")
+    assert capture(api, funded, "10.00", headers=ADMIN).status_code == 200  # an admin may capture any
+
+
+def test_held_money_cannot_be_spent_or_withdrawn(api, funded):
+    authorize(api, funded)
+    other = api.add_order("cust_a", 5000)
+    assert_error(api.pay(other, "cust_a", 50), 402, "insufficient_funds")
+    assert api.pay(other, "cust_a", 50).status_code == 402
+    response = api.client.get(f"{BASE}/wallet/cust_a/withdrawable", headers=bearer("cust_a"))
+    assert response.get_json()["available"] == 40
+
+
+def test_health_and_metrics_count_holds_past_their_time(api, db, funded):
+    authorize(api, funded)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
+    assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 1}
+    assert "wallet_holds_expired 1.0" in api.client.get("/metrics").get_data(as_text=True)
