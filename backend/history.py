@@ -12,6 +12,7 @@ from typing import Any
 
 from .clock import iso
 from .errors import InvalidRequest
+from .holds_view import authorization_view, held_and_debt_view, wallet_figures_view
 from .money import format_major, to_major
 from .orders import PAID_STATES, is_minor_amount, well_formed
 from .payment_orders import EXPIRED, FAILED
@@ -105,18 +106,6 @@ def status_view(status):
     }
 
 
-def wallet_figures_view(status):
-    """`balance`, `held`, `available` (= balance − held) and `debt` in major units (SPEC §9)."""
-    currency = status["currency"]
-    balance_minor, held_minor = status["balance_minor"], status.get("held_minor", 0)
-    return {
-        "balance": to_major(balance_minor, currency),
-        "held": to_major(held_minor, currency),
-        "available": to_major(balance_minor - held_minor, currency),
-        "debt": to_major(status.get("debt_minor", 0), currency),
-    }
-
-
 def transaction_view(entry):
     """A ledger entry as the API shows it."""
     currency = entry["currency"]
@@ -131,16 +120,6 @@ def transaction_view(entry):
         "reference": {k: v for k, v in entry["reference"].items() if k not in HIDDEN_REFERENCE_FIELDS},
         "created_at": iso(entry["created_at"]),
     }
-
-
-def held_and_debt_view(entry):
-    """What an entry did to held money and debt, when it did (major units)."""
-    currency, view = entry["currency"], {}
-    if entry.get("held_delta_minor"):
-        view["held_change"] = to_major(entry["held_delta_minor"], currency)
-    if entry.get("debt_delta_minor"):
-        view["debt_change"] = to_major(entry["debt_delta_minor"], currency)
-    return view
 
 
 def gateway_names(reads):
@@ -177,6 +156,7 @@ def order_view(order):
         "paid_via": order.get("paid_via"),
         "refunded_amount": to_major(refunded_minor, currency_ or "INR"),
         "refundable_amount": to_major(max(refundable_minor, 0), currency_ or "INR"),
+        **authorization_view(order, currency_ or "INR"),
     }
 
 

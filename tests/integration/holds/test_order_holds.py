@@ -152,3 +152,11 @@ def test_health_and_metrics_count_holds_past_their_time(api, db, funded):
     db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
     assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 1}
     assert "wallet_holds_expired 1.0" in api.client.get("/metrics").get_data(as_text=True)
+
+
+def test_the_orders_list_shows_an_authorised_orders_hold(api, funded):
+    authorize(api, funded)
+    listed = api.client.get(f"{BASE}/orders?customer_id=cust_a&status=authorized", headers=bearer("cust_a")).get_json()
+    [order] = listed["orders"]
+    assert order["payment_status"] == "authorized"
+    assert order["authorization"]["amount"] == 60 and order["authorization"]["expires_at"].endswith("Z")
