@@ -82,8 +82,10 @@ class OrderHolds:
         """Release the hold; the order is `pending` again. The release entry."""
         order, authorization = self._authorized(order_id, customer_id)
         entry = self._release(order, authorization)
-        if entry is None:
-            raise HoldNotFound()  # captured meanwhile
+        if entry is None:  # captured meanwhile, or a gateway took the held money back (a take-back cut it)
+            if self._entry(order, "capture:") is None:
+                self.authorizations.unclaim(order_id, authorization["hold_id"])
+            raise HoldNotFound()
         with pending_on_store_error(entry):
             self.authorizations.unclaim(order_id, authorization["hold_id"])
             self._audit("order.voided", order, entry)
@@ -97,12 +99,16 @@ class OrderHolds:
             changed += self._put_right(order)
         return changed
 
+    def _entry(self, order, prefix):
+        """The ledger entry of the order's authorisation under `prefix` (`capture:`, `release:`, `` for its hold)."""
+        key = prefix + order["authorization"]["hold_key"]
+        return self.wallet.entry_for_key(order["customer_id"], order["currency"], key)
+
     def _put_right(self, order):
         authorization = order["authorization"]
-        key = authorization["hold_key"]
 
         def entry(prefix):
-            return self.wallet.entry_for_key(order["customer_id"], order["currency"], prefix + key)
+            return self._entry(order, prefix)
 
         captured = entry("capture:")
         if captured is not None:
@@ -116,9 +122,8 @@ class OrderHolds:
                 return 0
             else:
                 released = self._release(order, authorization)
-                if released is None:
-                    return 0
-                self._audit("order.authorization_expired", order, released)
+                if released is not None:  # None: a gateway's take-back cut the hold away already
+                    self._audit("order.authorization_expired", order, released)
         self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
         return 1
 

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from tests.helpers import BASE, bearer
+from tests.integration.after_credit.support import razorpay_topup
 from tests.integration.support import assert_error, assert_money
 
 ADMIN = bearer("admin_1", "admin")
@@ -160,3 +161,27 @@ def test_the_orders_list_shows_an_authorised_orders_hold(api, funded):
     [order] = listed["orders"]
     assert order["payment_status"] == "authorized"
     assert order["authorization"]["amount"] == 60 and order["authorization"]["expires_at"].endswith("Z")
+
+
+def test_a_hold_a_gateway_took_back_cannot_be_captured_and_its_order_is_payable_again(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "60.00")
+    order_id = api.add_order("cust_a", 6000)
+    authorize(api, order_id)
+    integration.payments.gateway("razorpay").api.dashboard_refund(payment_id, 6000, "INR")  # cuts the hold away
+    assert figures(api) == (0, 0, 0)
+    assert_error(capture(api, order_id, "60.00"), 409, "hold_not_found")
+    assert_error(void(api, order_id), 409, "hold_not_found")
+    assert order_status(api, order_id) == "pending"
+    assert integration.reconcile() == []
+
+
+def test_a_hold_cut_in_part_can_be_captured_only_up_to_what_is_left(api, db, integration):
+    razorpay_topup(api, db, "cust_a", "50.00")
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "50.00")
+    order_id = api.add_order("cust_a", 8000)
+    authorize(api, order_id, amount="80.00")
+    integration.payments.gateway("razorpay").api.dashboard_refund(payment_id, 5000, "INR")  # 20 available, 30 cut
+    assert figures(api) == (50, 50, 0)
+    assert_error(capture(api, order_id, "60.00"), 409, "capture_exceeds_hold")
+    assert capture(api, order_id, "50.00").get_json()["captured"] == 50
+    assert integration.reconcile() == []
