@@ -19,7 +19,7 @@ class OrderAuthorizations:
         self.orders = db["orders"]
         self.clock = clock
 
-    def claim(self, order, amount_minor, ttl_seconds):
+    def claim(self, order, amount_minor, ttl_seconds, operation_id=None):
         """Mark a pending order `authorized` for a new hold; the authorization, or None when the order
         is no longer pending for that customer, amount, currency and life."""
         now = self.clock()
@@ -33,6 +33,8 @@ class OrderAuthorizations:
             "authorized_at": now,
             "expires_at": now + datetime.timedelta(seconds=ttl_seconds),
         }
+        if operation_id is not None:
+            authorization["operation_id"] = operation_id  # a retry of the request finds it
         claimed = self.orders.update_one(
             {
                 "order_id": order["order_id"],

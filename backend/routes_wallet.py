@@ -129,8 +129,8 @@ def authorize_order():
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
     service = integration_service()
 
-    def action(_operation_id):
-        held = service.authorize_order(order_id, customer_id, amount_minor)
+    def action(operation_id):
+        held = service.authorize_order(order_id, customer_id, amount_minor, operation_id)
         entry = held["entry"]
         available_minor = entry["balance_after_minor"] - entry["held_after_minor"]
         return {

@@ -81,9 +81,9 @@ class WalletPaymentIntegration:
         """Pay a pending order from the wallet (one debit per life of the order); the debit entry."""
         return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id)
 
-    def authorize_order(self, order_id, customer_id, amount_minor):
+    def authorize_order(self, order_id, customer_id, amount_minor, operation_id=None):
         """Hold a pending order's amount (SPEC §10): `{hold_id, entry, expires_at}`."""
-        return self.order_holds.authorize(order_id, customer_id, amount_minor)
+        return self.order_holds.authorize(order_id, customer_id, amount_minor, operation_id)
 
     def capture_order(self, order_id, amount_minor, customer_id=None):
         """Take at most the hold, release the rest: (capture entry, released minor units)."""

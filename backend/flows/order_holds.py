@@ -13,7 +13,6 @@ written to its order."""
 from ..errors import (
     AmountDiffersFromOrder,
     CaptureExceedsHold,
-    Forbidden,
     HoldNotFound,
     InsufficientFunds,
     OrderAlreadyPaid,
@@ -33,16 +32,20 @@ class OrderHolds:
         self.wallet, self.holds, self.orders, self.authorizations = wallet, holds, orders, authorizations
         self.audit, self.ttl_seconds = audit, ttl_seconds
 
-    def authorize(self, order_id, customer_id, amount_minor):
+    def authorize(self, order_id, customer_id, amount_minor, operation_id=None):
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
-        kept) when the available money does not cover it."""
+        kept) when the available money does not cover it. A retry of the same request (same
+        `operation_id`) finishes and returns that authorisation."""
         order = self.orders.for_customer(order_id, customer_id)
         currency = order_currency(order)
-        if order["payment_status"] != "pending":
+        authorization = order.get("authorization") or {}
+        retried = operation_id is not None and authorization.get("operation_id") == operation_id
+        if order["payment_status"] != "pending" and not retried:
             raise OrderAlreadyPaid() if order["payment_status"] in PAID_STATES else OrderNotPayable()
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        authorization = self.authorizations.claim(order, amount_minor, self.ttl_seconds)
+        if not retried:
+            authorization = self.authorizations.claim(order, amount_minor, self.ttl_seconds, operation_id)
         if authorization is None:
             raise OrderNotPayable("The order changed while it was being authorised; nothing was held.")
         reference = {"order_id": order_id, "order_life": authorization["life"]}
@@ -62,6 +65,17 @@ class OrderHolds:
     def capture(self, order_id, amount_minor, customer_id=None):
         """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor)."""
         order, authorization = self._authorized(order_id, customer_id)
+        entry = self._entry(order, "capture:")  # this capture made already: its order was not marked yet
+        if entry is None:
+            entry = self._capture(order, authorization, amount_minor)
+        with pending_on_store_error(entry):
+            self.authorizations.mark_captured(entry)
+            self._audit("order.captured", order, entry)
+        return entry, -entry["held_delta_minor"] - entry["amount_minor"]
+
+    def _capture(self, order, authorization, amount_minor):
+        if authorization["expires_at"] <= self.authorizations.clock():
+            raise HoldNotFound("The order's hold has expired; authorise the order again.")
         if amount_minor > authorization["amount_minor"]:
             raise CaptureExceedsHold()
         entry, _ = self.holds.capture(
@@ -70,13 +84,10 @@ class OrderHolds:
             authorization["hold_id"],
             amount_minor,
             f"capture:{authorization['hold_key']}",
-            {"order_id": order_id, "order_life": authorization["life"]},
+            {"order_id": order["order_id"], "order_life": authorization["life"]},
             (HoldNotFound, CaptureExceedsHold),
         )
-        with pending_on_store_error(entry):
-            self.authorizations.mark_captured(entry)
-            self._audit("order.captured", order, entry)
-        return entry, authorization["amount_minor"] - amount_minor
+        return entry
 
     def void(self, order_id, customer_id=None):
         """Release the hold; the order is `pending` again. The release entry."""
@@ -145,7 +156,7 @@ class OrderHolds:
         if order is None:
             raise OrderNotFound()
         if customer_id is not None and order.get("customer_id") != customer_id:
-            raise Forbidden("You may act only on your own orders.")
+            raise OrderNotFound()  # as for pay: another customer's order is not found
         if order.get("payment_status") != AUTHORIZED or not order.get("authorization"):
             raise HoldNotFound()
         return order, order["authorization"]

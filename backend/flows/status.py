@@ -2,9 +2,9 @@
 `backend.history.status_view`, shows them in major units)."""
 
 from ..ledger_history import LedgerHistory
-from ..records import PAYMENT, REFUND, TOPUP
+from ..records import CAPTURE, PAYMENT, REFUND, TOPUP
 
-STATUS_KINDS = (TOPUP, PAYMENT, REFUND)
+STATUS_KINDS = (TOPUP, PAYMENT, REFUND, CAPTURE)
 
 
 class StatusView:

@@ -19,6 +19,8 @@ STATISTICS_KEYS = {
     "payment_count",
     "total_refunds",
     "refund_count",
+    "total_captures",  # orders authorised, then captured (SPEC §10)
+    "capture_count",
 }
 TRANSACTION_KEYS = {"transaction_id", "type", "kind", "amount", "currency", "balance_after", "reference", "created_at"}
 

@@ -134,7 +134,7 @@ def test_refusals(api, funded):
     assert authorize(api, funded).status_code == 200
     assert_error(authorize(api, funded), 409, "order_not_payable")  # authorised already
     assert_error(api.pay(funded, "cust_a", 60), 409, "order_not_payable")  # held, not payable
-    assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 403, "forbidden")
+    assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 404, "order_not_found")  # as for pay
     assert_error(authorize(api, funded, customer_id="cust_b", headers=bearer("cust_a")), 403, "forbidden")
     assert capture(api, funded, "10.00", headers=ADMIN).status_code == 200  # an admin may capture any
 
@@ -185,3 +185,47 @@ def test_a_hold_cut_in_part_can_be_captured_only_up_to_what_is_left(api, db, int
     assert_error(capture(api, order_id, "60.00"), 409, "capture_exceeds_hold")
     assert capture(api, order_id, "50.00").get_json()["captured"] == 50
     assert integration.reconcile() == []
+
+
+def test_released_is_what_the_hold_gave_back_after_a_take_back_cut_it(api, db, integration):
+    razorpay_topup(api, db, "cust_a", "50.00")
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "50.00")
+    order_id = api.add_order("cust_a", 8000)
+    authorize(api, order_id, amount="80.00")
+    integration.payments.gateway("razorpay").api.dashboard_refund(payment_id, 5000, "INR")  # the hold: 50.00 left
+    body = capture(api, order_id, "10.00").get_json()
+    assert (body["captured"], body["released"]) == (10, 40)
+
+
+def test_a_hold_past_its_time_is_not_captured_before_the_worker_releases_it(api, db, funded):
+    authorize(api, funded)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
+    assert_error(capture(api, funded, "60.00"), 409, "hold_not_found")
+    assert figures(api) == (100, 60, 40)
+
+
+def test_a_capture_retried_after_its_order_was_not_marked_finishes_it(api, db, integration, monkeypatch, funded):
+    authorize(api, funded)
+    marks = integration.authorizations.mark_captured
+    monkeypatch.setattr(
+        integration.authorizations, "mark_captured", lambda entry: (_ for _ in ()).throw(RuntimeError())
+    )
+    with pytest.raises(RuntimeError):
+        integration.capture_order(funded, 6000)
+    monkeypatch.setattr(integration.authorizations, "mark_captured", marks)
+    entry, released = integration.capture_order(funded, 6000)
+    assert (entry["amount_minor"], released) == (6000, 0)
+    assert order_status(api, funded) == "paid" and figures(api) == (40, 0, 40)
+
+
+def test_an_authorisation_retried_with_its_key_after_a_crash_returns_that_authorisation(
+    api, integration, monkeypatch, funded
+):
+    hold = integration.holds.hold
+    monkeypatch.setattr(integration.holds, "hold", lambda *a, **k: (_ for _ in ()).throw(RuntimeError()))
+    with pytest.raises(RuntimeError):
+        integration.authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
+    monkeypatch.setattr(integration.holds, "hold", hold)
+    held = integration.authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
+    assert held["entry"]["kind"] == "checkout_hold" and figures(api) == (100, 60, 40)
+    assert_error(authorize(api, funded), 409, "order_not_payable")  # another request: authorised already

@@ -3,7 +3,7 @@
 import pytest
 
 from backend.flows.status import StatusView
-from backend.records import PAYMENT, REFUND, REVERSAL, TOPUP
+from backend.records import CAPTURE, PAYMENT, REFUND, REVERSAL, TOPUP
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_figures_and_newest_entries_in_minor_units(status_view, ledger):
         "balance_minor": 11050,
         "held_minor": 0,
         "debt_minor": 0,
-        "totals": {TOPUP: (13050, 2), PAYMENT: (2500, 1), REFUND: (500, 1)},
+        "totals": {TOPUP: (13050, 2), PAYMENT: (2500, 1), REFUND: (500, 1), CAPTURE: (0, 0)},
     }
     assert [(e["kind"], e["amount_minor"], e["balance_after_minor"]) for e in status["recent_entries"]] == [
         (REFUND, 500, 11050),
@@ -49,7 +49,7 @@ def test_a_customer_who_never_paid_in_has_zero_and_no_entries(status_view):
         "balance_minor": 0,
         "held_minor": 0,
         "debt_minor": 0,
-        "totals": {TOPUP: (0, 0), PAYMENT: (0, 0), REFUND: (0, 0)},
+        "totals": {TOPUP: (0, 0), PAYMENT: (0, 0), REFUND: (0, 0), CAPTURE: (0, 0)},
         "recent_entries": [],
     }
 
@@ -66,4 +66,4 @@ def test_a_reversal_is_in_the_balance_but_not_among_the_totals(status_view, ledg
     ledger.debit("cust_a", "INR", 300, PAYMENT, "payment:ord_1", {"order_id": "ord_1"})
     ledger.credit("cust_a", "INR", 300, REVERSAL, "reversal:txn_2", {"order_id": "ord_1"})
     status = status_view.status("cust_a")
-    assert (status["balance_minor"], set(status["totals"])) == (1000, {TOPUP, PAYMENT, REFUND})
+    assert (status["balance_minor"], set(status["totals"])) == (1000, {TOPUP, PAYMENT, REFUND, CAPTURE})
