@@ -122,3 +122,40 @@ def test_a_repeat_of_a_refused_top_up_with_its_key_answers_the_same_body(api):
     again = api.initiate("cust_a", "5.00", headers=headers)
     assert first.status_code == again.status_code == 422
     assert again.get_json() == first.get_json() and again.get_json()["limit"] == "MINIMUM_KYC_BALANCE_MAX"
+
+
+@pytest.mark.parametrize(
+    "setting, level, topped_up, asked, headroom",
+    [
+        ("WALLET_BALANCE_MAX", None, "70.00", "40.00", 30),
+        ("WALLET_MONTHLY_TOPUP_MAX", None, "70.00", "40.00", 30),
+        ("MINIMUM_KYC_BALANCE_MAX", None, "70.00", "40.00", 30),
+        ("MINIMUM_KYC_MONTHLY_TOPUP_MAX", None, "70.00", "40.00", 30),
+        ("FULL_KYC_BALANCE_MAX", "full", "70.00", "40.00", 30),
+        ("FULL_KYC_MONTHLY_TOPUP_MAX", "full", "70.00", "40.00", 30),
+    ],
+)
+def test_each_limit_refuses_the_top_up_that_would_pass_it(setting, level, topped_up, asked, headroom):
+    app = create_app(app_config(**{setting: "100"}))
+    try:
+        api = Api(app.test_client(), app.extensions["wallet_db"])
+        if level:
+            path = f"{BASE}/customers/cust_a/kyc-level"
+            assert api.client.put(path, json={"kyc_level": level}, headers=ADMIN).status_code == 200
+        api.topup("cust_a", topped_up)
+        if "MONTHLY" in setting:  # spent: the month's loads count all the same
+            order_id = api.add_order("cust_a", 7000)
+            assert api.pay(order_id, "cust_a", 70).status_code == 200
+        refused(api.initiate("cust_a", asked), setting, headroom)
+        assert api.initiate("cust_a", "30.00").status_code == 200
+    finally:
+        drop_store(app)
+
+
+def test_a_levels_limit_does_not_apply_to_the_other_level():
+    app = create_app(app_config(FULL_KYC_BALANCE_MAX="100"))
+    try:
+        api = Api(app.test_client(), app.extensions["wallet_db"])
+        assert api.initiate("cust_a", "500.00").status_code == 200  # cust_a is at level minimum
+    finally:
+        drop_store(app)
