@@ -13,6 +13,11 @@ None) and:
   knows of a payment order nobody confirmed (the sweep, `backend/sweep.py`). It may complete the
   payment where the gateway's protocol needs the merchant to (PayPal captures an APPROVED order).
   A gateway without it is never looked up, so its payment orders are never expired either.
+- optionally (SPEC §11) `settlement_report(day)` -> an iterable of `SettlementRow`: what the
+  gateway's report for `day` (a `datetime.date`, the gateway's own report day: Razorpay's settlement
+  day, PayPal's transaction day) lists, captured payments and refunds, page by page (paginated,
+  retried and bounded inside), duplicates removed; GatewayUnavailable when it cannot be had;
+  `settlement_lag` (a `datetime.timedelta`): how long after a capture it appears in a report.
 - optionally (SPEC §9, money going back through the gateway) `refund(payment_id, amount_minor,
   currency, reference)` -> `GatewayRefund`: refund (part of) a captured payment, once per
   `reference` (sent as the gateway's idempotency key, and in the refund's notes / `custom_id` so its
@@ -126,3 +131,30 @@ class Lookup:
     amount_minor: int | None = None
     currency: str | None = None
     detail: str | None = None
+
+
+# A row of a gateway's settlement report (`SettlementRow.kind`).
+SETTLED_PAYMENT, SETTLED_REFUND = "payment", "refund"
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    """One captured payment or refund as a gateway's settlement report lists it (SPEC §11).
+
+    `gateway_payment_id`: the payment (Razorpay payment id, PayPal capture id) — for a refund, the
+    payment it refunds; `refund_id`: the gateway's refund id (refunds only); `payment_order_id`: our
+    payment order (the gateway's order id) when the report names it; `reference`: the reference we
+    gave (PayPal's `custom_id` of a capture: our payment order's reference; a refund's notes /
+    `custom_id`: our refund reference) when the report has one; amounts in minor units, `fee_minor`
+    and `tax_minor` what the gateway kept (0 when it says nothing); `settlement_id` its payout."""
+
+    kind: str  # SETTLED_PAYMENT or SETTLED_REFUND
+    gateway_payment_id: str
+    amount_minor: int
+    currency: str
+    fee_minor: int = 0
+    tax_minor: int = 0
+    refund_id: str | None = None
+    payment_order_id: str | None = None
+    reference: str | None = None
+    settlement_id: str | None = None
