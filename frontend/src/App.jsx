@@ -138,6 +138,7 @@ function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
       <div className="forms">
         <TopupForm
           customerId={customerId}
+          wallet={wallet}
           methods={methods}
           method={method}
           loaded={loaded}
@@ -145,6 +146,7 @@ function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
           busy={busy}
           run={run}
           setMessage={setMessage}
+          onError={onError}
         />
         <PendingOrders
           customerId={customerId}

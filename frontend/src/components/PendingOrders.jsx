@@ -1,21 +1,39 @@
 import { useCallback, useEffect, useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { formatMoney } from '../money.js';
+import { formatExpiry, heldAmount } from '../holdsAndLimits.js';
 
 const PAGE = 10;
 
-// The customer's pending orders, each with a Pay button for its own amount, then a confirmation
-// step (as refunds have); more orders on demand.
+// What each action asks before it is done, and its confirm button.
+const ASK = {
+  pay: (money, id) => [`Pay ${money} from your wallet for order ${id}?`, 'The amount leaves your wallet at once.', 'Confirm payment'],
+  authorize: (money, id) => [
+    `Authorise ${money} for order ${id}?`,
+    'The amount is held in your wallet (it can no longer be spent or withdrawn) until the shop takes it, ' +
+      'all or part, or the authorisation is cancelled or runs out; whatever is not taken comes back.',
+    'Confirm authorisation',
+  ],
+};
+
+// The customer's orders waiting for them: the authorised ones (held, awaiting the shop's capture,
+// each with "Cancel authorisation") and the pending ones, each with Pay (at once) and Authorise
+// (hold now, the shop captures later), each asked first; more pending orders on demand.
 export default function PendingOrders({ customerId, busy, run, setMessage, onPaid, onError }) {
   const [orders, setOrders] = useState(null);
+  const [authorised, setAuthorised] = useState([]);
   const [nextAfter, setNextAfter] = useState(null);
-  const [confirming, setConfirming] = useState(null); // the order id whose payment awaits confirmation
+  const [confirming, setConfirming] = useState(null); // {orderId, action: 'pay' | 'authorize'} awaiting confirmation
 
   const load = useCallback(
     async (after = null) => {
-      const page = await integrationService.listOrders(customerId, { status: 'pending', limit: PAGE, after });
+      const [page, held] = await Promise.all([
+        integrationService.listOrders(customerId, { status: 'pending', limit: PAGE, after }),
+        after ? null : integrationService.listOrders(customerId, { status: 'authorized', limit: PAGE }),
+      ]);
       setOrders((list) => (after ? [...(list || []), ...page.orders] : page.orders));
       setNextAfter(page.next_after ?? null);
+      if (held) setAuthorised(held.orders);
     },
     [customerId],
   );
@@ -24,9 +42,9 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
     load().catch(onError);
   }, [load, onError]);
 
-  function review(order) {
+  function review(order, action) {
     setMessage(null);
-    setConfirming(order.order_id);
+    setConfirming({ orderId: order.order_id, action });
   }
 
   function pay(order) {
@@ -42,11 +60,78 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
     });
   }
 
+  function authorize(order) {
+    setConfirming(null);
+    run(async () => {
+      const res = await integrationService.authorizeOrder(order.order_id, customerId, Number(order.amount).toFixed(2));
+      const money = (value) => formatMoney(value, res.currency || order.currency);
+      const until = formatExpiry(res.expires_at);
+      setMessage({
+        kind: 'success',
+        text:
+          `Order ${order.order_id} authorised: ${money(res.amount ?? order.amount)} is on hold until the shop takes it` +
+          `${until ? ` (by ${until})` : ''}. Available now ${money(res.available_balance)}.`,
+      });
+      await Promise.all([onPaid(), load()]);
+    });
+  }
+
+  function cancelAuthorisation(order) {
+    setMessage(null);
+    run(async () => {
+      const res = await integrationService.voidOrder(order.order_id);
+      const money = (value) => formatMoney(value, res.currency || order.currency);
+      setMessage({
+        kind: 'success',
+        text: `Authorisation of order ${order.order_id} cancelled: ${money(res.released)} is available again. Available now ${money(res.available_balance)}.`,
+      });
+      await Promise.all([onPaid(), load()]);
+    });
+  }
+
+  const confirmation = (o) => {
+    const act = confirming.action === 'pay' ? pay : authorize;
+    const [question, effect, button] = ASK[confirming.action](formatMoney(o.amount, o.currency), o.order_id);
+    return (
+      <div className="confirm" data-testid={`${confirming.action}-confirmation`}>
+        <p>
+          {question} {effect}
+        </p>
+        <button type="button" data-testid={`${confirming.action}-confirm`} disabled={busy} onClick={() => act(o)}>
+          {button}
+        </button>{' '}
+        <button type="button" className="secondary" data-testid={`${confirming.action}-back`} onClick={() => setConfirming(null)}>
+          Back
+        </button>
+      </div>
+    );
+  };
+
+  const none = orders?.length === 0 && authorised.length === 0;
   return (
     <section className="card">
       <h2>Orders to pay</h2>
       {orders === null && <p className="empty">Loading…</p>}
-      {orders?.length === 0 && <p className="empty">No orders waiting for payment.</p>}
+      {none && <p className="empty">No orders waiting for payment.</p>}
+      <ul className="orders" data-testid="authorised-orders">
+        {authorised.map((o) => {
+          const until = formatExpiry(o.authorization?.expires_at);
+          return (
+            <li key={o.order_id} data-order-id={o.order_id}>
+              <span className="what">
+                <strong>{o.order_id}</strong>
+                <small data-testid={`authorised-${o.order_id}`}>
+                  Authorised, awaiting capture: {formatMoney(heldAmount(o), o.currency)} on hold
+                  {until ? ` until ${until}` : ''}
+                </small>
+              </span>
+              <button type="button" className="secondary" data-testid={`void-${o.order_id}`} disabled={busy} onClick={() => cancelAuthorisation(o)}>
+                Cancel authorisation
+              </button>
+            </li>
+          );
+        })}
+      </ul>
       <ul className="orders" data-testid="pending-orders">
         {(orders || []).map((o) => (
           <li key={o.order_id} data-order-id={o.order_id}>
@@ -54,23 +139,17 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
               <strong>{o.order_id}</strong>
               <small>{formatMoney(o.amount, o.currency)}</small>
             </span>
-            {confirming === o.order_id ? (
-              <div className="confirm" data-testid="pay-confirmation">
-                <p>
-                  Pay <strong>{formatMoney(o.amount, o.currency)}</strong> from your wallet for order {o.order_id}? The
-                  amount leaves your wallet at once.
-                </p>
-                <button type="button" data-testid="pay-confirm" disabled={busy} onClick={() => pay(o)}>
-                  Confirm payment
-                </button>{' '}
-                <button type="button" className="secondary" data-testid="pay-back" onClick={() => setConfirming(null)}>
-                  Back
-                </button>
-              </div>
+            {confirming?.orderId === o.order_id ? (
+              confirmation(o)
             ) : (
-              <button type="button" data-testid={`pay-${o.order_id}`} disabled={busy} onClick={() => review(o)}>
-                Pay {formatMoney(o.amount, o.currency)}
-              </button>
+              <span className="order-actions">
+                <button type="button" data-testid={`pay-${o.order_id}`} disabled={busy} onClick={() => review(o, 'pay')}>
+                  Pay {formatMoney(o.amount, o.currency)}
+                </button>
+                <button type="button" className="secondary" data-testid={`authorize-${o.order_id}`} disabled={busy} onClick={() => review(o, 'authorize')}>
+                  Authorise
+                </button>
+              </span>
             )}
           </li>
         ))}

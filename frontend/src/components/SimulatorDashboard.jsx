@@ -31,10 +31,12 @@ export default function SimulatorDashboard({ transactions, gateways, busy, act, 
   const topups = dashboardTopups(transactions, gateways);
   if (!gateways.some((g) => g.simulatorDashboard)) return null;
 
-  async function follow(caseId) {
+  // Read the customer again until the ledger has an entry of case `caseId` that `shows` accepts.
+  async function follow(caseId, shows = () => true) {
     const deadline = Date.now() + FOLLOW_WAIT_MS;
+    const seen = (found) => found?.transactions?.some((t) => t.reference?.case_id === caseId && shows(t));
     let found = await refresh();
-    while (!found?.transactions?.some((t) => t.reference?.case_id === caseId) && Date.now() < deadline) {
+    while (!seen(found) && Date.now() < deadline) {
       await sleep(FOLLOW_POLL_MS);
       found = await refresh();
     }
@@ -78,7 +80,8 @@ export default function SimulatorDashboard({ transactions, gateways, busy, act, 
         kind: 'info',
         text: `Dispute ${disputeId} ${outcome}: ${outcome === 'won' ? `its hold of ${money} is released` : `${money} is taken back`}. The wallet follows ${gatewayLabel(gateways, gateway)}'s webhook.`,
       });
-      await follow(disputeId);
+      // The dispute's hold names its id already: wait for what the outcome wrote (a release or a chargeback).
+      await follow(disputeId, (t) => t.kind !== 'dispute_hold');
     });
   }
 

@@ -138,9 +138,9 @@ describe("the gateways' side of each credited top-up (simulator mode)", () => {
   });
 
   it('reverses the whole top-up when no amount is typed', async () => {
-    await renderSupport(SIMULATOR, [lookup(LEDGER)]);
+    const reversed = { ...topup('paypal', 'CAP1', 100), transaction_id: 'txn_rev', kind: 'topup_reversal', type: 'debit', reference: { case: 'reversal', case_id: 'rev_1' } };
+    await renderSupport(SIMULATOR, [lookup(LEDGER), lookup([reversed, ...LEDGER])]); // the ledger names it at once: no waiting
     const reverse = vi.spyOn(integrationService, 'simulatorReverse').mockResolvedValue({ success: true, reversal_id: 'rev_1' });
-    vi.spyOn(Date, 'now').mockReturnValueOnce(0).mockReturnValue(10 ** 13); // no waiting for the ledger
     await click('sim-reverse-CAP1');
     expect(reverse).toHaveBeenCalledWith('paypal', 'CAP1', 100, 'INR');
   });
@@ -163,5 +163,22 @@ describe("the gateways' side of each credited top-up (simulator mode)", () => {
     });
     expect($('sim-win-CAP1')).toBeNull();
     expect($('sim-dispute-CAP1')).not.toBeNull();
+  });
+
+  it("after a dispute is resolved, reads the customer again until the ledger shows the outcome, not just the dispute's hold", async () => {
+    const opened = { ...topup('razorpay', 'pay_1', 200), transaction_id: 'txn_hold', kind: 'dispute_hold', type: 'memo', reference: { case_id: 'disp_9' } };
+    const released = { ...opened, transaction_id: 'txn_release', kind: 'hold_release' };
+    // the look-up, after the opening, then twice after the win: the webhook lands between the two
+    const { supportLookup } = await renderSupport(SIMULATOR, [lookup(LEDGER), lookup([opened, ...LEDGER]), lookup([opened, ...LEDGER]), lookup([released, opened, ...LEDGER])]);
+    vi.spyOn(integrationService, 'simulatorOpenDispute').mockResolvedValue({ success: true, dispute_id: 'disp_9' });
+    vi.spyOn(integrationService, 'simulatorResolveDispute').mockResolvedValue({ success: true });
+    await click('sim-dispute-pay_1');
+    expect(supportLookup).toHaveBeenCalledTimes(2);
+    await click('sim-win-pay_1');
+    const newest = () => container.querySelector('[data-testid="support-transactions"] li').dataset.kind;
+    // the page reads the customer every 500 ms: look at what it shows between reads (outside act, so it renders)
+    for (let i = 0; i < 30 && newest() !== 'hold_release'; i += 1) await act(() => new Promise((r) => setTimeout(r, 100)));
+    expect(newest()).toBe('hold_release');
+    expect(supportLookup).toHaveBeenCalledTimes(4);
   });
 });

@@ -2,13 +2,12 @@ import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { formatMoney } from '../money.js';
 import { countOf, distinct } from '../wording.js';
-import RefundForm from './RefundForm.jsx';
+import CustomerLimits from './CustomerLimits.jsx';
+import SupportOrders from './SupportOrders.jsx';
 import Transactions from './Transactions.jsx';
 import WalletFigures from './WalletFigures.jsx';
 import WithdrawForm from './WithdrawForm.jsx';
 import SimulatorDashboard from './SimulatorDashboard.jsx';
-
-const STATUS_LABELS = { pending: 'Pending', paid: 'Paid', partially_refunded: 'Partly refunded', refunded: 'Refunded' };
 
 function when(iso) {
   const d = new Date(iso);
@@ -41,9 +40,10 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
   );
 }
 
-// Support staff (admin token): look a customer up; balance (held, owed, available), ledger, orders
-// (refund them), gateway outcomes and audit entries (older pages of each on demand); reconcile the
-// customer's wallet; withdraw for them; in simulator mode, play the gateways' side of their top-ups.
+// Support staff (admin token): look a customer up; balance (held, owed, available), level and limits
+// (set the level), ledger, orders (refund them; capture or void an authorised one), gateway outcomes
+// and audit entries (older pages of each on demand); reconcile the customer's wallet; withdraw for
+// them; in simulator mode, play the gateways' side of their top-ups.
 // Every action first clears the banners of the one before (the message and the reconcile result).
 // `gateways`: the server's (gateways.js), to name them.
 export default function SupportView({ busy, run, setMessage, onError, gateways = [] }) {
@@ -53,7 +53,6 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
   const [nextBefore, setNextBefore] = useState(null);
   const [webhooks, setWebhooks] = useState({ entries: [], nextBefore: null });
   const [audit, setAudit] = useState({ entries: [], nextBefore: null });
-  const [refunding, setRefunding] = useState(null);
   const [reconciled, setReconciled] = useState(null);
 
   // Clear the earlier banners, then run `action` (busy meanwhile; a failure becomes the message).
@@ -76,7 +75,6 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
     setNextBefore(found.next_before);
     setWebhooks({ entries: found.webhooks, nextBefore: found.webhooks_next_before ?? null });
     setAudit({ entries: found.audit, nextBefore: found.audit_next_before ?? null });
-    setRefunding(null);
     return found;
   }
 
@@ -147,6 +145,7 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
               </p>
             )}
           </section>
+          <CustomerLimits customerId={data.customer_id} wallet={data.wallet} busy={busy} act={act} setMessage={setMessage} />
           <WithdrawForm
             customerId={data.customer_id}
             wallet={data.wallet}
@@ -166,40 +165,15 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
             setMessage={setMessage}
             refresh={() => lookUp(data.customer_id)}
           />
-          <section className="card">
-            <h2>Orders</h2>
-            {data.orders.length === 0 && <p className="empty">No orders.</p>}
-            <ul className="orders" data-testid="support-orders">
-              {data.orders.map((o) => (
-                <li key={o.order_id} data-order-id={o.order_id}>
-                  <span className="what">
-                    <strong>{o.order_id}</strong>
-                    <small>
-                      {formatMoney(o.amount, o.currency)} · {STATUS_LABELS[o.payment_status] || o.payment_status}
-                      {o.refunded_amount > 0 ? ` · refunded ${formatMoney(o.refunded_amount, o.currency)}` : ''}
-                    </small>
-                  </span>
-                  {o.refundable_amount > 0 && refunding !== o.order_id && (
-                    <button type="button" data-testid={`refund-${o.order_id}`} onClick={() => act(() => setRefunding(o.order_id))}>
-                      Refund…
-                    </button>
-                  )}
-                  {refunding === o.order_id && (
-                    <RefundForm
-                      customerId={data.customer_id}
-                      order={o}
-                      busy={busy}
-                      act={act}
-                      setMessage={setMessage}
-                      onDone={() => lookUp(data.customer_id)}
-                      onCancel={() => setRefunding(null)}
-                    />
-                  )}
-                </li>
-              ))}
-            </ul>
-            {data.next_after && <p className="empty">More orders: GET /orders?customer_id={data.customer_id}&amp;after={data.next_after}</p>}
-          </section>
+          <SupportOrders
+            customerId={data.customer_id}
+            orders={data.orders}
+            nextAfter={data.next_after}
+            busy={busy}
+            act={act}
+            setMessage={setMessage}
+            onDone={() => lookUp(data.customer_id)}
+          />
           <Transactions
             title="Ledger"
             testId="support-transactions"

@@ -13,6 +13,8 @@ const KIND_LABELS = {
   hold_release: 'Released from hold',
   withdrawal_hold: 'Withdrawal requested: on hold',
   withdrawal: 'Withdrawal refunded',
+  checkout_hold: 'On hold: order authorised',
+  capture: 'Order payment (authorised, now captured)',
 };
 // A take-back of a top-up says which kind of case it was (reference.case).
 const TAKE_BACK_LABELS = {
@@ -23,6 +25,7 @@ const TAKE_BACK_LABELS = {
 function kindLabel(t) {
   if (t.kind === 'topup_reversal' && TAKE_BACK_LABELS[t.reference?.case]) return TAKE_BACK_LABELS[t.reference.case];
   if (t.kind === 'hold_release' && t.reference?.withdrawal_id) return 'Released from hold: withdrawal refused';
+  if (t.kind === 'hold_release' && t.reference?.order_id) return 'Released from hold: order authorisation cancelled or expired';
   if (t.kind === 'hold_release') return 'Released from hold: dispute closed';
   return KIND_LABELS[t.kind] || t.kind;
 }

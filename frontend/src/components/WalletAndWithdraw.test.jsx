@@ -55,7 +55,7 @@ describe('the balance card', () => {
 
   it('says what held money and debt are when there are any', async () => {
     await render(<BalanceCard wallet={{ ...wallet, held: 200, available: 300, debt: 25.5 }} />);
-    expect($('wallet-held').textContent).toBe('On hold₹200.00 on hold while a dispute is open or a withdrawal is on its way');
+    expect($('wallet-held').textContent).toBe('On hold₹200.00 on hold while an order is authorised, a dispute is open or a withdrawal is on its way');
     expect($('wallet-debt').textContent).toBe(
       'Owed₹25.50 money a payment provider took back after it was spent; your next top-up pays it first',
     );

@@ -8,7 +8,7 @@ export default function WalletFigures({ wallet, testId = 'wallet', whose = 'your
   const money = (amount) => formatMoney(amount, wallet.currency);
   const rows = [];
   if (Number(wallet.held) !== 0) {
-    rows.push(['held', 'On hold', wallet.held, 'on hold while a dispute is open or a withdrawal is on its way']);
+    rows.push(['held', 'On hold', wallet.held, 'on hold while an order is authorised, a dispute is open or a withdrawal is on its way']);
   }
   if (Number(wallet.debt) !== 0) {
     rows.push([

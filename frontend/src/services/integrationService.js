@@ -26,6 +26,9 @@ const MESSAGES = {
   unavailable: 'The service is unavailable right now. Try again shortly.',
   operation_pending: 'Your request was recorded and is being completed. Try again in a moment to see the result.',
   withdrawal_not_found: 'No such withdrawal.',
+  order_not_payable: 'This order cannot be paid or authorised now: it may be authorised already.',
+  hold_not_found: 'This order has no authorisation left to capture or cancel: it was captured, cancelled or has expired.',
+  capture_exceeds_hold: 'That is more than the amount authorised for this order.',
   unknown: 'Something went wrong. Try again.',
 };
 
@@ -203,6 +206,29 @@ export function createIntegrationService({
         amount,
         reason,
       });
+    },
+    // Authorise now, take later: hold a pending order's amount (equal to the order's) in the wallet:
+    // {hold_id, amount, available_balance, currency, expires_at}; the order becomes `authorized`.
+    authorizeOrder(orderId, customerId, amount) {
+      return moneyCall('authorize', '/order/authorize', { order_id: orderId, customer_id: customerId, amount });
+    },
+    // Take `amount` (at most the hold) from an authorised order; the rest of the hold is released:
+    // {transaction_id, captured, released, remaining_balance, currency}. 409 capture_exceeds_hold, hold_not_found.
+    captureOrder(orderId, amount) {
+      return moneyCall('capture', '/order/capture', { order_id: orderId, amount });
+    },
+    // Release an authorised order's hold; the order is pending again: {released, available_balance, currency}.
+    voidOrder(orderId) {
+      return moneyCall('void', '/order/void', { order_id: orderId });
+    },
+    // The limits a top-up must fit, tightest first ([] without limits): {kyc_level, currency,
+    // limits: [{limit, max, used, headroom}]}. Initiate beyond one: 422 limit_exceeded (`err.body.limit`, `.headroom`).
+    getLimits(customerId) {
+      return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/limits` });
+    },
+    // Admin: the customer's level, `minimum` or `full`, which picks the limits that apply.
+    setKycLevel(customerId, level) {
+      return send({ method: 'put', url: `/customers/${encodeURIComponent(customerId)}/kyc-level`, data: { kyc_level: level } });
     },
     // Refund `amount` to the customer's own top-ups' payment methods: {withdrawal_id, status (pending,
     // completed, failed, partially_completed), amount, currency, refunds: [{gateway, payment_id,

@@ -167,10 +167,13 @@ describe('methods: URL, HTTP method, body, result', () => {
 });
 
 describe('configuration and token', () => {
-  it('the default export has the six methods, the history, support, withdrawal and simulator calls, and uses /api/integration', async () => {
+  it('the default export has the six methods, the history, support, withdrawal, simulator, hold and limit calls, and uses /api/integration', async () => {
     expect(Object.keys(integrationService).sort()).toEqual([
+      'authorizeOrder',
+      'captureOrder',
       'downloadStatement',
       'getIntegrationStatus',
+      'getLimits',
       'getTopupStatus',
       'getTransactions',
       'getWithdrawable',
@@ -181,6 +184,7 @@ describe('configuration and token', () => {
       'listOrders',
       'payOrderWithWallet',
       'refundOrderToWallet',
+      'setKycLevel',
       'simulatorOpenDispute',
       'simulatorRefund',
       'simulatorResolveDispute',
@@ -190,6 +194,7 @@ describe('configuration and token', () => {
       'supportReconcile',
       'supportWebhooks',
       'verifyWalletTopup',
+      'voidOrder',
       'withdraw',
     ]);
     const fresh = createIntegrationService();
