@@ -54,6 +54,7 @@ def create_app(test_config=None):
         integration.payment_orders,
         integration.audit,
         integration.payments,
+        integration.settlement.books,
     )
     register(app, integration, delivery)
     metrics.init_app(app)

@@ -7,6 +7,7 @@ in `COMMANDS`.
 """
 
 import argparse
+import datetime
 import json
 import logging
 import signal
@@ -99,6 +100,35 @@ def run_reconcile(args):
     return 1 if drift else 0
 
 
+SETTLED_GATEWAYS = ("razorpay", "paypal")
+
+
+def settle_arguments(parser):
+    parser.add_argument("--gateway", required=True, choices=SETTLED_GATEWAYS, help="whose report: razorpay or paypal")
+    parser.add_argument("--date", required=True, type=iso_day, help="the gateway's report day, YYYY-MM-DD")
+
+
+def iso_day(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a day as YYYY-MM-DD") from None
+
+
+def run_settle(args):
+    app = create_app()
+    embedded = note_if_embedded(app, "settle")
+    document, exceptions = app.extensions["integration"].settle(args.gateway, args.date)
+    figures = {k: document[k] for k in ("gateway", "date", "currency", "matched", "payments", "refunds")}
+    print(json.dumps(dict(figures, **{k: document[k] for k in document if k.endswith("_minor")})))
+    for row in exceptions:
+        print(json.dumps({k: row.get(k) for k in ("kind", "status", "payment_id", "payment_order_id")}))
+    still_open = sum(1 for row in exceptions if row.get("status") == "open")
+    summary = f"settle: {still_open} open exception(s)" if still_open else "settle: nothing open"
+    print(summary + (EMBEDDED_ONLY if embedded else ""))
+    return 1 if still_open else 0
+
+
 def note_if_embedded(app, command):
     """Say (stderr) that `command` looked at a new, empty embedded store; whether it did."""
     embedded = app.config["EMBEDDED_STORE"]
@@ -130,6 +160,15 @@ COMMANDS = {
         "finish or undo money operations interrupted between two writes",
         "Finish or undo money operations interrupted between two writes, and print what it did. " + STORE_NOTE,
         run_recover,
+    ),
+    "settle": Command(
+        "match a gateway's settlement report of a day to the ledger",
+        "Fetch the gateway's settlement report of the day (Razorpay: the day money was settled; PayPal: "
+        "the transaction day), match every capture and refund to the ledger, heal what heals (a capture "
+        "never credited, a refund never taken back), record the day and its exceptions, print them as "
+        "JSON lines, and exit 1 if any stays open (0 when none). " + STORE_NOTE,
+        run_settle,
+        settle_arguments,
     ),
     "reconcile": Command(
         "check every wallet's balance against its ledger",

@@ -65,6 +65,8 @@ DEFAULTS = {
     "WORKER_OUTBOX_INTERVAL_SECONDS": "2",
     "WORKER_SWEEP_INTERVAL_SECONDS": "60",
     "WORKER_RECONCILE_INTERVAL_SECONDS": "3600",
+    # How often the worker looks for yesterday's settlement to do (once a day per gateway, SPEC §11).
+    "WORKER_SETTLEMENT_INTERVAL_SECONDS": "3600",
     # A worker whose clock is further than this from the store's runs nothing (backend/worker.py).
     "WORKER_CLOCK_SKEW_MAX_SECONDS": "5",
     # Retention (TTL indexes): sent WhatsApp messages, processed webhook events, audit entries.
@@ -109,6 +111,7 @@ POSITIVE_INT_SETTINGS = (
     "WORKER_OUTBOX_INTERVAL_SECONDS",
     "WORKER_SWEEP_INTERVAL_SECONDS",
     "WORKER_RECONCILE_INTERVAL_SECONDS",
+    "WORKER_SETTLEMENT_INTERVAL_SECONDS",
     "WORKER_CLOCK_SKEW_MAX_SECONDS",
     "OUTBOX_RETENTION_SECONDS",
     "WEBHOOK_EVENT_RETENTION_SECONDS",

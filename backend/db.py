@@ -137,6 +137,8 @@ INDEXES = {
         # our reference, random and so unique without a unique index (which sharding
         # on `_id` would refuse); PayPal's events name a payment order by it
         ([("reference", 1), ("gateway", 1)], {"sparse": True}),
+        # settling a day: the credits of a day no report listed yet
+        ([("status", 1), ("paid_at", 1), ("gateway", 1), ("settled_on", 1)], {}),
         # a refund, reversal or dispute names the payment that credited the top-up
         ([("gateway_payment_id", 1), ("gateway", 1)], {"sparse": True}),
     ],
@@ -149,6 +151,13 @@ INDEXES = {
     ],
     # withdrawals whose request died before every part was asked (the worker's)
     "withdrawals": [([("stage", 1), ("lease_until", 1)], {})],
+    # settled days (`_id` "<gateway>:<date>") and what they found; open ones for /metrics
+    "settlements": [([("gateway", 1), ("date", -1)], {})],
+    "settlement_exceptions": [
+        ([("gateway", 1), ("date", 1)], {}),
+        ([("status", 1), ("kind", 1)], {}),
+        ([("gateway", 1), ("payment_id", 1), ("kind", 1), ("status", 1)], {}),
+    ],
     "gateway_cases": [
         ([("gateway_payment_id", 1), ("gateway", 1), ("waiting", 1)], {}),
         ([("kind", 1), ("status", 1)], {}),

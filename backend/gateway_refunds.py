@@ -52,6 +52,11 @@ class GatewayRefunds:
             query["gateway"] = gateway
         return self.collection.find_one(query)
 
+    def get_many(self, references):
+        """The records of these references (one query)."""
+        references = sorted(set(references))
+        return list(self.collection.find({"_id": {"$in": references}})) if references else []
+
     def accepted(self, reference, refund_id):
         """The gateway took the request (`pending`, with its refund id), unless it ended already."""
         self.collection.update_one(

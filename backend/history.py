@@ -84,6 +84,7 @@ class Reads:
     payment_orders: Any  # PaymentOrders
     audit: Any  # AuditLog
     payments: Any  # PaymentService
+    settlements: Any = None  # SettlementBooks (the settled days, SPEC §11)
 
 
 # A refund's reason is the admin's text; an order's life is the wallet's bookkeeping (docs/ledger.md).

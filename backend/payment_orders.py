@@ -35,7 +35,7 @@ class PaymentOrder:
         return self.status == PAID
 
 
-def _from_document(document):
+def from_document(document):
     if document is None:
         return None
     return PaymentOrder(
@@ -56,6 +56,9 @@ class PaymentOrders:
         self.collection = db["payment_orders"]
         self.clock = clock
         self.sweep = SweepQueue(self.collection, clock)
+        from .payment_order_lookups import SettlementLookups  # it reads payment orders as this module does
+
+        self.settlement = SettlementLookups(self.collection)
 
     def has_customer(self, customer_id):
         """Whether the customer ever initiated a top-up."""
@@ -85,7 +88,7 @@ class PaymentOrders:
         query = {"_id": payment_order_id}
         if gateway is not None:
             query["gateway"] = gateway
-        return _from_document(self.collection.find_one(query))
+        return from_document(self.collection.find_one(query))
 
     def claim_event(self, gateway, event):
         """(payment order, fresh) for a webhook event of `gateway` naming a payment order (by id or
@@ -105,12 +108,12 @@ class PaymentOrders:
         )
         if document is None:
             return None, False
-        return _from_document(document), event.event_id not in document.get("webhook_event_ids", [])
+        return from_document(document), event.event_id not in document.get("webhook_event_ids", [])
 
     def by_event(self, gateway, event):
         """The payment order of `gateway` a webhook event names, whatever its amount, or None."""
         query = self._event_query(event)
-        return None if query is None else _from_document(self.collection.find_one(dict(query, gateway=gateway)))
+        return None if query is None else from_document(self.collection.find_one(dict(query, gateway=gateway)))
 
     @staticmethod
     def _event_query(event):
@@ -151,7 +154,7 @@ class PaymentOrders:
         document = self.collection.find_one(
             {"gateway_payment_id": gateway_payment_id, "gateway": gateway, "status": PAID}
         )
-        return _from_document(document)
+        return from_document(document)
 
     def credited_since(self, customer_id, currency, since, limit):
         """The customer's top-ups in `currency` credited (`paid`) since `since`, newest first, at most `limit`."""
@@ -160,7 +163,7 @@ class PaymentOrders:
             sort=[("created_at", -1)],
             limit=limit,
         )
-        return [_from_document(d) for d in documents]
+        return [from_document(d) for d in documents]
 
     def loads(self, customer_id, currency, month_start):
         """(open, credited since `month_start`): minor units of the customer's top-ups in `currency`
@@ -221,7 +224,7 @@ class SweepQueue:
             sort=[("created_at", 1), ("_id", 1)],
             limit=max(int(limit), 1),
         )
-        return [_from_document(document) for document in documents]
+        return [from_document(document) for document in documents]
 
     def claim(self, payment_order_id, lease_seconds, now=None):
         """Lease a still `created`, unleased payment order to this sweep for `lease_seconds`: the
@@ -239,7 +242,7 @@ class SweepQueue:
             },
             return_document=ReturnDocument.AFTER,
         )
-        return _from_document(document)
+        return from_document(document)
 
     def defer(self, payment_order_id, until):
         """Look the `created` payment order up again no sooner than `until`."""

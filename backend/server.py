@@ -12,6 +12,7 @@ from werkzeug.routing import PathConverter
 
 from . import (
     routes_history,  # noqa: F401 (its views register on integration_bp)
+    routes_settlements,  # noqa: F401 (its views register on integration_bp)
     routes_wallet,  # noqa: F401 (its views register on integration_bp)
 )
 from .errors import IntegrationError, StoreUnavailable, error_body

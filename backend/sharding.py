@@ -40,6 +40,9 @@ SHARD_KEYS = {
     # `_id` is our refund reference / a random withdrawal id.
     "gateway_refunds": [("_id", HASHED)],
     "withdrawals": [("_id", HASHED)],
+    # one document per gateway and day / per exception: small, hashed `_id`.
+    "settlements": [("_id", HASHED)],
+    "settlement_exceptions": [("_id", HASHED)],
 }
 
 # Collections left unsharded (they stay on their database's primary shard), with why.

@@ -16,7 +16,7 @@ import datetime
 
 from .clock import utcnow
 from .customer_leases import CustomerLeases
-from .errors import LimitExceeded
+from .errors import ConfigError, InvalidAmount, LimitExceeded
 from .money import format_major, parse_amount_minor, to_major
 
 MINIMUM, FULL = "minimum", "full"
@@ -107,5 +107,8 @@ def limits_from_config(config):
     for setting in LIMIT_SETTINGS:
         value = config.get(setting)
         if value not in (None, ""):
-            configured[setting] = parse_amount_minor(str(value), config["DEFAULT_CURRENCY"])
+            try:
+                configured[setting] = parse_amount_minor(str(value), config["DEFAULT_CURRENCY"])
+            except InvalidAmount:
+                raise ConfigError(f"{setting} must be an amount in major units, such as 10000 or 10000.00.") from None
     return configured

@@ -11,6 +11,7 @@ from .flows.our_refunds import OurRefunds
 from .flows.payments import OrderPayments
 from .flows.reconcile import Reconciler
 from .flows.refunds import Refunds
+from .flows.settlement import Settlement
 from .flows.status import StatusView
 from .flows.topups import Topups
 from .flows.webhooks import WebhookIntake
@@ -21,6 +22,7 @@ from .ledger_history import LedgerHistory
 from .order_authorizations import OrderAuthorizations
 from .orders import OrderBook
 from .payment_orders import PaymentOrders
+from .settlement_books import SettlementBooks
 from .settlements import PaymentSettlements
 from .wallet_holds import WalletHolds
 from .wallet_limits import WalletLimits
@@ -65,6 +67,7 @@ class WalletPaymentIntegration:
         self.followups = FollowUps.of(self, settlements)
         self.cases = self.after_credit.cases
         self.withdrawals = Withdrawals(self, WithdrawalBook(db, clock), CustomerLeases(db, clock), withdraw_days)
+        self.settlement = Settlement(self, SettlementBooks(db, clock))
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
 
@@ -139,6 +142,10 @@ class WalletPaymentIntegration:
         report["refunds_asked"] = self.our_refunds.retry_due(limit=batches_max)
         report["authorizations"] = self.order_holds.expire(grace_seconds)
         return report
+
+    def settle(self, gateway_name, day):
+        """Match the gateway's report of `day` to the ledger, heal what heals (SPEC §11): (day, exceptions)."""
+        return self.settlement.settle(gateway_name, day)
 
     def reconcile(self, customer_id=None):
         """Every drift between balances, ledgers and orders (of one customer's, when given); reads only."""

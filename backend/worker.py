@@ -32,6 +32,7 @@ import uuid
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import iso, store_now, utcnow
+from .errors import IntegrationError
 from .sweep import sweep_from_config
 
 logger = logging.getLogger("integration.worker")
@@ -61,6 +62,7 @@ class Worker:
             "outbox": (config["WORKER_OUTBOX_INTERVAL_SECONDS"], self._drain_outbox, False),
             "sweep": (config["WORKER_SWEEP_INTERVAL_SECONDS"], self._sweep, True),
             "reconcile": (config["WORKER_RECONCILE_INTERVAL_SECONDS"], self._reconcile, True),
+            "settlement": (config["WORKER_SETTLEMENT_INTERVAL_SECONDS"], self._settle_yesterday, True),
         }
         self.leased_jobs = [name for name, (_, _, leased) in self.jobs.items() if leased]
         self.due_at = {}  # job -> when this worker tries it next (absent: now)
@@ -177,6 +179,28 @@ class Worker:
         for row in drift:
             logger.warning("reconcile drift: %s", row)
         return len(drift)
+
+    def _settle_yesterday(self):
+        """Settle yesterday (UTC) of every gateway with a settlement report, once: a day settled
+        already is left (the job's lease keeps two workers from settling it at once); {gateway: open
+        exceptions} of what it settled."""
+        day = (self.clock() - datetime.timedelta(days=1)).date()
+        books, settled = self.integration.settlement.books, {}
+        for name, adapter in sorted(self.integration.payments.gateways.items()):
+            if not hasattr(adapter, "settlement_report") or books.day(name, day) is not None:
+                continue
+            try:
+                _document, exceptions = self.integration.settle(name, day)
+            except IntegrationError as error:  # the gateway could not be asked: the next run tries again
+                logger.warning("settlement of %s %s: %s", name, day, error.code)
+                continue
+            settled[name] = sum(1 for row in exceptions if row.get("status") == "open")
+            for row in exceptions:
+                if row.get("status") == "open":
+                    logger.warning(
+                        "settlement exception: %s", {k: row.get(k) for k in ("gateway", "date", "kind", "payment_id")}
+                    )
+        return settled
 
     def _renew_leases(self, now):
         """Extend every job lease this worker holds to JOB_LEASE_SECONDS from now (one write)."""

@@ -159,3 +159,10 @@ def test_a_levels_limit_does_not_apply_to_the_other_level():
         assert api.initiate("cust_a", "500.00").status_code == 200  # cust_a is at level minimum
     finally:
         drop_store(app)
+
+
+def test_a_limit_that_is_not_an_amount_refuses_to_start():
+    from backend.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="WALLET_BALANCE_MAX"):
+        create_app(app_config(WALLET_BALANCE_MAX="abc"))

@@ -10,7 +10,7 @@ from backend.wallet_payment_integration import WalletPaymentIntegration
 
 BACKEND = pathlib.Path(__file__).resolve().parents[3] / "backend"
 MODULE_LINES_MAX = 300
-FACADE_LINES_MAX = 160  # 120 until withdrawals, limits and holds (SPEC §9, §10) added their names and wiring
+FACADE_LINES_MAX = 170  # 120 until withdrawals, limits, holds and settlement (SPEC §9–§11) added theirs
 PUBLIC_METHODS_MAX = 12
 # The façade has one method per operation of the contract; the third wave's withdrawals, limits and
 # holds added theirs (it held 12 before them).
@@ -92,7 +92,7 @@ def test_routes_use_the_integration_only_through_its_methods():
     reads = []
     for node in (
         n
-        for name in ("routes_integration.py", "routes_history.py", "routes_wallet.py")
+        for name in ("routes_integration.py", "routes_history.py", "routes_wallet.py", "routes_settlements.py")
         for n in ast.walk(parsed(BACKEND / name))
     ):
         if isinstance(node, ast.Attribute):

@@ -1,0 +1,166 @@
+"""Settling a gateway's day (SPEC §11): what the gateway's report says it captured and refunded,
+matched to payment orders and ledger entries, a page of rows at a time (each lookup one query per
+page, so a day of any size settles in bounded memory and round trips).
+
+- A capture of a top-up credited by that payment matches (its payment order is marked `settled_on`).
+  One whose top-up was never credited (a lost webhook, an expired top-up) is `captured_not_credited`:
+  credited now through the top-ups' exactly-once path (`Topups.confirm`), then `resolved`. Another
+  amount is `amount_mismatch`, a payment of no top-up of ours `unknown_payment`: both stay `open`.
+- A refund we asked for matches (one still pending is finished as made); a refund of the gateway's own
+  matches when its case took the money back, else it is `refund_not_applied`: applied now through the
+  after-the-credit path (once per case), then `resolved`.
+- A credit older than the gateway's settlement lag that no report listed is `credited_not_captured`
+  (open; resolved if a later report lists it).
+Settling a day again finds every row matched or healed already: nothing changes."""
+
+import datetime
+import itertools
+
+from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
+from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent
+from ..settlement_books import (
+    AMOUNT_MISMATCH,
+    CAPTURED_NOT_CREDITED,
+    CREDITED_NOT_CAPTURED,
+    OPEN,
+    REFUND_NOT_APPLIED,
+    RESOLVED,
+    UNKNOWN_PAYMENT,
+)
+
+PAGE_ROWS = 500
+CREDITS_CHECKED_MAX = 10_000
+
+
+class Settlement:
+    def __init__(self, stores, books):
+        """`stores`: the integration (its payments, payment orders, top-ups, after-the-credit flow, our
+        refunds and currency); `books`: `SettlementBooks`."""
+        self.payments, self.lookups, self.topups = stores.payments, stores.payment_orders.settlement, stores.topups
+        self.after_credit, self.our_refunds, self.currency = stores.after_credit, stores.our_refunds, stores.currency
+        self.books = books
+
+    def settle(self, gateway_name, day):
+        """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions."""
+        adapter = self.payments.gateway(gateway_name)
+        figures = dict.fromkeys(
+            ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "matched", "payments", "refunds"), 0
+        )
+        rows = adapter.settlement_report(day)
+        while page := list(itertools.islice(rows, PAGE_ROWS)):
+            self._settle_page(gateway_name, day, page, figures)
+        self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
+        figures["settled_minor"] = (
+            figures["captured_minor"] - figures["refunded_minor"] - figures["fees_minor"] - figures["tax_minor"]
+        )
+        document = self.books.record_day(gateway_name, day, dict(figures, currency=self.currency))
+        return document, self.books.of_day(gateway_name, day)
+
+    def _settle_page(self, gateway, day, page, figures):
+        for row in page:
+            figures["fees_minor"] += row.fee_minor
+            figures["tax_minor"] += row.tax_minor
+        captures = [row for row in page if row.kind == SETTLED_PAYMENT]
+        refunds = [row for row in page if row.kind != SETTLED_PAYMENT]
+        figures["payments"] += len(captures)
+        figures["refunds"] += len(refunds)
+        figures["captured_minor"] += sum(row.amount_minor for row in captures)
+        figures["refunded_minor"] += sum(row.amount_minor for row in refunds)
+        figures["matched"] += self._captures(gateway, day, captures) + self._refunds(gateway, day, refunds)
+
+    # --- captures --------------------------------------------------------------------------------
+    def _captures(self, gateway, day, rows):
+        """How many matched; the rest noted (and healed where they heal)."""
+        credited = self.lookups.by_payment_ids(gateway, [r.gateway_payment_id for r in rows])
+        by_id = self.lookups.by_ids(gateway, [r.payment_order_id for r in rows])
+        by_reference = self.lookups.by_references(gateway, [r.reference for r in rows])
+        matched, settled = 0, []
+        for row in rows:
+            payment_order = credited.get(row.gateway_payment_id)
+            if payment_order is None:
+                payment_order = by_id.get(row.payment_order_id) or by_reference.get(row.reference)
+                self._capture_exception(gateway, day, row, payment_order)
+                continue
+            if (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
+                self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
+                continue
+            matched += 1
+            settled.append(payment_order.id)
+        self.lookups.mark_settled(settled, day)
+        self.books.resolve_for_payment(gateway, [r.gateway_payment_id for r in rows], CREDITED_NOT_CAPTURED)
+        return matched
+
+    def _capture_exception(self, gateway, day, row, payment_order):
+        if payment_order is None:
+            self._note(gateway, day, UNKNOWN_PAYMENT, row, None, OPEN)
+        elif (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
+            self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
+        else:  # captured, never credited by this payment: credit it once (or refund a second payment)
+            self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
+            self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
+
+    # --- refunds ---------------------------------------------------------------------------------
+    def _refunds(self, gateway, day, rows):
+        ours = {
+            r["_id"]: r for r in self.our_refunds.records.get_many([row.reference for row in rows if row.reference])
+        }
+        matched = 0
+        for row in rows:
+            record = ours.get(row.reference)
+            if record is not None:
+                if record["status"] in OUR_REFUND_OPEN:  # the gateway made it: finish it as made, once
+                    answer = GatewayRefund(row.refund_id or "", REFUND_DONE, row.amount_minor, row.currency)
+                    self.our_refunds.settle(record, answer)
+                matched += 1
+                continue
+            event = WebhookEvent(
+                f"settlement:{row.refund_id}",
+                "settlement.refund",
+                REFUND_PROCESSED,
+                gateway_payment_id=row.gateway_payment_id,
+                amount_minor=row.amount_minor,
+                currency=row.currency,
+                case_id=row.refund_id,
+            )
+            outcome = self.after_credit.apply(gateway, event)
+            if outcome == "processed":
+                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, RESOLVED)
+            elif outcome == "duplicate":
+                matched += 1  # its webhook took the money back already
+            else:
+                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
+        return matched
+
+    # --- credits no report listed ----------------------------------------------------------------
+    def _credits_not_captured(self, gateway, day, lag):
+        """Credits of the day whose captures this report should list (`day` − the lag, whole days) that
+        no report listed: open exceptions."""
+        start = datetime.datetime.combine(day, datetime.time()) - datetime.timedelta(days=lag.days)
+        for payment_order in self.lookups.credited_between(
+            gateway, start, start + datetime.timedelta(days=1), CREDITS_CHECKED_MAX
+        ):
+            self.books.note(
+                gateway,
+                day,
+                CREDITED_NOT_CAPTURED,
+                payment_order.gateway_payment_id,
+                OPEN,
+                payment_id=payment_order.gateway_payment_id,
+                payment_order_id=payment_order.id,
+                gateway_amount_minor=None,
+                ledger_amount_minor=payment_order.amount_minor,
+            )
+
+    def _note(self, gateway, day, kind, row, payment_order, status):
+        subject = row.refund_id if row.kind != SETTLED_PAYMENT else row.gateway_payment_id
+        self.books.note(
+            gateway,
+            day,
+            kind,
+            subject,
+            status,
+            payment_id=row.gateway_payment_id,
+            payment_order_id=payment_order.id if payment_order else row.payment_order_id,
+            gateway_amount_minor=row.amount_minor,
+            ledger_amount_minor=payment_order.amount_minor if payment_order else None,
+        )

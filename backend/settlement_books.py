@@ -1,0 +1,83 @@
+"""What settling a gateway's day found (SPEC §11): `settlements` (one document per gateway and day:
+counts, amounts, fees, tax, what matched) and `settlement_exceptions` (one per gateway, day, kind and
+payment or refund: `open` for a person, `resolved` once healed). Settling a day again upserts the
+same documents, so it changes nothing that was right."""
+
+from pymongo import ReturnDocument
+
+from .clock import utcnow
+
+OPEN, RESOLVED = "open", "resolved"
+# Exception kinds: healed through the exactly-once paths (then `resolved`), or left for a person.
+CAPTURED_NOT_CREDITED, REFUND_NOT_APPLIED = "captured_not_credited", "refund_not_applied"
+CREDITED_NOT_CAPTURED, AMOUNT_MISMATCH, UNKNOWN_PAYMENT = "credited_not_captured", "amount_mismatch", "unknown_payment"
+EXCEPTION_KINDS = (CAPTURED_NOT_CREDITED, REFUND_NOT_APPLIED, CREDITED_NOT_CAPTURED, AMOUNT_MISMATCH, UNKNOWN_PAYMENT)
+
+
+def day_key(gateway, day):
+    return f"{gateway}:{day.isoformat()}"
+
+
+class SettlementBooks:
+    def __init__(self, db, clock=utcnow):
+        self.settlements = db["settlements"]
+        self.exceptions = db["settlement_exceptions"]
+        self.clock = clock
+
+    def record_day(self, gateway, day, figures):
+        """Keep the day's figures (`{currency, captured_minor, refunded_minor, fees_minor, tax_minor,
+        settled_minor, matched, payments, refunds}`); the document."""
+        return self.settlements.find_one_and_update(
+            {"_id": day_key(gateway, day)},
+            {
+                "$set": dict(figures, gateway=gateway, date=day.isoformat(), settled_at=self.clock()),
+                "$setOnInsert": {"first_settled_at": self.clock()},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def day(self, gateway, day):
+        return self.settlements.find_one({"_id": day_key(gateway, day)})
+
+    def note(self, gateway, day, kind, subject_id, status, **fields):
+        """Record an exception (once per gateway, day, kind and payment or refund); a `resolved` one
+        stays resolved."""
+        key = f"{day_key(gateway, day)}:{kind}:{subject_id}"
+        self.exceptions.update_one(
+            {"_id": key},
+            {
+                "$setOnInsert": dict(fields, gateway=gateway, date=day.isoformat(), kind=kind, created_at=self.clock()),
+                "$set": {"updated_at": self.clock()},
+            },
+            upsert=True,
+        )
+        if status == RESOLVED:
+            self.exceptions.update_one({"_id": key}, {"$set": {"status": RESOLVED}})
+        else:
+            self.exceptions.update_one({"_id": key, "status": {"$exists": False}}, {"$set": {"status": OPEN}})
+
+    def resolve_for_payment(self, gateway, gateway_payment_ids, kind):
+        """A payment a later report listed: its open `kind` exceptions are resolved."""
+        if gateway_payment_ids:
+            self.exceptions.update_many(
+                {"gateway": gateway, "payment_id": {"$in": sorted(gateway_payment_ids)}, "kind": kind, "status": OPEN},
+                {"$set": {"status": RESOLVED, "updated_at": self.clock()}},
+            )
+
+    def of_day(self, gateway, day):
+        return list(self.exceptions.find({"gateway": gateway, "date": day.isoformat()}, sort=[("_id", 1)]))
+
+    def count_open(self):
+        """{kind: open exceptions} over every gateway and day (/metrics)."""
+        counts = dict.fromkeys(EXCEPTION_KINDS, 0)
+        for row in self.exceptions.find({"status": OPEN}, projection=["kind"]):
+            counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+        return counts
+
+    def last_days(self):
+        """{gateway: the newest day settled} (/metrics)."""
+        newest: dict[str, str] = {}
+        for row in self.settlements.find({}, projection=["gateway", "date"]):
+            newest[row["gateway"]] = max(newest.get(row["gateway"], ""), row["date"])
+        return newest

@@ -1,0 +1,145 @@
+"""Settling a gateway's day (SPEC §11): a day whose report agrees with the ledger matches with no
+exception; a lost webhook and a dashboard refund are healed (credited / taken back once), a different
+amount and an unknown payment stay open; a credit no report lists is `credited_not_captured`; settling
+the day again changes nothing."""
+
+import datetime
+
+import pytest
+
+from tests.helpers import BASE, bearer
+from tests.integration.settlement.support import DAY, capture_row, refund_row, report
+
+ADMIN = bearer("admin_1", "admin")
+
+
+def credited(api, db, count, amount="10.00"):
+    """`count` top-ups of cust_a credited by signed webhooks: their payment order documents."""
+    ids = [api.topup("cust_a", amount) for _ in range(count)]
+    return [db["payment_orders"].find_one({"_id": i}) for i in ids]
+
+
+def balance(api):
+    return api.status("cust_a").get_json()["wallet"]["balance"]
+
+
+def test_a_day_that_agrees_matches_with_no_exception(api, db, integration):
+    orders = credited(api, db, 20)
+    refunded = orders[0]
+    integration.payments.gateway("razorpay").api.dashboard_refund(refunded["gateway_payment_id"], 500, "INR")
+    refund_id = db["gateway_cases"].find_one({"kind": "refund"})["case_id"]
+    rows = [capture_row(o) for o in orders] + [refund_row(refunded["gateway_payment_id"], refund_id, 500)]
+    report(integration, "razorpay", rows)
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert exceptions == []
+    assert (document["matched"], document["payments"], document["refunds"]) == (21, 20, 1)
+    assert (document["captured_minor"], document["refunded_minor"]) == (20000, 500)
+    fees = sum(r.fee_minor for r in rows)
+    taxes = sum(r.tax_minor for r in rows)
+    assert (document["fees_minor"], document["tax_minor"]) == (fees, taxes)
+    assert document["settled_minor"] == 20000 - 500 - fees - taxes
+    assert integration.reconcile() == []
+
+
+def test_four_disagreements_give_exactly_four_exceptions_two_healed(api, db, integration):
+    orders = credited(api, db, 5)
+    lost = api.initiate("cust_a", "10.00").get_json()["payment_order_id"]  # captured; its webhook lost
+    lost_order = dict(db["payment_orders"].find_one({"_id": lost}), gateway_payment_id="pay_lost")
+    rows = [capture_row(o) for o in orders[:3]]
+    rows.append(capture_row(lost_order))
+    rows.append(capture_row(orders[3], amount_minor=999))  # another amount
+    rows.append(capture_row(dict(orders[4], _id="order_nobody", gateway_payment_id="pay_unknown")))
+    rows.append(refund_row(orders[0]["gateway_payment_id"], "rfnd_dashboard", 400))  # made in the dashboard
+    report(integration, "razorpay", rows)
+    before = balance(api)
+    _document, exceptions = integration.settle("razorpay", DAY)
+    found = sorted((e["kind"], e["status"]) for e in exceptions)
+    assert found == [
+        ("amount_mismatch", "open"),
+        ("captured_not_credited", "resolved"),
+        ("refund_not_applied", "resolved"),
+        ("unknown_payment", "open"),
+    ]
+    assert balance(api) == before + 10 - 4  # the lost capture credited, the dashboard refund taken back
+    assert integration.reconcile() == []
+    # Settling the day again changes nothing: no second credit or take-back, the same exceptions.
+    again, exceptions_again = integration.settle("razorpay", DAY)
+    assert balance(api) == before + 6
+    assert sorted((e["kind"], e["status"]) for e in exceptions_again) == found
+    assert again["matched"] == _document["matched"] + 2  # the healed two match now
+
+
+def test_a_credit_no_report_lists_is_credited_not_captured_until_one_does(api, db, integration):
+    [order] = credited(api, db, 1)
+    paid_at = datetime.datetime.combine(DAY, datetime.time(12)) - datetime.timedelta(days=2)
+    db["payment_orders"].update_one({"_id": order["_id"]}, {"$set": {"paid_at": paid_at}})
+    report(integration, "razorpay", [])
+    _document, exceptions = integration.settle("razorpay", DAY)
+    assert [(e["kind"], e["status"], e["payment_id"]) for e in exceptions] == [
+        ("credited_not_captured", "open", order["gateway_payment_id"])
+    ]
+    report(integration, "razorpay", [capture_row(order)])
+    next_day = DAY + datetime.timedelta(days=1)
+    integration.settle("razorpay", next_day)
+    assert [e["status"] for e in integration.settlement.books.of_day("razorpay", DAY)] == ["resolved"]
+
+
+def test_settlement_over_http(api, client, db, integration):
+    orders = credited(api, db, 2)
+    report(integration, "razorpay", [capture_row(orders[0]), capture_row(orders[1], amount_minor=1)])
+    path = f"{BASE}/settlements"
+    assert client.get(f"{path}?gateway=razorpay&date={DAY}", headers=ADMIN).status_code == 404
+    settled = client.post(path, json={"gateway": "razorpay", "date": DAY.isoformat()}, headers=ADMIN)
+    assert settled.status_code == 200, settled.get_json()
+    body = settled.get_json()
+    assert set(body) == {
+        "success",
+        "gateway",
+        "date",
+        "currency",
+        "captured",
+        "refunded",
+        "fees",
+        "tax",
+        "settled",
+        "matched",
+        "exceptions",
+    }
+    assert (body["captured"], body["matched"], len(body["exceptions"])) == (10.01, 1, 1)
+    assert body["exceptions"][0] == {
+        "kind": "amount_mismatch",
+        "status": "open",
+        "payment_id": orders[1]["gateway_payment_id"],
+        "payment_order_id": orders[1]["_id"],
+        "gateway_amount": 0.01,
+        "ledger_amount": 10,
+    }
+    assert client.get(f"{path}?gateway=razorpay&date={DAY}", headers=ADMIN).get_json() == body
+    csv_text = client.get(f"{path}?gateway=razorpay&date={DAY}&format=csv", headers=ADMIN).get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "kind,status,payment_id,payment_order_id,gateway_amount,ledger_amount"
+    assert client.get(f"{path}?gateway=razorpay&date={DAY}", headers=bearer("cust_a")).status_code == 403
+    assert client.get(f"{path}?gateway=stripe&date={DAY}", headers=ADMIN).status_code == 400
+    assert client.get(f"{path}?gateway=razorpay&date=30-11-2026", headers=ADMIN).status_code == 400
+
+
+def test_a_quiet_day_settles_to_zeros(api, integration):
+    report(integration, "razorpay", [])
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert (document["captured_minor"], document["settled_minor"], exceptions) == (0, 0, [])
+
+
+@pytest.mark.parametrize("gateway", ["razorpay"])
+def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, integration, gateway):
+    from backend.worker import Worker
+
+    [order] = credited(api, db, 1)
+    report(integration, gateway, [capture_row(order)])
+    calls = []
+    settle = integration.settle
+    integration.settle = lambda name, day: calls.append((name, day)) or settle(name, day)
+    config = dict(app.config, WORKER_SETTLEMENT_INTERVAL_SECONDS=1)
+    for worker_id in ("w1", "w2", "w1", "w2"):
+        Worker(integration, db, config, worker_id=worker_id, store_clock=lambda: None).run_once()
+    yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
+    assert calls == [(gateway, yesterday)]
+    assert db["settlements"].count_documents({}) == 1
