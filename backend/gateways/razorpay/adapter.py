@@ -1,12 +1,14 @@
-"""Razorpay: orders and refunds through an API object (`api.RazorpayApi`, or the simulator's
-stand-in); webhooks read by `events.py`.
+"""Razorpay: orders, refunds and the settlement report through an API object (`api.RazorpayApi`, or
+the simulator's stand-in); webhooks read by `events.py`, the report by `settlement.py`.
 
 Signature checks are the same in both modes: the SDK's HMAC-SHA256 helpers, which compare in
 constant time, over the stored order id (checkout) or the raw request body (webhooks).
 """
 
+import datetime
 import hashlib
 import json
+import time
 
 import razorpay
 from razorpay.errors import SignatureVerificationError
@@ -27,6 +29,7 @@ from ..base import (
 )
 from .api import RefundRefused
 from .events import is_amount_minor, is_id, read_event, read_refund, refund_reference
+from .settlement import SettlementReport
 
 # A payment of an order: `created`/`authorized` may still become `captured` (orders are created
 # with auto-capture); `failed` never will, nor will `refunded` (the money went back).
@@ -37,6 +40,8 @@ RECEIPT_LENGTH_MAX = 40
 
 class RazorpayGateway:
     name = "razorpay"
+    # Razorpay settles domestic payments T+2 by default: a capture is in the report two days later.
+    settlement_lag = datetime.timedelta(days=2)
 
     def __init__(self, api, key_id, key_secret, webhook_secret, checkout_url):
         """`checkout_url`: where the customer pays an order, its id appended (`…/<order id>`)."""
@@ -45,6 +50,7 @@ class RazorpayGateway:
         self.webhook_secret = webhook_secret
         self.checkout_url = checkout_url.rstrip("/")
         self.signatures = razorpay.Client(auth=(key_id, key_secret)).utility
+        self.pause = time.sleep  # between attempts at a page of the settlement report
 
     def create_order(self, payment_order_ref, amount_minor, currency, customer_id):
         """Create the gateway order the customer will pay; its id is our payment order id."""
@@ -150,3 +156,9 @@ class RazorpayGateway:
         refunds = [read_refund(refund) for refund in ours]
         rank = {REFUND_DONE: 0, REFUND_PENDING: 1, REFUND_REFUSED: 2}
         return min(refunds, key=lambda refund: rank[refund.status], default=None)
+
+    def settlement_report(self, day):
+        """What Razorpay settled on `day` (its settlement day), as `SettlementRow`s of the captured
+        payments and refunds (see `settlement.SettlementReport`: paged, retried, bounded; its
+        `skipped` counts the unreadable items passed over)."""
+        return SettlementReport(self.api, day, pause=self.pause)

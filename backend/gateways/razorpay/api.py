@@ -1,4 +1,4 @@
-"""Razorpay's Orders, Payments and Refunds API through the official SDK (the live API object)."""
+"""Razorpay's Orders, Payments, Refunds and Settlements API through the official SDK (the live API object)."""
 
 import hashlib
 import re
@@ -102,6 +102,20 @@ class RazorpayApi:
             if len(items) < REFUNDS_PAGE_SIZE:
                 break
         return refunds
+
+    def settlement_recon(self, year, month, day, count, skip):
+        """One page of the settlement recon report of a day (`GET /v1/settlements/recon/combined`:
+        what Razorpay settled that day, `count` items after the first `skip`), as the list of its
+        items; GatewayUnavailable when it could not be had or has no list of items."""
+        query = {"year": year, "month": month, "day": day, "count": count, "skip": skip}
+        try:
+            answer = self.client.settlement.report(query, timeout=self.timeout_seconds)
+        except Exception as error:  # whatever the SDK raises: it was not a usable answer
+            raise GatewayUnavailable("Razorpay did not answer the settlement report.") from error
+        items = answer.get("items") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise GatewayUnavailable("Razorpay answered the settlement report without its items.")
+        return items
 
     def _call(self, method, *arguments):
         """Every failure of an SDK call is `GatewayUnavailable`: the network, Razorpay's error

@@ -15,6 +15,7 @@ from .simulator import (
     REFUNDS_COLLECTION,
     SimulatedRazorpayApi,
 )
+from .simulator_books import BOOKS_INDEX
 from .simulator_dashboard import RazorpayDashboard
 
 KEYS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
@@ -68,9 +69,10 @@ GATEWAY = GatewayEntry(
     simulator_dashboard=RazorpayDashboard,
     # The simulator lists an order's payments, and a payment's refunds, newest first, as Razorpay
     # does (the sweep's look-up; find_refund). A refund's idempotency key is its document's `_id`.
+    # Its settlement report reads a day's captured payments and processed refunds (BOOKS_INDEX).
     simulator_collections={
-        PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {})],
-        REFUNDS_COLLECTION: [([("payment_id", 1), ("created_at", -1), ("_id", 1)], {})],
+        PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
+        REFUNDS_COLLECTION: [([("payment_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
     },
     settings=dict.fromkeys(KEYS, ""),
     simulator_settings=dict(

@@ -15,6 +15,10 @@ After the credit (SPEC §9) it refunds as Razorpay does: `refund_payment` keeps 
 taken on the caller's word: refundable for any amount, in the configured currency. The gateway's
 own side (tests, the support view): `dashboard_refund`, `open_dispute`, `resolve_dispute`, each
 posting its signed webhooks with a fresh X-Razorpay-Event-Id.
+
+Its books (SPEC §11, `simulator_books.py`, as `books`): those payments and refunds settled T+2 with
+a fee and tax, served by `settlement_recon` as Razorpay's settlement report; tests make the report
+disagree with the ledger through `books.book_payment` and `books.book_refund`.
 """
 
 import hashlib
@@ -27,6 +31,7 @@ from pymongo.errors import DuplicateKeyError
 from ...clock import new_id
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency
+from .simulator_books import SimulatorBooks
 from .simulator_events import DISPUTE_OUTCOMES, case_event, dispute_entity, refund_entity
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
@@ -55,6 +60,7 @@ class SimulatedRazorpayApi:
         self.deliver_webhook = deliver_webhook
         self.currency = currency
         self.switches = {"refuse": False, "fail": False}
+        self.books = SimulatorBooks(self.payments, self.refunds)
 
     def create_order(self, data):
         return {
@@ -101,6 +107,10 @@ class SimulatedRazorpayApi:
             return []
         kept = self.refunds.find({"payment_id": payment_id}, sort=[("created_at", -1), ("_id", 1)])
         return [{k: v for k, v in refund.items() if k not in NOT_A_REFUND} for refund in kept]
+
+    def settlement_recon(self, year, month, day, count, skip):
+        """One page of its settlement report of a day, in Razorpay's shape (`SimulatorBooks`)."""
+        return self.books.settlement_recon(year, month, day, count, skip)
 
     def refuse_refunds(self, refuse=True):
         """From now on refuse every new refund as Razorpay refuses one (BAD_REQUEST_ERROR)."""
