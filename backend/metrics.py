@@ -8,6 +8,7 @@ keeps every worker's values in files there and `/metrics` sums all workers' (tho
 too), whichever worker answers.
 """
 
+import datetime
 import os
 import time
 
@@ -22,6 +23,7 @@ from .gateway_cases import GatewayCases
 from .gateway_refunds import GatewayRefunds
 from .order_authorizations import OrderAuthorizations
 from .payment_orders import PaymentOrders
+from .settlement_books import SettlementBooks
 from .worker import last_heartbeat, last_reconcile
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
@@ -117,7 +119,9 @@ class StoreGauges:
     - `wallet_disputes_open`: disputes of top-ups not decided yet;
     - `wallet_gateway_refunds_overdue`: refunds we asked a gateway for (withdrawals, second payments)
       still open after GATEWAY_REFUND_OVERDUE_SECONDS;
-    - `wallet_holds_expired`: order holds past HOLD_TTL_SECONDS the worker has not released yet.
+    - `wallet_holds_expired`: order holds past HOLD_TTL_SECONDS the worker has not released yet;
+    - `wallet_settlement_exceptions_open{kind}` and `wallet_settlement_last_day_age_days{gateway}`:
+      what settling the gateways' days left for a person, and how old each gateway's newest settled day is.
     Money taken back is counted by `wallet_audit_events_total` (`wallet.topup_reversal`, `wallet.chargeback`).
     """
 
@@ -139,6 +143,8 @@ class StoreGauges:
             disputes = GatewayCases(self.db).count_open_disputes()
             overdue = GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS)
             holds_expired = OrderAuthorizations(self.db).count_expired()
+            books = SettlementBooks(self.db)
+            open_exceptions, last_days = books.count_open(), books.last_days()
         except PyMongoError:
             return  # the store went away mid-scrape: the next scrape says so
         if heartbeat is not None:
@@ -161,6 +167,23 @@ class StoreGauges:
             overdue,
         )
         yield gauge("wallet_holds_expired", "Order holds past HOLD_TTL_SECONDS not released yet", holds_expired)
+        exceptions = GaugeMetricFamily(
+            "wallet_settlement_exceptions_open",
+            "Settlement exceptions left open for a person, by kind",
+            labels=["kind"],
+        )
+        for kind, count in sorted(open_exceptions.items()):
+            exceptions.add_metric([kind], count)
+        yield exceptions
+        settled = GaugeMetricFamily(
+            "wallet_settlement_last_day_age_days",
+            "Days since the newest settled report day, per gateway",
+            labels=["gateway"],
+        )
+        today = datetime.datetime.utcnow().date()
+        for gateway, day in sorted(last_days.items()):
+            settled.add_metric([gateway], (today - datetime.date.fromisoformat(day)).days)
+        yield settled
         if reconciled is not None:
             yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
             yield gauge(
@@ -190,4 +213,6 @@ EXPORTED_METRICS = (
     "wallet_disputes_open",
     "wallet_gateway_refunds_overdue",
     "wallet_holds_expired",
+    "wallet_settlement_exceptions_open",
+    "wallet_settlement_last_day_age_days",
 )

@@ -5,8 +5,6 @@ the day again changes nothing."""
 
 import datetime
 
-import pytest
-
 from tests.helpers import BASE, bearer
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
 
@@ -128,12 +126,11 @@ def test_a_quiet_day_settles_to_zeros(api, integration):
     assert (document["captured_minor"], document["settled_minor"], exceptions) == (0, 0, [])
 
 
-@pytest.mark.parametrize("gateway", ["razorpay"])
-def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, integration, gateway):
+def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, integration):
     from backend.worker import Worker
 
     [order] = credited(api, db, 1)
-    report(integration, gateway, [capture_row(order)])
+    report(integration, "razorpay", [capture_row(order)])
     calls = []
     settle = integration.settle
     integration.settle = lambda name, day: calls.append((name, day)) or settle(name, day)
@@ -141,5 +138,34 @@ def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, inte
     for worker_id in ("w1", "w2", "w1", "w2"):
         Worker(integration, db, config, worker_id=worker_id, store_clock=lambda: None).run_once()
     yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
-    assert calls == [(gateway, yesterday)]
-    assert db["settlements"].count_documents({}) == 1
+    settleable = sorted(name for name, a in integration.payments.gateways.items() if hasattr(a, "settlement_report"))
+    assert calls == [(name, yesterday) for name in settleable]  # each gateway's day once, by one of the two
+    assert db["settlements"].count_documents({}) == len(settleable)
+
+
+def test_metrics_count_open_exceptions_by_kind_and_each_gateways_last_settled_day(api, client, db, integration):
+    [order] = credited(api, db, 1)
+    report(integration, "razorpay", [capture_row(order, amount_minor=1)])
+    yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
+    integration.settle("razorpay", yesterday)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'wallet_settlement_exceptions_open{kind="amount_mismatch"} 1.0' in text
+    assert 'wallet_settlement_exceptions_open{kind="unknown_payment"} 0.0' in text
+    assert 'wallet_settlement_last_day_age_days{gateway="razorpay"} 1.0' in text
+
+
+def test_settle_exits_0_when_nothing_is_open_and_1_otherwise(app, api, db, integration, monkeypatch, capsys):
+    from backend import __main__ as cli
+
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+    [order] = credited(api, db, 1)
+    report(integration, "razorpay", [capture_row(order)])
+    assert cli.main(["settle", "--gateway", "razorpay", "--date", DAY.isoformat()]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("settle: nothing open")
+    report(integration, "razorpay", [capture_row(order, amount_minor=5)])
+    assert cli.main(["settle", "--gateway", "razorpay", "--date", "2026-11-29"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert '"kind": "amount_mismatch"' in out[1] and out[-1].startswith("settle: 1 open exception(s)")
+    assert cli.main(["settle", "--help"]) == 0
+    assert "--gateway {razorpay,paypal}" in capsys.readouterr().out
+    assert cli.main(["settle", "--gateway", "razorpay", "--date", "yesterday"]) == 2
