@@ -3,12 +3,14 @@
 The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over HTTPS) or the
 simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes,
 with the certificate the API object hands out. After the credit (SPEC §9) it refunds captures and
-reads refund, reversal and dispute webhooks (`after_credit.py`).
+reads refund, reversal and dispute webhooks (`after_credit.py`); PayPal's transaction search is its
+settlement report (SPEC §11, `settlement.py`).
 """
 
 import datetime
 import json
 import re
+import time
 
 from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
 from ...money import format_major
@@ -29,6 +31,7 @@ from ..base import (
 )
 from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
 from .api import OrderAlreadyCaptured, RefundRefused
+from .settlement import SETTLEMENT_LAG, SettlementReport
 from .shapes import PAYPAL_ID_PATTERN, parse_amount
 from .webhook import verify_webhook
 
@@ -47,6 +50,7 @@ def utcnow_aware():
 
 class PayPalGateway:
     name = "paypal"
+    settlement_lag = SETTLEMENT_LAG  # PayPal's data can be up to three hours late
 
     def __init__(self, api, webhook_id, key_id=None, return_url="", cancel_url="", clock=utcnow_aware):
         """`return_url` / `cancel_url`: where PayPal sends the buyer after the approval page."""
@@ -56,6 +60,7 @@ class PayPalGateway:
         self.return_url = return_url
         self.cancel_url = cancel_url
         self.clock = clock
+        self.pause = time.sleep  # between attempts at a page of the settlement report
 
     def create_order(self, reference, amount_minor, currency, customer_id):
         """A PayPal order (intent CAPTURE, `custom_id` = our reference); `PayPal-Request-Id` = reference."""
@@ -185,6 +190,14 @@ class PayPalGateway:
             return None
         mine = [r for r in self.api.refunds_of_capture(payment_id) if r.get("custom_id") == reference]
         return _read_refund(mine[0]) if mine else None
+
+    def settlement_report(self, day):
+        """PayPal's transactions of `day` (a UTC day: PayPal's transaction day) as an iterator of
+        `SettlementRow`s: completed captures and merchant refunds, each once (see
+        `settlement.SettlementReport`: every page read, retried and bounded, before the first row).
+        GatewayUnavailable when the day cannot be read in full, or is over but PayPal's data has not
+        caught up with it yet."""
+        return iter(SettlementReport(self.api, day, self.clock(), pause=self.pause).rows())
 
 
 def _capture_event(event_id, event_type, capture):

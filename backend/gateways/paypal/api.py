@@ -1,13 +1,16 @@
-"""PayPal's REST API over `requests` (no SDK): OAuth token, Orders v2, capture refunds, webhook certificates.
+"""PayPal's REST API over `requests` (no SDK): OAuth token, Orders v2, capture refunds, webhook
+certificates, transaction search (the settlement report).
 
 Every call has a timeout; every failure to get a usable answer is `GatewayUnavailable`, except
-a 422 on capture, which says why PayPal did not capture, and PayPal's refusal of a refund
-(`RefundRefused`).
+a 422 on capture, which says why PayPal did not capture, PayPal's refusal of a refund
+(`RefundRefused`) and a transaction search listing too many transactions (`ResultSetTooLarge`).
 """
 
 import collections
+import datetime
 import threading
 import time
+from urllib.parse import urlencode
 
 import requests
 
@@ -31,6 +34,9 @@ CERT_FETCH_WINDOW_SECONDS = 60
 # REFUND_AMOUNT_EXCEEDED, REFUND_TIME_LIMIT_EXCEEDED, ...). 401, 409, 429 and 5xx are not answers.
 REFUND_REFUSALS = (400, 403, 404, 422)
 UNAVAILABLE = "PayPal did not accept the request; nothing was charged."
+TRANSACTIONS_PATH = "/v1/reporting/transactions"
+# What one transaction search may list (PayPal answers more with 400 RESULTSET_TOO_LARGE).
+TRANSACTIONS_RESULT_MAX = 10_000
 
 
 class OrderAlreadyCaptured(Exception):
@@ -43,6 +49,10 @@ class RefundRefused(Exception):
     def __init__(self, issue):
         super().__init__(issue)
         self.issue = issue
+
+
+class ResultSetTooLarge(Exception):
+    """PayPal's 400 RESULTSET_TOO_LARGE: the search window lists more than it serves; ask for less."""
 
 
 class PayPalApi:
@@ -123,6 +133,30 @@ class PayPalApi:
             refunds += [r for r in listed if isinstance(r, dict)] if isinstance(listed, list) else []
         return [r for r in refunds if linked_id(r, "up", CAPTURES_PATH) in (capture_id, None)]
 
+    def transactions(self, start_date, end_date, page, page_size, balance_affecting_only=True):
+        """GET /v1/reporting/transactions: one page (1-based, at most 500 a page) of the transactions
+        initiated between `start_date` and `end_date` (aware datetimes, at most 31 days apart), PayPal's
+        JSON (`transaction_details[].transaction_info`, `page`, `total_pages`, `last_refreshed_datetime`).
+        `balance_affecting_only` asks for `balance_affecting_records_only=Y`: PayPal can list one
+        transaction twice, once balance-affecting and once not. `ResultSetTooLarge` when the window
+        lists more than PayPal serves; `GatewayUnavailable` when PayPal gave no usable answer."""
+        query = {
+            "start_date": _rfc3339(start_date),
+            "end_date": _rfc3339(end_date),
+            "fields": "transaction_info",
+            "balance_affecting_records_only": "Y" if balance_affecting_only else "N",
+            "page_size": page_size,
+            "page": page,
+        }
+        status, answer = self._send("GET", f"{TRANSACTIONS_PATH}?{urlencode(query)}", accept=(200, 400))
+        if status == 400:
+            details = answer.get("details") if isinstance(answer.get("details"), list) else []
+            issues = [d.get("issue") for d in details if isinstance(d, dict)]
+            if "RESULTSET_TOO_LARGE" in (answer.get("name"), *issues):
+                raise ResultSetTooLarge()
+            raise GatewayUnavailable(f"PayPal refused the transaction search ({str(answer.get('name'))[:64]}).")
+        return answer
+
     def certificate(self, url):
         """The PEM certificate at a PayPal cert URL: from the cache, else fetched (no redirects
         followed) if this minute's budget of fresh fetches allows, else `InvalidSignature`."""
@@ -198,6 +232,11 @@ class PayPalApi:
             raise GatewayUnavailable(UNAVAILABLE)
         self._token, self._token_expires_at = token, now + expires_in - TOKEN_REFRESH_MARGIN_SECONDS
         return token
+
+
+def _rfc3339(moment):
+    """An aware datetime as PayPal's query dates want it, in UTC: 2024-01-31T00:00:00Z."""
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _read_limited(response):

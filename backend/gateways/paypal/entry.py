@@ -14,6 +14,7 @@ from .simulator import (
     DEV_PAYPAL_WEBHOOK_ID,
     SimulatedPayPalApi,
 )
+from .simulator_books import ORDERS_INDEX, REFUNDS_INDEX
 from .simulator_cases import REFUNDS_COLLECTION
 from .simulator_dashboard import PayPalDashboard
 
@@ -68,11 +69,12 @@ GATEWAY = GatewayEntry(
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
     simulator_dashboard=PayPalDashboard,
-    # The simulator finds the order a repeated PayPal-Request-Id made, and a capture's order; the refund
-    # a PayPal-Request-Id made (one each), a capture's refunds, and the refunds left PENDING.
+    # The simulator finds the order a repeated PayPal-Request-Id made, a capture's order and a day's
+    # captures; the refund a PayPal-Request-Id made (one each), a capture's refunds, the refunds left
+    # PENDING and a day's COMPLETED refunds (both by status first).
     simulator_collections={
-        COLLECTION: [([("request_id", 1)], {}), ([("capture.id", 1)], {})],
-        REFUNDS_COLLECTION: [([("request_id", 1)], {"unique": True}), ([("capture_id", 1)], {}), ([("status", 1)], {})],
+        COLLECTION: [([("request_id", 1)], {}), ([("capture.id", 1)], {}), (ORDERS_INDEX, {})],
+        REFUNDS_COLLECTION: [([("request_id", 1)], {"unique": True}), ([("capture_id", 1)], {}), (REFUNDS_INDEX, {})],
     },
     settings={
         "PAYPAL_CLIENT_ID": "",

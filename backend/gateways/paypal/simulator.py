@@ -8,7 +8,8 @@ simulator posts a `PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA k
 self-signed certificate it serves for `SIMULATOR_CERT_URL` — verified by the same code as live.
 The key and certificate are derived from SIMULATOR_SEED, so every process of one deployment signs
 and verifies alike. After the credit, its `cases` (`simulator_cases.py`) refund captures and play
-PayPal's own refunds, reversals and disputes, each with its signed webhook.
+PayPal's own refunds, reversals and disputes, each with its signed webhook. Its `books`
+(`simulator_books.py`) serve what it captured and refunded as PayPal's transaction search (SPEC §11).
 """
 
 import base64
@@ -24,6 +25,7 @@ from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
 from ..simulator_seed import DEV_SIMULATOR_SEED
 from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .shapes import new_paypal_id as paypal_id
+from .simulator_books import PayPalBooks
 from .simulator_cases import PayPalCases
 from .simulator_keys import simulator_signer
 from .webhook import AUTH_ALGO, check_cert_url
@@ -60,7 +62,8 @@ class SimulatedPayPalApi:
     `approve_url`: the simulator's approval page, the order id appended; `deliver_webhook(body,
     headers)` posts a webhook to the service; `seed`: SIMULATOR_SEED, whose key signs webhooks.
     `cases` (a `PayPalCases`): its refunds, and PayPal's own refunds, reversals and disputes, which
-    tests play through it."""
+    tests play through it. `books` (a `PayPalBooks`): its transaction search, which tests make
+    disagree with the ledger."""
 
     def __init__(self, db, approve_url, webhook_id, deliver_webhook, seed=None):
         self.orders = db[COLLECTION]
@@ -69,6 +72,7 @@ class SimulatedPayPalApi:
         self.deliver_webhook = deliver_webhook
         self.seed = seed or DEV_SIMULATOR_SEED
         self.cases = PayPalCases(self, db)
+        self.books = PayPalBooks(self, db)
 
     def create_order(self, body, request_id):
         order = self.orders.find_one({"request_id": request_id})  # PayPal-Request-Id: a repeat is the same order
@@ -121,6 +125,10 @@ class SimulatedPayPalApi:
     def refunds_of_capture(self, capture_id):
         """As `PayPalApi.refunds_of_capture`: the refunds the simulator made of the capture."""
         return self.cases.refunds_of_capture(capture_id)
+
+    def transactions(self, start_date, end_date, page, page_size, balance_affecting_only=True):
+        """As `PayPalApi.transactions`: a page of the simulator's books (see `PayPalBooks`)."""
+        return self.books.transactions(start_date, end_date, page, page_size, balance_affecting_only)
 
     def certificate(self, url):
         check_cert_url(url)
