@@ -79,18 +79,20 @@ class Settlement:
             payment_order = credited.get(row.gateway_payment_id)
             if payment_order is None:
                 payment_order = by_id.get(row.payment_order_id) or by_reference.get(row.reference)
-                self._capture_exception(gateway, day, row, payment_order)
+                if self._capture_exception(gateway, day, row, payment_order):
+                    settled.append(payment_order.id)  # healed: the report lists it
                 continue
+            settled.append(payment_order.id)  # listed: a credit the report does not miss
             if (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
                 self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
                 continue
             matched += 1
-            settled.append(payment_order.id)
         self.lookups.mark_settled(settled, day)
         self.books.resolve_for_payment(gateway, [r.gateway_payment_id for r in rows], CREDITED_NOT_CAPTURED)
         return matched
 
     def _capture_exception(self, gateway, day, row, payment_order):
+        """Note a capture no credit of this payment matched; True when it was healed."""
         if payment_order is None:
             self._note(gateway, day, UNKNOWN_PAYMENT, row, None, OPEN)
         elif (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
@@ -98,6 +100,8 @@ class Settlement:
         else:  # captured, never credited by this payment: credit it once (or refund a second payment)
             self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
             self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
+            return True
+        return False
 
     # --- refunds ---------------------------------------------------------------------------------
     def _refunds(self, gateway, day, rows):
