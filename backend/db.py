@@ -138,7 +138,7 @@ INDEXES = {
         # on `_id` would refuse); PayPal's events name a payment order by it
         ([("reference", 1), ("gateway", 1)], {"sparse": True}),
         # settling a day: the credits of a day no report listed yet
-        ([("status", 1), ("paid_at", 1), ("gateway", 1), ("settled_on", 1)], {}),
+        ([("status", 1), ("gateway", 1), ("settled_on", 1), ("paid_at", 1)], {}),
         # a refund, reversal or dispute names the payment that credited the top-up
         ([("gateway_payment_id", 1), ("gateway", 1)], {"sparse": True}),
     ],

@@ -46,7 +46,7 @@ class Settlement:
         figures = dict.fromkeys(
             ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "matched", "payments", "refunds"), 0
         )
-        rows = adapter.settlement_report(day)
+        rows = iter(adapter.settlement_report(day))  # read once, a page at a time
         while page := list(itertools.islice(rows, PAGE_ROWS)):
             self._settle_page(gateway_name, day, page, figures)
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)

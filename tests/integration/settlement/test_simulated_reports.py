@@ -61,3 +61,52 @@ def test_razorpay_a_day_that_agrees_then_four_disagreements(api, client, db, int
     assert sorted((e["kind"], e["status"]) for e in exceptions_again) == found
     settled = api.client.get(f"/api/integration/settlements?gateway=razorpay&date={day}", headers=bearer("a", "admin"))
     assert settled.get_json()["matched"] == again["matched"]
+
+
+def paypal_day(api, client, db, count):
+    """`count` PayPal top-ups approved on the simulator's page and captured at verify (its books keep
+    the captures, on today's UTC day); the day and the payment orders."""
+    orders = []
+    for i in range(count):
+        customer = f"cust_{i % 10}"
+        order_id = api.initiate(customer, "10.00", method="paypal").get_json()["payment_order_id"]
+        assert client.post(f"/simulator/paypal/checkout/{order_id}/pay").status_code == 303
+        body = {"order_id": order_id, "payment_method": "paypal"}
+        assert api.post("/wallet/topup/verify", body, bearer(customer)).status_code == 200
+        orders.append(db["payment_orders"].find_one({"_id": order_id}))
+    return datetime.datetime.now(datetime.UTC).date(), orders
+
+
+def test_paypal_a_day_that_agrees_then_four_disagreements(api, client, db, integration):
+    day, orders = paypal_day(api, client, db, CAPTURES)
+    simulator = integration.payments.gateway("paypal").api
+    for order in orders[:REFUNDS]:  # refunds made in the dashboard: their webhooks take the money back
+        simulator.cases.dashboard_refund(order["gateway_payment_id"], 300, "INR")
+    document, exceptions = integration.settle("paypal", day)
+    assert exceptions == []
+    assert (document["payments"], document["refunds"], document["matched"]) == (CAPTURES, REFUNDS, CAPTURES + REFUNDS)
+    assert (document["captured_minor"], document["refunded_minor"]) == (CAPTURES * 1000, REFUNDS * 300)
+    assert integration.reconcile() == []
+
+    now = datetime.datetime.now(datetime.UTC)
+    books = simulator.books
+    lost = api.initiate("cust_0", "10.00", method="paypal").get_json()["payment_order_id"]
+    lost_reference = db["payment_orders"].find_one({"_id": lost})["reference"]
+    books.book_capture("LOSTCAPTURE00001", lost_reference, 1000, "INR", now)  # captured; never confirmed to us
+    books.book_refund(orders[50]["gateway_payment_id"], 200, "INR", now)  # refunded in the dashboard, no webhook
+    books.book_capture(orders[60]["gateway_payment_id"], orders[60]["reference"], 999, "INR", now)  # another amount
+    books.book_capture("UNKNOWNCAPTURE01", "wtp_nobody", 1000, "INR", now)  # no top-up of ours
+    before = balances(api)
+    _document, exceptions = integration.settle("paypal", day)
+    found = sorted((e["kind"], e["status"]) for e in exceptions)
+    assert found == [
+        ("amount_mismatch", "open"),
+        ("captured_not_credited", "resolved"),
+        ("refund_not_applied", "resolved"),
+        ("unknown_payment", "open"),
+    ]
+    assert balances(api) == before + 10 - 2
+    assert integration.reconcile() == []
+    _again, exceptions_again = integration.settle("paypal", day)
+    assert balances(api) == before + 8
+    assert sorted((e["kind"], e["status"]) for e in exceptions_again) == found
