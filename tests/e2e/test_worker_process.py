@@ -56,7 +56,7 @@ def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
             assert time.monotonic() < deadline, "no heartbeat"
             time.sleep(0.2)
         beat = client[db_name]["worker_heartbeats"].find_one({})
-        assert set(beat["jobs"]) == {"recovery", "outbox", "sweep", "reconcile"}
+        assert set(beat["jobs"]) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
         web = create_app(app_config(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name))
         health = web.test_client().get("/api/integration/health").get_json()
         assert 0 <= health["features"]["worker"]["last_heartbeat_age_seconds"] < BEAT_SECONDS_MAX

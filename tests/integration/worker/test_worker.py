@@ -49,7 +49,7 @@ def test_one_tick_runs_every_job_and_beats(worker_app):
         "last_heartbeat_age_seconds": None
     }
     results = make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
-    assert set(results) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(results) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
     age = client.get("/api/integration/health").get_json()["features"]["worker"]["last_heartbeat_age_seconds"]
     assert isinstance(age, float) and 0 <= age < 5
 
@@ -57,7 +57,7 @@ def test_one_tick_runs_every_job_and_beats(worker_app):
 def test_jobs_run_on_their_intervals(worker_app):
     clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
     worker = make_worker(worker_app, clock)
-    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
     clock.advance(3)
     assert set(worker.run_once()) == {"outbox"}  # every 2 s; recovery every 30 s, sweep every 60 s
     clock.advance(30)
@@ -115,16 +115,16 @@ def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeyp
 def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):
     clock = Clock(datetime.datetime.utcnow().replace(microsecond=0))
     first, second = make_worker(worker_app, clock, "w1"), make_worker(worker_app, clock, "w2")
-    assert set(first.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(first.run_once()) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
     assert set(second.run_once()) == {"outbox"}  # recovery, sweep and reconcile are leased to w1
     clock.advance(60)
     assert set(first.run_once()) == {"recovery", "outbox", "sweep"}  # its own leases, renewed
     assert set(second.run_once()) == {"outbox"}
     clock.advance(JOB_LEASE_SECONDS + 1)  # w1 was killed: its leases run out
-    assert set(second.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(second.run_once()) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
     db = worker_app.extensions["wallet_db"]
     owners = {lease["_id"]: lease["owner"] for lease in db["worker_leases"].find({})}
-    assert owners == {"recovery": "w2", "sweep": "w2", "reconcile": "w2"}
+    assert owners == {"recovery": "w2", "sweep": "w2", "reconcile": "w2", "settlement": "w2"}
 
 
 def test_a_live_worker_keeps_its_leases_between_runs(worker_app):
@@ -224,7 +224,7 @@ def test_a_worker_behind_the_store_beyond_the_bound_does_nothing_until_its_clock
     worker = make_worker(worker_app, behind, "w_behind", store_clock=store)
     assert worker.run_once() == {}
     behind.now = store.now + datetime.timedelta(seconds=worker_app.config["WORKER_CLOCK_SKEW_MAX_SECONDS"] - 1)
-    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile"}
+    assert set(worker.run_once()) == {"recovery", "outbox", "sweep", "reconcile", "settlement"}
 
 
 def test_the_clock_skew_bound_setting():
