@@ -15,6 +15,7 @@ import WithdrawForm from './components/WithdrawForm.jsx';
 import Transactions from './components/Transactions.jsx';
 import SupportView from './components/SupportView.jsx';
 import { gatewayLabel } from './gateways.js';
+import { saveCsv } from './saveCsv.js';
 import { clearGatewayReturn, currentSession, readGatewayReturn, saveGatewayReturn } from './session.js';
 
 const EXPIRED = 'Your sign-in has expired. Open the sign-in link again.';
@@ -121,14 +122,7 @@ function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
   function download() {
     run(async () => {
       const { text, filename } = await integrationService.downloadStatement(customerId, { currency: wallet?.currency });
-      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      saveCsv(text, filename);
     });
   }
 

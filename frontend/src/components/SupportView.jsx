@@ -8,6 +8,7 @@ import Transactions from './Transactions.jsx';
 import WalletFigures from './WalletFigures.jsx';
 import WithdrawForm from './WithdrawForm.jsx';
 import SimulatorDashboard from './SimulatorDashboard.jsx';
+import SettlementPanel from './SettlementPanel.jsx';
 
 function when(iso) {
   const d = new Date(iso);
@@ -43,7 +44,8 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
 // Support staff (admin token): look a customer up; balance (held, owed, available), level and limits
 // (set the level), ledger, orders (refund them; capture or void an authorised one), gateway outcomes
 // and audit entries (older pages of each on demand); reconcile the customer's wallet; withdraw for
-// them; in simulator mode, play the gateways' side of their top-ups.
+// them; in simulator mode, play the gateways' side of their top-ups. Apart from any customer: a
+// gateway's settled day (SettlementPanel).
 // Every action first clears the banners of the one before (the message and the reconcile result).
 // `gateways`: the server's (gateways.js), to name them.
 export default function SupportView({ busy, run, setMessage, onError, gateways = [] }) {
@@ -209,6 +211,7 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
           </section>
         </>
       )}
+      <SettlementPanel gateways={gateways} busy={busy} act={act} setMessage={setMessage} />
     </>
   );
 }

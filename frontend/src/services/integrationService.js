@@ -3,6 +3,7 @@
 // carrying `code` (the API's snake_case error code), `status` (HTTP status, 0
 // when the server was not reached) and a `message` fit to show a person.
 import axios from 'axios';
+import { settlementCalls } from './settlements.js';
 
 export const TOKEN_KEY = 'wallet_token';
 export const DEFAULT_BASE_URL = '/api/integration';
@@ -29,16 +30,20 @@ const MESSAGES = {
   order_not_payable: 'This order cannot be paid or authorised now: it may be authorised already.',
   hold_not_found: 'This order has no authorisation left to capture or cancel: it was captured, cancelled or has expired.',
   capture_exceeds_hold: 'That is more than the amount authorised for this order.',
+  not_settled: 'This day has not been settled yet.',
   unknown: 'Something went wrong. Try again.',
 };
 
-// The CSV statement's file name: the API's (Content-Disposition), else named as the API names it
+// A CSV's file name: the API's (Content-Disposition), else `fallback`, named as the API names it
 // (a page on another origin cannot read that header unless the server exposes it).
 const SAFE_FILE_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
-export function statementFileName(contentDisposition, customerId, currency = 'INR') {
+export function attachmentFileName(contentDisposition, fallback) {
   const match = /filename="?([^";]+)"?/i.exec(contentDisposition || '');
   if (match && SAFE_FILE_NAME.test(match[1]) && !match[1].startsWith('.')) return match[1];
-  return `statement-${customerId}-${currency}.csv`.replace(/:/g, '_');
+  return fallback.replace(/:/g, '_');
+}
+export function statementFileName(contentDisposition, customerId, currency = 'INR') {
+  return attachmentFileName(contentDisposition, `statement-${customerId}-${currency}.csv`);
 }
 
 function readToken() {
@@ -157,6 +162,12 @@ export function createIntegrationService({
     return (await respond(config)).data;
   }
 
+  // A GET answered with text (a CSV): {text as it came, filename (the API's, else `fallbackName`)}.
+  async function download(config, fallbackName) {
+    const res = await respond({ ...config, method: 'get', responseType: 'text', transformResponse: [(data) => data] });
+    return { text: res.data, filename: attachmentFileName(res.headers?.['content-disposition'], fallbackName) };
+  }
+
   async function moneyCall(name, url, data) {
     const signature = JSON.stringify([name, data]);
     const key = pendingKeys.get(signature) || newIdempotencyKey();
@@ -264,15 +275,9 @@ export function createIntegrationService({
       return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/transactions`, params });
     },
     // The whole ledger as CSV: {text (money as decimal strings), filename (the API's)}.
-    async downloadStatement(customerId, { currency } = {}) {
-      const res = await respond({
-        method: 'get',
-        url: `/wallet/${encodeURIComponent(customerId)}/statement.csv`,
-        params: currency ? { currency } : {},
-        responseType: 'text',
-        transformResponse: [(data) => data], // keep the text as it came
-      });
-      return { text: res.data, filename: statementFileName(res.headers?.['content-disposition'], customerId, currency) };
+    downloadStatement(customerId, { currency } = {}) {
+      const url = `/wallet/${encodeURIComponent(customerId)}/statement.csv`;
+      return download({ url, params: currency ? { currency } : {} }, statementFileName(null, customerId, currency));
     },
     // Admin: a customer's balance, ledger, orders, and first pages of gateway outcomes and audit
     // entries (`webhooks_next_before`, `audit_next_before`); 404 customer_not_found for an unknown one.
@@ -322,6 +327,7 @@ export function createIntegrationService({
     listGateways() {
       return send({ method: 'get', url: '/gateways' });
     },
+    ...settlementCalls({ send, download }), // getSettlement, settleDay, downloadSettlementCsv (admin)
   };
 }
 

@@ -167,13 +167,15 @@ describe('methods: URL, HTTP method, body, result', () => {
 });
 
 describe('configuration and token', () => {
-  it('the default export has the six methods, the history, support, withdrawal, simulator, hold and limit calls, and uses /api/integration', async () => {
+  it('the default export has the six methods, the history, support, withdrawal, simulator, hold, limit and settlement calls, and uses /api/integration', async () => {
     expect(Object.keys(integrationService).sort()).toEqual([
       'authorizeOrder',
       'captureOrder',
+      'downloadSettlementCsv',
       'downloadStatement',
       'getIntegrationStatus',
       'getLimits',
+      'getSettlement',
       'getTopupStatus',
       'getTransactions',
       'getWithdrawable',
@@ -185,6 +187,7 @@ describe('configuration and token', () => {
       'payOrderWithWallet',
       'refundOrderToWallet',
       'setKycLevel',
+      'settleDay',
       'simulatorOpenDispute',
       'simulatorRefund',
       'simulatorResolveDispute',
