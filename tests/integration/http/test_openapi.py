@@ -177,8 +177,8 @@ def test_integration_routes_and_documented_operations_match(app, document):
     in_document = documented_operations(document, "/api/integration/")
     # 9, the history and support reads, the support view's older pages, /gateways, withdrawals
     # (withdraw, a withdrawal, what is withdrawable), wallet limits (a wallet's limits, a customer's level)
-    # and holds (authorize, capture, void)
-    assert len(in_app) == 26, in_app
+    # holds (authorize, capture, void) and settlement (a settled day, settling a day)
+    assert len(in_app) == 28, in_app
     assert in_app - in_document == set(), "routes missing from docs/openapi.yaml"
     assert in_document - in_app == set(), "documented operations the app does not have"
 
