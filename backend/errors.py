@@ -84,6 +84,12 @@ class WithdrawalNotFound(NotFound):
     code = "withdrawal_not_found"
 
 
+class NotSettled(NotFound):
+    """This gateway's day has not been settled yet."""
+
+    code = "not_settled"
+
+
 class PaymentOrderNotFound(NotFound):
     """No such payment order."""
 

@@ -5,22 +5,18 @@ a day now (`POST /settlements`). On `integration_bp`; amounts in major units."""
 import csv
 import datetime
 import io
+import re
 
 from flask import Response, jsonify, request
 
 from .auth import require_admin, require_auth
-from .errors import InvalidRequest, NotFound
+from .errors import InvalidRequest, NotSettled
 from .http_context import default_currency, integration_service, json_body, reads
-from .money import to_major
+from .money import format_major, to_major
 from .routes_integration import integration_bp
 
+DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CSV_COLUMNS = ("kind", "status", "payment_id", "payment_order_id", "gateway_amount", "ledger_amount")
-
-
-class NotSettled(NotFound):
-    """This gateway's day has not been settled yet."""
-
-    code = "not_settled"
 
 
 @integration_bp.get("/settlements")
@@ -32,10 +28,10 @@ def settlement_day():
     document = reads().settlements.day(gateway, day)
     if document is None:
         raise NotSettled()
-    view = _day_view(gateway, day, document, reads().settlements.of_day(gateway, day))
+    exceptions = reads().settlements.of_day(gateway, day)
     if request.args.get("format") == "csv":
-        return _csv(gateway, day, view["exceptions"])
-    return jsonify(success=True, **view)
+        return _csv(gateway, day, document.get("currency") or default_currency(), exceptions)
+    return jsonify(success=True, **_day_view(gateway, day, document, exceptions))
 
 
 @integration_bp.post("/settlements")
@@ -54,11 +50,17 @@ def _gateway_and_day(values):
     if adapter is None or not hasattr(adapter, "settlement_report"):
         settleable = sorted(name for name, a in reads().payments.gateways.items() if hasattr(a, "settlement_report"))
         raise InvalidRequest(f"`gateway` must be one of: {', '.join(settleable) or 'none here'}.")
+    return gateway, iso_day(values.get("date"))
+
+
+def iso_day(text):
+    """A day written YYYY-MM-DD (nothing else ISO 8601 allows), else InvalidRequest."""
     try:
-        day = datetime.date.fromisoformat(values.get("date") if isinstance(values.get("date"), str) else "")
+        if not isinstance(text, str) or not DAY_TEXT.fullmatch(text):
+            raise ValueError(text)
+        return datetime.date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest("`date` must be a day as YYYY-MM-DD.") from None
-    return gateway, day
 
 
 def _day_view(gateway, day, document, exceptions):
@@ -91,12 +93,15 @@ def _day_view(gateway, day, document, exceptions):
     }
 
 
-def _csv(gateway, day, exceptions):
+def _csv(gateway, day, currency, rows):
+    """The day's exceptions as CSV, amounts as decimal text in major units (as the statement's)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for row in exceptions:
-        writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+    for row in rows:
+        amounts = [row.get(f"{side}_amount_minor") for side in ("gateway", "ledger")]
+        texts = ["" if a is None else format_major(a, currency) for a in amounts]
+        writer.writerow([row["kind"], row.get("status"), row.get("payment_id"), row.get("payment_order_id"), *texts])
     filename = f"settlement-{gateway}-{day.isoformat()}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -43,6 +43,7 @@ FINISH_BATCHES_PER_TICK = 10  # of FINISH_BATCH_MAX entries: 1,000 movements an 
 JOB_LEASE_SECONDS = 30
 RELEASED = datetime.datetime(1970, 1, 1)  # a released lease's `until`: free whatever a clock says
 SKEW_LOG_EVERY_TICKS = 60  # while refusing, the ERROR is repeated this often (about once a minute)
+REPORT_LATENCY = datetime.timedelta(hours=3)  # a gateway's report of a day is complete this long after it
 
 
 class Worker:
@@ -187,7 +188,7 @@ class Worker:
         day = (self.clock() - datetime.timedelta(days=1)).date()
         books, settled = self.integration.settlement.books, {}
         for name, adapter in sorted(self.integration.payments.gateways.items()):
-            if not hasattr(adapter, "settlement_report") or books.day(name, day) is not None:
+            if not hasattr(adapter, "settlement_report") or self._settled_in_full(books.day(name, day), adapter):
                 continue
             try:
                 _document, exceptions = self.integration.settle(name, day)
@@ -201,6 +202,16 @@ class Worker:
                         "settlement exception: %s", {k: row.get(k) for k in ("gateway", "date", "kind", "payment_id")}
                     )
         return settled
+
+    @staticmethod
+    def _settled_in_full(document, adapter):
+        """The day was settled after it was over and its report complete (REPORT_LATENCY past it: PayPal's
+        data can be 3 hours late): a day settled early (by hand, over HTTP) is settled again."""
+        if document is None:
+            return False
+        day = datetime.date.fromisoformat(document["date"])
+        complete_at = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+        return document["settled_at"] >= complete_at + REPORT_LATENCY
 
     def _renew_leases(self, now):
         """Extend every job lease this worker holds to JOB_LEASE_SECONDS from now (one write)."""

@@ -134,7 +134,7 @@ def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, inte
     calls = []
     settle = integration.settle
     integration.settle = lambda name, day: calls.append((name, day)) or settle(name, day)
-    config = dict(app.config, WORKER_SETTLEMENT_INTERVAL_SECONDS=1)
+    config = dict(app.config, WORKER_SETTLEMENT_INTERVAL_SECONDS=3600)  # each worker tries once an hour
     for worker_id in ("w1", "w2", "w1", "w2"):
         Worker(integration, db, config, worker_id=worker_id, store_clock=lambda: None).run_once()
     yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
@@ -169,3 +169,36 @@ def test_settle_exits_0_when_nothing_is_open_and_1_otherwise(app, api, db, integ
     assert cli.main(["settle", "--help"]) == 0
     assert "--gateway {razorpay,paypal}" in capsys.readouterr().out
     assert cli.main(["settle", "--gateway", "razorpay", "--date", "yesterday"]) == 2
+
+
+def test_settle_exits_2_when_the_report_cannot_be_had(app, api, integration, monkeypatch, capsys):
+    from backend import __main__ as cli
+    from backend.errors import GatewayUnavailable
+
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+
+    def unreachable(day):
+        raise GatewayUnavailable("Razorpay did not answer.")
+
+    integration.payments.gateway("razorpay").settlement_report = unreachable
+    assert cli.main(["settle", "--gateway", "razorpay", "--date", DAY.isoformat()]) == 2
+    assert "settle: gateway_unavailable" in capsys.readouterr().err
+    assert integration.settlement.books.day("razorpay", DAY) is None
+
+
+def test_a_day_settled_before_it_was_over_is_settled_again_by_the_worker(app, api, db, integration):
+    from backend.worker import Worker
+
+    yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
+    report(integration, "razorpay", [])
+    early = datetime.datetime.combine(yesterday, datetime.time(12))
+    integration.settlement.books.record_day("razorpay", yesterday, {"matched": 0})
+    db["settlements"].update_one({"_id": f"razorpay:{yesterday}"}, {"$set": {"settled_at": early}})
+    Worker(integration, db, dict(app.config), worker_id="w1", store_clock=lambda: None).run_once()
+    assert integration.settlement.books.day("razorpay", yesterday)["settled_at"] > early
+
+
+def test_a_date_other_than_yyyy_mm_dd_is_refused(client):
+    for date in ("20261130", "2026-W48-1", "2026-11-31"):
+        response = client.get(f"{BASE}/settlements?gateway=razorpay&date={date}", headers=ADMIN)
+        assert response.status_code == 400, date
