@@ -8,10 +8,12 @@ import datetime
 from typing import Any
 
 from .clock import new_id, utcnow
+from .orders import paid_update
 from .records import LedgerEntry
 from .wallet_figures import hold_id_for
 
 AUTHORIZED = "authorized"
+CAPTURED_FIELD = "authorization.captured_minor"  # what a capture took, kept on the order
 
 
 class OrderAuthorizations:
@@ -67,24 +69,12 @@ class OrderAuthorizations:
                 "payment_status": AUTHORIZED,
                 "authorization.hold_id": reference["hold_id"],
             },
-            {
-                "$set": {
-                    "payment_status": "paid",
-                    "paid_via": "wallet",
-                    "paid_minor": entry["amount_minor"],
-                    "refundable_minor": entry["amount_minor"],
-                    "refunded_minor": 0,
-                    "refund_seq": 0,
-                    "payment_entry_id": entry["_id"],
-                    "refund_wallet_id": entry["wallet_id"],
-                    "paid_at": self.clock(),
-                    "payment_life": reference.get("order_life"),
-                    "payment_ticket": new_id("life"),
-                    "authorization.captured_minor": entry["amount_minor"],
-                },
-                "$addToSet": {"paid_entry_ids": entry["_id"]},
-                "$inc": {"version": 1},
-            },
+            paid_update(
+                entry,
+                self.clock(),
+                reference.get("order_life"),
+                **{"authorization.captured_minor": entry["amount_minor"]},
+            ),
         )
 
     def due(self, grace_seconds, limit):

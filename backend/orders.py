@@ -105,23 +105,7 @@ class OrderBook:
                 "payment_status": "pending",
                 "payment_ticket": ticket,
             },
-            {
-                "$set": {
-                    "payment_status": "paid",
-                    "paid_via": "wallet",
-                    "paid_minor": entry["amount_minor"],
-                    "refundable_minor": entry["amount_minor"],
-                    "refunded_minor": 0,
-                    "refund_seq": 0,
-                    "payment_entry_id": entry["_id"],
-                    "refund_wallet_id": entry["wallet_id"],
-                    "paid_at": now,
-                    "payment_life": ticket,
-                    "payment_ticket": new_id("life"),
-                },
-                "$addToSet": {"paid_entry_ids": entry["_id"]},
-                "$inc": {"version": 1},
-            },
+            paid_update(entry, now, ticket),
         )
         if marked.modified_count:
             return True
@@ -230,6 +214,30 @@ class OrderBook:
         for entry in behind:
             self.roll_refund(entry)
         return self.orders.find_one({"order_id": order_id}) if behind else order
+
+
+def paid_update(entry: LedgerEntry, now: datetime.datetime, life: str | None, **more: object) -> dict:
+    """The update that makes an order `paid` from the wallet by the debit `entry` in its life `life`
+    (a payment's, or a capture's: `backend/order_authorizations.py`): what it paid is what its
+    refunds may give back, into the paying wallet; the ticket turns, so a reopened order is a new life."""
+    return {
+        "$set": {
+            "payment_status": "paid",
+            "paid_via": "wallet",
+            "paid_minor": entry["amount_minor"],
+            "refundable_minor": entry["amount_minor"],
+            "refunded_minor": 0,
+            "refund_seq": 0,
+            "payment_entry_id": entry["_id"],
+            "refund_wallet_id": entry["wallet_id"],
+            "paid_at": now,
+            "payment_life": life,
+            "payment_ticket": new_id("life"),
+            **more,
+        },
+        "$addToSet": {"paid_entry_ids": entry["_id"]},
+        "$inc": {"version": 1},
+    }
 
 
 def paid_minor(order: Order) -> int:
