@@ -4,62 +4,13 @@
 // without a flag, as its live page does) never says "Top-up successful"; a withdrawal to the
 // customer's top-ups; the support view playing a gateway's dispute and refund in simulator mode.
 // Run: `make browser-test`.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage,
-} from './backend.mjs';
+import { TIMEOUT_MS } from './backend.mjs';
+import { backendAndBrowser, balanceShown, openSupport, openWallet as openWalletOf, toMinor } from './pages.mjs';
 
-let browser = null;
-let base = null;
-let signInUrl = null;
-let adminToken = null;
-let client = null;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
-  const port = await freePort();
-  ({ signInUrl, adminToken } = await startBackend(port, { RATE_LIMITS_ENABLED: 'false' }));
-  assert.ok(adminToken, 'the backend printed an admin token');
-  base = `http://127.0.0.1:${port}`;
-  client = apiClient(base, new URL(signInUrl).searchParams.get('token'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-});
-
-// "₹1,250.00" -> 125000 (integer paise, so no float comparison)
-const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
-
-// A fresh context (its own storage) signed in as `url`'s holder, with helpers over the page.
-async function openPage(url, ready) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(ready);
-  const text = (id) => page.getByTestId(id).textContent();
-  const done = async () => {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `page is ${overflow}px wider than a 390px screen`);
-    assert.deepEqual(errors, [], 'no uncaught errors in the page');
-    await context.close();
-  };
-  return { page, text, done, message: () => text('message'), waitForMessage: (p) => waitForMessage(page, p) };
-}
-
-const balanceShown = () => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || '');
-const openWallet = async () => {
-  const w = await openPage(signInUrl, balanceShown);
-  w.readBalance = async () => toMinor(await w.text('balance'));
-  return w;
-};
+const session = backendAndBrowser({ RATE_LIMITS_ENABLED: 'false' });
+const openWallet = () => openWalletOf(session);
 
 // Top up `amount` with `method` through its simulator's page; the checkout page's URL.
 async function topUp(w, method, amount) {
@@ -111,7 +62,7 @@ test('Google Pay returning without a flag (as its live page does): Pay again is 
   // the simulator's `payment_error=already_paid` is taken out, so only the page's memory tells.
   await w.page.route('**/simulator/google-pay/checkout/*/pay', async (route) => {
     const answer = await route.fetch({ maxRedirects: 0 });
-    const back = new URL(answer.headers().location, base);
+    const back = new URL(answer.headers().location, session.base);
     back.searchParams.delete('payment_error');
     await route.fulfill({ status: 303, headers: { location: back.toString() } });
   });
@@ -120,11 +71,11 @@ test('Google Pay returning without a flag (as its live page does): Pay again is 
 });
 
 test('withdraw: what can go is shown first, then the money goes back to the top-up and leaves the wallet', { timeout: TIMEOUT_MS }, async () => {
-  await client.topUpByApi('300.00');
+  await session.client.topUpByApi('300.00');
   const w = await openWallet();
   const start = await w.readBalance();
   await w.page.waitForFunction(() => /^Up to ₹[\d,]+\.\d\d can be withdrawn now\.$/.test(document.querySelector('[data-testid="withdrawable"]')?.textContent || ''));
-  const { body: quote } = await client.api('GET', '/wallet/cust_demo/withdrawable');
+  const { body: quote } = await session.client.api('GET', '/wallet/cust_demo/withdrawable');
   assert.equal(toMinor((await w.text('withdrawable')).match(/₹([\d,.]+\d)/)[1]), Math.round(quote.withdrawable * 100));
   assert.ok(quote.withdrawable >= 100, `the demo customer can withdraw 100.00 (${quote.withdrawable})`);
   await w.page.getByTestId('withdraw-amount').fill('100');
@@ -144,12 +95,9 @@ test('withdraw: what can go is shown first, then the money goes back to the top-
 });
 
 test('support view (simulator mode): open a dispute on a top-up, lose it; refund another at the gateway', { timeout: TIMEOUT_MS }, async () => {
-  await client.topUpByApi('40.00');
-  await client.topUpByApi('25.00');
-  const s = await openPage(`${base}/?token=${adminToken}`, () => Boolean(document.querySelector('[data-testid="support-customer"]')));
-  await s.page.getByTestId('support-customer').fill('cust_demo');
-  await s.page.getByTestId('support-lookup').click();
-  await s.page.getByTestId('support-balance').waitFor();
+  await session.client.topUpByApi('40.00');
+  await session.client.topUpByApi('25.00');
+  const s = await openSupport(session);
   const rows = s.page.getByTestId('simulator-topups').locator('li');
   await rows.first().waitFor();
   const [refunded, disputed] = [await rows.nth(0).getAttribute('data-payment-id'), await rows.nth(1).getAttribute('data-payment-id')];

@@ -5,78 +5,21 @@
 // which limit and how much; the customer authorises an order and cancels it, authorises another, and
 // the support view captures part of it, the rest released; support sets the customer's level, which
 // changes the limit. The tests share one backend and run in order. Run: `make browser-test`.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage,
-} from './backend.mjs';
+import { TIMEOUT_MS } from './backend.mjs';
+import { backendAndBrowser, openSupport as openSupportOf, openWallet as openWalletOf, toMinor } from './pages.mjs';
 
-let browser = null;
-let base = null;
-let signInUrl = null;
-let adminToken = null;
-let client = null;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
-  const port = await freePort();
-  ({ signInUrl, adminToken } = await startBackend(port, {
-    RATE_LIMITS_ENABLED: 'false',
-    MINIMUM_KYC_MONTHLY_TOPUP_MAX: '1000',
-    FULL_KYC_MONTHLY_TOPUP_MAX: '5000',
-  }));
-  assert.ok(adminToken, 'the backend printed an admin token');
-  base = `http://127.0.0.1:${port}`;
-  client = apiClient(base, new URL(signInUrl).searchParams.get('token'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+const session = backendAndBrowser({
+  RATE_LIMITS_ENABLED: 'false',
+  MINIMUM_KYC_MONTHLY_TOPUP_MAX: '1000',
+  FULL_KYC_MONTHLY_TOPUP_MAX: '5000',
 });
-
-after(async () => {
-  await browser?.close().catch(() => {});
-});
-
-// "₹1,250.00" -> 125000 (integer paise, so no float comparison)
-const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
-
-// A fresh context (its own storage) at 390 px signed in as `url`'s holder, with helpers over the page.
-async function openPage(url, ready) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  await page.waitForFunction(ready);
-  const text = (id) => page.getByTestId(id).textContent();
-  const done = async () => {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `page is ${overflow}px wider than a 390px screen`);
-    assert.deepEqual(errors, [], 'no uncaught errors in the page');
-    await context.close();
-  };
-  // Resolves once the element `id` says `pattern` (its text changes as the page reads the server again).
-  const waitForText = (id, pattern) =>
-    page.waitForFunction(
-      ([testId, source]) => new RegExp(source).test(document.querySelector(`[data-testid="${testId}"]`)?.textContent || ''),
-      [id, pattern.source],
-    );
-  return { page, text, done, waitForText, waitForMessage: (p) => waitForMessage(page, p) };
-}
-
-const openWallet = () => openPage(signInUrl, () => /\d/.test(document.querySelector('[data-testid="balance"]')?.textContent || ''));
-
-async function openSupport() {
-  const s = await openPage(`${base}/?token=${adminToken}`, () => Boolean(document.querySelector('[data-testid="support-customer"]')));
-  await s.page.getByTestId('support-customer').fill('cust_demo');
-  await s.page.getByTestId('support-lookup').click();
-  await s.page.getByTestId('support-balance').waitFor();
-  return s;
-}
+const openWallet = () => openWalletOf(session);
+const openSupport = () => openSupportOf(session);
 
 test("the top-up form says how much more the monthly limit lets in; a top-up beyond it says which limit and how much", { timeout: TIMEOUT_MS }, async () => {
-  await client.topUpByApi('300.00');
+  await session.client.topUpByApi('300.00');
   const w = await openWallet();
   await w.waitForText('topup-headroom', /^Up to ₹700\.00 more/);
   assert.equal(
@@ -89,7 +32,7 @@ test("the top-up form says how much more the monthly limit lets in; a top-up bey
   await w.waitForMessage(/^That top-up would pass the monthly top-up limit for minimum-KYC wallets: at most ₹700\.00 more can be topped up now\.$/);
   assert.equal(new URL(w.page.url()).pathname, '/', 'still on the wallet page, not at a checkout');
   assert.match(await w.text('topup-headroom'), /^Up to ₹700\.00 more/, 'read again: still 700.00');
-  assert.equal((await client.api('GET', '/wallet/cust_demo/limits')).body.limits[0].headroom, 700, 'the refused top-up kept nothing');
+  assert.equal((await session.client.api('GET', '/wallet/cust_demo/limits')).body.limits[0].headroom, 700, 'the refused top-up kept nothing');
   await w.done();
 });
 
@@ -137,7 +80,7 @@ test('the customer authorises an order and cancels it; authorises another, which
   const newest = s.page.getByTestId('support-transactions').locator('li').first();
   assert.equal(await newest.getAttribute('data-kind'), 'capture');
   assert.match(await newest.textContent(), /Order payment \(authorised, now captured\).*ord_demo_1/);
-  const { body } = await client.api('GET', '/orders?customer_id=cust_demo&status=paid');
+  const { body } = await session.client.api('GET', '/orders?customer_id=cust_demo&status=paid');
   assert.ok(body.orders.some((o) => o.order_id === 'ord_demo_1'), 'the order is paid');
   await s.done();
 });

@@ -3,46 +3,31 @@
 // at 390 px: an admin opens the Settlement panel (yesterday, UTC, to begin with), asks for a Razorpay
 // day with no activity and is told it is not settled yet, settles it now and sees zeros and no
 // exceptions, and downloads its exceptions as CSV (the header row alone). Run: `make browser-test`.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage } from './backend.mjs';
+import { TIMEOUT_MS, apiClient, waitForMessage } from './backend.mjs';
+import { backendAndBrowser } from './pages.mjs';
 
 // Years before the demo data: no capture, refund or credit of Razorpay's settles on it.
 const QUIET_DAY = '2020-01-15';
 
-let browser = null;
-let base = null;
-let adminToken = null;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
-  const port = await freePort();
-  ({ adminToken } = await startBackend(port, { RATE_LIMITS_ENABLED: 'false' }));
-  assert.ok(adminToken, 'the backend printed an admin token');
-  base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-});
+const session = backendAndBrowser({ RATE_LIMITS_ENABLED: 'false' });
 
 const yesterdayUtc = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
 test('an admin is told a quiet day is not settled yet, settles it now and sees zeros and no exceptions, and downloads its CSV', { timeout: TIMEOUT_MS }, async () => {
-  const { api } = apiClient(base, adminToken);
+  const { api } = apiClient(session.base, session.adminToken);
   assert.equal((await api('GET', `/settlements?gateway=razorpay&date=${QUIET_DAY}`)).status, 404, 'the day starts unsettled');
 
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
+  const context = await session.browser.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const text = (id) => page.getByTestId(id).textContent();
   const before = yesterdayUtc();
-  await page.goto(`${base}/?token=${adminToken}`);
+  await page.goto(`${session.base}/?token=${session.adminToken}`);
   await page.getByTestId('settlement').waitFor();
   assert.ok([before, yesterdayUtc()].includes(await page.getByTestId('settlement-date').inputValue()), 'the panel opens on yesterday (UTC)');
   assert.equal(await page.getByTestId('settlement-gateway').inputValue(), 'razorpay');

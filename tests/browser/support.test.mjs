@@ -3,41 +3,20 @@
 // customer, older gateway outcomes and audit entries, banners that belong to the last action,
 // rows and counts that read right; at a desktop size and at 390 px, a look-up and a refund of part
 // of a paid order. Run: `make browser-test`.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import {
-  CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, apiClient, chromium, freePort, startBackend, waitForMessage,
-} from './backend.mjs';
+import { TIMEOUT_MS, waitForMessage } from './backend.mjs';
+import { backendAndBrowser } from './pages.mjs';
 
-let browser = null;
-let base = null;
-let adminToken = null;
-let client = null;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(ROOT, 'frontend', 'dist', 'index.html')), 'build the page first (make frontend-build)');
-  const port = await freePort();
-  let signInUrl = null;
-  ({ signInUrl, adminToken } = await startBackend(port, { RATE_LIMITS_ENABLED: 'false' })); // 23 top-ups a minute
-  assert.ok(adminToken, 'the backend printed an admin token');
-  base = `http://127.0.0.1:${port}`;
-  client = apiClient(base, new URL(signInUrl).searchParams.get('token'));
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-});
+const session = backendAndBrowser({ RATE_LIMITS_ENABLED: 'false' }); // 23 top-ups a minute
 
 async function supportPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await session.browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/?token=${adminToken}`);
+  await page.goto(`${session.base}/?token=${session.adminToken}`);
   const lookUp = async (customerId) => {
     await page.getByTestId('support-customer').fill(customerId);
     await page.getByTestId('support-lookup').click();
@@ -65,9 +44,9 @@ test('support view: an unknown customer is said to be unknown, not shown as an e
 test('support view: older gateway outcomes and audit entries; rows and counts read right; banners follow the last action', { timeout: TIMEOUT_MS }, async () => {
   // 22 top-ups credited by the simulator's webhook (each a gateway outcome and an audit entry), and
   // ord_demo_2 paid from the wallet.
-  for (let i = 0; i < 21; i += 1) await client.topUpByApi('1.00');
-  await client.topUpByApi('120.50');
-  const paid = await client.api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' });
+  for (let i = 0; i < 21; i += 1) await session.client.topUpByApi('1.00');
+  await session.client.topUpByApi('120.50');
+  const paid = await session.client.api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' });
   assert.equal(paid.status, 200, JSON.stringify(paid.body));
 
   const s = await supportPage();
@@ -119,11 +98,11 @@ const VIEWPORTS = [
   ['390px', { width: 390, height: 844 }],
 ];
 const toMinor = (text) => Math.round(Number(text.replace(/[^\d.]/g, '')) * 100);
-const api = (...args) => client.api(...args);
-const topUpByApi = (amount) => client.topUpByApi(amount);
+const api = (...args) => session.client.api(...args);
+const topUpByApi = (amount) => session.client.topUpByApi(amount);
 
 async function newPage(viewport) {
-  const context = await browser.newContext({ viewport });
+  const context = await session.browser.newContext({ viewport });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const errors = [];
@@ -151,7 +130,7 @@ for (const [name, viewport] of VIEWPORTS) {
       assert.equal(paid.status, 200, JSON.stringify(paid.body));
     }
     const w = await newPage(viewport);
-    await w.page.goto(`${base}/?token=${adminToken}`);
+    await w.page.goto(`${session.base}/?token=${session.adminToken}`);
     await w.page.getByTestId('support-customer').fill('cust_demo');
     await w.page.getByTestId('support-lookup').click();
     await w.page.getByTestId('support-balance').waitFor();
