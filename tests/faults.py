@@ -17,6 +17,29 @@ WRITE_METHODS = {
 }
 
 
+def crash_each_write(app, db, setup, operation, check, before_recover=None):
+    """Crash before write 1, 2, ... of `operation(integration, state)` until it completes; after each,
+    `before_recover(db)` when given, then recover and check (`check(healthy, state, crash_at)`, after
+    reconcile finds no drift); how many writes the operation made."""
+    healthy = app.extensions["integration"]
+    crash_at = 1
+    while True:
+        state = setup()
+        integration, crashing = crashing_integration(app, db, crash_at)
+        try:
+            operation(integration, state)
+        except SimulatedCrash:
+            pass
+        if before_recover is not None:
+            before_recover(db)
+        healthy.recover(grace_seconds=0)
+        assert healthy.reconcile() == [], f"drift after a crash before write {crash_at}"
+        check(healthy, state, crash_at)
+        if not crashing.crashed:
+            return crash_at - 1
+        crash_at += 1
+
+
 def crashing_integration(app, db, crash_at):
     """An integration over `db` whose write numbered `crash_at` and every later one never happen (the
     app's own collaborators otherwise); (integration, the crashing database)."""

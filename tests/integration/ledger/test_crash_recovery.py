@@ -5,28 +5,9 @@ no drift (SPEC §8)."""
 import pytest
 
 from backend.errors import RefundExceedsPaid
-from tests.faults import SimulatedCrash, crashing_integration
+from tests.faults import crash_each_write
 from tests.helpers import razorpay_event, signed_webhook, unique
 from tests.integration.orders_support import funded_customer, paid_order
-
-
-def crash_each_write(app, db, setup, operation, check):
-    """Crash before write 1, 2, ... of `operation` until it completes; recover and check each time."""
-    healthy = app.extensions["integration"]
-    crash_at = 1
-    while True:
-        state = setup()
-        integration, crashing = crashing_integration(app, db, crash_at)
-        try:
-            operation(integration, state)
-        except SimulatedCrash:
-            pass
-        healthy.recover(grace_seconds=0)
-        assert healthy.reconcile() == [], f"drift after a crash before write {crash_at}"
-        check(healthy, state, crash_at)
-        if not crashing.crashed:
-            return crash_at - 1
-        crash_at += 1
 
 
 def test_crash_during_a_topup_credit_is_healed(app, db, integration):
