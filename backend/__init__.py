@@ -18,6 +18,7 @@ from .metrics import Metrics
 from .notifications import Outbox, sender_from_config
 from .payment_service import PaymentService
 from .server import register
+from .wallet_accounts import WalletAccounts
 from .wallet_limits import limits_from_config
 from .wallet_payment_integration import WalletPaymentIntegration
 from .wallet_service import WalletService
@@ -30,7 +31,7 @@ def create_app(test_config=None):
     """Build the app from the environment, overridden by the `test_config` mapping. It only wires:
     nothing is written but the indexes (`prepare_store` seeds and recovers)."""
     config = load_config(test_config)
-    configure_logging(config["LOG_FILE"])
+    configure_logging(config["LOG_FILE"], config["LOG_FORMAT"])
     app = Flask(__name__, static_folder=None)
     app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = BODY_SIZE_MAX_BYTES
@@ -47,6 +48,7 @@ def create_app(test_config=None):
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)
     app.extensions["integration"] = integration
+    app.extensions["accounts"] = WalletAccounts(integration)
     app.extensions["reads"] = Reads(
         integration.wallet,
         integration.history,

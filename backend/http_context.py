@@ -1,4 +1,4 @@
-"""What a view needs of the app it runs in: the integration, the read views' repositories, the
+"""What a view needs of the app it runs in: the integration, the wallet accounts, the read views' repositories, the
 default currency, a customer's currency for a history read (authorised), the request's JSON body,
 and running a money POST once per `Idempotency-Key`."""
 
@@ -14,6 +14,11 @@ from .validation import check_id, parse_json_object
 def integration_service():
     """The `WalletPaymentIntegration` wired by `create_app`."""
     return current_app.extensions["integration"]
+
+
+def accounts_service():
+    """The `WalletAccounts` (holds, withdrawals, limits) wired by `create_app`."""
+    return current_app.extensions["accounts"]
 
 
 def reads():

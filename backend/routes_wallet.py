@@ -1,13 +1,14 @@
 """HTTP API under /api/integration, the wallet's own money: withdrawals to the customer's top-ups
 (SPEC §9), the limits that apply to top-ups, and orders authorised now and captured later (SPEC §10).
-On `integration_bp`; each view validates input, calls one façade method and answers JSON."""
+On `integration_bp`; each view validates input, calls one method of the wallet accounts
+(`WalletAccounts`) and answers JSON."""
 
 from flask import g, jsonify
 
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso
 from .errors import InvalidRequest
-from .http_context import default_currency, idempotent, integration_service, json_body
+from .http_context import accounts_service, default_currency, idempotent, json_body
 from .money import parse_amount_minor, to_major
 from .routes_integration import integration_bp
 from .validation import check_id, require_id
@@ -21,7 +22,7 @@ def withdraw():
     body = json_body()
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
-    service = integration_service()
+    service = accounts_service()
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
 
     def action(operation_id):
@@ -37,7 +38,7 @@ def withdrawable(customer_id):
     """What a withdrawal can take now: available money, what the top-ups can refund, the least of them."""
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    quote = integration_service().withdrawable(customer_id)
+    quote = accounts_service().withdrawable(customer_id)
     currency = default_currency()
     return jsonify(
         success=True,
@@ -53,7 +54,7 @@ def wallet_limits(customer_id):
     """The customer's level and the limits that apply, each with how much more can be topped up."""
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    level, rows = integration_service().wallet_limits(customer_id)
+    level, rows = accounts_service().wallet_limits(customer_id)
     currency = default_currency()
     limits = [
         {
@@ -76,7 +77,7 @@ def set_kyc_level(customer_id):
     level = json_body().get("kyc_level")
     if level not in KYC_LEVELS:
         raise InvalidRequest("`kyc_level` must be one of: minimum, full.")
-    integration_service().set_kyc_level(customer_id, level)
+    accounts_service().set_kyc_level(customer_id, level)
     return jsonify(success=True, customer_id=customer_id, kyc_level=level)
 
 
@@ -85,7 +86,7 @@ def set_kyc_level(customer_id):
 def get_withdrawal(withdrawal_id):
     """A withdrawal and each of its refunds (the customer's own; an admin's any)."""
     check_id(withdrawal_id, "withdrawal_id")
-    withdrawal = integration_service().find_withdrawal(withdrawal_id)
+    withdrawal = accounts_service().find_withdrawal(withdrawal_id)
     authorize_customer(withdrawal["customer_id"])
     return jsonify(success=True, **_withdrawal_view(withdrawal))
 
@@ -127,7 +128,7 @@ def authorize_order():
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
-    service = integration_service()
+    service = accounts_service()
 
     def action(operation_id):
         held = service.authorize_order(order_id, customer_id, amount_minor, operation_id)
@@ -153,7 +154,7 @@ def capture_order():
     body = json_body()
     order_id = require_id(body, "order_id")
     amount_minor = parse_amount_minor(body.get("amount"), default_currency())
-    service = integration_service()
+    service = accounts_service()
 
     def action(_operation_id):
         entry, released_minor = service.capture_order(order_id, amount_minor, _acting_customer())
@@ -177,7 +178,7 @@ def void_order():
     """Release the order's hold; the order is `pending` again."""
     body = json_body()
     order_id = require_id(body, "order_id")
-    service = integration_service()
+    service = accounts_service()
 
     def action(_operation_id):
         entry = service.void_order(order_id, _acting_customer())

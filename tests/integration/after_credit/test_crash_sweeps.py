@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from backend.wallet_accounts import WalletAccounts
 from tests.faults import SimulatedCrash, crashing_integration
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, redeliver, simulator, wallet
 
@@ -14,7 +15,7 @@ def test_withdrawal_crash_sweep(app, api, client, db, integration, crash_at):
     paypal_topup(api, client, db, "cust_a", "100.00")
     crashing, _ = crashing_integration(app, db, crash_at)
     try:
-        crashing.withdraw("cust_a", 4000)
+        WalletAccounts(crashing).withdraw("cust_a", 4000)
     except SimulatedCrash:
         pass
     past = datetime.datetime(2000, 1, 1)

@@ -10,6 +10,7 @@ import pytest
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.paypal.simulator_cases import REFUNDS_REFUSED
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
+from backend.wallet_accounts import WalletAccounts
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
 from tests.integration.support import assert_error, assert_money
@@ -100,7 +101,7 @@ def test_a_crash_between_the_hold_and_the_gateway_call_heals_with_the_worker(
     ask = integration.our_refunds.ask
     monkeypatch.setattr(integration.our_refunds, "ask", lambda record: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
-        integration.withdraw("cust_a", 8000)
+        WalletAccounts(integration).withdraw("cust_a", 8000)
     assert_wallet(api, 110, 80)  # held, nothing asked of any gateway yet
     monkeypatch.setattr(integration.our_refunds, "ask", ask)
     past = datetime.datetime(2000, 1, 1)
@@ -118,7 +119,7 @@ def test_a_crash_between_the_gateways_answer_and_the_debit_heals_with_the_worker
     ended = integration.withdrawals._part_ended
     monkeypatch.setattr(integration.our_refunds, "on_end", {"withdrawal": lambda record, status: throw()})
     with contextlib.suppress(Crash):  # the refund's webhook (inline here) dies before the debit
-        integration.withdraw("cust_a", 5000)
+        WalletAccounts(integration).withdraw("cust_a", 5000)
     assert db[PAYPAL_REFUNDS].count_documents({}) == 1
     assert_wallet(api, 110, 50)  # PayPal refunded; the ledger never heard
     integration.our_refunds.on_end["withdrawal"] = ended
@@ -145,9 +146,11 @@ def test_a_retry_of_a_withdrawal_that_died_after_its_hold_carries_it_on(api, db,
     ask = integration.our_refunds.ask
     monkeypatch.setattr(integration.our_refunds, "ask", lambda record: throw())
     with pytest.raises(Crash):
-        integration.withdraw("cust_a", 11000, withdrawal_id="wdr_retry")
+        WalletAccounts(integration).withdraw("cust_a", 11000, withdrawal_id="wdr_retry")
     monkeypatch.setattr(integration.our_refunds, "ask", ask)
-    retried = integration.withdraw("cust_a", 11000, withdrawal_id="wdr_retry")  # all of it is held already
+    retried = WalletAccounts(integration).withdraw(
+        "cust_a", 11000, withdrawal_id="wdr_retry"
+    )  # all of it is held already
     assert retried["status"] == "completed"
     assert_wallet(api, 0, 0)
     assert db["withdrawals"].count_documents({}) == 1

@@ -5,6 +5,7 @@ authorise, capture or void is healed by recovery, and the money moves once."""
 
 import datetime
 
+from backend.wallet_accounts import WalletAccounts
 from tests.faults import crash_each_write
 from tests.helpers import bearer, run_in_threads, unique
 
@@ -82,7 +83,7 @@ def figures(healthy, state):
 
 def test_a_crash_during_an_authorisation_is_healed(app, db, api, integration):
     def operation(crashy, state):
-        crashy.authorize_order(state["order_id"], state["customer_id"], 6000)
+        WalletAccounts(crashy).authorize_order(state["order_id"], state["customer_id"], 6000)
 
     def check(healthy, state, crash_at):
         # Either it held (and the order is authorised) or nothing did (and the order is payable).
@@ -96,11 +97,11 @@ def test_a_crash_during_an_authorisation_is_healed(app, db, api, integration):
 def test_a_crash_during_a_capture_is_healed(app, db, api, integration):
     def setup():
         state = funded_order(api, integration)
-        integration.authorize_order(state["order_id"], state["customer_id"], 6000)
+        WalletAccounts(integration).authorize_order(state["order_id"], state["customer_id"], 6000)
         return state
 
     def operation(crashy, state):
-        crashy.capture_order(state["order_id"], 4000)
+        WalletAccounts(crashy).capture_order(state["order_id"], 4000)
 
     def check(healthy, state, crash_at):
         assert figures(healthy, state) in ((6000, 0, "paid"), (10000, 6000, "authorized")), crash_at
@@ -111,11 +112,11 @@ def test_a_crash_during_a_capture_is_healed(app, db, api, integration):
 def test_a_crash_during_a_void_is_healed(app, db, api, integration):
     def setup():
         state = funded_order(api, integration)
-        integration.authorize_order(state["order_id"], state["customer_id"], 6000)
+        WalletAccounts(integration).authorize_order(state["order_id"], state["customer_id"], 6000)
         return state
 
     def operation(crashy, state):
-        crashy.void_order(state["order_id"])
+        WalletAccounts(crashy).void_order(state["order_id"])
 
     def check(healthy, state, crash_at):
         assert figures(healthy, state) in ((10000, 0, "pending"), (10000, 6000, "authorized")), crash_at

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from backend.wallet_accounts import WalletAccounts
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import razorpay_topup
 from tests.integration.support import assert_error, assert_money
@@ -211,9 +212,9 @@ def test_a_capture_retried_after_its_order_was_not_marked_finishes_it(api, db, i
         integration.authorizations, "mark_captured", lambda entry: (_ for _ in ()).throw(RuntimeError())
     )
     with pytest.raises(RuntimeError):
-        integration.capture_order(funded, 6000)
+        WalletAccounts(integration).capture_order(funded, 6000)
     monkeypatch.setattr(integration.authorizations, "mark_captured", marks)
-    entry, released = integration.capture_order(funded, 6000)
+    entry, released = WalletAccounts(integration).capture_order(funded, 6000)
     assert (entry["amount_minor"], released) == (6000, 0)
     assert order_status(api, funded) == "paid" and figures(api) == (40, 0, 40)
 
@@ -224,8 +225,8 @@ def test_an_authorisation_retried_with_its_key_after_a_crash_returns_that_author
     hold = integration.holds.hold
     monkeypatch.setattr(integration.holds, "hold", lambda *a, **k: (_ for _ in ()).throw(RuntimeError()))
     with pytest.raises(RuntimeError):
-        integration.authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
+        WalletAccounts(integration).authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
     monkeypatch.setattr(integration.holds, "hold", hold)
-    held = integration.authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
+    held = WalletAccounts(integration).authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
     assert held["entry"]["kind"] == "checkout_hold" and figures(api) == (100, 60, 40)
     assert_error(authorize(api, funded), 409, "order_not_payable")  # another request: authorised already

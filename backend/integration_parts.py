@@ -1,0 +1,73 @@
+"""The integration's parts, wired once: its repositories and one object per flow (`backend.flows`).
+The façade (`WalletPaymentIntegration`) adds the contract's operations to them and `WalletAccounts` the
+wallet's own (holds, withdrawals, limits); each flow's `of(parts)` takes what it needs by name."""
+
+from .audit import AuditLog
+from .clock import utcnow
+from .customer_leases import CustomerLeases
+from .flows.after_credit import AfterCredit
+from .flows.followups import FollowUps
+from .flows.order_holds import OrderHolds
+from .flows.our_refunds import OurRefunds
+from .flows.payments import OrderPayments
+from .flows.reconcile import Reconciler
+from .flows.refunds import Refunds
+from .flows.settlement import Settlement
+from .flows.status import StatusView
+from .flows.topups import Topups
+from .flows.webhooks import WebhookIntake
+from .flows.withdrawals import Withdrawals
+from .gateway_cases import GatewayCases
+from .gateway_refunds import GatewayRefunds
+from .ledger_history import LedgerHistory
+from .order_authorizations import OrderAuthorizations
+from .orders import OrderBook
+from .payment_orders import PaymentOrders
+from .settlement_books import SettlementBooks
+from .settlements import PaymentSettlements
+from .wallet_holds import WalletHolds
+from .wallet_limits import WalletLimits
+from .webhook_events import WebhookEvents
+from .withdrawal_book import WithdrawalBook
+
+
+class IntegrationParts:
+    def __init__(
+        self,
+        wallet_service,
+        payment_service,
+        db,
+        *,
+        currency="INR",
+        outbox=None,
+        audit=None,
+        clock=utcnow,
+        withdraw_days=180,
+        limits_minor=None,
+        hold_ttl_seconds=604800,
+    ):
+        self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
+        self.clock = clock
+        self.history = LedgerHistory(db)
+        self.payment_orders = PaymentOrders(db, clock)
+        self.orders = OrderBook(db)
+        self.audit = audit or AuditLog(db, clock)
+        self.holds = WalletHolds(wallet_service)
+        self.limits = WalletLimits(db, wallet_service, self.payment_orders, self.audit, limits_minor or {}, clock)
+        self.our_refunds = OurRefunds(payment_service, GatewayRefunds(db, clock), self.audit)
+        self.after_credit = AfterCredit.of(self, GatewayCases(db, clock))
+        self.topups = Topups.of(self)
+        self.webhooks = WebhookIntake.of(self, WebhookEvents(db, clock))
+        settlements = PaymentSettlements(db, clock)
+        self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
+        self.authorizations = OrderAuthorizations(db, clock)
+        self.order_holds = OrderHolds(
+            wallet_service, self.holds, self.orders, self.authorizations, self.audit, hold_ttl_seconds
+        )
+        self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
+        self.followups = FollowUps.of(self, settlements)
+        self.cases = self.after_credit.cases
+        self.withdrawals = Withdrawals(self, WithdrawalBook(db, clock), CustomerLeases(db, clock), withdraw_days)
+        self.settlement = Settlement(self, SettlementBooks(db, clock))
+        self.reconciler = Reconciler(wallet_service, self.orders)
+        self.status_view = StatusView(wallet_service, self.history, currency)
