@@ -3,10 +3,10 @@
 Only the whitelisted fields below are recorded, so secrets, tokens and card data cannot leak here.
 """
 
-import json
 import logging
 
 from .clock import iso, utcnow
+from .logging_setup import Fields
 
 logger = logging.getLogger("integration")
 FIELDS = (
@@ -69,6 +69,6 @@ class AuditLog:
         event, outcome = entry["event"], entry["outcome"]
         line = dict(entry, created_at=iso(entry["created_at"]))
         level = logging.WARNING if outcome == "rejected" else logging.INFO
-        logger.log(level, json.dumps(line, sort_keys=True, default=str))
+        logger.log(level, Fields(f"{event} {outcome}", line))  # text: the fields as JSON; JSON lines: the fields
         if self.on_record is not None:
             self.on_record(event, outcome)
