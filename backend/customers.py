@@ -5,10 +5,10 @@ class Customers:
     def __init__(self, db):
         self.collection = db["customers"]
 
-    def phone(self, customer_id):
-        """The customer's WhatsApp number, or None when none is on file."""
-        customer = self.collection.find_one({"customer_id": customer_id}) or {}
-        return customer.get("phone")
+    def phones(self, customer_ids):
+        """{customer_id: WhatsApp number} of those of `customer_ids` with one on file (one query)."""
+        found = self.collection.find({"customer_id": {"$in": list(customer_ids)}}, {"customer_id": 1, "phone": 1})
+        return {customer["customer_id"]: customer["phone"] for customer in found if customer.get("phone")}
 
     def add_if_absent(self, customer_id, phone):
         self.collection.update_one(

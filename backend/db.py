@@ -179,7 +179,9 @@ INDEXES = {
         # by `_id`, so that pages and their cursors see one order)
         ([("customer_id", 1), ("created_at", -1), ("_id", -1)], {}),
     ],
-    "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {})],
+    # the outbox's due messages: `pending` ones by when they are due, `sending` ones by when their
+    # worker's claim runs out (backend/notifications.py)
+    "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {}), ([("status", 1), ("claimed_until", 1)], {})],
     "customers": [([("customer_id", 1)], {"unique": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
     "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],

@@ -5,13 +5,24 @@ A message is queued in `notification_outbox` by the worker's step that finishes 
 nothing new), and sent afterwards by the worker, with exponential back-off and a bounded number of
 attempts. Sending never fails or undoes a money movement. Without WhatsApp credentials (the
 embedded default) messages are logged.
+
+The worker drains the outbox a batch at a time (`Outbox.drain`): it finds up to BATCH_SIZE_MAX due
+messages, claims them with one `update_many` writing a lease token of its own (only those still
+due: several workers may drain at once), looks up their customers' numbers in one query, sends
+each (one HTTP call a message), and records the outcomes with one `update_many` per distinct
+outcome (usually one: all sent), each guarded by its token. A batch of sent messages costs 4 store
+round trips (one more when another worker claimed some of those found first, one per other
+outcome), where one message at a time cost 3 each. Claimed messages are due again once their lease
+(CLAIM_SECONDS) has passed, so those of a worker killed mid-batch are sent by another, at least
+once: any it had sent already are sent again. No send starts later than SEND_WINDOW_SECONDS after
+the claim: the rest of the batch is handed back, due at once.
 """
 
 import datetime
 import logging
+import uuid
 
 import requests
-from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from .clock import utcnow
@@ -21,7 +32,11 @@ from .money import format_major
 logger = logging.getLogger("integration.notifications")
 ATTEMPTS_MAX = 6
 BACKOFF_BASE_SECONDS = 30
-CLAIM_SECONDS = 60
+# A batch's lease: its messages not settled by then are due again. Sends start only within
+# SEND_WINDOW_SECONDS of the claim, so the last one begun has 60 s to end (a send's timeout is
+# GATEWAY_TIMEOUT_SECONDS, 10 by default, for connecting and again for the answer).
+CLAIM_SECONDS = 120
+SEND_WINDOW_SECONDS = 60
 BATCH_SIZE_MAX = 50
 DUPLICATE_KEY = 11000
 MESSAGES = {
@@ -97,17 +112,28 @@ class Outbox:
                 raise
 
     def drain(self, batch_size=BATCH_SIZE_MAX):
-        """Send what is due; returns how many messages were handled."""
-        handled = 0
-        while handled < batch_size:
-            message = self._claim()
-            if message is None:
-                break
-            self._send(message)
-            handled += 1
-        return handled
+        """Claim up to `batch_size` due messages, send them, record how each went; returns how many
+        were handled (sent, skipped, to be retried or given up; not those handed back unsent)."""
+        lease, claimed_at, claimed = self._claim(batch_size)
+        if not claimed:
+            return 0
+        phones = self.customers.phones({message["customer_id"] for message in claimed})
+        send_until = claimed_at + datetime.timedelta(seconds=SEND_WINDOW_SECONDS)
+        outcomes = []  # (status, error) of each message handled, in `claimed`'s order
+        try:
+            for message in claimed:
+                if self.clock() >= send_until:
+                    break
+                outcomes.append(self._attempt(message, phones.get(message["customer_id"])))
+        except Exception:  # not a failed send (that is an outcome): record the others, hand the rest back
+            self._settle(lease, claimed, outcomes, claimed_at, in_flight=1)
+            raise
+        self._settle(lease, claimed, outcomes, claimed_at, in_flight=0)
+        return len(outcomes)
 
-    def _claim(self):
+    def _claim(self, batch_size):
+        """(lease token, when, the messages this worker claimed): up to `batch_size` due ones, each
+        with its attempt counted."""
         now = self.clock()
         due = {
             "$or": [
@@ -115,31 +141,61 @@ class Outbox:
                 {"status": "sending", "claimed_until": {"$lte": now}},
             ]
         }
+        found = list(self.messages.find(due, limit=batch_size))
+        if not found:
+            return None, now, []
+        lease, ids = uuid.uuid4().hex, [message["_id"] for message in found]
         claim = {
-            "$set": {"status": "sending", "claimed_until": now + datetime.timedelta(seconds=CLAIM_SECONDS)},
+            "$set": {
+                "status": "sending",
+                "claimed_until": now + datetime.timedelta(seconds=CLAIM_SECONDS),
+                "lease": lease,
+            },
             "$inc": {"attempts": 1},
         }
-        return self.messages.find_one_and_update(due, claim, return_document=ReturnDocument.AFTER)
+        claimed = self.messages.update_many({"_id": {"$in": ids}, **due}, claim)
+        if claimed.modified_count == len(ids):  # all of them, still as found: no need to read them again
+            return lease, now, [dict(message, attempts=message["attempts"] + 1) for message in found]
+        return lease, now, list(self.messages.find({"_id": {"$in": ids}, "lease": lease}))
 
-    def _send(self, message):
-        phone = self.customers.phone(message["customer_id"])
+    def _attempt(self, message, phone):
+        """Send `message` to `phone`: (its next status, the error if any)."""
         if not phone:
-            self._set(message, status="skipped", error="no_phone_on_file")
-            return
+            return "skipped", "no_phone_on_file"
         try:
             self.sender.send(phone, message["text"])
         except NotificationFailed as error:
-            if message["attempts"] >= ATTEMPTS_MAX:
-                self._set(message, status="failed", error=str(error)[:200])
-            else:
-                delay = datetime.timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (message["attempts"] - 1))
-                self._set(message, status="pending", error=str(error)[:200], next_attempt_at=self.clock() + delay)
             logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
-            return
-        self._set(message, status="sent", sent_at=self.clock())
+            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), str(error)[:200]
+        return "sent", None
 
-    def _set(self, message, **fields):
-        self.messages.update_one({"_id": message["_id"], "status": "sending"}, {"$set": fields})
+    def _settle(self, lease, claimed, outcomes, claimed_at, in_flight):
+        """Record the outcomes, one `update_many` per distinct one (usually one: all sent), and hand
+        back the messages not tried (due at once, their attempt not counted); the `in_flight` one
+        after those handled keeps its claim (and its attempt) until the lease passes. Only messages
+        still under `lease` are written."""
+        now = self.clock()
+        groups: dict[tuple, list] = {}  # (status, error, attempts) -> the ids of the messages with it
+        for message, (status, error) in zip(claimed, outcomes, strict=False):
+            attempts = message["attempts"] if status == "pending" else None  # a retry's delay depends on it
+            groups.setdefault((status, error, attempts), []).append(message["_id"])
+        for message in claimed[len(outcomes) + in_flight :]:
+            groups.setdefault(("handed back", None, None), []).append(message["_id"])
+        for (status, error, attempts), ids in groups.items():
+            update = outcome_update(status, error, attempts, now, claimed_at)
+            self.messages.update_many({"_id": {"$in": ids}, "lease": lease}, update)
+
+
+def outcome_update(status, error, attempts, now, claimed_at):
+    """The update recording a message's outcome at `now` (`attempts`: a retried message's)."""
+    if status == "sent":
+        return {"$set": {"status": "sent", "sent_at": now}}
+    if status == "handed back":
+        return {"$set": {"status": "pending", "next_attempt_at": claimed_at}, "$inc": {"attempts": -1}}
+    fields = {"status": status, "error": error}
+    if status == "pending":  # tried again after an exponential back-off
+        fields["next_attempt_at"] = now + datetime.timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+    return {"$set": fields}
 
 
 class LogSender:

@@ -5,9 +5,10 @@ heartbeat.
 `python -m backend worker` runs it as a process of its own (production: one or more beside the web
 processes, which run none of it); `python -m backend` (the embedded default) runs it in a thread.
 Several workers may run at once: recovery, the sweep and reconcile each run under a lease in `worker_leases`
-(one worker at a time per job; every step inside is idempotent anyway), and outbox messages and
-swept payment orders are each claimed with a lease of their own. Each worker writes a heartbeat to
-`worker_heartbeats` every tick; `/health` reports the newest one's age.
+(one worker at a time per job; every step inside is idempotent anyway), and outbox messages (a
+batch at a time: backend/notifications.py) and swept payment orders are claimed with leases of
+their own. Each worker writes a heartbeat to `worker_heartbeats` every tick; `/health` reports the
+newest one's age.
 
 Job leases are short (JOB_LEASE_SECONDS) and every tick renews the ones the worker holds, so a
 worker holds its jobs while it lives; a stopped worker (SIGTERM, SIGINT) releases them, so the next

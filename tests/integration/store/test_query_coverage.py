@@ -77,14 +77,6 @@ ALLOWED = {
     ): "sweep: (status, created_at) bounds it to top-ups still `created` past the stale cutoff, which "
     "the sweep expires after SWEEP_EXPIRE_AFTER_SECONDS; their gateway and lease are checked on "
     "those, and only they are sorted by the `_id` tie-break (at most SWEEP_BATCH_MAX returned)",
-    # the outbox (the worker, every WORKER_OUTBOX_INTERVAL_SECONDS)
-    (
-        "notification_outbox",
-        "find_one_and_update",
-        "{$or[{next_attempt_at:$lte, status:eq} | {claimed_until:$lte, status:eq}]}",
-    ): "outbox claim: the `pending` clause is served by (status, next_attempt_at); the `sending` "
-    "clause by the same index's `status` (claimed_until checked on those): messages are `sending` "
-    "only while a worker holds them, a few at a time",
 }
 
 EQUALITY = ("eq", "in")

@@ -5,12 +5,15 @@ The bounds are issue 9's targets (docs/benchmarks.md has the counts before and a
 protocol changed, docs/ledger.md the writes). The test fails above a bound, so it also catches any new
 round trip."""
 
+import math
+
 import pytest
 
 import backend.db as store
 from backend import create_app
+from backend.notifications import BATCH_SIZE_MAX
 from tests.conftest import app_config
-from tests.helpers import WEBHOOK_PATH, Api, bearer, razorpay_event, signed_webhook, unique
+from tests.helpers import WEBHOOK_PATH, Api, FakeSender, bearer, razorpay_event, signed_webhook, unique
 
 STORE_CALLS = {
     "find",
@@ -121,3 +124,36 @@ def test_round_trips_per_operation_stay_within_their_bounds(counted):
     counts["refund, repeated key"] = round_trips(database, lambda: api.refund(paid, "cust_rt", 1, headers=refund_key))
     over = {name: (count, BOUNDS[name]) for name, count in counts.items() if count > BOUNDS[name]}
     assert over == {}, f"round trips above their bound (count, bound): {over}; all: {counts}"
+
+
+def test_the_outbox_sends_n_messages_in_round_trips_per_batch_not_per_message(counted):
+    app, database = counted
+    outbox = app.extensions["integration"].outbox
+    outbox.sender = FakeSender()
+    customers = [unique("cust_ob") for _ in range(7)]
+    database["customers"].insert_many(
+        [{"customer_id": c, "phone": f"+9198000000{i:02d}"} for i, c in enumerate(customers)]
+    )
+    messages = 100
+    outbox.enqueue_many(
+        {
+            "_id": unique("txn_ob"),
+            "customer_id": customers[i % len(customers)],
+            "currency": "INR",
+            "kind": "topup",
+            "amount_minor": 100 + i,
+            "balance_after_minor": 1000 + i,
+            "reference": {},
+        }
+        for i in range(messages)
+    )
+    database.calls.clear()
+    handled = []
+    while count := outbox.drain():
+        handled.append(count)
+    calls = list(database.calls)
+    assert handled == [BATCH_SIZE_MAX, BATCH_SIZE_MAX] and len(outbox.sender.sent) == messages
+    assert database["notification_outbox"].count_documents({"status": "sent"}) == messages
+    # a batch: find what is due, claim it, the customers' numbers, record it sent; then one look finding none
+    bound = 4 * math.ceil(messages / BATCH_SIZE_MAX) + 1
+    assert len(calls) <= bound, " ".join(calls)  # one message at a time took 3 each: 300

@@ -1,7 +1,8 @@
 """The outbox wired into the money flow: every movement queues a confirmation (when the worker
-finishes it); failures move no money."""
+finishes it); failures move no money; workers draining at once send each message once."""
 
-from tests.helpers import FakeSender
+from backend.notifications import Outbox
+from tests.helpers import FakeSender, run_in_threads
 from tests.integration.support import cancelled_while_paying
 
 
@@ -36,3 +37,32 @@ def test_a_payment_given_back_is_confirmed_as_returned_not_as_paid(api, db, inte
     texts = [m["text"] for m in db["notification_outbox"].find({"customer_id": "cust_gb"})]
     assert not any(t.startswith("You paid") for t in texts), texts
     assert len(texts) == 2  # the top-up, and the payment returned
+
+
+def test_workers_draining_at_once_send_each_message_once(db):
+    db["customers"].insert_one({"customer_id": "cust_many_w", "phone": "+919800000004"})
+    workers = [Outbox(db, FakeSender()) for _ in range(4)]
+    workers[0].enqueue_many(
+        {
+            "_id": f"txn_w{i}",
+            "customer_id": "cust_many_w",
+            "currency": "INR",
+            "kind": "topup",
+            "amount_minor": 100 + i,
+            "balance_after_minor": 1000 + i,
+            "reference": {},
+        }
+        for i in range(200)
+    )
+
+    def drain_until_it_claims_none(index):
+        batches = []
+        while handled := workers[index].drain(batch_size=20):
+            batches.append(handled)
+        return batches
+
+    batches = run_in_threads(len(workers), drain_until_it_claims_none)
+    texts = [text for worker in workers for _, text in worker.sender.sent]
+    assert len(texts) == len(set(texts)) == 200, batches  # none twice, none left
+    assert sum(map(sum, batches)) == 200
+    assert db["notification_outbox"].count_documents({"status": "sent", "attempts": 1}) == 200

@@ -7,7 +7,17 @@ import pytest
 import responses
 
 from backend.db import connect, ensure_indexes
-from backend.notifications import ATTEMPTS_MAX, LogSender, NotificationFailed, Outbox, WhatsAppSender
+from backend.notifications import (
+    ATTEMPTS_MAX,
+    BACKOFF_BASE_SECONDS,
+    CLAIM_SECONDS,
+    SEND_WINDOW_SECONDS,
+    LogSender,
+    NotificationFailed,
+    Outbox,
+    WhatsAppSender,
+    message_text,
+)
 from tests.helpers import Clock, FakeSender
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0)
@@ -109,3 +119,149 @@ def test_whatsapp_throttling_is_a_retryable_failure():
     responses.add(responses.POST, url, status=429, json={"error": {"code": 130429, "message": "throttled"}})
     with pytest.raises(NotificationFailed, match="130429"):
         WhatsAppSender("tok", "12345", "https://graph.facebook.com", "v21.0").send("+91", "hi")
+
+
+# --- a batch at a time ---------------------------------------------------------------------------
+def entries(count, customer_id="cust_n"):
+    return [dict(ENTRY, _id=f"txn_b{i}", customer_id=customer_id, amount_minor=100 + i) for i in range(count)]
+
+
+def statuses(database):
+    return sorted((m["_id"], m["status"], m["attempts"]) for m in database["notification_outbox"].find())
+
+
+class ClaimedMeanwhile:
+    """The outbox collection as one worker sees it, with another worker draining between the first's
+    look for due messages and its claim."""
+
+    def __init__(self, collection, other_worker, batch_size):
+        self.collection, self.other_worker, self.batch_size = collection, other_worker, batch_size
+        self.other_handled = None
+
+    def update_many(self, *args, **kwargs):
+        if self.other_handled is None:
+            self.other_handled = self.other_worker.drain(self.batch_size)
+        return self.collection.update_many(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+
+def test_a_batch_is_sent_in_one_drain_and_recorded_as_sent(database):
+    sender = FakeSender()
+    outbox = outbox_with(database, sender)
+    outbox.enqueue_many(entries(7))
+    assert outbox.drain(batch_size=5) == 5 and len(sender.sent) == 5
+    assert outbox.drain(batch_size=5) == 2 and len(sender.sent) == 7
+    assert outbox.drain(batch_size=5) == 0
+    assert {status for _, status, _ in statuses(database)} == {"sent"}
+    assert all(m["sent_at"] == NOW for m in database["notification_outbox"].find())
+
+
+def test_messages_another_worker_claimed_first_are_sent_by_it_alone(database):
+    first_sender, other_sender = FakeSender(), FakeSender()
+    first, other = outbox_with(database, first_sender), outbox_with(database, other_sender)
+    first.enqueue_many(entries(10))
+    first.messages = ClaimedMeanwhile(first.messages, other, batch_size=4)
+    assert first.drain(batch_size=10) == 6  # found 10 due; 4 were the other's by the time it claimed
+    assert first.messages.other_handled == 4
+    texts = [text for _, text in first_sender.sent + other_sender.sent]
+    assert len(texts) == len(set(texts)) == 10  # each message sent once
+    assert statuses(database) == [(f"txn_b{i}", "sent", 1) for i in range(10)]
+
+
+def test_a_mixed_batch_records_each_outcome(database):
+    clock = Clock(NOW)
+    sender = FakeSender(failures=1)
+    outbox = outbox_with(database, sender, clock)
+    outbox.enqueue_many([*entries(2), dict(ENTRY, _id="txn_nophone", customer_id="cust_nophone")])
+    assert outbox.drain() == 3
+    messages = {m["_id"]: m for m in database["notification_outbox"].find()}
+    assert (messages["txn_b0"]["status"], messages["txn_b0"]["next_attempt_at"]) == ("pending", NOW + BACK_OFF)
+    assert messages["txn_b0"]["error"] == "HTTP 503 code None"
+    assert messages["txn_b1"]["status"] == "sent"
+    assert (messages["txn_nophone"]["status"], messages["txn_nophone"]["error"]) == ("skipped", "no_phone_on_file")
+
+
+BACK_OFF = datetime.timedelta(seconds=BACKOFF_BASE_SECONDS)
+
+
+class Killed(BaseException):
+    """The worker's process dying mid-batch (kill -9): nothing after it runs."""
+
+
+class KilledOnSend(FakeSender):
+    def __init__(self, sends_before):
+        super().__init__()
+        self.sends_before = sends_before
+
+    def send(self, phone, text):
+        if len(self.sent) == self.sends_before:
+            raise Killed
+        super().send(phone, text)
+
+
+def test_a_batch_of_a_worker_killed_mid_way_is_sent_by_another_once_its_lease_passes(database):
+    clock = Clock(NOW)
+    killed = outbox_with(database, KilledOnSend(sends_before=2), clock)
+    killed.enqueue_many(entries(5))
+    with pytest.raises(Killed):
+        killed.drain()
+    assert {status for _, status, _ in statuses(database)} == {"sending"}
+    sender = FakeSender()
+    other = outbox_with(database, sender, clock)
+    clock.advance(CLAIM_SECONDS - 1)
+    assert other.drain() == 0  # still claimed
+    clock.advance(1)
+    assert other.drain() == 5  # at least once: the two sent before the kill are sent again
+    assert len(sender.sent) == 5
+    assert statuses(database) == [(f"txn_b{i}", "sent", 2) for i in range(5)]
+
+
+class BrokenOnSend(FakeSender):
+    def send(self, phone, text):
+        if len(self.sent) == 2:
+            raise RuntimeError("a bug, not a failed send")
+        super().send(phone, text)
+
+
+def test_an_unexpected_error_keeps_what_was_sent_and_hands_the_rest_back(database):
+    clock = Clock(NOW)
+    outbox = outbox_with(database, BrokenOnSend(), clock)
+    outbox.enqueue_many(entries(5))
+    with pytest.raises(RuntimeError):
+        outbox.drain()
+    assert statuses(database) == [
+        ("txn_b0", "sent", 1),
+        ("txn_b1", "sent", 1),
+        ("txn_b2", "sending", 1),  # the one being sent: claimed until its lease passes
+        ("txn_b3", "pending", 0),  # not tried: due again at once, no attempt counted
+        ("txn_b4", "pending", 0),
+    ]
+    sender = FakeSender()
+    outbox.sender = sender
+    assert outbox.drain() == 2 and [text for _, text in sender.sent] == [message_text(e) for e in entries(5)[3:]]
+
+
+class SlowSender(FakeSender):
+    """Each send takes `seconds` of the clock."""
+
+    def __init__(self, clock, seconds):
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    def send(self, phone, text):
+        super().send(phone, text)
+        self.clock.advance(self.seconds)
+
+
+def test_no_send_starts_after_the_send_window_and_the_rest_is_handed_back(database):
+    clock = Clock(NOW)
+    sender = SlowSender(clock, seconds=SEND_WINDOW_SECONDS * 2 // 3)
+    outbox = outbox_with(database, sender, clock)
+    outbox.enqueue_many(entries(5))
+    assert outbox.drain() == 2  # sends at 0 and 40 s; at 80 s the window (60 s) is over
+    assert [status for _, status, _ in statuses(database)] == ["sent", "sent", "pending", "pending", "pending"]
+    assert [attempts for _, _, attempts in statuses(database)][2:] == [0, 0, 0]
+    assert outbox.drain() == 2 and outbox.drain() == 1 and len(sender.sent) == 5
+    assert SEND_WINDOW_SECONDS * 2 <= CLAIM_SECONDS  # a send begun in the window ends within the lease
