@@ -3,8 +3,10 @@
 import os
 
 from .config_checks import DEV_JWT_SECRET, check_production, cors_origins
+from .currencies import supported_currencies
 from .errors import ConfigError
 from .gateways.registry import BUILT_IN_PACKAGES, gateway_registry, load_registry, package_names
+from .logging_setup import LOG_FORMATS
 
 APP_ENVS = ("development", "test", "production")
 EMBEDDED_URI = "mongomock://localhost"
@@ -19,6 +21,8 @@ DEFAULTS = {
     "JWT_MAX_LIFETIME_SECONDS": "86400",
     "CORS_ORIGINS": "",
     "DEFAULT_CURRENCY": "INR",
+    # The wallets' currencies (comma list; empty: DEFAULT_CURRENCY only); backend/currencies.py.
+    "SUPPORTED_CURRENCIES": "",
     "GATEWAY_MODE": "",
     "HOST": "127.0.0.1",
     "PORT": "5000",
@@ -57,6 +61,8 @@ DEFAULTS = {
     "SEED_DEMO_DATA": "",
     "RECOVER_ON_START": "true",
     "LOG_FILE": "",
+    # `text` (a person reads it) or `json` (one JSON object a line, for log aggregators).
+    "LOG_FORMAT": "text",
     "WHATSAPP_TOKEN": "",
     "WHATSAPP_PHONE_NUMBER_ID": "",
     "WHATSAPP_API_BASE": "https://graph.facebook.com",
@@ -106,12 +112,16 @@ def load_config(test_config=None):
         raise ConfigError(
             f"APP_ENV must be exactly development, test or production, not {str(config['APP_ENV'])[:40]!r}."
         )
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be exactly text or json, not {str(config['LOG_FORMAT'])[:40]!r}.")
     production = config["APP_ENV"] == "production"
     if production:
         check_production(config)
     fill_derived(config, gateways, production)
     fill_switches_and_numbers(config, production)
     config["CORS_ORIGINS"] = cors_origins(config)
+    config["SUPPORTED_CURRENCIES"] = supported_currencies(config)
+    config["DEFAULT_CURRENCY"] = config["SUPPORTED_CURRENCIES"][0]
     return config
 
 

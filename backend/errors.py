@@ -39,6 +39,22 @@ class UnsupportedPaymentMethod(IntegrationError):
     code = "unsupported_payment_method"
 
 
+class PaymentMethodUnavailable(IntegrationError):
+    """This payment method does not take this currency."""
+
+    code = "payment_method_unavailable"
+
+    def __init__(self, message, currencies):
+        super().__init__(message)
+        self.details = {"currencies": currencies}
+
+
+class CurrencyMismatch(IntegrationError):
+    """The amount's currency is not the order's."""
+
+    code = "currency_mismatch"
+
+
 class InvalidSignature(InvalidRequest):
     """The signature does not match."""
 

@@ -13,14 +13,13 @@ from typing import Any
 from .clock import iso
 from .errors import InvalidRequest
 from .holds_view import authorization_view, held_and_debt_view, wallet_figures_view
-from .money import format_major, to_major
+from .money import CURRENCY_DECIMALS, format_major, to_major
 from .orders import PAID_STATES, is_minor_amount, well_formed
 from .payment_orders import EXPIRED, FAILED
 from .validation import check_id
 
 PAGE_LIMIT_DEFAULT = 20
 PAGE_LIMIT_MAX = 100
-CURRENCIES = ("INR", "USD", "EUR")
 STATEMENT_BATCH = 500  # ledger entries read per store round trip while a CSV statement streams
 _DIGITS = re.compile(r"[0-9]{1,18}\Z")
 _STATUS = re.compile(r"[a-z_]{1,32}\Z")
@@ -62,15 +61,6 @@ def order_status(args):
         return None
     if not _STATUS.match(value):
         raise InvalidRequest("`status` must be a payment status such as pending, paid, partially_refunded or refunded.")
-    return value
-
-
-def currency(args, default):
-    value = args.get("currency")
-    if value is None:
-        return default
-    if value not in CURRENCIES:
-        raise InvalidRequest("`currency` must be INR, USD or EUR.")
     return value
 
 
@@ -136,7 +126,7 @@ def sweep_waiting(reads, stale_after_seconds):
 # --- orders --------------------------------------------------------------------------------------
 def order_view(order):
     """A shop order as the API shows it: amounts in major units, what is refunded and refundable."""
-    currency_ = order.get("currency") if order.get("currency") in CURRENCIES else None
+    currency_ = order.get("currency") if order.get("currency") in CURRENCY_DECIMALS else None
     amount_minor = order.get("amount_minor")
     status = order.get("payment_status")
     refunded_minor = order.get("refunded_minor", 0)

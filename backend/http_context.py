@@ -5,9 +5,10 @@ and running a money POST once per `Idempotency-Key`."""
 from flask import current_app, g, jsonify, request
 
 from . import db as store
-from . import history
 from .auth import authorize_customer
+from .currencies import requested_currency
 from .idempotency import IdempotencyStore
+from .money import CURRENCY_DECIMALS, parse_amount_minor
 from .validation import check_id, parse_json_object
 
 
@@ -30,12 +31,33 @@ def default_currency():
     return current_app.config["DEFAULT_CURRENCY"]
 
 
+def topup_currency(value):
+    """A top-up's `currency`: one of SUPPORTED_CURRENCIES, the default one when None; InvalidRequest
+    otherwise."""
+    return requested_currency(value, current_app.config["SUPPORTED_CURRENCIES"], default_currency())
+
+
+def order_amount(body):
+    """(amount in minor units, the currency it was read in or None): a request about an order reads
+    its `amount` in its `currency` when named (any a wallet can hold), else in the default one."""
+    named = body.get("currency")
+    if named is not None:
+        named = wallet_currency(named)
+    return parse_amount_minor(body.get("amount"), named or default_currency()), named
+
+
+def wallet_currency(value):
+    """The currency of a wallet read (`?currency=`): any currency a wallet can hold, since a wallet
+    outlives its currency's removal from SUPPORTED_CURRENCIES; the default one when None."""
+    return requested_currency(value, tuple(CURRENCY_DECIMALS), default_currency())
+
+
 def customer_currency(customer_id):
     """The currency of a read of `customer_id`'s history (`?currency=`, else the default), once the
     id is valid and the caller may read it."""
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    return history.currency(request.args, default_currency())
+    return wallet_currency(request.args.get("currency"))
 
 
 def json_body():

@@ -10,7 +10,16 @@ from decimal import Decimal
 
 from .errors import InvalidAmount
 
-CURRENCY_DECIMALS = {"INR": 2, "USD": 2, "EUR": 2}
+# ISO 4217 minor-unit digits of the currencies a wallet can hold (SUPPORTED_CURRENCIES picks among
+# them): the gateways' own lists, without those whose gateway and ISO digits disagree (PayPal takes
+# HUF and TWD without decimals, which ISO gives 2).
+CURRENCY_DECIMALS = {
+    **dict.fromkeys(
+        ("INR", "USD", "EUR", "GBP", "AUD", "CAD", "SGD", "HKD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN"), 2
+    ),
+    **dict.fromkeys(("CZK", "MXN", "BRL", "MYR", "PHP", "THB", "ILS", "CNY", "AED", "SAR", "ZAR"), 2),
+    "JPY": 0,
+}
 AMOUNT_MAX = Decimal("10000000.00")
 AMOUNT_INTEGER_DIGITS_MAX = 8  # 10,000,000
 _AMOUNT_TEXT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")  # ASCII digits only, whole string

@@ -35,14 +35,17 @@ def well_formed(order: Order) -> bool:
     )
 
 
-def order_currency(order, refusal=OrderNotPayable):
+def order_currency(order, refusal=OrderNotPayable, amount_in=None):
     """The order's currency, or `refusal` when the order is not well formed (nothing can be paid or
-    refunded in a currency not known, or for an amount that is not a whole number of minor units)."""
+    refunded in a currency not known, or for an amount that is not a whole number of minor units);
+    CurrencyMismatch when a request's amount (`amount_in`, a `currencies.AmountIn`) cannot be in it."""
     if not well_formed(order):
         raise refusal(
             "The order's currency, amount or status is not set as it must be; the shop must correct "
             "it before it is paid or refunded."
         )
+    if amount_in is not None:
+        amount_in.check(order["currency"])
     return order["currency"]
 
 

@@ -19,12 +19,12 @@ class PaymentService:
 
     @classmethod
     def from_config(cls, config, db=None, delivery=None):
-        """Every gateway of `config` (GATEWAY_PACKAGES) that its mode offers and that takes its
-        DEFAULT_CURRENCY; `delivery` (a `gateways.delivery.Delivery`) posts the simulators' webhooks
+        """Every gateway of `config` (GATEWAY_PACKAGES) that its mode offers and that takes one of
+        SUPPORTED_CURRENCIES; `delivery` (a `gateways.delivery.Delivery`) posts the simulators' webhooks
         to this service."""
         gateways = {}
         for entry in gateway_registry(config):
-            if config["DEFAULT_CURRENCY"] not in entry.currencies:
+            if not entry.takes(config):
                 continue
             deliver_webhook = delivery.to(entry) if delivery is not None else None
             adapter = entry.build(GatewayEnv(config, db, deliver_webhook), config["GATEWAY_MODE"])

@@ -7,9 +7,18 @@ from . import db as store
 from . import history
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso, utcnow
+from .currencies import check_gateway_takes
 from .errors import InvalidRequest, StoreUnavailable, error_body
 from .gateways.registry import gateway_registry
-from .http_context import default_currency, idempotent, integration_service, json_body, reads
+from .http_context import (
+    idempotent,
+    integration_service,
+    json_body,
+    order_amount,
+    reads,
+    topup_currency,
+    wallet_currency,
+)
 from .money import parse_amount_minor, to_major
 from .order_authorizations import OrderAuthorizations
 from .validation import check_id, optional_reason, payment_method, require_id
@@ -32,13 +41,16 @@ def initiate_wallet_topup():
     body = json_body()
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
-    method = payment_method(body, gateway_registry(current_app.config).names())
+    registry = gateway_registry(current_app.config)
+    method = payment_method(body, registry.names())
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    currency = topup_currency(body.get("currency"))
+    amount_minor = parse_amount_minor(body.get("amount"), currency)
     reads().payments.gateway(method)  # a gateway not offered here is refused before anything is kept
+    check_gateway_takes(method, registry.get(method).takes(current_app.config), currency)
 
     def action(_operation_id):
-        result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method)
+        result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method, currency)
         result["amount"] = to_major(result.pop("amount_minor"), result["currency"])
         return dict(success=True, **result), 200
 
@@ -102,10 +114,10 @@ def pay_order_with_wallet():
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    amount_minor, currency = order_amount(body)
 
     def action(operation_id):
-        entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id)
+        entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id, currency)
         return {
             "success": True,
             "transaction_id": entry["_id"],
@@ -125,10 +137,12 @@ def refund_order_to_wallet():
     customer_id = require_id(body, "customer_id")
     reason = optional_reason(body)
     service = _get_integration_service()
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    amount_minor, currency = order_amount(body)
 
     def action(operation_id):
-        entry = service.process_refund_to_wallet(order_id, customer_id, amount_minor, reason, refund_id=operation_id)
+        entry = service.process_refund_to_wallet(
+            order_id, customer_id, amount_minor, reason, refund_id=operation_id, currency=currency
+        )
         return {
             "success": True,
             "transaction_id": entry["_id"],
@@ -164,9 +178,7 @@ def _add_webhook_routes(state):
 def integration_status(customer_id):
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    currency = request.args.get("currency")
-    if currency is not None and currency not in ("INR", "USD", "EUR"):
-        raise InvalidRequest("`currency` must be INR, USD or EUR.")
+    currency = wallet_currency(request.args.get("currency"))
     status = _get_integration_service().get_integration_status(customer_id, currency)
     return jsonify(success=True, **history.status_view(status))
 
@@ -177,10 +189,10 @@ def gateways():
     needs to offer it and to read the customer's return from its checkout (its registry entry), and
     in simulator mode what its simulator dashboard offers."""
     offered, config = set(history.gateway_names(reads())), current_app.config
-    mode = config["GATEWAY_MODE"]
     return jsonify(
         success=True,
-        gateways=[entry.describe(mode) for entry in gateway_registry(config) if entry.name in offered],
+        currencies=list(config["SUPPORTED_CURRENCIES"]),  # the default one first
+        gateways=[entry.describe(config) for entry in gateway_registry(config) if entry.name in offered],
     )
 
 

@@ -3,12 +3,12 @@
 On `integration_bp`; each view validates input, calls one method of the wallet accounts
 (`WalletAccounts`) and answers JSON."""
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from .auth import authorize_customer, require_admin, require_auth
 from .clock import iso
 from .errors import InvalidRequest
-from .http_context import accounts_service, default_currency, idempotent, json_body
+from .http_context import accounts_service, default_currency, idempotent, json_body, order_amount, wallet_currency
 from .money import parse_amount_minor, to_major
 from .routes_integration import integration_bp
 from .validation import check_id, require_id
@@ -23,11 +23,13 @@ def withdraw():
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
     service = accounts_service()
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    currency = wallet_currency(body.get("currency"))
+    amount_minor = parse_amount_minor(body.get("amount"), currency)
 
     def action(operation_id):
         withdrawal_id = f"wdr_{operation_id[:24]}" if operation_id else None
-        return dict(success=True, **_withdrawal_view(service.withdraw(customer_id, amount_minor, withdrawal_id))), 202
+        withdrawal = service.withdraw(customer_id, amount_minor, withdrawal_id, currency)
+        return dict(success=True, **_withdrawal_view(withdrawal)), 202
 
     return idempotent(body, action)
 
@@ -38,8 +40,8 @@ def withdrawable(customer_id):
     """What a withdrawal can take now: available money, what the top-ups can refund, the least of them."""
     check_id(customer_id, "customer_id")
     authorize_customer(customer_id)
-    quote = accounts_service().withdrawable(customer_id)
-    currency = default_currency()
+    currency = wallet_currency(request.args.get("currency"))
+    quote = accounts_service().withdrawable(customer_id, currency)
     return jsonify(
         success=True,
         customer_id=customer_id,
@@ -127,11 +129,11 @@ def authorize_order():
     order_id = require_id(body, "order_id")
     customer_id = require_id(body, "customer_id")
     authorize_customer(customer_id)
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    amount_minor, currency = order_amount(body)
     service = accounts_service()
 
     def action(operation_id):
-        held = service.authorize_order(order_id, customer_id, amount_minor, operation_id)
+        held = service.authorize_order(order_id, customer_id, amount_minor, operation_id, currency)
         entry = held["entry"]
         available_minor = entry["balance_after_minor"] - entry["held_after_minor"]
         return {
@@ -153,11 +155,11 @@ def capture_order():
     """Take at most the held amount; the rest is released and the order is `paid` for what was taken."""
     body = json_body()
     order_id = require_id(body, "order_id")
-    amount_minor = parse_amount_minor(body.get("amount"), default_currency())
+    amount_minor, named_currency = order_amount(body)
     service = accounts_service()
 
     def action(_operation_id):
-        entry, released_minor = service.capture_order(order_id, amount_minor, _acting_customer())
+        entry, released_minor = service.capture_order(order_id, amount_minor, _acting_customer(), named_currency)
         currency = entry["currency"]
         return {
             "success": True,

@@ -2,6 +2,7 @@
 flow), wired with their repositories by `IntegrationParts`. The wallet's own operations (holds,
 withdrawals, limits) are `WalletAccounts`'. Amounts are integer minor units; the HTTP edge converts."""
 
+from .currencies import amount_in
 from .integration_parts import IntegrationParts
 
 
@@ -13,17 +14,20 @@ class WalletPaymentIntegration(IntegrationParts):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
         return self.webhooks.process(gateway_name, raw_body, headers)
 
-    def initiate_wallet_topup_payment(self, customer_id, amount_minor, payment_method="razorpay"):
-        """Create a gateway order and record it as a `created` payment order."""
-        return self.topups.initiate(customer_id, amount_minor, payment_method)
+    def initiate_wallet_topup_payment(self, customer_id, amount_minor, payment_method="razorpay", currency=None):
+        """Create a gateway order in `currency` (None: the default) and record it as a `created` payment order."""
+        return self.topups.initiate(customer_id, amount_minor, payment_method, currency)
 
-    def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None):
-        """Pay a pending order from the wallet (one debit per life of the order); the debit entry."""
-        return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id)
+    def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None, currency=None):
+        """Pay a pending order from the wallet (one debit per life of the order); the debit entry.
+        `currency`: the one `amount_minor` is in (None: the default, or the order's if it has as many decimals)."""
+        amount = amount_in(currency, self.currency)
+        return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id, amount)
 
-    def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
-        """Refund part or all of a paid order into the wallet; the credit entry."""
-        return self.refunds.refund(order_id, customer_id, amount_minor, reason, refund_id)
+    def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None, currency=None):
+        """Refund part or all of a paid order into the wallet; the credit entry. `currency`: as for paying."""
+        amount = amount_in(currency, self.currency)
+        return self.refunds.refund(order_id, customer_id, amount_minor, reason, refund_id, amount)
 
     def get_integration_status(self, customer_id, currency=None):
         """The wallet's balance, totals per kind and newest entries, in minor units."""

@@ -32,12 +32,12 @@ class OrderHolds:
         self.wallet, self.holds, self.orders, self.authorizations = wallet, holds, orders, authorizations
         self.audit, self.ttl_seconds = audit, ttl_seconds
 
-    def authorize(self, order_id, customer_id, amount_minor, operation_id=None):
+    def authorize(self, order_id, customer_id, amount_minor, operation_id=None, amount_in=None):
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
         kept) when the available money does not cover it. A retry of the same request (same
         `operation_id`) finishes and returns that authorisation."""
         order = self.orders.for_customer(order_id, customer_id)
-        currency = order_currency(order)
+        currency = order_currency(order, amount_in=amount_in)
         authorization = order.get("authorization") or {}
         retried = operation_id is not None and authorization.get("operation_id") == operation_id
         if order["payment_status"] != "pending" and not retried:
@@ -62,9 +62,11 @@ class OrderHolds:
             self._audit("order.authorized", order, entry)
         return {"hold_id": authorization["hold_id"], "entry": entry, "expires_at": authorization["expires_at"]}
 
-    def capture(self, order_id, amount_minor, customer_id=None):
+    def capture(self, order_id, amount_minor, customer_id=None, amount_in=None):
         """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor)."""
         order, authorization = self._authorized(order_id, customer_id)
+        if amount_in is not None:
+            amount_in.check(order["currency"])
         entry = self._entry(order, "capture:")  # this capture made already: its order was not marked yet
         if entry is None:
             entry = self._capture(order, authorization, amount_minor)

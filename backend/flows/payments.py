@@ -18,12 +18,12 @@ class OrderPayments:
     def __init__(self, wallet, orders, settlements, audit, clock):
         self.wallet, self.orders, self.settlements, self.audit, self.clock = wallet, orders, settlements, audit, clock
 
-    def pay(self, order_id, customer_id, amount_minor, operation_id=None):
+    def pay(self, order_id, customer_id, amount_minor, operation_id=None, amount_in=None):
         """Pay a pending order from the wallet: one debit per life of the order (a reopened order is
         a new life, paid anew), never below zero. A retry of the same request (same `operation_id`)
-        returns that payment, whether it finished it or not."""
+        returns that payment, whether it finished it or not. `amount_in`: see `orders.order_currency`."""
         order = self.orders.for_customer(order_id, customer_id)
-        currency = order_currency(order)
+        currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
             return self._paid_already(order, operation_id)
         if amount_minor != order["amount_minor"]:

@@ -13,12 +13,12 @@ class Refunds:
     def __init__(self, wallet, history, orders, audit):
         self.wallet, self.history, self.orders, self.audit = wallet, history, orders, audit
 
-    def refund(self, order_id, customer_id, amount_minor, reason="", refund_id=None):
+    def refund(self, order_id, customer_id, amount_minor, reason="", refund_id=None, amount_in=None):
         """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
         to the wallet; all refunds of the order's life together never exceed what was paid. A retry
         with the same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
         order = self.orders.for_customer(order_id, customer_id)
-        currency = order_currency(order, OrderNotRefundable)
+        currency = order_currency(order, OrderNotRefundable, amount_in)
         key = f"refund:{refund_id or new_id('rfnd')}"
         earlier = None
         if refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order

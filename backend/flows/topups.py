@@ -28,14 +28,16 @@ class Topups:
         i = integration
         return cls(i.wallet, i.payments, i.payment_orders, i.audit, i.currency, i.after_credit, i.our_refunds, i.limits)
 
-    def initiate(self, customer_id, amount_minor, payment_method="razorpay"):
-        """Create a gateway order and record it as a `created` payment order."""
+    def initiate(self, customer_id, amount_minor, payment_method="razorpay", currency=None):
+        """Create a gateway order in `currency` (None: the default one) and record it as a `created`
+        payment order."""
         gateway = self.payments.gateway(payment_method)
+        currency = currency or self.currency
         reference = new_id("wtp")
-        with self._within_limits(customer_id, amount_minor):
-            checkout = gateway.create_order(reference, amount_minor, self.currency, customer_id)
+        with self._within_limits(customer_id, currency, amount_minor):
+            checkout = gateway.create_order(reference, amount_minor, currency, customer_id)
             self.payment_orders.create(
-                checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, self.currency
+                checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, currency
             )
         self.audit.note(
             "topup.initiated",
@@ -44,24 +46,25 @@ class Topups:
             gateway=gateway.name,
             payment_order_id=checkout.gateway_order_id,
             amount_minor=amount_minor,
-            currency=self.currency,
+            currency=currency,
         )
         return {
             "payment_order_id": checkout.gateway_order_id,
             "redirect_url": checkout.redirect_url,
             "key_id": gateway.key_id,
             "amount_minor": amount_minor,
-            "currency": self.currency,
+            "currency": currency,
         }
 
     @contextlib.contextmanager
-    def _within_limits(self, customer_id, amount_minor):
-        """The wallet's limits let this top-up start (else LimitExceeded, audited, nothing kept)."""
-        if self.limits is None:
+    def _within_limits(self, customer_id, currency, amount_minor):
+        """The wallet's limits let this top-up start (else LimitExceeded, audited, nothing kept). The
+        limits are in the default currency and bound its wallets only (docs/deployment.md)."""
+        if self.limits is None or currency != self.currency:
             yield
             return
         try:
-            with self.limits.checked(customer_id, self.currency, amount_minor):
+            with self.limits.checked(customer_id, currency, amount_minor):
                 yield
         except LimitExceeded as refused:
             self.audit.record(
@@ -69,7 +72,7 @@ class Topups:
                 "rejected",
                 customer_id=customer_id,
                 amount_minor=amount_minor,
-                currency=self.currency,
+                currency=currency,
                 reason=refused.details["limit"],
             )
             raise

@@ -14,7 +14,6 @@ WEBHOOK_BASE_PATH = "/api/integration/webhook"
 # How the web page finishes a return from checkout (`CheckoutReturn.confirm`).
 VERIFY = "verify"  # it calls verify with the return's fields
 AWAIT_CREDIT = "await_credit"  # the checkout page sent the payment itself: it waits for the credit
-SERVICE_CURRENCIES = ("INR", "USD", "EUR")
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,9 @@ class GatewayEntry:
     build_live: Callable  # (GatewayEnv) -> adapter, or None when not configured (then not offered)
     build_simulator: Callable  # (GatewayEnv) -> adapter playing against the gateway's simulator
     label: str = ""  # how the web page names it (the name when empty)
-    currencies: tuple = SERVICE_CURRENCIES  # top-up currencies it takes: offered only if DEFAULT_CURRENCY is one
+    # The top-up currencies it takes (ISO codes), or a function of the configuration giving them (one
+    # whose processor decides); offered only when it takes one of SUPPORTED_CURRENCIES.
+    currencies: tuple | Callable = ()
     # Verify's gateway-specific fields, read and validated from the request body (`confirm_checkout`).
     checkout_return_fields: Callable = no_checkout_fields
     checkout_return: CheckoutReturn = CheckoutReturn()  # what the web page reads on the way back
@@ -77,6 +78,9 @@ class GatewayEntry:
     settings: Mapping = field(default_factory=dict)  # configuration keys -> defaults
     simulator_settings: Mapping = field(default_factory=dict)  # development values in simulator mode
     required_in_production: tuple = ()  # settings APP_ENV=production refuses to start without
+    # What it processes for other gateways: {their name: (GatewayEnv) -> a processor, or None when it
+    # is not configured}; e.g. PayPal takes Google Pay's tokens (`GatewayRegistry.processor`).
+    processes: Mapping = field(default_factory=dict)
 
     @property
     def webhook_path(self):
@@ -94,13 +98,19 @@ class GatewayEntry:
     def pages(self, mode):
         return self.simulator_pages if mode == "simulator" else self.live_pages
 
-    def describe(self, mode="live"):
-        """What the web page is told of it (GET /api/integration/gateways) in `mode`; in simulator
-        mode, what its dashboard offers when it has one."""
+    def takes(self, config):
+        """The currencies of SUPPORTED_CURRENCIES it takes under `config`, in that order."""
+        own = self.currencies(config) if callable(self.currencies) else self.currencies
+        return tuple(code for code in config["SUPPORTED_CURRENCIES"] if code in own)
+
+    def describe(self, config):
+        """What the web page is told of it (GET /api/integration/gateways) under `config`: the
+        currencies it takes here; in simulator mode, what its dashboard offers when it has one."""
+        mode = config["GATEWAY_MODE"]
         description = {
             "name": self.name,
             "label": self.label or self.name,
-            "currencies": list(self.currencies),
+            "currencies": list(self.takes(config)),
             "checkout_return": self.checkout_return.describe(),
         }
         if mode == "simulator" and self.simulator_dashboard is not None:

@@ -18,13 +18,12 @@ the simulators, it takes any payment id as the gateway's own (SPEC §6): one the
 credited is acknowledged by the service and moves nothing.
 """
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..auth import require_admin, require_auth
 from ..errors import InvalidRequest, NotFound, SimulatedRefundRefused
 from ..money import parse_amount_minor
 from ..validation import check_id, parse_json_object, require_id
-from .entry import SERVICE_CURRENCIES
 
 URL_PREFIX = "/simulator/<gateway>/dashboard"
 OUTCOMES = {"won": True, "lost": False}  # the outcome -> whether the merchant won
@@ -109,6 +108,7 @@ def _case_body():
     takes) and `amount` (major units) in it."""
     body = parse_json_object(request.get_data(cache=True))
     currency = body.get("currency")
-    if not isinstance(currency, str) or currency not in SERVICE_CURRENCIES:
-        raise InvalidRequest("`currency` must be one of " + ", ".join(SERVICE_CURRENCIES) + ".")
+    supported = current_app.config["SUPPORTED_CURRENCIES"]
+    if not isinstance(currency, str) or currency not in supported:
+        raise InvalidRequest("`currency` must be one of " + ", ".join(supported) + ".")
     return body, parse_amount_minor(body.get("amount"), currency), currency

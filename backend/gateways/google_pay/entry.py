@@ -1,12 +1,15 @@
 """Google Pay's registry entry: how it is built (the same way in both modes: the mode is in the
-config), its pages, settings, the simulator's collection, and what the web page reads on the way
-back from checkout."""
+config; who charges its tokens is GOOGLE_PAY_PROCESSOR's, processor.py), its pages, settings, the
+simulator's collection, and what the web page reads on the way back from checkout."""
 
 from ...errors import ConfigError
+from ...money import CURRENCY_DECIMALS
 from .. import simulator_seed
 from ..entry import AWAIT_CREDIT, CheckoutReturn, GatewayEntry
 from . import pages
 from .adapter import GooglePayGateway, load_private_key, load_root_keys
+from .payment_gateway import PaymentGatewayGooglePay
+from .processor import DIRECT, NONE, direct_processor, gateway_processor, processor_choice
 from .simulator import (
     CHARGES_COLLECTION,
     DEV_GOOGLE_PAY_MERCHANT_ID,
@@ -47,15 +50,29 @@ def google_pay_gateway(config, processor=None):
 
 
 def build(env):
-    gateway = google_pay_gateway(env.config)  # the mode is in the config; live has no processor yet
-    if gateway is not None and isinstance(gateway.processor, SimulatorProcessor) and env.db is not None:
-        gateway.processor.keep_charges(env.db)  # in the store, so any process finds its charges and refunds
-    return gateway
+    """Google Pay as GOOGLE_PAY_PROCESSOR has it (checked in either mode): in simulator mode DIRECT
+    tokens charged by the simulator's processor; in live mode not offered (unset), DIRECT tokens
+    charged by the merchant's processor, or PAYMENT_GATEWAY tokens through a gateway (`paypal`)."""
+    config = env.config
+    choice = processor_choice(config)
+    if config["GATEWAY_MODE"] == "simulator":
+        gateway = google_pay_gateway(config)
+        if env.db is not None:
+            gateway.processor.keep_charges(env.db)  # in the store, so any process finds its charges and refunds
+        return gateway
+    if choice == NONE:
+        return None
+    if choice == DIRECT:
+        return google_pay_gateway(config, direct_processor(config))
+    return PaymentGatewayGooglePay(gateway_processor(choice, env), config["PUBLIC_BASE_URL"] + pages.LIVE_CHECKOUT_PATH)
 
 
 GATEWAY = GatewayEntry(
     name="google_pay",
     label="Google Pay",
+    # Google Pay hands its token to a processor, which decides the currencies; DIRECT's (and the
+    # simulator's) take every currency the wallets can hold.
+    currencies=tuple(CURRENCY_DECIMALS),
     webhook_slug="google-pay",
     build_live=build,
     build_simulator=build,
@@ -67,6 +84,8 @@ GATEWAY = GatewayEntry(
     # a charge's refunds (what is left to refund).
     simulator_collections={CHARGES_COLLECTION: [([("id", 1)], {})], REFUNDS_COLLECTION: [([("charge_id", 1)], {})]},
     settings={
+        "GOOGLE_PAY_PROCESSOR": "",  # who charges the tokens in live mode: direct, or a gateway (paypal)
+        "GOOGLE_PAY_DIRECT_PROCESSOR": "",  # direct: package.module:factory of the merchant's card processor
         "GOOGLE_PAY_MERCHANT_ID": "",
         "GOOGLE_PAY_RECIPIENT_ID": "",
         "GOOGLE_PAY_ROOT_SIGNING_KEYS": "",

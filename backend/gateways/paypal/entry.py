@@ -7,6 +7,8 @@ from ..entry import CheckoutReturn, GatewayEntry
 from . import pages
 from .adapter import PayPalGateway
 from .api import PayPalApi
+from .certificates import load_trust_store
+from .google_pay import google_pay_processor
 from .simulator import (
     COLLECTION,
     DEV_PAYPAL_CLIENT_ID,
@@ -31,7 +33,8 @@ def _gateway(config, api):
 
 
 def build_live(env):
-    """PayPal, offered only once its client id, secret and webhook id are all set."""
+    """PayPal, offered only once its client id, secret and webhook id are all set; `ConfigError` when
+    PAYPAL_CERT_TRUST_STORE names no readable PEM bundle."""
     config = env.config
     if not (config["PAYPAL_CLIENT_ID"] and config["PAYPAL_CLIENT_SECRET"] and config["PAYPAL_WEBHOOK_ID"]):
         return None
@@ -42,8 +45,15 @@ def build_live(env):
             config["PAYPAL_CLIENT_ID"],
             config["PAYPAL_CLIENT_SECRET"],
             config["GATEWAY_TIMEOUT_SECONDS"],
+            trust_store=load_trust_store(config["PAYPAL_CERT_TRUST_STORE"]),
         ),
     )
+
+
+def build_google_pay_processor(env):
+    """PayPal taking Google Pay's tokens (GOOGLE_PAY_PROCESSOR=paypal, live mode): None while PayPal
+    itself is not configured."""
+    return google_pay_processor(build_live(env), env.config["PAYPAL_API_BASE"])
 
 
 def build_simulator(env):
@@ -57,9 +67,18 @@ def build_simulator(env):
     )
 
 
+# PayPal's payment currencies (developer.paypal.com, "PayPal supported currencies"; wallets can hold those
+# `backend.money` knows), and INR, which PayPal takes only for in-country India accounts and no longer
+# for domestic Indian payments (docs/deployment.md, "Currencies").
+CURRENCIES = (
+    *("AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN", "TWD"),
+    *("NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD", "INR"),
+)
+
 GATEWAY = GatewayEntry(
     name="paypal",
     label="PayPal",
+    currencies=CURRENCIES,
     webhook_slug="paypal",
     build_live=build_live,
     build_simulator=build_simulator,
@@ -69,6 +88,7 @@ GATEWAY = GatewayEntry(
     live_pages=pages.live_pages,
     simulator_pages=pages.simulator_pages,
     simulator_dashboard=PayPalDashboard,
+    processes={"google_pay": build_google_pay_processor},  # Google Pay's PAYMENT_GATEWAY tokens
     # The simulator finds the order a repeated PayPal-Request-Id made, a capture's order and a day's
     # captures; the refund a PayPal-Request-Id made (one each), a capture's refunds, the refunds left
     # PENDING and a day's COMPLETED refunds (both by status first).
@@ -81,6 +101,9 @@ GATEWAY = GatewayEntry(
         "PAYPAL_CLIENT_SECRET": "",
         "PAYPAL_WEBHOOK_ID": "",
         "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com",
+        # A PEM bundle webhook certificates must chain to; empty: the bundled DigiCert Global Root G2
+        # (certificates.py). Ignored in simulator mode, where the simulator's own root is the trust store.
+        "PAYPAL_CERT_TRUST_STORE": "",
         **simulator_seed.SETTING,
     },
     simulator_settings={

@@ -52,6 +52,8 @@ def checkout_return_fields(body):
 GATEWAY = GatewayEntry(
     name="razorpay",
     label="Razorpay",
+    # Rupees: other currencies need Razorpay's international payments enabled on the account.
+    currencies=("INR",),
     webhook_slug="razorpay",
     build_live=build_live,
     build_simulator=build_simulator,

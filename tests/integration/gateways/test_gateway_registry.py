@@ -179,10 +179,12 @@ def test_the_sweep_credits_a_fourth_gateway_top_up_whose_webhook_and_return_were
     assert balance_minor(db, CUSTOMER) == 700
 
 
-def test_a_gateway_that_does_not_take_the_currency_is_not_offered():
-    app = create_app(acme_config(DEFAULT_CURRENCY="USD"))  # Acme Pay takes INR only
-    assert "acme_pay" not in app.extensions["integration"].payments.gateways
-    assert {"razorpay", "paypal", "google_pay"} <= set(app.extensions["integration"].payments.gateways)
+def test_a_gateway_that_takes_none_of_the_supported_currencies_is_not_offered():
+    app = create_app(acme_config(DEFAULT_CURRENCY="USD"))  # Acme Pay and Razorpay take INR only
+    assert set(app.extensions["integration"].payments.gateways) == {"paypal", "google_pay"}
+    drop_store(app)
+    app = create_app(acme_config(DEFAULT_CURRENCY="USD", SUPPORTED_CURRENCIES="USD,INR"))
+    assert set(app.extensions["integration"].payments.gateways) == {"razorpay", "paypal", "google_pay", "acme_pay"}
     drop_store(app)
 
 

@@ -9,7 +9,7 @@ BUILT_IN_GATEWAYS = [
     {
         "name": "razorpay",
         "label": "Razorpay",
-        "currencies": ["INR", "USD", "EUR"],
+        "currencies": ["INR"],
         "checkout_return": {
             "order_id": "razorpay_order_id",
             "match": ["razorpay_order_id", "razorpay_payment_id"],
@@ -21,7 +21,7 @@ BUILT_IN_GATEWAYS = [
     {
         "name": "paypal",
         "label": "PayPal",
-        "currencies": ["INR", "USD", "EUR"],
+        "currencies": ["INR"],
         "checkout_return": {
             "order_id": "paypal_order_id",
             "match": ["paypal_order_id"],
@@ -33,7 +33,7 @@ BUILT_IN_GATEWAYS = [
     {
         "name": "google_pay",
         "label": "Google Pay",
-        "currencies": ["INR", "USD", "EUR"],
+        "currencies": ["INR"],
         "checkout_return": {
             "order_id": "payment_order_id",
             "match": [],
@@ -60,7 +60,23 @@ def in_simulator_mode(description):
 def test_gateways_describes_the_offered_gateways_in_order_without_auth(client):
     response = client.get(f"{BASE}/gateways")
     assert response.status_code == 200
-    assert response.get_json() == {"success": True, "gateways": [in_simulator_mode(g) for g in BUILT_IN_GATEWAYS]}
+    assert response.get_json() == {
+        "success": True,
+        "currencies": ["INR"],
+        "gateways": [in_simulator_mode(g) for g in BUILT_IN_GATEWAYS],
+    }
+
+
+def test_each_gateway_lists_the_supported_currencies_it_takes_in_their_order():
+    app = create_app(app_config(SUPPORTED_CURRENCIES="USD,INR,JPY", DEFAULT_CURRENCY="USD"))
+    body = app.test_client().get(f"{BASE}/gateways").get_json()
+    assert body["currencies"] == ["USD", "INR", "JPY"]
+    assert {g["name"]: g["currencies"] for g in body["gateways"]} == {
+        "razorpay": ["INR"],
+        "paypal": ["USD", "INR", "JPY"],
+        "google_pay": ["USD", "INR", "JPY"],
+    }
+    drop_store(app)
 
 
 def test_gateways_lists_only_what_live_mode_offers_without_simulator_dashboards():

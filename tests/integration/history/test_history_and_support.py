@@ -268,7 +268,7 @@ def test_transactions_of_another_customer_forbidden(client, reads_nothing):
         "/wallet/cust_a/transactions?before=1e3",
         "/wallet/cust_a/transactions?before=",
         "/wallet/cust_a/transactions?before=9999999999999999999",
-        "/wallet/cust_a/transactions?currency=GBP",
+        "/wallet/cust_a/transactions?currency=XAU",
         "/wallet/%24where/transactions",
     ],
 )
