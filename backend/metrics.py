@@ -135,60 +135,82 @@ class StoreGauges:
         if not up:
             return
         try:
-            heartbeat = last_heartbeat(self.db)
-            waiting = PaymentOrders(self.db).sweep.count_waiting(self.stale_after_seconds)
-            failed = self.db["notification_outbox"].count_documents({"status": "failed"})
-            reconciled = last_reconcile(self.db)
-            in_debt = self.db["wallets"].count_documents({"debt_minor": {"$gt": 0}})
-            disputes = GatewayCases(self.db).count_open_disputes()
-            overdue = GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS)
-            holds_expired = OrderAuthorizations(self.db).count_expired()
-            books = SettlementBooks(self.db)
-            open_exceptions, last_days = books.count_open(), books.last_days()
+            figures = self._read_figures()
         except PyMongoError:
             return  # the store went away mid-scrape: the next scrape says so
+        yield from self._plain_gauges(figures)
+        yield labelled(
+            "wallet_settlement_exceptions_open",
+            "Settlement exceptions left open for a person, by kind",
+            "kind",
+            figures["open_exceptions"],
+        )
+        today = datetime.datetime.utcnow().date()
+        ages = {
+            gateway: (today - datetime.date.fromisoformat(day)).days for gateway, day in figures["last_days"].items()
+        }
+        yield labelled(
+            "wallet_settlement_last_day_age_days",
+            "Days since the newest settled report day, per gateway",
+            "gateway",
+            ages,
+        )
+
+    def _read_figures(self):
+        """What the gauges show, read from the store (PyMongoError when it fails midway)."""
+        books = SettlementBooks(self.db)
+        return {
+            "heartbeat": last_heartbeat(self.db),
+            "waiting": PaymentOrders(self.db).sweep.count_waiting(self.stale_after_seconds),
+            "failed": self.db["notification_outbox"].count_documents({"status": "failed"}),
+            "reconciled": last_reconcile(self.db),
+            "in_debt": self.db["wallets"].count_documents({"debt_minor": {"$gt": 0}}),
+            "disputes": GatewayCases(self.db).count_open_disputes(),
+            "overdue": GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS),
+            "holds_expired": OrderAuthorizations(self.db).count_expired(),
+            "open_exceptions": books.count_open(),
+            "last_days": books.last_days(),
+        }
+
+    @staticmethod
+    def _plain_gauges(figures):
+        heartbeat, reconciled = figures["heartbeat"], figures["reconciled"]
         if heartbeat is not None:
             yield gauge(
                 "wallet_worker_heartbeat_age_seconds",
                 "Seconds since the newest worker heartbeat",
                 heartbeat["age_seconds"],
             )
-        yield gauge(
-            "wallet_sweep_waiting_payment_orders",
-            "Payment orders still created after SWEEP_STALE_AFTER_SECONDS",
-            waiting,
-        )
-        yield gauge("wallet_outbox_failed_messages", "WhatsApp messages given up after every attempt", failed)
-        yield gauge("wallet_wallets_in_debt", "Wallets owing money a gateway took back after it was spent", in_debt)
-        yield gauge("wallet_disputes_open", "Disputes of top-ups not decided yet", disputes)
-        yield gauge(
-            "wallet_gateway_refunds_overdue",
-            "Refunds asked of a gateway (withdrawals, second payments) open after GATEWAY_REFUND_OVERDUE_SECONDS",
-            overdue,
-        )
-        yield gauge("wallet_holds_expired", "Order holds past HOLD_TTL_SECONDS not released yet", holds_expired)
-        exceptions = GaugeMetricFamily(
-            "wallet_settlement_exceptions_open",
-            "Settlement exceptions left open for a person, by kind",
-            labels=["kind"],
-        )
-        for kind, count in sorted(open_exceptions.items()):
-            exceptions.add_metric([kind], count)
-        yield exceptions
-        settled = GaugeMetricFamily(
-            "wallet_settlement_last_day_age_days",
-            "Days since the newest settled report day, per gateway",
-            labels=["gateway"],
-        )
-        today = datetime.datetime.utcnow().date()
-        for gateway, day in sorted(last_days.items()):
-            settled.add_metric([gateway], (today - datetime.date.fromisoformat(day)).days)
-        yield settled
+        for name, documentation, key in PLAIN_GAUGES:
+            yield gauge(name, documentation, figures[key])
         if reconciled is not None:
             yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
             yield gauge(
                 "wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile", reconciled["age_seconds"]
             )
+
+
+# (name, help, figure) of the gauges every scrape shows while the store answers.
+PLAIN_GAUGES = (
+    ("wallet_sweep_waiting_payment_orders", "Payment orders still created after SWEEP_STALE_AFTER_SECONDS", "waiting"),
+    ("wallet_outbox_failed_messages", "WhatsApp messages given up after every attempt", "failed"),
+    ("wallet_wallets_in_debt", "Wallets owing money a gateway took back after it was spent", "in_debt"),
+    ("wallet_disputes_open", "Disputes of top-ups not decided yet", "disputes"),
+    (
+        "wallet_gateway_refunds_overdue",
+        "Refunds asked of a gateway (withdrawals, second payments) open after GATEWAY_REFUND_OVERDUE_SECONDS",
+        "overdue",
+    ),
+    ("wallet_holds_expired", "Order holds past HOLD_TTL_SECONDS not released yet", "holds_expired"),
+)
+
+
+def labelled(name, documentation, label, values):
+    """A gauge family with one sample per `values` key (sorted), labelled `label`."""
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(values.items()):
+        family.add_metric([key], value)
+    return family
 
 
 def gauge(name, documentation, value):
