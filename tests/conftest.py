@@ -7,8 +7,8 @@ import pytest
 import responses
 
 from backend import create_app
-from backend.gateways.paypal.simulator_keys import new_signing_pair
 from tests.helpers import TEST_JWT_SECRET, Api
+from tests.paypal_pki_support import paypal_test_key, trust_store_path
 
 
 def app_config(**overrides):
@@ -22,6 +22,9 @@ def app_config(**overrides):
         "PUBLIC_BASE_URL": "http://localhost",
         "SIMULATOR_WEBHOOK_DELIVERY": "inline",
         "SEED_DEMO_DATA": "false",
+        # Live mode's PayPal webhook certificates chain to the test PKI's root (`paypal_key`), as
+        # production's to DigiCert's (the bundled default, PAYPAL_CERT_TRUST_STORE="").
+        "PAYPAL_CERT_TRUST_STORE": trust_store_path(),
     }
     config.update(overrides)
     return config
@@ -72,6 +75,8 @@ def http():
 
 @pytest.fixture(scope="module")
 def paypal_key():
-    """PayPal's signing key and certificate, as far as these tests are concerned (the PayPal tests of
-    tests/unit/gateways and tests/integration/gateways; one pair per module)."""
-    return new_signing_pair("messageverificationcerts.paypal.com")
+    """PayPal's signing key, as far as these tests are concerned (the PayPal tests of tests/unit/gateways
+    and tests/integration/gateways; one per module): [0] the key, [1] what its certificate URL serves
+    (its certificate, issued to messageverificationcerts.paypal.com, and the intermediate), and
+    `.trust_store`, the test root every test app trusts (tests/paypal_pki_support.py)."""
+    return paypal_test_key()

@@ -2,9 +2,10 @@
 
 The adapter reads PayPal-shaped JSON from an API object: `PayPalApi` (live, over HTTPS) or the
 simulator's `SimulatedPayPalApi`. Webhooks are verified by the same `verify_webhook` in both modes,
-with the certificate the API object hands out. After the credit (SPEC §9) it refunds captures and
-reads refund, reversal and dispute webhooks (`after_credit.py`); PayPal's transaction search is its
-settlement report (SPEC §11, `settlement.py`).
+with the certificate the API object hands out, trusted only if it chains to the API object's
+`trust_store`. After the credit (SPEC §9) it refunds captures and reads refund, reversal and
+dispute webhooks (`after_credit.py`); PayPal's transaction search is its settlement report
+(SPEC §11, `settlement.py`).
 """
 
 import datetime
@@ -136,7 +137,7 @@ class PayPalGateway:
 
     def parse_webhook(self, raw_body, headers):
         """Verify PayPal's signature over the raw body, then read the event."""
-        verify_webhook(raw_body, headers, self.webhook_id, self.api.certificate, self.clock())
+        verify_webhook(raw_body, headers, self.webhook_id, self.api.certificate, self.clock(), self.api.trust_store)
         try:
             event = json.loads(raw_body.decode("utf-8"), parse_float=exact_number)
             event_id, event_type = event["id"], event["event_type"]

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import requests
 
 from ...errors import GatewayUnavailable, InvalidSignature, PaymentNotCaptured
+from .certificates import default_trust_store
 from .shapes import CAPTURES_PATH, ORDERS_PATH, PAYPAL_ID_PATTERN, linked_id, related_order_id
 from .webhook import check_cert_url
 
@@ -25,7 +26,8 @@ CERT_SIZE_MAX_BYTES = 64 * 1024
 # CERT_FETCHES_PER_MINUTE_MAX fetches of URLs not in the cache per process a minute, each on the
 # request thread for up to GATEWAY_TIMEOUT_SECONDS. PayPal signs with one certificate for years, so a
 # legitimate webhook needs a fresh fetch about once per process; beyond the limit a webhook is
-# refused (400 invalid_signature, nothing fetched) and PayPal delivers it again later.
+# refused (400 invalid_signature, nothing fetched) and PayPal delivers it again later. A cached
+# certificate is checked again (chain, dates, name) at every webhook it signs (`certificates.py`).
 CERT_CACHE_SIZE_MAX = 32
 CERT_FETCHES_PER_MINUTE_MAX = 5
 CERT_FETCH_WINDOW_SECONDS = 60
@@ -56,10 +58,15 @@ class ResultSetTooLarge(Exception):
 
 
 class PayPalApi:
-    """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com)."""
+    """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com). `trust_store`:
+    what its webhook certificates must chain to (`certificates.load_trust_store`; None: the bundled
+    DigiCert Global Root G2)."""
 
-    def __init__(self, base_url, client_id, client_secret, timeout_seconds=10.0, monotonic=time.monotonic):
+    def __init__(
+        self, base_url, client_id, client_secret, timeout_seconds=10.0, monotonic=time.monotonic, trust_store=None
+    ):
         self.base_url = base_url.rstrip("/")
+        self.trust_store = trust_store or default_trust_store()
         self.auth = (client_id, client_secret)
         self.timeout_seconds = timeout_seconds
         self.monotonic = monotonic

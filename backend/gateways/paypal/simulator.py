@@ -5,8 +5,9 @@
 writer; `simulator_cases.py` reads a capture's amount there). Its approval page (`pages.py`)
 approves the order and sends the buyer back; the service's capture (at verify) completes it and the
 simulator posts a `PAYMENT.CAPTURE.COMPLETED` webhook, signed with its own RSA key whose
-self-signed certificate it serves for `SIMULATOR_CERT_URL` — verified by the same code as live.
-The key and certificate are derived from SIMULATOR_SEED, so every process of one deployment signs
+certificate (and intermediate) it serves for `SIMULATOR_CERT_URL` — verified by the same code as
+live, against the simulator's own root, simulator mode's trust store (`simulator_certificates.py`).
+The keys and certificates are derived from SIMULATOR_SEED, so every process of one deployment signs
 and verifies alike. After the credit, its `cases` (`simulator_cases.py`) refund captures and play
 PayPal's own refunds, reversals and disputes, each with its signed webhook. Its `books`
 (`simulator_books.py`) serve what it captured and refunded as PayPal's transaction search (SPEC §11).
@@ -27,7 +28,7 @@ from .api import PAYPAL_ID_PATTERN, OrderAlreadyCaptured
 from .shapes import new_paypal_id as paypal_id
 from .simulator_books import PayPalBooks
 from .simulator_cases import PayPalCases
-from .simulator_keys import simulator_signer
+from .simulator_keys import simulator_signer, simulator_trust_store
 from .webhook import AUTH_ALGO, check_cert_url
 
 # Fixed, documented development values of the simulator's PayPal app.
@@ -71,6 +72,7 @@ class SimulatedPayPalApi:
         self.webhook_id = webhook_id
         self.deliver_webhook = deliver_webhook
         self.seed = seed or DEV_SIMULATOR_SEED
+        self.trust_store = simulator_trust_store(self.seed)  # its root alone: no other chain is trusted
         self.cases = PayPalCases(self, db)
         self.books = PayPalBooks(self, db)
 
@@ -131,6 +133,7 @@ class SimulatedPayPalApi:
         return self.books.transactions(start_date, end_date, page, page_size, balance_affecting_only)
 
     def certificate(self, url):
+        """The simulator's certificate and intermediate (PEM), served for SIMULATOR_CERT_URL only."""
         check_cert_url(url)
         if url != SIMULATOR_CERT_URL:
             raise InvalidSignature("In simulator mode only the simulator's certificate is trusted.")

@@ -1,5 +1,7 @@
-"""The PayPal simulator's RSA key and self-signed certificate, derived from SIMULATOR_SEED so that every
-process of one deployment signs and verifies alike (`simulator_signer`), or fresh (`new_signing_pair`)."""
+"""The PayPal simulator's keys, derived from SIMULATOR_SEED so that every process of one deployment signs
+and verifies alike: the RSA key that signs webhooks and its certificate chain (`simulator_signer`) up to
+the simulator's root (`simulator_trust_store`, simulator mode's trust store); or a stranger's fresh
+key and self-signed certificate (`new_signing_pair`, for tests)."""
 
 import datetime
 import hashlib
@@ -13,16 +15,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ..simulator_seed import DEV_SIMULATOR_SEED
+from .certificates import trust_store_from_pem
+from .simulator_certificates import p256_key, root_pem, served_pem
 
 RSA_BITS, RSA_PUBLIC_EXPONENT = 2048, 65537
 # Rounds of Miller–Rabin on a candidate that passed the sieve: FIPS 186-4 (table C.3) asks for 5
 # for the 1024-bit primes of a 2048-bit key (error below 2**-100); pure-Python rounds cost ~3 ms.
 MILLER_RABIN_ROUNDS = 8
 SIEVE_LIMIT = 1 << 14
-# A derived certificate's validity: fixed, so every process makes the same certificate.
-DERIVED_CERT_NOT_BEFORE = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-DERIVED_CERT_NOT_AFTER = datetime.datetime(2045, 1, 1, tzinfo=datetime.UTC)
-_signers: dict[str, tuple[rsa.RSAPrivateKey, bytes]] = {}  # seed -> pair: deriving the key takes about 1 s
+CA_KEY_LABELS = (b"paypal-simulator/ca/root", b"paypal-simulator/ca/intermediate")  # P-256 keys
+SERIAL_BITS = 150  # derived serial numbers: positive, below 2**159
+# seed -> (signing key, PEM its certificate URL serves): deriving the RSA key takes about 1 s
+_signers: dict[str, tuple[rsa.RSAPrivateKey, bytes]] = {}
 _signers_lock = threading.Lock()
 
 
@@ -111,43 +115,54 @@ def derived_rsa_key(seed, bits=RSA_BITS):
     return numbers.private_key()
 
 
-def new_signing_pair(common_name="PayPal simulator", seed=None):
-    """(RSA private key, PEM of its self-signed certificate).
-
-    With `seed`: the key derived from it and a certificate with a serial derived from it, valid
-    2025-01-01 to 2045-01-01, byte for byte the same in every process. Without: a random key and
-    a certificate valid from yesterday for a year (a stranger's key, for tests)."""
+def new_signing_pair(common_name="PayPal simulator"):
+    """(A random RSA private key, PEM of its self-signed certificate valid from yesterday for a year):
+    a stranger's key, which no trust store knows (tests sign with it to be refused)."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    if seed is None:
-        key = rsa.generate_private_key(public_exponent=RSA_PUBLIC_EXPONENT, key_size=RSA_BITS)
-        now = datetime.datetime.now(datetime.UTC)
-        serial, not_before, not_after = (
-            x509.random_serial_number(),
-            now - datetime.timedelta(days=1),
-            now + datetime.timedelta(days=365),
-        )
-    else:
-        key = derived_rsa_key(seed)
-        serial = SeedStream(seed).integer(b"paypal-simulator/cert/serial", 0, 150) | 1  # positive, < 2**159
-        not_before, not_after = DERIVED_CERT_NOT_BEFORE, DERIVED_CERT_NOT_AFTER
+    key = rsa.generate_private_key(public_exponent=RSA_PUBLIC_EXPONENT, key_size=RSA_BITS)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
         .sign(key, hashes.SHA256())
-    )  # PKCS#1 v1.5: deterministic, so the same key makes the same bytes
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
+def derived_ca(seed):
+    """(root key, intermediate key, serials of root, intermediate and signing certificate) for `seed`:
+    P-256 keys, derived at once (unlike the RSA key)."""
+    stream = SeedStream(seed)
+    root_key, intermediate_key = (p256_key(stream.integer(label, 0, 320)) for label in CA_KEY_LABELS)
+    serials = tuple(stream.integer(b"paypal-simulator/cert/serial", index, SERIAL_BITS) | 1 for index in range(3))
+    return root_key, intermediate_key, serials
+
+
 def simulator_signer(seed=None):
-    """The simulator's signing pair for `seed` (SIMULATOR_SEED; the development default when None),
-    derived once per process and seed."""
+    """(RSA key that signs the simulator's webhooks, PEM its certificate URL serves: its certificate
+    and the intermediate) for `seed` (SIMULATOR_SEED; the development default when None), derived
+    once per process and seed; the same bytes in every process (PKCS#1 v1.5 and RFC 6979 ECDSA
+    signatures are deterministic)."""
     seed = seed or DEV_SIMULATOR_SEED
     with _signers_lock:
         if seed not in _signers:
-            _signers[seed] = new_signing_pair(seed=seed)
+            signing_key = derived_rsa_key(seed)
+            root_key, intermediate_key, serials = derived_ca(seed)
+            _signers[seed] = signing_key, served_pem(root_key, intermediate_key, signing_key, serials[1:])
         return _signers[seed]
+
+
+def simulator_root_pem(seed=None):
+    """PEM of the simulator's root certificate for `seed`: where its certificate chain ends."""
+    root_key, _intermediate_key, serials = derived_ca(seed or DEV_SIMULATOR_SEED)
+    return root_pem(root_key, serials[0])
+
+
+def simulator_trust_store(seed=None):
+    """Simulator mode's trust store: the simulator's root for `seed`, and nothing else."""
+    return trust_store_from_pem(simulator_root_pem(seed))

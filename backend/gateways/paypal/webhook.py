@@ -2,7 +2,8 @@
 
 PayPal signs `transmission_id|transmission_time|webhook_id|crc32(raw body)` (CRC-32 unsigned, in
 decimal) with SHA256withRSA; the certificate is at `PAYPAL-CERT-URL`, which must be an https URL
-on one of PayPal's API hosts, so a forged webhook cannot make us fetch from (or trust) another host.
+on one of PayPal's API hosts, so a forged webhook cannot make us fetch from another host; what it
+serves is trusted only once its chain, dates, name and key usage check out (`certificates.py`).
 """
 
 import base64
@@ -11,12 +12,12 @@ import datetime
 import zlib
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature as BadRsaSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from ...errors import InvalidSignature
+from .certificates import webhook_public_key
 
 CERT_HOSTS = frozenset({"api.paypal.com", "api-m.paypal.com", "api.sandbox.paypal.com", "api-m.sandbox.paypal.com"})
 CERT_PATH_PREFIX = "/v1/notifications/certs/"
@@ -32,11 +33,12 @@ HEADERS = (
 )
 
 
-def verify_webhook(raw_body, headers, webhook_id, certificate, now):
+def verify_webhook(raw_body, headers, webhook_id, certificate, now, trust_store):
     """Raise `InvalidSignature` unless PayPal signed this raw body for `webhook_id`.
 
     `certificate(url)` returns the PEM at an allowed cert URL (fetched and cached in live mode,
-    the simulator's own in simulator mode); `now` is an aware UTC datetime.
+    the simulator's own chain in simulator mode); it is trusted only if it chains to `trust_store`
+    (a `cryptography.x509.verification.Store`); `now` is an aware UTC datetime.
     """
     transmission_id, transmission_time, signature, cert_url, algo = (_header(headers, name) for name in HEADERS)
     if algo != AUTH_ALGO:
@@ -49,7 +51,7 @@ def verify_webhook(raw_body, headers, webhook_id, certificate, now):
         signature_bytes = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidSignature("PAYPAL-TRANSMISSION-SIG is not base64.") from None
-    public_key = _public_key(certificate(cert_url), now)
+    public_key = webhook_public_key(certificate(cert_url), trust_store, now)
     message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(raw_body) & 0xFFFFFFFF}"
     try:
         public_key.verify(signature_bytes, message.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -88,16 +90,3 @@ def _parse_time(text):
     if moment.tzinfo is None:
         raise InvalidSignature("PAYPAL-TRANSMISSION-TIME has no time zone.")
     return moment
-
-
-def _public_key(pem, now):
-    try:
-        cert = x509.load_pem_x509_certificate(pem)
-    except (ValueError, TypeError):
-        raise InvalidSignature("The PayPal certificate cannot be read.") from None
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise InvalidSignature("The PayPal certificate is not valid now.")
-    public_key = cert.public_key()
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        raise InvalidSignature("The PayPal certificate does not hold an RSA key.")
-    return public_key

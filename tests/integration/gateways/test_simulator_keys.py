@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend import create_app
 from backend.config import load_config
+from backend.errors import InvalidSignature
 from backend.gateways.google_pay import simulator as google_pay_simulator
 from backend.gateways.google_pay.simulator import (
     P256_ORDER,
@@ -28,8 +29,15 @@ from backend.gateways.google_pay.simulator import (
 )
 from backend.gateways.paypal import simulator as paypal_simulator
 from backend.gateways.paypal import simulator_keys as paypal_simulator_keys
+from backend.gateways.paypal.certificates import webhook_public_key
 from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
-from backend.gateways.paypal.simulator_keys import new_signing_pair, simulator_signer
+from backend.gateways.paypal.simulator_certificates import SIMULATOR_CERT_NAME
+from backend.gateways.paypal.simulator_keys import (
+    new_signing_pair,
+    simulator_root_pem,
+    simulator_signer,
+    simulator_trust_store,
+)
 from backend.gateways.paypal.webhook import verify_webhook
 from backend.gateways.simulator_seed import DEV_SIMULATOR_SEED
 from tests.conftest import app_config
@@ -38,11 +46,14 @@ from tests.integration.support import assert_error, balance_minor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 OTHER_SEED = "another deployment's seed"
-# sha256 of the development seed's public keys and certificate. A change to the derivation makes
+# sha256 of the development seed's public keys and certificates. A change to the derivation makes
 # processes of different versions refuse each other's tokens and webhooks: change these knowingly.
+# (The PayPal simulator's certificate became a chain, its certificate and intermediate, under its
+# own root, the trust store of simulator mode, in issue 20.)
 PINNED = {
     "google_pay_root": "965331ae9776bc0847872ef72c3dc59da5ace849150a607abdfeb4f3955ea4a0",
-    "paypal_certificate": "9394e0a51479e72200af95c70ea5cd59c235204c8937dc674154b01721305469",
+    "paypal_certificate": "4e9b673cc94580f50bac54b0fc855dcef07dc3b50e01bfb491e7a369bb774b56",
+    "paypal_root": "6a389af88c983e7a7b8e745696ab7f96375e285f3ae05fa39eeb4b370edb5537",
 }
 
 
@@ -278,8 +289,24 @@ def test_paypal_key_and_certificate_are_derived_from_the_seed(fresh_key_caches):
     assert other_pem != pem and other_key.private_numbers() != key.private_numbers()
     assert x509.load_pem_x509_certificate(other_pem).serial_number != certificate.serial_number
     assert fingerprint(pem) == PINNED["paypal_certificate"]
+    assert fingerprint(simulator_root_pem()) == PINNED["paypal_root"]
     # without a seed: a stranger's random key (tests sign with it to be refused)
     assert new_signing_pair()[0].private_numbers() != key.private_numbers()
+
+
+def test_paypal_certificate_chains_to_the_simulator_root_of_its_seed_only():
+    """What the simulator's certificate URL serves (its certificate, named as PayPal's sandbox
+    webhook signer, then the intermediate) verifies to its seed's root, not to another seed's."""
+    key, pem = simulator_signer()
+    leaf, intermediate = x509.load_pem_x509_certificates(pem)
+    assert leaf.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == SIMULATOR_CERT_NAME
+    assert leaf.issuer == intermediate.subject != intermediate.issuer
+    assert x509.load_pem_x509_certificate(simulator_root_pem()).subject == intermediate.issuer
+    now = datetime.datetime.now(datetime.UTC)
+    public_key = webhook_public_key(pem, simulator_trust_store(), now)
+    assert public_key.public_numbers() == key.public_key().public_numbers()
+    with pytest.raises(InvalidSignature):
+        webhook_public_key(pem, simulator_trust_store(OTHER_SEED), now)
 
 
 def test_signed_headers_default_to_the_development_seed():
@@ -291,4 +318,5 @@ def test_signed_headers_default_to_the_development_seed():
         DEV_PAYPAL_WEBHOOK_ID,
         lambda url: simulator_signer(DEV_SIMULATOR_SEED)[1],
         datetime.datetime.now(datetime.UTC),
+        simulator_trust_store(DEV_SIMULATOR_SEED),
     )

@@ -41,10 +41,11 @@ TIMEOUT = 7.5
 
 
 class CertificateOnly:
-    """The API object as webhook parsing sees it: only the certificate at PayPal's URL."""
+    """The API object as webhook parsing sees it: the certificate at PayPal's URL and its trust store."""
 
-    def __init__(self, pem):
+    def __init__(self, pem, trust_store):
         self.pem = pem
+        self.trust_store = trust_store
 
     def certificate(self, url):
         return self.pem
@@ -52,7 +53,7 @@ class CertificateOnly:
 
 @pytest.fixture
 def webhooks(paypal_key):
-    return PayPalGateway(CertificateOnly(paypal_key[1]), WEBHOOK_ID)
+    return PayPalGateway(CertificateOnly(paypal_key[1], paypal_key.trust_store), WEBHOOK_ID)
 
 
 @pytest.fixture

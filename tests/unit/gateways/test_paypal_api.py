@@ -64,8 +64,8 @@ def clock():
 
 
 @pytest.fixture
-def gateway(http, clock):
-    api = PayPalApi(API, CLIENT_ID, CLIENT_SECRET, TIMEOUT, monotonic=clock)
+def gateway(http, clock, paypal_key):
+    api = PayPalApi(API, CLIENT_ID, CLIENT_SECRET, TIMEOUT, monotonic=clock, trust_store=paypal_key.trust_store)
     return PayPalGateway(
         api,
         WEBHOOK_ID,
