@@ -155,6 +155,12 @@ class StoreGauges:
             "gateway",
             ages,
         )
+        reconciled = figures["reconciled"]
+        if reconciled is not None:
+            yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
+            yield gauge(
+                "wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile", reconciled["age_seconds"]
+            )
 
     def _read_figures(self):
         """What the gauges show, read from the store (PyMongoError when it fails midway)."""
@@ -174,7 +180,7 @@ class StoreGauges:
 
     @staticmethod
     def _plain_gauges(figures):
-        heartbeat, reconciled = figures["heartbeat"], figures["reconciled"]
+        heartbeat = figures["heartbeat"]
         if heartbeat is not None:
             yield gauge(
                 "wallet_worker_heartbeat_age_seconds",
@@ -183,11 +189,6 @@ class StoreGauges:
             )
         for name, documentation, key in PLAIN_GAUGES:
             yield gauge(name, documentation, figures[key])
-        if reconciled is not None:
-            yield gauge("wallet_reconcile_drift", "Drifts found by the worker's last reconcile", reconciled["drift"])
-            yield gauge(
-                "wallet_reconcile_age_seconds", "Seconds since the worker's last reconcile", reconciled["age_seconds"]
-            )
 
 
 # (name, help, figure) of the gauges every scrape shows while the store answers.
