@@ -1,6 +1,6 @@
 """Payment orders as settling a gateway's day reads them (SPEC §11, `backend/flows/settlement.py`)."""
 
-from .payment_orders import PAID, from_document
+from .payment_orders import PAID, from_document, one_of
 
 
 class SettlementLookups:
@@ -11,7 +11,8 @@ class SettlementLookups:
         self.collection = collection
 
     def by_payment_ids(self, gateway, gateway_payment_ids):
-        """{gateway payment id: PaymentOrder} of those credited (`paid`) by these payments."""
+        """{gateway payment id: PaymentOrder} of those credited (`paid`) by these payments. `gateway`,
+        here and below: a name, or a tuple of the names a gateway's report confirms."""
         return self._by("gateway_payment_id", gateway, gateway_payment_ids, {"status": PAID})
 
     def by_ids(self, gateway, payment_order_ids):
@@ -24,14 +25,14 @@ class SettlementLookups:
         values = sorted({v for v in values if v})
         if not values:
             return {}
-        query = {field: {"$in": values}, "gateway": gateway, **(extra or {})}
+        query = {field: {"$in": values}, "gateway": one_of(gateway), **(extra or {})}
         return {d[field]: from_document(d) for d in self.collection.find(query)}
 
     def credited_between(self, gateway, start, end, limit):
         """(payment id, PaymentOrder) of the gateway's top-ups credited in [start, end) that no
         settlement listed yet (no `settled_on`), at most `limit`."""
         documents = self.collection.find(
-            {"status": PAID, "paid_at": {"$gte": start, "$lt": end}, "gateway": gateway, "settled_on": None},
+            {"status": PAID, "paid_at": {"$gte": start, "$lt": end}, "gateway": one_of(gateway), "settled_on": None},
             limit=limit,
         )
         return [from_document(d) for d in documents]

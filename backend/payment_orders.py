@@ -51,6 +51,13 @@ def from_document(document):
     )
 
 
+def one_of(gateway):
+    """A `gateway` filter: a name, or any of a tuple of names."""
+    if isinstance(gateway, str):
+        return gateway
+    return gateway[0] if len(gateway) == 1 else {"$in": list(gateway)}
+
+
 class PaymentOrders:
     def __init__(self, db, clock=utcnow):
         self.collection = db["payment_orders"]
@@ -91,7 +98,8 @@ class PaymentOrders:
         return from_document(self.collection.find_one(query))
 
     def claim_event(self, gateway, event):
-        """(payment order, fresh) for a webhook event of `gateway` naming a payment order (by id or
+        """(payment order, fresh) for a webhook event of `gateway` (a name, or a tuple of the names
+        whose payment orders its webhooks confirm) naming a payment order (by id or
         by reference) and, when a credit event reports one, its amount and currency: the event id is added
         to the payment order's `webhook_event_ids` by the same write that reads it, and `fresh` says
         it was not there before. (None, False) when no such payment order exists (`by_event` then
@@ -102,7 +110,7 @@ class PaymentOrders:
         if event.action == CREDIT_WALLET and event.amount_minor is not None:
             query.update(amount_minor=event.amount_minor, currency=event.currency)
         document = self.collection.find_one_and_update(
-            dict(query, gateway=gateway),
+            dict(query, gateway=one_of(gateway)),
             {"$addToSet": {"webhook_event_ids": event.event_id}},
             return_document=ReturnDocument.BEFORE,
         )
@@ -111,9 +119,10 @@ class PaymentOrders:
         return from_document(document), event.event_id not in document.get("webhook_event_ids", [])
 
     def by_event(self, gateway, event):
-        """The payment order of `gateway` a webhook event names, whatever its amount, or None."""
+        """The payment order of `gateway` (a name or a tuple, as `claim_event`) a webhook event names,
+        whatever its amount, or None."""
         query = self._event_query(event)
-        return None if query is None else from_document(self.collection.find_one(dict(query, gateway=gateway)))
+        return None if query is None else from_document(self.collection.find_one(dict(query, gateway=one_of(gateway))))
 
     @staticmethod
     def _event_query(event):

@@ -513,13 +513,14 @@ class FakePaymentOrders:
         return None if doc is None else self.get(doc["_id"])
 
     def named(self, gateway, event):
-        """The payment order of `gateway` the event names by id, or else by reference."""
+        """The payment order of `gateway` (a name or a tuple) the event names by id, or else by reference."""
         if event.payment_order_id is not None:
             doc = self.docs.get(event.payment_order_id)
         else:
             reference = event.payment_order_reference
             doc = next((d for d in self.docs.values() if reference is not None and d["reference"] == reference), None)
-        return doc if doc is not None and doc["gateway"] == gateway else None
+        gateways = (gateway,) if isinstance(gateway, str) else gateway  # a name, or the names a webhook confirms
+        return doc if doc is not None and doc["gateway"] in gateways else None
 
     def release_event(self, payment_order_id, event_id):
         ids = self.docs[payment_order_id]["webhook_event_ids"]

@@ -17,7 +17,7 @@ import datetime
 import itertools
 
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
-from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent
+from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent, confirmed_by
 from ..settlement_books import (
     AMOUNT_MISMATCH,
     CAPTURED_NOT_CREDITED,
@@ -71,9 +71,10 @@ class Settlement:
     # --- captures --------------------------------------------------------------------------------
     def _captures(self, gateway, day, rows):
         """How many matched; the rest noted (and healed where they heal)."""
-        credited = self.lookups.by_payment_ids(gateway, [r.gateway_payment_id for r in rows])
-        by_id = self.lookups.by_ids(gateway, [r.payment_order_id for r in rows])
-        by_reference = self.lookups.by_references(gateway, [r.reference for r in rows])
+        owners = confirmed_by(self.payments.gateways, gateway)  # its own, and those it processes (Google Pay)
+        credited = self.lookups.by_payment_ids(owners, [r.gateway_payment_id for r in rows])
+        by_id = self.lookups.by_ids(owners, [r.payment_order_id for r in rows])
+        by_reference = self.lookups.by_references(owners, [r.reference for r in rows])
         matched, settled = 0, []
         for row in rows:
             payment_order = credited.get(row.gateway_payment_id)
@@ -140,8 +141,9 @@ class Settlement:
         """Credits of the day whose captures this report should list (`day` − the lag, whole days) that
         no report listed: open exceptions."""
         start = datetime.datetime.combine(day, datetime.time()) - datetime.timedelta(days=lag.days)
+        owners = confirmed_by(self.payments.gateways, gateway)
         for payment_order in self.lookups.credited_between(
-            gateway, start, start + datetime.timedelta(days=1), CREDITS_CHECKED_MAX
+            owners, start, start + datetime.timedelta(days=1), CREDITS_CHECKED_MAX
         ):
             self.books.note(
                 gateway,

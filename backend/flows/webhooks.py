@@ -2,7 +2,7 @@
 its event id and applied: a capture credits its top-up once, a failure is recorded."""
 
 from ..errors import IntegrationError, InvalidAmount
-from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE
+from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE, ConfirmedPayment, confirmed_by
 from ..money import is_amount_minor
 from ..validation import check_json_text
 
@@ -79,7 +79,8 @@ class WebhookIntake:
         reported = event.amount_minor
         if event.action == CREDIT_WALLET and reported is not None and not is_amount_minor(reported, event.currency):
             return self._check_event_amount(gateway_name, event), False  # never put in a query
-        payment_order, fresh = self.payment_orders.claim_event(gateway_name, event)
+        gateways = confirmed_by(self.payments.gateways, gateway_name)  # Google Pay's, for PayPal's webhooks
+        payment_order, fresh = self.payment_orders.claim_event(gateways, event)
         if payment_order is None and event.action == CREDIT_WALLET and reported is not None:
             return self._check_event_amount(gateway_name, event), False
         if payment_order is None:
@@ -97,7 +98,7 @@ class WebhookIntake:
         """A credit event whose amount or currency differs from its payment order's: the payment order
         when it is credited already (the event is a duplicate), None when there is none; for an
         unpaid one AmountMismatch or InvalidAmount (audited), before anything is written."""
-        payment_order = self.payment_orders.by_event(gateway_name, event)
+        payment_order = self.payment_orders.by_event(confirmed_by(self.payments.gateways, gateway_name), event)
         if payment_order is not None and not payment_order.is_paid:
             self.topups.check_reported_amount(
                 payment_order, event.amount_minor, event.currency, event.gateway_payment_id, event.event_type
@@ -115,8 +116,19 @@ class WebhookIntake:
         if event.action == RECORD_FAILURE:
             self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
             return "recorded", False
-        payment_id = gateway.charge(event, payment_order) if event.charge_required else event.gateway_payment_id
+        payment_id = self._charge(gateway, event, payment_order) if event.charge_required else event.gateway_payment_id
         _entry, created = self.topups.confirm(
             payment_order, payment_id, source=event.event_type, event_id=event.event_id, event_type=event.event_type
         )
         return "processed", created
+
+    def _charge(self, gateway, event, payment_order):
+        """Charge (or capture) the event's payment; its payment id. What the gateway reports it took
+        (a `ConfirmedPayment`) must be the initiated amount and currency (else AmountMismatch, audited)."""
+        charged = gateway.charge(event, payment_order)
+        if not isinstance(charged, ConfirmedPayment):
+            return charged
+        self.topups.check_reported_amount(
+            payment_order, charged.amount_minor, charged.currency, charged.gateway_payment_id, event.event_type
+        )
+        return charged.gateway_payment_id

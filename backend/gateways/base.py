@@ -7,8 +7,10 @@ None) and:
 - `confirm_checkout(payment_order, fields)` -> `ConfirmedPayment` (the customer's return from
   checkout; `fields` are those its registry entry reads from verify's body);
 - `parse_webhook(raw_body, headers)` -> `WebhookEvent`, after verifying the signature;
-- `charge(event, payment_order)` -> the gateway payment id, only for events with
-  `charge_required` (a token the service itself must charge, as with Google Pay);
+- `charge(event, payment_order)` -> the gateway payment id, or a `ConfirmedPayment` when the
+  gateway reports what it took (its amount and currency are then checked against the initiated
+  ones before the credit), only for events with `charge_required` (a payment the service itself
+  must charge or capture, as with Google Pay);
 - optionally `look_up(payment_order)` -> `Lookup`, or None when it cannot tell: what the gateway
   knows of a payment order nobody confirmed (the sweep, `backend/sweep.py`). It may complete the
   payment where the gateway's protocol needs the merchant to (PayPal captures an APPROVED order).
@@ -23,6 +25,9 @@ None) and:
   `reference` (sent as the gateway's idempotency key, and in the refund's notes / `custom_id` so its
   webhooks name it); `find_refund(payment_id, reference)` -> `GatewayRefund`, or None when the
   gateway has none under that reference (the worker's question after a crash).
+- optionally `processed_by`: the name of the gateway that takes its payments (Google Pay's
+  PAYMENT_GATEWAY tokens through PayPal): that gateway's webhooks and settlement reports then
+  confirm this one's payment orders too (`confirmed_by`).
 `payment_order` is a `backend.payment_orders.PaymentOrder`. Errors are `IntegrationError`s:
 `InvalidSignature`, `PaymentNotCaptured`, `GatewayUnavailable`, ...
 """
@@ -62,6 +67,12 @@ REFUND_REFUSED = "failed"  # refused or failed: nothing went back
 CAPTURED = "captured"  # the money is taken: credit the payment order's amount, once
 FAILED = "failed"  # every attempt failed (or was refunded): nothing to credit
 PENDING = "pending"  # nothing captured yet (no payment, or one still in progress)
+
+
+def confirmed_by(adapters, name):
+    """The gateways whose payment orders gateway `name`'s webhooks and reports confirm: `name`, and
+    each of `adapters` ({name: adapter}, those offered) whose `processed_by` is `name`."""
+    return (name, *(other for other, adapter in adapters.items() if getattr(adapter, "processed_by", None) == name))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,15 @@ class GatewayRegistry:
     def __iter__(self):
         return iter(tuple(self._entries.values()))
 
+    def processors_of(self, name):
+        """The gateways that process payments for gateway `name` (their entries' `processes`)."""
+        return tuple(entry.name for entry in self if name in entry.processes)
+
+    def processor(self, name, by, env):
+        """Gateway `by`'s processor for gateway `name`, built with `env`; None when `by` is not
+        configured in `env`'s mode. How one gateway's package uses another's without importing it."""
+        return self._entries[by].processes[name](env)
+
     def simulator_indexes(self):
         """{collection: [(keys, options)]} of every entry's simulator collections."""
         return {

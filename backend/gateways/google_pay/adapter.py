@@ -54,6 +54,7 @@ class GooglePayEvent(WebhookEvent):
 
 class GooglePayGateway:
     name = "google_pay"
+    tokenization = "DIRECT"  # the token is encrypted for us (payment_gateway.py: for a processor)
 
     def __init__(self, merchant_id, recipient_id, root_keys, private_key, processor, checkout_url):
         """`processor` charges tokens (a card processor, or the simulator's `SimulatorProcessor`):

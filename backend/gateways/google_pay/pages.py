@@ -1,8 +1,10 @@
 """Google Pay's browser pages: the live page that opens Google Pay's sheet, and the simulator's.
 
-Live: Google's pay.js hands the page a PaymentData (DIRECT tokenization, ECv2, our merchant public
+Live: with DIRECT tokens, Google's pay.js hands the page a PaymentData (ECv2, our merchant public
 key); the page posts `{payment_order_id, paymentData}` to /webhook/google-pay and returns the
-customer to the configured return URL. Served only while the Google Pay gateway is offered.
+customer to the configured return URL. With PAYMENT_GATEWAY tokens the processor serves the page
+(`GatewayProcessor.checkout_page`: its script takes the token, then the page posts
+`{payment_order_id}` there). Served only while the Google Pay gateway is offered.
 Simulator: Pay mints a real ECv2 token for a test card, posts it like the live page, waits for the
 answer and sends the buyer back (with `payment_error=already_paid` when the top-up was paid before
 this token: the service charged nothing).
@@ -15,6 +17,7 @@ from flask import Blueprint, abort
 
 from ...money import format_major
 from ..checkout import back_to_shop, back_url, simulator_page
+from .payment_gateway import PAYMENT_GATEWAY
 from .simulator import DEV_GOOGLE_PAY_MERCHANT_ID, payment_data, simulator_token
 
 LIVE_CHECKOUT_PATH = "/checkout/google-pay"
@@ -62,6 +65,16 @@ def live_pages(context):
             abort(404)
         payment_order = context.payment_order_or_404(order_id)
         amount = format_major(payment_order.amount_minor, payment_order.currency)
+        if gateway.tokenization == PAYMENT_GATEWAY:
+            return gateway.checkout_page(
+                {
+                    "payment_order_id": order_id,
+                    "amount": amount,
+                    "currency": payment_order.currency,
+                    "capture_url": config["PUBLIC_BASE_URL"] + context.webhook_path,
+                    "return_url": config["CHECKOUT_RETURN_URL"],
+                }
+            )
         options = {
             "payment_order_id": order_id,
             "merchant_id": gateway.key_id,

@@ -13,9 +13,9 @@ from backend.errors import (
 )
 from backend.flows.topups import Topups
 from backend.flows.webhooks import WebhookIntake
-from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE
+from backend.gateways.base import CREDIT_WALLET, IGNORE, RECORD_FAILURE, ConfirmedPayment
 from backend.records import TOPUP
-from tests.fakes import SIGNED, webhook
+from tests.fakes import SIGNED, FakeGateway, FakePayments, webhook
 
 
 @pytest.fixture
@@ -223,3 +223,74 @@ def test_a_charge_that_fails_releases_both_claims(
     gateway.charge_error = None
     assert intake.process("fakepay", token(), SIGNED) == "processed"
     assert ledger.balance("cust_a") == 50000
+
+
+# --- a gateway processed by another (Google Pay's PAYMENT_GATEWAY tokens through PayPal) -----------
+def processed_by(processor_name, name="tokenpay"):
+    gateway = FakeGateway(name)
+    gateway.processed_by = processor_name
+    return gateway
+
+
+def test_a_processors_webhook_credits_the_payment_orders_of_the_gateway_it_processes_once(
+    topups, payment_orders, single_use_events, audit, ledger
+):
+    payments = FakePayments(FakeGateway("fakepay"), processed_by("fakepay"))
+    intake = WebhookIntake(topups, payments, payment_orders, single_use_events, audit)
+    payment_orders.create("po_t", "wtp_t", "tokenpay", "cust_a", 50000, "INR")
+    assert intake.process("fakepay", captured(payment_order_id="po_t"), SIGNED) == "processed"
+    assert intake.process("fakepay", captured(payment_order_id="po_t"), SIGNED) == "duplicate"
+    assert intake.process("fakepay", captured("evt_2", payment_order_id="po_t"), SIGNED) == "duplicate"
+    assert [e["amount_minor"] for e in ledger.of_kind(TOPUP)] == [50000]
+
+
+def test_a_gateways_webhook_never_credits_another_gateways_payment_orders(
+    topups, payment_orders, single_use_events, audit, ledger
+):
+    payments = FakePayments(FakeGateway("fakepay"), processed_by("otherpay"))
+    intake = WebhookIntake(topups, payments, payment_orders, single_use_events, audit)
+    payment_orders.create("po_t", "wtp_t", "tokenpay", "cust_a", 50000, "INR")
+    assert intake.process("fakepay", captured(payment_order_id="po_t"), SIGNED) == "ignored"
+    assert payment_orders.get("po_t").status == "created"
+
+
+def test_a_processors_webhook_of_another_amount_credits_nothing(topups, payment_orders, single_use_events, audit):
+    payments = FakePayments(FakeGateway("fakepay"), processed_by("fakepay"))
+    intake = WebhookIntake(topups, payments, payment_orders, single_use_events, audit)
+    payment_orders.create("po_t", "wtp_t", "tokenpay", "cust_a", 50000, "INR")
+    with pytest.raises(AmountMismatch):
+        intake.process("fakepay", captured(payment_order_id="po_t", amount_minor=100), SIGNED)
+    assert payment_orders.get("po_t").status == "created"
+
+
+class CapturingGateway(FakeGateway):
+    """A gateway whose charge reports what it took (a capture), as Google Pay through PayPal does."""
+
+    def __init__(self, taken_minor, currency="INR"):
+        super().__init__()
+        self.taken = ConfirmedPayment("cap_1", taken_minor, currency)
+
+    def charge(self, event, payment_order):
+        super().charge(event, payment_order)
+        return self.taken
+
+
+def test_a_charge_reporting_the_initiated_amount_credits_its_payment_id(
+    topups, payment_orders, payment_order, single_use_events, audit, ledger
+):
+    intake = WebhookIntake(topups, FakePayments(CapturingGateway(50000)), payment_orders, single_use_events, audit)
+    assert intake.process("fakepay", token(), SIGNED) == "processed"
+    assert payment_orders.get("po_1").gateway_payment_id == "cap_1"
+
+
+@pytest.mark.parametrize(("taken_minor", "currency"), [(100, "INR"), (50000, "USD")])
+def test_a_charge_reporting_another_amount_credits_nothing_and_is_audited(
+    topups, payment_orders, payment_order, single_use_events, audit, ledger, taken_minor, currency
+):
+    gateway = CapturingGateway(taken_minor, currency)
+    intake = WebhookIntake(topups, FakePayments(gateway), payment_orders, single_use_events, audit)
+    with pytest.raises(AmountMismatch):
+        intake.process("fakepay", token(), SIGNED)
+    assert payment_orders.get("po_1").status == "created"
+    assert len(audit.recorded("topup.amount_mismatch")) == 1
+    assert ledger.of_kind(TOPUP) == []
