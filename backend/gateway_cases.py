@@ -56,8 +56,9 @@ class GatewayCases:
             return_document=ReturnDocument.AFTER,
         )
 
-    def waiting_for(self, gateway, gateway_payment_id):
-        """The cases of a payment still waiting for its credit."""
+    def waiting_for(self, gateways, gateway_payment_id):
+        """The cases of a payment still waiting for its credit, recorded by any of `gateways`."""
+        gateway = gateways[0] if len(gateways) == 1 else {"$in": list(gateways)}
         return list(
             self.collection.find({"gateway": gateway, "gateway_payment_id": gateway_payment_id, "waiting": True})
         )

@@ -46,10 +46,11 @@ class GatewayRefunds:
             return self.collection.find_one({"_id": reference}), False
         return record, True
 
-    def get(self, reference, gateway=None):
+    def get(self, reference, gateways=None):
+        """Our refund `reference`, when it was asked of one of `gateways` (any when None)."""
         query = {"_id": reference}
-        if gateway is not None:
-            query["gateway"] = gateway
+        if gateways is not None:
+            query["gateway"] = {"$in": list(gateways)}
         return self.collection.find_one(query)
 
     def get_many(self, references):

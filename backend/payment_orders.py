@@ -156,12 +156,13 @@ class PaymentOrders:
         )
 
     def credited_by(self, gateway, gateway_payment_id):
-        """The `paid` payment order of `gateway` whose credit was this payment, or None (a payment
-        that credited nothing: unknown, a second payment of a top-up, one not confirmed yet)."""
+        """The `paid` payment order of `gateway` (a name, or a tuple of names) whose credit was this
+        payment, or None (a payment that credited nothing: unknown, a second payment of a top-up, one
+        not confirmed yet)."""
         if not gateway_payment_id:
             return None
         document = self.collection.find_one(
-            {"gateway_payment_id": gateway_payment_id, "gateway": gateway, "status": PAID}
+            {"gateway_payment_id": gateway_payment_id, "gateway": one_of(gateway), "status": PAID}
         )
         return from_document(document)
 

@@ -21,6 +21,7 @@ from ..gateways.base import (
     REFUND_PROCESSED,
     REFUND_RECORDED,
     REVERSED,
+    confirmed_by,
 )
 from ..records import CHARGEBACK, DISPUTE_HOLD, TOPUP_REVERSAL
 from ..wallet_figures import hold_id_for, payment_key
@@ -39,25 +40,26 @@ CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_
 
 
 class AfterCredit:
-    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None):
+    def __init__(self, holds, payment_orders, cases, audit, our_refunds=None, payments=None):
         self.holds, self.payment_orders, self.cases, self.audit = holds, payment_orders, cases, audit
-        self.our_refunds = our_refunds
+        self.our_refunds, self.payments = our_refunds, payments
 
     @classmethod
     def of(cls, integration, cases):
         """The after-credit flow of `integration`, over its repositories."""
         i = integration
-        return cls(i.holds, i.payment_orders, cases, i.audit, i.our_refunds)
+        return cls(i.holds, i.payment_orders, cases, i.audit, i.our_refunds, i.payments)
 
     def apply(self, gateway, event):
         """Record and apply a verified after-credit webhook event; returns an outcome word:
         `processed` (the ledger moved), `recorded` (nothing to move now), `rejected`."""
+        owners = self._owners(gateway)  # a Google Pay top-up through PayPal is PayPal's payment
         if self.our_refunds is not None and event.refund_reference is not None:
-            outcome = self.our_refunds.on_event(gateway, event)
+            outcome = self.our_refunds.on_event(owners, event)
             if outcome is not None:
                 return outcome
         case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
-        payment_order = self.payment_orders.credited_by(gateway, event.gateway_payment_id)
+        payment_order = self.payment_orders.credited_by(owners, event.gateway_payment_id)
         if payment_order is None:
             self._audit("gateway_case.waiting", "recorded", case, event.event_type)
             return "recorded"
@@ -66,8 +68,17 @@ class AfterCredit:
     def apply_waiting(self, payment_order):
         """Apply the cases that came before `payment_order`'s credit (its payment's refunds, disputes):
         right after the credit, and again by the credit's follow-up (a crash in between)."""
-        for case in self.cases.waiting_for(payment_order.gateway, payment_order.gateway_payment_id):
+        processor = getattr(self._adapter(payment_order.gateway), "processed_by", None)
+        names = (payment_order.gateway, processor) if processor else (payment_order.gateway,)
+        for case in self.cases.waiting_for(names, payment_order.gateway_payment_id):
             self.apply_case(case, payment_order, "credited_later")
+
+    def _owners(self, gateway):
+        """The gateways whose payments `gateway`'s webhooks are about: its own, and those it processes."""
+        return confirmed_by(self.payments.gateways, gateway) if self.payments is not None else (gateway,)
+
+    def _adapter(self, name):
+        return self.payments.gateways.get(name) if self.payments is not None else None
 
     def apply_case(self, case, payment_order, source):
         """What the case as a whole asks of the wallet `payment_order` credited, once."""

@@ -78,10 +78,11 @@ class OurRefunds:
             return self.records.get(record["_id"])  # its webhook may have ended it during the call
         return self._end(record, PROCESSED if answer.status == REFUND_DONE else FAILED, answer.refund_id)
 
-    def on_event(self, gateway, event):
-        """A refund webhook naming one of our references: applied here (an outcome word); None when
-        the reference is not ours (the refund is the gateway's own: `after_credit` applies it)."""
-        record = self.records.get(event.refund_reference, gateway)
+    def on_event(self, gateways, event):
+        """A refund webhook naming one of our references asked of one of `gateways` (the webhook's own,
+        and those it processes): applied here (an outcome word); None when the reference is not ours
+        (the refund is the gateway's own: `after_credit` applies it)."""
+        record = self.records.get(event.refund_reference, gateways)
         if record is None:
             return None
         if event.action == REFUND_PROCESSED:

@@ -197,3 +197,45 @@ def test_paypals_settlement_report_credits_a_google_pay_capture_nobody_confirmed
 
 def test_the_page_of_an_unknown_top_up_is_not_found(client):
     assert client.get("/checkout/google-pay/8VX00000AB000000C").status_code == 404
+
+
+def paypal_refund_webhook(client, paypal_key, refund_id="8MC585209K746392H", value="4.00"):
+    """PayPal's PAYMENT.CAPTURE.REFUNDED of a refund made in PayPal's dashboard (no reference of ours),
+    linking up to the Google Pay capture."""
+    resource = {
+        "id": refund_id,
+        "amount": {"currency_code": "USD", "value": value},
+        "status": "COMPLETED",
+        "links": [{"href": f"{PAYPAL_API}/v2/payments/captures/{GOOGLE_PAY_CAPTURE_ID}", "rel": "up"}],
+    }
+    event = {
+        "id": f"WH-{refund_id}",
+        "event_version": "1.0",
+        "resource_type": "refund",
+        "event_type": "PAYMENT.CAPTURE.REFUNDED",
+        "resource": resource,
+    }
+    body = json.dumps(event).encode()
+    return client.post(f"{BASE}/webhook/paypal", data=body, headers=signed(paypal_key, body))
+
+
+def test_a_paypal_dashboard_refund_of_a_google_pay_top_up_takes_it_back_once(client, db, http, paypal_key, paypal_cert):
+    initiate(client, http)
+    capture_answer(http)
+    assert page_post(client).status_code == 200 and balance(client) == 10.5
+    assert paypal_refund_webhook(client, paypal_key).status_code == 200
+    assert paypal_refund_webhook(client, paypal_key).status_code == 200  # redelivered: nothing more
+    assert balance(client) == 6.5
+    [taken] = list(db.ledger_entries.find({"customer_id": CUSTOMER, "kind": {"$ne": "topup"}}))
+    assert (taken["amount_minor"], taken["reference"]["payment_order_id"]) == (400, GOOGLE_PAY_ORDER_ID)
+
+
+def test_a_paypal_refund_before_the_google_pay_credit_waits_and_applies_when_it_credits(
+    client, db, http, paypal_key, paypal_cert
+):
+    initiate(client, http)
+    assert paypal_refund_webhook(client, paypal_key).status_code == 200  # before the capture is credited
+    assert balance(client) == 0
+    capture_answer(http)
+    assert page_post(client).status_code == 200
+    assert balance(client) == 6.5
