@@ -32,16 +32,10 @@ def requested_currency(value, supported, default):
     return value
 
 
-def check_gateway_takes(entry_name, taken, currency):
+def check_gateway_takes(payment_method, taken, currency):
     """PaymentMethodUnavailable, naming what it takes here (`taken`), unless `currency` is one."""
-    if currency in taken:
-        return
-    taken = list(taken)
-    raise PaymentMethodUnavailable(
-        f"`{entry_name}` does not take {currency}"
-        + (f"; it takes {', '.join(taken)} here." if taken else "; it takes none of this service's currencies."),
-        currencies=taken,
-    )
+    if currency not in taken:
+        raise PaymentMethodUnavailable(payment_method, currency, taken)
 
 
 @dataclass(frozen=True)

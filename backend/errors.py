@@ -44,9 +44,10 @@ class PaymentMethodUnavailable(IntegrationError):
 
     code = "payment_method_unavailable"
 
-    def __init__(self, message, currencies):
-        super().__init__(message)
-        self.details = {"currencies": currencies}
+    def __init__(self, payment_method, currency, currencies):
+        takes = f"it takes {', '.join(currencies)} here" if currencies else "it takes none of this service's currencies"
+        super().__init__(f"Payment method `{str(payment_method)[:64]}` does not take {str(currency)[:8]}; {takes}.")
+        self.details = {"currencies": list(currencies)}
 
 
 class CurrencyMismatch(IntegrationError):

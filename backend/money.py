@@ -33,18 +33,26 @@ def amount_minor_max(currency):
     return int(AMOUNT_MAX.scaleb(currency_decimals(currency)))
 
 
+def invalid_amount(currency):
+    """InvalidAmount saying what an amount in `currency` may be (JPY: whole numbers)."""
+    decimals = currency_decimals(currency)
+    shape = "a positive whole number" if decimals == 0 else f"a positive number with at most {decimals} decimals"
+    most = AMOUNT_MAX.quantize(Decimal(1).scaleb(-decimals))
+    return InvalidAmount(f"The amount must be {shape}, at most {most:,f} {currency}.")
+
+
 def parse_amount_minor(value, currency):
     """Turn the API's `amount` (JSON number or strict decimal string) into integer minor units."""
     if isinstance(value, bool) or value is None:
-        raise InvalidAmount()
+        raise invalid_amount(currency)
     if isinstance(value, str):
         if not _AMOUNT_TEXT.fullmatch(value):
-            raise InvalidAmount()
+            raise invalid_amount(currency)
         value = Decimal(value)
     if isinstance(value, int):
         value = Decimal(value)
     if not isinstance(value, Decimal):
-        raise InvalidAmount()
+        raise invalid_amount(currency)
     return exact_minor(value, currency)
 
 
@@ -52,16 +60,16 @@ def exact_minor(amount, currency):
     """`amount` in minor units when it is positive, has at most the currency's decimals (trailing
     zeros aside) and is within the limit; `InvalidAmount` otherwise."""
     if not amount.is_finite() or amount.is_signed():
-        raise InvalidAmount()
+        raise invalid_amount(currency)
     _, digits, exponent = amount.as_tuple()
     while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # 249.990 -> 249.99
         digits, exponent = digits[:-1], exponent + 1
     decimals = currency_decimals(currency)
     if exponent < -decimals or len(digits) + exponent > AMOUNT_INTEGER_DIGITS_MAX:
-        raise InvalidAmount()
+        raise invalid_amount(currency)
     minor = int("".join(map(str, digits))) * 10 ** (exponent + decimals)
     if not 0 < minor <= amount_minor_max(currency):
-        raise InvalidAmount()
+        raise invalid_amount(currency)
     return minor
 
 
