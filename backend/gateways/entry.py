@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import ConfigError
+
 WEBHOOK_BASE_PATH = "/api/integration/webhook"
 # How the web page finishes a return from checkout (`CheckoutReturn.confirm`).
 VERIFY = "verify"  # it calls verify with the return's fields
@@ -63,6 +65,11 @@ class GatewayEntry:
     # The top-up currencies it takes (ISO codes), or a function of the configuration giving them (one
     # whose processor decides); offered only when it takes one of SUPPORTED_CURRENCIES.
     currencies: tuple | Callable = ()
+    # A setting that, when set, lists the currencies it takes instead (a comma list, each one of
+    # `currencies_allowed`: the account's own, e.g. PAYPAL_CURRENCIES=USD), and what it may list
+    # (empty: only `currencies`).
+    currencies_setting: str = ""
+    currencies_allowed: tuple = ()
     # Verify's gateway-specific fields, read and validated from the request body (`confirm_checkout`).
     checkout_return_fields: Callable = no_checkout_fields
     checkout_return: CheckoutReturn = CheckoutReturn()  # what the web page reads on the way back
@@ -81,6 +88,8 @@ class GatewayEntry:
     # What it processes for other gateways: {their name: (GatewayEnv) -> a processor, or None when it
     # is not configured}; e.g. PayPal takes Google Pay's tokens (`GatewayRegistry.processor`).
     processes: Mapping = field(default_factory=dict)
+    # The currencies it takes for each gateway it processes ({their name: (ISO codes)}).
+    processes_currencies: Mapping = field(default_factory=dict)
 
     @property
     def webhook_path(self):
@@ -99,8 +108,19 @@ class GatewayEntry:
         return self.simulator_pages if mode == "simulator" else self.live_pages
 
     def takes(self, config):
-        """The currencies of SUPPORTED_CURRENCIES it takes under `config`, in that order."""
+        """The currencies of SUPPORTED_CURRENCIES it takes under `config`, in that order; ConfigError
+        when its currencies setting lists one it cannot take."""
         own = self.currencies(config) if callable(self.currencies) else self.currencies
+        listed = [code.strip() for code in str(config.get(self.currencies_setting) or "").split(",") if code.strip()]
+        if listed:
+            allowed = self.currencies_allowed or own
+            wrong = [code for code in listed if code not in allowed]
+            if wrong:
+                raise ConfigError(
+                    f"{self.currencies_setting} lists {wrong[0][:12]!r}, which {self.label or self.name} does not "
+                    f"take here: list some of {', '.join(allowed)}."
+                )
+            own = tuple(listed)
         return tuple(code for code in config["SUPPORTED_CURRENCIES"] if code in own)
 
     def describe(self, config):

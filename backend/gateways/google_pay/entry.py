@@ -6,10 +6,11 @@ from ...errors import ConfigError
 from ...money import CURRENCY_DECIMALS
 from .. import simulator_seed
 from ..entry import AWAIT_CREDIT, CheckoutReturn, GatewayEntry
+from ..registry import gateway_registry
 from . import pages
 from .adapter import GooglePayGateway, load_private_key, load_root_keys
 from .payment_gateway import PaymentGatewayGooglePay
-from .processor import DIRECT, NONE, direct_processor, gateway_processor, processor_choice
+from .processor import DIRECT, GATEWAY_NAME, NONE, direct_processor, gateway_processor, processor_choice
 from .simulator import (
     CHARGES_COLLECTION,
     DEV_GOOGLE_PAY_MERCHANT_ID,
@@ -67,12 +68,20 @@ def build(env):
     return PaymentGatewayGooglePay(gateway_processor(choice, env), config["PUBLIC_BASE_URL"] + pages.LIVE_CHECKOUT_PATH)
 
 
+def currencies(config):
+    """Google Pay hands its token to a processor, which decides the currencies: in live mode through a
+    gateway, those that gateway takes for Google Pay; DIRECT's (and the simulator's) every currency
+    the wallets can hold."""
+    choice = processor_choice(config)
+    if config["GATEWAY_MODE"] == "live" and choice not in (NONE, DIRECT):
+        return gateway_registry(config).get(choice).processes_currencies.get(GATEWAY_NAME, ())
+    return tuple(CURRENCY_DECIMALS)
+
+
 GATEWAY = GatewayEntry(
     name="google_pay",
     label="Google Pay",
-    # Google Pay hands its token to a processor, which decides the currencies; DIRECT's (and the
-    # simulator's) take every currency the wallets can hold.
-    currencies=tuple(CURRENCY_DECIMALS),
+    currencies=currencies,
     webhook_slug="google-pay",
     build_live=build,
     build_simulator=build,

@@ -74,11 +74,15 @@ CURRENCIES = (
     *("AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN", "TWD"),
     *("NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD", "INR"),
 )
+# Google Pay through PayPal: PayPal's currencies without INR and those it takes only for in-country
+# accounts (BRL, CNY, MYR); PayPal refuses at order creation any its Google Pay does not take.
+GOOGLE_PAY_CURRENCIES = tuple(code for code in CURRENCIES if code not in ("INR", "BRL", "CNY", "MYR"))
 
 GATEWAY = GatewayEntry(
     name="paypal",
     label="PayPal",
     currencies=CURRENCIES,
+    currencies_setting="PAYPAL_CURRENCIES",  # those the merchant's PayPal account takes, e.g. USD
     webhook_slug="paypal",
     build_live=build_live,
     build_simulator=build_simulator,
@@ -89,6 +93,7 @@ GATEWAY = GatewayEntry(
     simulator_pages=pages.simulator_pages,
     simulator_dashboard=PayPalDashboard,
     processes={"google_pay": build_google_pay_processor},  # Google Pay's PAYMENT_GATEWAY tokens
+    processes_currencies={"google_pay": GOOGLE_PAY_CURRENCIES},
     # The simulator finds the order a repeated PayPal-Request-Id made, a capture's order and a day's
     # captures; the refund a PayPal-Request-Id made (one each), a capture's refunds, the refunds left
     # PENDING and a day's COMPLETED refunds (both by status first).
@@ -101,6 +106,7 @@ GATEWAY = GatewayEntry(
         "PAYPAL_CLIENT_SECRET": "",
         "PAYPAL_WEBHOOK_ID": "",
         "PAYPAL_API_BASE": "https://api-m.sandbox.paypal.com",
+        "PAYPAL_CURRENCIES": "",
         # A PEM bundle webhook certificates must chain to; empty: the bundled DigiCert Global Root G2
         # (certificates.py). Ignored in simulator mode, where the simulator's own root is the trust store.
         "PAYPAL_CERT_TRUST_STORE": "",

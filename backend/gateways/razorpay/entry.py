@@ -2,6 +2,7 @@
 dashboard, settings, the simulator's collection, and what the web page reads on the way back from
 checkout."""
 
+from ...money import CURRENCY_DECIMALS
 from ...validation import require_id, signature_text
 from ..entry import CheckoutReturn, GatewayEntry
 from . import pages
@@ -52,8 +53,10 @@ def checkout_return_fields(body):
 GATEWAY = GatewayEntry(
     name="razorpay",
     label="Razorpay",
-    # Rupees: other currencies need Razorpay's international payments enabled on the account.
+    # Rupees; RAZORPAY_CURRENCIES lists others once the account has international payments enabled.
     currencies=("INR",),
+    currencies_setting="RAZORPAY_CURRENCIES",
+    currencies_allowed=tuple(CURRENCY_DECIMALS),
     webhook_slug="razorpay",
     build_live=build_live,
     build_simulator=build_simulator,
@@ -76,7 +79,7 @@ GATEWAY = GatewayEntry(
         PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
         REFUNDS_COLLECTION: [([("payment_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
     },
-    settings=dict.fromkeys(KEYS, ""),
+    settings={**dict.fromkeys(KEYS, ""), "RAZORPAY_CURRENCIES": ""},
     simulator_settings=dict(
         zip(KEYS, (DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET), strict=True)
     ),

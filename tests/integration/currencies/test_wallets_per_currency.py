@@ -153,3 +153,28 @@ def test_supported_currencies_must_be_known_and_include_the_default():
         create_app(app_config(SUPPORTED_CURRENCIES="INR,XYZ"))
     with pytest.raises(ConfigError, match="DEFAULT_CURRENCY"):
         create_app(app_config(SUPPORTED_CURRENCIES="USD"))
+
+
+def gateway_currencies(**settings):
+    app = create_app(app_config(**settings))
+    try:
+        body = app.test_client().get(f"{BASE}/gateways").get_json()
+        return {g["name"]: g["currencies"] for g in body["gateways"]}
+    finally:
+        drop_store(app)
+
+
+def test_a_gateways_currencies_setting_lists_what_the_merchants_account_takes():
+    narrowed = gateway_currencies(SUPPORTED_CURRENCIES="INR,USD", PAYPAL_CURRENCIES="USD")
+    assert narrowed["paypal"] == ["USD"] and narrowed["razorpay"] == ["INR"]
+    widened = gateway_currencies(SUPPORTED_CURRENCIES="INR,USD", RAZORPAY_CURRENCIES="INR,USD")
+    assert widened["razorpay"] == ["INR", "USD"]
+    alone = gateway_currencies(PAYPAL_CURRENCIES="USD")  # only INR supported: PayPal takes none of it
+    assert "paypal" not in alone
+
+
+def test_a_currencies_setting_naming_one_the_gateway_cannot_take_refuses_to_start():
+    with pytest.raises(ConfigError, match="PAYPAL_CURRENCIES"):
+        create_app(app_config(PAYPAL_CURRENCIES="USD,XYZ"))
+    with pytest.raises(ConfigError, match="RAZORPAY_CURRENCIES"):
+        create_app(app_config(RAZORPAY_CURRENCIES="INR,ABC"))
