@@ -316,6 +316,7 @@ NGINX_ERRORS = {
     404: (404, "not_found"),
     413: (413, "payload_too_large"),
     414: (414, "uri_too_long"),
+    429: (429, "rate_limited"),
     494: (431, "request_headers_too_large"),
     500: (503, "service_unavailable"),
     502: (503, "service_unavailable"),
@@ -520,6 +521,33 @@ def test_nginx_answers_its_own_errors_in_the_apis_json_shape(nginx_port, case):
     assert headers["x-request-id"]
     if answered == 503:
         assert headers["retry-after"] == "5"
+
+
+def burst(port, path, requests):
+    """`requests` GETs of `path` one after the other: (their statuses, the last answer, seconds taken)."""
+    started, statuses = time.monotonic(), []
+    for _ in range(requests):
+        status, headers, body = exchange(port, get(path))
+        statuses.append(status)
+    return statuses, (status, headers, body), time.monotonic() - started
+
+
+def test_nginx_refuses_a_money_post_over_the_apis_limit_in_its_json(nginx_port):
+    money = b"/api/integration/order/pay-with-wallet"
+    statuses, (status, headers, body), _ = burst(nginx_port, money, 31)
+    assert statuses[:30] == [200] * 30  # a minute's allowance at once, as the API's window
+    assert status == 429 and headers["content-type"] == "application/json", (status, body[:200])
+    assert json.loads(body) == {"success": False, "error": "rate_limited", "message": server_error(429)[1]}
+    assert headers["retry-after"] == "2" and headers["x-request-id"]
+    assert exchange(nginx_port, get(b"/api/integration/order/void"))[0] == 200  # each URI counts on its own
+
+
+def test_nginx_limits_other_paths_at_300_a_minute_and_webhooks_at_600(nginx_port):
+    statuses, _, seconds = burst(nginx_port, b"/api/integration/status/cust_nginx", 330)
+    drained = int(seconds * 300 / 60) + 1  # the bucket drains 5 a second meanwhile
+    assert 300 <= statuses.count(200) <= 300 + drained and statuses.count(429) == 330 - statuses.count(200)
+    statuses, _, _ = burst(nginx_port, b"/api/integration/webhook/razorpay", 330)
+    assert statuses == [200] * 330  # webhooks have a zone of their own, 600 a minute
 
 
 def test_nginx_passes_the_apis_own_answers_unchanged(nginx_port):

@@ -1,17 +1,20 @@
 """Rate limits (429 rate_limited) and the Prometheus /metrics endpoint."""
 
 import re
+import time
 
 import pytest
 
 from backend import create_app
-from backend.limits import MONEY_LIMIT
+from backend.errors import ConfigError
+from backend.limits import DEFAULT_LIMIT, MONEY_LIMIT, WEBHOOK_LIMIT, WINDOW_SECONDS, per_window
 from tests.conftest import app_config
 from tests.helpers import bearer, snapshot
 from tests.integration.support import assert_error
 
 MONEY_LIMIT_PER_MINUTE = int(MONEY_LIMIT.split()[0])
 VERIFY = "/api/integration/wallet/topup/verify"
+HEALTH = "/api/integration/health"
 
 
 @pytest.fixture
@@ -41,11 +44,62 @@ def test_a_limited_request_writes_nothing(limited_client):
     assert snapshot(app.extensions["wallet_db"]) == after_initiate
 
 
+def test_limited_answers_say_the_limit_what_is_left_and_when_it_resets(limited_client):
+    before = time.time()
+    first = limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    assert first.headers["X-RateLimit-Limit"] == str(MONEY_LIMIT_PER_MINUTE)
+    assert first.headers["X-RateLimit-Remaining"] == str(MONEY_LIMIT_PER_MINUTE - 1)
+    assert before + WINDOW_SECONDS <= int(first.headers["X-RateLimit-Reset"]) <= time.time() + WINDOW_SECONDS + 1
+    assert "Retry-After" not in first.headers
+    for _ in range(MONEY_LIMIT_PER_MINUTE - 1):
+        limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    refused = limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    assert refused.status_code == 429 and refused.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.headers["X-RateLimit-Reset"] == first.headers["X-RateLimit-Reset"]  # one window
+    assert 1 <= int(refused.headers["Retry-After"]) <= WINDOW_SECONDS
+
+
+def test_webhooks_and_other_endpoints_have_their_own_limits(limited_client):
+    assert limited_client.get(HEALTH).headers["X-RateLimit-Limit"] == str(per_window(DEFAULT_LIMIT))
+    webhook = limited_client.post("/api/integration/webhook/razorpay", data=b"{}")
+    assert webhook.headers["X-RateLimit-Limit"] == str(per_window(WEBHOOK_LIMIT))
+
+
+def test_the_limit_lets_requests_through_again_once_its_window_is_over(limited_client, monkeypatch):
+    now = [time.time()]
+    monkeypatch.setattr(limited_client.application.extensions["rate_limits"], "clock", lambda: now[0])
+    for _ in range(MONEY_LIMIT_PER_MINUTE):
+        limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    now[0] += WINDOW_SECONDS - 1
+    assert_error(limited_client.post(VERIFY, json={}, headers=bearer("cust_l")), 429, "rate_limited")
+    now[0] += 1
+    assert limited_client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code == 400
+
+
+def test_each_client_address_counts_on_its_own(limited_client):
+    for _ in range(MONEY_LIMIT_PER_MINUTE):
+        limited_client.post(VERIFY, json={}, headers=bearer("cust_l"))
+    assert_error(limited_client.post(VERIFY, json={}, headers=bearer("cust_l")), 429, "rate_limited")
+    other = limited_client.post(VERIFY, json={}, headers=bearer("cust_l"), environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert other.status_code == 400
+
+
+def test_a_request_matching_no_endpoint_counts_nowhere(limited_client):
+    response = limited_client.get("/api/integration/no-such-endpoint")
+    assert response.status_code == 404 and "X-RateLimit-Limit" not in response.headers
+
+
+def test_a_rate_limit_storage_other_than_memory_or_redis_is_refused():
+    with pytest.raises(ConfigError, match="RATE_LIMIT_STORAGE_URI"):
+        create_app(app_config(RATE_LIMITS_ENABLED="true", RATE_LIMIT_STORAGE_URI="memcached://127.0.0.1:11211"))
+
+
 def test_limits_are_off_in_tests_by_default(client):
     codes = {
         client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code for _ in range(MONEY_LIMIT_PER_MINUTE + 5)
     }
     assert codes == {400}
+    assert "X-RateLimit-Limit" not in client.post(VERIFY, json={}, headers=bearer("cust_l")).headers
 
 
 def test_metrics_expose_requests_and_money_events(api, client):

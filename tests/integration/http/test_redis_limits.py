@@ -2,7 +2,8 @@
 
 A real `redis-server` (`make redis-deps` installs it) on a free port, no persistence. Two apps
 stand for two gunicorn workers: with Redis the money limit (30/min per client address) trips
-across both; with memory:// each app counts alone, so twice the limit gets through.
+across both; with memory:// each app counts alone, so twice the limit gets through. Only the money
+POSTs count in Redis: every other endpoint counts in its process, with no round trip.
 Skips, printing why, only when redis-server is not installed or does not start."""
 
 import os
@@ -18,7 +19,7 @@ import pytest
 import redis
 
 from backend import create_app
-from backend.limits import MONEY_LIMIT
+from backend.limits import DEFAULT_LIMIT, MONEY_LIMIT, SHARED_KEY_PREFIX, WINDOW_SECONDS, per_window
 from tests.conftest import app_config
 from tests.helpers import bearer
 from tests.integration.support import assert_error
@@ -129,3 +130,40 @@ def test_memory_storage_counts_per_worker(worker_clients):
         for _ in range(MONEY_LIMIT_PER_MINUTE // 2 - 1):
             assert verify(client).status_code == 400
         assert_error(verify(client), 429, "rate_limited")  # each trips at its own 30
+
+
+def test_with_redis_only_the_money_posts_count_there(redis_uri, worker_clients):
+    first, second = worker_clients(redis_uri)
+    store = redis.Redis.from_url(redis_uri)
+    before = set(store.keys("*"))
+    for client in (first, second):
+        assert client.get("/api/integration/health").headers["X-RateLimit-Limit"] == str(per_window(DEFAULT_LIMIT))
+    assert set(store.keys("*")) == before  # no round trip for anything but money
+    verify(first)
+    (added,) = set(store.keys("*")) - before
+    assert added.decode().startswith(SHARED_KEY_PREFIX + "integration.verify_wallet_topup/")
+
+
+def test_other_endpoints_count_in_each_worker_with_redis_too(redis_uri, worker_clients):
+    first, second = worker_clients(redis_uri)
+    limit = per_window(DEFAULT_LIMIT)
+    for client in (first, second):
+        remaining = [client.get("/api/integration/health").headers["X-RateLimit-Remaining"] for _ in range(2)]
+        assert remaining == [str(limit - 1), str(limit - 2)]  # each worker's own count
+
+
+def test_a_redis_window_starts_at_its_first_request_and_says_when_it_ends(redis_uri, worker_clients):
+    first, second = worker_clients(redis_uri)
+    started = time.time()
+    answered = verify(first)
+    again = verify(second)
+    (key,) = [key for key in redis.Redis.from_url(redis_uri).keys("*") if key.endswith(first_address(first))]
+    assert 0 < redis.Redis.from_url(redis_uri).pttl(key) <= WINDOW_SECONDS * 1000
+    reset = int(answered.headers["X-RateLimit-Reset"])
+    assert started + WINDOW_SECONDS - 1 <= reset <= time.time() + WINDOW_SECONDS + 1
+    assert abs(int(again.headers["X-RateLimit-Reset"]) - reset) <= 1  # the same window, from either worker
+    assert again.headers["X-RateLimit-Remaining"] == str(MONEY_LIMIT_PER_MINUTE - 2)
+
+
+def first_address(client):
+    return client.environ_base["REMOTE_ADDR"].encode()
