@@ -17,6 +17,7 @@ from .routes_integration import integration_bp
 
 DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CSV_COLUMNS = ("kind", "status", "payment_id", "payment_order_id", "gateway_amount", "ledger_amount")
+FIGURES = ("captured", "refunded", "fees", "tax", "settled")
 
 
 @integration_bp.get("/settlements")
@@ -64,33 +65,59 @@ def iso_day(text):
 
 
 def _day_view(gateway, day, document, exceptions):
+    """The contract's shape; with rows in other currencies than the day's, `other_currencies` (their
+    figures, summed apart: amounts of two currencies never add up) and an exception's `currency` /
+    `ledger_currency` where its amounts are in another."""
     currency = document.get("currency") or default_currency()
-
-    def money(minor):
-        return None if minor is None else to_major(minor, currency)
-
-    return {
+    view = {
         "gateway": gateway,
         "date": day.isoformat(),
         "currency": currency,
-        "captured": money(document["captured_minor"]),
-        "refunded": money(document["refunded_minor"]),
-        "fees": money(document["fees_minor"]),
-        "tax": money(document["tax_minor"]),
-        "settled": money(document["settled_minor"]),
+        **_figures_view(document, currency),
         "matched": document["matched"],
-        "exceptions": [
-            {
-                "kind": row["kind"],
-                "status": row.get("status"),
-                "payment_id": row.get("payment_id"),
-                "payment_order_id": row.get("payment_order_id"),
-                "gateway_amount": money(row.get("gateway_amount_minor")),
-                "ledger_amount": money(row.get("ledger_amount_minor")),
-            }
-            for row in exceptions
-        ],
+        "exceptions": [_exception_view(row, currency) for row in exceptions],
     }
+    others = document.get("other_currencies") or []
+    if others:
+        view["other_currencies"] = [dict(currency=o["currency"], **_figures_view(o, o["currency"])) for o in others]
+    return view
+
+
+def _figures_view(figures, currency):
+    return {name: to_major(figures[f"{name}_minor"], currency) for name in FIGURES}
+
+
+def _exception_view(row, day_currency):
+    currency, ledger_currency = _row_currencies(row, day_currency)
+    view = {
+        "kind": row["kind"],
+        "status": row.get("status"),
+        "payment_id": row.get("payment_id"),
+        "payment_order_id": row.get("payment_order_id"),
+        "gateway_amount": _major(row.get("gateway_amount_minor"), currency),
+        "ledger_amount": _major(row.get("ledger_amount_minor"), ledger_currency),
+    }
+    if currency != day_currency:
+        view["currency"] = currency
+    if ledger_currency != currency:
+        view["ledger_currency"] = ledger_currency
+    return view
+
+
+def _row_currencies(row, day_currency):
+    """(the gateway amount's currency, the ledger amount's) of an exception."""
+    currency = row.get("currency") or day_currency
+    return currency, row.get("ledger_currency") or currency
+
+
+def _amount_text(minor, currency, day_currency):
+    """Decimal text in major units; followed by its currency when it is not the day's."""
+    text = format_major(minor, currency)
+    return text if currency == day_currency else f"{text} {currency}"
+
+
+def _major(minor, currency):
+    return None if minor is None else to_major(minor, currency)
 
 
 def _csv(gateway, day, currency, rows):
@@ -99,8 +126,9 @@ def _csv(gateway, day, currency, rows):
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        amounts = [row.get(f"{side}_amount_minor") for side in ("gateway", "ledger")]
-        texts = ["" if a is None else format_major(a, currency) for a in amounts]
+        minors = (row.get("gateway_amount_minor"), row.get("ledger_amount_minor"))
+        amounts = zip(minors, _row_currencies(row, currency), strict=True)
+        texts = ["" if a is None else _amount_text(a, in_currency, currency) for a, in_currency in amounts]
         writer.writerow([row["kind"], row.get("status"), row.get("payment_id"), row.get("payment_order_id"), *texts])
     filename = f"settlement-{gateway}-{day.isoformat()}.csv"
     return Response(

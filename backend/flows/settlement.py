@@ -32,6 +32,13 @@ PAGE_ROWS = 500
 CREDITS_CHECKED_MAX = 10_000
 
 
+def day_figures():
+    """A currency's figures of a day, before any row."""
+    return dict.fromkeys(
+        ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "settled_minor", "payments", "refunds"), 0
+    )
+
+
 class Settlement:
     def __init__(self, stores, books):
         """`stores`: the integration (its payments, payment orders, top-ups, after-the-credit flow, our
@@ -41,32 +48,38 @@ class Settlement:
         self.books = books
 
     def settle(self, gateway_name, day):
-        """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions."""
+        """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions. The
+        figures are the default currency's rows; rows in other currencies are summed apart
+        (`other_currencies`), since amounts of two currencies never add up."""
         adapter = self.payments.gateway(gateway_name)
-        figures = dict.fromkeys(
-            ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "matched", "payments", "refunds"), 0
-        )
+        totals: dict[str, dict] = {}
+        counts = {"matched": 0}
         rows = iter(adapter.settlement_report(day))  # read once, a page at a time
         while page := list(itertools.islice(rows, PAGE_ROWS)):
-            self._settle_page(gateway_name, day, page, figures)
+            self._add_up(page, totals)
+            counts["matched"] += self._captures(gateway_name, day, [r for r in page if r.kind == SETTLED_PAYMENT])
+            counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
-        figures["settled_minor"] = (
-            figures["captured_minor"] - figures["refunded_minor"] - figures["fees_minor"] - figures["tax_minor"]
+        own = totals.pop(self.currency, None) or day_figures()
+        others = [dict(figures, currency=currency) for currency, figures in sorted(totals.items())]
+        document = self.books.record_day(
+            gateway_name, day, dict(own, **counts, currency=self.currency, other_currencies=others)
         )
-        document = self.books.record_day(gateway_name, day, dict(figures, currency=self.currency))
         return document, self.books.of_day(gateway_name, day)
 
-    def _settle_page(self, gateway, day, page, figures):
+    @staticmethod
+    def _add_up(page, totals):
+        """Add each row to its currency's figures."""
         for row in page:
+            figures = totals.setdefault(row.currency, day_figures())
             figures["fees_minor"] += row.fee_minor
             figures["tax_minor"] += row.tax_minor
-        captures = [row for row in page if row.kind == SETTLED_PAYMENT]
-        refunds = [row for row in page if row.kind != SETTLED_PAYMENT]
-        figures["payments"] += len(captures)
-        figures["refunds"] += len(refunds)
-        figures["captured_minor"] += sum(row.amount_minor for row in captures)
-        figures["refunded_minor"] += sum(row.amount_minor for row in refunds)
-        figures["matched"] += self._captures(gateway, day, captures) + self._refunds(gateway, day, refunds)
+            side = "captured_minor" if row.kind == SETTLED_PAYMENT else "refunded_minor"
+            figures[side] += row.amount_minor
+            figures["payments" if row.kind == SETTLED_PAYMENT else "refunds"] += 1
+            figures["settled_minor"] += (row.amount_minor if row.kind == SETTLED_PAYMENT else -row.amount_minor) - (
+                row.fee_minor + row.tax_minor
+            )
 
     # --- captures --------------------------------------------------------------------------------
     def _captures(self, gateway, day, rows):
@@ -155,6 +168,8 @@ class Settlement:
                 payment_order_id=payment_order.id,
                 gateway_amount_minor=None,
                 ledger_amount_minor=payment_order.amount_minor,
+                currency=payment_order.currency,
+                ledger_currency=payment_order.currency,
             )
 
     def _note(self, gateway, day, kind, row, payment_order, status):
@@ -169,4 +184,6 @@ class Settlement:
             payment_order_id=payment_order.id if payment_order else row.payment_order_id,
             gateway_amount_minor=row.amount_minor,
             ledger_amount_minor=payment_order.amount_minor if payment_order else None,
+            currency=row.currency,  # the gateway's amount's; the ledger's is its payment order's
+            ledger_currency=payment_order.currency if payment_order else None,
         )
