@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import integrationService from './services/integrationService.js';
 import useSession from './hooks/useSession.js';
 import useWallet from './hooks/useWallet.js';
@@ -6,6 +6,7 @@ import useGateways from './hooks/useGateways.js';
 import usePaymentMethods from './hooks/usePaymentMethods.js';
 import useGatewayReturn from './hooks/useGatewayReturn.js';
 import useBusy from './hooks/useBusy.js';
+import useCurrency from './hooks/useCurrency.js';
 import MessageBox from './components/MessageBox.jsx';
 import TopBar from './components/TopBar.jsx';
 import BalanceCard from './components/BalanceCard.jsx';
@@ -50,7 +51,7 @@ export default function App() {
   const { session: stored, linkInvalid, signOut, refused } = useSession();
   const session = stored && !stored.expired ? stored : null;
   const [message, setMessage] = useState(() => signedOutMessage(stored, linkInvalid));
-  const { gateways, loaded } = useGateways();
+  const { gateways, currencies, loaded } = useGateways();
 
   // Signed out (or expired) and back from a payment: that comes first.
   useEffect(() => {
@@ -93,12 +94,13 @@ export default function App() {
       <MessageBox message={message} signedIn />
       {/* keyed by the token: a sign-in taken up from another tab starts the page afresh */}
       {session.role === 'admin' ? (
-        <AdminPage key={session.token} gateways={gateways} onError={onError} setMessage={setMessage} />
+        <AdminPage key={session.token} gateways={gateways} currencies={currencies} onError={onError} setMessage={setMessage} />
       ) : (
         <CustomerPage
           key={session.token}
           customerId={session.customerId}
           gateways={gateways}
+          currencies={currencies}
           loaded={loaded}
           onError={onError}
           setMessage={setMessage}
@@ -108,31 +110,46 @@ export default function App() {
   );
 }
 
-function AdminPage({ gateways, onError, setMessage }) {
+function AdminPage({ gateways, currencies, onError, setMessage }) {
   const { busy, run } = useBusy(onError);
-  return <SupportView busy={busy} run={run} setMessage={setMessage} onError={onError} gateways={gateways} />;
+  return <SupportView busy={busy} run={run} setMessage={setMessage} onError={onError} gateways={gateways} currencies={currencies} />;
 }
 
-function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
-  const { wallet, transactions, hasOlder, loadStatus, loadOlder } = useWallet(customerId);
+// The wallet of the currency chosen (`currencies`: the server's; one wallet per currency): its balance,
+// history, statement and withdrawals, top-ups through the gateways taking that currency. Orders are
+// paid in their own currencies. A wallet shown before is read again when another currency is chosen.
+function CustomerPage({ customerId, gateways, currencies, loaded, onError, setMessage }) {
+  const { currency, choose } = useCurrency(currencies);
+  const { wallet, transactions, hasOlder, loadStatus, loadOlder } = useWallet(customerId, currency);
   const { busy, run } = useBusy(onError);
-  const { methods, method, setMethod } = usePaymentMethods(gateways);
+  const { methods, method, setMethod } = usePaymentMethods(gateways, currency);
   useGatewayReturn({ customerId, gateways, loaded, refresh: loadStatus, setMessage, onError });
+
+  // Another currency chosen: read its wallet. The server's currencies arriving (null to its default)
+  // is no choice: useGatewayReturn makes that first read.
+  const shown = useRef(currency);
+  useEffect(() => {
+    if (shown.current === currency) return;
+    const first = shown.current === null;
+    shown.current = currency;
+    if (!first) run(loadStatus);
+  }, [currency, loadStatus, run]);
 
   function download() {
     run(async () => {
-      const { text, filename } = await integrationService.downloadStatement(customerId, { currency: wallet?.currency });
+      const { text, filename } = await integrationService.downloadStatement(customerId, { currency: currency || wallet?.currency });
       saveCsv(text, filename);
     });
   }
 
   return (
     <>
-      <BalanceCard wallet={wallet} />
+      <BalanceCard wallet={wallet} currencies={currencies} currency={currency} onCurrencyChange={choose} />
       <div className="forms">
         <TopupForm
           customerId={customerId}
           wallet={wallet}
+          currency={currency}
           methods={methods}
           method={method}
           loaded={loaded}
@@ -153,6 +170,7 @@ function CustomerPage({ customerId, gateways, loaded, onError, setMessage }) {
         <WithdrawForm
           customerId={customerId}
           wallet={wallet}
+          currency={currency}
           gateways={gateways}
           busy={busy}
           run={run}

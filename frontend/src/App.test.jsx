@@ -85,7 +85,7 @@ describe('a 401', () => {
     expect(localStorage.getItem(TOKEN_KEY)).toBe(NEWER);
     expect($('who').textContent).toMatch(/^cust_2/);
     expect($('message').textContent).toMatch(/^You signed in again in another tab, so this page now uses that sign-in\./);
-    expect(integrationService.getIntegrationStatus).toHaveBeenLastCalledWith('cust_2');
+    expect(integrationService.getIntegrationStatus).toHaveBeenLastCalledWith('cust_2', { currency: null });
     expect($('balance').textContent).toBe('₹10.00');
   });
 });

@@ -1,11 +1,12 @@
-// For the tests: GET /gateways as a server offering the three built-in gateways answers it
-// (tests/integration/gateways/test_gateways_endpoint.py checks the server's side), and a fourth gateway the page has
-// never heard of, described the same way.
+// For the tests: GET /gateways's gateways as a server offering the three built-in gateways, with its
+// default SUPPORTED_CURRENCIES (INR), describes them (tests/integration/gateways/test_gateways_endpoint.py
+// checks the server's side); a fourth gateway the page has never heard of, described the same way; and
+// the whole answer of a server keeping wallets in INR and USD (Razorpay takes rupees only).
 export const BUILT_IN = [
   {
     name: 'razorpay',
     label: 'Razorpay',
-    currencies: ['INR', 'USD', 'EUR'],
+    currencies: ['INR'],
     checkout_return: {
       order_id: 'razorpay_order_id',
       match: ['razorpay_order_id', 'razorpay_payment_id'],
@@ -17,13 +18,13 @@ export const BUILT_IN = [
   {
     name: 'paypal',
     label: 'PayPal',
-    currencies: ['INR', 'USD', 'EUR'],
+    currencies: ['INR'],
     checkout_return: { order_id: 'paypal_order_id', match: ['paypal_order_id'], verify_fields: {}, confirm: 'verify', pay_again_charges: false },
   },
   {
     name: 'google_pay',
     label: 'Google Pay',
-    currencies: ['INR', 'USD', 'EUR'],
+    currencies: ['INR'],
     checkout_return: { order_id: 'payment_order_id', match: [], verify_fields: {}, confirm: 'await_credit', pay_again_charges: false },
   },
 ];
@@ -39,4 +40,11 @@ export const FOURTH = {
     confirm: 'verify',
     pay_again_charges: false,
   },
+};
+
+const TAKES = { razorpay: ['INR'], paypal: ['INR', 'USD'], google_pay: ['INR', 'USD'] };
+export const INR_AND_USD = {
+  success: true,
+  currencies: ['INR', 'USD'],
+  gateways: BUILT_IN.map((g) => ({ ...g, currencies: TAKES[g.name] })),
 };

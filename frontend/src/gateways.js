@@ -5,6 +5,12 @@ import integrationService from './services/integrationService.js';
 
 const CONFIRM_MODES = ['verify', 'await_credit'];
 const isText = (value) => typeof value === 'string' && value !== '';
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+
+// The ISO 4217 codes of a list, each once, in its order ([] for anything else).
+function currencyCodes(listed) {
+  return Array.isArray(listed) ? [...new Set(listed.filter((code) => CURRENCY_CODE.test(code)))] : [];
+}
 
 // One described gateway, checked and normalised; null when it cannot be used.
 function readGateway(described) {
@@ -16,9 +22,12 @@ function readGateway(described) {
   const dashboard = board && typeof board === 'object'
     ? { simulatorDashboard: { refund: board.refund === true, reverse: board.reverse === true, dispute: board.dispute === true } }
     : {};
+  // The currencies it takes (a server that does not say: any).
+  const currencies = Array.isArray(described.currencies) ? { currencies: currencyCodes(described.currencies) } : {};
   return {
     name: described.name,
     label: isText(described.label) ? described.label : described.name,
+    ...currencies,
     ...dashboard,
     checkoutReturn: {
       orderId: isText(back.order_id) ? back.order_id : 'payment_order_id',
@@ -40,17 +49,37 @@ export function readGateways(answer) {
   return gateways;
 }
 
+// The currencies of a GET /gateways answer: those wallets are kept in, the default first; [] when
+// it does not say (a server of one currency, its default).
+export function readCurrencies(answer) {
+  return currencyCodes(answer?.currencies);
+}
+
+// Whether `gateway` takes `currency` (one that does not say takes any; no currency: any gateway).
+export function takesCurrency(gateway, currency) {
+  return !currency || !gateway.currencies || gateway.currencies.includes(currency);
+}
+
 let loading = null;
+
+// The server's answer read, asked once per page load: {gateways, currencies}; both [] when the
+// server cannot tell (asked again next time).
+export function loadGatewayAnswer() {
+  if (!loading) {
+    loading = integrationService.listGateways().then(
+      (answer) => ({ gateways: readGateways(answer), currencies: readCurrencies(answer) }),
+      () => {
+        loading = null;
+        return { gateways: [], currencies: [] };
+      },
+    );
+  }
+  return loading;
+}
 
 // The server's gateways, asked once per page load; [] when the server cannot tell (asked again next time).
 export function loadGateways() {
-  if (!loading) {
-    loading = integrationService.listGateways().then(readGateways, () => {
-      loading = null;
-      return [];
-    });
-  }
-  return loading;
+  return loadGatewayAnswer().then((answer) => answer.gateways);
 }
 
 // For tests: forget the answer, so the next loadGateways asks again.

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from './services/integrationService.js';
-import { forgetGateways, gatewayLabel, loadGateways, readGateways } from './gateways.js';
-import { BUILT_IN, FOURTH } from './gateways.fixture.js';
+import { forgetGateways, gatewayLabel, loadGatewayAnswer, loadGateways, readCurrencies, readGateways, takesCurrency } from './gateways.js';
+import { BUILT_IN, FOURTH, INR_AND_USD } from './gateways.fixture.js';
 
 beforeEach(() => {
   vi.restoreAllMocks();
@@ -80,5 +80,39 @@ describe('gatewayLabel', () => {
     expect(gatewayLabel(gateways, 'stripe')).toBe('stripe');
     expect(gatewayLabel(gateways, 'constructor')).toBe('constructor');
     expect(gatewayLabel([], 'razorpay')).toBe('razorpay');
+  });
+});
+
+describe('currencies', () => {
+  it("reads the server's currencies in its order (the default first), each code once, [] when it does not say", () => {
+    expect(readCurrencies(INR_AND_USD)).toEqual(['INR', 'USD']);
+    expect(readCurrencies({ currencies: ['USD', 'INR', 'USD', 'usd', '', 3, 'EURO'] })).toEqual(['USD', 'INR']);
+    expect(readCurrencies({ gateways: BUILT_IN })).toEqual([]);
+    expect(readCurrencies(undefined)).toEqual([]);
+  });
+
+  it('keeps the currencies each gateway takes, and offers a gateway only in those', () => {
+    const [razorpay, paypal] = readGateways(INR_AND_USD);
+    expect([razorpay.currencies, paypal.currencies]).toEqual([['INR'], ['INR', 'USD']]);
+    expect([takesCurrency(razorpay, 'USD'), takesCurrency(paypal, 'USD'), takesCurrency(razorpay, 'INR')]).toEqual([false, true, true]);
+  });
+
+  it('a gateway that does not say takes any currency, and with no currency every gateway is offered', () => {
+    const [bare] = readGateways({ gateways: [{ name: 'upi' }] });
+    expect(takesCurrency(bare, 'JPY')).toBe(true);
+    expect(takesCurrency(readGateways(INR_AND_USD)[0], null)).toBe(true);
+  });
+
+  it('asks the server once for both the gateways and the currencies', async () => {
+    const list = vi.spyOn(integrationService, 'listGateways').mockResolvedValue(INR_AND_USD);
+    const [answer, gateways] = await Promise.all([loadGatewayAnswer(), loadGateways()]);
+    expect(answer.currencies).toEqual(['INR', 'USD']);
+    expect(gateways).toBe(answer.gateways);
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  it('has no currencies when the server cannot tell', async () => {
+    vi.spyOn(integrationService, 'listGateways').mockRejectedValueOnce(new Error('down'));
+    expect(await loadGatewayAnswer()).toEqual({ gateways: [], currencies: [] });
   });
 });

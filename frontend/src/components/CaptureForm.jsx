@@ -1,21 +1,21 @@
 import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
-import { checkAmount, formatMoney } from '../money.js';
+import { amountText, checkAmount, currencyDecimals, formatMoney } from '../money.js';
 import { heldAmount } from '../holdsAndLimits.js';
 
 // Support: capture an authorised order (the amount typed, the whole hold to begin with, at most the
-// hold; asked first: the rest is released) or void its authorisation (the hold released, the order
-// pending again). `act(action)` clears the earlier banners, then runs the action.
+// hold, in the order's currency; asked first: the rest is released) or void its authorisation (the
+// hold released, the order pending again). `act(action)` clears the earlier banners, then runs the action.
 export default function CaptureForm({ customerId, order, busy, act, setMessage, onDone, onCancel }) {
   const held = heldAmount(order);
-  const [amount, setAmount] = useState(Number(held).toFixed(2));
+  const [amount, setAmount] = useState(amountText(held, order.currency));
   const [confirming, setConfirming] = useState(false);
   const money = (value) => formatMoney(value, order.currency);
 
   function review(e) {
     e.preventDefault();
     act(() => {
-      const problem = checkAmount(amount);
+      const problem = checkAmount(amount, order.currency);
       if (problem) return setMessage({ kind: 'error', text: problem });
       if (Number(amount) > Number(held)) {
         return setMessage({ kind: 'error', text: `At most ${money(held)} is authorised for this order.` });
@@ -26,7 +26,7 @@ export default function CaptureForm({ customerId, order, busy, act, setMessage, 
 
   function capture() {
     act(async () => {
-      const res = await integrationService.captureOrder(order.order_id, amount.trim());
+      const res = await integrationService.captureOrder(order.order_id, amount.trim(), order.currency);
       const released = Number(res.released) > 0 ? `; ${money(res.released)} released back to the customer` : '';
       setMessage({
         kind: 'success',
@@ -48,7 +48,8 @@ export default function CaptureForm({ customerId, order, busy, act, setMessage, 
   }
 
   if (confirming) {
-    const rest = (Math.round(Number(held) * 100) - Math.round(Number(amount) * 100)) / 100; // in minor units: no float remainder
+    const unit = 10 ** currencyDecimals(order.currency);
+    const rest = (Math.round(Number(held) * unit) - Math.round(Number(amount) * unit)) / unit; // in minor units: no float remainder
     return (
       <div className="confirm" data-testid="capture-confirmation">
         <p>

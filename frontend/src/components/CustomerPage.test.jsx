@@ -44,7 +44,7 @@ describe('paying an order', () => {
     expect($('pay-confirmation').textContent).toMatch(/^Pay ₹250\.00 from your wallet for order ord_1\?/);
     expect(pay).not.toHaveBeenCalled();
     await click('pay-confirm');
-    expect(pay).toHaveBeenCalledWith('ord_1', 'cust_1', '250.00');
+    expect(pay).toHaveBeenCalledWith('ord_1', 'cust_1', '250.00', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({ kind: 'success', text: 'Order ord_1 paid. Remaining balance ₹5.00.' });
     expect($('pay-confirmation')).toBeNull();
   });

@@ -90,7 +90,7 @@ describe("the customer's orders", () => {
     expect($('authorize-confirmation').textContent).toMatch(/^Authorise ₹250\.00 for order ord_1\? The amount is held in your wallet/);
     expect(authorize).not.toHaveBeenCalled();
     await click('authorize-confirm');
-    expect(authorize).toHaveBeenCalledWith('ord_1', 'cust_1', '250.00');
+    expect(authorize).toHaveBeenCalledWith('ord_1', 'cust_1', '250.00', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({
       kind: 'success',
       text: expect.stringMatching(/^Order ord_1 authorised: ₹250\.00 is on hold until the shop takes it \(by .*2026.*\)\. Available now ₹50\.00\.$/),
@@ -200,7 +200,7 @@ describe('the support view: authorised orders and the customer level', () => {
     await submit('capture-amount');
     expect($('capture-confirmation').querySelector('p').textContent).toBe("Capture ₹120.50 of the ₹120.50 authorised for order ord_2 from cust_1's wallet? This cannot be undone.");
     await click('capture-confirm');
-    expect(capture).toHaveBeenCalledWith('ord_2', '120.50');
+    expect(capture).toHaveBeenCalledWith('ord_2', '120.50', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({ kind: 'success', text: "Captured ₹120.50 of order ord_2 from cust_1's wallet. Balance ₹179.50." });
     expect(supportLookup).toHaveBeenCalledTimes(2);
   });
@@ -215,7 +215,7 @@ describe('the support view: authorised orders and the customer level', () => {
     await submit('capture-amount');
     expect($('capture-confirmation').textContent).toMatch(/The remaining ₹20\.50 is released\./);
     await click('capture-confirm');
-    expect(capture).toHaveBeenCalledWith('ord_2', '100');
+    expect(capture).toHaveBeenCalledWith('ord_2', '100', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({
       kind: 'success', text: "Captured ₹100.00 of order ord_2 from cust_1's wallet; ₹20.50 released back to the customer. Balance ₹200.00.",
     });

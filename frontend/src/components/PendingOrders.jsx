@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import integrationService from '../services/integrationService.js';
-import { formatMoney } from '../money.js';
+import { amountText, formatMoney } from '../money.js';
 import { formatExpiry, heldAmount } from '../holdsAndLimits.js';
 
 const PAGE = 10;
@@ -18,7 +18,8 @@ const ASK = {
 
 // The customer's orders waiting for them: the authorised ones (held, awaiting the shop's capture,
 // each with "Cancel authorisation") and the pending ones, each with Pay (at once) and Authorise
-// (hold now, the shop captures later), each asked first; more pending orders on demand.
+// (hold now, the shop captures later), each asked first; more pending orders on demand. Each is paid
+// or authorised in its own currency (from that currency's wallet), whichever wallet the page shows.
 export default function PendingOrders({ customerId, busy, run, setMessage, onPaid, onError }) {
   const [orders, setOrders] = useState(null);
   const [authorised, setAuthorised] = useState([]);
@@ -50,8 +51,8 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
   function pay(order) {
     setConfirming(null);
     run(async () => {
-      const amount = Number(order.amount).toFixed(2);
-      const res = await integrationService.payOrderWithWallet(order.order_id, customerId, amount);
+      const amount = amountText(order.amount, order.currency);
+      const res = await integrationService.payOrderWithWallet(order.order_id, customerId, amount, order.currency);
       setMessage({
         kind: 'success',
         text: `Order ${order.order_id} paid. Remaining balance ${formatMoney(res.remaining_balance, res.currency || order.currency)}.`,
@@ -63,7 +64,8 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
   function authorize(order) {
     setConfirming(null);
     run(async () => {
-      const res = await integrationService.authorizeOrder(order.order_id, customerId, Number(order.amount).toFixed(2));
+      const amount = amountText(order.amount, order.currency);
+      const res = await integrationService.authorizeOrder(order.order_id, customerId, amount, order.currency);
       const money = (value) => formatMoney(value, res.currency || order.currency);
       const until = formatExpiry(res.expires_at);
       setMessage({

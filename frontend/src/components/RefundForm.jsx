@@ -2,8 +2,8 @@ import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { checkAmount, formatMoney } from '../money.js';
 
-// Refund part or all of an order: amount and reason, then a confirmation step. `act(action)`
-// clears the earlier banners, then runs the action.
+// Refund part or all of an order, in its currency (to that currency's wallet): amount and reason,
+// then a confirmation step. `act(action)` clears the earlier banners, then runs the action.
 export default function RefundForm({ customerId, order, busy, act, setMessage, onDone, onCancel }) {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -12,7 +12,7 @@ export default function RefundForm({ customerId, order, busy, act, setMessage, o
   function review(e) {
     e.preventDefault();
     act(() => {
-      const problem = checkAmount(amount);
+      const problem = checkAmount(amount, order.currency);
       if (problem) return setMessage({ kind: 'error', text: problem });
       if (Number(amount) > order.refundable_amount) {
         return setMessage({ kind: 'error', text: `At most ${formatMoney(order.refundable_amount, order.currency)} is left to refund on this order.` });
@@ -23,7 +23,7 @@ export default function RefundForm({ customerId, order, busy, act, setMessage, o
 
   function confirm() {
     act(async () => {
-      const res = await integrationService.refundOrderToWallet(order.order_id, customerId, amount.trim(), reason.trim());
+      const res = await integrationService.refundOrderToWallet(order.order_id, customerId, amount.trim(), reason.trim(), order.currency);
       setMessage({
         kind: 'success',
         text: `Refunded ${formatMoney(Number(amount), order.currency)} to ${customerId}'s wallet for ${order.order_id}. New balance ${formatMoney(res.new_balance, res.currency)}.`,

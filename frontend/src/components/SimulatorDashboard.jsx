@@ -46,7 +46,7 @@ export default function SimulatorDashboard({ transactions, gateways, busy, act, 
     const { gateway, gateway_payment_id: paymentId } = topup.reference;
     const typed = (amounts[paymentId] || '').trim();
     act(async () => {
-      const problem = typed ? checkAmount(typed) : null;
+      const problem = typed ? checkAmount(typed, topup.currency) : null;
       if (problem) return setMessage({ kind: 'error', text: problem });
       const amount = typed || topup.amount;
       const money = formatMoney(Number(amount), topup.currency);

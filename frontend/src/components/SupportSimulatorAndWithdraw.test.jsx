@@ -103,7 +103,7 @@ describe('the support view', () => {
     await act(async () => $('withdraw-review').closest('form').requestSubmit());
     expect($('withdraw-confirmation').textContent).toMatch(/to the payment methods of cust_1's top-ups\?/);
     await click('withdraw-confirm');
-    expect(withdraw).toHaveBeenCalledWith('cust_1', '50');
+    expect(withdraw).toHaveBeenCalledWith('cust_1', '50', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({ kind: 'success', text: 'Withdrawal complete: ₹50.00 refunded (₹50.00 to Razorpay).' });
     expect(supportLookup).toHaveBeenCalledTimes(2);
   });

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { formatMoney } from '../money.js';
 import { countOf, distinct } from '../wording.js';
+import CurrencyChoice from './CurrencyChoice.jsx';
 import CustomerLimits from './CustomerLimits.jsx';
 import SupportOrders from './SupportOrders.jsx';
 import Transactions from './Transactions.jsx';
@@ -47,9 +48,13 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
 // them; in simulator mode, play the gateways' side of their top-ups. Apart from any customer: a
 // gateway's settled day (SettlementPanel).
 // Every action first clears the banners of the one before (the message and the reconcile result).
-// `gateways`: the server's (gateways.js), to name them.
-export default function SupportView({ busy, run, setMessage, onError, gateways = [] }) {
+// `gateways`: the server's (gateways.js), to name them. With more than one of the server's
+// `currencies`, which currency's wallet of the customer to show (the default to begin with);
+// choosing another reads the customer again.
+export default function SupportView({ busy, run, setMessage, onError, gateways = [], currencies = [] }) {
   const [query, setQuery] = useState('');
+  const [chosen, setChosen] = useState(null);
+  const currency = currencies.includes(chosen) ? chosen : (currencies[0] ?? null);
   const [data, setData] = useState(null);
   const [transactions, setTransactions] = useState([]);
   const [nextBefore, setNextBefore] = useState(null);
@@ -64,10 +69,10 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
     run(async () => action());
   }
 
-  async function lookUp(customerId) {
+  async function lookUp(customerId, code = currency) {
     let found;
     try {
-      found = await integrationService.supportLookup(customerId);
+      found = await integrationService.supportLookup(customerId, { currency: code });
     } catch (err) {
       setData(null); // never show the last customer's figures under another's id
       throw err;
@@ -86,9 +91,14 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
     act(() => (id ? lookUp(id) : setMessage({ kind: 'error', text: 'Enter a customer id.' })));
   }
 
+  function chooseCurrency(code) {
+    setChosen(code);
+    if (data) act(() => lookUp(data.customer_id, code));
+  }
+
   function loadOlder() {
     act(async () => {
-      const page = await integrationService.getTransactions(data.customer_id, { limit: 20, before: nextBefore });
+      const page = await integrationService.getTransactions(data.customer_id, { limit: 20, before: nextBefore, currency: data.wallet.currency });
       setTransactions((list) => [...list, ...page.transactions]);
       setNextBefore(page.next_before);
     });
@@ -121,6 +131,7 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
           Customer id
           <input data-testid="support-customer" autoComplete="off" value={query} onChange={(e) => setQuery(e.target.value)} />
         </label>
+        <CurrencyChoice currencies={currencies} currency={currency} onChange={chooseCurrency} disabled={busy} testId="support-currency" />
         <button type="submit" data-testid="support-lookup" disabled={busy}>
           Look up
         </button>
@@ -128,7 +139,10 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
       {data && (
         <>
           <section className="card balance-card">
-            <h2>{data.customer_id}</h2>
+            <h2>
+              {data.customer_id}
+              {currencies.length > 1 ? ` · ${data.wallet.currency} wallet` : ''}
+            </h2>
             <p className="balance" data-testid="support-balance">
               {formatMoney(data.wallet.balance, data.wallet.currency)}
             </p>
@@ -151,6 +165,7 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
           <WithdrawForm
             customerId={data.customer_id}
             wallet={data.wallet}
+            currency={data.wallet.currency}
             gateways={gateways}
             whose={`${data.customer_id}'s`}
             busy={busy}

@@ -152,7 +152,7 @@ describe('the Withdraw form', () => {
     expect($('withdraw-confirmation').textContent).toMatch(/^Withdraw ₹150\.00 to the payment methods of your top-ups\?/);
     expect(sent).not.toHaveBeenCalled();
     await click('withdraw-confirm');
-    expect(sent).toHaveBeenCalledWith('cust_1', '150');
+    expect(sent).toHaveBeenCalledWith('cust_1', '150', 'INR');
     expect(setMessage).toHaveBeenLastCalledWith({ kind: 'success', text: 'Withdrawal complete: ₹150.00 refunded (₹150.00 to Razorpay).' });
     expect(onDone).toHaveBeenCalled();
   });

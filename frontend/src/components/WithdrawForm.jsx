@@ -13,29 +13,34 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // withdrawable, read again whenever `wallet` changes) before anything is typed, the amount, a
 // confirmation, then what happened (waiting a little for the gateways), and `onDone` (refresh).
 // `whose`: 'your' (the customer's page) or e.g. "cust_1's" (support); `gateways` name the gateways.
-export default function WithdrawForm({ customerId, wallet, gateways = [], whose = 'your', busy, run, setMessage, onDone, onError }) {
-  const [quote, setQuote] = useState(null);
+// `currency`: the wallet it leaves (null: the default currency's, none named).
+export default function WithdrawForm({
+  customerId, wallet, currency = null, gateways = [], whose = 'your', busy, run, setMessage, onDone, onError,
+}) {
+  const [quoted, setQuoted] = useState(null);
+  const quote = quoted && (!currency || quoted.currency === currency) ? quoted : null; // not another wallet's
   const [amount, setAmount] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const walletCurrency = currency || quote?.currency || wallet?.currency || undefined;
 
   useEffect(() => {
     let live = true;
-    integrationService.getWithdrawable(customerId).then(
-      (answer) => live && setQuote(answer),
+    integrationService.getWithdrawable(customerId, { currency }).then(
+      (answer) => live && setQuoted(answer),
       (err) => {
         if (!live) return;
-        setQuote(null);
+        setQuoted(null);
         if (err.status === 401) onError(err);
       },
     );
     return () => {
       live = false;
     };
-  }, [customerId, wallet, onError]);
+  }, [customerId, currency, wallet, onError]);
 
   function review(e) {
     e.preventDefault();
-    const problem = checkAmount(amount);
+    const problem = checkAmount(amount, walletCurrency);
     if (problem) return setMessage({ kind: 'error', text: problem });
     setMessage(null);
     setConfirming(true);
@@ -46,7 +51,7 @@ export default function WithdrawForm({ customerId, wallet, gateways = [], whose 
     run(async () => {
       let withdrawal;
       try {
-        withdrawal = await integrationService.withdraw(customerId, amount.trim());
+        withdrawal = await integrationService.withdraw(customerId, amount.trim(), walletCurrency);
       } catch (err) {
         if (err.code === 'insufficient_funds') {
           err.message = `That is more than is available in ${whose} wallet: money on hold cannot be withdrawn.`;
@@ -69,7 +74,7 @@ export default function WithdrawForm({ customerId, wallet, gateways = [], whose 
     });
   }
 
-  const money = (value) => formatMoney(value, quote?.currency || wallet?.currency);
+  const money = (value) => formatMoney(value, walletCurrency);
   return (
     <form className="card" data-testid="withdraw-form" onSubmit={review}>
       <h2>Withdraw</h2>

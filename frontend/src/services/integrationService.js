@@ -3,36 +3,14 @@
 // carrying `code` (the API's snake_case error code), `status` (HTTP status, 0
 // when the server was not reached) and a `message` fit to show a person.
 import axios from 'axios';
+import { outcomeUnknown, toApiError } from './apiErrors.js';
+import { currencyParam, present, withCurrency } from './requestFields.js';
 import { settlementCalls } from './settlements.js';
+
+export { toApiError };
 
 export const TOKEN_KEY = 'wallet_token';
 export const DEFAULT_BASE_URL = '/api/integration';
-
-const MESSAGES = {
-  network_error: 'Cannot reach the server. Check your connection and try again.',
-  session_expired: 'Your sign-in has expired. Open the sign-in link again.',
-  forbidden: 'You are not allowed to use this wallet.',
-  insufficient_funds: 'Not enough money in your wallet.',
-  invalid_amount: 'Enter an amount above 0 with at most 2 decimals.',
-  invalid_signature: 'The payment could not be verified.',
-  order_already_paid: 'This order is already paid.',
-  order_not_found: 'No such order.',
-  order_amount_mismatch: 'The amount does not match the order.',
-  payment_order_not_found: 'No such top-up.',
-  customer_not_found: 'No such customer: no wallet, orders, payments or audit entries.',
-  amount_mismatch: 'The payment gateway reported a different amount. Nothing was added to your wallet.',
-  payment_not_captured: 'The payment has not been completed. Nothing was added to your wallet.',
-  idempotency_key_in_progress: 'Your earlier request is still being processed. Try again in a moment.',
-  rate_limited: 'Too many requests. Wait a moment and try again.',
-  unavailable: 'The service is unavailable right now. Try again shortly.',
-  operation_pending: 'Your request was recorded and is being completed. Try again in a moment to see the result.',
-  withdrawal_not_found: 'No such withdrawal.',
-  order_not_payable: 'This order cannot be paid or authorised now: it may be authorised already.',
-  hold_not_found: 'This order has no authorisation left to capture or cancel: it was captured, cancelled or has expired.',
-  capture_exceeds_hold: 'That is more than the amount authorised for this order.',
-  not_settled: 'This day has not been settled yet.',
-  unknown: 'Something went wrong. Try again.',
-};
 
 // A CSV's file name: the API's (Content-Disposition), else `fallback`, named as the API names it
 // (a page on another origin cannot read that header unless the server exposes it).
@@ -61,74 +39,6 @@ function newIdempotencyKey() {
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-// The sign-in token a request carried (null without one): a 401 refuses that token, not
-// necessarily the one stored by the time it answers (another tab may have signed in since).
-function tokenSent(config) {
-  const header = config?.headers?.Authorization ?? config?.headers?.get?.('Authorization');
-  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
-}
-
-export function toApiError(error) {
-  const res = error?.response;
-  if (!res) {
-    const err = new Error(MESSAGES.network_error);
-    err.code = 'network_error';
-    err.status = 0;
-    return err;
-  }
-  let data = res.data;
-  if (typeof data === 'string') {
-    try {
-      data = JSON.parse(data); // a text response (the CSV statement) still carries JSON errors
-    } catch {
-      data = null;
-    }
-  }
-  const body = data && typeof data === 'object' ? data : {};
-  const status = res.status;
-  let code = body.error;
-  let message;
-  if (status === 401) {
-    code = code || 'session_expired';
-    message = MESSAGES.session_expired;
-  } else if (status === 403) {
-    code = code || 'forbidden';
-    message = MESSAGES.forbidden;
-  } else if (status === 402 || code === 'insufficient_funds') {
-    code = code || 'insufficient_funds';
-    message = MESSAGES.insufficient_funds;
-  } else if (status === 429) {
-    code = code || 'rate_limited';
-    message = MESSAGES.rate_limited;
-  } else if (status >= 500) {
-    code = code || 'unavailable';
-    message = code === 'operation_pending' ? MESSAGES.operation_pending : MESSAGES.unavailable;
-  } else {
-    code = code || `http_${status}`;
-    message = MESSAGES[code] || body.message || MESSAGES.unknown;
-  }
-  const err = new Error(message);
-  err.code = code;
-  err.status = status;
-  err.body = body;
-  err.token = tokenSent(error.config);
-  return err;
-}
-
-// After these failures the server may or may not have done the work, so a retry
-// must send the same Idempotency-Key. Any other 4xx is a definite "no, nothing
-// changed", and the server stores it under the key: keeping the key would replay
-// that refusal (e.g. insufficient_funds after the customer has topped up).
-function outcomeUnknown(err) {
-  return (
-    err.status === 0 ||
-    err.status === 408 ||
-    err.status === 429 ||
-    err.status >= 500 ||
-    err.code === 'idempotency_key_in_progress'
-  );
 }
 
 export function createIntegrationService({
@@ -183,12 +93,11 @@ export function createIntegrationService({
   }
 
   return {
-    initiateWalletTopup(customerId, amount, paymentMethod = 'razorpay') {
-      return moneyCall('initiate', '/wallet/topup/initiate', {
-        customer_id: customerId,
-        amount,
-        payment_method: paymentMethod,
-      });
+    // `currency`: the wallet to top up, one of GET /gateways' `currencies` (none: the first, the
+    // default); a gateway that does not take it: 400 payment_method_unavailable (`err.body.currencies`).
+    initiateWalletTopup(customerId, amount, paymentMethod = 'razorpay', currency = undefined) {
+      const data = { customer_id: customerId, amount, payment_method: paymentMethod };
+      return moneyCall('initiate', '/wallet/topup/initiate', withCurrency(data, currency));
     },
     // Razorpay (the default, without `fields`): the checkout's three values, body {payment_id,
     // order_id, signature}, unchanged for existing callers. Any other method (or Razorpay with
@@ -203,30 +112,26 @@ export function createIntegrationService({
           : { ...fields, order_id: orderId, payment_method: paymentMethod };
       return send({ method: 'post', url: '/wallet/topup/verify', data });
     },
-    payOrderWithWallet(orderId, customerId, amount) {
-      return moneyCall('pay', '/order/pay-with-wallet', {
-        order_id: orderId,
-        customer_id: customerId,
-        amount,
-      });
+    // `currency` (here and in refund, authorise, capture): the order's, which `amount` is in (none:
+    // the default currency's); an amount in another currency than the order's: 400 currency_mismatch.
+    payOrderWithWallet(orderId, customerId, amount, currency = undefined) {
+      const data = { order_id: orderId, customer_id: customerId, amount };
+      return moneyCall('pay', '/order/pay-with-wallet', withCurrency(data, currency));
     },
-    refundOrderToWallet(orderId, customerId, amount, reason) {
-      return moneyCall('refund', '/order/refund-to-wallet', {
-        order_id: orderId,
-        customer_id: customerId,
-        amount,
-        reason,
-      });
+    refundOrderToWallet(orderId, customerId, amount, reason, currency = undefined) {
+      const data = { order_id: orderId, customer_id: customerId, amount, reason };
+      return moneyCall('refund', '/order/refund-to-wallet', withCurrency(data, currency));
     },
     // Authorise now, take later: hold a pending order's amount (equal to the order's) in the wallet:
     // {hold_id, amount, available_balance, currency, expires_at}; the order becomes `authorized`.
-    authorizeOrder(orderId, customerId, amount) {
-      return moneyCall('authorize', '/order/authorize', { order_id: orderId, customer_id: customerId, amount });
+    authorizeOrder(orderId, customerId, amount, currency = undefined) {
+      const data = { order_id: orderId, customer_id: customerId, amount };
+      return moneyCall('authorize', '/order/authorize', withCurrency(data, currency));
     },
     // Take `amount` (at most the hold) from an authorised order; the rest of the hold is released:
     // {transaction_id, captured, released, remaining_balance, currency}. 409 capture_exceeds_hold, hold_not_found.
-    captureOrder(orderId, amount) {
-      return moneyCall('capture', '/order/capture', { order_id: orderId, amount });
+    captureOrder(orderId, amount, currency = undefined) {
+      return moneyCall('capture', '/order/capture', withCurrency({ order_id: orderId, amount }, currency));
     },
     // Release an authorised order's hold; the order is pending again: {released, available_balance, currency}.
     voidOrder(orderId) {
@@ -244,19 +149,22 @@ export function createIntegrationService({
     // Refund `amount` to the customer's own top-ups' payment methods: {withdrawal_id, status (pending,
     // completed, failed, partially_completed), amount, currency, refunds: [{gateway, payment_id,
     // payment_order_id, amount, status}]}; 402 beyond `available`, 409 beyond what top-ups can take back.
-    withdraw(customerId, amount) {
-      return moneyCall('withdraw', '/wallet/withdraw', { customer_id: customerId, amount });
+    // `currency`: the wallet it leaves (none: the default currency's).
+    withdraw(customerId, amount, currency = undefined) {
+      return moneyCall('withdraw', '/wallet/withdraw', withCurrency({ customer_id: customerId, amount }, currency));
     },
     // A withdrawal as it stands now (the same shape as withdraw's answer).
     getWithdrawal(withdrawalId) {
       return send({ method: 'get', url: `/wallet/withdrawals/${encodeURIComponent(withdrawalId)}` });
     },
     // What a withdrawal can take now: {available, refundable, withdrawable (the least of them), currency}.
-    getWithdrawable(customerId) {
-      return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/withdrawable` });
+    // The wallet reads (this, the status, the ledger, the statement, support's look-up) take the
+    // wallet's currency last, as 'USD' or {currency: 'USD'} (none: the default currency's wallet).
+    getWithdrawable(customerId, currency = undefined) {
+      return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/withdrawable`, params: currencyParam(currency) });
     },
-    getIntegrationStatus(customerId) {
-      return send({ method: 'get', url: `/status/${encodeURIComponent(customerId)}` });
+    getIntegrationStatus(customerId, currency = undefined) {
+      return send({ method: 'get', url: `/status/${encodeURIComponent(customerId)}`, params: currencyParam(currency) });
     },
     // What happened to a top-up: {status: credited|pending|failed|expired, amount, currency, …}.
     getTopupStatus(paymentOrderId) {
@@ -264,36 +172,33 @@ export function createIntegrationService({
     },
     // A page of the customer's orders: {orders, next_after}; pass `after: next_after` for the next.
     listOrders(customerId, { status, limit, after } = {}) {
-      const params = { customer_id: customerId, status, limit, after };
-      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      const params = present({ customer_id: customerId, status, limit, after });
       return send({ method: 'get', url: '/orders', params });
     },
     // A page of the wallet's ledger, newest first: {transactions, next_before}; pass `before: next_before`.
     getTransactions(customerId, { limit, before, currency } = {}) {
-      const params = { limit, before, currency };
-      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      const params = present({ limit, before, currency });
       return send({ method: 'get', url: `/wallet/${encodeURIComponent(customerId)}/transactions`, params });
     },
     // The whole ledger as CSV: {text (money as decimal strings), filename (the API's)}.
-    downloadStatement(customerId, { currency } = {}) {
+    downloadStatement(customerId, currency = undefined) {
       const url = `/wallet/${encodeURIComponent(customerId)}/statement.csv`;
-      return download({ url, params: currency ? { currency } : {} }, statementFileName(null, customerId, currency));
+      const params = currencyParam(currency);
+      return download({ url, params }, statementFileName(null, customerId, params.currency));
     },
     // Admin: a customer's balance, ledger, orders, and first pages of gateway outcomes and audit
     // entries (`webhooks_next_before`, `audit_next_before`); 404 customer_not_found for an unknown one.
-    supportLookup(customerId) {
-      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}` });
+    supportLookup(customerId, currency = undefined) {
+      return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}`, params: currencyParam(currency) });
     },
     // Admin: the next page of a customer's gateway outcomes: {webhooks, next_before}.
     supportWebhooks(customerId, { before, limit } = {}) {
-      const params = { before, limit };
-      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      const params = present({ before, limit });
       return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/webhooks`, params });
     },
     // Admin: the next page of a customer's audit entries: {audit, next_before}.
     supportAudit(customerId, { before, limit } = {}) {
-      const params = { before, limit };
-      Object.keys(params).forEach((k) => params[k] == null && delete params[k]);
+      const params = present({ before, limit });
       return send({ method: 'get', url: `/support/customers/${encodeURIComponent(customerId)}/audit`, params });
     },
     // Admin: reconcile one customer's wallets and orders: {clean, drift}.
@@ -323,7 +228,8 @@ export function createIntegrationService({
     healthCheck() {
       return send({ method: 'get', url: '/health' });
     },
-    // The gateways offered, in order: {gateways: [{name, label, currencies, checkout_return}]} (no sign-in needed).
+    // The currencies wallets are kept in (the default first) and the gateways offered, in order, each
+    // with the currencies it takes: {currencies, gateways: [{name, label, currencies, checkout_return}]} (no sign-in).
     listGateways() {
       return send({ method: 'get', url: '/gateways' });
     },
