@@ -33,10 +33,12 @@ logger = logging.getLogger("integration.notifications")
 ATTEMPTS_MAX = 6
 BACKOFF_BASE_SECONDS = 30
 # A batch's lease: its messages not settled by then are due again. Sends start only within
-# SEND_WINDOW_SECONDS of the claim, so the last one begun has 60 s to end (a send's timeout is
-# GATEWAY_TIMEOUT_SECONDS, 10 by default, for connecting and again for the answer).
+# SEND_WINDOW_SECONDS of the claim, and a send's timeout (GATEWAY_TIMEOUT_SECONDS, 10 by default, for
+# connecting and again for the answer) is at most SEND_TIMEOUT_MAX_SECONDS, so the last one begun ends
+# within the lease and no other worker sends the batch again while it runs.
 CLAIM_SECONDS = 120
 SEND_WINDOW_SECONDS = 60
+SEND_TIMEOUT_MAX_SECONDS = (CLAIM_SECONDS - SEND_WINDOW_SECONDS) / 3
 BATCH_SIZE_MAX = 50
 DUPLICATE_KEY = 11000
 MESSAGES = {
@@ -211,7 +213,7 @@ class WhatsAppSender:
     def __init__(self, token, phone_number_id, api_base, api_version, timeout_seconds=10.0):
         self.url = f"{api_base.rstrip('/')}/{api_version}/{phone_number_id}/messages"
         self.token = token
-        self.timeout_seconds = timeout_seconds
+        self.timeout_seconds = min(timeout_seconds, SEND_TIMEOUT_MAX_SECONDS)
 
     def send(self, phone, text):
         body = {

@@ -265,3 +265,30 @@ def test_no_send_starts_after_the_send_window_and_the_rest_is_handed_back(databa
     assert [attempts for _, _, attempts in statuses(database)][2:] == [0, 0, 0]
     assert outbox.drain() == 2 and outbox.drain() == 1 and len(sender.sent) == 5
     assert SEND_WINDOW_SECONDS * 2 <= CLAIM_SECONDS  # a send begun in the window ends within the lease
+
+
+class SlowLastSend(FakeSender):
+    """Its first send lasts until just before the send window closes, its second the longest a send
+    may (a connect and an answer, each at the timeout's cap); meanwhile another worker drains."""
+
+    def __init__(self, clock, other):
+        super().__init__()
+        self.clock, self.other = clock, other
+
+    def send(self, phone, text):
+        super().send(phone, text)
+        if len(self.sent) == 1:
+            self.clock.advance(SEND_WINDOW_SECONDS - 1)
+        else:
+            self.clock.advance(2 * WhatsAppSender("t", "p", "https://x", "v1", timeout_seconds=35).timeout_seconds)
+            self.other.drain()
+
+
+def test_a_send_as_slow_as_the_timeout_allows_ends_within_the_lease_and_nothing_is_sent_twice(database):
+    clock, other_sender = Clock(NOW), FakeSender()
+    other = outbox_with(database, other_sender, clock)
+    first = outbox_with(database, SlowLastSend(clock, other), clock)
+    first.enqueue_many(entries(2))
+    first.drain()
+    texts = [text for _, text in first.sender.sent + other_sender.sent]
+    assert len(texts) == 2 and len(set(texts)) == 2, (texts, statuses(database))
