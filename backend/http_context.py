@@ -65,9 +65,11 @@ def json_body():
     return parse_json_object(request.get_data(cache=True))
 
 
-def idempotent(body, action):
-    """Run a money POST once per `Idempotency-Key` (when the client sends one)."""
+def idempotent(body, action, replayable=False):
+    """Run a money POST once per `Idempotency-Key` (when the client sends one); `replayable`: see
+    `backend.idempotency`."""
     idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
     scope = f"{g.principal.sub}\n{request.path}"
-    payload, status_code = idempotency.run(scope, request.headers.get("Idempotency-Key"), body, action)
+    key = request.headers.get("Idempotency-Key")
+    payload, status_code = idempotency.run(scope, key, body, action, replayable)
     return jsonify(payload), status_code

@@ -4,6 +4,12 @@ Keys are scoped to the caller and the endpoint and kept 24 h (TTL index). The sa
 another body is a 409. A repeat that arrives while the first is still running waits briefly for
 it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
 operation runs again with the same `operation_id`, which the ledger's keys make safe.
+
+A *replayable* operation (paying an order) gives the same answer whenever it runs again with the
+same `operation_id`: the ledger finds this request's debit and answers from it, in as few round
+trips as a stored answer. Its success is not stored (one store write fewer on the request path): a
+repeat runs it again at once. (A refund's repeat would take the whole credit path again: it is stored.)
+Its refusals are stored, as every operation's, so a repeat of a refused request is refused alike.
 """
 
 import hashlib
@@ -32,15 +38,16 @@ class IdempotencyStore:
         self.grace_seconds = grace_seconds
         self.clock = clock
 
-    def run(self, scope, key, body, action):
-        """`action(operation_id)` → (payload, status), run at most once per (scope, key)."""
+    def run(self, scope, key, body, action, replayable=False):
+        """`action(operation_id)` → (payload, status), run at most once per (scope, key) (or, when
+        `replayable`, run again to answer a repeat of its success)."""
         if key is None:
             return action(None)
         if not 1 <= len(key) <= KEY_LENGTH_MAX or not key.isascii() or not key.isprintable():
             raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
         key_id = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
         fingerprint = request_fingerprint(body)
-        stored = self._claim(key_id, fingerprint)
+        stored = self._claim(key_id, fingerprint, replayable)
         if stored is not None:
             return stored["payload"], stored["status_code"]
         try:
@@ -54,6 +61,8 @@ class IdempotencyStore:
         except Exception:
             self.keys.delete_one({"_id": key_id})
             raise
+        if replayable:
+            return payload, status_code
         try:
             self._complete(key_id, payload, status_code)
         except PyMongoError:
@@ -64,30 +73,24 @@ class IdempotencyStore:
             logger.warning("idempotency key %s: the answer could not be stored", key_id[:12])
         return payload, status_code
 
-    def _claim(self, key_id, fingerprint):
+    def _claim(self, key_id, fingerprint, replayable=False):
         """None when this request may run; the stored response when it already ran."""
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while True:
             now = self.clock()
-            try:
-                self.keys.insert_one(
-                    {
-                        "_id": key_id,
-                        "fingerprint": fingerprint,
-                        "state": "in_progress",
-                        "created_at": now,
-                        "started_at": now,
-                    }
-                )
-                return None
-            except DuplicateKeyError:
-                existing = self.keys.find_one({"_id": key_id})
-            if existing is None:
+            fresh = {"fingerprint": fingerprint, "state": "in_progress", "created_at": now, "started_at": now}
+            try:  # one round trip: the key's record as it was (None: this request made it)
+                existing = self.keys.find_one_and_update({"_id": key_id}, {"$setOnInsert": fresh}, upsert=True)
+            except DuplicateKeyError:  # a concurrent first request inserted it between
                 continue
+            if existing is None:
+                return None
             if existing["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused()
             if existing["state"] == "completed":
                 return existing["response"]
+            if replayable:
+                return None
             if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
                 taken = self.keys.update_one(
                     {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},

@@ -125,7 +125,7 @@ def pay_order_with_wallet():
             "currency": entry["currency"],
         }, 200
 
-    return idempotent(body, action)
+    return idempotent(body, action, replayable=True)  # the ledger answers a repeat from its debit
 
 
 @integration_bp.post("/order/refund-to-wallet")

@@ -3,7 +3,7 @@ under the key is 409, a key of its own is another request."""
 
 import pytest
 
-from tests.helpers import BASE, bearer, snapshot, unique
+from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
 
 ADMIN = bearer("admin_1", "admin")
@@ -68,6 +68,19 @@ def test_pay_same_key_same_body_moves_money_once(api, db):
     second = api.pay(order_id, "cust_a", 30, headers=headers)
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.get_json() == first.get_json()
+    assert balance_minor(db, "cust_a") == 7000
+    assert len(list(db["ledger_entries"].find({"kind": "payment"}))) == 1
+
+
+def test_pay_repeats_of_one_key_at_once_move_money_once_and_answer_alike(api, db):
+    """A payment's success is not stored under its key (the ledger answers a repeat): repeats that
+    arrive while the first still runs run with it, and the ledger keeps them to one debit."""
+    api.topup("cust_a", 100)
+    order_id = api.add_order("cust_a", 3000)
+    headers = with_key(bearer("cust_a"), "key-pay-race")
+    answers = run_in_threads(8, lambda _: api.pay(order_id, "cust_a", 30, headers=headers))
+    assert {a.status_code for a in answers} == {200}, [a.get_json() for a in answers]
+    assert len({a.get_data() for a in answers}) == 1
     assert balance_minor(db, "cust_a") == 7000
     assert len(list(db["ledger_entries"].find({"kind": "payment"}))) == 1
 

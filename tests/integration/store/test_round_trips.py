@@ -29,8 +29,8 @@ STORE_CALLS = {
     "delete_many",
     "replace_one",
 }
-# operation: the most store round trips it may take (issue 9's targets; a key adds its claim and its
-# stored response; a payment records its outcome on its debit, `settled`, so that no later life of
+# operation: the most store round trips it may take (issue 9's targets; a key adds its claim, and its
+# stored response but for paying, whose repeats the ledger answers (backend/idempotency.py); a payment records its outcome on its debit, `settled`, so that no later life of
 # the order meets an undecided debit: one more than issue 9's 6; a credit looks for the refunds and
 # disputes its payment had before it was credited, SPEC §9: one more)
 BOUNDS = {
@@ -40,11 +40,11 @@ BOUNDS = {
     "webhook credit": 7,
     "duplicate webhook": 3,
     "pay": 7,
-    "pay with a key": 9,
+    "pay with a key": 8,
     "pay, repeated key": 3,
     "refund": 6,
     "refund with a key": 8,
-    "refund, repeated key": 3,
+    "refund, repeated key": 2,
 }
 
 
