@@ -1,0 +1,271 @@
+"""The wire run of `make bench` (scripts/bench_http.py): what production pays for each request.
+
+The store in a process of its own, reached over the MongoDB wire protocol: mongoeco's server
+(scripts/bench_store.py, with `.venv-eco`'s Python >= 3.13), which counts the commands it runs. The
+service as deployed: `gunicorn -c gunicorn.conf.py` with ONE worker (WEB_WORKERS=1, its 8 threads),
+rate limits on (RATE_LIMITS_ENABLED=true) with the storage docker-compose.yml ships (memory://, each
+web process its own counters), behind a proxy (TRUSTED_PROXY_COUNT=1: the clients send
+X-Forwarded-For, as nginx does), the metrics in multiprocess mode. Two more instances of the same
+service on the same database measure what the rate limits cost: limits off, and limits on with
+RATE_LIMIT_STORAGE_URI=redis://... (a redis-server of ours on a free port; skipped, and said so,
+when none is installed). The floor: a Flask app with one trivial JSON route
+(scripts/bench_server.py) under the same gunicorn settings.
+
+For each phase: the worker's CPU time (utime + stime of the one gunicorn worker, from
+/proc/<pid>/stat) before and after, divided by the requests: the app's CPU per request, whatever
+else the machine runs; the store's commands on the run's database before and after (at the
+store); latencies at the clients. Every phase of the service is between two floor phases, and its
+CPU per request is given as a ratio to their mean. The whole sequence runs --repetitions times
+(3), interleaved, and the tables give the range over the repetitions.
+"""
+
+import collections
+import json
+import os
+import shutil
+import socket
+import sys
+import uuid
+
+import pymongo
+from bench_load import fill_wallets, run_phase, summary
+from bench_processes import CLOCK_TICKS_PER_SECOND, ROOT, Server, cpu_ticks, free_port, vm_rss_kib
+from bench_server import pending_orders
+
+FLOOR_SECONDS = 1
+ORDERS_A_COMMAND = 25
+WARM_UP_REQUESTS = 40  # of each read, per service, and 2 payments per client, before the first repetition
+# (operation, limits): the phases of one repetition, in order, each after a floor phase. The three
+# instances of a read (and of pay) run one after the other, so that what the limits cost is measured
+# between phases close in time.
+PLAN = (
+    ("health", "on"),
+    ("health", "off"),
+    ("health", "redis"),
+    ("status", "on"),
+    ("status", "off"),
+    ("status", "redis"),
+    ("initiate", "on"),
+    ("credit", "on"),
+    ("pay", "on"),
+    ("pay", "off"),
+    ("pay", "redis"),
+    ("refund", "on"),
+)
+READS = ("health", "status")
+# gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): each of the bench's
+# four gunicorns (and any other on this machine) would take it from the one before.
+GUNICORN_OPTIONS = ("--no-control-socket",)
+
+
+def eco_python():
+    """.venv-eco's Python (made as scripts/test_real_driver.sh makes it when missing), or exit."""
+    sys.path.insert(0, ROOT)
+    from tests.mongoeco_support import eco_python as made
+
+    python, why_not = made()
+    if python is None:
+        raise SystemExit(f"make bench needs mongoeco's wire server: {why_not}")
+    return python
+
+
+def redis_binary():
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    return next(
+        (path for path in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(path, os.X_OK)), None
+    )
+
+
+class Store:
+    """The counting wire store and the database of this run."""
+
+    def __init__(self, log_dir):
+        port, self.counts_port = free_port(), free_port()
+        argv = [eco_python(), "scripts/bench_store.py", str(port), str(self.counts_port)]
+        self.server = Server("store", argv, {}, log_dir, ready_line="mongodb://", port=port)
+        self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        self.database = f"bench_{uuid.uuid4().hex[:8]}"
+
+    def commands(self):
+        """Commands the store has run on this run's database so far, by name."""
+        with socket.create_connection(("127.0.0.1", self.counts_port), timeout=10) as sock:
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return collections.Counter(json.loads(data).get(self.database, {}))
+
+    def write_orders(self, clients, per_client):
+        """The pending orders the pay phases pay, ORDERS_A_COMMAND at a time: mongoeco checks each
+        insert against a unique index by a scan, and a long command would stall its event loop (and
+        the services' heartbeats)."""
+        orders = pending_orders(clients, per_client, "INR")
+        with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
+            for start in range(0, len(orders), ORDERS_A_COMMAND):
+                client[self.database]["orders"].insert_many(orders[start : start + ORDERS_A_COMMAND])
+
+
+class Redis:
+    """A redis-server of ours on a free port, no persistence; None of it when none is installed."""
+
+    def __init__(self, log_dir):
+        self.server, binary = None, redis_binary()
+        if binary:
+            port = free_port()
+            argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            argv += ["--dir", log_dir]
+            self.server = Server("redis", argv, {}, log_dir, ready_line="Ready to accept connections", port=port)
+            self.uri = f"redis://127.0.0.1:{port}"
+
+
+class Phases:
+    """Runs phases against one service or the floor and keeps what each measured."""
+
+    def __init__(self, store, clients):
+        self.store, self.clients = store, clients
+        self.rows = collections.defaultdict(list)  # (operation, limits) -> one result per repetition
+
+    def run(self, key, server, request_for, seconds=None, per_client=None, on_response=None, idle=None):
+        """One phase against `server`; `idle`, another server's worker, is read too: what a worker
+        spends when no request comes (its heartbeat, the driver's monitor)."""
+        pid, idle_pid = server.worker_pid(), idle and idle.worker_pid()
+        ticks, commands = cpu_ticks(pid), self.store.commands()
+        idle_ticks = idle_pid and cpu_ticks(idle_pid)
+        latencies, errors, elapsed, first_error = run_phase(
+            server.port, self.clients, request_for, seconds=seconds, per_client=per_client, on_response=on_response
+        )
+        ticks, commands = cpu_ticks(pid) - ticks, self.store.commands() - commands
+        result = summary(latencies, errors, elapsed)
+        if idle_pid:
+            result["idle_cpu_ms_per_second"] = (
+                (cpu_ticks(idle_pid) - idle_ticks) / CLOCK_TICKS_PER_SECOND * 1e3 / elapsed
+            )
+        requests = max(1, result["requests"])
+        result["cpu_us"] = ticks / CLOCK_TICKS_PER_SECOND * 1e6 / requests
+        result["round_trips"] = sum(commands.values()) / requests
+        result["commands"] = {name: n / requests for name, n in sorted(commands.items())}
+        result["first_error"] = first_error and [first_error[0], first_error[1].decode("utf-8", "replace")]
+        self.rows[key].append(result)
+        print(
+            f"  {key[0]:9s} {key[1]:6s} {result['requests']:5d} requests {result['rate']:7.1f}/s  "
+            f"CPU {result['cpu_us']:7.0f} µs/request  round trips {result['round_trips']:5.2f}  "
+            f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  {errors} errors"
+            + (f"  first: {first_error[0]} {first_error[1][:160]!r}" if first_error else ""),
+            flush=True,
+        )
+        return result
+
+
+def gunicorn_env(store, jwt_secret, limits, redis):
+    env = {
+        "MONGODB_URI": store.uri,
+        "MONGODB_DB": store.database,
+        "JWT_SECRET": jwt_secret,
+        "WEB_WORKERS": "1",
+        "TRUSTED_PROXY_COUNT": "1",
+        "CORS_ORIGINS": "https://shop.example.com",
+        "RAZORPAY_WEBHOOK_SECRET": "bench_webhook_secret",
+        "SEED_DEMO_DATA": "false",
+        "RATE_LIMITS_ENABLED": "false" if limits == "off" else "true",
+        "RATE_LIMIT_STORAGE_URI": redis.uri if limits == "redis" else "memory://",
+    }
+    return env
+
+
+def start_services(servers, store, redis, jwt_secret, log_dir):
+    """Into `servers` (so that whatever started is stopped even when a later one fails): the floor,
+    and the service with limits on (memory://), off, and on with redis:// when there is a
+    redis-server."""
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *GUNICORN_OPTIONS]
+    floor_argv = [*gunicorn, "--pythonpath", "scripts", "bench_server:floor_app"]
+    floor_env = gunicorn_env(store, jwt_secret, "off", redis)
+    servers["floor"] = Server("floor", floor_argv, floor_env, log_dir, "/floor")
+    for limits in ("on", "off", "redis"):
+        if limits == "redis" and redis.server is None:
+            continue
+        env = gunicorn_env(store, jwt_secret, limits, redis)
+        servers[limits] = Server(f"service-{limits}", gunicorn, env, log_dir, "/api/integration/health")
+
+
+def set_up(servers, requests, clients):
+    """The wallets (bench_load.fill_wallets), then every service answers each read and two payments
+    per client before anything is measured."""
+    fill_wallets(servers["on"].port, requests, clients)
+    for name, server in servers.items():
+        if name == "floor":
+            run_phase(server.port, clients, requests.floor, per_client=WARM_UP_REQUESTS)
+            continue
+        for read in READS:
+            run_phase(server.port, clients, getattr(requests, read), per_client=WARM_UP_REQUESTS)
+        _, errors, _, first = run_phase(
+            server.port, clients, requests.pay, per_client=2, on_response=requests.keep_paid
+        )
+        if errors:
+            raise SystemExit(f"{server.name}: a warm-up payment failed: {first}")
+
+
+def repetition(phases, servers, requests, options):
+    """One floor phase, then each phase of PLAN followed by a floor phase."""
+    floor = servers["floor"]
+    phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
+    per_client = max(1, options.writes // options.clients)
+    for operation, limits in PLAN:
+        if limits not in servers:
+            continue
+        server = servers[limits]
+        if operation in READS:
+            phases.run((operation, limits), server, getattr(requests, operation), seconds=options.seconds)
+        elif operation == "initiate":
+            phases.run(
+                (operation, limits),
+                server,
+                requests.initiate,
+                per_client=per_client,
+                on_response=requests.keep_payment_order,
+            )
+        elif operation == "credit":
+            phases.run((operation, limits), server, requests.webhook, per_client=per_client)
+        elif operation == "pay":
+            phases.run((operation, limits), server, requests.pay, per_client=per_client, on_response=requests.keep_paid)
+        else:
+            phases.run((operation, limits), server, requests.refund, per_client=per_client)
+        phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
+
+
+def run(options, requests, jwt_secret, log_dir):
+    """The wire run: returns (rows, facts) for the report."""
+    servers, stores = {}, []  # everything started, stopped at the end whatever happens
+    store = Store(log_dir)
+    stores.append(store.server)
+    try:
+        redis = Redis(log_dir)
+        if redis.server is not None:
+            stores.append(redis.server)
+        start_services(servers, store, redis, jwt_secret, log_dir)
+        # After the services made their indexes, as the shop's orders arrive in production (mongoeco
+        # builds an index over documents already there slowly enough to stall its heartbeats).
+        pays_per_client = options.repetitions * 3 * max(1, options.writes // options.clients) + 2 * 3 + 2
+        store.write_orders(options.clients, pays_per_client)
+        facts = {"rss_kib_at_ready": vm_rss_kib(servers["on"].worker_pid()), "redis": redis.server is not None}
+        set_up(servers, requests, options.clients)
+        phases = Phases(store, options.clients)
+        for number in range(options.repetitions):
+            print(
+                f"repetition {number + 1} of {options.repetitions} (load average {os.getloadavg()[0]:.2f})", flush=True
+            )
+            repetition(phases, servers, requests, options)
+        facts["rss_kib_at_end"] = vm_rss_kib(servers["on"].worker_pid())
+        facts["ledger_entries"] = ledger_entries(store)
+        return phases.rows, facts
+    finally:
+        for server in [*servers.values(), *reversed(stores)]:
+            server.stop()
+
+
+def ledger_entries(store):
+    with pymongo.MongoClient(store.uri, serverSelectionTimeoutMS=5000) as client:
+        return client[store.database]["ledger_entries"].estimated_document_count()
