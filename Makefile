@@ -85,9 +85,13 @@ test: lint lint-workflows test-python test-real-driver $(if $(wildcard make/fron
 fuzz: venv
 	scripts/fuzz_api.sh
 
-# Not part of `make test`: the service over HTTP as users run it (waitress, or gunicorn when
-# MONGODB_URI is set) against 8 keep-alive clients; about 3 minutes. Results: docs/benchmarks.md.
-bench: venv
+# Not part of `make test`: what the service costs per request as production runs it: gunicorn with one
+# worker, rate limits on, on mongoeco's wire server (.venv-eco, as test-real-driver makes it) in a
+# process of its own, 4 keep-alive clients; app CPU per request (from /proc) against a floor app,
+# store round trips, p50/p99, 3 interleaved repetitions; the limits off and on redis:// (a
+# redis-server of its own); then the embedded store under waitress. 4-5 minutes on 2 idle cores.
+# Nothing leaves 127.0.0.1. Results: docs/benchmarks.md.
+bench: venv redis-deps
 	$(PY) scripts/bench_http.py
 
 clean:
