@@ -260,6 +260,9 @@ def serve(app, sockets=None):
         max_request_body_size=WAITRESS_BODY_BYTES_MAX,
         max_request_header_size=WAITRESS_HEADER_BYTES_MAX,
         ident="wallet",
+        # Behind TRUSTED_PROXY_COUNT proxies the app reads X-Forwarded-* (ProxyFix): waitress must pass
+        # them on (it drops them by default); without proxies they are dropped, as nobody vouches for them.
+        clear_untrusted_proxy_headers=not config["TRUSTED_PROXY_COUNT"],
     )
     return 0
 

@@ -104,9 +104,9 @@ def server_env(port):
     return env
 
 
-def start(name, store_uri=None):
+def start(name, store_uri=None, **settings):
     port = free_port()
-    env = server_env(port)
+    env = dict(server_env(port), **settings)
     if store_uri:
         env.update(MONGODB_URI=store_uri, MONGODB_DB=f"limits_{port}")
     command = {
@@ -337,3 +337,20 @@ def test_gunicorn_conf_reads_bind_and_workers_from_the_environment(monkeypatch):
     monkeypatch.setenv("WEB_THREADS", "3")
     conf = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
     assert (conf["bind"], conf["workers"], conf["threads"]) == ("127.0.0.1:8001", 2, 3)
+
+
+def test_behind_a_trusted_proxy_waitress_passes_the_client_address_on_to_the_rate_limits():
+    """With TRUSTED_PROXY_COUNT=1 the money POSTs count per X-Forwarded-For client, not per proxy."""
+    process, info = start("waitress", TRUSTED_PROXY_COUNT="1", RATE_LIMITS_ENABLED="true")
+    try:
+        url = info["url"] + "/api/integration/order/pay-with-wallet"
+
+        def pay_from(client_address):
+            return requests.post(url, json={}, headers={"X-Forwarded-For": client_address}, timeout=10).status_code
+
+        first_client = [pay_from("203.0.113.7") for _ in range(31)]
+        assert first_client[:30].count(429) == 0 and first_client[30] == 429
+        assert pay_from("198.51.100.9") != 429  # another client behind the same proxy
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
