@@ -30,9 +30,10 @@ STORE_CALLS = {
     "replace_one",
 }
 # operation: the most store round trips it may take (issue 9's targets; a key adds its claim, and its
-# stored response but for paying, whose repeats the ledger answers (backend/idempotency.py); a payment records its outcome on its debit, `settled`, so that no later life of
-# the order meets an undecided debit: one more than issue 9's 6; a credit looks for the refunds and
-# disputes its payment had before it was credited, SPEC §9: one more)
+# stored response but for paying, whose repeats the ledger answers (backend/idempotency.py); a
+# payment records its outcome on its debit, `settled`, so that no later life of the order meets an
+# undecided debit: one more than issue 9's 6; a credit looks for the refunds and disputes its payment
+# had before it was credited, SPEC §9: one more)
 BOUNDS = {
     "status": 2,
     "initiate": 2,
