@@ -24,8 +24,12 @@ def test_health_needs_no_token(client):
     assert client.get(f"{BASE}/health", headers={"Authorization": "Bearer forged"}).status_code == 200
 
 
-def test_health_503_when_ping_fails(client, monkeypatch):
-    monkeypatch.setattr("backend.db.ping", lambda database: False)
+def store_down(*args, **kwargs):
+    raise ServerSelectionTimeoutError("db-secret-host:27017: connection refused")
+
+
+def test_health_503_when_the_store_does_not_answer(client, monkeypatch):
+    monkeypatch.setattr("backend.routes_integration.last_heartbeat", store_down)
     response = client.get(f"{BASE}/health")
     assert response.status_code == 503
     body = response.get_json()
@@ -34,11 +38,8 @@ def test_health_503_when_ping_fails(client, monkeypatch):
     assert isinstance(body["message"], str) and body["message"]
 
 
-def test_health_503_when_store_command_raises(client, db, monkeypatch):
-    def down(*args, **kwargs):
-        raise ServerSelectionTimeoutError("db-secret-host:27017: connection refused")
-
-    monkeypatch.setattr(db, "command", down)
+def test_health_503_when_any_store_read_raises_without_its_text(client, monkeypatch):
+    monkeypatch.setattr("backend.routes_integration.OrderAuthorizations.count_expired", store_down)
     response = client.get(f"{BASE}/health")
     assert response.status_code == 503
     body = response.get_json()
