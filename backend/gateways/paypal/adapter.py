@@ -33,7 +33,7 @@ from ..base import (
 from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
 from .api import OrderAlreadyCaptured, RefundRefused
 from .settlement import SETTLEMENT_LAG, SettlementReport
-from .shapes import PAYPAL_ID_PATTERN, parse_amount
+from .shapes import PAYPAL_ID_PATTERN, created_order_id, parse_amount, top_up_order
 from .webhook import verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
@@ -71,24 +71,13 @@ class PayPalGateway:
             "user_action": "PAY_NOW",
             "shipping_preference": "NO_SHIPPING",
         }
-        body = {
-            "intent": "CAPTURE",
-            "purchase_units": [
-                {
-                    "reference_id": reference,
-                    "custom_id": reference,
-                    "description": "Wallet top-up",
-                    "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
-                }
-            ],
-            "payment_source": {"paypal": {"experience_context": experience}},
-        }
+        body = top_up_order(
+            reference, amount_minor, currency, payment_source={"paypal": {"experience_context": experience}}
+        )
         order = self.api.create_order(body, reference)
-        order_id = order.get("id")
+        order_id = created_order_id(order)
         links = order.get("links") if isinstance(order.get("links"), list) else []
         approve = [link.get("href") for link in links if isinstance(link, dict) and link.get("rel") in APPROVE_RELS]
-        if not isinstance(order_id, str) or not PAYPAL_ID_PATTERN.match(order_id):
-            raise GatewayUnavailable("PayPal answered without a usable order id; nothing was charged.")
         if not approve or not isinstance(approve[0], str) or not approve[0].startswith(("https://", "http://")):
             raise GatewayUnavailable("PayPal answered without an approve link; nothing was charged.")
         return CheckoutOrder(order_id, approve[0])

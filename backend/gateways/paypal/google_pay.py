@@ -22,9 +22,7 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
-from ...errors import GatewayUnavailable
-from ...money import format_major
-from .shapes import PAYPAL_ID_PATTERN
+from .shapes import created_order_id, top_up_order
 
 SDK_URL = "https://www.paypal.com/sdk/js"  # the same for sandbox and live: the client id decides
 GOOGLE_PAY_JS_URL = "https://pay.google.com/gp/p/js/pay.js"
@@ -101,21 +99,9 @@ class PayPalGooglePay:
     def create_order(self, reference, amount_minor, currency):
         """POST /v2/checkout/orders: intent CAPTURE, `custom_id` = our reference (PayPal-Request-Id
         too), no payment_source; the order id. GatewayUnavailable without a usable id."""
-        body = {
-            "intent": "CAPTURE",
-            "purchase_units": [
-                {
-                    "reference_id": reference,
-                    "custom_id": reference,
-                    "description": "Wallet top-up",
-                    "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
-                }
-            ],
-        }
-        order_id = self.gateway.api.create_order(body, reference).get("id")
-        if not isinstance(order_id, str) or not PAYPAL_ID_PATTERN.match(order_id):
-            raise GatewayUnavailable("PayPal answered without a usable order id; nothing was charged.")
-        return order_id
+        return created_order_id(
+            self.gateway.api.create_order(top_up_order(reference, amount_minor, currency), reference)
+        )
 
     def capture(self, payment_order):
         """Capture the order the buyer approved through Google Pay, as verify captures a PayPal order:

@@ -5,7 +5,8 @@ import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from ...money import currency_decimals, exact_minor
+from ...errors import GatewayUnavailable
+from ...money import currency_decimals, exact_minor, format_major
 
 PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also safe in URL paths and as our ids
 VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
@@ -67,3 +68,23 @@ def linked_id(resource, rel, path):
         found = link_path.removeprefix(path)
         return found if link_path.startswith(path) and PAYPAL_ID_PATTERN.match(found) else None
     return None
+
+
+def top_up_order(reference, amount_minor, currency, **fields):
+    """An Orders v2 order of a wallet top-up: intent CAPTURE, one purchase unit whose `reference_id` and
+    `custom_id` are our reference, the amount as PayPal's decimal text; `fields` added (`payment_source`)."""
+    unit = {
+        "reference_id": reference,
+        "custom_id": reference,
+        "description": "Wallet top-up",
+        "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
+    }
+    return {"intent": "CAPTURE", "purchase_units": [unit], **fields}
+
+
+def created_order_id(order):
+    """The id of an order PayPal created; GatewayUnavailable (nothing charged) without a usable one."""
+    order_id = order.get("id")
+    if not isinstance(order_id, str) or not PAYPAL_ID_PATTERN.match(order_id):
+        raise GatewayUnavailable("PayPal answered without a usable order id; nothing was charged.")
+    return order_id
