@@ -7,6 +7,7 @@ credited a wallet (yet) is `waiting`: applied if that payment is credited later.
 from pymongo import ReturnDocument
 
 from .clock import utcnow
+from .gateways.base import gateway_filter
 
 REFUND_CASE, REVERSAL_CASE, DISPUTE_CASE = "refund", "reversal", "dispute"
 OPEN, CLOSED = "open", "closed"
@@ -58,9 +59,10 @@ class GatewayCases:
 
     def waiting_for(self, gateways, gateway_payment_id):
         """The cases of a payment still waiting for its credit, recorded by any of `gateways`."""
-        gateway = gateways[0] if len(gateways) == 1 else {"$in": list(gateways)}
         return list(
-            self.collection.find({"gateway": gateway, "gateway_payment_id": gateway_payment_id, "waiting": True})
+            self.collection.find(
+                {"gateway": gateway_filter(gateways), "gateway_payment_id": gateway_payment_id, "waiting": True}
+            )
         )
 
     def applied(self, case, customer_id):

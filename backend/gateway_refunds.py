@@ -12,6 +12,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
+from .gateways.base import gateway_filter
 
 SECOND_PAYMENT, WITHDRAWAL_PART = "second_payment", "withdrawal"
 REQUESTED, PENDING, PROCESSED, FAILED = "requested", "pending", "processed", "failed"
@@ -50,7 +51,7 @@ class GatewayRefunds:
         """Our refund `reference`, when it was asked of one of `gateways` (any when None)."""
         query = {"_id": reference}
         if gateways is not None:
-            query["gateway"] = {"$in": list(gateways)}
+            query["gateway"] = gateway_filter(tuple(gateways))
         return self.collection.find_one(query)
 
     def get_many(self, references):

@@ -1,6 +1,7 @@
 """Payment orders as settling a gateway's day reads them (SPEC §11, `backend/flows/settlement.py`)."""
 
-from .payment_orders import PAID, from_document, one_of
+from .gateways.base import gateway_filter
+from .payment_orders import PAID, from_document
 
 
 class SettlementLookups:
@@ -25,14 +26,19 @@ class SettlementLookups:
         values = sorted({v for v in values if v})
         if not values:
             return {}
-        query = {field: {"$in": values}, "gateway": one_of(gateway), **(extra or {})}
+        query = {field: {"$in": values}, "gateway": gateway_filter(gateway), **(extra or {})}
         return {d[field]: from_document(d) for d in self.collection.find(query)}
 
     def credited_between(self, gateway, start, end, limit):
         """(payment id, PaymentOrder) of the gateway's top-ups credited in [start, end) that no
         settlement listed yet (no `settled_on`), at most `limit`."""
         documents = self.collection.find(
-            {"status": PAID, "paid_at": {"$gte": start, "$lt": end}, "gateway": one_of(gateway), "settled_on": None},
+            {
+                "status": PAID,
+                "paid_at": {"$gte": start, "$lt": end},
+                "gateway": gateway_filter(gateway),
+                "settled_on": None,
+            },
             limit=limit,
         )
         return [from_document(d) for d in documents]

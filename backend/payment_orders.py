@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pymongo import ReturnDocument
 
 from .clock import utcnow
-from .gateways.base import CREDIT_WALLET
+from .gateways.base import CREDIT_WALLET, gateway_filter
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 LOADS_LOOKBACK_DAYS = 31
@@ -49,13 +49,6 @@ def from_document(document):
         gateway_payment_id=document.get("gateway_payment_id"),
         created_at=document.get("created_at"),
     )
-
-
-def one_of(gateway):
-    """A `gateway` filter: a name, or any of a tuple of names."""
-    if isinstance(gateway, str):
-        return gateway
-    return gateway[0] if len(gateway) == 1 else {"$in": list(gateway)}
 
 
 class PaymentOrders:
@@ -110,7 +103,7 @@ class PaymentOrders:
         if event.action == CREDIT_WALLET and event.amount_minor is not None:
             query.update(amount_minor=event.amount_minor, currency=event.currency)
         document = self.collection.find_one_and_update(
-            dict(query, gateway=one_of(gateway)),
+            dict(query, gateway=gateway_filter(gateway)),
             {"$addToSet": {"webhook_event_ids": event.event_id}},
             return_document=ReturnDocument.BEFORE,
         )
@@ -122,7 +115,11 @@ class PaymentOrders:
         """The payment order of `gateway` (a name or a tuple, as `claim_event`) a webhook event names,
         whatever its amount, or None."""
         query = self._event_query(event)
-        return None if query is None else from_document(self.collection.find_one(dict(query, gateway=one_of(gateway))))
+        return (
+            None
+            if query is None
+            else from_document(self.collection.find_one(dict(query, gateway=gateway_filter(gateway))))
+        )
 
     @staticmethod
     def _event_query(event):
@@ -162,7 +159,7 @@ class PaymentOrders:
         if not gateway_payment_id:
             return None
         document = self.collection.find_one(
-            {"gateway_payment_id": gateway_payment_id, "gateway": one_of(gateway), "status": PAID}
+            {"gateway_payment_id": gateway_payment_id, "gateway": gateway_filter(gateway), "status": PAID}
         )
         return from_document(document)
 

@@ -69,6 +69,13 @@ FAILED = "failed"  # every attempt failed (or was refunded): nothing to credit
 PENDING = "pending"  # nothing captured yet (no payment, or one still in progress)
 
 
+def gateway_filter(gateway):
+    """A query's `gateway` filter: a name, or any of a tuple of names (`confirmed_by`'s)."""
+    if isinstance(gateway, str):
+        return gateway
+    return gateway[0] if len(gateway) == 1 else {"$in": list(gateway)}
+
+
 def confirmed_by(adapters, name):
     """The gateways whose payment orders gateway `name`'s webhooks and reports confirm: `name`, and
     each of `adapters` ({name: adapter}, those offered) whose `processed_by` is `name`."""
