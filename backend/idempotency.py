@@ -5,10 +5,11 @@ another body is a 409. A repeat that arrives while the first is still running wa
 it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
 operation runs again with the same `operation_id`, which the ledger's keys make safe.
 
-A *replayable* operation (paying an order) gives the same answer whenever it runs again with the
-same `operation_id`: the ledger finds this request's debit and answers from it, in as few round
-trips as a stored answer. Its success is not stored (one store write fewer on the request path): a
-repeat runs it again at once. (A refund's repeat would take the whole credit path again: it is stored.)
+A *replayable* operation (paying an order, refunding one) gives the same answer whenever it runs
+again with the same `operation_id`: the ledger finds this request's entry and answers from it, in
+as few round trips as a stored answer. Its success is not stored (one store write fewer on the
+request path): a repeat runs it again at once, or first its `replay(operation_id)`, when given (a
+refund's: its entry looked up by key, where running it again would take the whole credit path).
 Its refusals are stored, as every operation's, so a repeat of a refused request is refused alike.
 """
 
@@ -38,20 +39,25 @@ class IdempotencyStore:
         self.grace_seconds = grace_seconds
         self.clock = clock
 
-    def run(self, scope, key, body, action, replayable=False):
+    def run(self, scope, key, body, action, replayable=False, replay=None):
         """`action(operation_id)` → (payload, status), run at most once per (scope, key) (or, when
-        `replayable`, run again to answer a repeat of its success)."""
+        `replayable`, run again to answer a repeat of its success, after `replay(operation_id)`, when
+        given, found no answer: (payload, status) or None)."""
         if key is None:
             return action(None)
         if not 1 <= len(key) <= KEY_LENGTH_MAX or not key.isascii() or not key.isprintable():
             raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
         key_id = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
         fingerprint = request_fingerprint(body)
-        stored = self._claim(key_id, fingerprint, replayable)
+        stored, repeat = self._claim(key_id, fingerprint, replayable)
         if stored is not None:
             return stored["payload"], stored["status_code"]
+        operation_id = "idk_" + key_id[:32]
+        replayed = replay(operation_id) if repeat and replay is not None else None
+        if replayed is not None:
+            return replayed
         try:
-            payload, status_code = action("idk_" + key_id[:32])
+            payload, status_code = action(operation_id)
         except IntegrationError as error:
             if error.http_status >= 500:
                 self.keys.delete_one({"_id": key_id})
@@ -74,7 +80,8 @@ class IdempotencyStore:
         return payload, status_code
 
     def _claim(self, key_id, fingerprint, replayable=False):
-        """None when this request may run; the stored response when it already ran."""
+        """(stored response, repeat): the response when it already ran, else None and whether this is
+        a repeat (of a replayable operation) rather than the first request."""
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while True:
             now = self.clock()
@@ -84,20 +91,20 @@ class IdempotencyStore:
             except DuplicateKeyError:  # a concurrent first request inserted it between
                 continue
             if existing is None:
-                return None
+                return None, False
             if existing["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused()
             if existing["state"] == "completed":
-                return existing["response"]
+                return existing["response"], True
             if replayable:
-                return None
+                return None, True
             if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
                 taken = self.keys.update_one(
                     {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},
                     {"$set": {"started_at": now}},
                 )
                 if taken.modified_count:
-                    return None
+                    return None, True
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)

@@ -11,6 +11,7 @@ from .clock import new_id
 from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
 from .money import CURRENCY_DECIMALS
 from .records import LedgerEntry, Order
+from .wallet_service import CUSTOMER_WALLETS, customer_wallets
 
 PAID_STATES = ("paid", "partially_refunded")
 
@@ -53,12 +54,15 @@ class OrderBook:
     def __init__(self, db):
         self.orders = db["orders"]
 
-    def for_customer(self, order_id: str, customer_id: str) -> Order:
-        """The order, if it belongs to `customer_id` (another customer's order is 'not found')."""
-        order = self.orders.find_one({"order_id": order_id})
-        if order is None or order.get("customer_id") != customer_id:
+    def with_wallets(self, order_id: str, customer_id: str) -> tuple[Order, dict]:
+        """The order, if it belongs to `customer_id` (another customer's order is 'not found'), and,
+        read by the same command, the customer's wallets by id (all of them: one missing here does not
+        exist), so that paying, holding or refunding it needs no wallet read of its own
+        (`WalletService.append`'s `wallet`)."""
+        found = next(self.orders.aggregate([{"$match": {"order_id": order_id}}, {"$limit": 1}, CUSTOMER_WALLETS]), None)
+        if found is None or found.get("customer_id") != customer_id:
             raise OrderNotFound()
-        return cast(Order, order)
+        return cast(Order, found), customer_wallets(found)
 
     def get(self, order_id: str) -> Order | None:
         """The order, or None."""

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pymongo import ReturnDocument
 
 from .clock import utcnow
-from .gateways.base import CREDIT_WALLET, gateway_filter
+from .gateways.base import gateway_filter
+from .wallet_service import CUSTOMER_WALLETS, customer_wallets
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 LOADS_LOOKBACK_DAYS = 31
@@ -49,6 +50,18 @@ def from_document(document):
         gateway_payment_id=document.get("gateway_payment_id"),
         created_at=document.get("created_at"),
     )
+
+
+@dataclass(frozen=True)
+class EventRead:
+    """A webhook event's payment order as `PaymentOrders.for_event` read it: `fresh` when the event
+    was not applied to it before; its customer's wallets by id (all of them); the gateway cases
+    recorded for the event's payment (None when the event names no payment)."""
+
+    payment_order: PaymentOrder
+    fresh: bool
+    wallets: dict
+    cases: list | None
 
 
 class PaymentOrders:
@@ -90,29 +103,45 @@ class PaymentOrders:
             query["gateway"] = gateway
         return from_document(self.collection.find_one(query))
 
-    def claim_event(self, gateway, event):
-        """(payment order, fresh) for a webhook event of `gateway` (a name, or a tuple of the names
-        whose payment orders its webhooks confirm) naming a payment order (by id or
-        by reference) and, when a credit event reports one, its amount and currency: the event id is added
-        to the payment order's `webhook_event_ids` by the same write that reads it, and `fresh` says
-        it was not there before. (None, False) when no such payment order exists (`by_event` then
-        tells an unknown payment order from a different amount)."""
+    def for_event(self, gateway, event):
+        """The `EventRead` of a webhook event of `gateway` (a name, or a tuple of the names whose
+        payment orders its webhooks confirm) naming a payment order by id or by reference, whatever
+        amount it reports; None when there is none. One command reads the payment order, its
+        customer's wallets and the gateway cases recorded for the event's payment, so that a credit
+        takes no other read. Nothing is written: the event's id is kept by the write that applies it
+        (`mark_paid`, `mark_failed`)."""
         query = self._event_query(event)
         if query is None:
-            return None, False
-        if event.action == CREDIT_WALLET and event.amount_minor is not None:
-            query.update(amount_minor=event.amount_minor, currency=event.currency)
-        document = self.collection.find_one_and_update(
-            dict(query, gateway=gateway_filter(gateway)),
-            {"$addToSet": {"webhook_event_ids": event.event_id}},
-            return_document=ReturnDocument.BEFORE,
-        )
+            return None
+        pipeline = [
+            {"$match": dict(query, gateway=gateway_filter(gateway))},
+            {"$limit": 1},
+            CUSTOMER_WALLETS,
+        ]
+        if isinstance(event.gateway_payment_id, str) and event.gateway_payment_id:  # never look up a null
+            pipeline += [
+                {"$addFields": {"event_payment_id": {"$literal": event.gateway_payment_id}}},
+                {
+                    "$lookup": {
+                        "from": "gateway_cases",
+                        "localField": "event_payment_id",
+                        "foreignField": "gateway_payment_id",
+                        "as": "cases",
+                    }
+                },
+            ]
+        document = next(self.collection.aggregate(pipeline), None)
         if document is None:
-            return None, False
-        return from_document(document), event.event_id not in document.get("webhook_event_ids", [])
+            return None
+        return EventRead(
+            from_document(document),
+            fresh=event.event_id not in document.get("webhook_event_ids", []),
+            wallets=customer_wallets(document),
+            cases=document.get("cases"),
+        )
 
     def by_event(self, gateway, event):
-        """The payment order of `gateway` (a name or a tuple, as `claim_event`) a webhook event names,
+        """The payment order of `gateway` (a name or a tuple, as `for_event`) a webhook event names,
         whatever its amount, or None."""
         query = self._event_query(event)
         return (
@@ -129,28 +158,14 @@ class PaymentOrders:
             return {"reference": event.payment_order_reference}
         return None
 
-    def release_event(self, payment_order_id, event_id):
-        """Forget a claimed event whose processing failed, so a redelivery is processed again (and a
-        payment order that had no other event is left as it was)."""
-        only = self.collection.update_one(
-            {"_id": payment_order_id, "webhook_event_ids": [event_id]}, {"$unset": {"webhook_event_ids": ""}}
-        )
-        if not only.modified_count:
-            self.collection.update_one({"_id": payment_order_id}, {"$pull": {"webhook_event_ids": event_id}})
-
-    def mark_paid(self, payment_order_id, entry_id, gateway_payment_id):
-        """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays)."""
-        self.collection.update_one(
-            {"_id": payment_order_id, "status": {"$ne": PAID}},
-            {
-                "$set": {
-                    "status": PAID,
-                    "entry_id": entry_id,
-                    "paid_at": self.clock(),
-                    "gateway_payment_id": gateway_payment_id,
-                }
-            },
-        )
+    def mark_paid(self, payment_order_id, entry_id, gateway_payment_id, event_id=None):
+        """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays), and
+        the webhook event that credited it, `event_id`, kept (a redelivery finds it)."""
+        paid = {"status": PAID, "entry_id": entry_id, "paid_at": self.clock(), "gateway_payment_id": gateway_payment_id}
+        update: dict = {"$set": paid}
+        if event_id is not None:
+            update["$addToSet"] = {"webhook_event_ids": event_id}
+        self.collection.update_one({"_id": payment_order_id, "status": {"$ne": PAID}}, update)
 
     def credited_by(self, gateway, gateway_payment_id):
         """The `paid` payment order of `gateway` (a name, or a tuple of names) whose credit was this
@@ -200,11 +215,16 @@ class PaymentOrders:
             )
         }
 
-    def mark_failed(self, payment_order_id, reason):
-        """`failed`, unless it is no longer `created` (a later capture still credits a failed one)."""
-        self.collection.update_one(
-            {"_id": payment_order_id, "status": CREATED}, {"$set": {"status": FAILED, "failure_reason": reason}}
+    def mark_failed(self, payment_order_id, reason, event_id=None):
+        """`failed`, unless it is no longer `created` (a later capture still credits a failed one); the
+        failure's webhook event `event_id`, when given, kept either way (a redelivery finds it)."""
+        kept = {"$addToSet": {"webhook_event_ids": event_id}} if event_id is not None else {}
+        failed = self.collection.update_one(
+            {"_id": payment_order_id, "status": CREATED},
+            dict(kept, **{"$set": {"status": FAILED, "failure_reason": reason}}),
         )
+        if kept and not failed.matched_count:
+            self.collection.update_one({"_id": payment_order_id}, kept)
 
 
 class SweepQueue:

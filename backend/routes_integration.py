@@ -144,14 +144,24 @@ def refund_order_to_wallet():
         entry = service.process_refund_to_wallet(
             order_id, customer_id, amount_minor, reason, refund_id=operation_id, currency=currency
         )
-        return {
-            "success": True,
-            "transaction_id": entry["_id"],
-            "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
-            "currency": entry["currency"],
-        }, 200
+        return refunded(entry)
 
-    return idempotent(body, action)
+    def replay(operation_id):
+        entry = service.find_refund(order_id, customer_id, amount_minor, operation_id, currency)
+        return None if entry is None else refunded(entry)
+
+    # the ledger answers a repeat from the refund's entry (found by its key: `replay`)
+    return idempotent(body, action, replayable=True, replay=replay)
+
+
+def refunded(entry):
+    """The answer of a refund into the wallet: its entry."""
+    return {
+        "success": True,
+        "transaction_id": entry["_id"],
+        "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
+        "currency": entry["currency"],
+    }, 200
 
 
 def gateway_webhook(gateway):

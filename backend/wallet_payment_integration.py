@@ -29,6 +29,11 @@ class WalletPaymentIntegration(IntegrationParts):
         amount = amount_in(currency, self.currency)
         return self.refunds.refund(order_id, customer_id, amount_minor, reason, refund_id, amount)
 
+    def find_refund(self, order_id, customer_id, amount_minor, refund_id, currency=None):
+        """The refund `process_refund_to_wallet` made of this order with `refund_id`, or None (none, or
+        none in the wallet of `currency`, default the default one)."""
+        return self.refunds.made(order_id, customer_id, amount_minor, refund_id, currency or self.currency)
+
     def get_integration_status(self, customer_id, currency=None):
         """The wallet's balance, totals per kind and newest entries, in minor units."""
         return self.status_view.status(customer_id, currency)

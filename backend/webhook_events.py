@@ -1,7 +1,7 @@
 """Single-use webhook events (`webhook_events`): an event whose delivery makes the service charge a
 payment (a Google Pay token, `charge_required`) is claimed here by (gateway, event id) before the
 charge, so one token is never charged twice, even when posted for another payment order. Other
-events are de-duplicated on their payment order (`PaymentOrders.claim_event`). This module is the
+events are de-duplicated on their payment order (`PaymentOrders.for_event`, `mark_paid`). This module is the
 only one that reads or writes the collection."""
 
 from pymongo.errors import DuplicateKeyError

@@ -22,9 +22,9 @@ from backend.errors import (
     StoreUnavailable,
     UnsupportedPaymentMethod,
 )
-from backend.gateways.base import CREDIT_WALLET, CheckoutOrder, WebhookEvent
+from backend.gateways.base import CheckoutOrder, WebhookEvent
 from backend.orders import PAID_STATES, in_life, paid_by, paid_minor
-from backend.payment_orders import CREATED, FAILED, PAID, PaymentOrder
+from backend.payment_orders import CREATED, FAILED, PAID, EventRead, PaymentOrder
 from backend.records import CREDIT, DEBIT, PAYMENT, REFUND
 from backend.wallet_service import signed_minor, wallet_id
 
@@ -152,10 +152,10 @@ class FakeLedger:
             }
         )
 
-    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None):
+    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None):
         return self.append(customer_id, currency, amount_minor, CREDIT, kind, key, reference, slot=slot)
 
-    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None):
+    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None, wallet=None):
         return self.append(customer_id, currency, amount_minor, DEBIT, kind, key, reference, operation_id=operation_id)
 
     def append(
@@ -345,11 +345,12 @@ class FakeOrderBook:
     def new_life(self):
         return f"life_{next(self.tickets)}"
 
-    def for_customer(self, order_id, customer_id):
+    def with_wallets(self, order_id, customer_id):
+        """The order; no wallets (the fake ledger reads its own)."""
         order = self.get(order_id)
         if order is None or order.get("customer_id") != customer_id:
             raise OrderNotFound()
-        return order
+        return order, {}
 
     def get(self, order_id):
         return self.orders.find_one({"order_id": order_id})
@@ -458,10 +459,10 @@ class FakeOrderBook:
 
 
 class FakePaymentOrders:
-    """`PaymentOrders` as the flows use it: a webhook event is claimed on its payment order (named by
-    id or reference; a credit event only when its amount and currency are the payment order's), and
-    `fresh` says whether it was not claimed before; `paid` once, by the first credit; `failed` only
-    from `created`."""
+    """`PaymentOrders` as the flows use it: a webhook event is read with its payment order (named by
+    id or reference), `fresh` while its id is not kept on it; the write that applies it keeps it;
+    `paid` once, by the first credit; `failed` only from `created`. No wallets or cases are read with
+    it (the fake ledger and cases read their own)."""
 
     def __init__(self):
         self.docs = {}
@@ -494,19 +495,11 @@ class FakePaymentOrders:
             doc.get("gateway_payment_id"),
         )
 
-    def claim_event(self, gateway, event):
+    def for_event(self, gateway, event):
         doc = self.named(gateway, event)
-        if doc is None or (
-            event.action == CREDIT_WALLET
-            and event.amount_minor is not None
-            and (doc["amount_minor"], doc["currency"]) != (event.amount_minor, event.currency)
-        ):
-            return None, False
-        before = self.get(doc["_id"])
-        fresh = event.event_id not in doc["webhook_event_ids"]
-        if fresh:
-            doc["webhook_event_ids"].append(event.event_id)
-        return before, fresh
+        if doc is None:
+            return None
+        return EventRead(self.get(doc["_id"]), event.event_id not in doc["webhook_event_ids"], {}, None)
 
     def by_event(self, gateway, event):
         doc = self.named(gateway, event)
@@ -522,20 +515,22 @@ class FakePaymentOrders:
         gateways = (gateway,) if isinstance(gateway, str) else gateway  # a name, or the names a webhook confirms
         return doc if doc is not None and doc["gateway"] in gateways else None
 
-    def release_event(self, payment_order_id, event_id):
-        ids = self.docs[payment_order_id]["webhook_event_ids"]
-        if event_id in ids:
-            ids.remove(event_id)
-
-    def mark_paid(self, payment_order_id, entry_id, gateway_payment_id):
+    def mark_paid(self, payment_order_id, entry_id, gateway_payment_id, event_id=None):
         doc = self.docs[payment_order_id]
         if doc["status"] != PAID:
             doc.update(status=PAID, entry_id=entry_id, gateway_payment_id=gateway_payment_id)
+            self.keep(doc, event_id)
 
-    def mark_failed(self, payment_order_id, reason):
+    def mark_failed(self, payment_order_id, reason, event_id=None):
         doc = self.docs[payment_order_id]
         if doc["status"] == CREATED:
             doc.update(status=FAILED, failure_reason=reason)
+        self.keep(doc, event_id)
+
+    @staticmethod
+    def keep(doc, event_id):
+        if event_id is not None and event_id not in doc["webhook_event_ids"]:
+            doc["webhook_event_ids"].append(event_id)
 
     def paid_ids(self, payment_order_ids):
         return {i for i in payment_order_ids if i in self.docs and self.docs[i]["status"] == PAID}

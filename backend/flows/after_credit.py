@@ -65,12 +65,18 @@ class AfterCredit:
             return "recorded"
         return self.apply_case(case, payment_order, event.event_type)
 
-    def apply_waiting(self, payment_order):
+    def apply_waiting(self, payment_order, cases=None):
         """Apply the cases that came before `payment_order`'s credit (its payment's refunds, disputes):
-        right after the credit, and again by the credit's follow-up (a crash in between)."""
+        right after the credit, and again by the credit's follow-up (a crash in between, or a case
+        recorded while the credit was being made). `cases`: the cases of its payment as read before
+        the credit (`PaymentOrders.for_event`), else they are read now."""
         processor = getattr(self._adapter(payment_order.gateway), "processed_by", None)
         names = (payment_order.gateway, processor) if processor else (payment_order.gateway,)
-        for case in self.cases.waiting_for(names, payment_order.gateway_payment_id):
+        if cases is None:
+            cases = self.cases.waiting_for(names, payment_order.gateway_payment_id)
+        whose = {(name, payment_order.gateway_payment_id) for name in names}
+        waiting = (c for c in cases if c.get("waiting") and (c["gateway"], c["gateway_payment_id"]) in whose)
+        for case in waiting:
             self.apply_case(case, payment_order, "credited_later")
 
     def _owners(self, gateway):

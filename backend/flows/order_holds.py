@@ -22,6 +22,8 @@ from ..errors import (
 from ..order_authorizations import AUTHORIZED
 from ..orders import PAID_STATES, order_currency
 from ..records import CHECKOUT_HOLD
+from ..wallet_figures import EMPTY_WALLET
+from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
@@ -36,7 +38,7 @@ class OrderHolds:
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
         kept) when the available money does not cover it. A retry of the same request (same
         `operation_id`) finishes and returns that authorisation."""
-        order = self.orders.for_customer(order_id, customer_id)
+        order, wallets = self.orders.with_wallets(order_id, customer_id)
         currency = order_currency(order, amount_in=amount_in)
         authorization = order.get("authorization") or {}
         retried = operation_id is not None and authorization.get("operation_id") == operation_id
@@ -51,7 +53,13 @@ class OrderHolds:
         reference = {"order_id": order_id, "order_life": authorization["life"]}
         try:
             entry, _ = self.holds.hold(
-                customer_id, currency, amount_minor, CHECKOUT_HOLD, authorization["hold_key"], reference
+                customer_id,
+                currency,
+                amount_minor,
+                CHECKOUT_HOLD,
+                authorization["hold_key"],
+                reference,
+                wallet=wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET),
             )
         except InsufficientFunds:
             self.authorizations.unclaim(order_id, authorization["hold_id"])

@@ -6,6 +6,8 @@ import time
 from ..errors import AmountDiffersFromOrder, OperationPending, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
 from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID, LedgerEntry
+from ..wallet_figures import EMPTY_WALLET
+from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 CLAIM_AFTER_SECONDS = 30  # a debit its request has not decided for this long is claimed (the request died)
@@ -22,14 +24,15 @@ class OrderPayments:
         """Pay a pending order from the wallet: one debit per life of the order (a reopened order is
         a new life, paid anew), never below zero. A retry of the same request (same `operation_id`)
         returns that payment, whether it finished it or not. `amount_in`: see `orders.order_currency`."""
-        order = self.orders.for_customer(order_id, customer_id)
+        order, wallets = self.orders.with_wallets(order_id, customer_id)
         currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
             return self._paid_already(order, operation_id)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
+        wallet = wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
         try:
-            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id)
+            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id, wallet)
         except OperationPending as pending:  # the debit is in: let a retry (or the worker) settle it now
             self.settlements.release(pending.details["transaction_id"])
             raise
@@ -58,11 +61,12 @@ class OrderPayments:
             )
         return entry
 
-    def _debit_in_its_life(self, order, currency, amount_minor, operation_id):
+    def _debit_in_its_life(self, order, currency, amount_minor, operation_id, wallet=None):
         """(entry, created): the debit of the order's current life (its `payment_ticket`), made now or
         found (a concurrent request's, or this request's when it is a retry). A key held by a settled
         debit of another request belongs to an ended life whose ticket the shop dropped (it replaced
-        a paid order's document): the order gets a ticket of its own and is debited under it."""
+        a paid order's document): the order gets a ticket of its own and is debited under it.
+        `wallet`: the wallet as read with the order (`WalletService.append`)."""
         for _ in range(LIVES_MAX):
             ticket = order.get("payment_ticket")
             entry, created = self.wallet.debit(
@@ -73,7 +77,9 @@ class OrderPayments:
                 key=payment_key(order["order_id"], ticket),
                 reference={"order_id": order["order_id"], "order_life": ticket},
                 operation_id=operation_id,
+                wallet=wallet,
             )
+            wallet = None  # read again for another life
             if created or not entry.get("settled"):
                 return entry, created
             if operation_id is not None and entry.get("operation_id") == operation_id:

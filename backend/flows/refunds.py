@@ -5,6 +5,7 @@ from ..clock import new_id
 from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
 from ..orders import PAID_STATES, RefundSlot, order_currency
 from ..records import REFUND
+from ..wallet_figures import EMPTY_WALLET
 from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
@@ -17,21 +18,22 @@ class Refunds:
         """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
         to the wallet; all refunds of the order's life together never exceed what was paid. A retry
         with the same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
-        order = self.orders.for_customer(order_id, customer_id)
+        order, wallets = self.orders.with_wallets(order_id, customer_id)
         currency = order_currency(order, OrderNotRefundable, amount_in)
         key = f"refund:{refund_id or new_id('rfnd')}"
         earlier = None
         if refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order
             earlier = self.wallet.entry_for_key(customer_id, currency, key)
         try:
-            entry, created = (earlier, False) if earlier else self._credit(order, currency, amount_minor, key, reason)
+            entry, created = (
+                (earlier, False) if earlier else self._credit(order, currency, amount_minor, key, reason, wallets)
+            )
         except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
             if not entry:
                 raise
             created = False
-        if entry["reference"].get("order_id") != order_id or entry["amount_minor"] != amount_minor:
-            raise IdempotencyKeyReused("This refund id belongs to another refund.")
+        of_refund(entry, order_id, amount_minor)
         if created:
             with pending_on_store_error(entry):
                 self.audit.record(
@@ -46,10 +48,16 @@ class Refunds:
                 )
         return entry
 
-    def _credit(self, order, currency, amount_minor, key, reason):
+    def made(self, order_id, customer_id, amount_minor, refund_id, currency):
+        """The refund of `order_id` made with `refund_id` into `customer_id`'s wallet of `currency`, or
+        None; IdempotencyKeyReused when that refund id made another refund."""
+        entry = self.wallet.entry_for_key(customer_id, currency, f"refund:{refund_id}")
+        return entry and of_refund(entry, order_id, amount_minor)
+
+    def _credit(self, order, currency, amount_minor, key, reason, wallets):
         """(entry, created): the refund credited into the wallet of the order's life, in its next place
         among that life's refunds; RefundExceedsPaid or OrderNotRefundable (nothing written) when it
-        cannot be."""
+        cannot be. `wallets`: the customer's, as read with the order (`OrderBook.with_wallets`)."""
         if order["payment_status"] == "refunded":
             raise RefundExceedsPaid("This order is already fully refunded.")
         if order["payment_status"] not in PAID_STATES:
@@ -65,5 +73,20 @@ class Refunds:
         slot = RefundSlot(self.orders, self.history, order, wid)
         reference = {"order_id": order["order_id"], "reason": reason}
         return self.wallet.credit(
-            order["customer_id"], currency, amount_minor, REFUND, key=key, reference=reference, slot=slot
+            order["customer_id"],
+            currency,
+            amount_minor,
+            REFUND,
+            key=key,
+            reference=reference,
+            slot=slot,
+            wallet=wallets.get(wid, EMPTY_WALLET),
         )
+
+
+def of_refund(entry, order_id, amount_minor):
+    """`entry`, if it is a refund of `amount_minor` of `order_id`, else IdempotencyKeyReused (its
+    refund id made another refund)."""
+    if (entry["reference"].get("order_id"), entry["amount_minor"]) != (order_id, amount_minor):
+        raise IdempotencyKeyReused("This refund id belongs to another refund.")
+    return entry

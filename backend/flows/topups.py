@@ -9,6 +9,8 @@ from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderN
 from ..money import is_amount_minor
 from ..payment_orders import PAID
 from ..records import TOPUP
+from ..wallet_figures import EMPTY_WALLET
+from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 
@@ -110,10 +112,14 @@ class Topups:
             second_payment = self.our_refunds.second_payment_status(confirmed.gateway_payment_id)
         return wallet, same_payment and not confirmed.earlier, second_payment
 
-    def confirm(self, payment_order, gateway_payment_id, source, **audit_fields):
+    def confirm(self, payment_order, gateway_payment_id, source, read=None, **audit_fields):
         """Credit the amount recorded at initiate, exactly once per payment order; (entry, created).
         The audit entry (`wallet.credited`, or `topup.second_payment` for another payment of a
-        credited top-up) carries `audit_fields` too (a webhook's event id and type)."""
+        credited top-up) carries `audit_fields` too (a webhook's event id and type, the id kept on
+        the payment order). `read`: the webhook's `EventRead`, whose wallets and cases the credit
+        uses instead of reading them again."""
+        wid = wallet_id(payment_order.customer_id, payment_order.currency)
+        wallet = read.wallets.get(wid, EMPTY_WALLET) if read else None
         entry, created = self.wallet.credit(
             payment_order.customer_id,
             payment_order.currency,
@@ -125,16 +131,17 @@ class Topups:
                 "gateway": payment_order.gateway,
                 "gateway_payment_id": gateway_payment_id,
             },
+            wallet=wallet,
         )
         with pending_on_store_error(entry):
             if created or not payment_order.is_paid:
-                self.mark_paid(entry)
+                self.mark_paid(entry, audit_fields.get("event_id"))
             self._audit(entry, created, payment_order, gateway_payment_id, source, audit_fields)
             if not created and entry["reference"].get("gateway_payment_id") != gateway_payment_id:
                 self.give_back_second_payment(payment_order, gateway_payment_id)
             if created and self.after_credit is not None:
                 credited = replace(payment_order, status=PAID, gateway_payment_id=gateway_payment_id)
-                self.after_credit.apply_waiting(credited)
+                self.after_credit.apply_waiting(credited, read.cases if read else None)
         return entry, created
 
     def give_back_second_payment(self, payment_order, gateway_payment_id):
@@ -142,10 +149,13 @@ class Topups:
         if self.our_refunds is not None and gateway_payment_id:
             self.our_refunds.second_payment(payment_order, gateway_payment_id)
 
-    def mark_paid(self, entry):
-        """The follow-up of a top-up credit: its payment order is `paid` by it (idempotent)."""
+    def mark_paid(self, entry, event_id=None):
+        """The follow-up of a top-up credit: its payment order is `paid` by it (idempotent), with the
+        webhook event `event_id` that credited it, when one did."""
         reference = entry["reference"]
-        self.payment_orders.mark_paid(reference["payment_order_id"], entry["_id"], reference.get("gateway_payment_id"))
+        self.payment_orders.mark_paid(
+            reference["payment_order_id"], entry["_id"], reference.get("gateway_payment_id"), event_id
+        )
 
     def check_reported_amount(self, payment_order, amount_minor, currency, payment_id, source):
         """A gateway-reported amount is a valid amount (else `InvalidAmount`) and the initiated one

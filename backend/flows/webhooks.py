@@ -1,9 +1,12 @@
 """Webhook intake: a gateway's webhook verified (signature over the raw body), de-duplicated by
 its event id and applied: a capture credits its top-up once, a failure is recorded."""
 
+from dataclasses import replace
+
 from ..errors import IntegrationError, InvalidAmount
 from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE, ConfirmedPayment, confirmed_by
 from ..money import is_amount_minor
+from ..payment_orders import EventRead
 from ..validation import check_json_text
 
 
@@ -22,14 +25,15 @@ class WebhookIntake:
     def process(self, gateway_name, raw_body, headers):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word.
 
-        An event is claimed on its payment order (its id added to `webhook_event_ids` by the same
-        write that reads the payment order), so a redelivery finds it there; an event that makes the
-        service charge (a Google Pay token) is also claimed in `webhook_events`, so no token is
-        charged twice, even for another payment order. A processed credit is recorded once, as
-        `wallet.credited` with the event's id; every other outcome as
-        `webhook.received`. The claim is released when processing fails, so a redelivery is judged
-        afresh; a process that dies mid-way leaves it claimed, and the gateway sweep settles the
-        payment order with the gateway (docs/sweep.md)."""
+        An event is read with its payment order (`PaymentOrders.for_event`); the write that applies it
+        keeps its id on the payment order (`webhook_event_ids`), so a redelivery finds it there and is
+        a `duplicate`; an event that makes the service charge (a Google Pay token) is also claimed in
+        `webhook_events` before the charge, so no token is charged twice, even for another payment
+        order (and released when processing fails). A processed credit is recorded once, as
+        `wallet.credited` with the event's id; every other outcome as `webhook.received`. Concurrent
+        deliveries of one event both apply it, and the ledger's `topup:` key credits once; a process
+        that dies mid-way has kept nothing, so a redelivery is applied afresh, as is the gateway
+        sweep's look-up of the payment order (docs/sweep.md)."""
         try:
             check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
@@ -51,16 +55,16 @@ class WebhookIntake:
             outcome = self.after_credit.apply(gateway_name, event)  # once per case, by the gateway's id
             self.audit.note("webhook.received", outcome, **log)
             return outcome
-        payment_order, fresh = self._claim_event(gateway_name, event)
-        if payment_order is None or not fresh:
-            outcome = "ignored" if payment_order is None else "duplicate"
+        read = self._read_event(gateway_name, event)
+        if read is None or not read.fresh:
+            outcome = "ignored" if read is None else "duplicate"
             self.audit.record("webhook.received", outcome, **log)
             return outcome
+        payment_order = read.payment_order
         log.update(payment_order_id=payment_order.id, customer_id=payment_order.customer_id)
         try:
-            outcome, credited = self._apply_event(gateway, event, payment_order)
+            outcome, credited = self._apply_event(gateway, event, read)
         except Exception:
-            self.payment_orders.release_event(payment_order.id, event.event_id)
             if event.charge_required:
                 self.single_use_events.release(gateway_name, event.event_id)
             raise
@@ -70,29 +74,36 @@ class WebhookIntake:
             self.audit.record("webhook.received", outcome, **log)
         return outcome
 
-    def _claim_event(self, gateway_name, event):
-        """(payment order, fresh) for an event that credits or records a failure: its payment order
-        with the event claimed on it, and whether to apply it. (None, False) for other events and
-        unknown payment orders; AmountMismatch when only the amount differs from an unpaid one."""
+    def _read_event(self, gateway_name, event):
+        """The `EventRead` of an event that credits or records a failure, `fresh` when it is to be
+        applied; None for other events and unknown payment orders. An event reporting another amount
+        or currency than its payment order's is AmountMismatch (audited) while that one is unpaid,
+        and not fresh (a duplicate) once it is paid."""
         if event.action not in (CREDIT_WALLET, RECORD_FAILURE):
-            return None, False
+            return None
         reported = event.amount_minor
         if event.action == CREDIT_WALLET and reported is not None and not is_amount_minor(reported, event.currency):
-            return self._check_event_amount(gateway_name, event), False  # never put in a query
+            paid = self._check_event_amount(gateway_name, event)  # never put in a query
+            return None if paid is None else EventRead(paid, fresh=False, wallets={}, cases=None)
         gateways = confirmed_by(self.payments.gateways, gateway_name)  # Google Pay's, for PayPal's webhooks
-        payment_order, fresh = self.payment_orders.claim_event(gateways, event)
-        if payment_order is None and event.action == CREDIT_WALLET and reported is not None:
-            return self._check_event_amount(gateway_name, event), False
-        if payment_order is None:
-            return None, False
-        if not fresh and event.action == CREDIT_WALLET and not payment_order.is_paid and not event.charge_required:
-            # Claimed before, yet not credited: that delivery failed and its process died before it
-            # released the claim (or it is still running). Apply it; the ledger's key keeps it once.
-            fresh = True
-        if fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
-            self.payment_orders.release_event(payment_order.id, event.event_id)
-            fresh = False  # a token already posted, for this payment order or another
-        return payment_order, fresh
+        read = self.payment_orders.for_event(gateways, event)
+        if read is None:
+            return None
+        payment_order = read.payment_order
+        if event.action == CREDIT_WALLET and reported is not None:
+            if (reported, event.currency) != (payment_order.amount_minor, payment_order.currency):
+                if not payment_order.is_paid:
+                    self.topups.check_reported_amount(
+                        payment_order, reported, event.currency, event.gateway_payment_id, event.event_type
+                    )
+                return replace(read, fresh=False)
+        if not read.fresh and event.action == CREDIT_WALLET and not payment_order.is_paid and not event.charge_required:
+            # Kept, yet not credited: claimed by an earlier version, whose process died before it
+            # released the claim. Apply it; the ledger's key keeps it once.
+            read = replace(read, fresh=True)
+        if read.fresh and event.charge_required and not self.single_use_events.claim(gateway_name, event):
+            return replace(read, fresh=False)  # a token already posted, for this payment order or another
+        return read
 
     def _check_event_amount(self, gateway_name, event):
         """A credit event whose amount or currency differs from its payment order's: the payment order
@@ -105,8 +116,9 @@ class WebhookIntake:
             )
         return payment_order
 
-    def _apply_event(self, gateway, event, payment_order):
-        """(outcome, whether this event credited the wallet) for a claimed event of `payment_order`."""
+    def _apply_event(self, gateway, event, read):
+        """(outcome, whether this event credited the wallet) for a fresh event of `read.payment_order`."""
+        payment_order = read.payment_order
         if event.action == CREDIT_WALLET and payment_order.is_paid:
             paid_by = payment_order.gateway_payment_id
             if not event.charge_required and paid_by and event.gateway_payment_id not in (None, paid_by):
@@ -114,11 +126,18 @@ class WebhookIntake:
                 return "second_payment", False
             return "duplicate", False  # credited already: no second charge or credit
         if event.action == RECORD_FAILURE:
-            self.payment_orders.mark_failed(payment_order.id, event.failure_reason)
+            self.payment_orders.mark_failed(payment_order.id, event.failure_reason, event.event_id)
             return "recorded", False
         payment_id = self._charge(gateway, event, payment_order) if event.charge_required else event.gateway_payment_id
+        if payment_id != event.gateway_payment_id:
+            read = replace(read, cases=None)  # the cases read were of another payment id: read them again
         _entry, created = self.topups.confirm(
-            payment_order, payment_id, source=event.event_type, event_id=event.event_id, event_type=event.event_type
+            payment_order,
+            payment_id,
+            source=event.event_type,
+            read=read,
+            event_id=event.event_id,
+            event_type=event.event_type,
         )
         return "processed", created
 

@@ -27,14 +27,15 @@ def test_crash_during_a_topup_credit_is_healed(app, db, integration):
         balance_minor = healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"]
         paid = db["payment_orders"].find_one({"_id": state["payment_order_id"]})["status"] == "paid"
         assert (balance_minor, paid) in ((0, False), (5000, True)), crash_at
-        # A redelivery credits what the crash left undone, unless the event was claimed before it;
-        # then the gateway sweep's look-up credits it (through the same path as here).
+        # A redelivery credits what the crash left undone (nothing was kept of the event before the
+        # write that marks the payment order paid); the gateway sweep's look-up credits nothing more.
         healthy.process_payment_webhook("razorpay", *state["webhook"])
+        assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
         healthy.topups.confirm(healthy.find_payment_order(state["payment_order_id"]), "pay_1", "sweep")
         assert healthy.wallet.get_wallet(state["customer_id"], "INR")["balance_minor"] == 5000
 
     writes = crash_each_write(app, db, setup, operation, check)
-    assert writes == 5  # claim, ledger insert, wallet roll, payment order, audit
+    assert writes == 4  # ledger insert, wallet roll, payment order (paid, with the event's id), audit
 
 
 def test_crash_during_a_payment_is_healed(app, db, integration, api):

@@ -29,22 +29,23 @@ STORE_CALLS = {
     "delete_many",
     "replace_one",
 }
-# operation: the most store round trips it may take (issue 9's targets; a key adds its claim, and its
-# stored response but for paying, whose repeats the ledger answers (backend/idempotency.py); a
-# payment records its outcome on its debit, `settled`, so that no later life of the order meets an
-# undecided debit: one more than issue 9's 6; a credit looks for the refunds and disputes its payment
-# had before it was credited, SPEC §9: one more)
+# operation: the most store round trips it may take (issue 21's counts). An order or payment order
+# is read with its customer's wallets (and a credit's payment's gateway cases) by one command, so
+# the ledger's append reads nothing more; a webhook event's id is kept by the write that marks its
+# payment order paid. A key adds its claim; paying and refunding store no answer, since the ledger
+# answers their repeats (backend/idempotency.py). A payment records its outcome on its debit,
+# `settled`, so that no later life of the order meets an undecided debit: one write more than a refund.
 BOUNDS = {
     "status": 2,
-    "initiate": 2,
+    "initiate": 1,
     "initiate with a key": 3,
-    "webhook credit": 7,
-    "duplicate webhook": 3,
-    "pay": 7,
-    "pay with a key": 8,
+    "webhook credit": 5,
+    "duplicate webhook": 2,
+    "pay": 6,
+    "pay with a key": 7,
     "pay, repeated key": 3,
-    "refund": 6,
-    "refund with a key": 8,
+    "refund": 5,
+    "refund with a key": 6,
     "refund, repeated key": 2,
 }
 

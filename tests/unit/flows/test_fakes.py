@@ -138,16 +138,16 @@ def test_refunds_of_a_life_fit_within_what_was_paid(orders):
         orders.refund_fields(paid, 501)
 
 
-def test_a_webhook_event_is_claimed_once_and_released_on_request(payment_orders):
+def test_a_webhook_event_is_fresh_until_the_write_applying_it_keeps_it(payment_orders):
     payment_orders.create("po_1", "wtp_1", "fakepay", "cust_a", 500, "INR")
     event = WebhookEvent("evt_1", "captured", CREDIT_WALLET, payment_order_id="po_1", amount_minor=500, currency="INR")
-    assert [fresh for _, fresh in (payment_orders.claim_event("fakepay", event) for _ in range(2))] == [True, False]
-    payment_orders.release_event("po_1", "evt_1")
-    assert payment_orders.claim_event("fakepay", event)[1] is True
+    assert [payment_orders.for_event("fakepay", event).fresh for _ in range(2)] == [True, True]
+    payment_orders.mark_paid("po_1", "txn_1", "pay_1", event_id="evt_1")
+    assert payment_orders.for_event("fakepay", event).fresh is False
     other = WebhookEvent("evt_2", "captured", CREDIT_WALLET, payment_order_id="po_1", amount_minor=400, currency="INR")
-    assert payment_orders.claim_event("fakepay", other) == (None, False)
+    assert payment_orders.for_event("fakepay", other).fresh is True  # its amount is the flow's to check
     assert payment_orders.by_event("fakepay", other).id == "po_1"
-    assert payment_orders.claim_event("otherpay", event) == (None, False)
+    assert payment_orders.for_event("otherpay", event) is None
 
 
 def test_a_payment_order_is_paid_once_and_failed_only_from_created(payment_orders):
@@ -162,4 +162,6 @@ def test_a_payment_order_is_paid_once_and_failed_only_from_created(payment_order
         {"po_1"},
     )
     failure = WebhookEvent("evt_f", "failed", RECORD_FAILURE, payment_order_reference="wtp_1")
-    assert payment_orders.claim_event("fakepay", failure)[0].id == "po_1"
+    assert payment_orders.for_event("fakepay", failure).payment_order.id == "po_1"
+    payment_orders.mark_failed("po_1", "declined", event_id="evt_f")  # a paid one stays paid; the event is kept
+    assert (payment_orders.get("po_1").status, payment_orders.for_event("fakepay", failure).fresh) == ("paid", False)

@@ -112,10 +112,10 @@ def test_another_capture_event_of_a_credited_top_up_is_a_duplicate(intake, payme
     assert ledger.balance("cust_a") == 50000
 
 
-def test_a_claimed_capture_whose_delivery_died_before_crediting_is_applied_again(
+def test_a_capture_an_earlier_version_claimed_and_died_on_is_applied_again(
     intake, payment_order, payment_orders, ledger
 ):
-    payment_orders.docs["po_1"]["webhook_event_ids"].append("evt_1")  # claimed; the process died there
+    payment_orders.docs["po_1"]["webhook_event_ids"].append("evt_1")  # an earlier version claimed it and died
     assert intake.process("fakepay", captured(), SIGNED) == "processed"
     assert ledger.balance("cust_a") == 50000
 
@@ -149,7 +149,7 @@ def test_an_event_naming_its_payment_order_by_reference_is_applied(intake, payme
     assert ledger.balance("cust_a") == 50000
 
 
-def test_a_claim_is_released_when_applying_fails_so_the_redelivery_is_judged_afresh(
+def test_a_delivery_that_fails_keeps_nothing_so_the_redelivery_is_judged_afresh(
     intake, payment_order, payment_orders, ledger, monkeypatch
 ):
     credit = ledger.credit
@@ -190,7 +190,7 @@ def test_a_capture_of_another_amount_for_a_credited_top_up_is_a_duplicate(intake
 def test_a_reported_amount_that_is_no_amount_is_invalid_and_never_claimed(
     intake, payment_order, payment_orders, monkeypatch
 ):
-    monkeypatch.setattr(payment_orders, "claim_event", lambda *a: pytest.fail("an invalid amount was queried"))
+    monkeypatch.setattr(payment_orders, "for_event", lambda *a: pytest.fail("an invalid amount was queried"))
     with pytest.raises(InvalidAmount):
         intake.process("fakepay", captured(amount_minor=-1), SIGNED)
 

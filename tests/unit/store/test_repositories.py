@@ -69,29 +69,59 @@ def event(event_id="evt_1", payment_order_id="order_1", reference=None):
     )
 
 
-def test_an_event_is_claimed_on_its_payment_order_once(payment_orders, database):
+def test_an_event_is_fresh_until_the_write_applying_it_keeps_it(payment_orders, database):
     payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
-    claimed, fresh = payment_orders.claim_event("razorpay", event())
-    assert (claimed.id, fresh) == ("order_1", True)
-    assert payment_orders.claim_event("razorpay", event()) == (claimed, False)
-    assert payment_orders.claim_event("razorpay", event("evt_2"))[1] is True
-    assert database["payment_orders"].find_one({"_id": "order_1"})["webhook_event_ids"] == ["evt_1", "evt_2"]
+    read = payment_orders.for_event("razorpay", event())
+    assert (read.payment_order.id, read.fresh, read.wallets, read.cases) == ("order_1", True, {}, None)
+    assert payment_orders.for_event("razorpay", event()).fresh is True  # reading keeps nothing
+    payment_orders.mark_paid("order_1", "txn_1", "pay_1", event_id="evt_1")
+    payment_orders.mark_paid("order_1", "txn_2", "pay_2", event_id="evt_2")  # paid once: nothing kept
+    payment_orders.mark_failed("order_1", "declined", event_id="evt_3")  # not created: only the event kept
+    assert [payment_orders.for_event("razorpay", event(e)).fresh for e in ("evt_1", "evt_2", "evt_3")] == [
+        False,
+        True,
+        False,
+    ]
+    document = database["payment_orders"].find_one({"_id": "order_1"})
+    assert (document["status"], document["entry_id"], document["webhook_event_ids"]) == (
+        "paid",
+        "txn_1",
+        ["evt_1", "evt_3"],
+    )
 
 
-def test_an_event_is_claimed_by_reference_and_only_for_its_gateway(payment_orders):
+def test_an_event_is_read_by_reference_and_only_for_its_gateway(payment_orders):
     payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
-    assert payment_orders.claim_event("paypal", event()) == (None, False)
-    assert payment_orders.claim_event("razorpay", event("evt_9", "order_unknown")) == (None, False)
-    by_reference, fresh = payment_orders.claim_event("razorpay", event(payment_order_id=None, reference="wtp_1"))
-    assert (by_reference.id, fresh) == ("order_1", True)
-    assert payment_orders.claim_event("razorpay", event(payment_order_id=None)) == (None, False)
+    assert payment_orders.for_event("paypal", event()) is None
+    assert payment_orders.for_event("razorpay", event("evt_9", "order_unknown")) is None
+    by_reference = payment_orders.for_event("razorpay", event(payment_order_id=None, reference="wtp_1"))
+    assert (by_reference.payment_order.id, by_reference.fresh) == ("order_1", True)
+    assert payment_orders.for_event("razorpay", event(payment_order_id=None)) is None
 
 
-def test_a_released_event_is_claimed_again(payment_orders):
+def test_an_event_is_read_with_its_customers_wallets_and_its_payments_cases(payment_orders, database):
     payment_orders.create("order_1", "wtp_1", "razorpay", "cust_a", 100, "INR")
-    payment_orders.claim_event("razorpay", event())
-    payment_orders.release_event("order_1", "evt_1")
-    assert payment_orders.claim_event("razorpay", event())[1] is True
+    database["wallets"].insert_many(
+        [
+            {"_id": "cust_a:INR", "customer_id": "cust_a", "currency": "INR", "version": 2},
+            {"_id": "cust_a:USD", "customer_id": "cust_a", "currency": "USD", "version": 1},
+            {"_id": "cust_b:INR", "customer_id": "cust_b", "currency": "INR", "version": 5},
+        ]
+    )
+    database["gateway_cases"].insert_many(
+        [
+            {"_id": "case_1", "gateway": "razorpay", "gateway_payment_id": "pay_1", "waiting": True},
+            {"_id": "case_2", "gateway": "razorpay", "gateway_payment_id": "pay_2", "waiting": True},
+            {"_id": "case_3", "gateway": "razorpay", "waiting": True},  # no payment id: never matched by a null
+        ]
+    )
+    with_payment = WebhookEvent(
+        "evt_1", "payment.captured", CREDIT_WALLET, payment_order_id="order_1", gateway_payment_id="pay_1"
+    )
+    read = payment_orders.for_event("razorpay", with_payment)
+    assert sorted(read.wallets) == ["cust_a:INR", "cust_a:USD"]
+    assert [case["_id"] for case in read.cases] == ["case_1"]
+    assert payment_orders.for_event("razorpay", event()).cases is None
 
 
 def test_unfinalized_entries_oldest_first_until_marked(database, clock):
