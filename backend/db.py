@@ -128,6 +128,8 @@ INDEXES = {
         ),
         # A retried payment request finds its own debit (by its hashed Idempotency-Key).
         ([("wallet_id", 1), ("operation_id", 1)], {"sparse": True}),
+        # a payment's Idempotency-Key, read with its order (backend/idempotency.py, `KeyedOperation`)
+        ([("operation_id", 1)], {"sparse": True}),
         # The worker's follow-ups: entries not yet finalized, oldest first.
         ([("finalized", 1), ("created_at", 1)], {}),
     ],

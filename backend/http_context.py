@@ -73,3 +73,12 @@ def idempotent(body, action, replayable=False, replay=None):
     key = request.headers.get("Idempotency-Key")
     payload, status_code = idempotency.run(scope, key, body, action, replayable, replay)
     return jsonify(payload), status_code
+
+
+def keyed(body, action):
+    """Run a money POST whose `Idempotency-Key` the ledger keeps (`IdempotencyStore.run_keyed`):
+    `action` gets its `KeyedOperation`, or None without a key."""
+    idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
+    scope = f"{g.principal.sub}\n{request.path}"
+    payload, status_code = idempotency.run_keyed(scope, request.headers.get("Idempotency-Key"), body, action)
+    return jsonify(payload), status_code

@@ -11,12 +11,22 @@ as few round trips as a stored answer. Its success is not stored (one store writ
 request path): a repeat runs it again at once, or first its `replay(operation_id)`, when given (a
 refund's: its entry looked up by key, where running it again would take the whole credit path).
 Its refusals are stored, as every operation's, so a repeat of a refused request is refused alike.
+
+A *keyed* operation (paying an order, `run_keyed`) takes no claim at all: the key is folded into the
+ledger. Its debit carries the key's `operation_id` and the request's fingerprint, and the read that
+takes the order also takes, by `$lookup`, the ledger entries of that `operation_id` and the key's
+record (`KeyedOperation.stages`): a refusal stored, or an entry of another body (409), or this
+request's own entry, which answers the repeat. Only a refusal is written under the key. Two requests
+with one key and different bodies at the same instant can both run (each is a whole, correct
+payment of its own order); one after the other, the second is 409 as always.
 """
 
+import datetime
 import hashlib
 import json
 import logging
 import time
+from dataclasses import dataclass
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -26,11 +36,73 @@ from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationE
 logger = logging.getLogger("integration")
 KEY_LENGTH_MAX = 255
 WAIT_SECONDS_MAX = 5.0
+KEPT = datetime.timedelta(hours=24)  # a key's life: its record's TTL (backend/db.py), and its entries' claim
 
 
 def request_fingerprint(body):
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Replayed(Exception):
+    """The stored answer of an earlier request with this key and body: answer it."""
+
+    def __init__(self, payload, status_code):
+        super().__init__(status_code)
+        self.payload, self.status_code = payload, status_code
+
+
+@dataclass(frozen=True)
+class KeyedOperation:
+    """A request's Idempotency-Key as a keyed operation sees it (`IdempotencyStore.run_keyed`)."""
+
+    key_id: str
+    fingerprint: str
+    now: datetime.datetime
+
+    @property
+    def operation_id(self):
+        return "idk_" + self.key_id[:32]
+
+    def stages(self):
+        """Aggregation stages that read, with the document before them, the ledger entries this key
+        made and its stored record (`earlier` takes them off it)."""
+        return [
+            {"$addFields": {"key_operation_id": {"$literal": self.operation_id}, "key_id": {"$literal": self.key_id}}},
+            {
+                "$lookup": {
+                    "from": "ledger_entries",
+                    "localField": "key_operation_id",
+                    "foreignField": "operation_id",
+                    "as": "key_entries",
+                }
+            },
+            {
+                "$lookup": {
+                    "from": "idempotency_keys",
+                    "localField": "key_id",
+                    "foreignField": "_id",
+                    "as": "key_records",
+                }
+            },
+        ]
+
+    def earlier(self, document):
+        """The entries this key made within its life, read with `document` by `stages` (taken off
+        it); Replayed for a refusal stored under it, IdempotencyKeyReused when the key's record or an
+        entry it made is of another body."""
+        for field in ("key_operation_id", "key_id"):
+            document.pop(field, None)
+        records, made = document.pop("key_records"), document.pop("key_entries")
+        for record in records:
+            if record["fingerprint"] != self.fingerprint:
+                raise IdempotencyKeyReused()
+            if record["state"] == "completed":
+                raise Replayed(record["response"]["payload"], record["response"]["status_code"])
+        made = [e for e in made if "operation_fingerprint" in e and self.now - e["created_at"] < KEPT]
+        if any(e["operation_fingerprint"] != self.fingerprint for e in made):
+            raise IdempotencyKeyReused()
+        return made
 
 
 class IdempotencyStore:
@@ -39,15 +111,45 @@ class IdempotencyStore:
         self.grace_seconds = grace_seconds
         self.clock = clock
 
+    def run_keyed(self, scope, key, body, action):
+        """`action(keyed)` → (payload, status): a keyed operation (see above), given its
+        `KeyedOperation` (None without a key); only its refusals are stored."""
+        if key is None:
+            return action(None)
+        key_id = self._key_id(scope, key)
+        keyed = KeyedOperation(key_id, request_fingerprint(body), self.clock())
+        try:
+            return action(keyed)
+        except Replayed as stored:
+            return stored.payload, stored.status_code
+        except IntegrationError as error:
+            if error.http_status < 500 and not isinstance(error, IdempotencyKeyReused):
+                self._store_refusal(keyed, error)
+            raise
+
+    def _store_refusal(self, keyed, error):
+        now = self.clock()
+        refusal = {"payload": error_payload(error), "status_code": error.http_status}
+        record = {"fingerprint": keyed.fingerprint, "state": "completed", "response": refusal}
+        try:  # the first answer stays
+            self.keys.update_one(
+                {"_id": keyed.key_id}, {"$setOnInsert": dict(record, created_at=now, started_at=now)}, upsert=True
+            )
+        except DuplicateKeyError:
+            pass
+
+    def _key_id(self, scope, key):
+        if not 1 <= len(key) <= KEY_LENGTH_MAX or not key.isascii() or not key.isprintable():
+            raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
+        return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
     def run(self, scope, key, body, action, replayable=False, replay=None):
         """`action(operation_id)` → (payload, status), run at most once per (scope, key) (or, when
         `replayable`, run again to answer a repeat of its success, after `replay(operation_id)`, when
         given, found no answer: (payload, status) or None)."""
         if key is None:
             return action(None)
-        if not 1 <= len(key) <= KEY_LENGTH_MAX or not key.isascii() or not key.isprintable():
-            raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
-        key_id = hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+        key_id = self._key_id(scope, key)
         fingerprint = request_fingerprint(body)
         stored, repeat = self._claim(key_id, fingerprint, replayable)
         if stored is not None:

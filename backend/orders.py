@@ -54,12 +54,13 @@ class OrderBook:
     def __init__(self, db):
         self.orders = db["orders"]
 
-    def with_wallets(self, order_id: str, customer_id: str) -> tuple[Order, dict]:
+    def with_wallets(self, order_id: str, customer_id: str, stages=()) -> tuple[Order, dict]:
         """The order, if it belongs to `customer_id` (another customer's order is 'not found'), and,
         read by the same command, the customer's wallets by id (all of them: one missing here does not
         exist), so that paying, holding or refunding it needs no wallet read of its own
-        (`WalletService.append`'s `wallet`)."""
-        found = next(self.orders.aggregate([{"$match": {"order_id": order_id}}, {"$limit": 1}, CUSTOMER_WALLETS]), None)
+        (`WalletService.append`'s `wallet`). `stages`: more to read with them (`KeyedOperation.stages`)."""
+        pipeline = [{"$match": {"order_id": order_id}}, {"$limit": 1}, CUSTOMER_WALLETS, *stages]
+        found = next(self.orders.aggregate(pipeline), None)
         if found is None or found.get("customer_id") != customer_id:
             raise OrderNotFound()
         return cast(Order, found), customer_wallets(found)

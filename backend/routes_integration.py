@@ -15,6 +15,7 @@ from .http_context import (
     idempotent,
     integration_service,
     json_body,
+    keyed,
     order_amount,
     reads,
     topup_currency,
@@ -117,8 +118,8 @@ def pay_order_with_wallet():
     service = _get_integration_service()
     amount_minor, currency = order_amount(body)
 
-    def action(operation_id):
-        entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation_id, currency)
+    def action(operation):
+        entry = service.link_payment_to_order(order_id, customer_id, amount_minor, operation, currency)
         return {
             "success": True,
             "transaction_id": entry["_id"],
@@ -126,7 +127,7 @@ def pay_order_with_wallet():
             "currency": entry["currency"],
         }, 200
 
-    return idempotent(body, action, replayable=True)  # the ledger answers a repeat from its debit
+    return keyed(body, action)  # the ledger keeps the key: its debit answers a repeat
 
 
 @integration_bp.post("/order/refund-to-wallet")

@@ -15,9 +15,11 @@ HASHED = "hashed"
 
 # collection -> shard key, as `sh.shardCollection(ns, {field: 1 | "hashed", ...})` takes it.
 SHARD_KEYS = {
-    # A wallet's entries live together: the ledger's writes and reads all name one wallet. Ranged:
-    # the unique keys are (wallet_id, idempotency_key), (wallet_id, sequence) and
-    # (wallet_id, reference.order_id, refund_seq). One very busy wallet stays in one chunk.
+    # A wallet's entries live together: the ledger's writes and reads all name one wallet, but for a
+    # keyed payment's look-up of the entries its Idempotency-Key made (by `operation_id`, read with
+    # the order: one index look-up on each shard). Ranged: the unique keys are (wallet_id,
+    # idempotency_key), (wallet_id, sequence) and (wallet_id, reference.order_id, refund_seq). One
+    # very busy wallet stays in one chunk.
     "ledger_entries": [("wallet_id", 1)],
     # One small document per (customer, currency); unique (customer_id, currency).
     "wallets": [("customer_id", 1)],
@@ -35,7 +37,8 @@ SHARD_KEYS = {
     "notification_outbox": [("_id", HASHED)],
     # The shop's customers: unique customer_id.
     "customers": [("customer_id", 1)],
-    # `_id` is "<gateway>:<kind>:<the gateway's case id>": hashed spreads them.
+    # `_id` is "<gateway>:<kind>:<the gateway's case id>": hashed spreads them (a credit reads its
+    # payment's cases by `gateway_payment_id`, with its payment order: one index look-up on each shard).
     "gateway_cases": [("_id", HASHED)],
     # `_id` is our refund reference / a random withdrawal id.
     "gateway_refunds": [("_id", HASHED)],

@@ -20,7 +20,8 @@ class WalletPaymentIntegration(IntegrationParts):
 
     def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None, currency=None):
         """Pay a pending order from the wallet (one debit per life of the order); the debit entry.
-        `currency`: the one `amount_minor` is in (None: the default, or the order's if it has as many decimals)."""
+        `operation_id`: the request's, or its `KeyedOperation` (`backend.idempotency`). `currency`: the
+        one `amount_minor` is in (None: the default, or the order's if it has as many decimals)."""
         amount = amount_in(currency, self.currency)
         return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id, amount)
 

@@ -93,13 +93,15 @@ class WalletService:
                 pass  # the credit's follow-up repays it (backend/flows/followups.py)
         return entry, created
 
-    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None, wallet=None):
-        """Debit once per `key`, never below zero; returns (entry, created). `operation_id` (the
-        request's Idempotency-Key, hashed) lets a retry of the same request recognise its entry.
-        `wallet`: see `append`."""
+    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation=None, wallet=None):
+        """Debit once per `key`, never below zero; returns (entry, created). `operation`: the
+        request's Idempotency-Key, hashed (`operation_id`, which lets a retry of the same request
+        recognise its entry), and its body's fingerprint (or None), as a pair. `wallet`: see `append`."""
         draft = self.draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
-        if operation_id is not None:
-            draft["operation_id"] = operation_id
+        if operation is not None:
+            draft["operation_id"], fingerprint = operation
+            if fingerprint is not None:
+                draft["operation_fingerprint"] = fingerprint
         return self.append(draft, wallet=wallet)
 
     def draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):

@@ -155,7 +155,8 @@ class FakeLedger:
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None):
         return self.append(customer_id, currency, amount_minor, CREDIT, kind, key, reference, slot=slot)
 
-    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation_id=None, wallet=None):
+    def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation=None, wallet=None):
+        operation_id = operation and operation[0]
         return self.append(customer_id, currency, amount_minor, DEBIT, kind, key, reference, operation_id=operation_id)
 
     def append(
@@ -345,8 +346,10 @@ class FakeOrderBook:
     def new_life(self):
         return f"life_{next(self.tickets)}"
 
-    def with_wallets(self, order_id, customer_id):
-        """The order; no wallets (the fake ledger reads its own)."""
+    def with_wallets(self, order_id, customer_id, stages=()):
+        """The order; no wallets (the fake ledger reads its own), and no `stages` (a keyed operation's
+        reads are the real store's: tests/integration/http/test_idempotency.py)."""
+        assert not stages
         order = self.get(order_id)
         if order is None or order.get("customer_id") != customer_id:
             raise OrderNotFound()

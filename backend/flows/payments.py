@@ -4,6 +4,7 @@ order"), never below zero; a debit that can no longer pay its order is given bac
 import time
 
 from ..errors import AmountDiffersFromOrder, OperationPending, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
+from ..idempotency import KeyedOperation
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
 from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID, LedgerEntry
 from ..wallet_figures import EMPTY_WALLET
@@ -23,16 +24,21 @@ class OrderPayments:
     def pay(self, order_id, customer_id, amount_minor, operation_id=None, amount_in=None):
         """Pay a pending order from the wallet: one debit per life of the order (a reopened order is
         a new life, paid anew), never below zero. A retry of the same request (same `operation_id`)
-        returns that payment, whether it finished it or not. `amount_in`: see `orders.order_currency`."""
-        order, wallets = self.orders.with_wallets(order_id, customer_id)
+        returns that payment, whether it finished it or not; `operation_id` may be the request's
+        `KeyedOperation`, read with the order (`backend.idempotency`). `amount_in`: see `orders.order_currency`."""
+        keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
+        order, wallets = self.orders.with_wallets(order_id, customer_id, keyed.stages() if keyed else ())
+        made = keyed.earlier(order) if keyed else None
+        operation = (keyed.operation_id, keyed.fingerprint) if keyed else operation_id and (operation_id, None)
+        operation_id = operation and operation[0]
         currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
-            return self._paid_already(order, operation_id)
+            return self._paid_already(order, operation_id, made)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         wallet = wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
         try:
-            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation_id, wallet)
+            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation, wallet)
         except OperationPending as pending:  # the debit is in: let a retry (or the worker) settle it now
             self.settlements.release(pending.details["transaction_id"])
             raise
@@ -61,12 +67,14 @@ class OrderPayments:
             )
         return entry
 
-    def _debit_in_its_life(self, order, currency, amount_minor, operation_id, wallet=None):
+    def _debit_in_its_life(self, order, currency, amount_minor, operation, wallet=None):
         """(entry, created): the debit of the order's current life (its `payment_ticket`), made now or
         found (a concurrent request's, or this request's when it is a retry). A key held by a settled
         debit of another request belongs to an ended life whose ticket the shop dropped (it replaced
         a paid order's document): the order gets a ticket of its own and is debited under it.
-        `wallet`: the wallet as read with the order (`WalletService.append`)."""
+        `operation`: (operation_id, fingerprint) or None (`WalletService.debit`); `wallet`: the wallet
+        as read with the order (`WalletService.append`)."""
+        operation_id = operation and operation[0]
         for _ in range(LIVES_MAX):
             ticket = order.get("payment_ticket")
             entry, created = self.wallet.debit(
@@ -76,7 +84,7 @@ class OrderPayments:
                 kind=PAYMENT,
                 key=payment_key(order["order_id"], ticket),
                 reference={"order_id": order["order_id"], "order_life": ticket},
-                operation_id=operation_id,
+                operation=operation,
                 wallet=wallet,
             )
             wallet = None  # read again for another life
@@ -112,15 +120,19 @@ class OrderPayments:
             raise OrderNotPayable("The order changed while it was being paid.")
         raise OrderAlreadyPaid()
 
-    def _paid_already(self, order, operation_id):
+    def _paid_already(self, order, operation_id, made=None):
         """A payment of an order that is not pending: this request's own payment when it is a retry
         of the one that paid it (or gave it back), whatever the shop did to the order since; else
-        OrderAlreadyPaid / OrderNotPayable."""
-        earlier = (
-            self.wallet.entry_for_operation(order["customer_id"], order["currency"], operation_id, order["order_id"])
-            if operation_id
-            else None
-        )
+        OrderAlreadyPaid / OrderNotPayable. `made`: the entries of `operation_id` read with the order."""
+        if made is not None:
+            payments = (e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order["order_id"])
+            earlier = next(payments, None)
+        elif operation_id:
+            earlier = self.wallet.entry_for_operation(
+                order["customer_id"], order["currency"], operation_id, order["order_id"]
+            )
+        else:
+            earlier = None
         if earlier is not None:
             return self._retried(earlier, order)
         if order["payment_status"] not in PAID_STATES + ("refunded",):

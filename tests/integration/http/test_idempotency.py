@@ -1,6 +1,8 @@
 """Idempotency-Key on initiate, pay and refund: the same key and body move money once, another body
 under the key is 409, a key of its own is another request."""
 
+import datetime
+
 import pytest
 
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
@@ -83,6 +85,47 @@ def test_pay_repeats_of_one_key_at_once_move_money_once_and_answer_alike(api, db
     assert len({a.get_data() for a in answers}) == 1
     assert balance_minor(db, "cust_a") == 7000
     assert len(list(db["ledger_entries"].find({"kind": "payment"}))) == 1
+
+
+def test_pay_refused_under_a_key_is_refused_alike_once_the_wallet_could_pay(api, db):
+    """A payment's key is kept by the ledger; only a refusal is stored under it, and a repeat answers it."""
+    order_id = api.add_order("cust_r", 3000)
+    headers = with_key(bearer("cust_r"), "key-pay-refused")
+    first = api.pay(order_id, "cust_r", 30, headers=headers)
+    assert_error(first, 402, "insufficient_funds")
+    api.topup("cust_r", 100)
+    again = api.pay(order_id, "cust_r", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (402, first.get_json())
+    assert balance_minor(db, "cust_r") == 10000
+    other_order_id = api.add_order("cust_r", 3000)
+    assert_error(api.pay(other_order_id, "cust_r", 30, headers=headers), 409, "idempotency_key_reused")
+
+
+def test_pay_repeat_is_answered_from_the_debit_and_writes_nothing(api, db):
+    api.topup("cust_w", 100)
+    order_id = api.add_order("cust_w", 3000)
+    headers = with_key(bearer("cust_w"), "key-pay-once")
+    first = api.pay(order_id, "cust_w", 30, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    assert db["idempotency_keys"].count_documents({}) == 0  # the debit keeps the key
+    before = snapshot(db)
+    again = api.pay(order_id, "cust_w", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    assert snapshot(db) == before
+
+
+def test_pay_key_used_again_after_its_day_is_a_new_payment(api, db):
+    """A key lives 24 h (its record's TTL); a debit made with it more than 24 h ago no longer claims it."""
+    api.topup("cust_d", 100)
+    first_order, second_order = api.add_order("cust_d", 3000), api.add_order("cust_d", 3000)
+    headers = with_key(bearer("cust_d"), "key-pay-daily")
+    assert api.pay(first_order, "cust_d", 30, headers=headers).status_code == 200
+    assert_error(api.pay(second_order, "cust_d", 30, headers=headers), 409, "idempotency_key_reused")
+    day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=24, minutes=1)
+    db["ledger_entries"].update_many({"kind": "payment"}, {"$set": {"created_at": day_ago}})
+    second = api.pay(second_order, "cust_d", 30, headers=headers)
+    assert second.status_code == 200, second.get_json()
+    assert balance_minor(db, "cust_d") == 4000
 
 
 def test_refund_same_key_same_body_moves_money_once(api, db):

@@ -30,10 +30,11 @@ STORE_CALLS = {
     "replace_one",
 }
 # operation: the most store round trips it may take (issue 21's counts). An order or payment order
-# is read with its customer's wallets (and a credit's payment's gateway cases) by one command, so
-# the ledger's append reads nothing more; a webhook event's id is kept by the write that marks its
-# payment order paid. A key adds its claim; paying and refunding store no answer, since the ledger
-# answers their repeats (backend/idempotency.py). A payment records its outcome on its debit,
+# is read with its customer's wallets by one command (with a credit's payment's gateway cases, a
+# payment's Idempotency-Key: the entries it made and its record), so the ledger's append reads
+# nothing more; a webhook event's id is kept by the write that marks its payment order paid. A key
+# adds its claim but for paying, whose key the ledger keeps; refunding stores no answer either, its
+# entry answers a repeat (backend/idempotency.py). A payment records its outcome on its debit,
 # `settled`, so that no later life of the order meets an undecided debit: one write more than a refund.
 BOUNDS = {
     "status": 2,
@@ -42,8 +43,8 @@ BOUNDS = {
     "webhook credit": 5,
     "duplicate webhook": 2,
     "pay": 6,
-    "pay with a key": 7,
-    "pay, repeated key": 3,
+    "pay with a key": 6,
+    "pay, repeated key": 1,
     "refund": 5,
     "refund with a key": 6,
     "refund, repeated key": 2,

@@ -67,7 +67,7 @@ def test_a_debit_the_balance_does_not_cover_writes_nothing_but_a_made_one_is_fou
     with pytest.raises(InsufficientFunds):
         ledger.debit("cust_a", "INR", 501, "payment", "payment:o1", {"order_id": "o1"})
     assert ledger.entry_for_key("cust_a", "INR", "payment:o1") is None
-    made, _ = ledger.debit("cust_a", "INR", 400, "payment", "payment:o2", {"order_id": "o2"}, operation_id="op")
+    made, _ = ledger.debit("cust_a", "INR", 400, "payment", "payment:o2", {"order_id": "o2"}, operation=("op", None))
     again, created = ledger.debit("cust_a", "INR", 400, "payment", "payment:o2", {"order_id": "o2"})
     assert (again["_id"], created, ledger.get_wallet("cust_a", "INR")["balance_minor"]) == (made["_id"], False, 100)
     assert ledger.entry_for_operation("cust_a", "INR", "op", "o2")["_id"] == made["_id"]
