@@ -5,6 +5,7 @@ overshoot (the race of hyperswitch #13182).
 """
 
 import datetime
+from collections.abc import Sequence
 from typing import cast
 
 from .clock import new_id
@@ -54,7 +55,7 @@ class OrderBook:
     def __init__(self, db):
         self.orders = db["orders"]
 
-    def with_wallets(self, order_id: str, customer_id: str, stages=()) -> tuple[Order, dict]:
+    def with_wallets(self, order_id: str, customer_id: str, stages: Sequence[dict] = ()) -> tuple[Order, dict]:
         """The order, if it belongs to `customer_id` (another customer's order is 'not found'), and,
         read by the same command, the customer's wallets by id (all of them: one missing here does not
         exist), so that paying, holding or refunding it needs no wallet read of its own
