@@ -16,9 +16,22 @@ class LedgerHistory:
         """Whether the customer has a wallet in any currency."""
         return self.wallets.find_one({"customer_id": customer_id}, {"_id": 1}) is not None
 
-    def recent_entries(self, customer_id, currency, limit=RECENT_ENTRIES_MAX):
-        """The wallet's entries, newest first."""
-        return self.entries_page(customer_id, currency, min(limit, RECENT_ENTRIES_MAX))
+    def recent_with_wallet(self, customer_id, currency):
+        """(the wallet document or None, its newest RECENT_ENTRIES_MAX entries, newest first), read by one
+        command; (None, []) for a wallet without entries."""
+        wid = wallet_id(customer_id, currency)
+        pipeline = [
+            {"$match": {"wallet_id": wid}},
+            {"$sort": {"sequence": -1}},
+            {"$limit": RECENT_ENTRIES_MAX},
+            {"$group": {"_id": "$wallet_id", "entries": {"$push": "$$ROOT"}}},
+            {"$lookup": {"from": "wallets", "localField": "_id", "foreignField": "_id", "as": "wallet"}},
+        ]
+        found = next(self.entries.aggregate(pipeline), None)
+        if found is None:
+            return None, []
+        newest_first = sorted(found["entries"], key=lambda entry: entry["sequence"], reverse=True)
+        return next(iter(found["wallet"]), None), newest_first
 
     def entries_page(self, customer_id, currency, limit, before_sequence=None):
         """Up to `limit` entries of the wallet, newest first, older than `before_sequence` when given
@@ -31,7 +44,7 @@ class LedgerHistory:
     @staticmethod
     def current(wallet, newest_entries):
         """The wallet as its ledger has it: `wallet` with the entries of `newest_entries` (newest first,
-        as `recent_entries` returns them) that it does not hold yet added in (an entry inserted by a
+        as `recent_with_wallet` returns them) that it does not hold yet added in (an entry inserted by a
         request that has not rolled the wallet forward yet, or was interrupted)."""
         ahead = [e for e in newest_entries if e["sequence"] > wallet["version"]]
         if not ahead:

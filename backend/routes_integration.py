@@ -7,6 +7,7 @@ from pymongo.errors import PyMongoError
 from . import db as store
 from . import history
 from .auth import authorize_customer, require_admin, require_auth
+from .backlog import backlog
 from .clock import iso, utcnow
 from .currencies import check_gateway_takes
 from .errors import InvalidRequest, StoreUnavailable, error_body
@@ -22,7 +23,6 @@ from .http_context import (
     wallet_currency,
 )
 from .money import parse_amount_minor, to_major
-from .order_authorizations import OrderAuthorizations
 from .validation import check_id, optional_reason, payment_method, require_id
 from .worker import last_heartbeat
 
@@ -224,18 +224,18 @@ def health():
     }
     database = store.get_db()
     # The reads of what `features` shows are the store's check too (no ping: one round trip fewer):
-    # any of them failing is 503. Inside `features`: the top level keeps the contract's four keys.
+    # any of them failing is 503. The worker's backlog comes with its heartbeat while it is fresh
+    # (backend/backlog.py). Inside `features`: the top level keeps the contract's four keys.
     try:
         heartbeat = last_heartbeat(database)
-        waiting = history.sweep_waiting(reads(), config["SWEEP_STALE_AFTER_SECONDS"])
-        expired = OrderAuthorizations(database).count_expired()  # holds the worker has not released yet
+        left = backlog(database, heartbeat, config["SWEEP_STALE_AFTER_SECONDS"], utcnow())
     except (PyMongoError, OSError):
         error = StoreUnavailable()
         body.update(status="unavailable", **error_body(error.code, error.message))
         return jsonify(body), 503
     body["features"]["worker"] = {"last_heartbeat_age_seconds": heartbeat and heartbeat["age_seconds"]}
-    body["features"]["sweep"] = {"waiting": waiting}
-    body["features"]["holds"] = {"expired": expired}
+    body["features"]["sweep"] = {"waiting": left["sweep_waiting"]}
+    body["features"]["holds"] = {"expired": left["holds_expired"]}  # holds the worker has not released yet
     embedded = store.check_embedded_store(database)  # None on MongoDB; a cached count on the embedded store
     if embedded is not None:
         body["features"]["embedded_store"] = embedded

@@ -32,6 +32,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from . import backlog
 from .clock import iso, store_now, utcnow
 from .errors import IntegrationError
 from .sweep import sweep_from_config
@@ -70,6 +71,7 @@ class Worker:
         self.due_at = {}  # job -> when this worker tries it next (absent: now)
         self.skew_max_seconds = config["WORKER_CLOCK_SKEW_MAX_SECONDS"]
         self.refused_ticks = 0
+        self.db, self.backlog_counted_at = db, None
 
     def run_once(self):
         """Unless the clock is off the store's: renew the leases held, run every job that is due
@@ -238,22 +240,13 @@ class Worker:
             return False  # another worker holds it
 
     def _beat(self, now, results):
+        beat = {"beat_at": now, "pid": os.getpid(), "host": socket.gethostname()}
+        beat.update({f"jobs.{name}": {"ran_at": now, "result": str(result)[:200]} for name, result in results.items()})
         try:
-            self.heartbeats.update_one(
-                {"_id": self.worker_id},
-                {
-                    "$set": {
-                        "beat_at": now,
-                        "pid": os.getpid(),
-                        "host": socket.gethostname(),
-                        **{
-                            f"jobs.{name}": {"ran_at": now, "result": str(result)[:200]}
-                            for name, result in results.items()
-                        },
-                    }
-                },
-                upsert=True,
-            )
+            if backlog.due(self.backlog_counted_at, now, results):  # /health reads it from here
+                beat["backlog"] = backlog.count_backlog(self.db, self.config["SWEEP_STALE_AFTER_SECONDS"], now)
+                self.backlog_counted_at = now
+            self.heartbeats.update_one({"_id": self.worker_id}, {"$set": beat}, upsert=True)
         except PyMongoError:
             logger.exception("worker heartbeat not written")
 
@@ -264,7 +257,12 @@ def last_heartbeat(db, now=None):
     if newest is None:
         return None
     age_seconds = ((now or utcnow()) - newest["beat_at"]).total_seconds()
-    return {"age_seconds": round(max(age_seconds, 0.0), 1), "worker_id": newest["_id"], "at": iso(newest["beat_at"])}
+    return {
+        "age_seconds": round(max(age_seconds, 0.0), 1),
+        "worker_id": newest["_id"],
+        "at": iso(newest["beat_at"]),
+        "backlog": newest.get("backlog"),
+    }
 
 
 def last_reconcile(db, now=None):

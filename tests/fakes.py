@@ -298,6 +298,10 @@ class FakeLedgerHistory:
             {"wallet_id": wallet_id(customer_id, currency)}, sort=[("sequence", -1)], limit=min(limit, 20)
         )
 
+    def recent_with_wallet(self, customer_id, currency):
+        """No wallet: the fake ledger's is read by `get_wallet`."""
+        return None, self.recent_entries(customer_id, currency)
+
     def refunds_of_order(self, wid, order_id, life, after_refund_seq=0):
         return self.entries.find(
             {

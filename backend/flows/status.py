@@ -16,8 +16,8 @@ class StatusView:
         recent_entries}`: the wallet as its ledger has it (an entry not rolled in yet counted), its
         newest entries first."""
         currency = currency or self.currency
-        recent = self.history.recent_entries(customer_id, currency)
-        wallet = LedgerHistory.current(self.wallet.get_wallet(customer_id, currency), recent)
+        wallet, recent = self.history.recent_with_wallet(customer_id, currency)  # one round trip
+        wallet = LedgerHistory.current(wallet or self.wallet.get_wallet(customer_id, currency), recent)
         totals = wallet.get("totals", {})
         return {
             "customer_id": customer_id,

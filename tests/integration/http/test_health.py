@@ -39,7 +39,7 @@ def test_health_503_when_the_store_does_not_answer(client, monkeypatch):
 
 
 def test_health_503_when_any_store_read_raises_without_its_text(client, monkeypatch):
-    monkeypatch.setattr("backend.routes_integration.OrderAuthorizations.count_expired", store_down)
+    monkeypatch.setattr("backend.backlog.OrderAuthorizations.count_expired", store_down)
     response = client.get(f"{BASE}/health")
     assert response.status_code == 503
     body = response.get_json()

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from backend import create_app
+from backend.backlog import BACKLOG_FRESH_SECONDS
 from backend.clock import store_now, utcnow
 from backend.config import load_config
 from backend.db import LockedDatabase
@@ -110,6 +111,25 @@ def test_the_worker_sweeps_a_top_up_whose_webhook_never_came(worker_app, monkeyp
     make_worker(worker_app, clock=datetime.datetime.utcnow).run_once()
     assert balance_minor(db, "cust_sw") == 7500
     assert client.get("/api/integration/health").get_json()["features"]["sweep"] == {"waiting": 0}
+
+
+def test_health_shows_the_backlog_a_worker_counted_while_fresh_and_counts_it_itself_after(worker_app):
+    db = worker_app.extensions["wallet_db"]
+    client = worker_app.test_client()
+    make_worker(worker_app, clock=utcnow).run_once()
+    assert db["worker_heartbeats"].find_one({"_id": "w1"})["backlog"]["sweep_waiting"] == 0
+    an_hour_ago = utcnow() - datetime.timedelta(hours=1)
+    db["payment_orders"].insert_one(
+        {"_id": "order_bl", "status": "created", "created_at": an_hour_ago, "customer_id": "c", "gateway": "razorpay"}
+    )
+
+    def features():
+        return client.get("/api/integration/health").get_json()["features"]
+
+    assert features()["sweep"] == {"waiting": 0}  # as the worker counted it, a moment ago
+    a_while_ago = utcnow() - datetime.timedelta(seconds=BACKLOG_FRESH_SECONDS + 1)
+    db["worker_heartbeats"].update_one({"_id": "w1"}, {"$set": {"backlog.counted_at": a_while_ago}})
+    assert (features()["sweep"], features()["holds"]) == ({"waiting": 1}, {"expired": 0})  # counted live
 
 
 def test_two_workers_never_run_the_same_leased_job_at_once(worker_app):

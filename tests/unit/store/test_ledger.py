@@ -68,7 +68,7 @@ def test_entries_record_balance_after_and_list_newest_first(wallets, history):
     wallets.credit("c", "INR", 100, "topup", "k1", {})
     wallets.debit("c", "INR", 30, "payment", "k2", {})
     wallets.credit("c", "INR", 5, "refund", "k3", {})
-    recent = history.recent_entries("c", "INR")
+    recent = history.recent_with_wallet("c", "INR")[1]
     assert [(e["type"], e["amount_minor"], e["balance_after_minor"]) for e in recent] == [
         (CREDIT, 5, 75),
         (DEBIT, 30, 70),
@@ -100,7 +100,7 @@ def test_an_entry_whose_wallet_was_not_rolled_forward_is_in_flight_and_the_next_
     wallet = wallets.get_wallet("c", "INR")
     assert (wallet["balance_minor"], wallet["version"]) == (100, 1)
     assert reconciler.reconcile() == []  # in flight, not drift
-    assert LedgerHistory.current(wallet, history.recent_entries("c", "INR"))["balance_minor"] == 150
+    assert LedgerHistory.current(wallet, history.recent_with_wallet("c", "INR")[1])["balance_minor"] == 150
     debit, created = wallets.debit("c", "INR", 120, "payment", "k3", {})  # fits only once rolled forward
     assert created and (debit["sequence"], debit["balance_after_minor"]) == (3, 30)
     assert wallets.get_wallet("c", "INR")["version"] == 3
@@ -131,13 +131,13 @@ def test_an_entry_computed_from_a_stale_balance_collides_and_is_computed_again(w
     with pytest.raises(InsufficientFunds):
         wallets.debit("c", "INR", 30, "payment", "k3", {})  # read 100, but only 20 is left
     assert wallets.get_wallet("c", "INR")["balance_minor"] == 20
-    assert [e["idempotency_key"] for e in history.recent_entries("c", "INR")] == ["k2", "k1"]
+    assert [e["idempotency_key"] for e in history.recent_with_wallet("c", "INR")[1]] == ["k2", "k1"]
 
 
 def test_sequences_are_one_per_place_in_a_wallet(wallets, history):
     for number in range(5):
         wallets.credit("c", "INR", 1, "topup", f"k{number}", {})
-    assert [e["sequence"] for e in history.recent_entries("c", "INR")] == [5, 4, 3, 2, 1]
+    assert [e["sequence"] for e in history.recent_with_wallet("c", "INR")[1]] == [5, 4, 3, 2, 1]
 
 
 def test_reconcile_reports_a_balance_that_differs_from_the_ledger(wallets, reconciler):
@@ -146,3 +146,13 @@ def test_reconcile_reports_a_balance_that_differs_from_the_ledger(wallets, recon
     assert reconciler.reconcile() == [
         {"problem": "wallet_balance", "wallet_id": "c:INR", "balance_minor": 101, "ledger_minor": 100}
     ]
+
+
+def test_the_newest_entries_come_with_their_wallet_in_one_read(wallets, history):
+    assert history.recent_with_wallet("c", "INR") == (None, [])
+    for i in range(25):
+        wallets.credit("c", "INR", 1, "topup", f"k{i}", {})
+    wallets.credit("c", "USD", 7, "topup", "u1", {})
+    wallet, recent = history.recent_with_wallet("c", "INR")
+    assert (wallet["_id"], wallet["balance_minor"], wallet["version"]) == ("c:INR", 25, 25)
+    assert [e["sequence"] for e in recent] == list(range(25, 5, -1))  # the newest 20, newest first
