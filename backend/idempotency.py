@@ -52,13 +52,15 @@ class Replayed(Exception):
         self.payload, self.status_code = payload, status_code
 
 
-@dataclass(frozen=True)
+@dataclass
 class KeyedOperation:
-    """A request's Idempotency-Key as a keyed operation sees it (`IdempotencyStore.run_keyed`)."""
+    """A request's Idempotency-Key as a keyed operation sees it (`IdempotencyStore.run_keyed`);
+    `checked` once `earlier` has judged what the key holds."""
 
     key_id: str
     fingerprint: str
     now: datetime.datetime
+    checked: bool = False
 
     @property
     def operation_id(self):
@@ -94,20 +96,24 @@ class KeyedOperation:
         for field in ("key_operation_id", "key_id"):
             document.pop(field, None)
         records, made = document.pop("key_records"), document.pop("key_entries")
+        self.checked = True
         for record in records:
             if record["fingerprint"] != self.fingerprint:
                 raise IdempotencyKeyReused()
             if record["state"] == "completed":
                 raise Replayed(record["response"]["payload"], record["response"]["status_code"])
-        made = [e for e in made if "operation_fingerprint" in e and self.now - e["created_at"] < KEPT]
-        if any(e["operation_fingerprint"] != self.fingerprint for e in made):
+        # A debit of the version before keys were folded has no fingerprint: its key's record (an
+        # `in_progress` claim, kept 24 h) has the body's.
+        claimed = records[0]["fingerprint"] if records else None
+        made = [e for e in made if self.now - e["created_at"] < KEPT]
+        if any(e.get("operation_fingerprint", claimed) != self.fingerprint for e in made):
             raise IdempotencyKeyReused()
         return made
 
 
 class IdempotencyStore:
     def __init__(self, db, grace_seconds=60.0, clock=utcnow):
-        self.keys = db["idempotency_keys"]
+        self.db, self.keys = db, db["idempotency_keys"]
         self.grace_seconds = grace_seconds
         self.clock = clock
 
@@ -123,9 +129,23 @@ class IdempotencyStore:
         except Replayed as stored:
             return stored.payload, stored.status_code
         except IntegrationError as error:
-            if error.http_status < 500 and not isinstance(error, IdempotencyKeyReused):
-                self._store_refusal(keyed, error)
-            raise
+            if error.http_status >= 500 or isinstance(error, IdempotencyKeyReused):
+                raise
+            refusal = error
+        try:  # refused before the key was read (no such order: nothing to read it with): read it now
+            if not keyed.checked:
+                keyed.earlier(self._key_state(keyed))
+        except Replayed as stored:
+            return stored.payload, stored.status_code
+        self._store_refusal(keyed, refusal)
+        raise refusal
+
+    def _key_state(self, keyed):
+        """What `KeyedOperation.stages` reads with a document, read on its own."""
+        return {
+            "key_records": list(self.keys.find({"_id": keyed.key_id})),
+            "key_entries": list(self.db["ledger_entries"].find({"operation_id": keyed.operation_id})),
+        }
 
     def _store_refusal(self, keyed, error):
         now = self.clock()

@@ -2,9 +2,11 @@
 under the key is 409, a key of its own is another request."""
 
 import datetime
+import hashlib
 
 import pytest
 
+from backend.idempotency import request_fingerprint
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
 
@@ -126,6 +128,64 @@ def test_pay_key_used_again_after_its_day_is_a_new_payment(api, db):
     second = api.pay(second_order, "cust_d", 30, headers=headers)
     assert second.status_code == 200, second.get_json()
     assert balance_minor(db, "cust_d") == 4000
+
+
+@pytest.mark.parametrize("other_order", ["ord_nowhere", "someone_elses"])
+def test_pay_key_reused_for_an_order_not_found_is_409_and_the_retry_still_answers_its_payment(api, db, other_order):
+    """Found by a red-team pass: a 404 under a key that had paid was stored as that key's answer."""
+    api.topup("cust_k", 100)
+    order_id = api.add_order("cust_k", 3000)
+    if other_order == "someone_elses":
+        other_order = api.add_order("cust_other", 3000)
+    headers = with_key(bearer("cust_k"), f"key-poison-{other_order}")
+    first = api.pay(order_id, "cust_k", 30, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    before = snapshot(db)
+    assert_error(api.pay(other_order, "cust_k", 30, headers=headers), 409, "idempotency_key_reused")
+    assert snapshot(db) == before
+    again = api.pay(order_id, "cust_k", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+
+
+def test_pay_under_a_fresh_key_for_an_order_not_found_is_404_alike_once_it_exists(api, db):
+    headers = with_key(bearer("cust_n"), "key-404")
+    first = api.pay("ord_later", "cust_n", 30, headers=headers)
+    assert_error(first, 404, "order_not_found")
+    api.topup("cust_n", 100)
+    db["orders"].insert_one(
+        {
+            "order_id": "ord_later",
+            "customer_id": "cust_n",
+            "amount_minor": 3000,
+            "currency": "INR",
+            "payment_status": "pending",
+        }
+    )
+    again = api.pay("ord_later", "cust_n", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (404, first.get_json())
+    assert balance_minor(db, "cust_n") == 10000
+
+
+def test_pay_retried_across_the_deploy_that_folded_keys_into_the_ledger_answers_its_payment(api, db):
+    """Found by a red-team pass: a debit of the version before has no fingerprint, its key's claim
+    (kept 24 h, `in_progress`) has the body's."""
+    api.topup("cust_dep", 100)
+    order_id = api.add_order("cust_dep", 3000)
+    headers = with_key(bearer("cust_dep"), "key-deploy")
+    first = api.pay(order_id, "cust_dep", 30, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    entry = db["ledger_entries"].find_one({"kind": "payment"})
+    db["ledger_entries"].update_one({"_id": entry["_id"]}, {"$unset": {"operation_fingerprint": ""}})
+    key_id = hashlib.sha256(b"cust_dep\n/api/integration/order/pay-with-wallet\nkey-deploy").hexdigest()
+    assert "idk_" + key_id[:32] == entry["operation_id"]
+    now = datetime.datetime.now(datetime.UTC)
+    body = {"order_id": order_id, "customer_id": "cust_dep", "amount": 30}
+    claim = {"fingerprint": request_fingerprint(body), "state": "in_progress", "created_at": now, "started_at": now}
+    db["idempotency_keys"].insert_one(dict(claim, _id=key_id))
+    again = api.pay(order_id, "cust_dep", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    other_order = api.add_order("cust_dep", 3000)
+    assert_error(api.pay(other_order, "cust_dep", 30, headers=headers), 409, "idempotency_key_reused")
 
 
 def test_refund_same_key_same_body_moves_money_once(api, db):
