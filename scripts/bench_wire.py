@@ -8,7 +8,8 @@ web process its own counters), behind a proxy (TRUSTED_PROXY_COUNT=1: the client
 X-Forwarded-For, as nginx does), the metrics in multiprocess mode. Two more instances of the same
 service on the same database measure what the rate limits cost: limits off, and limits on with
 RATE_LIMIT_STORAGE_URI=redis://... (a redis-server of ours on a free port; skipped, and said so,
-when none is installed). The floor: a Flask app with one trivial JSON route
+when none is installed). `python -m backend worker` runs beside them on the same store, as deployed,
+while /health is measured (`BesideWorker`). The floor: a Flask app with one trivial JSON route
 (scripts/bench_server.py) under the same gunicorn settings.
 
 For each phase: the worker's CPU time (utime + stime of the one gunicorn worker, from
@@ -191,6 +192,26 @@ def start_services(servers, store, redis, jwt_secret, log_dir):
         servers[limits] = Server(f"service-{limits}", gunicorn, env, log_dir, "/api/integration/health")
 
 
+class BesideWorker:
+    """`python -m backend worker` on the same store, as deployed beside the web processes, while
+    /health is measured: /health reads the backlog it counts with its heartbeat (backend/backlog.py).
+    It is stopped for the other phases, so that its commands are not counted as theirs and its
+    follow-ups do not load the one-process store under the writes. Its CPU is not measured."""
+
+    def __init__(self, store, jwt_secret, redis, log_dir):
+        self.env, self.log_dir, self.server = gunicorn_env(store, jwt_secret, "on", redis), log_dir, None
+
+    def start(self):
+        if self.server is None:
+            argv = [sys.executable, "-m", "backend", "worker"]
+            self.server = Server("worker", argv, self.env, self.log_dir, ready_line="started:")
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
 def set_up(servers, requests, clients):
     """The wallets (bench_load.fill_wallets), then every service answers each read and two payments
     per client before anything is measured."""
@@ -208,8 +229,9 @@ def set_up(servers, requests, clients):
             raise SystemExit(f"{server.name}: a warm-up payment failed: {first}")
 
 
-def repetition(phases, servers, requests, options):
-    """One floor phase, then each phase of PLAN followed by a floor phase."""
+def repetition(phases, servers, worker, requests, options):
+    """One floor phase, then each phase of PLAN followed by a floor phase; the worker runs for the
+    health phases (`BesideWorker`)."""
     floor = servers["floor"]
     phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
     per_client = max(1, options.writes // options.clients)
@@ -217,6 +239,7 @@ def repetition(phases, servers, requests, options):
         if limits not in servers:
             continue
         server = servers[limits]
+        worker.start() if operation == "health" else worker.stop()
         if operation in READS:
             phases.run((operation, limits), server, getattr(requests, operation), seconds=options.seconds)
         elif operation == "initiate":
@@ -246,6 +269,8 @@ def run(options, requests, jwt_secret, log_dir):
         if redis.server is not None:
             stores.append(redis.server)
         start_services(servers, store, redis, jwt_secret, log_dir)
+        worker = BesideWorker(store, jwt_secret, redis, log_dir)
+        stores.append(worker)
         # After the services made their indexes, as the shop's orders arrive in production (mongoeco
         # builds an index over documents already there slowly enough to stall its heartbeats).
         pays_per_client = options.repetitions * 3 * max(1, options.writes // options.clients) + 2 * 3 + 2
@@ -257,7 +282,7 @@ def run(options, requests, jwt_secret, log_dir):
             print(
                 f"repetition {number + 1} of {options.repetitions} (load average {os.getloadavg()[0]:.2f})", flush=True
             )
-            repetition(phases, servers, requests, options)
+            repetition(phases, servers, worker, requests, options)
         facts["rss_kib_at_end"] = vm_rss_kib(servers["on"].worker_pid())
         facts["ledger_entries"] = ledger_entries(store)
         return phases.rows, facts
