@@ -11,8 +11,8 @@ from typing import cast
 from .clock import new_id
 from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
 from .money import CURRENCY_DECIMALS
+from .prefetched_wallets import CUSTOMER_WALLETS, customer_wallets
 from .records import LedgerEntry, Order
-from .wallet_service import CUSTOMER_WALLETS, customer_wallets
 
 PAID_STATES = ("paid", "partially_refunded")
 

@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 
 from .clock import utcnow
 from .gateways.base import gateway_filter
-from .wallet_service import CUSTOMER_WALLETS, customer_wallets
+from .prefetched_wallets import CUSTOMER_WALLETS, customer_wallets
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 LOADS_LOOKBACK_DAYS = 31

@@ -35,19 +35,6 @@ def wallet_id(customer_id, currency):
     return f"{customer_id}:{currency}"
 
 
-# An aggregation stage that reads, with a document of a customer's (an order, a payment order), all that
-# customer's wallets, so that moving money for it takes no wallet read of its own (`append`'s `wallet`).
-CUSTOMER_WALLETS = {
-    "$lookup": {"from": "wallets", "localField": "customer_id", "foreignField": "customer_id", "as": "wallets"}
-}
-
-
-def customer_wallets(document):
-    """The wallets `CUSTOMER_WALLETS` read with `document` (taken off it), by id: all the customer's,
-    so one missing is one that does not exist."""
-    return {wallet["_id"]: wallet for wallet in document.pop("wallets")}
-
-
 def signed_minor(entry: LedgerEntry) -> int:
     """What the entry did to the balance (a MEMO entry: nothing)."""
     return int(balance_delta(entry))

@@ -21,9 +21,8 @@ from ..errors import (
 )
 from ..order_authorizations import AUTHORIZED
 from ..orders import PAID_STATES, order_currency
+from ..prefetched_wallets import read_wallet
 from ..records import CHECKOUT_HOLD
-from ..wallet_figures import EMPTY_WALLET
-from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
@@ -59,7 +58,7 @@ class OrderHolds:
                 CHECKOUT_HOLD,
                 authorization["hold_key"],
                 reference,
-                wallet=wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET),
+                wallet=read_wallet(wallets, customer_id, currency),
             )
         except InsufficientFunds:
             self.authorizations.unclaim(order_id, authorization["hold_id"])

@@ -6,9 +6,8 @@ import time
 from ..errors import AmountDiffersFromOrder, OperationPending, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
 from ..idempotency import KeyedOperation
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
+from ..prefetched_wallets import read_wallet
 from ..records import PAYMENT, REVERSAL, SETTLED_GIVEN_BACK, SETTLED_PAID, LedgerEntry
-from ..wallet_figures import EMPTY_WALLET
-from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 CLAIM_AFTER_SECONDS = 30  # a debit its request has not decided for this long is claimed (the request died)
@@ -29,14 +28,15 @@ class OrderPayments:
         keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
         order, wallets = self.orders.with_wallets(order_id, customer_id, keyed.stages() if keyed else ())
         made = keyed.earlier(order) if keyed else None
-        operation = (keyed.operation_id, keyed.fingerprint) if keyed else operation_id and (operation_id, None)
-        operation_id = operation and operation[0]
+        operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
+        if keyed:
+            operation_id, operation = keyed.operation_id, (keyed.operation_id, keyed.fingerprint)
         currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
             return self._paid_already(order, operation_id, made)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        wallet = wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
+        wallet = read_wallet(wallets, customer_id, currency)
         try:
             entry, created = self._debit_in_its_life(order, currency, amount_minor, operation, wallet)
         except OperationPending as pending:  # the debit is in: let a retry (or the worker) settle it now

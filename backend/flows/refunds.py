@@ -4,8 +4,8 @@ of the order together never exceed what that life was paid (docs/ledger.md, "Ref
 from ..clock import new_id
 from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
 from ..orders import PAID_STATES, RefundSlot, order_currency
+from ..prefetched_wallets import read_wallet
 from ..records import REFUND
-from ..wallet_figures import EMPTY_WALLET
 from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
@@ -80,7 +80,7 @@ class Refunds:
             key=key,
             reference=reference,
             slot=slot,
-            wallet=wallets.get(wid, EMPTY_WALLET),
+            wallet=read_wallet(wallets, order["customer_id"], currency),
         )
 
 

@@ -8,9 +8,8 @@ from ..clock import new_id
 from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderNotFound
 from ..money import is_amount_minor
 from ..payment_orders import PAID
+from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
-from ..wallet_figures import EMPTY_WALLET
-from ..wallet_service import wallet_id
 from .outcomes import pending_on_store_error
 
 
@@ -118,8 +117,7 @@ class Topups:
         credited top-up) carries `audit_fields` too (a webhook's event id and type, the id kept on
         the payment order). `read`: the webhook's `EventRead`, whose wallets and cases the credit
         uses instead of reading them again."""
-        wid = wallet_id(payment_order.customer_id, payment_order.currency)
-        wallet = read.wallets.get(wid, EMPTY_WALLET) if read else None
+        wallet = read_wallet(read.wallets, payment_order.customer_id, payment_order.currency) if read else None
         entry, created = self.wallet.credit(
             payment_order.customer_id,
             payment_order.currency,

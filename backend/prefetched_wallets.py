@@ -1,0 +1,23 @@
+"""A customer's wallets read by the same command as the first document a money movement reads (an
+order, a payment order), so that the ledger's append reads no wallet of its own (`WalletService.append`'s
+`wallet`; docs/ledger.md, "What follows an entry")."""
+
+from .wallet_figures import EMPTY_WALLET
+from .wallet_service import wallet_id
+
+# The aggregation stage that reads them: all the customer's wallets, by the document's `customer_id`.
+CUSTOMER_WALLETS = {
+    "$lookup": {"from": "wallets", "localField": "customer_id", "foreignField": "customer_id", "as": "wallets"}
+}
+
+
+def customer_wallets(document):
+    """The wallets `CUSTOMER_WALLETS` read with `document` (taken off it), by id: all the customer's,
+    so one missing is one that does not exist."""
+    return {wallet["_id"]: wallet for wallet in document.pop("wallets")}
+
+
+def read_wallet(wallets, customer_id, currency):
+    """The wallet of `customer_id` in `currency` among `wallets` (`customer_wallets`), as `append`
+    takes it: `EMPTY_WALLET` when it does not exist."""
+    return wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
