@@ -65,13 +65,13 @@ def json_body():
     return parse_json_object(request.get_data(cache=True))
 
 
-def idempotent(body, action, replayable=False, replay=None):
-    """Run a money POST once per `Idempotency-Key` (when the client sends one); `replayable`,
-    `replay`: see `backend.idempotency`."""
+def idempotent(body, action):
+    """Run a money POST once per `Idempotency-Key` (when the client sends one), its answer stored
+    (`backend.idempotency`)."""
     idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
     scope = f"{g.principal.sub}\n{request.path}"
     key = request.headers.get("Idempotency-Key")
-    payload, status_code = idempotency.run(scope, key, body, action, replayable, replay)
+    payload, status_code = idempotency.run(scope, key, body, action)
     return jsonify(payload), status_code
 
 

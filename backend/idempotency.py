@@ -5,20 +5,15 @@ another body is a 409. A repeat that arrives while the first is still running wa
 it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
 operation runs again with the same `operation_id`, which the ledger's keys make safe.
 
-A *replayable* operation (paying an order, refunding one) gives the same answer whenever it runs
-again with the same `operation_id`: the ledger finds this request's entry and answers from it, in
-as few round trips as a stored answer. Its success is not stored (one store write fewer on the
-request path): a repeat runs it again at once, or first its `replay(operation_id)`, when given (a
-refund's: its entry looked up by key, where running it again would take the whole credit path).
-Its refusals are stored, as every operation's, so a repeat of a refused request is refused alike.
-
-A *keyed* operation (paying an order, `run_keyed`) takes no claim at all: the key is folded into the
-ledger. Its debit carries the key's `operation_id` and the request's fingerprint, and the read that
-takes the order also takes, by `$lookup`, the ledger entries of that `operation_id` and the key's
-record (`KeyedOperation.stages`): a refusal stored, or an entry of another body (409), or this
-request's own entry, which answers the repeat. Only a refusal is written under the key. Two requests
-with one key and different bodies at the same instant can both run (each is a whole, correct
-payment of its own order); one after the other, the second is 409 as always.
+A *keyed* operation (paying an order, refunding one: `run_keyed`) takes no claim at all: the key is
+folded into the ledger. Its entry carries the key's `operation_id` and the request's fingerprint,
+and the read that takes the order also takes, by `$lookup`, the ledger entries of that
+`operation_id` and the key's record (`KeyedOperation.stages`): a refusal stored, or an entry of
+another body (409), or this request's own entry, which answers the repeat. Only a refusal is written
+under the key, so a repeat of a refused request is refused alike. Repeats that arrive while the
+first still runs run with it, and the ledger's keys make one movement. Two payments with one key and
+different bodies at the same instant can both be made (each a whole, correct payment of its own
+order); one after the other, the second is 409 as always.
 """
 
 import datetime
@@ -163,23 +158,17 @@ class IdempotencyStore:
             raise InvalidRequest(f"Idempotency-Key must be 1-{KEY_LENGTH_MAX} printable ASCII characters.")
         return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
 
-    def run(self, scope, key, body, action, replayable=False, replay=None):
-        """`action(operation_id)` → (payload, status), run at most once per (scope, key) (or, when
-        `replayable`, run again to answer a repeat of its success, after `replay(operation_id)`, when
-        given, found no answer: (payload, status) or None)."""
+    def run(self, scope, key, body, action):
+        """`action(operation_id)` → (payload, status), run at most once per (scope, key)."""
         if key is None:
             return action(None)
         key_id = self._key_id(scope, key)
         fingerprint = request_fingerprint(body)
-        stored, repeat = self._claim(key_id, fingerprint, replayable)
+        stored = self._claim(key_id, fingerprint)
         if stored is not None:
             return stored["payload"], stored["status_code"]
-        operation_id = "idk_" + key_id[:32]
-        replayed = replay(operation_id) if repeat and replay is not None else None
-        if replayed is not None:
-            return replayed
         try:
-            payload, status_code = action(operation_id)
+            payload, status_code = action("idk_" + key_id[:32])
         except IntegrationError as error:
             if error.http_status >= 500:
                 self.keys.delete_one({"_id": key_id})
@@ -189,21 +178,18 @@ class IdempotencyStore:
         except Exception:
             self.keys.delete_one({"_id": key_id})
             raise
-        if replayable:
-            return payload, status_code
         try:
             self._complete(key_id, payload, status_code)
         except PyMongoError:
             # The operation is done; only its stored answer is missing. Answer it: the key stays
             # `in_progress`, so a repeat waits, then (after the grace) runs it again with the same
-            # operation_id: a payment or refund, by the ledger's keys, returns the same movement; an
+            # operation_id: a withdrawal or hold, by the ledger's keys, returns the same movement; an
             # initiate makes a second payment order (no money moves until one is paid).
             logger.warning("idempotency key %s: the answer could not be stored", key_id[:12])
         return payload, status_code
 
-    def _claim(self, key_id, fingerprint, replayable=False):
-        """(stored response, repeat): the response when it already ran, else None and whether this is
-        a repeat (of a replayable operation) rather than the first request."""
+    def _claim(self, key_id, fingerprint):
+        """None when this request may run; the stored response when it already ran."""
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while True:
             now = self.clock()
@@ -213,20 +199,18 @@ class IdempotencyStore:
             except DuplicateKeyError:  # a concurrent first request inserted it between
                 continue
             if existing is None:
-                return None, False
+                return None
             if existing["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused()
             if existing["state"] == "completed":
-                return existing["response"], True
-            if replayable:
-                return None, True
+                return existing["response"]
             if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
                 taken = self.keys.update_one(
                     {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},
                     {"$set": {"started_at": now}},
                 )
                 if taken.modified_count:
-                    return None, True
+                    return None
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)

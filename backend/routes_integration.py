@@ -141,28 +141,18 @@ def refund_order_to_wallet():
     service = _get_integration_service()
     amount_minor, currency = order_amount(body)
 
-    def action(operation_id):
+    def action(operation):
         entry = service.process_refund_to_wallet(
-            order_id, customer_id, amount_minor, reason, refund_id=operation_id, currency=currency
+            order_id, customer_id, amount_minor, reason, refund_id=operation, currency=currency
         )
-        return refunded(entry)
+        return {
+            "success": True,
+            "transaction_id": entry["_id"],
+            "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
+            "currency": entry["currency"],
+        }, 200
 
-    def replay(operation_id):
-        entry = service.find_refund(order_id, customer_id, amount_minor, operation_id, currency)
-        return None if entry is None else refunded(entry)
-
-    # the ledger answers a repeat from the refund's entry (found by its key: `replay`)
-    return idempotent(body, action, replayable=True, replay=replay)
-
-
-def refunded(entry):
-    """The answer of a refund into the wallet: its entry."""
-    return {
-        "success": True,
-        "transaction_id": entry["_id"],
-        "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
-        "currency": entry["currency"],
-    }, 200
+    return keyed(body, action)  # the ledger keeps the key: its credit answers a repeat
 
 
 def gateway_webhook(gateway):

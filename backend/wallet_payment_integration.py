@@ -26,14 +26,10 @@ class WalletPaymentIntegration(IntegrationParts):
         return self.order_payments.pay(order_id, customer_id, amount_minor, operation_id, amount)
 
     def process_refund_to_wallet(self, order_id, customer_id, amount_minor, reason="", refund_id=None, currency=None):
-        """Refund part or all of a paid order into the wallet; the credit entry. `currency`: as for paying."""
+        """Refund part or all of a paid order into the wallet; the credit entry. `refund_id`: the
+        request's, or its `KeyedOperation` (`backend.idempotency`). `currency`: as for paying."""
         amount = amount_in(currency, self.currency)
         return self.refunds.refund(order_id, customer_id, amount_minor, reason, refund_id, amount)
-
-    def find_refund(self, order_id, customer_id, amount_minor, refund_id, currency=None):
-        """The refund `process_refund_to_wallet` made of this order with `refund_id`, or None (none, or
-        none in the wallet of `currency`, default the default one)."""
-        return self.refunds.made(order_id, customer_id, amount_minor, refund_id, currency or self.currency)
 
     def get_integration_status(self, customer_id, currency=None):
         """The wallet's balance, totals per kind and newest entries, in minor units."""

@@ -35,6 +35,16 @@ def wallet_id(customer_id, currency):
     return f"{customer_id}:{currency}"
 
 
+def with_operation(draft, operation):
+    """`draft` carrying `operation`, (operation_id, fingerprint or None), when given: the request that
+    makes the entry (`WalletService.debit`)."""
+    if operation is not None:
+        draft["operation_id"], fingerprint = operation
+        if fingerprint is not None:
+            draft["operation_fingerprint"] = fingerprint
+    return draft
+
+
 def signed_minor(entry: LedgerEntry) -> int:
     """What the entry did to the balance (a MEMO entry: nothing)."""
     return int(balance_delta(entry))
@@ -67,12 +77,11 @@ class WalletService:
         return next((e for e in made if e["kind"] == "payment" and e["reference"].get("order_id") == order_id), None)
 
     # --- writes ------------------------------------------------------------------------------
-    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None):
-        """Credit once per `key`; returns (entry, created). `slot`, `wallet`: see `append`. A wallet in
-        debt pays it from the credit at once (its follow-up repays it after a crash)."""
-        entry, created = self.append(
-            self.draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference), slot, wallet=wallet
-        )
+    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):
+        """Credit once per `key`; returns (entry, created). `slot`, `wallet`: see `append`; `operation`:
+        see `debit`. A wallet in debt pays it from the credit at once (its follow-up repays it after a crash)."""
+        draft = self.draft(customer_id, currency, amount_minor, CREDIT, kind, key, reference)
+        entry, created = self.append(with_operation(draft, operation), slot, wallet=wallet)
         if entry.get("debt_after_minor"):
             try:
                 self.append(repayment_draft(self, entry), plan=plan_debt_repayment)
@@ -85,11 +94,7 @@ class WalletService:
         request's Idempotency-Key, hashed (`operation_id`, which lets a retry of the same request
         recognise its entry), and its body's fingerprint (or None), as a pair. `wallet`: see `append`."""
         draft = self.draft(customer_id, currency, amount_minor, DEBIT, kind, key, reference)
-        if operation is not None:
-            draft["operation_id"], fingerprint = operation
-            if fingerprint is not None:
-                draft["operation_fingerprint"] = fingerprint
-        return self.append(draft, wallet=wallet)
+        return self.append(with_operation(draft, operation), wallet=wallet)
 
     def draft(self, customer_id, currency, amount_minor, direction, kind, key, reference):
         """An entry before its place in the wallet's history is known (`amount_minor` 0 for an

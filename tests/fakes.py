@@ -152,7 +152,7 @@ class FakeLedger:
             }
         )
 
-    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None):
+    def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):
         return self.append(customer_id, currency, amount_minor, CREDIT, kind, key, reference, slot=slot)
 
     def debit(self, customer_id, currency, amount_minor, kind, key, reference, operation=None, wallet=None):

@@ -3,6 +3,7 @@ of the order together never exceed what that life was paid (docs/ledger.md, "Ref
 
 from ..clock import new_id
 from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
+from ..idempotency import KeyedOperation
 from ..orders import PAID_STATES, RefundSlot, order_currency
 from ..prefetched_wallets import read_wallet
 from ..records import REFUND
@@ -17,16 +18,27 @@ class Refunds:
     def refund(self, order_id, customer_id, amount_minor, reason="", refund_id=None, amount_in=None):
         """Credit part or all of a paid order (paid from the wallet or at the shop's checkout) back
         to the wallet; all refunds of the order's life together never exceed what was paid. A retry
-        with the same `refund_id` returns that refund, even once it no longer fits (it is counted already)."""
-        order, wallets = self.orders.with_wallets(order_id, customer_id)
+        with the same `refund_id` returns that refund, even once it no longer fits (it is counted
+        already). `refund_id` may be the request's `KeyedOperation`, read with the order
+        (`backend.idempotency`): its refund, found so, answers the retry."""
+        keyed = refund_id if isinstance(refund_id, KeyedOperation) else None
+        order, wallets = self.orders.with_wallets(order_id, customer_id, keyed.stages() if keyed else ())
+        made = keyed.earlier(order) if keyed else None
+        refund_id = keyed.operation_id if keyed else refund_id
         currency = order_currency(order, OrderNotRefundable, amount_in)
         key = f"refund:{refund_id or new_id('rfnd')}"
-        earlier = None
-        if refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order
+        if made is not None:
+            earlier = next((e for e in made if e["kind"] == REFUND), None)
+        elif refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order
             earlier = self.wallet.entry_for_key(customer_id, currency, key)
+        else:
+            earlier = None
+        operation = (keyed.operation_id, keyed.fingerprint) if keyed else None
         try:
             entry, created = (
-                (earlier, False) if earlier else self._credit(order, currency, amount_minor, key, reason, wallets)
+                (earlier, False)
+                if earlier
+                else self._credit(order, currency, amount_minor, (key, operation), reason, wallets)
             )
         except (RefundExceedsPaid, OrderNotRefundable):  # a retry of a refund made: the shop may have moved on
             entry = refund_id and self.wallet.entry_for_key(customer_id, currency, key)
@@ -48,16 +60,11 @@ class Refunds:
                 )
         return entry
 
-    def made(self, order_id, customer_id, amount_minor, refund_id, currency):
-        """The refund of `order_id` made with `refund_id` into `customer_id`'s wallet of `currency`, or
-        None; IdempotencyKeyReused when that refund id made another refund."""
-        entry = self.wallet.entry_for_key(customer_id, currency, f"refund:{refund_id}")
-        return entry and of_refund(entry, order_id, amount_minor)
-
-    def _credit(self, order, currency, amount_minor, key, reason, wallets):
+    def _credit(self, order, currency, amount_minor, keys, reason, wallets):
         """(entry, created): the refund credited into the wallet of the order's life, in its next place
         among that life's refunds; RefundExceedsPaid or OrderNotRefundable (nothing written) when it
-        cannot be. `wallets`: the customer's, as read with the order (`OrderBook.with_wallets`)."""
+        cannot be. `keys`: its ledger key and its request's operation (`WalletService.credit`);
+        `wallets`: the customer's, as read with the order (`OrderBook.with_wallets`)."""
         if order["payment_status"] == "refunded":
             raise RefundExceedsPaid("This order is already fully refunded.")
         if order["payment_status"] not in PAID_STATES:
@@ -72,6 +79,7 @@ class Refunds:
                 )
         slot = RefundSlot(self.orders, self.history, order, wid)
         reference = {"order_id": order["order_id"], "reason": reason}
+        key, operation = keys
         return self.wallet.credit(
             order["customer_id"],
             currency,
@@ -81,6 +89,7 @@ class Refunds:
             reference=reference,
             slot=slot,
             wallet=read_wallet(wallets, order["customer_id"], currency),
+            operation=operation,
         )
 
 

@@ -200,6 +200,39 @@ def test_refund_same_key_same_body_moves_money_once(api, db):
     assert db["orders"].find_one({"order_id": order_id})["refunded_minor"] == 3000
 
 
+def test_refund_repeat_is_answered_from_its_credit_and_writes_nothing(api, db):
+    order_id = paid_order(api, "cust_rw", 10000)
+    headers = with_key(ADMIN, "key-refund-once")
+    first = api.refund(order_id, "cust_rw", 30, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    assert db["idempotency_keys"].count_documents({}) == 0  # the credit keeps the key
+    before = snapshot(db)
+    again = api.refund(order_id, "cust_rw", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    assert snapshot(db) == before
+
+
+def test_refund_repeats_of_one_key_at_once_move_money_once_and_answer_alike(api, db):
+    order_id = paid_order(api, "cust_rr", 10000)
+    headers = with_key(ADMIN, "key-refund-race")
+    answers = run_in_threads(8, lambda _: api.refund(order_id, "cust_rr", 30, headers=headers))
+    assert {a.status_code for a in answers} == {200}, [a.get_json() for a in answers]
+    assert len({a.get_data() for a in answers}) == 1
+    assert balance_minor(db, "cust_rr") == 3000
+    assert len(list(db["ledger_entries"].find({"kind": "refund"}))) == 1
+
+
+def test_refund_refused_under_a_key_is_refused_alike_and_another_body_is_409(api, db):
+    order_id = paid_order(api, "cust_rf", 10000)
+    headers = with_key(ADMIN, "key-refund-refused")
+    first = api.refund(order_id, "cust_rf", 101, headers=headers)
+    assert_error(first, 409, "refund_exceeds_paid")
+    again = api.refund(order_id, "cust_rf", 101, headers=headers)
+    assert (again.status_code, again.get_json()) == (409, first.get_json())
+    assert_error(api.refund(order_id, "cust_rf", 30, headers=headers), 409, "idempotency_key_reused")
+    assert balance_minor(db, "cust_rf") == 0
+
+
 def test_refund_different_keys_are_two_refunds(api, db):
     order_id = paid_order(api, "cust_a", 10000)
     assert api.refund(order_id, "cust_a", 30, headers=with_key(ADMIN, "r-1")).status_code == 200

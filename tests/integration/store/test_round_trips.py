@@ -32,10 +32,10 @@ STORE_CALLS = {
 }
 # operation: the most store round trips it may take (issue 21's counts). An order or payment order
 # is read with its customer's wallets by one command (with a credit's payment's gateway cases, a
-# payment's Idempotency-Key: the entries it made and its record), so the ledger's append reads
-# nothing more; a webhook event's id is kept by the write that marks its payment order paid. A key
-# adds its claim but for paying, whose key the ledger keeps; refunding stores no answer either, its
-# entry answers a repeat (backend/idempotency.py). A payment records its outcome on its debit,
+# payment's or refund's Idempotency-Key: the entries it made and its record), so the ledger's append
+# reads nothing more; a webhook event's id is kept by the write that marks its payment order paid. A
+# key adds its claim and stored answer to initiate, but none to paying and refunding, whose keys the
+# ledger keeps: their entries answer a repeat (backend/idempotency.py). A payment records its outcome on its debit,
 # `settled`, so that no later life of the order meets an undecided debit: one write more than a refund.
 BOUNDS = {
     "status": 1,
@@ -47,8 +47,8 @@ BOUNDS = {
     "pay with a key": 6,
     "pay, repeated key": 1,
     "refund": 5,
-    "refund with a key": 6,
-    "refund, repeated key": 2,
+    "refund with a key": 5,
+    "refund, repeated key": 1,
     "health": 3,  # the newest heartbeat, and the worker's backlog counted here (none beats)
     "health, a worker beating": 1,  # its heartbeat carries the backlog (backend/backlog.py)
 }
