@@ -34,6 +34,7 @@ def backlog(db, heartbeat, stale_after_seconds, now):
     """The backlog counted by the worker whose heartbeat is `heartbeat` (`worker.last_heartbeat`),
     if it is fresh, else counted now."""
     counted = (heartbeat or {}).get("backlog")
-    if counted is not None and (now - counted["counted_at"]).total_seconds() <= BACKLOG_FRESH_SECONDS:
+    # A count from the future (a worker's clock ahead of this one) is no fresher than one too old.
+    if counted is not None and 0 <= (now - counted["counted_at"]).total_seconds() <= BACKLOG_FRESH_SECONDS:
         return counted
     return count_backlog(db, stale_after_seconds, now)

@@ -128,11 +128,11 @@ class IdempotencyStore:
                 raise
             refusal = error
         try:  # refused before the key was read (no such order: nothing to read it with): read it now
-            if not keyed.checked:
-                keyed.earlier(self._key_state(keyed))
+            made = [] if keyed.checked else keyed.earlier(self._key_state(keyed))
         except Replayed as stored:
             return stored.payload, stored.status_code
-        self._store_refusal(keyed, refusal)
+        if not made:  # an entry this key made answers it once its order is back: nothing stored
+            self._store_refusal(keyed, refusal)
         raise refusal
 
     def _key_state(self, keyed):

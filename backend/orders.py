@@ -5,13 +5,13 @@ overshoot (the race of hyperswitch #13182).
 """
 
 import datetime
-from collections.abc import Sequence
 from typing import cast
 
 from .clock import new_id
 from .errors import OrderNotFound, OrderNotPayable, OrderNotRefundable, RefundExceedsPaid
+from .idempotency import KeyedOperation
 from .money import CURRENCY_DECIMALS
-from .prefetched_wallets import CUSTOMER_WALLETS, customer_wallets
+from .prefetched_wallets import customer_wallets, with_customer_wallets
 from .records import LedgerEntry, Order
 
 PAID_STATES = ("paid", "partially_refunded")
@@ -55,16 +55,19 @@ class OrderBook:
     def __init__(self, db):
         self.orders = db["orders"]
 
-    def with_wallets(self, order_id: str, customer_id: str, stages: Sequence[dict] = ()) -> tuple[Order, dict]:
-        """The order, if it belongs to `customer_id` (another customer's order is 'not found'), and,
-        read by the same command, the customer's wallets by id (all of them: one missing here does not
-        exist), so that paying, holding or refunding it needs no wallet read of its own
-        (`WalletService.append`'s `wallet`). `stages`: more to read with them (`KeyedOperation.stages`)."""
-        pipeline = [{"$match": {"order_id": order_id}}, {"$limit": 1}, CUSTOMER_WALLETS, *stages]
-        found = next(self.orders.aggregate(pipeline), None)
-        if found is None or found.get("customer_id") != customer_id:
+    def with_wallets(self, order_id: str, customer_id: str, keyed: KeyedOperation | None = None) -> tuple:
+        """(order, wallets, made) by one command: the order if it is `customer_id`'s (else 'not found'),
+        the customer's wallets by id (all: one missing does not exist; `WalletService.append`'s
+        `wallet`), and the entries the request's key made (`keyed.earlier`). When it made some, an
+        order no longer the customer's is None, not 'not found': those entries answer the request."""
+        found = with_customer_wallets(self.orders, {"order_id": order_id}, keyed.stages() if keyed else [])
+        if found is None:
             raise OrderNotFound()
-        return cast(Order, found), customer_wallets(found)
+        made, wallets = keyed.earlier(found) if keyed else [], customer_wallets(found)
+        mine = found.get("customer_id") == customer_id
+        if not (mine or made):
+            raise OrderNotFound()
+        return (cast(Order, found), wallets, made) if mine else (None, {}, made)
 
     def get(self, order_id: str) -> Order | None:
         """The order, or None."""

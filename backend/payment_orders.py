@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 
 from .clock import utcnow
 from .gateways.base import gateway_filter
-from .prefetched_wallets import CUSTOMER_WALLETS, customer_wallets
+from .prefetched_wallets import customer_wallets, with_customer_wallets
 
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 LOADS_LOOKBACK_DAYS = 31
@@ -113,13 +113,9 @@ class PaymentOrders:
         query = self._event_query(event)
         if query is None:
             return None
-        pipeline = [
-            {"$match": dict(query, gateway=gateway_filter(gateway))},
-            {"$limit": 1},
-            CUSTOMER_WALLETS,
-        ]
+        cases = []
         if isinstance(event.gateway_payment_id, str) and event.gateway_payment_id:  # never look up a null
-            pipeline += [
+            cases = [
                 {"$addFields": {"event_payment_id": {"$literal": event.gateway_payment_id}}},
                 {
                     "$lookup": {
@@ -130,7 +126,7 @@ class PaymentOrders:
                     }
                 },
             ]
-        document = next(self.collection.aggregate(pipeline), None)
+        document = with_customer_wallets(self.collection, dict(query, gateway=gateway_filter(gateway)), cases)
         if document is None:
             return None
         return EventRead(

@@ -21,3 +21,9 @@ def read_wallet(wallets, customer_id, currency):
     """The wallet of `customer_id` in `currency` among `wallets` (`customer_wallets`), as `append`
     takes it: `EMPTY_WALLET` when it does not exist."""
     return wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
+
+
+def with_customer_wallets(collection, query, stages=()):
+    """The first document of `collection` matching `query` with, by the same aggregation, its
+    customer's wallets (`customer_wallets` takes them) and what `stages` read; None when none matches."""
+    return next(collection.aggregate([{"$match": query}, {"$limit": 1}, CUSTOMER_WALLETS, *stages]), None)

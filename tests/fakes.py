@@ -350,14 +350,14 @@ class FakeOrderBook:
     def new_life(self):
         return f"life_{next(self.tickets)}"
 
-    def with_wallets(self, order_id, customer_id, stages=()):
-        """The order; no wallets (the fake ledger reads its own), and no `stages` (a keyed operation's
-        reads are the real store's: tests/integration/http/test_idempotency.py)."""
-        assert not stages
+    def with_wallets(self, order_id, customer_id, keyed=None):
+        """The order; no wallets (the fake ledger reads its own), and no keyed operation (its reads are
+        the real store's: tests/integration/http/test_idempotency.py)."""
+        assert keyed is None
         order = self.get(order_id)
         if order is None or order.get("customer_id") != customer_id:
             raise OrderNotFound()
-        return order, {}
+        return order, {}, []
 
     def get(self, order_id):
         return self.orders.find_one({"order_id": order_id})

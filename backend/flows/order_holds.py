@@ -37,7 +37,7 @@ class OrderHolds:
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
         kept) when the available money does not cover it. A retry of the same request (same
         `operation_id`) finishes and returns that authorisation."""
-        order, wallets = self.orders.with_wallets(order_id, customer_id)
+        order, wallets, _ = self.orders.with_wallets(order_id, customer_id)
         currency = order_currency(order, amount_in=amount_in)
         authorization = order.get("authorization") or {}
         retried = operation_id is not None and authorization.get("operation_id") == operation_id

@@ -3,7 +3,14 @@ order"), never below zero; a debit that can no longer pay its order is given bac
 
 import time
 
-from ..errors import AmountDiffersFromOrder, OperationPending, OrderAlreadyPaid, OrderNotPayable, StoreUnavailable
+from ..errors import (
+    AmountDiffersFromOrder,
+    OperationPending,
+    OrderAlreadyPaid,
+    OrderNotFound,
+    OrderNotPayable,
+    StoreUnavailable,
+)
 from ..idempotency import KeyedOperation
 from ..orders import PAID_STATES, order_currency, paid_by, payment_key
 from ..prefetched_wallets import read_wallet
@@ -26,14 +33,18 @@ class OrderPayments:
         returns that payment, whether it finished it or not; `operation_id` may be the request's
         `KeyedOperation`, read with the order (`backend.idempotency`). `amount_in`: see `orders.order_currency`."""
         keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
-        order, wallets = self.orders.with_wallets(order_id, customer_id, keyed.stages() if keyed else ())
-        made = keyed.earlier(order) if keyed else None
+        order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
+        own = next((e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id), None)
+        if own is not None and own.get("settled") == SETTLED_PAID:
+            return own  # this request's payment, decided: its answer, whatever the shop did to the order since
+        if order is None:
+            raise OrderNotFound()
         operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
         if keyed:
             operation_id, operation = keyed.operation_id, (keyed.operation_id, keyed.fingerprint)
         currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
-            return self._paid_already(order, operation_id, made)
+            return self._paid_already(order, operation_id, made if keyed else None)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         wallet = read_wallet(wallets, customer_id, currency)

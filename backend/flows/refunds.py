@@ -2,7 +2,7 @@
 of the order together never exceed what that life was paid (docs/ledger.md, "Refunds")."""
 
 from ..clock import new_id
-from ..errors import IdempotencyKeyReused, OrderNotRefundable, RefundExceedsPaid
+from ..errors import IdempotencyKeyReused, OrderNotFound, OrderNotRefundable, RefundExceedsPaid
 from ..idempotency import KeyedOperation
 from ..orders import PAID_STATES, RefundSlot, order_currency
 from ..prefetched_wallets import read_wallet
@@ -22,17 +22,18 @@ class Refunds:
         already). `refund_id` may be the request's `KeyedOperation`, read with the order
         (`backend.idempotency`): its refund, found so, answers the retry."""
         keyed = refund_id if isinstance(refund_id, KeyedOperation) else None
-        order, wallets = self.orders.with_wallets(order_id, customer_id, keyed.stages() if keyed else ())
-        made = keyed.earlier(order) if keyed else None
+        order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
+        own = next((e for e in made if e["kind"] == REFUND), None)
+        if own is not None:  # this request's refund: its answer, whatever the shop did to the order since
+            return of_refund(own, order_id, amount_minor)
+        if order is None:
+            raise OrderNotFound()
         refund_id = keyed.operation_id if keyed else refund_id
         currency = order_currency(order, OrderNotRefundable, amount_in)
         key = f"refund:{refund_id or new_id('rfnd')}"
-        if made is not None:
-            earlier = next((e for e in made if e["kind"] == REFUND), None)
-        elif refund_id and order.get("refund_wallet_id") is None:  # before the first refund pins the order
+        earlier = None
+        if refund_id and not keyed and order.get("refund_wallet_id") is None:  # before the first refund pins the order
             earlier = self.wallet.entry_for_key(customer_id, currency, key)
-        else:
-            earlier = None
         operation = (keyed.operation_id, keyed.fingerprint) if keyed else None
         try:
             entry, created = (
