@@ -7,8 +7,9 @@ import threading
 import time
 
 import pytest
+from pymongo.errors import PyMongoError
 
-from backend import create_app
+from backend import create_app, routes_integration
 from backend.backlog import BACKLOG_FRESH_SECONDS
 from backend.clock import store_now, utcnow
 from backend.config import load_config
@@ -362,3 +363,75 @@ def test_one_outbox_tick_finishes_more_than_one_batch_of_movements(worker_app):
     make_worker(worker_app, clock=datetime.datetime.utcnow)._drain_outbox()
     assert db["ledger_entries"].count_documents({"finalized": False}) == 0
     assert db["notification_outbox"].count_documents({"customer_id": "cust_many"}) == FINISH_BATCH_MAX + 20
+
+
+# --- /health's backlog read from the newest heartbeat (backend/backlog.py): a stale count never hides
+# a growing backlog for longer than BACKLOG_FRESH_SECONDS (plus the clocks' allowed skew), whatever the
+# worker's clock; 503 when the store fails. Written by a red-team pass.
+
+
+def grow_backlog(db):
+    an_hour_ago = utcnow() - datetime.timedelta(hours=1)
+    db["payment_orders"].insert_one(
+        {"_id": "order_bl", "status": "created", "created_at": an_hour_ago, "customer_id": "c", "gateway": "razorpay"}
+    )
+
+
+def health_at(app, monkeypatch, seconds_later):
+    """/health as the service sees it `seconds_later` from now (its clock moved, the worker gone)."""
+    later = utcnow() + datetime.timedelta(seconds=seconds_later)
+    with monkeypatch.context() as patch:
+        patch.setattr(routes_integration, "utcnow", lambda: later)
+        response = app.test_client().get("/api/integration/health")
+    return response
+
+
+def test_a_worker_an_hour_ahead_on_a_store_that_tells_no_time_hides_the_backlog(worker_app, monkeypatch):
+    db = worker_app.extensions["wallet_db"]
+    ahead = lambda: utcnow() + datetime.timedelta(hours=1)  # noqa: E731
+    make_worker(
+        worker_app, clock=ahead, store_clock=lambda: None
+    ).run_once()  # the store does not tell its time: no skew check
+    grow_backlog(db)
+    response = health_at(worker_app, monkeypatch, 30)  # the worker died; 30 s on
+    assert response.get_json()["features"]["sweep"] == {"waiting": 1}
+
+
+def test_a_worker_ahead_within_the_skew_bound_shows_its_count_at_most_fresh_plus_skew(worker_app, monkeypatch):
+    """Clocks may differ by WORKER_CLOCK_SKEW_MAX_SECONDS (5 s): a count is shown at most that much
+    longer than BACKLOG_FRESH_SECONDS (docs/api.md, §9)."""
+    db = worker_app.extensions["wallet_db"]
+    ahead = lambda: utcnow() + datetime.timedelta(seconds=5)  # noqa: E731
+    make_worker(
+        worker_app, clock=ahead, store_clock=utcnow
+    ).run_once()  # within WORKER_CLOCK_SKEW_MAX_SECONDS=5: it runs
+    grow_backlog(db)
+    assert health_at(worker_app, monkeypatch, 0).get_json()["features"]["sweep"] == {"waiting": 1}  # from the future
+    assert health_at(worker_app, monkeypatch, 10).get_json()["features"]["sweep"] == {"waiting": 0}
+    assert health_at(worker_app, monkeypatch, 16).get_json()["features"]["sweep"] == {"waiting": 1}
+
+
+def test_503_when_the_heartbeat_read_fails_with_a_fresh_heartbeat(worker_app, monkeypatch):
+    make_worker(worker_app, clock=utcnow, store_clock=utcnow).run_once()
+    from backend import worker as worker_module
+
+    def broken(db, now=None):
+        raise PyMongoError("boom")
+
+    monkeypatch.setattr(routes_integration, "last_heartbeat", broken, raising=False)
+    response = worker_app.test_client().get("/api/integration/health")
+    assert response.status_code == 503, response.get_json()
+    assert worker_module
+
+
+def test_503_when_the_live_count_fails_after_a_stale_heartbeat(worker_app, monkeypatch):
+    make_worker(worker_app, clock=utcnow, store_clock=utcnow).run_once()
+    from backend import backlog as backlog_module
+
+    def broken(*args, **kwargs):
+        raise PyMongoError("boom")
+
+    monkeypatch.setattr(backlog_module, "count_backlog", broken)
+    response = health_at(worker_app, monkeypatch, 30)
+    assert response.status_code == 503, response.get_json()
+    assert "boom" not in response.get_data(as_text=True)
