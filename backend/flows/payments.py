@@ -34,9 +34,10 @@ class OrderPayments:
         `KeyedOperation`, read with the order (`backend.idempotency`). `amount_in`: see `orders.order_currency`."""
         keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
         order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
-        own = next((e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id), None)
-        if own is not None and own.get("settled") == SETTLED_PAID:
-            return own  # this request's payment, decided: its answer, whatever the shop did to the order since
+        made_here = (e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id)
+        answered = next(made_here, None)
+        if answered is not None and answered.get("settled") == SETTLED_PAID:
+            return answered  # this request's payment, decided: its answer, whatever the shop did to the order since
         if order is None:
             raise OrderNotFound()
         operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
