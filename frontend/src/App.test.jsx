@@ -1,11 +1,11 @@
 // The page and a refused sign-in (401): it signs out only when the refused request carried the
 // token still stored; a sign-in made since in another tab stays, and the page takes it up.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService, { TOKEN_KEY } from './services/integrationService.js';
 import { forgetGateways } from './gateways.js';
 import App from './App.jsx';
+import { mountRoot, unmountRoot } from './testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -51,14 +51,9 @@ beforeEach(() => {
   forgetGateways();
   localStorage.clear();
   sessionStorage.clear();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('a 401', () => {
   it('for the stored token signs out and says the sign-in expired', async () => {

@@ -10,6 +10,7 @@ import { forgetGateways } from './gateways.js';
 import { BUILT_IN, INR_AND_USD } from './gateways.fixture.js';
 import { CURRENCY_KEY } from './hooks/useCurrency.js';
 import App from './App.jsx';
+import { mountRoot, unmountRoot } from './testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -68,14 +69,9 @@ beforeEach(() => {
   localStorage.clear();
   sessionStorage.clear();
   localStorage.setItem(TOKEN_KEY, TOKEN);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('a server keeping wallets in INR and USD', () => {
   it("shows the default currency's wallet first, every gateway taking it, and the choice of the server's currencies", async () => {

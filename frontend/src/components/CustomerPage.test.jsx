@@ -1,10 +1,10 @@
 // The customer's page in jsdom: paying an order (asked, then confirmed) and the transactions list.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import PendingOrders from './PendingOrders.jsx';
 import Transactions from './Transactions.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -12,19 +12,14 @@ let container;
 let root;
 
 async function render(element) {
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
   await act(async () => root.render(element));
 }
 const $ = (testId) => container.querySelector(`[data-testid="${testId}"]`);
 const click = (testId) => act(async () => $(testId).click());
 
 beforeEach(() => vi.restoreAllMocks());
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('paying an order', () => {
   const order = { order_id: 'ord_1', amount: 250, currency: 'INR' };

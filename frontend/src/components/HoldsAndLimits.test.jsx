@@ -2,13 +2,13 @@
 // orders (Authorise, Cancel authorisation), the top-up form's headroom and limit refusal, and the
 // support view's capture, void and customer level.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import PendingOrders from './PendingOrders.jsx';
 import SupportView from './SupportView.jsx';
 import TopupForm from './TopupForm.jsx';
 import Transactions from './Transactions.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -46,14 +46,9 @@ const MONTHLY = { limit: 'MINIMUM_KYC_MONTHLY_TOPUP_MAX', max: 1000, used: 300, 
 
 beforeEach(() => {
   vi.restoreAllMocks();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe("the customer's orders", () => {
   async function renderOrders() {

@@ -1,11 +1,11 @@
 // Orders in their own currencies (paid, authorised, refunded, captured in the order's currency, with
 // its decimals) and the support view's choice of which currency's wallet of the customer to show, in jsdom.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import PendingOrders from './PendingOrders.jsx';
 import SupportView from './SupportView.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -31,14 +31,9 @@ const runner = (setMessage) => async (action) => {
 
 beforeEach(() => {
   vi.restoreAllMocks();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe("the customer's orders, each in its currency", () => {
   const ORDERS = [

@@ -1,13 +1,13 @@
 // The support view's Settlement panel (SPEC §11) in jsdom: the day shown first, a day not settled
 // yet, a settled day's figures and exceptions (open ones first, in words), Settle now, the CSV.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { readGateways } from '../gateways.js';
 import { BUILT_IN } from '../gateways.fixture.js';
 import { saveCsv } from '../saveCsv.js';
 import SupportView from './SupportView.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 vi.mock('../saveCsv.js', () => ({ saveCsv: vi.fn() }));
 
@@ -66,13 +66,10 @@ beforeEach(() => {
   vi.mocked(saveCsv).mockClear();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-03-01T00:30:00Z'));
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
+  unmountRoot({ container, root });
   vi.useRealTimers();
 });
 

@@ -1,12 +1,12 @@
 // The support view's wallet figures, its Withdraw for the customer, and (simulator mode) the
 // gateways' side of each credited top-up, in jsdom.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { readGateways } from '../gateways.js';
 import { BUILT_IN } from '../gateways.fixture.js';
 import SupportView from './SupportView.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -75,14 +75,9 @@ async function renderSupport(gateways, answers) {
 
 beforeEach(() => {
   vi.restoreAllMocks();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('the support view', () => {
   it("shows the customer's held money, debt and available money", async () => {

@@ -1,7 +1,6 @@
 // The customer's wallet figures (held, owed, available), the ledger's after-credit entries, and the
 // Withdraw form, in jsdom.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { readGateways } from '../gateways.js';
@@ -9,6 +8,7 @@ import { BUILT_IN } from '../gateways.fixture.js';
 import BalanceCard from './BalanceCard.jsx';
 import Transactions from './Transactions.jsx';
 import WithdrawForm from './WithdrawForm.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -33,14 +33,9 @@ const submit = (testId) => act(async () => $(testId).closest('form').requestSubm
 
 beforeEach(() => {
   vi.restoreAllMocks();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('the balance card', () => {
   const wallet = { balance: 500, held: 0, available: 500, debt: 0, currency: 'INR' };

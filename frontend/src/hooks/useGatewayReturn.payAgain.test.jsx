@@ -1,13 +1,13 @@
 // Back to a gateway's page and Pay again: the return never says "Top-up successful" for a top-up
 // this tab announced already (however recent its credit), and says what became of a second payment.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { readGateways } from '../gateways.js';
 import { BUILT_IN } from '../gateways.fixture.js';
 import { wasAnnouncedTopup } from '../session.js';
 import useGatewayReturn from './useGatewayReturn.js';
+import { mountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -29,9 +29,7 @@ let root;
 async function returnTo(path) {
   goTo(path);
   const setMessage = vi.fn();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
   await act(async () => root.render(<Returning setMessage={setMessage} />));
   await act(async () => root.unmount());
   container.remove();

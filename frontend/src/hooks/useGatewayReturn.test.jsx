@@ -1,12 +1,12 @@
 // Finishing a return from checkout in jsdom, by the gateways the server describes: a gateway the
 // page has never heard of is verified with its own fields, and the page waits for the description.
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { readGateways } from '../gateways.js';
 import { BUILT_IN, FOURTH } from '../gateways.fixture.js';
 import useGatewayReturn from './useGatewayReturn.js';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -29,13 +29,10 @@ async function render(props) {
 beforeEach(() => {
   vi.restoreAllMocks();
   localStorage.clear();
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
 });
 afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
+  unmountRoot({ container, root });
   goTo('/');
 });
 

@@ -1,5 +1,4 @@
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import integrationService from '../services/integrationService.js';
 import { forgetGateways } from '../gateways.js';
@@ -7,6 +6,7 @@ import { BUILT_IN, FOURTH } from '../gateways.fixture.js';
 import useGateways from './useGateways.js';
 import usePaymentMethods from './usePaymentMethods.js';
 import TopupForm from '../components/TopupForm.jsx';
+import { mountRoot, unmountRoot } from '../testing/mountedRoot';
 
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -31,9 +31,7 @@ let root;
 
 async function renderWith(listGateways) {
   vi.spyOn(integrationService, 'listGateways').mockImplementation(listGateways);
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  ({ container, root } = mountRoot());
   await act(async () => root.render(<Page />));
   const select = container.querySelector('[data-testid="topup-method"]');
   const submit = container.querySelector('[data-testid="topup-submit"]');
@@ -45,10 +43,7 @@ beforeEach(() => {
   vi.restoreAllMocks();
   forgetGateways();
 });
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+afterEach(() => unmountRoot({ container, root }));
 
 describe('top-up methods from GET /gateways', () => {
   it("offers the server's gateways in its order under its labels, the first chosen", async () => {
