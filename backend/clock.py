@@ -4,12 +4,14 @@ import datetime
 import secrets
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# Random bytes below this map evenly onto the alphabet (4 × 62); the rest are drawn again.
+_UNBIASED_BELOW = 256 // len(_ALPHABET) * len(_ALPHABET)
 
 
 def utcnow():
     """Naive UTC, millisecond precision: what MongoDB stores and pymongo hands back."""
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    now = datetime.datetime.now(datetime.UTC)
+    return now.replace(tzinfo=None, microsecond=now.microsecond // 1000 * 1000)
 
 
 def iso(moment):
@@ -18,8 +20,13 @@ def iso(moment):
 
 
 def new_id(prefix, length=14):
-    """Gateway-style ids: `prefix_` + random letters and digits."""
-    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """Gateway-style ids: `prefix_` + random letters and digits, uniform (one read of the system's
+    random source for the usual id, not one per character)."""
+    letters: list[str] = []
+    while len(letters) < length:
+        drawn = secrets.token_bytes(length + 4)
+        letters += [_ALPHABET[byte % len(_ALPHABET)] for byte in drawn if byte < _UNBIASED_BELOW]
+    return prefix + "_" + "".join(letters[:length])
 
 
 def store_now(db):
