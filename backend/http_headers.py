@@ -6,8 +6,8 @@ carry it. Registered before the other hooks, so its after-request hook runs last
 header they set (it drops the rate limiter's `Retry-After` from anything but a 429).
 """
 
+import os
 import re
-import uuid
 
 from flask import g, has_request_context, request
 
@@ -22,7 +22,7 @@ def current_request_id():
         return None
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else os.urandom(16).hex()
     return g.request_id
 
 

@@ -62,6 +62,8 @@ class Metrics:
         )
         self.multiprocess_dir = multiprocess_dir()
         self.store_gauges = None  # set by init_app, once the app has its store
+        self._request_counters: dict[tuple[str, str, int], Counter] = {}
+        self._latency_histograms: dict[str, Histogram] = {}
 
     def exposition(self):
         """The text `/metrics` answers: this process's registry, or every process's values."""
@@ -72,6 +74,21 @@ class Metrics:
         if self.store_gauges is not None:
             registry.register(self.store_gauges)
         return generate_latest(registry)
+
+    def _request_counter(self, method, endpoint, status_code):
+        """The counter of (method, endpoint, status), kept once made: `labels` checks and locks on
+        every call. Few keys: a method of HTTP_METHODS or `other`, the app's endpoints and statuses."""
+        key = (method_label(method), endpoint, status_code)
+        counter = self._request_counters.get(key)
+        if counter is None:
+            counter = self._request_counters[key] = self.requests.labels(key[0], endpoint, str(status_code))
+        return counter
+
+    def _latency_histogram(self, endpoint):
+        histogram = self._latency_histograms.get(endpoint)
+        if histogram is None:
+            histogram = self._latency_histograms[endpoint] = self.latency.labels(endpoint)
+        return histogram
 
     def audit_event(self, event, outcome):
         self.events.labels(event, outcome).inc()
@@ -88,9 +105,9 @@ class Metrics:
         @app.after_request
         def count(response):
             endpoint = request.endpoint or "unmatched"
-            self.requests.labels(method_label(request.method), endpoint, str(response.status_code)).inc()
+            self._request_counter(request.method, endpoint, response.status_code).inc()
             if "request_started" in g:
-                self.latency.labels(endpoint).observe(time.perf_counter() - g.request_started)
+                self._latency_histogram(endpoint).observe(time.perf_counter() - g.request_started)
             return response
 
         @app.get("/metrics")
