@@ -10,7 +10,8 @@
    (one trivial JSON route under the same gunicorn settings, measured between every two phases),
    the store's commands per request (counted at the store), p50/p99 latency; then health, status
    and pay with rate limits off and with redis:// limits, for what the limits cost. All of it
-   --repetitions times, interleaved; the tables give the range.
+   --repetitions times, each on a database of its own with services of its own (the floor
+   between every two phases of it); the tables give the range.
 2. The embedded run (scripts/bench_embedded.py): `python -m backend`'s waitress on the embedded
    mongomock store, each phase once.
 
@@ -74,7 +75,7 @@ def our_cpu_seconds():
 
 def options_from(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repetitions", type=int, default=3, help="interleaved repetitions of the wire run")
+    parser.add_argument("--repetitions", type=int, default=3, help="repetitions of the wire run")
     parser.add_argument("--seconds", type=float, default=2, help="length of each read phase (health, status)")
     parser.add_argument("--writes", type=int, default=100, help="requests of each write phase")
     parser.add_argument("--clients", type=int, default=4, help="keep-alive clients")
@@ -94,7 +95,7 @@ def main(argv=None):
     log_dir = tempfile.mkdtemp(prefix="wallet-bench-")
     try:
         print("wire run:", flush=True)
-        wire_rows, facts = bench_wire.run(options, Requests(jwt_secret, options.clients), jwt_secret, log_dir)
+        wire_rows, facts = bench_wire.run(options, lambda: Requests(jwt_secret, options.clients), jwt_secret, log_dir)
         embedded = None
         if not options.no_embedded:
             print("embedded run:", flush=True)
@@ -144,14 +145,15 @@ def report(info, wire_rows, facts, embedded, options):
     print(
         f"\nWire store (mongoeco's wire server, its own process); gunicorn -c gunicorn.conf.py, 1 worker x 8 "
         f"threads; rate limits on (memory://), TRUSTED_PROXY_COUNT=1; {info['clients']} keep-alive clients; "
-        f"ranges over {info['repetitions']} interleaved repetitions ({options.seconds:g} s per read phase, "
-        f"{options.writes} requests per write phase, the floor for {bench_wire.FLOOR_SECONDS:g} s between "
+        f"ranges over {info['repetitions']} repetitions, each on a fresh database ({options.seconds:g} s per read "
+        f"phase, {options.writes} requests per write phase, the floor for {bench_wire.FLOOR_SECONDS:g} s between "
         "every two phases):\n"
     )
     print(bench_report.wire_table(wire_rows))
     print(
-        f"\nWorker RSS {facts['rss_kib_at_ready'] / 1024:.1f} MiB at ready, {facts['rss_kib_at_end'] / 1024:.1f} "
-        f"MiB at the end; {facts['ledger_entries']:,} ledger entries at the end. An idle service worker (read "
+        f"\nLast repetition: worker RSS {facts['rss_kib_at_ready'] / 1024:.1f} MiB at ready, "
+        f"{facts['rss_kib_at_end'] / 1024:.1f} MiB at the end; {facts['ledger_entries']:,} ledger entries in its "
+        f"database at the end. An idle service worker (read "
         f"during the floor phases) spends {idle_cpu_ms_per_second(wire_rows)} ms of CPU a second on average.\n"
     )
     print("What the rate limits cost (the same service, three instances on one store):\n")

@@ -17,7 +17,9 @@ For each phase: the worker's CPU time (utime + stime of the one gunicorn worker,
 else the machine runs; the store's commands on the run's database before and after (at the
 store); latencies at the clients. Every phase of the service is between two floor phases, and its
 CPU per request is given as a ratio to their mean. The whole sequence runs --repetitions times
-(3), interleaved, and the tables give the range over the repetitions.
+(3), and the tables give the range over the repetitions. Each repetition has a database of its own,
+and services started on it: the service's CPU per request grows with the time it waits for the
+store, and mongoeco's writes slow down as its collections grow.
 """
 
 import collections
@@ -87,7 +89,15 @@ class Store:
         argv = [eco_python(), "scripts/bench_store.py", str(port), str(self.counts_port)]
         self.server = Server("store", argv, {}, log_dir, ready_line="mongodb://", port=port)
         self.uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        self.database = None
+
+    def new_database(self):
         self.database = f"bench_{uuid.uuid4().hex[:8]}"
+
+    def drop_database(self):
+        """Drop the current database (the store keeps every database in its memory)."""
+        with pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
+            client.drop_database(self.database)
 
     def commands(self):
         """Commands the store has run on this run's database so far, by name."""
@@ -259,35 +269,52 @@ def repetition(phases, servers, worker, requests, options):
         phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
 
 
-def run(options, requests, jwt_secret, log_dir):
-    """The wire run: returns (rows, facts) for the report."""
-    servers, stores = {}, []  # everything started, stopped at the end whatever happens
+def run(options, make_requests, jwt_secret, log_dir):
+    """The wire run: returns (rows, facts) for the report. Each repetition runs on a database of its
+    own, with services (and wallets, and orders) of its own: mongoeco's writes slow down as its
+    collections grow, and the service's CPU per request grows with the time it waits for the store
+    (docs/benchmarks.md), so that a repetition on a grown database would measure the store's growth.
+    `make_requests()`: the requests of one repetition (`bench_load.Requests`)."""
     store = Store(log_dir)
-    stores.append(store.server)
+    stores, facts = [store.server], {}
     try:
         redis = Redis(log_dir)
         if redis.server is not None:
             stores.append(redis.server)
+        phases = Phases(store, options.clients)
+        for number in range(options.repetitions):
+            store.new_database()
+            print(
+                f"repetition {number + 1} of {options.repetitions} (database {store.database}, load average "
+                f"{os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+            facts.update(one_repetition(phases, store, redis, make_requests(), options, jwt_secret, log_dir))
+            store.drop_database()
+        return phases.rows, facts
+    finally:
+        for server in reversed(stores):
+            server.stop()
+
+
+def one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir):
+    """Start the services on the store's current database, set them up, run the phases of PLAN."""
+    servers = {}  # everything started, stopped at the end whatever happens
+    worker = BesideWorker(store, jwt_secret, redis, log_dir)
+    try:
         start_services(servers, store, redis, jwt_secret, log_dir)
-        worker = BesideWorker(store, jwt_secret, redis, log_dir)
-        stores.append(worker)
         # After the services made their indexes, as the shop's orders arrive in production (mongoeco
         # builds an index over documents already there slowly enough to stall its heartbeats).
-        pays_per_client = options.repetitions * 3 * max(1, options.writes // options.clients) + 2 * 3 + 2
+        pays_per_client = 3 * max(1, options.writes // options.clients) + 2 * 3 + 2
         store.write_orders(options.clients, pays_per_client)
         facts = {"rss_kib_at_ready": vm_rss_kib(servers["on"].worker_pid()), "redis": redis.server is not None}
         set_up(servers, requests, options.clients)
-        phases = Phases(store, options.clients)
-        for number in range(options.repetitions):
-            print(
-                f"repetition {number + 1} of {options.repetitions} (load average {os.getloadavg()[0]:.2f})", flush=True
-            )
-            repetition(phases, servers, worker, requests, options)
+        repetition(phases, servers, worker, requests, options)
         facts["rss_kib_at_end"] = vm_rss_kib(servers["on"].worker_pid())
         facts["ledger_entries"] = ledger_entries(store)
-        return phases.rows, facts
+        return facts
     finally:
-        for server in [*servers.values(), *reversed(stores)]:
+        for server in [*servers.values(), worker]:
             server.stop()
 
 
