@@ -23,6 +23,7 @@ store, and mongoeco's writes slow down as its collections grow.
 """
 
 import collections
+import itertools
 import json
 import os
 import shutil
@@ -40,7 +41,7 @@ ORDERS_A_COMMAND = 25
 WARM_UP_REQUESTS = 40  # of each read, per service, and 2 payments per client, before the first repetition
 # (operation, limits): the phases of one repetition, in order, each after a floor phase. The three
 # instances of a read (and of pay) run one after the other, so that what the limits cost is measured
-# between phases close in time.
+# between phases close in time; their order turns with each repetition (`rotated_plan`).
 PLAN = (
     ("health", "on"),
     ("health", "off"),
@@ -239,13 +240,25 @@ def set_up(servers, requests, clients):
             raise SystemExit(f"{server.name}: a warm-up payment failed: {first}")
 
 
-def repetition(phases, servers, worker, requests, options):
-    """One floor phase, then each phase of PLAN followed by a floor phase; the worker runs for the
-    health phases (`BesideWorker`)."""
+def rotated_plan(number):
+    """PLAN with the instances of each operation in an order that turns with the repetition's
+    `number` (on, off, redis; then off, redis, on; ...): the writes grow the database, so the last
+    of three payment phases waits longest for the store, and each instance takes each place once."""
+    plan = []
+    for _, steps in itertools.groupby(PLAN, key=lambda step: step[0]):
+        steps = list(steps)
+        turn = number % len(steps)
+        plan += steps[turn:] + steps[:turn]
+    return plan
+
+
+def repetition(phases, servers, worker, requests, options, number=0):
+    """One floor phase, then each phase of the repetition's plan (`rotated_plan`) followed by a
+    floor phase; the worker runs for the health phases (`BesideWorker`)."""
     floor = servers["floor"]
     phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
     per_client = max(1, options.writes // options.clients)
-    for operation, limits in PLAN:
+    for operation, limits in rotated_plan(number):
         if limits not in servers:
             continue
         server = servers[limits]
@@ -289,7 +302,8 @@ def run(options, make_requests, jwt_secret, log_dir):
                 f"{os.getloadavg()[0]:.2f})",
                 flush=True,
             )
-            facts.update(one_repetition(phases, store, redis, make_requests(), options, jwt_secret, log_dir))
+            requests = make_requests()
+            facts.update(one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir, number))
             store.drop_database()
         return phases.rows, facts
     finally:
@@ -297,7 +311,7 @@ def run(options, make_requests, jwt_secret, log_dir):
             server.stop()
 
 
-def one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir):
+def one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir, number):
     """Start the services on the store's current database, set them up, run the phases of PLAN."""
     servers = {}  # everything started, stopped at the end whatever happens
     worker = BesideWorker(store, jwt_secret, redis, log_dir)
@@ -309,7 +323,7 @@ def one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir)
         store.write_orders(options.clients, pays_per_client)
         facts = {"rss_kib_at_ready": vm_rss_kib(servers["on"].worker_pid()), "redis": redis.server is not None}
         set_up(servers, requests, options.clients)
-        repetition(phases, servers, worker, requests, options)
+        repetition(phases, servers, worker, requests, options, number)
         facts["rss_kib_at_end"] = vm_rss_kib(servers["on"].worker_pid())
         facts["ledger_entries"] = ledger_entries(store)
         return facts
