@@ -38,7 +38,7 @@ from bench_server import pending_orders
 
 FLOOR_SECONDS = 1
 ORDERS_A_COMMAND = 25
-WARM_UP_REQUESTS = 40  # of each read, per service, and 2 payments per client, before the first repetition
+WARM_UP_REQUESTS = 40  # of each read, per service, and 2 payments per client, before each repetition
 # (operation, limits): the phases of one repetition, in order, each after a floor phase. The three
 # instances of a read (and of pay) run one after the other, so that what the limits cost is measured
 # between phases close in time; their order turns with each repetition (`rotated_plan`).
