@@ -49,6 +49,18 @@ def reissue(db, order_id, **changes):
     )
 
 
+def keyed_payment(api, key):
+    """A new customer with 100.00 pays a pending 30.00 order under `key`: (customer, order id, the
+    request's headers, its 200 answer)."""
+    customer = unique("cust")
+    api.topup(customer, 100)
+    order_id = api.add_order(customer, 3000)
+    headers = with_key(bearer(customer), key)
+    first = api.pay(order_id, customer, 30, headers=headers)
+    assert first.status_code == 200
+    return customer, order_id, headers, first
+
+
 # --- refunds ---------------------------------------------------------------------------------------
 
 
@@ -190,12 +202,7 @@ def test_concurrent_repeats_of_one_key_against_other_keys_never_exceed_paid(api,
 
 
 def test_pay_repeat_after_the_shop_reissued_the_order_moves_no_money(api, db, integration):
-    customer = unique("cust")
-    api.topup(customer, 100)
-    order_id = api.add_order(customer, 3000)
-    headers = with_key(bearer(customer), "pay-key")
-    first = api.pay(order_id, customer, 30, headers=headers)
-    assert first.status_code == 200
+    customer, order_id, headers, first = keyed_payment(api, "pay-key")
     reissue(db, order_id)
     again = api.pay(order_id, customer, 30, headers=headers)
     assert (again.status_code, again.get_json()) == (200, first.get_json())
@@ -204,24 +211,14 @@ def test_pay_repeat_after_the_shop_reissued_the_order_moves_no_money(api, db, in
 
 
 def test_pay_repeat_after_the_shop_reopened_the_order_with_another_amount(api, db, integration):
-    customer = unique("cust")
-    api.topup(customer, 100)
-    order_id = api.add_order(customer, 3000)
-    headers = with_key(bearer(customer), "pay-key2")
-    first = api.pay(order_id, customer, 30, headers=headers)
-    assert first.status_code == 200
+    customer, order_id, headers, first = keyed_payment(api, "pay-key2")
     db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending", "amount_minor": 4000}})
     again = api.pay(order_id, customer, 30, headers=headers)
     assert (again.status_code, again.get_json()) == (200, first.get_json())
 
 
 def test_pay_repeat_after_the_shop_reopened_the_order_moves_no_money(api, db, integration):
-    customer = unique("cust")
-    api.topup(customer, 100)
-    order_id = api.add_order(customer, 3000)
-    headers = with_key(bearer(customer), "pay-key3")
-    first = api.pay(order_id, customer, 30, headers=headers)
-    assert first.status_code == 200
+    customer, order_id, headers, first = keyed_payment(api, "pay-key3")
     db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # the shop reopens
     again = api.pay(order_id, customer, 30, headers=headers)
     assert db["ledger_entries"].count_documents({"kind": "payment", "customer_id": customer}) == 1
@@ -240,12 +237,7 @@ def test_refund_repeat_after_the_shop_moved_the_order_to_another_customer_answer
 
 
 def test_pay_repeat_after_the_shop_moved_the_order_to_another_customer_answers_the_payment(api, db, integration):
-    customer = unique("cust")
-    api.topup(customer, 100)
-    order_id = api.add_order(customer, 3000)
-    headers = with_key(bearer(customer), "pay-moved")
-    first = api.pay(order_id, customer, 30, headers=headers)
-    assert first.status_code == 200
+    customer, order_id, headers, first = keyed_payment(api, "pay-moved")
     db["orders"].update_one({"order_id": order_id}, {"$set": {"customer_id": unique("other")}})
     again = api.pay(order_id, customer, 30, headers=headers)
     assert (again.status_code, again.get_json()) == (200, first.get_json())
