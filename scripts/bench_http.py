@@ -95,7 +95,9 @@ def main(argv=None):
     log_dir = tempfile.mkdtemp(prefix="wallet-bench-")
     try:
         print("wire run:", flush=True)
-        wire_rows, facts = bench_wire.run(options, lambda: Requests(jwt_secret, options.clients), jwt_secret, log_dir)
+        wire_rows, waiting_rows, facts = bench_wire.run(
+            options, lambda: Requests(jwt_secret, options.clients), jwt_secret, log_dir
+        )
         embedded = None
         if not options.no_embedded:
             print("embedded run:", flush=True)
@@ -107,7 +109,7 @@ def main(argv=None):
     info["other_cpu_seconds"] = round(others, 1)
     info["other_cpu_share"] = round(others / (info["total_seconds"] * info["nproc"]), 3)
     info["load_average"] = [load_started, os.getloadavg()]
-    report(info, wire_rows, facts, embedded, options)
+    report(info, wire_rows, waiting_rows, facts, embedded, options)
     if options.json:
         with open(options.json, "w") as handle:
             json.dump(
@@ -115,6 +117,7 @@ def main(argv=None):
                     "info": info,
                     "facts": facts,
                     "wire": {f"{op} {limits}": results for (op, limits), results in wire_rows.items()},
+                    "floor_waiting": {f"{op} {limits}": results for (op, limits), results in waiting_rows.items()},
                     "embedded": embedded,
                 },
                 handle,
@@ -131,7 +134,7 @@ def idle_cpu_ms_per_second(wire_rows):
     return f"{sum(values) / len(values):.2f}" if values else "?"
 
 
-def report(info, wire_rows, facts, embedded, options):
+def report(info, wire_rows, waiting_rows, facts, embedded, options):
     load_start, load_end = (" ".join(f"{value:.2f}" for value in values) for values in info["load_average"])
     print(
         f"\ncode {info['code']}; {info['date']}; nproc {info['nproc']}; {info['cpu']}; Python {info['python']}; "
@@ -156,7 +159,14 @@ def report(info, wire_rows, facts, embedded, options):
         f"database at the end. An idle service worker (read "
         f"during the floor phases) spends {idle_cpu_ms_per_second(wire_rows)} ms of CPU a second on average.\n"
     )
-    print("What the rate limits cost (the same service, three instances on one store):\n")
+    print(
+        "The floor waiting as each operation waits (limits on): after each phase, the floor's second route answers "
+        "after as many sleeps as the phase had store round trips, adding up to the phase's p50 less its CPU per "
+        "request; × that floor is paired within each repetition. Not issue 21's yardstick (× floor above): "
+        "it shows how much of that is the wait.\n"
+    )
+    print(bench_report.waiting_floor_table(wire_rows, waiting_rows))
+    print("\nWhat the rate limits cost (the same service, three instances on one store):\n")
     print(bench_report.limits_table(wire_rows))
     if not facts["redis"]:
         print("\n(no redis-server installed: `make redis-deps` installs it; the redis:// columns are missing)")

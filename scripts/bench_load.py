@@ -190,6 +190,10 @@ class Requests:
     def floor(self, client, n):
         return self.get(client, "/floor")
 
+    def floor_waiting(self, wait_ms, pieces):
+        """Requests of the floor answering after `pieces` sleeps that add up to `wait_ms`."""
+        return lambda client, n: self.get(client, f"/floor/wait?ms={wait_ms:.2f}&pieces={pieces}")
+
     def health(self, client, n):
         return self.get(client, BASE + "/health")
 

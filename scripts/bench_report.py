@@ -64,6 +64,28 @@ def wire_table(rows):
     return "\n".join(lines)
 
 
+def waiting_floor_table(rows, waiting_rows):
+    """Each operation's CPU per request (limits on) against the floor's when it waits as that
+    operation waited (bench_wire.Phases.run_waiting_floor), paired within each repetition."""
+    lines = [
+        "| operation | app CPU per request, µs | the floor waiting, µs | its wait, ms (sleeps) | × the floor waiting |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    for operation in OPERATIONS:
+        key = (operation, "on")
+        if key not in waiting_rows:
+            continue
+        results, floors = rows[key], waiting_rows[key]
+        ratios = [result["cpu_us"] / floor["cpu_us"] for result, floor in zip(results, floors, strict=True)]
+        lines.append(
+            f"| {LABELS[operation]} | {spread([r['cpu_us'] for r in results])} "
+            f"| {spread([f['cpu_us'] for f in floors])} "
+            f"| {spread([f['wait_ms'] for f in floors], 1)} ({spread([f['pieces'] for f in floors])}) "
+            f"| {spread(ratios, 1)} |"
+        )
+    return "\n".join(lines)
+
+
 def limits_table(rows):
     """CPU per request with limits off, on (memory://) and on (redis://), and the differences,
     each paired within its repetition."""

@@ -12,13 +12,16 @@ python scripts/bench_server.py floor
     the floor: a Flask app with one trivial route (GET /floor) under waitress with the settings of
     `backend.__main__.serve` (threads, request limits, ident), on HOST:PORT.
 gunicorn -c gunicorn.conf.py --pythonpath scripts bench_server:floor_app
-    the same floor app under gunicorn with the service's gunicorn settings.
+    the same floor app under gunicorn with the service's gunicorn settings. Its second route, GET
+    /floor/wait?ms=&pieces=, answers the same after `pieces` sleeps that add up to `ms`
+    milliseconds: the floor waiting as an operation with that many store round trips waits.
 """
 
 import os
 import sys
+import time
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORDER_AMOUNT_MINOR = 100  # 1.00 INR
@@ -37,6 +40,14 @@ floor_app = Flask("bench_floor")
 
 @floor_app.get("/floor")
 def floor():
+    return jsonify(status="ok")
+
+
+@floor_app.get("/floor/wait")
+def floor_waiting():
+    pieces = int(request.args["pieces"])
+    for _ in range(pieces):
+        time.sleep(float(request.args["ms"]) / 1000 / pieces)
     return jsonify(status="ok")
 
 

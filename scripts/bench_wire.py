@@ -140,10 +140,28 @@ class Phases:
     def __init__(self, store, clients):
         self.store, self.clients = store, clients
         self.rows = collections.defaultdict(list)  # (operation, limits) -> one result per repetition
+        self.waiting_floor_rows = collections.defaultdict(list)  # the same keys: the floor waiting as each did
 
     def run(self, key, server, request_for, seconds=None, per_client=None, on_response=None, idle=None):
         """One phase against `server`; `idle`, another server's worker, is read too: what a worker
         spends when no request comes (its heartbeat, the driver's monitor)."""
+        result = self.measure(server, request_for, seconds, per_client, on_response, idle)
+        self.rows[key].append(result)
+        self.show(key[0], key[1], result)
+        return result
+
+    def run_waiting_floor(self, key, floor, requests, seconds=None, per_client=None):
+        """The floor answering after as many sleeps as `key`'s last phase had store round trips, adding
+        up to its p50 less its CPU per request: what the floor costs when it waits as that phase did."""
+        measured = self.rows[key][-1]
+        wait_ms = max(0.0, measured["p50"] - measured["cpu_us"] / 1000)
+        pieces = max(1, round(measured["round_trips"]))
+        result = self.measure(floor, requests.floor_waiting(wait_ms, pieces), seconds, per_client)
+        result.update(wait_ms=wait_ms, pieces=pieces)
+        self.waiting_floor_rows[key].append(result)
+        self.show("  floor", f"waiting {wait_ms:.1f} ms in {pieces}", result)
+
+    def measure(self, server, request_for, seconds=None, per_client=None, on_response=None, idle=None):
         pid, idle_pid = server.worker_pid(), idle and idle.worker_pid()
         ticks, commands = cpu_ticks(pid), self.store.commands()
         idle_ticks = idle_pid and cpu_ticks(idle_pid)
@@ -161,15 +179,18 @@ class Phases:
         result["round_trips"] = sum(commands.values()) / requests
         result["commands"] = {name: n / requests for name, n in sorted(commands.items())}
         result["first_error"] = first_error and [first_error[0], first_error[1].decode("utf-8", "replace")]
-        self.rows[key].append(result)
+        return result
+
+    @staticmethod
+    def show(name, variant, result):
+        first_error = result["first_error"]
         print(
-            f"  {key[0]:9s} {key[1]:6s} {result['requests']:5d} requests {result['rate']:7.1f}/s  "
+            f"  {name:9s} {variant:6s} {result['requests']:5d} requests {result['rate']:7.1f}/s  "
             f"CPU {result['cpu_us']:7.0f} µs/request  round trips {result['round_trips']:5.2f}  "
-            f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  {errors} errors"
+            f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  {result['errors']} errors"
             + (f"  first: {first_error[0]} {first_error[1][:160]!r}" if first_error else ""),
             flush=True,
         )
-        return result
 
 
 def gunicorn_env(store, jwt_secret, limits, redis):
@@ -261,29 +282,26 @@ def repetition(phases, servers, worker, requests, options, number=0):
     for operation, limits in rotated_plan(number):
         if limits not in servers:
             continue
-        server = servers[limits]
+        server, key = servers[limits], (operation, limits)
         worker.start() if operation == "health" else worker.stop()
         if operation in READS:
-            phases.run((operation, limits), server, getattr(requests, operation), seconds=options.seconds)
+            phases.run(key, server, getattr(requests, operation), seconds=options.seconds)
         elif operation == "initiate":
-            phases.run(
-                (operation, limits),
-                server,
-                requests.initiate,
-                per_client=per_client,
-                on_response=requests.keep_payment_order,
-            )
+            phases.run(key, server, requests.initiate, per_client=per_client, on_response=requests.keep_payment_order)
         elif operation == "credit":
-            phases.run((operation, limits), server, requests.webhook, per_client=per_client)
+            phases.run(key, server, requests.webhook, per_client=per_client)
         elif operation == "pay":
-            phases.run((operation, limits), server, requests.pay, per_client=per_client, on_response=requests.keep_paid)
+            phases.run(key, server, requests.pay, per_client=per_client, on_response=requests.keep_paid)
         else:
-            phases.run((operation, limits), server, requests.refund, per_client=per_client)
+            phases.run(key, server, requests.refund, per_client=per_client)
+        if limits == "on":
+            seconds = options.seconds if operation in READS else None
+            phases.run_waiting_floor(key, floor, requests, seconds, None if seconds else per_client)
         phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
 
 
 def run(options, make_requests, jwt_secret, log_dir):
-    """The wire run: returns (rows, facts) for the report. Each repetition runs on a database of its
+    """The wire run: returns (rows, waiting floor rows, facts) for the report. Each repetition runs on a database of its
     own, with services (and wallets, and orders) of its own: mongoeco's writes slow down as its
     collections grow, and the service's CPU per request grows with the time it waits for the store
     (docs/benchmarks.md), so that a repetition on a grown database would measure the store's growth.
@@ -305,7 +323,7 @@ def run(options, make_requests, jwt_secret, log_dir):
             requests = make_requests()
             facts.update(one_repetition(phases, store, redis, requests, options, jwt_secret, log_dir, number))
             store.drop_database()
-        return phases.rows, facts
+        return phases.rows, phases.waiting_floor_rows, facts
     finally:
         for server in reversed(stores):
             server.stop()
