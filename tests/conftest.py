@@ -32,7 +32,13 @@ def app_config(**overrides):
 
 @pytest.fixture
 def app():
-    app = create_app(app_config())
+    yield from app_with()
+
+
+def app_with(**settings):
+    """An app of `app_config(**settings)`, its database dropped after: the body of a module's own
+    `app` fixture (`yield from app_with(SUPPORTED_CURRENCIES="INR,USD")`)."""
+    app = create_app(app_config(**settings))
     yield app
     drop_store(app)
 

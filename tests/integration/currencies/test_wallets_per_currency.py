@@ -6,7 +6,7 @@ import pytest
 
 from backend import create_app
 from backend.errors import ConfigError
-from tests.conftest import app_config, drop_store
+from tests.conftest import app_config, app_with, drop_store
 from tests.helpers import BASE, Api, bearer, snapshot
 from tests.integration.support import assert_error
 
@@ -15,14 +15,7 @@ CUSTOMER = "cust_multi"
 
 @pytest.fixture
 def app():
-    app = create_app(app_config(SUPPORTED_CURRENCIES="INR,USD,JPY"))
-    yield app
-    drop_store(app)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client(), app.extensions["wallet_db"])
+    yield from app_with(SUPPORTED_CURRENCIES="INR,USD,JPY")
 
 
 def initiate(api, amount, method, currency=None):

@@ -6,9 +6,8 @@ the moved, reopened, reissued and malformed cases failed before the entry was co
 
 import pytest
 
-from backend import create_app
-from tests.conftest import app_config, drop_store
-from tests.helpers import Api, bearer, run_in_threads, snapshot, unique
+from tests.conftest import app_with
+from tests.helpers import bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
 
 ADMIN = bearer("admin_1", "admin")
@@ -16,14 +15,7 @@ ADMIN = bearer("admin_1", "admin")
 
 @pytest.fixture
 def app():
-    app = create_app(app_config(SUPPORTED_CURRENCIES="INR,USD,JPY"))
-    yield app
-    drop_store(app)
-
-
-@pytest.fixture
-def api(app):
-    return Api(app.test_client(), app.extensions["wallet_db"])
+    yield from app_with(SUPPORTED_CURRENCIES="INR,USD,JPY")
 
 
 def with_key(headers, key):

@@ -4,8 +4,7 @@ API and in the CSV. A day in one currency keeps the contract's exact shape."""
 
 import pytest
 
-from backend import create_app
-from tests.conftest import app_config, drop_store
+from tests.conftest import app_with
 from tests.helpers import BASE, bearer
 from tests.integration.settlement.support import DAY, capture_row, report
 
@@ -15,9 +14,7 @@ CUSTOMER = "cust_fx"
 
 @pytest.fixture
 def app():
-    app = create_app(app_config(SUPPORTED_CURRENCIES="INR,USD"))
-    yield app
-    drop_store(app)
+    yield from app_with(SUPPORTED_CURRENCIES="INR,USD")
 
 
 def paypal_topup(client, db, amount, currency):
