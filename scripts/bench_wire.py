@@ -16,8 +16,10 @@ For each phase: the worker's CPU time (utime + stime of the one gunicorn worker,
 /proc/<pid>/stat) before and after, divided by the requests: the app's CPU per request, whatever
 else the machine runs; the store's commands on the run's database before and after (at the
 store); latencies at the clients. Every phase of the service is between two floor phases, and its
-CPU per request is given as a ratio to their mean. The whole sequence runs --repetitions times
-(3), and the tables give the range over the repetitions. Each repetition has a database of its own,
+CPU per request is given as a ratio to their mean. After each phase with the limits on, the floor
+app's /floor/wait answers as that phase waited (as many sleeps as it had store round trips, adding up
+to its p50 less its CPU per request): how much of the ratio is the waiting itself. The whole
+sequence runs --repetitions times (3), and the tables give the range over the repetitions. Each repetition has a database of its own,
 and services started on it: the service's CPU per request grows with the time it waits for the
 store, and mongoeco's writes slow down as its collections grow.
 """
@@ -275,7 +277,8 @@ def rotated_plan(number):
 
 def repetition(phases, servers, worker, requests, options, number=0):
     """One floor phase, then each phase of the repetition's plan (`rotated_plan`) followed by a
-    floor phase; the worker runs for the health phases (`BesideWorker`)."""
+    floor phase (and, for the limits on, first by the floor waiting as it did); the worker runs for
+    the health phases (`BesideWorker`)."""
     floor = servers["floor"]
     phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
     per_client = max(1, options.writes // options.clients)
@@ -301,8 +304,8 @@ def repetition(phases, servers, worker, requests, options, number=0):
 
 
 def run(options, make_requests, jwt_secret, log_dir):
-    """The wire run: returns (rows, waiting floor rows, facts) for the report. Each repetition runs on a database of its
-    own, with services (and wallets, and orders) of its own: mongoeco's writes slow down as its
+    """The wire run: returns (rows, waiting floor rows, facts) for the report. Each repetition runs on
+    a database of its own, with services (and wallets, and orders) of its own: mongoeco's writes slow down as its
     collections grow, and the service's CPU per request grows with the time it waits for the store
     (docs/benchmarks.md), so that a repetition on a grown database would measure the store's growth.
     `make_requests()`: the requests of one repetition (`bench_load.Requests`)."""
