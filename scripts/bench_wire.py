@@ -19,9 +19,9 @@ store); latencies at the clients. Every phase of the service is between two floo
 CPU per request is given as a ratio to their mean. After each phase with the limits on, the floor
 app's /floor/wait answers as that phase waited (as many sleeps as it had store round trips, adding up
 to its p50 less its CPU per request): how much of the ratio is the waiting itself. The whole
-sequence runs --repetitions times (3), and the tables give the range over the repetitions. Each repetition has a database of its own,
-and services started on it: the service's CPU per request grows with the time it waits for the
-store, and mongoeco's writes slow down as its collections grow.
+sequence runs --repetitions times (3), and the tables give the range over the repetitions. Each
+repetition has a database of its own, and services started on it: the service's CPU per request
+grows with the time it waits for the store, and mongoeco's writes slow down as its collections grow.
 """
 
 import collections
