@@ -275,6 +275,18 @@ def rotated_plan(number):
     return plan
 
 
+def phase_requests(requests, operation):
+    """(the requests, what to do with each answer) of `operation`'s phases."""
+    return {
+        "health": (requests.health, None),
+        "status": (requests.status, None),
+        "initiate": (requests.initiate, requests.keep_payment_order),
+        "credit": (requests.webhook, None),
+        "pay": (requests.pay, requests.keep_paid),
+        "refund": (requests.refund, None),
+    }[operation]
+
+
 def repetition(phases, servers, worker, requests, options, number=0):
     """One floor phase, then each phase of the repetition's plan (`rotated_plan`) followed by a
     floor phase (and, for the limits on, first by the floor waiting as it did); the worker runs for
@@ -287,28 +299,20 @@ def repetition(phases, servers, worker, requests, options, number=0):
             continue
         server, key = servers[limits], (operation, limits)
         worker.start() if operation == "health" else worker.stop()
-        if operation in READS:
-            phases.run(key, server, getattr(requests, operation), seconds=options.seconds)
-        elif operation == "initiate":
-            phases.run(key, server, requests.initiate, per_client=per_client, on_response=requests.keep_payment_order)
-        elif operation == "credit":
-            phases.run(key, server, requests.webhook, per_client=per_client)
-        elif operation == "pay":
-            phases.run(key, server, requests.pay, per_client=per_client, on_response=requests.keep_paid)
-        else:
-            phases.run(key, server, requests.refund, per_client=per_client)
+        request_for, on_response = phase_requests(requests, operation)
+        seconds, count = (options.seconds, None) if operation in READS else (None, per_client)
+        phases.run(key, server, request_for, seconds, count, on_response)
         if limits == "on":
-            seconds = options.seconds if operation in READS else None
-            phases.run_waiting_floor(key, floor, requests, seconds, None if seconds else per_client)
+            phases.run_waiting_floor(key, floor, requests, seconds, count)
         phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
 
 
 def run(options, make_requests, jwt_secret, log_dir):
     """The wire run: returns (rows, waiting floor rows, facts) for the report. Each repetition runs on
-    a database of its own, with services (and wallets, and orders) of its own: mongoeco's writes slow down as its
-    collections grow, and the service's CPU per request grows with the time it waits for the store
-    (docs/benchmarks.md), so that a repetition on a grown database would measure the store's growth.
-    `make_requests()`: the requests of one repetition (`bench_load.Requests`)."""
+    a database of its own, with services (and wallets, and orders) of its own: mongoeco's writes
+    slow down as its collections grow, and the service's CPU per request grows with the time it
+    waits for the store (docs/benchmarks.md), so that a repetition on a grown database would measure
+    the store's growth. `make_requests()`: the requests of one repetition (`bench_load.Requests`)."""
     store = Store(log_dir)
     stores, facts = [store.server], {}
     try:
