@@ -65,7 +65,7 @@ class Worker:
             "outbox": (config["WORKER_OUTBOX_INTERVAL_SECONDS"], self._drain_outbox, False),
             "sweep": (config["WORKER_SWEEP_INTERVAL_SECONDS"], self._sweep, True),
             "reconcile": (config["WORKER_RECONCILE_INTERVAL_SECONDS"], self._reconcile, True),
-            "settlement": (config["WORKER_SETTLEMENT_INTERVAL_SECONDS"], self._settle_yesterday, True),
+            "settlement": (config["WORKER_SETTLEMENT_INTERVAL_SECONDS"], self._settle_last_complete_day, True),
         }
         self.leased_jobs = [name for name, (_, _, leased) in self.jobs.items() if leased]
         self.due_at = {}  # job -> when this worker tries it next (absent: now)
@@ -184,11 +184,12 @@ class Worker:
             logger.warning("reconcile drift: %s", row)
         return len(drift)
 
-    def _settle_yesterday(self):
-        """Settle yesterday (UTC) of every gateway with a settlement report, once: a day settled
-        already is left (the job's lease keeps two workers from settling it at once); {gateway: open
-        exceptions} of what it settled."""
-        day = (self.clock() - datetime.timedelta(days=1)).date()
+    def _settle_last_complete_day(self):
+        """Settle the newest day (UTC) whose report is complete (yesterday from REPORT_LATENCY past
+        midnight, the day before until then) of every gateway with a settlement report, once: a day
+        settled in full already is left (the job's lease keeps two workers from settling it at once);
+        {gateway: open exceptions} of what it settled."""
+        day = (self.clock() - REPORT_LATENCY).date() - datetime.timedelta(days=1)
         books, settled = self.integration.settlement.books, {}
         for name, adapter in sorted(self.integration.payments.gateways.items()):
             if not hasattr(adapter, "settlement_report") or self._settled_in_full(books.day(name, day), adapter):

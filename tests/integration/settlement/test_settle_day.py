@@ -126,21 +126,53 @@ def test_a_quiet_day_settles_to_zeros(api, integration):
     assert (document["captured_minor"], document["settled_minor"], exceptions) == (0, 0, [])
 
 
-def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, integration):
+def worker_settles(app, db, integration, at, worker_ids=("w1",)):
+    """One tick of each worker of `worker_ids`, its clock and the settlement books' at `at`: the
+    (gateway, day) settled, in order."""
     from backend.worker import Worker
 
-    [order] = credited(api, db, 1)
-    report(integration, "razorpay", [capture_row(order)])
     calls = []
     settle = integration.settle
     integration.settle = lambda name, day: calls.append((name, day)) or settle(name, day)
+    integration.settlement.books.clock = lambda: at
     config = dict(app.config, WORKER_SETTLEMENT_INTERVAL_SECONDS=3600)  # each worker tries once an hour
-    for worker_id in ("w1", "w2", "w1", "w2"):
-        Worker(integration, db, config, worker_id=worker_id, store_clock=lambda: None).run_once()
-    yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
-    settleable = sorted(name for name, a in integration.payments.gateways.items() if hasattr(a, "settlement_report"))
-    assert calls == [(name, yesterday) for name in settleable]  # each gateway's day once, by one of the two
-    assert db["settlements"].count_documents({}) == len(settleable)
+    for worker_id in worker_ids:
+        Worker(integration, db, config, clock=lambda: at, worker_id=worker_id, store_clock=lambda: None).run_once()
+    integration.settle = settle
+    return calls
+
+
+def settleable(integration):
+    return sorted(name for name, a in integration.payments.gateways.items() if hasattr(a, "settlement_report"))
+
+
+def test_the_worker_settles_yesterday_once_across_two_workers(app, api, db, integration):
+    [order] = credited(api, db, 1)
+    report(integration, "razorpay", [capture_row(order)])
+    noon_after = datetime.datetime.combine(DAY + datetime.timedelta(days=1), datetime.time(12))
+    calls = worker_settles(app, db, integration, noon_after, ("w1", "w2", "w1", "w2"))
+    assert calls == [(name, DAY) for name in settleable(integration)]  # each gateway's day once, by one of the two
+    assert db["settlements"].count_documents({}) == len(settleable(integration))
+
+
+def test_until_three_past_midnight_the_worker_settles_the_day_before_yesterday(app, db, integration):
+    """A day's report is complete 3 hours after it (PayPal's data latency): before then the worker
+    settles the day before, and from then on yesterday, each once however often it runs."""
+    report(integration, "razorpay", [])
+    midnight = datetime.datetime.combine(DAY + datetime.timedelta(days=1), datetime.time())
+    day_before = DAY - datetime.timedelta(days=1)
+    early = [midnight + datetime.timedelta(minutes=m) for m in (0, 60, 179)]
+    assert [worker_settles(app, db, integration, at, ("w1", "w2")) for at in early] == [
+        [(name, day_before) for name in settleable(integration)],
+        [],
+        [],
+    ]
+    late = [midnight + datetime.timedelta(hours=h) for h in (3, 4, 23)]
+    assert [worker_settles(app, db, integration, at, ("w1", "w2")) for at in late] == [
+        [(name, DAY) for name in settleable(integration)],
+        [],
+        [],
+    ]
 
 
 def test_metrics_count_open_exceptions_by_kind_and_each_gateways_last_settled_day(api, client, db, integration):
@@ -186,16 +218,15 @@ def test_settle_exits_2_when_the_report_cannot_be_had(app, api, integration, mon
     assert integration.settlement.books.day("razorpay", DAY) is None
 
 
-def test_a_day_settled_before_it_was_over_is_settled_again_by_the_worker(app, api, db, integration):
-    from backend.worker import Worker
-
-    yesterday = (datetime.datetime.utcnow() - datetime.timedelta(days=1)).date()
+def test_a_day_settled_before_it_was_over_is_settled_again_by_the_worker(app, db, integration):
     report(integration, "razorpay", [])
-    early = datetime.datetime.combine(yesterday, datetime.time(12))
-    integration.settlement.books.record_day("razorpay", yesterday, {"matched": 0})
-    db["settlements"].update_one({"_id": f"razorpay:{yesterday}"}, {"$set": {"settled_at": early}})
-    Worker(integration, db, dict(app.config), worker_id="w1", store_clock=lambda: None).run_once()
-    assert integration.settlement.books.day("razorpay", yesterday)["settled_at"] > early
+    integration.settlement.books.clock = lambda: datetime.datetime.combine(DAY, datetime.time(12))
+    integration.settle("razorpay", DAY)  # by hand, before the day was over
+    complete_at = datetime.datetime.combine(DAY + datetime.timedelta(days=1), datetime.time(3))
+    assert worker_settles(app, db, integration, complete_at, ("w1", "w2", "w1")) == [
+        (name, DAY) for name in settleable(integration)
+    ]
+    assert integration.settlement.books.day("razorpay", DAY)["settled_at"] == complete_at
 
 
 def test_a_date_other_than_yyyy_mm_dd_is_refused(client):
