@@ -11,6 +11,7 @@ import pytest
 
 from backend import history
 from backend.audit import AuditLog
+from backend.clock import utcnow
 from backend.ledger_history import LedgerHistory
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
@@ -501,6 +502,12 @@ def test_support_look_up_of_an_unknown_customer_is_not_found(client):
     assert response.get_json()["message"] == "No such customer: no wallet, orders, payments or audit entries."
 
 
+def yesterday():
+    """A moment of yesterday, to the millisecond: audit entries written straight into the store must be
+    younger than the audit log's TTL (AUDIT_RETENTION_SECONDS, 400 days), or the store drops them."""
+    return utcnow() - datetime.timedelta(days=1)
+
+
 def audit_entry(db, customer_id, created_at, event="order.paid", **fields):
     db["integration_logs"].insert_one(
         {"event": event, "outcome": "ok", "created_at": created_at, "customer_id": customer_id, **fields}
@@ -514,7 +521,7 @@ def test_support_look_up_of_a_customer_known_by_any_record(api, client, db, hold
     elif holds == "payment_order":
         initiated(api, "cust_k", 10)
     elif holds == "audit_entry":
-        audit_entry(db, "cust_k", datetime.datetime(2026, 1, 1))
+        audit_entry(db, "cust_k", yesterday())
     else:
         db["wallets"].insert_one(
             {
@@ -562,7 +569,7 @@ def test_support_pages_older_gateway_outcomes_and_audit_entries(api, client):
 
 def test_support_audit_pages_never_split_or_repeat_entries_of_one_millisecond(client, db):
     """Entries of the same millisecond across a page boundary: each listed once."""
-    at = datetime.datetime(2026, 3, 1, 12, 0, 0, 123000)
+    at = yesterday().replace(microsecond=123000)
     for index in range(45):
         audit_entry(
             db, "cust_t", at if index < 30 else at - datetime.timedelta(milliseconds=index), order_id=f"ord_{index:02d}"
@@ -655,7 +662,7 @@ def test_history_and_support_reads_are_index_served(monkeypatch):
 
 
 def test_audit_entries_of_one_millisecond_come_newest_first(db, integration):
-    moment = datetime.datetime(2026, 1, 1, 12, 0, 0)
+    moment = yesterday()
     for event in ("order.paid", "order.refunded", "wallet.credited"):
         audit_entry(db, "cust_ms", moment, event=event)
     listed = [entry["event"] for entry in integration.audit.for_customer("cust_ms", 10)]
