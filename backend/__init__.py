@@ -12,6 +12,7 @@ from .config import load_config
 from .demo import seed_demo_data
 from .gateways.delivery import Delivery
 from .history import Reads
+from .http_json import JSONProvider
 from .limits import init_limits
 from .logging_setup import configure_logging
 from .metrics import Metrics
@@ -40,7 +41,7 @@ def create_app(test_config=None):
     proxies = int(config["TRUSTED_PROXY_COUNT"])
     if proxies:  # behind a reverse proxy: take the client address from X-Forwarded-For
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)
     store.init_app(app)
     database = app.extensions["wallet_db"]
     store.ensure_indexes(database, config)

@@ -79,10 +79,10 @@ def is_amount_minor(value, currency):
 
 
 def to_major(amount_minor, currency):
-    """Integer minor units to a JSON number in major units, exact to the currency's decimals."""
+    """Integer minor units to a JSON number in major units, exact to the currency's decimals: the
+    float nearest the decimal text "<minor>e-<decimals>" (as `float(Decimal(...))` is, in half the time)."""
     decimals = currency_decimals(currency)
-    major = Decimal(amount_minor).scaleb(-decimals)
-    return int(major) if decimals == 0 else float(major)
+    return amount_minor if decimals == 0 else float(f"{amount_minor}e-{decimals}")
 
 
 def format_major(amount_minor, currency):

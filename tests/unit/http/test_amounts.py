@@ -1,6 +1,7 @@
 """`parse_amount_minor` (major units in, integer minor units out) and `to_major` (and back)."""
 
 import json
+import random
 from decimal import Decimal
 
 import pytest
@@ -213,3 +214,17 @@ def test_round_trip_every_value_below_ten_thousand_paise():
     for minor in range(1, 10000):
         text = json.dumps({"amount": to_major(minor, "INR")}).encode()
         assert parse_amount_minor(parse_json_object(text)["amount"], "INR") == minor, minor
+
+
+def test_to_major_is_the_float_nearest_the_exact_amount_in_every_currency():
+    """Negative changes (held, debt) and balances far beyond one amount's limit included; JPY whole."""
+    rng = random.Random(21)
+    samples = [0, 1, -1, 5, -30, 2**53 + 1, -(10**17) + 3] + [rng.randrange(-(10**16), 10**16) for _ in range(20000)]
+    for currency in ("INR", "USD", "JPY"):
+        decimals = currency_decimals(currency)
+        for minor in samples:
+            major = to_major(minor, currency)
+            if decimals == 0:
+                assert type(major) is int and major == minor
+            else:
+                assert type(major) is float and major == float(Decimal(minor).scaleb(-decimals)), (minor, currency)
