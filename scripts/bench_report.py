@@ -20,21 +20,16 @@ def spread(values, digits=0, scale=1.0):
 
 def ratios_to_floor(rows):
     """(operation, limits) -> the CPU per request of each repetition over the mean of the floor
-    phases just before and just after it (the floor phases are in order, one more than the phases
-    between them within each repetition)."""
-    floors = rows[("floor", "-")]
-    order = [key for key in rows if key != ("floor", "-")]
-    per_repetition = len(order) + 1
-    ratios = {}
-    for position, key in enumerate(order):
-        ratios[key] = [
-            result["cpu_us"]
-            / (
-                (floors[r * per_repetition + position]["cpu_us"] + floors[r * per_repetition + position + 1]["cpu_us"])
-                / 2
-            )
-            for r, result in enumerate(rows[key])
+    phases just before and just after it (`floor_before`: the index of the one before, as run)."""
+    floors = [result["cpu_us"] for result in rows[("floor", "-")]]
+    ratios = {
+        key: [
+            result["cpu_us"] / ((floors[result["floor_before"]] + floors[result["floor_before"] + 1]) / 2)
+            for result in results
         ]
+        for key, results in rows.items()
+        if key != ("floor", "-")
+    }
     ratios[("floor", "-")] = [1.0]
     return ratios
 
@@ -76,12 +71,14 @@ def waiting_floor_table(rows, waiting_rows):
         if key not in waiting_rows:
             continue
         results, floors = rows[key], waiting_rows[key]
-        ratios = [result["cpu_us"] / floor["cpu_us"] for result, floor in zip(results, floors, strict=True)]
+        # A short phase can take less CPU than one clock tick of /proc: 0, and no ratio.
+        pairs = zip(results, floors, strict=True)
+        ratios = [result["cpu_us"] / floor["cpu_us"] for result, floor in pairs if floor["cpu_us"] > 0]
         lines.append(
             f"| {LABELS[operation]} | {spread([r['cpu_us'] for r in results])} "
             f"| {spread([f['cpu_us'] for f in floors])} "
             f"| {spread([f['wait_ms'] for f in floors], 1)} ({spread([f['pieces'] for f in floors])}) "
-            f"| {spread(ratios, 1)} |"
+            f"| {spread(ratios, 1) if ratios else '— (under a clock tick)'} |"
         )
     return "\n".join(lines)
 

@@ -59,6 +59,7 @@ PLAN = (
     ("refund", "on"),
 )
 READS = ("health", "status")
+FLOOR = ("floor", "-")  # the key of the floor phases
 # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): each of the bench's
 # four gunicorns (and any other on this machine) would take it from the one before.
 GUNICORN_OPTIONS = ("--no-control-socket",)
@@ -148,6 +149,8 @@ class Phases:
         """One phase against `server`; `idle`, another server's worker, is read too: what a worker
         spends when no request comes (its heartbeat, the driver's monitor)."""
         result = self.measure(server, request_for, seconds, per_client, on_response, idle)
+        if key != FLOOR:  # the floor phase just before it; the next floor phase comes just after it
+            result["floor_before"] = len(self.rows[FLOOR]) - 1
         self.rows[key].append(result)
         self.show(key[0], key[1], result)
         return result
@@ -292,7 +295,7 @@ def repetition(phases, servers, worker, requests, options, number=0):
     floor phase (and, for the limits on, first by the floor waiting as it did); the worker runs for
     the health phases (`BesideWorker`)."""
     floor = servers["floor"]
-    phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
+    phases.run(FLOOR, floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
     per_client = max(1, options.writes // options.clients)
     for operation, limits in rotated_plan(number):
         if limits not in servers:
@@ -304,7 +307,7 @@ def repetition(phases, servers, worker, requests, options, number=0):
         phases.run(key, server, request_for, seconds, count, on_response)
         if limits == "on":
             phases.run_waiting_floor(key, floor, requests, seconds, count)
-        phases.run(("floor", "-"), floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
+        phases.run(FLOOR, floor, requests.floor, seconds=FLOOR_SECONDS, idle=servers["on"])
 
 
 def run(options, make_requests, jwt_secret, log_dir):
