@@ -130,7 +130,7 @@ def main(argv=None):
 
 def idle_cpu_ms_per_second(wire_rows):
     """The mean over the floor phases (one phase of 1 s reads 0 or a tick of 10 ms)."""
-    values = [row["idle_cpu_ms_per_second"] for row in wire_rows[("floor", "-")] if "idle_cpu_ms_per_second" in row]
+    values = [row["idle_cpu_ms_per_second"] for row in wire_rows[bench_report.FLOOR] if "idle_cpu_ms_per_second" in row]
     return f"{sum(values) / len(values):.2f}" if values else "?"
 
 

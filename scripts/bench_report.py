@@ -10,6 +10,7 @@ LABELS = {
     "refund": "POST refund (admin), with a key",
 }
 OPERATIONS = ("floor", "health", "status", "initiate", "credit", "pay", "refund")
+FLOOR = ("floor", "-")  # the key of the floor phases in the wire run's rows (bench_wire.Phases)
 
 
 def spread(values, digits=0, scale=1.0):
@@ -21,16 +22,16 @@ def spread(values, digits=0, scale=1.0):
 def ratios_to_floor(rows):
     """(operation, limits) -> the CPU per request of each repetition over the mean of the floor
     phases just before and just after it (`floor_before`: the index of the one before, as run)."""
-    floors = [result["cpu_us"] for result in rows[("floor", "-")]]
+    floors = [result["cpu_us"] for result in rows[FLOOR]]
     ratios = {
         key: [
             result["cpu_us"] / ((floors[result["floor_before"]] + floors[result["floor_before"] + 1]) / 2)
             for result in results
         ]
         for key, results in rows.items()
-        if key != ("floor", "-")
+        if key != FLOOR
     }
-    ratios[("floor", "-")] = [1.0]
+    ratios[FLOOR] = [1.0]
     return ratios
 
 

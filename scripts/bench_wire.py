@@ -36,6 +36,7 @@ import uuid
 import pymongo
 from bench_load import fill_wallets, run_phase, summary
 from bench_processes import CLOCK_TICKS_PER_SECOND, ROOT, Server, cpu_ticks, free_port, vm_rss_kib
+from bench_report import FLOOR
 from bench_server import pending_orders
 
 FLOOR_SECONDS = 1
@@ -59,7 +60,6 @@ PLAN = (
     ("refund", "on"),
 )
 READS = ("health", "status")
-FLOOR = ("floor", "-")  # the key of the floor phases
 # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): each of the bench's
 # four gunicorns (and any other on this machine) would take it from the one before.
 GUNICORN_OPTIONS = ("--no-control-socket",)
