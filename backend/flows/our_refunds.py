@@ -85,13 +85,24 @@ class OurRefunds:
         record = self.records.get(event.refund_reference, gateways)
         if record is None:
             return None
-        if event.action == REFUND_PROCESSED:
-            self._end(record, PROCESSED, event.case_id)
-        elif event.action == REFUND_FAILED:
-            self._end(record, FAILED, event.case_id)
-        else:
-            return "recorded"
-        return "processed"
+        ending = {REFUND_PROCESSED: PROCESSED, REFUND_FAILED: FAILED}.get(event.action)
+        if ending is not None and record["status"] in OPEN_STATUSES:
+            self._end(record, ending, event.case_id)  # recorded as `gateway_refund.<status>`
+            return "processed"
+        outcome = "recorded" if ending is None else "duplicate"  # refund.created; a redelivery
+        self.audit.record(
+            "gateway_refund.webhook",
+            outcome,
+            customer_id=record["customer_id"],
+            payment_order_id=record["payment_order_id"],
+            gateway=record["gateway"],
+            gateway_payment_id=record["gateway_payment_id"],
+            event_id=event.event_id,
+            event_type=event.event_type,
+            withdrawal_id=record.get("withdrawal_id"),
+            reason=record["purpose"],
+        )
+        return outcome
 
     def retry_due(self, limit, older_than_seconds=RETRY_AFTER_SECONDS):
         """The worker: open refunds nobody heard of for a while, asked again (found by reference, or

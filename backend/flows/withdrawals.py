@@ -27,14 +27,14 @@ COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "p
 class Withdrawals:
     def __init__(self, stores, book, leases, window_days):
         """`stores`: the integration (its wallet, holds, history, payment orders, our refunds, gateway
-        cases, payments and clock); `book`: the withdrawals; `leases`: `CustomerLeases`."""
+        cases, payments, clock and audit); `book`: the withdrawals; `leases`: `CustomerLeases`."""
         self.wallet, self.holds, self.history = stores.wallet, stores.holds, stores.history
         self.payment_orders, self.our_refunds, self.records = (
             stores.payment_orders,
             stores.our_refunds,
             stores.our_refunds.records,
         )
-        self.cases, self.payments, self.clock = stores.cases, stores.payments, stores.clock
+        self.cases, self.payments, self.clock, self.audit = stores.cases, stores.payments, stores.clock, stores.audit
         self.book, self.leases, self.window_days = book, leases, window_days
         self.our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended
 
@@ -95,10 +95,11 @@ class Withdrawals:
         self._ask(withdrawal)
 
     def _prepare(self, withdrawal):
-        """Hold the amount (once per withdrawal) and record each part to ask (once per part)."""
+        """Hold the amount (once per withdrawal: audited as `withdrawal.requested`) and record each part
+        to ask (once per part)."""
         wid = withdrawal["_id"]
         try:
-            self.holds.hold(
+            hold, created = self.holds.hold(
                 withdrawal["customer_id"],
                 withdrawal["currency"],
                 withdrawal["amount_minor"],
@@ -109,6 +110,16 @@ class Withdrawals:
         except InsufficientFunds:
             self.book.advance(wid, REFUSED)
             raise
+        if created:
+            self.audit.record(
+                "withdrawal.requested",
+                "ok",
+                customer_id=withdrawal["customer_id"],
+                withdrawal_id=wid,
+                transaction_id=hold["_id"],
+                amount_minor=withdrawal["amount_minor"],
+                currency=withdrawal["currency"],
+            )
         for number, part in enumerate(withdrawal["parts"], start=1):
             self.records.create(
                 part["reference"],
