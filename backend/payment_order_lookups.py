@@ -43,6 +43,14 @@ class SettlementLookups:
         )
         return [from_document(d) for d in documents]
 
+    def credited_in(self, gateway, start, end, limit):
+        """[(PaymentOrder, paid_at)] of the gateway's top-ups credited in [start, end) (naive UTC),
+        settled or not, oldest first, at most `limit`: what a simulator's books hold as its own
+        (`GatewayEnv.credited`)."""
+        query = {"status": PAID, "paid_at": {"$gte": start, "$lt": end}, "gateway": gateway_filter(gateway)}
+        documents = self.collection.find(query, sort=[("paid_at", 1), ("_id", 1)], limit=limit)
+        return [(from_document(d), d["paid_at"]) for d in documents]
+
     def mark_settled(self, payment_order_ids, day):
         """A report listed these payment orders' captures (on `day`, the first time)."""
         if payment_order_ids:

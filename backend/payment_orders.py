@@ -13,6 +13,7 @@ from .clock import utcnow
 from .gateways.base import gateway_filter
 from .prefetched_wallets import customer_wallets, with_customer_wallets
 
+COLLECTION = "payment_orders"
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
 LOADS_LOOKBACK_DAYS = 31
 
@@ -66,7 +67,7 @@ class EventRead:
 
 class PaymentOrders:
     def __init__(self, db, clock=utcnow):
-        self.collection = db["payment_orders"]
+        self.collection = db[COLLECTION]
         self.clock = clock
         self.sweep = SweepQueue(self.collection, clock)
         from .payment_order_lookups import SettlementLookups  # it reads payment orders as this module does

@@ -3,6 +3,8 @@
 from .errors import UnsupportedPaymentMethod
 from .gateways.entry import GatewayEnv
 from .gateways.registry import gateway_registry
+from .payment_order_lookups import SettlementLookups
+from .payment_orders import COLLECTION as PAYMENT_ORDERS
 
 
 class PaymentService:
@@ -23,11 +25,12 @@ class PaymentService:
         SUPPORTED_CURRENCIES; `delivery` (a `gateways.delivery.Delivery`) posts the simulators' webhooks
         to this service."""
         gateways = {}
+        credited = SettlementLookups(db[PAYMENT_ORDERS]).credited_in if db is not None else None
         for entry in gateway_registry(config):
             if not entry.takes(config):
                 continue
             deliver_webhook = delivery.to(entry) if delivery is not None else None
-            adapter = entry.build(GatewayEnv(config, db, deliver_webhook), config["GATEWAY_MODE"])
+            adapter = entry.build(GatewayEnv(config, db, deliver_webhook, credited), config["GATEWAY_MODE"])
             if adapter is not None:
                 gateways[entry.name] = adapter
         return cls(gateways)

@@ -9,8 +9,8 @@ page, so a day of any size settles in bounded memory and round trips).
 - A refund we asked for matches (one still pending is finished as made); a refund of the gateway's own
   matches when its case took the money back, else it is `refund_not_applied`: applied now through the
   after-the-credit path (once per case), then `resolved`.
-- A credit older than the gateway's settlement lag that no report listed is `credited_not_captured`
-  (open; resolved if a later report lists it).
+- A credit older than the gateway's settlement lag (now, as well as by its report's day) that no
+  report listed is `credited_not_captured` (open; resolved if a later report lists it).
 Settling a day again finds every row matched or healed already: nothing changes."""
 
 import datetime
@@ -42,8 +42,9 @@ def day_figures():
 class Settlement:
     def __init__(self, stores, books):
         """`stores`: the integration (its payments, payment orders, top-ups, after-the-credit flow, our
-        refunds and currency); `books`: `SettlementBooks`."""
+        refunds, currency and clock); `books`: `SettlementBooks`."""
         self.payments, self.lookups, self.topups = stores.payments, stores.payment_orders.settlement, stores.topups
+        self.clock = stores.clock
         self.after_credit, self.our_refunds, self.currency = stores.after_credit, stores.our_refunds, stores.currency
         self.books = books
 
@@ -152,12 +153,12 @@ class Settlement:
     # --- credits no report listed ----------------------------------------------------------------
     def _credits_not_captured(self, gateway, day, lag):
         """Credits of the day whose captures this report should list (`day` − the lag, whole days) that
-        no report listed: open exceptions."""
+        no report listed: open exceptions; only those older than the lag (a report asked for before
+        its day leaves the newer ones for a later settling)."""
         start = datetime.datetime.combine(day, datetime.time()) - datetime.timedelta(days=lag.days)
+        end = min(start + datetime.timedelta(days=1), self.clock() - lag)
         owners = confirmed_by(self.payments.gateways, gateway)
-        for payment_order in self.lookups.credited_between(
-            owners, start, start + datetime.timedelta(days=1), CREDITS_CHECKED_MAX
-        ):
+        for payment_order in self.lookups.credited_between(owners, start, end, CREDITS_CHECKED_MAX):
             self.books.note(
                 gateway,
                 day,

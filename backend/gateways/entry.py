@@ -25,6 +25,9 @@ class GatewayEnv:
     config: Mapping  # the app's configuration (settings filled in, see `GatewayEntry.settings`)
     db: Any  # the store, for simulators that keep state (a simulated gateway's own orders)
     deliver_webhook: Callable | None  # (body, headers, wait=False): post to this gateway's webhook
+    # (gateway name, start, end, limit) -> [(PaymentOrder, paid_at)]: the top-ups the service credited
+    # through that gateway in [start, end) (naive UTC). A simulator's books hold each as its own (SPEC §9).
+    credited: Callable | None = None
 
 
 def no_checkout_fields(body):

@@ -62,7 +62,12 @@ def build_simulator(env):
     return _gateway(
         config,
         SimulatedPayPalApi(
-            env.db, approve_url, config["PAYPAL_WEBHOOK_ID"], env.deliver_webhook, seed=config["SIMULATOR_SEED"]
+            env.db,
+            approve_url,
+            config["PAYPAL_WEBHOOK_ID"],
+            env.deliver_webhook,
+            seed=config["SIMULATOR_SEED"],
+            credited=env.credited,
         ),
     )
 

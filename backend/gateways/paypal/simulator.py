@@ -64,9 +64,10 @@ class SimulatedPayPalApi:
     headers)` posts a webhook to the service; `seed`: SIMULATOR_SEED, whose key signs webhooks.
     `cases` (a `PayPalCases`): its refunds, and PayPal's own refunds, reversals and disputes, which
     tests play through it. `books` (a `PayPalBooks`): its transaction search, which tests make
-    disagree with the ledger."""
+    disagree with the ledger; `credited`: the service's credited top-ups (`GatewayEnv.credited`),
+    which its books hold as its own."""
 
-    def __init__(self, db, approve_url, webhook_id, deliver_webhook, seed=None):
+    def __init__(self, db, approve_url, webhook_id, deliver_webhook, seed=None, credited=None):
         self.orders = db[COLLECTION]
         self.approve_url = approve_url.rstrip("/")
         self.webhook_id = webhook_id
@@ -74,7 +75,7 @@ class SimulatedPayPalApi:
         self.seed = seed or DEV_SIMULATOR_SEED
         self.trust_store = simulator_trust_store(self.seed)  # its root alone: no other chain is trusted
         self.cases = PayPalCases(self, db)
-        self.books = PayPalBooks(self, db)
+        self.books = PayPalBooks(self, db, credited)
 
     def create_order(self, body, request_id):
         order = self.orders.find_one({"request_id": request_id})  # PayPal-Request-Id: a repeat is the same order

@@ -1,7 +1,10 @@
 """The PayPal simulator's books (SPEC §11): what it captured and refunded, each on its transaction day
 (UTC), served as PayPal's transaction search (`GET /v1/reporting/transactions`) answers it.
 
-Captures are those of its orders (`simulator_paypal_orders`, by the capture's `create_time`), each a
+Captures are those of its orders (`simulator_paypal_orders`, by the capture's `create_time`; the
+captures the service credited under the simulator's secrets that it never made — a webhook signed by
+hand, SPEC §6 — are booked as made when they were credited, the first time a window holding them is
+searched: a simulator treats every payment the service credited as its own, §9), each a
 T0006 transaction naming its order (`paypal_reference_id`, type ODR) and its `custom_id`
 (`custom_field`), with PayPal's fee: FEE_PER_MILLE of the amount (rounded half up) plus FEE_FIXED_MINOR,
 at most the amount, shown negative as PayPal does. Refunds are those of `simulator_paypal_refunds`
@@ -36,6 +39,7 @@ REFUND_ORDER = [("create_time", 1), ("_id", 1)]
 ORDERS_INDEX = CAPTURE_ORDER
 REFUNDS_INDEX = [("status", 1), *REFUND_ORDER]
 PAYER_ACCOUNT_ID = "SIMPAYERACCT1"
+ADOPTED_MAX = 10_000  # credited captures it never made, booked per search at most
 
 
 def fee_minor(amount_minor):
@@ -62,8 +66,9 @@ def _negative(amount_minor, currency):
 class PayPalBooks:
     """The simulator's books, for `api` (the `SimulatedPayPalApi` whose orders hold its captures)."""
 
-    def __init__(self, api, db):
-        self.orders = api.orders
+    def __init__(self, api, db, credited=None):
+        """`credited`: the service's credited top-ups (`GatewayEnv.credited`), or None."""
+        self.orders, self.credited = api.orders, credited
         self.refunds = db[REFUNDS_COLLECTION]
         self.refreshed_at = None  # an aware datetime: PayPal's data is as of then (late); None: now
         self.result_set_max = TRANSACTIONS_RESULT_MAX
@@ -75,6 +80,8 @@ class PayPalBooks:
         start, end = _text(start_date), _text(end_date)
         if not datetime.timedelta(0) < end_date - start_date <= datetime.timedelta(days=WINDOW_DAYS_MAX):
             raise GatewayUnavailable("The PayPal simulator refused the transaction search (INVALID_REQUEST: dates).")
+        if page == 1:
+            self._book_credited(start_date, end_date)
         captured = {"capture.create_time": {"$gte": start, "$lt": end}}
         refunded = {"status": "COMPLETED", "create_time": {"$gte": start, "$lt": end}}
         per_capture = 1 if balance_affecting_only else 2
@@ -108,6 +115,22 @@ class PayPalBooks:
             "total_pages": -(-total // page_size),
             "links": [],
         }
+
+    def _book_credited(self, start_date, end_date):
+        """Book the captures the service credited in [start_date, end_date) that these books do not
+        hold, each made when it was credited."""
+        if self.credited is None:
+            return
+        utc = [moment.astimezone(datetime.UTC).replace(tzinfo=None) for moment in (start_date, end_date)]
+        credited = self.credited("paypal", *utc, ADOPTED_MAX)
+        ids = [po.gateway_payment_id for po, _paid_at in credited]
+        held = {
+            o["capture"]["id"] for o in self.orders.find({"capture.id": {"$in": ids}}, projection={"capture.id": 1})
+        }
+        for po, paid_at in credited:
+            if po.gateway_payment_id not in held:
+                at = paid_at.replace(tzinfo=datetime.UTC)
+                self.book_capture(po.gateway_payment_id, po.reference, po.amount_minor, po.currency, at)
 
     def book_capture(self, capture_id, custom_id, amount_minor, currency, at):
         """PayPal's books say it captured `amount_minor` (in `currency`) as `capture_id` at `at` (an

@@ -41,7 +41,11 @@ def build_live(env):
 def build_simulator(env):
     config = env.config
     api = SimulatedRazorpayApi(
-        env.db, config["RAZORPAY_WEBHOOK_SECRET"], env.deliver_webhook, currency=config["DEFAULT_CURRENCY"]
+        env.db,
+        config["RAZORPAY_WEBHOOK_SECRET"],
+        env.deliver_webhook,
+        currency=config["DEFAULT_CURRENCY"],
+        credited=env.credited,
     )
     return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH)
 

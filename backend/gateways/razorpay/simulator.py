@@ -16,8 +16,9 @@ taken on the caller's word: refundable for any amount, in the configured currenc
 own side (tests, the support view): `dashboard_refund`, `open_dispute`, `resolve_dispute`, each
 posting its signed webhooks with a fresh X-Razorpay-Event-Id.
 
-Its books (SPEC §11, `simulator_books.py`, as `books`): those payments and refunds settled T+2 with
-a fee and tax, served by `settlement_recon` as Razorpay's settlement report; tests make the report
+Its books (SPEC §11, `simulator_books.py`, as `books`): those payments, the ones the service
+credited under its secrets without its checkout page (signed by hand), and its refunds, settled T+2
+with a fee and tax, served by `settlement_recon` as Razorpay's settlement report; tests make the report
 disagree with the ledger through `books.book_payment` and `books.book_refund`.
 """
 
@@ -51,16 +52,17 @@ class SimulatedRazorpayApi:
     `db`: the store keeping the payments its checkout page made and its refunds; without one (a bare
     adapter in a test) it keeps none, cannot answer an order's payments, and keeps its switches on
     the object. `webhook_secret` and `deliver_webhook(body, headers)`: how it posts its webhooks
-    (none are posted without them). `currency`: that of a payment it never recorded."""
+    (none are posted without them). `currency`: that of a payment it never recorded. `credited`:
+    the service's credited top-ups (`GatewayEnv.credited`), which its books hold as its own."""
 
-    def __init__(self, db=None, webhook_secret=None, deliver_webhook=None, currency="INR"):
+    def __init__(self, db=None, webhook_secret=None, deliver_webhook=None, currency="INR", credited=None):
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
         self.refunds = db[REFUNDS_COLLECTION] if db is not None else None
         self.webhook_secret = webhook_secret
         self.deliver_webhook = deliver_webhook
         self.currency = currency
         self.switches = {"refuse": False, "fail": False}
-        self.books = SimulatorBooks(self.payments, self.refunds)
+        self.books = SimulatorBooks(self.payments, self.refunds, credited)
 
     def create_order(self, data):
         return {

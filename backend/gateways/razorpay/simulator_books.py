@@ -2,7 +2,10 @@
 Razorpay's settlement recon report (`GET /v1/settlements/recon/combined`).
 
 Its books are the captured payments in `simulator_razorpay_payments` (those its checkout page made,
-and those a test booked) and the processed refunds in `simulator_razorpay_refunds` (ours, the
+those a test booked, and those the service credited under the simulator's secrets that it never
+made — a checkout signature or webhook signed by hand, SPEC §6 — booked as captured when they were
+credited, the first time a report of their day is asked for: a simulator treats every payment the
+service credited as its own, §9) and the processed refunds in `simulator_razorpay_refunds` (ours, the
 dashboard's, and those a test booked). Each is settled on the UTC date of its `created_at` plus
 SETTLEMENT_LAG_DAYS. A payment's fee is FEE_RATE of its amount and the tax GST_RATE of that fee,
 each rounded half up to whole paise (Razorpay documents no rounding; e.g. ₹700.00 → fee ₹14.00, tax
@@ -22,6 +25,7 @@ from .events import is_amount_minor, is_currency, is_id
 from .settlement import PAGE_SIZE_MAX
 
 SETTLEMENT_LAG_DAYS = 2  # Razorpay's default settlement cycle for domestic payments: T+2
+ADOPTED_MAX = 10_000  # credited payments it never made, booked per day at most
 FEE_RATE = Decimal("0.02")
 GST_RATE = Decimal("0.18")
 ORDER = [("created_at", 1), ("_id", 1)]
@@ -51,10 +55,11 @@ def settlement_ids(day):
 
 
 class SimulatorBooks:
-    """The simulator's captures and refunds, kept in its collections (None: it keeps none)."""
+    """The simulator's captures and refunds, kept in its collections (None: it keeps none);
+    `credited`: the service's credited top-ups (`GatewayEnv.credited`), or None."""
 
-    def __init__(self, payments, refunds):
-        self.payments, self.refunds = payments, refunds
+    def __init__(self, payments, refunds, credited=None):
+        self.payments, self.refunds, self.credited = payments, refunds, credited
 
     def settlement_recon(self, year, month, day, count, skip):
         """The items Razorpay's recon report lists for the settlement day, `count` after the first
@@ -71,7 +76,10 @@ class SimulatorBooks:
         captured_on = datetime.datetime.combine(settled_on, datetime.time()) - datetime.timedelta(
             days=SETTLEMENT_LAG_DAYS
         )
-        window = {"$gte": unix_seconds(captured_on), "$lt": unix_seconds(captured_on + datetime.timedelta(days=1))}
+        captured_before = captured_on + datetime.timedelta(days=1)
+        if skip == 0:
+            self._book_credited(captured_on, captured_before)
+        window = {"$gte": unix_seconds(captured_on), "$lt": unix_seconds(captured_before)}
         payments_filter = {"status": "captured", "created_at": window}
         refunds_filter = {"status": "processed", "created_at": window}
         context = (settled_on, *settlement_ids(settled_on))
@@ -87,23 +95,25 @@ class SimulatorBooks:
             items += [refund_item(refund, orders.get(refund["payment_id"]), *context) for refund in refunds]
         return items
 
+    def _book_credited(self, start, end):
+        """Book the payments the service credited in [start, end) that these books do not hold, each
+        captured when it was credited (one booked already, or recorded failed, is left as it is)."""
+        if self.credited is None:
+            return
+        credited = self.credited("razorpay", start, end, ADOPTED_MAX)
+        ids = [po.gateway_payment_id for po, _paid_at in credited]
+        held = {p["_id"] for p in self.payments.find({"_id": {"$in": ids}}, projection={"_id": 1})}
+        for po, paid_at in credited:
+            if po.gateway_payment_id not in held:
+                entity = captured_payment(po.gateway_payment_id, po.id, po.amount_minor, po.currency, paid_at)
+                self.payments.update_one({"_id": entity["id"]}, {"$setOnInsert": entity}, upsert=True)
+
     def book_payment(self, payment_id, order_id, amount_minor, currency, captured_at):
         """Book a captured payment of `order_id` (a `datetime`, naive UTC, or aware) as the checkout
         page would have recorded it; one booked again under its id is replaced (another amount)."""
         if not (is_id(payment_id) and is_id(order_id) and is_amount_minor(amount_minor) and is_currency(currency)):
             raise ValueError("A payment has ids, a whole positive amount of minor units and a currency.")
-        entity = {
-            "id": payment_id,
-            "entity": "payment",
-            "amount": amount_minor,
-            "currency": currency,
-            "status": "captured",
-            "order_id": order_id,
-            "method": "upi",
-            "captured": True,
-            "notes": [],
-            "created_at": unix_seconds(captured_at),
-        }
+        entity = captured_payment(payment_id, order_id, amount_minor, currency, captured_at)
         self._kept(self.payments).replace_one({"_id": payment_id}, entity, upsert=True)
 
     def book_refund(self, refund_id, payment_id, amount_minor, currency, refunded_at, reference=None):
@@ -137,6 +147,22 @@ class SimulatorBooks:
         if collection is None:
             raise RuntimeError("The simulator keeps no books without a store.")
         return collection
+
+
+def captured_payment(payment_id, order_id, amount_minor, currency, captured_at):
+    """A captured payment of `order_id` as the checkout page records one."""
+    return {
+        "id": payment_id,
+        "entity": "payment",
+        "amount": amount_minor,
+        "currency": currency,
+        "status": "captured",
+        "order_id": order_id,
+        "method": "upi",
+        "captured": True,
+        "notes": [],
+        "created_at": unix_seconds(captured_at),
+    }
 
 
 def payment_item(payment, settled_on, settlement_id, utr):

@@ -1,0 +1,68 @@
+"""Settling a day of top-ups confirmed by hand-signed checkout values and webhooks (SPEC §6: tests
+and developers sign their own; §9: a simulator treats every payment the service credited under its
+secrets as its own): the simulators' own reports list them, so the day matches with no exception.
+And a credit is `credited_not_captured` only once it is older than the gateway's settlement lag
+(§11), however early its report's day is settled."""
+
+import datetime
+import json
+
+from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
+from tests.helpers import BASE, bearer, checkout_signature, unique
+from tests.integration.settlement.support import report
+
+
+def today():
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def verified_topup(api, db, customer_id, amount):
+    """A Razorpay top-up confirmed at verify by checkout values signed by hand; its payment id."""
+    order_id = api.initiate(customer_id, amount).get_json()["payment_order_id"]
+    payment_id = unique("pay")
+    body = {"payment_id": payment_id, "order_id": order_id, "signature": checkout_signature(order_id, payment_id)}
+    assert api.post("/wallet/topup/verify", body, bearer(customer_id)).status_code == 200
+    return payment_id
+
+
+def test_razorpay_a_day_of_hand_signed_credits_matches_its_report(api, db, integration):
+    by_webhook = [api.topup("cust_a", "10.00") for _ in range(2)]
+    by_verify = verified_topup(api, db, "cust_a", "10.00")
+    refunded = db["payment_orders"].find_one({"_id": by_webhook[0]})["gateway_payment_id"]
+    integration.payments.gateway("razorpay").api.dashboard_refund(refunded, 300, "INR")
+    day = today() + datetime.timedelta(days=2)  # Razorpay settles T+2
+    document, exceptions = integration.settle("razorpay", day)
+    assert exceptions == []
+    assert (document["payments"], document["refunds"], document["matched"]) == (3, 1, 4)
+    assert (document["captured_minor"], document["refunded_minor"]) == (3000, 300)
+    assert db["simulator_razorpay_payments"].count_documents({"_id": by_verify, "status": "captured"}) == 1
+    again, _exceptions = integration.settle("razorpay", day)
+    assert (again["payments"], again["matched"]) == (3, 4)  # booked once
+    assert integration.settle("razorpay", today())[0]["payments"] == 0  # another day's report lists none of them
+
+
+def test_paypal_a_day_of_hand_signed_credits_matches_its_report(api, client, db, integration):
+    order_id = api.initiate("cust_a", "10.50", method="paypal").get_json()["payment_order_id"]
+    capture_id = paypal_id()
+    resource = {
+        "id": capture_id,
+        "status": "COMPLETED",
+        "final_capture": True,
+        "amount": {"currency_code": "INR", "value": "10.50"},
+        "custom_id": db["payment_orders"].find_one({"_id": order_id})["reference"],
+        "supplementary_data": {"related_ids": {"order_id": order_id}},
+    }
+    event = {"id": "WH-" + paypal_id(), "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": resource}
+    body = json.dumps(dict(event, event_version="1.0", resource_type="capture", links=[])).encode()
+    webhook = client.post(f"{BASE}/webhook/paypal", data=body, headers=signed_headers(body, DEV_PAYPAL_WEBHOOK_ID))
+    assert webhook.status_code == 200 and api.balance("cust_a") == 10.5
+    document, exceptions = integration.settle("paypal", today())  # PayPal's day: the transaction's
+    assert exceptions == []
+    assert (document["payments"], document["matched"], document["captured_minor"]) == (1, 1, 1050)
+
+
+def test_a_credit_younger_than_the_lag_is_not_credited_not_captured_yet(api, db, integration):
+    api.topup("cust_a", "10.00")
+    report(integration, "razorpay", [])  # the gateway lists nothing (yet)
+    _document, exceptions = integration.settle("razorpay", today() + datetime.timedelta(days=2))
+    assert exceptions == []
