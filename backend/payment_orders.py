@@ -149,10 +149,14 @@ class PaymentOrders:
 
     @staticmethod
     def _event_query(event):
+        """By the payment order's id, else by what the event names as ours (PayPal's `custom_id`): our
+        reference, or the payment order's id as initiate answered it (SPEC §6: "our payment order id
+        as custom_id"); references and gateway order ids never look alike."""
         if event.payment_order_id is not None:
             return {"_id": event.payment_order_id}
         if event.payment_order_reference is not None:
-            return {"reference": event.payment_order_reference}
+            reference = event.payment_order_reference
+            return {"$or": [{"reference": reference}, {"_id": reference}]}
         return None
 
     def mark_paid(self, payment_order_id, entry_id, gateway_payment_id, event_id=None):

@@ -187,6 +187,19 @@ def test_webhook_naming_only_the_custom_id_credits(client, db, initiated):
     assert balance_minor(db, "cust_a") == 1050
 
 
+def test_webhook_naming_the_payment_order_id_as_custom_id_credits(client, db, initiated):
+    """SPEC §6: "our payment order id as `custom_id`": the id initiate answered, with no related order id."""
+    payment_order_id = initiated["payment_order_id"]
+    body, _headers = capture_webhook(db, payment_order_id, with_order_id=False)
+    event = json.loads(body)
+    event["resource"]["custom_id"] = payment_order_id
+    body = json.dumps(event).encode()
+    assert client.post(WEBHOOK, data=body, headers=signed_headers(body, DEV_PAYPAL_WEBHOOK_ID)).status_code == 200
+    assert balance_minor(db, "cust_a") == 1050
+    other = db["payment_orders"].find_one({"_id": payment_order_id})
+    assert (other["status"], other["gateway_payment_id"]) == ("paid", event["resource"]["id"])
+
+
 def test_same_webhook_twice_credits_once(client, db, initiated):
     body, headers = capture_webhook(db, initiated["payment_order_id"])
     assert client.post(WEBHOOK, data=body, headers=headers).status_code == 200
