@@ -3,6 +3,7 @@
 import datetime
 import functools
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -10,12 +11,13 @@ import jwt
 from flask import current_app, g, request
 
 from .errors import Forbidden, Unauthorized
-from .validation import ID_PATTERN
 
 ROLES = ("customer", "admin")
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
 CLOCK_SKEW_SECONDS = 30  # leeway for `iat` / `nbf` in the future and for the lifetime bound
 LIFETIME_SECONDS_MAX_DEFAULT = 24 * 3600
+# `sub`: a customer id (SPEC's ids), or an admin's, which may be an e-mail address.
+SUB_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}\Z")
 VERIFIED_TOKENS_MAX = 4096
 
 
@@ -37,7 +39,8 @@ def issue_token(secret, sub, role, ttl_seconds=24 * 3600, algorithm="HS256"):
 
 def decode_token(token, secret, algorithm="HS256", lifetime_seconds_max=LIFETIME_SECONDS_MAX_DEFAULT):
     """The token's principal; `Unauthorized` for anything but a valid, unexpired token whose `exp`
-    is a number at most `lifetime_seconds_max` ahead (and whose `iat`, if any, is not in the future)."""
+    is a number at most `lifetime_seconds_max` ahead (None: any time ahead) and whose `iat`, if any,
+    is not in the future."""
     if algorithm not in ALLOWED_ALGORITHMS:
         raise Unauthorized("Token algorithm not allowed.", code="invalid_token")
     principal, exp = _verified(token, secret, algorithm)
@@ -62,19 +65,19 @@ def _verified(token, secret, algorithm):
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="invalid_token") from None
     sub, role = claims.get("sub"), claims.get("role")
-    if not isinstance(sub, str) or not ID_PATTERN.match(sub) or role not in ROLES:
+    if not isinstance(sub, str) or not SUB_PATTERN.match(sub) or role not in ROLES:
         raise Unauthorized("The token's claims are not valid.", code="invalid_token")
     return Principal(sub, role), claims["exp"]
 
 
 def check_expiry(exp, lifetime_seconds_max):
-    """`exp` must be a number of seconds, not past, and not further ahead than the lifetime bound."""
+    """`exp` must be a number of seconds, not past, and not further ahead than the lifetime bound (if any)."""
     if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp):
         raise Unauthorized("The token's `exp` must be a number.", code="invalid_token")
     now = time.time()
     if exp <= now:
         raise Unauthorized("Your sign-in has expired; sign in again.", code="token_expired")
-    if exp > now + lifetime_seconds_max + CLOCK_SKEW_SECONDS:
+    if lifetime_seconds_max is not None and exp > now + lifetime_seconds_max + CLOCK_SKEW_SECONDS:
         raise Unauthorized("The token lives longer than this service allows.", code="invalid_token")
 
 

@@ -18,7 +18,8 @@ DEFAULTS = {
     "MONGODB_DB": "wallet_payments",
     "JWT_SECRET": "",
     "JWT_ALGORITHM": "HS256",
-    "JWT_MAX_LIFETIME_SECONDS": "86400",
+    # Unset: tokens live at most 24 h in production, as long as their issuer says elsewhere.
+    "JWT_MAX_LIFETIME_SECONDS": "",
     "CORS_ORIGINS": "",
     "DEFAULT_CURRENCY": "INR",
     # The wallets' currencies (comma list; empty: DEFAULT_CURRENCY only); backend/currencies.py.
@@ -85,6 +86,7 @@ def setting_defaults(packages=BUILT_IN_PACKAGES):
     return defaults
 
 
+PRODUCTION_TOKEN_LIFETIME_SECONDS = 24 * 3600  # JWT_MAX_LIFETIME_SECONDS when unset in production
 # Whole numbers above zero, each refused at start-up otherwise.
 POSITIVE_INT_SETTINGS = (
     "JWT_MAX_LIFETIME_SECONDS",
@@ -173,8 +175,11 @@ def fill_switches_and_numbers(config, production):
     config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
     config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
     config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
+    if config["JWT_MAX_LIFETIME_SECONDS"] == "":
+        config["JWT_MAX_LIFETIME_SECONDS"] = PRODUCTION_TOKEN_LIFETIME_SECONDS if production else None
     for key in POSITIVE_INT_SETTINGS:
-        config[key] = positive_int(config, key)
+        if not (key == "JWT_MAX_LIFETIME_SECONDS" and config[key] is None):
+            config[key] = positive_int(config, key)
 
 
 def positive_int(config, key):

@@ -82,7 +82,7 @@ REJECTED_AUTHORIZATION = {
     "empty role": ("Bearer " + token("cust_a", role=""), "invalid_token"),
     "sub with bad characters": ("Bearer " + token("cust a", role="customer"), "invalid_token"),
     "sub with trailing newline": ("Bearer " + token("cust_a\n", role="customer"), "invalid_token"),
-    "sub too long": ("Bearer " + token("c" * 65), "invalid_token"),
+    "sub too long": ("Bearer " + token("c" * 129), "invalid_token"),
     "not yet valid": ("Bearer " + token("cust_a", nbf=future(3600)), "invalid_token"),
 }
 
