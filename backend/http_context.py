@@ -9,7 +9,7 @@ from .auth import authorize_customer
 from .currencies import requested_currency
 from .idempotency import IdempotencyStore
 from .money import CURRENCY_DECIMALS, parse_amount_minor
-from .validation import check_id, parse_json_object
+from .validation import check_field_names, check_id, parse_json_object
 
 
 def integration_service():
@@ -61,8 +61,10 @@ def customer_currency(customer_id):
 
 
 def json_body():
-    """The request's body as a JSON object (InvalidRequest otherwise)."""
-    return parse_json_object(request.get_data(cache=True))
+    """The request's body as a JSON object with no `$` field names (InvalidRequest otherwise)."""
+    body = parse_json_object(request.get_data(cache=True))
+    check_field_names(body)
+    return body
 
 
 def idempotent(body, action):

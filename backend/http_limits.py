@@ -10,7 +10,8 @@ too big gets the app's JSON answer (`{"success": false, "error": ..., "message":
   `HEADERS_TOTAL_BYTES_MAX`, or more than `HEADER_FIELDS_MAX` fields → 431 `request_headers_too_large`.
 
 The body limit (1 MiB, 413 `payload_too_large`) is Flask's `MAX_CONTENT_LENGTH`, set in
-`create_app`. The check is a `before_request` hook, so the app's `after_request` hooks (CORS,
+`create_app`: a body that says it is longer is refused here, before authentication (a body without
+a length is refused as it is read). The check is a `before_request` hook, so the app's `after_request` hooks (CORS,
 metrics, response headers) still run on these answers. docs/api.md lists what each server answers
 itself beyond its own limits.
 """
@@ -18,7 +19,7 @@ itself beyond its own limits.
 from urllib.parse import quote
 
 from flask import request
-from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 REQUEST_TARGET_BYTES_MAX = 4 * 1024
 HEADER_FIELD_BYTES_MAX = 8 * 1024
@@ -35,12 +36,15 @@ def init_app(app):
 
 
 def check_request_limits():
-    """Raise 414 or 431 (turned into the JSON error by backend/server.py's handler); the messages
-    are backend/server.py's `HTTP_MESSAGES`."""
+    """Raise 414, 431 or 413 (turned into the JSON error by backend/server.py's handler); the
+    messages are backend/server.py's `HTTP_MESSAGES`."""
     if request_target_bytes(request.environ) > REQUEST_TARGET_BYTES_MAX:
         raise RequestURITooLarge()
     if headers_too_large(request.environ):
         raise RequestHeaderFieldsTooLarge()
+    length, length_max = request.content_length, request.max_content_length
+    if length is not None and length_max is not None and length > length_max:
+        raise RequestEntityTooLarge()
 
 
 def wsgi_bytes(text):

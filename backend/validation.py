@@ -77,6 +77,14 @@ def parse_json_object(raw_body):
     return body
 
 
+def check_field_names(body):
+    """`InvalidRequest` when a field of the body is named like a query operator (`$where`): it has
+    no place in our bodies, even as a field no endpoint reads (SPEC §5). An operator object inside a
+    field (`{"amount": {"$gt": 0}}`) is refused by that field's own check, with its own code."""
+    if any(name.startswith("$") for name in body):
+        raise InvalidRequest("Field names may not start with `$`.")
+
+
 def require_id(body, field):
     """A required id: a string of 1-64 characters from [A-Za-z0-9_.:-]."""
     return check_id(body.get(field), field)

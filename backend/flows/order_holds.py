@@ -15,7 +15,6 @@ from ..errors import (
     CaptureExceedsHold,
     HoldNotFound,
     InsufficientFunds,
-    OrderAlreadyPaid,
     OrderNotFound,
     OrderNotPayable,
 )
@@ -42,7 +41,8 @@ class OrderHolds:
         authorization = order.get("authorization") or {}
         retried = operation_id is not None and authorization.get("operation_id") == operation_id
         if order["payment_status"] != "pending" and not retried:
-            raise OrderAlreadyPaid() if order["payment_status"] in PAID_STATES else OrderNotPayable()
+            paid = order["payment_status"] in PAID_STATES
+            raise OrderNotPayable("This order is already paid; it cannot be authorised." if paid else None)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         if not retried:

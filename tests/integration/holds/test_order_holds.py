@@ -138,6 +138,9 @@ def test_refusals(api, funded):
     assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 404, "order_not_found")  # as for pay
     assert_error(authorize(api, funded, customer_id="cust_b", headers=bearer("cust_a")), 403, "forbidden")
     assert capture(api, funded, "10.00", headers=ADMIN).status_code == 200  # an admin may capture any
+    refusal = authorize(api, funded)  # paid now (SPEC §10's errors: not `order_already_paid`)
+    assert_error(refusal, 409, "order_not_payable")
+    assert refusal.get_json()["message"] == "This order is already paid; it cannot be authorised."
 
 
 def test_held_money_cannot_be_spent_or_withdrawn(api, funded):

@@ -52,6 +52,9 @@ def test_wrong_method_405(client, db, method, path):
     before = snapshot(db)
     response = getattr(client, method)(BASE + path, headers=bearer("cust_a"))
     assert_error(response, 405, "method_not_allowed")
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert ("GET" if path.startswith(("/status", "/health")) else "POST") in allowed
+    assert method.upper() not in allowed
     assert snapshot(db) == before
 
 
@@ -70,6 +73,14 @@ def test_body_over_1_mib_413(client, db, path, headers):
     raw = b'{"customer_id":"cust_a","amount":10,"pad":"' + b"x" * MIB + b'"}'
     response = client.post(BASE + path, data=raw, headers=headers, content_type="application/json")
     assert_error(response, 413, "payload_too_large")
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("path", ["/wallet/topup/initiate", "/order/refund-to-wallet", "/wallet/withdraw"])
+def test_body_over_1_mib_is_413_before_the_token_is_looked_at(client, db, path):
+    before = snapshot(db)
+    raw = b'{"pad":"' + b"x" * MIB + b'"}'
+    assert_error(client.post(BASE + path, data=raw, content_type="application/json"), 413, "payload_too_large")
     assert snapshot(db) == before
 
 

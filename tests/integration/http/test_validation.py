@@ -313,3 +313,22 @@ def test_body_not_a_json_object(client, db, prepared, endpoint, raw):
     before = snapshot(db)
     assert_error(post_raw(client, prepared, endpoint, raw), 400, "invalid_request")
     assert snapshot(db) == before
+
+
+OPERATOR_FIELDS = [{"$where": "1"}, {"$gt": ""}, {"$or": [{"customer_id": "cust_b"}]}]
+
+
+@pytest.mark.parametrize("extra", OPERATOR_FIELDS, ids=repr)
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_field_named_like_an_operator_is_refused(client, db, prepared, endpoint, extra):
+    """SPEC §5: extra operators are a 400, even as a field the endpoint does not read."""
+    before = snapshot(db)
+    response = post(client, prepared, endpoint, **extra)
+    assert_error(response, 400, "invalid_request")
+    assert "$" in response.get_json()["message"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_field_the_endpoint_does_not_read_is_ignored(client, prepared, endpoint):
+    assert post(client, prepared, endpoint, note="a comment", price_dollar=1).status_code == 200
