@@ -13,6 +13,7 @@ written to its order."""
 from ..errors import (
     AmountDiffersFromOrder,
     CaptureExceedsHold,
+    Forbidden,
     HoldNotFound,
     InsufficientFunds,
     OrderNotFound,
@@ -159,13 +160,14 @@ class OrderHolds:
         return entry
 
     def _authorized(self, order_id, customer_id):
-        """(order, its authorisation): the order (of `customer_id` when given) authorised, else
-        OrderNotFound / HoldNotFound."""
+        """(order, its authorisation): the order authorised, else OrderNotFound / HoldNotFound;
+        Forbidden when `customer_id` (a customer acting, not an admin) is not the order's (SPEC §10:
+        "admin or the order's customer")."""
         order = self.orders.get(order_id)
         if order is None:
             raise OrderNotFound()
         if customer_id is not None and order.get("customer_id") != customer_id:
-            raise OrderNotFound()  # as for pay: another customer's order is not found
+            raise Forbidden("You may capture or void only your own orders.")
         if order.get("payment_status") != AUTHORIZED or not order.get("authorization"):
             raise HoldNotFound()
         return order, order["authorization"]

@@ -135,7 +135,9 @@ def test_refusals(api, funded):
     assert authorize(api, funded).status_code == 200
     assert_error(authorize(api, funded), 409, "order_not_payable")  # authorised already
     assert_error(api.pay(funded, "cust_a", 60), 409, "order_not_payable")  # held, not payable
-    assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 404, "order_not_found")  # as for pay
+    assert_error(capture(api, funded, "10.00", headers=bearer("cust_b")), 403, "forbidden")  # SPEC §10
+    assert_error(void(api, funded, headers=bearer("cust_b")), 403, "forbidden")
+    assert order_status(api, funded) == "authorized"
     assert_error(authorize(api, funded, customer_id="cust_b", headers=bearer("cust_a")), 403, "forbidden")
     assert capture(api, funded, "10.00", headers=ADMIN).status_code == 200  # an admin may capture any
     refusal = authorize(api, funded)  # paid now (SPEC §10's errors: not `order_already_paid`)
