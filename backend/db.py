@@ -143,6 +143,8 @@ INDEXES = {
         ([("status", 1), ("gateway", 1), ("settled_on", 1), ("paid_at", 1)], {}),
         # a refund, reversal or dispute names the payment that credited the top-up
         ([("gateway_payment_id", 1), ("gateway", 1)], {"sparse": True}),
+        # a webhook's event id among those every payment order kept (`PaymentOrders.for_event`)
+        ([("webhook_event_ids", 1)], {"sparse": True}),
     ],
     # refunds, reversals and disputes by the gateway's own id (`_id`), and those waiting for a credit
     # refunds we asked a gateway for: the worker's open ones, a withdrawal's parts, a payment's refunds

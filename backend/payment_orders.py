@@ -56,13 +56,15 @@ def from_document(document):
 @dataclass(frozen=True)
 class EventRead:
     """A webhook event's payment order as `PaymentOrders.for_event` read it: `fresh` when the event
-    was not applied to it before; its customer's wallets by id (all of them); the gateway cases
-    recorded for the event's payment (None when the event names no payment)."""
+    was not applied to it before, nor to any other payment order (`elsewhere`: another payment order
+    keeps its id); its customer's wallets by id (all of them); the gateway cases recorded for the
+    event's payment (None when the event names no payment)."""
 
     payment_order: PaymentOrder
     fresh: bool
     wallets: dict
     cases: list | None
+    elsewhere: bool = False
 
 
 class PaymentOrders:
@@ -109,11 +111,27 @@ class PaymentOrders:
         payment orders its webhooks confirm) naming a payment order by id or by reference, whatever
         amount it reports; None when there is none. One command reads the payment order, its
         customer's wallets and the gateway cases recorded for the event's payment, so that a credit
-        takes no other read. Nothing is written: the event's id is kept by the write that applies it
-        (`mark_paid`, `mark_failed`)."""
+        takes no other read; the same command looks the event's id up among every payment order's
+        (SPEC §5: webhooks are de-duplicated by the gateway's event id, so an event id another payment
+        order kept is a duplicate whatever it names). Nothing is written: the event's id is kept by
+        the write that applies it (`mark_paid`, `mark_failed`)."""
         query = self._event_query(event)
         if query is None:
             return None
+        seen = []
+        if isinstance(event.event_id, str) and event.event_id:
+            seen = [
+                {"$addFields": {"event_id_read": {"$literal": event.event_id}}},
+                {
+                    "$lookup": {
+                        "from": COLLECTION,
+                        "localField": "event_id_read",
+                        "foreignField": "webhook_event_ids",
+                        "as": "event_kept_by",
+                    }
+                },
+                {"$addFields": {"event_kept_by": "$event_kept_by._id"}},
+            ]
         cases = []
         if isinstance(event.gateway_payment_id, str) and event.gateway_payment_id:  # never look up a null
             cases = [
@@ -127,14 +145,17 @@ class PaymentOrders:
                     }
                 },
             ]
-        document = with_customer_wallets(self.collection, dict(query, gateway=gateway_filter(gateway)), cases)
+        query = dict(query, gateway=gateway_filter(gateway))
+        document = with_customer_wallets(self.collection, query, [*seen, *cases])
         if document is None:
             return None
+        elsewhere = any(kept_by != document["_id"] for kept_by in document.get("event_kept_by", []))
         return EventRead(
             from_document(document),
-            fresh=event.event_id not in document.get("webhook_event_ids", []),
+            fresh=event.event_id not in document.get("webhook_event_ids", []) and not elsewhere,
             wallets=customer_wallets(document),
             cases=document.get("cases"),
+            elsewhere=elsewhere,
         )
 
     def by_event(self, gateway, event):

@@ -27,7 +27,7 @@ class WebhookIntake:
 
         An event is read with its payment order (`PaymentOrders.for_event`); the write that applies it
         keeps its id on the payment order (`webhook_event_ids`), so a redelivery finds it there and is
-        a `duplicate`; an event that makes the service charge (a Google Pay token) is also claimed in
+        a `duplicate`, as is an event whose id another payment order kept, whatever it names; an event that makes the service charge (a Google Pay token) is also claimed in
         `webhook_events` before the charge, so no token is charged twice, even for another payment
         order (and released when processing fails). A processed credit is recorded once, as
         `wallet.credited` with the event's id; every other outcome as `webhook.received`. Concurrent
@@ -87,8 +87,8 @@ class WebhookIntake:
             return None if paid is None else EventRead(paid, fresh=False, wallets={}, cases=None)
         gateways = confirmed_by(self.payments.gateways, gateway_name)  # Google Pay's, for PayPal's webhooks
         read = self.payment_orders.for_event(gateways, event)
-        if read is None:
-            return None
+        if read is None or read.elsewhere:  # None: not ours; elsewhere: its id was applied to another
+            return read
         payment_order = read.payment_order
         if event.action == CREDIT_WALLET and reported is not None:
             if (reported, event.currency) != (payment_order.amount_minor, payment_order.currency):

@@ -77,6 +77,14 @@ ALLOWED = {
     ): "sweep: (status, created_at) bounds it to top-ups still `created` past the stale cutoff, which "
     "the sweep expires after SWEEP_EXPIRE_AFTER_SECONDS; their gateway and lease are checked on "
     "those, and only they are sorted by the `_id` tie-break (at most SWEEP_BATCH_MAX returned)",
+    # a simulator's books (simulator mode only: production refuses simulators), once per report day
+    (
+        "payment_orders",
+        "find",
+        "{gateway:eq, paid_at:$gte,$lt, status:eq} sort paid_at:1,_id:1",
+    ): "a simulator's books read the day's credits when a report of the day is first asked for; "
+    "(status, gateway, settled_on, paid_at) serves it by skipping over settled_on, and an index "
+    "of its own would cost every production write for a query production never sends",
 }
 
 EQUALITY = ("eq", "in")

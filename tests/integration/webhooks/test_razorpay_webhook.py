@@ -37,6 +37,27 @@ def test_webhook_same_event_twice_credits_once(api, client, db):
     assert len(ledger(db)) == 1
 
 
+@pytest.mark.parametrize("first", ["payment.captured", "payment.failed"])
+def test_an_event_id_applied_to_one_payment_order_is_a_duplicate_for_another(api, client, db, first):
+    """SPEC §5: webhooks are de-duplicated by the gateway's event id, whatever the event names."""
+    first_order, second_order = initiated(api, "cust_a", 100), initiated(api, "cust_a", 50)
+    body, headers = signed_webhook(razorpay_event(first, first_order, "pay_E1", 10000), event_id="evt_shared")
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    credited = balance_minor(db, "cust_a")
+    before = snapshot(db)
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", second_order, "pay_E2", 5000), event_id="evt_shared"
+    )
+    again = client.post(WEBHOOK_PATH, data=body, headers=headers)
+    assert again.status_code == 200 and again.get_json()["success"] is True
+    assert balance_minor(db, "cust_a") == credited and snapshot(db) == before
+    audit = db["integration_logs"].find_one({"event_id": "evt_shared", "payment_order_id": second_order})
+    assert (audit["event"], audit["outcome"]) == ("webhook.received", "duplicate")
+    body, headers = signed_webhook(razorpay_event("payment.captured", second_order, "pay_E2", 5000))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200  # its own event credits
+    assert balance_minor(db, "cust_a") == credited + 5000
+
+
 def test_webhook_new_event_id_for_same_payment_credits_once(api, client, db):
     order_id = initiated(api, "cust_a", 100)
     assert confirm_by_webhook(client, order_id, 10000, payment_id="pay_A1").status_code == 200
