@@ -64,12 +64,22 @@ def check_json_depth(raw_body, depth_max=JSON_DEPTH_MAX):
             depth -= 1
 
 
+def unique_fields(pairs):
+    """`object_pairs_hook`: an object naming a field twice is refused (`{"amount": 1, "amount": 1000}`:
+    which one a reader takes is up to the reader, so none is taken)."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        raise InvalidRequest("The request body names a field twice.")
+    return body
+
+
 def parse_json_object(raw_body):
-    """Parse a request body strictly: a JSON object, decimals kept exact as `Decimal`."""
+    """Parse a request body strictly: a JSON object, no field named twice in any object, decimals
+    kept exact as `Decimal`."""
     check_json_text(raw_body)
     try:
         text = raw_body.decode("utf-8")
-        body = json.loads(text, parse_float=exact_number, parse_constant=NonFinite)
+        body = json.loads(text, parse_float=exact_number, parse_constant=NonFinite, object_pairs_hook=unique_fields)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidRequest("The request body must be a JSON object.") from None
     if not isinstance(body, dict):

@@ -27,9 +27,10 @@ class WebhookIntake:
 
         An event is read with its payment order (`PaymentOrders.for_event`); the write that applies it
         keeps its id on the payment order (`webhook_event_ids`), so a redelivery finds it there and is
-        a `duplicate`, as is an event whose id another payment order kept, whatever it names; an event that makes the service charge (a Google Pay token) is also claimed in
-        `webhook_events` before the charge, so no token is charged twice, even for another payment
-        order (and released when processing fails). A processed credit is recorded once, as
+        a `duplicate`, as is an event whose id another payment order kept, whatever it names; an
+        event that makes the service charge (a Google Pay token) is also claimed in `webhook_events`
+        before the charge, so no token is charged twice, even for another payment order (and
+        released when processing fails). A processed credit is recorded once, as
         `wallet.credited` with the event's id; every other outcome as `webhook.received`. Concurrent
         deliveries of one event both apply it, and the ledger's `topup:` key credits once; a process
         that dies mid-way has kept nothing, so a redelivery is applied afresh, as is the gateway

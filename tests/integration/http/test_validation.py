@@ -330,5 +330,20 @@ def test_a_field_named_like_an_operator_is_refused(client, db, prepared, endpoin
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_field_named_twice_is_refused(client, db, prepared, endpoint):
+    """`{"amount": 1, "amount": 1000}`: which one counts would be up to each reader, so neither does."""
+    path, headers, body = prepared[endpoint]
+    first = json.dumps(body)
+    raw = (first[:-1] + ', "customer_id": "cust_b"}').encode()  # named twice (verify: named once, plus once)
+    if "customer_id" not in body:
+        raw = (first[:-1] + ', "order_id": "ord_other"}').encode()
+    before = snapshot(db)
+    response = client.post(BASE + path, data=raw, headers=headers, content_type="application/json")
+    assert_error(response, 400, "invalid_request")
+    assert "twice" in response.get_json()["message"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_a_field_the_endpoint_does_not_read_is_ignored(client, prepared, endpoint):
     assert post(client, prepared, endpoint, note="a comment", price_dollar=1).status_code == 200
