@@ -2,7 +2,8 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
+from pymongo.errors import PyMongoError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
@@ -25,6 +26,7 @@ from .wallet_payment_integration import WalletPaymentIntegration
 from .wallet_service import WalletService
 
 BODY_SIZE_MAX_BYTES = 1024 * 1024
+STORE_FREE_ENDPOINTS = ("integration.health", "metrics")  # they answer a store that is down themselves
 logger = logging.getLogger("integration")
 
 
@@ -44,7 +46,7 @@ def create_app(test_config=None):
     app.json = JSONProvider(app)
     store.init_app(app)
     database = app.extensions["wallet_db"]
-    store.ensure_indexes(database, config)
+    open_store(app, database, config)
     metrics = Metrics()
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)
@@ -65,10 +67,32 @@ def create_app(test_config=None):
     return app
 
 
+def open_store(app, database, config):
+    """Create the indexes (the money rules depend on their unique keys). A store that does not answer
+    now leaves them to `store_ready`: the first request that needs the store makes them, answering
+    503 `store_unavailable` until it can, so the process starts and /health says `unavailable`
+    instead of the process dying."""
+    try:
+        store.ensure_indexes(database, config)
+    except PyMongoError as error:
+        logger.error("the store did not answer at start-up (%s): indexes are made when it does", type(error).__name__)
+        app.extensions["indexes_pending"] = True
+        app.before_request(lambda: None if request.endpoint in STORE_FREE_ENDPOINTS else store_ready(app))
+
+
+def store_ready(app):
+    """Make the indexes start-up could not make; a PyMongoError (the app's 503 `store_unavailable`)
+    while the store still does not answer. The worker and the commands call it before their work."""
+    if app.extensions.get("indexes_pending"):
+        store.ensure_indexes(app.extensions["wallet_db"], app.config)
+        app.extensions["indexes_pending"] = False
+
+
 def prepare_store(app):
     """What `python -m backend` (serve) and its worker do once before they start, and a web process
     under gunicorn never does (create_app only wires): seed the demo data when configured, run
     recovery when RECOVER_ON_START, and check the embedded store's size (README)."""
+    store_ready(app)
     config, database = app.config, app.extensions["wallet_db"]
     if config["SEED_DEMO_DATA"]:
         seed_demo_data(database, config["DEFAULT_CURRENCY"])

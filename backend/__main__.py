@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import create_app, prepare_store, routes_settlements
+from . import create_app, prepare_store, routes_settlements, store_ready
 from .config import DEV_JWT_SECRET, load_config
 from .demo import sign_in_text
 from .errors import ConfigError, IntegrationError
@@ -81,7 +81,7 @@ def run_worker(args):
 def run_recover(args):
     # Never seeds demo data: on the embedded store it would be a stranger's.
     app = create_app()
-    embedded = note_if_embedded(app, "recover")
+    embedded = command_store(app, "recover")
     print(json.dumps(app.extensions["integration"].recover(grace_seconds=0)))
     if embedded:
         print(f"recover: done{EMBEDDED_ONLY}")
@@ -90,7 +90,7 @@ def run_recover(args):
 
 def run_reconcile(args):
     app = create_app()  # writes nothing but the indexes: reconcile only reads
-    embedded = note_if_embedded(app, "reconcile")
+    embedded = command_store(app, "reconcile")
     drift = app.extensions["integration"].reconcile()
     for row in drift:
         print(json.dumps(row, default=str))
@@ -116,7 +116,7 @@ def iso_day(text):
 
 def run_settle(args):
     app = create_app()
-    embedded = note_if_embedded(app, "settle")
+    embedded = command_store(app, "settle")
     try:
         document, exceptions = app.extensions["integration"].settle(args.gateway, args.date)
     except IntegrationError as error:  # not offered here, or its report could not be had: nothing recorded
@@ -132,8 +132,9 @@ def run_settle(args):
     return 1 if still_open else 0
 
 
-def note_if_embedded(app, command):
-    """Say (stderr) that `command` looked at a new, empty embedded store; whether it did."""
+def command_store(app, command):
+    """`store_ready`, then say (stderr) when `command` sees a new, empty embedded store; whether it does."""
+    store_ready(app)
     embedded = app.config["EMBEDDED_STORE"]
     if embedded:
         print(EMBEDDED_NOTE.format(command=command), file=sys.stderr)

@@ -8,6 +8,8 @@ mongomock, which is not thread-safe, so every call on it goes through one proces
 import logging
 import threading
 import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import mongomock
 import pymongo
@@ -17,6 +19,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 from .gateways.registry import gateway_registry
 
 logger = logging.getLogger("integration")
+CLIENT_OPTIONS: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, "w": "majority"}
 _clients: dict[str, pymongo.MongoClient] = {}
 _clients_lock = threading.Lock()
 _MONGOMOCK_LOCK = threading.RLock()
@@ -94,17 +97,16 @@ class LockedDatabase:
 
 
 def connect(uri, db_name):
-    """A pymongo-compatible `Database` for `uri`.
-
-    MongoDB: one client per URI per process, shared by every app. mongomock: a new, empty
-    in-memory store each time, so every app (each test's, the embedded server's) starts clean.
-    """
+    """A pymongo-compatible `Database` for `uri`. MongoDB: one client per URI per process, shared by
+    every app (CLIENT_OPTIONS unless the URI sets them). mongomock: a new, empty in-memory store each
+    time, so every app (each test's, the embedded server's) starts clean."""
     if uri.startswith("mongomock://"):
         return LockedDatabase(mongomock.MongoClient()[db_name])
     with _clients_lock:
         client = _clients.get(uri)
         if client is None:
-            client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, w="majority")
+            named = {option.lower() for option in parse_qs(urlsplit(uri).query)}  # the URI's own options win
+            client = pymongo.MongoClient(uri, **{k: v for k, v in CLIENT_OPTIONS.items() if k.lower() not in named})
             _clients[uri] = client
     return client[db_name]
 
@@ -285,8 +287,7 @@ def check_embedded_store(db, starting=False):
     return report
 
 
-def document_count(db, name):
-    """Documents in a collection (about 7 ms per 10,000 on the embedded store, so /health caches it)."""
+def document_count(db, name):  # about 7 ms per 10,000 on the embedded store, so /health caches it
     return db[name].count_documents({})
 
 
