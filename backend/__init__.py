@@ -3,7 +3,7 @@
 import logging
 
 from flask import Flask, request
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as store
@@ -74,7 +74,7 @@ def open_store(app, database, config):
     instead of the process dying."""
     try:
         store.ensure_indexes(database, config)
-    except PyMongoError as error:
+    except ConnectionFailure as error:  # unreachable; any other refusal (an index conflict) stops the start
         logger.error("the store did not answer at start-up (%s): indexes are made when it does", type(error).__name__)
         app.extensions["indexes_pending"] = True
         app.before_request(lambda: None if request.endpoint in STORE_FREE_ENDPOINTS else store_ready(app))

@@ -11,13 +11,14 @@ import jwt
 from flask import current_app, g, request
 
 from .errors import Forbidden, Unauthorized
+from .validation import ID_PATTERN
 
 ROLES = ("customer", "admin")
 ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
 CLOCK_SKEW_SECONDS = 30  # leeway for `iat` / `nbf` in the future and for the lifetime bound
 LIFETIME_SECONDS_MAX_DEFAULT = 24 * 3600
-# `sub`: a customer id (SPEC's ids), or an admin's, which may be an e-mail address.
-SUB_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}\Z")
+# `sub`: a customer's is an id (ID_PATTERN); an admin's may also be an e-mail address.
+ADMIN_SUB_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]{1,128}\Z")
 VERIFIED_TOKENS_MAX = 4096
 
 
@@ -65,7 +66,8 @@ def _verified(token, secret, algorithm):
     except jwt.PyJWTError:
         raise Unauthorized("The token is not valid.", code="invalid_token") from None
     sub, role = claims.get("sub"), claims.get("role")
-    if not isinstance(sub, str) or not SUB_PATTERN.match(sub) or role not in ROLES:
+    pattern = ADMIN_SUB_PATTERN if role == "admin" else ID_PATTERN
+    if not isinstance(sub, str) or not pattern.match(sub) or role not in ROLES:
         raise Unauthorized("The token's claims are not valid.", code="invalid_token")
     return Principal(sub, role), claims["exp"]
 

@@ -19,7 +19,8 @@ from pymongo.errors import OperationFailure, PyMongoError
 from .gateways.registry import gateway_registry
 
 logger = logging.getLogger("integration")
-CLIENT_OPTIONS: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000, "w": "majority"}
+# Timeouts the URI may set otherwise; never the write concern (the ledger's keys need majority writes).
+TIMEOUT_DEFAULTS: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 _clients: dict[str, pymongo.MongoClient] = {}
 _clients_lock = threading.Lock()
 _MONGOMOCK_LOCK = threading.RLock()
@@ -97,16 +98,16 @@ class LockedDatabase:
 
 
 def connect(uri, db_name):
-    """A pymongo-compatible `Database` for `uri`. MongoDB: one client per URI per process, shared by
-    every app (CLIENT_OPTIONS unless the URI sets them). mongomock: a new, empty in-memory store each
-    time, so every app (each test's, the embedded server's) starts clean."""
+    """A pymongo-compatible `Database` for `uri`. MongoDB: one client per URI per process, shared by every
+    app. mongomock: a new, empty in-memory store each time, so every app (each test's) starts clean."""
     if uri.startswith("mongomock://"):
         return LockedDatabase(mongomock.MongoClient()[db_name])
     with _clients_lock:
         client = _clients.get(uri)
         if client is None:
-            named = {option.lower() for option in parse_qs(urlsplit(uri).query)}  # the URI's own options win
-            client = pymongo.MongoClient(uri, **{k: v for k, v in CLIENT_OPTIONS.items() if k.lower() not in named})
+            named = {option.lower() for option in parse_qs(urlsplit(uri).query)}
+            timeouts = {k: v for k, v in TIMEOUT_DEFAULTS.items() if k.lower() not in named}
+            client = pymongo.MongoClient(uri, w="majority", **timeouts)
             _clients[uri] = client
     return client[db_name]
 
@@ -295,6 +296,5 @@ def init_app(app):
     app.extensions["wallet_db"] = connect(app.config["MONGODB_URI"], app.config["MONGODB_DB"])
 
 
-def get_db():
-    """The `Database` of the current app."""
+def get_db():  # the `Database` of the current app
     return current_app.extensions["wallet_db"]

@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 
 from .clock import utcnow
 from .gateways.base import gateway_filter
-from .prefetched_wallets import customer_wallets, with_customer_wallets
+from .prefetched_wallets import customer_wallets, lookup_value, with_customer_wallets
 
 COLLECTION = "payment_orders"
 CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
@@ -118,38 +118,14 @@ class PaymentOrders:
         query = self._event_query(event)
         if query is None:
             return None
-        seen = []
-        if isinstance(event.event_id, str) and event.event_id:
-            seen = [
-                {"$addFields": {"event_id_read": {"$literal": event.event_id}}},
-                {
-                    "$lookup": {
-                        "from": COLLECTION,
-                        "localField": "event_id_read",
-                        "foreignField": "webhook_event_ids",
-                        "as": "event_kept_by",
-                    }
-                },
-                {"$addFields": {"event_kept_by": "$event_kept_by._id"}},
-            ]
-        cases = []
-        if isinstance(event.gateway_payment_id, str) and event.gateway_payment_id:  # never look up a null
-            cases = [
-                {"$addFields": {"event_payment_id": {"$literal": event.gateway_payment_id}}},
-                {
-                    "$lookup": {
-                        "from": "gateway_cases",
-                        "localField": "event_payment_id",
-                        "foreignField": "gateway_payment_id",
-                        "as": "cases",
-                    }
-                },
-            ]
-        query = dict(query, gateway=gateway_filter(gateway))
-        document = with_customer_wallets(self.collection, query, [*seen, *cases])
+        stages = [
+            *lookup_value(event.event_id, COLLECTION, "webhook_event_ids", "event_kept_by"),
+            *lookup_value(event.gateway_payment_id, "gateway_cases", "gateway_payment_id", "cases"),
+        ]
+        document = with_customer_wallets(self.collection, dict(query, gateway=gateway_filter(gateway)), stages)
         if document is None:
             return None
-        elsewhere = any(kept_by != document["_id"] for kept_by in document.get("event_kept_by", []))
+        elsewhere = any(kept["_id"] != document["_id"] for kept in document.get("event_kept_by", []))
         return EventRead(
             from_document(document),
             fresh=event.event_id not in document.get("webhook_event_ids", []) and not elsewhere,

@@ -23,6 +23,17 @@ def read_wallet(wallets, customer_id, currency):
     return wallets.get(wallet_id(customer_id, currency), EMPTY_WALLET)
 
 
+def lookup_value(value, collection, field, as_name):
+    """The aggregation stages that read, into `as_name`, the documents of `collection` whose `field`
+    holds `value` (a text the caller has; an array `field` holds it when any item is it); none when
+    `value` is not a text, so a null is never looked up."""
+    if not isinstance(value, str) or not value:
+        return []
+    local = f"{as_name}_value"
+    lookup = {"from": collection, "localField": local, "foreignField": field, "as": as_name}
+    return [{"$addFields": {local: {"$literal": value}}}, {"$lookup": lookup}]
+
+
 def with_customer_wallets(collection, query, stages=()):
     """The first document of `collection` matching `query` with, by the same aggregation, its
     customer's wallets (`customer_wallets` takes them) and what `stages` read; None when none matches."""

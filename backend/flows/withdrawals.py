@@ -83,6 +83,7 @@ class Withdrawals:
             withdrawal = self.book.claim(due["_id"])
             if withdrawal is not None:
                 taken += 1
+                self._audit("withdrawal.resumed", withdrawal)  # its request may have died before its entry
                 try:
                     self._carry_out(withdrawal)
                 except InsufficientFunds:
@@ -111,15 +112,7 @@ class Withdrawals:
             self.book.advance(wid, REFUSED)
             raise
         if created:
-            self.audit.record(
-                "withdrawal.requested",
-                "ok",
-                customer_id=withdrawal["customer_id"],
-                withdrawal_id=wid,
-                transaction_id=hold["_id"],
-                amount_minor=withdrawal["amount_minor"],
-                currency=withdrawal["currency"],
-            )
+            self._audit("withdrawal.requested", withdrawal, hold["_id"])
         for number, part in enumerate(withdrawal["parts"], start=1):
             self.records.create(
                 part["reference"],
@@ -131,6 +124,17 @@ class Withdrawals:
                 withdrawal_id=wid,
                 part=number,
             )
+
+    def _audit(self, event, withdrawal, transaction_id=None):
+        self.audit.record(
+            event,
+            "ok",
+            customer_id=withdrawal["customer_id"],
+            withdrawal_id=withdrawal["_id"],
+            transaction_id=transaction_id,
+            amount_minor=withdrawal["amount_minor"],
+            currency=withdrawal["currency"],
+        )
 
     def _ask(self, withdrawal):
         """Ask each part not asked yet of its gateway; the withdrawal is then `asked`."""

@@ -21,11 +21,14 @@ saw, or another amount or day for one it did) and `book_refund` (a refund whose 
 """
 
 import datetime
+import hashlib
+
+from pymongo.errors import DuplicateKeyError
 
 from ...errors import GatewayUnavailable
 from ...money import format_major, is_amount_minor
 from .api import TRANSACTIONS_RESULT_MAX, ResultSetTooLarge
-from .shapes import checked_id, new_paypal_id, parse_amount
+from .shapes import ID_ALPHABET, PAYPAL_ID_PATTERN, checked_id, new_paypal_id, parse_amount
 from .simulator_cases import DASHBOARD, REFUNDS_COLLECTION, REVERSAL, money
 
 FEE_PER_MILLE = 29  # 2.9 % of the amount
@@ -40,6 +43,22 @@ ORDERS_INDEX = CAPTURE_ORDER
 REFUNDS_INDEX = [("status", 1), *REFUND_ORDER]
 PAYER_ACCOUNT_ID = "SIMPAYERACCT1"
 ADOPTED_MAX = 10_000  # credited captures it never made, booked per search at most
+
+
+def _captured_order(order_id, capture_id, fields):
+    """A COMPLETED order of the simulator's whose capture `capture_id` has `fields` (amount,
+    custom_id, create_time)."""
+    capture = dict(fields, id=capture_id, status="COMPLETED", final_capture=True)
+    capture["supplementary_data"] = {"related_ids": {"order_id": order_id}}
+    custom_id = fields["custom_id"]
+    unit = {"reference_id": custom_id or order_id, "custom_id": custom_id, "amount": fields["amount"]}
+    return {
+        "_id": order_id,
+        "request_id": f"books-{order_id}",
+        "status": "COMPLETED",
+        "purchase_units": [unit],
+        "capture": capture,
+    }
 
 
 def fee_minor(amount_minor):
@@ -118,7 +137,9 @@ class PayPalBooks:
 
     def _book_credited(self, start_date, end_date):
         """Book the captures the service credited in [start_date, end_date) that these books do not
-        hold, each made when it was credited."""
+        hold, each made when it was credited, under an order id of its own capture's (two searches at
+        once book it once). A capture id PayPal could not have made is left out (the ledger's
+        `credited_not_captured`)."""
         if self.credited is None:
             return
         utc = [moment.astimezone(datetime.UTC).replace(tzinfo=None) for moment in (start_date, end_date)]
@@ -128,9 +149,17 @@ class PayPalBooks:
             o["capture"]["id"] for o in self.orders.find({"capture.id": {"$in": ids}}, projection={"capture.id": 1})
         }
         for po, paid_at in credited:
-            if po.gateway_payment_id not in held:
-                at = paid_at.replace(tzinfo=datetime.UTC)
-                self.book_capture(po.gateway_payment_id, po.reference, po.amount_minor, po.currency, at)
+            capture_id = po.gateway_payment_id
+            if capture_id in held or not PAYPAL_ID_PATTERN.match(capture_id):
+                continue
+            digest = hashlib.sha256(f"booked:{capture_id}".encode()).digest()
+            order_id = "".join(ID_ALPHABET[byte % len(ID_ALPHABET)] for byte in digest[:17])
+            fields = {"amount": money(po.amount_minor, po.currency), "custom_id": po.reference}
+            fields["create_time"] = _text(paid_at.replace(tzinfo=datetime.UTC))
+            try:
+                self.orders.insert_one(_captured_order(order_id, capture_id, fields))
+            except DuplicateKeyError:
+                pass  # another search booked it
 
     def book_capture(self, capture_id, custom_id, amount_minor, currency, at):
         """PayPal's books say it captured `amount_minor` (in `currency`) as `capture_id` at `at` (an
@@ -146,17 +175,7 @@ class PayPalBooks:
             self.orders.update_one({"_id": existing["_id"]}, {"$set": {f"capture.{k}": v for k, v in fields.items()}})
             return existing["_id"]
         order_id = new_paypal_id()
-        capture = dict(fields, id=capture_id, status="COMPLETED", final_capture=True)
-        capture["supplementary_data"] = {"related_ids": {"order_id": order_id}}
-        unit = {"reference_id": custom_id or order_id, "custom_id": custom_id, "amount": fields["amount"]}
-        order = {
-            "_id": order_id,
-            "request_id": f"books-{order_id}",
-            "status": "COMPLETED",
-            "purchase_units": [unit],
-            "capture": capture,
-        }
-        self.orders.insert_one(order)
+        self.orders.insert_one(_captured_order(order_id, capture_id, fields))
         return order_id
 
     def book_refund(self, capture_id, amount_minor, currency, at, custom_id=None):

@@ -2,6 +2,7 @@
 rejected, leaves an entry in `integration_logs`): a withdrawal's request, and each webhook about a
 refund the service asked for itself — `refund.created`, the one that ends it, and redeliveries."""
 
+import datetime
 import json
 
 from tests.helpers import BASE, bearer
@@ -53,3 +54,35 @@ def test_every_webhook_of_our_own_refund_leaves_an_entry(api, client, db, posted
     assert len(entries(db, event="gateway_refund.processed")) == 1
     status = api.client.get(f"{BASE}/status/cust_a", headers=bearer("cust_a")).get_json()["wallet"]
     assert (status["balance"], status["held"]) == (20, 0)  # the redeliveries moved nothing
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_withdrawal_whose_request_died_before_its_entry_is_audited_when_the_worker_resumes_it(
+    api, db, integration, monkeypatch
+):
+    razorpay_topup(api, db, "cust_a", "60.00")
+    record = integration.audit.record
+
+    def dies_at_the_withdrawal_entry(event, *args, **kwargs):
+        if event == "withdrawal.requested":
+            raise Crash()
+        return record(event, *args, **kwargs)
+
+    monkeypatch.setattr(integration.audit, "record", dies_at_the_withdrawal_entry)
+    assert withdraw(api, "cust_a", "40.00").status_code == 500  # the hold is in; its entry and the gateway call not
+    monkeypatch.setattr(integration.audit, "record", record)
+    assert entries(db, event="withdrawal.requested") == []
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})  # the lease ran out
+    integration.recover(grace_seconds=0)
+    [resumed] = entries(db, event="withdrawal.resumed")
+    withdrawal = db["withdrawals"].find_one({})
+    assert (resumed["withdrawal_id"], resumed["amount_minor"], resumed["customer_id"]) == (
+        withdrawal["_id"],
+        4000,
+        "cust_a",
+    )
+    integration.recover(grace_seconds=0)
+    assert len(entries(db, event="withdrawal.resumed")) == 1  # taken up once

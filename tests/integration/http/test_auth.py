@@ -82,7 +82,9 @@ REJECTED_AUTHORIZATION = {
     "empty role": ("Bearer " + token("cust_a", role=""), "invalid_token"),
     "sub with bad characters": ("Bearer " + token("cust a", role="customer"), "invalid_token"),
     "sub with trailing newline": ("Bearer " + token("cust_a\n", role="customer"), "invalid_token"),
-    "sub too long": ("Bearer " + token("c" * 129), "invalid_token"),
+    "sub too long": ("Bearer " + token("c" * 65), "invalid_token"),
+    "a customer's sub an e-mail address": ("Bearer " + token("ops@shop.example"), "invalid_token"),
+    "an admin's sub too long": ("Bearer " + token("a" * 129, role="admin"), "invalid_token"),
     "not yet valid": ("Bearer " + token("cust_a", nbf=future(3600)), "invalid_token"),
 }
 

@@ -6,7 +6,7 @@ touches anything. The URI's own client options win over the service's defaults."
 import socket
 
 import pytest
-from pymongo.errors import ServerSelectionTimeoutError
+from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 import backend.db as store
 from backend import create_app, prepare_store
@@ -72,8 +72,18 @@ def test_the_worker_and_the_commands_make_the_indexes_before_their_work(monkeypa
     "query, seconds",
     [("", 5.0), ("?serverSelectionTimeoutMS=250", 0.25), ("?serverselectiontimeoutms=750&w=1", 0.75)],
 )
-def test_the_uris_own_client_options_win(query, seconds):
+def test_the_uris_own_timeouts_win_but_never_its_write_concern(query, seconds):
     uri = f"mongodb://127.0.0.1:{closed_port()}/{query}"
     database = store.connect(uri, "options_test")
     assert database.client.options.server_selection_timeout == seconds
+    assert database.write_concern.document == {"w": "majority"}  # w=1 would let a fail-over undo money
     database.client.close()
+
+
+def test_a_store_that_refuses_the_indexes_stops_the_start(monkeypatch):
+    def refused(db, config=None):
+        raise OperationFailure("Index already exists with different options", code=85)
+
+    monkeypatch.setattr(store, "ensure_indexes", refused)
+    with pytest.raises(OperationFailure):
+        create_app(app_config())
