@@ -169,6 +169,9 @@ class Outbox:
         except NotificationFailed as error:
             logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
             return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), str(error)[:200]
+        except Exception as error:  # a sender's bug: this message's failed attempt, never the batch's end
+            logger.exception("notification %s not sent (attempt %s)", message["_id"], message["attempts"])
+            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), type(error).__name__
         return "sent", None
 
     def _settle(self, lease, claimed, outcomes, claimed_at, in_flight):

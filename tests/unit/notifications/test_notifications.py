@@ -71,6 +71,39 @@ def test_a_customer_without_a_phone_is_skipped(database):
     assert database["notification_outbox"].find_one({})["status"] == "skipped"
 
 
+@pytest.mark.parametrize(
+    "phone, sent_to",
+    [(919800000003, "919800000003"), (" +919800000003 ", "+919800000003"), ("call me", None), (True, None), ({}, None)],
+    ids=["an integer", "spaces around", "not digits", "a boolean", "an object"],
+)
+def test_a_phone_stored_in_another_shape_is_sent_to_or_skipped_never_stuck(database, phone, sent_to):
+    """A number stored as an integer is its digits; a value that is no number is skipped. Either way
+    the batch is settled (it used to raise TypeError and leave the message `sending` for ever)."""
+    database["customers"].insert_one({"customer_id": "cust_odd", "phone": phone})
+    sender = FakeSender()
+    outbox = outbox_with(database, sender)
+    outbox.enqueue_many([dict(ENTRY, _id="txn_odd", customer_id="cust_odd"), ENTRY])
+    assert outbox.drain() == 2
+    statuses = {m["_id"]: m["status"] for m in database["notification_outbox"].find({})}
+    assert statuses == {"txn_odd": "sent" if sent_to else "skipped", "txn_1": "sent"}
+    assert [to for to, _text in sender.sent if to != "+919800000002"] == ([sent_to] if sent_to else [])
+
+
+def test_a_sender_that_breaks_costs_its_message_an_attempt_not_the_batch(database):
+    class Broken:
+        def send(self, phone, text):
+            raise TypeError("a bug in the sender")
+
+    clock = Clock(NOW)
+    outbox = outbox_with(database, Broken(), clock)
+    outbox.enqueue_many([ENTRY])
+    for _ in range(ATTEMPTS_MAX + 2):
+        outbox.drain()
+        clock.advance(24 * 3600)
+    message = database["notification_outbox"].find_one({})
+    assert (message["status"], message["attempts"], message["error"]) == ("failed", ATTEMPTS_MAX, "TypeError")
+
+
 def test_a_failed_send_is_retried_after_a_back_off(database):
     clock = Clock(NOW)
     sender = FakeSender(failures=1)
@@ -218,16 +251,23 @@ def test_a_batch_of_a_worker_killed_mid_way_is_sent_by_another_once_its_lease_pa
     assert statuses(database) == [(f"txn_b{i}", "sent", 2) for i in range(5)]
 
 
-class BrokenOnSend(FakeSender):
-    def send(self, phone, text):
-        if len(self.sent) == 2:
+class FailingClock(Clock):
+    """Raises on its `fail_at`-th reading (a bug outside the sender, in the drain's loop), then reads on."""
+
+    def __init__(self, now, fail_at):
+        super().__init__(now)
+        self.readings, self.fail_at = 0, fail_at
+
+    def __call__(self):
+        self.readings += 1
+        if self.readings == self.fail_at:
             raise RuntimeError("a bug, not a failed send")
-        super().send(phone, text)
+        return super().__call__()
 
 
 def test_an_unexpected_error_keeps_what_was_sent_and_hands_the_rest_back(database):
-    clock = Clock(NOW)
-    outbox = outbox_with(database, BrokenOnSend(), clock)
+    clock = FailingClock(NOW, fail_at=5)  # queueing, claiming, then one per message: the third one's fails
+    outbox = outbox_with(database, FakeSender(), clock)
     outbox.enqueue_many(entries(5))
     with pytest.raises(RuntimeError):
         outbox.drain()
