@@ -17,7 +17,9 @@ from .http_headers import current_request_id
 LOG_FORMATS = ("text", "json")
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 NO_REQUEST_ID = "-"  # outside a request
-_configured = False  # configure_logging has run in this process
+_configured = False  # configure_logging has run in this process (the record factory is set)
+_settings: tuple[str, str] | None = None  # the (log_file, log_format) its handlers were made for
+_handlers: list[logging.Handler] = []  # the handlers it added to the root logger
 
 
 class Fields:
@@ -69,21 +71,26 @@ def formatter_for(log_format):
 
 
 def configure_logging(log_file="", log_format="text"):
-    """Once per process (later calls change nothing): INFO and above to stderr and `log_file`, in
-    `log_format`, each record carrying its request id."""
-    global _configured
-    if _configured:
+    """INFO and above to stderr and `log_file`, in `log_format`, each record carrying its request id.
+    A later call with other settings (another app in the process: tests, embedding; `create_app`
+    takes LOG_FILE and LOG_FORMAT as every setting) replaces the handlers the earlier one added; a
+    call with the same settings changes nothing."""
+    global _configured, _settings
+    if not _configured:
+        logging.setLogRecordFactory(_with_request_id(logging.getLogRecordFactory()))
+        _configured = True
+    if _settings == (log_file, log_format):
         return
     root = logging.getLogger()
-    logging.setLogRecordFactory(_with_request_id(logging.getLogRecordFactory()))
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
-    if log_file:
-        handlers.append(logging.FileHandler(log_file))
-    for handler in handlers:
+    for handler in _handlers:
+        root.removeHandler(handler)
+        handler.close()
+    _handlers[:] = [logging.StreamHandler()] + ([logging.FileHandler(log_file)] if log_file else [])
+    for handler in _handlers:
         handler.setFormatter(formatter_for(log_format))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
-    _configured = True
+    _settings = (log_file, log_format)
 
 
 def _with_request_id(make_record):

@@ -160,3 +160,22 @@ def test_a_fields_message_never_replaces_the_lines_own_keys(lines):
     logger.info(Fields("summary", {"level": "DEBUG", "message": "forged", "time": "then", "event": "e"}))
     (line,) = written()
     assert (line["level"], line["message"], line["event"]) == ("INFO", "summary", "e") and line["time"] != "then"
+
+
+def test_each_app_s_log_file_and_format_take_effect_in_one_process(tmp_path):
+    """create_app takes LOG_FILE and LOG_FORMAT as every setting, also for a second app in the process
+    (they used to be fixed by the first)."""
+    from backend import create_app
+    from tests.conftest import app_config
+
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    create_app(app_config(LOG_FILE=str(first), LOG_FORMAT="text"))
+    logging.getLogger("integration").info("to the first")
+    create_app(app_config(LOG_FILE=str(second), LOG_FORMAT="json"))
+    logging.getLogger("integration").info("to the second")
+    assert "to the first" in first.read_text() and "to the second" not in first.read_text()
+    [line] = [json.loads(text) for text in second.read_text().splitlines() if "to the second" in text]
+    assert line["message"] == "to the second" and line["level"] == "INFO"
+    create_app(app_config())  # back to stderr only: the files are closed and written to no more
+    logging.getLogger("integration").info("to neither")
+    assert "to neither" not in first.read_text() + second.read_text()
