@@ -166,12 +166,14 @@ class Outbox:
             return "skipped", "no_phone_on_file"
         try:
             self.sender.send(phone, message["text"])
-        except NotificationFailed as error:
-            logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
-            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), str(error)[:200]
-        except Exception as error:  # a sender's bug: this message's failed attempt, never the batch's end
-            logger.exception("notification %s not sent (attempt %s)", message["_id"], message["attempts"])
-            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), type(error).__name__
+        except Exception as error:  # a refusal, or a sender's bug: this message's failed attempt, not the batch's end
+            if isinstance(error, NotificationFailed):
+                logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
+                reason = str(error)[:200]
+            else:
+                logger.exception("notification %s not sent (attempt %s)", message["_id"], message["attempts"])
+                reason = type(error).__name__
+            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), reason
         return "sent", None
 
     def _settle(self, lease, claimed, outcomes, claimed_at, in_flight):
