@@ -11,9 +11,9 @@ too big gets the app's JSON answer (`{"success": false, "error": ..., "message":
 
 The body limit (1 MiB, 413 `payload_too_large`) is Flask's `MAX_CONTENT_LENGTH`, set in
 `create_app`: a body that says it is longer is refused here, before authentication (a body without
-a length is refused as it is read). The check is a `before_request` hook, so the app's `after_request` hooks (CORS,
-metrics, response headers) still run on these answers. docs/api.md lists what each server answers
-itself beyond its own limits.
+a length is refused as it is read). The check is a `before_request` hook, so the app's
+`after_request` hooks (CORS, metrics, response headers) still run on these answers. docs/api.md
+lists what each server answers itself beyond its own limits.
 """
 
 from urllib.parse import quote
