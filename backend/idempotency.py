@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import utcnow
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, IntegrationError, InvalidRequest, error_body
+from .prefetched_wallets import lookup_value, value_field
 
 logger = logging.getLogger("integration")
 KEY_LENGTH_MAX = 255
@@ -65,30 +66,15 @@ class KeyedOperation:
         """Aggregation stages that read, with the document before them, the ledger entries this key
         made and its stored record (`earlier` takes them off it)."""
         return [
-            {"$addFields": {"key_operation_id": {"$literal": self.operation_id}, "key_id": {"$literal": self.key_id}}},
-            {
-                "$lookup": {
-                    "from": "ledger_entries",
-                    "localField": "key_operation_id",
-                    "foreignField": "operation_id",
-                    "as": "key_entries",
-                }
-            },
-            {
-                "$lookup": {
-                    "from": "idempotency_keys",
-                    "localField": "key_id",
-                    "foreignField": "_id",
-                    "as": "key_records",
-                }
-            },
+            *lookup_value(self.operation_id, "ledger_entries", "operation_id", "key_entries"),
+            *lookup_value(self.key_id, "idempotency_keys", "_id", "key_records"),
         ]
 
     def earlier(self, document):
         """The entries this key made within its life, read with `document` by `stages` (taken off
         it); Replayed for a refusal stored under it, IdempotencyKeyReused when the key's record or an
         entry it made is of another body."""
-        for field in ("key_operation_id", "key_id"):
+        for field in (value_field("key_entries"), value_field("key_records")):
             document.pop(field, None)
         records, made = document.pop("key_records"), document.pop("key_entries")
         self.checked = True

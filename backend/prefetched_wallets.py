@@ -29,9 +29,14 @@ def lookup_value(value, collection, field, as_name):
     `value` is not a text, so a null is never looked up."""
     if not isinstance(value, str) or not value:
         return []
-    local = f"{as_name}_value"
+    local = value_field(as_name)
     lookup = {"from": collection, "localField": local, "foreignField": field, "as": as_name}
     return [{"$addFields": {local: {"$literal": value}}}, {"$lookup": lookup}]
+
+
+def value_field(as_name):
+    """The field in which `lookup_value` puts the value it looks up into `as_name`."""
+    return f"{as_name}_value"
 
 
 def with_customer_wallets(collection, query, stages=()):
