@@ -30,8 +30,8 @@ class SettlementLookups:
         return {d[field]: from_document(d) for d in self.collection.find(query)}
 
     def credited_between(self, gateway, start, end, limit):
-        """(payment id, PaymentOrder) of the gateway's top-ups credited in [start, end) that no
-        settlement listed yet (no `settled_on`), at most `limit`."""
+        """The PaymentOrders of the gateway's top-ups credited in [start, end) that no settlement
+        listed yet (no `settled_on`), at most `limit` (`credited_in`: settled or not, with `paid_at`)."""
         documents = self.collection.find(
             {
                 "status": PAID,
