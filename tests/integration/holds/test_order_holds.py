@@ -210,6 +210,26 @@ def test_a_hold_past_its_time_is_not_captured_before_the_worker_releases_it(api,
     assert figures(api) == (100, 60, 40)
 
 
+def test_a_hold_past_its_time_is_voided_as_the_worker_would_release_it(api, db, integration, funded):
+    authorize(api, funded)
+    db["orders"].update_one({"order_id": funded}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
+    voided = void(api, funded)
+    assert voided.status_code == 200, voided.get_json()
+    assert_money(voided.get_json()["released"], 60)
+    assert figures(api) == (100, 0, 100) and order_status(api, funded) == "pending"
+    assert integration.recover(grace_seconds=60)["authorizations"] == 0  # nothing left for the worker
+    assert integration.reconcile() == []
+
+
+def test_a_capture_is_counted_in_the_statistics_as_a_capture(api, funded):
+    authorize(api, funded)
+    assert capture(api, funded, "45.00").status_code == 200
+    statistics = api.status("cust_a").get_json()["statistics"]
+    assert (statistics["topup_count"], statistics["payment_count"], statistics["capture_count"]) == (1, 0, 1)
+    assert_money(statistics["total_captures"], 45)
+    assert statistics["transaction_count"] == 2
+
+
 def test_a_capture_retried_after_its_order_was_not_marked_finishes_it(api, db, integration, monkeypatch, funded):
     authorize(api, funded)
     marks = integration.authorizations.mark_captured
