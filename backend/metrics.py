@@ -44,6 +44,9 @@ def multiprocess_dir():
 
 class Metrics:
     def __init__(self):
+        self.multiprocess_dir = multiprocess_dir()
+        if self.multiprocess_dir is not None:  # gunicorn makes it; a worker or a CLI command with the
+            os.makedirs(self.multiprocess_dir, exist_ok=True)  # same environment (compose) may not
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "wallet_http_requests_total",
@@ -60,7 +63,6 @@ class Metrics:
             ["event", "outcome"],
             registry=self.registry,
         )
-        self.multiprocess_dir = multiprocess_dir()
         self.store_gauges = None  # set by init_app, once the app has its store
         self._request_counters: dict[tuple[str, str, int], Counter] = {}
         self._latency_histograms: dict[str, Histogram] = {}
