@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import db as store
 from . import http_headers, http_limits
 from .audit import AuditLog
-from .config import load_config
+from .config import DEV_JWT_SECRET, load_config
 from .demo import seed_demo_data
 from .gateways.delivery import Delivery
 from .history import Reads
@@ -27,6 +27,7 @@ from .wallet_service import WalletService
 
 BODY_SIZE_MAX_BYTES = 1024 * 1024
 STORE_FREE_ENDPOINTS = ("integration.health", "metrics")  # they answer a store that is down themselves
+STORE_RETRY_SECONDS = 5
 logger = logging.getLogger("integration")
 
 
@@ -101,6 +102,40 @@ def prepare_store(app):
         if report["interrupted"]:
             logger.warning("recovery at start-up finished interrupted operations: %s", report)
     store.check_embedded_store(database, starting=True)
+
+
+def prepare_store_when_up(app, stop=None, retry_seconds=STORE_RETRY_SECONDS):
+    """`prepare_store`, tried again every `retry_seconds` while the store does not answer: True once
+    done; False when `stop` (a threading.Event) is set first, or at once without one. A worker starts
+    so, as a web process starts while the store is down (`open_store`)."""
+    while True:
+        try:
+            prepare_store(app)
+            return True
+        except ConnectionFailure as error:
+            logger.error(
+                "the store does not answer (%s): the worker's start-up work (indexes, seeding, recovery) "
+                "waits until it does, tried every %g s",
+                type(error).__name__,
+                retry_seconds,
+            )
+        if stop is None or stop.wait(retry_seconds):
+            return False
+
+
+def warn_about_setup(config):
+    """Log (WARNING) what makes this instance unfit for real customers, whichever server runs it:
+    `python -m backend` (serve) and gunicorn's backend/wsgi.py both call this. Never logs the secret itself."""
+    if config["EMBEDDED_STORE"]:
+        logger.warning(
+            "EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
+            "stops. Set MONGODB_URI=mongodb://... for a real database."
+        )
+    if config["JWT_SECRET"] == DEV_JWT_SECRET:
+        logger.warning(
+            "JWT_SECRET is the development default: anyone can sign tokens for this instance; "
+            "never use it in production. Set JWT_SECRET to a random string of 32+ characters."
+        )
 
 
 def build_integration(config, database, metrics, delivery):

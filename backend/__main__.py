@@ -15,8 +15,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import create_app, prepare_store, routes_settlements, store_ready
-from .config import DEV_JWT_SECRET, load_config
+from pymongo.errors import ConnectionFailure
+
+from . import create_app, prepare_store_when_up, routes_settlements, store_ready, warn_about_setup
+from .config import load_config
 from .demo import sign_in_text
 from .errors import ConfigError, IntegrationError
 from .listening import PortUnavailable, listening_sockets
@@ -63,19 +65,16 @@ def run_serve(args):
     sockets = listening_sockets(config["HOST"], config["PORT"])  # first: a taken port stops us here
     try:
         app = create_app()
-        prepare_store(app)
+        ready = prepare_store_when_up(app)  # else the worker thread does it once the store answers
     except BaseException:
         for sock in sockets:
             sock.close()
         raise
-    return serve(app, sockets)
+    return serve(app, sockets, ready)
 
 
 def run_worker(args):
-    app = create_app()
-    if not app.config["EMBEDDED_STORE"]:  # the worker refuses the embedded store (see `work`)
-        prepare_store(app)
-    return work(app)
+    return work(create_app())
 
 
 def run_recover(args):
@@ -156,8 +155,8 @@ COMMANDS = {
     "worker": Command(
         "run the background work until stopped",
         "Run the background work until SIGTERM or SIGINT: recovery, the WhatsApp outbox, the gateway "
-        "sweep, the reconcile gauge, a heartbeat. Several may run at once. It needs MONGODB_URI (the "
-        "web processes' store).",
+        "sweep, the reconcile gauge, settling each gateway's yesterday, a heartbeat. Several may run at "
+        "once. It needs MONGODB_URI (the web processes' store) and waits while that store does not answer.",
         run_worker,
     ),
     "recover": Command(
@@ -225,6 +224,9 @@ def main(argv):
     except (ConfigError, PortUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ConnectionFailure as error:  # a command's store (never the URI: it may hold a password)
+        print(f"error: the store at MONGODB_URI did not answer ({type(error).__name__})", file=sys.stderr)
+        return 2
 
 
 def work(app):
@@ -239,13 +241,15 @@ def work(app):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if not prepare_store_when_up(app, stop):
+        return 0
     Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config).run(stop)
     return 0
 
 
-def serve(app, sockets=None):
+def serve(app, sockets=None, store_ready_at_start=True):
     """Serve `app` with waitress on `sockets` (from `listening_sockets`; by default HOST:PORT's), with
-    the worker in a background thread, until stopped."""
+    the worker in a background thread (which first waits for the store, when it was not ready), until stopped."""
     from .http_server_errors import serve_waitress
 
     config = app.config
@@ -253,7 +257,7 @@ def serve(app, sockets=None):
         sockets = listening_sockets(config["HOST"], config["PORT"])
     warn_about_setup(config)
     announce(config)
-    start_worker_thread(app)
+    start_worker_thread(app, None if store_ready_at_start else lambda stop: prepare_store_when_up(app, stop))
     serve_waitress(
         app,
         sockets=sockets,
@@ -266,21 +270,6 @@ def serve(app, sockets=None):
         clear_untrusted_proxy_headers=not config["TRUSTED_PROXY_COUNT"],
     )
     return 0
-
-
-def warn_about_setup(config):
-    """Log (WARNING) what makes this instance unfit for real customers, whichever server runs it:
-    `serve` here and gunicorn's backend/wsgi.py both call this. Never logs the secret itself."""
-    if config["EMBEDDED_STORE"]:
-        logger.warning(
-            "EMBEDDED STORE (mongomock): data lives in this process only and is LOST when it "
-            "stops. Set MONGODB_URI=mongodb://... for a real database."
-        )
-    if config["JWT_SECRET"] == DEV_JWT_SECRET:
-        logger.warning(
-            "JWT_SECRET is the development default: anyone can sign tokens for this instance; "
-            "never use it in production. Set JWT_SECRET to a random string of 32+ characters."
-        )
 
 
 def announce(config):

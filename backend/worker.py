@@ -276,9 +276,15 @@ def last_reconcile(db, now=None):
     return {"drift": report["drift"], "age_seconds": round(max(age_seconds, 0.0), 1)}
 
 
-def start_worker_thread(app):
-    """The embedded default: the worker in a daemon thread of the serving process."""
+def start_worker_thread(app, prepare=None):
+    """The embedded default: the worker in a daemon thread of the serving process; `prepare(stop)`
+    first when given (the store's start-up work, when the store did not answer at start: False, none)."""
     stop = threading.Event()
     worker = Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config)
-    threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True).start()
+
+    def run():
+        if prepare is None or prepare(stop):
+            worker.run(stop)
+
+    threading.Thread(target=run, name="worker", daemon=True).start()
     return stop

@@ -11,8 +11,7 @@ refuses) is one line on stderr, no traceback, and exit status 4, gunicorn's "App
 
 import sys
 
-from . import create_app
-from .__main__ import warn_about_setup
+from . import create_app, warn_about_setup
 from .config import load_config
 from .errors import ConfigError
 from .wsgi_preflight import APP_LOAD_ERROR_EXIT_STATUS, check_shared_store

@@ -1,15 +1,18 @@
 """A store that does not answer when the app starts (SPEC §5: /health is 503 `unavailable` when the
 store is down): the app still starts; /health answers 503, a request that needs the store 503
 `store_unavailable`; the indexes are made by the first request once the store answers, before it
-touches anything. The URI's own client options win over the service's defaults."""
+touches anything; a worker waits for the store; a command says so in one line and exits 2. The
+URI's own client options win over the service's defaults."""
 
 import socket
+import threading
 
 import pytest
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 import backend.db as store
-from backend import create_app, prepare_store
+from backend import create_app, prepare_store, prepare_store_when_up
+from backend.__main__ import main
 from tests.conftest import app_config
 from tests.helpers import BASE, bearer
 from tests.integration.support import assert_error
@@ -61,11 +64,39 @@ def test_the_first_request_once_the_store_answers_makes_the_indexes_first(monkey
 def test_the_worker_and_the_commands_make_the_indexes_before_their_work(monkeypatch):
     made = store_answering(monkeypatch, [False, False, True])
     app = create_app(app_config())
-    with pytest.raises(ServerSelectionTimeoutError):  # still down: the worker stops here, nothing done
+    with pytest.raises(ServerSelectionTimeoutError):  # still down: a command stops here, nothing done
         prepare_store(app)
     prepare_store(app)
     prepare_store(app)
     assert len(made) == 1
+
+
+def test_a_worker_waits_for_the_store_then_prepares_it(monkeypatch):
+    made = store_answering(monkeypatch, [False, False, False, True])  # down at start and twice more
+    app = create_app(app_config())
+    assert prepare_store_when_up(app) is False  # no stop event: one try (serve, whose worker thread waits)
+    assert prepare_store_when_up(app, threading.Event(), retry_seconds=0) is True
+    assert len(made) == 1
+
+
+def test_a_worker_stopped_while_it_waits_for_the_store_does_nothing(monkeypatch):
+    made = store_answering(monkeypatch, [False, False])
+    app = create_app(app_config())
+    stop = threading.Event()
+    stop.set()
+    assert prepare_store_when_up(app, stop, retry_seconds=0) is False
+    assert made == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["recover"], ["reconcile"], ["settle", "--gateway", "razorpay", "--date", "2026-11-30"]]
+)
+def test_a_command_whose_store_does_not_answer_says_so_in_one_line(argv, monkeypatch, capsys):
+    uri = f"mongodb://127.0.0.1:{closed_port()}/?serverSelectionTimeoutMS=300"
+    monkeypatch.setattr("backend.__main__.create_app", lambda: create_app(app_config(MONGODB_URI=uri)))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == "error: the store at MONGODB_URI did not answer (ServerSelectionTimeoutError)\n"
 
 
 @pytest.mark.parametrize(
