@@ -117,13 +117,16 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
 
     `cap` = (payment key, what that payment credited): all take-backs of one payment together take at
     most what it credited (the wallet keeps each payment's running total, `taken.<key>`, so two
-    reports of one chargeback at once, a reversal and a lost dispute, cannot both take it)."""
+    reports of one chargeback at once, a reversal and a lost dispute, cannot both take it). With
+    None for the credit, the amount counts towards the total uncapped: a withdrawal's part, which the
+    gateway paid out, so that a dashboard refund of the same payment later finds it taken."""
     holds = wallet.get("holds") or {}
     taken_after = {}
     if cap is not None:
         key, credited_minor = cap
         already = (wallet.get("taken") or {}).get(key, 0)
-        amount_minor = max(0, min(amount_minor, credited_minor - already))
+        if credited_minor is not None:
+            amount_minor = max(0, min(amount_minor, credited_minor - already))
         taken_after[key] = already + amount_minor
     left = amount_minor
     changes: dict = {}

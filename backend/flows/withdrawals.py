@@ -17,7 +17,7 @@ from ..errors import InsufficientFunds, WithdrawalExceedsRefundable, WithdrawalN
 from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, WITHDRAWAL_PART
 from ..money import format_major, to_major
 from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
-from ..wallet_figures import hold_id_for, spendable_minor
+from ..wallet_figures import hold_id_for, payment_key, spendable_minor
 from ..withdrawal_book import ASKED, HOLDING, REFUSED
 
 TOPUPS_CONSIDERED_MAX = 100
@@ -208,8 +208,15 @@ class Withdrawals:
         }
         args = (record["customer_id"], record["currency"])
         if status == PROCESSED:
+            counted = (payment_key(record["gateway"], record["gateway_payment_id"]), None)  # towards its cap
             self.holds.take_back(
-                *args, record["amount_minor"], WITHDRAWAL, f"withdrawal:{record['_id']}", reference, hold_id
+                *args,
+                record["amount_minor"],
+                WITHDRAWAL,
+                f"withdrawal:{record['_id']}",
+                reference,
+                hold_id,
+                cap=counted,
             )
         else:
             self.holds.release(*args, hold_id, f"release:{record['_id']}", reference, record["amount_minor"])

@@ -71,7 +71,11 @@ def dashboard_pages(boards):
         reverse = getattr(board(gateway), "reverse", None)
         if reverse is None:
             raise NotFound("This gateway does not reverse payments.")
-        return jsonify(success=True, reversal_id=reverse(*_payment_case(payment_id)))
+        try:
+            reversal_id = reverse(*_payment_case(payment_id))
+        except DashboardRefused as refusal:
+            raise SimulatedRefundRefused(f"The simulated gateway refused the reversal: {refusal}") from None
+        return jsonify(success=True, reversal_id=reversal_id)
 
     @pages.post("/payments/<payment_id>/dispute")
     @require_auth

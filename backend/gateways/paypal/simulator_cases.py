@@ -115,7 +115,9 @@ class PayPalCases:
 
     # --- PayPal's own doing (tests call these) -----------------------------------------------------
     def dashboard_refund(self, capture_id, amount_minor, currency):
-        """A refund made from PayPal's dashboard (no custom_id): PAYMENT.CAPTURE.REFUNDED. Its id."""
+        """A refund made from PayPal's dashboard (no custom_id): PAYMENT.CAPTURE.REFUNDED. Its id;
+        `RefundRefused` beyond what is left of a capture the simulator made, as PayPal refuses it."""
+        self._check_refundable(capture_id, amount_minor)
         record = self._record(DASHBOARD, capture_id, amount_minor, currency, "COMPLETED")
         self.refunds.insert_one(record)
         self._post_refund("PAYMENT.CAPTURE.REFUNDED", record, "refunded")
@@ -123,7 +125,9 @@ class PayPalCases:
 
     def reverse_capture(self, capture_id, amount_minor, currency):
         """PayPal reverses the capture (a refund-shaped resource, as documented):
-        PAYMENT.CAPTURE.REVERSED. The reversal's id."""
+        PAYMENT.CAPTURE.REVERSED. The reversal's id; `RefundRefused` beyond what is left of a capture
+        the simulator made (refunds and reversals of it together never exceed it)."""
+        self._check_refundable(capture_id, amount_minor)
         record = self._record(REVERSAL, capture_id, amount_minor, currency, "COMPLETED")
         record["note_to_payer"] = "Payment reversed"
         self.refunds.insert_one(record)

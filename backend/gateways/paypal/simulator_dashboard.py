@@ -1,6 +1,8 @@
 """PayPal's own side for the simulator dashboard (`backend/gateways/simulator_dashboard.py`): refunds
 from its dashboard, reversals and disputes, played by its simulator's `PayPalCases`."""
 
+from ..simulator_dashboard import DashboardRefused
+from .api import RefundRefused
 from .simulator_cases import LOST, WON
 
 
@@ -11,13 +13,19 @@ class PayPalDashboard:
         self.cases = adapter.api.cases
 
     def refund(self, capture_id, amount_minor, currency):
-        """A refund from PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED); its id. The simulator
-        refuses none (it refunds any amount of any capture)."""
-        return self.cases.dashboard_refund(capture_id, amount_minor, currency)
+        """A refund from PayPal's dashboard (PAYMENT.CAPTURE.REFUNDED); its id. Refused beyond what
+        is left of a capture the simulator made; any amount of a capture id it did not make (SPEC §6)."""
+        try:
+            return self.cases.dashboard_refund(capture_id, amount_minor, currency)
+        except RefundRefused as refusal:
+            raise DashboardRefused(str(refusal)) from None
 
     def reverse(self, capture_id, amount_minor, currency):
-        """PayPal reverses the capture (PAYMENT.CAPTURE.REVERSED); the reversal's id."""
-        return self.cases.reverse_capture(capture_id, amount_minor, currency)
+        """PayPal reverses the capture (PAYMENT.CAPTURE.REVERSED); the reversal's id. Refused as a refund is."""
+        try:
+            return self.cases.reverse_capture(capture_id, amount_minor, currency)
+        except RefundRefused as refusal:
+            raise DashboardRefused(str(refusal)) from None
 
     def open_dispute(self, capture_id, amount_minor, currency):
         """The buyer disputes the capture (CUSTOMER.DISPUTE.CREATED); its id."""

@@ -5,8 +5,8 @@ reconcile is clean after each step."""
 
 import pytest
 
-from tests.helpers import token
-from tests.integration.after_credit.support import redeliver, simulator, topup, wallet
+from tests.helpers import bearer, token
+from tests.integration.after_credit.support import redeliver, simulator, topup, wallet, withdraw
 from tests.integration.support import assert_money
 
 GATEWAYS = ["razorpay", "paypal"]
@@ -114,3 +114,37 @@ def test_the_support_view_shows_the_figures_and_what_the_gateway_did(api, client
     assert body["wallet"]["held"] == 25 and body["wallet"]["available"] == 65 and body["wallet"]["balance"] == 90
     events = [w["event"] for w in body["webhooks"]]
     assert "wallet.dispute_hold" in events and "wallet.topup_reversal" in events
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_gateway_refund_of_a_top_up_already_withdrawn_takes_nothing_more(
+    gateway, api, client, db, integration, monkeypatch
+):
+    """A withdrawal refunded the whole top-up through its gateway; a refund of it reported afterwards
+    (which a gateway refuses beyond what is left of a payment: here the simulator is made to report
+    it anyway) finds the payment taken back already and moves nothing, though the wallet has money."""
+    _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.50")
+    withdrawn = withdraw(api, "cust_a", "100.50")
+    assert withdrawn.status_code == 202 and withdrawn.get_json()["status"] == "completed", withdrawn.get_json()
+    topup("razorpay", api, client, db, "cust_a", "200.00")
+    assert_wallet(api, "cust_a", 200, 0, 0)
+    monkeypatch.setattr(simulator(integration, gateway), "_check_refundable", lambda *args: None)
+    simulator(integration, gateway).dashboard_refund(payment_id, 10050, "INR")
+    assert_wallet(api, "cust_a", 200, 0, 0)
+    assert integration.reconcile() == []
+
+
+def test_paypals_simulator_refuses_a_dashboard_refund_or_reversal_beyond_what_is_left(api, client, db):
+    """As PayPal does, and as Razorpay's simulator does: a capture it made, withdrawn whole, cannot be
+    refunded or reversed again from the dashboard (409 `refund_refused`, nothing posted or moved)."""
+    _order, capture_id = topup("paypal", api, client, db, "cust_a", "100.50")
+    assert withdraw(api, "cust_a", "60.00").get_json()["status"] == "completed"
+    dashboard = f"/simulator/paypal/dashboard/payments/{capture_id}"
+    admin = bearer("admin_1", "admin")
+    for action in ("refund", "reverse"):
+        refused = client.post(f"{dashboard}/{action}", json={"amount": "40.51", "currency": "INR"}, headers=admin)
+        assert refused.status_code == 409 and refused.get_json()["error"] == "refund_refused", refused.get_json()
+    assert_wallet(api, "cust_a", 40.50, 0, 0)
+    made = client.post(f"{dashboard}/refund", json={"amount": "40.50", "currency": "INR"}, headers=admin)
+    assert made.status_code == 200, made.get_json()
+    assert_wallet(api, "cust_a", 0, 0, 0)
