@@ -87,7 +87,9 @@ export function createIntegrationService({
       pendingKeys.delete(signature);
       return body;
     } catch (err) {
-      if (!outcomeUnknown(err)) pendingKeys.delete(signature);
+      // 401/403 refuse the caller before the key is looked at: they say nothing of an earlier
+      // attempt whose outcome is unknown, so its key stays for the call after signing in again.
+      if (!outcomeUnknown(err) && err.status !== 401 && err.status !== 403) pendingKeys.delete(signature);
       throw err;
     }
   }

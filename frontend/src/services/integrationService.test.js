@@ -259,6 +259,17 @@ describe('Idempotency-Key', () => {
     expect(second).not.toBe(first);
   });
 
+  it('a 401 after a lost answer keeps the key: the call after signing in again reuses it', async () => {
+    const [url, call] = calls.refund;
+    const expired = { success: false, error: 'token_expired', message: 'Token expired' };
+    svc.mock.onPost(url).networkErrorOnce().onPost(url).replyOnce(401, expired).onPost(url).reply(200, {});
+    await failure(call());
+    expect((await failure(call())).status).toBe(401);
+    await call();
+    const [first, second, third] = keysSent();
+    expect([second, third]).toEqual([first, first]);
+  });
+
   it('a retry after a definite refusal (402) gets a new key, so the refusal is not replayed', async () => {
     const [url, call] = calls.pay;
     svc.mock.onPost(url).replyOnce(402, { success: false, error: 'insufficient_funds' }).onPost(url).reply(200, {});
