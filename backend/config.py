@@ -1,5 +1,6 @@
 """Configuration: environment variables, overridable by the app factory's mapping."""
 
+import math
 import os
 
 from .config_checks import DEV_JWT_SECRET, check_production, cors_origins
@@ -10,6 +11,8 @@ from .logging_setup import LOG_FORMATS
 
 APP_ENVS = ("development", "test", "production")
 EMBEDDED_URI = "mongomock://localhost"
+JWT_ALGORITHMS = ("HS256", "HS384", "HS512")  # HMAC with JWT_SECRET (SPEC §5)
+TRUSTED_PROXIES_MAX = 10
 
 # The service's own settings; each gateway's come from its registry entry (`GatewayEntry.settings`).
 DEFAULTS = {
@@ -173,13 +176,40 @@ def fill_switches_and_numbers(config, production):
     config["RECOVER_ON_START"] = is_on(config["RECOVER_ON_START"])
     limits = config["RATE_LIMITS_ENABLED"]
     config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
-    config["GATEWAY_TIMEOUT_SECONDS"] = float(config["GATEWAY_TIMEOUT_SECONDS"])
-    config["RECOVERY_GRACE_SECONDS"] = float(config["RECOVERY_GRACE_SECONDS"])
+    config["GATEWAY_TIMEOUT_SECONDS"] = seconds_setting(config, "GATEWAY_TIMEOUT_SECONDS")
+    config["RECOVERY_GRACE_SECONDS"] = seconds_setting(config, "RECOVERY_GRACE_SECONDS", zero_allowed=True)
+    config["PORT"] = whole_number_setting(config, "PORT", 1, 65535)
+    config["TRUSTED_PROXY_COUNT"] = whole_number_setting(config, "TRUSTED_PROXY_COUNT", 0, TRUSTED_PROXIES_MAX)
+    if config["JWT_ALGORITHM"] not in JWT_ALGORITHMS:
+        raise ConfigError(
+            f"JWT_ALGORITHM must be one of {', '.join(JWT_ALGORITHMS)} (tokens are HMAC-signed with JWT_SECRET)."
+        )
     if config["JWT_MAX_LIFETIME_SECONDS"] == "":
         config["JWT_MAX_LIFETIME_SECONDS"] = PRODUCTION_TOKEN_LIFETIME_SECONDS if production else None
     for key in POSITIVE_INT_SETTINGS:
         if not (key == "JWT_MAX_LIFETIME_SECONDS" and config[key] is None):
             config[key] = positive_int(config, key)
+
+
+def seconds_setting(config, key, zero_allowed=False):
+    """A number of seconds (fractions allowed): positive, or at least 0 when `zero_allowed`."""
+    try:
+        value = float(config[key])
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        raise ConfigError(f"{key} must be a {'non-negative' if zero_allowed else 'positive'} number of seconds.")
+    return value
+
+
+def whole_number_setting(config, key, low, high):
+    try:
+        value = int(str(config[key]).strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(f"{key} must be a whole number from {low} to {high}.")
+    return value
 
 
 def positive_int(config, key):

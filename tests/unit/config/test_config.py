@@ -60,3 +60,37 @@ def test_an_explicit_mongomock_uri_is_the_embedded_store_with_demo_data():
 
 def test_a_real_server_gets_no_demo_data_by_default():
     assert load_config({"MONGODB_URI": "mongodb://db:27017"})["SEED_DEMO_DATA"] is False
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("GATEWAY_TIMEOUT_SECONDS", "abc"),
+        ("GATEWAY_TIMEOUT_SECONDS", "-1"),
+        ("GATEWAY_TIMEOUT_SECONDS", "0"),
+        ("GATEWAY_TIMEOUT_SECONDS", "nan"),
+        ("GATEWAY_TIMEOUT_SECONDS", "inf"),
+        ("RECOVERY_GRACE_SECONDS", "abc"),
+        ("RECOVERY_GRACE_SECONDS", "-5"),
+        ("TRUSTED_PROXY_COUNT", "abc"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("TRUSTED_PROXY_COUNT", "1.5"),
+        ("TRUSTED_PROXY_COUNT", "11"),
+        ("PORT", "99999"),
+        ("PORT", "0"),
+        ("PORT", "http"),
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_ALGORITHM", "none"),
+        ("JWT_ALGORITHM", "hs256"),
+    ],
+)
+def test_a_number_or_algorithm_out_of_its_range_is_refused_by_name(key, value):
+    with pytest.raises(ConfigError, match=key):
+        load_config({key: value})
+
+
+def test_numbers_are_numbers_in_the_config():
+    config = load_config({"GATEWAY_TIMEOUT_SECONDS": "2.5", "RECOVERY_GRACE_SECONDS": "0", "PORT": " 5001 "})
+    assert (config["GATEWAY_TIMEOUT_SECONDS"], config["RECOVERY_GRACE_SECONDS"], config["PORT"]) == (2.5, 0.0, 5001)
+    assert config["TRUSTED_PROXY_COUNT"] == 0  # an int: `not 0` clears waitress's untrusted proxy headers
+    assert load_config({"JWT_ALGORITHM": "HS512"})["JWT_ALGORITHM"] == "HS512"
