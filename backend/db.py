@@ -1,8 +1,9 @@
-"""The one home of the store: connect, serialize mongomock, create indexes, hand out `get_db()`.
+"""The one home of the store: connect, create indexes, hand out `get_db()`.
 
 Production talks to MongoDB (a replica set) through pymongo and relies on the server's atomic
 single-document operations; nothing here takes a lock on that path. The embedded default uses
-mongomock, which is not thread-safe, so every call on it goes through one process-wide lock.
+mongomock, which is not thread-safe, so every call on it goes through one process-wide lock
+(its adapter: backend/embedded_store.py).
 """
 
 import logging
@@ -16,6 +17,7 @@ import pymongo
 from flask import current_app
 from pymongo.errors import OperationFailure, PyMongoError
 
+from .embedded_store import LockedDatabase
 from .gateways.registry import gateway_registry
 
 logger = logging.getLogger("integration")
@@ -23,78 +25,6 @@ logger = logging.getLogger("integration")
 TIMEOUT_DEFAULTS: dict[str, Any] = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 _clients: dict[str, pymongo.MongoClient] = {}
 _clients_lock = threading.Lock()
-_MONGOMOCK_LOCK = threading.RLock()
-
-
-def _locked(function):
-    def call(*args, **kwargs):
-        with _MONGOMOCK_LOCK:
-            return function(*args, **kwargs)
-
-    return call
-
-
-class LockedCursor:
-    """A mongomock cursor: `sort`/`limit`/`skip` chain as in pymongo; results are read under the lock."""
-
-    def __init__(self, cursor):
-        self._cursor = cursor
-
-    def __iter__(self):
-        with _MONGOMOCK_LOCK:
-            return iter(list(self._cursor))
-
-    def __getattr__(self, name):
-        attribute = getattr(self._cursor, name)
-        if not callable(attribute):
-            return attribute
-
-        def chained(*args, **kwargs):
-            with _MONGOMOCK_LOCK:
-                result = attribute(*args, **kwargs)
-            return self if result is self._cursor else result
-
-        return chained
-
-
-class LockedCollection:
-    """A mongomock collection whose every call runs under one lock."""
-
-    def __init__(self, collection):
-        self._collection = collection
-
-    def find(self, *args, **kwargs):
-        with _MONGOMOCK_LOCK:
-            return LockedCursor(self._collection.find(*args, **kwargs))
-
-    def aggregate(self, *args, **kwargs):
-        with _MONGOMOCK_LOCK:
-            return iter(list(self._collection.aggregate(*args, **kwargs)))
-
-    def __getattr__(self, name):
-        attribute = getattr(self._collection, name)
-        return _locked(attribute) if callable(attribute) else attribute
-
-
-class LockedDatabase:
-    """A mongomock database handing out `LockedCollection`s, as `db["name"]` or `db.name`."""
-
-    def __init__(self, database):
-        self._database = database
-        self.name = database.name
-        self.ledger_count: tuple[float, int] | None = None  # check_embedded_store's (when, count)
-        self.slow_warned = False  # check_embedded_store has logged EMBEDDED STORE SLOW
-
-    def __getitem__(self, name):
-        return LockedCollection(self._database[name])
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        attribute = getattr(self._database, name)
-        if isinstance(attribute, mongomock.Collection):
-            return LockedCollection(attribute)
-        return _locked(attribute) if callable(attribute) else attribute
 
 
 def connect(uri, db_name):
@@ -249,9 +179,9 @@ def ping(db):
 # The embedded store keeps no indexes for queries: every find and update scans its collection (and
 # every access to a collection with a TTL index scans it for expired documents), so each request
 # slows down as the store fills. Measured by scripts/embedded_limits.py (README, "The embedded
-# store's limits"), the store filled as the API fills it: pay-with-wallet takes 35-55 ms at 1,000
-# ledger entries, 62-123 ms at 2,500, 143-256 ms at 5,000 (status 17-33 ms there). Past this many
-# ledger entries a payment takes ~100 ms or more, and the store says so.
+# store's limits"), the store filled as the API fills it: pay-with-wallet takes 24-30 ms at 1,000
+# ledger entries, 50-84 ms at 2,500, 121-162 ms at 5,000 (status 14-22 ms there). Past this many
+# ledger entries a payment takes 50 ms or more, and the store says so.
 EMBEDDED_SLOW_LEDGER_ENTRIES = 2500
 EMBEDDED_COUNT_CACHE_SECONDS = 10.0  # /health counts at most this often
 
@@ -270,7 +200,7 @@ def check_embedded_store(db, starting=False):
     entries = counted[1]
     if starting:
         logger.info(
-            "embedded store: a payment takes ~100 ms or more past %d ledger entries (it holds %d); "
+            "embedded store: a payment takes 50 ms or more past %d ledger entries (it holds %d); "
             'see README, "The embedded store\'s limits"',
             limit,
             entries,
@@ -279,7 +209,7 @@ def check_embedded_store(db, starting=False):
     if report["slow"]:
         report["warning"] = (
             f"the embedded store holds {entries} ledger entries, past {limit}: it scans whole "
-            f"collections, so a payment takes ~100 ms or more and slower with every entry; "
+            f"collections, so a payment takes 50 ms or more and slower with every entry; "
             f"set MONGODB_URI=mongodb://... for a real database"
         )
         if not db.slow_warned:

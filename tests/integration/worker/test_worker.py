@@ -13,7 +13,7 @@ from backend import create_app, routes_integration
 from backend.backlog import BACKLOG_FRESH_SECONDS
 from backend.clock import store_now, utcnow
 from backend.config import load_config
-from backend.db import LockedDatabase
+from backend.embedded_store import LockedDatabase
 from backend.errors import ConfigError
 from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
