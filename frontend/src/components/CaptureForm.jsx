@@ -56,7 +56,7 @@ export default function CaptureForm({ customerId, order, busy, act, setMessage, 
           Capture <strong>{money(Number(amount))}</strong> of the {money(held)} authorised for order {order.order_id} from{' '}
           {customerId}&apos;s wallet?{rest > 0 ? ` The remaining ${money(rest)} is released.` : ''} This cannot be undone.
         </p>
-        <button type="button" data-testid="capture-confirm" disabled={busy} onClick={capture}>
+        <button type="button" data-testid="capture-confirm" disabled={busy} onClick={capture} autoFocus>
           Confirm capture
         </button>{' '}
         <button type="button" className="secondary" data-testid="capture-back" onClick={() => act(() => setConfirming(false))}>

@@ -76,6 +76,23 @@ describe("the customer's orders", () => {
     expect($('authorize-ord_1').textContent).toBe('Authorise');
   });
 
+  it("each order's buttons name their order for a screen reader, as their text does not", async () => {
+    await renderOrders();
+    expect($('pay-ord_1').getAttribute('aria-label')).toBe('Pay ₹250.00 for order ord_1');
+    expect($('authorize-ord_1').getAttribute('aria-label')).toBe('Authorise order ord_1');
+    expect($('void-ord_2').getAttribute('aria-label')).toBe('Cancel authorisation of order ord_2');
+  });
+
+  it('the confirm button takes the focus from the button it replaces, for a keyboard user', async () => {
+    await renderOrders();
+    for (const action of ['pay', 'authorize']) {
+      await act(async () => $(`${action}-ord_1`).focus());
+      await click(`${action}-ord_1`);
+      expect(document.activeElement).toBe($(`${action}-confirm`));
+      await click(`${action}-back`);
+    }
+  });
+
   it("Authorise asks first, then holds the order's own amount and says until when", async () => {
     const { setMessage, onPaid } = await renderOrders();
     const authorize = vi.spyOn(integrationService, 'authorizeOrder').mockResolvedValue({

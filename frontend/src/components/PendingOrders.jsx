@@ -99,7 +99,7 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
         <p>
           {question} {effect}
         </p>
-        <button type="button" data-testid={`${confirming.action}-confirm`} disabled={busy} onClick={() => act(o)}>
+        <button type="button" data-testid={`${confirming.action}-confirm`} disabled={busy} onClick={() => act(o)} autoFocus>
           {button}
         </button>{' '}
         <button type="button" className="secondary" data-testid={`${confirming.action}-back`} onClick={() => setConfirming(null)}>
@@ -127,7 +127,7 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
                   {until ? ` until ${until}` : ''}
                 </small>
               </span>
-              <button type="button" className="secondary" data-testid={`void-${o.order_id}`} disabled={busy} onClick={() => cancelAuthorisation(o)}>
+              <button type="button" className="secondary" data-testid={`void-${o.order_id}`} aria-label={`Cancel authorisation of order ${o.order_id}`} disabled={busy} onClick={() => cancelAuthorisation(o)}>
                 Cancel authorisation
               </button>
             </li>
@@ -145,10 +145,10 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
               confirmation(o)
             ) : (
               <span className="order-actions">
-                <button type="button" data-testid={`pay-${o.order_id}`} disabled={busy} onClick={() => review(o, 'pay')}>
+                <button type="button" data-testid={`pay-${o.order_id}`} aria-label={`Pay ${formatMoney(o.amount, o.currency)} for order ${o.order_id}`} disabled={busy} onClick={() => review(o, 'pay')}>
                   Pay {formatMoney(o.amount, o.currency)}
                 </button>
-                <button type="button" className="secondary" data-testid={`authorize-${o.order_id}`} disabled={busy} onClick={() => review(o, 'authorize')}>
+                <button type="button" className="secondary" data-testid={`authorize-${o.order_id}`} aria-label={`Authorise order ${o.order_id}`} disabled={busy} onClick={() => review(o, 'authorize')}>
                   Authorise
                 </button>
               </span>

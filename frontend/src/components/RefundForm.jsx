@@ -40,7 +40,7 @@ export default function RefundForm({ customerId, order, busy, act, setMessage, o
           {order.order_id}
           {reason.trim() ? ` (reason: ${reason.trim()})` : ''}? This cannot be undone.
         </p>
-        <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm}>
+        <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm} autoFocus>
           Confirm refund
         </button>{' '}
         <button type="button" className="secondary" onClick={() => act(() => setConfirming(false))}>

@@ -107,7 +107,7 @@ export default function WithdrawForm({
             Withdraw <strong>{money(Number(amount))}</strong> to the payment methods of {whose} top-ups? It leaves the
             available balance at once and is on hold until each payment provider confirms.
           </p>
-          <button type="button" data-testid="withdraw-confirm" disabled={busy} onClick={confirm}>
+          <button type="button" data-testid="withdraw-confirm" disabled={busy} onClick={confirm} autoFocus>
             Confirm withdrawal
           </button>{' '}
           <button type="button" className="secondary" data-testid="withdraw-back" onClick={() => setConfirming(false)}>
