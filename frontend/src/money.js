@@ -17,6 +17,9 @@ export function checkAmount(text, currency = 'INR') {
   const value = String(text).trim();
   const decimals = currencyDecimals(currency);
   const shape = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`);
+  if (/^\d{1,3}(,\d+)+(\.\d*)?$/.test(value)) {
+    return `Write the amount without separators: ${value.replaceAll(',', '')}, not ${value}.`;
+  }
   if (!shape.test(value) || Number(value) <= 0) {
     return decimals === 0
       ? `Enter a whole amount above 0: ${currency} has no decimals.`

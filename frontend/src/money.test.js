@@ -10,6 +10,13 @@ describe('amounts', () => {
     expect(checkAmount(v)).toMatch(/amount|most/);
   });
 
+  it('says to leave out thousands separators, as the page itself writes amounts with them', () => {
+    expect(checkAmount('1,000')).toBe('Write the amount without separators: 1000, not 1,000.');
+    expect(checkAmount('1,00,000.50')).toBe('Write the amount without separators: 100000.50, not 1,00,000.50.');
+    expect(checkAmount('1,0.5')).toMatch(/without separators/);
+    expect(checkAmount(',100')).toBe('Enter an amount above 0 with at most 2 decimals.');
+  });
+
   it('formats INR as rupees with Indian grouping', () => {
     expect(formatMoney(1250, 'INR')).toBe('₹1,250.00');
     expect(formatMoney(100000, 'INR')).toBe('₹1,00,000.00');

@@ -114,7 +114,7 @@ describe('the Withdraw form', () => {
   const part = (gateway, amount, status) => ({ gateway, payment_id: `p_${gateway}`, payment_order_id: `o_${gateway}`, amount, status });
   const answer = (status, refunds) => ({ success: true, withdrawal_id: 'wdr_1', customer_id: 'cust_1', status, amount: 150, currency: 'INR', refunds });
 
-  async function renderForm({ withdraw, getWithdrawal } = {}) {
+  async function renderForm({ withdraw, getWithdrawal, held = 0 } = {}) {
     vi.spyOn(integrationService, 'getWithdrawable').mockResolvedValue(quote);
     const sent = vi.spyOn(integrationService, 'withdraw').mockImplementation(withdraw || (async () => answer('completed', [part('razorpay', 150, 'processed')])));
     const looked = vi.spyOn(integrationService, 'getWithdrawal').mockImplementation(getWithdrawal || (async () => answer('completed', [])));
@@ -129,7 +129,7 @@ describe('the Withdraw form', () => {
       }
     };
     await render(
-      <WithdrawForm customerId="cust_1" wallet={wallet} gateways={GATEWAYS} busy={false} run={run} setMessage={setMessage} onDone={onDone} onError={onError} />,
+      <WithdrawForm customerId="cust_1" wallet={{ ...wallet, held }} gateways={GATEWAYS} busy={false} run={run} setMessage={setMessage} onDone={onDone} onError={onError} />,
     );
     return { sent, looked, setMessage, onDone, onError };
   }
@@ -180,13 +180,31 @@ describe('the Withdraw form', () => {
     expect(onDone).toHaveBeenCalledTimes(2);
   });
 
-  it('says held money cannot be withdrawn when more than is available is asked (402)', async () => {
+  it('says the wallet has less now when the service answers 402 (the money moved since the quote)', async () => {
     const refused = Object.assign(new Error('Not enough money in your wallet.'), { status: 402, code: 'insufficient_funds' });
     const { onError } = await renderForm({ withdraw: async () => { throw refused; } });
-    await type('withdraw-amount', '900');
+    await type('withdraw-amount', '250');
     await submit('withdraw-review');
     await click('withdraw-confirm');
-    expect(onError.mock.lastCall[0].message).toBe('That is more than is available in your wallet: money on hold cannot be withdrawn.');
+    expect(onError.mock.lastCall[0].message).toBe('That is more than is available in your wallet now.');
+  });
+
+  it('says held money cannot be withdrawn on a 402 when some is held', async () => {
+    const refused = Object.assign(new Error('Not enough money in your wallet.'), { status: 402, code: 'insufficient_funds' });
+    const { onError } = await renderForm({ withdraw: async () => { throw refused; }, held: 100 });
+    await type('withdraw-amount', '250');
+    await submit('withdraw-review');
+    await click('withdraw-confirm');
+    expect(onError.mock.lastCall[0].message).toBe('That is more than is available in your wallet now: money on hold cannot be withdrawn.');
+  });
+
+  it('refuses more than can be withdrawn before asking, and says how much can', async () => {
+    const { sent, setMessage } = await renderForm();
+    await type('withdraw-amount', '300.01');
+    await submit('withdraw-review');
+    expect($('withdraw-confirmation')).toBeNull();
+    expect(setMessage).toHaveBeenLastCalledWith({ kind: 'error', text: 'At most ₹300.00 can be withdrawn now.' });
+    expect(sent).not.toHaveBeenCalled();
   });
 
   it('refuses an amount that is not one before asking', async () => {

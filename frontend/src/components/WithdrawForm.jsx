@@ -42,6 +42,9 @@ export default function WithdrawForm({
     e.preventDefault();
     const problem = checkAmount(amount, walletCurrency);
     if (problem) return setMessage({ kind: 'error', text: problem });
+    if (quote && Number(amount) > quote.withdrawable) {
+      return setMessage({ kind: 'error', text: `At most ${money(quote.withdrawable)} can be withdrawn now.` });
+    }
     setMessage(null);
     setConfirming(true);
   }
@@ -54,7 +57,8 @@ export default function WithdrawForm({
         withdrawal = await integrationService.withdraw(customerId, amount.trim(), walletCurrency);
       } catch (err) {
         if (err.code === 'insufficient_funds') {
-          err.message = `That is more than is available in ${whose} wallet: money on hold cannot be withdrawn.`;
+          const held = Number(wallet?.held) > 0 ? ': money on hold cannot be withdrawn' : '';
+          err.message = `That is more than is available in ${whose} wallet now${held}.`;
         }
         throw err;
       }
