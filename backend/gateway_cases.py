@@ -45,6 +45,7 @@ class GatewayCases:
                 "actions": {"action": event.action, "amount_minor": event.amount_minor, "currency": event.currency}
             },
             "$set": {"updated_at": now, **told},
+            "$inc": {"version": 1},  # `applied` marks a case done only as it was read
         }
         if closes:
             update["$set"]["status"] = CLOSED
@@ -66,8 +67,17 @@ class GatewayCases:
         )
 
     def applied(self, case, customer_id):
-        """The case's payment credited `customer_id`'s wallet, and what the case asks of it is done (so far)."""
-        self.collection.update_one({"_id": case["_id"]}, {"$set": {"waiting": False, "customer_id": customer_id}})
+        """The case's payment credited `customer_id`'s wallet, and what the case asks of it is done (so far):
+        True; False, nothing written, when an action was added since `case` was read (a webhook recorded
+        it while the case was applied from an older read): the case as it is now is to be applied."""
+        done = self.collection.update_one(
+            {"_id": case["_id"], "version": case.get("version")},
+            {"$set": {"waiting": False, "customer_id": customer_id}},
+        )
+        return done.matched_count == 1
+
+    def get(self, case_id):
+        return self.collection.find_one({"_id": case_id})
 
     def disputed(self, gateway_payment_ids):
         """The ids among `gateway_payment_ids` of payments with a dispute still open."""

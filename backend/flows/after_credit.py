@@ -37,6 +37,8 @@ CASE_KIND = {
     DISPUTE_RECORDED: DISPUTE_CASE,
 }
 CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_RELEASED, DISPUTE_LOST})
+# A case has at most one of each action; each read after the first follows an action added meanwhile.
+CASE_READS_MAX = len(CASE_KIND) + 1
 
 
 class AfterCredit:
@@ -87,17 +89,26 @@ class AfterCredit:
         return self.payments.gateways.get(name) if self.payments is not None else None
 
     def apply_case(self, case, payment_order, source):
-        """What the case as a whole asks of the wallet `payment_order` credited, once."""
-        if case.get("currency") != payment_order.currency:
-            self._audit("gateway_case.currency_mismatch", "rejected", case, source, payment_order)
-            return "rejected"
-        entry, created = self._move(case, payment_order)
-        self.cases.applied(case, payment_order.customer_id)
-        if entry is None:
-            self._audit("gateway_case.recorded", "recorded", case, source, payment_order)
-            return "recorded"
-        self._audit(f"wallet.{entry['kind']}", "ok" if created else "duplicate", case, source, payment_order, entry)
-        return "processed" if created else "duplicate"
+        """What the case as a whole asks of the wallet `payment_order` credited, once. A case read before
+        a webhook added an action to it (while its payment was being credited: the webhook found it not
+        credited yet and left the action waiting) is applied again as it is now, until it is unchanged."""
+        outcome = "recorded"
+        for _ in range(CASE_READS_MAX):
+            if case.get("currency") != payment_order.currency:
+                self._audit("gateway_case.currency_mismatch", "rejected", case, source, payment_order)
+                return "rejected"
+            entry, created = self._move(case, payment_order)
+            if entry is None:
+                self._audit("gateway_case.recorded", "recorded", case, source, payment_order)
+            else:
+                self._audit(
+                    f"wallet.{entry['kind']}", "ok" if created else "duplicate", case, source, payment_order, entry
+                )
+                outcome = "processed" if created or outcome == "processed" else "duplicate"
+            if self.cases.applied(case, payment_order.customer_id):
+                break
+            case = self.cases.get(case["_id"])
+        return outcome
 
     def _move(self, case, payment_order):
         """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves.

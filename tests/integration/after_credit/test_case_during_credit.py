@@ -1,0 +1,57 @@
+"""A case decided while its payment is being credited (SPEC §9: "One that arrives before the payment was
+credited is recorded and applied if that payment is credited later"). The credit reads its payment's
+waiting cases before it credits; a webhook that adds an action to one of them meanwhile finds the
+payment not credited yet and leaves the action waiting. The credit then applies the case as it read
+it: it must also apply what was added, not mark the case done without it."""
+
+import pytest
+
+from tests.helpers import WEBHOOK_PATH, razorpay_event, signed_webhook, unique
+from tests.integration.after_credit.support import post_razorpay, razorpay_case_event, wallet
+from tests.integration.support import assert_money
+
+
+def credit_with_a_webhook_during_it(api, client, integration, monkeypatch, payment_id, during):
+    """Initiate 100.00 and credit it by a signed `payment.captured` whose credit, just before it marks
+    the payment order paid, lets the webhook `during` in (the order in which a race can run them)."""
+    initiated = api.initiate("cust_a", "100.00").get_json()
+    real_mark_paid = integration.payment_orders.mark_paid
+
+    def mark_paid_after_the_webhook(*args, **kwargs):
+        monkeypatch.setattr(integration.payment_orders, "mark_paid", real_mark_paid)
+        assert post_razorpay(client, during).status_code == 200
+        return real_mark_paid(*args, **kwargs)
+
+    monkeypatch.setattr(integration.payment_orders, "mark_paid", mark_paid_after_the_webhook)
+    body, headers = signed_webhook(razorpay_event("payment.captured", initiated["payment_order_id"], payment_id, 10000))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "early, during, figures",
+    [
+        ("payment.dispute.created", "payment.dispute.lost", (40, 0, 0)),  # the chargeback taken, its hold closed
+        ("payment.dispute.created", "payment.dispute.won", (100, 0, 0)),  # the hold released
+        ("refund.created", "refund.processed", (40, 0, 0)),  # the refund taken back
+    ],
+)
+def test_a_case_decided_while_its_payment_is_credited_is_applied_in_full(
+    early, during, figures, api, client, db, integration, monkeypatch
+):
+    payment_id, case_id = unique("pay"), unique("case")
+    entity = "dispute" if "dispute" in early else "refund"
+    extra = {"phase": "chargeback"} if entity == "dispute" else {}
+    assert (
+        post_razorpay(
+            client, razorpay_case_event(early, entity, payment_id, 6000, case_id=case_id, **extra)
+        ).status_code
+        == 200
+    )
+    decided = razorpay_case_event(during, entity, payment_id, 6000, case_id=case_id, **extra)
+    credit_with_a_webhook_during_it(api, client, integration, monkeypatch, payment_id, decided)
+    balance, held, _available, debt = wallet(api, "cust_a")
+    for value, expected in zip((balance, held, debt), figures, strict=True):
+        assert_money(value, expected)
+    case = db["gateway_cases"].find_one({"case_id": case_id})
+    assert case["waiting"] is False
+    assert integration.reconcile() == []
