@@ -103,9 +103,11 @@ class OrderHolds:
         """Release the hold; the order is `pending` again. The release entry."""
         order, authorization = self._authorized(order_id, customer_id)
         entry = self._release(order, authorization)
-        if entry is None:  # captured meanwhile, or a gateway took the held money back (a take-back cut it)
-            if self._entry(order, "capture:") is None:
-                self.authorizations.unclaim(order_id, authorization["hold_id"])
+        if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
+            entry = self._release(order, authorization)  # its hold may have been made since the first try
+            if entry is None and self._entry(order, "capture:") is None:
+                self.authorizations.unclaim(order_id, authorization["hold_id"])  # a take-back cut it away
+        if entry is None:  # captured, cut away, or its hold not made yet (the order stays authorised: `expire`)
             raise HoldNotFound()
         with pending_on_store_error(entry):
             self.authorizations.unclaim(order_id, authorization["hold_id"])
@@ -143,8 +145,12 @@ class OrderHolds:
                 return 0
             else:
                 released = self._release(order, authorization)
-                if released is not None:  # None: a gateway's take-back cut the hold away already
+                if released is not None:
                     self._audit("order.authorization_expired", order, released)
+                elif (captured := entry("capture:")) is not None:  # a capture took the hold meanwhile
+                    self.authorizations.mark_captured(captured)
+                    return 1
+                # else a gateway's take-back cut the hold away already
         self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
         return 1
 

@@ -122,3 +122,57 @@ def test_a_crash_during_a_void_is_healed(app, db, api, integration):
         assert figures(healthy, state) in ((10000, 0, "pending"), (10000, 6000, "authorized")), crash_at
 
     assert crash_each_write(app, db, setup, operation, check, stale_authorizations) >= 3
+
+
+def test_a_void_while_the_authorisation_makes_its_hold_leaves_no_hold_without_its_order(api, integration, monkeypatch):
+    """The void finds the order authorised but its hold not in the wallet yet: 409, and the order stays
+    authorised, so the hold the authorisation then makes can be voided (before, the order went back to
+    `pending` and its hold stayed in the wallet for good, named by no order)."""
+    api.topup("cust_a", "50.00")
+    order_id = api.add_order("cust_a", 1000)
+    real_hold = integration.holds.hold
+
+    def void_first(*args, **kwargs):
+        monkeypatch.setattr(integration.holds, "hold", real_hold)
+        assert api.post("/order/void", {"order_id": order_id}, bearer("cust_a")).status_code == 409
+        return real_hold(*args, **kwargs)
+
+    monkeypatch.setattr(integration.holds, "hold", void_first)
+    body = {"order_id": order_id, "customer_id": "cust_a", "amount": "10.00"}
+    assert api.post("/order/authorize", body, bearer("cust_a")).status_code == 200
+    assert api.db["orders"].find_one({"order_id": order_id})["payment_status"] == "authorized"
+    assert api.post("/order/void", {"order_id": order_id}, bearer("cust_a")).status_code == 200
+    wallet = api.status("cust_a").get_json()["wallet"]
+    assert (wallet["balance"], wallet["held"], wallet["available"]) == (50, 0, 50)
+    assert integration.reconcile() == []
+
+
+def test_a_capture_just_before_the_worker_expires_its_hold_leaves_the_order_paid(api, db, integration, monkeypatch):
+    """The worker's expiry finds no capture, then the capture takes the hold before the worker's
+    release: the order must end `paid`, not `pending` and payable again (the customer paid twice)."""
+    api.topup("cust_a", "50.00")
+    order_id = api.add_order("cust_a", 1000)
+    body = {"order_id": order_id, "customer_id": "cust_a", "amount": "10.00"}
+    assert api.post("/order/authorize", body, bearer("cust_a")).status_code == 200
+    order = db["orders"].find_one({"order_id": order_id})
+    hold_key, hold_id = order["authorization"]["hold_key"], order["authorization"]["hold_id"]
+    db["orders"].update_one(
+        {"order_id": order_id}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}}
+    )
+    real_release = integration.holds.release
+
+    def captured_first(*args, **kwargs):
+        monkeypatch.setattr(integration.holds, "release", real_release)
+        reference = {"order_id": order_id, "order_life": order["authorization"]["life"]}
+        integration.holds.capture(
+            "cust_a", "INR", hold_id, 1000, f"capture:{hold_key}", reference, (Exception, Exception)
+        )
+        return real_release(*args, **kwargs)
+
+    monkeypatch.setattr(integration.holds, "release", captured_first)
+    integration.recover(grace_seconds=0)
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
+    assert api.pay(order_id, "cust_a", 10).status_code == 409
+    wallet = api.status("cust_a").get_json()["wallet"]
+    assert (wallet["balance"], wallet["held"]) == (40, 0)
+    assert integration.reconcile() == []
