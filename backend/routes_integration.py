@@ -190,11 +190,15 @@ def gateways():
     """No auth: the gateways offered here, in the order to offer them, each with what the web page
     needs to offer it and to read the customer's return from its checkout (its registry entry), and
     in simulator mode what its simulator dashboard offers."""
-    offered, config = set(history.gateway_names(reads())), current_app.config
+    adapters, config = reads().payments.gateways, current_app.config
     return jsonify(
         success=True,
         currencies=list(config["SUPPORTED_CURRENCIES"]),  # the default one first
-        gateways=[entry.describe(config) for entry in gateway_registry(config) if entry.name in offered],
+        gateways=[
+            dict(entry.describe(config), settlement=hasattr(adapters[entry.name], "settlement_report"))
+            for entry in gateway_registry(config)
+            if entry.name in adapters
+        ],
     )
 
 

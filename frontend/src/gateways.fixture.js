@@ -14,18 +14,21 @@ export const BUILT_IN = [
       confirm: 'verify',
       pay_again_charges: true,
     },
+    settlement: true,
   },
   {
     name: 'paypal',
     label: 'PayPal',
     currencies: ['INR'],
     checkout_return: { order_id: 'paypal_order_id', match: ['paypal_order_id'], verify_fields: {}, confirm: 'verify', pay_again_charges: false },
+    settlement: true,
   },
   {
     name: 'google_pay',
     label: 'Google Pay',
     currencies: ['INR'],
     checkout_return: { order_id: 'payment_order_id', match: [], verify_fields: {}, confirm: 'await_credit', pay_again_charges: false },
+    settlement: false,
   },
 ];
 

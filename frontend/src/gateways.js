@@ -27,6 +27,7 @@ function readGateway(described) {
   return {
     name: described.name,
     label: isText(described.label) ? described.label : described.name,
+    settlement: described.settlement !== false, // its days can be settled (a server that does not say: ask it)
     ...currencies,
     ...dashboard,
     checkoutReturn: {

@@ -32,6 +32,7 @@ describe('readGateways', () => {
       {
         name: 'upi',
         label: 'upi',
+        settlement: true,
         checkoutReturn: { orderId: 'payment_order_id', match: [], verifyFields: {}, confirm: 'verify', payAgainCharges: false },
       },
     ]);

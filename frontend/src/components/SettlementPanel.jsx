@@ -69,9 +69,10 @@ function SettledDay({ day, gateways }) {
 
 // Support (admin): a gateway's settled day (SPEC §11): pick the gateway and the day (yesterday, UTC,
 // to begin with), show what settling found, settle it now, download its exceptions as CSV; a day
-// not settled yet says so. `gateways`: the server's; one without settlement reports is refused by
-// the server, whose message is shown. `act(action)` clears the earlier banners, then runs it.
-export default function SettlementPanel({ gateways = [], busy, act, setMessage }) {
+// not settled yet says so. `gateways`: the server's; those it says have no settlement reports are
+// not offered (any other refusal is the server's message). `act(action)` clears the earlier banners, then runs it.
+export default function SettlementPanel({ gateways: offered = [], busy, act, setMessage }) {
+  const gateways = offered.filter((g) => g.settlement);
   const [chosen, setChosen] = useState(null);
   const [date, setDate] = useState(() => yesterdayUtc());
   const [shown, setShown] = useState(null); // {day} or {unsettled: {gateway, date}}

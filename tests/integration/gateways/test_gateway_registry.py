@@ -247,4 +247,5 @@ def test_the_web_page_learns_the_fourth_gateway_and_its_return_from_the_api(acme
             "confirm": "verify",
             "pay_again_charges": False,
         },
+        "settlement": False,
     }

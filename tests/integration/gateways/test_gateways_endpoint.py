@@ -17,6 +17,7 @@ BUILT_IN_GATEWAYS = [
             "confirm": "verify",
             "pay_again_charges": True,
         },
+        "settlement": True,
     },
     {
         "name": "paypal",
@@ -29,6 +30,7 @@ BUILT_IN_GATEWAYS = [
             "confirm": "verify",
             "pay_again_charges": False,
         },
+        "settlement": True,
     },
     {
         "name": "google_pay",
@@ -41,6 +43,7 @@ BUILT_IN_GATEWAYS = [
             "confirm": "await_credit",
             "pay_again_charges": False,
         },
+        "settlement": False,
     },
 ]
 
