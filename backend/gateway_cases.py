@@ -45,7 +45,6 @@ class GatewayCases:
                 "actions": {"action": event.action, "amount_minor": event.amount_minor, "currency": event.currency}
             },
             "$set": {"updated_at": now, **told},
-            "$inc": {"version": 1},  # `applied` marks a case done only as it was read
         }
         if closes:
             update["$set"]["status"] = CLOSED
@@ -70,8 +69,8 @@ class GatewayCases:
         """The case's payment credited `customer_id`'s wallet, and what the case asks of it is done (so far):
         True; False, nothing written, when an action was added since `case` was read (a webhook recorded
         it while the case was applied from an older read): the case as it is now is to be applied."""
-        done = self.collection.update_one(
-            {"_id": case["_id"], "version": case.get("version")},
+        done = self.collection.update_one(  # an action added grows `actions`; a repeated one does not
+            {"_id": case["_id"], "actions": {"$size": len(case["actions"])}},
             {"$set": {"waiting": False, "customer_id": customer_id}},
         )
         return done.matched_count == 1

@@ -88,13 +88,13 @@ class FollowUps:
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
             if entry.get("debt_after_minor") and entry["type"] == CREDIT and self.holds is not None:
                 self.holds.repay_debt(entry)  # once per credit: a repeat finds its repayment
+            if entry["kind"] == TOPUP and entry["_id"] not in done:
+                self.topups.mark_paid(entry)  # before its waiting cases are read: a case recorded later finds it paid
             if entry["kind"] == TOPUP and self.after_credit is not None:
                 self._apply_waiting(entry)
             if entry["_id"] in done:
                 continue
-            if entry["kind"] == TOPUP:
-                self.topups.mark_paid(entry)
-            elif entry["kind"] == CAPTURE and self.authorizations is not None:
+            if entry["kind"] == CAPTURE and self.authorizations is not None:
                 self.authorizations.mark_captured(entry)  # the order its hold authorised is paid
             elif entry["kind"] == HOLD_RELEASE and self.authorizations is not None and "order_id" in entry["reference"]:
                 self.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])

@@ -55,3 +55,36 @@ def test_a_case_decided_while_its_payment_is_credited_is_applied_in_full(
     case = db["gateway_cases"].find_one({"case_id": case_id})
     assert case["waiting"] is False
     assert integration.reconcile() == []
+
+
+def test_a_case_first_reported_while_the_worker_follows_up_the_credit_is_applied(
+    api, client, db, integration, monkeypatch
+):
+    """The credit's entry is in, its payment order not marked paid yet; the worker's follow-up reads
+    the payment's waiting cases (none), then a refund of it is reported: the webhook must find the
+    payment credited (the follow-up marks it paid before it reads the cases), or the refund waits
+    for good and the wallet keeps the money."""
+    payment_id = unique("pay")
+    initiated = api.initiate("cust_a", "100.00").get_json()
+    real_mark_paid, real_apply_waiting = integration.payment_orders.mark_paid, integration.followups._apply_waiting
+    refund = razorpay_case_event("refund.processed", "refund", payment_id, 6000, case_id=unique("rfnd"))
+
+    def apply_waiting_then_a_refund(entry):
+        real_apply_waiting(entry)
+        assert post_razorpay(client, refund).status_code == 200
+
+    def the_worker_first(*args, **kwargs):
+        monkeypatch.setattr(integration.payment_orders, "mark_paid", real_mark_paid)
+        monkeypatch.setattr(integration.followups, "_apply_waiting", apply_waiting_then_a_refund)
+        integration.recover(grace_seconds=0)
+        monkeypatch.setattr(integration.followups, "_apply_waiting", real_apply_waiting)
+        return real_mark_paid(*args, **kwargs)
+
+    monkeypatch.setattr(integration.payment_orders, "mark_paid", the_worker_first)
+    body, headers = signed_webhook(razorpay_event("payment.captured", initiated["payment_order_id"], payment_id, 10000))
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    balance, held, _available, debt = wallet(api, "cust_a")
+    for value, expected in zip((balance, held, debt), (40, 0, 0), strict=True):
+        assert_money(value, expected)
+    assert db["gateway_cases"].count_documents({"waiting": True}) == 0
+    assert integration.reconcile() == []
