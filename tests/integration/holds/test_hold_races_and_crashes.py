@@ -94,6 +94,28 @@ def test_a_crash_during_an_authorisation_is_healed(app, db, api, integration):
     )
 
 
+def test_a_void_after_a_crashed_authorisation_before_recovery_leaves_no_hold_without_its_order(
+    app, db, api, integration
+):
+    """The authorisation dies after any of its writes (its hold entry in, the wallet not rolled
+    forward to it, say), and the customer voids before recovery runs: afterwards the order is
+    authorised with its hold, or pending with none, never pending with the money held."""
+    voided = {}
+
+    def operation(crashy, state):
+        voided.update(state)
+        WalletAccounts(crashy).authorize_order(state["order_id"], state["customer_id"], 6000)
+
+    def void_first(db):
+        api.post("/order/void", {"order_id": voided["order_id"]}, bearer(voided["customer_id"]))
+        stale_authorizations(db)
+
+    def check(healthy, state, crash_at):
+        assert figures(healthy, state) in ((10000, 6000, "authorized"), (10000, 0, "pending")), crash_at
+
+    assert crash_each_write(app, db, lambda: funded_order(api, integration), operation, check, void_first) >= 3
+
+
 def test_a_crash_during_a_capture_is_healed(app, db, api, integration):
     def setup():
         state = funded_order(api, integration)
