@@ -128,7 +128,8 @@ class AfterCredit:
             "payment_order_id": payment_order.id,
             "gateway_payment_id": case["gateway_payment_id"],
         }
-        cap = (payment_key(case["gateway"], case["gateway_payment_id"]), payment_order.amount_minor)
+        # Keyed by the top-up's gateway, as its withdrawal parts are: a Google Pay top-up's cases are PayPal's.
+        cap = (payment_key(payment_order.gateway, case["gateway_payment_id"]), payment_order.amount_minor)
         if case["kind"] == DISPUTE_CASE:
             hold_key = f"dispute_hold:{case['_id']}"
             hold_id = hold_id_for(hold_key)

@@ -239,3 +239,31 @@ def test_a_paypal_refund_before_the_google_pay_credit_waits_and_applies_when_it_
     capture_answer(http)
     assert page_post(client).status_code == 200
     assert balance(client) == 6.5
+
+
+def test_a_paypal_refund_of_a_google_pay_top_up_withdrawn_whole_takes_nothing_more(
+    client, db, http, paypal_key, paypal_cert
+):
+    """The withdrawal refunded the whole capture through PayPal; a refund of it PayPal reports later
+    (the same money: PayPal refunds no more than is left) moves nothing. The withdrawal's part and
+    PayPal's case count towards one total though PayPal reports the case (SPEC §9)."""
+    initiate(client, http)
+    capture_answer(http)
+    assert page_post(client).status_code == 200 and balance(client) == 10.5
+    refund = {
+        "id": "1JU08902781691411",
+        "status": "COMPLETED",
+        "amount": {"currency_code": "USD", "value": "10.50"},
+        "links": [{"href": f"{PAYPAL_API}/v2/payments/captures/{GOOGLE_PAY_CAPTURE_ID}", "rel": "up"}],
+    }
+    http.add(
+        responses.POST, f"{PAYPAL_API}/v2/payments/captures/{GOOGLE_PAY_CAPTURE_ID}/refund", json=refund, status=201
+    )
+    withdrawn = client.post(
+        f"{BASE}/wallet/withdraw", json={"customer_id": CUSTOMER, "amount": "10.50"}, headers=bearer(CUSTOMER)
+    )
+    assert withdrawn.status_code == 202 and withdrawn.get_json()["status"] == "completed", withdrawn.get_json()
+    assert balance(client) == 0
+    assert paypal_refund_webhook(client, paypal_key, refund_id="8MC585209K746392H", value="10.50").status_code == 200
+    wallet = client.get(f"{BASE}/status/{CUSTOMER}", headers=bearer(CUSTOMER)).get_json()["wallet"]
+    assert (wallet["balance"], wallet["debt"]) == (0, 0)
