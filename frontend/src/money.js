@@ -17,9 +17,11 @@ export function checkAmount(text, currency = 'INR') {
   const value = String(text).trim();
   const decimals = currencyDecimals(currency);
   const shape = decimals === 0 ? /^\d+$/ : new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`);
-  if (/^\d{1,3}(,\d+)+(\.\d*)?$/.test(value)) {
+  // Thousands grouped as the page writes them (1,000.50; Indian 1,00,000.50): say to leave the commas out.
+  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(value) || /^\d{1,2}(,\d{2})+,\d{3}(\.\d+)?$/.test(value)) {
     return `Write the amount without separators: ${value.replaceAll(',', '')}, not ${value}.`;
   }
+  if (/^\d+,\d+$/.test(value)) return 'Use a point for decimals, for example 12.50.';
   if (!shape.test(value) || Number(value) <= 0) {
     return decimals === 0
       ? `Enter a whole amount above 0: ${currency} has no decimals.`

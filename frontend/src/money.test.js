@@ -13,8 +13,14 @@ describe('amounts', () => {
   it('says to leave out thousands separators, as the page itself writes amounts with them', () => {
     expect(checkAmount('1,000')).toBe('Write the amount without separators: 1000, not 1,000.');
     expect(checkAmount('1,00,000.50')).toBe('Write the amount without separators: 100000.50, not 1,00,000.50.');
-    expect(checkAmount('1,0.5')).toMatch(/without separators/);
     expect(checkAmount(',100')).toBe('Enter an amount above 0 with at most 2 decimals.');
+  });
+
+  it('reads a comma that groups no thousands as a decimal comma, and never suggests a larger amount', () => {
+    for (const typed of ['1,50', '12,5', '100,5', '1,0.5']) {
+      expect(checkAmount(typed)).not.toMatch(/without separators/);
+    }
+    expect(checkAmount('12,50')).toBe('Use a point for decimals, for example 12.50.');
   });
 
   it('formats INR as rupees with Indian grouping', () => {

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useFocusOn } from '../hooks/useFocusOn.js';
 import integrationService from '../services/integrationService.js';
 import { amountText, checkAmount, currencyDecimals, formatMoney } from '../money.js';
 import { heldAmount } from '../holdsAndLimits.js';
@@ -10,6 +11,7 @@ export default function CaptureForm({ customerId, order, busy, act, setMessage, 
   const held = heldAmount(order);
   const [amount, setAmount] = useState(amountText(held, order.currency));
   const [confirming, setConfirming] = useState(false);
+  const question = useFocusOn(confirming);
   const money = (value) => formatMoney(value, order.currency);
 
   function review(e) {
@@ -52,11 +54,11 @@ export default function CaptureForm({ customerId, order, busy, act, setMessage, 
     const rest = (Math.round(Number(held) * unit) - Math.round(Number(amount) * unit)) / unit; // in minor units: no float remainder
     return (
       <div className="confirm" data-testid="capture-confirmation">
-        <p>
+        <p ref={question.ref} id={question.id} tabIndex={-1}>
           Capture <strong>{money(Number(amount))}</strong> of the {money(held)} authorised for order {order.order_id} from{' '}
           {customerId}&apos;s wallet?{rest > 0 ? ` The remaining ${money(rest)} is released.` : ''} This cannot be undone.
         </p>
-        <button type="button" data-testid="capture-confirm" disabled={busy} onClick={capture} autoFocus>
+        <button type="button" data-testid="capture-confirm" aria-describedby={question.id} disabled={busy} onClick={capture}>
           Confirm capture
         </button>{' '}
         <button type="button" className="secondary" data-testid="capture-back" onClick={() => act(() => setConfirming(false))}>

@@ -83,12 +83,14 @@ describe("the customer's orders", () => {
     expect($('void-ord_2').getAttribute('aria-label')).toBe('Cancel authorisation of order ord_2');
   });
 
-  it('the confirm button takes the focus from the button it replaces, for a keyboard user', async () => {
+  it('the question takes the focus from the button it replaces, and describes the confirm button', async () => {
     await renderOrders();
     for (const action of ['pay', 'authorize']) {
       await act(async () => $(`${action}-ord_1`).focus());
       await click(`${action}-ord_1`);
-      expect(document.activeElement).toBe($(`${action}-confirm`));
+      const question = $(`${action}-confirmation`).querySelector('p');
+      expect(document.activeElement).toBe(question);
+      expect($(`${action}-confirm`).getAttribute('aria-describedby')).toBe(question.id);
       await click(`${action}-back`);
     }
   });

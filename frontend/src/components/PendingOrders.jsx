@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useFocusOn } from '../hooks/useFocusOn.js';
 import integrationService from '../services/integrationService.js';
 import { amountText, formatMoney } from '../money.js';
 import { formatExpiry, heldAmount } from '../holdsAndLimits.js';
@@ -25,6 +26,7 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
   const [authorised, setAuthorised] = useState([]);
   const [nextAfter, setNextAfter] = useState(null);
   const [confirming, setConfirming] = useState(null); // {orderId, action: 'pay' | 'authorize'} awaiting confirmation
+  const question = useFocusOn(confirming);
 
   const load = useCallback(
     async (after = null) => {
@@ -93,13 +95,13 @@ export default function PendingOrders({ customerId, busy, run, setMessage, onPai
 
   const confirmation = (o) => {
     const act = confirming.action === 'pay' ? pay : authorize;
-    const [question, effect, button] = ASK[confirming.action](formatMoney(o.amount, o.currency), o.order_id);
+    const [asked, effect, button] = ASK[confirming.action](formatMoney(o.amount, o.currency), o.order_id);
     return (
       <div className="confirm" data-testid={`${confirming.action}-confirmation`}>
-        <p>
-          {question} {effect}
+        <p ref={question.ref} id={question.id} tabIndex={-1}>
+          {asked} {effect}
         </p>
-        <button type="button" data-testid={`${confirming.action}-confirm`} disabled={busy} onClick={() => act(o)} autoFocus>
+        <button type="button" data-testid={`${confirming.action}-confirm`} aria-describedby={question.id} disabled={busy} onClick={() => act(o)}>
           {button}
         </button>{' '}
         <button type="button" className="secondary" data-testid={`${confirming.action}-back`} onClick={() => setConfirming(null)}>

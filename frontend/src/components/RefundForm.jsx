@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useFocusOn } from '../hooks/useFocusOn.js';
 import integrationService from '../services/integrationService.js';
 import { checkAmount, formatMoney } from '../money.js';
 
@@ -8,6 +9,7 @@ export default function RefundForm({ customerId, order, busy, act, setMessage, o
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const question = useFocusOn(confirming);
 
   function review(e) {
     e.preventDefault();
@@ -35,12 +37,12 @@ export default function RefundForm({ customerId, order, busy, act, setMessage, o
   if (confirming) {
     return (
       <div className="confirm" data-testid="refund-confirmation">
-        <p>
+        <p ref={question.ref} id={question.id} tabIndex={-1}>
           Refund <strong>{formatMoney(Number(amount), order.currency)}</strong> to {customerId}&apos;s wallet for order{' '}
           {order.order_id}
           {reason.trim() ? ` (reason: ${reason.trim()})` : ''}? This cannot be undone.
         </p>
-        <button type="button" data-testid="refund-confirm" disabled={busy} onClick={confirm} autoFocus>
+        <button type="button" data-testid="refund-confirm" aria-describedby={question.id} disabled={busy} onClick={confirm}>
           Confirm refund
         </button>{' '}
         <button type="button" className="secondary" onClick={() => act(() => setConfirming(false))}>

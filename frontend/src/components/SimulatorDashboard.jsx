@@ -118,26 +118,26 @@ export default function SimulatorDashboard({ transactions, gateways, busy, act, 
               </label>
               <div className="actions">
                 {board.refund && (
-                  <button type="button" data-testid={`sim-refund-${paymentId}`} aria-label={`Refund payment ${paymentId} at gateway`} disabled={busy} onClick={() => perform(t, 'refund')}>
+                  <button type="button" data-testid={`sim-refund-${paymentId}`} aria-label={`Refund at gateway: payment ${paymentId}`} disabled={busy} onClick={() => perform(t, 'refund')}>
                     Refund at gateway
                   </button>
                 )}
                 {board.reverse && (
-                  <button type="button" data-testid={`sim-reverse-${paymentId}`} aria-label={`Reverse payment ${paymentId}`} disabled={busy} onClick={() => perform(t, 'reverse')}>
+                  <button type="button" data-testid={`sim-reverse-${paymentId}`} aria-label={`Reverse: payment ${paymentId}`} disabled={busy} onClick={() => perform(t, 'reverse')}>
                     Reverse
                   </button>
                 )}
                 {board.dispute && !dispute && (
-                  <button type="button" data-testid={`sim-dispute-${paymentId}`} aria-label={`Open dispute on payment ${paymentId}`} disabled={busy} onClick={() => perform(t, 'dispute')}>
+                  <button type="button" data-testid={`sim-dispute-${paymentId}`} aria-label={`Open dispute: payment ${paymentId}`} disabled={busy} onClick={() => perform(t, 'dispute')}>
                     Open dispute
                   </button>
                 )}
                 {dispute && (
                   <>
-                    <button type="button" data-testid={`sim-win-${paymentId}`} aria-label={`Win dispute on payment ${paymentId}`} disabled={busy} onClick={() => resolve(t, 'won')}>
+                    <button type="button" data-testid={`sim-win-${paymentId}`} aria-label={`Win dispute: payment ${paymentId}`} disabled={busy} onClick={() => resolve(t, 'won')}>
                       Win dispute
                     </button>
-                    <button type="button" className="secondary" data-testid={`sim-lose-${paymentId}`} aria-label={`Lose dispute on payment ${paymentId}`} disabled={busy} onClick={() => resolve(t, 'lost')}>
+                    <button type="button" className="secondary" data-testid={`sim-lose-${paymentId}`} aria-label={`Lose dispute: payment ${paymentId}`} disabled={busy} onClick={() => resolve(t, 'lost')}>
                       Lose dispute
                     </button>
                   </>

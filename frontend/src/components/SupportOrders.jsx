@@ -46,12 +46,12 @@ export default function SupportOrders({ customerId, orders, nextAfter, busy, act
               <small>{orderDetails(o)}</small>
             </span>
             {o.refundable_amount > 0 && open?.orderId !== o.order_id && (
-              <button type="button" data-testid={`refund-${o.order_id}`} aria-label={`Refund order ${o.order_id}…`} onClick={() => act(() => setOpen({ orderId: o.order_id, form: 'refund' }))}>
+              <button type="button" data-testid={`refund-${o.order_id}`} aria-label={`Refund… order ${o.order_id}`} onClick={() => act(() => setOpen({ orderId: o.order_id, form: 'refund' }))}>
                 Refund…
               </button>
             )}
             {o.payment_status === 'authorized' && open?.orderId !== o.order_id && (
-              <button type="button" data-testid={`capture-${o.order_id}`} aria-label={`Capture or void order ${o.order_id}…`} onClick={() => act(() => setOpen({ orderId: o.order_id, form: 'capture' }))}>
+              <button type="button" data-testid={`capture-${o.order_id}`} aria-label={`Capture or void… order ${o.order_id}`} onClick={() => act(() => setOpen({ orderId: o.order_id, form: 'capture' }))}>
                 Capture or void…
               </button>
             )}

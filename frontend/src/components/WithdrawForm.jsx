@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useFocusOn } from '../hooks/useFocusOn.js';
 import integrationService from '../services/integrationService.js';
 import { checkAmount, formatMoney } from '../money.js';
 import { withdrawalMessage, withdrawalSettled } from '../withdrawal.js';
@@ -21,6 +22,7 @@ export default function WithdrawForm({
   const quote = quoted && (!currency || quoted.currency === currency) ? quoted : null; // not another wallet's
   const [amount, setAmount] = useState('');
   const [confirming, setConfirming] = useState(false);
+  const question = useFocusOn(confirming);
   const walletCurrency = currency || quote?.currency || wallet?.currency || undefined;
 
   useEffect(() => {
@@ -107,11 +109,11 @@ export default function WithdrawForm({
       </label>
       {confirming ? (
         <div className="confirm" data-testid="withdraw-confirmation">
-          <p>
+          <p ref={question.ref} id={question.id} tabIndex={-1}>
             Withdraw <strong>{money(Number(amount))}</strong> to the payment methods of {whose} top-ups? It leaves the
             available balance at once and is on hold until each payment provider confirms.
           </p>
-          <button type="button" data-testid="withdraw-confirm" disabled={busy} onClick={confirm} autoFocus>
+          <button type="button" data-testid="withdraw-confirm" aria-describedby={question.id} disabled={busy} onClick={confirm}>
             Confirm withdrawal
           </button>{' '}
           <button type="button" className="secondary" data-testid="withdraw-back" onClick={() => setConfirming(false)}>
