@@ -62,3 +62,15 @@ def test_a_pipeline_not_starting_with_match_is_mongomock_own(stores):
     locked, raw = stores
     pipeline = [{"$sort": {"sequence": -1}}, {"$limit": 2}, {"$project": {"sequence": 1}}]
     assert list(locked["ledger_entries"].aggregate(pipeline)) == list(raw["ledger_entries"].aggregate(pipeline))
+
+
+def test_a_pipeline_starting_with_match_never_copies_the_whole_collection(stores, monkeypatch):
+    """The fast path is taken: mongomock's own `aggregate` (which copies every document first) is not called."""
+    locked, raw = stores
+    expected = list(raw["ledger_entries"].aggregate(PIPELINES[1]))
+
+    def whole_collection_copied(*args, **kwargs):
+        raise AssertionError("mongomock's aggregate was called")
+
+    monkeypatch.setattr(mongomock.Collection, "aggregate", whole_collection_copied)
+    assert list(locked["ledger_entries"].aggregate(PIPELINES[1])) == expected
