@@ -146,8 +146,8 @@ class WalletService:
                 changes = plan(wallet)
                 if changes is None:
                     found = self._found(draft)
-                    if found[0] is None and self._behind(wid, wallet["version"]):
-                        continue  # planned from a wallet its ledger is ahead of (an entry not rolled in): again
+                    if found[0] is None and self.catch_up(wid) != wallet["version"]:
+                        continue  # planned from a wallet its ledger was ahead of (an entry not rolled in): again
                     return found
                 planned = dict(draft, **changes)
             figures = figures_after(wallet, planned)
@@ -187,13 +187,6 @@ class WalletService:
         if existing is not None:
             self._roll_after_insert(existing, None)
         return existing, False
-
-    def _behind(self, wid, version):
-        """Whether the ledger holds an entry past the wallet's `version` (rolled in now when it does)."""
-        if self.entries.find_one({"wallet_id": wid, "sequence": version + 1}, {"_id": 1}) is None:
-            return False
-        self.catch_up(wid)
-        return True
 
     def _shortfall(self, draft, version):
         """A debit the read balance does not cover: the entry already holding its key (an interrupted
