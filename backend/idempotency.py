@@ -9,8 +9,9 @@ A *keyed* operation (paying an order, refunding one: `run_keyed`) takes no claim
 folded into the ledger. Its entry carries the key's `operation_id` and the request's fingerprint,
 and the read that takes the order also takes, by `$lookup`, the ledger entries of that
 `operation_id` and the key's record (`KeyedOperation.stages`): a refusal stored, or an entry of
-another body (409), or this request's own entry, which answers the repeat. Only a refusal is written
-under the key, so a repeat of a refused request is refused alike. Repeats that arrive while the
+another body (409), or this request's own entry, which answers the repeat (before a refusal of another
+body sent at once, stored after this one had read the key). Only a refusal is written under the key,
+so a repeat of a refused request is refused alike. Repeats that arrive while the
 first still runs run with it, and the ledger's keys make one movement. Two payments with one key and
 different bodies at the same instant can both be made (each a whole, correct payment of its own
 order); one after the other, the second is 409 as always.
@@ -78,16 +79,18 @@ class KeyedOperation:
             document.pop(field, None)
         records, made = document.pop("key_records"), document.pop("key_entries")
         self.checked = True
+        # A debit of the version before keys were folded has no fingerprint: its key's record (an
+        # `in_progress` claim, kept 24 h) has the body's.
+        claimed = records[0]["fingerprint"] if records else None
+        made = [e for e in made if self.now - e["created_at"] < KEPT]
+        if made and all(e.get("operation_fingerprint", claimed) == self.fingerprint for e in made):
+            return made  # this body's movement answers it, whatever another body sent at once stored
         for record in records:
             if record["fingerprint"] != self.fingerprint:
                 raise IdempotencyKeyReused()
             if record["state"] == "completed":
                 raise Replayed(record["response"]["payload"], record["response"]["status_code"])
-        # A debit of the version before keys were folded has no fingerprint: its key's record (an
-        # `in_progress` claim, kept 24 h) has the body's.
-        claimed = records[0]["fingerprint"] if records else None
-        made = [e for e in made if self.now - e["created_at"] < KEPT]
-        if any(e.get("operation_fingerprint", claimed) != self.fingerprint for e in made):
+        if made:  # entries of another body
             raise IdempotencyKeyReused()
         return made
 

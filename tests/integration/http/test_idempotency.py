@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from backend.idempotency import request_fingerprint
+from backend.idempotency import IdempotencyStore, request_fingerprint
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
 
@@ -145,6 +145,39 @@ def test_pay_key_reused_for_an_order_not_found_is_409_and_the_retry_still_answer
     assert snapshot(db) == before
     again = api.pay(order_id, "cust_k", 30, headers=headers)
     assert (again.status_code, again.get_json()) == (200, first.get_json())
+
+
+def test_pay_and_a_refused_other_body_sent_at_once_under_one_key_each_repeat_gets_its_first_answer(
+    api, db, monkeypatch
+):
+    """Found by a red-team pass: two bodies sent at once under one key, one refused (its order was
+    paid already) after both had read the key. The refusal was stored under the key after the other
+    had paid, and every repeat of that payment got 409 `idempotency_key_reused`."""
+    api.topup("cust_two", 100)
+    order_id, paid_id = api.add_order("cust_two", 3000), api.add_order("cust_two", 1000)
+    other_order = api.add_order("cust_two", 500)
+    assert api.pay(paid_id, "cust_two", 10).status_code == 200
+    headers = with_key(bearer("cust_two"), "key-two-bodies")
+    store_refusal, answers = IdempotencyStore._store_refusal, {}
+
+    def paid_meanwhile(self, keyed, error):  # the payment reads the key, finds nothing and pays
+        answers["paid"] = api.pay(order_id, "cust_two", 30, headers=headers)
+        store_refusal(self, keyed, error)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(IdempotencyStore, "_store_refusal", paid_meanwhile)
+        refused = api.pay(paid_id, "cust_two", 10, headers=headers)
+    assert_error(refused, 409, "order_already_paid")
+    paid = answers["paid"]
+    assert paid.status_code == 200, paid.get_json()
+    before = snapshot(db)
+    again = api.pay(order_id, "cust_two", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (200, paid.get_json())
+    refused_again = api.pay(paid_id, "cust_two", 10, headers=headers)
+    assert (refused_again.status_code, refused_again.get_json()) == (409, refused.get_json())
+    assert_error(api.pay(other_order, "cust_two", 5, headers=headers), 409, "idempotency_key_reused")
+    assert snapshot(db) == before
+    assert balance_minor(db, "cust_two") == 6000
 
 
 def test_pay_under_a_fresh_key_for_an_order_not_found_is_404_alike_once_it_exists(api, db):
