@@ -148,3 +148,28 @@ def test_paypals_simulator_refuses_a_dashboard_refund_or_reversal_beyond_what_is
     made = client.post(f"{dashboard}/refund", json={"amount": "40.50", "currency": "INR"}, headers=admin)
     assert made.status_code == 200, made.get_json()
     assert_wallet(api, "cust_a", 0, 0, 0)
+
+
+@pytest.mark.parametrize("first", ["withdrawal", "lost_dispute"])
+def test_a_withdrawal_and_a_lost_dispute_of_one_top_up_take_it_once_in_either_order(
+    first, api, client, db, integration
+):
+    """The gateway paid a 200.00 top-up back twice: a withdrawal refunded it whole, and the buyer won
+    a dispute of it. The wallet gives back at most what the top-up credited, whichever the gateway
+    reports first: completed first, the lost dispute takes nothing more; lost first (the dispute's
+    hold cut the withdrawal's), the withdrawal's part takes nothing more and its hold is released.
+    Before, the part counted uncapped, and the second order left 100.00 of debt."""
+    topup("razorpay", api, client, db, "cust_a", "100.00")
+    _order, capture_id = topup("paypal", api, client, db, "cust_a", "200.00")
+    paypal = integration.payments.gateway("paypal").api
+    paypal.cases.hold_refunds = first == "lost_dispute"
+    withdrawn = withdraw(api, "cust_a", "200.00")
+    assert withdrawn.status_code == 202, withdrawn.get_json()
+    assert [(r["gateway"], r["amount"]) for r in withdrawn.get_json()["refunds"]] == [("paypal", 200)]
+    dispute_id = paypal.cases.open_dispute(capture_id, 20000, "INR")
+    paypal.cases.resolve_dispute(dispute_id, capture_id, 20000, "INR", "RESOLVED_BUYER_FAVOUR")
+    if first == "lost_dispute":
+        assert_wallet(api, "cust_a", 100, 100, 0)  # the dispute took its hold (100.00) and 100.00 of the withdrawal's
+        paypal.cases.settle_refunds()
+    assert_wallet(api, "cust_a", 100, 0, 0)
+    assert integration.reconcile() == []
