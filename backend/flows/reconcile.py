@@ -1,10 +1,12 @@
-"""Reconciliation, read only: every wallet's balance against its ledger entries, and every order's
-refunds against the ledger, per life of the order (docs/ledger.md). Under live traffic a movement
+"""Reconciliation, read only: every wallet's balance against its ledger entries, every order's
+refunds against the ledger, per life of the order, and every open checkout hold against the order
+it authorises (docs/ledger.md). Under live traffic a movement
 between the whole-ledger sums and the reads looks like drift, so each candidate is checked again on
 a fresh read against the entries it holds (entries never change, so that is consistent)."""
 
+from ..order_authorizations import AUTHORIZED
 from ..orders import in_life, paid_minor
-from ..records import CREDIT, DEBIT, REFUND
+from ..records import CHECKOUT_HOLD, CREDIT, DEBIT, REFUND
 from ..wallet_service import signed_minor
 
 BALANCE_SIGN = {CREDIT: 1, DEBIT: -1}
@@ -39,12 +41,15 @@ class Reconciler:
 
     def reconcile(self):
         """Every drift between balances, ledgers and orders (empty when all is well)."""
-        return self.wallet_drift() + self.refund_drift()
+        return self.wallet_drift() + self.refund_drift() + self.hold_drift()
 
     def reconcile_customer(self, customer_id):
         """`reconcile` for one customer's wallets and the current lives of their orders, each checked directly."""
         wallets = self.wallets.find({"customer_id": customer_id}, sort=[("currency", 1)])
-        drift = [d for d in (self._wallet_drift(w["_id"]) for w in wallets) if d is not None]
+        drift = []
+        for wallet in wallets:
+            found = self._wallet_drift(wallet["_id"])
+            drift += ([found] if found is not None else []) + self._orphan_holds(wallet)
         for order in self.orders.find({"customer_id": customer_id}, sort=[("order_id", 1)]):
             found = self._order_refund_drift(order) if order.get("refund_seq", 0) > 0 else None
             if found is not None:
@@ -106,6 +111,42 @@ class Reconciler:
             balance, held, debt = sums.get(row["_id"]["wallet_id"], (0, 0, 0))
             sums[row["_id"]["wallet_id"]] = (balance + sign * row["total"], held + row["held"], debt + row["debt"])
         return sums
+
+    # --- holds -------------------------------------------------------------------------------
+    def hold_drift(self):
+        """Open checkout holds that no order is authorised by (`_orphan_holds`), over every wallet holding money."""
+        return [d for wallet in self.wallets.find({"held_minor": {"$gt": 0}}) for d in self._orphan_holds(wallet)]
+
+    def _orphan_holds(self, wallet):
+        """`wallet`'s open checkout holds whose order is not `authorized` by them. An order is authorised
+        before its hold opens and leaves `authorized` only after the hold closed (capture, void,
+        expiry), so such a hold, still open when read again after its order, is money set aside that
+        nothing will capture, void or expire."""
+        opening = sorted(h["since"] for h in (wallet.get("holds") or {}).values() if h["remaining_minor"])
+        if not opening:
+            return []
+        drift = []
+        for opened in self.entries.find({"wallet_id": wallet["_id"], "sequence": {"$in": opening}}):
+            if opened["kind"] != CHECKOUT_HOLD:
+                continue
+            hold_id, order_id = opened["reference"]["hold_id"], opened["reference"]["order_id"]
+            order = self.orders.find_one({"order_id": order_id}) or {}
+            authorization = order.get("authorization") or {}
+            if order.get("payment_status") == AUTHORIZED and authorization.get("hold_id") == hold_id:
+                continue
+            remaining = _open_holds(self.wallets.find_one({"_id": wallet["_id"]})).get(hold_id)
+            if remaining:
+                drift.append(
+                    {
+                        "problem": "orphan_hold",
+                        "wallet_id": wallet["_id"],
+                        "hold_id": hold_id,
+                        "remaining_minor": remaining,
+                        "order_id": order_id,
+                        "payment_status": order.get("payment_status"),
+                    }
+                )
+        return drift
 
     # --- orders ------------------------------------------------------------------------------
     def refund_drift(self):

@@ -156,7 +156,7 @@ export default function SupportView({ busy, run, setMessage, onError, gateways =
             {reconciled && (
               <p className={`message ${reconciled.clean ? 'success' : 'error'}`} data-testid="support-reconcile-result">
                 {reconciled.clean
-                  ? `No drift: ${reconciled.customer_id}'s balance matches its ledger, and its orders' refunds match the refunds credited.`
+                  ? `No drift: ${reconciled.customer_id}'s balance matches its ledger, its orders' refunds match the refunds credited, and every checkout hold belongs to an authorised order.`
                   : `Drift found: ${reconciled.drift.map((d) => JSON.stringify(d)).join('; ')}`}
               </p>
             )}

@@ -68,6 +68,7 @@ ALLOWED = {
     ("ledger_entries", "aggregate", "{}"): "reconcile: every entry, summed per wallet (by design)",
     ("ledger_entries", "aggregate", "{kind:eq}"): "reconcile: every refund entry, summed per order (by design)",
     ("wallets", "find", "{}"): "reconcile: every wallet's balance against its ledger (by design)",
+    ("wallets", "find", "{held_minor:$gt}"): "reconcile: every wallet holding money, its checkout holds (by design)",
     ("orders", "find", "{refund_seq:$gt}"): "reconcile: every refunded order's refunds against the ledger (by design)",
     # the gateway sweep (the worker, every WORKER_SWEEP_INTERVAL_SECONDS, under a lease; never a request)
     (
@@ -439,7 +440,11 @@ def run_workload(app):
     assert GatewaySweep(integration, later(2 * 86400)).run(0, 86400, 100)["expired"] == 3
     sweep_from_config(integration, config)
     assert integration.recover(grace_seconds=0) is not None
+    held_order = api.add_order(customer, 500)  # an open checkout hold, which reconcile checks against its order
+    body = {"order_id": held_order, "customer_id": customer, "amount": 5}
+    assert api.post("/order/authorize", body, bearer(customer)).status_code == 200
     assert integration.reconcile() == []
+    assert integration.reconcile(customer) == []
 
 
 def report(queries, config):
