@@ -26,6 +26,7 @@ FIELDS = (
     "case",
     "case_id",
     "debt_minor",
+    "capped_minor",
     "withdrawal_id",
 )
 

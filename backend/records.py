@@ -41,6 +41,7 @@ class LedgerEntry(TypedDict, total=False):
     holds_after: dict[str, dict[str, Any]]  # hold id -> {remaining_minor, since[, closed]}
     claimed_minor: int  # a take-back's whole amount (what was taken + what became debt)
     taken_after: dict[str, int]  # payment key -> what take-backs took of that payment, this one included
+    capped_minor: int  # what the per-payment cap left of a take-back's amount (not taken, not owed)
     reference: dict[str, Any]  # order_id / order_life, payment_order_id / gateway / gateway_payment_id
     status: str
     finalized: bool

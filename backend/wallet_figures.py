@@ -158,6 +158,8 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
     draft = _changes(DEBIT if taken else MEMO, taken, held_freed, left, changes)
     if taken_after and amount_minor:
         draft["taken_after"] = taken_after
+    if capped_off_minor:
+        draft["capped_minor"] = capped_off_minor  # the merchant's loss: what the gateway took beyond the cap
     return draft | {"amount_minor": taken or left or released_minor, "claimed_minor": amount_minor}
 
 

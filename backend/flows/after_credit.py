@@ -166,5 +166,6 @@ class AfterCredit:
                 amount_minor=entry["amount_minor"],
                 currency=entry["currency"],
                 debt_minor=entry.get("debt_delta_minor", 0),
+                capped_minor=entry.get("capped_minor"),
             )
         self.audit.record(action, outcome, **fields)

@@ -158,7 +158,8 @@ def test_a_withdrawal_and_a_lost_dispute_of_one_top_up_take_it_once_in_either_or
     a dispute of it. The wallet gives back at most what the top-up credited, whichever the gateway
     reports first: completed first, the lost dispute takes nothing more; lost first (the dispute's
     hold cut the withdrawal's), the withdrawal's part takes nothing more and its hold is released.
-    Before, the part counted uncapped, and the second order left 100.00 of debt."""
+    What the cap cut is on record (`capped_minor`), the merchant's loss. Found by a red-team pass:
+    the part counted uncapped, and the second order left 100.00 of debt."""
     topup("razorpay", api, client, db, "cust_a", "100.00")
     _order, capture_id = topup("paypal", api, client, db, "cust_a", "200.00")
     paypal = integration.payments.gateway("paypal").api
@@ -173,3 +174,8 @@ def test_a_withdrawal_and_a_lost_dispute_of_one_top_up_take_it_once_in_either_or
         paypal.cases.settle_refunds()
     assert_wallet(api, "cust_a", 100, 0, 0)
     assert integration.reconcile() == []
+    cut = [(e["kind"], e["capped_minor"]) for e in db["ledger_entries"].find({"capped_minor": {"$exists": True}})]
+    assert cut == [("chargeback" if first == "withdrawal" else "withdrawal", 20000)]  # the merchant's loss, on record
+    if first == "withdrawal":
+        audited = db["integration_logs"].find_one({"event": "wallet.chargeback"})
+        assert audited["capped_minor"] == 20000
