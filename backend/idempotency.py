@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -153,11 +154,11 @@ class IdempotencyStore:
             return action(None)
         key_id = self._key_id(scope, key)
         fingerprint = request_fingerprint(body)
-        stored = self._claim(key_id, fingerprint)
+        stored, operation_id = self._claim(key_id, fingerprint)
         if stored is not None:
             return stored["payload"], stored["status_code"]
         try:
-            payload, status_code = action("idk_" + key_id[:32])
+            payload, status_code = action(operation_id)
         except IntegrationError as error:
             if error.http_status >= 500:
                 self.keys.delete_one({"_id": key_id})
@@ -178,28 +179,32 @@ class IdempotencyStore:
         return payload, status_code
 
     def _claim(self, key_id, fingerprint):
-        """None when this request may run; the stored response when it already ran."""
+        """(None, the claim's operation id) when this request may run; (the stored response, None) when
+        it already ran. The operation id is the claim's own, so a request that takes over a crashed
+        claim carries its operation on, and a key used again once its record is gone (24 h) is a new
+        operation (a withdrawal's id is made from it)."""
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while True:
             now = self.clock()
             fresh = {"fingerprint": fingerprint, "state": "in_progress", "created_at": now, "started_at": now}
+            fresh["operation_id"] = "idk_" + secrets.token_hex(16)
             try:  # one round trip: the key's record as it was (None: this request made it)
                 existing = self.keys.find_one_and_update({"_id": key_id}, {"$setOnInsert": fresh}, upsert=True)
             except DuplicateKeyError:  # a concurrent first request inserted it between
                 continue
             if existing is None:
-                return None
+                return None, fresh["operation_id"]
             if existing["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused()
             if existing["state"] == "completed":
-                return existing["response"]
+                return existing["response"], None
             if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
                 taken = self.keys.update_one(
                     {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},
                     {"$set": {"started_at": now}},
                 )
-                if taken.modified_count:
-                    return None
+                if taken.modified_count:  # (a claim older than claims' own operation ids used the key's)
+                    return None, existing.get("operation_id", "idk_" + key_id[:32])
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)

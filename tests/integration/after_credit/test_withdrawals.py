@@ -161,3 +161,18 @@ def test_withdraw_has_the_money_endpoints_rate_limit():
     from backend.limits import MONEY_ENDPOINTS
 
     assert "integration.withdraw" in MONEY_ENDPOINTS
+
+
+def test_a_key_used_again_after_its_day_is_a_new_withdrawal(api, db, two_topups):
+    """Found by a red-team pass: the withdrawal's id was made from the key alone, so once the key's
+    record was gone (its TTL, 24 h) the same key with another amount answered 202 with the old
+    withdrawal, and nothing was withdrawn. A crashed request's claim, taken over, keeps its id."""
+    headers = {**bearer("cust_a"), "Idempotency-Key": "key-daily-withdrawal"}
+    first = withdraw(api, "cust_a", "10.00", headers=headers).get_json()
+    assert withdraw(api, "cust_a", "10.00", headers=headers).get_json() == first
+    db["idempotency_keys"].delete_many({})  # what MongoDB's TTL monitor does a day later
+    later = withdraw(api, "cust_a", "20.00", headers=headers)
+    assert later.status_code == 202, later.get_json()
+    assert later.get_json()["withdrawal_id"] != first["withdrawal_id"]
+    assert (later.get_json()["amount"], later.get_json()["status"]) == (20, "completed")
+    assert_wallet(api, 80, 0)

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from backend.clock import utcnow
 from backend.idempotency import IdempotencyStore, request_fingerprint
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
@@ -311,3 +312,23 @@ def test_invalid_idempotency_key_400(api, db, key):
     )
     assert_error(response, 400, "invalid_request")
     assert snapshot(db) == before
+
+
+def test_a_claim_taken_over_after_a_crash_carries_its_operation_on_and_a_new_claim_is_a_new_one(db):
+    """A request that died holding its key (`in_progress`) is taken over after the grace with the
+    same operation id (a withdrawal's id, an authorisation's), so the ledger's keys keep it one
+    movement; a claim made once the record is gone (24 h) has an id of its own; a claim written
+    before claims kept their id is taken over with the key's."""
+    clock = [utcnow()]
+    store = IdempotencyStore(db, grace_seconds=60, clock=lambda: clock[0])
+    stored, crashed = store._claim("key_a", "fp")
+    assert stored is None and crashed == db["idempotency_keys"].find_one({"_id": "key_a"})["operation_id"]
+    clock[0] += datetime.timedelta(seconds=61)
+    assert store._claim("key_a", "fp") == (None, crashed)
+    db["idempotency_keys"].delete_many({})
+    assert store._claim("key_a", "fp")[1] not in (None, crashed)
+    now = clock[0]
+    legacy = {"_id": "key_b", "fingerprint": "fp", "state": "in_progress", "created_at": now, "started_at": now}
+    db["idempotency_keys"].insert_one(legacy)
+    clock[0] += datetime.timedelta(seconds=61)
+    assert store._claim("key_b", "fp") == (None, "idk_key_b")
