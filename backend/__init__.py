@@ -14,6 +14,7 @@ from .demo import seed_demo_data
 from .gateways.delivery import Delivery
 from .history import Reads
 from .http_json import JSONProvider
+from .idempotency import IdempotencyStore
 from .limits import init_limits
 from .logging_setup import configure_logging
 from .metrics import Metrics
@@ -53,6 +54,7 @@ def create_app(test_config=None):
     integration = build_integration(app.config, database, metrics, delivery)
     app.extensions["integration"] = integration
     app.extensions["accounts"] = WalletAccounts(integration)
+    app.extensions["idempotency"] = IdempotencyStore(database, config["RECOVERY_GRACE_SECONDS"])
     app.extensions["reads"] = Reads(
         integration.wallet,
         integration.history,

@@ -4,10 +4,8 @@ and running a money POST once per `Idempotency-Key`."""
 
 from flask import current_app, g, jsonify, request
 
-from . import db as store
 from .auth import authorize_customer
 from .currencies import requested_currency
-from .idempotency import IdempotencyStore
 from .money import CURRENCY_DECIMALS, parse_amount_minor
 from .validation import check_field_names, check_id, parse_json_object
 
@@ -70,7 +68,7 @@ def json_body():
 def idempotent(body, action):
     """Run a money POST once per `Idempotency-Key` (when the client sends one), its answer stored
     (`backend.idempotency`)."""
-    idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
+    idempotency = current_app.extensions["idempotency"]
     scope = f"{g.principal.sub}\n{request.path}"
     key = request.headers.get("Idempotency-Key")
     payload, status_code = idempotency.run(scope, key, body, action)
@@ -80,7 +78,7 @@ def idempotent(body, action):
 def keyed(body, action):
     """Run a money POST whose `Idempotency-Key` the ledger keeps (`IdempotencyStore.run_keyed`):
     `action` gets its `KeyedOperation`, or None without a key."""
-    idempotency = IdempotencyStore(store.get_db(), current_app.config["RECOVERY_GRACE_SECONDS"])
+    idempotency = current_app.extensions["idempotency"]
     scope = f"{g.principal.sub}\n{request.path}"
     payload, status_code = idempotency.run_keyed(scope, request.headers.get("Idempotency-Key"), body, action)
     return jsonify(payload), status_code

@@ -20,10 +20,11 @@ def current_request_id():
     """The current request's id (taken or made once per request); None outside a request."""
     if not has_request_context():
         return None
-    if "request_id" not in g:
+    request_id = g.get("request_id")  # one look-up through the proxy: a log line asks for it
+    if request_id is None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else os.urandom(16).hex()
-    return g.request_id
+        request_id = g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else os.urandom(16).hex()
+    return request_id
 
 
 def init_app(app):

@@ -17,6 +17,7 @@ from .http_headers import current_request_id
 LOG_FORMATS = ("text", "json")
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 NO_REQUEST_ID = "-"  # outside a request
+FIELDS_JSON = json.JSONEncoder(sort_keys=True, default=str)  # json.dumps(..., sort_keys=True, default=str), made once
 _configured = False  # configure_logging has run in this process (the record factory is set)
 _settings: tuple[str, str] | None = None  # the (log_file, log_format) its handlers were made for
 _handlers: list[logging.Handler] = []  # the handlers it added to the root logger
@@ -31,7 +32,7 @@ class Fields:
         self.fields = fields
 
     def __str__(self):
-        return json.dumps(self.fields, sort_keys=True, default=str)
+        return FIELDS_JSON.encode(self.fields)
 
 
 class JsonFormatter(logging.Formatter):
