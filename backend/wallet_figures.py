@@ -117,10 +117,10 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
 
     `cap` = (payment key, what that payment credited): all take-backs of one payment together take at
     most what it credited (the wallet keeps each payment's running total, `taken.<key>`, so two
-    reports of one chargeback at once, a reversal and a lost dispute, cannot both take it), and
-    what the cap leaves of the amount is released from the own hold (a withdrawal's part: its
-    gateway paid out a payment a lost dispute had taken whole already). With None for the credit,
-    the amount counts towards the total uncapped (a withdrawal part made before parts kept it)."""
+    reports of one chargeback at once, a reversal and a lost dispute, cannot both take it); what the
+    cap cuts is kept on the entry (`capped_minor`). With None for the credit, the amount counts
+    towards the total uncapped: a withdrawal's part, which the gateway paid out, so that a
+    dashboard refund of the same payment later finds it taken."""
     holds = wallet.get("holds") or {}
     taken_after = {}
     capped_off_minor = 0
@@ -140,8 +140,7 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
     elif own is not None and own["remaining_minor"] > 0:
         from_own = min(left, own["remaining_minor"])
         left -= from_own
-        kept = own["remaining_minor"] - from_own
-        released_minor = kept if close_own_hold else min(kept, capped_off_minor)
+        released_minor = own["remaining_minor"] - from_own if close_own_hold else 0
         changes[own_hold_id] = -(from_own + released_minor)
     from_available = min(left, max(0, available_minor(wallet)))
     left -= from_available

@@ -114,17 +114,15 @@ class Withdrawals:
         if created:
             self._audit("withdrawal.requested", withdrawal, hold["_id"])
         for number, part in enumerate(withdrawal["parts"], start=1):
-            payment_order = self.payment_orders.get(part["payment_order_id"])
             self.records.create(
                 part["reference"],
                 WITHDRAWAL_PART,
                 part["gateway"],
-                payment_order,
+                self.payment_orders.get(part["payment_order_id"]),
                 part["gateway_payment_id"],
                 part["amount_minor"],
                 withdrawal_id=wid,
                 part=number,
-                credited_minor=payment_order.amount_minor,  # its payment's take-back cap
             )
 
     def _audit(self, event, withdrawal, transaction_id=None):
@@ -210,10 +208,15 @@ class Withdrawals:
         }
         args = (record["customer_id"], record["currency"])
         if status == PROCESSED:
-            # Capped as the payment's other take-backs: a lost dispute may have taken it whole already.
-            cap = (payment_key(record["gateway"], record["gateway_payment_id"]), record.get("credited_minor"))
+            counted = (payment_key(record["gateway"], record["gateway_payment_id"]), None)  # towards its cap
             self.holds.take_back(
-                *args, record["amount_minor"], WITHDRAWAL, f"withdrawal:{record['_id']}", reference, hold_id, cap=cap
+                *args,
+                record["amount_minor"],
+                WITHDRAWAL,
+                f"withdrawal:{record['_id']}",
+                reference,
+                hold_id,
+                cap=counted,
             )
         else:
             self.holds.release(*args, hold_id, f"release:{record['_id']}", reference, record["amount_minor"])
