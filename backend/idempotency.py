@@ -2,8 +2,9 @@
 
 Keys are scoped to the caller and the endpoint and kept 24 h (TTL index). The same key with
 another body is a 409. A repeat that arrives while the first is still running waits briefly for
-it; a key left `in_progress` by a crashed request past the recovery grace is taken over, and the
-operation runs again with the same `operation_id`, which the ledger's keys make safe.
+it; a key left `in_progress` by a crashed request past the recovery grace, or released by a request
+that failed with a 5xx, is taken over, and the operation runs again with the claim's
+`operation_id`, which the ledger's keys make safe.
 
 A *keyed* operation (paying an order, refunding one: `run_keyed`) takes no claim at all: the key is
 folded into the ledger. Its entry carries the key's `operation_id` and the request's fingerprint,
@@ -34,6 +35,7 @@ from .prefetched_wallets import lookup_value, value_field
 logger = logging.getLogger("integration")
 KEY_LENGTH_MAX = 255
 WAIT_SECONDS_MAX = 5.0
+RELEASED_AT = datetime.datetime(1970, 1, 1)  # a released claim's `started_at`: past any grace
 KEPT = datetime.timedelta(hours=24)  # a key's life: its record's TTL (backend/db.py), and its entries' claim
 
 
@@ -161,12 +163,12 @@ class IdempotencyStore:
             payload, status_code = action(operation_id)
         except IntegrationError as error:
             if error.http_status >= 500:
-                self.keys.delete_one({"_id": key_id})
+                self._release(key_id)
             else:
                 self._complete(key_id, error_payload(error), error.http_status)
             raise
         except Exception:
-            self.keys.delete_one({"_id": key_id})
+            self._release(key_id)
             raise
         try:
             self._complete(key_id, payload, status_code)
@@ -208,6 +210,15 @@ class IdempotencyStore:
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)
+
+    def _release(self, key_id):
+        """After a 5xx: the next request with the key takes the claim over at once, with its operation
+        id, so what this one wrote (a withdrawal, a hold) is carried on, not made a second time. When
+        the store does not answer, the claim stays: a repeat takes it over after the grace."""
+        try:
+            self.keys.update_one({"_id": key_id, "state": "in_progress"}, {"$set": {"started_at": RELEASED_AT}})
+        except PyMongoError:
+            logger.warning("idempotency key %s: the claim could not be released", key_id[:12])
 
     def _complete(self, key_id, payload, status_code):
         self.keys.update_one(

@@ -7,13 +7,14 @@ import datetime
 
 import pytest
 
+from backend.flows.withdrawals import Withdrawals
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.paypal.simulator_cases import REFUNDS_REFUSED
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
 from backend.wallet_accounts import WalletAccounts
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
-from tests.integration.support import assert_error, assert_money
+from tests.integration.support import assert_error, assert_money, failing_once
 
 
 class Crash(Exception):
@@ -176,3 +177,19 @@ def test_a_key_used_again_after_its_day_is_a_new_withdrawal(api, db, two_topups)
     assert later.get_json()["withdrawal_id"] != first["withdrawal_id"]
     assert (later.get_json()["amount"], later.get_json()["status"]) == (20, "completed")
     assert_wallet(api, 80, 0)
+
+
+def test_a_withdrawal_retried_with_its_key_after_a_store_error_is_the_same_withdrawal(
+    api, db, integration, monkeypatch, two_topups
+):
+    """Found by a review: the hold and parts were written, then the store failed (503); the 5xx
+    dropped the key's claim and the retry's new claim made a second withdrawal of the same money.
+    The retry now takes the claim over, with its operation id: one withdrawal, carried on."""
+    failing_once(monkeypatch, Withdrawals, "_ask")
+    headers = {**bearer("cust_a"), "Idempotency-Key": "key-withdraw-503"}
+    assert_error(withdraw(api, "cust_a", "40.00", headers=headers), 503, "store_unavailable")
+    again = withdraw(api, "cust_a", "40.00", headers=headers)
+    assert again.status_code == 202 and again.get_json()["status"] == "completed", again.get_json()
+    assert db["withdrawals"].count_documents({}) == 1
+    assert_wallet(api, 70, 0)
+    assert_error(withdraw(api, "cust_a", "30.00", headers=headers), 409, "idempotency_key_reused")

@@ -6,10 +6,11 @@ import datetime
 
 import pytest
 
+from backend.flows.order_holds import OrderHolds
 from backend.wallet_accounts import WalletAccounts
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import razorpay_topup
-from tests.integration.support import assert_error, assert_money
+from tests.integration.support import assert_error, assert_money, failing_once
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -255,3 +256,21 @@ def test_an_authorisation_retried_with_its_key_after_a_crash_returns_that_author
     held = WalletAccounts(integration).authorize_order(funded, "cust_a", 6000, operation_id="idk_1")
     assert held["entry"]["kind"] == "checkout_hold" and figures(api) == (100, 60, 40)
     assert_error(authorize(api, funded), 409, "order_not_payable")  # another request: authorised already
+
+
+def test_an_authorisation_retried_with_its_key_after_operation_pending_returns_its_hold(
+    api, db, integration, monkeypatch, funded
+):
+    """Found by a review: the hold was made, its audit entry failed (503 `operation_pending`), the
+    5xx dropped the key's claim, and the retry (a new claim, a new operation id) was 409
+    `order_not_payable` with the money still held. The retry takes the claim over: 200, the same hold."""
+    failing_once(monkeypatch, OrderHolds, "_audit")
+    headers = {**bearer("cust_a"), "Idempotency-Key": "key-authorize-503"}
+    first = authorize(api, funded, headers=headers)
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    again = authorize(api, funded, headers=headers)
+    assert again.status_code == 200, again.get_json()
+    hold_id = db["orders"].find_one({"order_id": funded})["authorization"]["hold_id"]
+    assert again.get_json()["hold_id"] == hold_id
+    assert db["ledger_entries"].count_documents({"kind": "checkout_hold"}) == 1
+    assert figures(api) == (100, 60, 40)
