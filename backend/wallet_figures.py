@@ -128,8 +128,8 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
         key, credited_minor = cap
         already = (wallet.get("taken") or {}).get(key, 0)
         if credited_minor is not None:
-            capped_minor = max(0, min(amount_minor, credited_minor - already))
-            capped_off_minor, amount_minor = amount_minor - capped_minor, capped_minor
+            allowed_minor = max(0, min(amount_minor, credited_minor - already))
+            capped_off_minor, amount_minor = amount_minor - allowed_minor, allowed_minor
         taken_after[key] = already + amount_minor
     left = amount_minor
     changes: dict = {}
