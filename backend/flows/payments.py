@@ -36,8 +36,8 @@ class OrderPayments:
         order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
         made_here = (e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id)
         answered = next(made_here, None)
-        if answered is not None and answered.get("settled") == SETTLED_PAID:
-            return answered  # this request's payment, decided: its answer, whatever the shop did to the order since
+        if answered is not None and answered.get("settled"):
+            return self._retried(answered)  # this request's payment, decided: its answer, whatever the order is now
         if order is None:
             raise OrderNotFound()
         operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
@@ -152,12 +152,14 @@ class OrderPayments:
         raise OrderAlreadyPaid()
 
     def _retried(self, earlier, order=None):
-        """The outcome of a payment request retried after its debit `earlier` was settled."""
-        order = order or self.orders.get(earlier["reference"]["order_id"]) or {}
-        if earlier.get("settled") == SETTLED_GIVEN_BACK or (
-            earlier.get("settled") is None and not paid_by(order, earlier["_id"])
-        ):
-            raise OrderNotPayable("The order was paid otherwise; this payment was returned to the wallet.")
+        """The outcome of a payment request retried after its debit `earlier` was made: the payment,
+        or OrderNotPayable when it was given back (a retry never pays the order again)."""
+        settled = earlier.get("settled")
+        if settled is None:
+            order = order or self.orders.get(earlier["reference"]["order_id"]) or {}
+            settled = SETTLED_PAID if paid_by(order, earlier["_id"]) else SETTLED_GIVEN_BACK
+        if settled == SETTLED_GIVEN_BACK:
+            raise OrderNotPayable("The order changed while it was being paid; this payment was returned to the wallet.")
         return earlier  # this request's own payment, finished before the retry
 
     def settle(self, entry: LedgerEntry) -> bool:

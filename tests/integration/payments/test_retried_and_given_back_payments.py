@@ -4,7 +4,7 @@ answer could not be stored is still answered."""
 
 from backend.idempotency import IdempotencyStore
 from tests.helpers import bearer
-from tests.integration.support import balance_minor, failing_once
+from tests.integration.support import balance_minor, cancelled_while_paying, failing_once
 
 PAY = "/api/integration/order/pay-with-wallet"
 
@@ -25,6 +25,26 @@ def test_a_retried_payment_that_was_given_back_is_not_answered_as_paid(api, clie
     assert balance_minor(db, "cust_h") == 10000  # given back
     retried = pay(client, order_id, "k1")
     assert (retried.status_code, retried.get_json()["error"]) == (409, "order_not_payable")
+
+
+def test_a_repeat_of_a_payment_given_back_is_refused_again_after_the_order_is_pending_again(
+    api, client, db, integration, monkeypatch
+):
+    api.topup("cust_g", "100")
+    order_id = api.add_order("cust_g", 2500)
+    cancelled_while_paying(monkeypatch, integration, db, order_id)
+    first = pay(client, order_id, "k-given-back", customer_id="cust_g")
+    assert (first.status_code, first.get_json()["error"]) == (409, "order_not_payable")
+    monkeypatch.undo()
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # the shop reopens it
+    repeat = pay(client, order_id, "k-given-back", customer_id="cust_g")
+    assert (repeat.status_code, repeat.get_json()["error"]) == (409, "order_not_payable")
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
+    assert db["ledger_entries"].count_documents({"kind": "payment"}) == 1
+    assert balance_minor(db, "cust_g") == 10000
+    assert pay(client, order_id, "k-new", customer_id="cust_g").status_code == 200  # a new request pays it
+    assert balance_minor(db, "cust_g") == 7500
+    assert integration.reconcile() == []
 
 
 def test_a_debit_given_back_never_pays_the_order_even_when_the_two_settle_at_once(api, db, integration, monkeypatch):
