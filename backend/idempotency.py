@@ -61,10 +61,15 @@ class KeyedOperation:
     fingerprint: str
     now: datetime.datetime
     checked: bool = False
+    lives_past: int = 0  # how many entries this key made in lives of the key that ended (24 h each)
 
     @property
     def operation_id(self):
         return "idk_" + self.key_id[:32]
+
+    def made(self, entry):
+        """Whether the ledger entry `entry` is this key's, made within the key's life."""
+        return entry.get("operation_id") == self.operation_id and self.now - entry["created_at"] < KEPT
 
     def stages(self):
         """Aggregation stages that read, with the document before them, the ledger entries this key
@@ -85,9 +90,11 @@ class KeyedOperation:
         # A debit of the version before keys were folded has no fingerprint: its key's record (an
         # `in_progress` claim, kept 24 h) has the body's.
         claimed = records[0]["fingerprint"] if records else None
+        self.lives_past = sum(1 for e in made if self.now - e["created_at"] >= KEPT)
         made = [e for e in made if self.now - e["created_at"] < KEPT]
-        if made and all(e.get("operation_fingerprint", claimed) == self.fingerprint for e in made):
-            return made  # this body's movement answers it, whatever another body sent at once stored
+        mine = [e for e in made if e.get("operation_fingerprint", claimed) == self.fingerprint]
+        if mine:
+            return mine  # this body's movement answers it, whatever another body sent at once made or stored
         for record in records:
             if record["fingerprint"] != self.fingerprint:
                 raise IdempotencyKeyReused()
@@ -156,22 +163,22 @@ class IdempotencyStore:
             return action(None)
         key_id = self._key_id(scope, key)
         fingerprint = request_fingerprint(body)
-        stored, operation_id = self._claim(key_id, fingerprint)
+        stored, claim = self._claim(key_id, fingerprint)
         if stored is not None:
             return stored["payload"], stored["status_code"]
         try:
-            payload, status_code = action(operation_id)
+            payload, status_code = action(claim.operation_id)
         except IntegrationError as error:
             if error.http_status >= 500:
-                self._release(key_id)
+                self._release(claim)
             else:
-                self._complete(key_id, error_payload(error), error.http_status)
+                self._complete_refusal(claim, error)
             raise
         except Exception:
-            self._release(key_id)
+            self._release(claim)
             raise
         try:
-            self._complete(key_id, payload, status_code)
+            self._complete(claim, payload, status_code)
         except PyMongoError:
             # The operation is done; only its stored answer is missing. Answer it: the key stays
             # `in_progress`, so a repeat waits, then (after the grace) runs it again with the same
@@ -181,21 +188,22 @@ class IdempotencyStore:
         return payload, status_code
 
     def _claim(self, key_id, fingerprint):
-        """(None, the claim's operation id) when this request may run; (the stored response, None) when
-        it already ran. The operation id is the claim's own, so a request that takes over a crashed
-        claim carries its operation on, and a key used again once its record is gone (24 h) is a new
-        operation (a withdrawal's id is made from it)."""
+        """(None, the `Claim`) when this request may run; (the stored response, None) when it already
+        ran. The operation id is the claim's own, so a request that takes over a crashed claim carries
+        its operation on, and a key used again once its record is gone (24 h) is a new operation (a
+        withdrawal's id is made from it). The claimant is this request's alone: a request that ran
+        past the grace and was taken over no longer releases or completes the claim."""
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while True:
-            now = self.clock()
+            now, claimant = self.clock(), secrets.token_hex(8)
             fresh = {"fingerprint": fingerprint, "state": "in_progress", "created_at": now, "started_at": now}
-            fresh["operation_id"] = "idk_" + secrets.token_hex(16)
+            fresh.update(operation_id="idk_" + secrets.token_hex(16), claimant=claimant)
             try:  # one round trip: the key's record as it was (None: this request made it)
                 existing = self.keys.find_one_and_update({"_id": key_id}, {"$setOnInsert": fresh}, upsert=True)
             except DuplicateKeyError:  # a concurrent first request inserted it between
                 continue
             if existing is None:
-                return None, fresh["operation_id"]
+                return None, Claim(key_id, fresh["operation_id"], claimant)
             if existing["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused()
             if existing["state"] == "completed":
@@ -203,28 +211,51 @@ class IdempotencyStore:
             if (now - existing["started_at"]).total_seconds() > self.grace_seconds:
                 taken = self.keys.update_one(
                     {"_id": key_id, "state": "in_progress", "started_at": existing["started_at"]},
-                    {"$set": {"started_at": now}},
+                    {"$set": {"started_at": now, "claimant": claimant}},
                 )
                 if taken.modified_count:  # (a claim older than claims' own operation ids used the key's)
-                    return None, existing.get("operation_id", "idk_" + key_id[:32])
+                    return None, Claim(key_id, existing.get("operation_id", "idk_" + key_id[:32]), claimant)
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)
 
-    def _release(self, key_id):
+    def _release(self, claim):
         """After a 5xx: the next request with the key takes the claim over at once, with its operation
         id, so what this one wrote (a withdrawal, a hold) is carried on, not made a second time. When
         the store does not answer, the claim stays: a repeat takes it over after the grace."""
         try:
-            self.keys.update_one({"_id": key_id, "state": "in_progress"}, {"$set": {"started_at": RELEASED_AT}})
+            self.keys.update_one(claim.filter(), {"$set": {"started_at": RELEASED_AT}})
         except PyMongoError:
-            logger.warning("idempotency key %s: the claim could not be released", key_id[:12])
+            logger.warning("idempotency key %s: the claim could not be released", claim.key_id[:12])
 
-    def _complete(self, key_id, payload, status_code):
+    def _complete_refusal(self, claim, error):
+        """Store the refusal as the key's answer; when it cannot be stored, release the claim (a repeat
+        runs again at once) and answer the refusal all the same."""
+        try:
+            self._complete(claim, error_payload(error), error.http_status)
+        except PyMongoError:
+            logger.warning("idempotency key %s: the refusal could not be stored", claim.key_id[:12])
+            self._release(claim)
+
+    def _complete(self, claim, payload, status_code):
         self.keys.update_one(
-            {"_id": key_id},
+            claim.filter(),
             {"$set": {"state": "completed", "response": {"payload": payload, "status_code": status_code}}},
         )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A request's claim of a key (`IdempotencyStore.run`): its operation id, and the claimant that
+    only this request wrote on the key's record."""
+
+    key_id: str
+    operation_id: str
+    claimant: str
+
+    def filter(self):
+        """The key's record while this request still holds its claim."""
+        return {"_id": self.key_id, "state": "in_progress", "claimant": self.claimant}
 
 
 def error_payload(error):

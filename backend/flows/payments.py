@@ -41,6 +41,7 @@ class OrderPayments:
         if order is None:
             raise OrderNotFound()
         operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
+        made_by = keyed or operation_id
         if keyed:
             operation_id, operation = keyed.operation_id, (keyed.operation_id, keyed.fingerprint)
         currency = order_currency(order, amount_in=amount_in)
@@ -50,11 +51,11 @@ class OrderPayments:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
         wallet = read_wallet(wallets, customer_id, currency)
         try:
-            entry, created = self._debit_in_its_life(order, currency, amount_minor, operation, wallet)
+            entry, created = self._debit_in_its_life(order, currency, amount_minor, (operation, made_by), wallet)
         except OperationPending as pending:  # the debit is in: let a retry (or the worker) settle it now
             self.settlements.release(pending.details["transaction_id"])
             raise
-        own = operation_id is not None and entry.get("operation_id") == operation_id
+        own = made_it(made_by, entry)
         if not created:
             entry = self._settled_by_another(entry, own)
             if entry.get("settled"):  # a retry of this request, its payment decided before it
@@ -79,14 +80,15 @@ class OrderPayments:
             )
         return entry
 
-    def _debit_in_its_life(self, order, currency, amount_minor, operation, wallet=None):
+    def _debit_in_its_life(self, order, currency, amount_minor, operations, wallet=None):
         """(entry, created): the debit of the order's current life (its `payment_ticket`), made now or
         found (a concurrent request's, or this request's when it is a retry). A key held by a settled
-        debit of another request belongs to an ended life whose ticket the shop dropped (it replaced
-        a paid order's document): the order gets a ticket of its own and is debited under it.
-        `operation`: (operation_id, fingerprint) or None (`WalletService.debit`); `wallet`: the wallet
-        as read with the order (`WalletService.append`)."""
-        operation_id = operation and operation[0]
+        debit of another request (or of this key's past its life) belongs to an ended life whose
+        ticket the shop dropped (it replaced a paid order's document): the order gets a ticket of
+        its own and is debited under it. `operations`: the operation to write, (operation_id,
+        fingerprint) or None (`WalletService.debit`), and who made this request's entries (`made_it`);
+        `wallet`: the wallet as read with the order (`WalletService.append`)."""
+        operation, made_by = operations
         for _ in range(LIVES_MAX):
             ticket = order.get("payment_ticket")
             entry, created = self.wallet.debit(
@@ -102,7 +104,7 @@ class OrderPayments:
             wallet = None  # read again for another life
             if created or not entry.get("settled"):
                 return entry, created
-            if operation_id is not None and entry.get("operation_id") == operation_id:
+            if made_it(made_by, entry):
                 return entry, False
             order = self.orders.new_ticket(order)
             if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
@@ -198,3 +200,11 @@ class OrderPayments:
                 currency=entry["currency"],
                 reason=why,
             )
+
+
+def made_it(made_by, entry):
+    """Whether the ledger entry `entry` is this request's: made by its `KeyedOperation` within the key's
+    life, or with its operation id (a string; None: no request's)."""
+    if isinstance(made_by, KeyedOperation):
+        return made_by.made(entry)
+    return made_by is not None and entry.get("operation_id") == made_by

@@ -31,6 +31,8 @@ class Refunds:
         refund_id = keyed.operation_id if keyed else refund_id
         currency = order_currency(order, OrderNotRefundable, amount_in)
         key = f"refund:{refund_id or new_id('rfnd')}"
+        if keyed and keyed.lives_past:  # the key used again after its 24 h: a refund of its own
+            key += f"~{keyed.lives_past}"
         earlier = None
         if refund_id and not keyed and order.get("refund_wallet_id") is None:  # before the first refund pins the order
             earlier = self.wallet.entry_for_key(customer_id, currency, key)

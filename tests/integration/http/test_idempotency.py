@@ -3,11 +3,14 @@ under the key is 409, a key of its own is another request."""
 
 import datetime
 import hashlib
+import time
 
 import pytest
+from pymongo.errors import PyMongoError
 
 from backend.clock import utcnow
-from backend.idempotency import IdempotencyStore, request_fingerprint
+from backend.errors import IdempotencyKeyInProgress
+from backend.idempotency import WAIT_SECONDS_MAX, IdempotencyStore, KeyedOperation, request_fingerprint
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
 from tests.integration.support import assert_error, balance_minor, paid_order
 
@@ -129,6 +132,77 @@ def test_pay_key_used_again_after_its_day_is_a_new_payment(api, db):
     second = api.pay(second_order, "cust_d", 30, headers=headers)
     assert second.status_code == 200, second.get_json()
     assert balance_minor(db, "cust_d") == 4000
+
+
+def age_entries(db, kind):
+    """Entries of `kind` made 24 h and a minute ago: past their key's life."""
+    day_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=24, minutes=1)
+    db["ledger_entries"].update_many({"kind": kind}, {"$set": {"created_at": day_ago}})
+
+
+def test_pay_key_used_again_after_its_day_on_the_order_the_shop_reissued_pays_it(api, db):
+    """Found by a red-team pass: the re-issued order (the shop replaced the paid one's document) met
+    the old debit under its first life's key, taken as this key's, and was answered 200 with it
+    while nothing was paid."""
+    api.topup("cust_ri", 100)
+    order_id = api.add_order("cust_ri", 3000)
+    headers = with_key(bearer("cust_ri"), "key-pay-reissued")
+    first = api.pay(order_id, "cust_ri", 30, headers=headers)
+    assert first.status_code == 200
+    age_entries(db, "payment")
+    db["orders"].delete_one({"order_id": order_id})
+    api.add_order("cust_ri", 3000, order_id=order_id)
+    second = api.pay(order_id, "cust_ri", 30, headers=headers)
+    assert second.status_code == 200, second.get_json()
+    assert second.get_json()["transaction_id"] != first.get_json()["transaction_id"]
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
+    assert balance_minor(db, "cust_ri") == 4000
+
+
+def test_refund_key_used_again_after_its_day_is_a_new_refund(api, db):
+    """Found by a red-team pass: the refund's ledger key was the key's alone, so the same body a day
+    later was answered 200 with the old refund and credited nothing, and another body was 409."""
+    order_id = paid_order(api, "cust_rd", 10000)
+    headers = with_key(bearer("admin_1", "admin"), "key-refund-daily")
+    first = api.refund(order_id, "cust_rd", 10, headers=headers)
+    assert first.status_code == 200
+    age_entries(db, "refund")
+    db["idempotency_keys"].delete_many({})  # as the TTL index does
+    second = api.refund(order_id, "cust_rd", 10, headers=headers)
+    assert second.status_code == 200, second.get_json()
+    assert second.get_json()["transaction_id"] != first.get_json()["transaction_id"]
+    assert api.refund(order_id, "cust_rd", 10, headers=headers).get_json() == second.get_json()  # its repeat
+    age_entries(db, "refund")
+    other_order = paid_order(api, "cust_rd", 5000)
+    assert api.refund(other_order, "cust_rd", 20, headers=headers).status_code == 200
+    assert db["orders"].find_one({"order_id": order_id})["refunded_minor"] == 2000
+    assert balance_minor(db, "cust_rd") == 2000 + 2000
+
+
+def test_a_repeat_of_each_of_two_payments_one_key_made_at_once_is_answered_its_own(api, db, monkeypatch):
+    """Two bodies under one key at the same instant can both be paid (docs/api.md); found by a
+    red-team pass: a repeat of either was 409 `idempotency_key_reused` instead of its payment."""
+    api.topup("cust_2b", 100)
+    first_order, second_order = api.add_order("cust_2b", 3000), api.add_order("cust_2b", 1000)
+    headers = with_key(bearer("cust_2b"), "key-two-bodies")
+    earlier, answers = KeyedOperation.earlier, {}
+
+    def first_pays_meanwhile(self, document):
+        made = earlier(self, document)
+        if not answers:  # the second body has read the key (nothing yet): the first pays now
+            answers["first"] = None
+            answers["first"] = api.pay(first_order, "cust_2b", 30, headers=headers)
+        return made
+
+    with monkeypatch.context() as patch:
+        patch.setattr(KeyedOperation, "earlier", first_pays_meanwhile)
+        second = api.pay(second_order, "cust_2b", 10, headers=headers)
+    first = answers["first"]
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert api.pay(first_order, "cust_2b", 30, headers=headers).get_json() == first.get_json()
+    assert api.pay(second_order, "cust_2b", 10, headers=headers).get_json() == second.get_json()
+    assert_error(api.pay(api.add_order("cust_2b", 500), "cust_2b", 5, headers=headers), 409, "idempotency_key_reused")
+    assert balance_minor(db, "cust_2b") == 6000
 
 
 @pytest.mark.parametrize("other_order", ["ord_nowhere", "someone_elses"])
@@ -321,14 +395,53 @@ def test_a_claim_taken_over_after_a_crash_carries_its_operation_on_and_a_new_cla
     before claims kept their id is taken over with the key's."""
     clock = [utcnow()]
     store = IdempotencyStore(db, grace_seconds=60, clock=lambda: clock[0])
-    stored, crashed = store._claim("key_a", "fp")
+    stored, claim = store._claim("key_a", "fp")
+    crashed = claim.operation_id
     assert stored is None and crashed == db["idempotency_keys"].find_one({"_id": "key_a"})["operation_id"]
     clock[0] += datetime.timedelta(seconds=61)
-    assert store._claim("key_a", "fp") == (None, crashed)
+    assert store._claim("key_a", "fp")[1].operation_id == crashed
     db["idempotency_keys"].delete_many({})
-    assert store._claim("key_a", "fp")[1] not in (None, crashed)
+    assert store._claim("key_a", "fp")[1].operation_id != crashed
     now = clock[0]
     legacy = {"_id": "key_b", "fingerprint": "fp", "state": "in_progress", "created_at": now, "started_at": now}
     db["idempotency_keys"].insert_one(legacy)
     clock[0] += datetime.timedelta(seconds=61)
-    assert store._claim("key_b", "fp") == (None, "idk_key_b")
+    assert store._claim("key_b", "fp")[1].operation_id == "idk_key_b"
+
+
+def test_a_request_taken_over_after_the_grace_neither_releases_nor_answers_for_the_taker(db, monkeypatch):
+    """A slow request whose claim was taken over (past the grace) and that then fails with a 5xx
+    (release) or finishes (complete) leaves the taker's claim as it is: a third request waits for the
+    taker instead of running beside it, and the taker's answer is the one stored."""
+    clock = [utcnow()]
+    store = IdempotencyStore(db, grace_seconds=60, clock=lambda: clock[0])
+    _, slow = store._claim("key_s", "fp")
+    clock[0] += datetime.timedelta(seconds=61)
+    _, taker = store._claim("key_s", "fp")
+    taken = db["idempotency_keys"].find_one({"_id": "key_s"})
+    store._release(slow)
+    store._complete(slow, {"success": False}, 409)
+    assert db["idempotency_keys"].find_one({"_id": "key_s"}) == taken  # still the taker's, in progress
+    monkeypatch.setattr("backend.idempotency.WAIT_SECONDS_MAX", 0.2)
+    with pytest.raises(IdempotencyKeyInProgress):  # not released: a third request is not let in
+        store._claim("key_s", "fp")
+    store._complete(taker, {"success": True}, 200)
+    assert store._claim("key_s", "fp") == ({"payload": {"success": True}, "status_code": 200}, None)
+
+
+def test_a_refusal_whose_answer_cannot_be_stored_is_answered_and_its_repeat_runs_at_once(api, db, monkeypatch):
+    api.topup("cust_r", "10")
+    headers = {**bearer("cust_r"), "Idempotency-Key": "wd-refused"}
+    body = {"customer_id": "cust_r", "amount": "50.00"}  # beyond what is available: 402
+    real_complete = IdempotencyStore._complete
+
+    def store_down_once(self, *args):
+        monkeypatch.setattr(IdempotencyStore, "_complete", real_complete)
+        raise PyMongoError("connection reset")
+
+    monkeypatch.setattr(IdempotencyStore, "_complete", store_down_once)
+    assert_error(api.post("/wallet/withdraw", body, headers), 402, "insufficient_funds")
+    started = time.monotonic()
+    assert_error(api.post("/wallet/withdraw", body, headers), 402, "insufficient_funds")
+    assert time.monotonic() - started < WAIT_SECONDS_MAX  # ran again, did not wait for the claim
+    assert db["idempotency_keys"].find_one()["state"] == "completed"
