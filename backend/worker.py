@@ -173,9 +173,13 @@ class Worker:
         return sweep_from_config(self.integration, self.config)
 
     def _reconcile(self):
-        """`reconcile` over the whole store; the count of drifts is kept on the job's lease document
-        (`last_reconcile`, read by /metrics) and each drift is logged."""
+        """`reconcile` over the whole store; orphaned checkout holds past their time are released
+        (`OrderHolds.release_orphans`), the count of the other drifts is kept on the job's lease
+        document (`last_reconcile`, read by /metrics) and each is logged."""
         drift = self.integration.reconcile()
+        for row in self.integration.order_holds.release_orphans(drift):
+            logger.warning("reconcile drift put right, an orphaned hold past its time released: %s", row)
+            drift.remove(row)
         self.leases.update_one(
             {"_id": "reconcile"},
             {"$set": {"report": {"drift": len(drift), "ran_at": self.clock(), "worker_id": self.worker_id}}},

@@ -122,6 +122,60 @@ class OrderHolds:
             changed += self._put_right(order)
         return changed
 
+    def release_orphans(self, drift):
+        """The worker, after reconcile: each checkout hold reconcile found orphaned (`orphan_hold`: no
+        order is authorised by it, as when the shop cancelled or re-issued an authorised order) released
+        once past its time, as its expiry would have released it (`release:<hold key>`, audited
+        `order.authorization_expired`, reason `orphan_hold`); the drift rows it released."""
+        released = []
+        for row in drift:
+            if row.get("problem") == "orphan_hold" and self._release_orphan(row["wallet_id"], row["hold_id"]):
+                released.append(row)
+        return released
+
+    def _opening(self, wid, hold_id):
+        """(wallet, the entry that opened its checkout hold `hold_id`), or None when the hold is not open."""
+        wallet = self.wallet.wallets.find_one({"_id": wid}) or {}
+        hold = (wallet.get("holds") or {}).get(hold_id) or {}
+        if not hold.get("remaining_minor"):
+            return None
+        opened = self.wallet.entries.find_one({"wallet_id": wid, "sequence": hold["since"]}) or {}
+        if opened.get("kind") != CHECKOUT_HOLD or opened["reference"].get("hold_id") != hold_id:
+            return None
+        return wallet, opened
+
+    def _release_orphan(self, wid, hold_id):
+        found = self._opening(wid, hold_id)
+        if found is None:
+            return False
+        wallet, opened = found
+        now, order_id = self.authorizations.clock(), opened["reference"]["order_id"]
+        if (now - opened["created_at"]).total_seconds() < self.ttl_seconds:
+            return False  # not past its time: a person may still put its order right
+        order = self.orders.get(order_id) or {}
+        if order.get("payment_status") == AUTHORIZED and (order.get("authorization") or {}).get("hold_id") == hold_id:
+            return False  # put right meanwhile: its own expiry releases it
+        entry, _ = self.holds.release(
+            wallet["customer_id"],
+            wallet["currency"],
+            hold_id,
+            f"release:{opened['idempotency_key']}",
+            {"order_id": order_id, "order_life": opened["reference"].get("order_life")},
+            must_exist=True,
+        )
+        if entry is not None:
+            self.audit.record(
+                "order.authorization_expired",
+                "ok",
+                customer_id=wallet["customer_id"],
+                order_id=order_id,
+                transaction_id=entry["_id"],
+                amount_minor=entry["amount_minor"],
+                currency=entry["currency"],
+                reason="orphan_hold",
+            )
+        return entry is not None
+
     def _entry(self, order, prefix):
         """The ledger entry of the order's authorisation under `prefix` (`capture:`, `release:`, `` for its hold)."""
         key = prefix + order["authorization"]["hold_key"]

@@ -8,6 +8,7 @@ import pytest
 
 from backend.flows.order_holds import OrderHolds
 from backend.wallet_accounts import WalletAccounts
+from backend.worker import Worker
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import razorpay_topup
 from tests.integration.support import assert_error, assert_money, failing_once
@@ -101,6 +102,40 @@ def test_a_hold_past_its_time_is_released_by_the_worker(api, db, integration, fu
     assert figures(api) == (100, 0, 100) and order_status(api, funded) == "pending"
     assert_error(capture(api, funded, "60.00"), 409, "hold_not_found")
     assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("shop_action", ["cancelled", "reissued"])
+def test_the_worker_releases_a_hold_whose_order_the_shop_dropped_once_past_its_time(
+    api, app, db, integration, funded, shop_action, caplog
+):
+    """Found by a red-team pass: an authorised order the shop cancels (or writes anew as `pending`,
+    authorised again) kept its hold for good: void answers `hold_not_found` and the expiry looks
+    only at authorised orders. The worker's reconcile releases such a hold once past its time."""
+    assert authorize(api, funded).status_code == 200
+    if shop_action == "cancelled":
+        db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "cancelled"}})
+    else:
+        db["orders"].delete_one({"order_id": funded})
+        api.add_order("cust_a", 2000, order_id=funded)
+        assert authorize(api, funded, "20.00").status_code == 200  # held too: 80 of 100
+
+    def reconcile_job():
+        db["worker_leases"].delete_many({})  # as an hour later
+        return Worker(integration, db, app.config).run_once()["reconcile"]
+
+    assert reconcile_job() == 1  # orphan_hold, not past its time: reported, kept
+    assert figures(api)[1] == (60 if shop_action == "cancelled" else 80)
+    day = datetime.timedelta(seconds=app.config["HOLD_TTL_SECONDS"] + 1)
+    db["ledger_entries"].update_one({"kind": "checkout_hold", "amount_minor": 6000}, {"$inc": {"created_at": -day}})
+    assert reconcile_job() == 0
+    assert figures(api) == ((100, 0, 100) if shop_action == "cancelled" else (100, 20, 80))
+    assert integration.reconcile() == []
+    released = db["integration_logs"].find_one({"event": "order.authorization_expired"})
+    assert (released["order_id"], released["amount_minor"], released["reason"]) == (funded, 6000, "orphan_hold")
+    assert "orphaned hold past its time released" in caplog.text
+    if shop_action == "reissued":
+        assert capture(api, funded, "20.00").status_code == 200  # the new life's hold is untouched
+    assert reconcile_job() == 0
 
 
 def test_a_live_hold_is_left_alone_by_the_worker(api, db, integration, funded):
