@@ -84,14 +84,22 @@ def figures_after(wallet, draft):
     return fields
 
 
-def plan_hold(wallet, hold_id, amount_minor, up_to_available=False):
-    """A hold of `amount_minor` (as much as is spendable when `up_to_available`), or None when the
-    hold exists (or was closed) already or nothing can be held."""
+def plan_hold(wallet, hold_id, amount_minor, up_to_available=False, cap=None):
+    """A hold of `amount_minor`, or None when the hold exists (or was closed) already. When
+    `up_to_available` (a dispute's): as much as is spendable and, with `cap` (payment key, what it
+    credited: see `plan_take_back`), as much as a take-back of that payment could still take; one
+    that can hold nothing is closed at once, so the hold is decided once (a redelivered or later
+    webhook of its case holds nothing either)."""
     if hold_id in (wallet.get("holds") or {}):
         return None
-    amount = min(amount_minor, spendable_minor(wallet)) if up_to_available else amount_minor
-    if amount <= 0:
-        return None
+    amount = amount_minor
+    if up_to_available:
+        if cap is not None:
+            key, credited_minor = cap
+            amount = min(amount, credited_minor - (wallet.get("taken") or {}).get(key, 0))
+        amount = min(amount, spendable_minor(wallet))
+        if amount <= 0:
+            return _changes(MEMO, 0, 0, 0, {hold_id: None})
     return _changes(MEMO, 0, -amount, 0, {hold_id: amount}) | {"amount_minor": amount}
 
 
@@ -113,7 +121,8 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
     gateway paid out): out of its own hold first, then out of available money, then out of other
     holds (newest first), and what is left becomes debt. `close_own_hold`: what the own hold keeps
     beyond the amount is released too (a lost dispute ends its hold). `claimed_minor` records the
-    whole amount; None when there is nothing to do (no amount, no hold to close).
+    whole amount; None when there is nothing to do (no amount, no hold to close, nothing cut from
+    a take-back with a hold of its own).
 
     `cap` = (payment key, what that payment credited): all take-backs of one payment together take at
     most what it credited (the wallet keeps each payment's running total, `taken.<key>`, so two
@@ -152,8 +161,8 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
             left -= cut
     held_freed = -sum(delta for delta in changes.values() if delta)
     taken = from_available + held_freed - released_minor
-    if not (taken or left or changes):
-        return None
+    if not (taken or left or changes or (own_hold_id and capped_off_minor)):
+        return None  # (a lost dispute the cap leaves nothing of records what it cut, its hold closed or not)
     draft = _changes(DEBIT if taken else MEMO, taken, held_freed, left, changes)
     if taken_after and amount_minor:
         draft["taken_after"] = taken_after

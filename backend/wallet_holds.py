@@ -21,14 +21,16 @@ class WalletHolds:
     def __init__(self, wallet):
         self.wallet = wallet
 
-    def hold(self, customer_id, currency, amount_minor, kind, key, reference, up_to_available=False, wallet=None):
-        """Set `amount_minor` aside (as much as can be, when `up_to_available`); the hold's id is
-        `hold_id_for(key)` (`reference.hold_id`). InsufficientFunds when it does not fit. `wallet`:
-        the wallet as read already (`WalletService.append`)."""
+    def hold(
+        self, customer_id, currency, amount_minor, kind, key, reference, up_to_available=False, wallet=None, cap=None
+    ):
+        """Set `amount_minor` aside (as much as can be, when `up_to_available`, within `cap`: see
+        `plan_hold`); the hold's id is `hold_id_for(key)` (`reference.hold_id`). InsufficientFunds
+        when it does not fit. `wallet`: the wallet as read already (`WalletService.append`)."""
         hold_id = hold_id_for(key)
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, kind, key, dict(reference, hold_id=hold_id))
         return self.wallet.append(
-            draft, plan=lambda read: plan_hold(read, hold_id, amount_minor, up_to_available), wallet=wallet
+            draft, plan=lambda read: plan_hold(read, hold_id, amount_minor, up_to_available, cap), wallet=wallet
         )
 
     def release(self, customer_id, currency, hold_id, key, reference, amount_minor=None, must_exist=False):

@@ -141,7 +141,7 @@ class AfterCredit:
                 return self.holds.release(*args, hold_id, f"release:{case['_id']}", reference)
             if DISPUTE_OPENED in actions:
                 return self.holds.hold(
-                    *args, actions[DISPUTE_OPENED], DISPUTE_HOLD, hold_key, reference, up_to_available=True
+                    *args, actions[DISPUTE_OPENED], DISPUTE_HOLD, hold_key, reference, up_to_available=True, cap=cap
                 )
             return None, False
         taken = REVERSED if REVERSED in actions else REFUND_PROCESSED
