@@ -68,7 +68,9 @@ def after_credit_event(event_id, event_type, event):
     if code not in LOST_OUTCOMES or is_zero_amount(refunded):  # a loss that took nothing releases
         return WebhookEvent(event_id, event_type, DISPUTE_RELEASED, **fields)
     if refunded is not None:
-        fields["amount_minor"], fields["currency"] = parse_amount(refunded)
+        refunded_minor, refunded_currency = parse_amount(refunded)
+        if refunded_currency == fields["currency"]:  # in another, it cannot be weighed: the disputed amount is lost
+            fields["amount_minor"] = refunded_minor
     return WebhookEvent(event_id, event_type, DISPUTE_LOST, **fields)
 
 

@@ -5,6 +5,7 @@ take-back of its payment could still take."""
 
 import pytest
 
+from backend.gateways.paypal.simulator_cases import _dispute
 from tests.integration.after_credit.support import (
     post_razorpay,
     razorpay_case_event,
@@ -101,4 +102,22 @@ def test_a_dispute_of_a_top_up_partly_refunded_holds_what_is_left_of_it(api, cli
     assert wallet(api, "cust_dp")[:3] == (130, 30, 100)  # at most the 30.00 left of the top-up
     rzp.resolve_dispute(dispute, payment_a, 10000, "INR", "lost")
     assert wallet(api, "cust_dp") == (100, 0, 100, 0)
+    assert integration.reconcile() == []
+
+
+def test_a_paypal_dispute_lost_with_its_refund_in_another_currency_takes_the_disputed_amount(
+    api, client, db, integration
+):
+    """Found by a red-team pass: `amount_refunded` in another currency than the dispute's made the case
+    another currency's, so the whole case was rejected and its hold stayed for good (the case
+    closed, nothing open to alert on). The disputed amount is taken back instead."""
+    _po, capture_id = topup("paypal", api, client, db, "cust_dc", "100.00")
+    paypal = integration.payments.gateway("paypal").api
+    dispute_id = paypal.cases.open_dispute(capture_id, 6000, "INR")
+    assert wallet(api, "cust_dc")[:2] == (100, 60)
+    resolved = _dispute(dispute_id, capture_id, 6000, "INR", "RESOLVED")
+    refunded_in_usd = {"currency_code": "USD", "value": "0.72"}
+    resolved["dispute_outcome"] = {"outcome_code": "RESOLVED_BUYER_FAVOUR", "amount_refunded": refunded_in_usd}
+    assert paypal.post_event("CUSTOMER.DISPUTE.RESOLVED", "dispute", resolved, "resolved") == 200
+    assert wallet(api, "cust_dc") == (40, 0, 40, 0)
     assert integration.reconcile() == []
