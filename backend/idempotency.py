@@ -167,7 +167,7 @@ class IdempotencyStore:
         if stored is not None:
             return stored["payload"], stored["status_code"]
         try:
-            payload, status_code = action(claim.operation_id)
+            payload, status_code = action(claim.operation())
         except IntegrationError as error:
             if error.http_status >= 500:
                 self._release(claim)
@@ -214,7 +214,8 @@ class IdempotencyStore:
                     {"$set": {"started_at": now, "claimant": claimant}},
                 )
                 if taken.modified_count:  # (a claim older than claims' own operation ids used the key's)
-                    return None, Claim(key_id, existing.get("operation_id", "idk_" + key_id[:32]), claimant)
+                    operation_id = existing.get("operation_id", "idk_" + key_id[:32])
+                    return None, Claim(key_id, operation_id, claimant, taken_over=True)
             if time.monotonic() > deadline:
                 raise IdempotencyKeyInProgress()
             time.sleep(0.05)
@@ -244,14 +245,27 @@ class IdempotencyStore:
         )
 
 
+class OperationId(str):
+    """The operation id an action of `IdempotencyStore.run` gets; `retried` when its claim was taken
+    over from a request that failed or died, whose writes (made with this id) may be in."""
+
+    retried = False
+
+
 @dataclass(frozen=True)
 class Claim:
-    """A request's claim of a key (`IdempotencyStore.run`): its operation id, and the claimant that
-    only this request wrote on the key's record."""
+    """A request's claim of a key (`IdempotencyStore.run`): its operation id, the claimant that only
+    this request wrote on the key's record, and whether it took the claim over."""
 
     key_id: str
     operation_id: str
     claimant: str
+    taken_over: bool = False
+
+    def operation(self):
+        operation_id = OperationId(self.operation_id)
+        operation_id.retried = self.taken_over
+        return operation_id
 
     def filter(self):
         """The key's record while this request still holds its claim."""

@@ -88,3 +88,13 @@ class Order(TypedDict, total=False):
     refund_seq: int
     refunded_minor: int
     refundable_minor: int
+
+
+def with_operation(draft, operation):
+    """`draft` carrying `operation`, (operation_id, fingerprint or None), when given: the request that
+    makes the entry (`WalletService.debit`)."""
+    if operation is not None:
+        draft["operation_id"], fingerprint = operation
+        if fingerprint is not None:
+            draft["operation_fingerprint"] = fingerprint
+    return draft

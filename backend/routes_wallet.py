@@ -158,8 +158,10 @@ def capture_order():
     amount_minor, named_currency = order_amount(body)
     service = accounts_service()
 
-    def action(_operation_id):
-        entry, released_minor = service.capture_order(order_id, amount_minor, _acting_customer(), named_currency)
+    def action(operation_id):
+        entry, released_minor = service.capture_order(
+            order_id, amount_minor, _acting_customer(), named_currency, operation_id
+        )
         currency = entry["currency"]
         return {
             "success": True,
@@ -182,8 +184,8 @@ def void_order():
     order_id = require_id(body, "order_id")
     service = accounts_service()
 
-    def action(_operation_id):
-        entry = service.void_order(order_id, _acting_customer())
+    def action(operation_id):
+        entry = service.void_order(order_id, _acting_customer(), operation_id)
         currency = entry["currency"]
         return {
             "success": True,

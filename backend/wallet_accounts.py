@@ -17,13 +17,14 @@ class WalletAccounts:
         amount = amount_in(currency, self.currency)
         return self.order_holds.authorize(order_id, customer_id, amount_minor, operation_id, amount)
 
-    def capture_order(self, order_id, amount_minor, customer_id=None, currency=None):
+    def capture_order(self, order_id, amount_minor, customer_id=None, currency=None, operation_id=None):
         """Take at most the hold, release the rest: (capture entry, released minor units)."""
-        return self.order_holds.capture(order_id, amount_minor, customer_id, amount_in(currency, self.currency))
+        amount = amount_in(currency, self.currency)
+        return self.order_holds.capture(order_id, amount_minor, customer_id, amount, operation_id)
 
-    def void_order(self, order_id, customer_id=None):
+    def void_order(self, order_id, customer_id=None, operation_id=None):
         """Release the order's hold; the order is pending again. The release entry."""
-        return self.order_holds.void(order_id, customer_id)
+        return self.order_holds.void(order_id, customer_id, operation_id)
 
     # --- withdrawals (SPEC §9) -----------------------------------------------------------------
     def withdraw(self, customer_id, amount_minor, withdrawal_id=None, currency=None):

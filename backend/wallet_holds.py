@@ -6,7 +6,7 @@ stay exact under any race: `held` ≤ `balance`, neither below zero, debt only f
 Every method returns (entry, created); the entry is None when there was nothing to do.
 """
 
-from .records import CAPTURE, DEBIT, DEBT_REPAYMENT, HOLD_RELEASE, MEMO
+from .records import CAPTURE, DEBIT, DEBT_REPAYMENT, HOLD_RELEASE, MEMO, with_operation
 from .wallet_figures import (
     hold_id_for,
     plan_capture,
@@ -21,30 +21,40 @@ class WalletHolds:
     def __init__(self, wallet):
         self.wallet = wallet
 
-    def hold(
-        self, customer_id, currency, amount_minor, kind, key, reference, up_to_available=False, wallet=None, cap=None
-    ):
-        """Set `amount_minor` aside (as much as can be, when `up_to_available`, within `cap`: see
-        `plan_hold`); the hold's id is `hold_id_for(key)` (`reference.hold_id`). InsufficientFunds
-        when it does not fit. `wallet`: the wallet as read already (`WalletService.append`)."""
-        hold_id = hold_id_for(key)
+    def hold(self, customer_id, currency, amount_minor, kind, key, reference, up_to_available=False, **options):
+        """Set `amount_minor` aside (as much as can be, when `up_to_available`, within the option `cap`:
+        see `plan_hold`); the hold's id is `hold_id_for(key)` (`reference.hold_id`). InsufficientFunds
+        when it does not fit. Options: `wallet`, the wallet as read already (`WalletService.append`);
+        `operation`, the request making it (`WalletService.debit`)."""
+        hold_id, cap = hold_id_for(key), options.get("cap")
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, kind, key, dict(reference, hold_id=hold_id))
         return self.wallet.append(
-            draft, plan=lambda read: plan_hold(read, hold_id, amount_minor, up_to_available, cap), wallet=wallet
+            with_operation(draft, options.get("operation")),
+            plan=lambda read: plan_hold(read, hold_id, amount_minor, up_to_available, cap),
+            wallet=options.get("wallet"),
         )
 
-    def release(self, customer_id, currency, hold_id, key, reference, amount_minor=None, must_exist=False):
+    def release(
+        self, customer_id, currency, hold_id, key, reference, amount_minor=None, must_exist=False, operation=None
+    ):
         """Give what is left of the hold (at most `amount_minor`) back to available money. A hold not
         opened yet is closed for good (its late opening holds nothing), unless `must_exist`: then
-        nothing is written for it ((None, False), or the entry already holding `key`)."""
+        nothing is written for it ((None, False), or the entry already holding `key`). `operation`:
+        the request making it (`WalletService.debit`)."""
         draft = self.wallet.draft(customer_id, currency, 0, MEMO, HOLD_RELEASE, key, dict(reference, hold_id=hold_id))
-        return self.wallet.append(draft, plan=lambda wallet: plan_release(wallet, hold_id, amount_minor, must_exist))
+        return self.wallet.append(
+            with_operation(draft, operation),
+            plan=lambda wallet: plan_release(wallet, hold_id, amount_minor, must_exist),
+        )
 
-    def capture(self, customer_id, currency, hold_id, amount_minor, key, reference, refusals):
+    def capture(self, customer_id, currency, hold_id, amount_minor, key, reference, refusals, operation=None):
         """Take `amount_minor` out of the hold as a `capture` debit and release the rest of it;
-        `refusals` = (gone, short): raised, nothing written, when the hold is gone or holds less."""
+        `refusals` = (gone, short): raised, nothing written, when the hold is gone or holds less.
+        `operation`: the request making it (`WalletService.debit`)."""
         draft = self.wallet.draft(customer_id, currency, 0, DEBIT, CAPTURE, key, dict(reference, hold_id=hold_id))
-        return self.wallet.append(draft, plan=lambda wallet: plan_capture(wallet, hold_id, amount_minor, *refusals))
+        return self.wallet.append(
+            with_operation(draft, operation), plan=lambda wallet: plan_capture(wallet, hold_id, amount_minor, *refusals)
+        )
 
     def take_back(
         self,

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import new_id, utcnow
 from .errors import InsufficientFunds, OperationPending, StoreUnavailable
-from .records import CREDIT, DEBIT, LedgerEntry
+from .records import CREDIT, DEBIT, LedgerEntry, with_operation
 from .wallet_figures import EMPTY_WALLET, balance_delta, figures_after, plan_debt_repayment
 from .wallet_holds import repayment_draft
 
@@ -33,16 +33,6 @@ OPERATION_ENTRIES_MAX = 10  # entries one request's key may have made (a key reu
 
 def wallet_id(customer_id, currency):
     return f"{customer_id}:{currency}"
-
-
-def with_operation(draft, operation):
-    """`draft` carrying `operation`, (operation_id, fingerprint or None), when given: the request that
-    makes the entry (`WalletService.debit`)."""
-    if operation is not None:
-        draft["operation_id"], fingerprint = operation
-        if fingerprint is not None:
-            draft["operation_fingerprint"] = fingerprint
-    return draft
 
 
 def signed_minor(entry: LedgerEntry) -> int:
@@ -69,12 +59,10 @@ class WalletService:
         """The entry of the wallet holding idempotency key `key`, or None."""
         return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "idempotency_key": key})
 
-    def entry_for_operation(self, customer_id, currency, operation_id, order_id):
-        """The payment of `order_id` made by the request `operation_id` (an Idempotency-Key, hashed), or None."""
-        made = self.entries.find(
-            {"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}, limit=OPERATION_ENTRIES_MAX
-        )
-        return next((e for e in made if e["kind"] == "payment" and e["reference"].get("order_id") == order_id), None)
+    def entries_of_operation(self, customer_id, currency, operation_id):
+        """The wallet's entries made by the request `operation_id` (an Idempotency-Key, hashed)."""
+        query = {"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}
+        return list(self.entries.find(query, limit=OPERATION_ENTRIES_MAX))
 
     # --- writes ------------------------------------------------------------------------------
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):

@@ -25,7 +25,7 @@ from backend.errors import (
 from backend.gateways.base import CheckoutOrder, WebhookEvent
 from backend.orders import PAID_STATES, in_life, paid_by, paid_minor
 from backend.payment_orders import CREATED, FAILED, PAID, EventRead, PaymentOrder
-from backend.records import CREDIT, DEBIT, PAYMENT, REFUND
+from backend.records import CREDIT, DEBIT, REFUND
 from backend.wallet_service import signed_minor, wallet_id
 
 START = datetime.datetime(2026, 1, 1, 12, 0, 0)
@@ -142,15 +142,8 @@ class FakeLedger:
     def entry_for_key(self, customer_id, currency, key):
         return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "idempotency_key": key})
 
-    def entry_for_operation(self, customer_id, currency, operation_id, order_id):
-        return self.entries.find_one(
-            {
-                "wallet_id": wallet_id(customer_id, currency),
-                "operation_id": operation_id,
-                "kind": PAYMENT,
-                "reference.order_id": order_id,
-            }
-        )
+    def entries_of_operation(self, customer_id, currency, operation_id):
+        return list(self.entries.find({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}))
 
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):
         return self.append(customer_id, currency, amount_minor, CREDIT, kind, key, reference, slot=slot)

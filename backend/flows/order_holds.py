@@ -22,7 +22,7 @@ from ..errors import (
 from ..order_authorizations import AUTHORIZED
 from ..orders import PAID_STATES, order_currency
 from ..prefetched_wallets import read_wallet
-from ..records import CHECKOUT_HOLD
+from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
@@ -46,6 +46,8 @@ class OrderHolds:
             raise OrderNotPayable("This order is already paid; it cannot be authorised." if paid else None)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
+        if not retried and self._earlier(order, operation_id, CHECKOUT_HOLD) is not None:
+            raise OrderNotPayable("This request's authorisation has ended (voided, captured or expired).")
         if not retried:
             authorization = self.authorizations.claim(order, amount_minor, self.ttl_seconds, operation_id)
         if authorization is None:
@@ -60,6 +62,7 @@ class OrderHolds:
                 authorization["hold_key"],
                 reference,
                 wallet=read_wallet(wallets, customer_id, currency),
+                operation=_operation(operation_id),
             )
         except InsufficientFunds:
             self.authorizations.unclaim(order_id, authorization["hold_id"])
@@ -70,20 +73,22 @@ class OrderHolds:
             self._audit("order.authorized", order, entry)
         return {"hold_id": authorization["hold_id"], "entry": entry, "expires_at": authorization["expires_at"]}
 
-    def capture(self, order_id, amount_minor, customer_id=None, amount_in=None):
-        """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor)."""
+    def capture(self, order_id, amount_minor, customer_id=None, amount_in=None, operation_id=None):
+        """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor).
+        A retry of a request that captured an earlier hold of the order answers that capture."""
         order, authorization = self._authorized(order_id, customer_id)
         if amount_in is not None:
             amount_in.check(order["currency"])
-        entry = self._entry(order, "capture:")  # this capture made already: its order was not marked yet
+        # this capture made already (its order was not marked yet), or this request's of an earlier hold
+        entry = self._entry(order, "capture:") or self._earlier(order, operation_id, CAPTURE)
         if entry is None:
-            entry = self._capture(order, authorization, amount_minor)
+            entry = self._capture(order, authorization, amount_minor, operation_id)
         with pending_on_store_error(entry):
             self.authorizations.mark_captured(entry)
             self._audit("order.captured", order, entry)
         return entry, -entry["held_delta_minor"] - entry["amount_minor"]
 
-    def _capture(self, order, authorization, amount_minor):
+    def _capture(self, order, authorization, amount_minor, operation_id):
         if authorization["expires_at"] <= self.authorizations.clock():
             raise HoldNotFound("The order's hold has expired; authorise the order again.")
         if amount_minor > authorization["amount_minor"]:
@@ -96,15 +101,21 @@ class OrderHolds:
             f"capture:{authorization['hold_key']}",
             {"order_id": order["order_id"], "order_life": authorization["life"]},
             (HoldNotFound, CaptureExceedsHold),
+            _operation(operation_id),
         )
         return entry
 
-    def void(self, order_id, customer_id=None):
-        """Release the hold; the order is `pending` again. The release entry."""
+    def void(self, order_id, customer_id=None, operation_id=None):
+        """Release the hold; the order is `pending` again. The release entry. A retry of a request that
+        voided an earlier hold of the order answers that release."""
         order, authorization = self._authorized(order_id, customer_id)
-        entry = self._release(order, authorization)
+        earlier = self._earlier(order, operation_id, HOLD_RELEASE)
+        if earlier is not None:
+            return earlier
+        entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
-            entry = self._release(order, authorization)  # its hold may have been made since the first try
+            # its hold may have been made since the first try
+            entry = self._release(order, authorization, operation_id=operation_id)
             if entry is None and self._entry(order, "capture:") is None:
                 self.authorizations.unclaim(order_id, authorization["hold_id"])  # a take-back cut it away
         if entry is None:  # captured, cut away, or its hold not made yet (the order stays authorised: `expire`)
@@ -208,7 +219,7 @@ class OrderHolds:
         self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
         return 1
 
-    def _release(self, order, authorization, must_exist=True):
+    def _release(self, order, authorization, must_exist=True, operation_id=None):
         entry, _ = self.holds.release(
             order["customer_id"],
             order["currency"],
@@ -216,8 +227,19 @@ class OrderHolds:
             f"release:{authorization['hold_key']}",
             {"order_id": order["order_id"], "order_life": authorization["life"]},
             must_exist=must_exist,
+            operation=_operation(operation_id),
         )
         return entry
+
+    def _earlier(self, order, operation_id, kind):
+        """The entry of `kind` that this request made in a try before (its key's claim was taken over
+        from a request that failed or died) of another hold of the order than the one it has now,
+        or None: a retry answers, or is refused by, what its first try did, never moving another hold."""
+        if not getattr(operation_id, "retried", False):
+            return None
+        hold_id = (order.get("authorization") or {}).get("hold_id")
+        made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)
+        return next((e for e in made if e["kind"] == kind and e["reference"].get("hold_id") != hold_id), None)
 
     def _authorized(self, order_id, customer_id):
         """(order, its authorisation): the order authorised, else OrderNotFound / HoldNotFound;
@@ -242,3 +264,8 @@ class OrderHolds:
             amount_minor=entry["amount_minor"],
             currency=entry["currency"],
         )
+
+
+def _operation(operation_id):
+    """The ledger's (operation_id, fingerprint) of a request's entry (`WalletService.debit`)."""
+    return (str(operation_id), None) if operation_id else None

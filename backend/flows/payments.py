@@ -34,8 +34,7 @@ class OrderPayments:
         `KeyedOperation`, read with the order (`backend.idempotency`). `amount_in`: see `orders.order_currency`."""
         keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
         order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
-        made_here = (e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id)
-        answered = next(made_here, None)
+        answered = next(payments_of(made, order_id), None)
         if answered is not None and answered.get("settled"):
             return self._retried(answered)  # this request's payment, decided: its answer, whatever the order is now
         if order is None:
@@ -139,12 +138,10 @@ class OrderPayments:
         of the one that paid it (or gave it back), whatever the shop did to the order since; else
         OrderAlreadyPaid / OrderNotPayable. `made`: the entries of `operation_id` read with the order."""
         if made is not None:
-            payments = (e for e in made if e["kind"] == PAYMENT and e["reference"].get("order_id") == order["order_id"])
-            earlier = next(payments, None)
+            earlier = next(payments_of(made, order["order_id"]), None)
         elif operation_id:
-            earlier = self.wallet.entry_for_operation(
-                order["customer_id"], order["currency"], operation_id, order["order_id"]
-            )
+            made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)
+            earlier = next(payments_of(made, order["order_id"]), None)
         else:
             earlier = None
         if earlier is not None:
@@ -208,3 +205,8 @@ def made_it(made_by, entry):
     if isinstance(made_by, KeyedOperation):
         return made_by.made(entry)
     return made_by is not None and entry.get("operation_id") == made_by
+
+
+def payments_of(entries, order_id):
+    """The payments of `order_id` among `entries`."""
+    return (e for e in entries if e["kind"] == PAYMENT and e["reference"].get("order_id") == order_id)

@@ -5,6 +5,11 @@ authorise, capture or void is healed by recovery, and the money moves once."""
 
 import datetime
 
+import pytest
+from pymongo.errors import AutoReconnect
+
+from backend.audit import AuditLog
+from backend.order_authorizations import OrderAuthorizations
 from backend.wallet_accounts import WalletAccounts
 from tests.faults import crash_each_write
 from tests.helpers import bearer, run_in_threads, unique
@@ -197,4 +202,74 @@ def test_a_capture_just_before_the_worker_expires_its_hold_leaves_the_order_paid
     assert api.pay(order_id, "cust_a", 10).status_code == 409
     wallet = api.status("cust_a").get_json()["wallet"]
     assert (wallet["balance"], wallet["held"]) == (40, 0)
+    assert integration.reconcile() == []
+
+
+def store_gone(*args, **kwargs):
+    raise AutoReconnect("store gone")
+
+
+def keyed(customer_id, key):
+    return {**bearer(customer_id), "Idempotency-Key": key}
+
+
+@pytest.mark.parametrize("step", ["capture", "void"])
+def test_a_retry_after_operation_pending_answers_its_own_try_and_never_moves_a_later_hold(
+    api, db, integration, monkeypatch, step
+):
+    """Found by a red-team pass: a capture (or void) answered 503 `operation_pending` (its entry in, the
+    order not written); the worker finished it; the order was authorised again (reopened by the shop
+    after the capture); the retry with the first key then captured (voided) the new hold. It now
+    answers what its first try did, and the new hold stays."""
+    api.topup("cust_rp", "100.00")
+    order_id = api.add_order("cust_rp", 3000)
+    authorize = {"order_id": order_id, "customer_id": "cust_rp", "amount": 30}
+    assert api.post("/order/authorize", authorize, keyed("cust_rp", "a1")).status_code == 200
+    body = {"order_id": order_id, "amount": 30} if step == "capture" else {"order_id": order_id}
+    failing = "mark_captured" if step == "capture" else "unclaim"
+    with monkeypatch.context() as patch:
+        patch.setattr(OrderAuthorizations, failing, store_gone)
+        first = api.post(f"/order/{step}", body, keyed("cust_rp", f"{step}-pending"))
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    stale = datetime.datetime(2000, 1, 1)
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"authorization.authorized_at": stale}})
+    integration.recover(grace_seconds=0)  # the worker writes the first try to the order
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # (reopened)
+    assert api.post("/order/authorize", authorize, keyed("cust_rp", "a2")).status_code == 200
+    retry = api.post(f"/order/{step}", body, keyed("cust_rp", f"{step}-pending"))
+    assert retry.status_code == 200, retry.get_json()
+    kind = "capture" if step == "capture" else "hold_release"
+    assert (
+        retry.get_json().get("transaction_id", first.get_json()["transaction_id"]) == first.get_json()["transaction_id"]
+    )
+    assert db["ledger_entries"].count_documents({"kind": kind}) == 1
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "authorized"  # the new hold stays
+    assert integration.reconcile() == []
+
+
+def test_an_authorisation_retried_after_operation_pending_and_a_void_holds_nothing_more(
+    api, db, integration, monkeypatch
+):
+    """Found by a red-team pass: the retry of an authorisation that answered 503 (its hold made) and was
+    voided meanwhile made a second hold under the same key."""
+    api.topup("cust_ra", "100.00")
+    order_id = api.add_order("cust_ra", 3000)
+    body = {"order_id": order_id, "customer_id": "cust_ra", "amount": 30}
+    record = AuditLog.record
+
+    def fails_on_authorized(self, event, *args, **kwargs):
+        if event == "order.authorized":
+            store_gone()
+        return record(self, event, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(AuditLog, "record", fails_on_authorized)
+        first = api.post("/order/authorize", body, keyed("cust_ra", "auth-pending"))
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    assert api.post("/order/void", {"order_id": order_id}, keyed("cust_ra", "void-1")).status_code == 200
+    retry = api.post("/order/authorize", body, keyed("cust_ra", "auth-pending"))
+    assert (retry.status_code, retry.get_json()["error"]) == (409, "order_not_payable")
+    assert db["ledger_entries"].count_documents({"kind": "checkout_hold"}) == 1
+    assert api.status("cust_ra").get_json()["wallet"]["held"] == 0
+    assert api.post("/order/authorize", body, keyed("cust_ra", "auth-new")).status_code == 200  # a new key holds
     assert integration.reconcile() == []
