@@ -182,8 +182,8 @@ class IdempotencyStore:
         except PyMongoError:
             # The operation is done; only its stored answer is missing. Answer it: the key stays
             # `in_progress`, so a repeat waits, then (after the grace) runs it again with the same
-            # operation_id: a withdrawal or hold, by the ledger's keys, returns the same movement; an
-            # initiate makes a second payment order (no money moves until one is paid).
+            # operation_id, as retried: a withdrawal or hold, by the ledger's keys, returns the same
+            # movement, a capture or void its entry, an initiate its payment order.
             logger.warning("idempotency key %s: the answer could not be stored", key_id[:12])
         return payload, status_code
 
@@ -245,11 +245,22 @@ class IdempotencyStore:
         )
 
 
+def retried(operation_id):
+    """Whether the request with `operation_id` took its key's claim over from one that failed or died
+    (`OperationId`): what that one wrote with the id may be in."""
+    return getattr(operation_id, "retried", False)
+
+
 class OperationId(str):
     """The operation id an action of `IdempotencyStore.run` gets; `retried` when its claim was taken
     over from a request that failed or died, whose writes (made with this id) may be in."""
 
-    retried = False
+    retried: bool
+
+    def __new__(cls, value, retried=False):
+        operation_id = super().__new__(cls, value)
+        operation_id.retried = retried
+        return operation_id
 
 
 @dataclass(frozen=True)
@@ -263,9 +274,7 @@ class Claim:
     taken_over: bool = False
 
     def operation(self):
-        operation_id = OperationId(self.operation_id)
-        operation_id.retried = self.taken_over
-        return operation_id
+        return OperationId(self.operation_id, retried=self.taken_over)
 
     def filter(self):
         """The key's record while this request still holds its claim."""

@@ -80,24 +80,29 @@ class PaymentOrders:
         """Whether the customer ever initiated a top-up."""
         return self.collection.find_one({"customer_id": customer_id}, {"_id": 1}) is not None
 
-    def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency):
-        """Record a `created` payment order; returns it."""
+    def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency, keyed=None):
+        """Record a `created` payment order; returns it. `keyed`: `{operation_id, redirect_url}` of a
+        request with an Idempotency-Key, by which its retry finds it (`keyed_by`)."""
         payment_order = PaymentOrder(
             payment_order_id, reference, gateway, customer_id, amount_minor, currency, created_at=self.clock()
         )
-        self.collection.insert_one(
-            {
-                "_id": payment_order.id,
-                "reference": reference,
-                "gateway": gateway,
-                "customer_id": customer_id,
-                "amount_minor": amount_minor,
-                "currency": currency,
-                "status": CREATED,
-                "created_at": payment_order.created_at,
-            }
-        )
+        document = {
+            "_id": payment_order.id,
+            "reference": reference,
+            "gateway": gateway,
+            "customer_id": customer_id,
+            "amount_minor": amount_minor,
+            "currency": currency,
+            "status": CREATED,
+            "created_at": payment_order.created_at,
+        }
+        self.collection.insert_one(dict(document, keyed=keyed) if keyed else document)
         return payment_order
+
+    def keyed_by(self, customer_id, operation_id):
+        """(the customer's payment order the request `operation_id` made, its `keyed`), or None."""
+        document = self.collection.find_one({"customer_id": customer_id, "keyed.operation_id": operation_id})
+        return (from_document(document), document["keyed"]) if document else None
 
     def get(self, payment_order_id, gateway=None):
         """The payment order with this id (of `gateway`, when given), or None."""

@@ -51,8 +51,8 @@ def initiate_wallet_topup():
     reads().payments.gateway(method)  # a gateway not offered here is refused before anything is kept
     check_gateway_takes(method, registry.get(method).takes(current_app.config), currency)
 
-    def action(_operation_id):
-        result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method, currency)
+    def action(operation_id):
+        result = service.initiate_wallet_topup_payment(customer_id, amount_minor, method, currency, operation_id)
         result["amount"] = to_major(result.pop("amount_minor"), result["currency"])
         return dict(success=True, **result), 200
 

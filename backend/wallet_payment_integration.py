@@ -14,9 +14,12 @@ class WalletPaymentIntegration(IntegrationParts):
         """Verify, de-duplicate by event id and apply a gateway webhook; returns an outcome word."""
         return self.webhooks.process(gateway_name, raw_body, headers)
 
-    def initiate_wallet_topup_payment(self, customer_id, amount_minor, payment_method="razorpay", currency=None):
-        """Create a gateway order in `currency` (None: the default) and record it as a `created` payment order."""
-        return self.topups.initiate(customer_id, amount_minor, payment_method, currency)
+    def initiate_wallet_topup_payment(
+        self, customer_id, amount_minor, payment_method="razorpay", currency=None, operation_id=None
+    ):
+        """Create a gateway order in `currency` (None: the default) and record it as a `created` payment
+        order. `operation_id`: the request's, whose retry answers the payment order it recorded."""
+        return self.topups.initiate(customer_id, amount_minor, payment_method, currency, operation_id)
 
     def link_payment_to_order(self, order_id, customer_id, amount_minor, operation_id=None, currency=None):
         """Pay a pending order from the wallet (one debit per life of the order); the debit entry.

@@ -467,7 +467,7 @@ class FakePaymentOrders:
     def __init__(self):
         self.docs = {}
 
-    def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency):
+    def create(self, payment_order_id, reference, gateway, customer_id, amount_minor, currency, keyed=None):
         self.docs[payment_order_id] = {
             "_id": payment_order_id,
             "reference": reference,
@@ -477,8 +477,15 @@ class FakePaymentOrders:
             "currency": currency,
             "status": CREATED,
             "webhook_event_ids": [],
+            **({"keyed": keyed} if keyed else {}),
         }
         return self.get(payment_order_id)
+
+    def keyed_by(self, customer_id, operation_id):
+        for doc in self.docs.values():
+            if doc["customer_id"] == customer_id and doc.get("keyed", {}).get("operation_id") == operation_id:
+                return self.get(doc["_id"]), doc["keyed"]
+        return None
 
     def get(self, payment_order_id, gateway=None):
         doc = self.docs.get(payment_order_id)

@@ -19,6 +19,7 @@ from ..errors import (
     OrderNotFound,
     OrderNotPayable,
 )
+from ..idempotency import retried
 from ..order_authorizations import AUTHORIZED
 from ..orders import PAID_STATES, order_currency
 from ..prefetched_wallets import read_wallet
@@ -40,15 +41,15 @@ class OrderHolds:
         order, wallets, _ = self.orders.with_wallets(order_id, customer_id)
         currency = order_currency(order, amount_in=amount_in)
         authorization = order.get("authorization") or {}
-        retried = operation_id is not None and authorization.get("operation_id") == operation_id
-        if order["payment_status"] != "pending" and not retried:
+        again = operation_id is not None and authorization.get("operation_id") == operation_id
+        if order["payment_status"] != "pending" and not again:
             paid = order["payment_status"] in PAID_STATES
             raise OrderNotPayable("This order is already paid; it cannot be authorised." if paid else None)
         if amount_minor != order["amount_minor"]:
             raise AmountDiffersFromOrder("The amount must equal the order's amount.")
-        if not retried and self._earlier(order, operation_id, CHECKOUT_HOLD) is not None:
+        if not again and self._earlier(order, operation_id, CHECKOUT_HOLD) is not None:
             raise OrderNotPayable("This request's authorisation has ended (voided, captured or expired).")
-        if not retried:
+        if not again:
             authorization = self.authorizations.claim(order, amount_minor, self.ttl_seconds, operation_id)
         if authorization is None:
             raise OrderNotPayable("The order changed while it was being authorised; nothing was held.")
@@ -235,7 +236,7 @@ class OrderHolds:
         """The entry of `kind` that this request made in a try before (its key's claim was taken over
         from a request that failed or died) of another hold of the order than the one it has now,
         or None: a retry answers, or is refused by, what its first try did, never moving another hold."""
-        if not getattr(operation_id, "retried", False):
+        if not retried(operation_id):
             return None
         hold_id = (order.get("authorization") or {}).get("hold_id")
         made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from ..clock import new_id
 from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderNotFound
+from ..idempotency import retried
 from ..money import is_amount_minor
 from ..payment_orders import PAID
 from ..prefetched_wallets import read_wallet
@@ -29,16 +30,22 @@ class Topups:
         i = integration
         return cls(i.wallet, i.payments, i.payment_orders, i.audit, i.currency, i.after_credit, i.our_refunds, i.limits)
 
-    def initiate(self, customer_id, amount_minor, payment_method="razorpay", currency=None):
+    def initiate(self, customer_id, amount_minor, payment_method="razorpay", currency=None, operation_id=None):
         """Create a gateway order in `currency` (None: the default one) and record it as a `created`
-        payment order."""
+        payment order. `operation_id`: the request's (`IdempotencyStore.run`); a retry of a request
+        that failed after its payment order was recorded answers that payment order."""
         gateway = self.payments.gateway(payment_method)
         currency = currency or self.currency
+        earlier = self.payment_orders.keyed_by(customer_id, operation_id) if retried(operation_id) else None
+        if earlier is not None:
+            payment_order, keyed = earlier
+            return _initiated(payment_order, keyed["redirect_url"], self.payments.gateway(payment_order.gateway))
         reference = new_id("wtp")
         with self._within_limits(customer_id, currency, amount_minor):
             checkout = gateway.create_order(reference, amount_minor, currency, customer_id)
-            self.payment_orders.create(
-                checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, currency
+            keyed = {"operation_id": str(operation_id), "redirect_url": checkout.redirect_url} if operation_id else None
+            payment_order = self.payment_orders.create(
+                checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, currency, keyed
             )
         self.audit.note(
             "topup.initiated",
@@ -49,13 +56,7 @@ class Topups:
             amount_minor=amount_minor,
             currency=currency,
         )
-        return {
-            "payment_order_id": checkout.gateway_order_id,
-            "redirect_url": checkout.redirect_url,
-            "key_id": gateway.key_id,
-            "amount_minor": amount_minor,
-            "currency": currency,
-        }
+        return _initiated(payment_order, checkout.redirect_url, gateway)
 
     @contextlib.contextmanager
     def _within_limits(self, customer_id, currency, amount_minor):
@@ -192,3 +193,14 @@ class Topups:
             self.audit.record("wallet.credited", "ok", **fields)
         elif entry["reference"].get("gateway_payment_id") != gateway_payment_id:
             self.audit.record("topup.second_payment", "rejected", **fields)
+
+
+def _initiated(payment_order, redirect_url, gateway):
+    """What initiate answers of `payment_order`."""
+    return {
+        "payment_order_id": payment_order.id,
+        "redirect_url": redirect_url,
+        "key_id": gateway.key_id,
+        "amount_minor": payment_order.amount_minor,
+        "currency": payment_order.currency,
+    }

@@ -6,8 +6,10 @@ limit that fits one."""
 import datetime
 
 import pytest
+from pymongo.errors import AutoReconnect
 
 from backend import create_app
+from backend.payment_orders import PaymentOrders
 from tests.conftest import app_config, drop_store
 from tests.helpers import BASE, Api, bearer, run_in_threads
 from tests.integration.support import assert_money
@@ -48,6 +50,30 @@ def test_a_top_up_passing_the_balance_limit_is_refused_with_its_headroom(api):
 def test_open_top_ups_count_until_they_end(api):
     assert api.initiate("cust_a", "70.00").status_code == 200  # open, never paid
     refused(api.initiate("cust_a", "40.00"), "MINIMUM_KYC_BALANCE_MAX", 30)
+
+
+def test_the_retry_of_an_initiate_that_failed_after_recording_it_answers_that_top_up(api, monkeypatch):
+    """Found by a red-team pass: the payment order was recorded, then the request failed (503); its
+    retry, as the same operation, made a second one, and under a limit was refused 422 by the first
+    (an open top-up), that refusal then kept as the key's answer for 24 h."""
+    headers = {**bearer("cust_r"), "Idempotency-Key": "initiate-lost"}
+    create = PaymentOrders.create
+
+    def recorded_then_lost(self, *args):
+        monkeypatch.setattr(PaymentOrders, "create", create)
+        create(self, *args)
+        raise AutoReconnect("connection reset after the write")
+
+    monkeypatch.setattr(PaymentOrders, "create", recorded_then_lost)
+    assert api.initiate("cust_r", "60.00", headers=headers).status_code == 503
+    first = api.db["payment_orders"].find_one()
+    retry = api.initiate("cust_r", "60.00", headers=headers)
+    assert retry.status_code == 200, retry.get_json()
+    assert retry.get_json()["payment_order_id"] == first["_id"]
+    assert retry.get_json()["redirect_url"].endswith(first["_id"])
+    assert api.initiate("cust_r", "60.00", headers=headers).get_json() == retry.get_json()
+    assert api.db["payment_orders"].count_documents({}) == 1
+    refused(api.initiate("cust_r", "50.00"), "MINIMUM_KYC_BALANCE_MAX", 40)  # another request: limited
 
 
 def test_the_months_loads_count_though_the_money_was_spent(api):

@@ -12,6 +12,7 @@ from backend.errors import (
 )
 from backend.flows.topups import Topups
 from backend.gateways.base import ConfirmedPayment
+from backend.idempotency import OperationId
 from backend.records import TOPUP
 
 
@@ -46,6 +47,13 @@ def test_initiate_records_a_created_payment_order_and_audits_it(topups, payment_
     assert [(n["event"], n["payment_order_id"], n["amount_minor"]) for n in audit.notes] == [
         ("topup.initiated", recorded.id, 50000)
     ]
+
+
+def test_a_retried_initiate_answers_the_payment_order_its_first_try_recorded(topups, payment_orders):
+    first = topups.initiate("cust_a", 50000, "fakepay", operation_id=OperationId("idk_1"))
+    assert topups.initiate("cust_a", 50000, "fakepay", operation_id=OperationId("idk_1", retried=True)) == first
+    other = OperationId("idk_2", retried=True)  # a retry whose first try recorded nothing: a top-up of its own
+    assert topups.initiate("cust_a", 50000, "fakepay", operation_id=other) != first
 
 
 def test_initiate_at_a_gateway_not_offered_records_nothing(topups, payment_orders, audit):
