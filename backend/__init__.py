@@ -152,4 +152,5 @@ def build_integration(config, database, metrics, delivery):
         withdraw_days=config["WITHDRAW_WINDOW_DAYS"],
         limits_minor=limits_from_config(config),
         hold_ttl_seconds=config["HOLD_TTL_SECONDS"],
+        open_top_up_seconds=config["SWEEP_EXPIRE_AFTER_SECONDS"],
     )

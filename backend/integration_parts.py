@@ -45,6 +45,7 @@ class IntegrationParts:
         withdraw_days=180,
         limits_minor=None,
         hold_ttl_seconds=604800,
+        open_top_up_seconds=86400,
     ):
         self.wallet, self.payments, self.currency, self.outbox = wallet_service, payment_service, currency, outbox
         self.clock = clock
@@ -53,7 +54,9 @@ class IntegrationParts:
         self.orders = OrderBook(db)
         self.audit = audit or AuditLog(db, clock)
         self.holds = WalletHolds(wallet_service)
-        self.limits = WalletLimits(db, wallet_service, self.payment_orders, self.audit, limits_minor or {}, clock)
+        self.limits = WalletLimits(
+            db, wallet_service, self.payment_orders, self.audit, limits_minor or {}, clock, open_top_up_seconds
+        )
         self.our_refunds = OurRefunds(payment_service, GatewayRefunds(db, clock), self.audit)
         self.after_credit = AfterCredit.of(self, GatewayCases(db, clock))
         self.topups = Topups.of(self)

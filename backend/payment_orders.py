@@ -190,18 +190,21 @@ class PaymentOrders:
         )
         return [from_document(d) for d in documents]
 
-    def loads(self, customer_id, currency, month_start):
+    def loads(self, customer_id, currency, month_start, failed_since):
         """(open, credited since `month_start`): minor units of the customer's top-ups in `currency`
-        still `created`, and of those credited (`paid`) since `month_start` (the limits' counts).
-        Top-ups initiated over LOADS_LOOKBACK_DAYS before the month are not read: the sweep expires
-        an open one within a day, and a credit comes within its gateway's retries of initiate."""
+        still `created` (or `failed` and initiated since `failed_since`: a failed attempt leaves its
+        order payable, and a later capture credits it), and of those credited (`paid`) since
+        `month_start` (the limits' counts). Top-ups initiated over LOADS_LOOKBACK_DAYS before the
+        month are not read: the sweep expires an open one within a day, and a credit comes within
+        its gateway's retries of initiate."""
         open_minor = credited_minor = 0
         since = month_start - datetime.timedelta(days=LOADS_LOOKBACK_DAYS)
         for document in self.collection.find(
             {"customer_id": customer_id, "created_at": {"$gte": since}, "currency": currency},
-            projection=["status", "amount_minor", "paid_at"],
+            projection=["status", "amount_minor", "paid_at", "created_at"],
         ):
-            if document["status"] == CREATED:
+            failed_open = document["status"] == FAILED and document["created_at"] >= failed_since
+            if document["status"] == CREATED or failed_open:
                 open_minor += document["amount_minor"]
             elif document.get("paid_at") and document["paid_at"] >= month_start:
                 credited_minor += document["amount_minor"]

@@ -35,8 +35,11 @@ LIMIT_SETTINGS = tuple(setting for setting, _level, _counts in LIMITS)
 
 
 class WalletLimits:
-    def __init__(self, db, wallet, payment_orders, audit, limits_minor, clock=utcnow):
-        """`limits_minor`: {setting: maximum in minor units} of the limits configured."""
+    def __init__(self, db, wallet, payment_orders, audit, limits_minor, clock=utcnow, open_seconds=86400):
+        """`limits_minor`: {setting: maximum in minor units} of the limits configured; `open_seconds`:
+        how long after initiate a top-up whose payment failed still counts as open (the sweep's
+        SWEEP_EXPIRE_AFTER_SECONDS, after which it gives a `created` one up)."""
+        self.open_seconds = open_seconds
         self.leases = CustomerLeases(db, clock)
         self.customers = db["customers"]
         self.wallet, self.payment_orders, self.audit, self.clock = wallet, payment_orders, audit, clock
@@ -96,7 +99,8 @@ class WalletLimits:
         """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""
         now = self.clock()
         month_start = datetime.datetime(now.year, now.month, 1)
-        open_minor, month_minor = self.payment_orders.loads(customer_id, currency, month_start)
+        failed_since = now - datetime.timedelta(seconds=self.open_seconds)
+        open_minor, month_minor = self.payment_orders.loads(customer_id, currency, month_start, failed_since)
         balance_minor = self.wallet.get_wallet(customer_id, currency)["balance_minor"]
         return {BALANCE: balance_minor + open_minor, MONTHLY: month_minor + open_minor}
 

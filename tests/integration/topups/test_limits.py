@@ -11,7 +11,7 @@ from pymongo.errors import AutoReconnect
 from backend import create_app
 from backend.payment_orders import PaymentOrders
 from tests.conftest import app_config, drop_store
-from tests.helpers import BASE, Api, bearer, run_in_threads
+from tests.helpers import BASE, WEBHOOK_PATH, Api, bearer, razorpay_event, run_in_threads, signed_webhook, unique
 from tests.integration.support import assert_money
 
 ADMIN = bearer("admin_1", "admin")
@@ -50,6 +50,21 @@ def test_a_top_up_passing_the_balance_limit_is_refused_with_its_headroom(api):
 def test_open_top_ups_count_until_they_end(api):
     assert api.initiate("cust_a", "70.00").status_code == 200  # open, never paid
     refused(api.initiate("cust_a", "40.00"), "MINIMUM_KYC_BALANCE_MAX", 30)
+
+
+def test_a_top_up_whose_payment_failed_counts_as_open_for_as_long_as_the_sweep_keeps_one_open(api):
+    """Found by a red-team pass: a failed attempt (`payment.failed`) made its top-up `failed`, no longer
+    counted, though a later attempt on the same checkout still credits it: a second top-up passed
+    the limit, and both were credited."""
+    first = api.initiate("cust_f", "100.00").get_json()["payment_order_id"]
+    failed = razorpay_event("payment.failed", first, unique("pay"), 10000, status="failed")
+    body, headers = signed_webhook(failed)
+    assert api.client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert api.db["payment_orders"].find_one({"_id": first})["status"] == "failed"
+    refused(api.initiate("cust_f", "10.00"), "MINIMUM_KYC_BALANCE_MAX", 0)
+    day_ago = datetime.datetime.utcnow() - datetime.timedelta(seconds=86400 + 60)  # SWEEP_EXPIRE_AFTER_SECONDS
+    api.db["payment_orders"].update_one({"_id": first}, {"$set": {"created_at": day_ago}})
+    assert api.initiate("cust_f", "100.00").status_code == 200
 
 
 def test_the_retry_of_an_initiate_that_failed_after_recording_it_answers_that_top_up(api, monkeypatch):
