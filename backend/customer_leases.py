@@ -25,15 +25,24 @@ class CustomerLeases:
 
     @contextlib.contextmanager
     def held(self, customer_id, purpose):
-        """Inside: no other holder of `purpose` for this customer, anywhere, until the block ends."""
+        """Inside: no other holder of `purpose` for this customer, anywhere, until the block ends or
+        the lease runs out; it yields `kept()`, which renews the lease, or raises StoreUnavailable
+        when it ran out and another caller took it: call it before writing what the lease guards
+        after a slow step (a gateway's answer)."""
         lease_id, owner = f"{purpose}:{customer_id}", uuid.uuid4().hex
         deadline = time.monotonic() + WAIT_SECONDS_MAX
         while not self._take(lease_id, owner):
             if time.monotonic() > deadline:
                 raise StoreUnavailable("Another request of this customer is being handled; try again.")
             time.sleep(POLL_SECONDS)
+
+        def kept():
+            until = self.clock() + datetime.timedelta(seconds=LEASE_SECONDS)
+            if not self.leases.update_one({"_id": lease_id, "owner": owner}, {"$set": {"until": until}}).matched_count:
+                raise StoreUnavailable("This request took too long and another of this customer went ahead; try again.")
+
         try:
-            yield
+            yield kept
         finally:
             self.leases.delete_one({"_id": lease_id, "owner": owner})
 

@@ -80,11 +80,12 @@ class WalletLimits:
     @contextlib.contextmanager
     def checked(self, customer_id, currency, amount_minor):
         """Inside: `amount_minor` more fits every limit (else LimitExceeded, with the tightest limit's
-        name and headroom), and no other initiate of the customer counts until the block ends."""
+        name and headroom), and no other initiate of the customer counts until the block ends; it
+        yields `kept()`, to call before recording the top-up (`CustomerLeases.held`)."""
         if not self.limits_minor:
-            yield
+            yield nothing_to_keep
             return
-        with self.leases.held(customer_id, "topup_limits"):
+        with self.leases.held(customer_id, "topup_limits") as kept:
             for row in self.headroom(customer_id, currency):
                 if amount_minor > row["headroom_minor"]:
                     headroom_minor = row["headroom_minor"]
@@ -93,7 +94,7 @@ class WalletLimits:
                         f"{format_major(headroom_minor, currency)} {currency}",
                         to_major(headroom_minor, currency),
                     )
-            yield
+            yield kept
 
     def _used(self, customer_id, currency):
         """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""
@@ -116,3 +117,7 @@ def limits_from_config(config):
             except InvalidAmount:
                 raise ConfigError(f"{setting} must be an amount in major units, such as 10000 or 10000.00.") from None
     return configured
+
+
+def nothing_to_keep():
+    """`kept()` where no lease is taken (no limits apply)."""

@@ -11,6 +11,7 @@ from ..money import is_amount_minor
 from ..payment_orders import PAID
 from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
+from ..wallet_limits import nothing_to_keep
 from .outcomes import pending_on_store_error
 
 
@@ -41,8 +42,9 @@ class Topups:
             payment_order, keyed = earlier
             return _initiated(payment_order, keyed["redirect_url"], self.payments.gateway(payment_order.gateway))
         reference = new_id("wtp")
-        with self._within_limits(customer_id, currency, amount_minor):
+        with self._within_limits(customer_id, currency, amount_minor) as kept:
             checkout = gateway.create_order(reference, amount_minor, currency, customer_id)
+            kept()  # the limits were counted without any other initiate of the customer since
             keyed = {"operation_id": str(operation_id), "redirect_url": checkout.redirect_url} if operation_id else None
             payment_order = self.payment_orders.create(
                 checkout.gateway_order_id, reference, gateway.name, customer_id, amount_minor, currency, keyed
@@ -63,11 +65,11 @@ class Topups:
         """The wallet's limits let this top-up start (else LimitExceeded, audited, nothing kept). The
         limits are in the default currency and bound its wallets only (docs/deployment.md)."""
         if self.limits is None or currency != self.currency:
-            yield
+            yield nothing_to_keep
             return
         try:
-            with self.limits.checked(customer_id, currency, amount_minor):
-                yield
+            with self.limits.checked(customer_id, currency, amount_minor) as kept:
+                yield kept
         except LimitExceeded as refused:
             self.audit.record(
                 "topup.limit_exceeded",

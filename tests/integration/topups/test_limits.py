@@ -4,11 +4,13 @@ month's loads; the customer's level picks its limits; two initiates at once cann
 limit that fits one."""
 
 import datetime
+import threading
+import time
 
 import pytest
 from pymongo.errors import AutoReconnect
 
-from backend import create_app
+from backend import create_app, customer_leases
 from backend.payment_orders import PaymentOrders
 from tests.conftest import app_config, drop_store
 from tests.helpers import BASE, WEBHOOK_PATH, Api, bearer, razorpay_event, run_in_threads, signed_webhook, unique
@@ -134,6 +136,32 @@ def test_a_refused_top_up_keeps_nothing_and_is_audited(api):
 def test_two_initiates_at_once_cannot_both_pass_a_limit_that_fits_one(api):
     codes = run_in_threads(8, lambda _i: api.initiate("cust_a", "60.00").status_code)
     assert sorted(codes) == [200] + [422] * 7
+
+
+def test_an_initiate_whose_gateway_call_outlived_the_lease_records_nothing(limited, api, monkeypatch):
+    """Found by a red-team pass: the limits' lease (10 s) could run out while the gateway was creating
+    the order (up to GATEWAY_TIMEOUT_SECONDS a call); a second initiate then counted without the
+    first's top-up and both passed a limit that fits one. Scaled down: a lease of 0.3 s, a gateway
+    answering in 0.6 s."""
+    monkeypatch.setattr(customer_leases, "LEASE_SECONDS", 0.3)
+    gateway_api = limited.extensions["integration"].payments.gateway("razorpay").api
+    create_order = gateway_api.create_order
+
+    def slow_create_order(data):
+        time.sleep(0.6)
+        return create_order(data)
+
+    monkeypatch.setattr(gateway_api, "create_order", slow_create_order)
+    answers = {}
+    first = threading.Thread(target=lambda: answers.setdefault("first", api.initiate("cust_s", "60.00")))
+    first.start()
+    time.sleep(0.4)  # the first waits on the gateway; its lease ran out
+    answers["second"] = api.initiate("cust_s", "60.00")
+    first.join()
+    assert answers["second"].status_code == 200
+    assert (answers["first"].status_code, answers["first"].get_json()["error"]) == (503, "store_unavailable")
+    assert api.db["payment_orders"].count_documents({}) == 1
+    refused(api.initiate("cust_s", "60.00"), "MINIMUM_KYC_BALANCE_MAX", 40)
 
 
 def test_without_limits_nothing_is_refused(app):
