@@ -69,7 +69,11 @@ class KeyedOperation:
 
     def made(self, entry):
         """Whether the ledger entry `entry` is this key's, made within the key's life."""
-        return entry.get("operation_id") == self.operation_id and self.now - entry["created_at"] < KEPT
+        return entry.get("operation_id") == self.operation_id and self._alive(entry)
+
+    def _alive(self, entry):
+        """Whether `entry` was made within the key's life (24 h ago or less)."""
+        return self.now - entry["created_at"] < KEPT
 
     def stages(self):
         """Aggregation stages that read, with the document before them, the ledger entries this key
@@ -90,8 +94,8 @@ class KeyedOperation:
         # A debit of the version before keys were folded has no fingerprint: its key's record (an
         # `in_progress` claim, kept 24 h) has the body's.
         claimed = records[0]["fingerprint"] if records else None
-        self.lives_past = sum(1 for e in made if self.now - e["created_at"] >= KEPT)
-        made = [e for e in made if self.now - e["created_at"] < KEPT]
+        self.lives_past = sum(1 for e in made if not self._alive(e))
+        made = [e for e in made if self._alive(e)]
         mine = [e for e in made if e.get("operation_fingerprint", claimed) == self.fingerprint]
         if mine:
             return mine  # this body's movement answers it, whatever another body sent at once made or stored

@@ -107,3 +107,9 @@ class OrderAuthorizations:
         return self.orders.count_documents(
             {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}}
         )
+
+
+def authorized_by(order, hold_id):
+    """Whether the order (a document, or None) is `authorized` by the hold `hold_id`."""
+    order = order or {}
+    return order.get("payment_status") == AUTHORIZED and (order.get("authorization") or {}).get("hold_id") == hold_id

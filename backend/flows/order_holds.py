@@ -20,7 +20,7 @@ from ..errors import (
     OrderNotPayable,
 )
 from ..idempotency import retried
-from ..order_authorizations import AUTHORIZED
+from ..order_authorizations import AUTHORIZED, authorized_by
 from ..orders import PAID_STATES, order_currency
 from ..prefetched_wallets import read_wallet
 from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE
@@ -164,10 +164,9 @@ class OrderHolds:
         now, order_id = self.authorizations.clock(), opened["reference"]["order_id"]
         if (now - opened["created_at"]).total_seconds() < self.ttl_seconds:
             return False  # not past its time: a person may still put its order right
-        order = self.orders.get(order_id) or {}
-        if order.get("payment_status") == AUTHORIZED and (order.get("authorization") or {}).get("hold_id") == hold_id:
+        if authorized_by(self.orders.get(order_id), hold_id):
             return False  # put right meanwhile: its own expiry releases it
-        entry, _ = self.holds.release(
+        entry, created = self.holds.release(
             wallet["customer_id"],
             wallet["currency"],
             hold_id,
@@ -175,17 +174,9 @@ class OrderHolds:
             {"order_id": order_id, "order_life": opened["reference"].get("order_life")},
             must_exist=True,
         )
-        if entry is not None:
-            self.audit.record(
-                "order.authorization_expired",
-                "ok",
-                customer_id=wallet["customer_id"],
-                order_id=order_id,
-                transaction_id=entry["_id"],
-                amount_minor=entry["amount_minor"],
-                currency=entry["currency"],
-                reason="orphan_hold",
-            )
+        if created:
+            owner = {"customer_id": wallet["customer_id"], "order_id": order_id}
+            self._audit("order.authorization_expired", owner, entry, reason="orphan_hold")
         return entry is not None
 
     def _entry(self, order, prefix):
@@ -255,7 +246,7 @@ class OrderHolds:
             raise HoldNotFound()
         return order, order["authorization"]
 
-    def _audit(self, event, order, entry):
+    def _audit(self, event, order, entry, reason=None):
         self.audit.record(
             event,
             "ok",
@@ -264,6 +255,7 @@ class OrderHolds:
             transaction_id=entry["_id"],
             amount_minor=entry["amount_minor"],
             currency=entry["currency"],
+            reason=reason,
         )
 
 

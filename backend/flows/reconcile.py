@@ -4,7 +4,7 @@ it authorises (docs/ledger.md). Under live traffic a movement
 between the whole-ledger sums and the reads looks like drift, so each candidate is checked again on
 a fresh read against the entries it holds (entries never change, so that is consistent)."""
 
-from ..order_authorizations import AUTHORIZED
+from ..order_authorizations import authorized_by
 from ..orders import in_life, paid_minor
 from ..records import CHECKOUT_HOLD, CREDIT, DEBIT, REFUND
 from ..wallet_service import signed_minor
@@ -131,8 +131,7 @@ class Reconciler:
                 continue
             hold_id, order_id = opened["reference"]["hold_id"], opened["reference"]["order_id"]
             order = self.orders.find_one({"order_id": order_id}) or {}
-            authorization = order.get("authorization") or {}
-            if order.get("payment_status") == AUTHORIZED and authorization.get("hold_id") == hold_id:
+            if authorized_by(order, hold_id):
                 continue
             remaining = _open_holds(self.wallets.find_one({"_id": wallet["_id"]})).get(hold_id)
             if remaining:

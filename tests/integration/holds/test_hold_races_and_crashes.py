@@ -239,9 +239,13 @@ def test_a_retry_after_operation_pending_answers_its_own_try_and_never_moves_a_l
     retry = api.post(f"/order/{step}", body, keyed("cust_rp", f"{step}-pending"))
     assert retry.status_code == 200, retry.get_json()
     kind = "capture" if step == "capture" else "hold_release"
-    assert (
-        retry.get_json().get("transaction_id", first.get_json()["transaction_id"]) == first.get_json()["transaction_id"]
-    )
+    made = db["ledger_entries"].find_one({"kind": kind})
+    assert made["_id"] == first.get_json()["transaction_id"]  # the 503's
+    answered = retry.get_json()
+    if step == "capture":
+        assert (answered["transaction_id"], answered["captured"]) == (made["_id"], 30)
+    else:
+        assert (answered["released"], answered["payment_status"]) == (30, "pending")
     assert db["ledger_entries"].count_documents({"kind": kind}) == 1
     assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "authorized"  # the new hold stays
     assert integration.reconcile() == []

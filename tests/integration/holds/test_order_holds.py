@@ -125,8 +125,9 @@ def test_the_worker_releases_a_hold_whose_order_the_shop_dropped_once_past_its_t
 
     assert reconcile_job() == 1  # orphan_hold, not past its time: reported, kept
     assert figures(api)[1] == (60 if shop_action == "cancelled" else 80)
-    day = datetime.timedelta(seconds=app.config["HOLD_TTL_SECONDS"] + 1)
-    db["ledger_entries"].update_one({"kind": "checkout_hold", "amount_minor": 6000}, {"$inc": {"created_at": -day}})
+    opened = db["ledger_entries"].find_one({"kind": "checkout_hold", "amount_minor": 6000})
+    past_its_time = opened["created_at"] - datetime.timedelta(seconds=app.config["HOLD_TTL_SECONDS"] + 1)
+    db["ledger_entries"].update_one({"_id": opened["_id"]}, {"$set": {"created_at": past_its_time}})
     assert reconcile_job() == 0
     assert figures(api) == ((100, 0, 100) if shop_action == "cancelled" else (100, 20, 80))
     assert integration.reconcile() == []
