@@ -44,6 +44,11 @@ class WithdrawalBook:
     def get(self, withdrawal_id):
         return self.collection.find_one({"_id": withdrawal_id})
 
+    def holding(self, customer_id, currency):
+        """The customer's withdrawals in `currency` still `holding` (being carried out, or left by a
+        request that died: the worker carries them on)."""
+        return list(self.collection.find({"stage": HOLDING, "customer_id": customer_id, "currency": currency}))
+
     def advance(self, withdrawal_id, stage):
         self.collection.update_one({"_id": withdrawal_id, "stage": HOLDING}, {"$set": {"stage": stage}})
 

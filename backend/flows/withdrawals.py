@@ -166,10 +166,25 @@ class Withdrawals:
         disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
         topups = [po for po in topups if po.gateway_payment_id not in disputed]  # a lost dispute refunds it too
         used = self.records.refunded_from([po.gateway_payment_id for po in topups])
-        for payment_id, taken in self.history.taken_back(customer_id, currency).items():
+        taken_back = self.history.taken_back(customer_id, currency)
+        for payment_id, taken in [*taken_back.items(), *self._planned_unrecorded(customer_id, currency)]:
             used[payment_id] = used.get(payment_id, 0) + taken
         left = [(po, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups]
         return [(po, amount) for po, amount in left if amount > 0]
+
+    def _planned_unrecorded(self, customer_id, currency):
+        """[(payment id, minor units)] of the parts of withdrawals still `holding` whose refund is not
+        recorded yet: a request that died before recording them left its plan for the worker to
+        carry on, so no other plan may count that money again."""
+        planned = []
+        for withdrawal in self.book.holding(customer_id, currency):
+            recorded = {record["_id"] for record in self.records.of_withdrawal(withdrawal["_id"])}
+            planned += [
+                (part["gateway_payment_id"], part["amount_minor"])
+                for part in withdrawal["parts"]
+                if part["reference"] not in recorded
+            ]
+        return planned
 
     def _plan(self, customer_id, currency, amount_minor):
         """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""

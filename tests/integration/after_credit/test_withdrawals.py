@@ -114,6 +114,29 @@ def test_a_crash_between_the_hold_and_the_gateway_call_heals_with_the_worker(
     assert integration.reconcile() == []
 
 
+def test_a_plan_left_by_a_request_that_died_before_its_hold_is_not_planned_again(api, db, integration, monkeypatch):
+    """Found by a red-team pass: a withdrawal recorded by a request that died before its hold and
+    part records left its plan in its document only; another withdrawal planned the same top-up,
+    and the worker, carrying the first on, asked the gateway for money already refunded."""
+    razorpay_topup(api, db, "cust_w", "60.00")
+    _po, newest = razorpay_topup(api, db, "cust_w", "60.00")
+    hold = integration.withdrawals.holds.hold
+    monkeypatch.setattr(integration.withdrawals.holds, "hold", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        WalletAccounts(integration).withdraw("cust_w", 6000)
+    monkeypatch.setattr(integration.withdrawals.holds, "hold", hold)
+    assert WalletAccounts(integration).withdrawable("cust_w")["refundable_minor"] == 6000  # the newest is planned
+    assert WalletAccounts(integration).withdraw("cust_w", 6000)["status"] == "completed"
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})
+    integration.recover(grace_seconds=0)  # the worker carries the first one on
+    asked: dict = {}
+    for record in db["gateway_refunds"].find({"status": {"$ne": "failed"}}):
+        asked[record["gateway_payment_id"]] = asked.get(record["gateway_payment_id"], 0) + record["amount_minor"]
+    assert asked[newest] == 6000 and sum(asked.values()) == 12000
+    assert wallet(api, "cust_w")[:3] == (0, 0, 0)
+    assert integration.reconcile() == []
+
+
 def test_a_crash_between_the_gateways_answer_and_the_debit_heals_with_the_worker(
     api, db, integration, monkeypatch, two_topups
 ):
