@@ -18,6 +18,11 @@ def day_key(gateway, day):
     return f"{gateway}:{day.isoformat()}"
 
 
+def subject_of(exception):
+    """The payment or refund id an exception is about (the last part of its `_id`, `note`'s key)."""
+    return exception["_id"].split(":", 3)[3]
+
+
 class SettlementBooks:
     def __init__(self, db, clock=utcnow):
         self.settlements = db["settlements"]
@@ -56,6 +61,15 @@ class SettlementBooks:
             self.exceptions.update_one({"_id": key}, {"$set": {"status": RESOLVED}})
         else:
             self.exceptions.update_one({"_id": key, "status": {"$exists": False}}, {"$set": {"status": OPEN}})
+
+    def open_of_kind(self, gateway, kind, limit):
+        """`gateway`'s open exceptions of `kind`, every day, oldest day first, at most `limit`."""
+        query = {"status": OPEN, "kind": kind, "gateway": gateway}
+        return list(self.exceptions.find(query, sort=[("date", 1), ("_id", 1)], limit=limit))
+
+    def resolve(self, exception_id):
+        """The exception healed since it was noted."""
+        self.exceptions.update_one({"_id": exception_id}, {"$set": {"status": RESOLVED, "updated_at": self.clock()}})
 
     def resolve_for_payment(self, gateway, gateway_payment_ids, kind):
         """A payment a later report listed: its open `kind` exceptions are resolved."""

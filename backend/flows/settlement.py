@@ -26,9 +26,11 @@ from ..settlement_books import (
     REFUND_NOT_APPLIED,
     RESOLVED,
     UNKNOWN_PAYMENT,
+    subject_of,
 )
 
 PAGE_ROWS = 500
+APPLIED = ("processed", "duplicate")  # `AfterCredit.apply`'s outcomes of a case that took its money back
 CREDITS_CHECKED_MAX = 10_000
 
 
@@ -61,6 +63,7 @@ class Settlement:
             counts["matched"] += self._captures(gateway_name, day, [r for r in page if r.kind == SETTLED_PAYMENT])
             counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
+        self._refunds_applied_since(gateway_name)
         own = totals.pop(self.currency, None) or day_figures()
         others = [dict(figures, currency=currency) for currency, figures in sorted(totals.items())]
         document = self.books.record_day(
@@ -132,16 +135,7 @@ class Settlement:
                     self.our_refunds.settle(record, answer)
                 matched += 1
                 continue
-            event = WebhookEvent(
-                f"settlement:{row.refund_id}",
-                "settlement.refund",
-                REFUND_PROCESSED,
-                gateway_payment_id=row.gateway_payment_id,
-                amount_minor=row.amount_minor,
-                currency=row.currency,
-                case_id=row.refund_id,
-            )
-            outcome = self.after_credit.apply(gateway, event)
+            outcome = self._take_back(gateway, row.refund_id, row.gateway_payment_id, row.amount_minor, row.currency)
             if outcome == "processed":
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, RESOLVED)
             elif outcome == "duplicate":
@@ -149,6 +143,28 @@ class Settlement:
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
         return matched
+
+    def _take_back(self, gateway, refund_id, gateway_payment_id, amount_minor, currency):
+        """The gateway's own refund applied through the after-the-credit path (once per case); its outcome."""
+        event = WebhookEvent(
+            f"settlement:{refund_id}",
+            "settlement.refund",
+            REFUND_PROCESSED,
+            gateway_payment_id=gateway_payment_id,
+            amount_minor=amount_minor,
+            currency=currency,
+            case_id=refund_id,
+        )
+        return self.after_credit.apply(gateway, event)
+
+    def _refunds_applied_since(self, gateway):
+        """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
+        payment credited later, by a webhook or a capture this settling healed) or applies now: resolved."""
+        for row in self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, CREDITS_CHECKED_MAX):
+            refund_id = subject_of(row)
+            amount_minor, currency = row["gateway_amount_minor"], row.get("currency")
+            if self._take_back(gateway, refund_id, row["payment_id"], amount_minor, currency) in APPLIED:
+                self.books.resolve(row["_id"])
 
     # --- credits no report listed ----------------------------------------------------------------
     def _credits_not_captured(self, gateway, day, lag):

@@ -5,7 +5,7 @@ the day again changes nothing."""
 
 import datetime
 
-from tests.helpers import BASE, bearer
+from tests.helpers import BASE, WEBHOOK_PATH, bearer, razorpay_event, signed_webhook
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
 
 ADMIN = bearer("admin_1", "admin")
@@ -65,6 +65,41 @@ def test_four_disagreements_give_exactly_four_exceptions_two_healed(api, db, int
     assert balance(api) == before + 6
     assert sorted((e["kind"], e["status"]) for e in exceptions_again) == found
     assert again["matched"] == _document["matched"] + 2  # the healed two match now
+
+
+def refund_exceptions(integration, day=DAY):
+    return [(e["kind"], e["status"]) for e in integration.settlement.books.of_day("razorpay", day)]
+
+
+def test_a_refund_not_applied_is_resolved_once_its_payment_credited_and_it_was_taken_back(api, integration):
+    """Found by a red-team pass: a dashboard refund of a payment not credited yet is left open (its case
+    waits); once the payment was credited and the case took the money back (by the late webhook),
+    settling the day again, or any other day, left the exception open for good."""
+    order_id = api.initiate("cust_a", "10.00").get_json()["payment_order_id"]
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_dash", 300)])
+    integration.settle("razorpay", DAY)
+    assert refund_exceptions(integration) == [("refund_not_applied", "open")]
+    integration.settle("razorpay", DAY)
+    assert refund_exceptions(integration) == [("refund_not_applied", "open")]  # still waiting: stays open
+    body, headers = signed_webhook(razorpay_event("payment.captured", order_id, "pay_late", 1000))
+    assert api.client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    assert balance(api) == 7  # credited, and the waiting refund taken back
+    report(integration, "razorpay", [])
+    integration.settle("razorpay", DAY + datetime.timedelta(days=1))  # the next day's settling
+    assert refund_exceptions(integration) == [("refund_not_applied", "resolved")]
+    assert balance(api) == 7 and integration.reconcile() == []
+
+
+def test_a_refund_not_applied_is_resolved_by_settling_the_day_its_capture_was_healed(api, db, integration):
+    order_id = api.initiate("cust_a", "10.00").get_json()["payment_order_id"]
+    payment_order = dict(db["payment_orders"].find_one({"_id": order_id}), gateway_payment_id="pay_late")
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_dash", 300)])
+    integration.settle("razorpay", DAY)  # the refund's day first (the worker was behind)
+    report(integration, "razorpay", [capture_row(payment_order)])
+    integration.settle("razorpay", DAY - datetime.timedelta(days=1))  # heals the capture, takes the refund back
+    assert balance(api) == 7
+    assert refund_exceptions(integration) == [("refund_not_applied", "resolved")]
+    assert integration.reconcile() == []
 
 
 def test_a_credit_no_report_lists_is_credited_not_captured_until_one_does(api, db, integration):
