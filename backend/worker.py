@@ -32,7 +32,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from . import backlog
+from . import backlog, settlement_days
 from .clock import iso, store_now, utcnow
 from .errors import IntegrationError
 from .sweep import sweep_from_config
@@ -45,7 +45,6 @@ FINISH_BATCHES_PER_TICK = 10  # of FINISH_BATCH_MAX entries: 1,000 movements an 
 JOB_LEASE_SECONDS = 30
 RELEASED = datetime.datetime(1970, 1, 1)  # a released lease's `until`: free whatever a clock says
 SKEW_LOG_EVERY_TICKS = 60  # while refusing, the ERROR is repeated this often (about once a minute)
-REPORT_LATENCY = datetime.timedelta(hours=3)  # a gateway's report of a day is complete this long after it
 
 
 class Worker:
@@ -65,7 +64,7 @@ class Worker:
             "outbox": (config["WORKER_OUTBOX_INTERVAL_SECONDS"], self._drain_outbox, False),
             "sweep": (config["WORKER_SWEEP_INTERVAL_SECONDS"], self._sweep, True),
             "reconcile": (config["WORKER_RECONCILE_INTERVAL_SECONDS"], self._reconcile, True),
-            "settlement": (config["WORKER_SETTLEMENT_INTERVAL_SECONDS"], self._settle_last_complete_day, True),
+            "settlement": (config["WORKER_SETTLEMENT_INTERVAL_SECONDS"], self._settle_complete_days, True),
         }
         self.leased_jobs = [name for name, (_, _, leased) in self.jobs.items() if leased]
         self.due_at = {}  # job -> when this worker tries it next (absent: now)
@@ -188,38 +187,37 @@ class Worker:
             logger.warning("reconcile drift: %s", row)
         return len(drift)
 
-    def _settle_last_complete_day(self):
-        """Settle the newest day (UTC) whose report is complete (yesterday from REPORT_LATENCY past
-        midnight, the day before until then) of every gateway with a settlement report, once: a day
-        settled in full already is left (the job's lease keeps two workers from settling it at once);
-        {gateway: open exceptions} of what it settled."""
-        day = (self.clock() - REPORT_LATENCY).date() - datetime.timedelta(days=1)
-        books, settled = self.integration.settlement.books, {}
+    def _settle_complete_days(self):
+        """Settle each gateway's days due (`settlement_days.days_due`: the newest day whose report is
+        complete, and those before it a worker missed), oldest first; a day settled in full already
+        is left (the job's lease keeps two workers from settling it at once). {gateway: open
+        exceptions} of the days it settled."""
+        newest = settlement_days.newest_complete_day(self.clock())
+        books = self.integration.settlement.books
+        settled: dict[str, int] = {}
         for name, adapter in sorted(self.integration.payments.gateways.items()):
-            if not hasattr(adapter, "settlement_report") or self._settled_in_full(books.day(name, day), adapter):
+            if not hasattr(adapter, "settlement_report"):
                 continue
-            try:
-                _document, exceptions = self.integration.settle(name, day)
-            except IntegrationError as error:  # the gateway could not be asked: the next run tries again
-                logger.warning("settlement of %s %s: %s", name, day, error.code)
-                continue
-            settled[name] = sum(1 for row in exceptions if row.get("status") == "open")
-            for row in exceptions:
-                if row.get("status") == "open":
-                    logger.warning(
-                        "settlement exception: %s", {k: row.get(k) for k in ("gateway", "date", "kind", "payment_id")}
-                    )
+            for day in settlement_days.days_due(books, name, newest):
+                opened = self._settle_day(name, day)
+                if opened is not None:
+                    settled[name] = settled.get(name, 0) + opened
         return settled
 
-    @staticmethod
-    def _settled_in_full(document, adapter):
-        """The day was settled after it was over and its report complete (REPORT_LATENCY past it: PayPal's
-        data can be 3 hours late): a day settled early (by hand, over HTTP) is settled again."""
-        if document is None:
-            return False
-        day = datetime.date.fromisoformat(document["date"])
-        complete_at = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
-        return document["settled_at"] >= complete_at + REPORT_LATENCY
+    def _settle_day(self, name, day):
+        """Settle `name`'s `day`; how many exceptions it left open (logged), or None when the gateway
+        could not be asked (the next run tries again)."""
+        try:
+            _document, exceptions = self.integration.settle(name, day)
+        except IntegrationError as error:
+            logger.warning("settlement of %s %s: %s", name, day, error.code)
+            return None
+        opened = [row for row in exceptions if row.get("status") == "open"]
+        for row in opened:
+            logger.warning(
+                "settlement exception: %s", {k: row.get(k) for k in ("gateway", "date", "kind", "payment_id")}
+            )
+        return len(opened)
 
     def _renew_leases(self, now):
         """Extend every job lease this worker holds to JOB_LEASE_SECONDS from now (one write)."""

@@ -210,6 +210,23 @@ def test_until_three_past_midnight_the_worker_settles_the_day_before_yesterday(a
     ]
 
 
+def test_a_worker_down_over_days_settles_the_days_it_missed_oldest_first(app, db, integration):
+    """Found by a red-team pass: the worker settled only the newest complete day, so a day whose run
+    no worker made (all down over its 03:00) was never settled and its credits never checked."""
+    report(integration, "razorpay", [])
+    noon = datetime.time(12)
+    before = datetime.datetime.combine(DAY - datetime.timedelta(days=2), noon)  # settles DAY - 3
+    assert worker_settles(app, db, integration, before, ("w1",)) == [
+        (name, DAY - datetime.timedelta(days=3)) for name in settleable(integration)
+    ]
+    back_up = datetime.datetime.combine(DAY + datetime.timedelta(days=1), noon)  # down for three days
+    missed = [DAY - datetime.timedelta(days=back) for back in (2, 1, 0)]
+    assert worker_settles(app, db, integration, back_up, ("w1", "w2")) == [
+        (name, day) for name in settleable(integration) for day in missed
+    ]
+    assert worker_settles(app, db, integration, back_up + datetime.timedelta(hours=1), ("w1",)) == []
+
+
 def test_metrics_count_open_exceptions_by_kind_and_each_gateways_last_settled_day(api, client, db, integration):
     [order] = credited(api, db, 1)
     report(integration, "razorpay", [capture_row(order, amount_minor=1)])
