@@ -68,6 +68,11 @@ INDEXES = {
     ],
     "payment_orders": [
         ([("customer_id", 1), ("created_at", -1)], {}),
+        # a keyed initiate's retry finds the payment order its first try recorded (`keyed_by`)
+        (
+            [("customer_id", 1), ("keyed.operation_id", 1)],
+            {"partialFilterExpression": {"keyed.operation_id": {"$exists": True}}},
+        ),
         ([("status", 1), ("created_at", 1)], {}),
         # our reference, random and so unique without a unique index (which sharding
         # on `_id` would refuse); PayPal's events name a payment order by it
@@ -87,12 +92,17 @@ INDEXES = {
         ([("gateway_payment_id", 1), ("status", 1)], {}),
     ],
     # withdrawals whose request died before every part was asked (the worker's)
-    "withdrawals": [([("stage", 1), ("lease_until", 1)], {})],
+    "withdrawals": [
+        ([("stage", 1), ("lease_until", 1)], {}),
+        # a plan counts the customer's withdrawals still `holding` (`WithdrawalBook.holding`)
+        ([("customer_id", 1), ("currency", 1), ("stage", 1)], {}),
+    ],
     # settled days (`_id` "<gateway>:<date>") and what they found; open ones for /metrics
     "settlements": [([("gateway", 1), ("date", -1)], {})],
     "settlement_exceptions": [
         ([("gateway", 1), ("date", 1)], {}),
-        ([("status", 1), ("kind", 1)], {}),
+        # open exceptions by kind (/metrics), and of a gateway (a settling looks at its open ones again)
+        ([("status", 1), ("kind", 1), ("gateway", 1)], {}),
         ([("gateway", 1), ("payment_id", 1), ("kind", 1), ("status", 1)], {}),
     ],
     "gateway_cases": [

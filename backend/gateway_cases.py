@@ -75,6 +75,12 @@ class GatewayCases:
         )
         return done.matched_count == 1
 
+    def applied_of(self, case_ids):
+        """The ids among `case_ids` of cases applied to a wallet (no longer waiting for a credit)."""
+        if not case_ids:
+            return set()
+        return {case["_id"] for case in self.collection.find({"_id": {"$in": case_ids}, "waiting": False}, ["_id"])}
+
     def get(self, case_id):
         return self.collection.find_one({"_id": case_id})
 

@@ -45,6 +45,10 @@ class SettlementBooks:
     def day(self, gateway, day):
         return self.settlements.find_one({"_id": day_key(gateway, day)})
 
+    def settled_before(self, gateway, day):
+        """Whether any day of `gateway` before `day` was settled."""
+        return self.settlements.find_one({"gateway": gateway, "date": {"$lt": day.isoformat()}}, ["_id"]) is not None
+
     def note(self, gateway, day, kind, subject_id, status, **fields):
         """Record an exception (once per gateway, day, kind and payment or refund); a `resolved` one
         stays resolved."""
@@ -63,13 +67,16 @@ class SettlementBooks:
             self.exceptions.update_one({"_id": key, "status": {"$exists": False}}, {"$set": {"status": OPEN}})
 
     def open_of_kind(self, gateway, kind, limit):
-        """`gateway`'s open exceptions of `kind`, every day, oldest day first, at most `limit`."""
-        query = {"status": OPEN, "kind": kind, "gateway": gateway}
-        return list(self.exceptions.find(query, sort=[("date", 1), ("_id", 1)], limit=limit))
+        """`gateway`'s open exceptions of `kind`, every day, at most `limit`."""
+        return list(self.exceptions.find({"status": OPEN, "kind": kind, "gateway": gateway}, limit=limit))
 
-    def resolve(self, exception_id):
-        """The exception healed since it was noted."""
-        self.exceptions.update_one({"_id": exception_id}, {"$set": {"status": RESOLVED, "updated_at": self.clock()}})
+    def resolve(self, exception_ids):
+        """The open exceptions `exception_ids`, healed since they were noted."""
+        if exception_ids:
+            self.exceptions.update_many(
+                {"_id": {"$in": exception_ids}, "status": OPEN},
+                {"$set": {"status": RESOLVED, "updated_at": self.clock()}},
+            )
 
     def resolve_for_payment(self, gateway, gateway_payment_ids, kind):
         """A payment a later report listed: its open `kind` exceptions are resolved."""

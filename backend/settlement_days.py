@@ -1,7 +1,8 @@
 """Which days of a gateway the worker settles (`Worker._settle_complete_days`): the newest day (UTC)
 whose report is complete, REPORT_LATENCY past its end (yesterday from then, the day before until
 then), and each day before it, up to CATCH_UP_DAYS back, that no worker settled in full (one down
-over a day's run), from the first day settled before (a new deployment starts at the newest)."""
+over a day's run), from the first day settled before, or all of them when a day before them was
+(a new deployment starts at the newest)."""
 
 import datetime
 
@@ -18,7 +19,8 @@ def days_due(books, gateway, newest):
     """The days up to `newest` to settle for `gateway`, oldest first (`SettlementBooks` `books`)."""
     window = [newest - datetime.timedelta(days=back) for back in range(CATCH_UP_DAYS - 1, -1, -1)]
     documents = [books.day(gateway, day) for day in window]
-    first = min((day for day, document in zip(window, documents, strict=True) if document), default=newest)
+    settled = [day for day, document in zip(window, documents, strict=True) if document]
+    first = settled[0] if settled else window[0] if books.settled_before(gateway, window[0]) else newest
     return [
         day for day, document in zip(window, documents, strict=True) if day >= first and not settled_in_full(document)
     ]

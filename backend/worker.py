@@ -199,6 +199,8 @@ class Worker:
             if not hasattr(adapter, "settlement_report"):
                 continue
             for day in settlement_days.days_due(books, name, newest):
+                if not self._take_lease("settlement", self.clock()):
+                    return settled  # a long catch-up outlived the job's lease: another worker goes on
                 opened = self._settle_day(name, day)
                 if opened is not None:
                     settled[name] = settled.get(name, 0) + opened

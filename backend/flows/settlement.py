@@ -16,6 +16,7 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
+from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent, confirmed_by
 from ..settlement_books import (
@@ -30,7 +31,7 @@ from ..settlement_books import (
 )
 
 PAGE_ROWS = 500
-APPLIED = ("processed", "duplicate")  # `AfterCredit.apply`'s outcomes of a case that took its money back
+OPEN_CHECKED_MAX = 1_000  # open refund_not_applied exceptions a settling looks at again
 CREDITS_CHECKED_MAX = 10_000
 
 
@@ -159,12 +160,14 @@ class Settlement:
 
     def _refunds_applied_since(self, gateway):
         """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
-        payment credited later, by a webhook or a capture this settling healed) or applies now: resolved."""
-        for row in self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, CREDITS_CHECKED_MAX):
-            refund_id = subject_of(row)
-            amount_minor, currency = row["gateway_amount_minor"], row.get("currency")
-            if self._take_back(gateway, refund_id, row["payment_id"], amount_minor, currency) in APPLIED:
-                self.books.resolve(row["_id"])
+        payment credited later: `AfterCredit.apply_waiting` took the money back when a webhook or a
+        capture this settling healed credited it): resolved. Reads only (two commands)."""
+        opened = {
+            case_key(gateway, REFUND_CASE, subject_of(row)): row["_id"]
+            for row in self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, OPEN_CHECKED_MAX)
+        }
+        applied = self.after_credit.cases.applied_of(list(opened))
+        self.books.resolve([opened[case_id] for case_id in sorted(applied)])
 
     # --- credits no report listed ----------------------------------------------------------------
     def _credits_not_captured(self, gateway, day, lag):

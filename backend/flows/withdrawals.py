@@ -165,9 +165,11 @@ class Withdrawals:
         ]
         disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
         topups = [po for po in topups if po.gateway_payment_id not in disputed]  # a lost dispute refunds it too
+        # planned before recorded: a resume recording its parts between the two reads is counted once at least
+        planned = self._planned_unrecorded(customer_id, currency)
         used = self.records.refunded_from([po.gateway_payment_id for po in topups])
         taken_back = self.history.taken_back(customer_id, currency)
-        for payment_id, taken in [*taken_back.items(), *self._planned_unrecorded(customer_id, currency)]:
+        for payment_id, taken in [*taken_back.items(), *planned]:
             used[payment_id] = used.get(payment_id, 0) + taken
         left = [(po, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups]
         return [(po, amount) for po, amount in left if amount > 0]

@@ -225,6 +225,10 @@ def test_a_worker_down_over_days_settles_the_days_it_missed_oldest_first(app, db
         (name, day) for name in settleable(integration) for day in missed
     ]
     assert worker_settles(app, db, integration, back_up + datetime.timedelta(hours=1), ("w1",)) == []
+    week_later = back_up + datetime.timedelta(days=8)  # down over all of the last seven days' runs
+    assert worker_settles(app, db, integration, week_later, ("w1",)) == [
+        (name, DAY + datetime.timedelta(days=back)) for name in settleable(integration) for back in range(2, 9)
+    ]
 
 
 def test_metrics_count_open_exceptions_by_kind_and_each_gateways_last_settled_day(api, client, db, integration):

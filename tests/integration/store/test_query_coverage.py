@@ -518,3 +518,19 @@ def test_a_top_n_by_an_index_needs_a_limit():
     heartbeats = [([("_id", 1)], True), ([("beat_at", 1)], False)]
     assert served(shape_of({}, [("beat_at", -1)], 1), heartbeats)
     assert not served(shape_of({}, [("beat_at", -1)], 0), heartbeats)
+
+
+# Queries of paths the workload does not take (a retried initiate, a plan beside a withdrawal left
+# `holding`, a settling's second look at its open exceptions), checked against the declared indexes.
+RARE_PATH_QUERIES = [
+    ("payment_orders", {"customer_id": "c", "keyed.operation_id": "op"}, None, 0),  # PaymentOrders.keyed_by
+    ("withdrawals", {"stage": "holding", "customer_id": "c", "currency": "INR"}, None, 0),  # WithdrawalBook.holding
+    ("settlement_exceptions", {"status": "open", "kind": "refund_not_applied", "gateway": "paypal"}, None, 1000),
+    ("settlements", {"gateway": "paypal", "date": {"$lt": "2026-12-01"}}, None, 0),  # settled_before
+    ("gateway_cases", {"_id": {"$in": ["a", "b"]}, "waiting": False}, None, 0),  # GatewayCases.applied_of
+]
+
+
+@pytest.mark.parametrize("collection, filter_, sort, limit", RARE_PATH_QUERIES, ids=[q[0] for q in RARE_PATH_QUERIES])
+def test_the_queries_of_rare_paths_are_served_by_a_declared_index(app, collection, filter_, sort, limit):
+    assert served(shape_of(filter_, sort, limit), declared_indexes(collection, app.config))
