@@ -51,11 +51,13 @@ class PaymentSettlements:
         except PyMongoError:
             pass
 
-    def record(self, entry: LedgerEntry, outcome: str) -> None:
-        """Record the settler's decision (never a second one: a decided payment stays decided)."""
+    def record(self, entry: LedgerEntry, outcome: str) -> str:
+        """Record the settler's decision (never a second one: a decided payment stays decided); the
+        decision that stands, on `entry` too: another settler's, when it recorded one first."""
         if entry.get("settled") is None:
-            self.entries.update_one({"_id": entry["_id"], "settled": None}, {"$set": {"settled": outcome}})
-            entry["settled"] = outcome
+            decided = self.entries.update_one({"_id": entry["_id"], "settled": None}, {"$set": {"settled": outcome}})
+            entry["settled"] = outcome if decided.matched_count else (self.outcome(entry["_id"]) or outcome)
+        return entry["settled"]
 
     def outcome(self, entry_id: str) -> str | None:
         """The payment's decision as recorded now, or None while undecided."""

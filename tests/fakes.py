@@ -274,7 +274,8 @@ class FakeSettlements:
         if entry.get("settled") is None:
             stored = self.ledger.stored(entry["_id"])
             stored["settled"] = stored.get("settled") or outcome
-            entry["settled"] = outcome
+            entry["settled"] = stored["settled"]
+        return entry["settled"]
 
     def outcome(self, entry_id):
         return self.ledger.stored(entry_id).get("settled")

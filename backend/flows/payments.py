@@ -35,8 +35,8 @@ class OrderPayments:
         keyed = operation_id if isinstance(operation_id, KeyedOperation) else None
         order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
         answered = next(payments_of(made, order_id), None)
-        if answered is not None and answered.get("settled"):
-            return self._retried(answered)  # this request's payment, decided: its answer, whatever the order is now
+        if answered is not None:  # this request's payment: its answer, whatever the order is now
+            return self._retried(self._decided(answered))
         if order is None:
             raise OrderNotFound()
         operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
@@ -67,17 +67,33 @@ class OrderPayments:
             retried = not created and own
             if not created and not retried:
                 raise OrderAlreadyPaid()
-            self.audit.record(
-                "order.paid",
-                "ok",
-                customer_id=customer_id,
-                order_id=order_id,
-                transaction_id=entry["_id"],
-                amount_minor=amount_minor,
-                currency=entry["currency"],
-                reason="retry" if retried else None,
-            )
+            self._audit_paid(entry, "retry" if retried else None)
         return entry
+
+    def _decided(self, entry):
+        """This request's own payment `entry` (found by its retry), decided: as recorded, or now by
+        this request when its settler let it go or died (`_settled_by_another`: OperationPending
+        while another still settles it), never a payment of the order's next life."""
+        if entry.get("settled"):
+            return entry
+        entry = self._settled_by_another(entry, own=True)
+        if not entry.get("settled"):
+            with pending_on_store_error(entry, self.settlements.release):
+                if self.settle(entry):
+                    self._audit_paid(entry, "retry")
+        return entry
+
+    def _audit_paid(self, entry, reason):
+        self.audit.record(
+            "order.paid",
+            "ok",
+            customer_id=entry["customer_id"],
+            order_id=entry["reference"]["order_id"],
+            transaction_id=entry["_id"],
+            amount_minor=entry["amount_minor"],
+            currency=entry["currency"],
+            reason=reason,
+        )
 
     def _debit_in_its_life(self, order, currency, amount_minor, operations, wallet=None):
         """(entry, created): the debit of the order's current life (its `payment_ticket`), made now or
@@ -167,12 +183,14 @@ class OrderPayments:
         it (cancelled, paid otherwise, reopened, or changed since it was read), give the amount back.
         The decision is recorded on the entry (`settled`) before any money goes back, so a debit
         given back never pays its order later, even one the shop re-issued. True when paid."""
+        decided: str
         if self.orders.mark_paid(entry, self.clock()) or not self.orders.give_back(entry):
-            self.settlements.record(entry, SETTLED_PAID)
-            return True
-        self.settlements.record(entry, SETTLED_GIVEN_BACK)
-        self.give_back(entry)
-        return False
+            decided = self.settlements.record(entry, SETTLED_PAID)
+        else:
+            decided = self.settlements.record(entry, SETTLED_GIVEN_BACK)
+        if decided == SETTLED_GIVEN_BACK:  # (another settler's decision, when one recorded it first, stands)
+            self.give_back(entry)
+        return decided == SETTLED_PAID
 
     def give_back(self, entry: LedgerEntry) -> None:
         """Credit back the debit `entry`, decided given back (once: keyed `reversal:<entry id>`)."""

@@ -76,3 +76,56 @@ def test_a_payment_whose_answer_could_not_be_stored_is_answered(api, client, db,
     first = pay(client, order_id, "k-c", customer_id="cust_i")
     assert first.status_code == 200 and first.get_json()["remaining_balance"] == 75
     assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
+
+
+def test_a_keyed_retry_after_operation_pending_answers_its_payment_after_the_shop_reopened_the_order(
+    api, client, db, integration, monkeypatch
+):
+    """Found by a red-team pass: the payment marked the order paid, then its decision could not be
+    recorded (503 `operation_pending`); the shop reopened the order (a new life) and the retry with
+    the same key paid that new life: a second debit under one key."""
+    api.topup("cust_k", "100")
+    order_id = api.add_order("cust_k", 3000)
+    failing_once(monkeypatch, integration.order_payments.settlements, "record")
+    first = pay(client, order_id, "k-pending", customer_id="cust_k", amount=30)
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    monkeypatch.undo()
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # reopened
+    retry = pay(client, order_id, "k-pending", customer_id="cust_k", amount=30)
+    assert retry.status_code == 200, retry.get_json()
+    assert retry.get_json()["transaction_id"] == first.get_json()["transaction_id"]
+    assert db["ledger_entries"].count_documents({"kind": "payment"}) == 1
+    assert db["ledger_entries"].find_one({"kind": "payment"})["settled"] == "paid"
+    assert balance_minor(db, "cust_k") == 7000
+    assert pay(client, order_id, "k-new", customer_id="cust_k", amount=30).status_code == 200  # the new life
+    assert balance_minor(db, "cust_k") == 4000
+    assert integration.reconcile() == []
+
+
+def test_a_payment_recovery_decided_paid_is_not_given_back_by_its_request(api, db, integration, monkeypatch):
+    """Found by a red-team pass: recovery (grace 0) settled a live request's debit as paid; the shop
+    then wrote the order anew (paid at its own checkout); the request's own settle found the order
+    not payable, gave the debit back too (its ticket matched the new document's none), and credited
+    the reversal: the debit both paid the order and came back."""
+    api.topup("cust_r2", "100")
+    order_id = api.add_order("cust_r2", 3000)
+    real_mark_paid, ran = integration.orders.mark_paid, []
+
+    def recovery_and_the_shop_first(entry, now):
+        if not ran:
+            ran.append(True)
+            integration.recover(grace_seconds=0)
+            assert db["ledger_entries"].find_one({"_id": entry["_id"]})["settled"] == "paid"
+            shop_paid = {"customer_id": "cust_r2", "amount_minor": 3000, "currency": "INR", "payment_status": "paid"}
+            db["orders"].replace_one({"order_id": order_id}, dict(shop_paid, order_id=order_id))
+        return real_mark_paid(entry, now)
+
+    monkeypatch.setattr(integration.orders, "mark_paid", recovery_and_the_shop_first)
+    answer = api.pay(order_id, "cust_r2", 30)
+    monkeypatch.undo()
+    debit = db["ledger_entries"].find_one({"kind": "payment"})
+    assert answer.status_code == 200 and answer.get_json()["transaction_id"] == debit["_id"]
+    assert debit["settled"] == "paid"
+    assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 0
+    assert balance_minor(db, "cust_r2") == 7000
+    assert integration.reconcile() == []
