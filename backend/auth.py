@@ -72,9 +72,17 @@ def _verified(token, secret, algorithm):
     return Principal(sub, role), claims["exp"]
 
 
+def _finite(number):
+    """Whether `number` is a finite number a float can hold (an integer past 1e308 cannot)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
 def check_expiry(exp, lifetime_seconds_max):
     """`exp` must be a number of seconds, not past, and not further ahead than the lifetime bound (if any)."""
-    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp):
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not _finite(exp):
         raise Unauthorized("The token's `exp` must be a number.", code="invalid_token")
     now = time.time()
     if exp <= now:

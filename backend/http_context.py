@@ -65,13 +65,26 @@ def json_body():
     return body
 
 
+def key_scope():
+    """An Idempotency-Key's scope: the caller's subject and the endpoint."""
+    return f"{g.principal.sub}\n{request.path}"
+
+
+def fingerprinted(body):
+    """What a key's request fingerprint is made of: a customer's body; an admin's body with the role, so
+    that a customer whose subject equals an admin's never matches the admin's key (409
+    `idempotency_key_reused`, never the admin's stored answer), while every key kept from before
+    still matches its own caller's repeat, or refuses it (an admin's): never a second movement."""
+    return body if g.principal.role == "customer" else {"role": g.principal.role, "body": body}
+
+
 def idempotent(body, action):
     """Run a money POST once per `Idempotency-Key` (when the client sends one), its answer stored
     (`backend.idempotency`)."""
     idempotency = current_app.extensions["idempotency"]
-    scope = f"{g.principal.sub}\n{request.path}"
+    scope = key_scope()
     key = request.headers.get("Idempotency-Key")
-    payload, status_code = idempotency.run(scope, key, body, action)
+    payload, status_code = idempotency.run(scope, key, fingerprinted(body), action)
     return jsonify(payload), status_code
 
 
@@ -79,6 +92,7 @@ def keyed(body, action):
     """Run a money POST whose `Idempotency-Key` the ledger keeps (`IdempotencyStore.run_keyed`):
     `action` gets its `KeyedOperation`, or None without a key."""
     idempotency = current_app.extensions["idempotency"]
-    scope = f"{g.principal.sub}\n{request.path}"
-    payload, status_code = idempotency.run_keyed(scope, request.headers.get("Idempotency-Key"), body, action)
+    scope = key_scope()
+    key = request.headers.get("Idempotency-Key")
+    payload, status_code = idempotency.run_keyed(scope, key, fingerprinted(body), action)
     return jsonify(payload), status_code

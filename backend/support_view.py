@@ -23,9 +23,14 @@ def audit_cursor(args):
     match = None if value is None else _AUDIT_CURSOR.match(value)
     if value is None:
         return None
-    if match is None or int(match[2]) < 1:
-        raise InvalidRequest("`before` must be the `next_before` of a previous page (such as 1767225600000-1).")
-    return _EPOCH + int(match[1]) * _MILLISECOND, int(match[2])
+    try:
+        if match is None or int(match[2]) < 1:
+            raise ValueError(value)
+        return _EPOCH + int(match[1]) * _MILLISECOND, int(match[2])
+    except (ValueError, OverflowError):  # (past year 9999 a datetime overflows)
+        raise InvalidRequest(
+            "`before` must be the `next_before` of a previous page (such as 1767225600000-1)."
+        ) from None
 
 
 # --- audit (the support view) --------------------------------------------------------------------

@@ -74,6 +74,8 @@ REJECTED_AUTHORIZATION = {
     "expired": ("Bearer " + token("cust_a", expires_in_seconds=-120), "token_expired"),
     "missing exp": ("Bearer " + signed({"sub": "cust_a", "role": "customer"}), "invalid_token"),
     "exp not a number": ("Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": "tomorrow"}), "invalid_token"),
+    # found by a red-team pass: an integer no float can hold made the expiry check raise (500)
+    "exp beyond a float": ("Bearer " + signed({"sub": "cust_a", "role": "customer", "exp": 10**400}), "invalid_token"),
     "missing role": ("Bearer " + signed({"sub": "cust_a", "exp": future()}), "invalid_token"),
     "missing sub": ("Bearer " + signed({"role": "customer", "exp": future()}), "invalid_token"),
     "unknown role": ("Bearer " + token("cust_a", role="superuser"), "invalid_token"),

@@ -445,3 +445,21 @@ def test_a_refusal_whose_answer_cannot_be_stored_is_answered_and_its_repeat_runs
     assert_error(api.post("/wallet/withdraw", body, headers), 402, "insufficient_funds")
     assert time.monotonic() - started < WAIT_SECONDS_MAX  # ran again, did not wait for the claim
     assert db["idempotency_keys"].find_one()["state"] == "completed"
+
+
+@pytest.mark.parametrize("step", ["capture", "void"])
+def test_a_key_of_an_admin_is_not_a_key_of_a_customer_with_the_same_subject(api, db, step):
+    """Found by a red-team pass: a key is scoped by the token's subject and the path, so a customer
+    whose subject equals an admin's got the admin's stored capture (void) of another customer's order
+    by sending the same key and body, where the request itself is 403. An admin's fingerprint now
+    has the role in it: the customer's repeat is another request (409), and learns nothing."""
+    api.topup("cust_o", "100.00")
+    order_id = api.add_order("cust_o", 3000)
+    authorize = {"order_id": order_id, "customer_id": "cust_o", "amount": 30}
+    assert api.post("/order/authorize", authorize, bearer("cust_o")).status_code == 200
+    body = {"order_id": order_id, "amount": 30} if step == "capture" else {"order_id": order_id}
+    assert api.post(f"/order/{step}", body, with_key(bearer("alice", "admin"), "k-shared")).status_code == 200
+    replay = api.post(f"/order/{step}", body, with_key(bearer("alice"), "k-shared"))
+    assert_error(replay, 409, "idempotency_key_reused")
+    assert_error(api.post(f"/order/{step}", body, with_key(bearer("alice"), "k-own")), 403, "forbidden")
+    assert api.post(f"/order/{step}", body, with_key(bearer("alice", "admin"), "k-shared")).status_code == 200
