@@ -119,6 +119,8 @@ INDEXES = {
         ([("payment_status", 1), ("authorization.authorized_at", 1), ("authorization.checked", 1)], {}),
     ],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
+    # a PayPal transmission's body digest, kept a day: another body under it is refused
+    "webhook_deliveries": [([("received_at", 1)], {"expireAfterSeconds": 24 * 3600})],
     "idempotency_keys": [([("created_at", 1)], {"expireAfterSeconds": 24 * 3600})],
     "integration_logs": [
         ([("created_at", -1)], {}),

@@ -46,6 +46,7 @@ SHARD_KEYS = {
     # one document per gateway and day / per exception: small, hashed `_id`.
     "settlements": [("_id", HASHED)],
     "settlement_exceptions": [("_id", HASHED)],
+    "webhook_deliveries": [("_id", HASHED)],
 }
 
 # Collections left unsharded (they stay on their database's primary shard), with why.

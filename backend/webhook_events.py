@@ -1,8 +1,12 @@
 """Single-use webhook events (`webhook_events`): an event whose delivery makes the service charge a
 payment (a Google Pay token, `charge_required`) is claimed here by (gateway, event id) before the
 charge, so one token is never charged twice, even when posted for another payment order. Other
-events are de-duplicated on their payment order (`PaymentOrders.for_event`, `mark_paid`). This module is the
-only one that reads or writes the collection."""
+events are de-duplicated on their payment order (`PaymentOrders.for_event`, `mark_paid`). A gateway
+whose signature binds a delivery id to the body only weakly (PayPal: a CRC-32) has each delivery's
+body digest kept a day (`webhook_deliveries`, a TTL index), and another body under the id is refused.
+This module is the only one that reads or writes the two collections."""
+
+import hashlib
 
 from pymongo.errors import DuplicateKeyError
 
@@ -12,6 +16,7 @@ from .clock import utcnow
 class WebhookEvents:
     def __init__(self, db, clock=utcnow):
         self.collection = db["webhook_events"]
+        self.deliveries = db["webhook_deliveries"]
         self.clock = clock
 
     def claim(self, gateway, event):
@@ -28,6 +33,17 @@ class WebhookEvents:
             return True
         except DuplicateKeyError:
             return False
+
+    def delivered(self, gateway, delivery_id, raw_body):
+        """True unless the gateway's delivery `delivery_id` came before with another body (its digest is
+        kept a day, far longer than the 5 minutes a PayPal signature is taken)."""
+        key, digest = f"{gateway}:{delivery_id}", hashlib.sha256(raw_body).hexdigest()
+        try:
+            self.deliveries.insert_one({"_id": key, "body_sha256": digest, "received_at": self.clock()})
+        except DuplicateKeyError:
+            earlier = self.deliveries.find_one({"_id": key}) or {"body_sha256": digest}  # (expired meanwhile)
+            return earlier["body_sha256"] == digest
+        return True
 
     def release(self, gateway, event_id):
         """Forget an event whose processing failed, so a redelivery is processed again."""

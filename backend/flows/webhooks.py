@@ -3,7 +3,7 @@ its event id and applied: a capture credits its top-up once, a failure is record
 
 from dataclasses import replace
 
-from ..errors import IntegrationError, InvalidAmount
+from ..errors import IntegrationError, InvalidAmount, InvalidSignature
 from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE, ConfirmedPayment, confirmed_by
 from ..money import is_amount_minor
 from ..payment_orders import EventRead
@@ -39,6 +39,9 @@ class WebhookIntake:
             check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
             event = gateway.parse_webhook(raw_body, headers)
+            delivery_id = getattr(gateway, "delivery_id", None)
+            if delivery_id and not self.single_use_events.delivered(gateway_name, delivery_id(headers), raw_body):
+                raise InvalidSignature("This delivery was signed for another body.")
         except IntegrationError as error:
             self.audit.record("webhook.rejected", "rejected", gateway=gateway_name, error=error.code)
             raise

@@ -34,7 +34,7 @@ from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refun
 from .api import OrderAlreadyCaptured, RefundRefused
 from .settlement import SETTLEMENT_LAG, SettlementReport
 from .shapes import PAYPAL_ID_PATTERN, created_order_id, parse_amount, top_up_order
-from .webhook import verify_webhook
+from .webhook import transmission_id, verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
 FAILED_EVENTS = ("PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.DECLINED")
@@ -146,6 +146,13 @@ class PayPalGateway:
             return _capture_event(event_id, event_type, event["resource"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidRequest("The webhook event lacks a readable capture.") from None
+
+    @staticmethod
+    def delivery_id(headers):
+        """The id PayPal's signature binds to one body: its transmission id. The signature covers the
+        body only by its CRC-32, which another body can be made to match, so the webhook intake keeps
+        each transmission's body digest and refuses another body under it (`WebhookEvents.delivered`)."""
+        return transmission_id(headers)
 
     def refund(self, payment_id, amount_minor, currency, reference):
         """Refund `amount_minor` of the capture `payment_id`, once per `reference`: POST

@@ -59,6 +59,11 @@ def verify_webhook(raw_body, headers, webhook_id, certificate, now, trust_store)
         raise InvalidSignature("The PayPal webhook signature does not match.") from None
 
 
+def transmission_id(headers):
+    """The delivery's PAYPAL-TRANSMISSION-ID (what its signature covers besides the body's CRC-32)."""
+    return _header(headers, HEADERS[0])
+
+
 def check_cert_url(url):
     """Only https URLs on PayPal's API hosts, under the certs path: no userinfo, port, query or tricks."""
     parts = urlsplit(url)
