@@ -71,16 +71,16 @@ class OrderPayments:
         return entry
 
     def _decided(self, entry):
-        """This request's own payment `entry` (found by its retry), decided: as recorded, or now by
-        this request when its settler let it go or died (`_settled_by_another`: OperationPending
-        while another still settles it), never a payment of the order's next life."""
+        """This request's own payment `entry` (found by its retry), in its wallet and decided: as
+        recorded, or now by this request when its settler let it go or died (`_settled_by_another`:
+        OperationPending while another still settles it), never a payment of the order's next life."""
         if entry.get("settled"):
             return entry
         entry = self._settled_by_another(entry, own=True)
-        if not entry.get("settled"):
-            with pending_on_store_error(entry, self.settlements.release):
-                if self.settle(entry):
-                    self._audit_paid(entry, "retry")
+        with pending_on_store_error(entry, self.settlements.release):
+            self.wallet.roll(entry)  # its first try may have stopped before the wallet took it
+            if not entry.get("settled") and self.settle(entry):
+                self._audit_paid(entry, "retry")
         return entry
 
     def _audit_paid(self, entry, reason):
