@@ -34,7 +34,8 @@ def test_keyed_refund_crashed_at_each_write_then_repeated(app, db, integration, 
             }, 200
 
         try:  # the request as the route runs it, its process dying before write `crash_at`
-            IdempotencyStore(crashing).run_keyed(f"admin_1\n{PATH}", key, body, action)
+            admins_request = {"role": "admin", "body": body}  # what an admin's key is fingerprinted from
+            IdempotencyStore(crashing).run_keyed(f"admin_1\n{PATH}", key, admins_request, action)
         except SimulatedCrash:
             pass
         if other_key_first:  # another admin refunds the rest before the retry
