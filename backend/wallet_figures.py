@@ -95,8 +95,7 @@ def plan_hold(wallet, hold_id, amount_minor, up_to_available=False, cap=None):
     amount = amount_minor
     if up_to_available:
         if cap is not None:
-            key, credited_minor = cap
-            amount = min(amount, credited_minor - (wallet.get("taken") or {}).get(key, 0))
+            amount = min(amount, left_to_take_minor(wallet, *cap))
         amount = min(amount, spendable_minor(wallet))
         if amount <= 0:
             return _changes(MEMO, 0, 0, 0, {hold_id: None})
@@ -114,6 +113,11 @@ def plan_release(wallet, hold_id, amount_minor=None, must_exist=False):
     if amount <= 0:
         return None
     return _changes(MEMO, 0, amount, 0, {hold_id: -amount}) | {"amount_minor": amount}
+
+
+def left_to_take_minor(wallet, key, credited_minor):
+    """What take-backs may still take of the payment `key` that credited `credited_minor` (the cap)."""
+    return credited_minor - (wallet.get("taken") or {}).get(key, 0)
 
 
 def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False, cap=None):
@@ -137,7 +141,7 @@ def plan_take_back(wallet, amount_minor, own_hold_id=None, close_own_hold=False,
         key, credited_minor = cap
         already = (wallet.get("taken") or {}).get(key, 0)
         if credited_minor is not None:
-            allowed_minor = max(0, min(amount_minor, credited_minor - already))
+            allowed_minor = max(0, min(amount_minor, left_to_take_minor(wallet, key, credited_minor)))
             capped_off_minor, amount_minor = amount_minor - allowed_minor, allowed_minor
         taken_after[key] = already + amount_minor
     left = amount_minor

@@ -136,7 +136,16 @@ class Settlement:
                     self.our_refunds.settle(record, answer)
                 matched += 1
                 continue
-            outcome = self._take_back(gateway, row.refund_id, row.gateway_payment_id, row.amount_minor, row.currency)
+            event = WebhookEvent(
+                f"settlement:{row.refund_id}",
+                "settlement.refund",
+                REFUND_PROCESSED,
+                gateway_payment_id=row.gateway_payment_id,
+                amount_minor=row.amount_minor,
+                currency=row.currency,
+                case_id=row.refund_id,
+            )
+            outcome = self.after_credit.apply(gateway, event)
             if outcome == "processed":
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, RESOLVED)
             elif outcome == "duplicate":
@@ -144,19 +153,6 @@ class Settlement:
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
         return matched
-
-    def _take_back(self, gateway, refund_id, gateway_payment_id, amount_minor, currency):
-        """The gateway's own refund applied through the after-the-credit path (once per case); its outcome."""
-        event = WebhookEvent(
-            f"settlement:{refund_id}",
-            "settlement.refund",
-            REFUND_PROCESSED,
-            gateway_payment_id=gateway_payment_id,
-            amount_minor=amount_minor,
-            currency=currency,
-            case_id=refund_id,
-        )
-        return self.after_credit.apply(gateway, event)
 
     def _refunds_applied_since(self, gateway):
         """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
