@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from pymongo.errors import ConnectionFailure
 
-from . import create_app, prepare_store_when_up, routes_settlements, store_ready, warn_about_setup
+from . import create_app, prepare_store_when_up, store_ready, warn_about_setup
+from .command_arguments import recover_arguments, settle_arguments
 from .config import load_config
 from .demo import sign_in_text
 from .errors import ConfigError, IntegrationError
@@ -81,7 +82,8 @@ def run_recover(args):
     # Never seeds demo data: on the embedded store it would be a stranger's.
     app = create_app()
     embedded = command_store(app, "recover")
-    print(json.dumps(app.extensions["integration"].recover(grace_seconds=0)))
+    grace = app.config["RECOVERY_GRACE_SECONDS"] if args.grace is None else args.grace
+    print(json.dumps(app.extensions["integration"].recover(grace_seconds=grace)))
     if embedded:
         print(f"recover: done{EMBEDDED_ONLY}")
     return 0
@@ -96,21 +98,6 @@ def run_reconcile(args):
     summary = f"reconcile: {len(drift)} drift(s)" if drift else "reconcile: no drift"
     print(summary + (EMBEDDED_ONLY if embedded else ""))
     return 1 if drift else 0
-
-
-SETTLED_GATEWAYS = ("razorpay", "paypal")
-
-
-def settle_arguments(parser):
-    parser.add_argument("--gateway", required=True, choices=SETTLED_GATEWAYS, help="whose report: razorpay or paypal")
-    parser.add_argument("--date", required=True, type=iso_day, help="the gateway's report day, YYYY-MM-DD")
-
-
-def iso_day(text):
-    try:
-        return routes_settlements.iso_day(text)
-    except IntegrationError:
-        raise argparse.ArgumentTypeError("a day as YYYY-MM-DD") from None
 
 
 def run_settle(args):
@@ -161,8 +148,11 @@ COMMANDS = {
     ),
     "recover": Command(
         "finish or undo money operations interrupted between two writes",
-        "Finish or undo money operations interrupted between two writes, and print what it did. " + STORE_NOTE,
+        "Finish or undo money operations interrupted between two writes, and print what it did. What a "
+        "request started less than the grace ago is left to it: a live request may still be finishing it. "
+        + STORE_NOTE,
         run_recover,
+        recover_arguments,
     ),
     "settle": Command(
         "match a gateway's settlement report of a day to the ledger",

@@ -3,6 +3,7 @@
 import pytest
 
 from backend.__main__ import main
+from tests.faults import crashing_integration
 
 
 @pytest.fixture
@@ -32,10 +33,43 @@ def test_recover_finishes_a_top_up_interrupted_after_its_first_write(cli_env, in
         interrupted.setattr(integration.payment_orders, "mark_paid", lambda *args: None)
         integration.topups.confirm(integration.find_payment_order(payment_order_id), "pay_cli", "test")
     assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 0
-    assert main(["recover"]) == 0
+    assert main(["recover", "--grace", "0"]) == 0
     assert '"interrupted": 1' in capsys.readouterr().out
     assert integration.wallet.get_wallet("cust_cli", "INR")["balance_minor"] == 300
     assert db["payment_orders"].find_one({"_id": payment_order_id})["status"] == "paid"
+
+
+def undecided_payment(app, api, db, customer_id):
+    """A payment whose request stopped after its debit, before deciding it (as a live one is, mid-way)."""
+    api.topup(customer_id, "50")
+    order_id = api.add_order(customer_id, 2000)
+    try:
+        crashing_integration(app, db, 3)[0].link_payment_to_order(order_id, customer_id, 2000)
+    except Exception:
+        pass
+    debit = db["ledger_entries"].find_one({"kind": "payment", "reference.order_id": order_id})
+    assert debit is not None and debit.get("settled") is None
+    return debit
+
+
+def test_recover_leaves_a_payment_younger_than_the_grace_to_its_request(cli_env, app, api, db, capsys):
+    """A live request may still be deciding it: deciding it too could leave its order paid by a debit
+    given back once the shop re-issues the order between the two (docs/ledger.md)."""
+    debit = undecided_payment(app, api, db, "cust_cli")
+    assert main(["recover"]) == 0
+    assert db["ledger_entries"].find_one({"_id": debit["_id"]}).get("settled") is None
+
+
+def test_recover_with_a_grace_of_0_decides_it_at_once(cli_env, app, api, db, capsys):
+    debit = undecided_payment(app, api, db, "cust_cli")
+    assert main(["recover", "--grace", "0"]) == 0
+    assert db["ledger_entries"].find_one({"_id": debit["_id"]})["settled"] == "paid"
+
+
+@pytest.mark.parametrize("grace", ["-1", "nan", "inf", "soon", "604801"])
+def test_recover_refuses_a_grace_that_is_not_seconds(grace, nothing_built, capsys):
+    assert main(["recover", "--grace", grace]) == 2
+    assert "argument --grace: a number of seconds from 0 to 604800" in capsys.readouterr().err
 
 
 @pytest.fixture
