@@ -33,7 +33,13 @@ def _gateway(config, api, checkout_path):
 
 
 def build_live(env):
+    """Razorpay, offered only once its key id, key secret and webhook secret are all set, and neither
+    secret is the simulator's published value: under an empty or published webhook secret anyone
+    could sign a `payment.captured`."""
     config = env.config
+    secrets = (config["RAZORPAY_KEY_SECRET"], config["RAZORPAY_WEBHOOK_SECRET"])
+    if not all(config[key] for key in KEYS) or {DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET} & set(secrets):
+        return None
     api = RazorpayApi(config["RAZORPAY_KEY_ID"], config["RAZORPAY_KEY_SECRET"], config["GATEWAY_TIMEOUT_SECONDS"])
     return _gateway(config, api, pages.LIVE_CHECKOUT_PATH)
 

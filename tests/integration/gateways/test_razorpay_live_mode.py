@@ -206,3 +206,31 @@ def test_live_checkout_page(live_client, http):
     page = response.get_data(as_text=True)
     assert KEY_ID in page and "order_LiveA1" in page
     assert KEY_SECRET not in page and WEBHOOK_SECRET not in page
+
+
+LIVE_KEYS = {"RAZORPAY_KEY_ID": KEY_ID, "RAZORPAY_KEY_SECRET": KEY_SECRET, "RAZORPAY_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        *((key, "") for key in LIVE_KEYS),
+        ("RAZORPAY_WEBHOOK_SECRET", DEV_RAZORPAY_WEBHOOK_SECRET),
+        ("RAZORPAY_KEY_SECRET", DEV_RAZORPAY_KEY_SECRET),
+    ],
+)
+def test_live_razorpay_needs_its_three_settings_and_no_published_secret(http, setting, value):
+    """Found by a red-team pass: live mode outside production, the webhook secret left unset, offered
+    Razorpay and checked webhooks under the empty key, so a forged `payment.captured` credited."""
+    app = create_app(app_config(GATEWAY_MODE="live", **dict(LIVE_KEYS, **{setting: value})))
+    client = app.test_client()
+    response = client.post(
+        f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": "500.00"}, headers=bearer("cust_a")
+    )
+    assert_error(response, 400, "unsupported_payment_method")
+    body, headers = signed_webhook(
+        razorpay_event("payment.captured", "order_LiveA1", "pay_Forged1", 50000), secret=value or "x"
+    )
+    assert_error(client.post(WEBHOOK_PATH, data=body, headers=headers), 400, "unsupported_payment_method")
+    assert app.extensions["wallet_db"]["ledger_entries"].count_documents({}) == 0
+    assert len(http.calls) == 0
