@@ -191,7 +191,8 @@ def _json_object(text, what):
     text = _text(text, what)
     try:
         value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        json.dumps(value, ensure_ascii=False).encode()  # a lone surrogate (`\ud800`) is not storable text
+    except (ValueError, RecursionError):  # (UnicodeEncodeError is a ValueError)
         _reject(f"The {what} is not JSON.")
     if not isinstance(value, dict):
         _reject(f"The {what} is not a JSON object.")

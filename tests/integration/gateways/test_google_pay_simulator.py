@@ -126,11 +126,31 @@ def tampered(app):
     return json.dumps(token)
 
 
+def signed_with_a_lone_surrogate_message_id(app):
+    """Signed and encrypted as a real token is, its messageId the JSON escape of half a surrogate
+    pair, which no store can keep (found by a red-team pass: 500 as its event was recorded)."""
+    keys = simulator_keys(gateway(app).processor.seed)
+    return mint_token(
+        {
+            "messageId": "\ud800",
+            "messageExpiration": "9999999999999",
+            "paymentMethod": "CARD",
+            "paymentMethodDetails": {"pan": TEST_PAN},
+        },
+        gateway(app).recipient_id,
+        keys["root"],
+        keys["intermediate"],
+        gateway(app).private_key.public_key(),
+        9999999999999,
+    )
+
+
 FORGERIES = {
     "another root key": forged_by_another_root,
     "another merchant": for_another_merchant,
     "tampered": tampered,
     "not a token": lambda app: "{}",
+    "a lone surrogate as messageId": signed_with_a_lone_surrogate_message_id,
 }
 
 
