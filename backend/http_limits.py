@@ -10,8 +10,8 @@ too big gets the app's JSON answer (`{"success": false, "error": ..., "message":
   `HEADERS_TOTAL_BYTES_MAX`, or more than `HEADER_FIELDS_MAX` fields → 431 `request_headers_too_large`.
 
 The body limit (1 MiB, 413 `payload_too_large`) is Flask's `MAX_CONTENT_LENGTH`, set in
-`create_app`: a body that says it is longer is refused here, before authentication (a body without
-a length is refused as it is read). The check is a `before_request` hook, so the app's
+`create_app`: a body that says it is longer is refused here, before authentication; so is a body
+without a length (chunked) that goes on beyond it, read here whole. The check is a `before_request` hook, so the app's
 `after_request` hooks (CORS, metrics, response headers) still run on these answers. docs/api.md
 lists what each server answers itself beyond its own limits.
 """
@@ -44,6 +44,15 @@ def check_request_limits():
         raise RequestHeaderFieldsTooLarge()
     length, length_max = request.content_length, request.max_content_length
     if length is not None and length_max is not None and length > length_max:
+        raise RequestEntityTooLarge()
+    if length is None and length_max is not None and request.environ.get("wsgi.input_terminated"):
+        check_streamed_body(request, length_max)
+
+
+def check_streamed_body(request, length_max):
+    """A body without a length (chunked, under gunicorn): Werkzeug reads up to `length_max` of it and
+    drops the rest unseen, so read it now (kept for the view) and refuse one that goes on beyond."""
+    if len(request.get_data(cache=True)) >= length_max and request.environ["wsgi.input"].read(1):
         raise RequestEntityTooLarge()
 
 

@@ -10,11 +10,13 @@ the app, with the app's code and message for the status where the app has one:
 - gunicorn: `answer_gunicorn_errors_in_json`, called in each worker (gunicorn.conf.py's
   `post_fork`), replaces gunicorn's error page writer (`gunicorn.util.write_error`).
 
-Such answers still carry none of the app's response headers (CORS, X-Request-ID) and are not
-counted in `/metrics`: the app never ran.
+Such answers carry the headers every response carries (`X-Request-ID`, a new one;
+`X-Content-Type-Options: nosniff`; `Cache-Control: no-store`), but not the app's others (CORS, rate
+limits), and are not counted in `/metrics`: the app never ran.
 """
 
 import json
+import os
 
 import gunicorn.util
 import waitress
@@ -47,6 +49,15 @@ def server_error(status, reason=""):
     return HTTP_CODES.get(status, "http_error"), HTTP_MESSAGES.get(status, f"{reason or 'Error'}.")
 
 
+def every_response_headers():
+    """What every answer carries (SPEC §5), the app's or a server's; the request id a new one."""
+    return [
+        ("X-Request-ID", os.urandom(16).hex()),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cache-Control", "no-store"),
+    ]
+
+
 def server_error_body(status, reason=""):
     code, message = server_error(status, reason)
     return json.dumps(error_body(code, message)).encode() + b"\n"
@@ -59,7 +70,7 @@ class JsonErrorTask(ErrorTask):
         error = self.request.error
         body = server_error_body(error.code, error.reason)
         self.status = f"{error.code} {error.reason}"
-        self.response_headers.append(("Content-Type", "application/json"))
+        self.response_headers += [("Content-Type", "application/json"), *every_response_headers()]
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -84,10 +95,9 @@ def write_gunicorn_error(sock, status_int, reason, mesg):
     """gunicorn's `util.write_error`, answering the JSON error instead of its HTML page (`mesg`,
     gunicorn's detail, may quote the request: it is logged by gunicorn, never echoed)."""
     body = server_error_body(status_int, reason)
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
+    headers = [("Connection", "close"), ("Content-Type", "application/json"), *every_response_headers()]
+    head = f"HTTP/1.1 {status_int} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+    head += f"Content-Length: {len(body)}\r\n\r\n"
     gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

@@ -519,6 +519,7 @@ def test_nginx_answers_its_own_errors_in_the_apis_json_shape(nginx_port, case):
     if answered != 503:
         assert (answer["error"], answer["message"]) == server_error(answered)
     assert headers["x-request-id"]
+    assert (headers.get("x-content-type-options"), headers.get("cache-control")) == ("nosniff", "no-store"), headers
     if answered == 503:
         assert headers["retry-after"] == "5"
 
