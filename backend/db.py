@@ -61,6 +61,11 @@ INDEXES = {
         ),
         # A retried payment request finds its own debit (by its hashed Idempotency-Key).
         ([("wallet_id", 1), ("operation_id", 1)], {"sparse": True}),
+        # One payment per key and life of the key: two bodies sent at once under one key collide.
+        (
+            [("wallet_id", 1), ("operation_id", 1), ("operation_life", 1)],
+            {"unique": True, "partialFilterExpression": {"kind": "payment", "operation_life": {"$exists": True}}},
+        ),
         # a payment's Idempotency-Key, read with its order (backend/idempotency.py, `KeyedOperation`)
         ([("operation_id", 1)], {"sparse": True}),
         # The worker's follow-ups: entries not yet finalized, oldest first.

@@ -14,8 +14,9 @@ another body (409), or this request's own entry, which answers the repeat (befor
 body sent at once, stored after this one had read the key). Only a refusal is written under the key,
 so a repeat of a refused request is refused alike. Repeats that arrive while the
 first still runs run with it, and the ledger's keys make one movement. Two payments with one key and
-different bodies at the same instant can both be made (each a whole, correct payment of its own
-order); one after the other, the second is 409 as always.
+different bodies at the same instant make one payment, and the other is 409: the ledger takes one
+payment per wallet, key and life of the key (`operation_life`, a unique index); only an admin's key
+paying from two wallets at once can make both (each a whole, correct payment of its own order).
 """
 
 import datetime

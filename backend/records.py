@@ -91,10 +91,13 @@ class Order(TypedDict, total=False):
 
 
 def with_operation(draft, operation):
-    """`draft` carrying `operation`, (operation_id, fingerprint or None), when given: the request that
-    makes the entry (`WalletService.debit`)."""
+    """`draft` carrying `operation`, (operation_id, fingerprint or None[, life]), when given: the
+    request that makes the entry (`WalletService.debit`). A keyed payment's `life` is how many lives
+    of its key ended before it: one payment per wallet, key and life (a unique index, backend/db.py)."""
     if operation is not None:
-        draft["operation_id"], fingerprint = operation
+        draft["operation_id"], fingerprint, *life = operation
         if fingerprint is not None:
             draft["operation_fingerprint"] = fingerprint
+        if life:
+            draft["operation_life"] = life[0]
     return draft

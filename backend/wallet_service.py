@@ -188,7 +188,15 @@ class WalletService:
         return None
 
     def _entry_for(self, draft):
-        return self.entries.find_one({"wallet_id": draft["wallet_id"], "idempotency_key": draft["idempotency_key"]})
+        """The entry holding the draft's key; for a keyed payment, first the payment its key made in
+        this life of the key (another request's with the same key: two sent at once)."""
+        query = {"wallet_id": draft["wallet_id"], "idempotency_key": draft["idempotency_key"]}
+        if "operation_life" not in draft:
+            return self.entries.find_one(query)
+        keyed = {k: draft[k] for k in ("kind", "operation_id", "operation_life")}
+        found = list(self.entries.find({"wallet_id": draft["wallet_id"], "$or": [query, keyed]}).limit(2))
+        found.sort(key=lambda e: any(e.get(k) != v for k, v in keyed.items()))  # the key's own payment first
+        return next(iter(found), None)
 
     def _roll_after_insert(self, entry, slot):
         try:

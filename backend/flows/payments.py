@@ -5,6 +5,7 @@ import time
 
 from ..errors import (
     AmountDiffersFromOrder,
+    IdempotencyKeyReused,
     OperationPending,
     OrderAlreadyPaid,
     OrderNotFound,
@@ -39,10 +40,10 @@ class OrderPayments:
             return self._retried(self._decided(answered))
         if order is None:
             raise OrderNotFound()
-        operation: tuple[str, str | None] | None = (operation_id, None) if operation_id else None
+        operation: tuple | None = (operation_id, None) if operation_id else None
         made_by = keyed or operation_id
         if keyed:
-            operation_id, operation = keyed.operation_id, (keyed.operation_id, keyed.fingerprint)
+            operation_id, operation = keyed.operation_id, (keyed.operation_id, keyed.fingerprint, keyed.lives_past)
         currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending":
             return self._paid_already(order, operation_id, made if keyed else None)
@@ -55,6 +56,8 @@ class OrderPayments:
             self.settlements.release(pending.details["transaction_id"])
             raise
         own = made_it(made_by, entry)
+        if own and keyed and entry.get("operation_fingerprint", keyed.fingerprint) != keyed.fingerprint:
+            raise IdempotencyKeyReused()  # another body sent at once under the key paid first
         if not created:
             entry = self._settled_by_another(entry, own)
             if entry.get("settled"):  # a retry of this request, its payment decided before it

@@ -16,6 +16,8 @@ from tests.integration.support import assert_error, balance_minor, paid_order
 
 ADMIN = bearer("admin_1", "admin")
 
+SHOP_FIELDS = ("order_id", "customer_id", "amount_minor", "currency", "payment_status")
+
 
 def test_idempotency_key_released_after_500(api, db, integration, monkeypatch):
     key = {"Idempotency-Key": unique("idk")}
@@ -179,9 +181,10 @@ def test_refund_key_used_again_after_its_day_is_a_new_refund(api, db):
     assert balance_minor(db, "cust_rd") == 2000 + 2000
 
 
-def test_a_repeat_of_each_of_two_payments_one_key_made_at_once_is_answered_its_own(api, db, monkeypatch):
-    """Two bodies under one key at the same instant can both be paid (docs/api.md); found by a
-    red-team pass: a repeat of either was 409 `idempotency_key_reused` instead of its payment."""
+def test_two_payments_sent_at_once_under_one_key_make_one_and_the_other_is_409(api, db, monkeypatch):
+    """SPEC §5: the same key with another body is a 409. Found by red-team passes: two bodies sent at
+    once under one key (both read the key before either paid) were both paid. A keyed payment now
+    takes the key's place for its life (one payment per wallet, key and life, a unique index)."""
     api.topup("cust_2b", 100)
     first_order, second_order = api.add_order("cust_2b", 3000), api.add_order("cust_2b", 1000)
     headers = with_key(bearer("cust_2b"), "key-two-bodies")
@@ -198,11 +201,48 @@ def test_a_repeat_of_each_of_two_payments_one_key_made_at_once_is_answered_its_o
         patch.setattr(KeyedOperation, "earlier", first_pays_meanwhile)
         second = api.pay(second_order, "cust_2b", 10, headers=headers)
     first = answers["first"]
-    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.status_code == 200, first.get_json()
+    assert_error(second, 409, "idempotency_key_reused")
+    assert db["orders"].find_one({"order_id": second_order})["payment_status"] == "pending"
+    assert balance_minor(db, "cust_2b") == 7000
+    assert db["ledger_entries"].count_documents({"kind": "payment"}) == 1
     assert api.pay(first_order, "cust_2b", 30, headers=headers).get_json() == first.get_json()
-    assert api.pay(second_order, "cust_2b", 10, headers=headers).get_json() == second.get_json()
-    assert_error(api.pay(api.add_order("cust_2b", 500), "cust_2b", 5, headers=headers), 409, "idempotency_key_reused")
-    assert balance_minor(db, "cust_2b") == 6000
+    assert_error(api.pay(second_order, "cust_2b", 10, headers=headers), 409, "idempotency_key_reused")
+    assert api.pay(second_order, "cust_2b", 10).status_code == 200  # without the key it pays
+
+
+def test_one_payment_sent_twice_at_once_across_a_reissue_of_its_order_makes_one_debit(
+    api, db, integration, monkeypatch
+):
+    """Found by a red-team pass: two requests with one key and body at once, the shop re-issuing the
+    order between their reads. Each debited a life of the order (one given back, one paid) and they
+    answered differently. Now the second finds the first's debit under the key and answers its outcome."""
+    api.topup("cust_g3", "100")
+    order_id = api.add_order("cust_g3", 3000)
+    assert api.pay(order_id, "cust_g3", 30).status_code == 200
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "pending"}})  # reopened
+    headers = with_key(bearer("cust_g3"), "key-g3")
+    real, answers = integration.orders.with_wallets, {}
+
+    def reissued_and_repeated_meanwhile(*args, **kwargs):
+        read = real(*args, **kwargs)
+        if not answers:  # the first has read the reopened life: the shop re-issues, the repeat runs
+            answers["second"] = None
+            order = db["orders"].find_one({"order_id": order_id})
+            db["orders"].replace_one({"order_id": order_id}, {k: order[k] for k in SHOP_FIELDS})
+            answers["second"] = api.pay(order_id, "cust_g3", 30, headers=headers)
+        return read
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.orders, "with_wallets", reissued_and_repeated_meanwhile)
+        first = api.pay(order_id, "cust_g3", 30, headers=headers)
+    second = answers["second"]
+    assert (first.status_code, first.get_json()) == (second.status_code, second.get_json())
+    assert db["ledger_entries"].count_documents({"kind": "payment", "operation_id": {"$exists": True}}) == 1
+    integration.recover(grace_seconds=0)
+    assert integration.reconcile() == []
+    paid = db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
+    assert balance_minor(db, "cust_g3") == 10000 - 3000 - (3000 if paid else 0)
 
 
 @pytest.mark.parametrize("other_order", ["ord_nowhere", "someone_elses"])

@@ -528,6 +528,18 @@ RARE_PATH_QUERIES = [
     ("settlement_exceptions", {"status": "open", "kind": "refund_not_applied", "gateway": "paypal"}, None, 1000),
     ("settlements", {"gateway": "paypal", "date": {"$lt": "2026-12-01"}}, None, 0),  # settled_before
     ("gateway_cases", {"_id": {"$in": ["a", "b"]}, "waiting": False}, None, 0),  # GatewayCases.applied_of
+    (  # WalletService._entry_for: a keyed payment's insert collided
+        "ledger_entries",
+        {
+            "wallet_id": "c:INR",
+            "$or": [
+                {"wallet_id": "c:INR", "idempotency_key": "payment:o:None"},
+                {"kind": "payment", "operation_id": "idk_x", "operation_life": 0},
+            ],
+        },
+        None,
+        2,
+    ),
 ]
 
 
