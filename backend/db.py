@@ -73,6 +73,9 @@ INDEXES = {
     ],
     "payment_orders": [
         ([("customer_id", 1), ("created_at", -1)], {}),
+        # a withdrawal's plan: a customer's credited top-ups newest first, a page at a time (`_id`
+        # orders one millisecond's), within the window (`credited_since`)
+        ([("customer_id", 1), ("status", 1), ("currency", 1), ("created_at", -1), ("_id", -1), ("paid_at", 1)], {}),
         # a keyed initiate's retry finds the payment order its first try recorded (`keyed_by`)
         (
             [("customer_id", 1), ("keyed.operation_id", 1)],

@@ -181,13 +181,16 @@ class PaymentOrders:
         )
         return from_document(document)
 
-    def credited_since(self, customer_id, currency, since, limit):
-        """The customer's top-ups in `currency` credited (`paid`) since `since`, newest first, at most `limit`."""
-        documents = self.collection.find(
-            {"customer_id": customer_id, "status": PAID, "currency": currency, "paid_at": {"$gte": since}},
-            sort=[("created_at", -1)],
-            limit=limit,
-        )
+    def credited_since(self, customer_id, currency, since, limit, after=None):
+        """The customer's top-ups in `currency` credited (`paid`) since `since`, newest first, at most
+        `limit`; `after`: the last of the page before (those initiated after it, or at once, are left out)."""
+        query = {"customer_id": customer_id, "status": PAID, "currency": currency, "paid_at": {"$gte": since}}
+        if after is not None:  # one millisecond's top-ups in `_id` order, as sorted
+            query["$or"] = [
+                {"created_at": {"$lt": after.created_at}},
+                {"created_at": after.created_at, "_id": {"$lt": after.id}},
+            ]
+        documents = self.collection.find(query, sort=[("created_at", -1), ("_id", -1)], limit=limit)
         return [from_document(d) for d in documents]
 
     def loads(self, customer_id, currency, month_start, failed_since):

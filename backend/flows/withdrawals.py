@@ -20,7 +20,8 @@ from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
 from ..wallet_figures import hold_id_for, payment_key, spendable_minor
 from ..withdrawal_book import ASKED, HOLDING, REFUSED
 
-TOPUPS_CONSIDERED_MAX = 100
+TOPUPS_CONSIDERED_MAX = 100  # a withdrawal's parts: the newest top-ups with something left to refund
+TOPUPS_PAGE = 100
 COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "pending"
 
 
@@ -156,22 +157,35 @@ class Withdrawals:
 
     def _refundable_topups(self, customer_id, currency):
         """[(payment order, what is left of it)] of the customer's credited top-ups within the window
-        whose gateway refunds, newest first, less what our refunds and the gateways took back."""
+        whose gateway refunds, newest first, less what our refunds and the gateways took back: the
+        newest TOPUPS_CONSIDERED_MAX with something left (read a page at a time past those used up)."""
         since = self.clock() - datetime.timedelta(days=self.window_days)
-        topups = [
-            po
-            for po in self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_CONSIDERED_MAX)
-            if hasattr(self.payments.gateways.get(po.gateway), "refund")
-        ]
-        disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
-        topups = [po for po in topups if po.gateway_payment_id not in disputed]  # a lost dispute refunds it too
         # planned before recorded: a resume recording its parts between the two reads is counted once at least
+        taken: dict[str, int] = {}
         planned = self._planned_unrecorded(customer_id, currency)
+        for payment_id, minor in [*planned, *self.history.taken_back(customer_id, currency).items()]:
+            taken[payment_id] = taken.get(payment_id, 0) + minor
+        refundable: list = []
+        after = None
+        while len(refundable) < TOPUPS_CONSIDERED_MAX:
+            page = self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_PAGE, after)
+            refundable += self._left_of(page, taken)
+            if len(page) < TOPUPS_PAGE:
+                break
+            after = page[-1]
+        return refundable[:TOPUPS_CONSIDERED_MAX]
+
+    def _left_of(self, page, taken):
+        """[(payment order, what is left of it)] of the top-ups of `page` whose gateway refunds, none
+        disputed (a lost dispute refunds it too), less our refunds and `taken` ({payment id: minor})."""
+        topups = [po for po in page if hasattr(self.payments.gateways.get(po.gateway), "refund")]
+        disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
+        topups = [po for po in topups if po.gateway_payment_id not in disputed]
         used = self.records.refunded_from([po.gateway_payment_id for po in topups])
-        taken_back = self.history.taken_back(customer_id, currency)
-        for payment_id, taken in [*taken_back.items(), *planned]:
-            used[payment_id] = used.get(payment_id, 0) + taken
-        left = [(po, po.amount_minor - used.get(po.gateway_payment_id, 0)) for po in topups]
+        left = [
+            (po, po.amount_minor - used.get(po.gateway_payment_id, 0) - taken.get(po.gateway_payment_id, 0))
+            for po in topups
+        ]
         return [(po, amount) for po, amount in left if amount > 0]
 
     def _planned_unrecorded(self, customer_id, currency):

@@ -216,3 +216,26 @@ def test_a_withdrawal_retried_with_its_key_after_a_store_error_is_the_same_withd
     assert db["withdrawals"].count_documents({}) == 1
     assert_wallet(api, 70, 0)
     assert_error(withdraw(api, "cust_a", "30.00", headers=headers), 409, "idempotency_key_reused")
+
+
+def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up(api, db, monkeypatch):
+    """Found by a SPEC pass: only the newest 100 top-ups were read, so once they were withdrawn the
+    older ones could never be (refundable 0.00), however much the wallet held. A withdrawal still
+    takes from at most 100 top-ups; the plan now reads past those used up."""
+    monkeypatch.setattr("backend.flows.withdrawals.TOPUPS_PAGE", 7, raising=False)  # pages end inside and at the end
+    for _ in range(105):
+        api.topup("cust_many", "1.00")
+    over = withdraw(api, "cust_many", "105.00")
+    assert (over.status_code, over.get_json()["error"], over.get_json()["refundable"]) == (
+        409,
+        "withdrawal_exceeds_refundable",
+        100,
+    )
+    first = withdraw(api, "cust_many", "100.00")
+    assert first.status_code == 202, first.get_json()
+    second = withdraw(api, "cust_many", "5.00")
+    assert second.status_code == 202, second.get_json()
+    paid = {part["payment_id"] for w in (first, second) for part in w.get_json()["refunds"]}
+    credited = {po["gateway_payment_id"] for po in db["payment_orders"].find({"customer_id": "cust_many"})}
+    assert paid == credited and len(paid) == 105
+    assert_error(withdraw(api, "cust_many", "0.01"), 402, "insufficient_funds")

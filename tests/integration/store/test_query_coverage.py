@@ -528,6 +528,21 @@ RARE_PATH_QUERIES = [
     ("settlement_exceptions", {"status": "open", "kind": "refund_not_applied", "gateway": "paypal"}, None, 1000),
     ("settlements", {"gateway": "paypal", "date": {"$lt": "2026-12-01"}}, None, 0),  # settled_before
     ("gateway_cases", {"_id": {"$in": ["a", "b"]}, "waiting": False}, None, 0),  # GatewayCases.applied_of
+    (  # PaymentOrders.credited_since: a withdrawal's plan reading past the top-ups used up
+        "payment_orders",
+        {
+            "customer_id": "c",
+            "status": "paid",
+            "currency": "INR",
+            "paid_at": {"$gte": datetime.datetime(2026, 6, 1)},
+            "$or": [
+                {"created_at": {"$lt": datetime.datetime(2026, 12, 1)}},
+                {"created_at": datetime.datetime(2026, 12, 1), "_id": {"$lt": "order_x"}},
+            ],
+        },
+        [("created_at", -1), ("_id", -1)],
+        100,
+    ),
     (  # WalletService._entry_for: a keyed payment's insert collided
         "ledger_entries",
         {
