@@ -3,6 +3,7 @@
 from backend import create_app
 from tests.conftest import app_config, drop_store
 from tests.helpers import BASE
+from tests.razorpay_support import KEY_ID, KEY_SECRET, WEBHOOK_SECRET
 
 # --- 11. GET /gateways -------------------------------------------------------------------------
 BUILT_IN_GATEWAYS = [
@@ -83,6 +84,10 @@ def test_each_gateway_lists_the_supported_currencies_it_takes_in_their_order():
 
 
 def test_gateways_lists_only_what_live_mode_offers_without_simulator_dashboards():
-    app = create_app(app_config(GATEWAY_MODE="live"))  # PayPal without its keys, Google Pay without a processor
+    keys = {"RAZORPAY_KEY_ID": KEY_ID, "RAZORPAY_KEY_SECRET": KEY_SECRET, "RAZORPAY_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    app = create_app(app_config(GATEWAY_MODE="live", **keys))  # PayPal without its keys, Google Pay without a processor
     assert app.test_client().get(f"{BASE}/gateways").get_json()["gateways"] == BUILT_IN_GATEWAYS[:1]
+    drop_store(app)
+    app = create_app(app_config(GATEWAY_MODE="live"))  # nor Razorpay without its
+    assert app.test_client().get(f"{BASE}/gateways").get_json()["gateways"] == []
     drop_store(app)
