@@ -15,8 +15,9 @@ body sent at once, stored after this one had read the key). Only a refusal is wr
 so a repeat of a refused request is refused alike. Repeats that arrive while the
 first still runs run with it, and the ledger's keys make one movement. Two payments with one key and
 different bodies at the same instant make one payment, and the other is 409: the ledger takes one
-payment per wallet, key and life of the key (`operation_life`, a unique index); only an admin's key
-paying from two wallets at once can make both (each a whole, correct payment of its own order).
+payment per wallet, key and life of the key (`operation_life`, a unique index, per wallet as the
+ledger's shard key is); two bodies paying from two wallets at once (two currencies, or an admin's
+key for two customers) can both be made (each a whole, correct payment of its own order).
 """
 
 import datetime

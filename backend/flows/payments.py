@@ -22,6 +22,7 @@ CLAIM_AFTER_SECONDS = 30  # a debit its request has not decided for this long is
 LIVES_MAX = 5  # a payment request meets at most this many ended lives of its order before it gives up
 # A request that meets another settler's undecided debit of the order waits this long for its decision.
 SETTLED_WAIT_SECONDS, SETTLED_POLL_SECONDS = 1.0, 0.05
+GIVEN_BACK = "The order changed while it was being paid; the amount was returned to the wallet."
 
 
 class OrderPayments:
@@ -64,9 +65,7 @@ class OrderPayments:
                 return self._retried(entry) if own else self._refused(entry)
         with pending_on_store_error(entry, self.settlements.release):
             if not self.settle(entry):
-                raise OrderNotPayable(
-                    "The order changed while it was being paid; the amount was returned to the wallet."
-                )
+                raise OrderNotPayable(GIVEN_BACK)
             retried = not created and own
             if not created and not retried:
                 raise OrderAlreadyPaid()
@@ -177,7 +176,7 @@ class OrderPayments:
             order = order or self.orders.get(earlier["reference"]["order_id"]) or {}
             settled = SETTLED_PAID if paid_by(order, earlier["_id"]) else SETTLED_GIVEN_BACK
         if settled == SETTLED_GIVEN_BACK:
-            raise OrderNotPayable("The order changed while it was being paid; this payment was returned to the wallet.")
+            raise OrderNotPayable(GIVEN_BACK)  # the first answer's words: a repeat gets the first response
         return earlier  # this request's own payment, finished before the retry
 
     def settle(self, entry: LedgerEntry) -> bool:

@@ -12,7 +12,7 @@ from backend.clock import utcnow
 from backend.errors import IdempotencyKeyInProgress
 from backend.idempotency import WAIT_SECONDS_MAX, IdempotencyStore, KeyedOperation, request_fingerprint
 from tests.helpers import BASE, bearer, run_in_threads, snapshot, unique
-from tests.integration.support import assert_error, balance_minor, paid_order
+from tests.integration.support import assert_error, balance_minor, cancelled_while_paying, paid_order
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -243,6 +243,19 @@ def test_one_payment_sent_twice_at_once_across_a_reissue_of_its_order_makes_one_
     assert integration.reconcile() == []
     paid = db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
     assert balance_minor(db, "cust_g3") == 10000 - 3000 - (3000 if paid else 0)
+
+
+def test_the_repeat_of_a_payment_given_back_gets_the_first_answer_word_for_word(api, db, integration, monkeypatch):
+    """Found by a review: its repeat said "this payment was returned", the first "the amount was"."""
+    api.topup("cust_gb", 100)
+    order_id = api.add_order("cust_gb", 3000)
+    headers = with_key(bearer("cust_gb"), "key-given-back")
+    with monkeypatch.context() as patch:
+        cancelled_while_paying(patch, integration, db, order_id)
+        first = api.pay(order_id, "cust_gb", 30, headers=headers)
+    assert_error(first, 409, "order_not_payable")
+    again = api.pay(order_id, "cust_gb", 30, headers=headers)
+    assert (again.status_code, again.get_json()) == (409, first.get_json())
 
 
 @pytest.mark.parametrize("other_order", ["ord_nowhere", "someone_elses"])
