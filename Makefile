@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # requirements-dev.txt: the runtime requirements.txt plus the test and lint tools (the image has only the former).
+NEEDS_311 := -c 'import sys; sys.exit(sys.version_info < (3, 11))'
 $(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) $(NEEDS_311) || { echo "make: needs Python 3.11 or later, and $(PYTHON) is $$($(PYTHON) -V 2>&1): run make PYTHON=python3.11 (or a later one)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
+	@$(PY) $(NEEDS_311) || { echo "make: $(VENV) holds $$($(PY) -V 2>&1), made by an older Python: remove it (make clean) and run make again"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
