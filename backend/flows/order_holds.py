@@ -10,6 +10,8 @@ dies between the two writes leaves an order the worker puts right (`expire`, aft
 authorisation without its hold goes back to `pending`, a capture or release in the ledger is
 written to its order."""
 
+import logging
+
 from ..errors import (
     AmountDiffersFromOrder,
     CaptureExceedsHold,
@@ -27,6 +29,7 @@ from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
+logger = logging.getLogger("integration")
 
 
 class OrderHolds:
@@ -131,7 +134,12 @@ class OrderHolds:
         that died left finished; how many orders it changed."""
         changed = 0
         for order in self.authorizations.due(grace_seconds, limit):
-            changed += self._put_right(order)
+            try:
+                changed += self._put_right(held_in_its_wallet(order))
+            except (KeyError, TypeError, ValueError, AttributeError) as error:  # the shop's document, not ours
+                logger.error(
+                    "expiry: authorised order %s skipped, its document is malformed (%r)", order.get("order_id"), error
+                )
         return changed
 
     def release_orphans(self, drift):
@@ -257,6 +265,16 @@ class OrderHolds:
             currency=entry["currency"],
             reason=reason,
         )
+
+
+def held_in_its_wallet(order):
+    """The authorised `order` with the customer and currency of the wallet its hold is in (recorded
+    when authorised), whatever the shop wrote on the order since."""
+    wallet_id = (order.get("authorization") or {}).get("wallet_id")
+    if not isinstance(wallet_id, str) or ":" not in wallet_id:
+        return order  # authorised before the wallet was recorded
+    customer_id, currency = wallet_id.rsplit(":", 1)
+    return dict(order, customer_id=customer_id, currency=currency)
 
 
 def _operation(operation_id):

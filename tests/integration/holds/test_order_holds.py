@@ -139,6 +139,45 @@ def test_the_worker_releases_a_hold_whose_order_the_shop_dropped_once_past_its_t
     assert reconcile_job() == 0
 
 
+@pytest.mark.parametrize(
+    "edit", [{"$unset": {"currency": ""}}, {"$unset": {"customer_id": ""}}, {"$set": {"customer_id": "cust_b"}}]
+)
+def test_a_hold_past_its_time_is_released_from_its_wallet_whatever_the_shop_wrote_on_its_order(
+    api, db, integration, funded, edit, caplog
+):
+    """Found by a red-team pass: the expiry read the order's own customer and currency, so an
+    authorised order the shop left without one raised, and recovery released no other expired hold
+    (run after run). The hold is in the wallet recorded when authorised: released there."""
+    assert authorize(api, funded).status_code == 200
+    api.topup("cust_ok", "100.00")
+    other = api.add_order("cust_ok", 6000)
+    assert authorize(api, other, customer_id="cust_ok").status_code == 200
+    expired = {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}}
+    db["orders"].update_many({"order_id": {"$in": [funded, other]}}, expired)
+    db["orders"].update_one({"order_id": funded}, edit)
+    assert integration.recover(grace_seconds=60)["authorizations"] == 2
+    assert figures(api) == (100, 0, 100)
+    assert api.status("cust_ok").get_json()["wallet"]["held"] == 0
+    assert [db["orders"].find_one({"order_id": o})["payment_status"] for o in (funded, other)] == ["pending"] * 2
+    assert integration.reconcile() == []
+
+
+def test_one_malformed_authorised_order_does_not_stop_the_expiry_of_the_others(api, db, integration, caplog):
+    api.topup("cust_ok", "100.00")
+    other = api.add_order("cust_ok", 6000)
+    assert authorize(api, other, customer_id="cust_ok").status_code == 200
+    db["orders"].update_one({"order_id": other}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
+    broken = {
+        "order_id": "ord_broken",
+        "payment_status": "authorized",
+        "authorization": {"expires_at": datetime.datetime(2000, 1, 1)},
+    }
+    db["orders"].insert_one(broken)
+    assert integration.recover(grace_seconds=60)["authorizations"] == 1
+    assert api.status("cust_ok").get_json()["wallet"]["held"] == 0
+    assert "expiry: authorised order ord_broken skipped" in caplog.text
+
+
 def test_a_live_hold_is_left_alone_by_the_worker(api, db, integration, funded):
     authorize(api, funded)
     stale = datetime.datetime.utcnow() - datetime.timedelta(hours=1)
