@@ -65,7 +65,13 @@ class IntegrationParts:
         self.order_payments = OrderPayments(wallet_service, self.orders, settlements, self.audit, clock)
         self.authorizations = OrderAuthorizations(db, clock)
         self.order_holds = OrderHolds(
-            wallet_service, self.holds, self.orders, self.authorizations, self.audit, hold_ttl_seconds
+            wallet_service,
+            self.holds,
+            self.orders,
+            self.authorizations,
+            self.audit,
+            hold_ttl_seconds,
+            (settlements, self.order_payments.give_back),
         )
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps.of(self, settlements)

@@ -59,11 +59,12 @@ class OrderAuthorizations:
         )
         return reverted.modified_count == 1
 
-    def mark_captured(self, entry: LedgerEntry) -> None:
+    def mark_captured(self, entry: LedgerEntry) -> bool:
         """After the capture debit `entry`: the order it authorised is `paid` for what was captured
-        (idempotent); its refunds start in the authorised life, into the paying wallet."""
+        (idempotent); its refunds start in the authorised life, into the paying wallet. False when the
+        order is no longer authorised by its hold (paid by it already, or changed by the shop)."""
         reference = entry["reference"]
-        self.orders.update_one(
+        marked = self.orders.update_one(
             {
                 "order_id": reference["order_id"],
                 "payment_status": AUTHORIZED,
@@ -76,6 +77,7 @@ class OrderAuthorizations:
                 **{"authorization.captured_minor": entry["amount_minor"]},
             ),
         )
+        return bool(marked.matched_count == 1)
 
     def due(self, grace_seconds, limit):
         """Authorised orders to look at: holds past their expiry, and authorisations older than
@@ -113,3 +115,13 @@ def authorized_by(order, hold_id):
     """Whether the order (a document, or None) is `authorized` by the hold `hold_id`."""
     order = order or {}
     return order.get("payment_status") == AUTHORIZED and (order.get("authorization") or {}).get("hold_id") == hold_id
+
+
+def held_in_its_wallet(order):
+    """The authorised `order` with the customer and currency of the wallet its hold is in (recorded
+    when authorised), whatever the shop wrote on the order since."""
+    wallet_id = (order.get("authorization") or {}).get("wallet_id")
+    if not isinstance(wallet_id, str) or ":" not in wallet_id:
+        return order  # authorised before the wallet was recorded
+    customer_id, currency = wallet_id.rsplit(":", 1)
+    return dict(order, customer_id=customer_id, currency=currency)

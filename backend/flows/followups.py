@@ -37,12 +37,12 @@ class FollowUps:
         clock,
         holds=None,
         after_credit=None,
-        authorizations=None,
+        order_holds=None,
     ):
         """`holds` (a `WalletHolds`): pays a credited wallet's debt; `after_credit`: applies the refunds
         and disputes that came before a top-up's credit; without them, neither is done here."""
         self.wallet, self.holds, self.history, self.orders = wallet, holds, history, orders
-        self.after_credit, self.authorizations = after_credit, authorizations
+        self.after_credit, self.order_holds = after_credit, order_holds
         self.payment_orders, self.settlements = payment_orders, settlements
         self.topups, self.order_payments, self.outbox, self.audit, self.clock = (
             topups,
@@ -69,7 +69,7 @@ class FollowUps:
             i.clock,
             i.holds,
             i.after_credit,
-            i.authorizations,
+            i.order_holds,
         )
 
     def finish(self, limit=FINISH_BATCH_MAX, grace_seconds=CLAIM_AFTER_SECONDS):
@@ -94,11 +94,12 @@ class FollowUps:
                 self._apply_waiting(entry)
             if entry["_id"] in done:
                 continue
-            if entry["kind"] == CAPTURE and self.authorizations is not None:
-                self.authorizations.mark_captured(entry)  # the order its hold authorised is paid
-            elif entry["kind"] == HOLD_RELEASE and self.authorizations is not None and "order_id" in entry["reference"]:
-                self.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])
-            elif entry["kind"] == PAYMENT and not self._settle(entry, grace_seconds):
+            if entry["kind"] == CAPTURE and self.order_holds is not None:
+                if not self._settle(entry, grace_seconds, self.order_holds.settle_capture):
+                    left.add(entry["_id"])  # its request may still be deciding it
+            elif entry["kind"] == HOLD_RELEASE and self.order_holds is not None and "order_id" in entry["reference"]:
+                self.order_holds.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])
+            elif entry["kind"] == PAYMENT and not self._settle(entry, grace_seconds, self.order_payments.settle):
                 left.add(entry["_id"])
             elif entry["kind"] == REFUND:
                 self.orders.catch_up_refunds(
@@ -121,17 +122,20 @@ class FollowUps:
             credited = replace(payment_order, status=PAID, gateway_payment_id=reference["gateway_payment_id"])
             self.after_credit.apply_waiting(credited)
 
-    def _settle(self, entry, grace_seconds):
-        """A payment's follow-up: decided given back, its reversal credited (once); undecided, decided
-        here once claimed. False when its request may still be deciding it."""
+    def _settle(self, entry, grace_seconds, settle):
+        """A payment's or capture's follow-up: undecided, decided here by `settle` once claimed; decided
+        given back, its reversal credited (once); a capture decided paid, its order marked. False when
+        its request may still be deciding it."""
         if entry.get("settled") is None:
             claimed = self.settlements.claim(entry, grace_seconds)
             if claimed is None:
                 return False
-            self.order_payments.settle(claimed)
+            settle(claimed)
             entry["settled"] = claimed.get("settled")
         elif entry["settled"] == SETTLED_GIVEN_BACK:
             self.order_payments.give_back(entry)
+        elif entry["kind"] == CAPTURE:
+            settle(entry)  # marks its order (idempotent)
         return True
 
     def _followed_up(self, entries):
@@ -155,7 +159,7 @@ class FollowUps:
     @staticmethod
     def _given_back(entry: LedgerEntry) -> bool:
         """True for a payment whose order was not paid by it (the debit was given back)."""
-        return entry["kind"] == PAYMENT and entry.get("settled") == SETTLED_GIVEN_BACK
+        return entry["kind"] in (PAYMENT, CAPTURE) and entry.get("settled") == SETTLED_GIVEN_BACK
 
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish every entry whose follow-ups are not known done (see `finish`); those older

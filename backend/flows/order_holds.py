@@ -11,6 +11,7 @@ authorisation without its hold goes back to `pending`, a capture or release in t
 written to its order."""
 
 import logging
+from typing import Any
 
 from ..errors import (
     AmountDiffersFromOrder,
@@ -22,20 +23,25 @@ from ..errors import (
     OrderNotPayable,
 )
 from ..idempotency import retried
-from ..order_authorizations import AUTHORIZED, authorized_by
-from ..orders import PAID_STATES, order_currency
+from ..order_authorizations import AUTHORIZED, authorized_by, held_in_its_wallet
+from ..orders import PAID_STATES, order_currency, paid_by
 from ..prefetched_wallets import read_wallet
-from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE
+from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, SETTLED_PAID
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
+CAPTURE_GIVEN_BACK = "The order changed while it was being captured; the amount was returned to the wallet."
 logger = logging.getLogger("integration")
 
 
 class OrderHolds:
-    def __init__(self, wallet, holds, orders, authorizations, audit, ttl_seconds):
+    def __init__(self, wallet, holds, orders, authorizations, audit, ttl_seconds, settling=None):
+        """`settling`: (`PaymentSettlements`, `give_back(entry)`), which decide a capture once, as a
+        payment is decided: paid, or given back when its order changed meanwhile."""
         self.wallet, self.holds, self.orders, self.authorizations = wallet, holds, orders, authorizations
         self.audit, self.ttl_seconds = audit, ttl_seconds
+        self.settlements: Any = settling[0] if settling else None
+        self.give_back: Any = settling[1] if settling else None
 
     def authorize(self, order_id, customer_id, amount_minor, operation_id=None, amount_in=None):
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
@@ -87,10 +93,30 @@ class OrderHolds:
         entry = self._entry(order, "capture:") or self._earlier(order, operation_id, CAPTURE)
         if entry is None:
             entry = self._capture(order, authorization, amount_minor, operation_id)
-        with pending_on_store_error(entry):
-            self.authorizations.mark_captured(entry)
+        with pending_on_store_error(entry, self.settlements.release if self.settlements else None):
+            if not self.settle_capture(entry):
+                raise OrderNotPayable(CAPTURE_GIVEN_BACK)
             self._audit("order.captured", order, entry)
         return entry, -entry["held_delta_minor"] - entry["amount_minor"]
+
+    def settle_capture(self, entry):
+        """Decide the capture `entry` once, recorded on it (`settled`, as a payment's): paid when its
+        order is marked paid by it; given back (a reversal credit, once) when the shop cancelled,
+        re-issued or moved the order between the capture's read and its debit. True when paid."""
+        if self.settlements is None:  # (an OrderHolds built without deciding: the order marked, as before)
+            self.authorizations.mark_captured(entry)
+            return True
+        settled = entry.get("settled")
+        if settled is None:
+            paid = self.authorizations.mark_captured(entry) or paid_by(
+                self.orders.get(entry["reference"]["order_id"]), entry["_id"]
+            )
+            settled = self.settlements.record(entry, SETTLED_PAID if paid else SETTLED_GIVEN_BACK)
+        elif settled == SETTLED_PAID:
+            self.authorizations.mark_captured(entry)
+        if settled == SETTLED_GIVEN_BACK:
+            self.give_back(entry)
+        return settled == SETTLED_PAID
 
     def _capture(self, order, authorization, amount_minor, operation_id):
         if authorization["expires_at"] <= self.authorizations.clock():
@@ -265,16 +291,6 @@ class OrderHolds:
             currency=entry["currency"],
             reason=reason,
         )
-
-
-def held_in_its_wallet(order):
-    """The authorised `order` with the customer and currency of the wallet its hold is in (recorded
-    when authorised), whatever the shop wrote on the order since."""
-    wallet_id = (order.get("authorization") or {}).get("wallet_id")
-    if not isinstance(wallet_id, str) or ":" not in wallet_id:
-        return order  # authorised before the wallet was recorded
-    customer_id, currency = wallet_id.rsplit(":", 1)
-    return dict(order, customer_id=customer_id, currency=currency)
 
 
 def _operation(operation_id):

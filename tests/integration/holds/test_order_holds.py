@@ -178,6 +178,72 @@ def test_one_malformed_authorised_order_does_not_stop_the_expiry_of_the_others(a
     assert "expiry: authorised order ord_broken skipped" in caplog.text
 
 
+SHOP_CHANGES = {
+    "cancelled": lambda api, db, order_id: db["orders"].update_one(
+        {"order_id": order_id}, {"$set": {"payment_status": "cancelled"}}
+    ),
+    "reissued": lambda api, db, order_id: (
+        db["orders"].delete_one({"order_id": order_id}),
+        api.add_order("cust_a", 6000, order_id=order_id),
+    ),
+}
+
+
+@pytest.mark.parametrize("shop_change", SHOP_CHANGES)
+def test_a_capture_whose_order_the_shop_changed_meanwhile_is_given_back(
+    api, db, integration, funded, monkeypatch, shop_change
+):
+    """Found by a red-team pass: a capture that read its order authorised, the shop cancelling or
+    re-issuing it before the capture's debit, took the money for good (a re-issued order was then
+    paid again: 120.00 for a 60.00 order). It is given back, as a payment is (409 order_not_payable)."""
+    assert authorize(api, funded).status_code == 200
+    real_capture = integration.holds.capture
+
+    def shop_changes_meanwhile(*args, **kwargs):
+        SHOP_CHANGES[shop_change](api, db, funded)
+        return real_capture(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.holds, "capture", shop_changes_meanwhile)
+        refused = capture(api, funded, "60.00")
+    assert_error(refused, 409, "order_not_payable")
+    assert figures(api) == (100, 0, 100)
+    reversal = db["ledger_entries"].find_one({"kind": "reversal"})
+    capture_entry = db["ledger_entries"].find_one({"kind": "capture"})
+    assert (reversal["reference"]["reversal_of"], capture_entry["settled"]) == (capture_entry["_id"], "given_back")
+    assert capture(api, funded, "60.00").status_code == 409  # never captured again
+    if shop_change == "reissued":
+        assert api.pay(funded, "cust_a", 60).status_code == 200  # paid once, by the payment
+        assert figures(api) == (40, 0, 40)
+    integration.recover(grace_seconds=0)
+    assert integration.reconcile() == []
+    assert db["ledger_entries"].count_documents({"kind": "reversal"}) == 1
+
+
+def test_a_capture_interrupted_then_cancelled_by_the_shop_is_given_back_by_recovery(
+    api, db, integration, funded, monkeypatch
+):
+    assert authorize(api, funded).status_code == 200
+    with monkeypatch.context() as patch:
+        failing_once(patch, integration.authorizations, "mark_captured")
+        pending = capture(api, funded, "60.00")
+    assert (pending.status_code, pending.get_json()["error"]) == (503, "operation_pending")
+    db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "cancelled"}})
+    integration.recover(grace_seconds=60)  # its request let it go (operation_pending): claimed at once
+    assert figures(api) == (100, 0, 100)
+    assert db["ledger_entries"].find_one({"kind": "capture"})["settled"] == "given_back"
+    assert integration.reconcile() == []
+
+
+def test_a_capture_is_decided_paid_once(api, db, integration, funded):
+    assert authorize(api, funded).status_code == 200
+    assert capture(api, funded, "60.00").status_code == 200
+    assert db["ledger_entries"].find_one({"kind": "capture"})["settled"] == "paid"
+    db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "cancelled"}})  # after: the shop's
+    integration.recover(grace_seconds=0)
+    assert figures(api) == (40, 0, 40) and db["ledger_entries"].count_documents({"kind": "reversal"}) == 0
+
+
 def test_a_live_hold_is_left_alone_by_the_worker(api, db, integration, funded):
     authorize(api, funded)
     stale = datetime.datetime.utcnow() - datetime.timedelta(hours=1)
