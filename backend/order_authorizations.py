@@ -31,7 +31,9 @@ class OrderAuthorizations:
             "hold_id": hold_id_for(hold_key),
             "amount_minor": amount_minor,
             "wallet_id": f"{order['customer_id']}:{order['currency']}",
-            "life": order.get("payment_ticket"),
+            # a life of its own: a re-issued or reopened order's earlier life (its refunds' places) may
+            # have the ticket the order shows now
+            "life": new_id("life"),
             "authorized_at": now,
             "expires_at": now + datetime.timedelta(seconds=ttl_seconds),
         }
@@ -46,7 +48,14 @@ class OrderAuthorizations:
                 "payment_status": "pending",
                 "payment_ticket": order.get("payment_ticket"),
             },
-            {"$set": {"payment_status": AUTHORIZED, "authorization": authorization}, "$inc": {"version": 1}},
+            {
+                "$set": {
+                    "payment_status": AUTHORIZED,
+                    "authorization": authorization,
+                    "payment_ticket": authorization["life"],
+                },
+                "$inc": {"version": 1},
+            },
         )
         return authorization if claimed.modified_count else None
 

@@ -11,7 +11,7 @@ from backend.wallet_accounts import WalletAccounts
 from backend.worker import Worker
 from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import razorpay_topup
-from tests.integration.support import assert_error, assert_money, failing_once
+from tests.integration.support import assert_error, assert_money, balance_minor, failing_once
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -415,3 +415,29 @@ def test_an_authorisation_retried_with_its_key_after_operation_pending_returns_i
     assert again.get_json()["hold_id"] == hold_id
     assert db["ledger_entries"].count_documents({"kind": "checkout_hold"}) == 1
     assert figures(api) == (100, 60, 40)
+
+
+@pytest.mark.parametrize(
+    "first_life, second_life", [("paid", "captured"), ("captured", "captured"), ("captured", "paid")]
+)
+def test_the_refunds_of_a_reissued_orders_capture_are_capped_by_what_it_captured(api, db, first_life, second_life):
+    """Found by a red-team pass: an authorisation took the order's ticket as its life, which a
+    re-issued order shares with its earlier life (None), so the new capture's refunds took places
+    among the old life's: 90.00 refunded against a 50.00 capture. An authorisation has a life of its own."""
+    api.topup("cust_a", "200.00")
+    order_id = api.add_order("cust_a", 10000)
+    for life, amount in ((first_life, "100.00"), (second_life, "50.00")):
+        if life == "paid":
+            assert api.pay(order_id, "cust_a", float(amount)).status_code == 200
+        else:
+            assert authorize(api, order_id, amount).status_code == 200
+            assert capture(api, order_id, amount, ADMIN).status_code == 200
+        if life == first_life and amount == "100.00":
+            assert api.refund(order_id, "cust_a", 10).status_code == 200
+            db["orders"].delete_one({"order_id": order_id})  # the shop writes it anew, for 50.00
+            api.add_order("cust_a", 5000, order_id=order_id)
+    assert [api.refund(order_id, "cust_a", amount).status_code for amount in (30, 20)] == [200, 200]
+    assert_error(api.refund(order_id, "cust_a", 40), 409, "refund_exceeds_paid")
+    order = db["orders"].find_one({"order_id": order_id})
+    assert (order["paid_minor"], order["refunded_minor"], order["payment_status"]) == (5000, 5000, "refunded")
+    assert balance_minor(db, "cust_a") == 20000 - 10000 + 1000 - 5000 + 5000
