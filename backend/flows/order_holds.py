@@ -11,7 +11,6 @@ authorisation without its hold goes back to `pending`, a capture or release in t
 written to its order."""
 
 import logging
-from typing import Any
 
 from ..errors import (
     AmountDiffersFromOrder,
@@ -35,13 +34,12 @@ logger = logging.getLogger("integration")
 
 
 class OrderHolds:
-    def __init__(self, wallet, holds, orders, authorizations, audit, ttl_seconds, settling=None):
+    def __init__(self, wallet, holds, orders, authorizations, audit, ttl_seconds, settling):
         """`settling`: (`PaymentSettlements`, `give_back(entry)`), which decide a capture once, as a
         payment is decided: paid, or given back when its order changed meanwhile."""
         self.wallet, self.holds, self.orders, self.authorizations = wallet, holds, orders, authorizations
         self.audit, self.ttl_seconds = audit, ttl_seconds
-        self.settlements: Any = settling[0] if settling else None
-        self.give_back: Any = settling[1] if settling else None
+        self.settlements, self.give_back = settling
 
     def authorize(self, order_id, customer_id, amount_minor, operation_id=None, amount_in=None):
         """Hold a pending order's amount; `{hold_id, entry, expires_at}`. InsufficientFunds (nothing
@@ -93,7 +91,7 @@ class OrderHolds:
         entry = self._entry(order, "capture:") or self._earlier(order, operation_id, CAPTURE)
         if entry is None:
             entry = self._capture(order, authorization, amount_minor, operation_id)
-        with pending_on_store_error(entry, self.settlements.release if self.settlements else None):
+        with pending_on_store_error(entry, self.settlements.release):
             if not self.settle_capture(entry):
                 raise OrderNotPayable(CAPTURE_GIVEN_BACK)
             self._audit("order.captured", order, entry)
@@ -103,9 +101,6 @@ class OrderHolds:
         """Decide the capture `entry` once, recorded on it (`settled`, as a payment's): paid when its
         order is marked paid by it; given back (a reversal credit, once) when the shop cancelled,
         re-issued or moved the order between the capture's read and its debit. True when paid."""
-        if self.settlements is None:  # (an OrderHolds built without deciding: the order marked, as before)
-            self.authorizations.mark_captured(entry)
-            return True
         settled = entry.get("settled")
         if settled is None:
             paid = self.authorizations.mark_captured(entry) or paid_by(
