@@ -91,33 +91,34 @@ def test_token_cannot_be_replayed_for_another_payment_order(app, api, client, db
     assert db["payment_orders"].find_one({"_id": second})["status"] == "created"
 
 
+NEVER_EXPIRES_MS = 9999999999999
+
+
+def card_message(message_id):
+    return {
+        "messageId": message_id,
+        "messageExpiration": str(NEVER_EXPIRES_MS),
+        "paymentMethod": "CARD",
+        "paymentMethodDetails": {"pan": TEST_PAN},
+    }
+
+
+def minted(app, message, root, intermediate, recipient_id=None):
+    """A token of `message` signed by `root` and `intermediate`, encrypted for the app's merchant key."""
+    recipient_id = recipient_id or gateway(app).recipient_id
+    public_key = gateway(app).private_key.public_key()
+    return mint_token(message, recipient_id, root, intermediate, public_key, NEVER_EXPIRES_MS)
+
+
 def forged_by_another_root(app):
     other = ec.generate_private_key(ec.SECP256R1())
-    return mint_token(
-        {
-            "messageId": "msg_forged",
-            "messageExpiration": "9999999999999",
-            "paymentMethod": "CARD",
-            "paymentMethodDetails": {"pan": TEST_PAN},
-        },
-        gateway(app).recipient_id,
-        other,
-        other,
-        gateway(app).private_key.public_key(),
-        9999999999999,
-    )
+    return minted(app, card_message("msg_forged"), other, other)
 
 
 def for_another_merchant(app):
     keys = simulator_keys()
-    return mint_token(
-        {"messageId": "msg_other", "messageExpiration": "9999999999999"},
-        "merchant:00000000000000000001",
-        keys["root"],
-        keys["intermediate"],
-        gateway(app).private_key.public_key(),
-        9999999999999,
-    )
+    message = {"messageId": "msg_other", "messageExpiration": str(NEVER_EXPIRES_MS)}
+    return minted(app, message, keys["root"], keys["intermediate"], "merchant:00000000000000000001")
 
 
 def tampered(app):
@@ -130,19 +131,7 @@ def signed_with_a_lone_surrogate_message_id(app):
     """Signed and encrypted as a real token is, its messageId the JSON escape of half a surrogate
     pair, which no store can keep (found by a red-team pass: 500 as its event was recorded)."""
     keys = simulator_keys(gateway(app).processor.seed)
-    return mint_token(
-        {
-            "messageId": "\ud800",
-            "messageExpiration": "9999999999999",
-            "paymentMethod": "CARD",
-            "paymentMethodDetails": {"pan": TEST_PAN},
-        },
-        gateway(app).recipient_id,
-        keys["root"],
-        keys["intermediate"],
-        gateway(app).private_key.public_key(),
-        9999999999999,
-    )
+    return minted(app, card_message("\ud800"), keys["root"], keys["intermediate"])
 
 
 FORGERIES = {
