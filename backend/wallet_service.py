@@ -20,7 +20,7 @@ import time
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .clock import new_id, utcnow
-from .errors import InsufficientFunds, OperationPending, StoreUnavailable
+from .errors import InsufficientFunds, IntegrationError, OperationPending, StoreUnavailable
 from .records import CREDIT, DEBIT, LedgerEntry, with_operation
 from .wallet_figures import EMPTY_WALLET, balance_delta, figures_after, plan_debt_repayment
 from .wallet_holds import repayment_draft
@@ -115,7 +115,8 @@ class WalletService:
 
         `plan`, when given, decides the entry from the wallet as read (`plan(wallet)`: the fields to
         set, e.g. `wallet_figures.plan_take_back`), again on every attempt; when it returns None
-        there is nothing to do: the entry already holding the key is returned, or None.
+        there is nothing to do: the entry already holding the key is returned, or None. What it refuses
+        (raises) is refused only once the wallet is rolled forward over its whole ledger.
 
         `wallet`, when given, is the wallet document as this request read it already (with the order
         it pays, `OrderBook.with_wallets`; `EMPTY_WALLET` for one that does not exist): the first
@@ -131,7 +132,12 @@ class WalletService:
             wallet = read if read is not None else (self.wallets.find_one({"_id": wid}) or EMPTY_WALLET)
             read = None
             if plan is not None:
-                changes = plan(wallet)
+                try:
+                    changes = plan(wallet)
+                except IntegrationError:  # refused (a capture's hold not found, say): on a wallet behind its ledger?
+                    if self.catch_up(wid) != wallet["version"]:
+                        continue
+                    raise
                 if changes is None:
                     found = self._found(draft)
                     if found[0] is None and self.catch_up(wid) != wallet["version"]:

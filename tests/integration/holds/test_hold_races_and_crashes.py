@@ -11,6 +11,7 @@ from pymongo.errors import AutoReconnect
 from backend.audit import AuditLog
 from backend.order_authorizations import OrderAuthorizations
 from backend.wallet_accounts import WalletAccounts
+from backend.wallet_service import WalletService
 from tests.faults import crash_each_write
 from tests.helpers import bearer, run_in_threads, unique
 
@@ -276,4 +277,32 @@ def test_an_authorisation_retried_after_operation_pending_and_a_void_holds_nothi
     assert db["ledger_entries"].count_documents({"kind": "checkout_hold"}) == 1
     assert api.status("cust_ra").get_json()["wallet"]["held"] == 0
     assert api.post("/order/authorize", body, keyed("cust_ra", "auth-new")).status_code == 200  # a new key holds
+    assert integration.reconcile() == []
+
+
+def test_a_capture_right_after_an_authorisation_left_its_wallet_behind_captures(api, db, integration, monkeypatch):
+    """Found by a red-team pass: the authorisation answered 503 `operation_pending` (its hold entry in,
+    the wallet not rolled forward to it) and a capture before the worker ran answered 409
+    `hold_not_found` for a hold the ledger holds. The capture rolls the wallet forward and takes it."""
+    api.topup("cust_cb", "100.00")
+    order_id = api.add_order("cust_cb", 3000)
+    roll = WalletService.roll
+
+    def hold_not_rolled(self, entry):
+        if entry["kind"] == "checkout_hold":
+            store_gone()
+        return roll(self, entry)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(WalletService, "roll", hold_not_rolled)
+        body = {"order_id": order_id, "customer_id": "cust_cb", "amount": 30}
+        first = api.post("/order/authorize", body, bearer("cust_cb"))
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    assert db["wallets"].find_one({"customer_id": "cust_cb"})["held_minor"] == 0  # the hold is in the ledger only
+    captured = api.post("/order/capture", {"order_id": order_id, "amount": 30}, bearer("cust_cb"))
+    assert captured.status_code == 200, captured.get_json()
+    assert (captured.get_json()["captured"], captured.get_json()["remaining_balance"]) == (30, 70)
+    wallet = api.status("cust_cb").get_json()["wallet"]
+    assert (wallet["balance"], wallet["held"]) == (70, 0)
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "paid"
     assert integration.reconcile() == []
