@@ -13,7 +13,7 @@ an example, if it is an ```http or ```text block, is its documented answer:
 
 Matching: in text lines and JSON strings `<anything>` stands for a value that varies (an id, a time, a
 token) and `…` for elided text; a JSON string that is only a placeholder matches any value. JSON
-objects: every documented field must be there (a `"…"` field marks fields left out); lists: item by
+objects: every documented field must be there, and no other unless a `"…"` field marks fields left out; lists: item by
 item, a last item `"…"` allows more; numbers, booleans and null: equal. Blank documented lines are
 skipped. `127.0.0.1:5000` in an answer is the port the block's server really listens on.
 
@@ -143,6 +143,9 @@ def json_mismatches(documented, real, port, where="body"):
         if not isinstance(real, dict):
             return [f"{where}: documented an object, got {real!r}"]
         problems = []
+        if "…" not in documented and set(real) - set(documented):
+            left_out = sorted(set(real) - set(documented))
+            problems.append(f'{where}: fields {left_out} left out without a "…": "…" field')
         for key, value in documented.items():
             if key == "…":
                 continue
@@ -406,9 +409,11 @@ def test_a_documented_json_answer_checks_fields_and_literal_values():
         "wallet": {"balance": 1.0, "currency": "INR"},
         "items": [{"kind": "topup"}, {"kind": "refund"}],
         "drift": [],
-        "extra": 1,
     }
     assert json_mismatches(documented, real, 8123) == []
+    assert json_mismatches(documented, dict(real, extra=1), 8123)  # a field left out needs a "…" field
+    assert json_mismatches(dict(documented, **{"…": "…"}), dict(real, extra=1), 8123) == []
+    assert json_mismatches(documented, dict(real, wallet={"balance": 1.0, "currency": "INR", "held": 0}), 8123) == []
     assert json_mismatches(documented, dict(real, success=False), 8123)
     assert json_mismatches(documented, dict(real, amount=501), 8123)
     assert json_mismatches(documented, dict(real, url="http://127.0.0.1:5000/x/order_1"), 8123)
