@@ -54,10 +54,18 @@ class GatewayRefunds:
             query["gateway"] = gateway_filter(tuple(gateways))
         return self.collection.find_one(query)
 
-    def get_many(self, references):
-        """The records of these references (one query)."""
-        references = sorted(set(references))
-        return list(self.collection.find({"_id": {"$in": references}})) if references else []
+    def of_report(self, gateways, references, payment_ids):
+        """Our refunds asked of one of `gateways` that a report's refund rows may be: named by one of
+        `references`, or of one of the payments `payment_ids` (a row may not carry our reference; its
+        refund id is then matched to `gateway_refund_id`). One query."""
+        clauses = [
+            {field: {"$in": sorted(set(values))}}
+            for field, values in (("_id", references), ("gateway_payment_id", payment_ids))
+            if values
+        ]
+        if not clauses:
+            return []
+        return list(self.collection.find({"$or": clauses, "gateway": gateway_filter(tuple(gateways))}))
 
     def accepted(self, reference, refund_id):
         """The gateway took the request (`pending`, with its refund id), unless it ended already."""

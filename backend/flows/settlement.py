@@ -18,6 +18,7 @@ import itertools
 
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
+from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
 from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent, confirmed_by
 from ..settlement_books import (
     AMOUNT_MISMATCH,
@@ -117,24 +118,26 @@ class Settlement:
         elif (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
             self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
         else:  # captured, never credited by this payment: credit it once (or refund a second payment)
-            self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
+            entry, _ = self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
             self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
-            return True
+            # a second payment, refunded, says nothing of the payment that credited: a report must list that one
+            return entry["reference"].get("gateway_payment_id") == row.gateway_payment_id
         return False
 
     # --- refunds ---------------------------------------------------------------------------------
     def _refunds(self, gateway, day, rows):
-        ours = {
-            r["_id"]: r for r in self.our_refunds.records.get_many([row.reference for row in rows if row.reference])
-        }
+        owners = confirmed_by(self.payments.gateways, gateway)
+        records = self.our_refunds.records.of_report(
+            owners, [row.reference for row in rows if row.reference], [row.gateway_payment_id for row in rows]
+        )
+        ours = OurRecords(records)
         matched = 0
         for row in rows:
-            record = ours.get(row.reference)
-            if record is not None:
-                if record["status"] in OUR_REFUND_OPEN:  # the gateway made it: finish it as made, once
-                    answer = GatewayRefund(row.refund_id or "", REFUND_DONE, row.amount_minor, row.currency)
-                    self.our_refunds.settle(record, answer)
-                matched += 1
+            record = ours.of_row(row)
+            if record is not None:  # one we asked for (named by our reference, or by the refund id it got)
+                record, agreed = self._our_refund(gateway, day, row, record)
+                ours.keep(record)
+                matched += agreed
                 continue
             event = WebhookEvent(
                 f"settlement:{row.refund_id}",
@@ -153,6 +156,36 @@ class Settlement:
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
         return matched
+
+    def _our_refund(self, gateway, day, row, record):
+        """(record after, True) when the report agrees with our refund (one still open is finished as
+        made, once); else an open `amount_mismatch`: ended `failed` (its money given back), or of
+        another payment, amount or refund id than the row."""
+        agrees = (record["gateway_payment_id"], record["amount_minor"], record["currency"]) == (
+            row.gateway_payment_id,
+            row.amount_minor,
+            row.currency,
+        ) and record.get("gateway_refund_id") in (None, row.refund_id)
+        if agrees and record["status"] in OUR_REFUND_OPEN:
+            record = self.our_refunds.settle(
+                record, GatewayRefund(row.refund_id or "", REFUND_DONE, row.amount_minor, row.currency)
+            )
+        if agrees and record["status"] == OUR_REFUND_PROCESSED:
+            return record, True
+        self.books.note(
+            gateway,
+            day,
+            AMOUNT_MISMATCH,
+            row.refund_id,
+            OPEN,
+            payment_id=row.gateway_payment_id,
+            payment_order_id=record["payment_order_id"],
+            gateway_amount_minor=row.amount_minor,
+            ledger_amount_minor=record["amount_minor"] if record["status"] == OUR_REFUND_PROCESSED else 0,
+            currency=row.currency,
+            ledger_currency=record["currency"],
+        )
+        return record, False
 
     def _refunds_applied_since(self, gateway):
         """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
@@ -203,3 +236,21 @@ class Settlement:
             currency=row.currency,  # the gateway's amount's; the ledger's is its payment order's
             ledger_currency=payment_order.currency if payment_order else None,
         )
+
+
+class OurRecords:
+    """Our refund records a page of report rows may name: by our reference, and by the gateway's
+    refund id once it gave one; `keep` a record as it is after a row ended it."""
+
+    def __init__(self, records):
+        self.by_reference, self.by_refund_id = {}, {}
+        for record in records:
+            self.keep(record)
+
+    def keep(self, record):
+        self.by_reference[record["_id"]] = record
+        if record.get("gateway_refund_id"):
+            self.by_refund_id[record["gateway_refund_id"]] = record
+
+    def of_row(self, row):
+        return self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)

@@ -1,0 +1,95 @@
+"""A report that disagrees with what we asked for or credited (SPEC §9, §11; found by a red-team pass):
+a refund of ours is matched by its refund id when the row carries no reference, and never taken back
+a second time; one the report lists against its record (ended `failed`, another amount) is an open
+`amount_mismatch`, not `matched`; a row of one gateway never ends another gateway's refund; a row of a
+second payment of a credited top-up does not vouch for the payment that credited it."""
+
+import datetime
+
+from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
+from tests.integration.settlement.support import DAY, capture_row, refund_row, report
+
+
+def kinds_of(exceptions):
+    return sorted((e["kind"], e["status"]) for e in exceptions)
+
+
+def test_a_withdrawal_refund_listed_without_its_reference_is_matched_by_its_refund_id(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "completed"
+    ours = db["gateway_refunds"].find_one({})
+    assert ours["status"] == "processed" and ours["gateway_refund_id"] and wallet(api, "cust_a")[0] == 70
+    report(integration, "razorpay", [refund_row(payment_id, ours["gateway_refund_id"], 3000)])  # no notes
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert (document["matched"], exceptions) == (1, [])
+    assert wallet(api, "cust_a")[0] == 70  # was 40: taken back a second time, as a dashboard refund
+    assert db["ledger_entries"].count_documents({"kind": "topup_reversal"}) == 0
+    assert integration.reconcile() == []
+
+
+def test_a_refund_of_ours_that_failed_but_is_listed_as_made_is_an_open_mismatch(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    integration.payments.gateway("razorpay").api.fail_refunds()  # accepted, then refund.failed
+    withdraw(api, "cust_a", "30.00")
+    ours = db["gateway_refunds"].find_one({})
+    assert ours["status"] == "failed" and wallet(api, "cust_a")[0] == 100  # its part given back
+    report(integration, "razorpay", [refund_row(payment_id, ours["gateway_refund_id"], 3000, reference=ours["_id"])])
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert document["matched"] == 0
+    assert kinds_of(exceptions) == [("amount_mismatch", "open")]
+    assert (exceptions[0]["gateway_amount_minor"], exceptions[0]["ledger_amount_minor"]) == (3000, 0)
+    assert wallet(api, "cust_a")[0] == 100  # for a person to decide
+
+
+def test_a_refund_of_ours_listed_for_another_amount_is_an_open_mismatch(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    withdraw(api, "cust_a", "30.00")
+    ours = db["gateway_refunds"].find_one({})
+    assert ours["status"] == "processed" and wallet(api, "cust_a")[0] == 70
+    report(integration, "razorpay", [refund_row(payment_id, ours["gateway_refund_id"], 9000, reference=ours["_id"])])
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert document["matched"] == 0
+    assert kinds_of(exceptions) == [("amount_mismatch", "open")]
+    assert wallet(api, "cust_a")[0] == 70
+
+
+def test_a_refund_of_ours_listed_twice_under_two_refund_ids_matches_once(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    withdraw(api, "cust_a", "30.00")
+    ours = db["gateway_refunds"].find_one({})
+    rows = [
+        refund_row(payment_id, refund_id, 3000, reference=ours["_id"])
+        for refund_id in (ours["gateway_refund_id"], "rfnd_Twice1")
+    ]
+    report(integration, "razorpay", rows)
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert document["matched"] == 1
+    assert [(e["kind"], e["status"], e["payment_id"]) for e in exceptions] == [("amount_mismatch", "open", payment_id)]
+    assert wallet(api, "cust_a")[0] == 70
+
+
+def test_a_refund_row_of_one_gateway_does_not_end_another_gateways_refund(api, client, db, integration):
+    _order, razorpay_payment = razorpay_topup(api, db, "cust_a", "60.00")
+    paypal_topup(api, client, db, "cust_a", "50.00")
+    integration.payments.gateway("paypal").api.cases.hold_refunds = True  # PayPal has not decided yet
+    assert withdraw(api, "cust_a", "50.00").get_json()["status"] == "pending"
+    ours = db["gateway_refunds"].find_one({})
+    assert (ours["gateway"], ours["status"]) == ("paypal", "pending")
+    # Razorpay's report lists a refund of a Razorpay payment whose notes name PayPal's refund.
+    report(integration, "razorpay", [refund_row(razorpay_payment, "rfnd_Other1", 5000, reference=ours["_id"])])
+    integration.settle("razorpay", DAY)
+    after = db["gateway_refunds"].find_one({})
+    assert (after["status"], after.get("gateway_refund_id")) == ("pending", ours.get("gateway_refund_id"))
+
+
+def test_a_second_payments_row_does_not_vouch_for_the_payment_that_credited(api, db, integration):
+    order_id = api.topup("cust_a", "10.00")  # credited by the webhook of its payment
+    payment_order = db["payment_orders"].find_one({"_id": order_id})
+    paid_at = datetime.datetime.combine(DAY, datetime.time(12)) - datetime.timedelta(days=2)
+    db["payment_orders"].update_one({"_id": order_id}, {"$set": {"paid_at": paid_at}})
+    # The report lists another payment of this top-up and never the one that credited the wallet.
+    report(integration, "razorpay", [capture_row(payment_order, payment_id="pay_Second")])
+    _document, exceptions = integration.settle("razorpay", DAY)
+    found = sorted((e["kind"], e["status"], e["payment_id"]) for e in exceptions)
+    assert ("captured_not_credited", "resolved", "pay_Second") in found  # refunded as a second payment
+    assert ("credited_not_captured", "open", payment_order["gateway_payment_id"]) in found
