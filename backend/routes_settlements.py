@@ -97,6 +97,8 @@ def _exception_view(row, day_currency):
         "gateway_amount": _major(row.get("gateway_amount_minor"), currency),
         "ledger_amount": _major(row.get("ledger_amount_minor"), ledger_currency),
     }
+    if "rows" in row:  # unreadable_rows: how many
+        view["rows"] = row["rows"]
     if currency != day_currency:
         view["currency"] = currency
     if ledger_currency != currency:

@@ -11,11 +11,23 @@ OPEN, RESOLVED = "open", "resolved"
 # Exception kinds: healed through the exactly-once paths (then `resolved`), or left for a person.
 CAPTURED_NOT_CREDITED, REFUND_NOT_APPLIED = "captured_not_credited", "refund_not_applied"
 CREDITED_NOT_CAPTURED, AMOUNT_MISMATCH, UNKNOWN_PAYMENT = "credited_not_captured", "amount_mismatch", "unknown_payment"
-EXCEPTION_KINDS = (CAPTURED_NOT_CREDITED, REFUND_NOT_APPLIED, CREDITED_NOT_CAPTURED, AMOUNT_MISMATCH, UNKNOWN_PAYMENT)
+UNREADABLE_ROWS = "unreadable_rows"  # rows of the day's report that could not be read: matched to nothing
+EXCEPTION_KINDS = (
+    CAPTURED_NOT_CREDITED,
+    REFUND_NOT_APPLIED,
+    CREDITED_NOT_CAPTURED,
+    AMOUNT_MISMATCH,
+    UNKNOWN_PAYMENT,
+    UNREADABLE_ROWS,
+)
 
 
 def day_key(gateway, day):
     return f"{gateway}:{day.isoformat()}"
+
+
+def exception_key(gateway, day, kind, subject_id):
+    return f"{day_key(gateway, day)}:{kind}:{subject_id}"
 
 
 def subject_of(exception):
@@ -52,7 +64,7 @@ class SettlementBooks:
     def note(self, gateway, day, kind, subject_id, status, **fields):
         """Record an exception (once per gateway, day, kind and payment or refund); a `resolved` one
         stays resolved."""
-        key = f"{day_key(gateway, day)}:{kind}:{subject_id}"
+        key = exception_key(gateway, day, kind, subject_id)
         self.exceptions.update_one(
             {"_id": key},
             {

@@ -214,6 +214,9 @@ class Worker:
         except IntegrationError as error:
             logger.warning("settlement of %s %s: %s", name, day, error.code)
             return None
+        except Exception:  # one day's trouble (a report the store cannot take) never stops the other days
+            logger.exception("settlement of %s %s failed", name, day)
+            return None
         opened = [row for row in exceptions if row.get("status") == "open"]
         for row in opened:
             logger.warning(

@@ -16,6 +16,7 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
+from ..errors import InvalidRequest
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
@@ -28,9 +29,12 @@ from ..settlement_books import (
     REFUND_NOT_APPLIED,
     RESOLVED,
     UNKNOWN_PAYMENT,
+    UNREADABLE_ROWS,
+    exception_key,
     subject_of,
 )
 
+FIRST_DAY = datetime.date(2000, 1, 1)  # no gateway of ours reports before it (and day − lag stays a date)
 PAGE_ROWS = 500
 OPEN_CHECKED_MAX = 1_000  # open refund_not_applied exceptions a settling looks at again
 CREDITS_CHECKED_MAX = 10_000
@@ -55,15 +59,25 @@ class Settlement:
     def settle(self, gateway_name, day):
         """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions. The
         figures are the default currency's rows; rows in other currencies are summed apart
-        (`other_currencies`), since amounts of two currencies never add up."""
+        (`other_currencies`), since amounts of two currencies never add up. InvalidRequest, nothing
+        asked or written, for a day before FIRST_DAY or after the latest a report can list today's
+        captures on (today, UTC, plus the gateway's settlement lag: Razorpay's T+2)."""
         adapter = self.payments.gateway(gateway_name)
+        latest = self.clock().date() + datetime.timedelta(days=adapter.settlement_lag.days)
+        if not FIRST_DAY <= day <= latest:
+            raise InvalidRequest(
+                f"`date` must be a day from {FIRST_DAY} to {latest} (today, UTC, and the {gateway_name} "
+                f"report days today's captures settle on)."
+            )
         totals: dict[str, dict] = {}
         counts = {"matched": 0}
-        rows = iter(adapter.settlement_report(day))  # read once, a page at a time
+        report = adapter.settlement_report(day)
+        rows = iter(report)  # read once, a page at a time
         while page := list(itertools.islice(rows, PAGE_ROWS)):
             self._add_up(page, totals)
             counts["matched"] += self._captures(gateway_name, day, [r for r in page if r.kind == SETTLED_PAYMENT])
             counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
+        self._unreadable(gateway_name, day, getattr(report, "skipped", 0))
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
         self._refunds_applied_since(gateway_name)
         own = totals.pop(self.currency, None) or day_figures()
@@ -197,6 +211,26 @@ class Settlement:
         }
         applied = self.after_credit.cases.applied_of(list(opened))
         self.books.resolve([opened[case_id] for case_id in sorted(applied)])
+
+    def _unreadable(self, gateway, day, skipped):
+        """Rows the report reader could not read (skipped and logged by the adapter) are rows matched to
+        nothing: one open `unreadable_rows` exception for the day, saying how many; resolved by a
+        settling of the day that reads every row."""
+        if skipped:
+            self.books.note(
+                gateway,
+                day,
+                UNREADABLE_ROWS,
+                "report",
+                OPEN,
+                payment_id=None,
+                payment_order_id=None,
+                gateway_amount_minor=None,
+                ledger_amount_minor=None,
+                rows=skipped,
+            )
+        else:
+            self.books.resolve([exception_key(gateway, day, UNREADABLE_ROWS, "report")])
 
     # --- credits no report listed ----------------------------------------------------------------
     def _credits_not_captured(self, gateway, day, lag):

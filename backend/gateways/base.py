@@ -155,6 +155,20 @@ class Lookup:
 SETTLED_PAYMENT, SETTLED_REFUND = "payment", "refund"
 
 
+class ReadRows:
+    """A settlement report read whole: an iterator of its `SettlementRow`s, and how many of its rows
+    could not be read (`skipped`: passed over and logged by the reader; the settling notes them)."""
+
+    def __init__(self, rows, skipped):
+        self.rows, self.skipped = iter(rows), skipped
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.rows)
+
+
 @dataclass(frozen=True)
 class SettlementRow:
     """One captured payment or refund as a gateway's settlement report lists it (SPEC §11).

@@ -15,6 +15,7 @@ const KINDS = {
   credited_not_captured: ['The wallet was credited, but no report of the gateway lists the payment', false],
   amount_mismatch: ["The gateway's amount differs from the top-up's", false],
   unknown_payment: ['The gateway lists a payment that matches no top-up here', false],
+  unreadable_rows: ["Rows of the gateway's report could not be read, so they were matched to nothing", false],
 };
 
 // What an exception of `kind` means, in a sentence without its full stop (an unknown kind as is).

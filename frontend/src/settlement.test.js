@@ -19,6 +19,7 @@ describe('exceptions in words', () => {
     ['credited_not_captured', /wallet was credited, but no report of the gateway lists the payment/],
     ['amount_mismatch', /gateway's amount differs/],
     ['unknown_payment', /matches no top-up here/],
+    ['unreadable_rows', /report could not be read/],
   ])('%s says what disagreed', (kind, words) => {
     expect(exceptionMeaning(kind)).toMatch(words);
   });
@@ -31,7 +32,7 @@ describe('exceptions in words', () => {
     expect(exceptionOutcome({ kind, status: 'resolved' })).toMatch(/^Healed automatically/);
   });
 
-  it.each(['credited_not_captured', 'amount_mismatch', 'unknown_payment'])('%s open needs a person to check it', (kind) => {
+  it.each(['credited_not_captured', 'amount_mismatch', 'unknown_payment', 'unreadable_rows'])('%s open needs a person to check it', (kind) => {
     expect(exceptionOutcome({ kind, status: 'open' })).toBe('Needs a person: check it with the gateway and the customer.');
   });
 

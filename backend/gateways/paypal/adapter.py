@@ -193,8 +193,8 @@ class PayPalGateway:
         `SettlementRow`s: completed captures and merchant refunds, each once (see
         `settlement.SettlementReport`: every page read, retried and bounded, before the first row).
         GatewayUnavailable when the day cannot be read in full, or is over but PayPal's data has not
-        caught up with it yet."""
-        return iter(SettlementReport(self.api, day, self.clock(), pause=self.pause).rows())
+        caught up with it yet; its `skipped` counts the unreadable rows passed over."""
+        return SettlementReport(self.api, day, self.clock(), pause=self.pause).read()
 
 
 def _capture_event(event_id, event_type, capture):

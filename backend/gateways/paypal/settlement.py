@@ -14,10 +14,12 @@ SETTLED_PAYMENT of its capture (`transaction_id`) naming our payment order's ref
 (`custom_field`) and, where PayPal names it (`paypal_reference_id_type` ODR), the PayPal order, which
 is our payment order's id. A merchant's refund (T1107, a negative amount), completed, is a
 SETTLED_REFUND of the capture it refunds (`paypal_reference_id`), naming our refund reference
-(`custom_field`) when it has one. PayPal's fee (`fee_amount`, negative on a payment) is kept as what
-it is worth. Everything else (reversals T1106, chargebacks T1201, holds, pending or denied
-transactions, payments sent) is passed over; a transaction listed twice is one row (the one carrying
-its fee, else the first); a row that cannot be read is skipped, counted and logged, never fatal.
+(`custom_field`) when it has one. PayPal's fee (`fee_amount`) is signed from the merchant's side,
+negative when PayPal keeps it (a payment) and positive when it gives some back (a refund): a row's
+`fee_minor` is what PayPal kept, so a fee given back is negative. Everything else (reversals T1106,
+chargebacks T1201, holds, pending or denied transactions, payments sent) is passed over; a
+transaction listed twice is one row (the one carrying its fee, else the first); a row that cannot be
+read is skipped, counted (`skipped`) and logged, never fatal.
 PayPal's data can be up to three hours late (SETTLEMENT_LAG): a day that is over but that PayPal has
 not caught up with yet (`last_refreshed_datetime` before its end) is not read (GatewayUnavailable).
 """
@@ -30,7 +32,7 @@ from decimal import Decimal
 
 from ...errors import GatewayUnavailable
 from ...money import currency_decimals
-from ..base import SETTLED_PAYMENT, SETTLED_REFUND, SettlementRow
+from ..base import SETTLED_PAYMENT, SETTLED_REFUND, ReadRows, SettlementRow
 from .api import ResultSetTooLarge
 from .shapes import PAYPAL_ID_PATTERN
 
@@ -47,7 +49,8 @@ REFUND_CODES = ("T1107",)  # payment refund, initiated by the merchant
 PAYMENT_STATUSES = ("S", "V")  # completed; completed, then refunded or reversed in full
 REFUND_STATUSES = ("S",)
 CUSTOM_FIELD_LENGTH_MAX = 127
-SIGNED_VALUE = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")  # within Decimal's 28 digits, exactly
+# Up to 10 integer digits: beyond any amount of ours, and a day of rows sums within MongoDB's 64-bit integers.
+SIGNED_VALUE = re.compile(r"-?[0-9]{1,10}(\.[0-9]{1,10})?")
 CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -78,6 +81,10 @@ class SettlementReport:
         self.end = self.start + datetime.timedelta(days=1)
         self.skipped = 0
         self.pages_read = 0
+
+    def read(self):
+        """`rows()`, kept with how many rows could not be read (`ReadRows`)."""
+        return ReadRows(self.rows(), self.skipped)
 
     def rows(self):
         """Every row of the day, each transaction once, in PayPal's order; GatewayUnavailable when
@@ -172,7 +179,7 @@ def read_transaction(info):
         return None
     amount_minor, currency = signed_minor(info.get("transaction_amount"))
     fee = info.get("fee_amount")
-    fee_minor = abs(signed_minor(fee, currency)[0]) if fee is not None else 0
+    fee_minor = -signed_minor(fee, currency)[0] if fee is not None else 0  # kept: negative; given back: positive
     custom = info.get("custom_field")
     reference = custom if isinstance(custom, str) and 0 < len(custom) <= CUSTOM_FIELD_LENGTH_MAX else None
     if is_payment:

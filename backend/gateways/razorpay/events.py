@@ -88,8 +88,13 @@ def is_id(value):
     return isinstance(value, str) and ID_PATTERN.match(value) is not None
 
 
+# Far beyond any amount of ours (10,000,000.00 is 10**9 paise), and far within MongoDB's 64-bit
+# integers, even summed over a day of report rows: an integer beyond it is garbage, not money.
+AMOUNT_MINOR_MAX = 10**12
+
+
 def is_amount_minor(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= AMOUNT_MINOR_MAX
 
 
 def is_currency(value):

@@ -16,7 +16,7 @@ import time
 
 from ...errors import GatewayUnavailable
 from ..base import SETTLED_PAYMENT, SETTLED_REFUND, SettlementRow
-from .events import is_amount_minor, is_currency, is_id
+from .events import AMOUNT_MINOR_MAX, is_amount_minor, is_currency, is_id
 
 logger = logging.getLogger("integration.settlement")
 
@@ -164,7 +164,7 @@ def _fee_and_tax(item):
     fee, tax = item.get("fee"), item.get("tax")
     fee, tax = 0 if fee is None else fee, 0 if tax is None else tax
     for value in (fee, tax):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= AMOUNT_MINOR_MAX:
             raise UnreadableItem("fee or tax")
     if tax > fee:
         raise UnreadableItem("a tax larger than the fee that includes it")

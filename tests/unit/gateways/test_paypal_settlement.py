@@ -188,10 +188,12 @@ def test_refund_made_in_the_dashboard_has_no_reference(http, gateway):
     assert (row.kind, row.refund_id, row.reference) == (SETTLED_REFUND, REFUND_ID, None)
 
 
-def test_fee_given_back_on_a_refund_is_kept_as_its_worth(http, gateway):
+def test_fee_given_back_on_a_refund_lowers_what_paypal_kept(http, gateway):
+    """PayPal signs a fee from the merchant's side: kept is negative, given back (on a refund) positive.
+    `fee_minor` is what PayPal kept, so a fee given back is negative (it was 15, counted as kept)."""
     given_back = dict(refund(), fee_amount={"currency_code": "USD", "value": "0.15"})
     http.add(responses.GET, SEARCH_URL, json=search_page([given_back]))
-    assert report(gateway)[0].fee_minor == 15
+    assert report(gateway)[0].fee_minor == -15
 
 
 @pytest.mark.parametrize(
