@@ -252,5 +252,14 @@ class OperationPending(IntegrationError):
         self.details = {"transaction_id": transaction_id}
 
 
+class WithdrawalPending(OperationPending):
+    """The withdrawal is recorded, and a store error stopped it mid-way: it is carried on (by a retry
+    with the same Idempotency-Key, or by the worker). Follow it at GET /wallet/withdrawals/<withdrawal_id>."""
+
+    def __init__(self, withdrawal_id):
+        super().__init__(None)
+        self.details = {"withdrawal_id": withdrawal_id}
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the service refuses to start."""

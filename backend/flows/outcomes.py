@@ -4,7 +4,17 @@ import contextlib
 
 from pymongo.errors import PyMongoError
 
-from ..errors import OperationPending, StoreUnavailable
+from ..errors import OperationPending, StoreUnavailable, WithdrawalPending
+
+
+@contextlib.contextmanager
+def withdrawal_pending_on_store_error(withdrawal_id):
+    """A store error once the withdrawal `withdrawal_id` is recorded is WithdrawalPending, not a plain
+    store error (which says nothing was written): its hold may be made, and its parts will be asked."""
+    try:
+        yield
+    except (PyMongoError, StoreUnavailable):
+        raise WithdrawalPending(withdrawal_id) from None
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from ..money import format_major, to_major
 from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
 from ..wallet_figures import hold_id_for, payment_key, spendable_minor
 from ..withdrawal_book import ASKED, HOLDING, REFUSED
+from .outcomes import withdrawal_pending_on_store_error
 
 TOPUPS_CONSIDERED_MAX = 100  # a withdrawal's parts: the newest top-ups with something left to refund
 TOPUPS_PAGE = 100
@@ -45,17 +46,20 @@ class Withdrawals:
         what the top-ups can take back; nothing is written for either."""
         existing = self.book.get(withdrawal_id) if withdrawal_id else None
         if existing is not None:  # a retry of a request that died mid-way: carried on, not checked again
-            if existing["stage"] == HOLDING:
-                self._carry_out(existing)
-            return self.view(withdrawal_id)
+            with withdrawal_pending_on_store_error(withdrawal_id):
+                if existing["stage"] == HOLDING:
+                    self._carry_out(existing)
+                return self.view(withdrawal_id)
         with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
             if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
                 raise InsufficientFunds()
             parts = self._plan(customer_id, currency, amount_minor)
             withdrawal, _ = self.book.create(withdrawal_id or new_id("wdr"), customer_id, currency, amount_minor, parts)
-            self._prepare(withdrawal)
-        self._ask(withdrawal)
-        return self.view(withdrawal["_id"])
+            with withdrawal_pending_on_store_error(withdrawal["_id"]):  # recorded: the worker carries it on
+                self._prepare(withdrawal)
+        with withdrawal_pending_on_store_error(withdrawal["_id"]):
+            self._ask(withdrawal)
+            return self.view(withdrawal["_id"])
 
     def view(self, withdrawal_id):
         """`{withdrawal_id, customer_id, status, amount_minor, currency, refunds: [...]}`, or WithdrawalNotFound."""

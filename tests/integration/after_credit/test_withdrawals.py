@@ -210,12 +210,35 @@ def test_a_withdrawal_retried_with_its_key_after_a_store_error_is_the_same_withd
     The retry now takes the claim over, with its operation id: one withdrawal, carried on."""
     failing_once(monkeypatch, Withdrawals, "_ask")
     headers = {**bearer("cust_a"), "Idempotency-Key": "key-withdraw-503"}
-    assert_error(withdraw(api, "cust_a", "40.00", headers=headers), 503, "store_unavailable")
+    first = withdraw(api, "cust_a", "40.00", headers=headers)
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
     again = withdraw(api, "cust_a", "40.00", headers=headers)
     assert again.status_code == 202 and again.get_json()["status"] == "completed", again.get_json()
     assert db["withdrawals"].count_documents({}) == 1
     assert_wallet(api, 70, 0)
     assert_error(withdraw(api, "cust_a", "30.00", headers=headers), 409, "idempotency_key_reused")
+
+
+@pytest.mark.parametrize("failing", ["_prepare", "_ask"])
+def test_a_withdrawal_stopped_by_a_store_error_once_recorded_answers_operation_pending(
+    api, db, integration, monkeypatch, two_topups, failing
+):
+    """Found by a red-team pass: the withdrawal was recorded (and held), then the store failed; the
+    answer was 503 `store_unavailable`, "nothing was written", yet the worker carried the withdrawal
+    on, and a client that retried as told without a key withdrew twice. It now answers 503
+    `operation_pending` with the withdrawal's id, which the worker finishes once."""
+    failing_once(monkeypatch, Withdrawals, failing)
+    first = withdraw(api, "cust_a", "40.00")
+    body = first.get_json()
+    assert (first.status_code, body["error"]) == (503, "operation_pending"), body
+    assert set(body) == {"success", "error", "message", "withdrawal_id"}
+    assert body["withdrawal_id"] == db["withdrawals"].find_one({})["_id"]
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})
+    integration.recover(grace_seconds=0)  # the worker carries it on
+    followed = api.client.get(f"{BASE}/wallet/withdrawals/{body['withdrawal_id']}", headers=bearer("cust_a"))
+    assert (followed.status_code, followed.get_json()["status"]) == (200, "completed")
+    assert_wallet(api, 70, 0)
+    assert integration.reconcile() == []
 
 
 def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up(api, db, monkeypatch):
