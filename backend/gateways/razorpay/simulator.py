@@ -95,12 +95,16 @@ class SimulatedRazorpayApi:
             raise RefundRefused("The refund could not be processed (simulated refusal).")
         payment = self._payment(payment_id)
         currency = payment["currency"] if payment is not None else self.currency
-        self._check_refundable(payment, data.get("amount"))
+        counted = self._count_against_payment(payment, data.get("amount"))
         entity = refund_entity(new_id("rfnd"), payment_id, data["amount"], currency, data.get("notes"), "pending")
         concurrent = self._keep(key_id, entity, request=data)
         if concurrent is not None:
+            self._uncount(payment, counted, entity["amount"])
             return self._repeat(concurrent, data)
-        self._settle(key_id, entity, payment, "failed" if self._switch("fail") else "processed")
+        failed = self._switch("fail")
+        if failed:
+            self._uncount(payment, counted, entity["amount"])
+        self._settle(key_id, entity, payment, "failed" if failed else "processed")
         return entity
 
     def fetch_refunds(self, payment_id):
@@ -135,7 +139,7 @@ class SimulatedRazorpayApi:
         if not is_currency(currency):
             raise ValueError("A currency is three capital letters.")
         payment = self._payment(payment_id)
-        self._check_refundable(payment, amount_minor)
+        self._count_against_payment(payment, amount_minor)
         entity = refund_entity(new_id("rfnd"), payment_id, amount_minor, currency, None, "pending")
         self._keep(entity["id"], entity)
         self._settle(entity["id"], entity, payment, "processed")
@@ -164,19 +168,31 @@ class SimulatedRazorpayApi:
         """The payment the checkout page recorded, or None (one it never saw, e.g. signed by hand)."""
         return self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
 
-    def _check_refundable(self, payment, amount_minor):
+    def _count_against_payment(self, payment, amount_minor):
         """Refuse as Razorpay does: an amount that is not whole positive paise; for a payment it
-        recorded, one not captured or refunds beyond its amount."""
+        recorded, one not captured or refunds beyond its amount. Else the amount is counted in the
+        payment's `amount_refunded` (Razorpay's field), compared and set, so two refunds at once never
+        take more than the payment; whether it counted (a payment it never saw is not checked)."""
         if not is_amount_minor(amount_minor):
             raise RefundRefused("The amount must be atleast INR 1.00")
-        if payment is None:
-            return
-        if payment.get("status") != "captured":
-            raise RefundRefused("Only a captured payment can be refunded.")
-        kept = self.refunds.find({"payment_id": payment["id"]}) if self.refunds is not None else []
-        refunded_minor = sum(refund["amount"] for refund in kept if refund["status"] != "failed")
-        if refunded_minor + amount_minor > payment["amount"]:
-            raise RefundRefused("The total refund amount is greater than the refund payment amount")
+        while payment is not None and self.payments is not None:  # (a payment is read only from a store)
+            if payment.get("status") != "captured":
+                raise RefundRefused("Only a captured payment can be refunded.")
+            refunded_minor = payment.get("amount_refunded")
+            if (refunded_minor or 0) + amount_minor > payment["amount"]:
+                raise RefundRefused("The total refund amount is greater than the refund payment amount")
+            counted = {"$set": {"amount_refunded": (refunded_minor or 0) + amount_minor}}
+            if self.payments.update_one(
+                {"_id": payment["_id"], "amount_refunded": refunded_minor}, counted
+            ).modified_count:
+                return True
+            payment = self._payment(payment["_id"])
+        return False
+
+    def _uncount(self, payment, counted, amount_minor):
+        """Give back what a refund counted against its payment (it failed, or was not kept)."""
+        if counted and self.payments is not None:
+            self.payments.update_one({"_id": payment["_id"]}, {"$inc": {"amount_refunded": -amount_minor}})
 
     def _keep(self, doc_id, entity, request=None):
         """Keep a new refund; None, or the refund kept under `doc_id` already (a concurrent repeat)."""

@@ -5,6 +5,8 @@ reconcile is clean after each step."""
 
 import pytest
 
+from backend.gateways.paypal.api import RefundRefused as PayPalRefused
+from backend.gateways.razorpay.api import RefundRefused as RazorpayRefused
 from tests.helpers import bearer, token
 from tests.integration.after_credit.support import redeliver, simulator, topup, wallet, withdraw
 from tests.integration.support import assert_money
@@ -128,7 +130,8 @@ def test_a_gateway_refund_of_a_top_up_already_withdrawn_takes_nothing_more(
     assert withdrawn.status_code == 202 and withdrawn.get_json()["status"] == "completed", withdrawn.get_json()
     topup("razorpay", api, client, db, "cust_a", "200.00")
     assert_wallet(api, "cust_a", 200, 0, 0)
-    monkeypatch.setattr(simulator(integration, gateway), "_check_refundable", lambda *args: None)
+    check = "_count_against_payment" if gateway == "razorpay" else "_count_against_capture"
+    monkeypatch.setattr(simulator(integration, gateway), check, lambda *args: False)  # counts nothing, refuses nothing
     simulator(integration, gateway).dashboard_refund(payment_id, 10050, "INR")
     assert_wallet(api, "cust_a", 200, 0, 0)
     assert integration.reconcile() == []
@@ -188,4 +191,42 @@ def test_money_held_for_a_withdrawal_part_in_flight_stays_held_after_a_lost_disp
     cases._settle(cases.refunds.find_one({"capture_id": newer, "status": "PENDING"}))  # the newer top-up's part
     order_id = api.add_order("cust_a", 10000)
     assert api.pay(order_id, "cust_a", 100).status_code == 402  # nothing of the older part's 100.00 is spendable
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_simulators_dashboard_refund_between_a_refunds_check_and_its_record_is_refused(
+    gateway, api, client, db, integration, monkeypatch
+):
+    """Found by a red-team pass: each simulator checked what was left of a payment, then kept the
+    refund; a dashboard refund landing in between made both (200.00 refunded of a 100.00 capture,
+    and the wallet, booking what the gateway reported, ended in debt). A refund is now counted on
+    the payment, compared and set, before it is kept: the dashboard refund is refused, as the
+    gateway refuses a refund beyond what is left."""
+    if gateway == "razorpay":  # paid on the simulator's checkout page, so that it keeps the payment
+        payment_order_id = api.initiate("cust_a", "100.00").get_json()["payment_order_id"]
+        assert client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay").status_code == 303
+        payment_id = db["payment_orders"].find_one({"_id": payment_order_id})["gateway_payment_id"]
+    else:
+        _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    sim = simulator(integration, gateway)
+    keep = sim.refunds.insert_one
+    dashboard = []
+
+    def dashboard_refund_then_keep(record, *args, **kwargs):
+        if not dashboard:  # the withdrawal's refund passed its check; the dashboard refunds it whole first
+            dashboard.append("asked")
+            try:
+                dashboard[0] = sim.dashboard_refund(payment_id, 10000, "INR")
+            except (PayPalRefused, RazorpayRefused):
+                dashboard[0] = "refused"
+        return keep(record, *args, **kwargs)
+
+    monkeypatch.setattr(sim.refunds, "insert_one", dashboard_refund_then_keep)
+    withdrawn = withdraw(api, "cust_a", "100.00").get_json()
+    assert (dashboard, withdrawn["status"]) == (["refused"], "completed"), withdrawn
+    amount, failed = ("amount", "failed") if gateway == "razorpay" else ("amount_minor", "FAILED")
+    paid_out = [r[amount] for r in sim.refunds.find({"status": {"$ne": failed}}) if payment_id in r.values()]
+    assert sum(paid_out) == 10000  # was 20000: 200.00 refunded of a 100.00 payment
+    assert_wallet(api, "cust_a", 0, 0, 0)  # was debt 100.00
     assert integration.reconcile() == []
