@@ -72,7 +72,11 @@ class OurRefunds:
         return self.settle(record, answer)
 
     def settle(self, record, answer):
-        """Apply a `GatewayRefund` the gateway answered; the record after."""
+        """Apply a `GatewayRefund` the gateway answered; the record after. An answer for another amount
+        or currency than was asked is no answer about this refund: nothing ends (`disagrees`)."""
+        if self.disagrees(record, answer.amount_minor, answer.currency, "answer"):
+            self.records.touch(record["_id"])
+            return record
         if answer.status == REFUND_PENDING:
             self.records.accepted(record["_id"], answer.refund_id)
             return self.records.get(record["_id"])  # its webhook may have ended it during the call
@@ -86,6 +90,8 @@ class OurRefunds:
         if record is None:
             return None
         ending = {REFUND_PROCESSED: PROCESSED, REFUND_FAILED: FAILED}.get(event.action)
+        if ending is not None and self.disagrees(record, event.amount_minor, event.currency, event.event_type):
+            return "rejected"
         if ending is not None and record["status"] in OPEN_STATUSES:
             self._end(record, ending, event.case_id)  # recorded as `gateway_refund.<status>`
             return "processed"
@@ -103,6 +109,35 @@ class OurRefunds:
             reason=record["purpose"],
         )
         return outcome
+
+    def disagrees(self, record, amount_minor, currency, source):
+        """Whether the gateway speaks of another amount or currency than `record` asked for (a proxy's
+        or the gateway's mistake, never this refund ending): logged and audited
+        `gateway_refund.mismatch`, for a person; the refund stays open, its money held."""
+        if (amount_minor, currency) == (record["amount_minor"], record["currency"]):
+            return False
+        logger.error(
+            "refund %s: %s said %s %s, asked %s %s",
+            record["_id"],
+            source,
+            amount_minor,
+            currency,
+            record["amount_minor"],
+            record["currency"],
+        )
+        self.audit.record(
+            "gateway_refund.mismatch",
+            "rejected",
+            customer_id=record["customer_id"],
+            payment_order_id=record["payment_order_id"],
+            gateway=record["gateway"],
+            gateway_payment_id=record["gateway_payment_id"],
+            amount_minor=amount_minor,
+            currency=currency,
+            withdrawal_id=record.get("withdrawal_id"),
+            reason=source[:64],
+        )
+        return True
 
     def retry_due(self, limit, older_than_seconds=RETRY_AFTER_SECONDS):
         """The worker: open refunds nobody heard of for a while, asked again (found by reference, or

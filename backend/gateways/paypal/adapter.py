@@ -86,7 +86,7 @@ class PayPalGateway:
         """Capture the approved order; a payment only when its capture is COMPLETED."""
         if payment_order.is_paid and payment_order.gateway_payment_id:
             return ConfirmedPayment(payment_order.gateway_payment_id, earlier=True)  # credited: never capture again
-        completed = _completed_capture(self._capture(payment_order))
+        completed = _completed_capture(self._capture(payment_order), payment_order)
         if completed is None:
             raise PaymentNotCaptured()
         return ConfirmedPayment(*completed)
@@ -104,7 +104,7 @@ class PayPalGateway:
                 order = self._capture(payment_order)
             except PaymentNotCaptured:
                 return Lookup(FAILED, detail="capture_refused")
-        completed = _completed_capture(order)
+        completed = _completed_capture(order, payment_order)
         if completed is not None:
             capture_id, amount_minor, currency = completed
             return Lookup(CAPTURED, capture_id, amount_minor, currency, detail="COMPLETED")
@@ -213,12 +213,16 @@ def _capture_event(event_id, event_type, capture):
     return WebhookEvent(event_id, event_type, CREDIT_WALLET, **fields)
 
 
-def _completed_capture(order):
-    """(capture id, amount in minor units, currency) of the order's COMPLETED capture, or None."""
+def _completed_capture(order, payment_order):
+    """(capture id, amount in minor units, currency) of the order's COMPLETED capture, or None.
+    GatewayUnavailable for an answer about another order (another order id, or a capture naming
+    another reference than `payment_order`'s): whatever it says was captured is never this one's."""
     captures = [c for c in _captures(order) if c.get("status") == "COMPLETED"]
     if not captures:
         return None
-    capture_id = captures[0].get("id")
+    capture_id, custom_id = captures[0].get("id"), captures[0].get("custom_id")
+    if order.get("id") != payment_order.id or custom_id not in (None, payment_order.reference):
+        raise GatewayUnavailable("PayPal answered about another order than this top-up's; nothing was credited.")
     try:
         amount_minor, currency = parse_amount(captures[0].get("amount"))
         if not isinstance(capture_id, str) or not PAYPAL_ID_PATTERN.match(capture_id):

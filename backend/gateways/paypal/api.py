@@ -205,8 +205,13 @@ class PayPalApi:
         if request_id:
             headers["PayPal-Request-Id"] = request_id
         try:
-            response = requests.request(
-                method, self.base_url + path, json=body, headers=headers, timeout=self.timeout_seconds
+            response = requests.request(  # a redirect is no answer: followed, a POST could go elsewhere, or turn GET
+                method,
+                self.base_url + path,
+                json=body,
+                headers=headers,
+                timeout=self.timeout_seconds,
+                allow_redirects=False,
             )
             answer = response.json() if response.status_code in accept else None
         except (requests.RequestException, ValueError) as error:
@@ -229,6 +234,7 @@ class PayPalApi:
                 data={"grant_type": "client_credentials"},
                 headers={"Accept": "application/json"},
                 timeout=self.timeout_seconds,
+                allow_redirects=False,
             )
             answer = response.json() if response.status_code == 200 else None
         except (requests.RequestException, ValueError) as error:

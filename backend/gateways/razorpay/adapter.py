@@ -28,7 +28,7 @@ from ..base import (
     Lookup,
 )
 from .api import RefundRefused
-from .events import is_amount_minor, is_id, read_event, read_refund, refund_reference
+from .events import is_amount_minor, is_currency, is_id, read_event, read_refund, refund_reference
 from .settlement import SettlementReport
 
 # A payment of an order: `created`/`authorized` may still become `captured` (orders are created
@@ -76,7 +76,7 @@ class RazorpayGateway:
             return ConfirmedPayment(payment_id)
         if payment.get("status") != "captured" or payment.get("order_id") != payment_order.id:
             raise PaymentNotCaptured()
-        return ConfirmedPayment(payment_id, payment.get("amount"), payment.get("currency"))
+        return ConfirmedPayment(payment_id, *_amount_of(payment))
 
     def verify_checkout(self, order_id, payment_id, signature):
         """Check Razorpay Checkout's `HMAC_SHA256(order_id|payment_id, key_secret)`."""
@@ -104,9 +104,7 @@ class RazorpayGateway:
             payment_id = captured[0].get("id")
             if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
                 raise GatewayUnavailable("Razorpay answered with an unreadable payment.")
-            return Lookup(
-                CAPTURED, payment_id, captured[0].get("amount"), captured[0].get("currency"), detail="captured"
-            )
+            return Lookup(CAPTURED, payment_id, *_amount_of(captured[0]), detail="captured")
         in_progress = [p for p in payments if p.get("status") in PAYMENT_IN_PROGRESS]
         if in_progress or not payments:
             return Lookup(PENDING, detail=str(in_progress[0]["status"]) if in_progress else "no_payment")
@@ -162,3 +160,12 @@ class RazorpayGateway:
         payments and refunds (see `settlement.SettlementReport`: paged, retried, bounded; its
         `skipped` counts the unreadable items passed over)."""
         return SettlementReport(self.api, day, pause=self.pause)
+
+
+def _amount_of(payment):
+    """(amount in minor units, currency) of a payment the API reported, which must state both: one
+    without them (null, missing, not whole positive paise) is never taken as a confirmation."""
+    amount_minor, currency = payment.get("amount"), payment.get("currency")
+    if not (is_amount_minor(amount_minor) and is_currency(currency)):
+        raise GatewayUnavailable("Razorpay answered with a payment of no readable amount or currency.")
+    return amount_minor, currency

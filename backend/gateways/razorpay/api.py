@@ -15,8 +15,9 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,64}\Z")
 # What a payment id must look like to go into a URL path (Razorpay's are `pay_` + 14 letters and digits).
 PATH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 # 4xx answers that say "not now" rather than "no": 409 is Razorpay's answer while the same key's
-# first request is still being processed; the outcome of the refund is not known yet.
-RETRYABLE_CLIENT_STATUSES = (408, 409, 425, 429)
+# first request is still being processed; the outcome of the refund is not known yet. 401 and 403 say
+# our keys were not taken (a rotation, a blip): the refund was not decided, and is asked again later.
+RETRYABLE_CLIENT_STATUSES = (401, 403, 408, 409, 425, 429)
 REFUNDS_PAGE_SIZE = 100  # Razorpay's largest `count`
 REFUND_PAGES_MAX = 10
 
@@ -38,6 +39,8 @@ class RazorpayApi:
 
     def __init__(self, key_id, key_secret, timeout_seconds=10.0, client=None):
         self.client = client or razorpay.Client(auth=(key_id, key_secret))
+        if hasattr(self.client, "session"):  # a redirect is no answer: followed, a POST could go elsewhere
+            self.client.session.max_redirects = 0
         self.timeout_seconds = timeout_seconds
 
     def create_order(self, data):

@@ -64,7 +64,9 @@ def read_refund(entity):
         refund_id, _, amount_minor, currency = case_fields(entity)
     except (KeyError, TypeError, ValueError):
         raise GatewayUnavailable("Razorpay answered with an unreadable refund.") from None
-    return GatewayRefund(refund_id, REFUND_STATUSES.get(entity.get("status"), REFUND_PENDING), amount_minor, currency)
+    status = entity.get("status")
+    ended = REFUND_STATUSES.get(status, REFUND_PENDING) if isinstance(status, str) else REFUND_PENDING
+    return GatewayRefund(refund_id, ended, amount_minor, currency)
 
 
 def refund_reference(entity):
