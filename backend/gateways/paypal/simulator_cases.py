@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ...errors import InvalidAmount
 from ...money import format_major
+from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .shapes import CAPTURES_PATH, new_paypal_id, parse_amount
 
@@ -93,11 +94,9 @@ class PayPalCases:
         record = self._record(ASKED, capture_id, amount_minor, currency, "PENDING", request_id=request_id)
         record.update(custom_id=body.get("custom_id"), note_to_payer=body.get("note_to_payer"))
         record["outcome"] = self.refund_outcome
-        record["counted"] = self._count_against_capture(capture_id, amount_minor)
         try:
-            self.refunds.insert_one(record)
+            self._keep(record)
         except DuplicateKeyError:  # the same request at the same moment: one refund answers both
-            self._uncount(record)
             return refund_view(self.refunds.find_one({"request_id": request_id}))
         answer = refund_view(record)
         if not self.hold_refunds:
@@ -119,8 +118,7 @@ class PayPalCases:
         """A refund made from PayPal's dashboard (no custom_id): PAYMENT.CAPTURE.REFUNDED. Its id;
         `RefundRefused` beyond what is left of a capture the simulator made, as PayPal refuses it."""
         record = self._record(DASHBOARD, capture_id, amount_minor, currency, "COMPLETED")
-        record["counted"] = self._count_against_capture(capture_id, amount_minor)
-        self.refunds.insert_one(record)
+        self._keep(record)
         self._post_refund("PAYMENT.CAPTURE.REFUNDED", record, "refunded")
         return record["_id"]
 
@@ -129,9 +127,8 @@ class PayPalCases:
         PAYMENT.CAPTURE.REVERSED. The reversal's id; `RefundRefused` beyond what is left of a capture
         the simulator made (refunds and reversals of it together never exceed it)."""
         record = self._record(REVERSAL, capture_id, amount_minor, currency, "COMPLETED")
-        record["counted"] = self._count_against_capture(capture_id, amount_minor)
         record["note_to_payer"] = "Payment reversed"
-        self.refunds.insert_one(record)
+        self._keep(record)
         self._post_refund("PAYMENT.CAPTURE.REVERSED", record, "reversed")
         return record["_id"]
 
@@ -171,33 +168,20 @@ class PayPalCases:
             "create_time": _now_text(),
         }
 
-    def _count_against_capture(self, capture_id, amount_minor):
-        """For a capture the simulator made: `amount_minor` counted against what is left of it, or
-        refused beyond it, as PayPal does. Compared and set on the capture (`capture.refunded_minor`),
-        so two refunds at once never take more than was captured. Whether it counted (a capture the
-        simulator never made, e.g. signed by hand, is not checked)."""
-        while True:
-            order = self.api.orders.find_one({"capture.id": capture_id})
-            if order is None:
-                return False
-            captured_minor = _minor(order["capture"]["amount"])
-            refunded_minor = order["capture"].get("refunded_minor")
-            if (refunded_minor or 0) >= captured_minor:
-                raise RefundRefused("CAPTURE_FULLY_REFUNDED")
-            if (refunded_minor or 0) + amount_minor > captured_minor:
-                raise RefundRefused("REFUND_AMOUNT_EXCEEDED")
-            counted = {"$set": {"capture.refunded_minor": (refunded_minor or 0) + amount_minor}}
-            if self.api.orders.update_one(
-                {"_id": order["_id"], "capture.refunded_minor": refunded_minor}, counted
-            ).modified_count:
-                return True
+    def _keep(self, record):
+        """Keep a refund or reversal of a capture; for a capture the simulator made, refused (nothing
+        kept) beyond what is left of it, refunds and reversals together, as PayPal refuses it
+        (`keep_within`: two at once never both kept). DuplicateKeyError for a repeat of its request."""
+        order = self.api.orders.find_one({"capture.id": record["capture_id"]})
+        captured_minor = _minor(order["capture"]["amount"]) if order is not None else None
 
-    def _uncount(self, record):
-        """Give back what `record` counted against its capture (it failed, or was not kept)."""
-        if record.get("counted"):
-            self.api.orders.update_one(
-                {"capture.id": record["capture_id"]}, {"$inc": {"capture.refunded_minor": -record["amount_minor"]}}
+        def refused(others_minor):
+            return RefundRefused(
+                "CAPTURE_FULLY_REFUNDED" if others_minor >= captured_minor else "REFUND_AMOUNT_EXCEEDED"
             )
+
+        query = {"capture_id": record["capture_id"]}
+        keep_within(self.refunds, record, query, ("amount_minor", "FAILED"), captured_minor, refused)
 
     def _settle(self, record):
         """Complete or fail a PENDING refund, once (1 if this call settled it, else 0)."""
@@ -205,8 +189,6 @@ class PayPalCases:
         pending = {"_id": record["_id"], "status": "PENDING"}
         if not self.refunds.update_one(pending, {"$set": {"status": status}}).modified_count:
             return 0
-        if status == "FAILED":
-            self._uncount(record)
         if status == "COMPLETED":
             self._post_refund("PAYMENT.CAPTURE.REFUNDED", dict(record, status=status), "refunded")
         return 1

@@ -104,7 +104,8 @@ class RazorpayGateway:
             payment_id = captured[0].get("id")
             if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
                 raise GatewayUnavailable("Razorpay answered with an unreadable payment.")
-            return Lookup(CAPTURED, payment_id, *_amount_of(captured[0]), detail="captured")
+            amount_minor, currency = _amount_of(captured[0])
+            return Lookup(CAPTURED, payment_id, amount_minor, currency, detail="captured")
         in_progress = [p for p in payments if p.get("status") in PAYMENT_IN_PROGRESS]
         if in_progress or not payments:
             return Lookup(PENDING, detail=str(in_progress[0]["status"]) if in_progress else "no_payment")

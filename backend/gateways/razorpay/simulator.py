@@ -30,6 +30,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from ...clock import new_id
+from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency
 from .simulator_books import SimulatorBooks
@@ -95,16 +96,12 @@ class SimulatedRazorpayApi:
             raise RefundRefused("The refund could not be processed (simulated refusal).")
         payment = self._payment(payment_id)
         currency = payment["currency"] if payment is not None else self.currency
-        counted = self._count_against_payment(payment, data.get("amount"))
+        self._check_refundable(payment, data.get("amount"))
         entity = refund_entity(new_id("rfnd"), payment_id, data["amount"], currency, data.get("notes"), "pending")
-        concurrent = self._keep(key_id, entity, request=data)
+        concurrent = self._keep(key_id, entity, payment, request=data)
         if concurrent is not None:
-            self._uncount(payment, counted, entity["amount"])
             return self._repeat(concurrent, data)
-        failed = self._switch("fail")
-        if failed:
-            self._uncount(payment, counted, entity["amount"])
-        self._settle(key_id, entity, payment, "failed" if failed else "processed")
+        self._settle(key_id, entity, payment, "failed" if self._switch("fail") else "processed")
         return entity
 
     def fetch_refunds(self, payment_id):
@@ -139,9 +136,9 @@ class SimulatedRazorpayApi:
         if not is_currency(currency):
             raise ValueError("A currency is three capital letters.")
         payment = self._payment(payment_id)
-        self._count_against_payment(payment, amount_minor)
+        self._check_refundable(payment, amount_minor)
         entity = refund_entity(new_id("rfnd"), payment_id, amount_minor, currency, None, "pending")
-        self._keep(entity["id"], entity)
+        self._keep(entity["id"], entity, payment)
         self._settle(entity["id"], entity, payment, "processed")
         return entity["id"]
 
@@ -168,38 +165,30 @@ class SimulatedRazorpayApi:
         """The payment the checkout page recorded, or None (one it never saw, e.g. signed by hand)."""
         return self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
 
-    def _count_against_payment(self, payment, amount_minor):
+    def _check_refundable(self, payment, amount_minor):
         """Refuse as Razorpay does: an amount that is not whole positive paise; for a payment it
-        recorded, one not captured or refunds beyond its amount. Else the amount is counted in the
-        payment's `amount_refunded` (Razorpay's field), compared and set, so two refunds at once never
-        take more than the payment; whether it counted (a payment it never saw is not checked)."""
+        recorded, one not captured (refunds beyond its amount: `_keep`)."""
         if not is_amount_minor(amount_minor):
             raise RefundRefused("The amount must be atleast INR 1.00")
-        while payment is not None and self.payments is not None:  # (a payment is read only from a store)
-            if payment.get("status") != "captured":
-                raise RefundRefused("Only a captured payment can be refunded.")
-            refunded_minor = payment.get("amount_refunded")
-            if (refunded_minor or 0) + amount_minor > payment["amount"]:
-                raise RefundRefused("The total refund amount is greater than the refund payment amount")
-            counted = {"$set": {"amount_refunded": (refunded_minor or 0) + amount_minor}}
-            if self.payments.update_one(
-                {"_id": payment["_id"], "amount_refunded": refunded_minor}, counted
-            ).modified_count:
-                return True
-            payment = self._payment(payment["_id"])
-        return False
+        if payment is not None and payment.get("status") != "captured":
+            raise RefundRefused("Only a captured payment can be refunded.")
 
-    def _uncount(self, payment, counted, amount_minor):
-        """Give back what a refund counted against its payment (it failed, or was not kept)."""
-        if counted and self.payments is not None:
-            self.payments.update_one({"_id": payment["_id"]}, {"$inc": {"amount_refunded": -amount_minor}})
-
-    def _keep(self, doc_id, entity, request=None):
-        """Keep a new refund; None, or the refund kept under `doc_id` already (a concurrent repeat)."""
+    def _keep(self, doc_id, entity, payment, request=None):
+        """Keep a new refund; None, or the refund kept under `doc_id` already (a concurrent repeat).
+        For a payment it recorded, RefundRefused (nothing kept) beyond its amount, refunds together
+        (`keep_within`: two at once never both kept)."""
         if self.refunds is None:
             return None
+        limit_minor = payment["amount"] if payment is not None else None
+
+        def refused(_others_minor):
+            return RefundRefused("The total refund amount is greater than the refund payment amount")
+
+        document = {"_id": doc_id, "request": request, **entity}
         try:
-            self.refunds.insert_one({"_id": doc_id, "request": request, **entity})
+            keep_within(
+                self.refunds, document, {"payment_id": entity["payment_id"]}, ("amount", "failed"), limit_minor, refused
+            )
         except DuplicateKeyError:
             return self.refunds.find_one({"_id": doc_id})
         return None

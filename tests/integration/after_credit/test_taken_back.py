@@ -3,6 +3,8 @@ top-up takes it back once (its webhooks delivered again, and in reverse order); 
 becomes debt, which the next top-up pays first; a dispute holds, then won releases or lost takes back;
 reconcile is clean after each step."""
 
+import datetime
+
 import pytest
 
 from backend.gateways.paypal.api import RefundRefused as PayPalRefused
@@ -130,8 +132,9 @@ def test_a_gateway_refund_of_a_top_up_already_withdrawn_takes_nothing_more(
     assert withdrawn.status_code == 202 and withdrawn.get_json()["status"] == "completed", withdrawn.get_json()
     topup("razorpay", api, client, db, "cust_a", "200.00")
     assert_wallet(api, "cust_a", 200, 0, 0)
-    check = "_count_against_payment" if gateway == "razorpay" else "_count_against_capture"
-    monkeypatch.setattr(simulator(integration, gateway), check, lambda *args: False)  # counts nothing, refuses nothing
+    module = "razorpay.simulator" if gateway == "razorpay" else "paypal.simulator_cases"
+    keep_anyway = lambda refunds, document, *args: refunds.insert_one(document)  # noqa: E731 (refuses nothing)
+    monkeypatch.setattr(f"backend.gateways.{module}.keep_within", keep_anyway)
     simulator(integration, gateway).dashboard_refund(payment_id, 10050, "INR")
     assert_wallet(api, "cust_a", 200, 0, 0)
     assert integration.reconcile() == []
@@ -194,39 +197,106 @@ def test_money_held_for_a_withdrawal_part_in_flight_stays_held_after_a_lost_disp
     assert integration.reconcile() == []
 
 
+def simulator_payment(gateway, api, client, db):
+    """A 100.00 top-up paid by a payment the simulator keeps (Razorpay's on its checkout page); its id."""
+    if gateway == "paypal":
+        return topup(gateway, api, client, db, "cust_a", "100.00")[1]
+    payment_order_id = api.initiate("cust_a", "100.00").get_json()["payment_order_id"]
+    assert client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay").status_code == 303
+    return db["payment_orders"].find_one({"_id": payment_order_id})["gateway_payment_id"]
+
+
+def paid_out_minor(sim, gateway, payment_id):
+    amount, failed = ("amount", "failed") if gateway == "razorpay" else ("amount_minor", "FAILED")
+    return sum(r[amount] for r in sim.refunds.find({"status": {"$ne": failed}}) if payment_id in r.values())
+
+
+def ahead_of_each_keep(sim, monkeypatch, step):
+    """`step()` runs once, the first time the simulator is about to keep a refund."""
+    keep, ran = sim.refunds.insert_one, []
+
+    def step_then_keep(record, *args, **kwargs):
+        if not ran and record.get("_id") != "switches":
+            ran.append(True)
+            step()
+        return keep(record, *args, **kwargs)
+
+    monkeypatch.setattr(sim.refunds, "insert_one", step_then_keep)
+
+
 @pytest.mark.parametrize("gateway", GATEWAYS)
-def test_a_simulators_dashboard_refund_between_a_refunds_check_and_its_record_is_refused(
+def test_a_simulators_dashboard_refund_during_a_withdrawals_refund_leaves_one_refund(
     gateway, api, client, db, integration, monkeypatch
 ):
     """Found by a red-team pass: each simulator checked what was left of a payment, then kept the
     refund; a dashboard refund landing in between made both (200.00 refunded of a 100.00 capture,
-    and the wallet, booking what the gateway reported, ended in debt). A refund is now counted on
-    the payment, compared and set, before it is kept: the dashboard refund is refused, as the
-    gateway refuses a refund beyond what is left."""
-    if gateway == "razorpay":  # paid on the simulator's checkout page, so that it keeps the payment
-        payment_order_id = api.initiate("cust_a", "100.00").get_json()["payment_order_id"]
-        assert client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay").status_code == 303
-        payment_id = db["payment_orders"].find_one({"_id": payment_order_id})["gateway_payment_id"]
-    else:
-        _order, payment_id = topup(gateway, api, client, db, "cust_a", "100.00")
+    and the wallet, booking what the gateway reported, ended with 100.00 of debt). A refund is now
+    kept first, then checked against every refund kept: the one that checks last is refused."""
+    payment_id = simulator_payment(gateway, api, client, db)
     sim = simulator(integration, gateway)
-    keep = sim.refunds.insert_one
     dashboard = []
 
-    def dashboard_refund_then_keep(record, *args, **kwargs):
-        if not dashboard:  # the withdrawal's refund passed its check; the dashboard refunds it whole first
-            dashboard.append("asked")
-            try:
-                dashboard[0] = sim.dashboard_refund(payment_id, 10000, "INR")
-            except (PayPalRefused, RazorpayRefused):
-                dashboard[0] = "refused"
-        return keep(record, *args, **kwargs)
+    def dashboard_refund():
+        try:
+            dashboard.append(sim.dashboard_refund(payment_id, 10000, "INR"))
+        except (PayPalRefused, RazorpayRefused):
+            dashboard.append("refused")
 
-    monkeypatch.setattr(sim.refunds, "insert_one", dashboard_refund_then_keep)
+    ahead_of_each_keep(sim, monkeypatch, dashboard_refund)
     withdrawn = withdraw(api, "cust_a", "100.00").get_json()
-    assert (dashboard, withdrawn["status"]) == (["refused"], "completed"), withdrawn
-    amount, failed = ("amount", "failed") if gateway == "razorpay" else ("amount_minor", "FAILED")
-    paid_out = [r[amount] for r in sim.refunds.find({"status": {"$ne": failed}}) if payment_id in r.values()]
-    assert sum(paid_out) == 10000  # was 20000: 200.00 refunded of a 100.00 payment
+    assert dashboard != ["refused"] and withdrawn["status"] == "failed", (dashboard, withdrawn)  # was both made
+    assert paid_out_minor(sim, gateway, payment_id) == 10000  # was 20000: 200.00 refunded of a 100.00 payment
     assert_wallet(api, "cust_a", 0, 0, 0)  # was debt 100.00
     assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_repeat_of_a_refund_request_in_flight_is_the_same_refund(gateway, api, client, db, integration, monkeypatch):
+    """Found by a review of the fix above, in its first form (counting on the payment before keeping):
+    a repeat of the same request (its PayPal-Request-Id, its Idempotency-Key) landing while the first
+    was in flight was refused as beyond the payment. Kept first, the two collide on the key: one
+    refund answers both."""
+    payment_id = simulator_payment(gateway, api, client, db)
+    sim = simulator(integration, gateway)
+
+    def ask():  # one request, as the adapter sends it (the same each time: a retry)
+        if gateway == "paypal":
+            body = {"amount": {"currency_code": "INR", "value": "100.00"}, "custom_id": "wd_ref_1"}
+            return sim.refund_capture(payment_id, body, "wd_ref_1-refund")["id"]
+        data = {"amount": 10000, "speed": "normal", "notes": {"reference": "wd_ref_1"}}
+        return sim.refund_payment(payment_id, data, "wd_ref_1")["id"]
+
+    repeat = []
+    ahead_of_each_keep(sim, monkeypatch, lambda: repeat.append(ask()))
+    assert repeat == [ask()]
+    assert paid_out_minor(sim, gateway, payment_id) == 10000
+
+
+def test_the_worker_asking_again_during_the_request_never_gives_back_money_paypal_paid_out(
+    api, client, db, integration, monkeypatch
+):
+    """The same, through the service: the worker's retry (same reference) lands while the request asks."""
+    _order, capture_id = topup("paypal", api, client, db, "cust_a", "100.00")
+    sim = simulator(integration, "paypal")
+    nested = []
+    ahead_of_each_keep(
+        sim, monkeypatch, lambda: nested.append(integration.our_refunds.ask(db["gateway_refunds"].find_one({})))
+    )
+    withdraw(api, "cust_a", "100.00")
+    assert paid_out_minor(sim, "paypal", capture_id) == 10000
+    assert (nested[0]["status"], db["gateway_refunds"].find_one({})["status"]) == ("processed", "processed")
+    assert_wallet(api, "cust_a", 0, 0, 0)  # the review's failing form: failed, and 100.00 back in the wallet
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_refund_booked_in_a_simulators_books_counts_against_its_payment(gateway, api, client, db, integration):
+    """A refund the books keep without a webhook (`book_refund`) is in the same collection, and counts."""
+    payment_id = simulator_payment(gateway, api, client, db)
+    now = datetime.datetime.now(datetime.UTC)
+    if gateway == "razorpay":
+        simulator(integration, gateway).books.book_refund("rfnd_Booked1", payment_id, 10000, "INR", now)
+    else:
+        integration.payments.gateway("paypal").api.books.book_refund(payment_id, 10000, "INR", now)
+    with pytest.raises((PayPalRefused, RazorpayRefused)):  # 100.00 of 100.00 refunded already
+        simulator(integration, gateway).dashboard_refund(payment_id, 10000, "INR")
