@@ -12,8 +12,16 @@ A request that dies after recording the withdrawal is taken up by the worker onc
 
 import datetime
 
+from pymongo.errors import PyMongoError
+
 from ..clock import new_id
-from ..errors import InsufficientFunds, WithdrawalExceedsRefundable, WithdrawalNotFound
+from ..errors import (
+    InsufficientFunds,
+    StoreUnavailable,
+    WithdrawalExceedsRefundable,
+    WithdrawalNotFound,
+    WithdrawalPending,
+)
 from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, WITHDRAWAL_PART
 from ..money import format_major, to_major
 from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
@@ -50,16 +58,22 @@ class Withdrawals:
                 if existing["stage"] == HOLDING:
                     self._carry_out(existing)
                 return self.view(withdrawal_id)
-        with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
-            if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
-                raise InsufficientFunds()
-            parts = self._plan(customer_id, currency, amount_minor)
-            withdrawal, _ = self.book.create(withdrawal_id or new_id("wdr"), customer_id, currency, amount_minor, parts)
-            with withdrawal_pending_on_store_error(withdrawal["_id"]):  # recorded: the worker carries it on
+        withdrawal = None
+        try:
+            with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
+                if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
+                    raise InsufficientFunds()
+                parts = self._plan(customer_id, currency, amount_minor)
+                withdrawal_id = withdrawal_id or new_id("wdr")
+                withdrawal, _ = self.book.create(withdrawal_id, customer_id, currency, amount_minor, parts)
                 self._prepare(withdrawal)
-        with withdrawal_pending_on_store_error(withdrawal["_id"]):
+        except (PyMongoError, StoreUnavailable):
+            if withdrawal is None:
+                raise  # nothing recorded: nothing will move
+            raise WithdrawalPending(withdrawal_id) from None  # recorded (the lease's release too): carried on
+        with withdrawal_pending_on_store_error(withdrawal_id):
             self._ask(withdrawal)
-            return self.view(withdrawal["_id"])
+            return self.view(withdrawal_id)
 
     def view(self, withdrawal_id):
         """`{withdrawal_id, customer_id, status, amount_minor, currency, refunds: [...]}`, or WithdrawalNotFound."""

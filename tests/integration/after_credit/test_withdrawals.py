@@ -6,6 +6,7 @@ import contextlib
 import datetime
 
 import pytest
+from pymongo.errors import AutoReconnect
 
 from backend.flows.withdrawals import Withdrawals
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
@@ -239,6 +240,32 @@ def test_a_withdrawal_stopped_by_a_store_error_once_recorded_answers_operation_p
     assert (followed.status_code, followed.get_json()["status"]) == (200, "completed")
     assert_wallet(api, 70, 0)
     assert integration.reconcile() == []
+
+
+def test_a_store_error_giving_the_customers_lease_back_after_the_hold_is_operation_pending(
+    api, db, integration, monkeypatch, two_topups
+):
+    """Found by a review of the fix above: a store error as the customer's lease was given back, after
+    the hold was made, still answered `store_unavailable`."""
+    leases = integration.withdrawals.leases.leases
+    give_back = leases.delete_one
+    failed = []
+
+    def store_gone_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise AutoReconnect("store gone")
+        return give_back(*args, **kwargs)
+
+    monkeypatch.setattr(leases, "delete_one", store_gone_once)
+    first = withdraw(api, "cust_a", "40.00")
+    body = first.get_json()
+    assert db["ledger_entries"].count_documents({"kind": "withdrawal_hold"}) == 1  # recorded and held
+    assert (first.status_code, body["error"], body["withdrawal_id"]) == (
+        503,
+        "operation_pending",
+        db["withdrawals"].find_one({})["_id"],
+    )
 
 
 def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up(api, db, monkeypatch):
