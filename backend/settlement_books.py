@@ -78,6 +78,19 @@ class SettlementBooks:
         else:
             self.exceptions.update_one({"_id": key, "status": {"$exists": False}}, {"$set": {"status": OPEN}})
 
+    def note_again(self, gateway, day, kind, subject_id, **fields):
+        """Record an exception `open` with `fields` as this settling found them, whatever it was before:
+        for a condition each settling of the day finds anew (its unreadable rows)."""
+        now = self.clock()
+        self.exceptions.update_one(
+            {"_id": exception_key(gateway, day, kind, subject_id)},
+            {
+                "$set": dict(fields, gateway=gateway, date=day.isoformat(), kind=kind, status=OPEN, updated_at=now),
+                "$setOnInsert": {"created_at": now},
+            },
+            upsert=True,
+        )
+
     def open_of_kind(self, gateway, kind, limit):
         """`gateway`'s open exceptions of `kind`, every day, at most `limit`."""
         return list(self.exceptions.find({"status": OPEN, "kind": kind, "gateway": gateway}, limit=limit))

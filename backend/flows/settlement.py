@@ -217,12 +217,11 @@ class Settlement:
         nothing: one open `unreadable_rows` exception for the day, saying how many; resolved by a
         settling of the day that reads every row."""
         if skipped:
-            self.books.note(
+            self.books.note_again(
                 gateway,
                 day,
                 UNREADABLE_ROWS,
                 "report",
-                OPEN,
                 payment_id=None,
                 payment_order_id=None,
                 gateway_amount_minor=None,

@@ -151,3 +151,26 @@ def test_a_paypal_fee_given_back_on_a_refund_lowers_the_days_fees(integration):
     document, _exceptions = integration.settle("paypal", DAY)
     # PayPal kept 0.59 − 0.29 = 0.30; the merchant's balance moved 10.00 − 0.59 − 10.00 + 0.29 = −0.30
     assert (document["fees_minor"], document["settled_minor"]) == (30, -30)  # was (88, −88)
+
+
+def unreadable_rows(integration):
+    [noted] = [e for e in integration.settlement.books.of_day("razorpay", DAY) if e["kind"] == "unreadable_rows"]
+    return noted["status"], noted["rows"]
+
+
+def test_each_settling_of_a_day_says_how_many_rows_it_could_not_read(integration):
+    """Found by a review: the exception kept the first settling's count, and stayed resolved when a
+    later settling found unreadable rows again."""
+    items = [item("pay_Bad1", "payment", "5000")]  # an amount as text
+    razorpay_items(integration, lambda day: items)
+    integration.settle("razorpay", DAY)
+    assert unreadable_rows(integration) == ("open", 1)
+    items += [item(f"pay_Bad{n}", "payment", "5000") for n in range(2, 6)]  # the gateway's data caught up
+    integration.settle("razorpay", DAY)
+    assert unreadable_rows(integration) == ("open", 5)  # was ("open", 1)
+    items[:] = []  # the report, put right
+    integration.settle("razorpay", DAY)
+    assert unreadable_rows(integration)[0] == "resolved"
+    items[:] = [item("pay_Bad6", "payment", "7000")]  # and wrong again
+    integration.settle("razorpay", DAY)
+    assert unreadable_rows(integration) == ("open", 1)  # was ("resolved", 5): an unread row hidden
