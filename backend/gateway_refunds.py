@@ -57,7 +57,8 @@ class GatewayRefunds:
     def of_report(self, gateways, references, payment_ids):
         """Our refunds asked of one of `gateways` that a report's refund rows may be: named by one of
         `references`, or of one of the payments `payment_ids` (a row may not carry our reference; its
-        refund id is then matched to `gateway_refund_id`). One query."""
+        refund id is then matched to `gateway_refund_id`). One query, each branch on an index (`_id`,
+        `gateway_payment_id`); the gateway is checked on what it finds."""
         clauses = [
             {field: {"$in": sorted(set(values))}}
             for field, values in (("_id", references), ("gateway_payment_id", payment_ids))
@@ -65,7 +66,7 @@ class GatewayRefunds:
         ]
         if not clauses:
             return []
-        return list(self.collection.find({"$or": clauses, "gateway": gateway_filter(tuple(gateways))}))
+        return [r for r in self.collection.find({"$or": clauses}) if r.get("gateway") in gateways]
 
     def accepted(self, reference, refund_id):
         """The gateway took the request (`pending`, with its refund id), unless it ended already."""

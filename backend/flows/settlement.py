@@ -272,11 +272,14 @@ class Settlement:
 
 
 class OurRecords:
-    """Our refund records a page of report rows may name: by our reference, and by the gateway's
-    refund id once it gave one; `keep` a record as it is after a row ended it."""
+    """Our refund records a page of report rows may name: by our reference, by the gateway's refund id
+    once it gave one, or, for a row with neither, an open record that has no refund id yet (the
+    gateway made it, its answer was lost) of the same payment, amount and currency: a refund we asked
+    for is never taken for the gateway's own. `keep` a record as it is after a row ended it."""
 
     def __init__(self, records):
         self.by_reference, self.by_refund_id = {}, {}
+        self.unnamed = [r for r in records if r["status"] in OUR_REFUND_OPEN and not r.get("gateway_refund_id")]
         for record in records:
             self.keep(record)
 
@@ -286,4 +289,12 @@ class OurRecords:
             self.by_refund_id[record["gateway_refund_id"]] = record
 
     def of_row(self, row):
-        return self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)
+        found = self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)
+        if found is not None or row.reference:
+            return found
+        same = (row.gateway_payment_id, row.amount_minor, row.currency)
+        for record in self.unnamed:
+            if (record["gateway_payment_id"], record["amount_minor"], record["currency"]) == same:
+                self.unnamed.remove(record)  # one row claims one record
+                return record
+        return None

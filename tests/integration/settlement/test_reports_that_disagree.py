@@ -6,6 +6,7 @@ second payment of a credited top-up does not vouch for the payment that credited
 
 import datetime
 
+from backend.errors import GatewayUnavailable
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
 
@@ -93,3 +94,37 @@ def test_a_second_payments_row_does_not_vouch_for_the_payment_that_credited(api,
     found = sorted((e["kind"], e["status"], e["payment_id"]) for e in exceptions)
     assert ("captured_not_credited", "resolved", "pay_Second") in found  # refunded as a second payment
     assert ("credited_not_captured", "open", payment_order["gateway_payment_id"]) in found
+
+
+def test_a_refund_of_ours_whose_answer_was_lost_listed_without_reference_is_ours(api, db, integration):
+    """Found by a review: the withdrawal's refund was made but its answer and webhooks were lost (the
+    record `requested`, no refund id); the report listed it without our reference, so it was taken
+    back as the gateway's own, and the withdrawal debited it again when the worker learned of it:
+    30.00 withdrawn, 60.00 gone. An open record without a refund id, of the same payment and amount,
+    now claims such a row."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    sim = integration.payments.gateway("razorpay").api
+    deliver, refund_payment = sim.deliver_webhook, sim.refund_payment
+
+    def made_but_answer_lost(*args, **kwargs):
+        sim.deliver_webhook = None  # its webhooks lost too
+        try:
+            refund_payment(*args, **kwargs)  # the gateway makes the refund...
+        finally:
+            sim.deliver_webhook = deliver
+        raise GatewayUnavailable("timed out")  # ...and its answer never arrives
+
+    sim.refund_payment = made_but_answer_lost
+    assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "pending"
+    sim.refund_payment = refund_payment
+    ours = db["gateway_refunds"].find_one({})
+    assert ours["status"] == "requested" and not ours.get("gateway_refund_id")
+    [made] = sim.fetch_refunds(payment_id)
+    report(integration, "razorpay", [refund_row(payment_id, made["id"], 3000)])  # no reference
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert (document["matched"], exceptions) == (1, [])
+    assert db["gateway_refunds"].find_one({})["status"] == "processed"
+    integration.our_refunds.retry_due(10, older_than_seconds=0)  # the worker: nothing left to ask
+    assert wallet(api, "cust_a")[:4] == (70, 0, 70, 0)  # was 40: taken back, then debited again
+    assert db["ledger_entries"].count_documents({"kind": "topup_reversal"}) == 0
+    assert integration.reconcile() == []

@@ -57,6 +57,7 @@ GROWING = {
     "worker_heartbeats",
     "simulator_razorpay_payments",
     "simulator_paypal_orders",
+    "gateway_refunds",
     "simulator_google_pay_charges",
 }
 
