@@ -111,7 +111,8 @@ def run_settle(args):
     figures = {k: document[k] for k in ("gateway", "date", "currency", "matched", "payments", "refunds")}
     print(json.dumps(dict(figures, **{k: document[k] for k in document if k.endswith("_minor")})))
     for row in exceptions:
-        print(json.dumps({k: row.get(k) for k in ("kind", "status", "payment_id", "payment_order_id")}))
+        shown = ("kind", "status", "payment_id", "payment_order_id") + (("rows",) if "rows" in row else ())
+        print(json.dumps({k: row.get(k) for k in shown}))
     still_open = sum(1 for row in exceptions if row.get("status") == "open")
     summary = f"settle: {still_open} open exception(s)" if still_open else "settle: nothing open"
     print(summary + (EMBEDDED_ONLY if embedded else ""))

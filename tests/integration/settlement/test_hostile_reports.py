@@ -90,7 +90,12 @@ def test_unreadable_rows_leave_an_open_exception_until_a_settling_reads_them(
     items = [item("rfnd_Dash1", "refund", "3000", payment_id)]  # a dashboard refund, its amount as text
     razorpay_items(integration, lambda day: items)
     assert cli.main(["settle", "--gateway", "razorpay", "--date", DAY.isoformat()]) == 1  # was 0, "nothing open"
-    assert "1 open exception" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert (
+        '"kind": "unreadable_rows", "status": "open", "payment_id": null, "payment_order_id": null, "rows": 1'
+        in printed
+    )
+    assert "1 open exception" in printed
     [noted] = integration.settlement.books.of_day("razorpay", DAY)
     assert (noted["kind"], noted["status"], noted["rows"]) == ("unreadable_rows", "open", 1)
     assert wallet(api, "cust_a")[0] == 100  # nothing taken back on a row not read

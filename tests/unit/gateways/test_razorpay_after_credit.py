@@ -334,9 +334,7 @@ def test_a_try_again_answer_leaves_the_refund_unknown(http, live, status):
         live.refund(PAYMENT, 50000, "INR", REFERENCE)
 
 
-UNKNOWN_OUTCOMES = {
-    name: failure for name, failure in FAILURES.items() if name != "400 bad request"
-}
+UNKNOWN_OUTCOMES = {name: failure for name, failure in FAILURES.items() if name != "400 bad request"}
 
 
 @pytest.mark.parametrize("failure", UNKNOWN_OUTCOMES.values(), ids=UNKNOWN_OUTCOMES.keys())
