@@ -118,3 +118,33 @@ class GatewayRefunds:
     def count_open(self, older_than_seconds=0):
         cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
         return self.collection.count_documents({"status": {"$in": list(OPEN_STATUSES)}, "created_at": {"$lte": cutoff}})
+
+
+class ReportRecords:
+    """Our refund records (`GatewayRefunds.of_report`) that a page of a settlement report's rows may
+    name: by our reference, or by the gateway's refund id once it gave one. `keep` a record as it is
+    after a row ended it; `unanswered(row)`: the open ones with no refund id yet (the gateway's answer
+    lost) that a row without a reference may be."""
+
+    def __init__(self, records):
+        self.by_reference, self.by_refund_id = {}, {}
+        for record in records:
+            self.keep(record)
+
+    def keep(self, record):
+        self.by_reference[record["_id"]] = record
+        if record.get("gateway_refund_id"):
+            self.by_refund_id[record["gateway_refund_id"]] = record
+
+    def of_row(self, row):
+        return self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)
+
+    def unanswered(self, row):
+        same = (row.gateway_payment_id, row.amount_minor, row.currency)
+        return [
+            r
+            for r in self.by_reference.values()
+            if r["status"] in OPEN_STATUSES
+            and not r.get("gateway_refund_id")
+            and (r["gateway_payment_id"], r["amount_minor"], r["currency"]) == same
+        ]

@@ -20,6 +20,7 @@ from ..errors import InvalidRequest
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
+from ..gateway_refunds import ReportRecords
 from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent, confirmed_by
 from ..settlement_books import (
     AMOUNT_MISMATCH,
@@ -144,10 +145,10 @@ class Settlement:
         records = self.our_refunds.records.of_report(
             owners, [row.reference for row in rows if row.reference], [row.gateway_payment_id for row in rows]
         )
-        ours = OurRecords(records)
+        ours = ReportRecords(records)
         matched = 0
         for row in rows:
-            record = ours.of_row(row)
+            record = ours.of_row(row) or (None if row.reference else self._answer_lost(row, ours.unanswered(row)))
             if record is not None:  # one we asked for (named by our reference, or by the refund id it got)
                 record, agreed = self._our_refund(gateway, day, row, record)
                 ours.keep(record)
@@ -170,6 +171,18 @@ class Settlement:
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
         return matched
+
+    def _answer_lost(self, row, candidates):
+        """Of our open refunds with no refund id yet (`candidates`: the row's payment and amount), the
+        one the gateway says this row's refund is: asked for the refund made under its reference
+        (`find_refund`, which never makes one). None when it is none of them: the gateway's own
+        refund. GatewayUnavailable when the gateway cannot say (the day is settled later)."""
+        for record in candidates:
+            find = getattr(self.payments.gateway(record["gateway"]), "find_refund", None)
+            answer = find(record["gateway_payment_id"], record["_id"]) if find else None
+            if answer is not None and answer.refund_id == row.refund_id:
+                return record
+        return None
 
     def _our_refund(self, gateway, day, row, record):
         """(record after, True) when the report agrees with our refund (one still open is finished as
@@ -269,32 +282,3 @@ class Settlement:
             currency=row.currency,  # the gateway's amount's; the ledger's is its payment order's
             ledger_currency=payment_order.currency if payment_order else None,
         )
-
-
-class OurRecords:
-    """Our refund records a page of report rows may name: by our reference, by the gateway's refund id
-    once it gave one, or, for a row with neither, an open record that has no refund id yet (the
-    gateway made it, its answer was lost) of the same payment, amount and currency: a refund we asked
-    for is never taken for the gateway's own. `keep` a record as it is after a row ended it."""
-
-    def __init__(self, records):
-        self.by_reference, self.by_refund_id = {}, {}
-        self.unnamed = [r for r in records if r["status"] in OUR_REFUND_OPEN and not r.get("gateway_refund_id")]
-        for record in records:
-            self.keep(record)
-
-    def keep(self, record):
-        self.by_reference[record["_id"]] = record
-        if record.get("gateway_refund_id"):
-            self.by_refund_id[record["gateway_refund_id"]] = record
-
-    def of_row(self, row):
-        found = self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)
-        if found is not None or row.reference:
-            return found
-        same = (row.gateway_payment_id, row.amount_minor, row.currency)
-        for record in self.unnamed:
-            if (record["gateway_payment_id"], record["amount_minor"], record["currency"]) == same:
-                self.unnamed.remove(record)  # one row claims one record
-                return record
-        return None

@@ -58,22 +58,30 @@ class Withdrawals:
                 if existing["stage"] == HOLDING:
                     self._carry_out(existing)
                 return self.view(withdrawal_id)
-        withdrawal = None
+        withdrawal, recording = None, False
         try:
             with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
                 if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
                     raise InsufficientFunds()
                 parts = self._plan(customer_id, currency, amount_minor)
-                withdrawal_id = withdrawal_id or new_id("wdr")
+                withdrawal_id, recording = withdrawal_id or new_id("wdr"), True
                 withdrawal, _ = self.book.create(withdrawal_id, customer_id, currency, amount_minor, parts)
                 self._prepare(withdrawal)
         except (PyMongoError, StoreUnavailable):
-            if withdrawal is None:
+            if withdrawal is None and not (recording and self._maybe_recorded(withdrawal_id)):
                 raise  # nothing recorded: nothing will move
             raise WithdrawalPending(withdrawal_id) from None  # recorded (the lease's release too): carried on
         with withdrawal_pending_on_store_error(withdrawal_id):
             self._ask(withdrawal)
             return self.view(withdrawal_id)
+
+    def _maybe_recorded(self, withdrawal_id):
+        """After a store error in its recording: whether the withdrawal may be in (its write applied,
+        the answer lost), so the worker would carry it on; True when the store cannot say either."""
+        try:
+            return self.book.get(withdrawal_id) is not None
+        except PyMongoError:
+            return True
 
     def view(self, withdrawal_id):
         """`{withdrawal_id, customer_id, status, amount_minor, currency, refunds: [...]}`, or WithdrawalNotFound."""

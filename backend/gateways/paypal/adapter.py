@@ -99,6 +99,8 @@ class PayPalGateway:
         order = self.api.look_up_order(payment_order.id)
         if order is None:
             return Lookup(PENDING, detail="not_found")
+        if order.get("id") != payment_order.id:
+            raise GatewayUnavailable(ANOTHER_ORDER)
         if order.get("status") == "APPROVED":
             try:
                 order = self._capture(payment_order)
@@ -197,6 +199,9 @@ class PayPalGateway:
         return SettlementReport(self.api, day, self.clock(), pause=self.pause).read()
 
 
+ANOTHER_ORDER = "PayPal answered about another order than this top-up's; nothing was taken from it."
+
+
 def _capture_event(event_id, event_type, capture):
     amount_minor, currency = parse_amount(capture["amount"])
     related = (capture.get("supplementary_data") or {}).get("related_ids") or {}
@@ -222,7 +227,7 @@ def _completed_capture(order, payment_order):
         return None
     capture_id, custom_id = captures[0].get("id"), captures[0].get("custom_id")
     if order.get("id") != payment_order.id or custom_id not in (None, payment_order.reference):
-        raise GatewayUnavailable("PayPal answered about another order than this top-up's; nothing was credited.")
+        raise GatewayUnavailable(ANOTHER_ORDER)
     try:
         amount_minor, currency = parse_amount(captures[0].get("amount"))
         if not isinstance(capture_id, str) or not PAYPAL_ID_PATTERN.match(capture_id):

@@ -97,7 +97,10 @@ class PayPalCases:
         try:
             self._keep(record)
         except DuplicateKeyError:  # the same request at the same moment: one refund answers both
-            return refund_view(self.refunds.find_one({"request_id": request_id}))
+            kept = self.refunds.find_one({"request_id": request_id})
+            if kept is None:  # the other was refused, and taken out again
+                raise RefundRefused("REFUND_AMOUNT_EXCEEDED") from None
+            return refund_view(kept)
         answer = refund_view(record)
         if not self.hold_refunds:
             self._settle(record)
@@ -180,8 +183,8 @@ class PayPalCases:
                 "CAPTURE_FULLY_REFUNDED" if others_minor >= captured_minor else "REFUND_AMOUNT_EXCEEDED"
             )
 
-        query = {"capture_id": record["capture_id"]}
-        keep_within(self.refunds, record, query, ("amount_minor", "FAILED"), captured_minor, refused)
+        keys, query = {"request_id": record["request_id"]}, {"capture_id": record["capture_id"]}
+        keep_within(self.refunds, record, keys, query, ("amount_minor", "FAILED"), captured_minor, refused)
 
     def _settle(self, record):
         """Complete or fail a PENDING refund, once (1 if this call settled it, else 0)."""

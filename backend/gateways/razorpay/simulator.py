@@ -186,11 +186,13 @@ class SimulatedRazorpayApi:
 
         document = {"_id": doc_id, "request": request, **entity}
         try:
-            keep_within(
-                self.refunds, document, {"payment_id": entity["payment_id"]}, ("amount", "failed"), limit_minor, refused
-            )
+            keys, query = {"_id": doc_id}, {"payment_id": entity["payment_id"]}
+            keep_within(self.refunds, document, keys, query, ("amount", "failed"), limit_minor, refused)
         except DuplicateKeyError:
-            return self.refunds.find_one({"_id": doc_id})
+            kept = self.refunds.find_one({"_id": doc_id})
+            if kept is None:  # the other was refused, and taken out again
+                raise refused(None) from None
+            return kept
         return None
 
     def _repeat(self, stored, data):

@@ -4,6 +4,7 @@ becomes debt, which the next top-up pays first; a dispute holds, then won releas
 reconcile is clean after each step."""
 
 import datetime
+import threading
 
 import pytest
 
@@ -300,3 +301,52 @@ def test_a_refund_booked_in_a_simulators_books_counts_against_its_payment(gatewa
         integration.payments.gateway("paypal").api.books.book_refund(payment_id, 10000, "INR", now)
     with pytest.raises((PayPalRefused, RazorpayRefused)):  # 100.00 of 100.00 refunded already
         simulator(integration, gateway).dashboard_refund(payment_id, 10000, "INR")
+
+
+def meet(barrier):
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass  # the other request never got this far (refused before it kept anything)
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_a_refund_that_fits_is_made_beside_one_that_never_can_be(gateway, api, client, db, integration, monkeypatch):
+    """Found by a second review: a refund that could never be made (150.00 of a 100.00 payment), kept
+    for a moment beside a 30.00 withdrawal's, made both be refused. One that cannot fit beside the
+    refunds kept is now refused before it is kept. The barriers make the two overlap as the review's
+    interleaving did (each kept, then each reading), where the code lets them get that far."""
+    payment_id = simulator_payment(gateway, api, client, db)
+    sim = simulator(integration, gateway)
+    insert, find = sim.refunds.insert_one, sim.refunds.find
+    both_in, both_reading, reads = threading.Barrier(2, timeout=3), threading.Barrier(2, timeout=3), []
+
+    def insert_then_meet(document, *args, **kwargs):
+        kept = insert(document, *args, **kwargs)
+        if document.get("_id") != "switches":
+            meet(both_in)
+        return kept
+
+    def read_then_meet(*args, **kwargs):
+        found = list(find(*args, **kwargs))
+        if len(reads) < 2:
+            reads.append(True)
+            meet(both_reading)
+        return found
+
+    monkeypatch.setattr(sim.refunds, "insert_one", insert_then_meet)
+    monkeypatch.setattr(sim.refunds, "find", read_then_meet)
+    dashboard = []
+
+    def too_large_dashboard_refund():
+        try:
+            dashboard.append(sim.dashboard_refund(payment_id, 15000, "INR"))
+        except (PayPalRefused, RazorpayRefused):
+            dashboard.append("refused")
+
+    other = threading.Thread(target=too_large_dashboard_refund)
+    other.start()
+    withdrawn = withdraw(api, "cust_a", "30.00").get_json()
+    other.join()
+    assert (dashboard, withdrawn["status"]) == (["refused"], "completed"), withdrawn  # was failed too
+    assert_wallet(api, "cust_a", 70, 0, 0)

@@ -268,6 +268,32 @@ def test_a_store_error_giving_the_customers_lease_back_after_the_hold_is_operati
     )
 
 
+def test_a_withdrawal_written_whose_acknowledgement_was_lost_is_operation_pending(
+    api, db, integration, monkeypatch, two_topups
+):
+    """Found by a second review: the withdrawal's insert was applied and its answer lost; that still
+    answered `store_unavailable`, and a retry without a key withdrew twice (110.00 → 30.00)."""
+    withdrawals = integration.withdrawals.book.collection
+    insert = withdrawals.insert_one
+
+    def written_then_connection_lost(document, *args, **kwargs):
+        insert(document, *args, **kwargs)
+        raise AutoReconnect("connection lost before the reply")
+
+    monkeypatch.setattr(withdrawals, "insert_one", written_then_connection_lost)
+    first = withdraw(api, "cust_a", "40.00")
+    monkeypatch.setattr(withdrawals, "insert_one", insert)
+    body = first.get_json()
+    assert (first.status_code, body["error"], body["withdrawal_id"]) == (
+        503,
+        "operation_pending",
+        db["withdrawals"].find_one({})["_id"],
+    )
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})
+    integration.recover(grace_seconds=0)  # the worker carries it on
+    assert_wallet(api, 70, 0)
+
+
 def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up(api, db, monkeypatch):
     """Found by a SPEC pass: only the newest 100 top-ups were read, so once they were withdrawn the
     older ones could never be (refundable 0.00), however much the wallet held. A withdrawal still

@@ -6,6 +6,8 @@ second payment of a credited top-up does not vouch for the payment that credited
 
 import datetime
 
+import pytest
+
 from backend.errors import GatewayUnavailable
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
@@ -101,20 +103,11 @@ def test_a_refund_of_ours_whose_answer_was_lost_listed_without_reference_is_ours
     record `requested`, no refund id); the report listed it without our reference, so it was taken
     back as the gateway's own, and the withdrawal debited it again when the worker learned of it:
     30.00 withdrawn, 60.00 gone. An open record without a refund id, of the same payment and amount,
-    now claims such a row."""
+    now claims such a row once the gateway says its refund is the one made under our reference."""
     _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
     sim = integration.payments.gateway("razorpay").api
-    deliver, refund_payment = sim.deliver_webhook, sim.refund_payment
-
-    def made_but_answer_lost(*args, **kwargs):
-        sim.deliver_webhook = None  # its webhooks lost too
-        try:
-            refund_payment(*args, **kwargs)  # the gateway makes the refund...
-        finally:
-            sim.deliver_webhook = deliver
-        raise GatewayUnavailable("timed out")  # ...and its answer never arrives
-
-    sim.refund_payment = made_but_answer_lost
+    refund_payment = sim.refund_payment
+    sim.refund_payment = answer_lost(sim)  # the gateway makes the refund; its answer never arrives
     assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "pending"
     sim.refund_payment = refund_payment
     ours = db["gateway_refunds"].find_one({})
@@ -127,4 +120,67 @@ def test_a_refund_of_ours_whose_answer_was_lost_listed_without_reference_is_ours
     integration.our_refunds.retry_due(10, older_than_seconds=0)  # the worker: nothing left to ask
     assert wallet(api, "cust_a")[:4] == (70, 0, 70, 0)  # was 40: taken back, then debited again
     assert db["ledger_entries"].count_documents({"kind": "topup_reversal"}) == 0
+    assert integration.reconcile() == []
+
+
+def answer_lost(sim):
+    """Razorpay's simulator makes the refund asked of it, and its answer and webhooks are lost."""
+    deliver, refund_payment = sim.deliver_webhook, sim.refund_payment
+
+    def made_but_answer_lost(*args, **kwargs):
+        sim.deliver_webhook = None
+        try:
+            refund_payment(*args, **kwargs)
+        finally:
+            sim.deliver_webhook = deliver
+        raise GatewayUnavailable("timed out")
+
+    return made_but_answer_lost
+
+
+def test_a_dashboard_refund_never_completes_a_refund_of_ours_the_gateway_never_made(api, db, integration):
+    """Found by a review of the fix above, in its first form (an open record claimed any row of the same
+    payment and amount): the withdrawal's refund never reached the gateway; a dashboard refund of the
+    same amount, taken back by its webhook, completed it in settlement, and the worker never asked:
+    30.00 refunded, 60.00 debited. The gateway is now asked which refund is ours."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    sim = integration.payments.gateway("razorpay").api
+    refund_payment = sim.refund_payment
+
+    def unreachable(*args, **kwargs):
+        raise GatewayUnavailable("Razorpay is down")  # nothing made
+
+    sim.refund_payment = unreachable
+    assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "pending"
+    dashboard_id = sim.dashboard_refund(payment_id, 3000, "INR")  # its webhooks take it back
+    report(integration, "razorpay", [refund_row(payment_id, dashboard_id, 3000)])
+    integration.settle("razorpay", DAY)
+    assert db["gateway_refunds"].find_one({})["status"] == "requested"  # was processed, by the dashboard's
+    sim.refund_payment = refund_payment
+    integration.our_refunds.retry_due(10, older_than_seconds=0)  # the worker asks again
+    refunded_minor = sum(r["amount"] for r in sim.fetch_refunds(payment_id))
+    assert (refunded_minor, wallet(api, "cust_a")[0]) == (6000, 40)  # was 3000 refunded, 60.00 debited
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("ours_first", [True, False], ids=["ours-row-first", "dashboard-row-first"])
+def test_our_refund_and_a_dashboard_refund_of_the_same_amount_are_told_apart(api, db, integration, ours_first):
+    """Found by the same review: one open record was claimed by two rows, so a dashboard refund was
+    never taken back (60.00 paid out, 30.00 debited)."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    sim = integration.payments.gateway("razorpay").api
+    refund_payment, deliver = sim.refund_payment, sim.deliver_webhook
+    sim.refund_payment = answer_lost(sim)
+    assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "pending"
+    sim.refund_payment = refund_payment
+    ours = db["gateway_refunds"].find_one({})
+    [made] = sim.fetch_refunds(payment_id)
+    sim.deliver_webhook = None  # a dashboard refund of the same amount, its webhooks lost
+    dashboard_id = sim.dashboard_refund(payment_id, 3000, "INR")
+    sim.deliver_webhook = deliver
+    rows = [refund_row(payment_id, made["id"], 3000, reference=ours["_id"]), refund_row(payment_id, dashboard_id, 3000)]
+    report(integration, "razorpay", rows if ours_first else rows[::-1])
+    integration.settle("razorpay", DAY)
+    assert db["gateway_refunds"].find_one({})["status"] == "processed"
+    assert wallet(api, "cust_a")[:4] == (40, 0, 40, 0)  # was 70: the dashboard refund never taken back
     assert integration.reconcile() == []

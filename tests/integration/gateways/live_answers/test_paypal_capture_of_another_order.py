@@ -3,8 +3,12 @@ was never checked to be about the payment order being confirmed, so one capture 
 had credited A) credited top-up B too, through verify, the sweep's look-up and Google Pay's page
 post through PayPal. The order id and the capture's `custom_id` must be this payment order's."""
 
+import pytest
 import responses
 
+from backend.errors import GatewayUnavailable
+from backend.gateways.paypal.adapter import PayPalGateway
+from backend.payment_orders import PaymentOrder
 from tests.helpers import BASE, bearer
 from tests.integration.gateways.live_answers.support import (
     balance,
@@ -74,3 +78,32 @@ def test_a_google_pay_page_post_credits_nothing_for_a_capture_of_another_order(h
     )
     posted = client.post(f"{BASE}/webhook/google-pay", json={"payment_order_id": ORDER_B})
     assert balance(client) == 10.5, posted.get_json()  # was 21.0
+
+
+class AnsweringApi:
+    """PayPal's API as the look-up sees it, answering `order` whatever order it is asked for."""
+
+    def __init__(self, order):
+        self.order = order
+
+    def look_up_order(self, order_id):
+        return self.order
+
+
+ANOTHER_ORDERS = {
+    "voided": {"id": "ORDERBBBBBBBBBBB2", "status": "VOIDED"},
+    "declined": {
+        "id": "ORDERBBBBBBBBBBB2",
+        "status": "COMPLETED",
+        "purchase_units": [{"payments": {"captures": [{"id": "CAPB", "status": "DECLINED", "custom_id": "wtp_b"}]}}],
+    },
+}
+
+
+@pytest.mark.parametrize("answer", ANOTHER_ORDERS.values(), ids=ANOTHER_ORDERS.keys())
+def test_a_look_up_answered_about_another_order_says_nothing_of_this_one(answer):
+    """Found by a review: only a COMPLETED capture was checked to be this order's; another order's
+    VOIDED status or declined capture failed this top-up, and the sweep stopped asking."""
+    ours = PaymentOrder("ORDERAAAAAAAAAAA1", "wtp_ours", "paypal", "cust_a", 1050, "USD")
+    with pytest.raises(GatewayUnavailable):
+        PayPalGateway(AnsweringApi(answer), "WH-1").look_up(ours)
