@@ -18,29 +18,26 @@ PAYPAL_CAPTURE = "CAPTUREAAAAAAAAA1"
 PAYPAL_REFUND_URL = f"{CAPTURES_URL}{PAYPAL_CAPTURE}/refund"
 
 
-def razorpay_topped_up(http):
+def razorpay_initiated(http):
+    """A live app with a 500.00 INR Razorpay top-up initiated (order_LiveA1); (app, client)."""
     app = live_app()
     client = app.test_client()
     http.add(responses.POST, ORDERS_URL, json=order_response("order_LiveA1", 50000))
-    assert (
-        client.post(
-            f"{BASE}/wallet/topup/initiate",
-            json={"customer_id": "cust_a", "amount": "500.00"},
-            headers=bearer("cust_a"),
-        ).status_code
-        == 200
-    )
+    body = {"customer_id": "cust_a", "amount": "500.00"}
+    assert client.post(f"{BASE}/wallet/topup/initiate", json=body, headers=bearer("cust_a")).status_code == 200
+    return app, client
+
+
+def razorpay_verify(client, payment_id="pay_LiveA1"):
+    signature = checkout_signature("order_LiveA1", payment_id, KEY_SECRET)
+    body = {"payment_id": payment_id, "order_id": "order_LiveA1", "signature": signature}
+    return client.post(f"{BASE}/wallet/topup/verify", json=body, headers=bearer("cust_a"))
+
+
+def razorpay_topped_up(http):
+    app, client = razorpay_initiated(http)
     http.add(responses.GET, PAYMENTS_URL + "pay_LiveA1", json=payment_response())
-    verified = client.post(
-        f"{BASE}/wallet/topup/verify",
-        json={
-            "payment_id": "pay_LiveA1",
-            "order_id": "order_LiveA1",
-            "signature": checkout_signature("order_LiveA1", "pay_LiveA1", KEY_SECRET),
-        },
-        headers=bearer("cust_a"),
-    )
-    assert verified.status_code == 200
+    assert razorpay_verify(client).status_code == 200
     return app, client
 
 

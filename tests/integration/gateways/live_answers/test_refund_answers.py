@@ -7,7 +7,6 @@ payment's refund `failed` for good)."""
 import pytest
 import responses
 
-from tests.helpers import BASE, bearer, checkout_signature
 from tests.integration.gateways.live_answers.refund_support import (
     PAYPAL_REFUND_URL,
     RAZORPAY_REFUND_URL,
@@ -15,10 +14,11 @@ from tests.integration.gateways.live_answers.refund_support import (
     paypal_topped_up,
     razorpay_refund,
     razorpay_topped_up,
+    razorpay_verify,
     wallet,
     withdraw,
 )
-from tests.razorpay_support import KEY_SECRET, PAYMENTS_URL, payment_response, razorpay_error
+from tests.razorpay_support import PAYMENTS_URL, payment_response, razorpay_error
 
 NO_REFUNDS = {"entity": "collection", "count": 0, "items": []}
 
@@ -58,9 +58,7 @@ def test_razorpay_refusing_our_keys_leaves_a_second_payments_refund_open(http, s
     failure = razorpay_error("BAD_REQUEST_ERROR", "Authentication failed", status)
     http.add(responses.POST, PAYMENTS_URL + "pay_LiveB2/refund", **failure)
     http.add(responses.GET, PAYMENTS_URL + "pay_LiveB2/refunds", json=NO_REFUNDS)
-    signature = checkout_signature("order_LiveA1", "pay_LiveB2", KEY_SECRET)
-    body = {"payment_id": "pay_LiveB2", "order_id": "order_LiveA1", "signature": signature}
-    response = client.post(f"{BASE}/wallet/topup/verify", json=body, headers=bearer("cust_a"))
+    response = razorpay_verify(client, "pay_LiveB2")
     assert response.status_code == 200
     [record] = app.extensions["wallet_db"]["gateway_refunds"].find({"gateway_payment_id": "pay_LiveB2"})
     assert record["status"] == "requested", response.get_json()  # was failed, never asked again
