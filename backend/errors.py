@@ -253,8 +253,9 @@ class OperationPending(IntegrationError):
 
 
 class WithdrawalPending(OperationPending):
-    """The withdrawal is recorded, and a store error stopped it mid-way: it is carried on (by a retry
-    with the same Idempotency-Key, or by the worker). Follow it at GET /wallet/withdrawals/<withdrawal_id>."""
+    """A store error stopped the withdrawal once it was being recorded: a recorded one is carried on (by
+    a retry with the same Idempotency-Key, or by the worker). Follow it at GET
+    /wallet/withdrawals/<withdrawal_id>; a 404 there means it was not recorded, and nothing moved."""
 
     def __init__(self, withdrawal_id):
         super().__init__(None)

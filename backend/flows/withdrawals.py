@@ -68,20 +68,14 @@ class Withdrawals:
                 withdrawal, _ = self.book.create(withdrawal_id, customer_id, currency, amount_minor, parts)
                 self._prepare(withdrawal)
         except (PyMongoError, StoreUnavailable):
-            if withdrawal is None and not (recording and self._maybe_recorded(withdrawal_id)):
+            if not recording:
                 raise  # nothing recorded: nothing will move
-            raise WithdrawalPending(withdrawal_id) from None  # recorded (the lease's release too): carried on
+            # recorded, or its insert's outcome unknown (no read-back can tell a write still in flight):
+            # the worker carries a recorded one on; GET answers 404 for one that never was
+            raise WithdrawalPending(withdrawal_id) from None
         with withdrawal_pending_on_store_error(withdrawal_id):
             self._ask(withdrawal)
             return self.view(withdrawal_id)
-
-    def _maybe_recorded(self, withdrawal_id):
-        """After a store error in its recording: whether the withdrawal may be in (its write applied,
-        the answer lost), so the worker would carry it on; True when the store cannot say either."""
-        try:
-            return self.book.get(withdrawal_id) is not None
-        except PyMongoError:
-            return True
 
     def view(self, withdrawal_id):
         """`{withdrawal_id, customer_id, status, amount_minor, currency, refunds: [...]}`, or WithdrawalNotFound."""

@@ -6,7 +6,7 @@ import contextlib
 import datetime
 
 import pytest
-from pymongo.errors import AutoReconnect
+from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
 
 from backend.flows.withdrawals import Withdrawals
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
@@ -292,6 +292,54 @@ def test_a_withdrawal_written_whose_acknowledgement_was_lost_is_operation_pendin
     db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})
     integration.recover(grace_seconds=0)  # the worker carries it on
     assert_wallet(api, 70, 0)
+
+
+def test_a_withdrawal_whose_insert_times_out_and_lands_later_is_operation_pending(
+    api, db, integration, monkeypatch, two_topups
+):
+    """Found by a third review: the form above read the withdrawal back to decide; a write still in
+    flight was not found, so the answer was `store_unavailable` and the worker then carried the
+    withdrawal on. An insert whose outcome is unknown is now `operation_pending`, whatever a read says."""
+    withdrawals = integration.withdrawals.book.collection
+    insert = withdrawals.insert_one
+    in_flight = []
+
+    def timed_out(document, *args, **kwargs):
+        in_flight.append(dict(document))
+        raise NetworkTimeout("timed out waiting for the reply")
+
+    monkeypatch.setattr(withdrawals, "insert_one", timed_out)
+    first = withdraw(api, "cust_a", "40.00")
+    monkeypatch.setattr(withdrawals, "insert_one", insert)
+    body = first.get_json()
+    assert (first.status_code, body["error"], body["withdrawal_id"]) == (503, "operation_pending", in_flight[0]["_id"])
+    insert(in_flight[0])  # the write is applied after all
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": datetime.datetime(2000, 1, 1)}})
+    integration.recover(grace_seconds=0)  # the worker carries it on
+    followed = api.client.get(f"{BASE}/wallet/withdrawals/{body['withdrawal_id']}", headers=bearer("cust_a"))
+    assert (followed.status_code, followed.get_json()["status"]) == (200, "completed")
+    assert_wallet(api, 70, 0)
+
+
+def test_a_withdrawal_never_recorded_for_a_store_error_is_followed_to_a_404(
+    api, db, integration, monkeypatch, two_topups
+):
+    """Its outcome unknown, the answer is `operation_pending`; the withdrawal it names was never
+    recorded, so GET answers 404 and nothing moved."""
+    withdrawals = integration.withdrawals.book.collection
+
+    def no_server(*args, **kwargs):
+        raise ServerSelectionTimeoutError("no primary")
+
+    monkeypatch.setattr(withdrawals, "insert_one", no_server)
+    first = withdraw(api, "cust_a", "40.00")
+    monkeypatch.undo()
+    body = first.get_json()
+    assert (first.status_code, body["error"]) == (503, "operation_pending")
+    integration.recover(grace_seconds=0)
+    followed = api.client.get(f"{BASE}/wallet/withdrawals/{body['withdrawal_id']}", headers=bearer("cust_a"))
+    assert (followed.status_code, followed.get_json()["error"]) == (404, "withdrawal_not_found")
+    assert_wallet(api, 110, 0)
 
 
 def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up(api, db, monkeypatch):
