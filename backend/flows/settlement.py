@@ -16,7 +16,7 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
-from ..errors import InvalidRequest
+from ..errors import GatewayUnavailable, InvalidRequest
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
@@ -146,13 +146,18 @@ class Settlement:
             owners, [row.reference for row in rows if row.reference], [row.gateway_payment_id for row in rows]
         )
         ours = ReportRecords(records)
-        matched = 0
+        matched, known = 0, []
         for row in rows:
-            record = ours.of_row(row) or (None if row.reference else self._answer_lost(row, ours.unanswered(row)))
+            try:
+                record = ours.of_row(row) or (None if row.reference else self._answer_lost(row, ours.unanswered(row)))
+            except GatewayUnavailable:  # ours, or the gateway's own? Nothing taken back: a later settling decides
+                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
+                continue
             if record is not None:  # one we asked for (named by our reference, or by the refund id it got)
                 record, agreed = self._our_refund(gateway, day, row, record)
                 ours.keep(record)
                 matched += agreed
+                known.append(exception_key(gateway, day, REFUND_NOT_APPLIED, row.refund_id))
                 continue
             event = WebhookEvent(
                 f"settlement:{row.refund_id}",
@@ -170,13 +175,14 @@ class Settlement:
                 matched += 1  # its webhook took the money back already
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
+        self.books.resolve(known)  # rows an earlier settling could not tell from the gateway's own
         return matched
 
     def _answer_lost(self, row, candidates):
         """Of our open refunds with no refund id yet (`candidates`: the row's payment and amount), the
         one the gateway says this row's refund is: asked for the refund made under its reference
         (`find_refund`, which never makes one). None when it is none of them: the gateway's own
-        refund. GatewayUnavailable when the gateway cannot say (the day is settled later)."""
+        refund. GatewayUnavailable when the gateway cannot say."""
         for record in candidates:
             find = getattr(self.payments.gateway(record["gateway"]), "find_refund", None)
             answer = find(record["gateway_payment_id"], record["_id"]) if find else None

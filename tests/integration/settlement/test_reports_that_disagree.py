@@ -184,3 +184,40 @@ def test_our_refund_and_a_dashboard_refund_of_the_same_amount_are_told_apart(api
     assert db["gateway_refunds"].find_one({})["status"] == "processed"
     assert wallet(api, "cust_a")[:4] == (40, 0, 40, 0)  # was 70: the dashboard refund never taken back
     assert integration.reconcile() == []
+
+
+def test_a_gateway_that_cannot_say_which_refund_is_ours_leaves_that_row_open_and_settles_the_day(api, db, integration):
+    """Found by a third review: the gateway failing to say whether a row was ours answered 502 for the
+    whole day, after earlier rows had healed, and blocked the day for as long as it failed. The row is
+    now an open `refund_not_applied`, nothing taken back; a later settling decides it."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    sim = integration.payments.gateway("razorpay").api
+    refund_payment, deliver = sim.refund_payment, sim.deliver_webhook
+
+    def unreachable(*args, **kwargs):
+        raise GatewayUnavailable("Razorpay is down")
+
+    sim.refund_payment = unreachable
+    assert withdraw(api, "cust_a", "30.00").get_json()["status"] == "pending"  # never made
+    sim.refund_payment = refund_payment
+    sim.deliver_webhook = None  # two dashboard refunds, their webhooks lost
+    other, same_amount = sim.dashboard_refund(payment_id, 2000, "INR"), sim.dashboard_refund(payment_id, 3000, "INR")
+    sim.deliver_webhook = deliver
+    report(integration, "razorpay", [refund_row(payment_id, other, 2000), refund_row(payment_id, same_amount, 3000)])
+    gateway = integration.payments.gateway("razorpay")
+    find_refund = gateway.find_refund
+
+    def down(*args, **kwargs):
+        raise GatewayUnavailable("Razorpay did not answer")
+
+    gateway.find_refund = down
+    _document, exceptions = integration.settle("razorpay", DAY)  # was GatewayUnavailable: 502, the day unsettled
+    found = sorted((e["payment_id"], e["gateway_amount_minor"], e["status"]) for e in exceptions)
+    assert found == [(payment_id, 2000, "resolved"), (payment_id, 3000, "open")]
+    assert wallet(api, "cust_a")[:2] == (80, 30)  # the 20.00 taken back; the 30.00 row left alone
+    gateway.find_refund = find_refund
+    integration.settle("razorpay", DAY)  # the gateway says: not ours, so the dashboard's own
+    assert [e["status"] for e in integration.settlement.books.of_day("razorpay", DAY)] == ["resolved", "resolved"]
+    assert wallet(api, "cust_a")[:2] == (50, 30)
+    assert db["gateway_refunds"].find_one({})["status"] == "requested"
+    assert integration.reconcile() == []
