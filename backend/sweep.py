@@ -18,7 +18,7 @@ adapter's or the SDK's own bug, a store hiccup) is logged with its traceback, au
 (`sweep.pending`, outcome `error`) and leaves it to be tried again after the lease: the run goes on
 with the next one. Only a failure to write that audit entry (the store is down) stops the run.
 
-Each payment order is first leased to one sweep (`SweepQueue.claim`, backend/payment_orders.py), so two workers
+Each payment order is first leased to one sweep (`SweepQueue.claim`, backend/sweep_queue.py), so two workers
 sweeping at once never look one up at the same time. Every step is idempotent: a crash anywhere
 leaves the payment order `created` (the next run, after the lease, looks it up again) or a ledger
 entry behind it that the next run's credit, or recovery, finishes. Every outcome is audited
