@@ -183,10 +183,24 @@ class LimitExceeded(IntegrationError):
     code = "limit_exceeded"
 
     def __init__(self, limit, headroom_text, headroom):
-        super().__init__(
-            f"This top-up would pass the wallet limit {limit}: at most {headroom_text} more can be topped up now."
-        )
+        super().__init__(self.explain(limit, headroom_text))
         self.details = {"limit": limit, "headroom": headroom}
+
+    @staticmethod
+    def explain(limit, headroom_text):
+        return f"This top-up would pass the wallet limit {limit}: at most {headroom_text} more can be topped up now."
+
+
+class LapsedTopupRefused(LimitExceeded):
+    """A payment of a top-up that lapsed (expired, or failed long ago) would pass a wallet limit: it
+    is given back at its gateway, never credited."""
+
+    @staticmethod
+    def explain(limit, headroom_text):
+        return (
+            f"This payment came after its top-up had lapsed and would pass the wallet limit {limit}: it is not "
+            f"credited and goes back to where it came from. At most {headroom_text} more can be topped up now."
+        )
 
 
 class HoldNotFound(Conflict):

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from .clock import utcnow
 from .gateways.base import gateway_filter
 
-SECOND_PAYMENT, WITHDRAWAL_PART = "second_payment", "withdrawal"
+SECOND_PAYMENT, LAPSED_PAYMENT, WITHDRAWAL_PART = "second_payment", "lapsed_payment", "withdrawal"
 REQUESTED, PENDING, PROCESSED, FAILED = "requested", "pending", "processed", "failed"
 OPEN_STATUSES = (REQUESTED, PENDING)
 

@@ -15,7 +15,7 @@ from .errors import InvalidRequest
 from .holds_view import authorization_view, held_and_debt_view, wallet_figures_view
 from .money import CURRENCY_DECIMALS, format_major, to_major
 from .orders import PAID_STATES, is_minor_amount, well_formed
-from .payment_orders import EXPIRED, FAILED
+from .payment_orders import EXPIRED, FAILED, REFUSED
 from .validation import check_id
 
 PAGE_LIMIT_DEFAULT = 20
@@ -240,12 +240,12 @@ def statement_rows(reads, customer_id, currency_, first_batch=None):
 # --- top-ups -------------------------------------------------------------------------------------
 def topup_state(reads, payment_order):
     """What happened to a top-up: `credited` when the ledger holds its applied credit (the entry
-    keyed `topup:<payment_order_id>`), else `failed` / `expired` from the payment order, else
+    keyed `topup:<payment_order_id>`), else `failed` / `expired` / `refused` from the payment order, else
     `pending`. With the credit's transaction id and time when credited."""
     entry = reads.ledger.entry_for_key(payment_order.customer_id, payment_order.currency, f"topup:{payment_order.id}")
     if entry is not None and entry.get("status") == "applied":
         return CREDITED, entry
-    if entry is None and payment_order.status in (FAILED, EXPIRED):
+    if entry is None and payment_order.status in (FAILED, EXPIRED, REFUSED):
         return payment_order.status, None
     return PENDING, None
 

@@ -1,6 +1,8 @@
 """Payment orders (`payment_orders`): one per top-up, `created` until the gateway confirms it
 (`paid`, credited once) or reports a failure (`failed`), or until the sweep gives up on it
-(`expired`: nothing captured at the gateway long after initiate; see docs/sweep.md). The ids of
+(`expired`: nothing captured at the gateway long after initiate; see docs/sweep.md), or until a
+payment that came after it lapsed would pass a wallet limit (`refused`: given back, never credited;
+`backend/flows/topups.py`). The ids of
 the webhook events applied to it are kept on it (`webhook_event_ids`: how redeliveries are
 recognised). This module is the only one that reads or writes them."""
 
@@ -12,8 +14,7 @@ from .gateways.base import gateway_filter
 from .prefetched_wallets import customer_wallets, lookup_value, with_customer_wallets
 
 COLLECTION = "payment_orders"
-CREATED, PAID, FAILED, EXPIRED = "created", "paid", "failed", "expired"
-LOADS_LOOKBACK_DAYS = 31
+CREATED, PAID, FAILED, EXPIRED, REFUSED = "created", "paid", "failed", "expired", "refused"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class PaymentOrder:
     status: str = CREATED
     gateway_payment_id: str | None = None
     created_at: datetime.datetime | None = None
+    refused_limit: str | None = None  # the limit a payment of a lapsed top-up would have passed
 
     @property
     def is_paid(self):
@@ -48,6 +50,7 @@ def from_document(document):
         status=document["status"],
         gateway_payment_id=document.get("gateway_payment_id"),
         created_at=document.get("created_at"),
+        refused_limit=document.get("refused_limit"),
     )
 
 
@@ -69,10 +72,12 @@ class PaymentOrders:
     def __init__(self, db, clock=utcnow):
         self.collection = db[COLLECTION]
         self.clock = clock
+        from .payment_order_limits import LimitCounts
         from .payment_order_lookups import SettlementLookups  # they read payment orders as this module does
         from .sweep_queue import SweepQueue
 
         self.sweep = SweepQueue(self.collection, clock)
+        self.limits = LimitCounts(self.collection, clock)
 
         self.settlement = SettlementLookups(self.collection)
 
@@ -192,26 +197,6 @@ class PaymentOrders:
             ]
         documents = self.collection.find(query, sort=[("created_at", -1), ("_id", -1)], limit=limit)
         return [from_document(d) for d in documents]
-
-    def loads(self, customer_id, currency, month_start, failed_since):
-        """(open, credited since `month_start`): minor units of the customer's top-ups in `currency`
-        still `created` (or `failed` and initiated since `failed_since`: a failed attempt leaves its
-        order payable, and a later capture credits it), and of those credited (`paid`) since
-        `month_start` (the limits' counts). Top-ups initiated over LOADS_LOOKBACK_DAYS before the
-        month are not read: the sweep expires an open one within a day, and a credit comes within
-        its gateway's retries of initiate."""
-        open_minor = credited_minor = 0
-        since = month_start - datetime.timedelta(days=LOADS_LOOKBACK_DAYS)
-        for document in self.collection.find(
-            {"customer_id": customer_id, "created_at": {"$gte": since}, "currency": currency},
-            projection=["status", "amount_minor", "paid_at", "created_at"],
-        ):
-            failed_open = document["status"] == FAILED and document["created_at"] >= failed_since
-            if document["status"] == CREATED or failed_open:
-                open_minor += document["amount_minor"]
-            elif document.get("paid_at") and document["paid_at"] >= month_start:
-                credited_minor += document["amount_minor"]
-        return open_minor, credited_minor
 
     def paid_ids(self, payment_order_ids):
         """The ids among `payment_order_ids` of payment orders marked `paid`."""

@@ -18,6 +18,7 @@ from .clock import utcnow
 from .customer_leases import CustomerLeases
 from .errors import ConfigError, InvalidAmount, LimitExceeded
 from .money import format_major, parse_amount_minor, to_major
+from .payment_orders import EXPIRED, FAILED, REFUSED
 
 MINIMUM, FULL = "minimum", "full"
 KYC_LEVELS = (MINIMUM, FULL)
@@ -85,23 +86,48 @@ class WalletLimits:
         if not self.limits_minor:
             yield nothing_to_keep
             return
-        with self.leases.held(customer_id, "topup_limits") as kept:
-            for row in self.headroom(customer_id, currency):
-                if amount_minor > row["headroom_minor"]:
-                    headroom_minor = row["headroom_minor"]
-                    raise LimitExceeded(
-                        row["limit"],
-                        f"{format_major(headroom_minor, currency)} {currency}",
-                        to_major(headroom_minor, currency),
-                    )
+        with self.held(customer_id) as kept:
+            passed = self.passed(customer_id, currency, amount_minor)
+            if passed is not None:
+                raise limit_exceeded(passed, currency)
             yield kept
+
+    def held(self, customer_id):
+        """The customer's lease over its limits' counts (`CustomerLeases.held`): what it takes to
+        start a top-up or credit a lapsed one."""
+        return self.leases.held(customer_id, "topup_limits")
+
+    def passed(self, customer_id, currency, amount_minor):
+        """The tightest limit's `headroom` row that `amount_minor` more would pass, or None."""
+        return next((row for row in self.headroom(customer_id, currency) if amount_minor > row["headroom_minor"]), None)
+
+    def to_check_at_credit(self, payment_order):
+        """Whether a payment of `payment_order` is checked against the limits before it credits: some
+        limit applies, and they no longer count it as open (it is `refused`, `expired`, or `failed`
+        over `open_seconds` ago: it lapsed)."""
+        if not self.limits_minor or payment_order.status not in (EXPIRED, REFUSED, FAILED):
+            return False
+        failed_since = self.clock() - datetime.timedelta(seconds=self.open_seconds)
+        return payment_order.status != FAILED or (
+            payment_order.created_at is not None and payment_order.created_at < failed_since
+        )
+
+    def refusing(self, payment_order):
+        """The `headroom` row of the limit a payment of lapsed `payment_order` passes, or None: the
+        one it was refused for once it is `refused` (it stays refused), else the tightest passed now."""
+        customer_id, currency = payment_order.customer_id, payment_order.currency
+        if payment_order.status != REFUSED:
+            return self.passed(customer_id, currency, payment_order.amount_minor)
+        rows = self.headroom(customer_id, currency)
+        same = [row for row in rows if row["limit"] == payment_order.refused_limit]
+        return (same or rows or [{"limit": payment_order.refused_limit, "headroom_minor": 0}])[0]
 
     def _used(self, customer_id, currency):
         """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""
         now = self.clock()
         month_start = datetime.datetime(now.year, now.month, 1)
         failed_since = now - datetime.timedelta(seconds=self.open_seconds)
-        open_minor, month_minor = self.payment_orders.loads(customer_id, currency, month_start, failed_since)
+        open_minor, month_minor = self.payment_orders.limits.loads(customer_id, currency, month_start, failed_since)
         balance_minor = self.wallet.get_wallet(customer_id, currency)["balance_minor"]
         return {BALANCE: balance_minor + open_minor, MONTHLY: month_minor + open_minor}
 
@@ -117,6 +143,13 @@ def limits_from_config(config):
             except InvalidAmount:
                 raise ConfigError(f"{setting} must be an amount in major units, such as 10000 or 10000.00.") from None
     return configured
+
+
+def limit_exceeded(row, currency, error=LimitExceeded):
+    """`error` for the `headroom` row of the limit passed."""
+    headroom_minor = row["headroom_minor"]
+    headroom_text = f"{format_major(headroom_minor, currency)} {currency}"
+    return error(row["limit"], headroom_text, to_major(headroom_minor, currency))
 
 
 def nothing_to_keep():

@@ -1,8 +1,9 @@
-"""Refunds the service asks gateways for: a second payment of a credited top-up (given back whole,
-moving nothing in the wallet) and the parts of a withdrawal (`flows/withdrawals.py`). The gateway is
-called outside the ledger's write path; how a refund ended (its answer, its webhook, or the worker
-asking again under the same reference) is applied once: the purpose's handler first (its ledger
-entries are keyed, so a repeat changes nothing), then the record is ended."""
+"""Refunds the service asks gateways for: a second payment of a credited top-up, or a payment of a
+lapsed top-up that would pass a limit (each given back whole, moving nothing in the wallet), and the
+parts of a withdrawal (`flows/withdrawals.py`). The gateway is called outside the ledger's write
+path; how a refund ended (its answer, its webhook, or the worker asking again under the same
+reference) is applied once: the purpose's handler first (its ledger entries are keyed, so a repeat
+changes nothing), then the record is ended."""
 
 import hashlib
 import logging
@@ -31,15 +32,17 @@ class OurRefunds:
         record = self.records.get(second_payment_reference(payment_id))
         return record and record["status"]
 
-    def second_payment(self, payment_order, payment_id):
-        """Give back a payment of a top-up that another payment credited (once per payment); its status."""
+    def give_back(self, payment_order, payment_id, purpose=SECOND_PAYMENT):
+        """Give back a payment that credits nothing, whole (once per payment, whatever the purpose): a
+        second payment of a top-up another payment credited, or a payment of a lapsed top-up over a
+        limit (`LAPSED_PAYMENT`). Audited `topup.<purpose>_refund`; the refund's status."""
         reference = second_payment_reference(payment_id)
         record, created = self.records.create(
-            reference, SECOND_PAYMENT, payment_order.gateway, payment_order, payment_id, payment_order.amount_minor
+            reference, purpose, payment_order.gateway, payment_order, payment_id, payment_order.amount_minor
         )
         if created:
             self.audit.record(
-                "topup.second_payment_refund",
+                f"topup.{purpose}_refund",
                 "ok",
                 customer_id=payment_order.customer_id,
                 payment_order_id=payment_order.id,
@@ -47,7 +50,7 @@ class OurRefunds:
                 gateway_payment_id=payment_id,
                 amount_minor=payment_order.amount_minor,
                 currency=payment_order.currency,
-                reason=SECOND_PAYMENT,
+                reason=purpose,
             )
         if record["status"] == REQUESTED:
             record = self.ask(record)

@@ -16,7 +16,7 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
-from ..errors import GatewayUnavailable, InvalidRequest
+from ..errors import GatewayUnavailable, InvalidRequest, LapsedTopupRefused
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
@@ -132,11 +132,14 @@ class Settlement:
             self._note(gateway, day, UNKNOWN_PAYMENT, row, None, OPEN)
         elif (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
             self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
-        else:  # captured, never credited by this payment: credit it once (or refund a second payment)
-            entry, _ = self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
+        else:  # captured, never credited by this payment: credit it once (or give a second or lapsed one back)
+            try:
+                entry, _ = self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
+            except LapsedTopupRefused:
+                entry = None  # over a limit, given back: its refund comes in a later report
             self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
             # a second payment, refunded, says nothing of the payment that credited: a report must list that one
-            return entry["reference"].get("gateway_payment_id") == row.gateway_payment_id
+            return entry is not None and entry["reference"].get("gateway_payment_id") == row.gateway_payment_id
         return False
 
     # --- refunds ---------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ import contextlib
 from dataclasses import replace
 
 from ..clock import new_id
-from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderNotFound
+from ..errors import AmountMismatch, InvalidAmount, LapsedTopupRefused, LimitExceeded, PaymentOrderNotFound
+from ..gateway_refunds import LAPSED_PAYMENT
 from ..idempotency import retried
 from ..money import is_amount_minor
 from ..payment_orders import PAID
 from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
-from ..wallet_limits import nothing_to_keep
+from ..wallet_limits import limit_exceeded, nothing_to_keep
 from .outcomes import pending_on_store_error
 
 
@@ -119,7 +120,45 @@ class Topups:
         The audit entry (`wallet.credited`, or `topup.second_payment` for another payment of a
         credited top-up) carries `audit_fields` too (a webhook's event id and type, the id kept on
         the payment order). `read`: the webhook's `EventRead`, whose wallets and cases the credit
-        uses instead of reading them again."""
+        uses instead of reading them again. A payment of a top-up that lapsed is first checked
+        against the limits (`_confirm_lapsed`): LapsedTopupRefused when it does not fit them."""
+        if self.limits is not None and payment_order.currency == self.currency:
+            if self.limits.to_check_at_credit(payment_order):
+                return self._confirm_lapsed(payment_order, gateway_payment_id, source, audit_fields)
+        return self._credit(payment_order, gateway_payment_id, source, read, audit_fields)
+
+    def _confirm_lapsed(self, payment_order, gateway_payment_id, source, audit_fields):
+        """A payment of a top-up the limits no longer count: credited if it fits them, under the
+        customer's lease over their counts (no initiate counts meanwhile). Else the top-up is
+        `refused` (and every later payment of it given back too), this payment given back at its
+        gateway, and LapsedTopupRefused raised. A top-up credited already is not checked again."""
+        customer_id, currency = payment_order.customer_id, payment_order.currency
+        with self.limits.held(customer_id) as kept:
+            now = self.payment_orders.get(payment_order.id)
+            passed = None
+            if self.wallet.entry_for_key(customer_id, currency, f"topup:{now.id}") is None:
+                passed = self.limits.refusing(now) if self.limits.to_check_at_credit(now) else None
+            if passed is None:
+                kept()
+                return self._credit(now, gateway_payment_id, source, None, audit_fields)
+            self.payment_orders.limits.refuse(now.id, passed["limit"])
+        self.audit.record(
+            "topup.limit_exceeded",
+            "rejected",
+            customer_id=customer_id,
+            payment_order_id=now.id,
+            gateway=now.gateway,
+            gateway_payment_id=gateway_payment_id,
+            amount_minor=now.amount_minor,
+            currency=currency,
+            reason=passed["limit"],
+            **audit_fields,
+        )
+        if self.our_refunds is not None:
+            self.our_refunds.give_back(now, gateway_payment_id, LAPSED_PAYMENT)
+        raise limit_exceeded(passed, currency, LapsedTopupRefused)
+
+    def _credit(self, payment_order, gateway_payment_id, source, read, audit_fields):
         wallet = read_wallet(read.wallets, payment_order.customer_id, payment_order.currency) if read else None
         entry, created = self.wallet.credit(
             payment_order.customer_id,
@@ -148,7 +187,7 @@ class Topups:
     def give_back_second_payment(self, payment_order, gateway_payment_id):
         """A payment of a top-up another payment credited: refunded at its gateway, once (§9)."""
         if self.our_refunds is not None and gateway_payment_id:
-            self.our_refunds.second_payment(payment_order, gateway_payment_id)
+            self.our_refunds.give_back(payment_order, gateway_payment_id)
 
     def mark_paid(self, entry, event_id=None):
         """The follow-up of a top-up credit: its payment order is `paid` by it (idempotent), with the

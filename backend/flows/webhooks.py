@@ -3,7 +3,7 @@ its event id and applied: a capture credits its top-up once, a failure is record
 
 from dataclasses import replace
 
-from ..errors import IntegrationError, InvalidAmount, InvalidSignature
+from ..errors import IntegrationError, InvalidAmount, InvalidSignature, LapsedTopupRefused
 from ..gateways.base import AFTER_CREDIT_ACTIONS, CREDIT_WALLET, RECORD_FAILURE, ConfirmedPayment, confirmed_by
 from ..money import is_amount_minor
 from ..payment_orders import EventRead
@@ -135,14 +135,17 @@ class WebhookIntake:
         payment_id = self._charge(gateway, event, payment_order) if event.charge_required else event.gateway_payment_id
         if payment_id != event.gateway_payment_id:
             read = replace(read, cases=None)  # the cases read were of another payment id: read them again
-        _entry, created = self.topups.confirm(
-            payment_order,
-            payment_id,
-            source=event.event_type,
-            read=read,
-            event_id=event.event_id,
-            event_type=event.event_type,
-        )
+        try:
+            _entry, created = self.topups.confirm(
+                payment_order,
+                payment_id,
+                source=event.event_type,
+                read=read,
+                event_id=event.event_id,
+                event_type=event.event_type,
+            )
+        except LapsedTopupRefused:
+            return "over_limit", False  # given back at its gateway (`Topups._confirm_lapsed`)
         return "processed", created
 
     def _charge(self, gateway, event, payment_order):
