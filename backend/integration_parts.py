@@ -8,6 +8,7 @@ from .customer_leases import CustomerLeases
 from .flows.after_credit import AfterCredit
 from .flows.followups import FollowUps
 from .flows.order_holds import OrderHolds
+from .flows.orphan_holds import OrphanHolds
 from .flows.our_refunds import OurRefunds
 from .flows.payments import OrderPayments
 from .flows.reconcile import Reconciler
@@ -72,6 +73,9 @@ class IntegrationParts:
             self.audit,
             hold_ttl_seconds,
             (settlements, self.order_payments.give_back),
+        )
+        self.orphan_holds = OrphanHolds(
+            wallet_service, self.holds, self.orders, self.authorizations, self.audit, hold_ttl_seconds
         )
         self.refunds = Refunds(wallet_service, self.history, self.orders, self.audit)
         self.followups = FollowUps.of(self, settlements)

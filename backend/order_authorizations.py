@@ -60,13 +60,26 @@ class OrderAuthorizations:
         return authorization if claimed.modified_count else None
 
     def unclaim(self, order_id, hold_id):
-        """`pending` again (a void, an expiry, a hold that did not fit); False when the order is no
-        longer authorised by that hold."""
+        """`pending` again (a void, an expiry); False when the order is no longer authorised by that hold."""
         reverted = self.orders.update_one(
             {"order_id": order_id, "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
             {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
         )
         return reverted.modified_count == 1
+
+    def give_up(self, order, hold_id):
+        """`pending` again as `order` was read before it was claimed for `hold_id`, its life's ticket
+        given back too: nothing was held, so a payment of the order that debited meanwhile (under
+        that ticket) still pays it."""
+        ticket = order.get("payment_ticket")
+        self.orders.update_one(
+            {"order_id": order["order_id"], "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
+            {
+                "$set": {"payment_status": "pending", "payment_ticket": ticket},
+                "$unset": {"authorization": ""},
+                "$inc": {"version": 1},
+            },
+        )
 
     def mark_captured(self, entry: LedgerEntry) -> bool:
         """After the capture debit `entry`: the order it authorised is `paid` for what was captured

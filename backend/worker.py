@@ -173,10 +173,10 @@ class Worker:
 
     def _reconcile(self):
         """`reconcile` over the whole store; orphaned checkout holds past their time are released
-        (`OrderHolds.release_orphans`), the count of the other drifts is kept on the job's lease
+        (`OrphanHolds.release_orphans`), the count of the other drifts is kept on the job's lease
         document (`last_reconcile`, read by /metrics) and each is logged."""
         drift = self.integration.reconcile()
-        for row in self.integration.order_holds.release_orphans(drift):
+        for row in self.integration.orphan_holds.release_orphans(drift):
             logger.warning("reconcile drift put right, an orphaned hold past its time released: %s", row)
             drift.remove(row)
         self.leases.update_one(

@@ -12,6 +12,7 @@ written to its order."""
 
 import logging
 
+from ..currencies import CURRENCY_DECIMALS
 from ..errors import (
     AmountDiffersFromOrder,
     CaptureExceedsHold,
@@ -22,7 +23,7 @@ from ..errors import (
     OrderNotPayable,
 )
 from ..idempotency import retried
-from ..order_authorizations import AUTHORIZED, authorized_by, held_in_its_wallet
+from ..order_authorizations import AUTHORIZED, held_in_its_wallet
 from ..orders import PAID_STATES, order_currency, paid_by
 from ..prefetched_wallets import read_wallet
 from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, SETTLED_PAID
@@ -73,7 +74,7 @@ class OrderHolds:
                 operation=_operation(operation_id),
             )
         except InsufficientFunds:
-            self.authorizations.unclaim(order_id, authorization["hold_id"])
+            self.authorizations.give_up(order, authorization["hold_id"])
             raise
         if entry is None:  # the worker gave this authorisation up (the request was too slow): nothing held
             raise OrderNotPayable("The authorisation took too long and was given up; nothing was held.")
@@ -83,13 +84,13 @@ class OrderHolds:
 
     def capture(self, order_id, amount_minor, customer_id=None, amount_in=None, operation_id=None):
         """Take `amount_minor` (at most the hold) and release the rest; (capture entry, released minor).
-        A retry of a request that captured an earlier hold of the order answers that capture."""
-        order, authorization = self._authorized(order_id, customer_id)
-        if amount_in is not None:
-            amount_in.check(order["currency"])
-        # this capture made already (its order was not marked yet), or this request's of an earlier hold
-        entry = self._entry(order, "capture:") or self._earlier(order, operation_id, CAPTURE)
+        A retry of a request answers the capture its first try made, whatever the order is now."""
+        order = self._order(order_id, customer_id)
+        entry = self._earlier(order, operation_id, CAPTURE, other_hold_only=False)
         if entry is None:
+            authorization = self._authorization(order)
+            if amount_in is not None:
+                amount_in.check(order["currency"])
             entry = self._capture(order, authorization, amount_minor, operation_id)
         with pending_on_store_error(entry, self.settlements.release):
             if not self.settle_capture(entry):
@@ -114,6 +115,11 @@ class OrderHolds:
         return settled == SETTLED_PAID
 
     def _capture(self, order, authorization, amount_minor, operation_id):
+        """The hold's capture: made now, or found made by this same request (the same amount and
+        key, or none) whose order was not marked yet; HoldNotFound when another request made it."""
+        made = self._entry(order, "capture:")
+        if made is not None:
+            return _same_request(made, amount_minor, operation_id)
         if authorization["expires_at"] <= self.authorizations.clock():
             raise HoldNotFound("The order's hold has expired; authorise the order again.")
         if amount_minor > authorization["amount_minor"]:
@@ -128,15 +134,19 @@ class OrderHolds:
             (HoldNotFound, CaptureExceedsHold),
             _operation(operation_id),
         )
-        return entry
+        return _same_request(entry, amount_minor, operation_id)  # a capture at once may have taken the key
 
     def void(self, order_id, customer_id=None, operation_id=None):
-        """Release the hold; the order is `pending` again. The release entry. A retry of a request that
-        voided an earlier hold of the order answers that release."""
-        order, authorization = self._authorized(order_id, customer_id)
-        earlier = self._earlier(order, operation_id, HOLD_RELEASE)
-        if earlier is not None:
-            return earlier
+        """Release the hold; the order is `pending` again. The release entry. A retry of a request
+        answers the release its first try made (finishing it), whatever the order is now."""
+        order = self._order(order_id, customer_id)
+        entry = self._earlier(order, operation_id, HOLD_RELEASE, other_hold_only=False)
+        if entry is not None:
+            with pending_on_store_error(entry):
+                self.authorizations.unclaim(order_id, entry["reference"]["hold_id"])  # done already, or not
+                self._audit("order.voided", order, entry)
+            return entry
+        authorization = self._authorization(order)
         entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
             # its hold may have been made since the first try
@@ -162,51 +172,6 @@ class OrderHolds:
                     "expiry: authorised order %s skipped, its document is malformed (%r)", order.get("order_id"), error
                 )
         return changed
-
-    def release_orphans(self, drift):
-        """The worker, after reconcile: each checkout hold reconcile found orphaned (`orphan_hold`: no
-        order is authorised by it, as when the shop cancelled or re-issued an authorised order) released
-        once past its time, as its expiry would have released it (`release:<hold key>`, audited
-        `order.authorization_expired`, reason `orphan_hold`); the drift rows it released."""
-        released = []
-        for row in drift:
-            if row.get("problem") == "orphan_hold" and self._release_orphan(row["wallet_id"], row["hold_id"]):
-                released.append(row)
-        return released
-
-    def _opening(self, wid, hold_id):
-        """(wallet, the entry that opened its checkout hold `hold_id`), or None when the hold is not open."""
-        wallet = self.wallet.wallets.find_one({"_id": wid}) or {}
-        hold = (wallet.get("holds") or {}).get(hold_id) or {}
-        if not hold.get("remaining_minor"):
-            return None
-        opened = self.wallet.entries.find_one({"wallet_id": wid, "sequence": hold["since"]}) or {}
-        if opened.get("kind") != CHECKOUT_HOLD or opened["reference"].get("hold_id") != hold_id:
-            return None
-        return wallet, opened
-
-    def _release_orphan(self, wid, hold_id):
-        found = self._opening(wid, hold_id)
-        if found is None:
-            return False
-        wallet, opened = found
-        now, order_id = self.authorizations.clock(), opened["reference"]["order_id"]
-        if (now - opened["created_at"]).total_seconds() < self.ttl_seconds:
-            return False  # not past its time: a person may still put its order right
-        if authorized_by(self.orders.get(order_id), hold_id):
-            return False  # put right meanwhile: its own expiry releases it
-        entry, created = self.holds.release(
-            wallet["customer_id"],
-            wallet["currency"],
-            hold_id,
-            f"release:{opened['idempotency_key']}",
-            {"order_id": order_id, "order_life": opened["reference"].get("order_life")},
-            must_exist=True,
-        )
-        if created:
-            owner = {"customer_id": wallet["customer_id"], "order_id": order_id}
-            self._audit("order.authorization_expired", owner, entry, reason="orphan_hold")
-        return entry is not None
 
     def _entry(self, order, prefix):
         """The ledger entry of the order's authorisation under `prefix` (`capture:`, `release:`, `` for its hold)."""
@@ -252,42 +217,66 @@ class OrderHolds:
         )
         return entry
 
-    def _earlier(self, order, operation_id, kind):
+    def _earlier(self, order, operation_id, kind, other_hold_only=True):
         """The entry of `kind` that this request made in a try before (its key's claim was taken over
-        from a request that failed or died) of another hold of the order than the one it has now,
-        or None: a retry answers, or is refused by, what its first try did, never moving another hold."""
+        from a request that failed or died), or None: a retry answers, or is refused by, what its
+        first try did, never moving another hold. `other_hold_only`: only of another hold of the
+        order than the one it has now (authorize finds its own through the order)."""
         if not retried(operation_id):
             return None
-        hold_id = (order.get("authorization") or {}).get("hold_id")
+        hold_id = (order.get("authorization") or {}).get("hold_id") if other_hold_only else None
         made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)
         return next((e for e in made if e["kind"] == kind and e["reference"].get("hold_id") != hold_id), None)
 
-    def _authorized(self, order_id, customer_id):
-        """(order, its authorisation): the order authorised, else OrderNotFound / HoldNotFound;
-        Forbidden when `customer_id` (a customer acting, not an admin) is not the order's (SPEC §10:
-        "admin or the order's customer")."""
+    def _order(self, order_id, customer_id):
+        """The order to capture or void, with the customer and currency of the wallet its hold is in;
+        OrderNotFound; Forbidden when `customer_id` (a customer acting, not an admin) is not the
+        order's (SPEC §10: "admin or the order's customer"); OrderNotPayable when the shop's document
+        names no wallet (its customer or currency unset or unknown)."""
         order = self.orders.get(order_id)
         if order is None:
             raise OrderNotFound()
+        order = held_in_its_wallet(order)
         if customer_id is not None and order.get("customer_id") != customer_id:
             raise Forbidden("You may capture or void only your own orders.")
+        if not isinstance(order.get("customer_id"), str) or order.get("currency") not in CURRENCY_DECIMALS:
+            raise OrderNotPayable("The order's customer or currency is not set as it must be; the shop must mend it.")
+        return order
+
+    @staticmethod
+    def _authorization(order):
+        """The order's authorisation; HoldNotFound when it is not authorised."""
         if order.get("payment_status") != AUTHORIZED or not order.get("authorization"):
             raise HoldNotFound()
-        return order, order["authorization"]
+        return order["authorization"]
 
     def _audit(self, event, order, entry, reason=None):
-        self.audit.record(
-            event,
-            "ok",
-            customer_id=order["customer_id"],
-            order_id=order["order_id"],
-            transaction_id=entry["_id"],
-            amount_minor=entry["amount_minor"],
-            currency=entry["currency"],
-            reason=reason,
-        )
+        audit_hold(self.audit, event, order, entry, reason)
+
+
+def _same_request(entry, amount_minor, operation_id):
+    """`entry`, a capture of the hold found made, when this request could have made it: the same
+    amount, under the same key (or none); else HoldNotFound (the hold was captured by another)."""
+    operation = str(operation_id) if operation_id else None
+    if entry["amount_minor"] != amount_minor or entry.get("operation_id") != operation:
+        raise HoldNotFound("The order's hold was captured by another request.")
+    return entry
 
 
 def _operation(operation_id):
     """The ledger's (operation_id, fingerprint) of a request's entry (`WalletService.debit`)."""
     return (str(operation_id), None) if operation_id else None
+
+
+def audit_hold(audit, event, order, entry, reason=None):
+    """The audit entry of a hold's step `event` (`order.authorized`, `.captured`, `.voided`, ...)."""
+    audit.record(
+        event,
+        "ok",
+        customer_id=order["customer_id"],
+        order_id=order["order_id"],
+        transaction_id=entry["_id"],
+        amount_minor=entry["amount_minor"],
+        currency=entry["currency"],
+        reason=reason,
+    )
