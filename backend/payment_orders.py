@@ -167,13 +167,14 @@ class PaymentOrders:
         return None
 
     def mark_paid(self, payment_order_id, entry_id, gateway_payment_id, event_id=None):
-        """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays), and
+        """`paid` by the ledger entry `entry_id` (idempotent: the first payment recorded stays; never a
+        `refused` one, whose payments are given back), and
         the webhook event that credited it, `event_id`, kept (a redelivery finds it)."""
         paid = {"status": PAID, "entry_id": entry_id, "paid_at": self.clock(), "gateway_payment_id": gateway_payment_id}
         update: dict = {"$set": paid}
         if event_id is not None:
             update["$addToSet"] = {"webhook_event_ids": event_id}
-        self.collection.update_one({"_id": payment_order_id, "status": {"$ne": PAID}}, update)
+        self.collection.update_one({"_id": payment_order_id, "status": {"$nin": [PAID, REFUSED]}}, update)
 
     def credited_by(self, gateway, gateway_payment_id):
         """The `paid` payment order of `gateway` (a name, or a tuple of names) whose credit was this

@@ -49,6 +49,7 @@ GATEWAY_OUTCOMES = (
     "gateway_case.recorded",
     "gateway_case.currency_mismatch",
     "topup.second_payment_refund",
+    "topup.lapsed_payment_refund",
     "gateway_refund.processed",
     "gateway_refund.failed",
 )

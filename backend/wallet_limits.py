@@ -101,26 +101,21 @@ class WalletLimits:
         """The tightest limit's `headroom` row that `amount_minor` more would pass, or None."""
         return next((row for row in self.headroom(customer_id, currency) if amount_minor > row["headroom_minor"]), None)
 
-    def to_check_at_credit(self, payment_order):
-        """Whether a payment of `payment_order` is checked against the limits before it credits: some
-        limit applies, and they no longer count it as open (it is `refused`, `expired`, or `failed`
-        over `open_seconds` ago: it lapsed)."""
-        if not self.limits_minor or payment_order.status not in (EXPIRED, REFUSED, FAILED):
-            return False
+    def lapsed(self, payment_order):
+        """Whether the limits no longer count `payment_order` as open: it is `refused`, `expired`, or
+        `failed` over `open_seconds` ago (a payment of it comes later than they count)."""
+        if payment_order.status in (EXPIRED, REFUSED):
+            return True
         failed_since = self.clock() - datetime.timedelta(seconds=self.open_seconds)
-        return payment_order.status != FAILED or (
-            payment_order.created_at is not None and payment_order.created_at < failed_since
-        )
+        created_at = payment_order.created_at
+        return payment_order.status == FAILED and created_at is not None and created_at < failed_since
 
-    def refusing(self, payment_order):
-        """The `headroom` row of the limit a payment of lapsed `payment_order` passes, or None: the
-        one it was refused for once it is `refused` (it stays refused), else the tightest passed now."""
-        customer_id, currency = payment_order.customer_id, payment_order.currency
-        if payment_order.status != REFUSED:
-            return self.passed(customer_id, currency, payment_order.amount_minor)
-        rows = self.headroom(customer_id, currency)
-        same = [row for row in rows if row["limit"] == payment_order.refused_limit]
-        return (same or rows or [{"limit": payment_order.refused_limit, "headroom_minor": 0}])[0]
+    def refusing(self, payment_order, limit):
+        """The `headroom` row of `limit`, which refused a payment of `payment_order` before (a refused
+        top-up stays refused); the tightest row when `limit` is no longer set, or a row of headroom 0."""
+        rows = self.headroom(payment_order.customer_id, payment_order.currency)
+        same = [row for row in rows if row["limit"] == limit]
+        return (same or rows or [{"limit": limit, "headroom_minor": 0}])[0]
 
     def _used(self, customer_id, currency):
         """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""

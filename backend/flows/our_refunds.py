@@ -33,12 +33,20 @@ class OurRefunds:
         return record and record["status"]
 
     def give_back(self, payment_order, payment_id, purpose=SECOND_PAYMENT):
-        """Give back a payment that credits nothing, whole (once per payment, whatever the purpose): a
-        second payment of a top-up another payment credited, or a payment of a lapsed top-up over a
-        limit (`LAPSED_PAYMENT`). Audited `topup.<purpose>_refund`; the refund's status."""
+        """Give back a payment that credits nothing, whole: `record_give_back`, then ask; its status."""
+        return self.ask_if_requested(self.record_give_back(payment_order, payment_id, purpose))
+
+    def given_back(self, payment_id):
+        """The record of the refund giving back payment `payment_id` whole (any purpose), or None."""
+        return self.records.get(second_payment_reference(payment_id))
+
+    def record_give_back(self, payment_order, payment_id, purpose, **fields):
+        """Record the refund of a payment that credits nothing, whole, once per payment whatever the
+        purpose: a second payment of a top-up another payment credited, or a payment of a lapsed
+        top-up over a limit (`LAPSED_PAYMENT`, with the `limit`). Audited `topup.<purpose>_refund`."""
         reference = second_payment_reference(payment_id)
         record, created = self.records.create(
-            reference, purpose, payment_order.gateway, payment_order, payment_id, payment_order.amount_minor
+            reference, purpose, payment_order.gateway, payment_order, payment_id, payment_order.amount_minor, **fields
         )
         if created:
             self.audit.record(
@@ -52,9 +60,11 @@ class OurRefunds:
                 currency=payment_order.currency,
                 reason=purpose,
             )
-        if record["status"] == REQUESTED:
-            record = self.ask(record)
-        return record["status"]
+        return record
+
+    def ask_if_requested(self, record):
+        """Ask for the refund of `record` unless the gateway has it already; its status."""
+        return (self.ask(record) if record["status"] == REQUESTED else record)["status"]
 
     def ask(self, record):
         """Ask the gateway for the refund (again: the same reference gets the same refund); the record

@@ -9,7 +9,7 @@ from ..errors import AmountMismatch, InvalidAmount, LapsedTopupRefused, LimitExc
 from ..gateway_refunds import LAPSED_PAYMENT
 from ..idempotency import retried
 from ..money import is_amount_minor
-from ..payment_orders import PAID
+from ..payment_orders import PAID, REFUSED
 from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
 from ..wallet_limits import limit_exceeded, nothing_to_keep
@@ -120,43 +120,80 @@ class Topups:
         The audit entry (`wallet.credited`, or `topup.second_payment` for another payment of a
         credited top-up) carries `audit_fields` too (a webhook's event id and type, the id kept on
         the payment order). `read`: the webhook's `EventRead`, whose wallets and cases the credit
-        uses instead of reading them again. A payment of a top-up that lapsed is first checked
-        against the limits (`_confirm_lapsed`): LapsedTopupRefused when it does not fit them."""
-        if self.limits is not None and payment_order.currency == self.currency:
-            if self.limits.to_check_at_credit(payment_order):
-                return self._confirm_lapsed(payment_order, gateway_payment_id, source, audit_fields)
+        uses instead of reading them again. With wallet limits set (and for every `refused` top-up),
+        an unpaid top-up is credited under the customer's limits lease (`_confirm_under_limits`):
+        LapsedTopupRefused when a payment of a lapsed top-up does not fit them."""
+        if self._under_limits(payment_order):
+            return self._confirm_under_limits(payment_order, gateway_payment_id, source, audit_fields)
         return self._credit(payment_order, gateway_payment_id, source, read, audit_fields)
 
-    def _confirm_lapsed(self, payment_order, gateway_payment_id, source, audit_fields):
-        """A payment of a top-up the limits no longer count: credited if it fits them, under the
-        customer's lease over their counts (no initiate counts meanwhile). Else the top-up is
-        `refused` (and every later payment of it given back too), this payment given back at its
-        gateway, and LapsedTopupRefused raised. A top-up credited already is not checked again."""
+    def _under_limits(self, payment_order):
+        """Whether a payment of `payment_order` is credited under the customer's limits lease: it is
+        not credited yet, and limits bind its wallet or it was `refused`."""
+        if self.limits is None or self.our_refunds is None or payment_order.is_paid:
+            return False
+        return payment_order.status == REFUSED or self._limited(payment_order)
+
+    def _limited(self, payment_order):
+        """Whether wallet limits bound `payment_order`'s wallet (they are set, in its currency)."""
+        return bool(self.limits and self.limits.limits_minor) and payment_order.currency == self.currency
+
+    def _confirm_under_limits(self, payment_order, gateway_payment_id, source, audit_fields):
+        """Under the customer's limits lease (no initiate counts, no other credit or refusal of the
+        customer's top-ups runs meanwhile), with the payment order and its credit read again: a
+        top-up credited already, or still open, is credited; a payment of a lapsed one that passes a
+        limit (and every payment of a `refused` one, or one given back already) is given back at its
+        gateway, the top-up `refused`, and LapsedTopupRefused raised. The refund is recorded before
+        the top-up is marked, so a crash leaves it for the worker to ask (`OurRefunds.retry_due`)."""
         customer_id, currency = payment_order.customer_id, payment_order.currency
         with self.limits.held(customer_id) as kept:
             now = self.payment_orders.get(payment_order.id)
-            passed = None
+            refused = None
             if self.wallet.entry_for_key(customer_id, currency, f"topup:{now.id}") is None:
-                passed = self.limits.refusing(now) if self.limits.to_check_at_credit(now) else None
-            if passed is None:
+                refused = self._refusal(now, gateway_payment_id)
+            if refused is None:
                 kept()
                 return self._credit(now, gateway_payment_id, source, None, audit_fields)
-            self.payment_orders.limits.refuse(now.id, passed["limit"])
+            record = self.our_refunds.record_give_back(now, gateway_payment_id, LAPSED_PAYMENT, limit=refused["limit"])
+            self.payment_orders.limits.refuse(now.id, refused["limit"])
+        self._audit_refusal(now, refused, gateway_payment_id, audit_fields)
+        self.our_refunds.ask_if_requested(record)
+        raise limit_exceeded(refused, currency, LapsedTopupRefused)
+
+    def _refusal(self, payment_order, payment_id=None):
+        """The `headroom` row of the limit a payment (`payment_id`) of uncredited `payment_order` is
+        refused for, or None: every payment of a `refused` top-up, one given back before (its top-up
+        not marked yet: a crash), or one of a lapsed top-up that would pass a limit now."""
+        given_back = self.our_refunds.given_back(payment_id) if payment_id and self.our_refunds else None
+        if given_back is not None or payment_order.status == REFUSED:
+            limit = payment_order.refused_limit or (given_back or {}).get("limit")
+            return self.limits.refusing(payment_order, limit)
+        if self._limited(payment_order) and self.limits.lapsed(payment_order):
+            return self.limits.passed(payment_order.customer_id, payment_order.currency, payment_order.amount_minor)
+        return None
+
+    def refuses_before_charge(self, payment_order):
+        """LapsedTopupRefused (audited) when a payment of `payment_order` would be refused now: for a
+        payment the service itself makes (a Google Pay token), which is then not charged at all.
+        `confirm` decides again, under the lease, once a payment is made."""
+        refused = self._refusal(payment_order) if self.limits is not None else None
+        if refused is not None:
+            self._audit_refusal(payment_order, refused, None, {})
+            raise limit_exceeded(refused, payment_order.currency, LapsedTopupRefused)
+
+    def _audit_refusal(self, payment_order, refused, payment_id, audit_fields):
         self.audit.record(
             "topup.limit_exceeded",
             "rejected",
-            customer_id=customer_id,
-            payment_order_id=now.id,
-            gateway=now.gateway,
-            gateway_payment_id=gateway_payment_id,
-            amount_minor=now.amount_minor,
-            currency=currency,
-            reason=passed["limit"],
+            customer_id=payment_order.customer_id,
+            payment_order_id=payment_order.id,
+            gateway=payment_order.gateway,
+            gateway_payment_id=payment_id,
+            amount_minor=payment_order.amount_minor,
+            currency=payment_order.currency,
+            reason=refused["limit"],
             **audit_fields,
         )
-        if self.our_refunds is not None:
-            self.our_refunds.give_back(now, gateway_payment_id, LAPSED_PAYMENT)
-        raise limit_exceeded(passed, currency, LapsedTopupRefused)
 
     def _credit(self, payment_order, gateway_payment_id, source, read, audit_fields):
         wallet = read_wallet(read.wallets, payment_order.customer_id, payment_order.currency) if read else None

@@ -132,10 +132,14 @@ class WebhookIntake:
         if event.action == RECORD_FAILURE:
             self.payment_orders.mark_failed(payment_order.id, event.failure_reason, event.event_id)
             return "recorded", False
-        payment_id = self._charge(gateway, event, payment_order) if event.charge_required else event.gateway_payment_id
-        if payment_id != event.gateway_payment_id:
-            read = replace(read, cases=None)  # the cases read were of another payment id: read them again
         try:
+            if event.charge_required:
+                self.topups.refuses_before_charge(payment_order)  # a token over a limit is never charged
+            payment_id = (
+                self._charge(gateway, event, payment_order) if event.charge_required else event.gateway_payment_id
+            )
+            if payment_id != event.gateway_payment_id:
+                read = replace(read, cases=None)  # the cases read were of another payment id: read them again
             _entry, created = self.topups.confirm(
                 payment_order,
                 payment_id,
@@ -145,7 +149,7 @@ class WebhookIntake:
                 event_type=event.event_type,
             )
         except LapsedTopupRefused:
-            return "over_limit", False  # given back at its gateway (`Topups._confirm_lapsed`)
+            return "over_limit", False  # given back at its gateway, or never charged (`Topups`)
         return "processed", created
 
     def _charge(self, gateway, event, payment_order):

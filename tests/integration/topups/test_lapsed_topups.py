@@ -169,3 +169,16 @@ def test_a_paypal_order_approved_after_it_lapsed_is_captured_and_given_back_over
     refund = api.db["gateway_refunds"].find_one({"payment_order_id": order_id})
     assert (refund["purpose"], refund["status"], refund["amount_minor"]) == ("lapsed_payment", "processed", 6000)
     assert api.db[PAYPAL_REFUNDS].count_documents({"capture_id": refund["gateway_payment_id"]}) == 1
+
+
+def test_the_support_view_lists_a_late_payment_given_back(api):
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late").status_code == 200
+    view = api.client.get(f"{BASE}/support/customers/cust_a", headers=bearer("admin_1", "admin")).get_json()
+    outcomes = [(w["event"], w["outcome"]) for w in view["webhooks"]]
+    assert outcomes[:3] == [
+        ("webhook.received", "over_limit"),
+        ("gateway_refund.processed", "ok"),
+        ("topup.lapsed_payment_refund", "ok"),
+    ]

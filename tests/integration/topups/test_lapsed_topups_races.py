@@ -1,0 +1,191 @@
+"""A late payment of a lapsed top-up (tests/integration/topups/test_lapsed_topups.py) racing what
+frees or takes the room it needs, found by a review: a report that read its top-up while it was
+still open must not credit a payment another report has refused and given back, nor credit past a
+limit the sweep's expiry let an initiate fill; a refusal cut short by a crash is finished by the
+worker; a Google Pay token over a limit is never charged; a refused top-up stays refused."""
+
+import datetime
+import threading
+
+import pytest
+
+from backend.gateways.google_pay.simulator import CHARGES_COLLECTION, REFUNDS_COLLECTION, payment_data, simulator_token
+from backend.payment_orders import PaymentOrders
+from tests.helpers import BASE, bearer, checkout_signature
+from tests.integration.settlement.support import DAY, capture_row, report
+from tests.integration.support import confirm_by_webhook, initiated
+from tests.integration.topups import test_lapsed_topups as lapsed_topups
+from tests.integration.topups.test_lapsed_topups import given_back, lapsed
+
+limited, api = lapsed_topups.limited, lapsed_topups.api  # the same app, limits set
+
+
+def verify(api, customer_id, order_id, payment_id):
+    body = {"order_id": order_id, "payment_id": payment_id, "signature": checkout_signature(order_id, payment_id)}
+    return api.post("/wallet/topup/verify", body, bearer(customer_id))
+
+
+def balance_minor(api, customer_id):
+    wallet = api.db["wallets"].find_one({"_id": f"{customer_id}:INR"})
+    return 0 if wallet is None else wallet["balance_minor"]
+
+
+def webhook_paused_after_its_read(monkeypatch, integration, api, order_id, payment_id):
+    """A capture webhook of `payment_id` in a thread, paused once it has read `order_id`; (started, go,
+    result): the test acts while it waits, then sets `go`."""
+    started, go, result = threading.Event(), threading.Event(), {}
+    real = integration.payment_orders.for_event
+
+    def for_event(gateway, event):
+        read = real(gateway, event)
+        if read is not None and read.payment_order.id == order_id and not started.is_set():
+            started.set()
+            assert go.wait(30)
+        return read
+
+    monkeypatch.setattr(integration.payment_orders, "for_event", for_event)
+
+    def deliver():
+        result["status"] = confirm_by_webhook(api.client, order_id, 6000, payment_id=payment_id).status_code
+
+    thread = threading.Thread(target=deliver)
+    thread.start()
+    assert started.wait(30)
+    return thread, go, result
+
+
+def test_a_webhook_that_read_the_top_up_open_does_not_credit_a_payment_verify_gave_back(limited, api, monkeypatch):
+    order_id = initiated(api, "cust_a", "60.00")
+    thread, go, result = webhook_paused_after_its_read(
+        monkeypatch, limited.extensions["integration"], api, order_id, "pay_Late"
+    )
+    assert PaymentOrders(api.db).sweep.expire(order_id, "nothing captured")
+    initiated(api, "cust_a", "70.00")  # the room the expired top-up held, taken
+    assert verify(api, "cust_a", order_id, "pay_Late").status_code == 422
+    go.set()
+    thread.join(30)
+    assert result["status"] == 200
+    status = api.db["payment_orders"].find_one({"_id": order_id})["status"]
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late"), status) == (0, [6000], "refused")
+
+
+def test_a_webhook_that_read_the_top_up_open_does_not_credit_past_a_limit_the_sweep_let_fill(limited, api, monkeypatch):
+    integration = limited.extensions["integration"]
+    order_id = initiated(api, "cust_a", "60.00")
+    thread, go, result = webhook_paused_after_its_read(monkeypatch, integration, api, order_id, "pay_Late")
+    assert PaymentOrders(api.db).sweep.expire(order_id, "nothing captured")
+    initiated(api, "cust_a", "70.00")
+    go.set()
+    thread.join(30)
+    assert result["status"] == 200
+    assert integration.limits.headroom("cust_a", "INR")[0]["used_minor"] <= 10000
+    assert given_back(api, "pay_Late") == [6000]
+
+
+def test_a_webhook_that_read_a_failed_top_up_still_open_is_checked_once_it_aged(limited, api, monkeypatch):
+    order_id = initiated(api, "cust_a", "60.00")
+    PaymentOrders(api.db).mark_failed(order_id, "card declined")
+    thread, go, result = webhook_paused_after_its_read(
+        monkeypatch, limited.extensions["integration"], api, order_id, "pay_Retry"
+    )
+    aged = datetime.datetime.utcnow() - datetime.timedelta(days=1, seconds=1)
+    api.db["payment_orders"].update_one({"_id": order_id}, {"$set": {"created_at": aged}})
+    initiated(api, "cust_a", "70.00")
+    assert verify(api, "cust_a", order_id, "pay_Retry").status_code == 422
+    go.set()
+    thread.join(30)
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Retry")) == (0, [6000])
+
+
+def test_settlement_that_read_the_top_up_open_does_not_credit_a_payment_given_back_meanwhile(limited, api, monkeypatch):
+    integration = limited.extensions["integration"]
+    other = lapsed(api, "cust_b", "60.00")
+    api.topup("cust_b", "70.00")
+    order_id = initiated(api, "cust_a", "60.00")  # still `created` when settlement reads the page
+    rows = [
+        capture_row(api.db["payment_orders"].find_one({"_id": other}), payment_id="pay_Other"),
+        capture_row(api.db["payment_orders"].find_one({"_id": order_id}), payment_id="pay_Late"),
+    ]
+    report(integration, "razorpay", rows)
+    real_ask, done = integration.our_refunds.ask_if_requested, []
+
+    def meanwhile(record):
+        status = real_ask(record)
+        if not done:  # while row 1's refund is asked: cust_a's top-up expires, its room is taken, it is reported
+            done.append(True)
+            assert PaymentOrders(api.db).sweep.expire(order_id, "nothing captured")
+            initiated(api, "cust_a", "70.00")
+            assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late").status_code == 200
+        return status
+
+    monkeypatch.setattr(integration.our_refunds, "ask_if_requested", meanwhile)
+    integration.settle("razorpay", DAY)
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (0, [6000])
+
+
+class ProcessDied(BaseException):
+    """Not an Exception: nothing after it runs, as when the process dies."""
+
+
+def test_a_refusal_cut_short_before_its_refund_was_asked_is_asked_by_the_worker(limited, api, monkeypatch):
+    integration = limited.extensions["integration"]
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+
+    def died(_record):
+        raise ProcessDied()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.our_refunds, "ask_if_requested", died)
+        with pytest.raises(ProcessDied):
+            confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late")
+    assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "refused"
+    assert given_back(api, "pay_Late") == []
+    integration.our_refunds.retry_due(100, older_than_seconds=0)  # the worker
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (7000, [6000])
+
+
+def test_a_payment_given_back_before_its_top_up_was_marked_refused_is_given_back_again(limited, api, monkeypatch):
+    """The refund is recorded before the top-up is marked `refused`; a crash between the two, then
+    room in the wallet, and the same payment reported again: given back, not credited."""
+    integration = limited.extensions["integration"]
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+
+    def died(*_args):
+        raise ProcessDied()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.payment_orders.limits, "refuse", died)
+        with pytest.raises(ProcessDied):
+            confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late")
+    assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "expired"
+    assert api.pay(api.add_order("cust_a", 7000), "cust_a", 70).status_code == 200  # room for 100.00 now
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late").status_code == 200
+    integration.our_refunds.retry_due(100, older_than_seconds=0)
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (0, [6000])
+    assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "refused"
+
+
+def test_a_google_pay_token_of_a_lapsed_top_up_over_a_limit_is_never_charged(limited, api):
+    integration = limited.extensions["integration"]
+    order_id = api.initiate("cust_a", "60.00", method="google_pay").get_json()["payment_order_id"]
+    assert PaymentOrders(api.db).sweep.expire(order_id, "nothing captured")
+    api.topup("cust_a", "70.00")
+    token = simulator_token(integration.payments.gateway("google_pay"))
+    body = {"payment_order_id": order_id, "paymentData": payment_data(token)}
+    assert api.client.post(f"{BASE}/webhook/google-pay", json=body).status_code == 200
+    assert balance_minor(api, "cust_a") == 7000
+    assert (api.db[CHARGES_COLLECTION].count_documents({}), api.db[REFUNDS_COLLECTION].count_documents({})) == (0, 0)
+    outcomes = [e["outcome"] for e in api.db["integration_logs"].find({"event": "webhook.received"})]
+    assert "over_limit" in outcomes
+
+
+def test_a_refused_top_up_stays_refused_when_the_limits_are_unset_later(limited, api):
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_First").status_code == 200
+    limited.extensions["integration"].limits.limits_minor = {}  # restarted with the settings emptied
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Again").status_code == 200
+    assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "refused"
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Again")) == (7000, [6000])
