@@ -111,6 +111,13 @@ class GatewayRefunds:
             )
         )
 
+    def note_mismatch(self, reference, amount_minor, currency):
+        """Keep what the gateway said of the refund when it is not what was asked (`mismatch`); True
+        when that is new (not the same as kept already)."""
+        said = {"amount_minor": amount_minor, "currency": currency}
+        noted = self.collection.update_one({"_id": reference, "mismatch": {"$ne": said}}, {"$set": {"mismatch": said}})
+        return noted.modified_count == 1
+
     def touch(self, reference):
         """Asked the gateway again just now (the next ask waits its turn)."""
         self.collection.update_one({"_id": reference}, {"$set": {"updated_at": self.clock()}})

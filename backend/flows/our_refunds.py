@@ -125,10 +125,13 @@ class OurRefunds:
 
     def disagrees(self, record, amount_minor, currency, source):
         """Whether the gateway speaks of another amount or currency than `record` asked for (a proxy's
-        or the gateway's mistake, never this refund ending): logged and audited
-        `gateway_refund.mismatch`, for a person; the refund stays open, its money held."""
+        or the gateway's mistake, never this refund ending): logged, kept on the record (`mismatch`) and
+        audited `gateway_refund.mismatch` once per answer, for a person; the refund stays open, its
+        money held (the worker asks again each minute, and the same answer is not audited again)."""
         if (amount_minor, currency) == (record["amount_minor"], record["currency"]):
             return False
+        if not self.records.note_mismatch(record["_id"], amount_minor, currency):
+            return True
         logger.error(
             "refund %s: %s said %s %s, asked %s %s",
             record["_id"],

@@ -71,3 +71,21 @@ def test_razorpay_refusing_our_keys_leaves_a_withdrawal_pending(http):
     http.add(responses.GET, PAYMENTS_URL + "pay_LiveA1/refunds", json=NO_REFUNDS)
     answer = withdraw(client, "500.00").get_json()
     assert answer["status"] == "pending", answer  # was failed
+
+
+def test_a_refund_answer_of_another_amount_is_audited_once_however_often_the_worker_asks(http):
+    app, client = razorpay_topped_up(http)
+    http.add(responses.POST, RAZORPAY_REFUND_URL, json=razorpay_refund(1, "INR"))
+    http.add(
+        responses.GET,
+        RAZORPAY_REFUND_URL + "s",
+        json={"entity": "collection", "count": 1, "items": [razorpay_refund(1, "INR")]},
+    )
+    assert withdraw(client, "500.00").get_json()["status"] == "pending"
+    integration = app.extensions["integration"]
+    for _ in range(3):  # the worker, each minute
+        integration.our_refunds.retry_due(100, older_than_seconds=0)
+    db = app.extensions["wallet_db"]
+    assert db["integration_logs"].count_documents({"event": "gateway_refund.mismatch"}) == 1
+    assert db["gateway_refunds"].find_one({})["mismatch"] == {"amount_minor": 1, "currency": "INR"}
+    assert wallet(client)["held"] == 500
