@@ -133,8 +133,8 @@ def pay_order_with_wallet():
 @integration_bp.post("/order/refund-to-wallet")
 @require_auth
 def refund_order_to_wallet():
+    require_admin()  # before the body: a customer is told 403 whatever it sent
     body = json_body()
-    require_admin()
     order_id = require_id(body, "order_id")
     customer_id = require_id(body, "customer_id")
     reason = optional_reason(body)

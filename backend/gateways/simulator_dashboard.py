@@ -18,12 +18,13 @@ the simulators, it takes any payment id as the gateway's own (SPEC §6): one the
 credited is acknowledged by the service and moves nothing.
 """
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from ..auth import require_admin, require_auth
 from ..errors import InvalidRequest, NotFound, SimulatedRefundRefused
+from ..http_context import json_body
 from ..money import parse_amount_minor
-from ..validation import check_id, parse_json_object, require_id
+from ..validation import check_id, require_id
 
 URL_PREFIX = "/simulator/<gateway>/dashboard"
 OUTCOMES = {"won": True, "lost": False}  # the outcome -> whether the merchant won
@@ -110,7 +111,7 @@ def _payment_case(payment_id):
 def _case_body():
     """(body, amount in minor units, currency): the request body's `currency` (one this service
     takes) and `amount` (major units) in it."""
-    body = parse_json_object(request.get_data(cache=True))
+    body = json_body()  # as every API body: an object with no `$` field names
     currency = body.get("currency")
     supported = current_app.config["SUPPORTED_CURRENCIES"]
     if not isinstance(currency, str) or currency not in supported:

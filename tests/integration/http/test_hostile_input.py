@@ -87,3 +87,34 @@ def test_json_nested_within_the_limit_is_read(client):
     nested = "[" * 20 + "]" * 20
     body = f'{{"customer_id": "cust_n", "amount": "5", "payment_method": "razorpay", "extra": {nested}}}'
     assert post_raw(client, INITIATE, body, bearer("cust_n")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/simulator/razorpay/dashboard/payments/pay_x9/refund",
+        "/simulator/razorpay/dashboard/payments/pay_x9/dispute",
+        "/simulator/paypal/dashboard/payments/CAPX9/reverse",
+        "/simulator/razorpay/dashboard/disputes/disp_x9/resolve",
+    ],
+)
+@pytest.mark.parametrize("field", ["$where", "$gt"])
+def test_a_simulator_dashboard_refuses_an_operator_field_and_writes_nothing(client, db, path, field):
+    """Found by a red-team pass: the dashboards read their body without the `$` field check every
+    API body has, answered 200 and acted."""
+    body = {"amount": 1, "currency": "INR", field: "1", "payment_id": "pay_x9", "outcome": "won"}
+    before = snapshot(db)
+    response = client.post(path, json=body, headers=bearer("admin_1", "admin"))
+    assert_error(response, 400, "invalid_request")
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("raw", [b"[]", b"{bad", b'{"$where": 1}'])
+def test_a_customer_refunding_is_403_whatever_the_body(client, db, raw):
+    """Found by a red-team pass: the body was read before the role, so a customer was told 400."""
+    before = snapshot(db)
+    response = client.post(
+        f"{BASE}/order/refund-to-wallet", data=raw, content_type="application/json", headers=bearer("cust_a")
+    )
+    assert_error(response, 403, "forbidden")
+    assert snapshot(db) == before
