@@ -118,6 +118,10 @@ class GatewayRefunds:
         noted = self.collection.update_one({"_id": reference, "mismatch": {"$ne": said}}, {"$set": {"mismatch": said}})
         return noted.modified_count == 1
 
+    def withdraw(self, reference):
+        """Delete a refund recorded and not asked yet (`requested`); True when it was."""
+        return self.collection.delete_one({"_id": reference, "status": REQUESTED}).deleted_count == 1
+
     def touch(self, reference):
         """Asked the gateway again just now (the next ask waits its turn)."""
         self.collection.update_one({"_id": reference}, {"$set": {"updated_at": self.clock()}})

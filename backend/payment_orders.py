@@ -31,6 +31,7 @@ class PaymentOrder:
     gateway_payment_id: str | None = None
     created_at: datetime.datetime | None = None
     refused_limit: str | None = None  # the limit a payment of a lapsed top-up would have passed
+    decision: str | None = None  # `credit` or `give_back`, once limits are set (backend/payment_order_limits.py)
 
     @property
     def is_paid(self):
@@ -51,6 +52,7 @@ def from_document(document):
         gateway_payment_id=document.get("gateway_payment_id"),
         created_at=document.get("created_at"),
         refused_limit=document.get("refused_limit"),
+        decision=document.get("decision"),
     )
 
 

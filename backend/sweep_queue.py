@@ -60,7 +60,7 @@ class SweepQueue:
         """`expired`, unless it is no longer `created`; True when this call expired it. Only a fresh
         gateway confirmation (a capture webhook, verify, a posted token) credits it afterwards."""
         result = self.collection.update_one(
-            {"_id": payment_order_id, "status": CREATED},
+            {"_id": payment_order_id, "status": CREATED, "decision": None},  # never one decided to be credited
             {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}},
         )
         return result.modified_count == 1

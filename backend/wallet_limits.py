@@ -106,9 +106,12 @@ class WalletLimits:
         `failed` over `open_seconds` ago (a payment of it comes later than they count)."""
         if payment_order.status in (EXPIRED, REFUSED):
             return True
-        failed_since = self.clock() - datetime.timedelta(seconds=self.open_seconds)
         created_at = payment_order.created_at
-        return payment_order.status == FAILED and created_at is not None and created_at < failed_since
+        return payment_order.status == FAILED and created_at is not None and created_at < self.failed_since()
+
+    def failed_since(self):
+        """A `failed` top-up initiated since then still counts as open."""
+        return self.clock() - datetime.timedelta(seconds=self.open_seconds)
 
     def refusing(self, payment_order, limit):
         """The `headroom` row of `limit`, which refused a payment of `payment_order` before (a refused
@@ -121,8 +124,9 @@ class WalletLimits:
         """{BALANCE: balance + open top-ups, MONTHLY: this month's credited + open top-ups}."""
         now = self.clock()
         month_start = datetime.datetime(now.year, now.month, 1)
-        failed_since = now - datetime.timedelta(seconds=self.open_seconds)
-        open_minor, month_minor = self.payment_orders.limits.loads(customer_id, currency, month_start, failed_since)
+        open_minor, month_minor = self.payment_orders.limits.loads(
+            customer_id, currency, month_start, self.failed_since()
+        )
         balance_minor = self.wallet.get_wallet(customer_id, currency)["balance_minor"]
         return {BALANCE: balance_minor + open_minor, MONTHLY: month_minor + open_minor}
 

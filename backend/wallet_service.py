@@ -59,10 +59,10 @@ class WalletService:
         """The entry of the wallet holding idempotency key `key`, or None."""
         return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "idempotency_key": key})
 
-    def entries_of_operation(self, customer_id, currency, operation_id):
-        """The wallet's entries made by the request `operation_id` (an Idempotency-Key, hashed)."""
-        query = {"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}
-        return list(self.entries.find(query, limit=OPERATION_ENTRIES_MAX))
+    def entries_made_by(self, operation_id):
+        """The entries made by the request `operation_id` (an Idempotency-Key, hashed), in any wallet:
+        the order it was about may name another since (re-issued to another customer)."""
+        return list(self.entries.find({"operation_id": operation_id}, limit=OPERATION_ENTRIES_MAX))
 
     # --- writes ------------------------------------------------------------------------------
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):

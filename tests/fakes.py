@@ -142,8 +142,8 @@ class FakeLedger:
     def entry_for_key(self, customer_id, currency, key):
         return self.entries.find_one({"wallet_id": wallet_id(customer_id, currency), "idempotency_key": key})
 
-    def entries_of_operation(self, customer_id, currency, operation_id):
-        return list(self.entries.find({"wallet_id": wallet_id(customer_id, currency), "operation_id": operation_id}))
+    def entries_made_by(self, operation_id):
+        return list(self.entries.find({"operation_id": operation_id}))
 
     def credit(self, customer_id, currency, amount_minor, kind, key, reference, slot=None, wallet=None, operation=None):
         return self.append(customer_id, currency, amount_minor, CREDIT, kind, key, reference, slot=slot)

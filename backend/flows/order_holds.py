@@ -225,7 +225,7 @@ class OrderHolds:
         if not retried(operation_id):
             return None
         hold_id = (order.get("authorization") or {}).get("hold_id") if other_hold_only else None
-        made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)
+        made = self.wallet.entries_made_by(str(operation_id))
         return next((e for e in made if e["kind"] == kind and e["reference"].get("hold_id") != hold_id), None)
 
     def _order(self, order_id, customer_id):
@@ -259,7 +259,9 @@ def _same_request(entry, amount_minor, operation_id):
     amount, under the same key (or none); else HoldNotFound (the hold was captured by another)."""
     operation = str(operation_id) if operation_id else None
     if entry["amount_minor"] != amount_minor or entry.get("operation_id") != operation:
-        raise HoldNotFound("The order's hold was captured by another request.")
+        raise HoldNotFound(
+            "The order's hold was captured by another request (a retry gets its answer under the first request's key)."
+        )
     return entry
 
 
@@ -269,11 +271,12 @@ def _operation(operation_id):
 
 
 def audit_hold(audit, event, order, entry, reason=None):
-    """The audit entry of a hold's step `event` (`order.authorized`, `.captured`, `.voided`, ...)."""
+    """The audit entry of a hold's step `event` (`order.authorized`, `.captured`, `.voided`, ...), for
+    the customer whose wallet `entry` is in."""
     audit.record(
         event,
         "ok",
-        customer_id=order["customer_id"],
+        customer_id=entry["customer_id"],
         order_id=order["order_id"],
         transaction_id=entry["_id"],
         amount_minor=entry["amount_minor"],

@@ -26,6 +26,7 @@ class OurRefunds:
     def __init__(self, payments, records, audit):
         self.payments, self.records, self.audit = payments, records, audit
         self.on_end = {}  # purpose -> handler(record, status), called before the record ends
+        self.still_wanted = {}  # purpose -> check(record): False when the worker must not ask it again
 
     def second_payment_status(self, payment_id):
         """The status of the refund of a second payment (`requested` … `processed`), or None."""
@@ -61,6 +62,24 @@ class OurRefunds:
                 reason=purpose,
             )
         return record
+
+    def withdraw_give_back(self, record):
+        """Take back the give-back `record` of a payment credited after all (another report decided
+        first): deleted while it is not asked yet; else logged and audited for a person."""
+        if self.records.withdraw(record["_id"]):
+            return
+        logger.error("refund %s: a payment credited to the wallet is being given back too", record["_id"])
+        self.audit.record(
+            "gateway_refund.conflict",
+            "rejected",
+            customer_id=record["customer_id"],
+            payment_order_id=record["payment_order_id"],
+            gateway=record["gateway"],
+            gateway_payment_id=record["gateway_payment_id"],
+            amount_minor=record["amount_minor"],
+            currency=record["currency"],
+            reason=record["purpose"],
+        )
 
     def ask_if_requested(self, record):
         """Ask for the refund of `record` unless the gateway has it already; its status."""
@@ -168,6 +187,9 @@ class OurRefunds:
         return len(due)
 
     def _ask_again(self, record):
+        wanted = self.still_wanted.get(record["purpose"])
+        if wanted is not None and not wanted(record):
+            return self.withdraw_give_back(record)
         adapter = self.payments.gateway(record["gateway"])
         find = getattr(adapter, "find_refund", None)
         try:

@@ -158,7 +158,7 @@ class OrderPayments:
         if made is not None:
             earlier = next(payments_of(made, order["order_id"]), None)
         elif operation_id:
-            made = self.wallet.entries_of_operation(order["customer_id"], order["currency"], operation_id)
+            made = self.wallet.entries_made_by(str(operation_id))
             earlier = next(payments_of(made, order["order_id"]), None)
         else:
             earlier = None

@@ -16,7 +16,7 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
-from ..errors import GatewayUnavailable, InvalidRequest, LapsedTopupRefused
+from ..errors import GatewayUnavailable, InvalidRequest, LapsedTopupRefused, StoreUnavailable
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
@@ -137,6 +137,9 @@ class Settlement:
                 entry, _ = self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
             except LapsedTopupRefused:
                 entry = None  # over a limit, given back: its refund comes in a later report
+            except StoreUnavailable:  # its customer's limits lease is held (a slow initiate): settle again later
+                self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, OPEN)
+                return False
             self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
             # a second payment, refunded, says nothing of the payment that credited: a report must list that one
             return entry is not None and entry["reference"].get("gateway_payment_id") == row.gateway_payment_id

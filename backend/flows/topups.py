@@ -9,6 +9,7 @@ from ..errors import AmountMismatch, InvalidAmount, LapsedTopupRefused, LimitExc
 from ..gateway_refunds import LAPSED_PAYMENT
 from ..idempotency import retried
 from ..money import is_amount_minor
+from ..payment_order_limits import CREDIT, GIVE_BACK
 from ..payment_orders import PAID, REFUSED
 from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
@@ -25,6 +26,8 @@ class Topups:
         self.wallet, self.payments, self.payment_orders, self.audit = wallet, payments, payment_orders, audit
         self.currency, self.after_credit, self.our_refunds = currency, after_credit, our_refunds
         self.limits = limits  # `WalletLimits`: balance and load limits checked at initiate (§10)
+        if our_refunds is not None:  # a give-back of a payment decided `credit` after all is never asked
+            our_refunds.still_wanted[LAPSED_PAYMENT] = self._still_given_back
 
     @classmethod
     def of(cls, integration):
@@ -139,26 +142,39 @@ class Topups:
         return bool(self.limits and self.limits.limits_minor) and payment_order.currency == self.currency
 
     def _confirm_under_limits(self, payment_order, gateway_payment_id, source, audit_fields):
-        """Under the customer's limits lease (no initiate counts, no other credit or refusal of the
-        customer's top-ups runs meanwhile), with the payment order and its credit read again: a
-        top-up credited already, or still open, is credited; a payment of a lapsed one that passes a
-        limit (and every payment of a `refused` one, or one given back already) is given back at its
-        gateway, the top-up `refused`, and LapsedTopupRefused raised. The refund is recorded before
-        the top-up is marked, so a crash leaves it for the worker to ask (`OurRefunds.retry_due`)."""
+        """With limits set: a top-up still open (the limits count it) is decided `credit` and credited.
+        Else, under the customer's limits lease (no initiate counts meanwhile), with the payment order
+        and its credit read again: one credited, or decided `credit`, already is credited (once); a
+        payment of a lapsed one that passes a limit (and every payment of a `refused` one, or one
+        given back already) is given back at its gateway, the top-up `refused`, LapsedTopupRefused
+        raised. What is decided is kept on the payment order (`decision`), once: a report so slow
+        that its lease ran out finds the other's decision and follows it."""
+        orders = self.payment_orders.limits
+        if payment_order.status != REFUSED and orders.claim_open(payment_order.id, self.limits.failed_since()):
+            return self._credit(payment_order, gateway_payment_id, source, None, audit_fields)
         customer_id, currency = payment_order.customer_id, payment_order.currency
         with self.limits.held(customer_id) as kept:
             now = self.payment_orders.get(payment_order.id)
-            refused = None
-            if self.wallet.entry_for_key(customer_id, currency, f"topup:{now.id}") is None:
-                refused = self._refusal(now, gateway_payment_id)
-            if refused is None:
-                kept()
+            credited = self.wallet.entry_for_key(customer_id, currency, f"topup:{now.id}") is not None
+            refused = None if credited or now.decision == CREDIT else self._refusal(now, gateway_payment_id)
+            kept()
+            if refused is None and orders.decide(now.id, CREDIT):
                 return self._credit(now, gateway_payment_id, source, None, audit_fields)
+            refused = refused or self.limits.refusing(now, now.refused_limit)
             record = self.our_refunds.record_give_back(now, gateway_payment_id, LAPSED_PAYMENT, limit=refused["limit"])
-            self.payment_orders.limits.refuse(now.id, refused["limit"])
+            if not orders.decide(now.id, GIVE_BACK):  # decided `credit` by a report whose lease ran out
+                self.our_refunds.withdraw_give_back(record)
+                return self._credit(now, gateway_payment_id, source, None, audit_fields)
+            orders.refuse(now.id, refused["limit"])
         self._audit_refusal(now, refused, gateway_payment_id, audit_fields)
         self.our_refunds.ask_if_requested(record)
         raise limit_exceeded(refused, currency, LapsedTopupRefused)
+
+    def _still_given_back(self, record):
+        """Whether the payment of the give-back `record` is still to be given back (its top-up was
+        not decided `credit` by another report meanwhile)."""
+        payment_order = self.payment_orders.get(record["payment_order_id"])
+        return payment_order is None or payment_order.decision != CREDIT
 
     def _refusal(self, payment_order, payment_id=None):
         """The `headroom` row of the limit a payment (`payment_id`) of uncredited `payment_order` is

@@ -184,3 +184,24 @@ def test_capture_of_an_order_whose_wallet_cannot_be_told_is_a_409(api, db):
     db["orders"].update_one({"order_id": order_id}, {"$unset": {"currency": "", "authorization.wallet_id": ""}})
     response = api.post("/order/capture", {"order_id": order_id, "amount": "60.00"}, ADMIN)
     assert (response.status_code, response.get_json()["error"]) == (409, "order_not_payable")
+
+
+def test_a_keyed_capture_retried_after_its_order_went_to_another_customer_moves_no_money(api, db, monkeypatch):
+    """Found by a review: the retry looked for its first try's capture in the wallet the order names
+    now, found none, and captured the new customer's hold too."""
+    admin_key = {**ADMIN, "Idempotency-Key": "K"}
+    order_id = authorized(api, "cust_c1")
+    api.topup("cust_c2", "100.00")
+    failing_once(monkeypatch, OrderHolds, "_audit")
+    body = {"order_id": order_id, "amount": "60.00"}
+    assert api.post("/order/capture", body, admin_key).status_code == 503  # the money moved
+    db["orders"].delete_one({"order_id": order_id})  # the shop issues the order anew, to another customer
+    api.add_order("cust_c2", 6000, order_id=order_id)
+    authorize = {"order_id": order_id, "customer_id": "cust_c2", "amount": "60.00"}
+    assert api.post("/order/authorize", authorize, bearer("cust_c2")).status_code == 200
+    retry = api.post("/order/capture", body, admin_key)
+    capture = db["ledger_entries"].find_one({"kind": "capture"})
+    assert (retry.status_code, retry.get_json()["transaction_id"]) == (200, capture["_id"])
+    assert db["ledger_entries"].count_documents({"kind": "capture"}) == 1
+    assert (api.balance("cust_c1"), api.balance("cust_c2")) == (40, 100)
+    assert api.status("cust_c2").get_json()["wallet"]["held"] == 60  # its own hold, untouched

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from backend.flows.topups import Topups
 from backend.gateways.google_pay.simulator import CHARGES_COLLECTION, REFUNDS_COLLECTION, payment_data, simulator_token
 from backend.payment_orders import PaymentOrders
 from tests.helpers import BASE, bearer, checkout_signature
@@ -189,3 +190,93 @@ def test_a_refused_top_up_stays_refused_when_the_limits_are_unset_later(limited,
     assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Again").status_code == 200
     assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "refused"
     assert (balance_minor(api, "cust_a"), given_back(api, "pay_Again")) == (7000, [6000])
+
+
+# --- found by a second review: a lease that ran out, a lease that is held ----------------------------
+def lease_ran_out(api):
+    past = datetime.datetime.utcnow() - datetime.timedelta(seconds=1)
+    api.db["customer_leases"].update_many({}, {"$set": {"until": past}})
+
+
+def lease_held_by_a_dead_process(api, customer_id):
+    until = datetime.datetime.utcnow() + datetime.timedelta(seconds=10)
+    api.db["customer_leases"].insert_one({"_id": f"topup_limits:{customer_id}", "owner": "dead", "until": until})
+
+
+def test_a_refusal_whose_lease_ran_out_while_another_report_credited_gives_nothing_back(limited, api, monkeypatch):
+    integration = limited.extensions["integration"]
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+    real_record, seen = integration.our_refunds.record_give_back, {}
+
+    def slow_record(payment_order, payment_id, *args, **fields):
+        if payment_id == "pay_Late" and not seen:  # decided to refuse; the process stalls past its lease
+            lease_ran_out(api)
+            assert api.pay(api.add_order("cust_a", 7000), "cust_a", 70).status_code == 200  # room now
+            seen["verify"] = verify(api, "cust_a", order_id, "pay_Late")
+        return real_record(payment_order, payment_id, *args, **fields)
+
+    monkeypatch.setattr(integration.our_refunds, "record_give_back", slow_record)
+    response = confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late")
+    integration.our_refunds.retry_due(100, older_than_seconds=0)
+    assert (seen["verify"].status_code, response.status_code) == (200, 200)
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (6000, [])
+    assert api.db["gateway_refunds"].count_documents({}) == 0
+    assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "paid"
+
+
+def test_a_credit_decided_while_another_report_comes_is_credited_once(limited, api, monkeypatch):
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "30.00")
+    real_credit, seen = Topups._credit, {}
+
+    def slow_credit(self, payment_order, payment_id, *args):
+        if payment_id == "pay_Late" and not seen:  # decided `credit`; the process stalls past its lease
+            lease_ran_out(api)
+            seen["initiate"] = api.initiate("cust_a", "70.00")  # the decided credit still counts
+            seen["verify"] = verify(api, "cust_a", order_id, "pay_Late")
+        return real_credit(self, payment_order, payment_id, *args)
+
+    monkeypatch.setattr(Topups, "_credit", slow_credit)
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late").status_code == 200
+    assert seen["initiate"].status_code == 422
+    assert seen["verify"].status_code == 200
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (9000, [])
+
+
+def test_an_open_top_up_is_credited_whoever_holds_the_customers_limits_lease(limited, api):
+    webhook_order, verify_order = initiated(api, "cust_a", "30.00"), initiated(api, "cust_a", "20.00")
+    lease_held_by_a_dead_process(api, "cust_a")  # or an initiate of the customer in its gateway call
+    assert confirm_by_webhook(api.client, webhook_order, 3000, payment_id="pay_W").status_code == 200
+    assert verify(api, "cust_a", verify_order, "pay_V").status_code == 200
+    assert balance_minor(api, "cust_a") == 5000
+
+
+def test_a_lapsed_top_up_under_a_held_lease_leaves_its_row_open_and_settles_the_day(limited, api):
+    integration = limited.extensions["integration"]
+    stuck, other = lapsed(api, "cust_a", "60.00"), initiated(api, "cust_b", "50.00")
+    rows = [
+        capture_row(api.db["payment_orders"].find_one({"_id": stuck}), payment_id="pay_A"),
+        capture_row(api.db["payment_orders"].find_one({"_id": other}), payment_id="pay_B"),
+    ]
+    report(integration, "razorpay", rows)
+    lease_held_by_a_dead_process(api, "cust_a")
+    _document, exceptions = integration.settle("razorpay", DAY)
+    found = sorted((e["kind"], e["status"], e["payment_id"]) for e in exceptions)
+    assert found == [("captured_not_credited", "open", "pay_A"), ("captured_not_credited", "resolved", "pay_B")]
+    assert (balance_minor(api, "cust_a"), balance_minor(api, "cust_b")) == (0, 5000)
+    api.db["customer_leases"].delete_many({})
+    _document, exceptions = integration.settle("razorpay", DAY)  # settled again: it heals
+    assert {e["status"] for e in exceptions} == {"resolved"}
+    assert balance_minor(api, "cust_a") == 6000
+
+
+def test_the_worker_never_asks_a_give_back_of_a_top_up_decided_credit(limited, api):
+    integration = limited.extensions["integration"]
+    order_id = lapsed(api, "cust_a", "60.00")
+    payment_order = PaymentOrders(api.db).get(order_id)
+    integration.our_refunds.record_give_back(payment_order, "pay_Late", "lapsed_payment", limit="X")
+    assert PaymentOrders(api.db).limits.decide(order_id, "credit")  # another report decided first
+    integration.our_refunds.retry_due(100, older_than_seconds=0)
+    assert api.db["gateway_refunds"].count_documents({}) == 0
+    assert given_back(api, "pay_Late") == []

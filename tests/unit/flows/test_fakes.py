@@ -70,8 +70,8 @@ def test_a_debit_the_balance_does_not_cover_writes_nothing_but_a_made_one_is_fou
     made, _ = ledger.debit("cust_a", "INR", 400, "payment", "payment:o2", {"order_id": "o2"}, operation=("op", None))
     again, created = ledger.debit("cust_a", "INR", 400, "payment", "payment:o2", {"order_id": "o2"})
     assert (again["_id"], created, ledger.get_wallet("cust_a", "INR")["balance_minor"]) == (made["_id"], False, 100)
-    assert [e["_id"] for e in ledger.entries_of_operation("cust_a", "INR", "op")] == [made["_id"]]
-    assert ledger.entries_of_operation("cust_a", "INR", "other-op") == []
+    assert [e["_id"] for e in ledger.entries_made_by("op")] == [made["_id"]]
+    assert ledger.entries_made_by("other-op") == []
 
 
 def settlements_of(ledger):
