@@ -56,6 +56,7 @@ function SettledDay({ day, gateways }) {
                 e.payment_order_id && `top-up ${e.payment_order_id}`,
                 e.gateway_amount != null && `gateway ${money(e.gateway_amount)}`,
                 e.ledger_amount != null && `wallet ${money(e.ledger_amount)}`,
+                e.rows != null && `${e.rows} ${e.rows === 1 ? 'row' : 'rows'} unread`,
               ]
                 .filter(Boolean)
                 .join(' · ')}

@@ -112,6 +112,16 @@ describe('the Settlement panel', () => {
     expect(rows[2].textContent).toMatch(/never credited\..*Healed automatically/);
   });
 
+  it('says how many rows of the report could not be read', async () => {
+    await renderSupport();
+    const unreadable = { kind: 'unreadable_rows', status: 'open', payment_id: null, payment_order_id: null, gateway_amount: null, ledger_amount: null, rows: 3 };
+    vi.spyOn(integrationService, 'getSettlement').mockResolvedValue({ ...QUIET, exceptions: [unreadable] });
+    await show();
+    const row = $('settlement-exceptions').querySelector('li');
+    expect(row.dataset.kind).toBe('unreadable_rows');
+    expect(row.textContent).toMatch(/could not be read.*Needs a person.*3 rows unread$/);
+  });
+
   it('Settle now settles the day and shows it: a quiet day is zeros and no exceptions', async () => {
     const { setMessage } = await renderSupport();
     const settleDay = vi.spyOn(integrationService, 'settleDay').mockResolvedValue(QUIET);
