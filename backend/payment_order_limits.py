@@ -38,16 +38,13 @@ class LimitCounts:
                 credited_minor += document["amount_minor"]
         return open_minor, credited_minor
 
-    def claim_open(self, payment_order_id, failed_since):
-        """Decide to credit a payment of the top-up if it is still open (`created`, or `failed` and
-        initiated since `failed_since`: the limits count it) and nothing else was decided; True
-        when it is decided so (by this call or before). The sweep no longer expires it after this."""
+    def claim_open(self, payment_order_id):
+        """Decide to credit a payment of the top-up if it is still `created` (the limits count it:
+        only the sweep's `expire`, one write, ends that; a `failed` one's count ends with the clock,
+        so it is decided under the lease instead) and nothing else was decided; True when it is
+        decided so (by this call or before). The sweep never expires it after this."""
         claimed = self.collection.update_one(
-            {
-                "_id": payment_order_id,
-                "decision": {"$ne": GIVE_BACK},
-                "$or": [{"status": CREATED}, {"status": FAILED, "created_at": {"$gte": failed_since}}],
-            },
+            {"_id": payment_order_id, "status": CREATED, "decision": {"$ne": GIVE_BACK}},
             {"$set": {"decision": CREDIT}},
         )
         return claimed.matched_count == 1

@@ -109,7 +109,8 @@ class GatewaySweep:
         age = (now - payment_order.created_at).total_seconds()
         if age >= expire_after_seconds:
             if not self.queue.expire(payment_order.id, lookup.detail, now=now):
-                return "skipped"  # confirmed meanwhile
+                self._defer(payment_order, now, age)  # confirmed meanwhile, or decided `credit`: later
+                return "skipped"
             self.audit.record("sweep.expired", "ok", reason=lookup.detail, **fields)
             return "expired"
         self._defer(payment_order, now, age, until_at_most=expire_after_seconds - age)

@@ -26,7 +26,7 @@ class OurRefunds:
     def __init__(self, payments, records, audit):
         self.payments, self.records, self.audit = payments, records, audit
         self.on_end = {}  # purpose -> handler(record, status), called before the record ends
-        self.still_wanted = {}  # purpose -> check(record): False when the worker must not ask it again
+        self.still_wanted = {}  # purpose -> check(record): True to ask, False to withdraw, None to wait
 
     def second_payment_status(self, payment_id):
         """The status of the refund of a second payment (`requested` … `processed`), or None."""
@@ -187,8 +187,11 @@ class OurRefunds:
         return len(due)
 
     def _ask_again(self, record):
-        wanted = self.still_wanted.get(record["purpose"])
-        if wanted is not None and not wanted(record):
+        check = self.still_wanted.get(record["purpose"])
+        wanted = True if check is None else check(record)
+        if wanted is None:
+            return None  # not decided yet: asked on a later round
+        if not wanted:
             return self.withdraw_give_back(record)
         adapter = self.payments.gateway(record["gateway"])
         find = getattr(adapter, "find_refund", None)

@@ -1,11 +1,11 @@
-"""Settling a gateway's day (SPEC §11): what the gateway's report says it captured and refunded,
-matched to payment orders and ledger entries, a page of rows at a time (each lookup one query per
-page, so a day of any size settles in bounded memory and round trips).
+"""Settling a gateway's day (SPEC §11): what the gateway's report says it captured and refunded, matched
+to payment orders and ledger entries a page of rows at a time (one query per lookup and page: bounded).
 
 - A capture of a top-up credited by that payment matches (its payment order is marked `settled_on`).
   One whose top-up was never credited (a lost webhook, an expired top-up) is `captured_not_credited`:
-  credited now through the top-ups' exactly-once path (`Topups.confirm`), then `resolved`. Another
-  amount is `amount_mismatch`, a payment of no top-up of ours `unknown_payment`: both stay `open`.
+  credited now through the top-ups' exactly-once path (`Topups.confirm`), then `resolved` (its customer's
+  limits lease held: the day is left unrecorded, 503). Another amount is `amount_mismatch`, a payment of
+  no top-up of ours `unknown_payment`: both stay `open`.
 - A refund we asked for matches (one still pending is finished as made); a refund of the gateway's own
   matches when its case took the money back, else it is `refund_not_applied`: applied now through the
   after-the-credit path (once per case), then `resolved`.
@@ -53,9 +53,8 @@ class Settlement:
         """`stores`: the integration (its payments, payment orders, top-ups, after-the-credit flow, our
         refunds, currency and clock); `books`: `SettlementBooks`."""
         self.payments, self.lookups, self.topups = stores.payments, stores.payment_orders.settlement, stores.topups
-        self.clock = stores.clock
         self.after_credit, self.our_refunds, self.currency = stores.after_credit, stores.our_refunds, stores.currency
-        self.books = books
+        self.clock, self.books = stores.clock, books
 
     def settle(self, gateway_name, day):
         """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions. The
@@ -71,16 +70,20 @@ class Settlement:
                 f"report days today's captures settle on)."
             )
         totals: dict[str, dict] = {}
-        counts = {"matched": 0}
+        counts: dict[str, int] = {"matched": 0}
+        put_off: list = []  # captures that could not be healed now
         report = adapter.settlement_report(day)
         rows = iter(report)  # read once, a page at a time
         while page := list(itertools.islice(rows, PAGE_ROWS)):
             self._add_up(page, totals)
-            counts["matched"] += self._captures(gateway_name, day, [r for r in page if r.kind == SETTLED_PAYMENT])
+            captures = [r for r in page if r.kind == SETTLED_PAYMENT]
+            counts["matched"] += self._captures(gateway_name, day, captures, put_off)
             counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
         self._unreadable(gateway_name, day, getattr(report, "skipped", 0))
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
         self._refunds_applied_since(gateway_name)
+        if put_off:  # the day is not recorded: the worker settles it again (`settlement_days.days_due`)
+            raise StoreUnavailable(f"{len(put_off)} capture(s) could not be settled now; settle the day again.")
         own = totals.pop(self.currency, None) or day_figures()
         others = [dict(figures, currency=currency) for currency, figures in sorted(totals.items())]
         document = self.books.record_day(
@@ -103,8 +106,8 @@ class Settlement:
             )
 
     # --- captures --------------------------------------------------------------------------------
-    def _captures(self, gateway, day, rows):
-        """How many matched; the rest noted (and healed where they heal)."""
+    def _captures(self, gateway, day, rows, put_off):
+        """How many matched; the rest noted, healed where they heal (else put off)."""
         owners = confirmed_by(self.payments.gateways, gateway)  # its own, and those it processes (Google Pay)
         credited = self.lookups.by_payment_ids(owners, [r.gateway_payment_id for r in rows])
         by_id = self.lookups.by_ids(owners, [r.payment_order_id for r in rows])
@@ -114,7 +117,7 @@ class Settlement:
             payment_order = credited.get(row.gateway_payment_id)
             if payment_order is None:
                 payment_order = by_id.get(row.payment_order_id) or by_reference.get(row.reference)
-                if self._capture_exception(gateway, day, row, payment_order):
+                if self._capture_exception(gateway, day, row, payment_order, put_off):
                     settled.append(payment_order.id)  # healed: the report lists it
                 continue
             settled.append(payment_order.id)  # listed: a credit the report does not miss
@@ -126,7 +129,7 @@ class Settlement:
         self.books.resolve_for_payment(gateway, [r.gateway_payment_id for r in rows], CREDITED_NOT_CAPTURED)
         return matched
 
-    def _capture_exception(self, gateway, day, row, payment_order):
+    def _capture_exception(self, gateway, day, row, payment_order, put_off):
         """Note a capture no credit of this payment matched; True when it was healed."""
         if payment_order is None:
             self._note(gateway, day, UNKNOWN_PAYMENT, row, None, OPEN)
@@ -139,6 +142,7 @@ class Settlement:
                 entry = None  # over a limit, given back: its refund comes in a later report
             except StoreUnavailable:  # its customer's limits lease is held (a slow initiate): settle again later
                 self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, OPEN)
+                put_off.append(row)
                 return False
             self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
             # a second payment, refunded, says nothing of the payment that credited: a report must list that one

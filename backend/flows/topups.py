@@ -5,15 +5,14 @@ import contextlib
 from dataclasses import replace
 
 from ..clock import new_id
-from ..errors import AmountMismatch, InvalidAmount, LapsedTopupRefused, LimitExceeded, PaymentOrderNotFound
-from ..gateway_refunds import LAPSED_PAYMENT
+from ..errors import AmountMismatch, InvalidAmount, LimitExceeded, PaymentOrderNotFound
 from ..idempotency import retried
 from ..money import is_amount_minor
-from ..payment_order_limits import CREDIT, GIVE_BACK
-from ..payment_orders import PAID, REFUSED
+from ..payment_orders import PAID
 from ..prefetched_wallets import read_wallet
 from ..records import TOPUP
-from ..wallet_limits import limit_exceeded, nothing_to_keep
+from ..wallet_limits import nothing_to_keep
+from .limited_credits import LimitedCredits
 from .outcomes import pending_on_store_error
 
 
@@ -26,8 +25,10 @@ class Topups:
         self.wallet, self.payments, self.payment_orders, self.audit = wallet, payments, payment_orders, audit
         self.currency, self.after_credit, self.our_refunds = currency, after_credit, our_refunds
         self.limits = limits  # `WalletLimits`: balance and load limits checked at initiate (§10)
-        if our_refunds is not None:  # a give-back of a payment decided `credit` after all is never asked
-            our_refunds.still_wanted[LAPSED_PAYMENT] = self._still_given_back
+        self.limited = None  # the limits at credit: a payment of a lapsed top-up checked, or given back
+        if limits is not None and our_refunds is not None:
+            credit = lambda *args: self._credit(*args)  # noqa: E731 (late bound: what `Topups._credit` is)
+            self.limited = LimitedCredits(wallet, payment_orders, limits, our_refunds, audit, currency, credit)
 
     @classmethod
     def of(cls, integration):
@@ -124,92 +125,17 @@ class Topups:
         credited top-up) carries `audit_fields` too (a webhook's event id and type, the id kept on
         the payment order). `read`: the webhook's `EventRead`, whose wallets and cases the credit
         uses instead of reading them again. With wallet limits set (and for every `refused` top-up),
-        an unpaid top-up is credited under the customer's limits lease (`_confirm_under_limits`):
+        an unpaid top-up is credited as `LimitedCredits` decides (backend/flows/limited_credits.py):
         LapsedTopupRefused when a payment of a lapsed top-up does not fit them."""
-        if self._under_limits(payment_order):
-            return self._confirm_under_limits(payment_order, gateway_payment_id, source, audit_fields)
+        if self.limited is not None and self.limited.applies(payment_order):
+            return self.limited.confirm(payment_order, gateway_payment_id, source, audit_fields)
         return self._credit(payment_order, gateway_payment_id, source, read, audit_fields)
 
-    def _under_limits(self, payment_order):
-        """Whether a payment of `payment_order` is credited under the customer's limits lease: it is
-        not credited yet, and limits bind its wallet or it was `refused`."""
-        if self.limits is None or self.our_refunds is None or payment_order.is_paid:
-            return False
-        return payment_order.status == REFUSED or self._limited(payment_order)
-
-    def _limited(self, payment_order):
-        """Whether wallet limits bound `payment_order`'s wallet (they are set, in its currency)."""
-        return bool(self.limits and self.limits.limits_minor) and payment_order.currency == self.currency
-
-    def _confirm_under_limits(self, payment_order, gateway_payment_id, source, audit_fields):
-        """With limits set: a top-up still open (the limits count it) is decided `credit` and credited.
-        Else, under the customer's limits lease (no initiate counts meanwhile), with the payment order
-        and its credit read again: one credited, or decided `credit`, already is credited (once); a
-        payment of a lapsed one that passes a limit (and every payment of a `refused` one, or one
-        given back already) is given back at its gateway, the top-up `refused`, LapsedTopupRefused
-        raised. What is decided is kept on the payment order (`decision`), once: a report so slow
-        that its lease ran out finds the other's decision and follows it."""
-        orders = self.payment_orders.limits
-        if payment_order.status != REFUSED and orders.claim_open(payment_order.id, self.limits.failed_since()):
-            return self._credit(payment_order, gateway_payment_id, source, None, audit_fields)
-        customer_id, currency = payment_order.customer_id, payment_order.currency
-        with self.limits.held(customer_id) as kept:
-            now = self.payment_orders.get(payment_order.id)
-            credited = self.wallet.entry_for_key(customer_id, currency, f"topup:{now.id}") is not None
-            refused = None if credited or now.decision == CREDIT else self._refusal(now, gateway_payment_id)
-            kept()
-            if refused is None and orders.decide(now.id, CREDIT):
-                return self._credit(now, gateway_payment_id, source, None, audit_fields)
-            refused = refused or self.limits.refusing(now, now.refused_limit)
-            record = self.our_refunds.record_give_back(now, gateway_payment_id, LAPSED_PAYMENT, limit=refused["limit"])
-            if not orders.decide(now.id, GIVE_BACK):  # decided `credit` by a report whose lease ran out
-                self.our_refunds.withdraw_give_back(record)
-                return self._credit(now, gateway_payment_id, source, None, audit_fields)
-            orders.refuse(now.id, refused["limit"])
-        self._audit_refusal(now, refused, gateway_payment_id, audit_fields)
-        self.our_refunds.ask_if_requested(record)
-        raise limit_exceeded(refused, currency, LapsedTopupRefused)
-
-    def _still_given_back(self, record):
-        """Whether the payment of the give-back `record` is still to be given back (its top-up was
-        not decided `credit` by another report meanwhile)."""
-        payment_order = self.payment_orders.get(record["payment_order_id"])
-        return payment_order is None or payment_order.decision != CREDIT
-
-    def _refusal(self, payment_order, payment_id=None):
-        """The `headroom` row of the limit a payment (`payment_id`) of uncredited `payment_order` is
-        refused for, or None: every payment of a `refused` top-up, one given back before (its top-up
-        not marked yet: a crash), or one of a lapsed top-up that would pass a limit now."""
-        given_back = self.our_refunds.given_back(payment_id) if payment_id and self.our_refunds else None
-        if given_back is not None or payment_order.status == REFUSED:
-            limit = payment_order.refused_limit or (given_back or {}).get("limit")
-            return self.limits.refusing(payment_order, limit)
-        if self._limited(payment_order) and self.limits.lapsed(payment_order):
-            return self.limits.passed(payment_order.customer_id, payment_order.currency, payment_order.amount_minor)
-        return None
-
     def refuses_before_charge(self, payment_order):
-        """LapsedTopupRefused (audited) when a payment of `payment_order` would be refused now: for a
-        payment the service itself makes (a Google Pay token), which is then not charged at all.
-        `confirm` decides again, under the lease, once a payment is made."""
-        refused = self._refusal(payment_order) if self.limits is not None else None
-        if refused is not None:
-            self._audit_refusal(payment_order, refused, None, {})
-            raise limit_exceeded(refused, payment_order.currency, LapsedTopupRefused)
-
-    def _audit_refusal(self, payment_order, refused, payment_id, audit_fields):
-        self.audit.record(
-            "topup.limit_exceeded",
-            "rejected",
-            customer_id=payment_order.customer_id,
-            payment_order_id=payment_order.id,
-            gateway=payment_order.gateway,
-            gateway_payment_id=payment_id,
-            amount_minor=payment_order.amount_minor,
-            currency=payment_order.currency,
-            reason=refused["limit"],
-            **audit_fields,
-        )
+        """LapsedTopupRefused when a payment the service itself would make (a Google Pay token) of
+        `payment_order` would be given back: it is then not charged (`LimitedCredits`)."""
+        if self.limited is not None:
+            self.limited.refuses_before_charge(payment_order)
 
     def _credit(self, payment_order, gateway_payment_id, source, read, audit_fields):
         wallet = read_wallet(read.wallets, payment_order.customer_id, payment_order.currency) if read else None
