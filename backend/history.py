@@ -15,6 +15,7 @@ from .errors import InvalidRequest
 from .holds_view import authorization_view, held_and_debt_view, wallet_figures_view
 from .money import CURRENCY_DECIMALS, format_major, to_major
 from .orders import PAID_STATES, is_minor_amount, well_formed
+from .payment_order_limits import CREDIT, GIVE_BACK
 from .payment_orders import EXPIRED, FAILED, REFUSED
 from .validation import check_id
 
@@ -240,12 +241,16 @@ def statement_rows(reads, customer_id, currency_, first_batch=None):
 # --- top-ups -------------------------------------------------------------------------------------
 def topup_state(reads, payment_order):
     """What happened to a top-up: `credited` when the ledger holds its applied credit (the entry
-    keyed `topup:<payment_order_id>`), else `failed` / `expired` / `refused` from the payment order, else
-    `pending`. With the credit's transaction id and time when credited."""
+    keyed `topup:<payment_order_id>`), else `refused` once decided so (`decision`, with wallet limits
+    set: backend/payment_order_limits.py), `pending` while a credit decided is not made, `failed` /
+    `expired` / `refused` from the payment order, else `pending`. With the credit's transaction id and
+    time when credited."""
     entry = reads.ledger.entry_for_key(payment_order.customer_id, payment_order.currency, f"topup:{payment_order.id}")
     if entry is not None and entry.get("status") == "applied":
         return CREDITED, entry
-    if entry is None and payment_order.status in (FAILED, EXPIRED, REFUSED):
+    if entry is None and payment_order.decision == GIVE_BACK:
+        return REFUSED, None
+    if entry is None and payment_order.decision != CREDIT and payment_order.status in (FAILED, EXPIRED, REFUSED):
         return payment_order.status, None
     return PENDING, None
 

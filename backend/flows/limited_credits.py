@@ -21,10 +21,11 @@ class LimitedCredits:
 
     def applies(self, payment_order):
         """Whether a payment of `payment_order` is credited as decided here: it is not credited yet,
-        and limits bind its wallet or it was `refused`."""
+        and limits bind its wallet, or something was decided of it (by a process whose limits were
+        set: a configuration changed while it ran)."""
         if payment_order.is_paid:
             return False
-        return payment_order.status == REFUSED or self._limited(payment_order)
+        return payment_order.status == REFUSED or payment_order.decision is not None or self._limited(payment_order)
 
     def _limited(self, payment_order):
         """Whether wallet limits bound `payment_order`'s wallet (they are set, in its currency)."""

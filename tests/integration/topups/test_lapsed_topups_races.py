@@ -351,3 +351,36 @@ def test_the_sweep_asks_a_decided_top_up_it_cannot_expire_ever_more_rarely(limit
     assert GatewaySweep(integration).run(0, 86400, 100)["skipped"] == 1
     assert api.db["payment_orders"].find_one({"_id": order_id})["status"] == "created"
     assert sum(GatewaySweep(integration).run(0, 86400, 100).values()) == 0  # not due again so soon
+
+
+def test_a_process_whose_limits_are_unset_follows_a_give_back_another_decided(limited, api, monkeypatch):
+    """Found by a review: during a rolling restart that unset the limits, a process without them
+    credited a payment that a process with them had decided to give back: credited and refunded."""
+    integration = limited.extensions["integration"]
+    order_id = lapsed(api, "cust_a", "60.00")
+    api.topup("cust_a", "70.00")
+    limits, seen = integration.payment_orders.limits, {}
+    real_refuse = limits.refuse
+
+    def another_process_reports_it_meanwhile(payment_order_id, limit):
+        if not seen:
+            saved, integration.limits.limits_minor = integration.limits.limits_minor, {}
+            seen["other"] = confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late")
+            integration.limits.limits_minor = saved
+        return real_refuse(payment_order_id, limit)
+
+    monkeypatch.setattr(limits, "refuse", another_process_reports_it_meanwhile)
+    assert verify(api, "cust_a", order_id, "pay_Late").status_code == 422
+    assert seen["other"].status_code == 503  # it waited for the deciding process's lease
+    integration.limits.limits_minor = {}  # the restart done: no process has limits
+    assert confirm_by_webhook(api.client, order_id, 6000, payment_id="pay_Late").status_code == 200  # redelivered
+    integration.our_refunds.retry_due(100, older_than_seconds=0)
+    assert (balance_minor(api, "cust_a"), given_back(api, "pay_Late")) == (7000, [6000])
+
+
+@pytest.mark.parametrize(("decision", "shown"), [("credit", "pending"), ("give_back", "refused")])
+def test_a_top_up_decided_and_cut_short_shows_what_was_decided(limited, api, decision, shown):
+    order_id = lapsed(api, "cust_a", "60.00")
+    assert PaymentOrders(api.db).limits.decide(order_id, decision)  # its report died after deciding
+    status = api.client.get(f"{BASE}/wallet/topup/{order_id}/status", headers=bearer("cust_a")).get_json()
+    assert status["status"] == shown
