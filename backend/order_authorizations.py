@@ -68,17 +68,17 @@ class OrderAuthorizations:
         return reverted.modified_count == 1
 
     def give_up(self, order, hold_id):
-        """`pending` again as `order` was read before it was claimed for `hold_id`, its life's ticket
-        given back too: nothing was held, so a payment of the order that debited meanwhile (under
-        that ticket) still pays it."""
-        ticket = order.get("payment_ticket")
+        """`pending` again as `order` was read before it was claimed for `hold_id` (its life's ticket and
+        version too): nothing was held, so a payment of the order that debited meanwhile (under that
+        ticket) still pays it."""
+        restored: dict[str, dict] = {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}}
+        for field in ("payment_ticket", "version"):  # as they were: a refused authorisation changes nothing
+            if field in order:
+                restored["$set"][field] = order[field]
+            else:
+                restored["$unset"][field] = ""
         self.orders.update_one(
-            {"order_id": order["order_id"], "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
-            {
-                "$set": {"payment_status": "pending", "payment_ticket": ticket},
-                "$unset": {"authorization": ""},
-                "$inc": {"version": 1},
-            },
+            {"order_id": order["order_id"], "payment_status": AUTHORIZED, "authorization.hold_id": hold_id}, restored
         )
 
     def mark_captured(self, entry: LedgerEntry) -> bool:

@@ -25,7 +25,7 @@ class Refunds:
         order, wallets, made = self.orders.with_wallets(order_id, customer_id, keyed)
         own = next((e for e in made if e["kind"] == REFUND), None)
         if own is not None:  # this request's refund: its answer, whatever the shop did to the order since
-            return of_refund(own, order_id, amount_minor)
+            return of_refund(own, order_id, amount_minor, keyed)
         if order is None:
             raise OrderNotFound()
         refund_id = keyed.operation_id if keyed else refund_id
@@ -48,7 +48,7 @@ class Refunds:
             if not entry:
                 raise
             created = False
-        of_refund(entry, order_id, amount_minor)
+        of_refund(entry, order_id, amount_minor, keyed)
         if created:
             with pending_on_store_error(entry):
                 self.audit.record(
@@ -96,9 +96,11 @@ class Refunds:
         )
 
 
-def of_refund(entry, order_id, amount_minor):
-    """`entry`, if it is a refund of `amount_minor` of `order_id`, else IdempotencyKeyReused (its
-    refund id made another refund)."""
+def of_refund(entry, order_id, amount_minor, keyed=None):
+    """`entry`, if it is a refund of `amount_minor` of `order_id` (made, when the request is `keyed`,
+    for the same body), else IdempotencyKeyReused (its refund id made another refund)."""
     if (entry["reference"].get("order_id"), entry["amount_minor"]) != (order_id, amount_minor):
         raise IdempotencyKeyReused("This refund id belongs to another refund.")
+    if keyed is not None and entry.get("operation_fingerprint", keyed.fingerprint) != keyed.fingerprint:
+        raise IdempotencyKeyReused()  # another body sent at once under the key refunded first
     return entry

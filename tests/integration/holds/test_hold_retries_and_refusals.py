@@ -9,7 +9,7 @@ from pymongo.errors import AutoReconnect
 from backend.flows.order_holds import OrderHolds
 from backend.order_authorizations import OrderAuthorizations
 from tests.helpers import bearer, run_in_threads
-from tests.integration.support import failing_once
+from tests.integration.support import assert_error, failing_once
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -205,3 +205,15 @@ def test_a_keyed_capture_retried_after_its_order_went_to_another_customer_moves_
     assert db["ledger_entries"].count_documents({"kind": "capture"}) == 1
     assert (api.balance("cust_c1"), api.balance("cust_c2")) == (40, 100)
     assert api.status("cust_c2").get_json()["wallet"]["held"] == 60  # its own hold, untouched
+
+
+@pytest.mark.parametrize("key", [None, "auth-402"])
+def test_an_authorisation_refused_for_want_of_money_leaves_the_order_exactly_as_it_was(api, db, key):
+    """Found by a red-team pass: the refusal set the order's ticket and bumped its version."""
+    api.topup("cust_poor", "10.00")
+    order_id = api.add_order("cust_poor", 6000)
+    before = db["orders"].find_one({"order_id": order_id})
+    body = {"order_id": order_id, "customer_id": "cust_poor", "amount": "60.00"}
+    headers = keyed("cust_poor", key) if key else bearer("cust_poor")
+    assert_error(api.post("/order/authorize", body, headers), 402, "insufficient_funds")
+    assert db["orders"].find_one({"order_id": order_id}) == before

@@ -246,3 +246,28 @@ def test_refund_key_answers_its_refund_once_the_moved_order_is_moved_back(api, d
     again = refund(api, order_id, customer, 30, "k-moved-back")
     assert db["idempotency_keys"].count_documents({}) == 0, list(db["idempotency_keys"].find({}))
     assert (again.status_code, again.get_json()) == (200, first.get_json())
+
+
+def test_two_refund_bodies_sent_at_once_under_one_key_the_other_is_409_every_time(api, db, monkeypatch):
+    """Found by a red-team pass: a body differing only in `reason`, sent while the first was being
+    refunded, was answered the first's 200 (its repeat later 409)."""
+    from backend.idempotency import KeyedOperation
+
+    customer = unique("cust")
+    order_id = paid_order(api, customer, 10000)
+    earlier, first = KeyedOperation.earlier, {}
+
+    def the_first_runs_meanwhile(self, document):
+        made = earlier(self, document)
+        if not first:
+            first["answer"] = None
+            first["answer"] = refund(api, order_id, customer, 30, "k-reasons", reason="a")
+        return made
+
+    with monkeypatch.context() as patch:
+        patch.setattr(KeyedOperation, "earlier", the_first_runs_meanwhile)
+        second = refund(api, order_id, customer, 30, "k-reasons", reason="b")
+    assert first["answer"].status_code == 200
+    assert_error(second, 409, "idempotency_key_reused")
+    assert_error(refund(api, order_id, customer, 30, "k-reasons", reason="b"), 409, "idempotency_key_reused")
+    assert len(refunds_of(db, order_id)) == 1
