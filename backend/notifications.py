@@ -20,6 +20,7 @@ the claim: the rest of the batch is handed back, due at once.
 
 import datetime
 import logging
+import time
 import uuid
 
 import requests
@@ -132,6 +133,16 @@ class Outbox:
             raise
         self._settle(lease, claimed, outcomes, claimed_at, in_flight=0)
         return len(outcomes)
+
+    def drain_backlog(self, seconds):
+        """`drain` batch after batch while they come full (a backlog), for up to `seconds`; how many
+        were handled."""
+        handled, until = 0, time.monotonic() + seconds
+        while True:
+            batch = self.drain()
+            handled += batch
+            if batch < BATCH_SIZE_MAX or time.monotonic() >= until:
+                return handled
 
     def _claim(self, batch_size):
         """(lease token, when, the messages this worker claimed): up to `batch_size` due ones, each

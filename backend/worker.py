@@ -40,6 +40,7 @@ from .sweep import sweep_from_config
 logger = logging.getLogger("integration.worker")
 TICK_SECONDS = 1.0
 FINISH_BATCHES_PER_TICK = 10  # of FINISH_BATCH_MAX entries: 1,000 movements an outbox interval
+OUTBOX_SECONDS_PER_TICK = 10  # batches of a backlog sent in one tick, at most this long (then the other jobs)
 # A job lease: renewed every tick (TICK_SECONDS) while the worker lives, released when it stops;
 # a killed worker's jobs are free this long after its last tick (well within the sweep's interval).
 JOB_LEASE_SECONDS = 30
@@ -162,11 +163,13 @@ class Worker:
 
     def _drain_outbox(self):
         """Finish the money movements made since the last run, up to FINISH_BATCHES_PER_TICK batches
-        (which queues their confirmations; idempotent, so workers may do it side by side), then send
-        what is due."""
-        self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"], batches_max=FINISH_BATCHES_PER_TICK)
+        (which queues their confirmations; idempotent, so workers may do it side by side: the rest of
+        recovery is the `recovery` job's, under its lease), then send what is due, a batch after
+        another while batches come full, for up to OUTBOX_SECONDS_PER_TICK."""
+        followups = self.integration.followups
+        followups.recover(self.config["RECOVERY_GRACE_SECONDS"], batches_max=FINISH_BATCHES_PER_TICK)
         outbox = self.integration.outbox
-        return outbox.drain() if outbox is not None else 0
+        return outbox.drain_backlog(OUTBOX_SECONDS_PER_TICK) if outbox is not None else 0
 
     def _sweep(self):
         return sweep_from_config(self.integration, self.config)

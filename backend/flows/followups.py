@@ -3,8 +3,12 @@ queued), finished by the worker after the request that made the entry, and after
 Every step is idempotent, so it may run beside that request, and again."""
 
 import datetime
+import logging
 from dataclasses import replace
 
+from pymongo.errors import PyMongoError
+
+from ..errors import IntegrationError
 from ..orders import in_life
 from ..payment_orders import PAID
 from ..records import (
@@ -20,6 +24,8 @@ from ..records import (
 )
 from ..wallet_service import FINISH_BATCH_MAX
 from .payments import CLAIM_AFTER_SECONDS
+
+logger = logging.getLogger("integration.followups")
 
 
 class FollowUps:
@@ -86,28 +92,14 @@ class FollowUps:
         done = self._followed_up(entries)
         left = set()
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
-            if entry.get("debt_after_minor") and entry["type"] == CREDIT and self.holds is not None:
-                self.holds.repay_debt(entry)  # once per credit: a repeat finds its repayment
-            if entry["kind"] == TOPUP and entry["_id"] not in done:
-                self.topups.mark_paid(entry)  # before its waiting cases are read: a case recorded later finds it paid
-            if entry["kind"] == TOPUP and self.after_credit is not None:
-                self._apply_waiting(entry)
-            if entry["_id"] in done:
-                continue
-            if entry["kind"] == CAPTURE and self.order_holds is not None:
-                if not self._settle(entry, grace_seconds, self.order_holds.settle_capture):
+            try:
+                if not self._follow_up(entry, entry["_id"] in done, grace_seconds):
                     left.add(entry["_id"])  # its request may still be deciding it
-            elif entry["kind"] == HOLD_RELEASE and self.order_holds is not None and "order_id" in entry["reference"]:
-                self.order_holds.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])
-            elif entry["kind"] == PAYMENT and not self._settle(entry, grace_seconds, self.order_payments.settle):
+            except (PyMongoError, IntegrationError):
+                raise  # the store, or a gateway: every entry would fail alike; the run stops
+            except Exception:  # one entry's trouble (a document no code expects) never holds the others up
+                logger.exception("follow-ups of entry %s failed; it is tried again next run", entry["_id"])
                 left.add(entry["_id"])
-            elif entry["kind"] == REFUND:
-                self.orders.catch_up_refunds(
-                    entry["reference"]["order_id"],
-                    self.history,
-                    entry["wallet_id"],
-                    entry["reference"].get("order_life"),
-                )
         entries = [e for e in entries if e["_id"] not in left]
         if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
             self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
@@ -160,6 +152,30 @@ class FollowUps:
     def _given_back(entry: LedgerEntry) -> bool:
         """True for a payment whose order was not paid by it (the debit was given back)."""
         return entry["kind"] in (PAYMENT, CAPTURE) and entry.get("settled") == SETTLED_GIVEN_BACK
+
+    def _follow_up(self, entry, followed_up, grace_seconds):
+        """Follow `entry` up (`finish`); False when it is a payment or capture its request may still
+        be deciding (left for the next run). `followed_up`: its payment order or order marked already."""
+        if entry.get("debt_after_minor") and entry["type"] == CREDIT and self.holds is not None:
+            self.holds.repay_debt(entry)  # once per credit: a repeat finds its repayment
+        if entry["kind"] == TOPUP and not followed_up:
+            self.topups.mark_paid(entry)  # before its waiting cases are read: a case recorded later finds it paid
+        if entry["kind"] == TOPUP and self.after_credit is not None:
+            self._apply_waiting(entry)
+        if followed_up:
+            return True
+        if entry["kind"] == CAPTURE and self.order_holds is not None:
+            return self._settle(entry, grace_seconds, self.order_holds.settle_capture)
+        if entry["kind"] == HOLD_RELEASE and self.order_holds is not None and "order_id" in entry["reference"]:
+            self.order_holds.authorizations.unclaim(entry["reference"]["order_id"], entry["reference"]["hold_id"])
+        elif entry["kind"] == PAYMENT:
+            return self._settle(entry, grace_seconds, self.order_payments.settle)
+        elif entry["kind"] == REFUND:
+            reference = entry["reference"]
+            self.orders.catch_up_refunds(
+                reference["order_id"], self.history, entry["wallet_id"], reference.get("order_life")
+            )
+        return True
 
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish every entry whose follow-ups are not known done (see `finish`); those older

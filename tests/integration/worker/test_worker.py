@@ -435,3 +435,76 @@ def test_503_when_the_live_count_fails_after_a_stale_heartbeat(worker_app, monke
     response = health_at(worker_app, monkeypatch, 30)
     assert response.status_code == 503, response.get_json()
     assert "boom" not in response.get_data(as_text=True)
+
+
+# --- found by a red-team pass of the worker -------------------------------------------------------
+class RecordingSender:
+    def __init__(self):
+        self.sent, self.lock = [], threading.Lock()
+
+    def send(self, phone, text):
+        with self.lock:
+            self.sent.append((phone, text))
+
+
+def test_one_outbox_tick_sends_a_backlog_batch_after_batch(worker_app):
+    """It sent one batch (50) a tick: a backlog of 500 took 10 ticks, 25 messages a second at most."""
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    integration.outbox.sender = sender = RecordingSender()
+    db["customers"].insert_one({"customer_id": "cust_bl", "phone": "+919800000001"})
+    for number in range(500):
+        integration.wallet.credit(
+            "cust_bl", "INR", 100, "topup", f"topup:bl{number}", {"payment_order_id": f"po{number}"}
+        )
+    make_worker(worker_app).run_once()
+    assert len(sender.sent) == 500
+
+
+def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypatch):
+    """Its exception stopped every batch of follow-ups, so no other confirmation went out."""
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    integration.outbox.sender = sender = RecordingSender()
+    db["customers"].insert_many([{"customer_id": c, "phone": "+919800000002"} for c in ("cust_bad", "cust_ok")])
+    bad = integration.wallet.credit("cust_bad", "INR", 100, "topup", "topup:bad", {"payment_order_id": "po_bad"})[0]
+    for number in range(3):
+        integration.wallet.credit(
+            "cust_ok", "INR", 100, "topup", f"topup:ok{number}", {"payment_order_id": f"po{number}"}
+        )
+    mark_paid = integration.followups.topups.mark_paid
+
+    def fails_for_one(entry, event_id=None):
+        if entry["_id"] == bad["_id"]:
+            raise TypeError("a document no code expects")
+        return mark_paid(entry, event_id)
+
+    monkeypatch.setattr(integration.followups.topups, "mark_paid", fails_for_one)
+    make_worker(worker_app).run_once()
+    assert len(sender.sent) == 3
+    assert db["ledger_entries"].find_one({"_id": bad["_id"]})["finalized"] is False  # tried again next run
+
+
+def test_recovery_beyond_the_follow_ups_runs_in_one_worker_at_a_time(worker_app, monkeypatch):
+    """The outbox job, run by every worker, called the whole recovery (hold expiry, withdrawals, our
+    refunds) past the `recovery` job's lease."""
+    integration, inside, most, lock = worker_app.extensions["integration"], [0], [0], threading.Lock()
+    expire = integration.order_holds.expire
+
+    def slow_expire(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.2)
+        try:
+            return expire(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(integration.order_holds, "expire", slow_expire)
+    workers = [make_worker(worker_app, worker_id=f"w{i}") for i in range(3)]
+    threads = [threading.Thread(target=w.run_once) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert most[0] == 1
