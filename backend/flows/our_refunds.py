@@ -69,17 +69,7 @@ class OurRefunds:
         if self.records.withdraw(record["_id"]):
             return
         logger.error("refund %s: a payment credited to the wallet is being given back too", record["_id"])
-        self.audit.record(
-            "gateway_refund.conflict",
-            "rejected",
-            customer_id=record["customer_id"],
-            payment_order_id=record["payment_order_id"],
-            gateway=record["gateway"],
-            gateway_payment_id=record["gateway_payment_id"],
-            amount_minor=record["amount_minor"],
-            currency=record["currency"],
-            reason=record["purpose"],
-        )
+        self._audit("gateway_refund.conflict", "rejected", record)
 
     def ask_if_requested(self, record):
         """Ask for the refund of `record` unless the gateway has it already; its status."""
@@ -128,17 +118,14 @@ class OurRefunds:
             self._end(record, ending, event.case_id)  # recorded as `gateway_refund.<status>`
             return "processed"
         outcome = "recorded" if ending is None else "duplicate"  # refund.created; a redelivery
-        self.audit.record(
+        self._audit(
             "gateway_refund.webhook",
             outcome,
-            customer_id=record["customer_id"],
-            payment_order_id=record["payment_order_id"],
-            gateway=record["gateway"],
-            gateway_payment_id=record["gateway_payment_id"],
+            record,
+            amount_minor=None,
+            currency=None,
             event_id=event.event_id,
             event_type=event.event_type,
-            withdrawal_id=record.get("withdrawal_id"),
-            reason=record["purpose"],
         )
         return outcome
 
@@ -160,16 +147,12 @@ class OurRefunds:
             record["amount_minor"],
             record["currency"],
         )
-        self.audit.record(
+        self._audit(
             "gateway_refund.mismatch",
             "rejected",
-            customer_id=record["customer_id"],
-            payment_order_id=record["payment_order_id"],
-            gateway=record["gateway"],
-            gateway_payment_id=record["gateway_payment_id"],
+            record,
             amount_minor=amount_minor,
             currency=currency,
-            withdrawal_id=record.get("withdrawal_id"),
             reason=source[:64],
         )
         return True
@@ -213,9 +196,12 @@ class OurRefunds:
         ended = self.records.end(record["_id"], status, refund_id)
         if ended is None:
             return dict(record, status=status)
-        self.audit.record(
-            f"gateway_refund.{status}",
-            "ok" if status == PROCESSED else "rejected",
+        self._audit(f"gateway_refund.{status}", "ok" if status == PROCESSED else "rejected", record)
+        return ended
+
+    def _audit(self, event, outcome, record, **fields):
+        """Audit `event` of the refund `record`, with its fields (`fields` override or add)."""
+        of_record = dict(
             customer_id=record["customer_id"],
             payment_order_id=record["payment_order_id"],
             gateway=record["gateway"],
@@ -225,4 +211,4 @@ class OurRefunds:
             withdrawal_id=record.get("withdrawal_id"),
             reason=record["purpose"],
         )
-        return ended
+        self.audit.record(event, outcome, **dict(of_record, **fields))
