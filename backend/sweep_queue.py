@@ -57,8 +57,9 @@ class SweepQueue:
         self.collection.update_one({"_id": payment_order_id, "status": CREATED}, {"$set": {"sweep_until": until}})
 
     def expire(self, payment_order_id, reason, now=None):
-        """`expired`, unless it is no longer `created`; True when this call expired it. Only a fresh
-        gateway confirmation (a capture webhook, verify, a posted token) credits it afterwards."""
+        """`expired`, unless it is no longer `created` or a credit of it was decided (with wallet limits
+        set: backend/payment_order_limits.py); True when this call expired it. Only a fresh gateway
+        confirmation (a capture webhook, verify, a posted token) credits it afterwards."""
         result = self.collection.update_one(
             {"_id": payment_order_id, "status": CREATED, "decision": None},  # never one decided to be credited
             {"$set": {"status": EXPIRED, "expired_at": now or self.clock(), "expiry_reason": reason}},
