@@ -71,15 +71,24 @@ class OrderAuthorizations:
         """`pending` again as `order` was read before it was claimed for `hold_id` (its life's ticket and
         version too): nothing was held, so a payment of the order that debited meanwhile (under that
         ticket) still pays it."""
+        held_by = {"order_id": order["order_id"], "payment_status": AUTHORIZED, "authorization.hold_id": hold_id}
         restored: dict[str, dict] = {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}}
         for field in ("payment_ticket", "version"):  # as they were: a refused authorisation changes nothing
             if field in order:
                 restored["$set"][field] = order[field]
             else:
                 restored["$unset"][field] = ""
-        self.orders.update_one(
-            {"order_id": order["order_id"], "payment_status": AUTHORIZED, "authorization.hold_id": hold_id}, restored
-        )
+        claimed_version = (order.get("version") or 0) + 1  # as `claim` left it: nobody else wrote the order since
+        if not self.orders.update_one(dict(held_by, version=claimed_version), restored).matched_count:
+            ticket = order.get("payment_ticket")  # written since: its version only moves forward
+            self.orders.update_one(
+                held_by,
+                {
+                    "$set": {"payment_status": "pending", "payment_ticket": ticket},
+                    "$unset": {"authorization": ""},
+                    "$inc": {"version": 1},
+                },
+            )
 
     def mark_captured(self, entry: LedgerEntry) -> bool:
         """After the capture debit `entry`: the order it authorised is `paid` for what was captured

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from pymongo.errors import PyMongoError
 
-from ..errors import IntegrationError
+from ..errors import GatewayUnavailable, OperationPending, StoreUnavailable
 from ..orders import in_life
 from ..payment_orders import PAID
 from ..records import (
@@ -95,7 +95,7 @@ class FollowUps:
             try:
                 if not self._follow_up(entry, entry["_id"] in done, grace_seconds):
                     left.add(entry["_id"])  # its request may still be deciding it
-            except (PyMongoError, IntegrationError):
+            except (PyMongoError, StoreUnavailable, GatewayUnavailable, OperationPending):
                 raise  # the store, or a gateway: every entry would fail alike; the run stops
             except Exception:  # one entry's trouble (a document no code expects) never holds the others up
                 logger.exception("follow-ups of entry %s failed; it is tried again next run", entry["_id"])

@@ -69,7 +69,7 @@ class OurRefunds:
         if self.records.withdraw(record["_id"]):
             return
         logger.error("refund %s: a payment credited to the wallet is being given back too", record["_id"])
-        self._audit("gateway_refund.conflict", "rejected", record)
+        self._audit("gateway_refund.conflict", "rejected", record, withdrawal_id=None)
 
     def ask_if_requested(self, record):
         """Ask for the refund of `record` unless the gateway has it already; its status."""

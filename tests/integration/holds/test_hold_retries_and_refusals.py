@@ -217,3 +217,23 @@ def test_an_authorisation_refused_for_want_of_money_leaves_the_order_exactly_as_
     headers = keyed("cust_poor", key) if key else bearer("cust_poor")
     assert_error(api.post("/order/authorize", body, headers), 402, "insufficient_funds")
     assert db["orders"].find_one({"order_id": order_id}) == before
+
+
+def test_a_refused_authorisation_never_takes_back_a_version_the_shop_moved_on(api, db, integration, monkeypatch):
+    """Found by a review of the fix above: restoring the version the order had before the claim set
+    it back under a write the shop made meanwhile."""
+    api.topup("cust_gv", "10.00")
+    order_id = api.add_order("cust_gv", 6000)
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"version": 5}})
+    hold = integration.order_holds.holds.hold
+
+    def the_shop_writes_meanwhile(*args, **kwargs):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"note": "gift wrap"}, "$inc": {"version": 1}})
+        return hold(*args, **kwargs)
+
+    monkeypatch.setattr(integration.order_holds.holds, "hold", the_shop_writes_meanwhile)
+    body = {"order_id": order_id, "customer_id": "cust_gv", "amount": "60.00"}
+    assert_error(api.post("/order/authorize", body, bearer("cust_gv")), 402, "insufficient_funds")
+    after = db["orders"].find_one({"order_id": order_id})
+    assert (after["note"], after["payment_status"]) == ("gift wrap", "pending")
+    assert after["version"] >= 7

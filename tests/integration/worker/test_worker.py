@@ -483,6 +483,31 @@ def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypat
     assert db["ledger_entries"].find_one({"_id": bad["_id"]})["finalized"] is False  # tried again next run
 
 
+def test_one_entry_refused_by_its_follow_up_holds_up_no_other(worker_app, monkeypatch):
+    """Found by a review: any IntegrationError (a refusal such as AmountMismatch, not only the store
+    or a gateway being down) still stopped the whole run."""
+    from backend.errors import AmountMismatch
+
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    integration.outbox.sender = sender = RecordingSender()
+    db["customers"].insert_many([{"customer_id": c, "phone": "+919800000003"} for c in ("cust_bad", "cust_ok")])
+    bad = integration.wallet.credit("cust_bad", "INR", 100, "topup", "topup:bad", {"payment_order_id": "po_bad"})[0]
+    for number in range(3):
+        integration.wallet.credit(
+            "cust_ok", "INR", 100, "topup", f"topup:ok{number}", {"payment_order_id": f"po{number}"}
+        )
+    mark_paid = integration.followups.topups.mark_paid
+
+    def refused_for_one(entry, event_id=None):
+        if entry["_id"] == bad["_id"]:
+            raise AmountMismatch()
+        return mark_paid(entry, event_id)
+
+    monkeypatch.setattr(integration.followups.topups, "mark_paid", refused_for_one)
+    make_worker(worker_app).run_once()
+    assert len(sender.sent) == 3
+
+
 def test_recovery_beyond_the_follow_ups_runs_in_one_worker_at_a_time(worker_app, monkeypatch):
     """The outbox job, run by every worker, called the whole recovery (hold expiry, withdrawals, our
     refunds) past the `recovery` job's lease."""
