@@ -460,8 +460,9 @@ def test_one_outbox_tick_sends_a_backlog_batch_after_batch(worker_app):
     assert len(sender.sent) == 500
 
 
-def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypatch):
-    """Its exception stopped every batch of follow-ups, so no other confirmation went out."""
+def one_of_four_follow_ups_fails(worker_app, monkeypatch, error):
+    """cust_bad's top-up and cust_ok's three, unfinished, the first's follow-up raising `error`;
+    (the sender of confirmations, the failing entry)."""
     db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
     integration.outbox.sender = sender = RecordingSender()
     db["customers"].insert_many([{"customer_id": c, "phone": "+919800000002"} for c in ("cust_bad", "cust_ok")])
@@ -474,13 +475,20 @@ def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypat
 
     def fails_for_one(entry, event_id=None):
         if entry["_id"] == bad["_id"]:
-            raise TypeError("a document no code expects")
+            raise error
         return mark_paid(entry, event_id)
 
     monkeypatch.setattr(integration.followups.topups, "mark_paid", fails_for_one)
+    return sender, bad
+
+
+def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypatch):
+    """Its exception stopped every batch of follow-ups, so no other confirmation went out."""
+    sender, bad = one_of_four_follow_ups_fails(worker_app, monkeypatch, TypeError("a document no code expects"))
     make_worker(worker_app).run_once()
     assert len(sender.sent) == 3
-    assert db["ledger_entries"].find_one({"_id": bad["_id"]})["finalized"] is False  # tried again next run
+    entry = worker_app.extensions["wallet_db"]["ledger_entries"].find_one({"_id": bad["_id"]})
+    assert entry["finalized"] is False  # tried again next run
 
 
 def test_one_entry_refused_by_its_follow_up_holds_up_no_other(worker_app, monkeypatch):
@@ -488,22 +496,7 @@ def test_one_entry_refused_by_its_follow_up_holds_up_no_other(worker_app, monkey
     or a gateway being down) still stopped the whole run."""
     from backend.errors import AmountMismatch
 
-    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
-    integration.outbox.sender = sender = RecordingSender()
-    db["customers"].insert_many([{"customer_id": c, "phone": "+919800000003"} for c in ("cust_bad", "cust_ok")])
-    bad = integration.wallet.credit("cust_bad", "INR", 100, "topup", "topup:bad", {"payment_order_id": "po_bad"})[0]
-    for number in range(3):
-        integration.wallet.credit(
-            "cust_ok", "INR", 100, "topup", f"topup:ok{number}", {"payment_order_id": f"po{number}"}
-        )
-    mark_paid = integration.followups.topups.mark_paid
-
-    def refused_for_one(entry, event_id=None):
-        if entry["_id"] == bad["_id"]:
-            raise AmountMismatch()
-        return mark_paid(entry, event_id)
-
-    monkeypatch.setattr(integration.followups.topups, "mark_paid", refused_for_one)
+    sender, _bad = one_of_four_follow_ups_fails(worker_app, monkeypatch, AmountMismatch())
     make_worker(worker_app).run_once()
     assert len(sender.sent) == 3
 
