@@ -37,6 +37,16 @@ class PaymentOrder:
     def is_paid(self):
         return self.status == PAID
 
+    def audit_fields(self):
+        """Its fields as an audit entry records a top-up's event (`AuditLog.record`)."""
+        return dict(
+            customer_id=self.customer_id,
+            payment_order_id=self.id,
+            gateway=self.gateway,
+            amount_minor=self.amount_minor,
+            currency=self.currency,
+        )
+
 
 def from_document(document):
     if document is None:

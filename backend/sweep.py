@@ -85,13 +85,13 @@ class GatewaySweep:
                 "error",
                 error="unexpected_error",
                 reason=type(error).__name__,
-                **_fields(payment_order),
+                **payment_order.audit_fields(),
             )
             return "error"
 
     def sweep_one(self, gateway, payment_order, expire_after_seconds):
         """Look one claimed payment order up and act on the answer; returns the outcome."""
-        fields = _fields(payment_order)
+        fields = payment_order.audit_fields()
         try:
             lookup = gateway.look_up(payment_order)
         except IntegrationError as error:  # unreachable, or an answer it could not read: try again later
@@ -142,17 +142,6 @@ class GatewaySweep:
         delay = age_seconds if until_at_most is None else min(age_seconds, until_at_most)
         delay = max(self.lease_seconds, delay)
         self.queue.defer(payment_order.id, now + datetime.timedelta(seconds=delay))
-
-
-def _fields(payment_order):
-    """The audit fields of a swept payment order."""
-    return dict(
-        customer_id=payment_order.customer_id,
-        payment_order_id=payment_order.id,
-        gateway=payment_order.gateway,
-        amount_minor=payment_order.amount_minor,
-        currency=payment_order.currency,
-    )
 
 
 def sweep_from_config(integration, config, clock=None):

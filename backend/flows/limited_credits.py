@@ -102,12 +102,8 @@ class LimitedCredits:
         self.audit.record(
             "topup.limit_exceeded",
             "rejected",
-            customer_id=payment_order.customer_id,
-            payment_order_id=payment_order.id,
-            gateway=payment_order.gateway,
             gateway_payment_id=payment_id,
-            amount_minor=payment_order.amount_minor,
-            currency=payment_order.currency,
             reason=refused["limit"],
+            **payment_order.audit_fields(),
             **audit_fields,
         )

@@ -53,13 +53,9 @@ class OurRefunds:
             self.audit.record(
                 f"topup.{purpose}_refund",
                 "ok",
-                customer_id=payment_order.customer_id,
-                payment_order_id=payment_order.id,
-                gateway=payment_order.gateway,
                 gateway_payment_id=payment_id,
-                amount_minor=payment_order.amount_minor,
-                currency=payment_order.currency,
                 reason=purpose,
+                **payment_order.audit_fields(),
             )
         return record
 
