@@ -68,8 +68,8 @@ INDEXES = {
         ),
         # a payment's Idempotency-Key, read with its order (backend/idempotency.py, `KeyedOperation`)
         ([("operation_id", 1)], {"sparse": True}),
-        # The worker's follow-ups: entries not yet finalized, oldest first.
-        ([("finalized", 1), ("created_at", 1)], {}),
+        # The worker's follow-ups: entries not yet finalized, oldest first, but those put off.
+        ([("finalized", 1), ("created_at", 1), ("follow_up_retry_at", 1)], {}),
     ],
     "payment_orders": [
         ([("customer_id", 1), ("created_at", -1)], {}),
@@ -145,9 +145,13 @@ INDEXES = {
 }
 # Indexes of earlier versions, dropped at start-up: refund places were per order before they were
 # per life of an order (a reopened order's refunds start again); the support view's audit index
-# gained `_id` (one millisecond's entries in one order).
+# gained `_id` (one millisecond's entries in one order); the follow-ups' index gained the time an
+# entry whose follow-ups failed is put off to.
 OBSOLETE_INDEXES = {
-    "ledger_entries": [[("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)]],
+    "ledger_entries": [
+        [("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)],
+        [("finalized", 1), ("created_at", 1)],
+    ],
     "integration_logs": [[("customer_id", 1), ("created_at", -1)]],  # now with `_id` after it
 }
 

@@ -18,6 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from pymongo.errors import PyMongoError
 
+from .clock import utcnow
 from .db import ping
 from .gateway_cases import GatewayCases
 from .gateway_refunds import GatewayRefunds
@@ -27,10 +28,13 @@ from .settlement_books import SettlementBooks
 from .worker import last_heartbeat, last_reconcile
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-# The `method` label takes these values or `other`: a client can send any token as the method, and
-# each label value would be a series kept for the life of the process.
 # A refund a gateway has neither made nor refused after a day is looked at by a person.
 GATEWAY_REFUND_OVERDUE_SECONDS = 24 * 3600
+# The worker follows an entry up within seconds (its outbox job runs every few); five minutes means
+# it is not running, or the entry's follow-ups keep failing (the worker's log says why).
+FOLLOW_UP_OVERDUE_SECONDS = 300
+# The `method` label takes these values or `other`: a client can send any token as the method, and
+# each label value would be a series kept for the life of the process.
 HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 
 
@@ -139,6 +143,8 @@ class StoreGauges:
     - `wallet_gateway_refunds_overdue`: refunds we asked a gateway for (withdrawals, second payments)
       still open after GATEWAY_REFUND_OVERDUE_SECONDS;
     - `wallet_holds_expired`: order holds past HOLD_TTL_SECONDS the worker has not released yet;
+    - `wallet_follow_ups_overdue`: ledger entries whose follow-ups (payment order or order marked,
+      confirmation queued) are not done FOLLOW_UP_OVERDUE_SECONDS after the entry;
     - `wallet_settlement_exceptions_open{kind}` and `wallet_settlement_last_day_age_days{gateway}`:
       what settling the gateways' days left for a person, and how old each gateway's newest settled day is.
     Money taken back is counted by `wallet_audit_events_total` (`wallet.topup_reversal`, `wallet.chargeback`).
@@ -164,7 +170,7 @@ class StoreGauges:
             "kind",
             figures["open_exceptions"],
         )
-        today = datetime.datetime.utcnow().date()
+        today = utcnow().date()
         ages = {
             gateway: (today - datetime.date.fromisoformat(day)).days for gateway, day in figures["last_days"].items()
         }
@@ -184,6 +190,7 @@ class StoreGauges:
     def _read_figures(self):
         """What the gauges show, read from the store (PyMongoError when it fails midway)."""
         books = SettlementBooks(self.db)
+        follow_ups_due = utcnow() - datetime.timedelta(seconds=FOLLOW_UP_OVERDUE_SECONDS)
         return {
             "heartbeat": last_heartbeat(self.db),
             "waiting": PaymentOrders(self.db).sweep.count_waiting(self.stale_after_seconds),
@@ -193,6 +200,9 @@ class StoreGauges:
             "disputes": GatewayCases(self.db).count_open_disputes(),
             "overdue": GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS),
             "holds_expired": OrderAuthorizations(self.db).count_expired(),
+            "follow_ups_overdue": self.db["ledger_entries"].count_documents(
+                {"finalized": False, "created_at": {"$lt": follow_ups_due}}
+            ),
             "open_exceptions": books.count_open(),
             "last_days": books.last_days(),
         }
@@ -222,6 +232,11 @@ PLAIN_GAUGES = (
         "overdue",
     ),
     ("wallet_holds_expired", "Order holds past HOLD_TTL_SECONDS not released yet", "holds_expired"),
+    (
+        "wallet_follow_ups_overdue",
+        "Ledger entries whose follow-ups are not done FOLLOW_UP_OVERDUE_SECONDS after the entry",
+        "follow_ups_overdue",
+    ),
 )
 
 
@@ -255,6 +270,7 @@ EXPORTED_METRICS = (
     "wallet_disputes_open",
     "wallet_gateway_refunds_overdue",
     "wallet_holds_expired",
+    "wallet_follow_ups_overdue",
     "wallet_settlement_exceptions_open",
     "wallet_settlement_last_day_age_days",
 )

@@ -45,6 +45,8 @@ class LedgerEntry(TypedDict, total=False):
     reference: dict[str, Any]  # order_id / order_life, payment_order_id / gateway / gateway_payment_id
     status: str
     finalized: bool
+    follow_up_failures: int  # how often its follow-ups failed (absent: never)
+    follow_up_retry_at: datetime.datetime  # failed follow-ups are not tried again before then
     created_at: datetime.datetime
     applied_at: datetime.datetime
     operation_id: str  # a keyed payment request's (its Idempotency-Key, hashed)

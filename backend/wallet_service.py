@@ -270,8 +270,10 @@ class WalletService:
 
     # --- recovery and reconciliation ---------------------------------------------------------
     def unfinalized(self, limit=FINISH_BATCH_MAX):
-        """Entries whose follow-up writes (order, payment order, outbox) are not known done, oldest first."""
-        return list(self.entries.find({"finalized": False}, sort=[("created_at", 1)], limit=limit))
+        """Entries whose follow-up writes (order, payment order, outbox) are not known done, oldest first,
+        but those whose follow-ups failed and were put off to a later time (`mark_finalized`)."""
+        due = [{"follow_up_retry_at": {"$exists": False}}, {"follow_up_retry_at": {"$lte": self.clock()}}]
+        return list(self.entries.find({"finalized": False, "$or": due}, sort=[("created_at", 1)], limit=limit))
 
     def catch_up_wallets(self, entries):
         """Roll forward every wallet of `entries` that does not hold its entries yet."""
@@ -283,11 +285,15 @@ class WalletService:
             if held.get(wid, 0) < sequence:
                 self.catch_up(wid)
 
-    def mark_finalized(self, entry_ids):
+    def mark_finalized(self, entry_ids, put_off=None):
+        """Mark `entry_ids` finalized; `put_off` ({entry id: moment}): entries whose follow-ups failed, left
+        unfinalized and skipped by `unfinalized` until that moment, their failures counted."""
+        for entry_id, retry_at in (put_off or {}).items():
+            retry = {"$set": {"follow_up_retry_at": retry_at}, "$inc": {"follow_up_failures": 1}}
+            self.entries.update_one({"_id": entry_id, "finalized": False}, retry)
         entry_ids = list(entry_ids)
-        # In chunks: the embedded store checks every unique index against the whole ledger for each
-        # document an update touches, under its one lock, so one update of 100 entries would hold
-        # every request up for a second at a few thousand entries; ten at a time lets them through.
+        # In chunks: the embedded store checks every unique index against the whole ledger for each document
+        # an update touches, under its one lock (100 at once held requests up a second at a few thousand).
         for start in range(0, len(entry_ids), FINALIZE_CHUNK):
             self.entries.update_many(
                 {"_id": {"$in": entry_ids[start : start + FINALIZE_CHUNK]}}, {"$set": {"finalized": True}}

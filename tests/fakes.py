@@ -231,9 +231,13 @@ class FakeLedger:
             self.catch_up(wid)
 
     def unfinalized(self, limit=100):
-        return self.entries.find({"finalized": False}, sort=[("created_at", 1)], limit=limit)
+        found = self.entries.find({"finalized": False}, sort=[("created_at", 1)])
+        return [e for e in found if e.get("follow_up_retry_at", self.clock()) <= self.clock()][:limit]
 
-    def mark_finalized(self, entry_ids):
+    def mark_finalized(self, entry_ids, put_off=None):
+        for entry_id, retry_at in (put_off or {}).items():
+            entry = self.stored(entry_id)
+            entry.update(follow_up_retry_at=retry_at, follow_up_failures=entry.get("follow_up_failures", 0) + 1)
         for entry_id in list(entry_ids):
             self.stored(entry_id)["finalized"] = True
 

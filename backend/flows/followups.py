@@ -26,6 +26,8 @@ from ..wallet_service import FINISH_BATCH_MAX
 from .payments import CLAIM_AFTER_SECONDS
 
 logger = logging.getLogger("integration.followups")
+FOLLOW_UP_RETRY_FIRST_SECONDS = 60
+FOLLOW_UP_RETRY_MAX_SECONDS = 3600
 
 
 class FollowUps:
@@ -90,7 +92,7 @@ class FollowUps:
             return []
         self.wallet.catch_up_wallets(entries)
         done = self._followed_up(entries)
-        left = set()
+        left, failed = set(), {}
         for entry in sorted(entries, key=lambda e: (e["wallet_id"], e["sequence"])):
             try:
                 if not self._follow_up(entry, entry["_id"] in done, grace_seconds):
@@ -98,13 +100,24 @@ class FollowUps:
             except (PyMongoError, StoreUnavailable, GatewayUnavailable, OperationPending):
                 raise  # the store, or a gateway: every entry would fail alike; the run stops
             except Exception:  # one entry's trouble (a document no code expects) never holds the others up
-                logger.exception("follow-ups of entry %s failed; it is tried again next run", entry["_id"])
-                left.add(entry["_id"])
-        entries = [e for e in entries if e["_id"] not in left]
+                failed[entry["_id"]] = retry_at = self._retry_at(entry)
+                failures = entry.get("follow_up_failures", 0) + 1
+                logger.exception(
+                    "follow-ups of entry %s failed (%d times); tried again at %s", entry["_id"], failures, retry_at
+                )
+        entries = [e for e in entries if e["_id"] not in left and e["_id"] not in failed]
         if self.outbox is not None:  # a payment given back is not confirmed as paid: its reversal says what happened
             self.outbox.enqueue_many(e for e in entries if not self._given_back(e))
-        self.wallet.mark_finalized(e["_id"] for e in entries)
+        self.wallet.mark_finalized((e["_id"] for e in entries), put_off=failed)
         return entries
+
+    def _retry_at(self, entry):
+        """When a failed entry's follow-ups are tried again: FOLLOW_UP_RETRY_FIRST_SECONDS after its
+        first failure, twice as long after each next one, at most FOLLOW_UP_RETRY_MAX_SECONDS (so
+        entries that keep failing never fill the batches the others wait behind)."""
+        failures = min(entry.get("follow_up_failures", 0), 16)
+        delay = min(FOLLOW_UP_RETRY_FIRST_SECONDS * 2**failures, FOLLOW_UP_RETRY_MAX_SECONDS)
+        return self.clock() + datetime.timedelta(seconds=delay)
 
     def _apply_waiting(self, entry):
         """The cases of a credited top-up's payment that came before its credit (idempotent)."""

@@ -15,6 +15,8 @@ from backend.clock import store_now, utcnow
 from backend.config import load_config
 from backend.embedded_store import LockedDatabase
 from backend.errors import ConfigError
+from backend.flows.followups import FOLLOW_UP_RETRY_FIRST_SECONDS
+from backend.metrics import FOLLOW_UP_OVERDUE_SECONDS
 from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
 from tests.conftest import app_config
@@ -354,6 +356,20 @@ def test_metrics_say_the_store_is_down(worker_app, monkeypatch):
     assert metric_value(text, "wallet_sweep_waiting_payment_orders") is None
 
 
+def test_metrics_count_the_entries_not_followed_up_five_minutes_after_they_were_made(worker_app):
+    integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
+    six_minutes_ago = utcnow() - datetime.timedelta(seconds=FOLLOW_UP_OVERDUE_SECONDS + 60)
+    for number in range(4):
+        integration.wallet.credit(
+            "cust_m", "INR", 100, "topup", f"topup:m{number}", {"payment_order_id": f"po{number}"}
+        )
+    made = [e["_id"] for e in db["ledger_entries"].find({}, sort=[("sequence", 1)])]
+    db["ledger_entries"].update_many({"_id": {"$in": made[:3]}}, {"$set": {"created_at": six_minutes_ago}})
+    db["ledger_entries"].update_one({"_id": made[0]}, {"$set": {"finalized": True}})
+    text = worker_app.test_client().get("/metrics").get_data(as_text=True)
+    assert metric_value(text, "wallet_follow_ups_overdue") == 2  # old and unfinished; not the new one nor the finished
+
+
 def test_one_outbox_tick_finishes_more_than_one_batch_of_movements(worker_app):
     integration, db = worker_app.extensions["integration"], worker_app.extensions["wallet_db"]
     for number in range(FINISH_BATCH_MAX + 20):
@@ -460,26 +476,37 @@ def test_one_outbox_tick_sends_a_backlog_batch_after_batch(worker_app):
     assert len(sender.sent) == 500
 
 
-def one_of_four_follow_ups_fails(worker_app, monkeypatch, error):
-    """cust_bad's top-up and cust_ok's three, unfinished, the first's follow-up raising `error`;
-    (the sender of confirmations, the failing entry)."""
+def follow_ups_failing(worker_app, monkeypatch, error, failing=1):
+    """`failing` top-ups of cust_bad, then three of cust_ok, unfinished, the first ones' follow-ups
+    raising `error`; (the sender of confirmations, the failing entries)."""
     db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
     integration.outbox.sender = sender = RecordingSender()
     db["customers"].insert_many([{"customer_id": c, "phone": "+919800000002"} for c in ("cust_bad", "cust_ok")])
-    bad = integration.wallet.credit("cust_bad", "INR", 100, "topup", "topup:bad", {"payment_order_id": "po_bad"})[0]
+    bad = [
+        integration.wallet.credit("cust_bad", "INR", 100, "topup", f"topup:bad{n}", {"payment_order_id": f"po_bad{n}"})[
+            0
+        ]
+        for n in range(failing)
+    ]
     for number in range(3):
         integration.wallet.credit(
             "cust_ok", "INR", 100, "topup", f"topup:ok{number}", {"payment_order_id": f"po{number}"}
         )
-    mark_paid = integration.followups.topups.mark_paid
+    mark_paid, bad_ids = integration.followups.topups.mark_paid, {e["_id"] for e in bad}
 
-    def fails_for_one(entry, event_id=None):
-        if entry["_id"] == bad["_id"]:
+    def fails_for_bad(entry, event_id=None):
+        if entry["_id"] in bad_ids:
             raise error
         return mark_paid(entry, event_id)
 
-    monkeypatch.setattr(integration.followups.topups, "mark_paid", fails_for_one)
+    monkeypatch.setattr(integration.followups.topups, "mark_paid", fails_for_bad)
     return sender, bad
+
+
+def one_of_four_follow_ups_fails(worker_app, monkeypatch, error):
+    """cust_bad's top-up and cust_ok's three, the first's follow-up raising `error`; (sender, failing entry)."""
+    sender, bad = follow_ups_failing(worker_app, monkeypatch, error)
+    return sender, bad[0]
 
 
 def test_one_entry_whose_follow_up_fails_holds_up_no_other(worker_app, monkeypatch):
@@ -499,6 +526,33 @@ def test_one_entry_refused_by_its_follow_up_holds_up_no_other(worker_app, monkey
     sender, _bad = one_of_four_follow_ups_fails(worker_app, monkeypatch, AmountMismatch())
     make_worker(worker_app).run_once()
     assert len(sender.sent) == 3
+
+
+def test_entries_whose_follow_ups_keep_failing_are_put_off_and_hold_up_no_later_entry(worker_app, monkeypatch):
+    """Found by a review: a failing entry was read again first at every run, so FINISH_BATCH_MAX of
+    them filled every batch and no entry after them was ever followed up (nor confirmed)."""
+    sender, bad = follow_ups_failing(worker_app, monkeypatch, TypeError("a document no code expects"), FINISH_BATCH_MAX)
+    clock, entries = (
+        Clock(datetime.datetime.utcnow().replace(microsecond=0)),
+        worker_app.extensions["wallet_db"]["ledger_entries"],
+    )
+    worker = make_worker(worker_app, clock)
+    worker.run_once()
+    clock.advance(3)
+    worker.run_once()
+    assert len(sender.sent) == 3
+    put_off = entries.find_one({"_id": bad[0]["_id"]})
+    assert put_off["finalized"] is False and put_off["follow_up_failures"] == 1  # not tried again at the second run
+    wait = put_off["follow_up_retry_at"] - datetime.datetime.utcnow()
+    assert datetime.timedelta(seconds=50) < wait <= datetime.timedelta(seconds=FOLLOW_UP_RETRY_FIRST_SECONDS)
+
+    monkeypatch.undo()  # the trouble mended; once due, they are followed up
+    entries.update_many(
+        {"follow_up_retry_at": {"$exists": True}}, {"$set": {"follow_up_retry_at": datetime.datetime(2020, 1, 1)}}
+    )
+    clock.advance(3)
+    worker.run_once()
+    assert entries.count_documents({"finalized": False}) == 0
 
 
 def test_recovery_beyond_the_follow_ups_runs_in_one_worker_at_a_time(worker_app, monkeypatch):

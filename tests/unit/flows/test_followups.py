@@ -201,3 +201,21 @@ def test_recovery_finishes_batch_after_batch(followups, ledger, payment_orders):
     assert ledger.unfinalized() == [] and payment_orders.paid_ids([f"po_{n}" for n in range(150)]) == {
         f"po_{n}" for n in range(150)
     }
+
+
+def test_an_entry_whose_follow_ups_fail_is_put_off_twice_as_long_each_time(
+    followups, topped_up, ledger, topups, clock, monkeypatch
+):
+    mark_paid = topups.mark_paid
+    monkeypatch.setattr(topups, "mark_paid", lambda *a: (_ for _ in ()).throw(TypeError("no code expects this")))
+    waits = []
+    for _ in range(8):
+        assert followups.finish() == []
+        waits.append((ledger.stored(topped_up["_id"])["follow_up_retry_at"] - clock()).total_seconds())
+        clock.advance(waits[-1] - 1)
+        assert followups.finish() == []  # not due yet: not read, not tried
+        clock.advance(1)
+    assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert ledger.stored(topped_up["_id"])["follow_up_failures"] == 8
+    monkeypatch.setattr(topups, "mark_paid", mark_paid)
+    assert [e["_id"] for e in followups.finish()] == [topped_up["_id"]]

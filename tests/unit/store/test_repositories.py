@@ -132,3 +132,19 @@ def test_unfinalized_entries_oldest_first_until_marked(database, clock):
     assert [e["_id"] for e in wallets.unfinalized()] == [first["_id"], second["_id"]]
     wallets.mark_finalized([first["_id"]])
     assert [e["_id"] for e in wallets.unfinalized()] == [second["_id"]]
+
+
+def test_an_entry_put_off_is_not_unfinalized_until_its_moment_and_its_failures_count(database, clock):
+    wallets = WalletService(database, clock)
+    first, _ = wallets.credit("c", "INR", 500, "topup", "k1", {})
+    clock.advance(1)
+    second, _ = wallets.credit("c", "INR", 200, "topup", "k2", {})
+    wallets.mark_finalized([], put_off={first["_id"]: clock() + datetime.timedelta(seconds=60)})
+    assert [e["_id"] for e in wallets.unfinalized()] == [second["_id"]]
+    clock.advance(60)
+    [due, _] = wallets.unfinalized()
+    assert (due["_id"], due["follow_up_failures"], due["finalized"]) == (first["_id"], 1, False)
+    wallets.mark_finalized([first["_id"]], put_off={second["_id"]: clock() + datetime.timedelta(seconds=60)})
+    assert wallets.unfinalized() == []
+    wallets.mark_finalized([], put_off={first["_id"]: clock() + datetime.timedelta(seconds=60)})
+    assert database["ledger_entries"].find_one({"_id": first["_id"]})["follow_up_failures"] == 1  # finalized: left so
