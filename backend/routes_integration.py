@@ -24,6 +24,7 @@ from .http_context import (
 )
 from .money import parse_amount_minor, to_major
 from .validation import check_id, optional_reason, payment_method, require_id
+from .wallet_figures import balance_once_repaid
 from .worker import last_heartbeat
 
 integration_bp = Blueprint("integration", __name__, url_prefix="/api/integration")
@@ -148,7 +149,7 @@ def refund_order_to_wallet():
         return {
             "success": True,
             "transaction_id": entry["_id"],
-            "new_balance": to_major(entry["balance_after_minor"], entry["currency"]),
+            "new_balance": to_major(balance_once_repaid(entry), entry["currency"]),  # a debt is paid first
             "currency": entry["currency"],
         }, 200
 

@@ -195,6 +195,18 @@ def plan_debt_repayment(wallet):
     return _changes(DEBIT, amount, 0, -amount, {})
 
 
+def balance_once_repaid(credit_entry):
+    """The balance a credit left once the debt it found is repaid from it (the repayment that follows
+    it at once: `plan_debt_repayment` of the wallet as the credit left it)."""
+    after = {
+        "balance_minor": credit_entry["balance_after_minor"],
+        "held_minor": credit_entry.get("held_after_minor", 0),
+        "debt_minor": credit_entry.get("debt_after_minor", 0),
+    }
+    repayment = plan_debt_repayment(after)
+    return after["balance_minor"] - (repayment["amount_minor"] if repayment else 0)
+
+
 def _changes(direction, amount_minor, held_release_minor, debt_delta_minor, hold_changes):
     """Entry fields: `held_release_minor` is how much held money the entry frees (negative: holds)."""
     fields = {"type": direction, "amount_minor": amount_minor, "held_delta_minor": -held_release_minor}

@@ -108,11 +108,8 @@ class Topups:
                 payment_order, confirmed.amount_minor, confirmed.currency, confirmed.gateway_payment_id, "verify"
             )
         entry, created = self.confirm(payment_order, confirmed.gateway_payment_id, source="verify")
-        wallet = (
-            {"balance_minor": entry["balance_after_minor"], "currency": entry["currency"]}
-            if created
-            else self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
-        )
+        # Read after the credit's own follow-ups: the debt it repaid, the refunds and disputes that waited for it.
+        wallet = self.wallet.get_wallet(payment_order.customer_id, payment_order.currency)
         same_payment = entry["reference"].get("gateway_payment_id") == confirmed.gateway_payment_id
         second_payment = None
         if not same_payment and self.our_refunds is not None:

@@ -73,7 +73,7 @@ def test_verify_credits_the_initiated_amount_and_marks_the_payment_order_paid(
 ):
     gateway.confirmed = ConfirmedPayment("pay_1", 50000, "INR")
     wallet, credited_now, _second = topups.verify(payment_order, {})
-    assert (wallet, credited_now) == ({"balance_minor": 50000, "currency": "INR"}, True)
+    assert (wallet["balance_minor"], wallet["currency"], credited_now) == (50000, "INR", True)
     [credit] = ledger.of_kind(TOPUP)
     assert (credit["idempotency_key"], credit["reference"]["gateway_payment_id"]) == (
         f"topup:{payment_order.id}",
