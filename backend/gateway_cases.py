@@ -5,6 +5,7 @@ whole asks of the ledger, so a late or repeated webhook changes nothing. A case 
 credited a wallet (yet) is `waiting`: applied if that payment is credited later."""
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from .clock import utcnow
 from .gateways.base import gateway_filter
@@ -15,6 +16,14 @@ OPEN, CLOSED = "open", "closed"
 
 def case_key(gateway, kind, case_id):
     return f"{gateway}:{kind}:{case_id}"
+
+
+class CaseOfAnotherPayment(Exception):
+    """An event names another payment than the one its case was told of first: nothing recorded."""
+
+    def __init__(self, case):
+        super().__init__(case["_id"])
+        self.case = case
 
 
 class GatewayCases:
@@ -50,12 +59,18 @@ class GatewayCases:
             update["$set"]["status"] = CLOSED
         else:
             update["$setOnInsert"]["status"] = OPEN
-        return self.collection.find_one_and_update(
-            {"_id": case_key(gateway, kind, event.case_id)},
-            update,
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        # A case's payment, once told, is its payment for good: an event naming another matches no case,
+        # and its upsert collides with the case's `_id` (CaseOfAnotherPayment).
+        match = {"_id": case_key(gateway, kind, event.case_id)}
+        if event.gateway_payment_id is not None:
+            match["gateway_payment_id"] = {"$in": [event.gateway_payment_id, None]}
+        try:
+            return self.collection.find_one_and_update(match, update, upsert=True, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:  # another payment's case, or one made by another event at the same instant
+            case = self.collection.find_one_and_update(match, update, return_document=ReturnDocument.AFTER)
+            if case is None:
+                raise CaseOfAnotherPayment(self.get(match["_id"])) from None
+            return case
 
     def waiting_for(self, gateways, gateway_payment_id):
         """The cases of a payment still waiting for its credit, recorded by any of `gateways`."""

@@ -6,6 +6,7 @@ same documents, so it changes nothing that was right."""
 from pymongo import ReturnDocument
 
 from .clock import utcnow
+from .gateways.base import SETTLED_PAYMENT
 
 OPEN, RESOLVED = "open", "resolved"
 # Exception kinds: healed through the exactly-once paths (then `resolved`), or left for a person.
@@ -20,6 +21,27 @@ EXCEPTION_KINDS = (
     UNKNOWN_PAYMENT,
     UNREADABLE_ROWS,
 )
+
+
+def day_figures():
+    """A currency's figures of a day, before any row."""
+    return dict.fromkeys(
+        ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "settled_minor", "payments", "refunds"), 0
+    )
+
+
+def add_up(rows, totals):
+    """Add each report row to its currency's figures in `totals` ({currency: `day_figures()`})."""
+    for row in rows:
+        figures = totals.setdefault(row.currency, day_figures())
+        figures["fees_minor"] += row.fee_minor
+        figures["tax_minor"] += row.tax_minor
+        captured = row.kind == SETTLED_PAYMENT
+        figures["captured_minor" if captured else "refunded_minor"] += row.amount_minor
+        figures["payments" if captured else "refunds"] += 1
+        figures["settled_minor"] += (
+            (row.amount_minor if captured else -row.amount_minor) - row.fee_minor - row.tax_minor
+        )
 
 
 def day_key(gateway, day):

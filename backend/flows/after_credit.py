@@ -11,7 +11,7 @@ a payment that credited no wallet (yet) waits; `apply_waiting` applies it when t
 Refunds the service asked for itself (a second payment, a withdrawal) are `our_refunds`' to finish.
 """
 
-from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE
+from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, CaseOfAnotherPayment
 from ..gateways.base import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
@@ -37,6 +37,8 @@ CASE_KIND = {
     DISPUTE_RECORDED: DISPUTE_CASE,
 }
 CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_RELEASED, DISPUTE_LOST})
+# The actions whose amount moves money: the first told of each counts (`first_told`).
+MOVING_ACTIONS = frozenset({REFUND_PROCESSED, REVERSED, DISPUTE_OPENED, DISPUTE_LOST})
 # A case has at most one of each action; each read after the first follows an action added meanwhile.
 CASE_READS_MAX = len(CASE_KIND) + 1
 
@@ -54,13 +56,21 @@ class AfterCredit:
 
     def apply(self, gateway, event):
         """Record and apply a verified after-credit webhook event; returns an outcome word:
-        `processed` (the ledger moved), `recorded` (nothing to move now), `rejected`."""
+        `processed` (the ledger moved), `recorded` (nothing to move now), `rejected`, `mismatch` (the
+        event names another payment, or another amount or currency, than its case was told first:
+        audited, nothing moved)."""
         owners = self._owners(gateway)  # a Google Pay top-up through PayPal is PayPal's payment
         if self.our_refunds is not None and event.refund_reference is not None:
             outcome = self.our_refunds.on_event(owners, event)
             if outcome is not None:
                 return outcome
-        case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
+        try:
+            case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
+        except CaseOfAnotherPayment as other:
+            return self._mismatch(other.case, event, "another payment")
+        told = first_told(case["actions"], event.action)
+        if told is not None and (told["amount_minor"], told["currency"]) != (event.amount_minor, event.currency):
+            return self._mismatch(case, event, "another amount")
         payment_order = self.payment_orders.credited_by(owners, event.gateway_payment_id)
         if payment_order is None:
             self._audit("gateway_case.waiting", "recorded", case, event.event_type)
@@ -115,11 +125,10 @@ class AfterCredit:
         Only actions in the top-up's currency count; each amount is at most what the top-up credited,
         and all take-backs of the payment together too (`wallet_figures.plan_take_back`'s cap)."""
         currency = payment_order.currency
-        actions = {
-            a["action"]: min(a["amount_minor"] or 0, payment_order.amount_minor)
-            for a in case["actions"]
-            if a.get("currency", currency) == currency
-        }
+        actions = {}
+        for action in case["actions"]:
+            if action.get("currency", currency) == currency:
+                actions.setdefault(action["action"], min(action["amount_minor"] or 0, payment_order.amount_minor))
         args = (payment_order.customer_id, currency)
         reference = {
             "gateway": case["gateway"],
@@ -150,6 +159,14 @@ class AfterCredit:
         key = f"takeback:{case['_id']}"
         return self.holds.take_back(*args, actions[taken], TOPUP_REVERSAL, key, reference, cap=cap)
 
+    def _mismatch(self, case, event, what):
+        """An event at odds with its case (`apply`): audited with what it said, nothing moved."""
+        said = f"{event.gateway_payment_id}, {event.amount_minor} {event.currency}"
+        self._audit(
+            "gateway_case.mismatch", "rejected", case, f"{event.event_type} names {what} ({said}) than told first"
+        )
+        return "mismatch"
+
     def _audit(self, action, outcome, case, source, payment_order=None, entry=None):
         fields = dict(
             gateway=case["gateway"],
@@ -169,3 +186,8 @@ class AfterCredit:
                 capped_minor=entry.get("capped_minor"),
             )
         self.audit.record(action, outcome, **fields)
+
+
+def first_told(actions, name):
+    """The first action `name` a case was told of, when its amount moves money (MOVING_ACTIONS), else None."""
+    return next((a for a in actions if a["action"] == name), None) if name in MOVING_ACTIONS else None

@@ -8,7 +8,8 @@ to payment orders and ledger entries a page of rows at a time (one query per loo
   no top-up of ours `unknown_payment`: both stay `open`.
 - A refund we asked for matches (one still pending is finished as made); a refund of the gateway's own
   matches when its case took the money back, else it is `refund_not_applied`: applied now through the
-  after-the-credit path (once per case), then `resolved`.
+  after-the-credit path (once per case), then `resolved`; `amount_mismatch` (open) when its webhook
+  told the case another payment or amount.
 - A credit older than the gateway's settlement lag (now, as well as by its report's day) that no
   report listed is `credited_not_captured` (open; resolved if a later report lists it).
 Settling a day again finds every row matched or healed already: nothing changes."""
@@ -31,21 +32,17 @@ from ..settlement_books import (
     RESOLVED,
     UNKNOWN_PAYMENT,
     UNREADABLE_ROWS,
+    add_up,
+    day_figures,
     exception_key,
     subject_of,
 )
+from .after_credit import first_told
 
 FIRST_DAY = datetime.date(2000, 1, 1)  # no gateway of ours reports before it (and day − lag stays a date)
 PAGE_ROWS = 500
 OPEN_CHECKED_MAX = 1_000  # open refund_not_applied exceptions a settling looks at again
 CREDITS_CHECKED_MAX = 10_000
-
-
-def day_figures():
-    """A currency's figures of a day, before any row."""
-    return dict.fromkeys(
-        ("captured_minor", "refunded_minor", "fees_minor", "tax_minor", "settled_minor", "payments", "refunds"), 0
-    )
 
 
 class Settlement:
@@ -75,7 +72,7 @@ class Settlement:
         report = adapter.settlement_report(day)
         rows = iter(report)  # read once, a page at a time
         while page := list(itertools.islice(rows, PAGE_ROWS)):
-            self._add_up(page, totals)
+            add_up(page, totals)
             captures = [r for r in page if r.kind == SETTLED_PAYMENT]
             counts["matched"] += self._captures(gateway_name, day, captures, put_off)
             counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
@@ -90,20 +87,6 @@ class Settlement:
             gateway_name, day, dict(own, **counts, currency=self.currency, other_currencies=others)
         )
         return document, self.books.of_day(gateway_name, day)
-
-    @staticmethod
-    def _add_up(page, totals):
-        """Add each row to its currency's figures."""
-        for row in page:
-            figures = totals.setdefault(row.currency, day_figures())
-            figures["fees_minor"] += row.fee_minor
-            figures["tax_minor"] += row.tax_minor
-            side = "captured_minor" if row.kind == SETTLED_PAYMENT else "refunded_minor"
-            figures[side] += row.amount_minor
-            figures["payments" if row.kind == SETTLED_PAYMENT else "refunds"] += 1
-            figures["settled_minor"] += (row.amount_minor if row.kind == SETTLED_PAYMENT else -row.amount_minor) - (
-                row.fee_minor + row.tax_minor
-            )
 
     # --- captures --------------------------------------------------------------------------------
     def _captures(self, gateway, day, rows, put_off):
@@ -183,10 +166,21 @@ class Settlement:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, RESOLVED)
             elif outcome == "duplicate":
                 matched += 1  # its webhook took the money back already
+            elif outcome == "mismatch":  # its case was told another payment or amount first
+                self._refund_mismatch(gateway, day, row)
             else:
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
         self.books.resolve(known)  # rows an earlier settling could not tell from the gateway's own
         return matched
+
+    def _refund_mismatch(self, gateway, day, row):
+        """An open `amount_mismatch` for a gateway's refund whose case was told of first with another
+        payment or amount (`AfterCredit.apply`): the ledger's amount is what the case was told then."""
+        case = self.after_credit.cases.get(case_key(gateway, REFUND_CASE, row.refund_id))
+        told = first_told(case["actions"], REFUND_PROCESSED) if case else None
+        if told is None or case.get("gateway_payment_id") != row.gateway_payment_id:
+            told = {"amount_minor": 0, "currency": row.currency}  # nothing of this payment was taken
+        self._note(gateway, day, AMOUNT_MISMATCH, row, None, OPEN, (told["amount_minor"], told["currency"]))
 
     def _answer_lost(self, row, candidates):
         """Of our open refunds with no refund id yet (`candidates`: the row's payment and amount), the
@@ -283,8 +277,11 @@ class Settlement:
                 ledger_currency=payment_order.currency,
             )
 
-    def _note(self, gateway, day, kind, row, payment_order, status):
+    def _note(self, gateway, day, kind, row, payment_order, status, ledger=None):
+        """Note an exception about `row`; the ledger's (amount, currency) are `payment_order`'s, or `ledger`."""
         subject = row.refund_id if row.kind != SETTLED_PAYMENT else row.gateway_payment_id
+        if ledger is None:
+            ledger = (payment_order.amount_minor, payment_order.currency) if payment_order else (None, None)
         self.books.note(
             gateway,
             day,
@@ -294,7 +291,7 @@ class Settlement:
             payment_id=row.gateway_payment_id,
             payment_order_id=payment_order.id if payment_order else row.payment_order_id,
             gateway_amount_minor=row.amount_minor,
-            ledger_amount_minor=payment_order.amount_minor if payment_order else None,
-            currency=row.currency,  # the gateway's amount's; the ledger's is its payment order's
-            ledger_currency=payment_order.currency if payment_order else None,
+            ledger_amount_minor=ledger[0],
+            currency=row.currency,  # the gateway's amount's
+            ledger_currency=ledger[1],
         )
