@@ -183,7 +183,7 @@ STATEMENT_COLUMNS = (
 )
 
 
-def _cell(text):
+def spreadsheet_cell(text):
     """A text cell a spreadsheet will not run as a formula."""
     text = "" if text is None else str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -226,9 +226,9 @@ def statement_rows(reads, customer_id, currency_, first_batch=None):
                     format_major(entry["amount_minor"], entry["currency"]),
                     entry["currency"],
                     format_major(entry["balance_after_minor"], entry["currency"]),
-                    _cell(reference.get("order_id")),
-                    _cell(reference.get("payment_order_id")),
-                    _cell(reference.get("gateway")),
+                    spreadsheet_cell(reference.get("order_id")),
+                    spreadsheet_cell(reference.get("payment_order_id")),
+                    spreadsheet_cell(reference.get("gateway")),
                 ]
             )
         if len(batch) < STATEMENT_BATCH:

@@ -11,6 +11,7 @@ from flask import Response, jsonify, request
 
 from .auth import require_admin, require_auth
 from .errors import InvalidRequest, NotSettled
+from .history import spreadsheet_cell
 from .http_context import default_currency, integration_service, json_body, reads
 from .money import format_major, to_major
 from .routes_integration import integration_bp
@@ -131,7 +132,8 @@ def _csv(gateway, day, currency, rows):
         minors = (row.get("gateway_amount_minor"), row.get("ledger_amount_minor"))
         amounts = zip(minors, _row_currencies(row, currency), strict=True)
         texts = ["" if a is None else _amount_text(a, in_currency, currency) for a, in_currency in amounts]
-        writer.writerow([row["kind"], row.get("status"), row.get("payment_id"), row.get("payment_order_id"), *texts])
+        ids = [spreadsheet_cell(row.get(name)) for name in ("payment_id", "payment_order_id")]  # the gateway's text
+        writer.writerow([row["kind"], row.get("status"), *ids, *texts])
     filename = f"settlement-{gateway}-{day.isoformat()}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -289,3 +289,12 @@ def test_a_date_other_than_yyyy_mm_dd_is_refused(client):
     for date in ("20261130", "2026-W48-1", "2026-11-31"):
         response = client.get(f"{BASE}/settlements?gateway=razorpay&date={date}", headers=ADMIN)
         assert response.status_code == 400, date
+
+
+def test_the_exceptions_csv_never_hands_a_spreadsheet_a_formula_from_the_gateways_ids(api, db, client, integration):
+    """Found by a red-team pass: the statement's CSV guarded its cells, the settlement's did not."""
+    stranger = {"_id": "=HYPERLINK(1)", "gateway_payment_id": "-2-3", "amount_minor": 500, "currency": "INR"}
+    report(integration, "razorpay", [capture_row(stranger)])
+    integration.settle("razorpay", DAY)
+    csv_text = client.get(f"{BASE}/settlements?gateway=razorpay&date={DAY}&format=csv", headers=ADMIN)
+    assert csv_text.get_data(as_text=True).splitlines()[1] == "unknown_payment,open,'-2-3,'=HYPERLINK(1),5.00,"
