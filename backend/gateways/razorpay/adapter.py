@@ -40,7 +40,8 @@ RECEIPT_LENGTH_MAX = 40
 
 class RazorpayGateway:
     name = "razorpay"
-    # Razorpay settles domestic payments T+2 by default: a capture is in the report two days later.
+    # Razorpay settles domestic payments T+2 by default: a capture is in the report two days later
+    # (RAZORPAY_SETTLEMENT_LAG_DAYS sets an account's own cycle: `entry.settlement_lag`).
     settlement_lag = datetime.timedelta(days=2)
 
     def __init__(self, api, key_id, key_secret, webhook_secret, checkout_url):

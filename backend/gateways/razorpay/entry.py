@@ -2,6 +2,10 @@
 dashboard, settings, the simulator's collection, and what the web page reads on the way back from
 checkout."""
 
+import datetime
+import re
+
+from ...errors import ConfigError
 from ...money import CURRENCY_DECIMALS
 from ...validation import require_id, signature_text
 from ..entry import CheckoutReturn, GatewayEntry
@@ -20,16 +24,29 @@ from .simulator_books import BOOKS_INDEX
 from .simulator_dashboard import RazorpayDashboard
 
 KEYS = ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
+SETTLEMENT_LAG_DAYS_MAX = 30
+_LAG_DAYS = re.compile(r"[0-9]{1,2}")
+
+
+def settlement_lag(config):
+    """RAZORPAY_SETTLEMENT_LAG_DAYS: the account's settlement cycle in calendar days (default 2, Razorpay's
+    T+2; T+2 working days is 4 over a weekend); ConfigError unless a whole number from 1 to 30."""
+    text = str(config["RAZORPAY_SETTLEMENT_LAG_DAYS"]).strip()
+    if not _LAG_DAYS.fullmatch(text) or not 1 <= int(text) <= SETTLEMENT_LAG_DAYS_MAX:
+        raise ConfigError(f"RAZORPAY_SETTLEMENT_LAG_DAYS must be a whole number from 1 to {SETTLEMENT_LAG_DAYS_MAX}.")
+    return datetime.timedelta(days=int(text))
 
 
 def _gateway(config, api, checkout_path):
-    return RazorpayGateway(
+    gateway = RazorpayGateway(
         api,
         config["RAZORPAY_KEY_ID"],
         config["RAZORPAY_KEY_SECRET"],
         config["RAZORPAY_WEBHOOK_SECRET"],
         config["PUBLIC_BASE_URL"] + checkout_path,
     )
+    gateway.settlement_lag = settlement_lag(config)
+    return gateway
 
 
 def build_live(env):
@@ -89,7 +106,7 @@ GATEWAY = GatewayEntry(
         PAYMENTS_COLLECTION: [([("order_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
         REFUNDS_COLLECTION: [([("payment_id", 1), ("created_at", -1), ("_id", 1)], {}), (BOOKS_INDEX, {})],
     },
-    settings={**dict.fromkeys(KEYS, ""), "RAZORPAY_CURRENCIES": ""},
+    settings={**dict.fromkeys(KEYS, ""), "RAZORPAY_CURRENCIES": "", "RAZORPAY_SETTLEMENT_LAG_DAYS": "2"},
     simulator_settings=dict(
         zip(KEYS, (DEV_RAZORPAY_KEY_ID, DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET), strict=True)
     ),
