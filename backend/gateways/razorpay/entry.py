@@ -30,7 +30,7 @@ _LAG_DAYS = re.compile(r"[0-9]{1,2}")
 
 def settlement_lag(config):
     """RAZORPAY_SETTLEMENT_LAG_DAYS: the account's settlement cycle in calendar days (default 2, Razorpay's
-    T+2; T+2 working days is 4 over a weekend); ConfigError unless a whole number from 1 to 30."""
+    T+2; 5 covers its T+2 working days, by India's date, over a weekend); ConfigError unless 1 to 30."""
     text = str(config["RAZORPAY_SETTLEMENT_LAG_DAYS"]).strip()
     if not _LAG_DAYS.fullmatch(text) or not 1 <= int(text) <= SETTLEMENT_LAG_DAYS_MAX:
         raise ConfigError(f"RAZORPAY_SETTLEMENT_LAG_DAYS must be a whole number from 1 to {SETTLEMENT_LAG_DAYS_MAX}.")

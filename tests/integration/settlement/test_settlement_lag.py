@@ -1,7 +1,7 @@
 """RAZORPAY_SETTLEMENT_LAG_DAYS: an account's own settlement cycle. Razorpay settles T+2 *working* days,
 so a Friday's captures are in Tuesday's report; with the default of 2 calendar days every such credit
-was an open `credited_not_captured` (and an alert) from Sunday until Tuesday. Set to 4, a credit is
-looked for four days after it, and the day bounds follow."""
+was an open `credited_not_captured` (and an alert) from Sunday until Tuesday. Set to 4 here, a credit
+is looked for four days after it."""
 
 import datetime
 
