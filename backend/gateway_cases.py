@@ -18,8 +18,8 @@ def case_key(gateway, kind, case_id):
     return f"{gateway}:{kind}:{case_id}"
 
 
-class CaseOfAnotherPayment(Exception):
-    """An event names another payment than the one its case was told of first: nothing recorded."""
+class CaseToldOtherwise(Exception):
+    """An event names another payment or currency than its case was told of first: nothing recorded."""
 
     def __init__(self, case):
         super().__init__(case["_id"])
@@ -35,8 +35,10 @@ class GatewayCases:
         """Add the event's action (with its amount) to its case, creating the case; the case after.
         `closes`: the action ends the case (a refund processed or failed, a dispute won or lost)."""
         now = self.clock()
-        # What an event tells of the case's payment is kept once told: an early event may not say
-        # (PayPal's CUSTOMER.DISPUTE.UPDATED can come first, without the disputed transaction).
+        # What an event tells of the case's payment and currency is kept once told (an early event
+        # may not say: PayPal's CUSTOMER.DISPUTE.UPDATED can come first, without the disputed
+        # transaction), for good: an event telling another matches no case, and its upsert collides
+        # with the case's `_id` (CaseToldOtherwise).
         told = {
             name: value
             for name, value in (("gateway_payment_id", event.gateway_payment_id), ("currency", event.currency))
@@ -59,18 +61,22 @@ class GatewayCases:
             update["$set"]["status"] = CLOSED
         else:
             update["$setOnInsert"]["status"] = OPEN
-        # A case's payment, once told, is its payment for good: an event naming another matches no case,
-        # and its upsert collides with the case's `_id` (CaseOfAnotherPayment).
         match = {"_id": case_key(gateway, kind, event.case_id)}
-        if event.gateway_payment_id is not None:
-            match["gateway_payment_id"] = {"$in": [event.gateway_payment_id, None]}
+        match.update({name: {"$in": [value, None]} for name, value in told.items()})
         try:
             return self.collection.find_one_and_update(match, update, upsert=True, return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:  # another payment's case, or one made by another event at the same instant
+        except DuplicateKeyError:  # a case told otherwise, or one made by another event at the same instant
             case = self.collection.find_one_and_update(match, update, return_document=ReturnDocument.AFTER)
             if case is None:
-                raise CaseOfAnotherPayment(self.get(match["_id"])) from None
+                raise CaseToldOtherwise(self.get(match["_id"])) from None
             return case
+
+    def told_otherwise(self, case_id, said):
+        """Keep `said` (what an event at odds with the case told) on the case; True the first time."""
+        kept = self.collection.update_one(
+            {"_id": case_id, "told_otherwise": {"$ne": said}}, {"$push": {"told_otherwise": said}}
+        )
+        return kept.modified_count == 1
 
     def waiting_for(self, gateways, gateway_payment_id):
         """The cases of a payment still waiting for its credit, recorded by any of `gateways`."""

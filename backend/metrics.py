@@ -33,6 +33,8 @@ GATEWAY_REFUND_OVERDUE_SECONDS = 24 * 3600
 # The worker follows an entry up within seconds (its outbox job runs every few); five minutes means
 # it is not running, or the entry's follow-ups keep failing (the worker's log says why).
 FOLLOW_UP_OVERDUE_SECONDS = 300
+# The audit events an alert counts the increase of (deploy/prometheus/alerts.yml): exported at 0 from the start.
+ALERTED_AUDIT_EVENTS = (("wallet.chargeback", "ok"), ("gateway_case.mismatch", "rejected"))
 # The `method` label takes these values or `other`: a client can send any token as the method, and
 # each label value would be a series kept for the life of the process.
 HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
@@ -67,6 +69,8 @@ class Metrics:
             ["event", "outcome"],
             registry=self.registry,
         )
+        for event, outcome in ALERTED_AUDIT_EVENTS:  # a series first seen at 1 has no `increase()` to alert on
+            self.events.labels(event, outcome)
         self.store_gauges = None  # set by init_app, once the app has its store
         self._request_counters: dict[tuple[str, str, int], Counter] = {}
         self._latency_histograms: dict[str, Histogram] = {}

@@ -48,6 +48,7 @@ GATEWAY_OUTCOMES = (
     "wallet.hold_release",
     "gateway_case.recorded",
     "gateway_case.currency_mismatch",
+    "gateway_case.mismatch",
     "topup.second_payment_refund",
     "topup.lapsed_payment_refund",
     "gateway_refund.processed",

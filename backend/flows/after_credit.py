@@ -11,7 +11,7 @@ a payment that credited no wallet (yet) waits; `apply_waiting` applies it when t
 Refunds the service asked for itself (a second payment, a withdrawal) are `our_refunds`' to finish.
 """
 
-from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, CaseOfAnotherPayment
+from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, CaseToldOtherwise
 from ..gateways.base import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
@@ -39,7 +39,8 @@ CASE_KIND = {
 CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_RELEASED, DISPUTE_LOST})
 # The actions whose amount moves money: the first told of each counts (`first_told`).
 MOVING_ACTIONS = frozenset({REFUND_PROCESSED, REVERSED, DISPUTE_OPENED, DISPUTE_LOST})
-# A case has at most one of each action; each read after the first follows an action added meanwhile.
+# Each read of a case after the first follows an action added meanwhile: one of each action, mostly (a
+# later one told with another amount is added too, and moves nothing), so this many reads settle it.
 CASE_READS_MAX = len(CASE_KIND) + 1
 
 
@@ -66,11 +67,12 @@ class AfterCredit:
                 return outcome
         try:
             case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
-        except CaseOfAnotherPayment as other:
-            return self._mismatch(other.case, event, "another payment")
+        except CaseToldOtherwise as other:
+            other_payment = other.case.get("gateway_payment_id") not in (None, event.gateway_payment_id)
+            return self._mismatch(owners, other.case, event, "another payment" if other_payment else "another currency")
         told = first_told(case["actions"], event.action)
         if told is not None and (told["amount_minor"], told["currency"]) != (event.amount_minor, event.currency):
-            return self._mismatch(case, event, "another amount")
+            return self._mismatch(owners, case, event, "another amount")
         payment_order = self.payment_orders.credited_by(owners, event.gateway_payment_id)
         if payment_order is None:
             self._audit("gateway_case.waiting", "recorded", case, event.event_type)
@@ -124,11 +126,14 @@ class AfterCredit:
         """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves.
         Only actions in the top-up's currency count; each amount is at most what the top-up credited,
         and all take-backs of the payment together too (`wallet_figures.plan_take_back`'s cap)."""
-        currency = payment_order.currency
-        actions = {}
-        for action in case["actions"]:
-            if action.get("currency", currency) == currency:
-                actions.setdefault(action["action"], min(action["amount_minor"] or 0, payment_order.amount_minor))
+        currency, first = payment_order.currency, {}
+        for action in case["actions"]:  # the first told of each counts (`apply` refuses another told later)
+            first.setdefault(action["action"], action)
+        actions = {
+            name: min(action["amount_minor"] or 0, payment_order.amount_minor)
+            for name, action in first.items()
+            if action.get("currency", currency) == currency
+        }
         args = (payment_order.customer_id, currency)
         reference = {
             "gateway": case["gateway"],
@@ -159,12 +164,15 @@ class AfterCredit:
         key = f"takeback:{case['_id']}"
         return self.holds.take_back(*args, actions[taken], TOPUP_REVERSAL, key, reference, cap=cap)
 
-    def _mismatch(self, case, event, what):
-        """An event at odds with its case (`apply`): audited with what it said, nothing moved."""
+    def _mismatch(self, owners, case, event, what):
+        """An event at odds with its case (`apply`): nothing moved; audited the first time it is told
+        (a webhook delivered again, or a report settled again, says nothing new), with the customer
+        whose wallet the case's payment credited, when one did."""
         said = f"{event.gateway_payment_id}, {event.amount_minor} {event.currency}"
-        self._audit(
-            "gateway_case.mismatch", "rejected", case, f"{event.event_type} names {what} ({said}) than told first"
-        )
+        if self.cases.told_otherwise(case["_id"], said):
+            credited = self.payment_orders.credited_by(owners, case.get("gateway_payment_id"))
+            reason = f"{event.event_type} told {what} than the case was told first: {said}"
+            self._audit("gateway_case.mismatch", "rejected", case, reason, credited)
         return "mismatch"
 
     def _audit(self, action, outcome, case, source, payment_order=None, entry=None):

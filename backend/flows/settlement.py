@@ -178,8 +178,8 @@ class Settlement:
         payment or amount (`AfterCredit.apply`): the ledger's amount is what the case was told then."""
         case = self.after_credit.cases.get(case_key(gateway, REFUND_CASE, row.refund_id))
         told = first_told(case["actions"], REFUND_PROCESSED) if case else None
-        if told is None or case.get("gateway_payment_id") != row.gateway_payment_id:
-            told = {"amount_minor": 0, "currency": row.currency}  # nothing of this payment was taken
+        if told is None or case.get("waiting") or case.get("gateway_payment_id") != row.gateway_payment_id:
+            told = {"amount_minor": 0, "currency": row.currency}  # nothing of this payment was taken (yet)
         self._note(gateway, day, AMOUNT_MISMATCH, row, None, OPEN, (told["amount_minor"], told["currency"]))
 
     def _answer_lost(self, row, candidates):

@@ -1,7 +1,7 @@
 """Playing the gateways after the credit through the app: top-ups by each gateway's simulator, the
 webhooks the simulators post kept so a test can deliver them again, the wallet's figures."""
 
-from tests.helpers import BASE, WEBHOOK_PATH, bearer, signed_webhook, unique
+from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, signed_webhook, unique
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -87,3 +87,15 @@ def razorpay_case_event(event_type, entity_name, payment_id, amount, currency="I
 def post_razorpay(client, event, event_id=None):
     body, headers = signed_webhook(event, event_id=event_id)
     return client.post(WEBHOOK_PATH, data=body, headers=headers)
+
+
+def verify(api, customer_id, payment_order_id, payment_id):
+    """A signed Razorpay checkout return of `payment_id` for the payment order: its 200 answer."""
+    body = {
+        "payment_id": payment_id,
+        "order_id": payment_order_id,
+        "signature": checkout_signature(payment_order_id, payment_id),
+    }
+    response = api.post("/wallet/topup/verify", body, bearer(customer_id))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

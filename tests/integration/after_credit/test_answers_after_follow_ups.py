@@ -3,8 +3,8 @@ request: the debt repayment of a wallet in debt, a gateway refund that waited fo
 Found by a red-team pass: both answered the balance from before that debit, so the customer was told
 of money a payment right after was refused."""
 
-from tests.helpers import bearer, checkout_signature
-from tests.integration.after_credit.support import post_razorpay, razorpay_case_event, razorpay_topup, wallet
+from tests.helpers import bearer
+from tests.integration.after_credit.support import post_razorpay, razorpay_case_event, razorpay_topup, verify, wallet
 from tests.integration.support import assert_money, initiated
 
 
@@ -17,17 +17,6 @@ def in_debt(api, client, db, customer_id):
     assert post_razorpay(client, refunded).status_code == 200
     assert wallet(api, customer_id) == (0, 0, 0, 100)
     return order_id
-
-
-def verify(api, customer_id, payment_order_id, payment_id):
-    body = {
-        "payment_id": payment_id,
-        "order_id": payment_order_id,
-        "signature": checkout_signature(payment_order_id, payment_id),
-    }
-    response = api.post("/wallet/topup/verify", body, bearer(customer_id))
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def test_verify_of_a_top_up_that_repays_a_debt_answers_the_balance_after_the_repayment(api, client, db):

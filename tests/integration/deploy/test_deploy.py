@@ -150,6 +150,20 @@ def test_every_alert_names_an_exported_metric_or_up(scraped_metrics):
         assert names and names <= scraped_metrics | {"up"}, (alert, names - scraped_metrics)
 
 
+def test_every_audit_event_whose_increase_an_alert_counts_is_exported_at_zero_from_the_start():
+    """Found by a review: a series first seen at 1 has no `increase()`, so the first lost dispute or
+    case told otherwise in a process would never alert."""
+    counted = set()
+    for expr in alert_exprs().values():
+        for selector in re.findall(r"increase\(wallet_audit_events_total\{([^}]*)\}", expr):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', selector))
+            counted.add((labels["event"], labels["outcome"]))
+    assert counted == {("wallet.chargeback", "ok"), ("gateway_case.mismatch", "rejected")}
+    text = create_app(app_config()).test_client().get("/metrics").get_data(as_text=True)
+    for event, outcome in counted:
+        assert f'wallet_audit_events_total{{event="{event}",outcome="{outcome}"}} 0.0' in text
+
+
 def test_the_metric_name_parser():
     expr = (
         "histogram_quantile(0.95, sum by (le, endpoint) "

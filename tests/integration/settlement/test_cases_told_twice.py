@@ -6,8 +6,10 @@ from two wallets)."""
 
 import pytest
 
-from tests.integration.after_credit.support import post_razorpay, razorpay_case_event, razorpay_topup, wallet
+from tests.helpers import bearer
+from tests.integration.after_credit.support import post_razorpay, razorpay_case_event, razorpay_topup, verify, wallet
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
+from tests.integration.support import initiated
 
 
 def refund_event(payment_id, amount_minor, refund_id="rfnd_dash1"):
@@ -61,6 +63,48 @@ def test_one_refund_id_told_of_two_payments_takes_back_from_the_first_only(api, 
     assert (wallet(api, "cust_a")[0], wallet(api, "cust_b")[0]) == (6, 10)
     shown = [(e["kind"], e["status"], e["payment_id"], e["ledger_amount_minor"]) for e in exceptions]
     assert shown == [("amount_mismatch", "open", payment_b, 0)]  # nothing of payment b was taken
-    assert len(mismatches(db)) == 2 and all("another payment" in m["reason"] for m in mismatches(db))
+    [mismatch] = mismatches(db)  # the webhook's and the report's are one telling: audited once
+    assert "another payment" in mismatch["reason"] and mismatch["customer_id"] == "cust_a"
     assert db["gateway_cases"].find_one({})["gateway_payment_id"] == payment_a
     assert integration.reconcile() == []
+
+
+# Found by a review of the change above: an event in another currency overwrote the case's currency
+# (so a refund that waited for its credit never applied), and an event refused as a mismatch later
+# moved money once a harmless event set the case's currency back.
+
+
+def test_a_refund_told_again_in_another_currency_leaves_the_waiting_refund_to_apply(api, client, db):
+    payment_order_id = initiated(api, "cust_w", "100.00")
+    assert post_razorpay(client, refund_event("pay_w1", 3000, "rfnd_w1")).status_code == 200  # waits
+    in_dollars = razorpay_case_event("refund.processed", "refund", "pay_w1", 3000, currency="USD", case_id="rfnd_w1")
+    assert post_razorpay(client, in_dollars).status_code == 200
+    assert db["gateway_cases"].find_one({})["currency"] == "INR"
+    verify(api, "cust_w", payment_order_id, "pay_w1")
+    assert wallet(api, "cust_w")[0] == 70
+
+
+def test_an_event_refused_as_told_otherwise_never_moves_money_later(api, client, db):
+    _payment_order, payment_id = razorpay_topup(api, db, "cust_m", "100.00")
+    in_dollars = razorpay_case_event("refund.processed", "refund", payment_id, 3000, currency="USD", case_id="rfnd_m1")
+    assert post_razorpay(client, in_dollars).status_code == 200  # refused: not the top-up's currency
+    assert post_razorpay(client, refund_event(payment_id, 5000, "rfnd_m1")).status_code == 200  # told otherwise
+    created = razorpay_case_event("refund.created", "refund", payment_id, 5000, case_id="rfnd_m1")
+    assert post_razorpay(client, created).status_code == 200
+    assert wallet(api, "cust_m")[0] == 100 and taken_back(db) == []
+
+
+def test_a_case_told_otherwise_is_audited_once_with_its_customer_and_shown_in_the_support_view(
+    api, client, db, integration
+):
+    _payment_order, payment_id = razorpay_topup(api, db, "cust_a", "10.00")
+    assert post_razorpay(client, refund_event(payment_id, 400)).status_code == 200
+    for _ in range(2):  # a webhook delivered again says nothing new
+        assert post_razorpay(client, refund_event(payment_id, 800)).status_code == 200
+    report(integration, "razorpay", [refund_row(payment_id, "rfnd_dash1", 800)])
+    for _ in range(2):  # nor does settling the day again
+        integration.settle("razorpay", DAY)
+    [mismatch] = mismatches(db)
+    assert mismatch["customer_id"] == "cust_a"
+    shown = client.get("/api/integration/support/customers/cust_a/webhooks", headers=bearer("admin_1", "admin"))
+    assert "gateway_case.mismatch" in [entry["event"] for entry in shown.get_json()["webhooks"]]
