@@ -126,7 +126,8 @@ class AfterCredit:
         """(the ledger entry the case asks for, whether this call made it); (None, False) when nothing moves.
         Only actions in the top-up's currency count; each amount is at most what the top-up credited,
         and all take-backs of the payment together too (`wallet_figures.plan_take_back`'s cap)."""
-        currency, first = payment_order.currency, {}
+        currency = payment_order.currency
+        first: dict[str, dict] = {}
         for action in case["actions"]:  # the first told of each counts (`apply` refuses another told later)
             first.setdefault(action["action"], action)
         actions = {
