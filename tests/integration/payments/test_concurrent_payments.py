@@ -41,3 +41,29 @@ def test_same_order_paid_concurrently_is_paid_once(app, api):
     )
     assert sorted(codes) == [200] + [409] * 9
     assert api.balance("cust_s") == 400
+
+
+def test_a_payment_that_read_the_order_pending_while_another_paid_it_is_told_order_already_paid(
+    api, db, integration, monkeypatch
+):
+    """Found by a red-team pass over several processes: a payment whose read of the order came before
+    another request paid it found that payment's debit in its place and was told 409
+    `order_not_payable`; SPEC §5 names `order_already_paid`, as a later payment is told."""
+    api.topup("cust_s", "500")
+    order_id = api.add_order("cust_s", 10000)
+    real, paid_meanwhile = integration.orders.with_wallets, []
+
+    def another_pays_meanwhile(*args, **kwargs):
+        read = real(*args, **kwargs)
+        if not paid_meanwhile:  # the first read: another request pays the order before this one goes on
+            paid_meanwhile.append(None)
+            paid_meanwhile[0] = api.pay(order_id, "cust_s", 100)
+        return read
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.orders, "with_wallets", another_pays_meanwhile)
+        late = api.pay(order_id, "cust_s", 100)
+    assert paid_meanwhile[0].status_code == 200
+    assert (late.status_code, late.get_json()["error"]) == (409, "order_already_paid")
+    assert api.pay(order_id, "cust_s", 100).get_json()["error"] == "order_already_paid"
+    assert api.balance("cust_s") == 400 and integration.reconcile() == []
