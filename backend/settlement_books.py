@@ -144,8 +144,10 @@ class SettlementBooks:
         return counts
 
     def last_days(self):
-        """{gateway: the newest day settled} (/metrics)."""
+        """{gateway: the newest day settled once it had begun} (/metrics: a report day settled ahead, by
+        hand, as a gateway's lag allows, says nothing of whether the worker settles)."""
         newest: dict[str, str] = {}
-        for row in self.settlements.find({}, projection=["gateway", "date"]):
-            newest[row["gateway"]] = max(newest.get(row["gateway"], ""), row["date"])
+        for row in self.settlements.find({}, projection=["gateway", "date", "settled_at"]):
+            if row["settled_at"].date().isoformat() >= row["date"]:
+                newest[row["gateway"]] = max(newest.get(row["gateway"], ""), row["date"])
         return newest

@@ -19,7 +19,7 @@ def days_due(books, gateway, newest):
     """The days up to `newest` to settle for `gateway`, oldest first (`SettlementBooks` `books`)."""
     window = [newest - datetime.timedelta(days=back) for back in range(CATCH_UP_DAYS - 1, -1, -1)]
     documents = [books.day(gateway, day) for day in window]
-    settled = [day for day, document in zip(window, documents, strict=True) if document]
+    settled = [day for day, document in zip(window, documents, strict=True) if settled_in_full(document)]
     first = settled[0] if settled else window[0] if books.settled_before(gateway, window[0]) else newest
     return [
         day for day, document in zip(window, documents, strict=True) if day >= first and not settled_in_full(document)

@@ -169,7 +169,7 @@ class AfterCredit:
         """An event at odds with its case (`apply`): nothing moved; audited the first time it is told
         (a webhook delivered again, or a report settled again, says nothing new), with the customer
         whose wallet the case's payment credited, when one did."""
-        said = f"{event.gateway_payment_id}, {event.amount_minor} {event.currency}"
+        said = f"{event.action}: {event.gateway_payment_id}, {event.amount_minor} {event.currency}"
         if self.cases.told_otherwise(case["_id"], said):
             credited = self.payment_orders.credited_by(owners, case.get("gateway_payment_id"))
             reason = f"{event.event_type} told {what} than the case was told first: {said}"

@@ -69,6 +69,7 @@ def build_simulator(env):
         env.deliver_webhook,
         currency=config["DEFAULT_CURRENCY"],
         credited=env.credited,
+        lag_days=settlement_lag(config).days,  # it plays an account on that cycle
     )
     return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH)
 

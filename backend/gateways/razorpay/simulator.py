@@ -33,7 +33,7 @@ from ...clock import new_id
 from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency
-from .simulator_books import SimulatorBooks
+from .simulator_books import SETTLEMENT_LAG_DAYS, SimulatorBooks
 from .simulator_events import DISPUTE_OUTCOMES, case_event, dispute_entity, refund_entity
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
@@ -56,14 +56,22 @@ class SimulatedRazorpayApi:
     (none are posted without them). `currency`: that of a payment it never recorded. `credited`:
     the service's credited top-ups (`GatewayEnv.credited`), which its books hold as its own."""
 
-    def __init__(self, db=None, webhook_secret=None, deliver_webhook=None, currency="INR", credited=None):
+    def __init__(
+        self,
+        db=None,
+        webhook_secret=None,
+        deliver_webhook=None,
+        currency="INR",
+        credited=None,
+        lag_days=SETTLEMENT_LAG_DAYS,
+    ):
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
         self.refunds = db[REFUNDS_COLLECTION] if db is not None else None
         self.webhook_secret = webhook_secret
         self.deliver_webhook = deliver_webhook
         self.currency = currency
         self.switches = {"refuse": False, "fail": False}
-        self.books = SimulatorBooks(self.payments, self.refunds, credited)
+        self.books = SimulatorBooks(self.payments, self.refunds, credited, lag_days)
 
     def create_order(self, data):
         return {

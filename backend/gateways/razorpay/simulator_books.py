@@ -7,9 +7,10 @@ made — a checkout signature or webhook signed by hand, SPEC §6 — booked as 
 credited, the first time a report of their day is asked for: a simulator treats every payment the
 service credited as its own, §9) and the processed refunds in `simulator_razorpay_refunds` (ours, the
 dashboard's, and those a test booked). Each is settled on the UTC date of its `created_at` plus
-SETTLEMENT_LAG_DAYS. A payment's fee is FEE_RATE of its amount and the tax GST_RATE of that fee,
-each rounded half up to whole paise (Razorpay documents no rounding; e.g. ₹700.00 → fee ₹14.00, tax
-₹2.52, as in Razorpay's documented payment). As Razorpay reports them, `fee` includes `tax`
+`lag_days` (SETTLEMENT_LAG_DAYS, T+2, unless RAZORPAY_SETTLEMENT_LAG_DAYS sets the cycle it plays).
+A payment's fee is FEE_RATE of its amount and the tax GST_RATE of that fee, each rounded half up to
+whole paise (Razorpay documents no rounding; e.g. ₹700.00 → fee ₹14.00, tax ₹2.52, as in Razorpay's
+documented payment). As Razorpay reports them, `fee` includes `tax`
 (`credit = amount - fee`); a refund carries no fee. The books answer any day asked, past or not.
 Tests make the report disagree with the ledger: `book_payment` (a capture the ledger never saw, or
 another amount), `book_refund` (a refund the service never heard of).
@@ -58,8 +59,10 @@ class SimulatorBooks:
     """The simulator's captures and refunds, kept in its collections (None: it keeps none);
     `credited`: the service's credited top-ups (`GatewayEnv.credited`), or None."""
 
-    def __init__(self, payments, refunds, credited=None):
+    def __init__(self, payments, refunds, credited=None, lag_days=SETTLEMENT_LAG_DAYS):
+        """`lag_days`: the account's settlement cycle it plays (RAZORPAY_SETTLEMENT_LAG_DAYS)."""
         self.payments, self.refunds, self.credited = payments, refunds, credited
+        self.lag_days = lag_days
 
     def settlement_recon(self, year, month, day, count, skip):
         """The items Razorpay's recon report lists for the settlement day, `count` after the first
@@ -73,9 +76,7 @@ class SimulatorBooks:
             raise GatewayUnavailable(f"The report's count is 1 to {PAGE_SIZE_MAX}, its skip at least 0.")
         if self.payments is None or self.refunds is None:
             return []
-        captured_on = datetime.datetime.combine(settled_on, datetime.time()) - datetime.timedelta(
-            days=SETTLEMENT_LAG_DAYS
-        )
+        captured_on = datetime.datetime.combine(settled_on, datetime.time()) - datetime.timedelta(days=self.lag_days)
         captured_before = captured_on + datetime.timedelta(days=1)
         if skip == 0:
             self._book_credited(captured_on, captured_before)

@@ -108,3 +108,22 @@ def test_a_case_told_otherwise_is_audited_once_with_its_customer_and_shown_in_th
     assert mismatch["customer_id"] == "cust_a"
     shown = client.get("/api/integration/support/customers/cust_a/webhooks", headers=bearer("admin_1", "admin"))
     assert "gateway_case.mismatch" in [entry["event"] for entry in shown.get_json()["webhooks"]]
+
+
+def test_each_action_told_otherwise_is_audited_though_it_says_what_another_did(api, client, db):
+    """Found by a review: a telling was kept by payment, amount and currency only, so a dispute lost for
+    800.00 after it was opened for 800.00 (told otherwise) was neither audited nor alerted on."""
+    _payment_order, payment_id = razorpay_topup(api, db, "cust_x", "10.00")
+    for event, amount_minor in [
+        ("payment.dispute.created", 400),
+        ("payment.dispute.created", 800),
+        ("payment.dispute.lost", 400),
+        ("payment.dispute.lost", 800),
+    ]:
+        told = razorpay_case_event(event, "dispute", payment_id, amount_minor, case_id="disp_1", phase="chargeback")
+        assert post_razorpay(client, told).status_code == 200
+    assert [m["reason"].split(" told ")[0] for m in mismatches(db)] == [
+        "payment.dispute.created",
+        "payment.dispute.lost",
+    ]
+    assert wallet(api, "cust_x")[0] == 6  # 4.00 taken back, as first told

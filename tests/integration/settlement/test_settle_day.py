@@ -298,3 +298,22 @@ def test_the_exceptions_csv_never_hands_a_spreadsheet_a_formula_from_the_gateway
     integration.settle("razorpay", DAY)
     csv_text = client.get(f"{BASE}/settlements?gateway=razorpay&date={DAY}&format=csv", headers=ADMIN)
     assert csv_text.get_data(as_text=True).splitlines()[1] == "unknown_payment,open,'-2-3,'=HYPERLINK(1),5.00,"
+
+
+def test_a_report_day_settled_ahead_by_hand_neither_hides_a_stopped_worker_nor_the_days_it_missed(
+    app, client, db, integration
+):
+    """Found by a review: a day settled ahead (as far as the gateway's lag allows) made the last-day age
+    negative, so its alert stayed silent, and became the first day the worker's catch-up started from,
+    so the days before it that no worker settled were never settled."""
+    report(integration, "razorpay", [])
+    noon = datetime.time(12)
+    integration.settlement.books.clock = lambda: datetime.datetime.combine(DAY - datetime.timedelta(days=7), noon)
+    integration.settle("razorpay", DAY - datetime.timedelta(days=8))  # the last day the worker settled
+    integration.settle("razorpay", DAY - datetime.timedelta(days=1))  # six days ahead, by hand
+    text = client.get("/metrics").get_data(as_text=True)
+    age = (datetime.datetime.utcnow().date() - (DAY - datetime.timedelta(days=8))).days
+    assert f'wallet_settlement_last_day_age_days{{gateway="razorpay"}} {age:.1f}' in text
+    back_up = datetime.datetime.combine(DAY + datetime.timedelta(days=1), noon)  # down since
+    due = [day for name, day in worker_settles(app, db, integration, back_up, ("w1",)) if name == "razorpay"]
+    assert due == [DAY - datetime.timedelta(days=back) for back in range(6, -1, -1)]  # the whole week, oldest first

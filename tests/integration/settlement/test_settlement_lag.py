@@ -44,3 +44,15 @@ def test_a_credit_is_looked_for_in_the_report_of_its_day_plus_the_configured_lag
 def test_a_lag_that_is_not_a_whole_number_of_days_from_1_to_30_refuses_to_start(setting):
     with pytest.raises(ConfigError, match="RAZORPAY_SETTLEMENT_LAG_DAYS"):
         create_app(app_config(RAZORPAY_SETTLEMENT_LAG_DAYS=setting))
+
+
+def test_the_simulator_settles_on_the_cycle_it_is_told_so_its_reports_find_every_credit(api, db, integration):
+    """Found by a review: its books settled T+2 whatever the setting, so a shorter cycle opened false
+    `credited_not_captured` exceptions and a longer one listed captures a day the service did not look."""
+    order = db["payment_orders"].find_one({"_id": api.topup("cust_a", "10.00")})
+    today = datetime.datetime.utcnow().date()
+    for ahead in range(1, 4):  # nothing of today's is settled before its fourth day
+        assert integration.settle("razorpay", today + datetime.timedelta(days=ahead))[0]["payments"] == 0
+    document, exceptions = integration.settle("razorpay", today + datetime.timedelta(days=4))
+    assert (document["payments"], document["matched"], exceptions) == (1, 1, [])
+    assert db["payment_orders"].find_one({"_id": order["_id"]})["settled_on"] is not None
