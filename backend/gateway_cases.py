@@ -72,11 +72,8 @@ class GatewayCases:
             return case
 
     def told_otherwise(self, case_id, said):
-        """Keep `said` (what an event at odds with the case told) on the case; True the first time."""
-        kept = self.collection.update_one(
-            {"_id": case_id, "told_otherwise": {"$ne": said}}, {"$push": {"told_otherwise": said}}
-        )
-        return kept.modified_count == 1
+        """Keep `said` (what an event at odds with the case told) on the case, once."""
+        self.collection.update_one({"_id": case_id}, {"$addToSet": {"told_otherwise": said}})
 
     def waiting_for(self, gateways, gateway_payment_id):
         """The cases of a payment still waiting for its credit, recorded by any of `gateways`."""

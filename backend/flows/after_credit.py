@@ -170,10 +170,11 @@ class AfterCredit:
         (a webhook delivered again, or a report settled again, says nothing new), with the customer
         whose wallet the case's payment credited, when one did."""
         said = f"{event.action}: {event.gateway_payment_id}, {event.amount_minor} {event.currency}"
-        if self.cases.told_otherwise(case["_id"], said):
+        if said not in case.get("told_otherwise", ()):  # audited, then kept: a crash between repeats the audit
             credited = self.payment_orders.credited_by(owners, case.get("gateway_payment_id"))
             reason = f"{event.event_type} told {what} than the case was told first: {said}"
             self._audit("gateway_case.mismatch", "rejected", case, reason, credited)
+            self.cases.told_otherwise(case["_id"], said)
         return "mismatch"
 
     def _audit(self, action, outcome, case, source, payment_order=None, entry=None):
