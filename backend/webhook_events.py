@@ -20,7 +20,8 @@ class WebhookEvents:
         self.clock = clock
 
     def claim(self, gateway, event):
-        """True when no delivery of this event was claimed before (or its claim was released)."""
+        """True when no delivery of this event was claimed before (or its claim was released), or
+        claimed for the same payment order (a token posted again after its charge, whose credit failed)."""
         try:
             self.collection.insert_one(
                 {
@@ -32,7 +33,8 @@ class WebhookEvents:
             )
             return True
         except DuplicateKeyError:
-            return False
+            earlier = self.collection.find_one({"gateway": gateway, "event_id": event.event_id}, ["payment_order_id"])
+            return earlier is not None and earlier.get("payment_order_id") == event.payment_order_id
 
     def delivered(self, gateway, delivery_id, raw_body):
         """True unless the gateway's delivery `delivery_id` came before with another body (its digest is

@@ -549,19 +549,21 @@ class FakePaymentOrders:
 
 
 class FakeSingleUseEvents:
-    """`WebhookEvents`: an event that makes the service charge is claimed once per (gateway, event id)."""
+    """`WebhookEvents`: an event that makes the service charge is claimed once per (gateway, event id),
+    for its payment order (claimed again for that one alone)."""
 
     def __init__(self):
-        self.claimed = set()
+        self.claims = {}
+
+    @property
+    def claimed(self):
+        return set(self.claims)
 
     def claim(self, gateway, event):
-        if (gateway, event.event_id) in self.claimed:
-            return False
-        self.claimed.add((gateway, event.event_id))
-        return True
+        return self.claims.setdefault((gateway, event.event_id), event.payment_order_id) == event.payment_order_id
 
     def release(self, gateway, event_id):
-        self.claimed.discard((gateway, event_id))
+        self.claims.pop((gateway, event_id), None)
 
 
 class FakeAudit:

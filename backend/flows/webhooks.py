@@ -29,12 +29,14 @@ class WebhookIntake:
         keeps its id on the payment order (`webhook_event_ids`), so a redelivery finds it there and is
         a `duplicate`, as is an event whose id another payment order kept, whatever it names; an
         event that makes the service charge (a Google Pay token) is also claimed in `webhook_events`
-        before the charge, so no token is charged twice, even for another payment order (and
-        released when processing fails). A processed credit is recorded once, as
-        `wallet.credited` with the event's id; every other outcome as `webhook.received`. Concurrent
-        deliveries of one event both apply it, and the ledger's `topup:` key credits once; a process
-        that dies mid-way has kept nothing, so a redelivery is applied afresh, as is the gateway
-        sweep's look-up of the payment order (docs/sweep.md)."""
+        for its payment order before the charge, so no token is charged for another payment order
+        (released only when the charge itself failed: once it charged, the token may be posted again
+        for its own payment order alone, whose charge the processor keeps once by its key). A
+        processed credit is recorded once, as `wallet.credited` with the event's id; every other
+        outcome as `webhook.received`. Concurrent deliveries of one event both apply it, and the
+        ledger's `topup:` key credits once; a process that dies mid-way has kept nothing, so a
+        redelivery is applied afresh, as is the gateway sweep's look-up of the payment order
+        (docs/sweep.md)."""
         try:
             check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
@@ -66,12 +68,7 @@ class WebhookIntake:
             return outcome
         payment_order = read.payment_order
         log.update(payment_order_id=payment_order.id, customer_id=payment_order.customer_id)
-        try:
-            outcome, credited = self._apply_event(gateway, event, read)
-        except Exception:
-            if event.charge_required:
-                self.single_use_events.release(gateway_name, event.event_id)
-            raise
+        outcome, credited = self._apply_event(gateway, event, read)
         if credited:
             self.audit.note("webhook.received", outcome, **log)  # its record is the `wallet.credited` entry
         else:
@@ -154,8 +151,13 @@ class WebhookIntake:
 
     def _charge(self, gateway, event, payment_order):
         """Charge (or capture) the event's payment; its payment id. What the gateway reports it took
-        (a `ConfirmedPayment`) must be the initiated amount and currency (else AmountMismatch, audited)."""
-        charged = gateway.charge(event, payment_order)
+        (a `ConfirmedPayment`) must be the initiated amount and currency (else AmountMismatch, audited).
+        A charge that fails releases the token's claim, so that it can be posted again."""
+        try:
+            charged = gateway.charge(event, payment_order)
+        except Exception:
+            self.single_use_events.release(gateway.name, event.event_id)
+            raise
         if not isinstance(charged, ConfirmedPayment):
             return charged
         self.topups.check_reported_amount(

@@ -75,7 +75,7 @@ def check_cert_url(url):
         or not parts.path.startswith(CERT_PATH_PREFIX)
         or ".." in parts.path
         or not url.isascii()
-        or any(c in url for c in "\\ \t\r\n")
+        or any(c in url for c in "%\\ \t\r\n")  # `%`: an escaped `..` is `..` to the server
     ):
         raise InvalidSignature("PAYPAL-CERT-URL is not a PayPal certificate URL.")
 

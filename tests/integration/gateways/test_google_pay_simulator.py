@@ -276,3 +276,32 @@ def test_simulator_pay_says_so_when_the_token_is_not_accepted(api, client, monke
     assert response.status_code == 303
     assert "payment_error=payment_rejected" in response.headers["Location"]
     assert api.balance("cust_gr") == 0
+
+
+def test_a_token_charged_whose_credit_failed_is_never_charged_for_another_payment_order(
+    app, api, client, db, monkeypatch
+):
+    """Found by a red-team pass: a store error after the charge released the token's claim, so the same
+    token posted for another customer's payment order was charged again and credited there, and the
+    sweep credited the first charge too."""
+    from pymongo.errors import PyMongoError
+
+    integration = app.extensions["integration"]
+    first = initiate(api)["payment_order_id"]
+    other = api.initiate("cust_h", 500, method="google_pay").get_json()["payment_order_id"]
+    credit, failed = integration.wallet.credit, []
+
+    def credit_fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise PyMongoError("connection reset")
+        return credit(*args, **kwargs)
+
+    monkeypatch.setattr(integration.wallet, "credit", credit_fails_once)
+    token = simulator_token(gateway(app))
+    assert post_token(client, first, token).status_code == 503
+    assert post_token(client, other, token).status_code == 200  # acknowledged, a duplicate: not charged
+    assert db["simulator_google_pay_charges"].count_documents({}) == 1
+    assert post_token(client, first, token).status_code == 200  # posted again for its own top-up: credited
+    assert db["simulator_google_pay_charges"].count_documents({}) == 1
+    assert (balance_minor(db, CUSTOMER), balance_minor(db, "cust_h")) == (50000, 0)

@@ -225,6 +225,24 @@ def test_a_charge_that_fails_releases_both_claims(
     assert ledger.balance("cust_a") == 50000
 
 
+def test_a_token_charged_whose_credit_failed_stays_claimed_for_its_own_payment_order_alone(
+    intake, payment_order, payment_orders, single_use_events, gateway, ledger, monkeypatch
+):
+    """Found by a red-team pass: any failure after the charge released the claim, so the same token,
+    posted for another payment order (another customer's), was charged a second time."""
+    payment_orders.create("po_2", "wtp_2", "fakepay", "cust_b", 50000, "INR")
+    credit = ledger.credit
+    monkeypatch.setattr(ledger, "credit", lambda *a, **k: (_ for _ in ()).throw(StoreUnavailable()))
+    with pytest.raises(StoreUnavailable):
+        intake.process("fakepay", token(payment_order_id="po_1"), SIGNED)
+    monkeypatch.setattr(ledger, "credit", credit)
+    assert intake.process("fakepay", token(payment_order_id="po_2"), SIGNED) == "duplicate"
+    assert gateway.charges == [("msg_1", "po_1")]
+    assert intake.process("fakepay", token(payment_order_id="po_1"), SIGNED) == "processed"  # its own, again
+    assert gateway.charges == [("msg_1", "po_1")] * 2  # the processor's key (the payment order) keeps it one charge
+    assert (ledger.balance("cust_a"), ledger.balance("cust_b")) == (50000, 0)
+
+
 # --- a gateway processed by another (Google Pay's PAYMENT_GATEWAY tokens through PayPal) -----------
 def processed_by(processor_name, name="tokenpay"):
     gateway = FakeGateway(name)

@@ -372,6 +372,8 @@ OTHER_CERT_URLS = {
     "www host": "https://www.paypal.com/v1/notifications/certs/CERT-1",
     "other path": "https://api-m.paypal.com/v1/oauth2/token",
     "dot segments": "https://api-m.paypal.com/v1/notifications/certs/../../oauth2/token",
+    # found by a red-team pass: escaped dot segments passed the check and were fetched as `..`
+    "escaped dot segments": "https://api-m.paypal.com/v1/notifications/certs/%2e%2e/%2E%2E/oauth2/token",
     "query": "https://api-m.paypal.com/v1/notifications/certs/CERT-1?next=https://evil.example",
 }
 
