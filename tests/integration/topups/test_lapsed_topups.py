@@ -7,11 +7,10 @@ import datetime
 
 import pytest
 
-from backend import create_app
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
 from backend.payment_orders import PaymentOrders
-from tests.conftest import app_config, drop_store
+from tests.conftest import app_with
 from tests.helpers import BASE, Api, bearer, checkout_signature, run_in_threads
 from tests.integration.settlement.support import DAY, capture_row, report
 from tests.integration.support import assert_money, confirm_by_webhook, initiated
@@ -22,9 +21,7 @@ BALANCE_MAX = "MINIMUM_KYC_BALANCE_MAX"
 @pytest.fixture
 def limited():
     """Minimum-level limits: 100.00 balance, 1,000.00 a month."""
-    app = create_app(app_config(MINIMUM_KYC_BALANCE_MAX="100", MINIMUM_KYC_MONTHLY_TOPUP_MAX="1000"))
-    yield app
-    drop_store(app)
+    yield from app_with(MINIMUM_KYC_BALANCE_MAX="100", MINIMUM_KYC_MONTHLY_TOPUP_MAX="1000")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pymongo.errors import AutoReconnect
 
 from backend import create_app
 from backend.payment_orders import PaymentOrders
-from tests.conftest import app_config, drop_store
+from tests.conftest import app_config, app_with, drop_store
 from tests.helpers import BASE, WEBHOOK_PATH, Api, bearer, razorpay_event, run_in_threads, signed_webhook, unique
 from tests.integration.support import assert_money
 
@@ -20,11 +20,7 @@ ADMIN = bearer("admin_1", "admin")
 @pytest.fixture
 def limited():
     """An app with minimum-level limits of 100.00 balance and 150.00 a month, full-level 1,000.00."""
-    app = create_app(
-        app_config(MINIMUM_KYC_BALANCE_MAX="100", MINIMUM_KYC_MONTHLY_TOPUP_MAX="150", FULL_KYC_BALANCE_MAX="1000")
-    )
-    yield app
-    drop_store(app)
+    yield from app_with(MINIMUM_KYC_BALANCE_MAX="100", MINIMUM_KYC_MONTHLY_TOPUP_MAX="150", FULL_KYC_BALANCE_MAX="1000")
 
 
 @pytest.fixture
