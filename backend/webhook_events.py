@@ -1,6 +1,7 @@
 """Single-use webhook events (`webhook_events`): an event whose delivery makes the service charge a
-payment (a Google Pay token, `charge_required`) is claimed here by (gateway, event id) before the
-charge, so one token is never charged twice, even when posted for another payment order. Other
+payment (a Google Pay token, `charge_required`) is claimed here by (gateway, event id), for its
+payment order and for good, before the charge, so one token is never charged for another payment
+order (posted again for its own, the processor's key keeps its charge once). Other
 events are de-duplicated on their payment order (`PaymentOrders.for_event`, `mark_paid`). A gateway
 whose signature binds a delivery id to the body only weakly (PayPal: a CRC-32) has each delivery's
 body digest kept a day (`webhook_deliveries`, a TTL index), and another body under the id is refused.
@@ -20,8 +21,8 @@ class WebhookEvents:
         self.clock = clock
 
     def claim(self, gateway, event):
-        """True when no delivery of this event was claimed before (or its claim was released), or
-        claimed for the same payment order (a token posted again after its charge, whose credit failed)."""
+        """True when no delivery of this event was claimed before, or it was claimed for the same payment
+        order (a token posted again after its charge or credit failed)."""
         try:
             self.collection.insert_one(
                 {
@@ -46,7 +47,3 @@ class WebhookEvents:
             earlier = self.deliveries.find_one({"_id": key}) or {"body_sha256": digest}  # (expired meanwhile)
             return earlier["body_sha256"] == digest
         return True
-
-    def release(self, gateway, event_id):
-        """Forget an event whose processing failed, so a redelivery is processed again."""
-        self.collection.delete_one({"gateway": gateway, "event_id": event_id})

@@ -562,9 +562,6 @@ class FakeSingleUseEvents:
     def claim(self, gateway, event):
         return self.claims.setdefault((gateway, event.event_id), event.payment_order_id) == event.payment_order_id
 
-    def release(self, gateway, event_id):
-        self.claims.pop((gateway, event_id), None)
-
 
 class FakeAudit:
     """`AuditLog`: what was recorded (stored) and what was only noted (logged)."""

@@ -29,9 +29,10 @@ class WebhookIntake:
         keeps its id on the payment order (`webhook_event_ids`), so a redelivery finds it there and is
         a `duplicate`, as is an event whose id another payment order kept, whatever it names; an
         event that makes the service charge (a Google Pay token) is also claimed in `webhook_events`
-        for its payment order before the charge, so no token is charged for another payment order
-        (released only when the charge itself failed: once it charged, the token may be posted again
-        for its own payment order alone, whose charge the processor keeps once by its key). A
+        for its payment order before the charge, for good, so no token is ever charged for another
+        payment order: whatever failed (the charge itself, which may have taken the money, or what
+        came after it), the token may be posted again for its own payment order alone, whose charge
+        the processor keeps once by its key. A
         processed credit is recorded once, as `wallet.credited` with the event's id; every other
         outcome as `webhook.received`. Concurrent deliveries of one event both apply it, and the
         ledger's `topup:` key credits once; a process that dies mid-way has kept nothing, so a
@@ -151,13 +152,8 @@ class WebhookIntake:
 
     def _charge(self, gateway, event, payment_order):
         """Charge (or capture) the event's payment; its payment id. What the gateway reports it took
-        (a `ConfirmedPayment`) must be the initiated amount and currency (else AmountMismatch, audited).
-        A charge that fails releases the token's claim, so that it can be posted again."""
-        try:
-            charged = gateway.charge(event, payment_order)
-        except Exception:
-            self.single_use_events.release(gateway.name, event.event_id)
-            raise
+        (a `ConfirmedPayment`) must be the initiated amount and currency (else AmountMismatch, audited)."""
+        charged = gateway.charge(event, payment_order)
         if not isinstance(charged, ConfirmedPayment):
             return charged
         self.topups.check_reported_amount(

@@ -305,3 +305,29 @@ def test_a_token_charged_whose_credit_failed_is_never_charged_for_another_paymen
     assert post_token(client, first, token).status_code == 200  # posted again for its own top-up: credited
     assert db["simulator_google_pay_charges"].count_documents({}) == 1
     assert (balance_minor(db, CUSTOMER), balance_minor(db, "cust_h")) == (50000, 0)
+
+
+def test_a_token_whose_charge_timed_out_after_taking_the_money_is_never_charged_for_another_order(
+    app, api, client, db, monkeypatch
+):
+    """Found by a review of the fix above: a failing charge still released the claim, though a processor
+    that times out may have charged, so the token was charged again for another customer's top-up."""
+    from backend.errors import GatewayUnavailable
+
+    processor = gateway(app).processor
+    first = initiate(api)["payment_order_id"]
+    other = api.initiate("cust_h", 500, method="google_pay").get_json()["payment_order_id"]
+    charge = processor.charge
+
+    def charged_then_timed_out(*args, **kwargs):
+        charge(*args, **kwargs)
+        raise GatewayUnavailable("The processor did not answer in time.")
+
+    monkeypatch.setattr(processor, "charge", charged_then_timed_out)
+    token = simulator_token(gateway(app))
+    assert post_token(client, first, token).status_code == 502
+    monkeypatch.undo()
+    assert post_token(client, other, token).status_code == 200  # a duplicate: charged nothing
+    assert post_token(client, first, token).status_code == 200  # posted again for its own: the same charge
+    assert db["simulator_google_pay_charges"].count_documents({}) == 1
+    assert (balance_minor(db, CUSTOMER), balance_minor(db, "cust_h")) == (50000, 0)

@@ -213,16 +213,21 @@ def test_a_token_posted_again_for_another_payment_order_is_not_charged_again(
     assert ledger.balance("cust_a") == 50000
 
 
-def test_a_charge_that_fails_releases_both_claims(
+def test_a_charge_that_fails_leaves_the_token_to_its_own_payment_order(
     intake, payment_order, payment_orders, single_use_events, gateway, ledger
 ):
+    """Found by a review: a failed charge released the token's claim, though a processor that times out
+    may have taken the money, so the token could then be charged for another payment order."""
+    payment_orders.create("po_2", "wtp_2", "fakepay", "cust_b", 50000, "INR")
     gateway.charge_error = GatewayUnavailable()
     with pytest.raises(GatewayUnavailable):
         intake.process("fakepay", token(), SIGNED)
-    assert (payment_orders.docs["po_1"]["webhook_event_ids"], single_use_events.claimed) == ([], set())
+    assert (payment_orders.docs["po_1"]["webhook_event_ids"], single_use_events.claimed) == ([], {("fakepay", "msg_1")})
     gateway.charge_error = None
-    assert intake.process("fakepay", token(), SIGNED) == "processed"
-    assert ledger.balance("cust_a") == 50000
+    assert intake.process("fakepay", token(payment_order_id="po_2"), SIGNED) == "duplicate"
+    assert intake.process("fakepay", token(), SIGNED) == "processed"  # posted again for its own
+    assert gateway.charges == [("msg_1", "po_1")]
+    assert (ledger.balance("cust_a"), ledger.balance("cust_b")) == (50000, 0)
 
 
 def test_a_token_charged_whose_credit_failed_stays_claimed_for_its_own_payment_order_alone(
