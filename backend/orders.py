@@ -140,11 +140,9 @@ class OrderBook:
     def new_ticket(self, order):
         """The pending order with a ticket of its own, for an order whose life's ledger key is taken
         by an ended payment (the shop replaced a paid order's document, dropping the wallet's
-        fields); the order as read after."""
-        self.orders.update_one(
-            {"order_id": order["order_id"], "payment_status": "pending", "payment_ticket": order.get("payment_ticket")},
-            {"$set": {"payment_ticket": new_id("life")}},
-        )
+        fields), when it is still the customer's as read; the order as read after."""
+        as_read = {name: order.get(name) for name in ("order_id", "customer_id", "payment_ticket")}
+        self.orders.update_one({**as_read, "payment_status": "pending"}, {"$set": {"payment_ticket": new_id("life")}})
         return self.orders.find_one({"order_id": order["order_id"]})
 
     def refund_wallet(self, order, wid):
@@ -159,6 +157,7 @@ class OrderBook:
             pinned = self.orders.update_one(
                 {
                     "order_id": order["order_id"],
+                    "customer_id": order["customer_id"],
                     "refund_wallet_id": None,
                     "amount_minor": order["amount_minor"],
                     "payment_status": {"$in": list(PAID_STATES)},

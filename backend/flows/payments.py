@@ -106,10 +106,11 @@ class OrderPayments:
         fingerprint) or None (`WalletService.debit`), and who made this request's entries (`made_it`);
         `wallet`: the wallet as read with the order (`WalletService.append`)."""
         operation, made_by = operations
+        customer_id, currency_named = order["customer_id"], order.get("currency")  # the request's, as read
         for _ in range(LIVES_MAX):
             ticket = order.get("payment_ticket")
             entry, created = self.wallet.debit(
-                order["customer_id"],
+                customer_id,
                 currency,
                 amount_minor,
                 kind=PAYMENT,
@@ -124,6 +125,8 @@ class OrderPayments:
             if made_it(made_by, entry):
                 return entry, False
             order = self.orders.new_ticket(order)
+            if order is not None and (order.get("customer_id"), order.get("currency")) != (customer_id, currency_named):
+                raise OrderNotPayable("The order changed while it was being paid.")  # the shop moved it
             if order is not None and order["payment_status"] in PAID_STATES + ("refunded",):
                 raise OrderAlreadyPaid()  # by the payment in this one's place, made since this one read the order
             if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:

@@ -73,7 +73,8 @@ class Refunds:
         if order["payment_status"] not in PAID_STATES:
             raise OrderNotRefundable()
         self.orders.refund_fields(order, amount_minor)  # a refund that does not fit writes nothing
-        wid = wallet_id(order["customer_id"], currency)
+        customer_id = order["customer_id"]  # the request's: the order may name another once read again
+        wid = wallet_id(customer_id, currency)
         if order.get("refund_wallet_id") != wid:
             pinned_wid, order = self.orders.refund_wallet(order, wid)
             if pinned_wid != wid:
@@ -84,14 +85,14 @@ class Refunds:
         reference = {"order_id": order["order_id"], "reason": reason}
         key, operation = keys
         return self.wallet.credit(
-            order["customer_id"],
+            customer_id,
             currency,
             amount_minor,
             REFUND,
             key=key,
             reference=reference,
             slot=slot,
-            wallet=read_wallet(wallets, order["customer_id"], currency),
+            wallet=read_wallet(wallets, customer_id, currency),
             operation=operation,
         )
 

@@ -3,6 +3,9 @@ reassigns or cancels an order by writing it; nothing of an earlier life (its deb
 refund still being rolled in) pays, refunds or reverses a later one, and reconcile checks each life.
 """
 
+import pytest
+
+from backend.errors import RefundExceedsPaid
 from tests.helpers import bearer
 from tests.integration.support import assert_error, balance_minor, cancelled_while_paying
 
@@ -226,3 +229,53 @@ def test_an_order_the_shop_wrote_without_a_status_or_a_whole_amount_is_refused_a
     views = {o["order_id"]: o for o in listed.get_json()["orders"]}
     assert (views[null_amount]["amount"], views[null_amount]["refundable_amount"]) == (None, 0)
     assert balance_minor(db, "cust_l12") == 10000
+
+
+# Found by a red-team pass of order lives: once a request read the order again, it moved money for the
+# customer the order named then, not for the customer the request was checked against.
+
+
+def test_a_payment_never_debits_another_customer_the_shop_moved_the_order_to_meanwhile(
+    api, db, integration, monkeypatch
+):
+    api.topup("cust_a", "100")
+    api.topup("cust_b", "100")
+    order_id = api.add_order("cust_a", 5000)
+    assert api.pay(order_id, "cust_a", 50).status_code == 200
+    paid = db["orders"].find_one({"order_id": order_id})  # re-issued pending, still A's: its life's key is taken
+    db["orders"].replace_one({"order_id": order_id}, dict({k: paid[k] for k in SHOP_FIELDS}, payment_status="pending"))
+    new_ticket = integration.orders.new_ticket
+
+    def moved_meanwhile(order):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"customer_id": "cust_b"}})
+        return new_ticket(order)
+
+    monkeypatch.setattr(integration.orders, "new_ticket", moved_meanwhile)
+    assert_error(api.pay(order_id, "cust_a", 50), 409, "order_not_payable")
+    assert (balance_minor(db, "cust_a"), balance_minor(db, "cust_b")) == (5000, 10000)
+    integration.recover(grace_seconds=0)
+    assert integration.reconcile() == []
+
+
+def test_a_shop_paid_order_moved_between_two_refunds_is_refunded_once(api, db, integration, monkeypatch):
+    api.topup("cust_a", "1")  # cust_b has no INR wallet: nothing of b's collides with a's refund places
+    order_id = api.add_order("cust_a", 10000)
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"payment_status": "paid"}})  # paid at the shop
+    refund_wallet, first = integration.orders.refund_wallet, []
+
+    def first_refund_and_a_move_meanwhile(order, wid):  # the second refund has read the order, not pinned yet
+        if not first:
+            first.append(True)
+            with monkeypatch.context() as patch:  # the first pins a's wallet; its entry is not rolled in yet
+                patch.setattr(integration.orders, "roll_refund", lambda entry: None)
+                integration.process_refund_to_wallet(order_id, "cust_a", 10000, "first")
+            db["orders"].update_one({"order_id": order_id}, {"$set": {"customer_id": "cust_b"}})
+        return refund_wallet(order, wid)
+
+    monkeypatch.setattr(integration.orders, "refund_wallet", first_refund_and_a_move_meanwhile)
+    with pytest.raises(RefundExceedsPaid):
+        integration.process_refund_to_wallet(order_id, "cust_a", 10000, "second")
+    integration.recover(grace_seconds=0)
+    refunded = sorted((e["customer_id"], e["amount_minor"]) for e in db["ledger_entries"].find({"kind": "refund"}))
+    assert (refunded, balance_minor(db, "cust_b")) == ([("cust_a", 10000)], 0)
+    assert integration.reconcile() == []
