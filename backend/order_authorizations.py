@@ -93,11 +93,15 @@ class OrderAuthorizations:
     def mark_captured(self, entry: LedgerEntry) -> bool:
         """After the capture debit `entry`: the order it authorised is `paid` for what was captured
         (idempotent); its refunds start in the authorised life, into the paying wallet. False when the
-        order is no longer authorised by its hold (paid by it already, or changed by the shop)."""
+        order is no longer authorised by its hold (paid by it already, or changed by the shop: moved to
+        another customer or currency too, which the hold's wallet never pays for; a field the shop
+        removed moves it nowhere)."""
         reference = entry["reference"]
         marked = self.orders.update_one(
             {
                 "order_id": reference["order_id"],
+                "customer_id": {"$in": [entry["customer_id"], None]},
+                "currency": {"$in": [entry["currency"], None]},
                 "payment_status": AUTHORIZED,
                 "authorization.hold_id": reference["hold_id"],
             },

@@ -47,9 +47,11 @@ class OrderHolds:
         kept) when the available money does not cover it. A retry of the same request (same
         `operation_id`) finishes and returns that authorisation."""
         order, wallets, _ = self.orders.with_wallets(order_id, customer_id)
-        currency = order_currency(order, amount_in=amount_in)
         authorization = order.get("authorization") or {}
         again = operation_id is not None and authorization.get("operation_id") == operation_id
+        if again:  # its first try claimed the order: finished in the wallet it was claimed for, whatever the shop wrote
+            order = held_in_its_wallet(order)
+        currency = order_currency(order, amount_in=amount_in)
         if order["payment_status"] != "pending" and not again:
             paid = order["payment_status"] in PAID_STATES
             raise OrderNotPayable("This order is already paid; it cannot be authorised." if paid else None)
@@ -112,6 +114,8 @@ class OrderHolds:
             self.authorizations.mark_captured(entry)
         if settled == SETTLED_GIVEN_BACK:
             self.give_back(entry)
+            reference = entry["reference"]  # its hold is spent: an order still authorised by it (moved) is pending
+            self.authorizations.unclaim(reference["order_id"], reference["hold_id"])
         return settled == SETTLED_PAID
 
     def _capture(self, order, authorization, amount_minor, operation_id):
@@ -186,7 +190,10 @@ class OrderHolds:
 
         captured = entry("capture:")
         if captured is not None:
-            self.authorizations.mark_captured(captured)
+            if captured.get("settled") == SETTLED_GIVEN_BACK:  # the order was moved: pending again
+                self.authorizations.unclaim(order["order_id"], authorization["hold_id"])
+            else:
+                self.authorizations.mark_captured(captured)
             return 1
         if entry("release:") is None:
             if entry("") is None:  # never held: closed for good, so a late hold of the request holds nothing

@@ -237,3 +237,50 @@ def test_a_refused_authorisation_never_takes_back_a_version_the_shop_moved_on(ap
     after = db["orders"].find_one({"order_id": order_id})
     assert (after["note"], after["payment_status"]) == ("gift wrap", "pending")
     assert after["version"] >= 7
+
+
+# Found by a review: after the shop wrote the order, a hold's retry and a capture moved money in the
+# wallet the order named then, not in the wallet the hold is in.
+
+
+def figures(api, customer_id="cust_a"):
+    wallet = api.status(customer_id).get_json()["wallet"]
+    return wallet["balance"], wallet["held"], wallet["available"]
+
+
+def test_an_authorisation_retried_after_the_shop_changed_the_orders_currency_finishes_in_its_wallet(
+    api, db, monkeypatch
+):
+    api.topup("cust_a", "100.00")
+    order_id = api.add_order("cust_a", 6000)
+    body = {"order_id": order_id, "customer_id": "cust_a", "amount": "60.00"}
+    failing_once(monkeypatch, OrderHolds, "_audit")
+    first = api.post("/order/authorize", body, keyed("cust_a", "auth-currency"))
+    assert (first.status_code, first.get_json()["error"]) == (503, "operation_pending")
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"currency": "USD"}})  # the shop
+    again = api.post("/order/authorize", body, keyed("cust_a", "auth-currency"))
+    assert again.status_code == 200, again.get_json()  # was 402 (a hold asked of the USD wallet), the order pending
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "authorized"
+    assert figures(api) == (100, 60, 40)
+    assert db["ledger_entries"].count_documents({"kind": "checkout_hold"}) == 1
+
+
+def test_a_capture_whose_order_the_shop_moved_to_another_customer_meanwhile_is_given_back(
+    api, db, integration, monkeypatch
+):
+    api.topup("cust_a", "100.00")
+    order_id = api.add_order("cust_a", 6000)
+    body = {"order_id": order_id, "customer_id": "cust_a", "amount": "60.00"}
+    assert api.post("/order/authorize", body, bearer("cust_a")).status_code == 200
+    capture = integration.holds.capture
+
+    def moved_meanwhile(*args, **kwargs):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"customer_id": "cust_b"}})
+        return capture(*args, **kwargs)
+
+    monkeypatch.setattr(integration.holds, "capture", moved_meanwhile)
+    assert_error(api.post("/order/capture", {"order_id": order_id, "amount": "60.00"}, ADMIN), 409, "order_not_payable")
+    assert figures(api) == (100, 0, 100)  # was (40, 0, 40): a's money paid b's order, refundable by no one
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
+    integration.recover(grace_seconds=0)
+    assert integration.reconcile() == []
