@@ -158,6 +158,7 @@ class OrderBook:
                 {
                     "order_id": order["order_id"],
                     "customer_id": order["customer_id"],
+                    "currency": order.get("currency"),
                     "refund_wallet_id": None,
                     "amount_minor": order["amount_minor"],
                     "payment_status": {"$in": list(PAID_STATES)},
