@@ -32,12 +32,11 @@ class WebhookIntake:
         for its payment order before the charge, for good, so no token is ever charged for another
         payment order: whatever failed (the charge itself, which may have taken the money, or what
         came after it), the token may be posted again for its own payment order alone, whose charge
-        the processor keeps once by its key. A
-        processed credit is recorded once, as `wallet.credited` with the event's id; every other
-        outcome as `webhook.received`. Concurrent deliveries of one event both apply it, and the
-        ledger's `topup:` key credits once; a process that dies mid-way has kept nothing, so a
-        redelivery is applied afresh, as is the gateway sweep's look-up of the payment order
-        (docs/sweep.md)."""
+        the processor keeps once by its key. A processed credit is recorded once, as
+        `wallet.credited` with the event's id; every other outcome as `webhook.received`. Concurrent
+        deliveries of one event both apply it, and the ledger's `topup:` key credits once; a process
+        that dies mid-way has kept nothing, so a redelivery is applied afresh, as is the gateway
+        sweep's look-up of the payment order (docs/sweep.md)."""
         try:
             check_json_text(raw_body)  # before any gateway's parser recurses into it
             gateway = self.payments.gateway(gateway_name)
