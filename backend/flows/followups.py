@@ -128,19 +128,20 @@ class FollowUps:
             self.after_credit.apply_waiting(credited)
 
     def _settle(self, entry, grace_seconds, settle):
-        """A payment's or capture's follow-up: undecided, decided here by `settle` once claimed; decided
-        given back, its reversal credited (once); a capture decided paid, its order marked. False when
-        its request may still be deciding it."""
+        """A payment's or capture's follow-up: undecided, decided here by `settle` once claimed; a capture
+        decided, finished by `settle` (its order marked, or its reversal credited and its order pending
+        again); a payment decided given back, its reversal credited (once). False when its request may
+        still be deciding it."""
         if entry.get("settled") is None:
             claimed = self.settlements.claim(entry, grace_seconds)
             if claimed is None:
                 return False
             settle(claimed)
             entry["settled"] = claimed.get("settled")
+        elif entry["kind"] == CAPTURE:
+            settle(entry)  # idempotent
         elif entry["settled"] == SETTLED_GIVEN_BACK:
             self.order_payments.give_back(entry)
-        elif entry["kind"] == CAPTURE:
-            settle(entry)  # marks its order (idempotent)
         return True
 
     def _followed_up(self, entries):

@@ -192,7 +192,7 @@ class OrderHolds:
         if captured is not None:
             if captured.get("settled") == SETTLED_GIVEN_BACK:  # the order was moved: pending again
                 self.authorizations.unclaim(order["order_id"], authorization["hold_id"])
-            else:
+            elif captured.get("settled") == SETTLED_PAID:  # undecided: its request or the follow-ups decide it
                 self.authorizations.mark_captured(captured)
             return 1
         if entry("release:") is None:

@@ -284,3 +284,37 @@ def test_a_capture_whose_order_the_shop_moved_to_another_customer_meanwhile_is_g
     assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
     integration.recover(grace_seconds=0)
     assert integration.reconcile() == []
+
+
+def test_a_capture_given_back_whose_reversal_the_worker_finishes_leaves_its_order_pending(
+    api, db, integration, monkeypatch
+):
+    """Found by a review of the change above: the worker's follow-up of a capture decided given back
+    credited its reversal but left the order authorised by the spent hold until the hold expired."""
+    from pymongo.errors import AutoReconnect
+
+    api.topup("cust_a", "100.00")
+    order_id = api.add_order("cust_a", 6000)
+    body = {"order_id": order_id, "customer_id": "cust_a", "amount": "60.00"}
+    assert api.post("/order/authorize", body, bearer("cust_a")).status_code == 200
+    integration.recover(grace_seconds=0)  # the worker has seen the hold (`checked`)
+    capture, credit = integration.holds.capture, integration.wallet.credit
+
+    def moved_meanwhile(*args, **kwargs):
+        db["orders"].update_one({"order_id": order_id}, {"$set": {"customer_id": "cust_b"}})
+        return capture(*args, **kwargs)
+
+    def reversal_fails(customer_id, currency, amount_minor, kind, *args, **kwargs):
+        if kind == "reversal":
+            raise AutoReconnect("the store went away")
+        return credit(customer_id, currency, amount_minor, kind, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(integration.holds, "capture", moved_meanwhile)
+        patch.setattr(integration.wallet, "credit", reversal_fails)
+        response = api.post("/order/capture", {"order_id": order_id, "amount": "60.00"}, ADMIN)
+    assert (response.status_code, response.get_json()["error"]) == (503, "operation_pending")
+    integration.recover(grace_seconds=0)
+    assert figures(api) == (100, 0, 100)
+    assert db["orders"].find_one({"order_id": order_id})["payment_status"] == "pending"
+    assert integration.reconcile() == []
