@@ -125,11 +125,13 @@ class OrderPayments:
             if made_it(made_by, entry):
                 return entry, False
             order = self.orders.new_ticket(order)
-            if order is not None and (order.get("customer_id"), order.get("currency")) != (customer_id, currency_named):
+            if order is None:
+                raise OrderNotPayable()
+            if (order.get("customer_id"), order.get("currency")) != (customer_id, currency_named):
                 raise OrderNotPayable("The order changed while it was being paid.")  # the shop moved it
-            if order is not None and order["payment_status"] in PAID_STATES + ("refunded",):
+            if order["payment_status"] in PAID_STATES + ("refunded",):
                 raise OrderAlreadyPaid()  # by the payment in this one's place, made since this one read the order
-            if order is None or order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
+            if order["payment_status"] != "pending" or order["amount_minor"] != amount_minor:
                 raise OrderNotPayable()
         raise StoreUnavailable("The order keeps changing; nothing was debited. Try again.")
 
