@@ -98,6 +98,7 @@ INDEXES = {
         ([("status", 1), ("updated_at", 1)], {}),
         ([("withdrawal_id", 1), ("part", 1)], {"sparse": True}),
         ([("gateway_payment_id", 1), ("status", 1)], {}),
+        ([("gateway_refund_id", 1)], {"sparse": True}),  # a webhook without our reference names its refund
     ],
     # withdrawals whose request died before every part was asked (the worker's)
     "withdrawals": [

@@ -47,12 +47,15 @@ class GatewayRefunds:
             return self.collection.find_one({"_id": reference}), False
         return record, True
 
-    def get(self, reference, gateways=None):
-        """Our refund `reference`, when it was asked of one of `gateways` (any when None)."""
-        query = {"_id": reference}
-        if gateways is not None:
-            query["gateway"] = gateway_filter(tuple(gateways))
-        return self.collection.find_one(query)
+    def get(self, reference, gateways=None, refund_id=None):
+        """Our refund `reference`, when it was asked of one of `gateways` (any when None); else, given
+        `refund_id`, the one the gateway answered with that refund id (a webhook that does not carry
+        our reference back still names its refund by the gateway's own id)."""
+        only = {} if gateways is None else {"gateway": gateway_filter(tuple(gateways))}
+        record = self.collection.find_one({"_id": reference, **only}) if reference is not None else None
+        if record is None and refund_id:
+            record = self.collection.find_one({"gateway_refund_id": refund_id, **only})
+        return record
 
     def of_report(self, gateways, references, payment_ids):
         """Our refunds asked of one of `gateways` that a report's refund rows may be: named by one of

@@ -61,7 +61,7 @@ class AfterCredit:
         event names another payment, or another amount or currency, than its case was told first:
         audited, nothing moved)."""
         owners = self._owners(gateway)  # a Google Pay top-up through PayPal is PayPal's payment
-        if self.our_refunds is not None and event.refund_reference is not None:
+        if self.our_refunds is not None and CASE_KIND[event.action] == REFUND_CASE:
             outcome = self.our_refunds.on_event(owners, event)
             if outcome is not None:
                 return outcome

@@ -101,10 +101,11 @@ class OurRefunds:
         return self._end(record, PROCESSED if answer.status == REFUND_DONE else FAILED, answer.refund_id)
 
     def on_event(self, gateways, event):
-        """A refund webhook naming one of our references asked of one of `gateways` (the webhook's own,
-        and those it processes): applied here (an outcome word); None when the reference is not ours
-        (the refund is the gateway's own: `after_credit` applies it)."""
-        record = self.records.get(event.refund_reference, gateways)
+        """A refund webhook about one of our refunds asked of one of `gateways` (the webhook's own, and
+        those it processes), named by our reference or else by the gateway's refund id: applied here
+        (an outcome word); None when it is not ours (the refund is the gateway's own: `after_credit`
+        applies it)."""
+        record = self.records.get(event.refund_reference, gateways, refund_id=event.case_id)
         if record is None:
             return None
         ending = {REFUND_PROCESSED: PROCESSED, REFUND_FAILED: FAILED}.get(event.action)
