@@ -162,10 +162,9 @@ def fill_derived(config, gateways, production):
     base_url = str(config["PUBLIC_BASE_URL"]).strip() or f"http://{config['HOST']}:{config['PORT']}"
     config["PUBLIC_BASE_URL"] = base_url.rstrip("/")
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
-    # Under the test client nothing listens on PUBLIC_BASE_URL: simulators post through the app.
-    config["SIMULATOR_WEBHOOK_DELIVERY"] = config["SIMULATOR_WEBHOOK_DELIVERY"] or (
-        "inline" if config.get("TESTING") else "http"
-    )
+    # Left empty: `inline` while TESTING (nothing listens on PUBLIC_BASE_URL under the test client),
+    # else `http`, decided per delivery (`Delivery`), so TESTING set after create_app counts too.
+    config["SIMULATOR_WEBHOOK_DELIVERY"] = str(config["SIMULATOR_WEBHOOK_DELIVERY"]).strip()
 
 
 def fill_switches_and_numbers(config, production):
@@ -174,8 +173,8 @@ def fill_switches_and_numbers(config, production):
         config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
     config["SEED_DEMO_DATA"] = is_on(config["SEED_DEMO_DATA"])
     config["RECOVER_ON_START"] = is_on(config["RECOVER_ON_START"])
-    limits = config["RATE_LIMITS_ENABLED"]
-    config["RATE_LIMITS_ENABLED"] = not config.get("TESTING") if limits == "" else is_on(limits)
+    limits = config["RATE_LIMITS_ENABLED"]  # left empty (None): on unless TESTING, per request (`limits`)
+    config["RATE_LIMITS_ENABLED"] = None if str(limits).strip() == "" else is_on(limits)
     config["GATEWAY_TIMEOUT_SECONDS"] = seconds_setting(config, "GATEWAY_TIMEOUT_SECONDS")
     config["RECOVERY_GRACE_SECONDS"] = seconds_setting(config, "RECOVERY_GRACE_SECONDS", zero_allowed=True)
     config["PORT"] = whole_number_setting(config, "PORT", 1, 65535)

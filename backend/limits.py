@@ -1,4 +1,6 @@
-"""Rate limits per client address and endpoint (429 `rate_limited`), off when TESTING unless asked for.
+"""Rate limits per client address and endpoint (429 `rate_limited`), off when TESTING unless asked for
+(RATE_LIMITS_ENABLED left empty follows TESTING as it is at each request, also when set after
+create_app, as Flask's testing pattern does).
 
 Each endpoint counts separately per client address, in fixed windows of WINDOW_SECONDS that start
 at the first request: MONEY_LIMIT on the money POSTs, WEBHOOK_LIMIT on every gateway's webhook,
@@ -21,7 +23,7 @@ import threading
 import time
 
 import redis
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.exceptions import TooManyRequests
 
 from .errors import ConfigError
@@ -122,11 +124,12 @@ class RateLimits:
         self.clock = time.time  # seconds since the epoch: X-RateLimit-Reset says when in those
         self.local_counters = LocalCounters()
         self.money_counters = money_counters(config["RATE_LIMIT_STORAGE_URI"], self.local_counters)
+        self.follow_testing = config["RATE_LIMITS_ENABLED"] is None  # left empty: off while TESTING
 
     def check(self):
         """before_request: count the request; over its endpoint's limit, 429 (nothing else runs)."""
         endpoint = request.endpoint
-        if endpoint is None:
+        if endpoint is None or (self.follow_testing and current_app.testing):
             return
         counters = self.money_counters if endpoint in MONEY_ENDPOINTS else self.local_counters
         now = self.clock()
@@ -153,7 +156,7 @@ class RateLimits:
 
 def init_limits(app):
     """Apply the limits to `app` unless RATE_LIMITS_ENABLED is off (then nothing runs per request)."""
-    if not app.config["RATE_LIMITS_ENABLED"]:
+    if app.config["RATE_LIMITS_ENABLED"] is False:
         return None
     limits = app.extensions["rate_limits"] = RateLimits(app.config)
     app.before_request(limits.check)

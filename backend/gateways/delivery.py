@@ -29,7 +29,7 @@ class Delivery:
         checkout page posting and awaiting the answer), right away. Returns the HTTP status when
         inline or when it waited (None if the service could not be reached)."""
         config = self.app.config
-        if config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline":
+        if (config["SIMULATOR_WEBHOOK_DELIVERY"] or ("inline" if self.app.testing else "http")) == "inline":
             return self.handle_inline(path, body, headers)
         url = config["PUBLIC_BASE_URL"] + path
         if wait:

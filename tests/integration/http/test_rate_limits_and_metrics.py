@@ -132,3 +132,47 @@ def test_made_up_http_methods_share_one_method_label(client):
     methods = set(re.findall(r'^wallet_http_requests_total\{[^}]*method="([^"]*)"', text, re.M))
     assert methods == {"GET", "PATCH", "other"}, methods
     assert re.search(r'^wallet_http_requests_total\{[^}]*method="other"[^}]*status="405"\} 3\.0$', text, re.M), text
+
+
+def flask_testing_pattern_app():
+    """An app made as Flask's testing docs make one: `create_app()`, then TESTING set on it. The rate
+    limits and the simulators' delivery are left to their defaults."""
+    config = app_config(TESTING=False)
+    del config["SIMULATOR_WEBHOOK_DELIVERY"]
+    app = create_app(config)
+    app.config.update({"TESTING": True})
+    return app
+
+
+def test_testing_set_after_create_app_turns_the_default_limits_off():
+    client = flask_testing_pattern_app().test_client()
+    for _ in range(MONEY_LIMIT_PER_MINUTE + 5):
+        assert client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code == 400
+
+
+def test_testing_set_after_create_app_makes_the_simulators_post_through_the_app():
+    app = flask_testing_pattern_app()
+    client = app.test_client()
+    body = {"customer_id": "cust_t", "amount": "7.00"}
+    initiated = client.post("/api/integration/wallet/topup/initiate", json=body, headers=bearer("cust_t"))
+    payment_order_id = initiated.get_json()["payment_order_id"]
+    assert client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay").status_code == 303
+    status = client.get("/api/integration/status/cust_t", headers=bearer("cust_t")).get_json()
+    assert status["wallet"]["balance"] == 7
+
+
+def test_the_default_limits_count_when_not_testing():
+    config = app_config(TESTING=False)
+    client = create_app(config).test_client()
+    codes = [
+        client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code for _ in range(MONEY_LIMIT_PER_MINUTE + 1)
+    ]
+    assert codes[-1] == 429 and set(codes[:-1]) == {400}
+
+
+def test_limits_asked_for_stay_on_under_testing():
+    client = create_app(app_config(RATE_LIMITS_ENABLED="true")).test_client()
+    codes = [
+        client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code for _ in range(MONEY_LIMIT_PER_MINUTE + 1)
+    ]
+    assert codes[-1] == 429

@@ -16,7 +16,6 @@ def test_two_apps_do_not_share_the_embedded_store():
 
 def test_under_the_test_client_the_simulator_posts_its_webhook_through_the_app():
     app = embedded_app()
-    assert app.config["SIMULATOR_WEBHOOK_DELIVERY"] == "inline"
     api = Api(app.test_client(), app.extensions["wallet_db"])
     payment_order_id = api.initiate("cust_sim", "7").get_json()["payment_order_id"]
     assert api.client.post(f"/simulator/razorpay/checkout/{payment_order_id}/pay").status_code == 303
