@@ -103,6 +103,22 @@ def test_a_full_level_customer_has_the_full_levels_limits(api):
     assert audit["reason"] == "unset -> full"
 
 
+@pytest.mark.parametrize("written", [{"customer_id": "cust_a"}, {"_id": "cust_a"}])
+def test_a_level_written_to_customers_directly_counts(api, written):
+    """`customers.kyc_level` as another system writes it: named by `customer_id`, or with the customer id
+    as the document's `_id`."""
+    api.db["customers"].insert_one({**written, "kyc_level": "full"})
+    assert api.initiate("cust_a", "500.00").status_code == 200
+    refused(api.initiate("cust_a", "600.00"), "FULL_KYC_BALANCE_MAX", 500)
+
+
+def test_a_level_set_through_the_api_outranks_a_document_keyed_by_id(api):
+    api.db["customers"].insert_one({"_id": "cust_a", "kyc_level": "full"})
+    path = f"{BASE}/customers/cust_a/kyc-level"
+    assert api.client.put(path, json={"kyc_level": "minimum"}, headers=ADMIN).status_code == 200
+    refused(api.initiate("cust_a", "500.00"), "MINIMUM_KYC_BALANCE_MAX", 100)
+
+
 def test_only_an_admin_sets_a_level_and_only_to_a_known_one(api):
     path = f"{BASE}/customers/cust_a/kyc-level"
     assert api.client.put(path, json={"kyc_level": "full"}, headers=bearer("cust_a")).status_code == 403
