@@ -228,7 +228,7 @@ class Withdrawals:
         refundable_minor = sum(left for _po, left in topups)
         if refundable_minor < amount_minor:
             raise WithdrawalExceedsRefundable(
-                format_major(refundable_minor, currency), to_major(refundable_minor, currency)
+                f"{format_major(refundable_minor, currency)} {currency}", to_major(refundable_minor, currency)
             )
         parts: list[dict] = []
         left, withdrawal_ref = amount_minor, new_id("wdp", 12)

@@ -79,7 +79,7 @@ def test_more_than_the_top_ups_can_take_back_is_refused(api, db, integration, tw
     assert response.status_code == 409
     assert response.get_json()["error"] == "withdrawal_exceeds_refundable"
     assert response.get_json()["refundable"] == 110
-    assert "110.00" in response.get_json()["message"]
+    assert "At most 110.00 INR can be refunded" in response.get_json()["message"]
     assert db["withdrawals"].count_documents({}) == 0 and db["gateway_refunds"].count_documents({}) == 0
 
 
