@@ -250,6 +250,21 @@ def test_compose_initiates_a_one_node_replica_set(compose):
         assert service["depends_on"]["mongo"]["condition"] == "service_healthy"
 
 
+PASSED_ON = re.compile(
+    r"(RAZORPAY|PAYPAL|GOOGLE_PAY|WHATSAPP)_\w+|SUPPORTED_CURRENCIES|\w+_(BALANCE|TOPUP)_MAX|LOG_FORMAT"
+)
+
+
+def test_compose_passes_on_every_gateway_currency_limit_and_whatsapp_setting(compose):
+    """docs/deployment.md: compose passes these on from the shell when set (`${NAME:-default}`, or
+    `${NAME:?message}` for those it requires)."""
+    environment = compose["services"]["app"]["environment"]
+    names = sorted(name for name in setting_defaults() if PASSED_ON.fullmatch(name))
+    assert "GOOGLE_PAY_DIRECT_PROCESSOR" in names and "WHATSAPP_API_VERSION" in names
+    missing = [name for name in names if not re.fullmatch(rf"\$\{{{name}:[-?].*\}}", str(environment.get(name)))]
+    assert missing == []
+
+
 # mongosh, as far as the mongo healthcheck uses it: the script runs with `rs`, `db` and `quit`; an
 # uncaught error exits 1, `quit(code)` exits `code`, the end of the script exits 0.
 MONGOSH_STUB = r"""
