@@ -1,14 +1,13 @@
-"""Authorise now, take later (SPEC §10): an order's amount is held in the wallet (`authorize`), then
-taken, in full or in part, the rest released (`capture`), or released (`void`); a hold not captured
-within its time is released by the worker (`expire`).
+"""Authorise now, take later (SPEC §10): an order's amount is held in the wallet (`authorize`), then taken, in
+full or in part, the rest released (`capture`), or released (`void`); a hold not captured within its time is
+released by the worker (`expire`).
 
-Each step is one ledger entry keyed by the authorisation's hold (`checkout_hold:<order>:<auth>`,
-`capture:…`, `release:…`) and one write of the order (`backend/order_authorizations.py`), in that
-order: the order is claimed `authorized` before its hold is made, so two authorisations of an order
-never both hold; a capture and a void of one hold race in the ledger, where one wins. A process that
-dies between the two writes leaves an order the worker puts right (`expire`, after a grace): an
-authorisation without its hold goes back to `pending`, a capture or release in the ledger is
-written to its order."""
+Each step is one ledger entry keyed by the authorisation's hold (`checkout_hold:<order>:<auth>`, `capture:…`,
+`release:…`) and one write of the order (`backend/order_authorizations.py`), in that order: the order is
+claimed `authorized` before its hold is made, so two authorisations of an order never both hold; a capture and
+a void of one hold race in the ledger, where one wins. A process that dies between the two writes leaves an
+order the worker puts right (`expire`, after a grace): an authorisation without its hold goes back to
+`pending`, a capture or release in the ledger is written to its order."""
 
 import logging
 
@@ -141,8 +140,8 @@ class OrderHolds:
         return _same_request(entry, amount_minor, operation_id)  # a capture at once may have taken the key
 
     def void(self, order_id, customer_id=None, operation_id=None):
-        """Release the hold; the order is `pending` again. The release entry. A retry of a request
-        answers the release its first try made (finishing it), whatever the order is now."""
+        """Release the hold; the order is `pending` again. The release entry (of 0: a take-back cut it
+        away). A retry answers the release its first try made (finishing it), whatever the order is now."""
         order = self._order(order_id, customer_id)
         entry = self._earlier(order, operation_id, HOLD_RELEASE, other_hold_only=False)
         if entry is not None:
@@ -153,10 +152,10 @@ class OrderHolds:
         authorization = self._authorization(order)
         entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
-            # its hold may have been made since the first try
-            entry = self._release(order, authorization, operation_id=operation_id)
-            if entry is None and self._entry(order, "capture:") is None:
-                self.authorizations.unclaim(order_id, authorization["hold_id"])  # a take-back cut it away
+            entry = self._release(order, authorization, operation_id=operation_id)  # held since the first try?
+            uncaptured = entry is None and self._entry(order, "capture:") is None
+            if uncaptured and self.authorizations.unclaim(order_id, authorization["hold_id"]):  # a take-back took it
+                return self._nothing_left(order)
         if entry is None:  # captured, cut away, or its hold not made yet (the order stays authorised: `expire`)
             raise HoldNotFound()
         with pending_on_store_error(entry):
@@ -211,6 +210,15 @@ class OrderHolds:
                 # else a gateway's take-back cut the hold away already
         self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
         return 1
+
+    def _nothing_left(self, order):
+        """The void of a hold cut away whole: released 0, the wallet as it is now; audited."""
+        customer_id, currency = order["customer_id"], order["currency"]
+        wallet = self.wallet.get_wallet(customer_id, currency)
+        voided = {"_id": None, "customer_id": customer_id, "currency": currency, "amount_minor": 0}
+        voided.update(balance_after_minor=wallet["balance_minor"], held_after_minor=wallet["held_minor"])
+        self._audit("order.voided", order, voided, reason="the gateway took the held money back")
+        return voided
 
     def _release(self, order, authorization, must_exist=True, operation_id=None):
         entry, _ = self.holds.release(

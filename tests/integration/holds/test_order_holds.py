@@ -311,15 +311,32 @@ def test_the_orders_list_shows_an_authorised_orders_hold(api, funded):
     assert order["authorization"]["amount"] == 60 and order["authorization"]["expires_at"].endswith("Z")
 
 
-def test_a_hold_a_gateway_took_back_cannot_be_captured_and_its_order_is_payable_again(api, db, integration):
+def test_a_hold_a_gateway_took_back_cannot_be_captured_and_its_void_makes_the_order_payable_again(
+    api, db, integration
+):
     _order, payment_id = razorpay_topup(api, db, "cust_a", "60.00")
     order_id = api.add_order("cust_a", 6000)
     authorize(api, order_id)
     integration.payments.gateway("razorpay").api.dashboard_refund(payment_id, 6000, "INR")  # cuts the hold away
     assert figures(api) == (0, 0, 0)
     assert_error(capture(api, order_id, "60.00"), 409, "hold_not_found")
-    assert_error(void(api, order_id), 409, "hold_not_found")
+    assert order_status(api, order_id) == "authorized"  # a refused capture changes nothing
+    voided = void(api, order_id, headers={**bearer("cust_a"), "Idempotency-Key": "void-cut-1"})
+    assert voided.status_code == 200, voided.get_json()
+    assert voided.get_json() == {
+        "success": True,
+        "order_id": order_id,
+        "payment_status": "pending",
+        "released": 0,
+        "available_balance": 0,
+        "currency": "INR",
+    }
     assert order_status(api, order_id) == "pending"
+    audit = db["integration_logs"].find_one({"event": "order.voided", "order_id": order_id})
+    assert (audit["amount_minor"], audit["reason"]) == (0, "the gateway took the held money back")
+    again = void(api, order_id, headers={**bearer("cust_a"), "Idempotency-Key": "void-cut-1"})
+    assert again.get_json() == voided.get_json()
+    assert_error(void(api, order_id), 409, "hold_not_found")  # voided: nothing left to void
     assert integration.reconcile() == []
 
 
