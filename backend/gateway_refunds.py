@@ -154,11 +154,18 @@ class ReportRecords:
         return self.by_reference.get(row.reference) or self.by_refund_id.get(row.refund_id)
 
     def unanswered(self, row):
-        same = (row.gateway_payment_id, row.amount_minor, row.currency)
-        return [
-            r
-            for r in self.by_reference.values()
-            if r["status"] in OPEN_STATUSES
-            and not r.get("gateway_refund_id")
-            and (r["gateway_payment_id"], r["amount_minor"], r["currency"]) == same
-        ]
+        return unanswered(self.by_reference.values(), row.gateway_payment_id, row.amount_minor, row.currency)
+
+
+def unanswered(records, payment_id, amount_minor, currency):
+    """Those of our refund `records` still open with no refund id yet (the gateway's answer lost, or
+    not come yet) of `payment_id` for `amount_minor` `currency`: a refund of it told without our
+    reference may be one of them."""
+    same = (payment_id, amount_minor, currency)
+    return [
+        r
+        for r in records
+        if r["status"] in OPEN_STATUSES
+        and not r.get("gateway_refund_id")
+        and (r["gateway_payment_id"], r["amount_minor"], r["currency"]) == same
+    ]

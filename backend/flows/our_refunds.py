@@ -9,7 +9,7 @@ import hashlib
 import logging
 
 from ..errors import GatewayUnavailable
-from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, SECOND_PAYMENT
+from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, SECOND_PAYMENT, unanswered
 from ..gateways.base import REFUND_DONE, REFUND_FAILED, REFUND_PENDING, REFUND_PROCESSED
 
 logger = logging.getLogger("integration.refunds")
@@ -106,8 +106,12 @@ class OurRefunds:
         (an outcome word); None when it is not ours (the refund is the gateway's own: `after_credit`
         applies it)."""
         record = self.records.get(event.refund_reference, gateways, refund_id=event.case_id)
+        if record is None and event.refund_reference is None:  # ours, its answer not recorded yet?
+            record = self.answered_by(self._unanswered(gateways, event), event.case_id)
         if record is None:
             return None
+        if self._told_otherwise(record, event):
+            return "mismatch"
         ending = {REFUND_PROCESSED: PROCESSED, REFUND_FAILED: FAILED}.get(event.action)
         if ending is not None and self.disagrees(record, event.amount_minor, event.currency, event.event_type):
             return "rejected"
@@ -125,6 +129,42 @@ class OurRefunds:
             event_type=event.event_type,
         )
         return outcome
+
+    def answered_by(self, candidates, refund_id):
+        """Of `candidates` (our open refunds with no refund id yet, of one payment and amount), the one
+        the gateway says it made as `refund_id` (`find_refund` by our reference, which never makes
+        one); None when none is: the refund is the gateway's own. GatewayUnavailable when the gateway
+        cannot say (a webhook is then delivered again, a report settled again)."""
+        for record in candidates:
+            find = getattr(self.payments.gateway(record["gateway"]), "find_refund", None)
+            answer = find(record["gateway_payment_id"], record["_id"]) if find else None
+            if answer is not None and answer.refund_id == refund_id:
+                return record
+        return None
+
+    def _unanswered(self, gateways, event):
+        """Our open refunds of the event's payment, amount and currency that have no refund id yet."""
+        records = self.records.of_report(gateways, [], [event.gateway_payment_id])
+        return unanswered(records, event.gateway_payment_id, event.amount_minor, event.currency)
+
+    def _told_otherwise(self, record, event):
+        """Whether the webhook names another payment than our refund `record` is of, or another refund id
+        than the gateway gave it (a gateway's mistake or a forged webhook, never this refund ending):
+        nothing moves; audited `gateway_case.mismatch` (alerted), for a person."""
+        refund_id = record.get("gateway_refund_id")
+        other_payment = event.gateway_payment_id != record["gateway_payment_id"]
+        if not other_payment and (refund_id is None or event.case_id in (None, refund_id)):
+            return False
+        told = f"{event.event_type}: payment {event.gateway_payment_id}, refund {event.case_id}"
+        logger.error(
+            "refund %s: %s (it is of payment %s, refund %s)",
+            record["_id"],
+            told,
+            record["gateway_payment_id"],
+            refund_id,
+        )
+        self._audit("gateway_case.mismatch", "rejected", record, event_id=event.event_id, reason=told[:200])
+        return True
 
     def disagrees(self, record, amount_minor, currency, source):
         """Whether the gateway speaks of another amount or currency than `record` asked for (a proxy's

@@ -142,7 +142,9 @@ class Settlement:
         matched, known = 0, []
         for row in rows:
             try:
-                record = ours.of_row(row) or (None if row.reference else self._answer_lost(row, ours.unanswered(row)))
+                record = ours.of_row(row)
+                if record is None and not row.reference:  # ours, its answer lost?
+                    record = self.our_refunds.answered_by(ours.unanswered(row), row.refund_id)
             except GatewayUnavailable:  # ours, or the gateway's own? Nothing taken back: a later settling decides
                 self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
                 continue
@@ -181,18 +183,6 @@ class Settlement:
         if told is None or case.get("waiting") or case.get("gateway_payment_id") != row.gateway_payment_id:
             told = {"amount_minor": 0, "currency": row.currency}  # nothing of this payment was taken (yet)
         self._note(gateway, day, AMOUNT_MISMATCH, row, None, OPEN, (told["amount_minor"], told["currency"]))
-
-    def _answer_lost(self, row, candidates):
-        """Of our open refunds with no refund id yet (`candidates`: the row's payment and amount), the
-        one the gateway says this row's refund is: asked for the refund made under its reference
-        (`find_refund`, which never makes one). None when it is none of them: the gateway's own
-        refund. GatewayUnavailable when the gateway cannot say."""
-        for record in candidates:
-            find = getattr(self.payments.gateway(record["gateway"]), "find_refund", None)
-            answer = find(record["gateway_payment_id"], record["_id"]) if find else None
-            if answer is not None and answer.refund_id == row.refund_id:
-                return record
-        return None
 
     def _our_refund(self, gateway, day, row, record):
         """(record after, True) when the report agrees with our refund (one still open is finished as

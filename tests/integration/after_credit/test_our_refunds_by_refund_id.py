@@ -3,6 +3,9 @@
 by the refund id the gateway answered, and finishes that refund rather than taking the money back a
 second time as a refund made in the gateway's dashboard."""
 
+import json
+
+from backend.errors import GatewayUnavailable
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.paypal.simulator_cases import refund_view
 from tests.helpers import BASE, bearer
@@ -14,6 +17,7 @@ from tests.integration.after_credit.support import (
     wallet,
     withdraw,
 )
+from tests.integration.settlement.support import DAY, refund_row, report
 from tests.integration.support import assert_money
 
 
@@ -100,4 +104,119 @@ def test_a_dashboard_refund_without_notes_is_still_taken_back(api, client, db, i
     assert post_razorpay(client, razorpay_case_event("refund.processed", "refund", payment_id, 1000)).status_code == 200
     assert_wallet(api, "cust_a", 90, 0)
     assert taken_back(db, "cust_a") == 1
+    assert integration.reconcile() == []
+
+
+def test_our_refund_id_told_with_another_payment_moves_nothing_and_is_a_mismatch(api, client, db, integration):
+    """A refund id is of one payment: told of another (a gateway's mistake, a forged webhook), it neither
+    ends our refund nor takes anything back; audited `gateway_case.mismatch`, which is alerted."""
+    _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
+    keep_razorpay_webhooks(integration)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    told = razorpay_case_event("refund.processed", "refund", payment_b, 1000, case_id=record["gateway_refund_id"])
+    assert post_razorpay(client, told).status_code == 200
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "pending"
+    assert_wallet(api, "cust_a", 100, 10)
+    assert_wallet(api, "cust_b", 100, 0)
+    audit = db["integration_logs"].find_one({"event": "gateway_case.mismatch"})
+    assert (audit["customer_id"], audit["outcome"]) == ("cust_a", "rejected")
+    failed = our_refund_event(db, "refund.failed", payment_a, 1000)  # how it really ended
+    assert post_razorpay(client, failed).status_code == 200
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "failed"
+    assert_wallet(api, "cust_a", 100, 0)
+    assert integration.reconcile() == []
+
+
+def test_our_reference_told_with_another_refund_id_moves_nothing(api, client, db, integration):
+    """Our reference told with a refund id the gateway gave another refund ends nothing and does not
+    take that id for ours: the other refund (a dashboard refund of cust_b) is still taken back."""
+    _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
+    kept = keep_razorpay_webhooks(integration)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    simulator = integration.payments.gateway("razorpay").api
+    dashboard_id = simulator.dashboard_refund(payment_b, 2500, "INR")
+    notes = {"reference": record["_id"]}
+    told = razorpay_case_event("refund.processed", "refund", payment_a, 1000, case_id=dashboard_id, notes=notes)
+    assert post_razorpay(client, told).status_code == 200
+    assert db["gateway_refunds"].find_one({"_id": record["_id"]})["gateway_refund_id"] == record["gateway_refund_id"]
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "pending"
+    for webhook in kept[len(kept) - 2 :]:  # the dashboard refund's own refund.created and refund.processed
+        assert post_razorpay(client, json.loads(webhook)).status_code == 200
+    assert_wallet(api, "cust_b", 75, 0)
+    assert_wallet(api, "cust_a", 100, 10)
+    assert integration.reconcile() == []
+
+
+def test_a_webhook_without_notes_before_the_answer_was_recorded_is_known_by_asking_the_gateway(
+    api, client, db, integration, monkeypatch
+):
+    """The refund call timed out after Razorpay made the refund (the record has no refund id yet): its
+    webhook without notes is matched by asking Razorpay for the refund under our reference."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    kept = keep_razorpay_webhooks(integration)
+    simulator = integration.payments.gateway("razorpay").api
+    made = simulator.refund_payment
+
+    def made_then_timed_out(*args):
+        made(*args)
+        raise GatewayUnavailable("timed out")
+
+    monkeypatch.setattr(simulator, "refund_payment", made_then_timed_out)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    monkeypatch.setattr(simulator, "refund_payment", made)
+    assert db["gateway_refunds"].find_one({"gateway_payment_id": payment_id}).get("gateway_refund_id") is None
+    for webhook in kept:
+        event = json.loads(webhook)
+        event["payload"]["refund"]["entity"]["notes"] = []
+        assert post_razorpay(client, event).status_code == 200
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "completed"
+    assert_wallet(api, "cust_a", 90, 0)
+    assert taken_back(db, "cust_a") == 0
+    assert integration.reconcile() == []
+
+
+def test_a_report_row_of_our_refund_id_with_another_payment_is_an_open_mismatch(api, db, integration):
+    _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
+    keep_razorpay_webhooks(integration)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    report(integration, "razorpay", [refund_row(payment_b, record["gateway_refund_id"], 1000)])
+    _document, exceptions = integration.settle("razorpay", DAY)
+    assert [(e["kind"], e["status"]) for e in exceptions] == [("amount_mismatch", "open")]
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "pending"
+    assert_wallet(api, "cust_a", 100, 10)
+    assert_wallet(api, "cust_b", 100, 0)
+
+
+def test_a_webhook_that_may_be_ours_waits_while_the_gateway_cannot_say(api, client, db, integration, monkeypatch):
+    """Razorpay cannot be asked whether the refund is ours: the webhook is refused (502) with nothing
+    moved, and delivered again it is matched."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    kept = keep_razorpay_webhooks(integration)
+    adapter = integration.payments.gateway("razorpay")
+    made = adapter.api.refund_payment
+
+    def made_then_timed_out(*args):
+        made(*args)
+        raise GatewayUnavailable("timed out")
+
+    monkeypatch.setattr(adapter.api, "refund_payment", made_then_timed_out)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    monkeypatch.undo()
+    processed = json.loads(kept[-1])
+    processed["payload"]["refund"]["entity"]["notes"] = []
+    unreachable = GatewayUnavailable("Razorpay is unreachable")
+    monkeypatch.setattr(adapter, "find_refund", lambda *_args: (_ for _ in ()).throw(unreachable))
+    assert post_razorpay(client, processed).status_code == 502
+    assert_wallet(api, "cust_a", 100, 10)
+    assert taken_back(db, "cust_a") == 0
+    monkeypatch.undo()
+    assert post_razorpay(client, processed).status_code == 200
+    assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "completed"
+    assert_wallet(api, "cust_a", 90, 0)
     assert integration.reconcile() == []
