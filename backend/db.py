@@ -140,7 +140,8 @@ INDEXES = {
     # the outbox's due messages: `pending` ones by when they are due, `sending` ones by when their
     # worker's claim runs out (backend/notifications.py)
     "notification_outbox": [([("status", 1), ("next_attempt_at", 1)], {}), ([("status", 1), ("claimed_until", 1)], {})],
-    "customers": [([("customer_id", 1)], {"unique": True})],
+    # sparse: documents another system keys by `_id` alone (`WalletLimits.level`) may be many
+    "customers": [([("customer_id", 1)], {"unique": True, "sparse": True})],
     # A stopped worker's heartbeat goes after a week; the newest one is read by /health.
     "worker_heartbeats": [([("beat_at", 1)], {"expireAfterSeconds": 7 * 24 * 3600})],
 }
@@ -154,6 +155,7 @@ OBSOLETE_INDEXES = {
         [("finalized", 1), ("created_at", 1)],
     ],
     "integration_logs": [[("customer_id", 1), ("created_at", -1)]],  # now with `_id` after it
+    "customers": [([("customer_id", 1)], {"sparse": False})],  # (keys, options it had): now sparse
 }
 
 
@@ -177,7 +179,7 @@ def ensure_indexes(db, config=None):
     simulator_indexes = gateway_registry(config).simulator_indexes() if simulated else {}
     for collection, obsolete in OBSOLETE_INDEXES.items():
         for name, spec in db[collection].index_information().items():
-            if [(field, int(direction)) for field, direction in spec["key"]] in obsolete:
+            if is_obsolete(spec, obsolete):
                 db[collection].drop_index(name)
     for collection, indexes in [*INDEXES.items(), *simulator_indexes.items()]:
         for keys, options in indexes:
@@ -190,6 +192,17 @@ def ensure_indexes(db, config=None):
                 db.command(
                     "collMod", collection, index={"keyPattern": dict(keys), "expireAfterSeconds": expire_after_seconds}
                 )
+
+
+def is_obsolete(spec, obsolete):
+    """Whether an index (`index_information`'s `spec`) is one of `obsolete`: its keys, or (its keys,
+    the options it had then: an index whose options changed keeps its name, so it is dropped first)."""
+    keys = [(field, int(direction)) for field, direction in spec["key"]]
+    for entry in obsolete:
+        old_keys, options = entry if isinstance(entry, tuple) else (entry, {})
+        if keys == old_keys and all(spec.get(option, False) == value for option, value in options.items()):
+            return True
+    return False
 
 
 def ping(db):

@@ -47,12 +47,12 @@ class WalletLimits:
         self.limits_minor = dict(limits_minor)
 
     def level(self, customer_id):
-        """The customer's level: of its `customers` document by `customer_id`, else by `_id` (a document
-        another system wrote with the customer id as its `_id`); `minimum` when unset."""
+        """The customer's level: of its `customers` document named by `customer_id`, else of one another
+        system wrote with the customer id as its `_id` (the first of them that has a level); `minimum`."""
         found = self.customers.find({"$or": [{"customer_id": customer_id}, {"_id": customer_id}]}, {"kyc_level": 1})
-        by_field = {customer.get("_id") != customer_id: customer for customer in found}
-        customer = by_field.get(True) or by_field.get(False) or {}
-        return customer.get("kyc_level") if customer.get("kyc_level") in KYC_LEVELS else MINIMUM
+        levels = {customer["_id"] == customer_id: customer.get("kyc_level") for customer in found}
+        level = levels.get(False) if levels.get(False) in KYC_LEVELS else levels.get(True)
+        return level if level in KYC_LEVELS else MINIMUM
 
     def set_level(self, customer_id, level):
         """Record the customer's level (`minimum` or `full`), audited with the level before."""

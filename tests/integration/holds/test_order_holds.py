@@ -311,9 +311,7 @@ def test_the_orders_list_shows_an_authorised_orders_hold(api, funded):
     assert order["authorization"]["amount"] == 60 and order["authorization"]["expires_at"].endswith("Z")
 
 
-def test_a_hold_a_gateway_took_back_cannot_be_captured_and_its_void_makes_the_order_payable_again(
-    api, db, integration
-):
+def test_a_hold_a_gateway_took_back_cannot_be_captured_and_its_void_makes_the_order_payable_again(api, db, integration):
     _order, payment_id = razorpay_topup(api, db, "cust_a", "60.00")
     order_id = api.add_order("cust_a", 6000)
     authorize(api, order_id)

@@ -112,6 +112,19 @@ def test_a_level_written_to_customers_directly_counts(api, written):
     refused(api.initiate("cust_a", "600.00"), "FULL_KYC_BALANCE_MAX", 500)
 
 
+def test_levels_written_by_id_for_two_customers_count_each(api):
+    api.db["customers"].insert_many([{"_id": "cust_a", "kyc_level": "full"}, {"_id": "cust_b", "kyc_level": "full"}])
+    assert api.initiate("cust_a", "500.00").status_code == 200
+    assert api.initiate("cust_b", "500.00").status_code == 200
+
+
+def test_a_document_by_customer_id_without_a_level_does_not_hide_one_by_id(api):
+    api.db["customers"].insert_many(
+        [{"customer_id": "cust_a", "phone": "+919800000001"}, {"_id": "cust_a", "kyc_level": "full"}]
+    )
+    assert api.initiate("cust_a", "500.00").status_code == 200
+
+
 def test_a_level_set_through_the_api_outranks_a_document_keyed_by_id(api):
     api.db["customers"].insert_one({"_id": "cust_a", "kyc_level": "full"})
     path = f"{BASE}/customers/cust_a/kyc-level"
