@@ -38,3 +38,16 @@ def test_a_configured_origin_gets_its_cors_header_in_any_case():
 @pytest.mark.parametrize("origins", ["", "*"])
 def test_development_without_cors_origins_or_with_a_lone_star_allows_any_origin(origins):
     assert cors_answer(origins, "http://localhost:5173") == "http://localhost:5173"
+
+
+@pytest.mark.parametrize(
+    "word, on", [("on", True), ("ON", True), (" yes ", True), ("1", True), ("off", False), ("No", False)]
+)
+def test_a_switch_is_on_or_off_by_its_word(word, on):
+    assert create_app(app_config(RATE_LIMITS_ENABLED=word)).config["RATE_LIMITS_ENABLED"] is on
+
+
+@pytest.mark.parametrize("setting", ["RATE_LIMITS_ENABLED", "RECOVER_ON_START", "SEED_DEMO_DATA"])
+def test_a_switch_that_is_neither_on_nor_off_refuses_to_start(setting):
+    with pytest.raises(ConfigError, match=f"{setting} must be on or off"):
+        create_app(app_config(**{setting: "enabled"}))
