@@ -59,11 +59,16 @@ class OrderAuthorizations:
         )
         return authorization if claimed.modified_count else None
 
-    def unclaim(self, order_id, hold_id):
-        """`pending` again (a void, an expiry); False when the order is no longer authorised by that hold."""
+    def unclaim(self, order_id, hold_id, voided_by=None):
+        """`pending` again (a void, an expiry); False when the order is no longer authorised by that hold.
+        `voided_by`: the operation id of a void that released nothing (a take-back had cut the hold away),
+        kept on the order so that a retry of that void answers it (no ledger entry does)."""
+        pending: dict = {"payment_status": "pending"}
+        if voided_by:
+            pending["voided_cut_away"] = {"operation_id": str(voided_by), "hold_id": hold_id}
         reverted = self.orders.update_one(
             {"order_id": order_id, "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
-            {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
+            {"$set": pending, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
         )
         return reverted.modified_count == 1
 
@@ -160,3 +165,18 @@ def held_in_its_wallet(order):
         return order  # authorised before the wallet was recorded
     customer_id, currency = wallet_id.rsplit(":", 1)
     return dict(order, customer_id=customer_id, currency=currency)
+
+
+def audit_hold(audit, event, order, entry, reason=None):
+    """The audit entry of a hold's step `event` (`order.authorized`, `.captured`, `.voided`, ...), for
+    the customer whose wallet `entry` is in."""
+    audit.record(
+        event,
+        "ok",
+        customer_id=entry["customer_id"],
+        order_id=order["order_id"],
+        transaction_id=entry["_id"],
+        amount_minor=entry["amount_minor"],
+        currency=entry["currency"],
+        reason=reason,
+    )

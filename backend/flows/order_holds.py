@@ -22,7 +22,7 @@ from ..errors import (
     OrderNotPayable,
 )
 from ..idempotency import retried
-from ..order_authorizations import AUTHORIZED, held_in_its_wallet
+from ..order_authorizations import AUTHORIZED, audit_hold, held_in_its_wallet
 from ..orders import PAID_STATES, order_currency, paid_by
 from ..prefetched_wallets import read_wallet
 from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, SETTLED_PAID
@@ -149,12 +149,14 @@ class OrderHolds:
                 self.authorizations.unclaim(order_id, entry["reference"]["hold_id"])  # done already, or not
                 self._audit("order.voided", order, entry)
             return entry
+        if retried(operation_id) and (order.get("voided_cut_away") or {}).get("operation_id") == str(operation_id):
+            return self._nothing_left(order)  # its first try voided a hold cut away, whatever the order is now
         authorization = self._authorization(order)
         entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
             entry = self._release(order, authorization, operation_id=operation_id)  # held since the first try?
             uncaptured = entry is None and self._entry(order, "capture:") is None
-            if uncaptured and self.authorizations.unclaim(order_id, authorization["hold_id"]):  # a take-back took it
+            if uncaptured and self.authorizations.unclaim(order_id, authorization["hold_id"], voided_by=operation_id):
                 return self._nothing_left(order)
         if entry is None:  # captured, cut away, or its hold not made yet (the order stays authorised: `expire`)
             raise HoldNotFound()
@@ -283,18 +285,3 @@ def _same_request(entry, amount_minor, operation_id):
 def _operation(operation_id):
     """The ledger's (operation_id, fingerprint) of a request's entry (`WalletService.debit`)."""
     return (str(operation_id), None) if operation_id else None
-
-
-def audit_hold(audit, event, order, entry, reason=None):
-    """The audit entry of a hold's step `event` (`order.authorized`, `.captured`, `.voided`, ...), for
-    the customer whose wallet `entry` is in."""
-    audit.record(
-        event,
-        "ok",
-        customer_id=entry["customer_id"],
-        order_id=order["order_id"],
-        transaction_id=entry["_id"],
-        amount_minor=entry["amount_minor"],
-        currency=entry["currency"],
-        reason=reason,
-    )

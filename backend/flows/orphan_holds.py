@@ -2,9 +2,8 @@
 authorised order): released by the worker once past their time, as their expiry would have
 released them (SPEC §10; reconcile's `orphan_hold` drift)."""
 
-from ..order_authorizations import authorized_by
+from ..order_authorizations import audit_hold, authorized_by
 from ..records import CHECKOUT_HOLD
-from .order_holds import audit_hold
 
 
 class OrphanHolds:
