@@ -169,12 +169,10 @@ def fill_derived(config, gateways, production):
 
 def fill_switches_and_numbers(config, production):
     """On/off settings as booleans (some default by the store or TESTING) and numbers as numbers."""
-    if config["SEED_DEMO_DATA"] == "":
-        config["SEED_DEMO_DATA"] = config["EMBEDDED_STORE"] and not production
-    config["SEED_DEMO_DATA"] = switch_setting(config, "SEED_DEMO_DATA")
-    config["RECOVER_ON_START"] = switch_setting(config, "RECOVER_ON_START")
-    limits = config["RATE_LIMITS_ENABLED"]  # left empty (None): on unless TESTING, per request (`limits`)
-    config["RATE_LIMITS_ENABLED"] = None if str(limits).strip() == "" else switch_setting(config, "RATE_LIMITS_ENABLED")
+    config["SEED_DEMO_DATA"] = switch_setting(config, "SEED_DEMO_DATA", config["EMBEDDED_STORE"] and not production)
+    config["RECOVER_ON_START"] = switch_setting(config, "RECOVER_ON_START", True)
+    # left empty (None): on unless TESTING, decided per request (`limits`)
+    config["RATE_LIMITS_ENABLED"] = switch_setting(config, "RATE_LIMITS_ENABLED", None)
     config["GATEWAY_TIMEOUT_SECONDS"] = seconds_setting(config, "GATEWAY_TIMEOUT_SECONDS")
     config["RECOVERY_GRACE_SECONDS"] = seconds_setting(config, "RECOVERY_GRACE_SECONDS", zero_allowed=True)
     config["PORT"] = whole_number_setting(config, "PORT", 1, 65535)
@@ -224,12 +222,14 @@ def positive_int(config, key):
 SWITCH_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
-def switch_setting(config, key):
+def switch_setting(config, key, default):
     """An on/off setting as a boolean: True, "1", "true", "yes", "on", or False, "0", "false", "no",
-    "off" (any case); anything else refuses to start (a word such as "enabled" must not turn a
-    safeguard off unnoticed)."""
+    "off" (any case); `default` when unset (None or empty); anything else refuses to start (a word
+    such as "enabled" must not turn a safeguard off unnoticed)."""
     value = config[key]
-    word = str(value).strip().lower()
+    word = "" if value is None else str(value).strip().lower()
+    if word == "":
+        return default
     if word not in SWITCH_WORDS:
         raise ConfigError(f"{key} must be on or off: 1, true, yes or on; 0, false, no or off.")
     return SWITCH_WORDS[word]

@@ -180,7 +180,10 @@ def ensure_indexes(db, config=None):
     for collection, obsolete in OBSOLETE_INDEXES.items():
         for name, spec in db[collection].index_information().items():
             if is_obsolete(spec, obsolete):
-                db[collection].drop_index(name)
+                try:
+                    db[collection].drop_index(name)
+                except OperationFailure:  # another process starting at the same time dropped it first
+                    logger.info("index %s of %s was dropped by another process", name, collection)
     for collection, indexes in [*INDEXES.items(), *simulator_indexes.items()]:
         for keys, options in indexes:
             db[collection].create_index(keys, **options)

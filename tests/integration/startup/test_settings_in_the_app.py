@@ -51,3 +51,9 @@ def test_a_switch_is_on_or_off_by_its_word(word, on):
 def test_a_switch_that_is_neither_on_nor_off_refuses_to_start(setting):
     with pytest.raises(ConfigError, match=f"{setting} must be on or off"):
         create_app(app_config(**{setting: "enabled"}))
+
+
+@pytest.mark.parametrize("unset", ["", "  ", None])
+def test_a_switch_left_unset_takes_its_default(unset):
+    config = create_app(app_config(RECOVER_ON_START=unset, RATE_LIMITS_ENABLED=unset, SEED_DEMO_DATA=unset)).config
+    assert (config["RECOVER_ON_START"], config["RATE_LIMITS_ENABLED"], config["SEED_DEMO_DATA"]) == (True, None, True)
