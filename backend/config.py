@@ -164,7 +164,10 @@ def fill_derived(config, gateways, production):
     config["CHECKOUT_RETURN_URL"] = config["CHECKOUT_RETURN_URL"] or config["PUBLIC_BASE_URL"] + "/"
     # Left empty: `inline` while TESTING (nothing listens on PUBLIC_BASE_URL under the test client),
     # else `http`, decided per delivery (`Delivery`), so TESTING set after create_app counts too.
-    config["SIMULATOR_WEBHOOK_DELIVERY"] = str(config["SIMULATOR_WEBHOOK_DELIVERY"]).strip()
+    delivery = config["SIMULATOR_WEBHOOK_DELIVERY"]
+    config["SIMULATOR_WEBHOOK_DELIVERY"] = "" if delivery is None else str(delivery).strip()
+    if config["SIMULATOR_WEBHOOK_DELIVERY"] not in ("", "inline", "http"):
+        raise ConfigError("SIMULATOR_WEBHOOK_DELIVERY must be inline or http (or empty: inline while TESTING).")
 
 
 def fill_switches_and_numbers(config, production):

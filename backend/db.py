@@ -149,6 +149,7 @@ INDEXES = {
 # per life of an order (a reopened order's refunds start again); the support view's audit index
 # gained `_id` (one millisecond's entries in one order); the follow-ups' index gained the time an
 # entry whose follow-ups failed is put off to.
+INDEX_NOT_FOUND = 27  # MongoDB's error code: a process starting at the same time dropped it first
 OBSOLETE_INDEXES = {
     "ledger_entries": [
         [("wallet_id", 1), ("reference.order_id", 1), ("kind", 1), ("refund_seq", 1)],
@@ -182,8 +183,10 @@ def ensure_indexes(db, config=None):
             if is_obsolete(spec, obsolete):
                 try:
                     db[collection].drop_index(name)
-                except OperationFailure:  # another process starting at the same time dropped it first
-                    logger.info("index %s of %s was dropped by another process", name, collection)
+                except OperationFailure as error:
+                    if error.code != INDEX_NOT_FOUND:
+                        raise
+                    logger.info("index %s of %s was dropped by another process starting too", name, collection)
     for collection, indexes in [*INDEXES.items(), *simulator_indexes.items()]:
         for keys, options in indexes:
             db[collection].create_index(keys, **options)

@@ -57,11 +57,11 @@ class GatewayRefunds:
             record = self.collection.find_one({"gateway_refund_id": refund_id, **only})
         return record
 
-    def of_report(self, gateways, references, payment_ids):
-        """Our refunds asked of one of `gateways` that a report's refund rows may be: named by one of
-        `references`, or of one of the payments `payment_ids` (a row may not carry our reference; its
-        refund id is then matched to `gateway_refund_id`). One query, each branch on an index (`_id`,
-        `gateway_payment_id`); the gateway is checked on what it finds."""
+    def named_or_of(self, gateways, references, payment_ids):
+        """Our refunds asked of one of `gateways` named by one of `references`, or of one of the payments
+        `payment_ids`: those a report's refund rows or a refund webhook may be about (one may not carry
+        our reference; its refund id is then matched to `gateway_refund_id`). One query, each branch on
+        an index (`_id`, `gateway_payment_id`); the gateway is checked on what it finds."""
         clauses = [
             {field: {"$in": sorted(set(values))}}
             for field, values in (("_id", references), ("gateway_payment_id", payment_ids))
@@ -135,7 +135,7 @@ class GatewayRefunds:
 
 
 class ReportRecords:
-    """Our refund records (`GatewayRefunds.of_report`) that a page of a settlement report's rows may
+    """Our refund records (`GatewayRefunds.named_or_of`) that a page of a settlement report's rows may
     name: by our reference, or by the gateway's refund id once it gave one. `keep` a record as it is
     after a row ended it; `unanswered(row)`: the open ones with no refund id yet (the gateway's answer
     lost) that a row without a reference may be."""

@@ -59,16 +59,11 @@ class OrderAuthorizations:
         )
         return authorization if claimed.modified_count else None
 
-    def unclaim(self, order_id, hold_id, voided_by=None):
-        """`pending` again (a void, an expiry); False when the order is no longer authorised by that hold.
-        `voided_by`: the operation id of a void that released nothing (a take-back had cut the hold away),
-        kept on the order so that a retry of that void answers it (no ledger entry does)."""
-        pending: dict = {"payment_status": "pending"}
-        if voided_by:
-            pending["voided_cut_away"] = {"operation_id": str(voided_by), "hold_id": hold_id}
+    def unclaim(self, order_id, hold_id):
+        """`pending` again (a void, an expiry); False when the order is no longer authorised by that hold."""
         reverted = self.orders.update_one(
             {"order_id": order_id, "payment_status": AUTHORIZED, "authorization.hold_id": hold_id},
-            {"$set": pending, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
+            {"$set": {"payment_status": "pending"}, "$unset": {"authorization": ""}, "$inc": {"version": 1}},
         )
         return reverted.modified_count == 1
 

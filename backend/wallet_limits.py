@@ -47,12 +47,13 @@ class WalletLimits:
         self.limits_minor = dict(limits_minor)
 
     def level(self, customer_id):
-        """The customer's level: of its `customers` document named by `customer_id`, else of one another
-        system wrote with the customer id as its `_id` (the first of them that has a level); `minimum`."""
+        """The customer's level: that of its `customers` document named by `customer_id` when it has one,
+        else that of the document another system wrote with the customer id as its `_id`; `minimum`."""
         found = self.customers.find({"$or": [{"customer_id": customer_id}, {"_id": customer_id}]}, {"kyc_level": 1})
-        levels = {customer["_id"] == customer_id: customer.get("kyc_level") for customer in found}
-        level = levels.get(False) if levels.get(False) in KYC_LEVELS else levels.get(True)
-        return level if level in KYC_LEVELS else MINIMUM
+        levels = {"named": None, "by_id": None}
+        for customer in found:
+            levels["by_id" if customer["_id"] == customer_id else "named"] = customer.get("kyc_level")
+        return next((level for level in (levels["named"], levels["by_id"]) if level in KYC_LEVELS), MINIMUM)
 
     def set_level(self, customer_id, level):
         """Record the customer's level (`minimum` or `full`), audited with the level before."""

@@ -140,29 +140,27 @@ class OrderHolds:
         return _same_request(entry, amount_minor, operation_id)  # a capture at once may have taken the key
 
     def void(self, order_id, customer_id=None, operation_id=None):
-        """Release the hold; the order is `pending` again. The release entry (of 0: a take-back cut it
-        away). A retry answers the release its first try made (finishing it), whatever the order is now."""
+        """Release the hold; the order is `pending` again. The release entry: of 0 when a take-back cut the
+        hold away whole. A retry answers the release its first try made (finishing it), whatever the order
+        is now."""
         order = self._order(order_id, customer_id)
         entry = self._earlier(order, operation_id, HOLD_RELEASE, other_hold_only=False)
         if entry is not None:
             with pending_on_store_error(entry):
                 self.authorizations.unclaim(order_id, entry["reference"]["hold_id"])  # done already, or not
-                self._audit("order.voided", order, entry)
+                self._audit("order.voided", order, entry, reason=_void_reason(entry))
             return entry
-        if retried(operation_id) and (order.get("voided_cut_away") or {}).get("operation_id") == str(operation_id):
-            return self._nothing_left(order)  # its first try voided a hold cut away, whatever the order is now
         authorization = self._authorization(order)
         entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
             entry = self._release(order, authorization, operation_id=operation_id)  # held since the first try?
-            uncaptured = entry is None and self._entry(order, "capture:") is None
-            if uncaptured and self.authorizations.unclaim(order_id, authorization["hold_id"], voided_by=operation_id):
-                return self._nothing_left(order)
-        if entry is None:  # captured, cut away, or its hold not made yet (the order stays authorised: `expire`)
+            if entry is None and self._entry(order, "capture:") is None:  # a take-back cut it away whole:
+                entry = self._release(order, authorization, must_exist=False, operation_id=operation_id)  # 0
+        if entry is None:  # captured, or its hold not made yet (the order stays authorised: `expire`)
             raise HoldNotFound()
         with pending_on_store_error(entry):
             self.authorizations.unclaim(order_id, authorization["hold_id"])
-            self._audit("order.voided", order, entry)
+            self._audit("order.voided", order, entry, reason=_void_reason(entry))
         return entry
 
     def expire(self, grace_seconds, limit=EXPIRE_BATCH_MAX):
@@ -212,15 +210,6 @@ class OrderHolds:
                 # else a gateway's take-back cut the hold away already
         self.authorizations.unclaim(order["order_id"], authorization["hold_id"])  # voided, expired or never held
         return 1
-
-    def _nothing_left(self, order):
-        """The void of a hold cut away whole: released 0, the wallet as it is now; audited."""
-        customer_id, currency = order["customer_id"], order["currency"]
-        wallet = self.wallet.get_wallet(customer_id, currency)
-        voided = {"_id": None, "customer_id": customer_id, "currency": currency, "amount_minor": 0}
-        voided.update(balance_after_minor=wallet["balance_minor"], held_after_minor=wallet["held_minor"])
-        self._audit("order.voided", order, voided, reason="the gateway took the held money back")
-        return voided
 
     def _release(self, order, authorization, must_exist=True, operation_id=None):
         entry, _ = self.holds.release(
@@ -280,6 +269,11 @@ def _same_request(entry, amount_minor, operation_id):
             "The order's hold was captured by another request (a retry gets its answer under the first request's key)."
         )
     return entry
+
+
+def _void_reason(entry):
+    """The audit's reason of a void: none, or that a take-back had cut the hold away (it released 0)."""
+    return None if entry["amount_minor"] else "the gateway took the held money back"
 
 
 def _operation(operation_id):

@@ -144,7 +144,7 @@ class OurRefunds:
 
     def _unanswered(self, gateways, event):
         """Our open refunds of the event's payment, amount and currency that have no refund id yet."""
-        records = self.records.of_report(gateways, [], [event.gateway_payment_id])
+        records = self.records.named_or_of(gateways, [], [event.gateway_payment_id])
         return unanswered(records, event.gateway_payment_id, event.amount_minor, event.currency)
 
     def _told_otherwise(self, record, event):

@@ -135,7 +135,7 @@ class Settlement:
     # --- refunds ---------------------------------------------------------------------------------
     def _refunds(self, gateway, day, rows):
         owners = confirmed_by(self.payments.gateways, gateway)
-        records = self.our_refunds.records.of_report(
+        records = self.our_refunds.records.named_or_of(
             owners, [row.reference for row in rows if row.reference], [row.gateway_payment_id for row in rows]
         )
         ours = ReportRecords(records)

@@ -151,13 +151,9 @@ def test_our_reference_told_with_another_refund_id_moves_nothing(api, client, db
     assert integration.reconcile() == []
 
 
-def test_a_webhook_without_notes_before_the_answer_was_recorded_is_known_by_asking_the_gateway(
-    api, client, db, integration, monkeypatch
-):
-    """The refund call timed out after Razorpay made the refund (the record has no refund id yet): its
-    webhook without notes is matched by asking Razorpay for the refund under our reference."""
-    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
-    kept = keep_razorpay_webhooks(integration)
+def withdraw_timing_out_after_the_refund_was_made(api, integration, monkeypatch, amount):
+    """A withdrawal whose Razorpay refund call times out once Razorpay made the refund (its record gets
+    no refund id); its body."""
     simulator = integration.payments.gateway("razorpay").api
     made = simulator.refund_payment
 
@@ -165,9 +161,19 @@ def test_a_webhook_without_notes_before_the_answer_was_recorded_is_known_by_aski
         made(*args)
         raise GatewayUnavailable("timed out")
 
-    monkeypatch.setattr(simulator, "refund_payment", made_then_timed_out)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    monkeypatch.setattr(simulator, "refund_payment", made)
+    with monkeypatch.context() as patch:
+        patch.setattr(simulator, "refund_payment", made_then_timed_out)
+        return withdraw(api, "cust_a", amount).get_json()
+
+
+def test_a_webhook_without_notes_before_the_answer_was_recorded_is_known_by_asking_the_gateway(
+    api, client, db, integration, monkeypatch
+):
+    """The refund call timed out after Razorpay made the refund (the record has no refund id yet): its
+    webhook without notes is matched by asking Razorpay for the refund under our reference."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    kept = keep_razorpay_webhooks(integration)
+    body = withdraw_timing_out_after_the_refund_was_made(api, integration, monkeypatch, "10.00")
     assert db["gateway_refunds"].find_one({"gateway_payment_id": payment_id}).get("gateway_refund_id") is None
     for webhook in kept:
         event = json.loads(webhook)
@@ -198,16 +204,8 @@ def test_a_webhook_that_may_be_ours_waits_while_the_gateway_cannot_say(api, clie
     moved, and delivered again it is matched."""
     _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
     kept = keep_razorpay_webhooks(integration)
+    body = withdraw_timing_out_after_the_refund_was_made(api, integration, monkeypatch, "10.00")
     adapter = integration.payments.gateway("razorpay")
-    made = adapter.api.refund_payment
-
-    def made_then_timed_out(*args):
-        made(*args)
-        raise GatewayUnavailable("timed out")
-
-    monkeypatch.setattr(adapter.api, "refund_payment", made_then_timed_out)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    monkeypatch.undo()
     processed = json.loads(kept[-1])
     processed["payload"]["refund"]["entity"]["notes"] = []
     unreachable = GatewayUnavailable("Razorpay is unreachable")

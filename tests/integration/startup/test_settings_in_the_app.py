@@ -57,3 +57,13 @@ def test_a_switch_that_is_neither_on_nor_off_refuses_to_start(setting):
 def test_a_switch_left_unset_takes_its_default(unset):
     config = create_app(app_config(RECOVER_ON_START=unset, RATE_LIMITS_ENABLED=unset, SEED_DEMO_DATA=unset)).config
     assert (config["RECOVER_ON_START"], config["RATE_LIMITS_ENABLED"], config["SEED_DEMO_DATA"]) == (True, None, True)
+
+
+@pytest.mark.parametrize("unset", ["", " ", None])
+def test_simulator_delivery_left_unset_follows_testing(unset):
+    assert create_app(app_config(SIMULATOR_WEBHOOK_DELIVERY=unset)).config["SIMULATOR_WEBHOOK_DELIVERY"] == ""
+
+
+def test_a_misspelt_simulator_delivery_refuses_to_start():
+    with pytest.raises(ConfigError, match="SIMULATOR_WEBHOOK_DELIVERY must be inline or http"):
+        create_app(app_config(SIMULATOR_WEBHOOK_DELIVERY="inlined"))

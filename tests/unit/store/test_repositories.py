@@ -148,32 +148,3 @@ def test_an_entry_put_off_is_not_unfinalized_until_its_moment_and_its_failures_c
     assert wallets.unfinalized() == []
     wallets.mark_finalized([], put_off={first["_id"]: clock() + datetime.timedelta(seconds=60)})
     assert database["ledger_entries"].find_one({"_id": first["_id"]})["follow_up_failures"] == 1  # finalized: left so
-
-
-def test_an_index_whose_options_changed_is_made_anew_at_start():
-    """The customers' unique `customer_id` index became sparse: a store made before has it dense, which
-    refused a second document without `customer_id`; the start drops it and makes it sparse."""
-    database = connect("mongomock://localhost", f"unit_{uuid.uuid4().hex[:10]}")
-    database["customers"].create_index([("customer_id", 1)], unique=True)
-    ensure_indexes(database)
-    ensure_indexes(database)  # and a second start keeps it
-    assert database["customers"].index_information()["customer_id_1"].get("sparse") is True
-    database["customers"].insert_many([{"_id": "cust_x", "kyc_level": "full"}, {"_id": "cust_y"}])
-
-
-def test_an_obsolete_index_another_process_dropped_first_does_not_stop_the_start(monkeypatch):
-    """Processes starting at once each read the old index and drop it: all but the first find it gone."""
-    import mongomock
-    from pymongo.errors import OperationFailure
-
-    database = connect("mongomock://localhost", f"unit_{uuid.uuid4().hex[:10]}")
-    database["customers"].create_index([("customer_id", 1)], unique=True)
-    drop = mongomock.collection.Collection.drop_index
-
-    def dropped_by_another_first(collection, name):
-        drop(collection, name)
-        raise OperationFailure("index not found with name [customer_id_1]", code=27)
-
-    monkeypatch.setattr(mongomock.collection.Collection, "drop_index", dropped_by_another_first)
-    ensure_indexes(database)
-    assert database["customers"].index_information()["customer_id_1"].get("sparse") is True
