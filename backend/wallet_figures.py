@@ -180,7 +180,7 @@ def plan_capture(wallet, hold_id, amount_minor, gone, short):
     when the hold is gone (captured, voided, expired), `short()` when it holds less (a take-back
     cut it)."""
     hold = (wallet.get("holds") or {}).get(hold_id)
-    if hold is None:
+    if hold is None or hold.get("closed"):  # (a closed marker: released before or without being held)
         raise gone()
     if hold["remaining_minor"] < amount_minor:
         raise short()

@@ -30,6 +30,7 @@ from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
 CAPTURE_GIVEN_BACK = "The order changed while it was being captured; the amount was returned to the wallet."
+CUT_AWAY = "the gateway took the held money back"  # the audit's reason of a void that released 0
 logger = logging.getLogger("integration")
 
 
@@ -148,19 +149,20 @@ class OrderHolds:
         if entry is not None:
             with pending_on_store_error(entry):
                 self.authorizations.unclaim(order_id, entry["reference"]["hold_id"])  # done already, or not
-                self._audit("order.voided", order, entry, reason=_void_reason(entry))
+                self._audit("order.voided", order, entry, reason=None if entry["amount_minor"] else CUT_AWAY)
             return entry
-        authorization = self._authorization(order)
+        authorization, reason = self._authorization(order), None
         entry = self._release(order, authorization, operation_id=operation_id)
         if entry is None and self._entry(order, "") is not None and self._entry(order, "capture:") is None:
             entry = self._release(order, authorization, operation_id=operation_id)  # held since the first try?
             if entry is None and self._entry(order, "capture:") is None:  # a take-back cut it away whole:
                 entry = self._release(order, authorization, must_exist=False, operation_id=operation_id)  # 0
+                reason = CUT_AWAY
         if entry is None:  # captured, or its hold not made yet (the order stays authorised: `expire`)
             raise HoldNotFound()
         with pending_on_store_error(entry):
             self.authorizations.unclaim(order_id, authorization["hold_id"])
-            self._audit("order.voided", order, entry, reason=_void_reason(entry))
+            self._audit("order.voided", order, entry, reason=reason)
         return entry
 
     def expire(self, grace_seconds, limit=EXPIRE_BATCH_MAX):
@@ -202,7 +204,7 @@ class OrderHolds:
                 return 0
             else:
                 released = self._release(order, authorization)
-                if released is not None:
+                if released is not None and released["amount_minor"]:  # (0: a void's, written meanwhile)
                     self._audit("order.authorization_expired", order, released)
                 elif (captured := entry("capture:")) is not None:  # a capture took the hold meanwhile
                     self.authorizations.mark_captured(captured)
@@ -269,11 +271,6 @@ def _same_request(entry, amount_minor, operation_id):
             "The order's hold was captured by another request (a retry gets its answer under the first request's key)."
         )
     return entry
-
-
-def _void_reason(entry):
-    """The audit's reason of a void: none, or that a take-back had cut the hold away (it released 0)."""
-    return None if entry["amount_minor"] else "the gateway took the held money back"
 
 
 def _operation(operation_id):
