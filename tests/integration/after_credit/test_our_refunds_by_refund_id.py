@@ -44,6 +44,15 @@ def keep_razorpay_webhooks(integration):
     return kept
 
 
+def pending_withdrawal(api, db, integration, payment_id):
+    """cust_a withdraws 10.00 of `payment_id` while the Razorpay simulator's webhooks are kept, not
+    delivered: (the withdrawal's body, our refund's record, the webhooks kept)."""
+    kept = keep_razorpay_webhooks(integration)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
+    return body, record, kept
+
+
 def our_refund_event(db, event_type, payment_id, amount_minor):
     """A Razorpay refund webhook of our one refund of `payment_id`, by its refund id, without notes."""
     (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
@@ -62,8 +71,7 @@ def test_a_completed_withdrawal_redelivered_without_its_notes_moves_nothing(api,
 
 def test_a_pending_withdrawal_is_completed_by_its_refund_id(api, client, db, integration):
     _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
-    keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
+    body, _record, _kept = pending_withdrawal(api, db, integration, payment_id)
     assert body["status"] == "pending"
     assert_wallet(api, "cust_a", 100, 10)
     event = our_refund_event(db, "refund.processed", payment_id, 1000)
@@ -76,8 +84,7 @@ def test_a_pending_withdrawal_is_completed_by_its_refund_id(api, client, db, int
 
 def test_a_pending_withdrawal_failed_by_its_refund_id_gives_the_amount_back(api, client, db, integration):
     _order, payment_id = razorpay_topup(api, db, "cust_a", "100.00")
-    keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
+    body, _record, _kept = pending_withdrawal(api, db, integration, payment_id)
     event = our_refund_event(db, "refund.failed", payment_id, 1000)
     assert post_razorpay(client, event).status_code == 200
     assert_wallet(api, "cust_a", 100, 0)
@@ -112,9 +119,7 @@ def test_our_refund_id_told_with_another_payment_moves_nothing_and_is_a_mismatch
     ends our refund nor takes anything back; audited `gateway_case.mismatch`, which is alerted."""
     _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
     _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
-    keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    body, record, _kept = pending_withdrawal(api, db, integration, payment_a)
     told = razorpay_case_event("refund.processed", "refund", payment_b, 1000, case_id=record["gateway_refund_id"])
     assert post_razorpay(client, told).status_code == 200
     assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "pending"
@@ -134,9 +139,7 @@ def test_our_reference_told_with_another_refund_id_moves_nothing(api, client, db
     take that id for ours: the other refund (a dashboard refund of cust_b) is still taken back."""
     _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
     _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
-    kept = keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    body, record, kept = pending_withdrawal(api, db, integration, payment_a)
     simulator = integration.payments.gateway("razorpay").api
     dashboard_id = simulator.dashboard_refund(payment_b, 2500, "INR")
     notes = {"reference": record["_id"]}
@@ -188,9 +191,7 @@ def test_a_webhook_without_notes_before_the_answer_was_recorded_is_known_by_aski
 def test_a_report_row_of_our_refund_id_with_another_payment_is_an_open_mismatch(api, db, integration):
     _order, payment_a = razorpay_topup(api, db, "cust_a", "100.00")
     _order, payment_b = razorpay_topup(api, db, "cust_b", "100.00")
-    keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_a})
+    body, record, _kept = pending_withdrawal(api, db, integration, payment_a)
     report(integration, "razorpay", [refund_row(payment_b, record["gateway_refund_id"], 1000)])
     _document, exceptions = integration.settle("razorpay", DAY)
     assert [(e["kind"], e["status"]) for e in exceptions] == [("amount_mismatch", "open")]
