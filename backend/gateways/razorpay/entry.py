@@ -37,7 +37,7 @@ def settlement_lag(config):
     return datetime.timedelta(days=int(text))
 
 
-def _gateway(config, api, checkout_path):
+def _gateway(config, api, checkout_path, lag):
     gateway = RazorpayGateway(
         api,
         config["RAZORPAY_KEY_ID"],
@@ -45,7 +45,7 @@ def _gateway(config, api, checkout_path):
         config["RAZORPAY_WEBHOOK_SECRET"],
         config["PUBLIC_BASE_URL"] + checkout_path,
     )
-    gateway.settlement_lag = settlement_lag(config)
+    gateway.settlement_lag = lag
     return gateway
 
 
@@ -58,20 +58,21 @@ def build_live(env):
     if not all(config[key] for key in KEYS) or {DEV_RAZORPAY_KEY_SECRET, DEV_RAZORPAY_WEBHOOK_SECRET} & set(secrets):
         return None
     api = RazorpayApi(config["RAZORPAY_KEY_ID"], config["RAZORPAY_KEY_SECRET"], config["GATEWAY_TIMEOUT_SECONDS"])
-    return _gateway(config, api, pages.LIVE_CHECKOUT_PATH)
+    return _gateway(config, api, pages.LIVE_CHECKOUT_PATH, settlement_lag(config))
 
 
 def build_simulator(env):
     config = env.config
+    lag = settlement_lag(config)
     api = SimulatedRazorpayApi(
         env.db,
         config["RAZORPAY_WEBHOOK_SECRET"],
         env.deliver_webhook,
         currency=config["DEFAULT_CURRENCY"],
         credited=env.credited,
-        lag_days=settlement_lag(config).days,  # it plays an account on that cycle
+        lag_days=lag.days,  # it plays an account on that cycle
     )
-    return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH)
+    return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH, lag)
 
 
 def checkout_return_fields(body):
