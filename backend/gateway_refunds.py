@@ -4,7 +4,9 @@ the gateway's idempotency key and the refund's notes / `custom_id`, so its webho
 
 `requested` until the gateway accepted it (a crash or an unreachable gateway leaves it there: the
 worker asks again under the same reference, which the gateway answers with the same refund),
-`pending` until the gateway says how it ended, then `processed` or `failed`."""
+`pending` until the gateway says how it ended, then `processed` or `failed`. The ending is claimed
+(`ending`) before its money moves and the status set after, so of two tellings that contradict each
+other only the first moves money, and a crash between the two is finished as claimed."""
 
 import datetime
 
@@ -78,9 +80,18 @@ class GatewayRefunds:
             {"$set": {"status": PENDING, "gateway_refund_id": refund_id, "updated_at": self.clock()}},
         )
 
+    def claim_end(self, reference, status):
+        """Claim ending `status` (`processed` or `failed`) for the open refund, before its money moves;
+        the record after, or None when it ended or another ending was claimed first."""
+        return self.collection.find_one_and_update(
+            {"_id": reference, "status": {"$in": list(OPEN_STATUSES)}, "ending": {"$in": [None, status]}},
+            {"$set": {"ending": status}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     def end(self, reference, status, refund_id=None):
-        """`processed` or `failed`; the record after, or None when it had ended already."""
-        update = {"status": status, "updated_at": self.clock(), "ended_at": self.clock()}
+        """`processed` or `failed`, as claimed; the record after, or None when it had ended already."""
+        update = {"status": status, "ending": status, "updated_at": self.clock(), "ended_at": self.clock()}
         if refund_id:
             update["gateway_refund_id"] = refund_id
         return self.collection.find_one_and_update(
@@ -129,9 +140,13 @@ class GatewayRefunds:
         """Asked the gateway again just now (the next ask waits its turn)."""
         self.collection.update_one({"_id": reference}, {"$set": {"updated_at": self.clock()}})
 
-    def count_open(self, older_than_seconds=0):
-        cutoff = self.clock() - datetime.timedelta(seconds=older_than_seconds)
-        return self.collection.count_documents({"status": {"$in": list(OPEN_STATUSES)}, "created_at": {"$lte": cutoff}})
+
+def count_open(db, older_than_seconds, now):
+    """How many of our refunds are still open `older_than_seconds` after they were recorded."""
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    return db["gateway_refunds"].count_documents(
+        {"status": {"$in": list(OPEN_STATUSES)}, "created_at": {"$lte": cutoff}}
+    )
 
 
 class ReportRecords:

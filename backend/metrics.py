@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 from .clock import utcnow
 from .db import ping
 from .gateway_cases import GatewayCases
-from .gateway_refunds import GatewayRefunds
+from .gateway_refunds import count_open as count_open_refunds
 from .order_authorizations import OrderAuthorizations
 from .payment_orders import PaymentOrders
 from .settlement_books import SettlementBooks
@@ -202,7 +202,7 @@ class StoreGauges:
             "reconciled": last_reconcile(self.db),
             "in_debt": self.db["wallets"].count_documents({"debt_minor": {"$gt": 0}}),
             "disputes": GatewayCases(self.db).count_open_disputes(),
-            "overdue": GatewayRefunds(self.db).count_open(GATEWAY_REFUND_OVERDUE_SECONDS),
+            "overdue": count_open_refunds(self.db, GATEWAY_REFUND_OVERDUE_SECONDS, utcnow()),
             "holds_expired": OrderAuthorizations(self.db).count_expired(),
             "follow_ups_overdue": self.db["ledger_entries"].count_documents(
                 {"finalized": False, "created_at": {"$lt": follow_ups_due}}

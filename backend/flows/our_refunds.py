@@ -116,8 +116,11 @@ class OurRefunds:
         if ending is not None and self.disagrees(record, event.amount_minor, event.currency, event.event_type):
             return "rejected"
         if ending is not None and record["status"] in OPEN_STATUSES:
-            self._end(record, ending, event.case_id)  # recorded as `gateway_refund.<status>`
-            return "processed"
+            ended = self._end(record, ending, event.case_id, event)  # audited `gateway_refund.<status>`
+            return "processed" if _ending(ended) == ending else "mismatch"
+        if ending is not None and _ending(record) != ending:
+            self._contradicted(record, ending, event)
+            return "mismatch"
         outcome = "recorded" if ending is None else "duplicate"  # refund.created; a redelivery
         self._audit(
             "gateway_refund.webhook",
@@ -207,6 +210,8 @@ class OurRefunds:
         return len(due)
 
     def _ask_again(self, record):
+        if record.get("ending"):  # its money began to move as claimed, and the process stopped: finish it
+            return self._end(record, record["ending"])
         check = self.still_wanted.get(record["purpose"])
         wanted = True if check is None else check(record)
         if wanted is None:
@@ -224,9 +229,17 @@ class OurRefunds:
         else:
             self.settle(record, answer)
 
-    def _end(self, record, status, refund_id=None):
+    def _end(self, record, status, refund_id=None, event=None):
+        """End the open refund `record` as `status` (told by `event`, or by the gateway's answer): the
+        ending is claimed first, then its handler moves the money, then the record ends; the record
+        after. Told otherwise than claimed before (two tellings at once), nothing moves: a mismatch."""
         if record["status"] not in OPEN_STATUSES:
             return record  # ended before: a repeat changes nothing
+        if self.records.claim_end(record["_id"], status) is None:
+            current = self.records.get(record["_id"])
+            if _ending(current) != status:
+                self._contradicted(current, status, event)
+            return current
         handler = self.on_end.get(record["purpose"])
         if handler is not None:
             handler(record, status)
@@ -235,6 +248,16 @@ class OurRefunds:
             return dict(record, status=status)
         self._audit(f"gateway_refund.{status}", "ok" if status == PROCESSED else "rejected", record)
         return ended
+
+    def _contradicted(self, record, status, event):
+        """The gateway told our refund `record` ended as `status` after telling it ended otherwise (a
+        gateway's mistake or a forged webhook): the first telling counts, this one moves nothing;
+        logged and audited `gateway_case.mismatch` (alerted), for a person."""
+        source = event.event_type if event is not None else "the gateway's answer or report"
+        told = f"{source}: {status}, after {_ending(record)}"
+        logger.error("refund %s: %s", record["_id"], told)
+        event_id = event.event_id if event is not None else None
+        self._audit("gateway_case.mismatch", "rejected", record, event_id=event_id, reason=told[:200])
 
     def _audit(self, event, outcome, record, **fields):
         """Audit `event` of the refund `record`, with its fields (`fields` override or add)."""
@@ -249,3 +272,8 @@ class OurRefunds:
             reason=record["purpose"],
         )
         self.audit.record(event, outcome, **dict(of_record, **fields))
+
+
+def _ending(record):
+    """How our refund `record` ended, or was claimed to end (None while no one told)."""
+    return record.get("ending") or (None if record["status"] in OPEN_STATUSES else record["status"])

@@ -2,6 +2,7 @@
 webhooks the simulators post kept so a test can deliver them again, the wallet's figures."""
 
 from tests.helpers import BASE, WEBHOOK_PATH, bearer, checkout_signature, signed_webhook, unique
+from tests.integration.support import assert_money
 
 ADMIN = bearer("admin_1", "admin")
 
@@ -99,3 +100,37 @@ def verify(api, customer_id, payment_order_id, payment_id):
     response = api.post("/wallet/topup/verify", body, bearer(customer_id))
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def withdrawal_status(api, customer_id, withdrawal_id):
+    shown = api.client.get(f"{BASE}/wallet/withdrawals/{withdrawal_id}", headers=bearer(customer_id))
+    return shown.get_json()["status"]
+
+
+def keep_razorpay_webhooks(integration):
+    """From now on the Razorpay simulator's webhooks are kept, not delivered: its refunds stay pending."""
+    kept = []
+    integration.payments.gateway("razorpay").api.deliver_webhook = lambda body, headers, wait=False: (
+        kept.append(body) or 200
+    )
+    return kept
+
+
+def pending_withdrawal(api, db, integration, payment_id):
+    """cust_a withdraws 10.00 of `payment_id` while the Razorpay simulator's webhooks are kept, not
+    delivered: (the withdrawal's body, our refund's record, the webhooks kept)."""
+    kept = keep_razorpay_webhooks(integration)
+    body = withdraw(api, "cust_a", "10.00").get_json()
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
+    return body, record, kept
+
+
+def our_refund_event(db, event_type, payment_id, amount_minor):
+    """A Razorpay refund webhook of our one refund of `payment_id`, by its refund id, without notes."""
+    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
+    return razorpay_case_event(event_type, "refund", payment_id, amount_minor, case_id=record["gateway_refund_id"])
+
+
+def assert_wallet(api, customer_id, balance, held):
+    for shown, expected in zip(wallet(api, customer_id), (balance, held, balance - held, 0), strict=True):
+        assert_money(shown, expected)

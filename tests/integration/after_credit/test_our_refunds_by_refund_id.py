@@ -8,55 +8,23 @@ import json
 from backend.errors import GatewayUnavailable
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.paypal.simulator_cases import refund_view
-from tests.helpers import BASE, bearer
 from tests.integration.after_credit.support import (
+    assert_wallet,
+    keep_razorpay_webhooks,
+    our_refund_event,
     paypal_topup,
+    pending_withdrawal,
     post_razorpay,
     razorpay_case_event,
     razorpay_topup,
-    wallet,
     withdraw,
+    withdrawal_status,
 )
 from tests.integration.settlement.support import DAY, refund_row, report
-from tests.integration.support import assert_money
-
-
-def assert_wallet(api, customer_id, balance, held):
-    for shown, expected in zip(wallet(api, customer_id), (balance, held, balance - held, 0), strict=True):
-        assert_money(shown, expected)
-
-
-def withdrawal_status(api, customer_id, withdrawal_id):
-    shown = api.client.get(f"{BASE}/wallet/withdrawals/{withdrawal_id}", headers=bearer(customer_id))
-    return shown.get_json()["status"]
 
 
 def taken_back(db, customer_id):
     return db["ledger_entries"].count_documents({"customer_id": customer_id, "kind": "topup_reversal"})
-
-
-def keep_razorpay_webhooks(integration):
-    """From now on the Razorpay simulator's webhooks are kept, not delivered: its refunds stay pending."""
-    kept = []
-    integration.payments.gateway("razorpay").api.deliver_webhook = lambda body, headers, wait=False: (
-        kept.append(body) or 200
-    )
-    return kept
-
-
-def pending_withdrawal(api, db, integration, payment_id):
-    """cust_a withdraws 10.00 of `payment_id` while the Razorpay simulator's webhooks are kept, not
-    delivered: (the withdrawal's body, our refund's record, the webhooks kept)."""
-    kept = keep_razorpay_webhooks(integration)
-    body = withdraw(api, "cust_a", "10.00").get_json()
-    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
-    return body, record, kept
-
-
-def our_refund_event(db, event_type, payment_id, amount_minor):
-    """A Razorpay refund webhook of our one refund of `payment_id`, by its refund id, without notes."""
-    (record,) = db["gateway_refunds"].find({"gateway_payment_id": payment_id})
-    return razorpay_case_event(event_type, "refund", payment_id, amount_minor, case_id=record["gateway_refund_id"])
 
 
 def test_a_completed_withdrawal_redelivered_without_its_notes_moves_nothing(api, client, db, integration):
