@@ -1,9 +1,11 @@
 """Razorpay's Orders, Payments, Refunds and Settlements API through the official SDK (the live API object)."""
 
 import hashlib
+import logging
 import re
 
 import razorpay
+import razorpay.client
 from razorpay.errors import BadRequestError
 
 from ...errors import GatewayUnavailable
@@ -20,6 +22,19 @@ PATH_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 RETRYABLE_CLIENT_STATUSES = (401, 403, 408, 409, 425, 429)
 REFUNDS_PAGE_SIZE = 100  # Razorpay's largest `count`
 REFUND_PAGES_MAX = 10
+
+
+logger = logging.getLogger("integration.gateways")
+
+
+def _sdk_printed(*values, **_print_options):
+    """What the SDK `print`s of a failed request ("Connection failed.", "Request timed out.", the
+    error): logged instead, so that stdout keeps only the service's log lines and the commands' output."""
+    logger.warning("razorpay SDK: %s", " ".join(str(value) for value in values))
+
+
+# The SDK's module looks `print` up in its own globals before the built-in one.
+razorpay.client.print = _sdk_printed
 
 
 class RefundRefused(Exception):

@@ -102,6 +102,16 @@ def test_create_order_failure_is_gateway_unavailable(http, gateway, failure):
         gateway.create_order("wtp_abc", 100, "INR", "cust_a")
 
 
+@pytest.mark.parametrize("failure", ["connection error", "timeout"])
+def test_what_the_sdk_prints_of_a_network_failure_is_logged_not_printed(http, gateway, failure, capsys, caplog):
+    http.add(responses.POST, ORDERS_URL, **FAILURES[failure])
+    with pytest.raises(GatewayUnavailable):
+        gateway.create_order("wtp_abc", 100, "INR", "cust_a")
+    assert capsys.readouterr().out == ""  # `settle` prints JSON lines there; the server its log lines
+    (said,) = [r.getMessage() for r in caplog.records if r.name == "integration.gateways"]
+    assert said in ("razorpay SDK: Connection failed.", "razorpay SDK: Request timed out.")
+
+
 @pytest.mark.parametrize(
     "answer", [{}, {"id": None}, {"id": 123}, {"id": ""}, {"id": "order/../x"}, {"id": "o" * 65}], ids=repr
 )
