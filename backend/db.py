@@ -110,8 +110,8 @@ INDEXES = {
     "settlements": [([("gateway", 1), ("date", -1)], {})],
     "settlement_exceptions": [
         ([("gateway", 1), ("date", 1)], {}),
-        # open exceptions by kind (/metrics), and of a gateway (a settling looks at its open ones again)
-        ([("status", 1), ("kind", 1), ("gateway", 1)], {}),
+        # open exceptions by kind (/metrics), and of a gateway in `_id` batches (a settling looks at them again)
+        ([("status", 1), ("kind", 1), ("gateway", 1), ("_id", 1)], {}),
         ([("gateway", 1), ("payment_id", 1), ("kind", 1), ("status", 1)], {}),
     ],
     "gateway_cases": [
@@ -157,6 +157,7 @@ OBSOLETE_INDEXES = {
     ],
     "integration_logs": [[("customer_id", 1), ("created_at", -1)]],  # now with `_id` after it
     "customers": [([("customer_id", 1)], {"sparse": False})],  # (keys, options it had): now sparse
+    "settlement_exceptions": [[("status", 1), ("kind", 1), ("gateway", 1)]],  # now with `_id` after it
 }
 
 

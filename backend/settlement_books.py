@@ -100,6 +100,26 @@ class SettlementBooks:
         else:
             self.exceptions.update_one({"_id": key, "status": {"$exists": False}}, {"$set": {"status": OPEN}})
 
+    def note_row(self, gateway, day, kind, row, status, payment_order=None, ledger=None):
+        """Note an exception about the report's `row`; the ledger's (amount, currency) are
+        `payment_order`'s, or `ledger`."""
+        subject = row.refund_id if row.kind != SETTLED_PAYMENT else row.gateway_payment_id
+        if ledger is None:
+            ledger = (payment_order.amount_minor, payment_order.currency) if payment_order else (None, None)
+        self.note(
+            gateway,
+            day,
+            kind,
+            subject,
+            status,
+            payment_id=row.gateway_payment_id,
+            payment_order_id=payment_order.id if payment_order else row.payment_order_id,
+            gateway_amount_minor=row.amount_minor,
+            ledger_amount_minor=ledger[0],
+            currency=row.currency,  # the gateway's amount's
+            ledger_currency=ledger[1],
+        )
+
     def note_again(self, gateway, day, kind, subject_id, **fields):
         """Record an exception `open` with `fields` as this settling found them, whatever it was before:
         for a condition each settling of the day finds anew (its unreadable rows)."""
@@ -113,9 +133,13 @@ class SettlementBooks:
             upsert=True,
         )
 
-    def open_of_kind(self, gateway, kind, limit):
-        """`gateway`'s open exceptions of `kind`, every day, at most `limit`."""
-        return list(self.exceptions.find({"status": OPEN, "kind": kind, "gateway": gateway}, limit=limit))
+    def open_of_kind(self, gateway, kind, limit, after=None):
+        """`gateway`'s open exceptions of `kind`, every day, at most `limit`, by `_id` (those after the
+        `_id` `after`, when given: the next batch)."""
+        query = {"status": OPEN, "kind": kind, "gateway": gateway}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        return list(self.exceptions.find(query, sort=[("_id", 1)], limit=limit))
 
     def resolve(self, exception_ids):
         """The open exceptions `exception_ids`, healed since they were noted."""

@@ -11,7 +11,7 @@ a payment that credited no wallet (yet) waits; `apply_waiting` applies it when t
 Refunds the service asked for itself (a second payment, a withdrawal) are `our_refunds`' to finish.
 """
 
-from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, CaseToldOtherwise
+from ..gateway_cases import DISPUTE_CASE, REFUND_CASE, REVERSAL_CASE, CaseToldOtherwise, case_key
 from ..gateways.base import (
     DISPUTE_LOST,
     DISPUTE_OPENED,
@@ -92,6 +92,15 @@ class AfterCredit:
         waiting = (c for c in cases if c.get("waiting") and (c["gateway"], c["gateway_payment_id"]) in whose)
         for case in waiting:
             self.apply_case(case, payment_order, "credited_later")
+
+    def taken_back_minor(self, gateway, refund_id):
+        """What the ledger took back for `gateway`'s refund `refund_id` of its own (the amount told, cut
+        to what the payment had left to take), or None when nothing was taken."""
+        case = self.cases.get(case_key(gateway, REFUND_CASE, refund_id))
+        if not case or not case.get("customer_id"):
+            return None
+        entry = self.holds.wallet.entry_for_key(case["customer_id"], case["currency"], f"takeback:{case['_id']}")
+        return entry and entry.get("claimed_minor", entry["amount_minor"])
 
     def _owners(self, gateway):
         """The gateways whose payments `gateway`'s webhooks are about: its own, and those it processes."""

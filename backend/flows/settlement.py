@@ -17,31 +17,24 @@ Settling a day again finds every row matched or healed already: nothing changes.
 import datetime
 import itertools
 
-from ..errors import GatewayUnavailable, InvalidRequest, LapsedTopupRefused, StoreUnavailable
-from ..gateway_cases import REFUND_CASE, case_key
-from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
-from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
-from ..gateway_refunds import ReportRecords
-from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, SETTLED_PAYMENT, GatewayRefund, WebhookEvent, confirmed_by
+from ..errors import InvalidRequest, LapsedTopupRefused, StoreUnavailable
+from ..gateways.base import SETTLED_PAYMENT, confirmed_by
 from ..settlement_books import (
     AMOUNT_MISMATCH,
     CAPTURED_NOT_CREDITED,
     CREDITED_NOT_CAPTURED,
     OPEN,
-    REFUND_NOT_APPLIED,
     RESOLVED,
     UNKNOWN_PAYMENT,
     UNREADABLE_ROWS,
     add_up,
     day_figures,
     exception_key,
-    subject_of,
 )
-from .after_credit import first_told
+from .settlement_refunds import RefundRows
 
 FIRST_DAY = datetime.date(2000, 1, 1)  # no gateway of ours reports before it (and day − lag stays a date)
 PAGE_ROWS = 500
-OPEN_CHECKED_MAX = 1_000  # open refund_not_applied exceptions a settling looks at again
 CREDITS_CHECKED_MAX = 10_000
 
 
@@ -52,6 +45,7 @@ class Settlement:
         self.payments, self.lookups, self.topups = stores.payments, stores.payment_orders.settlement, stores.topups
         self.after_credit, self.our_refunds, self.currency = stores.after_credit, stores.our_refunds, stores.currency
         self.clock, self.books = stores.clock, books
+        self.refunds = RefundRows(stores.payments, stores.after_credit, stores.our_refunds, books)
 
     def settle(self, gateway_name, day):
         """Settle `gateway_name`'s report `day`; the day's document (figures) and its exceptions. The
@@ -75,10 +69,10 @@ class Settlement:
             add_up(page, totals)
             captures = [r for r in page if r.kind == SETTLED_PAYMENT]
             counts["matched"] += self._captures(gateway_name, day, captures, put_off)
-            counts["matched"] += self._refunds(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
+            counts["matched"] += self.refunds.match(gateway_name, day, [r for r in page if r.kind != SETTLED_PAYMENT])
         self._unreadable(gateway_name, day, getattr(report, "skipped", 0))
         self._credits_not_captured(gateway_name, day, adapter.settlement_lag)
-        self._refunds_applied_since(gateway_name)
+        self.refunds.applied_since(gateway_name)
         if put_off:  # the day is not recorded: the worker settles it again (`settlement_days.days_due`)
             raise StoreUnavailable(f"{len(put_off)} capture(s) could not be settled now; settle the day again.")
         own = totals.pop(self.currency, None) or day_figures()
@@ -105,7 +99,7 @@ class Settlement:
                 continue
             settled.append(payment_order.id)  # listed: a credit the report does not miss
             if (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
-                self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
+                self.books.note_row(gateway, day, AMOUNT_MISMATCH, row, OPEN, payment_order)
                 continue
             matched += 1
         self.lookups.mark_settled(settled, day)
@@ -115,115 +109,22 @@ class Settlement:
     def _capture_exception(self, gateway, day, row, payment_order, put_off):
         """Note a capture no credit of this payment matched; True when it was healed."""
         if payment_order is None:
-            self._note(gateway, day, UNKNOWN_PAYMENT, row, None, OPEN)
+            self.books.note_row(gateway, day, UNKNOWN_PAYMENT, row, OPEN)
         elif (row.amount_minor, row.currency) != (payment_order.amount_minor, payment_order.currency):
-            self._note(gateway, day, AMOUNT_MISMATCH, row, payment_order, OPEN)
+            self.books.note_row(gateway, day, AMOUNT_MISMATCH, row, OPEN, payment_order)
         else:  # captured, never credited by this payment: credit it once (or give a second or lapsed one back)
             try:
                 entry, _ = self.topups.confirm(payment_order, row.gateway_payment_id, source="settlement")
             except LapsedTopupRefused:
                 entry = None  # over a limit, given back: its refund comes in a later report
             except StoreUnavailable:  # its customer's limits lease is held (a slow initiate): settle again later
-                self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, OPEN)
+                self.books.note_row(gateway, day, CAPTURED_NOT_CREDITED, row, OPEN, payment_order)
                 put_off.append(row)
                 return False
-            self._note(gateway, day, CAPTURED_NOT_CREDITED, row, payment_order, RESOLVED)
+            self.books.note_row(gateway, day, CAPTURED_NOT_CREDITED, row, RESOLVED, payment_order)
             # a second payment, refunded, says nothing of the payment that credited: a report must list that one
             return entry is not None and entry["reference"].get("gateway_payment_id") == row.gateway_payment_id
         return False
-
-    # --- refunds ---------------------------------------------------------------------------------
-    def _refunds(self, gateway, day, rows):
-        owners = confirmed_by(self.payments.gateways, gateway)
-        records = self.our_refunds.records.named_or_of(
-            owners, [row.reference for row in rows if row.reference], [row.gateway_payment_id for row in rows]
-        )
-        ours = ReportRecords(records)
-        matched, known = 0, []
-        for row in rows:
-            try:
-                record = ours.of_row(row)
-                if record is None and not row.reference:  # ours, its answer lost?
-                    record = self.our_refunds.answered_by(ours.unanswered(row), row.refund_id)
-            except GatewayUnavailable:  # ours, or the gateway's own? Nothing taken back: a later settling decides
-                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
-                continue
-            if record is not None:  # one we asked for (named by our reference, or by the refund id it got)
-                record, agreed = self._our_refund(gateway, day, row, record)
-                ours.keep(record)
-                matched += agreed
-                known.append(exception_key(gateway, day, REFUND_NOT_APPLIED, row.refund_id))
-                continue
-            event = WebhookEvent(
-                f"settlement:{row.refund_id}",
-                "settlement.refund",
-                REFUND_PROCESSED,
-                gateway_payment_id=row.gateway_payment_id,
-                amount_minor=row.amount_minor,
-                currency=row.currency,
-                case_id=row.refund_id,
-            )
-            outcome = self.after_credit.apply(gateway, event)
-            if outcome == "processed":
-                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, RESOLVED)
-            elif outcome == "duplicate":
-                matched += 1  # its webhook took the money back already
-            elif outcome == "mismatch":  # its case was told another payment or amount first
-                self._refund_mismatch(gateway, day, row)
-            else:
-                self._note(gateway, day, REFUND_NOT_APPLIED, row, None, OPEN)
-        self.books.resolve(known)  # rows an earlier settling could not tell from the gateway's own
-        return matched
-
-    def _refund_mismatch(self, gateway, day, row):
-        """An open `amount_mismatch` for a gateway's refund whose case was told of first with another
-        payment or amount (`AfterCredit.apply`): the ledger's amount is what the case was told then."""
-        case = self.after_credit.cases.get(case_key(gateway, REFUND_CASE, row.refund_id))
-        told = first_told(case["actions"], REFUND_PROCESSED) if case else None
-        if told is None or case.get("waiting") or case.get("gateway_payment_id") != row.gateway_payment_id:
-            told = {"amount_minor": 0, "currency": row.currency}  # nothing of this payment was taken (yet)
-        self._note(gateway, day, AMOUNT_MISMATCH, row, None, OPEN, (told["amount_minor"], told["currency"]))
-
-    def _our_refund(self, gateway, day, row, record):
-        """(record after, True) when the report agrees with our refund (one still open is finished as
-        made, once); else an open `amount_mismatch`: ended `failed` (its money given back), or of
-        another payment, amount or refund id than the row."""
-        agrees = (record["gateway_payment_id"], record["amount_minor"], record["currency"]) == (
-            row.gateway_payment_id,
-            row.amount_minor,
-            row.currency,
-        ) and record.get("gateway_refund_id") in (None, row.refund_id)
-        if agrees and record["status"] in OUR_REFUND_OPEN:
-            record = self.our_refunds.settle(
-                record, GatewayRefund(row.refund_id or "", REFUND_DONE, row.amount_minor, row.currency)
-            )
-        if agrees and record["status"] == OUR_REFUND_PROCESSED:
-            return record, True
-        self.books.note(
-            gateway,
-            day,
-            AMOUNT_MISMATCH,
-            row.refund_id,
-            OPEN,
-            payment_id=row.gateway_payment_id,
-            payment_order_id=record["payment_order_id"],
-            gateway_amount_minor=row.amount_minor,
-            ledger_amount_minor=record["amount_minor"] if record["status"] == OUR_REFUND_PROCESSED else 0,
-            currency=row.currency,
-            ledger_currency=record["currency"],
-        )
-        return record, False
-
-    def _refunds_applied_since(self, gateway):
-        """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
-        payment credited later: `AfterCredit.apply_waiting` took the money back when a webhook or a
-        capture this settling healed credited it): resolved. Reads only (two commands)."""
-        opened = {
-            case_key(gateway, REFUND_CASE, subject_of(row)): row["_id"]
-            for row in self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, OPEN_CHECKED_MAX)
-        }
-        applied = self.after_credit.cases.applied_of(list(opened))
-        self.books.resolve([opened[case_id] for case_id in sorted(applied)])
 
     def _unreadable(self, gateway, day, skipped):
         """Rows the report reader could not read (skipped and logged by the adapter) are rows matched to
@@ -266,22 +167,3 @@ class Settlement:
                 currency=payment_order.currency,
                 ledger_currency=payment_order.currency,
             )
-
-    def _note(self, gateway, day, kind, row, payment_order, status, ledger=None):
-        """Note an exception about `row`; the ledger's (amount, currency) are `payment_order`'s, or `ledger`."""
-        subject = row.refund_id if row.kind != SETTLED_PAYMENT else row.gateway_payment_id
-        if ledger is None:
-            ledger = (payment_order.amount_minor, payment_order.currency) if payment_order else (None, None)
-        self.books.note(
-            gateway,
-            day,
-            kind,
-            subject,
-            status,
-            payment_id=row.gateway_payment_id,
-            payment_order_id=payment_order.id if payment_order else row.payment_order_id,
-            gateway_amount_minor=row.amount_minor,
-            ledger_amount_minor=ledger[0],
-            currency=row.currency,  # the gateway's amount's
-            ledger_currency=ledger[1],
-        )

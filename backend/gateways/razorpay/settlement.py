@@ -38,7 +38,8 @@ class SettlementReport:
     Iterating asks `api.settlement_recon(year, month, day, count, skip)` (the live `RazorpayApi` or
     the simulator's) for one page at a time and yields its rows before asking for the next, so a
     GatewayUnavailable (a page that kept failing, a report too large) can come after rows were
-    yielded: the caller treats the whole day as not read. An item listed twice is yielded once. It
+    yielded: the caller does not record the day (the rows it matched before keep what they healed and
+    noted, and are matched again when the day is settled in full). An item listed twice is yielded once. It
     is an iterator, read once: taking rows in batches (`itertools.islice`) continues where the last
     batch stopped."""
 

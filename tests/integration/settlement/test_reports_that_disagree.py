@@ -9,8 +9,11 @@ import datetime
 import pytest
 
 from backend.errors import GatewayUnavailable
-from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
+from backend.settlement_books import SettlementBooks, exception_key
+from tests.helpers import razorpay_event
+from tests.integration.after_credit.support import paypal_topup, post_razorpay, razorpay_topup, wallet, withdraw
 from tests.integration.settlement.support import DAY, capture_row, refund_row, report
+from tests.integration.support import initiated
 
 
 def kinds_of(exceptions):
@@ -220,4 +223,75 @@ def test_a_gateway_that_cannot_say_which_refund_is_ours_leaves_that_row_open_and
     assert [e["status"] for e in integration.settlement.books.of_day("razorpay", DAY)] == ["resolved", "resolved"]
     assert wallet(api, "cust_a")[:2] == (50, 30)
     assert db["gateway_refunds"].find_one({})["status"] == "requested"
+    assert integration.reconcile() == []
+
+
+def test_refund_rows_beyond_what_the_payment_credited_leave_what_was_not_taken_open(api, db, integration):
+    _order, first = razorpay_topup(api, db, "cust_a", "10.00")
+    _order, second = razorpay_topup(api, db, "cust_b", "10.00")
+    rows = [refund_row(first, "rfnd_X1", 800), refund_row(first, "rfnd_X2", 800), refund_row(second, "rfnd_Y1", 5000)]
+    report(integration, "razorpay", rows)
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert wallet(api, "cust_a")[0] == 0 and wallet(api, "cust_b")[0] == 0  # at most what each credited
+    mismatched = {e["_id"].rsplit(":", 1)[1]: e for e in exceptions if e["kind"] == "amount_mismatch"}
+    assert {e["status"] for e in mismatched.values()} == {"open"}
+    told = {refund_id: (e["gateway_amount_minor"], e["ledger_amount_minor"]) for refund_id, e in mismatched.items()}
+    assert told == {"rfnd_X2": (800, 200), "rfnd_Y1": (5000, 1000)}
+    assert kinds_of(e for e in exceptions if e["kind"] != "amount_mismatch") == [("refund_not_applied", "resolved")] * 3
+    assert document["matched"] == 0
+    again, exceptions_again = integration.settle("razorpay", DAY)  # settled again: the same, nothing moves
+    assert (again["matched"], kinds_of(exceptions_again)) == (1, kinds_of(exceptions))  # rfnd_X1 now matches
+    assert wallet(api, "cust_a")[0] == 0 and integration.reconcile() == []
+
+
+def many_open_refund_rows(db, day, count):
+    """`count` open `refund_not_applied` exceptions of `day` (refunds of payments never credited here),
+    as settling `day` leaves them (inserted at once: settling that many rows takes a while on mongomock)."""
+    db["settlement_exceptions"].insert_many(
+        {
+            "_id": exception_key("razorpay", day, "refund_not_applied", f"rfnd_never{i:04}"),
+            "gateway": "razorpay",
+            "date": day.isoformat(),
+            "kind": "refund_not_applied",
+            "status": "open",
+            "payment_id": f"pay_never{i:04}",
+            "gateway_amount_minor": 100,
+            "currency": "INR",
+        }
+        for i in range(count)
+    )
+
+
+def a_refund_row_taken_back_by_its_late_webhook(api, client, integration):
+    """cust_a's 10.00 top-up, refunded 3.00 in the dashboard: the row settled on DAY before the capture's
+    webhook (late) credited the top-up and took the refund back."""
+    payment_order_id = initiated(api, "cust_a", "10.00")
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_dash", 300)])
+    _document, exceptions = integration.settle("razorpay", DAY)
+    assert kinds_of(exceptions) == [("refund_not_applied", "open")]  # its payment not credited yet
+    captured = razorpay_event("payment.captured", payment_order_id, "pay_late", 1000)
+    assert post_razorpay(client, captured).status_code == 200
+    assert wallet(api, "cust_a")[0] == 7
+
+
+def test_a_refund_row_taken_back_since_is_resolved_by_a_later_settling_however_many_are_open(
+    api, client, db, integration
+):
+    many_open_refund_rows(db, DAY - datetime.timedelta(days=1), 1000)  # a batch's worth, before it
+    a_refund_row_taken_back_by_its_late_webhook(api, client, integration)
+    report(integration, "razorpay", [])
+    integration.settle("razorpay", DAY + datetime.timedelta(days=1))  # looks at every open one again
+    assert kinds_of(SettlementBooks(db).of_day("razorpay", DAY)) == [("refund_not_applied", "resolved")]
+    assert db["settlement_exceptions"].count_documents({"status": "open"}) == 1000  # still never credited
+
+
+def test_a_refund_row_its_webhook_took_back_is_resolved_when_its_own_day_is_settled_again(
+    api, client, db, integration, monkeypatch
+):
+    a_refund_row_taken_back_by_its_late_webhook(api, client, integration)
+    # by the row itself, not by the look at every open one (which covers it too)
+    monkeypatch.setattr(integration.settlement.refunds, "applied_since", lambda gateway: None)
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_dash", 300)])
+    document, exceptions = integration.settle("razorpay", DAY)
+    assert (document["matched"], kinds_of(exceptions)) == (1, [("refund_not_applied", "resolved")])
     assert integration.reconcile() == []

@@ -527,7 +527,12 @@ RARE_PATH_QUERIES = [
     ("webhook_events", {"gateway": "google_pay", "event_id": "msg"}, None, 0),  # WebhookEvents.claim, a token again
     ("payment_orders", {"customer_id": "c", "keyed.operation_id": "op"}, None, 0),  # PaymentOrders.keyed_by
     ("withdrawals", {"stage": "holding", "customer_id": "c", "currency": "INR"}, None, 0),  # WithdrawalBook.holding
-    ("settlement_exceptions", {"status": "open", "kind": "refund_not_applied", "gateway": "paypal"}, None, 1000),
+    (  # SettlementBooks.open_of_kind, a batch after the first
+        "settlement_exceptions",
+        {"status": "open", "kind": "refund_not_applied", "gateway": "paypal", "_id": {"$gt": "paypal:2026-11-30"}},
+        [("_id", 1)],
+        1000,
+    ),
     ("settlements", {"gateway": "paypal", "date": {"$lt": "2026-12-01"}}, None, 0),  # settled_before
     ("gateway_cases", {"_id": {"$in": ["a", "b"]}, "waiting": False}, None, 0),  # GatewayCases.applied_of
     (  # PaymentOrders.credited_since: a withdrawal's plan reading past the top-ups used up
