@@ -33,7 +33,7 @@ from ..base import (
 from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
 from .api import OrderAlreadyCaptured, RefundRefused
 from .settlement import SETTLEMENT_LAG, SettlementReport
-from .shapes import PAYPAL_ID_PATTERN, created_order_id, parse_amount, top_up_order
+from .shapes import PAYPAL_ID_PATTERN, checked_id, created_order_id, parse_amount, top_up_order
 from .webhook import transmission_id, verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
@@ -209,7 +209,7 @@ def _capture_event(event_id, event_type, capture):
     fields = dict(
         payment_order_id=order_id if isinstance(order_id, str) else None,
         payment_order_reference=custom_id if isinstance(custom_id, str) else None,
-        gateway_payment_id=str(capture["id"]),
+        gateway_payment_id=checked_id(capture["id"]),  # a PayPal id, never one made up by str()
         amount_minor=amount_minor,
         currency=currency,
     )

@@ -4,6 +4,8 @@ refunded at its gateway once, however often it is reported; verify says so."""
 import json
 from urllib.parse import urlsplit
 
+import pytest
+
 from backend.gateways.google_pay.simulator import payment_data, simulator_token
 from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
@@ -65,6 +67,25 @@ def test_paypal_second_capture_is_refunded_once(api, client, db, integration):
     refunds = list(db[PAYPAL_REFUNDS].find({}))
     assert [r["capture_id"] for r in refunds] == [second_capture]
     assert db["gateway_refunds"].find_one({"gateway_payment_id": second_capture})["status"] == "processed"
+    assert_money(wallet(api, "cust_a")[0], 100)
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("capture_id", ["", None, {"$gt": ""}, "A" * 65, "has space", 17], ids=repr)
+def test_a_paypal_capture_webhook_with_no_paypal_capture_id_is_refused_and_credits_nothing(
+    capture_id, api, client, db, integration
+):
+    order_id = api.initiate("cust_a", "100.00", "paypal", bearer("cust_a")).get_json()["payment_order_id"]
+    body, headers = paypal_capture_webhook(db, order_id, capture_id)
+    refused = client.post(f"{BASE}/webhook/paypal", data=body, headers=headers)
+    assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_request")
+    assert db["payment_orders"].find_one({"_id": order_id})["status"] == "created"
+    assert_money(wallet(api, "cust_a")[0], 0)
+    # so the real capture credits, and a second real one is a second payment, given back
+    for capture in (paypal_id(), paypal_id()):
+        body, headers = paypal_capture_webhook(db, order_id, capture)
+        assert client.post(f"{BASE}/webhook/paypal", data=body, headers=headers).status_code == 200
+    assert db["gateway_refunds"].count_documents({"payment_order_id": order_id}) == 1
     assert_money(wallet(api, "cust_a")[0], 100)
     assert integration.reconcile() == []
 
