@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ...clock import new_id
 from ...errors import ConfigError, InvalidRequest, InvalidSignature, OrderAlreadyPaid
-from ...validation import check_id, parse_json_object
+from ...validation import check_field_names, check_id, parse_json_object
 from ..base import (
     CAPTURED,
     CREDIT_WALLET,
@@ -81,6 +81,7 @@ class GooglePayGateway:
     def parse_webhook(self, raw_body, headers):
         """Check the posted token (signatures, expiry, decryption) and read its messageId."""
         body = parse_json_object(raw_body)
+        check_field_names(body)
         payment_order_id = check_id(body.get("payment_order_id"), "payment_order_id")
         message = verify_and_decrypt(
             _token_text(body.get("paymentData")),

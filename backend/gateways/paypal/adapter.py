@@ -15,7 +15,7 @@ import time
 
 from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
 from ...money import format_major
-from ...validation import exact_number
+from ...validation import exact_number, unique_fields
 from ..base import (
     CAPTURED,
     CREDIT_WALLET,
@@ -130,7 +130,7 @@ class PayPalGateway:
         """Verify PayPal's signature over the raw body, then read the event."""
         verify_webhook(raw_body, headers, self.webhook_id, self.api.certificate, self.clock(), self.api.trust_store)
         try:
-            event = json.loads(raw_body.decode("utf-8"), parse_float=exact_number)
+            event = json.loads(raw_body.decode("utf-8"), parse_float=exact_number, object_pairs_hook=unique_fields)
             event_id, event_type = event["id"], event["event_type"]
             if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
                 raise TypeError

@@ -14,7 +14,7 @@ import razorpay
 from razorpay.errors import SignatureVerificationError
 
 from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
-from ...validation import ID_PATTERN
+from ...validation import ID_PATTERN, unique_fields
 from ..base import (
     CAPTURED,
     FAILED,
@@ -125,7 +125,7 @@ class RazorpayGateway:
         except (SignatureVerificationError, UnicodeDecodeError, TypeError):
             raise InvalidSignature("The webhook signature does not match.") from None
         try:
-            event = json.loads(text)
+            event = json.loads(text, object_pairs_hook=unique_fields)  # one reading of a signed body
             event_type = event["event"]
         except (ValueError, KeyError, TypeError):
             raise InvalidRequest("The webhook body is not a Razorpay event.") from None
