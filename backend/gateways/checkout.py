@@ -10,8 +10,10 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, redirect
+from flask import redirect
 
+from ..errors import PaymentOrderNotFound
+from ..money import currency_decimals
 from ..validation import ID_PATTERN
 
 SIMULATOR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -25,15 +27,17 @@ button{{font-size:1.1rem;padding:.7rem 1.4rem;margin:.3rem}}#pay{{{pay_style};bo
 <form method="post" action="{order_id}/fail" style="display:inline"><button id="fail" type="submit">Fail</button></form>
 <p><a id="back" href="{back_url}">Cancel and go back to the wallet</a></p>
 </body></html>"""
-CURRENCY_SYMBOLS = {"INR": "\u20b9", "USD": "$", "EUR": "\u20ac"}
+NO_SUCH_CHECKOUT = "No such checkout here: this gateway has no payment order with this id."
+CURRENCY_SYMBOLS = {"INR": "\u20b9", "USD": "$", "EUR": "\u20ac", "JPY": "JP\u00a5"}
 
 
 def display_money(amount, currency):
     """`amount` (a `Decimal` or decimal text, major units) as the web page shows money: the
     currency's symbol and Indian digit grouping, as `Intl.NumberFormat('en-IN', {style: 'currency'})`
-    does (1000 INR -> "\u20b91,000.00", 100000 -> "\u20b91,00,000.00"; an unknown currency: "12.50 XYZ")."""
-    text = f"{Decimal(amount):.2f}"
-    whole, cents = text.split(".")
+    does (1000 INR -> "\u20b91,000.00", 100000 -> "\u20b91,00,000.00"; an unknown currency: "12.50 XYZ"),
+    in the currency's decimals (1500 JPY -> "1,500 JPY")."""
+    decimals = currency_decimals(currency)
+    whole, _, cents = f"{Decimal(amount):.{decimals}f}".partition(".")
     if len(whole) > 3:  # the last three digits, then groups of two
         head, tail = whole[:-3], whole[-3:]
         groups: list[str] = []
@@ -42,7 +46,8 @@ def display_money(amount, currency):
             head = head[:-2]
         whole = ",".join([head, *groups, tail]) if head else ",".join([*groups, tail])
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{whole}.{cents}" if symbol else f"{whole}.{cents} {currency}"
+    number = f"{whole}.{cents}" if cents else whole
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,13 @@ class PageContext:
         return self.payments.gateways.get(self.gateway_name)
 
     def payment_order_or_404(self, order_id):
-        """This gateway's payment order with this id, or a 404 (the id is checked before the query)."""
-        if not ID_PATTERN.match(order_id):
-            abort(404)
-        payment_order = self.payment_orders.get(order_id, gateway=self.gateway_name)
+        """This gateway's payment order with this id, or a 404 `payment_order_not_found` (the id is
+        checked before the query)."""
+        payment_order = (
+            self.payment_orders.get(order_id, gateway=self.gateway_name) if ID_PATTERN.match(order_id) else None
+        )
         if payment_order is None:
-            abort(404)
+            raise PaymentOrderNotFound(NO_SUCH_CHECKOUT)
         return payment_order
 
 

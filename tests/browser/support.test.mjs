@@ -144,6 +144,9 @@ for (const [name, viewport] of VIEWPORTS) {
     assert.equal(toMinor(await w.text('support-balance')), before, 'nothing moves before confirming');
     await w.page.getByTestId('refund-confirm').click();
     await w.waitForMessage(/Refunded ₹10\.25 to cust_demo's wallet for ord_demo_2/);
+    // The result shows where the person is, not at the top of a page scrolled down to the order.
+    const shown = await w.page.getByTestId('message').boundingBox();
+    assert.ok(shown.y >= 0 && shown.y + shown.height <= viewport.height, `the message is at ${shown.y}px, off screen`);
     await w.page.waitForFunction(
       (want) => Math.round(Number(document.querySelector('[data-testid="support-balance"]').textContent.replace(/[^\d.]/g, '')) * 100) === want,
       before + 1025,

@@ -8,7 +8,8 @@ buyer back; the service's capture at verify completes it.
 
 from flask import Blueprint, abort, request
 
-from ..checkout import back_to_shop, back_url, simulator_page
+from ...errors import PaymentOrderNotFound
+from ..checkout import NO_SUCH_CHECKOUT, back_to_shop, back_url, simulator_page
 from .api import PAYPAL_ID_PATTERN
 
 RETURN_PATH = "/checkout/paypal/return"
@@ -47,7 +48,7 @@ def simulator_pages(context):
     def simulated_order(order_id):
         order = context.gateway.api.find_order(order_id) if context.gateway else None
         if order is None:
-            abort(404)
+            raise PaymentOrderNotFound(NO_SUCH_CHECKOUT)
         return order
 
     @pages.get("/<order_id>")

@@ -5,6 +5,18 @@ from ..simulator_dashboard import DashboardRefused
 from .api import RefundRefused
 from .simulator_cases import LOST, WON
 
+# PayPal's issue codes, told to the person at the dashboard as a sentence (with the code).
+REFUSALS = {
+    "REFUND_AMOUNT_EXCEEDED": "the amount is more than is left to refund of this payment",
+    "CAPTURE_FULLY_REFUNDED": "this payment is refunded in full already",
+    "REFUND_NOT_ALLOWED": "refunds are refused (the simulator was set to refuse them)",
+}
+
+
+def refused(refusal):
+    """DashboardRefused saying why PayPal refused (`RefundRefused`), for a person."""
+    return DashboardRefused(f"{REFUSALS.get(refusal.issue, 'PayPal refused it')} ({refusal.issue})")
+
 
 class PayPalDashboard:
     """PayPal's dashboard over the simulator-mode adapter's `SimulatedPayPalApi.cases`."""
@@ -18,14 +30,14 @@ class PayPalDashboard:
         try:
             return self.cases.dashboard_refund(capture_id, amount_minor, currency)
         except RefundRefused as refusal:
-            raise DashboardRefused(str(refusal)) from None
+            raise refused(refusal) from None
 
     def reverse(self, capture_id, amount_minor, currency):
         """PayPal reverses the capture (PAYMENT.CAPTURE.REVERSED); the reversal's id. Refused as a refund is."""
         try:
             return self.cases.reverse_capture(capture_id, amount_minor, currency)
         except RefundRefused as refusal:
-            raise DashboardRefused(str(refusal)) from None
+            raise refused(refusal) from None
 
     def open_dispute(self, capture_id, amount_minor, currency):
         """The buyer disputes the capture (CUSTOMER.DISPUTE.CREATED); its id."""

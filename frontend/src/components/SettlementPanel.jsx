@@ -16,7 +16,9 @@ const FIGURES = [
 
 // One settled day: its figures, then its exceptions (open ones first), each said in words.
 function SettledDay({ day, gateways }) {
-  const money = (amount) => (amount == null ? '—' : formatMoney(amount, day.currency));
+  // A day that refunded more than it captured settles below zero: said with a minus sign, as the ledger does.
+  const money = (amount) =>
+    amount == null ? '—' : `${amount < 0 ? '−' : ''}${formatMoney(Math.abs(amount), day.currency)}`;
   const open = day.exceptions.filter((e) => e.status !== 'resolved').length;
   const healed = day.exceptions.length - open;
   return (

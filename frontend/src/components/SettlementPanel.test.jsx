@@ -112,6 +112,14 @@ describe('the Settlement panel', () => {
     expect(rows[2].textContent).toMatch(/never credited\..*Healed automatically/);
   });
 
+  it('says a day settled below zero with a minus sign, as the ledger says money out', async () => {
+    await renderSupport();
+    const refundDay = { ...QUIET, captured: 0, refunded: 10, fees: 1.5, tax: 0.3, settled: -11.8 };
+    vi.spyOn(integrationService, 'getSettlement').mockResolvedValue(refundDay);
+    await show();
+    expect(text('settlement-settled').split(' ')[0]).toBe('Settled−₹11.80');
+  });
+
   it('says how many rows of the report could not be read', async () => {
     await renderSupport();
     const unreadable = { kind: 'unreadable_rows', status: 'open', payment_id: null, payment_order_id: null, gateway_amount: null, ledger_amount: null, rows: 3 };

@@ -101,13 +101,24 @@ def test_a_paypal_reversal_takes_the_money_back(api, client, db, integration):
     assert integration.reconcile() == []
 
 
-def test_a_refund_beyond_what_is_left_of_a_payment_the_simulator_made_is_refused(api, client, db):
-    initiated = api.initiate("cust_a", "10.00").get_json()
-    assert client.post(f"/simulator/razorpay/checkout/{initiated['payment_order_id']}/pay").status_code == 303
-    payment_id = db["payment_orders"].find_one({"_id": initiated["payment_order_id"]})["gateway_payment_id"]
-    response = act(client, "razorpay", payment_id, "refund", "10.01")
+@pytest.mark.parametrize(
+    "gateway, says",
+    [
+        ("razorpay", "The total refund amount is greater than the refund payment amount"),
+        ("paypal", "the amount is more than is left to refund of this payment (REFUND_AMOUNT_EXCEEDED)"),
+    ],
+)
+def test_a_refund_beyond_what_is_left_of_a_payment_the_simulator_made_is_refused(gateway, says, api, client, db):
+    if gateway == "razorpay":  # paid on the simulator's page: a payment the simulator made
+        initiated = api.initiate("cust_a", "10.00").get_json()
+        assert client.post(f"/simulator/razorpay/checkout/{initiated['payment_order_id']}/pay").status_code == 303
+        payment_id = db["payment_orders"].find_one({"_id": initiated["payment_order_id"]})["gateway_payment_id"]
+    else:
+        _order, payment_id = paypal_topup(api, client, db, "cust_a", "10.00")
+    response = act(client, gateway, payment_id, "refund", "10.01")
     assert response.status_code == 409
     assert response.get_json()["error"] == "refund_refused"
+    assert response.get_json()["message"] == f"The simulated gateway refused the refund: {says}"  # for a person
     assert_wallet(api, "cust_a", 10, 0, 0)
 
 

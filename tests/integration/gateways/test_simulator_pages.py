@@ -22,6 +22,8 @@ from backend.gateways.registry import gateway_registry
         ("1234567.89", "USD", "$12,34,567.89"),
         ("12", "EUR", "€12.00"),
         ("12.5", "XYZ", "12.50 XYZ"),
+        ("1500", "JPY", "JP¥1,500"),  # whole yen
+        ("1234567", "JPY", "JP¥12,34,567"),
     ],
 )
 def test_display_money_matches_the_web_page(amount, currency, text):
@@ -52,6 +54,16 @@ def test_every_simulator_page_shows_the_amount_and_a_way_back(api, client, metho
     assert set(query) == back | {"payment_error"} and query["payment_error"] == "cancelled"
     assert body["payment_order_id"] in query.values()
     assert query.get("payment_method", method) == method
+
+
+@pytest.mark.parametrize("method", ["razorpay", "paypal", "google_pay"])
+@pytest.mark.parametrize("unknown", ["order_nope", "bad$id"])
+def test_a_checkout_link_of_no_payment_order_says_so(api, client, method, unknown):
+    path = urlsplit(api.initiate("cust_a", "10", method=method).get_json()["redirect_url"]).path
+    page = client.get(path.rsplit("/", 1)[0] + "/" + unknown)
+    assert page.status_code == 404
+    assert page.get_json()["error"] == "payment_order_not_found"  # not "No such endpoint.": the page exists
+    assert "no payment order with this id" in page.get_json()["message"]
 
 
 @pytest.mark.parametrize("method", ["razorpay", "paypal", "google_pay"])
