@@ -52,6 +52,9 @@ def register(app, integration, delivery):
     """Register the blueprints and handlers on `app`; the gateways' pages get `integration`'s
     gateways and payment orders, and `delivery` to post to their webhooks."""
     app.url_map.converters["web_path"] = WebPathConverter
+    # A path with `//` is no path of ours: a JSON 404, never Werkzeug's HTML redirect to the merged
+    # path (built from the request's Host header). Set before any rule is added: each rule takes it then.
+    app.url_map.merge_slashes = False
     app.register_blueprint(integration_bp)
     register_gateway_pages(app, integration, delivery)
     register_cors(app)

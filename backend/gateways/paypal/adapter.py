@@ -15,7 +15,7 @@ import time
 
 from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
 from ...money import format_major
-from ...validation import exact_number, unique_fields
+from ...validation import ID_PATTERN, exact_number, unique_fields
 from ..base import (
     CAPTURED,
     CREDIT_WALLET,
@@ -33,7 +33,7 @@ from ..base import (
 from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
 from .api import OrderAlreadyCaptured, RefundRefused
 from .settlement import SETTLEMENT_LAG, SettlementReport
-from .shapes import PAYPAL_ID_PATTERN, checked_id, created_order_id, parse_amount, top_up_order
+from .shapes import PAYPAL_ID_PATTERN, created_order_id, parse_amount, told_id, top_up_order
 from .webhook import transmission_id, verify_webhook
 
 APPROVE_RELS = ("approve", "payer-action")
@@ -165,8 +165,8 @@ class PayPalGateway:
         `refund_id` is "") are REFUND_REFUSED, PENDING (or another status) is REFUND_PENDING.
         `GatewayUnavailable` when PayPal gave no usable answer: the refund may exist (`find_refund`)."""
         _check_reference(reference)
-        if not isinstance(payment_id, str) or not PAYPAL_ID_PATTERN.match(payment_id):
-            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)  # no PayPal capture has that id
+        if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
+            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)  # no capture has that id
         body = {
             "amount": {"currency_code": currency, "value": format_major(amount_minor, currency)},
             "custom_id": reference,
@@ -185,7 +185,7 @@ class PayPalGateway:
         its request id (45 days). A refund PayPal refused was never made: None. Only this look-up
         sees a refund turn FAILED (PayPal posts no webhook for it)."""
         _check_reference(reference)
-        if not isinstance(payment_id, str) or not PAYPAL_ID_PATTERN.match(payment_id):
+        if not isinstance(payment_id, str) or not ID_PATTERN.match(payment_id):
             return None
         mine = [r for r in self.api.refunds_of_capture(payment_id) if r.get("custom_id") == reference]
         return _read_refund(mine[0]) if mine else None
@@ -209,7 +209,7 @@ def _capture_event(event_id, event_type, capture):
     fields = dict(
         payment_order_id=order_id if isinstance(order_id, str) else None,
         payment_order_reference=custom_id if isinstance(custom_id, str) else None,
-        gateway_payment_id=checked_id(capture["id"]),  # a PayPal id, never one made up by str()
+        gateway_payment_id=told_id(capture["id"]),
         amount_minor=amount_minor,
         currency=currency,
     )

@@ -25,7 +25,7 @@ from ..base import (
     GatewayRefund,
     WebhookEvent,
 )
-from .shapes import CAPTURES_PATH, checked_id, is_zero_amount, linked_id, parse_amount
+from .shapes import CAPTURES_PATH, checked_id, is_zero_amount, linked_id, parse_amount, told_id
 
 REFUNDED = "PAYMENT.CAPTURE.REFUNDED"
 CAPTURE_REVERSED = "PAYMENT.CAPTURE.REVERSED"
@@ -76,7 +76,7 @@ def after_credit_event(event_id, event_type, event):
 
 def _refund_event(event_id, event_type, event, refund):
     """A refund (ours by its `custom_id`, or PayPal's own) or a reversal of a capture."""
-    case_id = checked_id(refund["id"])
+    case_id = told_id(refund["id"])
     capture_id = linked_id(refund, "up", CAPTURES_PATH)
     if capture_id is None and event_type == CAPTURE_REVERSED and event.get("resource_type") == "capture":
         capture_id = case_id  # the capture itself, reversed: it names no other
@@ -104,8 +104,8 @@ def _refund_event(event_id, event_type, event, refund):
 def _dispute_fields(dispute):
     amount_minor, currency = parse_amount(dispute["dispute_amount"])
     return dict(
-        case_id=checked_id(dispute["dispute_id"]),
-        gateway_payment_id=checked_id(dispute["disputed_transactions"][0]["seller_transaction_id"]),
+        case_id=told_id(dispute["dispute_id"]),
+        gateway_payment_id=told_id(dispute["disputed_transactions"][0]["seller_transaction_id"]),
         amount_minor=amount_minor,
         currency=currency,
     )
@@ -113,7 +113,7 @@ def _dispute_fields(dispute):
 
 def _dispute_update(event_id, event_type, dispute):
     """Recorded only: its dispute id is all it needs; the capture and amount when readable."""
-    case_id = checked_id(dispute["dispute_id"])
+    case_id = told_id(dispute["dispute_id"])
     try:
         fields = _dispute_fields(dispute)
     except (LookupError, TypeError, ValueError, InvalidAmount):

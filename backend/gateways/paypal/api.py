@@ -107,7 +107,10 @@ class PayPalApi:
     def refund_capture(self, capture_id, body, request_id):
         """POST /v2/payments/captures/{id}/refund: the refund (PayPal's JSON). PayPal answers a repeat
         of `request_id` (its PayPal-Request-Id, kept 45 days) with the refund made under it.
-        `RefundRefused` when PayPal says no; `GatewayUnavailable` when it gave no usable answer."""
+        `RefundRefused` when PayPal says no (a capture id PayPal never makes, kept out of the URL:
+        PayPal's 404); `GatewayUnavailable` when it gave no usable answer."""
+        if not PAYPAL_ID_PATTERN.match(capture_id):
+            raise RefundRefused("INVALID_RESOURCE_ID")
         status, answer = self._send(
             "POST", f"{CAPTURES_PATH}{capture_id}/refund", request_id, body, accept=(200, 201, *REFUND_REFUSALS)
         )
@@ -122,7 +125,10 @@ class PayPalApi:
     def refunds_of_capture(self, capture_id):
         """The refunds PayPal lists for a capture (PayPal's JSON): those of its order
         (`purchase_units[].payments.refunds`) whose `up` link is the capture. Empty when PayPal
-        knows neither the capture nor its order (404). PayPal has no search by refund `custom_id`."""
+        knows neither the capture nor its order (404), or the id is none PayPal makes (kept out of the
+        URL). PayPal has no search by refund `custom_id`."""
+        if not PAYPAL_ID_PATTERN.match(capture_id):
+            return []
         status, capture = self._send("GET", f"{CAPTURES_PATH}{capture_id}", accept=(200, 404))
         if status == 404:
             if capture.get("name") != "RESOURCE_NOT_FOUND":

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from ...errors import GatewayUnavailable
 from ...money import currency_decimals, exact_minor, format_major
+from ...validation import ID_PATTERN
 
 PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also safe in URL paths and as our ids
 VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
@@ -39,11 +40,19 @@ def new_paypal_id():
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(17))
 
 
-def checked_id(value):
-    """`value` when it is a PayPal id (see PAYPAL_ID_PATTERN), else ValueError."""
-    if not isinstance(value, str) or not PAYPAL_ID_PATTERN.match(value):
+def checked_id(value, pattern=PAYPAL_ID_PATTERN):
+    """`value` when it is a PayPal id (see PAYPAL_ID_PATTERN), or one of `pattern`, else ValueError."""
+    if not isinstance(value, str) or not pattern.match(value):
         raise ValueError("id")
     return value
+
+
+def told_id(value):
+    """An id a webhook tells (a capture's, a refund's, a dispute's): one as the API's ids are (SPEC §5),
+    which PayPal's are too, since the simulator takes hand-signed webhooks naming ids PayPal would not
+    make (`CAP_hand_1`, SPEC §6); else ValueError. Calls to PayPal check PAYPAL_ID_PATTERN before an
+    id goes into a URL."""
+    return checked_id(value, ID_PATTERN)
 
 
 def related_order_id(capture):
@@ -66,7 +75,7 @@ def linked_id(resource, rel, path):
         except ValueError:
             return None
         found = link_path.removeprefix(path)
-        return found if link_path.startswith(path) and PAYPAL_ID_PATTERN.match(found) else None
+        return found if link_path.startswith(path) and ID_PATTERN.match(found) else None
     return None
 
 

@@ -23,6 +23,9 @@ MIB = 1024 * 1024
         ("post", f"{BASE}/webhook/stripe"),
         ("get", "/api"),
         ("post", "/api/integration"),
+        ("get", f"{BASE}//status/cust_a"),  # not redirected (an HTML page, to a Location built from Host)
+        ("post", f"{BASE}/order//pay-with-wallet"),
+        ("get", "/simulator//razorpay/checkout/order_x"),
     ],
 )
 def test_unknown_route_404(client, db, method, path):

@@ -9,6 +9,7 @@ import json
 
 from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
 from tests.helpers import BASE, bearer, checkout_signature, unique
+from tests.integration.after_credit.support import wallet, withdraw
 from tests.integration.settlement.support import report
 
 
@@ -78,3 +79,22 @@ def test_a_credit_younger_than_the_lag_is_not_credited_not_captured_yet(api, db,
     report(integration, "razorpay", [])  # the gateway lists nothing (yet)
     _document, exceptions = integration.settle("razorpay", today() + datetime.timedelta(days=2))
     assert exceptions == []
+
+
+def test_a_hand_signed_paypal_capture_is_refunded_reversed_and_disputed_by_the_simulator(api, client, db):
+    """SPEC §9: the simulator treats every payment credited under its secrets as its own, ids signed by
+    hand included (`CAP_hand_1`, as SPEC §5 allows ids): the wallet follows each case it posts."""
+    paypal_capture_webhook(api, client, db, "CAP_hand_1")
+    admin = bearer("admin_1", "admin")
+    for action, held, balance in (("refund", 0, 9.5), ("dispute", 1, 9.5), ("reverse", 1, 8.5)):
+        body = {"amount": "1.00", "currency": "INR"}
+        acted = client.post(f"/simulator/paypal/dashboard/payments/CAP_hand_1/{action}", json=body, headers=admin)
+        assert acted.status_code == 200, acted.get_json()
+        assert wallet(api, "cust_a")[:2] == (balance, held), action
+
+
+def test_a_withdrawal_from_a_hand_signed_paypal_capture_is_refunded_by_the_simulator(api, client, db, integration):
+    paypal_capture_webhook(api, client, db, "CAP_hand_1")
+    withdrawn = withdraw(api, "cust_a", "4.00").get_json()
+    assert (withdrawn["status"], withdrawn["refunds"][0]["payment_id"]) == ("completed", "CAP_hand_1")
+    assert wallet(api, "cust_a")[0] == 6.5 and integration.reconcile() == []

@@ -395,8 +395,11 @@ def test_refund_without_a_usable_answer_is_unavailable(http, gateway, case):
         gateway.refund(CAPTURE_ID, 1050, "USD", "wdr_ref1")
 
 
-def test_refund_of_an_id_paypal_never_makes_is_refused_without_asking(http, gateway):
-    assert gateway.refund("CAP/../x", 1050, "USD", "wdr_ref1") == GatewayRefund("", REFUND_REFUSED, 1050, "USD")
+@pytest.mark.parametrize("capture_id", ["CAP/../x", "..", "CAP_hand_1", "a:b"])
+def test_refund_of_an_id_paypal_never_makes_is_refused_without_asking(http, gateway, capture_id):
+    # (an id SPEC allows, `CAP_hand_1`, is refundable by the simulator; PayPal has none: not put in a URL)
+    assert gateway.refund(capture_id, 1050, "USD", "wdr_ref1") == GatewayRefund("", REFUND_REFUSED, 1050, "USD")
+    assert gateway.find_refund(capture_id, "wdr_ref1") is None
     assert len(http.calls) == 0
 
 
