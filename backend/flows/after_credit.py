@@ -94,13 +94,14 @@ class AfterCredit:
             self.apply_case(case, payment_order, "credited_later")
 
     def taken_back_minor(self, gateway, refund_id):
-        """What the ledger took back for `gateway`'s refund `refund_id` of its own (the amount told, cut
-        to what the payment had left to take), or None when nothing was taken."""
+        """What the ledger took back for `gateway`'s refund `refund_id` of its own: the amount told, cut
+        to what the payment had left to take (0 when nothing was left: no entry); None while the case
+        is applied to no wallet (its payment credited none yet)."""
         case = self.cases.get(case_key(gateway, REFUND_CASE, refund_id))
         if not case or not case.get("customer_id"):
             return None
         entry = self.holds.wallet.entry_for_key(case["customer_id"], case["currency"], f"takeback:{case['_id']}")
-        return entry and entry.get("claimed_minor", entry["amount_minor"])
+        return entry.get("claimed_minor", entry["amount_minor"]) if entry else 0
 
     def _owners(self, gateway):
         """The gateways whose payments `gateway`'s webhooks are about: its own, and those it processes."""

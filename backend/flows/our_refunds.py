@@ -2,8 +2,10 @@
 lapsed top-up that would pass a limit (each given back whole, moving nothing in the wallet), and the
 parts of a withdrawal (`flows/withdrawals.py`). The gateway is called outside the ledger's write
 path; how a refund ended (its answer, its webhook, or the worker asking again under the same
-reference) is applied once: the purpose's handler first (its ledger entries are keyed, so a repeat
-changes nothing), then the record is ended."""
+reference) is applied once: the ending is claimed on the record, then the purpose's handler moves
+the money (its ledger entries are keyed, so a repeat changes nothing), then the record is ended. A
+telling at odds with the claimed ending moves nothing (a mismatch); a claimed ending a process did
+not finish is finished as claimed, never asked of the gateway again."""
 
 import hashlib
 import logging
@@ -73,7 +75,11 @@ class OurRefunds:
 
     def ask(self, record):
         """Ask the gateway for the refund (again: the same reference gets the same refund); the record
-        after. An unreachable gateway leaves it `requested` for the worker."""
+        after. An unreachable gateway leaves it `requested` for the worker. One whose ending was
+        claimed (told how it ended, then the process stopped) is not asked again: that ending is
+        finished."""
+        if record.get("ending"):
+            return self._end(record, record["ending"])
         adapter = self.payments.gateway(record["gateway"])
         if not hasattr(adapter, "refund"):
             return self._end(record, FAILED)
@@ -159,14 +165,7 @@ class OurRefunds:
         if not other_payment and (refund_id is None or event.case_id in (None, refund_id)):
             return False
         told = f"{event.event_type}: payment {event.gateway_payment_id}, refund {event.case_id}"
-        logger.error(
-            "refund %s: %s (it is of payment %s, refund %s)",
-            record["_id"],
-            told,
-            record["gateway_payment_id"],
-            refund_id,
-        )
-        self._audit("gateway_case.mismatch", "rejected", record, event_id=event.event_id, reason=told[:200])
+        self._mismatch(record, told, event, f" (it is of payment {record['gateway_payment_id']}, refund {refund_id})")
         return True
 
     def disagrees(self, record, amount_minor, currency, source):
@@ -211,7 +210,7 @@ class OurRefunds:
 
     def _ask_again(self, record):
         if record.get("ending"):  # its money began to move as claimed, and the process stopped: finish it
-            return self._end(record, record["ending"])
+            return self.ask(record)
         check = self.still_wanted.get(record["purpose"])
         wanted = True if check is None else check(record)
         if wanted is None:
@@ -254,8 +253,12 @@ class OurRefunds:
         gateway's mistake or a forged webhook): the first telling counts, this one moves nothing;
         logged and audited `gateway_case.mismatch` (alerted), for a person."""
         source = event.event_type if event is not None else "the gateway's answer or report"
-        told = f"{source}: {status}, after {_ending(record)}"
-        logger.error("refund %s: %s", record["_id"], told)
+        self._mismatch(record, f"{source}: {status}, after {_ending(record)}", event)
+
+    def _mismatch(self, record, told, event, context=""):
+        """Log what the gateway `told` at odds with our refund `record` (and the `context` that shows
+        it), and audit it `gateway_case.mismatch` (alerted): nothing moved, for a person."""
+        logger.error("refund %s: %s%s", record["_id"], told, context)
         event_id = event.event_id if event is not None else None
         self._audit("gateway_case.mismatch", "rejected", record, event_id=event_id, reason=told[:200])
 

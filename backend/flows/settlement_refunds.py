@@ -10,16 +10,38 @@
 - Each settling also resolves the open `refund_not_applied` of every day whose case was applied since
   (its payment credited later)."""
 
+import datetime
+
 from ..errors import GatewayUnavailable
 from ..gateway_cases import REFUND_CASE, case_key
 from ..gateway_refunds import OPEN_STATUSES as OUR_REFUND_OPEN
 from ..gateway_refunds import PROCESSED as OUR_REFUND_PROCESSED
 from ..gateway_refunds import ReportRecords
-from ..gateways.base import REFUND_DONE, REFUND_PROCESSED, GatewayRefund, WebhookEvent, confirmed_by
+from ..gateways.base import (
+    REFUND_DONE,
+    REFUND_PROCESSED,
+    SETTLED_REFUND,
+    GatewayRefund,
+    SettlementRow,
+    WebhookEvent,
+    confirmed_by,
+)
 from ..settlement_books import AMOUNT_MISMATCH, OPEN, REFUND_NOT_APPLIED, RESOLVED, exception_key, subject_of
 from .after_credit import first_told
 
 OPEN_BATCH = 1_000  # open refund_not_applied exceptions a settling looks at again, per batch
+
+
+def row_of(exception):
+    """The report row a `refund_not_applied` exception was noted of, as far as it kept it."""
+    return SettlementRow(
+        SETTLED_REFUND,
+        exception["payment_id"],
+        exception["gateway_amount_minor"],
+        exception["currency"],
+        refund_id=subject_of(exception),
+        payment_order_id=exception.get("payment_order_id"),
+    )
 
 
 class RefundRows:
@@ -56,12 +78,20 @@ class RefundRows:
     def applied_since(self, gateway):
         """Open `refund_not_applied` exceptions of `gateway`, any day, whose case was applied since (its
         payment credited later: `AfterCredit.apply_waiting` took the money back when a webhook or a
-        capture this settling healed credited it): resolved. Two commands a batch, every open one read."""
+        capture this settling healed credited it): resolved, and what its take-back fell short of the
+        row's amount an open `amount_mismatch`. Every open one read, a batch at a time (three commands,
+        and two reads for each applied one)."""
         after = None
         while batch := self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, OPEN_BATCH, after):
-            opened = {case_key(gateway, REFUND_CASE, subject_of(row)): row["_id"] for row in batch}
-            applied = self.after_credit.cases.applied_of(list(opened))
-            self.books.resolve([opened[case_id] for case_id in sorted(applied)])
+            opened = {case_key(gateway, REFUND_CASE, subject_of(row)): row for row in batch}
+            applied = sorted(self.after_credit.cases.applied_of(list(opened)))
+            self.books.resolve([opened[case_id]["_id"] for case_id in applied])
+            for case_id in applied:  # as a row of the day would be: taken back in full, or the rest open
+                exception = opened[case_id]
+                day = datetime.date.fromisoformat(exception["date"])
+                taken_minor = self.after_credit.taken_back_minor(gateway, subject_of(exception))
+                if taken_minor is not None:
+                    self._taken_short(gateway, day, row_of(exception), taken_minor)
             if len(batch) < OPEN_BATCH:
                 break
             after = batch[-1]["_id"]
@@ -82,18 +112,25 @@ class RefundRows:
         if outcome == "mismatch":  # its case was told another payment or amount first
             self._refund_mismatch(gateway, day, row)
             return 0
-        if outcome not in ("processed", "duplicate"):
+        taken_minor = self.after_credit.taken_back_minor(gateway, row.refund_id)
+        if taken_minor is None:  # its payment credited no wallet (yet), or another currency's
             self.books.note_row(gateway, day, REFUND_NOT_APPLIED, row, OPEN)
             return 0
         if outcome == "processed":
             self.books.note_row(gateway, day, REFUND_NOT_APPLIED, row, RESOLVED)
-        else:  # its webhook took the money back already
+        else:  # applied before: by its webhook, or by a settling's heal
             known.append(exception_key(gateway, day, REFUND_NOT_APPLIED, row.refund_id))
-        taken_minor = self.after_credit.taken_back_minor(gateway, row.refund_id)
-        if taken_minor is not None and taken_minor < row.amount_minor:  # the payment's cap cut it
-            self.books.note_row(gateway, day, AMOUNT_MISMATCH, row, OPEN, ledger=(taken_minor, row.currency))
+        if self._taken_short(gateway, day, row, taken_minor):
             return 0
-        return 1 if outcome == "duplicate" else 0
+        return 0 if outcome == "processed" else 1
+
+    def _taken_short(self, gateway, day, row, taken_minor):
+        """Whether the ledger took back less than the row's refund (all take-backs of a payment together
+        take at most what it credited): then an open `amount_mismatch`, the ledger's amount what it took."""
+        if taken_minor >= row.amount_minor:
+            return False
+        self.books.note_row(gateway, day, AMOUNT_MISMATCH, row, OPEN, ledger=(taken_minor, row.currency))
+        return True
 
     def _refund_mismatch(self, gateway, day, row):
         """An open `amount_mismatch` for a gateway's refund whose case was told of first with another

@@ -8,6 +8,9 @@ import datetime
 
 import pytest
 
+from backend.gateways.base import REFUND_REFUSED, GatewayRefund
+from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
+from backend.wallet_accounts import WalletAccounts
 from tests.integration.after_credit.support import (
     assert_wallet,
     our_refund_event,
@@ -92,4 +95,36 @@ def test_an_ending_begun_before_a_crash_is_finished_as_claimed(api, client, db, 
     integration.recover(grace_seconds=0)  # the worker: its refund not heard of for a minute
     assert_wallet(api, "cust_a", 90, 0)
     assert withdrawal_status(api, "cust_a", body["withdrawal_id"]) == "completed"
+    assert integration.reconcile() == []
+
+
+@pytest.mark.parametrize("retried_by", ["the client", "the worker"])
+def test_a_part_refused_then_stopped_before_its_money_moved_is_not_asked_again(
+    retried_by, api, db, integration, monkeypatch
+):
+    _order, _payment_id = razorpay_topup(api, db, "cust_a", "100.00")
+    adapter, asked = integration.payments.gateway("razorpay"), []
+    make_refund = adapter.refund
+
+    def refused_once(payment_id, amount_minor, currency, reference):  # e.g. the merchant's balance too low
+        asked.append(reference)
+        if len(asked) == 1:
+            return GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
+        return make_refund(payment_id, amount_minor, currency, reference)  # asked again, it would refund
+
+    monkeypatch.setattr(adapter, "refund", refused_once)
+    handler = integration.our_refunds.on_end["withdrawal"]
+    integration.our_refunds.on_end["withdrawal"] = lambda record, status: (_ for _ in ()).throw(Crash())
+    with contextlib.suppress(Crash):  # the process stops after claiming `failed`, before the part came back
+        WalletAccounts(integration).withdraw("cust_a", 1000, withdrawal_id="wdr_stopped")
+    integration.our_refunds.on_end["withdrawal"] = handler
+    if retried_by == "the client":
+        WalletAccounts(integration).withdraw("cust_a", 1000, withdrawal_id="wdr_stopped")
+    long_ago = datetime.datetime(2000, 1, 1)
+    db["withdrawals"].update_many({}, {"$set": {"lease_until": long_ago}})
+    db["gateway_refunds"].update_many({}, {"$set": {"updated_at": long_ago}})
+    integration.recover(grace_seconds=0)
+    assert len(asked) == 1 and db[RAZORPAY_REFUNDS].count_documents({}) == 0  # refused once, never made
+    assert_wallet(api, "cust_a", 100, 0)  # its part given back, as the gateway's refusal said
+    assert withdrawal_status(api, "cust_a", "wdr_stopped") == "failed"
     assert integration.reconcile() == []

@@ -295,3 +295,34 @@ def test_a_refund_row_its_webhook_took_back_is_resolved_when_its_own_day_is_sett
     document, exceptions = integration.settle("razorpay", DAY)
     assert (document["matched"], kinds_of(exceptions)) == (1, [("refund_not_applied", "resolved")])
     assert integration.reconcile() == []
+
+
+def test_a_refund_row_the_payment_had_nothing_left_for_is_an_open_mismatch_of_nothing_taken(api, db, integration):
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "10.00")
+    rows = [refund_row(payment_id, f"rfnd_{name}", 500) for name in ("A", "B", "C")]  # 15.00 of a 10.00 top-up
+    report(integration, "razorpay", rows)
+    _document, exceptions = integration.settle("razorpay", DAY)
+    mismatched = {e["_id"].rsplit(":", 1)[1]: e for e in exceptions if e["kind"] == "amount_mismatch"}
+    assert [(refund_id, e["status"], e["ledger_amount_minor"]) for refund_id, e in mismatched.items()] == [
+        ("rfnd_C", "open", 0)  # the cap left it nothing: no entry, still told
+    ]
+    again = integration.settle("razorpay", DAY)[1]
+    assert kinds_of(again) == kinds_of(exceptions) and wallet(api, "cust_a")[0] == 0
+
+
+def test_a_refund_row_a_late_credit_took_back_only_part_of_is_an_open_mismatch_at_the_next_settling(
+    api, client, db, integration
+):
+    payment_order_id = initiated(api, "cust_a", "10.00")
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_big", 1500)])  # 15.00 of a 10.00 top-up
+    integration.settle("razorpay", DAY)
+    captured = razorpay_event("payment.captured", payment_order_id, "pay_late", 1000)
+    assert post_razorpay(client, captured).status_code == 200  # credited late: 10.00 taken back, no more
+    report(integration, "razorpay", [])
+    integration.settle("razorpay", DAY + datetime.timedelta(days=1))  # looks at the open ones again
+    exceptions = SettlementBooks(db).of_day("razorpay", DAY)
+    assert kinds_of(exceptions) == [("amount_mismatch", "open"), ("refund_not_applied", "resolved")]
+    (mismatch,) = [e for e in exceptions if e["kind"] == "amount_mismatch"]
+    assert (mismatch["gateway_amount_minor"], mismatch["ledger_amount_minor"]) == (1500, 1000)
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_big", 1500)])
+    assert kinds_of(integration.settle("razorpay", DAY)[1]) == kinds_of(exceptions)  # the day settled again: the same
