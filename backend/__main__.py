@@ -202,12 +202,23 @@ def build_parser():
         )
         if command.add_arguments:
             command.add_arguments(subparser)
+        subparser.set_defaults(command_parser=subparser)
     return parser
+
+
+def parse_arguments(argv):
+    """The parsed `argv`; a word no parser takes is refused by its command's parser (SystemExit 2),
+    so the usage printed is that command's (argparse would print the program's)."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv):
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_arguments(argv)
     except SystemExit as done:  # --help (0), or a mistake (2): argparse printed the usage
         return done.code
     try:

@@ -91,10 +91,22 @@ def test_unknown_command_prints_the_usage_to_stderr_and_exits_two():
     assert "invalid choice: 'frobnicate'" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--frobnicate"], ["recover", "--frobnicate"], ["reconcile", "now"], ["serve", "-x"]])
-def test_unknown_option_prints_the_usage_to_stderr_exits_two_and_does_nothing(args, store_that_must_not_be_reached):
+@pytest.mark.parametrize(
+    "args, usage",
+    [
+        (["--frobnicate"], "usage: python -m backend [-h] [COMMAND [-h]]"),
+        (["recover", "--frobnicate"], "usage: python -m backend recover "),  # the command's usage
+        (["reconcile", "now"], "usage: python -m backend reconcile "),
+        (["serve", "-x"], "usage: python -m backend serve "),
+        (["worker", "--bogus"], "usage: python -m backend worker "),
+        (["settle", "--gateway", "razorpay", "--date", "2026-01-01", "--extra"], "usage: python -m backend settle "),
+    ],
+)
+def test_unknown_option_prints_the_usage_to_stderr_exits_two_and_does_nothing(
+    args, usage, store_that_must_not_be_reached
+):
     result = run(*args, env=store_that_must_not_be_reached)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""
-    assert result.stderr.startswith("usage: python -m backend")
+    assert result.stderr.startswith(usage), result.stderr
     assert "unrecognized arguments" in result.stderr
