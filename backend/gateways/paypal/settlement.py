@@ -32,9 +32,9 @@ from decimal import Decimal
 
 from ...errors import GatewayUnavailable
 from ...money import currency_decimals
+from ...validation import ID_PATTERN
 from ..base import SETTLED_PAYMENT, SETTLED_REFUND, ReadRows, SettlementRow
 from .api import ResultSetTooLarge
-from .shapes import PAYPAL_ID_PATTERN
 
 logger = logging.getLogger("integration.settlement")
 
@@ -244,7 +244,8 @@ def _moment(text):
 
 
 def _is_id(value):
-    return isinstance(value, str) and PAYPAL_ID_PATTERN.match(value) is not None
+    """An id as the API's ids are (PayPal's are such; the simulator's books hold hand-signed ones too)."""
+    return isinstance(value, str) and ID_PATTERN.match(value) is not None
 
 
 def _id(value, what):

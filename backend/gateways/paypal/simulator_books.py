@@ -28,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from ...errors import GatewayUnavailable
 from ...money import format_major, is_amount_minor
 from .api import TRANSACTIONS_RESULT_MAX, ResultSetTooLarge
-from .shapes import ID_ALPHABET, PAYPAL_ID_PATTERN, checked_id, new_paypal_id, parse_amount
+from .shapes import ID_ALPHABET, new_paypal_id, parse_amount, told_id
 from .simulator_cases import DASHBOARD, REFUNDS_COLLECTION, REVERSAL, money
 
 FEE_PER_MILLE = 29  # 2.9 % of the amount
@@ -138,8 +138,8 @@ class PayPalBooks:
     def _book_credited(self, start_date, end_date):
         """Book the captures the service credited in [start_date, end_date) that these books do not
         hold, each made when it was credited, under an order id of its own capture's (two searches at
-        once book it once). A capture id PayPal could not have made is left out (the ledger's
-        `credited_not_captured`)."""
+        once book it once), hand-signed capture ids PayPal would not make (`CAP_hand_1`) too: the simulator
+        treats every payment credited under its secrets as its own (SPEC §9)."""
         if self.credited is None:
             return
         utc = [moment.astimezone(datetime.UTC).replace(tzinfo=None) for moment in (start_date, end_date)]
@@ -150,7 +150,7 @@ class PayPalBooks:
         }
         for po, paid_at in credited:
             capture_id = po.gateway_payment_id
-            if capture_id in held or not PAYPAL_ID_PATTERN.match(capture_id):
+            if capture_id in held:
                 continue
             digest = hashlib.sha256(f"booked:{capture_id}".encode()).digest()
             order_id = "".join(ID_ALPHABET[byte % len(ID_ALPHABET)] for byte in digest[:17])
@@ -166,7 +166,7 @@ class PayPalBooks:
         aware datetime), naming `custom_id` (our payment order's reference, or None): a capture the
         simulator made is changed so (another amount or day), any other is a new COMPLETED order of
         its own. Nothing is announced (no webhook). The order's id."""
-        checked_id(capture_id)
+        told_id(capture_id)
         if not is_amount_minor(amount_minor, currency):
             raise ValueError("A booked capture has a positive amount in minor units.")
         fields = {"amount": money(amount_minor, currency), "custom_id": custom_id, "create_time": _text(at)}
@@ -182,7 +182,7 @@ class PayPalBooks:
         """PayPal's books say it refunded `amount_minor` of `capture_id` at `at` (a refund made in the
         dashboard when `custom_id` is None, else one naming our refund reference), and no webhook
         told of it. The refund's id."""
-        checked_id(capture_id)
+        told_id(capture_id)
         if not is_amount_minor(amount_minor, currency):
             raise ValueError("A booked refund has a positive amount in minor units.")
         refund_id = new_paypal_id()

@@ -67,11 +67,19 @@ def test_paypal_a_day_of_hand_signed_credits_matches_its_report(api, client, db,
     assert (document["payments"], document["matched"], document["captured_minor"]) == (1, 1, 1050)
 
 
-def test_a_capture_id_paypal_could_not_have_made_is_left_out_of_its_books(api, client, db, integration):
+def test_a_capture_id_paypal_would_not_make_is_in_its_books_with_its_refund(api, client, db, integration):
     paypal_capture_webhook(api, client, db, "CAP_hand_1")  # an id as SPEC §5 allows, not as PayPal makes
     assert api.balance("cust_a") == 10.5
+    refund = {"amount": "2.50", "currency": "INR"}
+    admin = bearer("admin_1", "admin")
+    assert (
+        client.post("/simulator/paypal/dashboard/payments/CAP_hand_1/refund", json=refund, headers=admin).status_code
+        == 200
+    )
     document, exceptions = integration.settle("paypal", today())
-    assert (document["payments"], exceptions) == (0, [])  # younger than PayPal's lag: not open yet
+    assert exceptions == []  # SPEC §9: the simulator's own, its report's rows readable
+    assert (document["payments"], document["refunds"], document["matched"]) == (1, 1, 2)
+    assert (document["captured_minor"], document["refunded_minor"]) == (1050, 250)
 
 
 def test_a_credit_younger_than_the_lag_is_not_credited_not_captured_yet(api, db, integration):
