@@ -2,6 +2,8 @@
 The façade (`WalletPaymentIntegration`) adds the contract's operations to them and `WalletAccounts` the
 wallet's own (holds, withdrawals, limits); each flow's `of(parts)` takes what it needs by name."""
 
+import logging
+
 from .audit import AuditLog
 from .clock import utcnow
 from .customer_leases import CustomerLeases
@@ -30,6 +32,8 @@ from .wallet_holds import WalletHolds
 from .wallet_limits import WalletLimits
 from .webhook_events import WebhookEvents
 from .withdrawal_book import WithdrawalBook
+
+logger = logging.getLogger("integration.recovery")
 
 
 class IntegrationParts:
@@ -84,3 +88,17 @@ class IntegrationParts:
         self.settlement = Settlement(self, SettlementBooks(db, clock))
         self.reconciler = Reconciler(wallet_service, self.orders)
         self.status_view = StatusView(wallet_service, self.history, currency)
+
+
+def run_each(steps):
+    """Run every step of `steps` ({name: function}) whatever the others do: ({name: its result}, the
+    first exception raised, or None). A failing step is logged; the others still run (the worker's
+    recovery: a follow-up that fails on a document no code expects never keeps holds from expiring)."""
+    results, failure = {}, None
+    for name, step in steps.items():
+        try:
+            results[name] = step()
+        except Exception as error:
+            logger.exception("%s failed; the other steps ran", name)
+            failure = failure or error
+    return results, failure

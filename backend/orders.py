@@ -184,7 +184,7 @@ class OrderBook:
         if refunded_after_minor > order_paid_minor:
             raise RefundExceedsPaid()
         return {
-            "refund_seq": order.get("refund_seq", 0) + 1,
+            "refund_seq": refund_seq_of(order) + 1,
             "order_refunded_after_minor": refunded_after_minor,
             "order_paid_minor": order_paid_minor,
         }
@@ -222,7 +222,7 @@ class OrderBook:
         order = self.orders.find_one({"order_id": order_id})
         if order is None or not in_life(order, wid, life):
             return order
-        behind = history.refunds_of_order(wid, order_id, life, order.get("refund_seq", 0))
+        behind = history.refunds_of_order(wid, order_id, life, refund_seq_of(order))
         for entry in behind:
             self.roll_refund(entry)
         return self.orders.find_one({"order_id": order_id}) if behind else order
@@ -272,29 +272,11 @@ def in_life(order: Order, wid: str, life: str | None) -> bool:
     return order.get("payment_life") == life and order.get("refund_wallet_id") == wid
 
 
-class RefundSlot:
-    """A refund's place among the refunds of its order's life, claimed by the same insert as its
-    place in the wallet (the `slot` of WalletService.append)."""
-
-    def __init__(self, book, history, order, wid):
-        self.book, self.history, self.order, self.wid = book, history, order, wid
-
-    def fields(self, draft):
-        """Raises OrderNotRefundable when the order, read again after a collision, is no longer paid
-        into this wallet (the shop reopened, cancelled or moved it)."""
-        if (
-            self.order is None
-            or self.order.get("payment_status") not in PAID_STATES + ("refunded",)
-            or self.order.get("refund_wallet_id") != self.wid
-        ):
-            raise OrderNotRefundable("The order changed while it was being refunded; nothing was refunded.")
-        reference = dict(draft["reference"], order_life=self.order.get("payment_life"))
-        return dict(self.book.refund_fields(self.order, draft["amount_minor"]), reference=reference)
-
-    def catch_up(self):
-        self.order = self.book.catch_up_refunds(
-            self.order["order_id"], self.history, self.wid, self.order.get("payment_life")
-        )
-
-    def roll(self, entry):
-        self.book.roll_refund(entry)
+def refund_seq_of(order):
+    """How many refunds the order's life has had (`refund_seq`; missing or null: none, as
+    `roll_refund` reads it). OrderNotRefundable when the shop wrote something that is no count: a
+    refund cannot be placed after it (nothing is refunded; a person puts the order right)."""
+    seq = order.get("refund_seq") or 0
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise OrderNotRefundable("The order's refund count (`refund_seq`) is not a number; nothing was refunded.")
+    return seq

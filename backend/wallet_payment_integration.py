@@ -3,7 +3,7 @@ flow), wired with their repositories by `IntegrationParts`. The wallet's own ope
 withdrawals, limits) are `WalletAccounts`'. Amounts are integer minor units; the HTTP edge converts."""
 
 from .currencies import amount_in
-from .integration_parts import IntegrationParts
+from .integration_parts import IntegrationParts, run_each
 
 
 class WalletPaymentIntegration(IntegrationParts):
@@ -51,10 +51,16 @@ class WalletPaymentIntegration(IntegrationParts):
     def recover(self, grace_seconds=60.0, batches_max=100):
         """Finish the entries whose follow-ups are not known done and the withdrawals whose request
         died; ask gateways about our refunds nobody heard of. `{finished, interrupted, ...}`."""
-        report = self.followups.recover(grace_seconds, batches_max)
-        report["withdrawals"] = self.withdrawals.resume()
-        report["refunds_asked"] = self.our_refunds.retry_due(limit=batches_max)
-        report["authorizations"] = self.order_holds.expire(grace_seconds)
+        steps = {
+            "followups": lambda: self.followups.recover(grace_seconds, batches_max),
+            "withdrawals": self.withdrawals.resume,
+            "refunds_asked": lambda: self.our_refunds.retry_due(limit=batches_max),
+            "authorizations": lambda: self.order_holds.expire(grace_seconds),
+        }
+        report, failure = run_each(steps)  # one step's failure never keeps the others from running
+        report.update(report.pop("followups", None) or {})
+        if failure is not None:
+            raise failure
         return report
 
     def settle(self, gateway_name, day):

@@ -57,8 +57,7 @@ class Worker:
         self.store_clock = store_clock or (lambda: store_now(db))
         self.leases = db["worker_leases"]
         self.heartbeats = db["worker_heartbeats"]
-        self.config = config
-        self.clock = clock
+        self.config, self.clock = config, clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.jobs = {
             "recovery": (config["WORKER_RECOVERY_INTERVAL_SECONDS"], self._recover, True),
@@ -162,14 +161,15 @@ class Worker:
         return self.integration.recover(self.config["RECOVERY_GRACE_SECONDS"])
 
     def _drain_outbox(self):
-        """Finish the money movements made since the last run, up to FINISH_BATCHES_PER_TICK batches
-        (which queues their confirmations; idempotent, so workers may do it side by side: the rest of
-        recovery is the `recovery` job's, under its lease), then send what is due, a batch after
-        another while batches come full, for up to OUTBOX_SECONDS_PER_TICK."""
-        followups = self.integration.followups
-        followups.recover(self.config["RECOVERY_GRACE_SECONDS"], batches_max=FINISH_BATCHES_PER_TICK)
+        """Finish the money movements made since the last run, up to FINISH_BATCHES_PER_TICK batches (which
+        queues their confirmations; idempotent: workers may do it side by side), then send what is due (also
+        when the follow-ups failed), a batch after another while batches come full, for OUTBOX_SECONDS_PER_TICK."""
         outbox = self.integration.outbox
-        return outbox.drain_backlog(OUTBOX_SECONDS_PER_TICK) if outbox is not None else 0
+        try:
+            self.integration.followups.recover(self.config["RECOVERY_GRACE_SECONDS"], FINISH_BATCHES_PER_TICK)
+        finally:
+            sent = outbox.drain_backlog(OUTBOX_SECONDS_PER_TICK) if outbox is not None else 0
+        return sent
 
     def _sweep(self):
         return sweep_from_config(self.integration, self.config)

@@ -155,9 +155,9 @@ class FollowUps:
         orders = self.orders.by_ids([e["reference"]["order_id"] for e in refunds])
         for entry in refunds:
             order = orders.get(entry["reference"]["order_id"], {})
-            if (
-                not in_life(order, entry["wallet_id"], entry["reference"].get("order_life"))
-                or order.get("refund_seq", 0) >= entry["refund_seq"]
+            seq = order.get("refund_seq")  # the shop's document: a count, or else not followed up yet
+            if not in_life(order, entry["wallet_id"], entry["reference"].get("order_life")) or (
+                type(seq) is int and seq >= entry["refund_seq"]
             ):
                 done.add(entry["_id"])
         return done

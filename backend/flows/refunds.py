@@ -4,7 +4,7 @@ of the order together never exceed what that life was paid (docs/ledger.md, "Ref
 from ..clock import new_id
 from ..errors import IdempotencyKeyReused, OrderNotFound, OrderNotRefundable, RefundExceedsPaid
 from ..idempotency import KeyedOperation
-from ..orders import PAID_STATES, RefundSlot, order_currency
+from ..orders import PAID_STATES, order_currency
 from ..prefetched_wallets import read_wallet
 from ..records import REFUND
 from ..wallet_service import wallet_id
@@ -105,3 +105,31 @@ def of_refund(entry, order_id, amount_minor, keyed=None):
     if keyed is not None and entry.get("operation_fingerprint", keyed.fingerprint) != keyed.fingerprint:
         raise IdempotencyKeyReused()  # another body sent at once under the key refunded first
     return entry
+
+
+class RefundSlot:
+    """A refund's place among the refunds of its order's life, claimed by the same insert as its
+    place in the wallet (the `slot` of WalletService.append)."""
+
+    def __init__(self, book, history, order, wid):
+        self.book, self.history, self.order, self.wid = book, history, order, wid
+
+    def fields(self, draft):
+        """Raises OrderNotRefundable when the order, read again after a collision, is no longer paid
+        into this wallet (the shop reopened, cancelled or moved it)."""
+        if (
+            self.order is None
+            or self.order.get("payment_status") not in PAID_STATES + ("refunded",)
+            or self.order.get("refund_wallet_id") != self.wid
+        ):
+            raise OrderNotRefundable("The order changed while it was being refunded; nothing was refunded.")
+        reference = dict(draft["reference"], order_life=self.order.get("payment_life"))
+        return dict(self.book.refund_fields(self.order, draft["amount_minor"]), reference=reference)
+
+    def catch_up(self):
+        self.order = self.book.catch_up_refunds(
+            self.order["order_id"], self.history, self.wid, self.order.get("payment_life")
+        )
+
+    def roll(self, entry):
+        self.book.roll_refund(entry)

@@ -4,7 +4,7 @@ happened (its process died, or the store refused its insert) caps nothing later,
 for a reused Idempotency-Key pins nothing (found by a red-team pass)."""
 
 from tests.faults import SimulatedCrash, crashing_integration
-from tests.helpers import bearer
+from tests.helpers import bearer, snapshot
 from tests.integration.support import balance_minor, failing_once
 
 
@@ -68,3 +68,21 @@ def test_what_the_checkout_took_is_kept_once_the_first_refund_rolled_in(api, db,
     assert api.refund(order_id, "cust_p4", 15).status_code == 200  # 25.00 was taken: 15.00 still fits
     assert api.refund(order_id, "cust_p4", 1).status_code == 409
     assert integration.reconcile() == []
+
+
+def test_a_shop_paid_order_whose_refund_count_the_shop_wrote_as_null_is_refunded(api, db, integration):
+    """Found by a red-team pass: `refund_seq: null` (no refund yet, as the order's roll reads it) made
+    the refund fail with a TypeError (500)."""
+    order_id = paid_at_the_shop(api, db, "cust_p3", 2500)
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"refund_seq": None}})
+    assert api.refund(order_id, "cust_p3", 10).status_code == 200
+    assert balance_minor(db, "cust_p3") == 1000 and integration.reconcile() == []
+
+
+def test_a_shop_paid_order_whose_refund_count_is_no_number_is_not_refunded(api, db):
+    order_id = paid_at_the_shop(api, db, "cust_p4", 2500)
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"refund_seq": "1"}})
+    before = snapshot(db)
+    refused = api.refund(order_id, "cust_p4", 10)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "order_not_refundable")
+    assert snapshot(db) == before

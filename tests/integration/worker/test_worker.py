@@ -5,6 +5,7 @@ import datetime
 import logging
 import threading
 import time
+from unittest import mock
 
 import pytest
 from pymongo.errors import PyMongoError
@@ -20,7 +21,8 @@ from backend.metrics import FOLLOW_UP_OVERDUE_SECONDS
 from backend.wallet_service import FINISH_BATCH_MAX
 from backend.worker import JOB_LEASE_SECONDS, Worker
 from tests.conftest import app_config
-from tests.helpers import Clock, bearer
+from tests.helpers import Api, Clock, bearer
+from tests.integration.orders_support import paid_order
 from tests.integration.support import balance_minor
 
 
@@ -526,6 +528,58 @@ def test_one_entry_refused_by_its_follow_up_holds_up_no_other(worker_app, monkey
     sender, _bad = one_of_four_follow_ups_fails(worker_app, monkeypatch, AmountMismatch())
     make_worker(worker_app).run_once()
     assert len(sender.sent) == 3
+
+
+@pytest.mark.parametrize("refund_seq", [None, "1"])
+def test_a_refund_whose_order_the_shop_rewrote_holds_up_no_other_follow_up_send_or_expiry(worker_app, refund_seq):
+    """Found by a red-team pass: the batch read every refund's order outside each entry's guard, so an
+    order whose `refund_seq` the shop set to null or text stopped the follow-ups, the outbox and the
+    rest of recovery (hold expiry) for everyone, at every run."""
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    api = Api(worker_app.test_client(), db)
+    integration.outbox.sender = sender = RecordingSender()
+    db["customers"].insert_many([{"customer_id": c, "phone": "+919800000002"} for c in ("cust_q", "cust_ok")])
+    queued = {"_id": "txn_queued", "customer_id": "cust_q", "currency": "INR", "kind": "topup", "reference": {}}
+    integration.outbox.enqueue_many([dict(queued, amount_minor=100, balance_after_minor=100)])  # queued before
+    customer_id, order_id = paid_order(integration, api)
+    integration.recover(grace_seconds=0)
+    with mock.patch.object(integration.wallet, "roll", lambda entry: None):  # the refund's request dies here
+        with mock.patch.object(integration.orders, "roll_refund", lambda entry: None):
+            integration.process_refund_to_wallet(order_id, customer_id, 500, "damaged", refund_id="rf_dies")
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"refund_seq": refund_seq}})  # the shop's write
+    held_order = api.add_order("cust_ok", 2000)
+    integration.wallet.credit("cust_ok", "INR", 5000, "topup", "topup:ok", {"payment_order_id": "po_ok"})
+    integration.followups.recover(grace_seconds=0)
+    integration.order_holds.authorize(held_order, "cust_ok", 2000)
+    db["orders"].update_one(
+        {"order_id": held_order}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}}
+    )
+    integration.wallet.credit("cust_ok", "INR", 100, "topup", "topup:later", {"payment_order_id": "po_later"})
+    make_worker(worker_app).run_once()
+    assert db["ledger_entries"].find_one({"idempotency_key": "topup:later"})["finalized"] is True
+    assert db["notification_outbox"].find_one({"_id": "txn_queued"})["status"] == "sent" and sender.sent
+    assert db["orders"].find_one({"order_id": held_order})["payment_status"] == "pending"  # its hold expired
+
+
+def test_an_authorised_order_expiry_cannot_read_is_put_off_and_holds_up_no_other(worker_app, caplog):
+    """Found by a red-team pass: expiry skipped malformed orders but read them first at every run, so a
+    batch of them kept every later hold from expiring."""
+    db, integration = worker_app.extensions["wallet_db"], worker_app.extensions["integration"]
+    api = Api(worker_app.test_client(), db)
+    integration.wallet.credit("cust_h", "INR", 10000, "topup", "topup:h", {"payment_order_id": "po_h"})
+    long_ago = datetime.datetime(2000, 1, 1)
+    broken = [api.add_order("cust_h", 100) for _ in range(3)]
+    db["orders"].update_many(
+        {"order_id": {"$in": broken}},
+        {"$set": {"payment_status": "authorized", "authorization": {"expires_at": long_ago, "hold_id": "h"}}},
+    )
+    good = api.add_order("cust_h", 4000)
+    integration.order_holds.authorize(good, "cust_h", 4000)
+    db["orders"].update_one({"order_id": good}, {"$set": {"authorization.expires_at": long_ago}})
+    assert integration.order_holds.expire(grace_seconds=0, limit=3) == 0  # the three broken ones: put off
+    assert integration.order_holds.expire(grace_seconds=0, limit=3) == 1  # then the good one expires
+    assert db["orders"].find_one({"order_id": good})["payment_status"] == "pending"
+    assert caplog.text.count("skipped, its document is malformed") == 3  # once each, not at every run
 
 
 def test_entries_whose_follow_ups_keep_failing_are_put_off_and_hold_up_no_later_entry(worker_app, monkeypatch):
