@@ -57,11 +57,10 @@ class WalletPaymentIntegration(IntegrationParts):
             "refunds_asked": lambda: self.our_refunds.retry_due(limit=batches_max),
             "authorizations": lambda: self.order_holds.expire(grace_seconds),
         }
-        report, failure = run_each(steps)  # one step's failure never keeps the others from running
-        report.update(report.pop("followups", None) or {})
+        results, failure = run_each(steps)  # one step's failure never keeps the others from running
         if failure is not None:
             raise failure
-        return report
+        return dict(results.pop("followups"), **results)
 
     def settle(self, gateway_name, day):
         """Match the gateway's report of `day` to the ledger, heal what heals (SPEC §11): (day, exceptions)."""
