@@ -92,13 +92,14 @@ class IntegrationParts:
 
 def run_each(steps):
     """Run every step of `steps` ({name: function}) whatever the others do: ({name: its result}, the
-    first exception raised, or None). A failing step is logged; the others still run (the worker's
-    recovery: a follow-up that fails on a document no code expects never keeps holds from expiring)."""
+    first exception raised, or None, for the caller to raise). The later failures are logged here;
+    the others still run (recovery: follow-ups failing never keep holds from expiring)."""
     results, failure = {}, None
     for name, step in steps.items():
         try:
             results[name] = step()
         except Exception as error:
-            logger.exception("%s failed; the other steps ran", name)
+            if failure is not None:
+                logger.exception("%s failed too, after an earlier step failed", name)
             failure = failure or error
     return results, failure

@@ -133,15 +133,6 @@ class OrderAuthorizations:
         found = {order["order_id"]: order for order in [*expired, *unchecked]}
         return list(found.values())[:limit]
 
-    def put_off(self, order_id, seconds):
-        """An authorised order `due` cannot read (its `authorization` malformed): left out of `due` for
-        `seconds` (its expiry moved on, its hold marked seen), so the orders behind it are looked at."""
-        later = self.clock() + datetime.timedelta(seconds=seconds)
-        self.orders.update_one(
-            {"order_id": order_id, "payment_status": AUTHORIZED},
-            {"$set": {"authorization.expires_at": later, "authorization.checked": True}},
-        )
-
     def checked(self, order_id, hold_id):
         """The authorisation's hold was seen in the ledger: only its expiry brings it back."""
         self.orders.update_one(

@@ -272,11 +272,19 @@ def in_life(order: Order, wid: str, life: str | None) -> bool:
     return order.get("payment_life") == life and order.get("refund_wallet_id") == wid
 
 
+def is_count(value):
+    """Whether `value` (a field the shop may have rewritten) is a whole number, `True` and `False` aside."""
+    return type(value) is int
+
+
 def refund_seq_of(order):
     """How many refunds the order's life has had (`refund_seq`; missing or null: none, as
-    `roll_refund` reads it). OrderNotRefundable when the shop wrote something that is no count: a
-    refund cannot be placed after it (nothing is refunded; a person puts the order right)."""
-    seq = order.get("refund_seq") or 0
-    if not isinstance(seq, int) or isinstance(seq, bool):
+    `roll_refund` reads it). OrderNotRefundable when the shop wrote anything else that is no count
+    (`""`, `"1"`, `false`): a refund cannot be placed after it (nothing is refunded; a person puts
+    the order right)."""
+    seq = order.get("refund_seq")
+    if seq is None:
+        return 0
+    if not is_count(seq):
         raise OrderNotRefundable("The order's refund count (`refund_seq`) is not a number; nothing was refunded.")
     return seq

@@ -29,7 +29,6 @@ from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, 
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
-MALFORMED_PUT_OFF_SECONDS = 3600  # an authorisation expiry cannot read is logged again after this, not every run
 CAPTURE_GIVEN_BACK = "The order changed while it was being captured; the amount was returned to the wallet."
 CUT_AWAY = "the gateway took the held money back"  # the audit's reason of a void that released 0
 logger = logging.getLogger("integration")
@@ -175,12 +174,8 @@ class OrderHolds:
                 changed += self._put_right(held_in_its_wallet(order))
             except (KeyError, TypeError, ValueError, AttributeError) as error:  # the shop's document, not ours
                 logger.error(
-                    "expiry: authorised order %s skipped, its document is malformed (%r); looked at again in %d s",
-                    order.get("order_id"),
-                    error,
-                    MALFORMED_PUT_OFF_SECONDS,
+                    "expiry: authorised order %s skipped, its document is malformed (%r)", order.get("order_id"), error
                 )
-                self.authorizations.put_off(order.get("order_id"), MALFORMED_PUT_OFF_SECONDS)
         return changed
 
     def _entry(self, order, prefix):

@@ -85,13 +85,14 @@ class RefundRows:
         while batch := self.books.open_of_kind(gateway, REFUND_NOT_APPLIED, OPEN_BATCH, after):
             opened = {case_key(gateway, REFUND_CASE, subject_of(row)): row for row in batch}
             applied = sorted(self.after_credit.cases.applied_of(list(opened)))
-            self.books.resolve([opened[case_id]["_id"] for case_id in applied])
             for case_id in applied:  # as a row of the day would be: taken back in full, or the rest open
                 exception = opened[case_id]
                 day = datetime.date.fromisoformat(exception["date"])
                 taken_minor = self.after_credit.taken_back_minor(gateway, subject_of(exception))
                 if taken_minor is not None:
                     self._taken_short(gateway, day, row_of(exception), taken_minor)
+            # resolved after its mismatch is noted: a settling stopped in between notes it again
+            self.books.resolve([opened[case_id]["_id"] for case_id in applied])
             if len(batch) < OPEN_BATCH:
                 break
             after = batch[-1]["_id"]

@@ -41,7 +41,7 @@ def new_paypal_id():
 
 
 def checked_id(value, pattern=PAYPAL_ID_PATTERN):
-    """`value` when it is a PayPal id (see PAYPAL_ID_PATTERN), or one of `pattern`, else ValueError."""
+    """`value` when it is a string `pattern` matches (by default a PayPal id), else ValueError."""
     if not isinstance(value, str) or not pattern.match(value):
         raise ValueError("id")
     return value
@@ -65,7 +65,8 @@ def related_order_id(capture):
 
 def linked_id(resource, rel, path):
     """The id a HATEOAS link names: the last segment of the href of `resource`'s first `rel` link
-    when its path is `path` + a PayPal id (e.g. the capture a refund's `up` link points to), else None."""
+    when its path is `path` + an id as the API's ids are (PayPal's are such; e.g. the capture a
+    refund's `up` link points to), else None. An id goes into a PayPal URL only once checked again."""
     links = resource.get("links") if isinstance(resource, dict) else None
     for link in links if isinstance(links, list) else []:
         if not isinstance(link, dict) or link.get("rel") != rel or not isinstance(link.get("href"), str):

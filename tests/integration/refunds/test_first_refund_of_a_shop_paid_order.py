@@ -3,6 +3,8 @@ what the checkout took is pinned only when that refund rolls in. So a first refu
 happened (its process died, or the store refused its insert) caps nothing later, and one refused
 for a reused Idempotency-Key pins nothing (found by a red-team pass)."""
 
+import pytest
+
 from tests.faults import SimulatedCrash, crashing_integration
 from tests.helpers import bearer, snapshot
 from tests.integration.support import balance_minor, failing_once
@@ -79,9 +81,10 @@ def test_a_shop_paid_order_whose_refund_count_the_shop_wrote_as_null_is_refunded
     assert balance_minor(db, "cust_p3") == 1000 and integration.reconcile() == []
 
 
-def test_a_shop_paid_order_whose_refund_count_is_no_number_is_not_refunded(api, db):
+@pytest.mark.parametrize("refund_seq", ["1", "", [], False, 1.5])
+def test_a_shop_paid_order_whose_refund_count_is_no_number_is_not_refunded(api, db, refund_seq):
     order_id = paid_at_the_shop(api, db, "cust_p4", 2500)
-    db["orders"].update_one({"order_id": order_id}, {"$set": {"refund_seq": "1"}})
+    db["orders"].update_one({"order_id": order_id}, {"$set": {"refund_seq": refund_seq}})
     before = snapshot(db)
     refused = api.refund(order_id, "cust_p4", 10)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "order_not_refundable")

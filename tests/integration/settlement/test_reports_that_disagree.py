@@ -326,3 +326,24 @@ def test_a_refund_row_a_late_credit_took_back_only_part_of_is_an_open_mismatch_a
     assert (mismatch["gateway_amount_minor"], mismatch["ledger_amount_minor"]) == (1500, 1000)
     report(integration, "razorpay", [refund_row("pay_late", "rfnd_big", 1500)])
     assert kinds_of(integration.settle("razorpay", DAY)[1]) == kinds_of(exceptions)  # the day settled again: the same
+
+
+def test_a_settling_stopped_before_the_mismatch_of_a_late_credit_was_noted_notes_it_the_next_time(
+    api, client, db, integration, monkeypatch
+):
+    payment_order_id = initiated(api, "cust_a", "10.00")
+    report(integration, "razorpay", [refund_row("pay_late", "rfnd_big", 1500)])  # 15.00 of a 10.00 top-up
+    integration.settle("razorpay", DAY)
+    captured = razorpay_event("payment.captured", payment_order_id, "pay_late", 1000)
+    assert post_razorpay(client, captured).status_code == 200
+    report(integration, "razorpay", [])
+    books = integration.settlement.books
+    monkeypatch.setattr(books, "note_row", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("stopped")))
+    with pytest.raises(RuntimeError):  # the process stops as the next day's settling notes the mismatch
+        integration.settle("razorpay", DAY + datetime.timedelta(days=1))
+    monkeypatch.undo()
+    integration.settle("razorpay", DAY + datetime.timedelta(days=1))
+    assert kinds_of(SettlementBooks(db).of_day("razorpay", DAY)) == [
+        ("amount_mismatch", "open"),
+        ("refund_not_applied", "resolved"),
+    ]
