@@ -8,7 +8,7 @@
   payment together never pass what it credited) is an open `amount_mismatch` for the rest, as is a
   case told another payment or amount first by its webhook.
 - Each settling also resolves the open `refund_not_applied` of every day whose case was applied since
-  (its payment credited later)."""
+  (its payment credited later), noting an open `amount_mismatch` when that take-back fell short."""
 
 import datetime
 
