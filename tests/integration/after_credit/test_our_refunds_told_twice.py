@@ -1,7 +1,9 @@
 """A refund the service asked for (a withdrawal's part) that the gateway tells ended one way and then
 the other (`refund.processed` and `refund.failed` of one refund: a gateway's mistake or a forged
 webhook): the first telling counts and moves the money once; the other moves nothing and is a
-mismatch for a person (audited `gateway_case.mismatch`, alerted), also when both arrive at once."""
+mismatch for a person (audited `gateway_case.mismatch`, alerted), also when both arrive at once. An
+ending claimed by a process that stopped before the money moved is finished as claimed, by the
+worker or the withdrawal's retry, never asked of the gateway again."""
 
 import contextlib
 import datetime
