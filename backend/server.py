@@ -123,7 +123,12 @@ def error_response(status, code, message):
 def register_error_handlers(app):
     @app.errorhandler(IntegrationError)
     def integration_error(error):
-        return jsonify(error_body(error.code, error.message, **error.details)), error.http_status
+        response = jsonify(error_body(error.code, error.message, **error.details))
+        if error.http_status == 401:  # RFC 6750 §3: the scheme to use, and why a token sent was refused
+            response.headers["WWW-Authenticate"] = (
+                'Bearer error="invalid_token"' if error.code != "unauthorized" else "Bearer"
+            )
+        return response, error.http_status
 
     @app.errorhandler(HTTPException)
     def http_error(error):

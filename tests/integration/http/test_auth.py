@@ -137,6 +137,20 @@ def test_every_protected_endpoint_rejects_expired_token(client, db, method, path
     assert snapshot(db) == before
 
 
+@pytest.mark.parametrize(
+    "authorization, challenge",
+    [
+        (None, "Bearer"),  # no token: the scheme to use
+        ("Bearer not-a-token", 'Bearer error="invalid_token"'),
+        ("Bearer " + token("cust_a", expires_in_seconds=-5), 'Bearer error="invalid_token"'),
+    ],
+)
+def test_a_401_says_how_to_authenticate(client, authorization, challenge):
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = client.get(f"{BASE}/status/cust_a", headers=headers)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == challenge  # RFC 6750 §3
+
+
 def test_scheme_is_case_insensitive(api):
     response = api.initiate("cust_a", 10, headers={"Authorization": "bearer " + token("cust_a")})
     assert response.status_code == 200, response.get_json()
