@@ -16,7 +16,7 @@ class PaymentService:
     def gateway(self, name):
         adapter = self.gateways.get(name)
         if adapter is None:
-            raise UnsupportedPaymentMethod(f"Payment method `{name}` is not available yet.")
+            raise UnsupportedPaymentMethod(f"Payment method `{name}` is not offered here.")
         return adapter
 
     @classmethod

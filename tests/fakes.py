@@ -642,5 +642,5 @@ class FakePayments:
 
     def gateway(self, name):
         if name not in self.gateways:
-            raise UnsupportedPaymentMethod(f"Payment method `{name}` is not available yet.")
+            raise UnsupportedPaymentMethod(f"Payment method `{name}` is not offered here.")
         return self.gateways[name]

@@ -186,6 +186,7 @@ class Topups:
             customer_id=payment_order.customer_id,
             gateway_payment_id=payment_id,
             amount_minor=amount_minor if valid else None,
+            currency=currency if isinstance(currency, str) else None,  # as reported: its amount is in it
             reason=source,
         )
         raise (

@@ -671,3 +671,14 @@ def test_audit_entries_of_one_millisecond_come_newest_first(db, integration):
         audit_entry(db, "cust_ms", moment, event=event)
     listed = [entry["event"] for entry in integration.audit.for_customer("cust_ms", 10)]
     assert listed == ["wallet.credited", "order.refunded", "order.paid"]
+
+
+def test_a_top_up_reported_in_another_currency_shows_its_amount_in_that_currency(api, client):
+    """Found by a currencies red-team pass: the refusal's audit kept the reported amount without its
+    currency, so the support view read 1000 yen as 10.00 INR."""
+    payment_order_id = initiated(api, "cust_a", "100.00")
+    event = razorpay_event("payment.captured", payment_order_id, "pay_yen", 1000, currency="JPY")
+    body, headers = signed_webhook(event)
+    assert_error(client.post(f"{BASE}/webhook/razorpay", data=body, headers=headers), 400, "amount_mismatch")
+    (refused,) = [a for a in support(client, "cust_a").get_json()["audit"] if a["event"] == "topup.amount_mismatch"]
+    assert (refused["amount"], refused["currency"]) == (1000, "JPY")
