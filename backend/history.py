@@ -14,7 +14,7 @@ from .clock import iso
 from .errors import InvalidRequest
 from .holds_view import authorization_view, held_and_debt_view, wallet_figures_view
 from .money import CURRENCY_DECIMALS, format_major, to_major
-from .orders import PAID_STATES, is_minor_amount, well_formed
+from .orders import PAID_STATES, is_whole_number, well_formed
 from .payment_order_limits import CREDIT, GIVE_BACK
 from .payment_orders import EXPIRED, FAILED, REFUSED
 from .validation import check_id
@@ -142,7 +142,7 @@ def order_view(order):
     return {
         "order_id": order["order_id"],
         "customer_id": order.get("customer_id"),
-        "amount": to_major(amount_minor, currency_ or "INR") if is_minor_amount(amount_minor) else None,
+        "amount": to_major(amount_minor, currency_ or "INR") if is_whole_number(amount_minor) else None,
         "currency": currency_,
         "payment_status": status,
         "paid_via": order.get("paid_via"),

@@ -3,7 +3,7 @@ entry did to held money and debt, an authorised order's hold (SPEC §9, §10).""
 
 from .clock import iso
 from .money import to_major
-from .orders import is_minor_amount
+from .orders import is_whole_number
 
 
 def wallet_figures_view(status):
@@ -31,7 +31,7 @@ def held_and_debt_view(entry):
 def authorization_view(order, currency):
     """An authorised order's hold: `{authorization: {hold_id, amount, expires_at}}` (SPEC §10), else nothing."""
     held = order.get("authorization") if order.get("payment_status") == "authorized" else None
-    if not isinstance(held, dict) or not is_minor_amount(held.get("amount_minor")):
+    if not isinstance(held, dict) or not is_whole_number(held.get("amount_minor")):
         return {}
     return {
         "authorization": {

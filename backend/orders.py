@@ -22,8 +22,9 @@ def payment_key(order_id, ticket):
     return f"payment:{order_id}" if ticket is None else f"payment:{order_id}:{ticket}"
 
 
-def is_minor_amount(value: object) -> bool:
-    """A whole number of minor units, zero or more (not a bool, not a float)."""
+def is_whole_number(value: object) -> bool:
+    """A whole number, zero or more (not a bool, not a float): an amount in minor units, or a count
+    such as `refund_seq` (fields the shop may have rewritten)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -33,7 +34,7 @@ def well_formed(order: Order) -> bool:
     return (
         order.get("currency") in CURRENCY_DECIMALS
         and isinstance(order.get("payment_status"), str)
-        and all(is_minor_amount(value) for value in figures)
+        and all(is_whole_number(value) for value in figures)
     )
 
 
@@ -272,11 +273,6 @@ def in_life(order: Order, wid: str, life: str | None) -> bool:
     return order.get("payment_life") == life and order.get("refund_wallet_id") == wid
 
 
-def is_count(value):
-    """Whether `value` (a field the shop may have rewritten) is a whole number, `True` and `False` aside."""
-    return type(value) is int
-
-
 def refund_seq_of(order):
     """How many refunds the order's life has had (`refund_seq`; missing or null: none, as
     `roll_refund` reads it). OrderNotRefundable when the shop wrote anything else that is no count
@@ -285,6 +281,6 @@ def refund_seq_of(order):
     seq = order.get("refund_seq")
     if seq is None:
         return 0
-    if not is_count(seq):
+    if not is_whole_number(seq):
         raise OrderNotRefundable("The order's refund count (`refund_seq`) is not a number; nothing was refunded.")
     return seq

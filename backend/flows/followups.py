@@ -9,7 +9,7 @@ from dataclasses import replace
 from pymongo.errors import PyMongoError
 
 from ..errors import GatewayUnavailable, OperationPending, StoreUnavailable
-from ..orders import in_life, is_count
+from ..orders import in_life, is_whole_number
 from ..payment_orders import PAID
 from ..records import (
     CAPTURE,
@@ -157,7 +157,7 @@ class FollowUps:
             order = orders.get(entry["reference"]["order_id"], {})
             seq = order.get("refund_seq")  # the shop's document: a count, or else not followed up yet
             if not in_life(order, entry["wallet_id"], entry["reference"].get("order_life")) or (
-                is_count(seq) and seq >= entry["refund_seq"]
+                is_whole_number(seq) and seq >= entry["refund_seq"]
             ):
                 done.add(entry["_id"])
         return done

@@ -121,9 +121,8 @@ class RefundRows:
             self.books.note_row(gateway, day, REFUND_NOT_APPLIED, row, RESOLVED)
         else:  # applied before: by its webhook, or by a settling's heal
             known.append(exception_key(gateway, day, REFUND_NOT_APPLIED, row.refund_id))
-        if self._taken_short(gateway, day, row, taken_minor):
-            return 0
-        return 0 if outcome == "processed" else 1
+        short = self._taken_short(gateway, day, row, taken_minor)
+        return 0 if short or outcome == "processed" else 1  # matched: taken back in full before
 
     def _taken_short(self, gateway, day, row, taken_minor):
         """Whether the ledger took back less than the row's refund (all take-backs of a payment together
