@@ -114,19 +114,22 @@ class OrderAuthorizations:
         )
         return bool(marked.matched_count == 1)
 
-    def due(self, grace_seconds, limit):
+    def due(self, grace_seconds, limit, passed_over=()):
         """Authorised orders to look at: holds past their expiry, and authorisations older than
-        `grace_seconds` not yet seen with their hold (the request may have died before it)."""
+        `grace_seconds` not yet seen with their hold (the request may have died before it); none of
+        the `_id`s in `passed_over`."""
         now = self.clock()
         stale = now - datetime.timedelta(seconds=grace_seconds)
+        others = {"_id": {"$nin": list(passed_over)}} if passed_over else {}
         expired = self.orders.find(
-            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}}, limit=limit
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}, **others}, limit=limit
         )
         unchecked = self.orders.find(
             {
                 "payment_status": AUTHORIZED,
                 "authorization.authorized_at": {"$lte": stale},
                 "authorization.checked": {"$ne": True},
+                **others,
             },
             limit=limit,
         )

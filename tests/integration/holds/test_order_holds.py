@@ -178,6 +178,22 @@ def test_one_malformed_authorised_order_does_not_stop_the_expiry_of_the_others(a
     assert "expiry: authorised order ord_broken skipped" in caplog.text
 
 
+def test_malformed_authorised_orders_filling_a_page_do_not_keep_later_holds_from_expiring(api, db, integration):
+    api.topup("cust_ok", "100.00")
+    past = datetime.datetime(2000, 1, 1)
+    for n in range(5):  # found before the good one, more than a page of 2
+        db["orders"].insert_one(
+            {"order_id": f"ord_broken_{n}", "payment_status": "authorized", "authorization": {"expires_at": past}}
+        )
+    other = api.add_order("cust_ok", 6000)
+    assert authorize(api, other, customer_id="cust_ok").status_code == 200
+    db["orders"].update_one({"order_id": other}, {"$set": {"authorization.expires_at": past}})
+    assert integration.order_holds.expire(grace_seconds=60, limit=2) == 1
+    assert api.status("cust_ok").get_json()["wallet"]["held"] == 0
+    assert order_status(api, other) == "pending"
+    assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 5}  # still alerted
+
+
 SHOP_CHANGES = {
     "cancelled": lambda api, db, order_id: db["orders"].update_one(
         {"order_id": order_id}, {"$set": {"payment_status": "cancelled"}}
