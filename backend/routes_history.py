@@ -6,7 +6,7 @@ from flask import Response, jsonify, request, stream_with_context
 from . import history, support_view
 from .auth import authorize_customer, require_admin, require_auth
 from .errors import CustomerNotFound
-from .http_context import customer_currency, integration_service, reads
+from .http_context import customer_currency, default_currency, integration_service, reads
 from .routes_integration import integration_bp
 from .validation import check_id
 
@@ -68,7 +68,7 @@ def support_customer(customer_id):
         statistics=status["statistics"],
         **history.transactions_page(repositories, customer_id, currency, support_view.SUPPORT_LIST_MAX),
         **history.orders_page(repositories, customer_id, support_view.SUPPORT_LIST_MAX),
-        **support_view.support_audit(repositories, customer_id),
+        **support_view.support_audit(repositories, customer_id, default_currency()),
     )
 
 
@@ -78,7 +78,7 @@ def _support_audit_page(customer_id, name, keep=None):
     check_id(customer_id, "customer_id")
     limit = history.page_limit(request.args, support_view.SUPPORT_LIST_MAX)
     before = support_view.audit_cursor(request.args)
-    entries, next_before = support_view.audit_page(reads(), customer_id, limit, before, keep)
+    entries, next_before = support_view.audit_page(reads(), customer_id, limit, default_currency(), before, keep)
     return jsonify({"success": True, "customer_id": customer_id, name: entries, "next_before": next_before})
 
 

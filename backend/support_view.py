@@ -56,15 +56,20 @@ GATEWAY_OUTCOMES = (
 )
 
 
-def audit_view(entry):
-    """An `integration_logs` entry for the support view (its whitelisted fields; amounts in major units)."""
+AUDIT_AMOUNTS = {"amount_minor": "amount", "debt_minor": "debt", "capped_minor": "capped"}
+
+
+def audit_view(entry, default_currency):
+    """An `integration_logs` entry for the support view: its whitelisted fields, amounts in major units
+    of its `currency` (`default_currency` for an entry recorded without one, which it then names)."""
     view = {"event": entry["event"], "outcome": entry["outcome"], "created_at": iso(entry["created_at"])}
     for name, value in entry.items():
-        if name in ("_id", "event", "outcome", "created_at", "customer_id", "amount_minor"):
-            continue
-        view[name] = value
-    if entry.get("amount_minor") is not None:
-        view["amount"] = to_major(entry["amount_minor"], entry.get("currency", "INR"))
+        if name not in ("_id", "event", "outcome", "created_at", "customer_id", *AUDIT_AMOUNTS):
+            view[name] = value
+    for name, major_name in AUDIT_AMOUNTS.items():
+        if isinstance(entry.get(name), int):
+            view.setdefault("currency", default_currency)
+            view[major_name] = to_major(entry[name], view["currency"])
     return view
 
 
@@ -74,7 +79,7 @@ def is_gateway_outcome(entry):
     return entry["event"] in GATEWAY_OUTCOMES and entry.get("reason") not in (None, "verify")
 
 
-def audit_page(reads, customer_id, limit, before=None, keep=None):
+def audit_page(reads, customer_id, limit, default_currency, before=None, keep=None):
     """`(entries, next_before)`: the customer's audit entries newest first, after the cursor `before`
     (see `audit_cursor`), those `keep` accepts (every one when None), up to `limit`; `next_before`
     is None on the last page. Entries of one millisecond come in the store's order and the cursor
@@ -90,7 +95,7 @@ def audit_page(reads, customer_id, limit, before=None, keep=None):
         read += 1
         position = (row["created_at"], position[1] + 1 if row["created_at"] == position[0] else 1)
         if keep is None or keep(row):
-            entries.append(audit_view(row))
+            entries.append(audit_view(row, default_currency))
             if len(entries) == limit:
                 break
     if read == len(rows):
@@ -100,10 +105,12 @@ def audit_page(reads, customer_id, limit, before=None, keep=None):
     return entries, f"{(created_at - _EPOCH) // _MILLISECOND}-{count}"
 
 
-def support_audit(reads, customer_id):
+def support_audit(reads, customer_id, default_currency):
     """The support look-up's first pages of the customer's gateway outcomes and audit entries."""
-    webhooks, webhooks_next_before = audit_page(reads, customer_id, SUPPORT_LIST_MAX, keep=is_gateway_outcome)
-    entries, audit_next_before = audit_page(reads, customer_id, SUPPORT_LIST_MAX)
+    webhooks, webhooks_next_before = audit_page(
+        reads, customer_id, SUPPORT_LIST_MAX, default_currency, keep=is_gateway_outcome
+    )
+    entries, audit_next_before = audit_page(reads, customer_id, SUPPORT_LIST_MAX, default_currency)
     return {
         "webhooks": webhooks,
         "webhooks_next_before": webhooks_next_before,

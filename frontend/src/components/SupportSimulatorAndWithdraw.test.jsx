@@ -103,6 +103,15 @@ describe('the support view', () => {
     expect(supportLookup).toHaveBeenCalledTimes(2);
   });
 
+  it("lists an audit entry's amount, debt and what the cap cut in its own currency", async () => {
+    const chargeback = {
+      event: 'wallet.chargeback', outcome: 'ok', created_at: '2026-12-01T10:00:00Z', reason: 'payment.dispute.lost',
+      amount: 500, debt: 300, capped: 200, currency: 'JPY',
+    };
+    await renderSupport(LIVE, [{ ...lookup(LEDGER), audit: [chargeback] }]);
+    expect($('support-audit').textContent).toMatch(/payment\.dispute\.lost · JP¥500 · owed JP¥300 · JP¥200 beyond the payment, not taken$/);
+  });
+
   it('offers no gateway simulator outside simulator mode', async () => {
     await renderSupport(LIVE, [lookup(LEDGER)]);
     expect($('simulator-topups')).toBeNull();

@@ -28,7 +28,10 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
             <strong>{e.event}</strong> <span className={`outcome ${e.outcome}`}>{e.outcome}</span>
             <small>
               {distinct([when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
-                e.amount != null && formatMoney(e.amount, e.currency || 'INR'), e.error]).join(' · ')}
+                e.amount != null && formatMoney(e.amount, e.currency),
+                e.debt != null && `owed ${formatMoney(e.debt, e.currency)}`,
+                e.capped != null && `${formatMoney(e.capped, e.currency)} beyond the payment, not taken`,
+                e.error]).join(' · ')}
             </small>
           </li>
         ))}

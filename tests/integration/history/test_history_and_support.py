@@ -16,6 +16,7 @@ from backend.ledger_history import LedgerHistory
 from backend.orders import OrderBook
 from backend.payment_orders import PaymentOrders
 from backend.wallet_service import WalletService
+from tests.conftest import app_with
 from tests.helpers import BASE, bearer, checkout_signature, razorpay_event, signed_webhook, unique
 from tests.integration.support import assert_error, assert_money, confirm_by_webhook, initiated, paid_order
 
@@ -682,3 +683,26 @@ def test_a_top_up_reported_in_another_currency_shows_its_amount_in_that_currency
     assert_error(client.post(f"{BASE}/webhook/razorpay", data=body, headers=headers), 400, "amount_mismatch")
     (refused,) = [a for a in support(client, "cust_a").get_json()["audit"] if a["event"] == "topup.amount_mismatch"]
     assert (refused["amount"], refused["currency"]) == (1000, "JPY")
+
+
+def test_support_audit_gives_every_amount_in_major_units_of_its_currency():
+    """A take-back's debt and what the per-payment cap cut were given in minor units (5000 for 50.00);
+    an entry recorded without a currency was read as INR whatever DEFAULT_CURRENCY said."""
+    for app in app_with(DEFAULT_CURRENCY="USD", SUPPORTED_CURRENCIES="USD,JPY"):
+        db, client = app.extensions["wallet_db"], app.test_client()
+        at = yesterday()
+        audit_entry(
+            db, "cust_t", at, "wallet.chargeback", amount_minor=500, debt_minor=300, capped_minor=200, currency="JPY"
+        )
+        audit_entry(db, "cust_t", at - datetime.timedelta(seconds=1), "order.paid", amount_minor=1234)
+        audit_entry(db, "cust_t", at - datetime.timedelta(seconds=2), "webhook.rejected", reason="invalid_signature")
+        chargeback, paid, rejected = support(client, "cust_t").get_json()["audit"]
+        assert {k: chargeback[k] for k in ("amount", "debt", "capped", "currency")} == {
+            "amount": 500,
+            "debt": 300,
+            "capped": 200,
+            "currency": "JPY",
+        }
+        assert not {"amount_minor", "debt_minor", "capped_minor"} & set(chargeback)
+        assert (paid["amount"], paid["currency"]) == (12.34, "USD")
+        assert "currency" not in rejected and "amount" not in rejected
