@@ -25,12 +25,15 @@ class PaymentService:
         SUPPORTED_CURRENCIES; `delivery` (a `gateways.delivery.Delivery`) posts the simulators' webhooks
         to this service."""
         gateways = {}
-        credited = SettlementLookups(db[PAYMENT_ORDERS]).credited_in if db is not None else None
+        lookups = SettlementLookups(db[PAYMENT_ORDERS]) if db is not None else None
+        credited = lookups.credited_in if lookups is not None else None
+        credited_by = lookups.credited_by if lookups is not None else None
         for entry in gateway_registry(config):
             if not entry.takes(config):
                 continue
             deliver_webhook = delivery.to(entry) if delivery is not None else None
-            adapter = entry.build(GatewayEnv(config, db, deliver_webhook, credited), config["GATEWAY_MODE"])
+            env = GatewayEnv(config, db, deliver_webhook, credited, credited_by)
+            adapter = entry.build(env, config["GATEWAY_MODE"])
             if adapter is not None:
                 gateways[entry.name] = adapter
         return cls(gateways)

@@ -11,8 +11,9 @@ order's payments (`order_payments`, the sweep's look-up) as Razorpay would.
 After the credit (SPEC §9) it refunds as Razorpay does: `refund_payment` keeps each refund in
 `simulator_razorpay_refunds` (once per idempotency key), answers it `pending`, then posts signed
 `refund.created` and `refund.processed` webhooks (`refund.failed` once `fail_refunds(True)`);
-`refuse_refunds(True)` makes it refuse refunds. As with signatures, a payment it never recorded is
-taken on the caller's word: refundable for any amount, in the configured currency. The gateway's
+`refuse_refunds(True)` makes it refuse refunds. A payment the service credited that it never
+recorded (signed by hand) it refunds as that top-up's: its amount and currency. As with signatures,
+any other payment is taken on the caller's word: refundable for any amount, in DEFAULT_CURRENCY. The gateway's
 own side (tests, the support view): `dashboard_refund`, `open_dispute`, `resolve_dispute`, each
 posting its signed webhooks with a fresh X-Razorpay-Event-Id.
 
@@ -22,6 +23,7 @@ with a fee and tax, served by `settlement_recon` as Razorpay's settlement report
 disagree with the ledger through `books.book_payment` and `books.book_refund`.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -33,7 +35,7 @@ from ...clock import new_id
 from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency
-from .simulator_books import SETTLEMENT_LAG_DAYS, SimulatorBooks
+from .simulator_books import SETTLEMENT_LAG_DAYS, SimulatorBooks, captured_payment
 from .simulator_events import DISPUTE_OUTCOMES, case_event, dispute_entity, refund_entity
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
@@ -53,8 +55,9 @@ class SimulatedRazorpayApi:
     `db`: the store keeping the payments its checkout page made and its refunds; without one (a bare
     adapter in a test) it keeps none, cannot answer an order's payments, and keeps its switches on
     the object. `webhook_secret` and `deliver_webhook(body, headers)`: how it posts its webhooks
-    (none are posted without them). `currency`: that of a payment it never recorded. `credited`:
-    the service's credited top-ups (`GatewayEnv.credited`), which its books hold as its own."""
+    (none are posted without them). `currency`: that of a payment it neither recorded nor saw
+    credited. `credited`, `credited_by`: the service's credited top-ups (`GatewayEnv`), which it
+    holds as its own: its books list them, and it refunds and disputes them up to their amount."""
 
     def __init__(
         self,
@@ -64,12 +67,14 @@ class SimulatedRazorpayApi:
         currency="INR",
         credited=None,
         lag_days=SETTLEMENT_LAG_DAYS,
+        credited_by=None,
     ):
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
         self.refunds = db[REFUNDS_COLLECTION] if db is not None else None
         self.webhook_secret = webhook_secret
         self.deliver_webhook = deliver_webhook
         self.currency = currency
+        self.credited_by = credited_by
         self.switches = {"refuse": False, "fail": False}
         self.books = SimulatorBooks(self.payments, self.refunds, credited, lag_days)
 
@@ -170,8 +175,16 @@ class SimulatedRazorpayApi:
         return dispute_entity(dispute_id, payment_id, amount_minor, currency, status)
 
     def _payment(self, payment_id):
-        """The payment the checkout page recorded, or None (one it never saw, e.g. signed by hand)."""
-        return self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
+        """The payment the checkout page recorded; else, for one the service credited without it
+        (signed by hand), that top-up's payment as captured; else None."""
+        recorded = self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
+        if recorded is not None or self.credited_by is None:
+            return recorded
+        credited = self.credited_by("razorpay", payment_id)
+        if credited is None:
+            return None
+        captured_at = credited.created_at or datetime.datetime.now(datetime.UTC)
+        return captured_payment(payment_id, credited.id, credited.amount_minor, credited.currency, captured_at)
 
     def _check_refundable(self, payment, amount_minor):
         """Refuse as Razorpay does: an amount that is not whole positive paise; for a payment it

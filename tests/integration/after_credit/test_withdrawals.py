@@ -11,9 +11,11 @@ from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeout
 from backend.flows.withdrawals import Withdrawals
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.paypal.simulator_cases import REFUNDS_REFUSED
+from backend.gateways.razorpay.api import RefundRefused
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
 from backend.wallet_accounts import WalletAccounts
-from tests.helpers import BASE, bearer
+from tests.conftest import app_with
+from tests.helpers import BASE, Api, bearer, razorpay_event, signed_webhook
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
 from tests.integration.support import assert_error, assert_money, failing_once
 
@@ -363,3 +365,30 @@ def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up
     credited = {po["gateway_payment_id"] for po in db["payment_orders"].find({"customer_id": "cust_many"})}
     assert paid == credited and len(paid) == 105
     assert_error(withdraw(api, "cust_many", "0.01"), 402, "insufficient_funds")
+
+
+def test_a_withdrawal_from_a_hand_signed_topup_in_another_currency_than_the_default_completes():
+    """The Razorpay simulator refunded a payment it never made (signed by hand) in DEFAULT_CURRENCY:
+    an INR top-up's refund came back in USD, was kept as a mismatch, and the withdrawal stayed
+    pending with its part held. It refunds such a payment as the top-up it credited: INR, up to it."""
+    for app in app_with(DEFAULT_CURRENCY="USD", SUPPORTED_CURRENCIES="USD,INR"):
+        api = Api(app.test_client(), app.extensions["wallet_db"])
+        initiated = api.post(
+            "/wallet/topup/initiate",
+            {"customer_id": "cust_a", "amount": "60.00", "payment_method": "razorpay", "currency": "INR"},
+            bearer("cust_a"),
+        ).get_json()
+        event = razorpay_event("payment.captured", initiated["payment_order_id"], "pay_hand_1", 6000)
+        webhook_body, headers = signed_webhook(event)
+        assert api.client.post(f"{BASE}/webhook/razorpay", data=webhook_body, headers=headers).status_code == 200
+        body = {"customer_id": "cust_a", "amount": "25.00", "currency": "INR"}
+        response = api.post("/wallet/withdraw", body, bearer("cust_a"))
+        assert response.status_code == 202, response.get_json()
+        assert response.get_json()["status"] == "completed"
+        refunds = list(app.extensions["wallet_db"][RAZORPAY_REFUNDS].find({"payment_id": "pay_hand_1"}))
+        assert [(r["amount"], r["currency"]) for r in refunds] == [(2500, "INR")]
+        shown = api.client.get(f"{BASE}/status/cust_a?currency=INR", headers=bearer("cust_a")).get_json()["wallet"]
+        assert (shown["balance"], shown["held"], shown["currency"]) == (35, 0, "INR")
+        simulator = app.extensions["integration"].payments.gateway("razorpay").api
+        with pytest.raises(RefundRefused):  # beyond what is left of the 60.00 it credited
+            simulator.dashboard_refund("pay_hand_1", 3501, "INR")
