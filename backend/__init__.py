@@ -49,7 +49,7 @@ def create_app(test_config=None):
     store.init_app(app)
     database = app.extensions["wallet_db"]
     open_store(app, database, config)
-    metrics = Metrics()
+    metrics = app.extensions["metrics"] = Metrics()
     delivery = Delivery(app)
     integration = build_integration(app.config, database, metrics, delivery)
     app.extensions["integration"] = integration

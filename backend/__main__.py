@@ -240,12 +240,21 @@ def work(app):
             file=sys.stderr,
         )
         return 2
+    metrics_port = app.config["WORKER_METRICS_PORT"]
+    try:
+        metrics_server = metrics_port and app.extensions["metrics"].serve_own_events(app.config["HOST"], metrics_port)
+    except OSError as error:
+        print(f"error: WORKER_METRICS_PORT {metrics_port} on {app.config['HOST']}: {error.strerror}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    if not prepare_store_when_up(app, stop):
-        return 0
-    Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config).run(stop)
+    try:
+        if prepare_store_when_up(app, stop):
+            Worker(app.extensions["integration"], app.extensions["wallet_db"], app.config).run(stop)
+    finally:
+        if metrics_server:
+            metrics_server.shutdown()
     return 0
 
 

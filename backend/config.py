@@ -57,6 +57,8 @@ DEFAULTS = {
     "WORKER_SETTLEMENT_INTERVAL_SECONDS": "3600",
     # A worker whose clock is further than this from the store's runs nothing (backend/worker.py).
     "WORKER_CLOCK_SKEW_MAX_SECONDS": "5",
+    # `python -m backend worker` serves its own counters on HOST:this port for Prometheus; empty: not.
+    "WORKER_METRICS_PORT": "",
     # Retention (TTL indexes): sent WhatsApp messages, processed webhook events, audit entries.
     "OUTBOX_RETENTION_SECONDS": str(30 * 24 * 3600),
     "WEBHOOK_EVENT_RETENTION_SECONDS": str(90 * 24 * 3600),
@@ -179,6 +181,8 @@ def fill_switches_and_numbers(config, production):
     config["GATEWAY_TIMEOUT_SECONDS"] = seconds_setting(config, "GATEWAY_TIMEOUT_SECONDS")
     config["RECOVERY_GRACE_SECONDS"] = seconds_setting(config, "RECOVERY_GRACE_SECONDS", zero_allowed=True)
     config["PORT"] = whole_number_setting(config, "PORT", 1, 65535)
+    if config["WORKER_METRICS_PORT"] != "":
+        config["WORKER_METRICS_PORT"] = whole_number_setting(config, "WORKER_METRICS_PORT", 1, 65535)
     config["TRUSTED_PROXY_COUNT"] = whole_number_setting(config, "TRUSTED_PROXY_COUNT", 0, TRUSTED_PROXIES_MAX)
     if config["JWT_ALGORITHM"] not in JWT_ALGORITHMS:
         raise ConfigError(

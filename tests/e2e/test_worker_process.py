@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 from pymongo import MongoClient
@@ -14,7 +15,7 @@ from pymongo import MongoClient
 from backend import create_app
 from tests.conftest import app_config
 from tests.helpers import TEST_JWT_SECRET
-from tests.mongoeco_support import ROOT, mongodb_uri  # noqa: F401 (a fixture)
+from tests.mongoeco_support import ROOT, free_port, mongodb_uri  # noqa: F401 (a fixture)
 
 BEAT_SECONDS_MAX = 20
 
@@ -72,6 +73,34 @@ def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
             process.kill()
         client.drop_database(db_name)
         client.close()
+
+
+def test_a_worker_process_serves_its_own_audit_events_on_worker_metrics_port(mongodb_uri):  # noqa: F811
+    """The money a worker moves (sweep credits, settlement heals, take-backs) is counted in its own
+    process, which the web processes' /metrics cannot sum: it serves them on WORKER_METRICS_PORT."""
+    db_name, port = f"worker_{uuid.uuid4().hex[:10]}", free_port()
+    env = worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name, WORKER_METRICS_PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=env, text=True)
+    try:
+        deadline, text = time.monotonic() + BEAT_SECONDS_MAX, None
+        while text is None:
+            assert process.poll() is None and time.monotonic() < deadline
+            try:
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert 'wallet_audit_events_total{event="wallet.chargeback",outcome="ok"} 0.0' in text
+        assert "wallet_store_up" not in text and "wallet_http_requests_total" not in text  # the web processes'
+        taken = subprocess.run(
+            [sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert taken.returncode == 2 and f"WORKER_METRICS_PORT {port}" in taken.stderr
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        MongoClient(mongodb_uri).drop_database(db_name)
 
 
 def test_a_gunicorn_web_process_runs_no_background_loop(mongodb_uri):  # noqa: F811

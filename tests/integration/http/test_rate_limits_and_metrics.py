@@ -2,6 +2,7 @@
 
 import re
 import time
+import urllib.request
 
 import pytest
 
@@ -176,3 +177,15 @@ def test_limits_asked_for_stay_on_under_testing():
         client.post(VERIFY, json={}, headers=bearer("cust_l")).status_code for _ in range(MONEY_LIMIT_PER_MINUTE + 1)
     ]
     assert codes[-1] == 429
+
+
+def test_the_worker_serves_its_own_audit_events_and_no_store_gauges(app):
+    metrics = app.extensions["metrics"]
+    server = metrics.serve_own_events("127.0.0.1", 0)
+    try:
+        metrics.audit_event("sweep.credited", "ok")
+        text = urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5).read().decode()
+    finally:
+        server.shutdown()
+    assert 'wallet_audit_events_total{event="sweep.credited",outcome="ok"} 1.0' in text
+    assert "wallet_store_up" not in text and "wallet_http_requests_total" not in text
