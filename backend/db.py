@@ -123,9 +123,17 @@ INDEXES = {
         # a customer's orders page by page, of one status or all (GET /orders)
         ([("customer_id", 1), ("payment_status", 1), ("order_id", 1)], {}),
         ([("customer_id", 1), ("order_id", 1)], {}),
-        # authorised orders whose hold ran out (the worker, /health, /metrics)
-        ([("payment_status", 1), ("authorization.expires_at", 1)], {}),
-        ([("payment_status", 1), ("authorization.authorized_at", 1), ("authorization.checked", 1)], {}),
+        # orders authorised from the wallet (`hold_key`) whose hold ran out (the worker, /health, /metrics)
+        ([("payment_status", 1), ("authorization.expires_at", 1), ("authorization.hold_key", 1)], {}),
+        (
+            [
+                ("payment_status", 1),
+                ("authorization.authorized_at", 1),
+                ("authorization.checked", 1),
+                ("authorization.hold_key", 1),
+            ],
+            {},
+        ),
     ],
     "webhook_events": [([("gateway", 1), ("event_id", 1)], {"unique": True})],
     # a PayPal transmission's body digest, kept a day: another body under it is refused
@@ -158,6 +166,10 @@ OBSOLETE_INDEXES = {
     "integration_logs": [[("customer_id", 1), ("created_at", -1)]],  # now with `_id` after it
     "customers": [([("customer_id", 1)], {"sparse": False})],  # (keys, options it had): now sparse
     "settlement_exceptions": [[("status", 1), ("kind", 1), ("gateway", 1)]],  # now with `_id` after it
+    "orders": [  # now with `authorization.hold_key` after them: the wallet's authorisations only
+        [("payment_status", 1), ("authorization.expires_at", 1)],
+        [("payment_status", 1), ("authorization.authorized_at", 1), ("authorization.checked", 1)],
+    ],
 }
 
 

@@ -13,6 +13,9 @@ from .records import LedgerEntry
 from .wallet_figures import hold_id_for
 
 AUTHORIZED = "authorized"
+# An `authorized` order whose authorisation is the wallet's (`claim` writes `hold_key` first): the
+# shop's own checkout may mark orders `authorized` with an `authorization` of its own.
+OURS = {"authorization.hold_key": {"$exists": True}}
 CAPTURED_FIELD = "authorization.captured_minor"  # what a capture took, kept on the order
 
 
@@ -122,18 +125,19 @@ class OrderAuthorizations:
         stale = now - datetime.timedelta(seconds=grace_seconds)
         others = {"_id": {"$nin": list(passed_over)}} if passed_over else {}
         expired = self.orders.find(
-            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}, **others}, limit=limit
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}, **OURS, **others}, limit=limit
         )
         unchecked = self.orders.find(
             {
                 "payment_status": AUTHORIZED,
                 "authorization.authorized_at": {"$lte": stale},
                 "authorization.checked": {"$ne": True},
+                **OURS,
                 **others,
             },
             limit=limit,
         )
-        found = {order["order_id"]: order for order in [*expired, *unchecked]}
+        found = {order["_id"]: order for order in [*expired, *unchecked]}
         return list(found.values())[:limit]
 
     def checked(self, order_id, hold_id):
@@ -145,7 +149,7 @@ class OrderAuthorizations:
     def count_expired(self):
         """Authorised orders whose hold is past its expiry (/health's and /metrics' backlog)."""
         return self.orders.count_documents(
-            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}}
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}, **OURS}
         )
 
 

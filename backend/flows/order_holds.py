@@ -263,10 +263,14 @@ class OrderHolds:
 
     @staticmethod
     def _authorization(order):
-        """The order's authorisation; HoldNotFound when it is not authorised."""
-        if order.get("payment_status") != AUTHORIZED or not order.get("authorization"):
+        """The order's authorisation; HoldNotFound when it is not authorised from the wallet (the
+        shop's own checkout may have authorised it, with an `authorization` of its own)."""
+        authorization = order.get("authorization")
+        if order.get("payment_status") != AUTHORIZED or not isinstance(authorization, dict):
             raise HoldNotFound()
-        return order["authorization"]
+        if not isinstance(authorization.get("hold_key"), str):
+            raise HoldNotFound("The order was not authorised from the wallet.")
+        return authorization
 
     def _audit(self, event, order, entry, reason=None):
         audit_hold(self.audit, event, order, entry, reason)

@@ -9,7 +9,7 @@ import pytest
 from backend.flows.order_holds import OrderHolds
 from backend.wallet_accounts import WalletAccounts
 from backend.worker import Worker
-from tests.helpers import BASE, bearer
+from tests.helpers import BASE, bearer, snapshot
 from tests.integration.after_credit.support import razorpay_topup
 from tests.integration.support import assert_error, assert_money, balance_minor, failing_once
 
@@ -167,10 +167,10 @@ def test_one_malformed_authorised_order_does_not_stop_the_expiry_of_the_others(a
     other = api.add_order("cust_ok", 6000)
     assert authorize(api, other, customer_id="cust_ok").status_code == 200
     db["orders"].update_one({"order_id": other}, {"$set": {"authorization.expires_at": datetime.datetime(2000, 1, 1)}})
-    broken = {
+    broken = {  # the wallet's authorisation (`hold_key`), the rest of the document gone
         "order_id": "ord_broken",
         "payment_status": "authorized",
-        "authorization": {"expires_at": datetime.datetime(2000, 1, 1)},
+        "authorization": {"hold_key": "checkout_hold:ord_broken:auth_x", "expires_at": datetime.datetime(2000, 1, 1)},
     }
     db["orders"].insert_one(broken)
     assert integration.recover(grace_seconds=60)["authorizations"] == 1
@@ -181,9 +181,12 @@ def test_one_malformed_authorised_order_does_not_stop_the_expiry_of_the_others(a
 def test_malformed_authorised_orders_filling_a_page_do_not_keep_later_holds_from_expiring(api, db, integration):
     api.topup("cust_ok", "100.00")
     past = datetime.datetime(2000, 1, 1)
-    for n in range(5):  # found before the good one, more than a page of 2
+    for n in range(5):  # found before the good one, more than a page of 2; the last without an order_id
+        broken = {"hold_key": f"checkout_hold:ord_broken_{n}:auth_x", "expires_at": past}
         db["orders"].insert_one(
-            {"order_id": f"ord_broken_{n}", "payment_status": "authorized", "authorization": {"expires_at": past}}
+            {"order_id": f"ord_broken_{n}", "payment_status": "authorized", "authorization": broken}
+            if n < 4
+            else {"payment_status": "authorized", "authorization": broken}
         )
     other = api.add_order("cust_ok", 6000)
     assert authorize(api, other, customer_id="cust_ok").status_code == 200
@@ -192,6 +195,31 @@ def test_malformed_authorised_orders_filling_a_page_do_not_keep_later_holds_from
     assert api.status("cust_ok").get_json()["wallet"]["held"] == 0
     assert order_status(api, other) == "pending"
     assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 5}  # still alerted
+
+
+def test_orders_the_shops_own_checkout_authorised_are_left_to_the_shop(api, db, integration, caplog, funded):
+    """An order marked `authorized` by the shop's own card checkout, with an `authorization` of its
+    own: not the wallet's hold. The worker neither reads it nor logs it, /health and /metrics do not
+    count it as a hold past its time, and a capture or void of it is 409 `hold_not_found` (was a 500)."""
+    card = {"gateway": "card", "auth_code": "A1", "expires_at": datetime.datetime(2000, 1, 1)}
+    db["orders"].insert_one(
+        {
+            "order_id": "ord_card",
+            "customer_id": "cust_a",
+            "amount_minor": 6000,
+            "currency": "INR",
+            "payment_status": "authorized",
+            "authorization": card,
+        }
+    )
+    assert integration.recover(grace_seconds=0)["authorizations"] == 0
+    assert "ord_card" not in caplog.text
+    assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 0}
+    before = snapshot(db)
+    for response in (capture(api, "ord_card", "60.00"), void(api, "ord_card")):
+        assert_error(response, 409, "hold_not_found")
+        assert response.get_json()["message"] == "The order was not authorised from the wallet."
+    assert snapshot(db) == before
 
 
 SHOP_CHANGES = {
