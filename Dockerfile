@@ -24,6 +24,10 @@ COPY gunicorn.conf.py .
 COPY --from=web /web/dist frontend/dist
 ENV HOST=0.0.0.0 PORT=5000
 EXPOSE 5000
+# Not root: nothing here needs it (logs go to stderr, metrics to /tmp/wallet-metrics, gunicorn's
+# control socket to the user's home).
+RUN useradd --system --uid 10001 --create-home --home-dir /home/wallet wallet
+USER 10001
 # gunicorn.conf.py: backend.wsgi:app on HOST:PORT, WEB_WORKERS (4) × WEB_THREADS (8) gthread
 # workers, 30 s timeout, and request limits above the app's own (see the file).
 CMD ["gunicorn", "-c", "gunicorn.conf.py"]

@@ -13,6 +13,10 @@ workers = int(os.environ.get("WEB_WORKERS") or 4)
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS") or 8)
 timeout = 30
+# Idle keep-alive connections (nginx's to this server) are kept this long: longer than nginx's
+# upstream `keepalive_timeout` (30 s), so that nginx closes an idle one first and never sends a
+# request on a connection gunicorn is closing (a 502). gunicorn's default is 2 s.
+keepalive = 65
 
 # gunicorn answers requests over these limits itself (414, 431, 400), before the app sees them,
 # in the API's JSON error shape (post_fork below). They sit about twice above the app's own limits

@@ -330,6 +330,21 @@ def test_compose_runs_gunicorn_the_worker_nginx_and_prometheus(compose):
     assert "alerts.yml" in yaml.safe_load(read("deploy", "prometheus", "prometheus.yml"))["rule_files"]
 
 
+def test_compose_scrapes_the_workers_audit_events_and_mounts_nginx_settings(compose):
+    services = compose["services"]
+    port = services["worker"]["environment"]["WORKER_METRICS_PORT"]
+    assert services["worker"]["expose"] == [port] and services["app"]["environment"].get("WORKER_METRICS_PORT") is None
+    targets = yaml.safe_load(read("deploy", "prometheus", "prometheus.yml"))["scrape_configs"][0]["static_configs"]
+    assert {(t["targets"][0], t["labels"]["component"]) for t in targets} == {
+        ("app:5000", "api"),
+        (f"worker:{port}", "worker"),
+    }
+    assert "./deploy/nginx/wallet.d:/etc/nginx/wallet.d:ro" in services["nginx"]["volumes"]
+    assert "include /etc/nginx/wallet.d/*.conf;" in read("deploy", "nginx", "nginx.conf")
+    for name in ("app", "worker"):  # gunicorn's 30 s of graceful shutdown, not Docker's 10 s
+        assert int(services[name]["stop_grace_period"].rstrip("s")) > 30
+
+
 def test_every_variable_compose_sets_is_one_the_app_reads(compose):
     readable = set(setting_defaults()) | gunicorn_settings()
     assert {"WEB_WORKERS", "WEB_THREADS", "PROMETHEUS_MULTIPROC_DIR"} <= gunicorn_settings()
@@ -390,8 +405,12 @@ def nginx_conf(tmp_path, upstream="127.0.0.1:5000", listen=None, read_timeout=No
     """deploy/nginx/nginx.conf with its paths moved under tmp_path and the upstream `app:5000` (a
     compose service name, resolved at start) as `upstream`; optionally another listen address and
     proxy read timeout."""
-    for folder in ("html", "logs"):
+    for folder in ("html", "logs", "wallet.d"):
         (tmp_path / folder).mkdir(exist_ok=True)
+    # this deployment's balancer is 127.0.0.1: the example's settings, its address for the example's network
+    example = read("deploy", "nginx", "wallet.d", "real-ip.conf.example")
+    assert "set_real_ip_from 10.0.0.0/8;" in example
+    (tmp_path / "wallet.d" / "real-ip.conf").write_text(example.replace("10.0.0.0/8", "127.0.0.1"))
     (tmp_path / "html" / "index.html").write_text("<!doctype html><title>wallet</title>")
     conf = read("deploy", "nginx", "nginx.conf")
     rewrites = {
@@ -399,6 +418,7 @@ def nginx_conf(tmp_path, upstream="127.0.0.1:5000", listen=None, read_timeout=No
         "/var/log/nginx": f"{tmp_path}/logs",
         "/usr/share/nginx/html": f"{tmp_path}/html",
         "server app:5000;": f"server {upstream};",
+        "/etc/nginx/wallet.d/": f"{tmp_path}/wallet.d/",
     }
     if listen:
         rewrites.update({"listen 80;": f"listen {listen};", "worker_processes auto;": "worker_processes 1;"})
@@ -454,8 +474,14 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def nginx_port():
-    """deploy/nginx/nginx.conf run for real on a free port in front of StubApi. Its files are in a
+def nginx_port(nginx_served):
+    return nginx_served[0]
+
+
+@pytest.fixture(scope="module")
+def nginx_served():
+    """deploy/nginx/nginx.conf run for real on a free port in front of StubApi, its balancer
+    127.0.0.1 (wallet.d/real-ip.conf): (port, the folder of its files). Its files are in a
     directory anyone may read: started by root, nginx's workers run as `nobody`."""
     if NGINX is None:
         pytest.skip("nginx not installed (Debian package `nginx`; make deploy-deps)")
@@ -480,7 +506,7 @@ def nginx_port():
             except OSError:
                 assert time.monotonic() < deadline, "nginx did not start"
                 time.sleep(0.05)
-        yield port
+        yield port, pathlib.Path(folder)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -590,3 +616,26 @@ def test_nginx_passes_the_apis_own_answers_unchanged(nginx_port):
 def test_nginx_still_serves_the_web_page_for_any_other_path(nginx_port):
     status, headers, body = exchange(nginx_port, get(b"/wallet/anything"))
     assert status == 200 and headers["content-type"] == "text/html" and b"<title>wallet</title>" in body
+
+
+def test_nginx_serves_the_page_with_the_apis_headers_and_logs_no_token(nginx_served):
+    port, folder = nginx_served
+    status, headers, _ = exchange(
+        port, get(b"/?token=eyJ.CANARYTOKEN.sig", b"Referer: http://wallet.test/?token=CANARY2")
+    )
+    assert (
+        status == 200 and headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
+    )
+    assert headers["x-request-id"] and headers["strict-transport-security"].startswith("max-age=")
+    log = (folder / "logs" / "access.log").read_text()
+    assert '"GET / HTTP/1.1" 200' in log and "CANARY" not in log
+
+
+def test_nginx_counts_each_customer_behind_its_balancer_by_x_forwarded_for(nginx_port):
+    """Behind a balancer (real-ip.conf names it): each customer has its own rate-limit bucket, and
+    the API is told the customer's address, not the balancer's."""
+    withdraw = b"/api/integration/wallet/withdraw"
+    statuses = [exchange(nginx_port, get(withdraw, b"X-Forwarded-For: 203.0.113.%d" % n))[0] for n in range(1, 35)]
+    assert statuses == [200] * 34  # 34 customers, one request each (one customer: 30 a minute)
+    same = [exchange(nginx_port, get(withdraw, b"X-Forwarded-For: 198.51.100.7"))[0] for _ in range(31)]
+    assert same == [200] * 30 + [429]

@@ -126,3 +126,9 @@ def _imported_modules(path):
             yield from (alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             yield node.module.split(".")[0]
+
+
+def test_the_service_image_runs_as_a_user_other_than_root():
+    final_stage, _files = image_installs()
+    users = re.findall(r"^USER (\S+)$", final_stage, re.M)
+    assert users and users[-1] not in ("root", "0"), users
