@@ -203,6 +203,8 @@ def seconds_setting(config, key, zero_allowed=False):
         value = math.nan
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
         raise ConfigError(f"{key} must be a {'non-negative' if zero_allowed else 'positive'} number of seconds.")
+    if value > PERIOD_MAX["_SECONDS"]:
+        raise ConfigError(f"{key} must be at most {PERIOD_MAX['_SECONDS']:,}.")
     return value
 
 
@@ -216,6 +218,12 @@ def whole_number_setting(config, key, low, high):
     return value
 
 
+# A period longer than a hundred years would put a date the service works out (now − a withdrawal
+# window, now + a hold's time) beyond what a date can hold: refused at start, not a 500 per request.
+PERIOD_MAX = {"_DAYS": 100 * 365, "_SECONDS": 100 * 365 * 24 * 3600}
+COUNT_MAX = 1_000_000  # a batch size beyond this is no batch
+
+
 def positive_int(config, key):
     try:
         value = int(config[key])
@@ -223,6 +231,9 @@ def positive_int(config, key):
         value = 0
     if value <= 0:
         raise ConfigError(f"{key} must be a positive whole number.")
+    highest = next((most for suffix, most in PERIOD_MAX.items() if key.endswith(suffix)), COUNT_MAX)
+    if value > highest:
+        raise ConfigError(f"{key} must be at most {highest:,}.")
     return value
 
 

@@ -1,5 +1,7 @@
 """Configuration: the embedded default, and APP_ENV=production refusing unsafe settings."""
 
+import datetime
+
 import pytest
 
 from backend.config import DEV_JWT_SECRET, load_config
@@ -82,6 +84,15 @@ def test_a_real_server_gets_no_demo_data_by_default():
         ("JWT_ALGORITHM", "RS256"),
         ("JWT_ALGORITHM", "none"),
         ("JWT_ALGORITHM", "hs256"),
+        # a period beyond a hundred years: a date worked out from it overflows (a 500 at each withdrawal)
+        ("WITHDRAW_WINDOW_DAYS", "1000000"),
+        ("HOLD_TTL_SECONDS", str(10**12)),
+        ("RECOVERY_GRACE_SECONDS", "1e12"),
+        ("JWT_MAX_LIFETIME_SECONDS", str(10**12)),
+        ("SWEEP_BATCH_MAX", str(10**9)),
+        ("WORKER_METRICS_PORT", "0"),
+        ("WORKER_METRICS_PORT", "70000"),
+        ("WORKER_METRICS_PORT", "metrics"),
     ],
 )
 def test_a_number_or_algorithm_out_of_its_range_is_refused_by_name(key, value):
@@ -94,3 +105,11 @@ def test_numbers_are_numbers_in_the_config():
     assert (config["GATEWAY_TIMEOUT_SECONDS"], config["RECOVERY_GRACE_SECONDS"], config["PORT"]) == (2.5, 0.0, 5001)
     assert config["TRUSTED_PROXY_COUNT"] == 0  # an int: `not 0` clears waitress's untrusted proxy headers
     assert load_config({"JWT_ALGORITHM": "HS512"})["JWT_ALGORITHM"] == "HS512"
+
+
+def test_the_longest_periods_accepted_still_work_out_to_dates():
+    config = load_config({"WITHDRAW_WINDOW_DAYS": str(100 * 365), "HOLD_TTL_SECONDS": str(100 * 365 * 86400)})
+    now = datetime.datetime.now(datetime.UTC)
+    assert now - datetime.timedelta(days=config["WITHDRAW_WINDOW_DAYS"]) < now
+    assert now + datetime.timedelta(seconds=config["HOLD_TTL_SECONDS"]) > now
+    assert load_config({"WORKER_METRICS_PORT": " 9101 "})["WORKER_METRICS_PORT"] == 9101
