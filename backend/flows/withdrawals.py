@@ -17,6 +17,7 @@ from pymongo.errors import PyMongoError
 from ..clock import new_id
 from ..errors import (
     InsufficientFunds,
+    InvalidAmount,
     StoreUnavailable,
     WithdrawalExceedsRefundable,
     WithdrawalNotFound,
@@ -206,7 +207,12 @@ class Withdrawals:
             (po, po.amount_minor - used.get(po.gateway_payment_id, 0) - taken.get(po.gateway_payment_id, 0))
             for po in topups
         ]
-        return [(po, amount) for po, amount in left if amount > 0]
+        return [(po, amount) for po, amount in left if amount >= self._least_refund(po)]
+
+    def _least_refund(self, payment_order):
+        """The smallest refund the payment order's gateway makes in its currency, in minor units."""
+        least = getattr(self.payments.gateways.get(payment_order.gateway), "least_refund_minor", None)
+        return least(payment_order.currency) if least is not None else 1
 
     def _planned_unrecorded(self, customer_id, currency):
         """[(payment id, minor units)] of the parts of withdrawals still `holding` whose refund is not
@@ -231,11 +237,18 @@ class Withdrawals:
                 f"{format_major(refundable_minor, currency)} {currency}", to_major(refundable_minor, currency)
             )
         parts: list[dict] = []
+        least: list[int] = []  # each part's gateway's smallest refund
         left, withdrawal_ref = amount_minor, new_id("wdp", 12)
         for po, refundable in topups:
-            if left:
-                share = min(left, refundable)
+            share, smallest = min(left, refundable), self._least_refund(po)
+            if 0 < share < smallest:  # the rest is below this gateway's smallest refund: the part before gives some
+                if not parts or parts[-1]["amount_minor"] - (smallest - share) < least[-1]:
+                    continue  # an older top-up's gateway may refund it
+                parts[-1]["amount_minor"] -= smallest - share
+                left, share = left + smallest - share, smallest
+            if share:
                 left -= share
+                least.append(smallest)
                 parts.append(
                     {
                         "reference": f"{withdrawal_ref}_{len(parts) + 1}",
@@ -245,6 +258,11 @@ class Withdrawals:
                         "amount_minor": share,
                     }
                 )
+        if left:
+            raise InvalidAmount(
+                f"{format_major(amount_minor, currency)} {currency} cannot be refunded to your top-ups' "
+                "payment methods: a gateway has a smallest refund. Withdraw a little more or less."
+            )
         return parts
 
     def _part_ended(self, record, status):

@@ -14,6 +14,7 @@ import razorpay
 from razorpay.errors import SignatureVerificationError
 
 from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
+from ...money import currency_decimals
 from ...validation import ID_PATTERN, unique_fields
 from ..base import (
     CAPTURED,
@@ -146,6 +147,11 @@ class RazorpayGateway:
             return read_refund(self.api.refund_payment(payment_id, data, reference))
         except RefundRefused:
             return self.find_refund(payment_id, reference) or GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
+
+    @staticmethod
+    def least_refund_minor(currency):
+        """Razorpay refunds at least 1.00 of the currency ("The amount must be at least INR 1.00")."""
+        return 10 ** currency_decimals(currency)
 
     def find_refund(self, payment_id, reference):
         """The payment's refund under `reference` (its `notes.reference`), or None when it has none.

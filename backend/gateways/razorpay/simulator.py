@@ -32,6 +32,7 @@ import time
 from pymongo.errors import DuplicateKeyError
 
 from ...clock import new_id
+from ...money import currency_decimals
 from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency
@@ -109,7 +110,7 @@ class SimulatedRazorpayApi:
             raise RefundRefused("The refund could not be processed (simulated refusal).")
         payment = self._payment(payment_id)
         currency = payment["currency"] if payment is not None else self.currency
-        self._check_refundable(payment, data.get("amount"))
+        self._check_refundable(payment, data.get("amount"), currency)
         entity = refund_entity(new_id("rfnd"), payment_id, data["amount"], currency, data.get("notes"), "pending")
         concurrent = self._keep(key_id, entity, payment, request=data)
         if concurrent is not None:
@@ -149,7 +150,7 @@ class SimulatedRazorpayApi:
         if not is_currency(currency):
             raise ValueError("A currency is three capital letters.")
         payment = self._payment(payment_id)
-        self._check_refundable(payment, amount_minor)
+        self._check_refundable(payment, amount_minor, payment["currency"] if payment is not None else currency)
         entity = refund_entity(new_id("rfnd"), payment_id, amount_minor, currency, None, "pending")
         self._keep(entity["id"], entity, payment)
         self._settle(entity["id"], entity, payment, "processed")
@@ -186,11 +187,11 @@ class SimulatedRazorpayApi:
         captured_at = credited.created_at or datetime.datetime.now(datetime.UTC)
         return captured_payment(payment_id, credited.id, credited.amount_minor, credited.currency, captured_at)
 
-    def _check_refundable(self, payment, amount_minor):
-        """Refuse as Razorpay does: an amount that is not whole positive paise; for a payment it
-        recorded, one not captured (refunds beyond its amount: `_keep`)."""
-        if not is_amount_minor(amount_minor):
-            raise RefundRefused("The amount must be atleast INR 1.00")
+    def _check_refundable(self, payment, amount_minor, currency):
+        """Refuse as Razorpay does: an amount below 1.00 of the currency; for a payment it recorded,
+        one not captured (refunds beyond its amount: `_keep`)."""
+        if not is_amount_minor(amount_minor) or amount_minor < 10 ** currency_decimals(currency):
+            raise RefundRefused(f"The amount must be at least {currency} 1.00")
         if payment is not None and payment.get("status") != "captured":
             raise RefundRefused("Only a captured payment can be refunded.")
 

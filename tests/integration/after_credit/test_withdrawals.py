@@ -15,7 +15,7 @@ from backend.gateways.razorpay.api import RefundRefused
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
 from backend.wallet_accounts import WalletAccounts
 from tests.conftest import app_with
-from tests.helpers import BASE, Api, bearer, razorpay_event, signed_webhook
+from tests.helpers import BASE, Api, bearer, razorpay_event, signed_webhook, snapshot
 from tests.integration.after_credit.support import paypal_topup, razorpay_topup, wallet, withdraw
 from tests.integration.support import assert_error, assert_money, failing_once
 
@@ -392,3 +392,36 @@ def test_a_withdrawal_from_a_hand_signed_topup_in_another_currency_than_the_defa
         simulator = app.extensions["integration"].payments.gateway("razorpay").api
         with pytest.raises(RefundRefused):  # beyond what is left of the 60.00 it credited
             simulator.dashboard_refund("pay_hand_1", 3501, "INR")
+
+
+def parts_of(response):
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    return body["status"], [(part["payment_id"], part["amount"]) for part in body["refunds"]]
+
+
+def test_no_part_is_planned_below_its_gateways_smallest_refund(api, db):
+    """Razorpay refunds at least 1.00 INR. The newest top-up with 0.50 left was planned first at
+    every withdrawal, refused at every one (`partially_completed`), and counted as withdrawable."""
+    _order, older = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, newer = razorpay_topup(api, db, "cust_a", "100.00")
+    assert parts_of(withdraw(api, "cust_a", "99.50")) == ("completed", [(newer, 99.5)])
+    assert parts_of(withdraw(api, "cust_a", "50.00")) == ("completed", [(older, 50)])  # 0.50 left of the newer
+    quote = api.client.get(f"{BASE}/wallet/cust_a/withdrawable", headers=bearer("cust_a")).get_json()
+    assert (quote["available"], quote["refundable"], quote["withdrawable"]) == (50.5, 50, 50)
+
+
+def test_a_rest_below_the_smallest_refund_is_taken_from_the_part_before(api, db):
+    _order, older = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, newer = razorpay_topup(api, db, "cust_a", "100.00")
+    assert parts_of(withdraw(api, "cust_a", "100.50")) == ("completed", [(newer, 99.5), (older, 1)])
+    assert_wallet(api, 99.5, 0)
+
+
+def test_an_amount_no_gateway_can_refund_is_refused_with_nothing_written(api, db):
+    razorpay_topup(api, db, "cust_a", "100.00")
+    before = snapshot(db)
+    response = withdraw(api, "cust_a", "0.50")
+    assert_error(response, 400, "invalid_amount")
+    assert "smallest refund" in response.get_json()["message"]
+    assert snapshot(db) == before

@@ -10,6 +10,7 @@ import pytest
 
 from backend import create_app
 from backend.gateways.base import REFUND_DONE, REFUND_PENDING, REFUND_REFUSED
+from backend.gateways.razorpay.api import RefundRefused
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION
 from tests.conftest import app_config, drop_store
 from tests.helpers import unique
@@ -82,3 +83,13 @@ def test_a_payment_it_never_saw_is_refunded_in_the_configured_currency():
         assert gateway.refund(unique("pay"), 2500, "USD", unique("wdr")).currency == "USD"
     finally:
         drop_store(app)
+
+
+def test_a_refund_below_one_rupee_is_refused_as_razorpay_refuses_it(razorpay, db):
+    statuses = Statuses(razorpay.api)
+    refund = razorpay.refund(unique("pay"), 99, "INR", unique("wdr"))
+    assert (refund.refund_id, refund.status) == ("", REFUND_REFUSED)
+    assert statuses.answers == [] and db[REFUNDS_COLLECTION].count_documents({"amount": 99}) == 0
+    with pytest.raises(RefundRefused, match="at least INR 1.00"):
+        razorpay.api.dashboard_refund(unique("pay"), 50, "INR")
+    assert razorpay.least_refund_minor("INR") == 100 and razorpay.least_refund_minor("JPY") == 1
