@@ -103,16 +103,20 @@ class GatewayRefunds:
     def of_withdrawal(self, withdrawal_id):
         return list(self.collection.find({"withdrawal_id": withdrawal_id}, sort=[("part", 1)]))
 
-    def refunded_from(self, payment_ids):
-        """{gateway payment id: minor units our refunds took or are taking from it} (failed ones aside)."""
-        if not payment_ids:
-            return {}
+    def refunded_from(self, payment_ids, failed_since):
+        """({gateway payment id: minor units our refunds took or are taking from it} (failed ones
+        aside), {gateway payment ids a refund of ours failed of since `failed_since`}): one read."""
         totals: dict[str, int] = {}
-        for record in self.collection.find(
-            {"gateway_payment_id": {"$in": sorted(set(payment_ids))}, "status": {"$ne": FAILED}}
-        ):
-            totals[record["gateway_payment_id"]] = totals.get(record["gateway_payment_id"], 0) + record["amount_minor"]
-        return totals
+        failed: set[str] = set()
+        if not payment_ids:
+            return totals, failed
+        for record in self.collection.find({"gateway_payment_id": {"$in": sorted(set(payment_ids))}}):
+            payment_id = record["gateway_payment_id"]
+            if record["status"] != FAILED:
+                totals[payment_id] = totals.get(payment_id, 0) + record["amount_minor"]
+            elif (record.get("ended_at") or record["updated_at"]) >= failed_since:
+                failed.add(payment_id)
+        return totals, failed
 
     def due(self, older_than_seconds, limit):
         """Open refunds not touched for `older_than_seconds`, oldest first (the worker asks the gateway)."""

@@ -1,7 +1,8 @@
 """Withdrawals (SPEC §9): money goes back to the payment methods of the customer's own top-ups.
 
 The amount is planned over the customer's credited top-ups, newest first, each at most what is left
-of it (less what was refunded or taken back from it) and within the refund window; it is held in the
+of it (less what was refunded or taken back from it) and within the refund window
+(`flows/withdrawal_plans.py`); it is held in the
 wallet at once (it leaves `available`), each part is refunded through its gateway under its own
 reference (`flows/our_refunds.py`, outside the ledger's write path), and each part's end moves the
 ledger once: a refund made takes its part out of the hold (as money that left through the gateway:
@@ -10,28 +11,22 @@ ledger once: a refund made takes its part out of the hold (as money that left th
 A request that dies after recording the withdrawal is taken up by the worker once its lease is past
 (`resume`): holding and asking are keyed by the withdrawal, so they happen once."""
 
-import datetime
-
 from pymongo.errors import PyMongoError
 
 from ..clock import new_id
 from ..errors import (
     InsufficientFunds,
-    InvalidAmount,
     StoreUnavailable,
-    WithdrawalExceedsRefundable,
     WithdrawalNotFound,
     WithdrawalPending,
 )
 from ..gateway_refunds import FAILED, OPEN_STATUSES, PROCESSED, REQUESTED, WITHDRAWAL_PART
-from ..money import format_major, to_major
 from ..records import WITHDRAWAL, WITHDRAWAL_HOLD
 from ..wallet_figures import hold_id_for, payment_key, spendable_minor
 from ..withdrawal_book import ASKED, HOLDING, REFUSED
 from .outcomes import withdrawal_pending_on_store_error
+from .withdrawal_plans import WithdrawalPlans
 
-TOPUPS_CONSIDERED_MAX = 100  # a withdrawal's parts: the newest top-ups with something left to refund
-TOPUPS_PAGE = 100
 COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "pending"
 
 
@@ -46,7 +41,8 @@ class Withdrawals:
             stores.our_refunds.records,
         )
         self.cases, self.payments, self.clock, self.audit = stores.cases, stores.payments, stores.clock, stores.audit
-        self.book, self.leases, self.window_days = book, leases, window_days
+        self.book, self.leases = book, leases
+        self.plans = WithdrawalPlans(stores, book, window_days)
         self.our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended
 
     def withdraw(self, customer_id, currency, amount_minor, withdrawal_id=None):
@@ -64,7 +60,7 @@ class Withdrawals:
             with self.leases.held(customer_id, "withdrawal"):  # one plan at a time sees the others' parts
                 if spendable_minor(self.wallet.get_wallet(customer_id, currency)) < amount_minor:
                     raise InsufficientFunds()
-                parts = self._plan(customer_id, currency, amount_minor)
+                parts = self.plans.plan(customer_id, currency, amount_minor)
                 withdrawal_id, recording = withdrawal_id or new_id("wdr"), True
                 withdrawal, _ = self.book.create(withdrawal_id, customer_id, currency, amount_minor, parts)
                 self._prepare(withdrawal)
@@ -169,101 +165,12 @@ class Withdrawals:
         """What the customer can withdraw now: `{available_minor, refundable_minor, withdrawable_minor}`
         (the least of what is spendable and what the top-ups can take back)."""
         available = spendable_minor(self.wallet.get_wallet(customer_id, currency))
-        refundable = sum(left for _po, left in self._refundable_topups(customer_id, currency))
+        refundable = sum(left for _po, left in self.plans.refundable_topups(customer_id, currency))
         return {
             "available_minor": available,
             "refundable_minor": refundable,
             "withdrawable_minor": min(available, refundable),
         }
-
-    def _refundable_topups(self, customer_id, currency):
-        """[(payment order, what is left of it)] of the customer's credited top-ups within the window
-        whose gateway refunds, newest first, less what our refunds and the gateways took back: the
-        newest TOPUPS_CONSIDERED_MAX with something left (read a page at a time past those used up)."""
-        since = self.clock() - datetime.timedelta(days=self.window_days)
-        # planned before recorded: a resume recording its parts between the two reads is counted once at least
-        taken: dict[str, int] = {}
-        planned = self._planned_unrecorded(customer_id, currency)
-        for payment_id, minor in [*planned, *self.history.taken_back(customer_id, currency).items()]:
-            taken[payment_id] = taken.get(payment_id, 0) + minor
-        refundable: list = []
-        after = None
-        while len(refundable) < TOPUPS_CONSIDERED_MAX:
-            page = self.payment_orders.credited_since(customer_id, currency, since, TOPUPS_PAGE, after)
-            refundable += self._left_of(page, taken)
-            if len(page) < TOPUPS_PAGE:
-                break
-            after = page[-1]
-        return refundable[:TOPUPS_CONSIDERED_MAX]
-
-    def _left_of(self, page, taken):
-        """[(payment order, what is left of it)] of the top-ups of `page` whose gateway refunds, none
-        disputed (a lost dispute refunds it too), less our refunds and `taken` ({payment id: minor})."""
-        topups = [po for po in page if hasattr(self.payments.gateways.get(po.gateway), "refund")]
-        disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
-        topups = [po for po in topups if po.gateway_payment_id not in disputed]
-        used = self.records.refunded_from([po.gateway_payment_id for po in topups])
-        left = [
-            (po, po.amount_minor - used.get(po.gateway_payment_id, 0) - taken.get(po.gateway_payment_id, 0))
-            for po in topups
-        ]
-        return [(po, amount) for po, amount in left if amount >= self._least_refund(po)]
-
-    def _least_refund(self, payment_order):
-        """The smallest refund the payment order's gateway makes in its currency, in minor units."""
-        least = getattr(self.payments.gateways.get(payment_order.gateway), "least_refund_minor", None)
-        return least(payment_order.currency) if least is not None else 1
-
-    def _planned_unrecorded(self, customer_id, currency):
-        """[(payment id, minor units)] of the parts of withdrawals still `holding` whose refund is not
-        recorded yet: a request that died before recording them left its plan for the worker to
-        carry on, so no other plan may count that money again."""
-        planned = []
-        for withdrawal in self.book.holding(customer_id, currency):
-            recorded = {record["_id"] for record in self.records.of_withdrawal(withdrawal["_id"])}
-            planned += [
-                (part["gateway_payment_id"], part["amount_minor"])
-                for part in withdrawal["parts"]
-                if part["reference"] not in recorded
-            ]
-        return planned
-
-    def _plan(self, customer_id, currency, amount_minor):
-        """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""
-        topups = self._refundable_topups(customer_id, currency)
-        refundable_minor = sum(left for _po, left in topups)
-        if refundable_minor < amount_minor:
-            raise WithdrawalExceedsRefundable(
-                f"{format_major(refundable_minor, currency)} {currency}", to_major(refundable_minor, currency)
-            )
-        parts: list[dict] = []
-        least: list[int] = []  # each part's gateway's smallest refund
-        left, withdrawal_ref = amount_minor, new_id("wdp", 12)
-        for po, refundable in topups:
-            share, smallest = min(left, refundable), self._least_refund(po)
-            if 0 < share < smallest:  # the rest is below this gateway's smallest refund: the part before gives some
-                if not parts or parts[-1]["amount_minor"] - (smallest - share) < least[-1]:
-                    continue  # an older top-up's gateway may refund it
-                parts[-1]["amount_minor"] -= smallest - share
-                left, share = left + smallest - share, smallest
-            if share:
-                left -= share
-                least.append(smallest)
-                parts.append(
-                    {
-                        "reference": f"{withdrawal_ref}_{len(parts) + 1}",
-                        "gateway": po.gateway,
-                        "payment_order_id": po.id,
-                        "gateway_payment_id": po.gateway_payment_id,
-                        "amount_minor": share,
-                    }
-                )
-        if left:
-            raise InvalidAmount(
-                f"{format_major(amount_minor, currency)} {currency} cannot be refunded to your top-ups' "
-                "payment methods: a gateway has a smallest refund. Withdraw a little more or less."
-            )
-        return parts
 
     def _part_ended(self, record, status):
         """A part's refund ended at its gateway: made, its part leaves the wallet; refused, it comes back."""

@@ -348,7 +348,9 @@ def test_top_ups_past_the_newest_hundred_can_be_withdrawn_once_those_are_used_up
     """Found by a SPEC pass: only the newest 100 top-ups were read, so once they were withdrawn the
     older ones could never be (refundable 0.00), however much the wallet held. A withdrawal still
     takes from at most 100 top-ups; the plan now reads past those used up."""
-    monkeypatch.setattr("backend.flows.withdrawals.TOPUPS_PAGE", 7, raising=False)  # pages end inside and at the end
+    monkeypatch.setattr(
+        "backend.flows.withdrawal_plans.TOPUPS_PAGE", 7, raising=False
+    )  # pages end inside and at the end
     for _ in range(105):
         api.topup("cust_many", "1.00")
     over = withdraw(api, "cust_many", "105.00")
@@ -425,3 +427,23 @@ def test_an_amount_no_gateway_can_refund_is_refused_with_nothing_written(api, db
     assert_error(response, 400, "invalid_amount")
     assert "smallest refund" in response.get_json()["message"]
     assert snapshot(db) == before
+
+
+def test_a_topup_whose_refund_the_gateway_refused_lately_is_planned_after_the_others(api, db, integration, monkeypatch):
+    """A gateway refusing one payment's refunds for good made every withdrawal plan it first again and
+    fail on it, while an older top-up could have given the money back."""
+    _order, older = razorpay_topup(api, db, "cust_a", "100.00")
+    _order, newer = razorpay_topup(api, db, "cust_a", "100.00")
+    simulator = integration.payments.gateway("razorpay").api
+    refund_payment = simulator.refund_payment
+
+    def refusing_the_newer(payment_id, data, key):
+        if payment_id == newer:
+            raise RefundRefused("The payment is too old to be refunded.")
+        return refund_payment(payment_id, data, key)
+
+    monkeypatch.setattr(simulator, "refund_payment", refusing_the_newer)
+    assert parts_of(withdraw(api, "cust_a", "50.00")) == ("failed", [(newer, 50)])
+    assert parts_of(withdraw(api, "cust_a", "50.00")) == ("completed", [(older, 50)])
+    assert parts_of(withdraw(api, "cust_a", "60.00")) == ("partially_completed", [(older, 50), (newer, 10)])
+    assert_wallet(api, 100, 0)
