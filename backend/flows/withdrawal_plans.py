@@ -12,6 +12,7 @@ from ..money import format_major, to_major
 TOPUPS_CONSIDERED_MAX = 100  # a withdrawal's parts: the newest top-ups with something left to refund
 TOPUPS_PAGE = 100
 FAILED_REFUND_LATER_SECONDS = 24 * 3600  # a top-up whose refund failed this lately is planned last
+SPLIT_STEPS_MAX = 100_000  # a plan's search over which top-ups give (bounded: at most 100 of them)
 
 
 class WithdrawalPlans:
@@ -93,31 +94,67 @@ class WithdrawalPlans:
             raise WithdrawalExceedsRefundable(
                 f"{format_major(refundable_minor, currency)} {currency}", to_major(refundable_minor, currency)
             )
-        parts: list[dict] = []
-        least: list[int] = []  # each part's gateway's smallest refund
-        left, withdrawal_ref = amount_minor, new_id("wdp", 12)
-        for po, refundable in topups:
-            share, smallest = min(left, refundable), self._least_refund(po)
-            if 0 < share < smallest:  # the rest is below this gateway's smallest refund: the part before gives some
-                if not parts or parts[-1]["amount_minor"] - (smallest - share) < least[-1]:
-                    continue  # an older top-up's gateway may refund it
-                parts[-1]["amount_minor"] -= smallest - share
-                left, share = left + smallest - share, smallest
-            if share:
-                left -= share
-                least.append(smallest)
-                parts.append(
-                    {
-                        "reference": f"{withdrawal_ref}_{len(parts) + 1}",
-                        "gateway": po.gateway,
-                        "payment_order_id": po.id,
-                        "gateway_payment_id": po.gateway_payment_id,
-                        "amount_minor": share,
-                    }
-                )
-        if left:
+        bounds = [(self._least_refund(po), left) for po, left in topups]
+        shares = split(amount_minor, bounds)
+        if shares is None:
             raise InvalidAmount(
                 f"{format_major(amount_minor, currency)} {currency} cannot be refunded to your top-ups' "
                 "payment methods: a gateway has a smallest refund. Withdraw a little more or less."
             )
+        withdrawal_ref, parts = new_id("wdp", 12), []
+        for i, share in shares:
+            po = topups[i][0]
+            parts.append(
+                {
+                    "reference": f"{withdrawal_ref}_{len(parts) + 1}",
+                    "gateway": po.gateway,
+                    "payment_order_id": po.id,
+                    "gateway_payment_id": po.gateway_payment_id,
+                    "amount_minor": share,
+                }
+            )
         return parts
+
+
+class _GaveUp(Exception):
+    pass
+
+
+def split(amount_minor, bounds):
+    """[(index, share)] over top-ups newest first, each share within its top-up's (least, most) bounds,
+    adding up to `amount_minor`: the newest top-ups that can give it (a newer one left out only when
+    no split with it exists), each giving as much as the later ones' least allow. None when there is
+    no such split, or none was found within SPLIT_STEPS_MAX steps of the search."""
+    most_from = [0] * (len(bounds) + 1)  # what the top-ups from i on can give at most
+    for i in range(len(bounds) - 1, -1, -1):
+        most_from[i] = most_from[i + 1] + bounds[i][1]
+    chosen: list[int] = []
+    steps = 0
+
+    def search(i, least_sum, most_sum):
+        nonlocal steps
+        steps += 1
+        if steps > SPLIT_STEPS_MAX:
+            raise _GaveUp()
+        if least_sum <= amount_minor <= most_sum:
+            return True
+        if i == len(bounds) or most_sum + most_from[i] < amount_minor:
+            return False
+        if least_sum + bounds[i][0] <= amount_minor:
+            chosen.append(i)
+            if search(i + 1, least_sum + bounds[i][0], most_sum + bounds[i][1]):
+                return True
+            chosen.pop()
+        return search(i + 1, least_sum, most_sum)
+
+    try:
+        if not search(0, 0, 0):
+            return None
+    except _GaveUp:
+        return None
+    shares, rest = [], amount_minor
+    for k, i in enumerate(chosen):
+        share = min(bounds[i][1], rest - sum(bounds[j][0] for j in chosen[k + 1 :]))
+        shares.append((i, share))
+        rest -= share
+    return shares

@@ -447,3 +447,14 @@ def test_a_topup_whose_refund_the_gateway_refused_lately_is_planned_after_the_ot
     assert parts_of(withdraw(api, "cust_a", "50.00")) == ("completed", [(older, 50)])
     assert parts_of(withdraw(api, "cust_a", "60.00")) == ("partially_completed", [(older, 50), (newer, 10)])
     assert_wallet(api, 100, 0)
+
+
+def test_what_withdrawable_promises_is_planned_when_a_newer_topup_cannot_take_part(api, db):
+    """Found by a review: 5.00 and then 1.00 through Razorpay, 4.50 spent: withdrawable said 1.50,
+    and a withdrawal of 1.50 was 400 (1.00 from the newer left 0.50, below Razorpay's 1.00)."""
+    _order, older = razorpay_topup(api, db, "cust_a", "5.00")
+    razorpay_topup(api, db, "cust_a", "1.00")
+    assert api.pay(api.add_order("cust_a", 450), "cust_a", "4.50").status_code == 200
+    quote = api.client.get(f"{BASE}/wallet/cust_a/withdrawable", headers=bearer("cust_a")).get_json()
+    assert quote["withdrawable"] == 1.5
+    assert parts_of(withdraw(api, "cust_a", "1.50")) == ("completed", [(older, 1.5)])
