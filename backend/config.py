@@ -222,6 +222,7 @@ def whole_number_setting(config, key, low, high):
 # window, now + a hold's time) beyond what a date can hold: refused at start, not a 500 per request.
 PERIOD_MAX = {"_DAYS": 100 * 365, "_SECONDS": 100 * 365 * 24 * 3600}
 COUNT_MAX = 1_000_000  # a batch size beyond this is no batch
+TTL_SECONDS_MAX = 2**31 - 1  # MongoDB's most for a TTL index's expireAfterSeconds (the *_RETENTION_SECONDS)
 
 
 def positive_int(config, key):
@@ -232,6 +233,8 @@ def positive_int(config, key):
     if value <= 0:
         raise ConfigError(f"{key} must be a positive whole number.")
     highest = next((most for suffix, most in PERIOD_MAX.items() if key.endswith(suffix)), COUNT_MAX)
+    if key.endswith("_RETENTION_SECONDS"):
+        highest = TTL_SECONDS_MAX
     if value > highest:
         raise ConfigError(f"{key} must be at most {highest:,}.")
     return value

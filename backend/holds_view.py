@@ -29,9 +29,12 @@ def held_and_debt_view(entry):
 
 
 def authorization_view(order, currency):
-    """An authorised order's hold: `{authorization: {hold_id, amount, expires_at}}` (SPEC §10), else nothing."""
+    """An order authorised from the wallet: `{authorization: {hold_id, amount, expires_at}}` (SPEC §10),
+    else nothing (the shop's own checkout may authorise an order with an `authorization` of its own)."""
     held = order.get("authorization") if order.get("payment_status") == "authorized" else None
-    if not isinstance(held, dict) or not is_whole_number(held.get("amount_minor")):
+    if not isinstance(held, dict) or not isinstance(held.get("hold_key"), str):
+        return {}
+    if not is_whole_number(held.get("amount_minor")):
         return {}
     return {
         "authorization": {

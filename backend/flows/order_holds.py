@@ -29,7 +29,7 @@ from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, 
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
-SKIPPED_MAX = 10 * EXPIRE_BATCH_MAX  # malformed orders passed over in one run, at most
+SEEN_MAX = 10 * EXPIRE_BATCH_MAX  # orders looked at in one run when malformed ones fill its pages, at most
 CAPTURE_GIVEN_BACK = "The order changed while it was being captured; the amount was returned to the wallet."
 CUT_AWAY = "the gateway took the held money back"  # the audit's reason of a void that released 0
 logger = logging.getLogger("integration")
@@ -169,11 +169,12 @@ class OrderHolds:
     def expire(self, grace_seconds, limit=EXPIRE_BATCH_MAX):
         """The worker: holds past their time released (their orders `pending` again), and what a request
         that died left finished; how many orders it changed."""
-        changed, skipped = 0, list[object]()
+        changed, seen = 0, list[object]()
         while True:
-            due = self.authorizations.due(grace_seconds, limit, passed_over=skipped)
-            skipped_before = len(skipped)
+            due = self.authorizations.due(grace_seconds, limit, passed_over=seen)
+            skipped = False
             for order in due:
+                seen.append(order["_id"])
                 try:
                     changed += self._put_right(held_in_its_wallet(order))
                 except (KeyError, TypeError, ValueError, AttributeError) as error:  # the shop's document, not ours
@@ -182,10 +183,10 @@ class OrderHolds:
                         order.get("order_id"),
                         error,
                     )
-                    skipped.append(order["_id"])
-            # A page the shop's malformed orders filled in part is followed by the next, past them:
-            # they must not keep the others' holds from expiring (they stay in the backlog's count).
-            if len(due) < limit or len(skipped) == skipped_before or len(skipped) >= SKIPPED_MAX:
+                    skipped = True
+            # A page the wallet's malformed orders filled in part is followed by the next, past every
+            # order seen: they must not keep the others' holds from expiring (they stay counted).
+            if len(due) < limit or not skipped or len(seen) >= SEEN_MAX:
                 return changed
 
     def _entry(self, order, prefix):

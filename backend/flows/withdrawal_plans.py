@@ -101,7 +101,7 @@ class WithdrawalPlans:
                 f"{format_major(amount_minor, currency)} {currency} cannot be refunded to your top-ups' "
                 "payment methods: a gateway has a smallest refund. Withdraw a little more or less."
             )
-        withdrawal_ref, parts = new_id("wdp", 12), []
+        withdrawal_ref, parts = new_id("wdp", 12), list[dict]()
         for i, share in shares:
             po = topups[i][0]
             parts.append(

@@ -14,7 +14,6 @@ import razorpay
 from razorpay.errors import SignatureVerificationError
 
 from ...errors import GatewayUnavailable, InvalidRequest, InvalidSignature, PaymentNotCaptured
-from ...money import currency_decimals
 from ...validation import ID_PATTERN, unique_fields
 from ..base import (
     CAPTURED,
@@ -29,7 +28,7 @@ from ..base import (
     Lookup,
 )
 from .api import RefundRefused
-from .events import is_amount_minor, is_currency, is_id, read_event, read_refund, refund_reference
+from .events import is_amount_minor, is_currency, is_id, least_refund_minor, read_event, read_refund, refund_reference
 from .settlement import SettlementReport
 
 # A payment of an order: `created`/`authorized` may still become `captured` (orders are created
@@ -148,10 +147,7 @@ class RazorpayGateway:
         except RefundRefused:
             return self.find_refund(payment_id, reference) or GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
 
-    @staticmethod
-    def least_refund_minor(currency):
-        """Razorpay refunds at least 1.00 of the currency ("The amount must be at least INR 1.00")."""
-        return 10 ** currency_decimals(currency)
+    least_refund_minor = staticmethod(least_refund_minor)  # the withdrawals' plan asks
 
     def find_refund(self, payment_id, reference):
         """The payment's refund under `reference` (its `notes.reference`), or None when it has none.

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ...errors import GatewayUnavailable, InvalidRequest
+from ...money import currency_decimals
 from ...validation import ID_PATTERN
 from ..base import (
     CREDIT_WALLET,
@@ -93,6 +94,11 @@ def is_id(value):
 # Far beyond any amount of ours (10,000,000.00 is 10**9 paise), and far within MongoDB's 64-bit
 # integers, even summed over a day of report rows: an integer beyond it is garbage, not money.
 AMOUNT_MINOR_MAX = 10**12
+
+
+def least_refund_minor(currency):
+    """Razorpay refunds at least 1.00 of the currency ("The amount must be at least INR 1.00")."""
+    return 10 ** currency_decimals(currency)
 
 
 def is_amount_minor(value):

@@ -108,7 +108,9 @@ describe('the support view', () => {
       event: 'wallet.chargeback', outcome: 'ok', created_at: '2026-12-01T10:00:00Z', reason: 'payment.dispute.lost',
       amount: 500, debt: 300, capped: 200, currency: 'JPY',
     };
-    await renderSupport(LIVE, [{ ...lookup(LEDGER), audit: [chargeback] }]);
+    const reversal = { ...chargeback, event: 'wallet.topup_reversal', reason: 'refund.processed', debt: 0, capped: 0 };
+    await renderSupport(LIVE, [{ ...lookup(LEDGER), audit: [reversal, chargeback] }]);
+    expect($('support-audit').querySelector('li').textContent).toMatch(/refund\.processed · JP¥500$/); // no "owed ¥0"
     expect($('support-audit').textContent).toMatch(/payment\.dispute\.lost · JP¥500 · owed JP¥300 · JP¥200 beyond the payment, not taken$/);
   });
 

@@ -29,8 +29,8 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
             <small>
               {distinct([when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
                 e.amount != null && formatMoney(e.amount, e.currency),
-                e.debt != null && `owed ${formatMoney(e.debt, e.currency)}`,
-                e.capped != null && `${formatMoney(e.capped, e.currency)} beyond the payment, not taken`,
+                e.debt > 0 && `owed ${formatMoney(e.debt, e.currency)}`,
+                e.capped > 0 && `${formatMoney(e.capped, e.currency)} beyond the payment, not taken`,
                 e.error]).join(' · ')}
             </small>
           </li>

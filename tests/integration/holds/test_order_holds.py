@@ -197,6 +197,28 @@ def test_malformed_authorised_orders_filling_a_page_do_not_keep_later_holds_from
     assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 5}  # still alerted
 
 
+def test_a_run_looks_at_each_order_once_however_many_pages_malformed_ones_fill(db, integration, monkeypatch):
+    """Found by a review: an order the run could not move on (left authorised) was read and counted
+    again on every further page (5 such orders and 300 malformed ones: 305 counted)."""
+    past = datetime.datetime(2000, 1, 1)
+    for n in range(9):
+        authorization = {"hold_key": f"checkout_hold:ord_{n}:auth_x", "expires_at": past}
+        db["orders"].insert_one(
+            {"order_id": f"ord_{n}", "payment_status": "authorized", "authorization": authorization}
+        )
+    looked_at = []
+
+    def put_right(order):  # the odd ones stay authorised (moved on by nobody), the even ones are malformed
+        looked_at.append(order["order_id"])
+        if int(order["order_id"][-1]) % 2 == 0:
+            raise KeyError("customer_id")
+        return 1
+
+    monkeypatch.setattr(integration.order_holds, "_put_right", put_right)
+    assert integration.order_holds.expire(grace_seconds=60, limit=2) == 4
+    assert sorted(looked_at) == [f"ord_{n}" for n in range(9)]
+
+
 def test_orders_the_shops_own_checkout_authorised_are_left_to_the_shop(api, db, integration, caplog, funded):
     """An order marked `authorized` by the shop's own card checkout, with an `authorization` of its
     own: not the wallet's hold. The worker neither reads it nor logs it, /health and /metrics do not
@@ -215,6 +237,8 @@ def test_orders_the_shops_own_checkout_authorised_are_left_to_the_shop(api, db, 
     assert integration.recover(grace_seconds=0)["authorizations"] == 0
     assert "ord_card" not in caplog.text
     assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 0}
+    listed = api.client.get(f"{BASE}/orders?customer_id=cust_a", headers=bearer("cust_a")).get_json()["orders"]
+    assert "authorization" not in next(o for o in listed if o["order_id"] == "ord_card")  # not a wallet hold
     before = snapshot(db)
     for response in (capture(api, "ord_card", "60.00"), void(api, "ord_card")):
         assert_error(response, 409, "hold_not_found")

@@ -90,6 +90,7 @@ def test_a_real_server_gets_no_demo_data_by_default():
         ("RECOVERY_GRACE_SECONDS", "1e12"),
         ("JWT_MAX_LIFETIME_SECONDS", str(10**12)),
         ("SWEEP_BATCH_MAX", str(10**9)),
+        ("AUDIT_RETENTION_SECONDS", "3000000000"),  # above MongoDB's most for a TTL index (2**31 - 1)
         ("WORKER_METRICS_PORT", "0"),
         ("WORKER_METRICS_PORT", "70000"),
         ("WORKER_METRICS_PORT", "metrics"),
