@@ -13,6 +13,7 @@ CLIENT_ID, CLIENT_SECRET = "AbCdLiveClientId", "live-client-secret"
 WEBHOOK_ID = "8PT597110X687430LKGECATA"
 CERT_URL = "https://api-m.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77"
 ORDER_ID, CAPTURE_ID = "5O190127TN364715T", "3C679366HH908993F"
+CAPTURE_READ_URL = f"{API}/v2/payments/captures/{CAPTURE_ID}"
 
 
 def token_answer(http, token="A21AAFakeToken", expires_in=32400):
@@ -42,18 +43,29 @@ def created_order(order_id=ORDER_ID, rel="payer-action"):
     }
 
 
-# --- webhook signatures ------------------------------------------------------------------------
-def capture_event(event_type="PAYMENT.CAPTURE.COMPLETED", value="10.50", order_id=ORDER_ID):
+def capture_resource(value="10.50", currency="USD", order_id=ORDER_ID, custom_id="wtp_ref1", status="COMPLETED"):
+    """A capture as PayPal's webhooks carry it and GET /v2/payments/captures/{id} answers it."""
     resource = {
         "id": CAPTURE_ID,
-        "status": "COMPLETED",
-        "amount": {"currency_code": "USD", "value": value},
+        "status": status,
+        "amount": {"currency_code": currency, "value": value},
         "final_capture": True,
-        "custom_id": "wtp_ref1",
+        "custom_id": custom_id,
         "create_time": "2024-01-01T00:00:00Z",
     }
     if order_id:
         resource["supplementary_data"] = {"related_ids": {"order_id": order_id}}
+    return resource
+
+
+def capture_answer(http, **capture):
+    """PayPal answering GET /v2/payments/captures/{id} (live mode reads a webhook's capture back)."""
+    http.add(responses.GET, CAPTURE_READ_URL, json=capture_resource(**capture))
+
+
+# --- webhook signatures ------------------------------------------------------------------------
+def capture_event(event_type="PAYMENT.CAPTURE.COMPLETED", value="10.50", order_id=ORDER_ID):
+    resource = capture_resource(value=value, order_id=order_id)
     return json.dumps(
         {
             "id": "WH-58D329510W468432D-8HN650336L201105X",

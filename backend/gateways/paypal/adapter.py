@@ -13,7 +13,7 @@ import json
 import re
 import time
 
-from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
+from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, InvalidSignature, PaymentNotCaptured
 from ...money import format_major
 from ...validation import ID_PATTERN, exact_number, unique_fields
 from ..base import (
@@ -145,9 +145,28 @@ class PayPalGateway:
         if event_type != "PAYMENT.CAPTURE.COMPLETED" and event_type not in FAILED_EVENTS:
             return WebhookEvent(event_id, event_type, IGNORE)
         try:
-            return _capture_event(event_id, event_type, event["resource"])
+            told = _capture_event(event_id, event_type, event["resource"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidRequest("The webhook event lacks a readable capture.") from None
+        if told.action == CREDIT_WALLET and getattr(self.api, "confirms_captures", False):
+            return self._confirmed(told)
+        return told
+
+    def _confirmed(self, told):
+        """The capture a webhook tells of, as PayPal's API has it: what credits is PayPal's own answer,
+        never the body, whose signature covers it only by its CRC-32 (another body can match it).
+        InvalidSignature when PayPal shows no such COMPLETED capture (PayPal retries a genuine one)."""
+        capture = self.api.get_capture(told.gateway_payment_id)
+        if (
+            not isinstance(capture, dict)
+            or capture.get("status") != "COMPLETED"
+            or capture.get("id") != told.gateway_payment_id
+        ):
+            raise InvalidSignature("PayPal does not show this capture as completed; nothing was credited.")
+        try:
+            return _capture_event(told.event_id, told.event_type, capture)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
 
     @staticmethod
     def delivery_id(headers):

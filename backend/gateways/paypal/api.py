@@ -58,6 +58,10 @@ class ResultSetTooLarge(Exception):
 
 
 class PayPalApi:
+    # A webhook's capture is read back from PayPal before it credits: PayPal signs a body only by its
+    # CRC-32, so whoever saw one signed delivery could make another body match it (adapter.parse_webhook).
+    confirms_captures = True
+
     """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com). `trust_store`:
     what its webhook certificates must chain to (`certificates.load_trust_store`; None: the bundled
     DigiCert Global Root G2)."""
@@ -121,6 +125,18 @@ class PayPalApi:
             issue = details[0].get("issue") if details and isinstance(details[0], dict) else None
             raise RefundRefused(str(issue or answer["name"])[:64])
         return answer
+
+    def get_capture(self, capture_id):
+        """GET /v2/payments/captures/{id}: the capture as PayPal has it (PayPal's JSON), or None when
+        PayPal knows no such capture (404, or an id PayPal never makes, kept out of the URL)."""
+        if not PAYPAL_ID_PATTERN.match(capture_id):
+            return None
+        status, capture = self._send("GET", f"{CAPTURES_PATH}{capture_id}", accept=(200, 404))
+        if status == 404:
+            if capture.get("name") != "RESOURCE_NOT_FOUND":
+                raise GatewayUnavailable(UNAVAILABLE)
+            return None
+        return capture
 
     def refunds_of_capture(self, capture_id):
         """The refunds PayPal lists for a capture (PayPal's JSON): those of its order

@@ -87,6 +87,8 @@ def paypal_webhook(client, http, paypal_key, value="10.50"):
     event = json.loads(capture_event(value=value, order_id=GOOGLE_PAY_ORDER_ID))
     event["resource"].update(id=GOOGLE_PAY_CAPTURE_ID, custom_id=reference(http))
     body = json.dumps(event).encode()
+    # live mode reads the webhook's capture back from PayPal: PayPal has it as the webhook tells it
+    http.upsert(responses.GET, f"{PAYPAL_API}/v2/payments/captures/{GOOGLE_PAY_CAPTURE_ID}", json=event["resource"])
     return client.post(f"{BASE}/webhook/paypal", data=body, headers=signed(paypal_key, body))
 
 

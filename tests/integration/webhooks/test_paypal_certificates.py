@@ -23,12 +23,15 @@ from tests.integration.support import assert_error, balance_minor
 from tests.paypal_pki_support import DAY, LEAF_NAME, Pki, certificate, now, pem, shared_pki
 from tests.paypal_support import (
     CAPTURE_ID,
+    CAPTURE_READ_URL,
     CERT_URL,
     CLIENT_ID,
     CLIENT_SECRET,
     ORDER_ID,
     ORDERS_URL,
     WEBHOOK_ID,
+    capture_answer,
+    capture_resource,
     created_order,
     fresh_cert_url,
     signed,
@@ -70,6 +73,7 @@ def topped_up(live, http):
     )
     assert response.status_code == 200, response.get_json()
     reference = db["payment_orders"].find_one({"_id": ORDER_ID})["reference"]
+    capture_answer(http, value="10.50", currency="INR", custom_id=reference)  # as PayPal's API has it
     return client, db, capture_completed(reference)
 
 
@@ -201,3 +205,23 @@ def test_a_trust_store_that_cannot_be_read_stops_the_start(tmp_path, contents):
         path.write_bytes(contents)
     with pytest.raises(ConfigError, match="PAYPAL_CERT_TRUST_STORE"):
         create_app(live_config(PAYPAL_CERT_TRUST_STORE=str(path)))
+
+
+def test_a_signed_capture_paypal_does_not_know_credits_nothing(http, paypal_key, topped_up):
+    """PayPal signs a body only by its CRC-32, so whoever saw one signed delivery can make another body
+    match it (a red-team pass credited a top-up never paid so). A webhook's capture is read back from
+    PayPal's API first: one PayPal does not show as COMPLETED credits nothing, and PayPal's own
+    delivery, once the capture is there, credits."""
+    client, db, body = topped_up
+    serve(http, paypal_key.served_pem)
+    http.replace(responses.GET, CAPTURE_READ_URL, status=404, json={"name": "RESOURCE_NOT_FOUND"})
+    before = snapshot(db)
+    refused = client.post(WEBHOOK, data=body, headers=signed(paypal_key, body))
+    assert_error(refused, 400, "invalid_signature")
+    assert refused.get_json()["message"] == "PayPal does not show this capture as completed; nothing was credited."
+    assert snapshot(db) == before and balance_minor(db, "cust_a") == 0
+    assert db["integration_logs"].find_one({"event": "webhook.rejected", "gateway": "paypal"}) is not None
+    reference = db["payment_orders"].find_one({"_id": ORDER_ID})["reference"]
+    http.replace(responses.GET, CAPTURE_READ_URL, json=capture_resource(currency="INR", custom_id=reference))
+    assert client.post(WEBHOOK, data=body, headers=signed(paypal_key, body)).status_code == 200
+    assert balance_minor(db, "cust_a") == 1050

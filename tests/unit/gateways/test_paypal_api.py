@@ -31,6 +31,7 @@ from backend.payment_orders import PaymentOrder
 from tests.paypal_support import (
     API,
     CAPTURE_ID,
+    CAPTURE_READ_URL,
     CERT_URL,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -38,7 +39,9 @@ from tests.paypal_support import (
     ORDERS_URL,
     TOKEN_URL,
     WEBHOOK_ID,
+    capture_answer,
     capture_event,
+    capture_resource,
     created_order,
     fresh_cert_url,
     signed,
@@ -288,7 +291,14 @@ def test_capture_with_unreadable_amount_is_gateway_unavailable(http, gateway, va
 
 @pytest.fixture
 def cert_served(http, paypal_key):
+    """PayPal's certificate, its token, and the capture the events tell of as PayPal's API has it."""
     http.add(responses.GET, CERT_URL, body=paypal_key[1], content_type="application/x-x509-ca-cert")
+    token_answer(http)
+    capture_answer(http)
+
+
+def cert_calls(http):
+    return [c for c in http.calls if "/v1/notifications/certs/" in c.request.url]
 
 
 def test_valid_signature_verifies(http, gateway, paypal_key, cert_served):
@@ -324,12 +334,12 @@ def test_fresh_certificate_urls_are_fetched_at_most_a_few_a_minute(http, gateway
     for number in range(100, 110):
         with pytest.raises(InvalidSignature):
             gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(number)))
-    assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX
+    assert len(cert_calls(http)) == CERT_FETCHES_PER_MINUTE_MAX
     assert gateway.parse_webhook(body, signed(paypal_key, body)).action == CREDIT_WALLET  # cached
     clock.seconds += 60
     with pytest.raises(GatewayUnavailable):
         gateway.parse_webhook(body, signed(paypal_key, body, cert_url=fresh_cert_url(200)))
-    assert len(http.calls) == CERT_FETCHES_PER_MINUTE_MAX + 1
+    assert len(cert_calls(http)) == CERT_FETCHES_PER_MINUTE_MAX + 1
 
 
 def test_the_certificate_in_use_stays_cached_while_others_come_and_go(http, gateway, paypal_key, cert_served, clock):
@@ -511,9 +521,55 @@ def test_other_events_ignored(http, gateway, paypal_key, cert_served, event_type
 
 
 def test_event_without_order_id_names_the_reference(http, gateway, paypal_key, cert_served):
+    http.replace(responses.GET, CAPTURE_READ_URL, json=capture_resource(order_id=None))
     body = capture_event(order_id=None)
     event = gateway.parse_webhook(body, signed(paypal_key, body))
     assert (event.payment_order_id, event.payment_order_reference) == (None, "wtp_ref1")
+
+
+# --- a webhook's capture, read back from PayPal ------------------------------------------------
+# PayPal signs a webhook's body only by its CRC-32: whoever saw one signed delivery can make another
+# body match it (a red-team pass credited a top-up never paid that way). What credits is the capture
+# as PayPal's API has it.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 404, "json": {"name": "RESOURCE_NOT_FOUND", "message": "The specified resource does not exist."}},
+        {"json": capture_resource(status="PENDING")},
+        {"json": capture_resource(status="DECLINED")},
+        {"json": {**capture_resource(), "id": "0XX00000XX0000000"}},
+    ],
+    ids=["unknown to PayPal", "pending", "declined", "another capture"],
+)
+def test_a_capture_paypal_does_not_show_completed_credits_nothing(http, gateway, paypal_key, cert_served, answer):
+    http.replace(responses.GET, CAPTURE_READ_URL, **answer)
+    body = capture_event()
+    with pytest.raises(InvalidSignature, match="PayPal does not show this capture as completed"):
+        gateway.parse_webhook(body, signed(paypal_key, body))
+
+
+def test_what_credits_is_the_capture_as_paypal_has_it_not_the_body(http, gateway, paypal_key, cert_served):
+    http.replace(responses.GET, CAPTURE_READ_URL, json=capture_resource(value="1.00", custom_id="wtp_other"))
+    body = capture_event(value="10.50")
+    event = gateway.parse_webhook(body, signed(paypal_key, body))
+    assert (event.amount_minor, event.payment_order_reference) == (100, "wtp_other")
+    assert calls_to(http, CAPTURE_READ_URL)[0].request.headers["Authorization"] == "Bearer A21AAFakeToken"
+
+
+@pytest.mark.parametrize("failure", [{"status": 500, "json": {}}, {"body": requests.ConnectionError("down")}])
+def test_paypal_not_answering_about_the_capture_credits_nothing_for_now(
+    http, gateway, paypal_key, cert_served, failure
+):
+    http.replace(responses.GET, CAPTURE_READ_URL, **failure)
+    body = capture_event()
+    with pytest.raises(GatewayUnavailable):  # 502: PayPal delivers the webhook again
+        gateway.parse_webhook(body, signed(paypal_key, body))
+
+
+def test_a_failed_capture_is_not_read_back(http, gateway, paypal_key, cert_served):
+    body = capture_event(event_type="PAYMENT.CAPTURE.DENIED")
+    assert gateway.parse_webhook(body, signed(paypal_key, body)).action == RECORD_FAILURE
+    assert calls_to(http, CAPTURE_READ_URL) == []
 
 
 @pytest.mark.parametrize("currency_code", [["INR"], {"code": "INR"}, None, 5])
