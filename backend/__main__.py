@@ -24,6 +24,7 @@ from .demo import sign_in_text
 from .errors import ConfigError, IntegrationError
 from .listening import PortUnavailable, listening_sockets
 from .worker import Worker, start_worker_thread
+from .worker_metrics import keep_counters_in_process, serve_worker_events
 
 SERVE_THREADS = 8
 # waitress answers requests over these limits itself (in the JSON error shape:
@@ -75,6 +76,7 @@ def run_serve(args):
 
 
 def run_worker(args):
+    keep_counters_in_process()
     return work(create_app())
 
 
@@ -240,12 +242,7 @@ def work(app):
             file=sys.stderr,
         )
         return 2
-    metrics_port = app.config["WORKER_METRICS_PORT"]
-    try:
-        metrics_server = metrics_port and app.extensions["metrics"].serve_own_events(app.config["HOST"], metrics_port)
-    except OSError as error:
-        print(f"error: WORKER_METRICS_PORT {metrics_port} on {app.config['HOST']}: {error.strerror}", file=sys.stderr)
-        return 2
+    metrics_server = serve_worker_events(app)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

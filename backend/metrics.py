@@ -13,15 +13,7 @@ import os
 import time
 
 from flask import Response, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    start_http_server,
-    values,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from pymongo.errors import PyMongoError
@@ -110,17 +102,6 @@ class Metrics:
 
     def audit_event(self, event, outcome):
         self.events.labels(event, outcome).inc()
-
-    def serve_own_events(self, host, port):
-        """`python -m backend worker`'s audit events (the money it moves: sweep credits, settlement
-        heals, take-backs parked until a credit) at http://host:port/metrics: another process than
-        the web ones, often in another container, so their /metrics cannot sum them. Only these
-        counters: the store gauges stay with the web processes', so no series is exported twice.
-        The HTTP server, answering from a daemon thread; OSError when the port cannot be had."""
-        registry = CollectorRegistry()
-        registry.register(self.events)
-        server, _thread = start_http_server(port, addr=host, registry=registry)
-        return server
 
     def init_app(self, app):
         self.store_gauges = StoreGauges(app.extensions["wallet_db"], app.config)

@@ -3,9 +3,11 @@ app on the same store sees the beat, and SIGTERM stops it cleanly, releasing its
 embedded store it refuses."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -78,8 +80,10 @@ def test_a_worker_process_beats_and_stops_on_sigterm(mongodb_uri):  # noqa: F811
 def test_a_worker_process_serves_its_own_audit_events_on_worker_metrics_port(mongodb_uri):  # noqa: F811
     """The money a worker moves (sweep credits, settlement heals, take-backs) is counted in its own
     process, which the web processes' /metrics cannot sum: it serves them on WORKER_METRICS_PORT."""
-    db_name, port = f"worker_{uuid.uuid4().hex[:10]}", free_port()
-    env = worker_env(MONGODB_URI=mongodb_uri, MONGODB_DB=db_name, WORKER_METRICS_PORT=str(port))
+    db_name, port, shared = f"worker_{uuid.uuid4().hex[:10]}", free_port(), tempfile.mkdtemp(prefix="metrics-")
+    env = worker_env(
+        MONGODB_URI=mongodb_uri, MONGODB_DB=db_name, WORKER_METRICS_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=shared
+    )
     process = subprocess.Popen([sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=env, text=True)
     try:
         deadline, text = time.monotonic() + BEAT_SECONDS_MAX, None
@@ -91,6 +95,7 @@ def test_a_worker_process_serves_its_own_audit_events_on_worker_metrics_port(mon
                 time.sleep(0.2)
         assert 'wallet_audit_events_total{event="wallet.chargeback",outcome="ok"} 0.0' in text
         assert "wallet_store_up" not in text and "wallet_http_requests_total" not in text  # the web processes'
+        assert os.listdir(shared) == []  # not in the web processes' directory: their /metrics would sum them too
         taken = subprocess.run(
             [sys.executable, "-m", "backend", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )
@@ -101,6 +106,7 @@ def test_a_worker_process_serves_its_own_audit_events_on_worker_metrics_port(mon
         if process.poll() is None:
             process.kill()
         MongoClient(mongodb_uri).drop_database(db_name)
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def test_a_gunicorn_web_process_runs_no_background_loop(mongodb_uri):  # noqa: F811

@@ -9,9 +9,11 @@ import pytest
 from backend import create_app
 from backend.errors import ConfigError
 from backend.limits import DEFAULT_LIMIT, MONEY_LIMIT, WEBHOOK_LIMIT, WINDOW_SECONDS, per_window
+from backend.worker_metrics import serve_worker_events
 from tests.conftest import app_config
 from tests.helpers import bearer, snapshot
 from tests.integration.support import assert_error
+from tests.mongoeco_support import free_port
 
 MONEY_LIMIT_PER_MINUTE = int(MONEY_LIMIT.split()[0])
 VERIFY = "/api/integration/wallet/topup/verify"
@@ -179,11 +181,11 @@ def test_limits_asked_for_stay_on_under_testing():
     assert codes[-1] == 429
 
 
-def test_the_worker_serves_its_own_audit_events_and_no_store_gauges(app):
-    metrics = app.extensions["metrics"]
-    server = metrics.serve_own_events("127.0.0.1", 0)
+def test_the_worker_serves_its_own_audit_events_and_no_store_gauges():
+    app = create_app(app_config(HOST="127.0.0.1", WORKER_METRICS_PORT=str(free_port())))
+    server = serve_worker_events(app)
     try:
-        metrics.audit_event("sweep.credited", "ok")
+        app.extensions["metrics"].audit_event("sweep.credited", "ok")
         text = urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5).read().decode()
     finally:
         server.shutdown()
