@@ -13,7 +13,7 @@ import json
 import re
 import time
 
-from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, InvalidSignature, PaymentNotCaptured
+from ...errors import GatewayUnavailable, InvalidAmount, InvalidRequest, PaymentNotCaptured
 from ...money import format_major
 from ...validation import ID_PATTERN, exact_number, unique_fields
 from ..base import (
@@ -32,6 +32,7 @@ from ..base import (
 )
 from .after_credit import AFTER_CREDIT_EVENTS, after_credit_event, gateway_refund
 from .api import OrderAlreadyCaptured, RefundRefused
+from .read_back import completed_capture, read_back
 from .settlement import SETTLEMENT_LAG, SettlementReport
 from .shapes import PAYPAL_ID_PATTERN, created_order_id, parse_amount, told_id, top_up_order
 from .webhook import transmission_id, verify_webhook
@@ -138,6 +139,8 @@ class PayPalGateway:
             raise InvalidRequest("The webhook body is not a PayPal event.") from None
         event_id, event_type = event_id[:EVENT_ID_LENGTH_MAX], event_type[:64]
         if event_type in AFTER_CREDIT_EVENTS:
+            if getattr(self.api, "reads_back_webhooks", False):
+                event = dict(event, resource=read_back(self.api, event_type, event))
             try:
                 return after_credit_event(event_id, event_type, event)
             except (LookupError, TypeError, ValueError, AttributeError):
@@ -148,25 +151,9 @@ class PayPalGateway:
             told = _capture_event(event_id, event_type, event["resource"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidRequest("The webhook event lacks a readable capture.") from None
-        if told.action == CREDIT_WALLET and getattr(self.api, "confirms_captures", False):
-            return self._confirmed(told)
+        if told.action == CREDIT_WALLET and getattr(self.api, "reads_back_webhooks", False):
+            return _capture_event(event_id, event_type, completed_capture(self.api, told.gateway_payment_id))
         return told
-
-    def _confirmed(self, told):
-        """The capture a webhook tells of, as PayPal's API has it: what credits is PayPal's own answer,
-        never the body, whose signature covers it only by its CRC-32 (another body can match it).
-        InvalidSignature when PayPal shows no such COMPLETED capture (PayPal retries a genuine one)."""
-        capture = self.api.get_capture(told.gateway_payment_id)
-        if (
-            not isinstance(capture, dict)
-            or capture.get("status") != "COMPLETED"
-            or capture.get("id") != told.gateway_payment_id
-        ):
-            raise InvalidSignature("PayPal does not show this capture as completed; nothing was credited.")
-        try:
-            return _capture_event(told.event_id, told.event_type, capture)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
 
     @staticmethod
     def delivery_id(headers):

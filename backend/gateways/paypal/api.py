@@ -58,9 +58,9 @@ class ResultSetTooLarge(Exception):
 
 
 class PayPalApi:
-    # A webhook's capture is read back from PayPal before it credits: PayPal signs a body only by its
-    # CRC-32, so whoever saw one signed delivery could make another body match it (adapter.parse_webhook).
-    confirms_captures = True
+    # A webhook's capture, refund or dispute is read back from PayPal before it moves money: PayPal signs
+    # a body only by its CRC-32, so whoever saw one signed delivery could make another body match it.
+    reads_back_webhooks = True
 
     """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com). `trust_store`:
     what its webhook certificates must chain to (`certificates.load_trust_store`; None: the bundled
@@ -126,17 +126,17 @@ class PayPalApi:
             raise RefundRefused(str(issue or answer["name"])[:64])
         return answer
 
-    def get_capture(self, capture_id):
-        """GET /v2/payments/captures/{id}: the capture as PayPal has it (PayPal's JSON), or None when
-        PayPal knows no such capture (404, or an id PayPal never makes, kept out of the URL)."""
-        if not PAYPAL_ID_PATTERN.match(capture_id):
+    def get_resource(self, path, resource_id):
+        """GET `path` + id (CAPTURES_PATH, REFUNDS_PATH, DISPUTES_PATH): PayPal's JSON of it, or None
+        when PayPal knows none (404, or an id PayPal never makes, kept out of the URL)."""
+        if not isinstance(resource_id, str) or not PAYPAL_ID_PATTERN.match(resource_id):
             return None
-        status, capture = self._send("GET", f"{CAPTURES_PATH}{capture_id}", accept=(200, 404))
+        status, resource = self._send("GET", f"{path}{resource_id}", accept=(200, 404))
         if status == 404:
-            if capture.get("name") != "RESOURCE_NOT_FOUND":
+            if resource.get("name") not in ("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID"):
                 raise GatewayUnavailable(UNAVAILABLE)
             return None
-        return capture
+        return resource
 
     def refunds_of_capture(self, capture_id):
         """The refunds PayPal lists for a capture (PayPal's JSON): those of its order

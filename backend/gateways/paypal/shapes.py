@@ -13,6 +13,8 @@ PAYPAL_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")  # PayPal's ids; also s
 VALUE_TEXT = re.compile(r"[0-9]{1,32}(\.[0-9]{1,32})?")  # PayPal's amount `value`, e.g. "10.50"
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 CAPTURES_PATH = "/v2/payments/captures/"
+REFUNDS_PATH = "/v2/payments/refunds/"
+DISPUTES_PATH = "/v1/customer/disputes/"
 ORDERS_PATH = "/v2/checkout/orders/"
 
 

@@ -60,8 +60,8 @@ def signed_headers(raw_body, webhook_id, private_key=None, cert_url=SIMULATOR_CE
 class SimulatedPayPalApi:
     """PayPal's Orders API as the adapter sees it, kept in the service's own store.
 
-    It plays PayPal: a webhook that verifies under its key is a confirmed capture, even of one it did
-    not make (SPEC §6: tests and developers sign their own), so captures are not read back.
+    It plays PayPal: a webhook that verifies under its key is what happened, even to a capture it did
+    not make (SPEC §6: tests and developers sign their own), so nothing is read back.
 
     `approve_url`: the simulator's approval page, the order id appended; `deliver_webhook(body,
     headers)` posts a webhook to the service; `seed`: SIMULATOR_SEED, whose key signs webhooks.
@@ -70,7 +70,7 @@ class SimulatedPayPalApi:
     disagree with the ledger; `credited`: the service's credited top-ups (`GatewayEnv.credited`),
     which its books hold as its own."""
 
-    confirms_captures = False
+    reads_back_webhooks = False
 
     def __init__(self, db, approve_url, webhook_id, deliver_webhook, seed=None, credited=None):
         self.orders = db[COLLECTION]

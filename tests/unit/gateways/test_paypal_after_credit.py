@@ -477,3 +477,54 @@ def test_find_refund_without_a_usable_capture_is_unavailable(http, gateway, capt
     http.add(responses.GET, CAPTURE_URL, **capture)
     with pytest.raises(GatewayUnavailable):
         gateway.find_refund(CAPTURE_ID, "wdr_ref1")
+
+
+# --- live mode reads what an event tells back from PayPal's API --------------------------------
+# PayPal signs a body only by its CRC-32: whoever saw one signed delivery can build another body that
+# matches it. What takes money back or holds it is PayPal's answer about the refund or dispute.
+class ReadingBack(CertificateOnly):
+    """The live API as webhook parsing sees it: the certificate, and PayPal's resources by path and id."""
+
+    reads_back_webhooks = True
+
+    def __init__(self, pem, trust_store, resources):
+        super().__init__(pem, trust_store)
+        self.resources, self.asked = resources, []
+
+    def get_resource(self, path, resource_id):
+        self.asked.append(path + str(resource_id))
+        return self.resources.get(path + str(resource_id))
+
+
+def reading_back(paypal_key, resources):
+    return PayPalGateway(ReadingBack(paypal_key[1], paypal_key.trust_store, resources), WEBHOOK_ID)
+
+
+def test_a_refund_paypal_does_not_know_takes_nothing_back(paypal_key):
+    webhooks = reading_back(paypal_key, {})
+    with pytest.raises(InvalidSignature, match="PayPal does not know this PAYMENT.CAPTURE.REFUNDED"):
+        parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REFUNDED", refund_resource()))
+    assert webhooks.api.asked == [f"/v2/payments/refunds/{REFUND_ID}"]
+
+
+def test_what_a_refund_takes_back_is_the_refund_as_paypal_has_it(paypal_key):
+    webhooks = reading_back(paypal_key, {f"/v2/payments/refunds/{REFUND_ID}": refund_resource(value="0.10")})
+    read = parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REFUNDED", refund_resource(value="99.00")))
+    assert (read.action, read.amount_minor, read.gateway_payment_id) == (REFUND_PROCESSED, 10, CAPTURE_ID)
+
+
+def test_a_dispute_is_read_back_by_its_id_and_its_outcome_is_paypals(paypal_key):
+    won = dispute_resource(outcome={"outcome_code": "RESOLVED_SELLER_FAVOUR"})
+    webhooks = reading_back(paypal_key, {f"/v1/customer/disputes/{DISPUTE_ID}": won})
+    lost = dispute_resource(outcome={"outcome_code": "RESOLVED_BUYER_FAVOUR"})
+    read = parsed(webhooks, paypal_key, event("CUSTOMER.DISPUTE.RESOLVED", lost, "dispute"))
+    assert read.action == DISPUTE_RELEASED  # the body said lost; PayPal says the seller won
+    with pytest.raises(InvalidSignature):
+        parsed(reading_back(paypal_key, {}), paypal_key, event("CUSTOMER.DISPUTE.CREATED", lost, "dispute"))
+
+
+def test_a_reversed_capture_is_read_back_as_the_capture(paypal_key):
+    capture = {**refund_resource(refund_id=CAPTURE_ID), "status": "REVERSED"}
+    webhooks = reading_back(paypal_key, {f"/v2/payments/captures/{CAPTURE_ID}": capture})
+    read = parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REVERSED", capture, "capture"))
+    assert (read.action, read.gateway_payment_id) == (REVERSED, CAPTURE_ID)
