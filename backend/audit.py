@@ -28,6 +28,7 @@ FIELDS = (
     "debt_minor",
     "capped_minor",
     "withdrawal_id",
+    "refund_reference",
 )
 
 

@@ -178,13 +178,21 @@ class Outbox:
         try:
             self.sender.send(phone, message["text"])
         except Exception as error:  # a refusal, or a sender's bug: this message's failed attempt, not the batch's end
+            given_up = message["attempts"] >= ATTEMPTS_MAX
             if isinstance(error, NotificationFailed):
-                logger.warning("notification %s not sent (attempt %s): %s", message["_id"], message["attempts"], error)
                 reason = str(error)[:200]
+                logger.log(
+                    logging.ERROR if given_up else logging.WARNING,
+                    "notification %s not sent (attempt %s%s): %s",
+                    message["_id"],
+                    message["attempts"],
+                    ", the last: given up" if given_up else "",
+                    error,
+                )
             else:
                 logger.exception("notification %s not sent (attempt %s)", message["_id"], message["attempts"])
                 reason = type(error).__name__
-            return ("failed" if message["attempts"] >= ATTEMPTS_MAX else "pending"), reason
+            return ("failed" if given_up else "pending"), reason
         return "sent", None
 
     def _settle(self, lease, claimed, outcomes, claimed_at, in_flight):

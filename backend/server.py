@@ -22,6 +22,7 @@ from .gateways.registry import gateway_registry
 from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
+refusals = logging.getLogger("integration.http")
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
 HTTP_CODES = {
     400: "invalid_request",
@@ -120,9 +121,18 @@ def error_response(status, code, message):
     return jsonify(error_body(code, message)), status
 
 
+def refused(request, status, code, message):
+    """One log line per request the service refused or could not serve: why a payment or refund was
+    refused is otherwise in no log (an audit entry is kept of what moved money, and of webhooks).
+    A gateway or store not answering is a WARNING; a rate limit's 429, which a flood repeats, DEBUG."""
+    level = logging.WARNING if status >= 500 else logging.DEBUG if status == 429 else logging.INFO
+    refusals.log(level, "%s %s refused: %d %s (%s)", request.method, request.path, status, code, message)
+
+
 def register_error_handlers(app):
     @app.errorhandler(IntegrationError)
     def integration_error(error):
+        refused(request, error.http_status, error.code, error.message)
         response = jsonify(error_body(error.code, error.message, **error.details))
         if error.http_status == 401:  # RFC 6750 §3: the scheme to use, and why a token sent was refused
             response.headers["WWW-Authenticate"] = (

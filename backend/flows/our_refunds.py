@@ -245,7 +245,7 @@ class OurRefunds:
         ended = self.records.end(record["_id"], status, refund_id)
         if ended is None:
             return dict(record, status=status)
-        self._audit(f"gateway_refund.{status}", "ok" if status == PROCESSED else "rejected", record)
+        self._audit(f"gateway_refund.{status}", "ok" if status == PROCESSED else "rejected", ended)
         return ended
 
     def _contradicted(self, record, status, event):
@@ -273,6 +273,8 @@ class OurRefunds:
             currency=record["currency"],
             withdrawal_id=record.get("withdrawal_id"),
             reason=record["purpose"],
+            refund_reference=record["_id"],  # what the gateway's support knows it by (its idempotency key)
+            case_id=record.get("gateway_refund_id"),
         )
         self.audit.record(event, outcome, **dict(of_record, **fields))
 

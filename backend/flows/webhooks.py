@@ -45,7 +45,9 @@ class WebhookIntake:
             if delivery_id and not self.single_use_events.delivered(gateway_name, delivery_id(headers), raw_body):
                 raise InvalidSignature("This delivery was signed for another body.")
         except IntegrationError as error:
-            self.audit.record("webhook.rejected", "rejected", gateway=gateway_name, error=error.code)
+            self.audit.record(
+                "webhook.rejected", "rejected", gateway=gateway_name, error=error.code, reason=error.message[:200]
+            )
             raise
         log = dict(
             gateway=gateway_name,
@@ -68,6 +70,8 @@ class WebhookIntake:
             return outcome
         payment_order = read.payment_order
         log.update(payment_order_id=payment_order.id, customer_id=payment_order.customer_id)
+        if event.action == RECORD_FAILURE:
+            log.update(reason=event.failure_reason)  # what the gateway said (the support view shows it)
         outcome, credited = self._apply_event(gateway, event, read)
         if credited:
             self.audit.note("webhook.received", outcome, **log)  # its record is the `wallet.credited` entry

@@ -38,7 +38,13 @@ def test_every_webhook_of_our_own_refund_leaves_an_entry(api, client, db, posted
     created, processed = posted.webhooks  # the simulator's refund.created, then refund.processed
     assert [json.loads(w[0])["event"] for w in (created, processed)] == ["refund.created", "refund.processed"]
     assert [e["outcome"] for e in entries(db, event_id=event_id(created))] == ["recorded"]
-    assert [e["event"] for e in entries(db, event="gateway_refund.processed")] == ["gateway_refund.processed"]
+    [processed_entry] = entries(db, event="gateway_refund.processed")
+    record = db["gateway_refunds"].find_one({"withdrawal_id": withdrawal_id})
+    # what the gateway's support knows the refund by: our reference (its idempotency key), its own id
+    assert (processed_entry["refund_reference"], processed_entry["case_id"]) == (
+        record["_id"],
+        record["gateway_refund_id"],
+    )
     for webhook in (created, processed):
         assert redeliver(client, "razorpay", webhook).status_code == 200
     assert [(e["event"], e["outcome"]) for e in entries(db, event_id=event_id(created))] == [

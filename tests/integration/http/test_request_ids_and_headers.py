@@ -105,3 +105,27 @@ def test_retry_after_only_on_429():
         limited.post(f"{BASE}/wallet/topup/verify", json={}, headers=bearer("cust_l"))
     refused = limited.post(f"{BASE}/wallet/topup/verify", json={}, headers=bearer("cust_l"))
     assert refused.status_code == 429 and refused.headers["Retry-After"]
+
+
+def test_a_refused_request_leaves_a_log_line_saying_why(api, client, db, caplog):
+    """Found by an on-call walk-through: a payment refused (402, 409), a refund over what was paid, a
+    forged checkout signature left no line anywhere; only a counter of 4xx said something happened."""
+    order_id = api.add_order("cust_poor", 5000)
+    with caplog.at_level(logging.INFO, logger="integration.http"):
+        response = client.post(
+            f"{BASE}/order/pay-with-wallet",
+            json={"order_id": order_id, "customer_id": "cust_poor", "amount": "50.00"},
+            headers={**bearer("cust_poor"), "X-Request-ID": "trace-refused-1"},
+        )
+    assert response.status_code == 402
+    [line] = [r for r in caplog.records if r.name == "integration.http"]
+    assert line.levelno == logging.INFO and line.request_id == "trace-refused-1"
+    assert line.getMessage().startswith("POST /api/integration/order/pay-with-wallet refused: 402 insufficient_funds (")
+
+
+def test_a_rejected_webhook_is_audited_with_which_check_refused_it(client, db):
+    body, headers = signed_webhook(razorpay_event("payment.captured", "order_x", "pay_x", 500))
+    del headers["X-Razorpay-Signature"]
+    assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 400
+    rejected = db["integration_logs"].find_one({"event": "webhook.rejected"})
+    assert (rejected["error"], rejected["reason"]) == ("invalid_signature", "Missing X-Razorpay-Signature header.")

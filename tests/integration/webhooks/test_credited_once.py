@@ -114,6 +114,8 @@ def test_a_capture_of_a_failed_top_up_whose_process_died_after_its_claim_is_cred
     payment_order_id = api.initiate("cust_f", "250").get_json()["payment_order_id"]
     body, headers = signed_webhook(razorpay_event("payment.failed", payment_order_id, "pay_f1", 25000, status="failed"))
     assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 200
+    failed = db["integration_logs"].find_one({"event": "webhook.received", "outcome": "recorded"})
+    assert (failed["customer_id"], failed["reason"]) == ("cust_f", "payment_failed")  # what the gateway said
     capture = signed_webhook(razorpay_event("payment.captured", payment_order_id, "pay_ok2", 25000), event_id="evt_cap")
     crashing = CrashingDatabase(db, crash_at=2)  # dies after the claim, before the ledger insert
     crashy = WalletPaymentIntegration(WalletService(crashing), integration.payments, crashing, currency="INR")

@@ -1,6 +1,7 @@
 """The WhatsApp outbox: queued once per money movement, sent with back-off, never undoing money."""
 
 import datetime
+import logging
 import uuid
 
 import pytest
@@ -332,3 +333,17 @@ def test_a_send_as_slow_as_the_timeout_allows_ends_within_the_lease_and_nothing_
     first.drain()
     texts = [text for _, text in first.sender.sent + other_sender.sent]
     assert len(texts) == 2 and len(set(texts)) == 2, (texts, statuses(database))
+
+
+def test_the_last_attempt_says_the_message_is_given_up_at_error(database, caplog):
+    """Found by an on-call walk-through: the sixth and last failure read as the five before it."""
+    clock = Clock(NOW)
+    outbox = outbox_with(database, FakeSender(failures=ATTEMPTS_MAX), clock)
+    outbox.enqueue_many([ENTRY])
+    with caplog.at_level(logging.WARNING, logger="integration"):
+        for _ in range(ATTEMPTS_MAX):
+            outbox.drain()
+            clock.advance(24 * 3600)
+    lines = [r for r in caplog.records if "not sent" in r.getMessage()]
+    assert [r.levelno for r in lines] == [logging.WARNING] * (ATTEMPTS_MAX - 1) + [logging.ERROR]
+    assert f"(attempt {ATTEMPTS_MAX}, the last: given up)" in lines[-1].getMessage()
