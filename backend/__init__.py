@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import db as store
 from . import http_headers, http_limits
 from .audit import AuditLog
+from .auth import current_actor
 from .config import DEV_JWT_SECRET, load_config
 from .demo import seed_demo_data
 from .gateways.delivery import Delivery
@@ -148,7 +149,9 @@ def build_integration(config, database, metrics, delivery):
         database,
         currency=config["DEFAULT_CURRENCY"],
         outbox=Outbox(database, sender_from_config(config)),
-        audit=AuditLog(database, on_record=metrics.audit_event, request_id=http_headers.current_request_id),
+        audit=AuditLog(
+            database, on_record=metrics.audit_event, request_id=http_headers.current_request_id, actor=current_actor
+        ),
         withdraw_days=config["WITHDRAW_WINDOW_DAYS"],
         limits_minor=limits_from_config(config),
         hold_ttl_seconds=config["HOLD_TTL_SECONDS"],

@@ -33,12 +33,14 @@ FIELDS = (
 
 
 class AuditLog:
-    def __init__(self, db, clock=utcnow, on_record=None, request_id=lambda: None):
-        """`request_id()`: the id of the request being served, kept with each entry (None outside one)."""
+    def __init__(self, db, clock=utcnow, on_record=None, request_id=lambda: None, actor=lambda: None):
+        """`request_id()`: the id of the request being served, kept with each entry (None outside one);
+        `actor()`: who acts in it (`<role>:<sub>` of its token), kept too (None: a webhook, the worker)."""
         self.logs = db["integration_logs"]
         self.clock = clock
         self.on_record = on_record
         self.request_id = request_id
+        self.actor = actor
 
     def record(self, event, outcome, **fields):
         """Store and log `event` with `outcome` (`ok`, `rejected`, `ignored`, `duplicate`, ...)."""
@@ -61,9 +63,9 @@ class AuditLog:
 
     def _entry(self, event, outcome, fields):
         entry = {"event": event, "outcome": outcome, "created_at": self.clock()}
-        request_id = self.request_id()
-        if request_id is not None:
-            entry["request_id"] = request_id
+        for name, value in (("request_id", self.request_id()), ("actor", self.actor())):
+            if value is not None:
+                entry[name] = value
         entry.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
         return entry
 

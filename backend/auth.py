@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 import jwt
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 
 from .errors import Forbidden, Unauthorized
 from .validation import ID_PATTERN
@@ -114,6 +114,15 @@ def authorize_customer(customer_id):
     principal = g.principal
     if not principal.is_admin and principal.sub != customer_id:
         raise Forbidden("You may act only on your own wallet.")
+
+
+def current_actor():
+    """Who acts in the request being served: `<role>:<sub>` of its token (an admin refunding, say),
+    or None: outside a request, or in one no token authenticated (a webhook)."""
+    if not has_request_context():
+        return None
+    principal = g.get("principal")
+    return f"{principal.role}:{principal.sub}" if principal is not None else None
 
 
 def require_admin():

@@ -129,3 +129,17 @@ def test_a_rejected_webhook_is_audited_with_which_check_refused_it(client, db):
     assert client.post(WEBHOOK_PATH, data=body, headers=headers).status_code == 400
     rejected = db["integration_logs"].find_one({"event": "webhook.rejected"})
     assert (rejected["error"], rejected["reason"]) == ("invalid_signature", "Missing X-Razorpay-Signature header.")
+
+
+def test_an_audit_entry_names_who_acted(api, client, db):
+    """Found by an on-call walk-through: an admin's refund named the customer and not the admin."""
+    api.topup("cust_act", "100.00")  # a webhook: nobody's token
+    order_id = api.add_order("cust_act", 4000)
+    assert api.pay(order_id, "cust_act", "40.00").status_code == 200
+    refund = {"order_id": order_id, "customer_id": "cust_act", "amount": "10.00", "reason": "damaged"}
+    assert (
+        client.post(f"{BASE}/order/refund-to-wallet", json=refund, headers=bearer("admin_7", "admin")).status_code
+        == 200
+    )
+    actors = {e["event"]: e.get("actor") for e in db["integration_logs"].find({"customer_id": "cust_act"})}
+    assert actors == {"wallet.credited": None, "order.paid": "customer:cust_act", "order.refunded": "admin:admin_7"}
