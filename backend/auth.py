@@ -1,5 +1,6 @@
 """JWT bearer authentication (HS256, `sub`/`role`/`exp`) and the customer/admin rules of docs/contract.md."""
 
+import contextlib
 import datetime
 import functools
 import math
@@ -123,6 +124,18 @@ def current_actor():
         return None
     principal = g.get("principal")
     return f"{principal.role}:{principal.sub}" if principal is not None else None
+
+
+@contextlib.contextmanager
+def acting_as_nobody():
+    """What runs inside is no token's doing: a simulator's webhook handled within the request that
+    made it (inline delivery) is the gateway's, not the customer's or admin's (`current_actor`)."""
+    principal = g.pop("principal", None) if has_request_context() else None
+    try:
+        yield
+    finally:
+        if principal is not None:
+            g.principal = principal
 
 
 def require_admin():

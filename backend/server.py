@@ -23,6 +23,9 @@ from .routes_integration import integration_bp
 
 logger = logging.getLogger("integration")
 refusals = logging.getLogger("integration.http")
+# A path is the caller's text: a line break in it (`%0A`) would forge a log line of its own.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+PATH_LOGGED_MAX = 300
 WEB_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "frontend", "dist")
 HTTP_CODES = {
     400: "invalid_request",
@@ -126,7 +129,8 @@ def refused(request, status, code, message):
     refused is otherwise in no log (an audit entry is kept of what moved money, and of webhooks).
     A gateway or store not answering is a WARNING; a rate limit's 429, which a flood repeats, DEBUG."""
     level = logging.WARNING if status >= 500 else logging.DEBUG if status == 429 else logging.INFO
-    refusals.log(level, "%s %s refused: %d %s (%s)", request.method, request.path, status, code, message)
+    path = UNPRINTABLE.sub(lambda found: f"\\x{ord(found.group()):02x}", request.path[:PATH_LOGGED_MAX])
+    refusals.log(level, "%s %s refused: %d %s (%s)", request.method, path, status, code, message)
 
 
 def register_error_handlers(app):

@@ -129,6 +129,7 @@ def split(amount_minor, bounds):
     for i in range(len(bounds) - 1, -1, -1):
         most_from[i] = most_from[i + 1] + bounds[i][1]
     chosen: list[int] = []
+    failed: dict[tuple[int, int], int] = {}  # (i, least so far) -> the most so far a search from there failed with
     steps = 0
 
     def search(i, least_sum, most_sum):
@@ -140,12 +141,17 @@ def split(amount_minor, bounds):
             return True
         if i == len(bounds) or most_sum + most_from[i] < amount_minor:
             return False
+        if failed.get((i, least_sum), -1) >= most_sum:  # failed from here already, with as much or more
+            return False
         if least_sum + bounds[i][0] <= amount_minor:
             chosen.append(i)
             if search(i + 1, least_sum + bounds[i][0], most_sum + bounds[i][1]):
                 return True
             chosen.pop()
-        return search(i + 1, least_sum, most_sum)
+        if search(i + 1, least_sum, most_sum):
+            return True
+        failed[(i, least_sum)] = max(failed.get((i, least_sum), -1), most_sum)
+        return False
 
     try:
         if not search(0, 0, 0):

@@ -8,6 +8,7 @@ import requests
 from pymongo.errors import PyMongoError
 from werkzeug.datastructures import Headers
 
+from ..auth import acting_as_nobody
 from ..errors import IntegrationError, StoreUnavailable
 from .entry import WEBHOOK_BASE_PATH
 from .registry import gateway_registry
@@ -49,7 +50,8 @@ class Delivery:
         if entry is None:
             return 404
         try:
-            self.app.extensions["integration"].process_payment_webhook(entry.name, body, Headers(headers))
+            with acting_as_nobody():  # the gateway's doing, as over HTTP, whoever's request made it
+                self.app.extensions["integration"].process_payment_webhook(entry.name, body, Headers(headers))
         except IntegrationError as error:
             return error.http_status
         except PyMongoError:

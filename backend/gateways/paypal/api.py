@@ -58,13 +58,13 @@ class ResultSetTooLarge(Exception):
 
 
 class PayPalApi:
-    # A webhook's capture, refund or dispute is read back from PayPal before it moves money: PayPal signs
-    # a body only by its CRC-32, so whoever saw one signed delivery could make another body match it.
-    reads_back_webhooks = True
-
     """The live PayPal REST API at `base_url` (e.g. https://api-m.sandbox.paypal.com). `trust_store`:
     what its webhook certificates must chain to (`certificates.load_trust_store`; None: the bundled
     DigiCert Global Root G2)."""
+
+    # A webhook's capture, refund or dispute is read back from PayPal before it moves money: PayPal signs
+    # a body only by its CRC-32, so whoever saw one signed delivery could make another body match it.
+    reads_back_webhooks = True
 
     def __init__(
         self, base_url, client_id, client_secret, timeout_seconds=10.0, monotonic=time.monotonic, trust_store=None

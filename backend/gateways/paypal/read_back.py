@@ -7,14 +7,18 @@ credits a top-up, takes money back or holds it is PayPal's own answer about the 
 dispute the event names (by id, over our OAuth token), never the body. The simulator plays PayPal and
 reads nothing back (SPEC §6: a webhook signed by hand is what happened)."""
 
-from ...errors import InvalidSignature
+from ...errors import GatewayUnavailable, InvalidSignature
 from .shapes import CAPTURES_PATH, DISPUTES_PATH, REFUNDS_PATH
+
+TAKEN_BACK_CAPTURES = ("REFUNDED", "PARTIALLY_REFUNDED", "REVERSED")  # a reversed capture, as PayPal shows it
 
 
 def completed_capture(api, capture_id):
     """The capture as PayPal has it; InvalidSignature unless PayPal shows it COMPLETED (PayPal
     redelivers a genuine event); GatewayUnavailable (from `api`) when PayPal does not answer."""
     capture = api.get_resource(CAPTURES_PATH, capture_id)
+    if isinstance(capture, dict) and (capture.get("id"), capture.get("status")) == (capture_id, "PENDING"):
+        raise GatewayUnavailable("PayPal does not show this capture as completed yet; nothing was credited.")
     if not isinstance(capture, dict) or (capture.get("id"), capture.get("status")) != (capture_id, "COMPLETED"):
         raise InvalidSignature("PayPal does not show this capture as completed; nothing was credited.")
     return capture
@@ -33,4 +37,9 @@ def read_back(api, event_type, event):
     resource = api.get_resource(path, resource_id)
     if not isinstance(resource, dict):
         raise InvalidSignature(f"PayPal does not know this {event_type} resource; nothing was moved.")
+    if path == CAPTURES_PATH and resource.get("status") not in TAKEN_BACK_CAPTURES:
+        raise InvalidSignature("PayPal does not show this capture as reversed; nothing was moved.")
+    if event_type == "PAYMENT.CAPTURE.REFUNDED" and told.get("status") in (None, "COMPLETED"):
+        if resource.get("status") == "PENDING":  # told completed, not yet so at PayPal: PayPal delivers it again
+            raise GatewayUnavailable("PayPal does not show this refund as completed yet; nothing was moved.")
     return resource

@@ -11,7 +11,7 @@ import pytest
 from backend.gateways.paypal.api import RefundRefused as PayPalRefused
 from backend.gateways.razorpay.api import RefundRefused as RazorpayRefused
 from tests.helpers import bearer, token
-from tests.integration.after_credit.support import redeliver, simulator, topup, wallet, withdraw
+from tests.integration.after_credit.support import paypal_topup, redeliver, simulator, topup, wallet, withdraw
 from tests.integration.support import assert_money
 
 GATEWAYS = ["razorpay", "paypal"]
@@ -357,3 +357,16 @@ def test_a_refund_that_fits_is_made_beside_one_that_never_can_be(gateway, api, c
     other.join()
     assert (dashboard, withdrawn["status"]) == (["refused"], "completed"), withdrawn  # was failed too
     assert_wallet(api, "cust_a", 70, 0, 0)
+
+
+def test_a_reversal_told_by_the_id_of_a_refund_already_taken_back_takes_nothing(api, client, db, integration):
+    """Found by a review: a refund and a reversal are cases of their own, so a PAYMENT.CAPTURE.REVERSED
+    naming a refund's id (PayPal's API knows it: the read-back passes) took the same money again."""
+    _order, capture_id = paypal_topup(api, client, db, "cust_a", "50.00")
+    cases = integration.payments.gateway("paypal").api.cases
+    refund_id = cases.dashboard_refund(capture_id, 2000, "INR")
+    assert wallet(api, "cust_a")[0] == 30
+    cases._post_refund("PAYMENT.CAPTURE.REVERSED", cases.refunds.find_one({"_id": refund_id}), "reversed")
+    assert wallet(api, "cust_a")[0] == 30
+    [mismatch] = list(db["integration_logs"].find({"event": "gateway_case.mismatch"}))
+    assert (mismatch["case"], mismatch["case_id"]) == ("reversal", refund_id)

@@ -143,3 +143,28 @@ def test_an_audit_entry_names_who_acted(api, client, db):
     )
     actors = {e["event"]: e.get("actor") for e in db["integration_logs"].find({"customer_id": "cust_act"})}
     assert actors == {"wallet.credited": None, "order.paid": "customer:cust_act", "order.refunded": "admin:admin_7"}
+
+
+def test_a_refused_paths_line_breaks_cannot_forge_a_log_line(client, caplog):
+    """Found by a review: the path was logged as it came, `%0A` decoded to a line break."""
+    with caplog.at_level(logging.INFO, logger="integration.http"):
+        response = client.get(f"{BASE}/status/x%0A2026-12-05%2009:00:00,000%20INFO%20integration%20FAKE")
+    assert response.status_code == 401
+    [line] = [r.getMessage() for r in caplog.records if r.name == "integration.http"]
+    assert "\n" not in line and line.startswith("GET /api/integration/status/x\\x0a2026-12-05 09:00:00,000 INFO")
+
+
+def test_a_simulators_webhook_handled_within_a_customers_request_is_nobodys_doing(api, client, db):
+    """Found by a review: inline delivery (the tests', the embedded default's dashboard) audited the
+    gateway's webhook as the customer's (`actor`)."""
+    api.topup("cust_inline", "60.00")
+    assert (
+        api.post(
+            "/wallet/withdraw", {"customer_id": "cust_inline", "amount": "10.00"}, bearer("cust_inline")
+        ).status_code
+        == 202
+    )
+    webhook_entries = list(db["integration_logs"].find({"event": {"$regex": "^gateway_refund"}}))
+    assert webhook_entries and all("actor" not in e for e in webhook_entries)
+    requested = db["integration_logs"].find_one({"event": "withdrawal.requested"})
+    assert requested["actor"] == "customer:cust_inline"

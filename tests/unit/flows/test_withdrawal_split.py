@@ -58,3 +58,12 @@ def test_a_split_is_found_whenever_one_exists_and_keeps_every_bound(bounds, amou
     assert indexes == sorted(set(indexes))
     for i, share in shares:
         assert bounds[i][0] <= share <= bounds[i][1]
+
+
+def test_many_small_topups_behind_one_that_cannot_take_part_are_still_searched_through():
+    """Found by a review: the search gave up (its step bound) on 10.50 over a newest top-up of 1.00 and
+    24 older ones of 1.05 each through Razorpay, though ten of the older ones give it."""
+    shares = split(1050, [(RAZORPAY, 100)] + [(RAZORPAY, 105)] * 24)
+    assert shares is not None and sum(share for _i, share in shares) == 1050 and shares[0][0] == 1  # the newest cannot
+    shares = split(1000, [(PAYPAL, 50)] + [(RAZORPAY, 100)] * 20)
+    assert shares is not None and sum(share for _i, share in shares) == 1000

@@ -523,8 +523,23 @@ def test_a_dispute_is_read_back_by_its_id_and_its_outcome_is_paypals(paypal_key)
         parsed(reading_back(paypal_key, {}), paypal_key, event("CUSTOMER.DISPUTE.CREATED", lost, "dispute"))
 
 
-def test_a_reversed_capture_is_read_back_as_the_capture(paypal_key):
-    capture = {**refund_resource(refund_id=CAPTURE_ID), "status": "REVERSED"}
+@pytest.mark.parametrize("status", ["REFUNDED", "PARTIALLY_REFUNDED", "REVERSED"])
+def test_a_reversed_capture_is_read_back_as_the_capture(paypal_key, status):
+    capture = {**refund_resource(refund_id=CAPTURE_ID), "status": status}
     webhooks = reading_back(paypal_key, {f"/v2/payments/captures/{CAPTURE_ID}": capture})
     read = parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REVERSED", capture, "capture"))
     assert (read.action, read.gateway_payment_id) == (REVERSED, CAPTURE_ID)
+
+
+def test_a_reversal_of_a_capture_paypal_shows_completed_takes_nothing_back(paypal_key):
+    """Found by a review: the read-back checked only that the capture existed."""
+    completed = {**refund_resource(refund_id=CAPTURE_ID), "status": "COMPLETED"}
+    webhooks = reading_back(paypal_key, {f"/v2/payments/captures/{CAPTURE_ID}": completed})
+    with pytest.raises(InvalidSignature, match="PayPal does not show this capture as reversed"):
+        parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REVERSED", completed, "capture"))
+
+
+def test_a_refund_told_completed_while_paypal_shows_it_pending_is_told_again_later(paypal_key):
+    webhooks = reading_back(paypal_key, {f"/v2/payments/refunds/{REFUND_ID}": refund_resource(status="PENDING")})
+    with pytest.raises(GatewayUnavailable):  # 502: PayPal delivers it again, and it then applies
+        parsed(webhooks, paypal_key, event("PAYMENT.CAPTURE.REFUNDED", refund_resource()))

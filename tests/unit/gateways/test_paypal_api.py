@@ -535,11 +535,10 @@ def test_event_without_order_id_names_the_reference(http, gateway, paypal_key, c
     "answer",
     [
         {"status": 404, "json": {"name": "RESOURCE_NOT_FOUND", "message": "The specified resource does not exist."}},
-        {"json": capture_resource(status="PENDING")},
         {"json": capture_resource(status="DECLINED")},
         {"json": {**capture_resource(), "id": "0XX00000XX0000000"}},
     ],
-    ids=["unknown to PayPal", "pending", "declined", "another capture"],
+    ids=["unknown to PayPal", "declined", "another capture"],
 )
 def test_a_capture_paypal_does_not_show_completed_credits_nothing(http, gateway, paypal_key, cert_served, answer):
     http.replace(responses.GET, CAPTURE_READ_URL, **answer)
@@ -556,7 +555,14 @@ def test_what_credits_is_the_capture_as_paypal_has_it_not_the_body(http, gateway
     assert calls_to(http, CAPTURE_READ_URL)[0].request.headers["Authorization"] == "Bearer A21AAFakeToken"
 
 
-@pytest.mark.parametrize("failure", [{"status": 500, "json": {}}, {"body": requests.ConnectionError("down")}])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "json": {}},
+        {"body": requests.ConnectionError("down")},
+        {"json": capture_resource(status="PENDING")},  # not completed yet at PayPal: told again later
+    ],
+)
 def test_paypal_not_answering_about_the_capture_credits_nothing_for_now(
     http, gateway, paypal_key, cert_served, failure
 ):
