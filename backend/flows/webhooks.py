@@ -66,6 +66,8 @@ class WebhookIntake:
         read = self._read_event(gateway_name, event)
         if read is None or not read.fresh:
             outcome = "ignored" if read is None else "duplicate"
+            if read is not None:  # whose it is: the support view lists the customer's deliveries
+                log.update(payment_order_id=read.payment_order.id, customer_id=read.payment_order.customer_id)
             self.audit.record("webhook.received", outcome, **log)
             return outcome
         payment_order = read.payment_order

@@ -485,6 +485,20 @@ def test_support_webhooks_list_a_duplicate_delivery(api, client):
     assert [(w["event"], w["outcome"]) for w in webhooks] == [("webhook.received", "duplicate")]
 
 
+def test_support_webhooks_list_a_redelivery_of_the_same_event(api, client):
+    """Found by an on-call walk-through: a redelivery (the same event id) was audited without its
+    customer, so the support view never listed it."""
+    payment_order_id = initiated(api, "cust_a", 10)
+    for _ in range(2):
+        delivered = confirm_by_webhook(client, payment_order_id, 1000, payment_id="pay_1", event_id="evt_same")
+        assert delivered.status_code == 200
+    webhooks = support(client, "cust_a").get_json()["webhooks"]
+    assert [(w["event"], w["outcome"]) for w in webhooks] == [
+        ("webhook.received", "duplicate"),
+        ("wallet.credited", "ok"),
+    ]
+
+
 def test_support_webhooks_list_a_second_payment(api, client):
     payment_order_id = initiated(api, "cust_a", 10)
     assert verify(client, payment_order_id, "pay_1", bearer("cust_a")).status_code == 200
