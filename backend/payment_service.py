@@ -27,7 +27,7 @@ class PaymentService:
         gateways = {}
         lookups = SettlementLookups(db[PAYMENT_ORDERS]) if db is not None else None
         credited = lookups.credited_in if lookups is not None else None
-        credited_by = lookups.credited_by if lookups is not None else None
+        credited_by = paid_for(lookups, db["gateway_refunds"]) if lookups is not None else None
         for entry in gateway_registry(config):
             if not entry.takes(config):
                 continue
@@ -37,3 +37,19 @@ class PaymentService:
             if adapter is not None:
                 gateways[entry.name] = adapter
         return cls(gateways)
+
+
+def paid_for(lookups, our_refunds):
+    """(gateway, payment id) -> the PaymentOrder the payment paid for, or None: the top-up it credited,
+    else the one a refund of ours of it names (a second payment of a top-up, a payment after it
+    lapsed: paid for that top-up, given back). A simulator refunds such a payment it never made
+    (signed by hand) as that top-up's, in its currency (`GatewayEnv.credited_by`)."""
+
+    def find(gateway, payment_id):
+        credited = lookups.credited_by(gateway, payment_id)
+        if credited is not None:
+            return credited
+        ours = our_refunds.find_one({"gateway_payment_id": payment_id, "gateway": gateway}, ["payment_order_id"])
+        return lookups.by_ids(gateway, [ours["payment_order_id"]]).get(ours["payment_order_id"]) if ours else None
+
+    return find

@@ -28,8 +28,9 @@ class GatewayEnv:
     # (gateway name, start, end, limit) -> [(PaymentOrder, paid_at)]: the top-ups the service credited
     # through that gateway in [start, end) (naive UTC). A simulator's books hold each as its own (SPEC §9).
     credited: Callable | None = None
-    # (gateway name, payment id) -> the PaymentOrder that payment credited, or None: a simulator
-    # refunds and disputes a payment it never made (signed by hand) as that top-up's (SPEC §9).
+    # (gateway name, payment id) -> the PaymentOrder that payment credited (or, given back, paid for:
+    # `payment_service.paid_for`), or None: a simulator refunds and disputes a payment it never made
+    # (signed by hand) as that top-up's (SPEC §9).
     credited_by: Callable | None = None
 
 

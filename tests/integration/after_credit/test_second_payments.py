@@ -10,7 +10,8 @@ from backend.gateways.google_pay.simulator import payment_data, simulator_token
 from backend.gateways.paypal.simulator import DEV_PAYPAL_WEBHOOK_ID, paypal_id, signed_headers
 from backend.gateways.paypal.simulator_cases import REFUNDS_COLLECTION as PAYPAL_REFUNDS
 from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION as RAZORPAY_REFUNDS
-from tests.helpers import BASE, bearer, checkout_signature
+from tests.conftest import app_with
+from tests.helpers import BASE, WEBHOOK_PATH, Api, bearer, checkout_signature, razorpay_event, signed_webhook
 from tests.integration.after_credit.support import paypal_topup, wallet
 from tests.integration.support import assert_money, confirm_by_webhook, initiated
 
@@ -116,3 +117,21 @@ def test_google_pay_second_token_charges_nothing(api, app, client, db):
     # The simulator's page on a top-up paid before: back with `already_paid`, nothing charged.
     pressed = client.post(urlsplit(body["redirect_url"]).path + "/pay")
     assert "payment_error=already_paid" in pressed.headers["Location"]
+
+
+def test_a_hand_signed_second_payment_in_another_currency_than_the_default_is_given_back():
+    """Found by a review: with DEFAULT_CURRENCY=USD, the Razorpay simulator refunded a second payment of
+    an INR top-up it never made (signed by hand) in USD; the refund was kept as a mismatch and stayed
+    open for good. It refunds it as the top-up it paid for: in INR."""
+    for app in app_with(DEFAULT_CURRENCY="USD", SUPPORTED_CURRENCIES="USD,INR"):
+        api, db = Api(app.test_client(), app.extensions["wallet_db"]), app.extensions["wallet_db"]
+        body = {"customer_id": "cust_a", "amount": "60.00", "payment_method": "razorpay", "currency": "INR"}
+        payment_order_id = api.post("/wallet/topup/initiate", body, bearer("cust_a")).get_json()["payment_order_id"]
+        for payment_id in ("pay_hand_1", "pay_hand_2"):
+            webhook_body, headers = signed_webhook(
+                razorpay_event("payment.captured", payment_order_id, payment_id, 6000)
+            )
+            assert api.client.post(WEBHOOK_PATH, data=webhook_body, headers=headers).status_code == 200
+        [given_back] = list(db["gateway_refunds"].find({"gateway_payment_id": "pay_hand_2"}))
+        assert (given_back["status"], given_back["currency"]) == ("processed", "INR")
+        assert [r["currency"] for r in db[RAZORPAY_REFUNDS].find({"payment_id": "pay_hand_2"})] == ["INR"]

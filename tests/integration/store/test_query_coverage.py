@@ -91,6 +91,9 @@ ALLOWED = {
     ("payment_orders", "find", "{gateway:eq, gateway_payment_id:in, status:eq}"): "simulator mode only "
     "(`GatewayEnv.credited_by`): (gateway_payment_id, gateway) finds the payment orders of that payment, "
     "one or two (a second payment of a top-up names its own), and `status` is checked on those",
+    ("gateway_refunds", "find_one", "{gateway:eq, gateway_payment_id:eq}"): "simulator mode only "
+    "(`payment_service.paid_for`, a hand-signed payment our refunds name): (gateway_payment_id, status) "
+    "finds that payment's few refunds, and `gateway` is checked on those",
 }
 
 EQUALITY = ("eq", "in")
