@@ -17,7 +17,7 @@ from flask import Blueprint
 from ...clock import new_id
 from ...money import format_major
 from ..checkout import back_to_shop, back_url, simulator_page
-from .simulator import checkout_signature, payment_entity, payment_event, signed_event
+from .simulator_events import checkout_signature, payment_entity, payment_event, signed_event
 
 LIVE_CHECKOUT_PATH = "/checkout/razorpay"
 SIMULATOR_CHECKOUT_PATH = "/simulator/razorpay/checkout"

@@ -24,9 +24,6 @@ disagree with the ledger through `books.book_payment` and `books.book_refund`.
 """
 
 import datetime
-import hashlib
-import hmac
-import json
 import time
 
 from pymongo.errors import DuplicateKeyError
@@ -36,7 +33,13 @@ from ..simulated_refunds import keep_within
 from .api import RefundRefused
 from .events import is_amount_minor, is_currency, least_refund_minor
 from .simulator_books import SETTLEMENT_LAG_DAYS, SimulatorBooks, captured_payment
-from .simulator_events import DISPUTE_OUTCOMES, case_event, dispute_entity, refund_entity
+from .simulator_events import (
+    DISPUTE_OUTCOMES,
+    case_event,
+    dispute_entity,
+    refund_entity,
+    signed_event,
+)
 
 # Fixed, documented development values so a developer can sign simulator webhooks by hand.
 DEV_RAZORPAY_KEY_ID = "rzp_test_simulator"
@@ -46,6 +49,7 @@ PAYMENTS_COLLECTION = "simulator_razorpay_payments"
 REFUNDS_COLLECTION = "simulator_razorpay_refunds"
 SWITCHES_ID = "switches"  # the one document of the refunds collection that is not a refund
 NOT_A_REFUND = ("_id", "request")  # what it keeps with a refund that Razorpay does not answer
+STRANDED_SECONDS = 10  # a refund still `pending` this long after it was kept: its request died before settling it
 
 
 class SimulatedRazorpayApi:
@@ -118,11 +122,31 @@ class SimulatedRazorpayApi:
         return entity
 
     def fetch_refunds(self, payment_id):
-        """The payment's refunds, newest first, as Razorpay lists them (none without a store)."""
+        """The payment's refunds, newest first, as Razorpay lists them (none without a store). One its
+        request left `pending` (the process died between keeping it and settling it) is settled now,
+        as Razorpay settles every refund it accepted, its webhook posted."""
         if self.refunds is None:
             return []
-        kept = self.refunds.find({"payment_id": payment_id}, sort=[("created_at", -1), ("_id", 1)])
+        kept = list(self.refunds.find({"payment_id": payment_id}, sort=[("created_at", -1), ("_id", 1)]))
+        stranded_before = int(time.time()) - STRANDED_SECONDS
+        for refund in kept:
+            if refund.get("status") == "pending" and refund.get("created_at", stranded_before) <= stranded_before:
+                refund["status"] = self._settle_stranded(refund)
         return [{k: v for k, v in refund.items() if k not in NOT_A_REFUND} for refund in kept]
+
+    def _settle_stranded(self, refund):
+        assert self.refunds is not None  # (a refund was read from it)
+        status = "failed" if self._switch("fail") else "processed"
+        settled = self.refunds.update_one({"_id": refund["_id"], "status": "pending"}, {"$set": {"status": status}})
+        if settled.modified_count:  # once, whoever else looks at it at the same time
+            entity = {k: v for k, v in refund.items() if k not in NOT_A_REFUND}
+            self._post(
+                case_event(
+                    f"refund.{status}", "refund", dict(entity, status=status), self._payment(refund["payment_id"])
+                )
+            )
+            return status
+        return (self.refunds.find_one({"_id": refund["_id"]}) or refund)["status"]
 
     def settlement_recon(self, year, month, day, count, skip):
         """One page of its settlement report of a day, in Razorpay's shape (`SimulatorBooks`)."""
@@ -244,55 +268,3 @@ class SimulatedRazorpayApi:
             self.switches[name] = bool(on)
         else:
             self.refunds.update_one({"_id": SWITCHES_ID}, {"$set": {name: bool(on)}}, upsert=True)
-
-
-def hmac_hex(secret, message):
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-
-
-def checkout_signature(key_secret, order_id, payment_id):
-    """Razorpay Checkout's signature of a payment of an order."""
-    return hmac_hex(key_secret, f"{order_id}|{payment_id}")
-
-
-def payment_entity(payment_order, payment_id, status):
-    """A Razorpay-shaped payment of `payment_order` (`captured` or `failed`)."""
-    entity = {
-        "id": payment_id,
-        "entity": "payment",
-        "amount": payment_order.amount_minor,
-        "currency": payment_order.currency,
-        "status": status,
-        "order_id": payment_order.id,
-        "method": "upi",
-        "captured": status == "captured",
-        "notes": [],
-        "created_at": int(time.time()),
-    }
-    if status == "failed":
-        entity.update(error_code="BAD_REQUEST_ERROR", error_description="Payment failed (simulated)")
-    return entity
-
-
-def payment_event(event_type, payment_order, payment_id, status, entity=None):
-    """A Razorpay-shaped webhook envelope for one payment of `payment_order` (`entity`, if made already)."""
-    entity = entity or payment_entity(payment_order, payment_id, status)
-    return {
-        "entity": "event",
-        "account_id": "acc_simulator",
-        "event": event_type,
-        "contains": ["payment"],
-        "payload": {"payment": {"entity": entity}},
-        "created_at": int(time.time()),
-    }
-
-
-def signed_event(event, webhook_secret):
-    """(raw body, headers) of a Razorpay event signed with `webhook_secret`."""
-    body = json.dumps(event, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Razorpay-Signature": hmac_hex(webhook_secret, body.decode()),
-        "X-Razorpay-Event-Id": new_id("evt"),
-    }
-    return body, headers

@@ -1,7 +1,12 @@
 """The Razorpay simulator's refunds and disputes, in Razorpay's shapes (its Refunds and Disputes
 entities, and the webhook envelopes that carry them), for `simulator.py` to keep and post."""
 
+import hashlib
+import hmac
+import json
 import time
+
+from ...clock import new_id
 
 # A dispute's outcome -> its webhook event and the dispute's status.
 DISPUTE_OUTCOMES = {"won": "payment.dispute.won", "lost": "payment.dispute.lost", "closed": "payment.dispute.closed"}
@@ -59,3 +64,55 @@ def case_event(event_type, name, entity, payment=None):
         "payload": payload,
         "created_at": int(time.time()),
     }
+
+
+def hmac_hex(secret, message):
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def checkout_signature(key_secret, order_id, payment_id):
+    """Razorpay Checkout's signature of a payment of an order."""
+    return hmac_hex(key_secret, f"{order_id}|{payment_id}")
+
+
+def payment_entity(payment_order, payment_id, status):
+    """A Razorpay-shaped payment of `payment_order` (`captured` or `failed`)."""
+    entity = {
+        "id": payment_id,
+        "entity": "payment",
+        "amount": payment_order.amount_minor,
+        "currency": payment_order.currency,
+        "status": status,
+        "order_id": payment_order.id,
+        "method": "upi",
+        "captured": status == "captured",
+        "notes": [],
+        "created_at": int(time.time()),
+    }
+    if status == "failed":
+        entity.update(error_code="BAD_REQUEST_ERROR", error_description="Payment failed (simulated)")
+    return entity
+
+
+def payment_event(event_type, payment_order, payment_id, status, entity=None):
+    """A Razorpay-shaped webhook envelope for one payment of `payment_order` (`entity`, if made already)."""
+    entity = entity or payment_entity(payment_order, payment_id, status)
+    return {
+        "entity": "event",
+        "account_id": "acc_simulator",
+        "event": event_type,
+        "contains": ["payment"],
+        "payload": {"payment": {"entity": entity}},
+        "created_at": int(time.time()),
+    }
+
+
+def signed_event(event, webhook_secret):
+    """(raw body, headers) of a Razorpay event signed with `webhook_secret`."""
+    body = json.dumps(event, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Razorpay-Signature": hmac_hex(webhook_secret, body.decode()),
+        "X-Razorpay-Event-Id": new_id("evt"),
+    }
+    return body, headers

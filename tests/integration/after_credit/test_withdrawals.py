@@ -459,3 +459,23 @@ def test_what_withdrawable_promises_is_planned_when_a_newer_topup_cannot_take_pa
     quote = api.client.get(f"{BASE}/wallet/cust_a/withdrawable", headers=bearer("cust_a")).get_json()
     assert quote["withdrawable"] == 1.5
     assert parts_of(withdraw(api, "cust_a", "1.50")) == ("completed", [(older, 1.5)])
+
+
+def test_a_simulator_refund_whose_request_died_before_it_settled_is_settled_when_asked_again(
+    api, db, integration, monkeypatch
+):
+    """Found by a stress run (kill -9 of a web process): the Razorpay simulator kept the refund
+    `pending`, then the process died before it settled it; asked again, it answered `pending` for good,
+    and the withdrawal's part stayed held. Razorpay settles every refund it accepted: so does it now."""
+    _order, payment_id = razorpay_topup(api, db, "cust_a", "60.00")
+    simulator = integration.payments.gateway("razorpay").api
+    monkeypatch.setattr(simulator, "_settle", lambda *args: (_ for _ in ()).throw(Crash()))  # the process dies
+    with contextlib.suppress(Crash):  # (the request answers what it can: the part is not settled)
+        withdraw(api, "cust_a", "25.00")
+    monkeypatch.undo()
+    stranded = {"payment_id": payment_id, "status": "pending"}
+    assert db[RAZORPAY_REFUNDS].count_documents(stranded) == 1
+    db[RAZORPAY_REFUNDS].update_one(stranded, {"$inc": {"created_at": -60}})  # a minute later
+    integration.our_refunds.retry_due(limit=10, older_than_seconds=0)  # the worker asks again
+    assert [r["status"] for r in db[RAZORPAY_REFUNDS].find({"payment_id": payment_id})] == ["processed"]
+    assert_wallet(api, 35, 0)

@@ -28,7 +28,8 @@ from backend.gateways.base import (
 )
 from backend.gateways.razorpay.adapter import RazorpayGateway
 from backend.gateways.razorpay.api import IDEMPOTENCY_KEY_PATTERN, RazorpayApi, RefundRefused, header_key
-from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION, SimulatedRazorpayApi, payment_entity
+from backend.gateways.razorpay.simulator import REFUNDS_COLLECTION, SimulatedRazorpayApi
+from backend.gateways.razorpay.simulator_events import payment_entity
 from backend.payment_orders import PaymentOrder
 from tests.helpers import signed_webhook
 from tests.razorpay_support import FAILURES, KEY_ID, KEY_SECRET, PAYMENTS_URL, WEBHOOK_SECRET, razorpay_error

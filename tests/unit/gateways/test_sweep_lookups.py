@@ -20,7 +20,8 @@ from backend.gateways.paypal.adapter import PayPalGateway
 from backend.gateways.paypal.api import PayPalApi
 from backend.gateways.razorpay.adapter import RazorpayGateway
 from backend.gateways.razorpay.api import RazorpayApi
-from backend.gateways.razorpay.simulator import PAYMENTS_COLLECTION, SimulatedRazorpayApi, payment_entity
+from backend.gateways.razorpay.simulator import PAYMENTS_COLLECTION, SimulatedRazorpayApi
+from backend.gateways.razorpay.simulator_events import payment_entity
 from backend.payment_orders import PaymentOrder
 from tests.google_pay_support import FakeProcessor
 from tests.razorpay_support import payment_response
