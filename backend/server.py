@@ -148,6 +148,7 @@ def register_error_handlers(app):
     def http_error(error):
         code = HTTP_CODES.get(error.code, "http_error")
         message = HTTP_MESSAGES.get(error.code, error.description)
+        refused(request, error.code, code, message)
         response, status = error_response(error.code, code, message)
         allowed = getattr(error, "valid_methods", None)  # a 405 says which methods the path takes
         if allowed:

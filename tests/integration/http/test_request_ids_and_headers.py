@@ -168,3 +168,14 @@ def test_a_simulators_webhook_handled_within_a_customers_request_is_nobodys_doin
     assert webhook_entries and all("actor" not in e for e in webhook_entries)
     requested = db["integration_logs"].find_one({"event": "withdrawal.requested"})
     assert requested["actor"] == "customer:cust_inline"
+
+
+@pytest.mark.parametrize(
+    "path, method, status, code",
+    [("/api/integration/nope", "get", 404, "not_found"), (INITIATE, "get", 405, "method_not_allowed")],
+)
+def test_a_refusal_before_any_view_leaves_its_log_line_too(client, caplog, path, method, status, code):
+    with caplog.at_level(logging.INFO, logger="integration.http"):
+        assert getattr(client, method)(path).status_code == status
+    [line] = [r.getMessage() for r in caplog.records if r.name == "integration.http"]
+    assert line.startswith(f"{method.upper()} {path} refused: {status} {code} (")
