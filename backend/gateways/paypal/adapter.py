@@ -139,7 +139,7 @@ class PayPalGateway:
             raise InvalidRequest("The webhook body is not a PayPal event.") from None
         event_id, event_type = event_id[:EVENT_ID_LENGTH_MAX], event_type[:64]
         if event_type in AFTER_CREDIT_EVENTS:
-            if getattr(self.api, "reads_back_webhooks", False):
+            if self.api.reads_back_webhooks:
                 event = dict(event, resource=read_back(self.api, event_type, event))
             try:
                 return after_credit_event(event_id, event_type, event)
@@ -151,9 +151,13 @@ class PayPalGateway:
             told = _capture_event(event_id, event_type, event["resource"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InvalidRequest("The webhook event lacks a readable capture.") from None
-        if told.action == CREDIT_WALLET and getattr(self.api, "reads_back_webhooks", False):
-            return _capture_event(event_id, event_type, completed_capture(self.api, told.gateway_payment_id))
-        return told
+        if told.action != CREDIT_WALLET or not self.api.reads_back_webhooks:
+            return told
+        capture = completed_capture(self.api, told.gateway_payment_id)
+        try:
+            return _capture_event(event_id, event_type, capture)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise GatewayUnavailable("PayPal answered with an unreadable capture.") from None
 
     @staticmethod
     def delivery_id(headers):

@@ -15,13 +15,19 @@ TAKEN_BACK_CAPTURES = ("REFUNDED", "PARTIALLY_REFUNDED", "REVERSED")  # a revers
 
 def completed_capture(api, capture_id):
     """The capture as PayPal has it; InvalidSignature unless PayPal shows it COMPLETED (PayPal
-    redelivers a genuine event); GatewayUnavailable (from `api`) when PayPal does not answer."""
+    redelivers a genuine event), GatewayUnavailable while it shows it PENDING or does not answer."""
     capture = api.get_resource(CAPTURES_PATH, capture_id)
-    if isinstance(capture, dict) and (capture.get("id"), capture.get("status")) == (capture_id, "PENDING"):
-        raise GatewayUnavailable("PayPal does not show this capture as completed yet; nothing was credited.")
-    if not isinstance(capture, dict) or (capture.get("id"), capture.get("status")) != (capture_id, "COMPLETED"):
+    status = capture.get("status") if isinstance(capture, dict) and capture.get("id") == capture_id else None
+    not_yet("capture", status)
+    if status != "COMPLETED":
         raise InvalidSignature("PayPal does not show this capture as completed; nothing was credited.")
     return capture
+
+
+def not_yet(what, status):
+    """GatewayUnavailable for a `what` PayPal still shows PENDING: not so yet, PayPal tells it again."""
+    if status == "PENDING":
+        raise GatewayUnavailable(f"PayPal does not show this {what} as completed yet; nothing was moved.")
 
 
 def read_back(api, event_type, event):
@@ -40,6 +46,5 @@ def read_back(api, event_type, event):
     if path == CAPTURES_PATH and resource.get("status") not in TAKEN_BACK_CAPTURES:
         raise InvalidSignature("PayPal does not show this capture as reversed; nothing was moved.")
     if event_type == "PAYMENT.CAPTURE.REFUNDED" and told.get("status") in (None, "COMPLETED"):
-        if resource.get("status") == "PENDING":  # told completed, not yet so at PayPal: PayPal delivers it again
-            raise GatewayUnavailable("PayPal does not show this refund as completed yet; nothing was moved.")
+        not_yet("refund", resource.get("status"))  # told completed
     return resource

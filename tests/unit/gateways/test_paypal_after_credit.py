@@ -41,7 +41,10 @@ TIMEOUT = 7.5
 
 
 class CertificateOnly:
-    """The API object as webhook parsing sees it: the certificate at PayPal's URL and its trust store."""
+    """The API object as webhook parsing sees it: the certificate at PayPal's URL and its trust store
+    (nothing read back from PayPal: the simulator's way)."""
+
+    reads_back_webhooks = False
 
     def __init__(self, pem, trust_store):
         self.pem = pem
