@@ -16,10 +16,6 @@ class SettlementLookups:
         here and below: a name, or a tuple of the names a gateway's report confirms."""
         return self._by("gateway_payment_id", gateway, gateway_payment_ids, {"status": PAID})
 
-    def credited_by(self, gateway, gateway_payment_id):
-        """The PaymentOrder this payment credited, or None (`GatewayEnv.credited_by`)."""
-        return self.by_payment_ids(gateway, [gateway_payment_id]).get(gateway_payment_id)
-
     def by_ids(self, gateway, payment_order_ids):
         return self._by("_id", gateway, payment_order_ids)
 

@@ -31,7 +31,7 @@ class GatewayEnv:
     # (gateway name, payment id) -> the PaymentOrder that payment credited (or, given back, paid for:
     # `payment_service.paid_for`), or None: a simulator refunds and disputes a payment it never made
     # (signed by hand) as that top-up's (SPEC §9).
-    credited_by: Callable | None = None
+    paid_for: Callable | None = None
 
 
 def no_checkout_fields(body):

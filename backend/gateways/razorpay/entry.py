@@ -70,7 +70,7 @@ def build_simulator(env):
         env.deliver_webhook,
         currency=config["DEFAULT_CURRENCY"],
         credited=env.credited,
-        credited_by=env.credited_by,
+        paid_for=env.paid_for,
         lag_days=lag.days,  # it plays an account on that cycle
     )
     return _gateway(config, api, pages.SIMULATOR_CHECKOUT_PATH, lag)

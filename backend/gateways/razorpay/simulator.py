@@ -60,7 +60,7 @@ class SimulatedRazorpayApi:
     adapter in a test) it keeps none, cannot answer an order's payments, and keeps its switches on
     the object. `webhook_secret` and `deliver_webhook(body, headers)`: how it posts its webhooks
     (none are posted without them). `currency`: that of a payment it neither recorded nor saw
-    credited. `credited`, `credited_by`: the service's credited top-ups (`GatewayEnv`), which it
+    credited. `credited`, `paid_for`: the service's credited top-ups (`GatewayEnv`), which it
     holds as its own: its books list them, and it refunds and disputes them up to their amount."""
 
     def __init__(
@@ -71,14 +71,14 @@ class SimulatedRazorpayApi:
         currency="INR",
         credited=None,
         lag_days=SETTLEMENT_LAG_DAYS,
-        credited_by=None,
+        paid_for=None,
     ):
         self.payments = db[PAYMENTS_COLLECTION] if db is not None else None
         self.refunds = db[REFUNDS_COLLECTION] if db is not None else None
         self.webhook_secret = webhook_secret
         self.deliver_webhook = deliver_webhook
         self.currency = currency
-        self.credited_by = credited_by
+        self.paid_for = paid_for
         self.switches = {"refuse": False, "fail": False}
         self.books = SimulatorBooks(self.payments, self.refunds, credited, lag_days)
 
@@ -199,16 +199,16 @@ class SimulatedRazorpayApi:
         return dispute_entity(dispute_id, payment_id, amount_minor, currency, status)
 
     def _payment(self, payment_id):
-        """The payment the checkout page recorded; else, for one the service credited without it
-        (signed by hand), that top-up's payment as captured; else None."""
+        """The payment the checkout page recorded; else, for one the service credited or gave back
+        without it (signed by hand), the top-up it paid for, as a captured payment; else None."""
         recorded = self.payments.find_one({"_id": payment_id}) if self.payments is not None else None
-        if recorded is not None or self.credited_by is None:
+        if recorded is not None or self.paid_for is None:
             return recorded
-        credited = self.credited_by("razorpay", payment_id)
-        if credited is None:
+        top_up = self.paid_for("razorpay", payment_id)
+        if top_up is None:
             return None
-        captured_at = credited.created_at or datetime.datetime.now(datetime.UTC)
-        return captured_payment(payment_id, credited.id, credited.amount_minor, credited.currency, captured_at)
+        captured_at = top_up.created_at or datetime.datetime.now(datetime.UTC)
+        return captured_payment(payment_id, top_up.id, top_up.amount_minor, top_up.currency, captured_at)
 
     def _check_refundable(self, payment, amount_minor, currency):
         """Refuse as Razorpay does: an amount below 1.00 of the currency; for a payment it recorded,

@@ -87,13 +87,11 @@ ALLOWED = {
     ): "a simulator's books read the day's credits when a report of the day is first asked for; "
     "(status, gateway, settled_on, paid_at) serves it by skipping over settled_on, and an index "
     "of its own would cost every production write for a query production never sends",
-    # a simulator refunds or disputes a payment it never made (signed by hand) as the top-up it credited
-    ("payment_orders", "find", "{gateway:eq, gateway_payment_id:in, status:eq}"): "simulator mode only "
-    "(`GatewayEnv.credited_by`): (gateway_payment_id, gateway) finds the payment orders of that payment, "
-    "one or two (a second payment of a top-up names its own), and `status` is checked on those",
-    ("gateway_refunds", "find_one", "{gateway:eq, gateway_payment_id:eq}"): "simulator mode only "
-    "(`payment_service.paid_for`, a hand-signed payment our refunds name): (gateway_payment_id, status) "
-    "finds that payment's few refunds, and `gateway` is checked on those",
+    # the top-up a payment credited (`PaymentOrders.credited_by`: a refund's or dispute's case, a
+    # simulator's hand-signed payment)
+    ("payment_orders", "find_one", "{gateway:eq, gateway_payment_id:eq, status:eq}"): "(gateway_payment_id, "
+    "gateway) finds the payment orders of one payment, one or two (a second payment of a top-up names its "
+    "own), and `status` is checked on those",
 }
 
 EQUALITY = ("eq", "in")
