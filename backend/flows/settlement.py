@@ -57,8 +57,8 @@ class Settlement:
         latest = self.clock().date() + datetime.timedelta(days=adapter.settlement_lag.days)
         if not FIRST_DAY <= day <= latest:
             raise InvalidRequest(
-                f"`date` must be a day from {FIRST_DAY} to {latest} (today, UTC, and the {gateway_name} "
-                f"report days today's captures settle on)."
+                f"The day must be from {FIRST_DAY} to {latest}: no report of {gateway_name} for a later day "
+                "can list anything yet (a report lists a day's captures on the day they settle)."
             )
         totals: dict[str, dict] = {}
         counts: dict[str, int] = {"matched": 0}

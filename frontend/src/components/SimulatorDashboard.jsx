@@ -78,7 +78,7 @@ export default function SimulatorDashboard({ transactions, gateways, busy, act, 
       const money = formatMoney(Number(amount), topup.currency);
       setMessage({
         kind: 'info',
-        text: `Dispute ${disputeId} ${outcome}: ${outcome === 'won' ? `its hold of ${money} is released` : `${money} is taken back`}. The wallet follows ${gatewayLabel(gateways, gateway)}'s webhook.`,
+        text: `Dispute ${disputeId} ${outcome}: ${outcome === 'won' ? `its hold of ${money} is released` : `${gatewayLabel(gateways, gateway)} takes back ${money}`}. The wallet follows ${gatewayLabel(gateways, gateway)}'s webhook${outcome === 'won' ? '' : ': the ledger shows what it could take and what is owed'}.`,
       });
       // The dispute's hold names its id already: wait for what the outcome wrote (a release or a chargeback).
       await follow(disputeId, (t) => t.kind !== 'dispute_hold');

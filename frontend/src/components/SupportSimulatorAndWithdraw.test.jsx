@@ -112,6 +112,9 @@ describe('the support view', () => {
     await renderSupport(LIVE, [{ ...lookup(LEDGER), audit: [reversal, chargeback] }]);
     expect($('support-audit').querySelector('li').textContent).toMatch(/refund\.processed · JP¥500$/); // no "owed ¥0"
     expect($('support-audit').textContent).toMatch(/payment\.dispute\.lost · JP¥500 · owed JP¥300 · JP¥200 beyond the payment, not taken$/);
+    const byAdmin = { ...chargeback, event: 'withdrawal.requested', actor: 'admin:admin_1', withdrawal_id: 'wdr_1', reason: undefined, debt: undefined, capped: undefined };
+    await renderSupport(LIVE, [{ ...lookup(LEDGER), audit: [byAdmin] }]);
+    expect($('support-audit').textContent).toMatch(/ · by admin:admin_1 · wdr_1 · JP¥500$/); // who acted, and on what
   });
 
   it('offers no gateway simulator outside simulator mode', async () => {
@@ -165,7 +168,7 @@ describe("the gateways' side of each credited top-up (simulator mode)", () => {
     expect(resolve).toHaveBeenCalledWith('paypal', 'PP-D-7', { paymentId: 'CAP1', amount: 100, currency: 'INR', outcome: 'lost' });
     expect(setMessage).toHaveBeenCalledWith({
       kind: 'info',
-      text: "Dispute PP-D-7 lost: ₹100.00 is taken back. The wallet follows PayPal's webhook.",
+      text: "Dispute PP-D-7 lost: PayPal takes back ₹100.00. The wallet follows PayPal's webhook: the ledger shows what it could take and what is owed.",
     });
     expect($('sim-win-CAP1')).toBeNull();
     expect($('sim-dispute-CAP1')).not.toBeNull();

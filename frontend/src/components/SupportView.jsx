@@ -27,7 +27,7 @@ function AuditList({ entries, testId, empty, hasOlder, onLoadOlder, olderLabel, 
           <li key={`${e.created_at}-${i}`}>
             <strong>{e.event}</strong> <span className={`outcome ${e.outcome}`}>{e.outcome}</span>
             <small>
-              {distinct([when(e.created_at), e.order_id, e.payment_order_id, e.event_type, e.reason,
+              {distinct([when(e.created_at), e.actor && `by ${e.actor}`, e.order_id, e.payment_order_id, e.withdrawal_id, e.event_type, e.reason,
                 e.amount != null && formatMoney(e.amount, e.currency),
                 e.debt > 0 && `owed ${formatMoney(e.debt, e.currency)}`,
                 e.capped > 0 && `${formatMoney(e.capped, e.currency)} beyond the payment, not taken`,

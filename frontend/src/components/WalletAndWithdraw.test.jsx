@@ -189,6 +189,16 @@ describe('the Withdraw form', () => {
     expect(onError.mock.lastCall[0].message).toBe('That is more than is available in your wallet now.');
   });
 
+  it('reads how much can be withdrawn again after a refusal (the wallet moved since the quote)', async () => {
+    const refused = Object.assign(new Error('Not enough money in your wallet.'), { status: 402, code: 'insufficient_funds' });
+    await renderForm({ withdraw: async () => { throw refused; } });
+    integrationService.getWithdrawable.mockResolvedValue({ ...quote, available: 79.5, withdrawable: 79.5 });
+    await type('withdraw-amount', '250');
+    await submit('withdraw-review');
+    await click('withdraw-confirm');
+    await vi.waitFor(() => expect($('withdrawable').textContent).toBe('Up to ₹79.50 can be withdrawn now.'));
+  });
+
   it('says held money cannot be withdrawn on a 402 when some is held', async () => {
     const refused = Object.assign(new Error('Not enough money in your wallet.'), { status: 402, code: 'insufficient_funds' });
     const { onError } = await renderForm({ withdraw: async () => { throw refused; }, held: 100 });

@@ -58,6 +58,10 @@ export default function WithdrawForm({
       try {
         withdrawal = await integrationService.withdraw(customerId, amount.trim(), walletCurrency);
       } catch (err) {
+        if (err.status >= 400 && err.status < 500) {
+          // refused: the wallet or its top-ups moved since the quote shown; show what is true now
+          integrationService.getWithdrawable(customerId, { currency }).then(setQuoted, () => {});
+        }
         if (err.code === 'insufficient_funds') {
           const held = Number(wallet?.held) > 0 ? ': money on hold cannot be withdrawn' : '';
           err.message = `That is more than is available in ${whose} wallet now${held}.`;

@@ -30,6 +30,10 @@ const MESSAGES = {
   unknown: 'Something went wrong. Try again.',
 };
 
+// Codes whose generic message a server answer words better in some cases: a withdrawal's amount no
+// gateway can refund (each has a smallest refund) is well formed, unlike what `invalid_amount` says.
+const SERVER_SAYS_MORE = { invalid_amount: /cannot be refunded/ };
+
 // The sign-in token a request carried (null without one): a 401 refuses that token, not
 // necessarily the one stored by the time it answers (another tab may have signed in since).
 function tokenSent(config) {
@@ -74,7 +78,8 @@ export function toApiError(error) {
     message = code === 'operation_pending' ? MESSAGES.operation_pending : MESSAGES.unavailable;
   } else {
     code = code || `http_${status}`;
-    message = MESSAGES[code] || body.message || MESSAGES.unknown;
+    const better = SERVER_SAYS_MORE[code]?.test(body.message || '') ? body.message : null;
+    message = better || MESSAGES[code] || body.message || MESSAGES.unknown;
   }
   const err = new Error(message);
   err.code = code;

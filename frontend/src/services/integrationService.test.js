@@ -332,6 +332,13 @@ describe('errors', () => {
     expect(err.message).toMatch(/at most 2 decimals/);
   });
 
+  it("a withdrawal's amount no gateway can refund shows the API's words, not the malformed-amount text", async () => {
+    const message = "0.50 INR cannot be refunded to your top-ups' payment methods: a gateway has a smallest refund. Withdraw a little more or less.";
+    svc.mock.onPost(`${BASE}/wallet/withdraw`).reply(400, { success: false, error: 'invalid_amount', message });
+    const err = await failure(svc.api.withdraw('cust_demo', '0.50'));
+    expect(err).toMatchObject({ code: 'invalid_amount', status: 400, message });
+  });
+
   it('an unknown 4xx code shows the API message and keeps the body', async () => {
     const body = { success: false, error: 'refund_exceeds_paid', message: 'Refund exceeds the amount paid' };
     svc.mock.onPost(`${BASE}/order/refund-to-wallet`).reply(409, body);

@@ -130,6 +130,10 @@ def test_a_day_in_the_future_is_refused_and_the_missing_day_alert_still_fires(cl
     assert metric_age_days(client, "razorpay") == 10.0
     typo = settle_over_http(client, "razorpay", "2062-11-30")
     assert (typo.status_code, typo.get_json()["error"]) == (400, "invalid_request")
+    assert typo.get_json()["message"] == (  # for a person (a browser walk-through found it garbled)
+        f"The day must be from 2000-01-01 to {today + datetime.timedelta(days=2)}: no report of razorpay for a "
+        "later day can list anything yet (a report lists a day's captures on the day they settle)."
+    )
     assert metric_age_days(client, "razorpay") == 10.0  # was −13,145: the alert could never fire again
     latest = today + datetime.timedelta(days=2)  # Razorpay settles T+2: today's captures, ahead of time
     assert settle_over_http(client, "razorpay", latest.isoformat()).status_code == 200
