@@ -23,8 +23,9 @@ from .config import load_config
 from .demo import sign_in_text
 from .errors import ConfigError, IntegrationError
 from .listening import PortUnavailable, listening_sockets
+from .metrics import keep_counters_in_process
 from .worker import Worker, start_worker_thread
-from .worker_metrics import keep_counters_in_process, serve_worker_events
+from .worker_metrics import serve_worker_events
 
 SERVE_THREADS = 8
 # waitress answers requests over these limits itself (in the JSON error shape:

@@ -91,6 +91,20 @@ def setting_defaults(packages=BUILT_IN_PACKAGES):
     return defaults
 
 
+# A period longer than a hundred years would put a date the service works out (now − a withdrawal
+# window, now + a hold's time) beyond what a date can hold: refused at start, not a 500 per request.
+PERIOD_MAX = {"_DAYS": 100 * 365, "_SECONDS": 100 * 365 * 24 * 3600}
+COUNT_MAX = 1_000_000  # a batch size beyond this is no batch
+TTL_SECONDS_MAX = 2**31 - 1  # MongoDB's most for a TTL index's expireAfterSeconds (the *_RETENTION_SECONDS)
+
+
+def most_for(key):
+    """The largest value the whole-number setting `key` takes."""
+    if key.endswith("_RETENTION_SECONDS"):
+        return TTL_SECONDS_MAX
+    return next((most for suffix, most in PERIOD_MAX.items() if key.endswith(suffix)), COUNT_MAX)
+
+
 PRODUCTION_TOKEN_LIFETIME_SECONDS = 24 * 3600  # JWT_MAX_LIFETIME_SECONDS when unset in production
 # Whole numbers above zero, each refused at start-up otherwise.
 POSITIVE_INT_SETTINGS = (
@@ -218,13 +232,6 @@ def whole_number_setting(config, key, low, high):
     return value
 
 
-# A period longer than a hundred years would put a date the service works out (now − a withdrawal
-# window, now + a hold's time) beyond what a date can hold: refused at start, not a 500 per request.
-PERIOD_MAX = {"_DAYS": 100 * 365, "_SECONDS": 100 * 365 * 24 * 3600}
-COUNT_MAX = 1_000_000  # a batch size beyond this is no batch
-TTL_SECONDS_MAX = 2**31 - 1  # MongoDB's most for a TTL index's expireAfterSeconds (the *_RETENTION_SECONDS)
-
-
 def positive_int(config, key):
     try:
         value = int(config[key])
@@ -232,9 +239,7 @@ def positive_int(config, key):
         value = 0
     if value <= 0:
         raise ConfigError(f"{key} must be a positive whole number.")
-    highest = next((most for suffix, most in PERIOD_MAX.items() if key.endswith(suffix)), COUNT_MAX)
-    if key.endswith("_RETENTION_SECONDS"):
-        highest = TTL_SECONDS_MAX
+    highest = most_for(key)
     if value > highest:
         raise ConfigError(f"{key} must be at most {highest:,}.")
     return value

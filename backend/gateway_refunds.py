@@ -103,7 +103,7 @@ class GatewayRefunds:
     def of_withdrawal(self, withdrawal_id):
         return list(self.collection.find({"withdrawal_id": withdrawal_id}, sort=[("part", 1)]))
 
-    def refunded_from(self, payment_ids, failed_since):
+    def refunded_and_failed(self, payment_ids, failed_since):
         """({gateway payment id: minor units our refunds took or are taking from it} (failed ones
         aside), {gateway payment ids a refund of ours failed of since `failed_since`}): one read."""
         totals: dict[str, int] = {}

@@ -3,6 +3,7 @@ entry did to held money and debt, an authorised order's hold (SPEC §9, §10).""
 
 from .clock import iso
 from .money import to_major
+from .order_authorizations import is_wallet_authorization
 from .orders import is_whole_number
 
 
@@ -32,9 +33,7 @@ def authorization_view(order, currency):
     """An order authorised from the wallet: `{authorization: {hold_id, amount, expires_at}}` (SPEC §10),
     else nothing (the shop's own checkout may authorise an order with an `authorization` of its own)."""
     held = order.get("authorization") if order.get("payment_status") == "authorized" else None
-    if not isinstance(held, dict) or not isinstance(held.get("hold_key"), str):
-        return {}
-    if not is_whole_number(held.get("amount_minor")):
+    if not is_wallet_authorization(held) or not is_whole_number(held.get("amount_minor")):
         return {}
     return {
         "authorization": {

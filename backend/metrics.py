@@ -40,6 +40,13 @@ ALERTED_AUDIT_EVENTS = (("wallet.chargeback", "ok"), ("gateway_case.mismatch", "
 HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"))
 
 
+def keep_counters_in_process():
+    """`python -m backend worker`, before its app is made: its counters stay in its process (it serves
+    them itself, `worker_metrics`). Kept in the web processes' PROMETHEUS_MULTIPROC_DIR (one machine,
+    one environment), their /metrics would sum them too, and Prometheus count them twice."""
+    values.ValueClass = values.MutexValue
+
+
 def multiprocess_dir():
     """The directory of prometheus_client's multiprocess mode, or None when off: off unless the
     variable was set before prometheus_client was imported (it chooses where values live then)."""

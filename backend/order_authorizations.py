@@ -5,7 +5,7 @@ authorised only from `pending`, for its own customer, amount and life; it leaves
 capture (then `paid`, for what was captured), a void or the hold's expiry (`pending` again)."""
 
 import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from .clock import new_id, utcnow
 from .orders import paid_update
@@ -15,8 +15,12 @@ from .wallet_figures import hold_id_for
 AUTHORIZED = "authorized"
 # An `authorized` order whose authorisation is the wallet's (`claim` writes `hold_key` first): the
 # shop's own checkout may mark orders `authorized` with an `authorization` of its own.
-OURS = {"authorization.hold_key": {"$exists": True}}
-CAPTURED_FIELD = "authorization.captured_minor"  # what a capture took, kept on the order
+WALLET_AUTHORIZED = {"authorization.hold_key": {"$type": "string"}}
+
+
+def is_wallet_authorization(authorization: Any) -> TypeGuard[dict]:
+    """Whether an order's `authorization` is the wallet's (as WALLET_AUTHORIZED finds them)."""
+    return isinstance(authorization, dict) and isinstance(authorization.get("hold_key"), str)
 
 
 class OrderAuthorizations:
@@ -117,22 +121,23 @@ class OrderAuthorizations:
         )
         return bool(marked.matched_count == 1)
 
-    def due(self, grace_seconds, limit, passed_over=()):
+    def due(self, grace_seconds, limit, excluded_ids=()):
         """Authorised orders to look at: holds past their expiry, and authorisations older than
         `grace_seconds` not yet seen with their hold (the request may have died before it); none of
-        the `_id`s in `passed_over`."""
+        `excluded_ids`."""
         now = self.clock()
         stale = now - datetime.timedelta(seconds=grace_seconds)
-        others = {"_id": {"$nin": list(passed_over)}} if passed_over else {}
+        others = {"_id": {"$nin": list(excluded_ids)}} if excluded_ids else {}
         expired = self.orders.find(
-            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}, **OURS, **others}, limit=limit
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": now}, **WALLET_AUTHORIZED, **others},
+            limit=limit,
         )
         unchecked = self.orders.find(
             {
                 "payment_status": AUTHORIZED,
                 "authorization.authorized_at": {"$lte": stale},
                 "authorization.checked": {"$ne": True},
-                **OURS,
+                **WALLET_AUTHORIZED,
                 **others,
             },
             limit=limit,
@@ -149,7 +154,7 @@ class OrderAuthorizations:
     def count_expired(self):
         """Authorised orders whose hold is past its expiry (/health's and /metrics' backlog)."""
         return self.orders.count_documents(
-            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}, **OURS}
+            {"payment_status": AUTHORIZED, "authorization.expires_at": {"$lte": self.clock()}, **WALLET_AUTHORIZED}
         )
 
 

@@ -4,16 +4,9 @@ web ones, often in another container, so their /metrics cannot sum them: it serv
 `HOST:WORKER_METRICS_PORT/metrics` (deploy/prometheus scrapes it as `component: worker`). Only these
 counters: the store gauges stay with the web processes' /metrics, so no series is exported twice."""
 
-from prometheus_client import CollectorRegistry, start_http_server, values
+from prometheus_client import CollectorRegistry, start_http_server
 
 from .errors import ConfigError
-
-
-def keep_counters_in_process():
-    """Before the worker's app is made: its counters stay in its process. Kept in the web processes'
-    PROMETHEUS_MULTIPROC_DIR (one machine, one environment), their /metrics would sum them too, and
-    Prometheus would count them twice."""
-    values.ValueClass = values.MutexValue
 
 
 def serve_worker_events(app):

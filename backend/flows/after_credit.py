@@ -36,7 +36,7 @@ CASE_KIND = {
     DISPUTE_LOST: DISPUTE_CASE,
     DISPUTE_RECORDED: DISPUTE_CASE,
 }
-OTHER_KIND = {REFUND_CASE: REVERSAL_CASE, REVERSAL_CASE: REFUND_CASE}  # one gateway id, one of the two
+REFUND_REVERSAL_TWIN = {REFUND_CASE: REVERSAL_CASE, REVERSAL_CASE: REFUND_CASE}  # one gateway id is one of the two
 CLOSING_ACTIONS = frozenset({REFUND_PROCESSED, REFUND_FAILED, REVERSED, DISPUTE_RELEASED, DISPUTE_LOST})
 # The actions whose amount moves money: the first told of each counts (`first_told`).
 MOVING_ACTIONS = frozenset({REFUND_PROCESSED, REVERSED, DISPUTE_OPENED, DISPUTE_LOST})
@@ -67,13 +67,13 @@ class AfterCredit:
             outcome = self.our_refunds.on_event(owners, event)
             if outcome is not None:
                 return outcome
-        if kind in OTHER_KIND and self._known_as_the_other_kind(gateway, owners, kind, event):
+        if kind in REFUND_REVERSAL_TWIN and self._known_as_its_twin(gateway, owners, kind, event):
             told = dict(gateway=gateway, kind=kind, case_id=event.case_id, gateway_payment_id=event.gateway_payment_id)
-            reason = f"{event.event_type} names a {OTHER_KIND[kind]} already told by that id: nothing moved"
+            reason = f"{event.event_type} names a {REFUND_REVERSAL_TWIN[kind]} already told by that id: nothing moved"
             self._audit("gateway_case.mismatch", "rejected", told, reason)
             return "mismatch"
         try:
-            case = self.cases.record(gateway, CASE_KIND[event.action], event, closes=event.action in CLOSING_ACTIONS)
+            case = self.cases.record(gateway, kind, event, closes=event.action in CLOSING_ACTIONS)
         except CaseToldOtherwise as other:
             other_payment = other.case.get("gateway_payment_id") not in (None, event.gateway_payment_id)
             return self._mismatch(owners, other.case, event, "another payment" if other_payment else "another currency")
@@ -110,10 +110,10 @@ class AfterCredit:
         entry = self.holds.wallet.entry_for_key(case["customer_id"], case["currency"], f"takeback:{case['_id']}")
         return entry.get("claimed_minor", entry["amount_minor"]) if entry else 0
 
-    def _known_as_the_other_kind(self, gateway, owners, kind, event):
+    def _known_as_its_twin(self, gateway, owners, kind, event):
         """Whether the gateway's id of this refund or reversal is a case of the other kind already (or,
         for a reversal, a refund of ours): one id is one money movement, never taken back twice."""
-        if self.cases.get(case_key(gateway, OTHER_KIND[kind], event.case_id)) is not None:
+        if self.cases.get(case_key(gateway, REFUND_REVERSAL_TWIN[kind], event.case_id)) is not None:
             return True
         ours = self.our_refunds.records if self.our_refunds is not None and kind == REVERSAL_CASE else None
         return ours is not None and ours.get(None, owners, refund_id=event.case_id) is not None

@@ -22,14 +22,14 @@ from ..errors import (
     OrderNotPayable,
 )
 from ..idempotency import retried
-from ..order_authorizations import AUTHORIZED, audit_hold, held_in_its_wallet
+from ..order_authorizations import AUTHORIZED, audit_hold, held_in_its_wallet, is_wallet_authorization
 from ..orders import PAID_STATES, order_currency, paid_by
 from ..prefetched_wallets import read_wallet
 from ..records import CAPTURE, CHECKOUT_HOLD, HOLD_RELEASE, SETTLED_GIVEN_BACK, SETTLED_PAID
 from .outcomes import pending_on_store_error
 
 EXPIRE_BATCH_MAX = 100
-SEEN_MAX = 10 * EXPIRE_BATCH_MAX  # orders looked at in one run when malformed ones fill its pages, at most
+EXPIRE_LOOKED_AT_PER_RUN_MAX = 10 * EXPIRE_BATCH_MAX  # when malformed orders fill a run's pages
 CAPTURE_GIVEN_BACK = "The order changed while it was being captured; the amount was returned to the wallet."
 CUT_AWAY = "the gateway took the held money back"  # the audit's reason of a void that released 0
 logger = logging.getLogger("integration")
@@ -169,12 +169,13 @@ class OrderHolds:
     def expire(self, grace_seconds, limit=EXPIRE_BATCH_MAX):
         """The worker: holds past their time released (their orders `pending` again), and what a request
         that died left finished; how many orders it changed."""
-        changed, seen = 0, list[object]()
+        changed = 0
+        looked_at: list = []  # `_id`s of the orders this run looked at
         while True:
-            due = self.authorizations.due(grace_seconds, limit, passed_over=seen)
+            due = self.authorizations.due(grace_seconds, limit, excluded_ids=looked_at)
             skipped = False
             for order in due:
-                seen.append(order["_id"])
+                looked_at.append(order["_id"])
                 try:
                     changed += self._put_right(held_in_its_wallet(order))
                 except (KeyError, TypeError, ValueError, AttributeError) as error:  # the shop's document, not ours
@@ -186,7 +187,7 @@ class OrderHolds:
                     skipped = True
             # A page the wallet's malformed orders filled in part is followed by the next, past every
             # order seen: they must not keep the others' holds from expiring (they stay counted).
-            if len(due) < limit or not skipped or len(seen) >= SEEN_MAX:
+            if len(due) < limit or not skipped or len(looked_at) >= EXPIRE_LOOKED_AT_PER_RUN_MAX:
                 return changed
 
     def _entry(self, order, prefix):
@@ -269,7 +270,7 @@ class OrderHolds:
         authorization = order.get("authorization")
         if order.get("payment_status") != AUTHORIZED or not isinstance(authorization, dict):
             raise HoldNotFound()
-        if not isinstance(authorization.get("hold_key"), str):
+        if not is_wallet_authorization(authorization):
             raise HoldNotFound("The order was not authorised from the wallet.")
         return authorization
 

@@ -64,14 +64,12 @@ class WebhookIntake:
             self.audit.note("webhook.received", outcome, **log)
             return outcome
         read = self._read_event(gateway_name, event)
+        if read is not None:  # whose it is: the support view lists the customer's deliveries
+            log.update(payment_order_id=read.payment_order.id, customer_id=read.payment_order.customer_id)
         if read is None or not read.fresh:
             outcome = "ignored" if read is None else "duplicate"
-            if read is not None:  # whose it is: the support view lists the customer's deliveries
-                log.update(payment_order_id=read.payment_order.id, customer_id=read.payment_order.customer_id)
             self.audit.record("webhook.received", outcome, **log)
             return outcome
-        payment_order = read.payment_order
-        log.update(payment_order_id=payment_order.id, customer_id=payment_order.customer_id)
         if event.action == RECORD_FAILURE:
             log.update(reason=event.failure_reason)  # what the gateway said (the support view shows it)
         outcome, credited = self._apply_event(gateway, event, read)

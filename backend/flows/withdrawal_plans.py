@@ -58,7 +58,7 @@ class WithdrawalPlans:
         disputed = self.cases.disputed([po.gateway_payment_id for po in topups])
         topups = [po for po in topups if po.gateway_payment_id not in disputed]
         failed_since = self.clock() - datetime.timedelta(seconds=FAILED_REFUND_LATER_SECONDS)
-        used, failed = self.records.refunded_from([po.gateway_payment_id for po in topups], failed_since)
+        used, failed = self.records.refunded_and_failed([po.gateway_payment_id for po in topups], failed_since)
         left = [
             (po, po.amount_minor - used.get(po.gateway_payment_id, 0) - taken.get(po.gateway_payment_id, 0))
             for po in topups
@@ -159,8 +159,10 @@ def split(amount_minor, bounds):
     except _GaveUp:
         return None
     shares, rest = [], amount_minor
-    for k, i in enumerate(chosen):
-        share = min(bounds[i][1], rest - sum(bounds[j][0] for j in chosen[k + 1 :]))
+    least_after = sum(bounds[i][0] for i in chosen)  # the least the parts from this one on must give
+    for i in chosen:
+        least_after -= bounds[i][0]
+        share = min(bounds[i][1], rest - least_after)
         shares.append((i, share))
         rest -= share
     return shares

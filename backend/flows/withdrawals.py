@@ -32,15 +32,10 @@ COMPLETED, PARTIALLY_COMPLETED, PENDING = "completed", "partially_completed", "p
 
 class Withdrawals:
     def __init__(self, stores, book, leases, window_days):
-        """`stores`: the integration (its wallet, holds, history, payment orders, our refunds, gateway
-        cases, payments, clock and audit); `book`: the withdrawals; `leases`: `CustomerLeases`."""
-        self.wallet, self.holds, self.history = stores.wallet, stores.holds, stores.history
-        self.payment_orders, self.our_refunds, self.records = (
-            stores.payment_orders,
-            stores.our_refunds,
-            stores.our_refunds.records,
-        )
-        self.cases, self.payments, self.clock, self.audit = stores.cases, stores.payments, stores.clock, stores.audit
+        """`stores`: the integration (its wallet, holds, payment orders, our refunds and audit; the plan
+        reads more of it); `book`: the withdrawals; `leases`: `CustomerLeases`."""
+        self.wallet, self.holds, self.payment_orders = stores.wallet, stores.holds, stores.payment_orders
+        self.our_refunds, self.records, self.audit = stores.our_refunds, stores.our_refunds.records, stores.audit
         self.book, self.leases = book, leases
         self.plans = WithdrawalPlans(stores, book, window_days)
         self.our_refunds.on_end[WITHDRAWAL_PART] = self._part_ended

@@ -132,14 +132,14 @@ class SimulatedRazorpayApi:
         for refund in kept:
             if refund.get("status") == "pending" and refund.get("created_at", stranded_before) <= stranded_before:
                 refund["status"] = self._settle_stranded(refund)
-        return [{k: v for k, v in refund.items() if k not in NOT_A_REFUND} for refund in kept]
+        return [as_answered(refund) for refund in kept]
 
     def _settle_stranded(self, refund):
         assert self.refunds is not None  # (a refund was read from it)
         status = "failed" if self._switch("fail") else "processed"
         settled = self.refunds.update_one({"_id": refund["_id"], "status": "pending"}, {"$set": {"status": status}})
         if settled.modified_count:  # once, whoever else looks at it at the same time
-            entity = {k: v for k, v in refund.items() if k not in NOT_A_REFUND}
+            entity = as_answered(refund)
             self._post(
                 case_event(
                     f"refund.{status}", "refund", dict(entity, status=status), self._payment(refund["payment_id"])
@@ -243,7 +243,7 @@ class SimulatedRazorpayApi:
     def _repeat(self, stored, data):
         if stored["request"] != data:
             raise RefundRefused("Different request with the same idempotency key has already been processed.")
-        return {k: v for k, v in stored.items() if k not in NOT_A_REFUND}
+        return as_answered(stored)
 
     def _settle(self, doc_id, entity, payment, status):
         """Post `refund.created`, then settle the refund as `status` (processed or failed) and post that."""
@@ -268,3 +268,8 @@ class SimulatedRazorpayApi:
             self.switches[name] = bool(on)
         else:
             self.refunds.update_one({"_id": SWITCHES_ID}, {"$set": {name: bool(on)}}, upsert=True)
+
+
+def as_answered(kept):
+    """A refund as Razorpay answers it: what the simulator keeps with it left out."""
+    return {k: v for k, v in kept.items() if k not in NOT_A_REFUND}

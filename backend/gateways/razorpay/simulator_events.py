@@ -1,5 +1,6 @@
-"""The Razorpay simulator's refunds and disputes, in Razorpay's shapes (its Refunds and Disputes
-entities, and the webhook envelopes that carry them), for `simulator.py` to keep and post."""
+"""The Razorpay simulator's payments, refunds and disputes in Razorpay's shapes (its entities, the
+webhook envelopes that carry them, signed as Razorpay signs), for `simulator.py` and its checkout
+page (`pages.py`) to keep and post."""
 
 import hashlib
 import hmac

@@ -29,6 +29,7 @@ import yaml
 
 from backend import create_app
 from backend.config import setting_defaults
+from backend.http_headers import HSTS_MAX_AGE_SECONDS
 from backend.http_server_errors import server_error
 from backend.metrics import EXPORTED_METRICS
 from tests.conftest import app_config
@@ -627,7 +628,8 @@ def test_nginx_serves_the_page_with_the_apis_headers_and_logs_no_token(nginx_ser
     assert (
         status == 200 and headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
     )
-    assert headers["x-request-id"] and headers["strict-transport-security"].startswith("max-age=")
+    assert headers["x-request-id"]
+    assert headers["strict-transport-security"] == f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains"  # the API's
     log = (folder / "logs" / "access.log").read_text()
     assert '"GET / HTTP/1.1" 200' in log and "CANARY" not in log
 
