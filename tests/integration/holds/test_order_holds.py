@@ -246,6 +246,16 @@ def test_orders_the_shops_own_checkout_authorised_are_left_to_the_shop(api, db, 
     assert snapshot(db) == before
 
 
+def test_an_authorisation_with_no_hold_key_is_the_shops_everywhere(api, db, integration, funded):
+    """Found by a code-quality read: a null `hold_key` was counted as the wallet's by the worker and
+    /health (`$exists`) but refused as not the wallet's by capture and void."""
+    nulled = {"hold_key": None, "hold_id": "h1", "amount_minor": 6000, "expires_at": datetime.datetime(2000, 1, 1)}
+    db["orders"].update_one({"order_id": funded}, {"$set": {"payment_status": "authorized", "authorization": nulled}})
+    assert api.client.get(f"{BASE}/health").get_json()["features"]["holds"] == {"expired": 0}
+    assert integration.order_holds.expire(grace_seconds=0) == 0
+    assert_error(capture(api, funded, "60.00"), 409, "hold_not_found")
+
+
 SHOP_CHANGES = {
     "cancelled": lambda api, db, order_id: db["orders"].update_one(
         {"order_id": order_id}, {"$set": {"payment_status": "cancelled"}}
