@@ -2,12 +2,14 @@
 webhook envelopes that carry them, signed as Razorpay signs), for `simulator.py` and its checkout
 page (`pages.py`) to keep and post."""
 
+import datetime
 import hashlib
 import hmac
 import json
 import time
 
 from ...clock import new_id
+from .simulator_books import captured_payment
 
 # A dispute's outcome -> its webhook event and the dispute's status.
 DISPUTE_OUTCOMES = {"won": "payment.dispute.won", "lost": "payment.dispute.lost", "closed": "payment.dispute.closed"}
@@ -77,20 +79,11 @@ def checkout_signature(key_secret, order_id, payment_id):
 
 
 def payment_entity(payment_order, payment_id, status):
-    """A Razorpay-shaped payment of `payment_order` (`captured` or `failed`)."""
-    entity = {
-        "id": payment_id,
-        "entity": "payment",
-        "amount": payment_order.amount_minor,
-        "currency": payment_order.currency,
-        "status": status,
-        "order_id": payment_order.id,
-        "method": "upi",
-        "captured": status == "captured",
-        "notes": [],
-        "created_at": int(time.time()),
-    }
+    """A Razorpay-shaped payment of `payment_order` (`captured` or `failed`), made now."""
+    now = datetime.datetime.now(datetime.UTC)
+    entity = captured_payment(payment_id, payment_order.id, payment_order.amount_minor, payment_order.currency, now)
     if status == "failed":
+        entity.update(status="failed", captured=False)
         entity.update(error_code="BAD_REQUEST_ERROR", error_description="Payment failed (simulated)")
     return entity
 
