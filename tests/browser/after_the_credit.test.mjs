@@ -114,7 +114,7 @@ test('support view (simulator mode): open a dispute on a top-up, lose it; refund
   assert.equal(await s.page.getByTestId('support-transactions').locator('li').first().getAttribute('data-kind'), 'dispute_hold');
   // …and a lost one takes it back.
   await s.page.getByTestId(`sim-lose-${disputed}`).click();
-  await s.waitForMessage(/^Dispute \S+ lost: ₹40\.00 is taken back\./);
+  await s.waitForMessage(/^Dispute \S+ lost: Razorpay takes back ₹40\.00\. The wallet follows Razorpay's webhook: the ledger shows what it could take and what is owed\.$/);
   await s.page.waitForFunction(() => !document.querySelector('[data-testid="support-held"]'));
   assert.equal(toMinor(await s.text('support-balance')), start - 4000);
   assert.equal(await s.page.getByTestId('support-transactions').locator('li').first().getAttribute('data-kind'), 'chargeback');
