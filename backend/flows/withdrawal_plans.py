@@ -87,7 +87,8 @@ class WithdrawalPlans:
         return planned
 
     def plan(self, customer_id, currency, amount_minor):
-        """[part] over the customer's top-ups newest first, or WithdrawalExceedsRefundable."""
+        """[part] over the customer's top-ups newest first; WithdrawalExceedsRefundable beyond what they
+        can give back, InvalidAmount when no split gives every part its gateway's smallest refund."""
         topups = self.refundable_topups(customer_id, currency)
         refundable_minor = sum(left for _po, left in topups)
         if refundable_minor < amount_minor:
@@ -101,7 +102,8 @@ class WithdrawalPlans:
                 f"{format_major(amount_minor, currency)} {currency} cannot be refunded to your top-ups' "
                 "payment methods: a gateway has a smallest refund. Withdraw a little more or less."
             )
-        withdrawal_ref, parts = new_id("wdp", 12), list[dict]()
+        withdrawal_ref = new_id("wdp", 12)
+        parts: list[dict] = []
         for i, share in shares:
             po = topups[i][0]
             parts.append(

@@ -11,8 +11,9 @@ order's payments (`order_payments`, the sweep's look-up) as Razorpay would.
 After the credit (SPEC §9) it refunds as Razorpay does: `refund_payment` keeps each refund in
 `simulator_razorpay_refunds` (once per idempotency key), answers it `pending`, then posts signed
 `refund.created` and `refund.processed` webhooks (`refund.failed` once `fail_refunds(True)`);
-`refuse_refunds(True)` makes it refuse refunds. A payment the service credited that it never
-recorded (signed by hand) it refunds as that top-up's: its amount and currency. As with signatures,
+`refuse_refunds(True)` makes it refuse refunds, and it refuses, as Razorpay does, any below 1.00.
+A payment the service credited or gave back that it never recorded (signed by hand) it holds as the
+top-up it paid for: refundable up to it, the service's refunds in its currency. As with signatures,
 any other payment is taken on the caller's word: refundable for any amount, in DEFAULT_CURRENCY. The gateway's
 own side (tests, the support view): `dashboard_refund`, `open_dispute`, `resolve_dispute`, each
 posting its signed webhooks with a fresh X-Razorpay-Event-Id.
@@ -137,14 +138,7 @@ class SimulatedRazorpayApi:
     def _settle_stranded(self, refund):
         assert self.refunds is not None  # (a refund was read from it)
         status = "failed" if self._switch("fail") else "processed"
-        settled = self.refunds.update_one({"_id": refund["_id"], "status": "pending"}, {"$set": {"status": status}})
-        if settled.modified_count:  # once, whoever else looks at it at the same time
-            entity = as_answered(refund)
-            self._post(
-                case_event(
-                    f"refund.{status}", "refund", dict(entity, status=status), self._payment(refund["payment_id"])
-                )
-            )
+        if self._finish(refund["_id"], as_answered(refund), self._payment(refund["payment_id"]), status):
             return status
         return (self.refunds.find_one({"_id": refund["_id"]}) or refund)["status"]
 
@@ -246,11 +240,19 @@ class SimulatedRazorpayApi:
         return as_answered(stored)
 
     def _settle(self, doc_id, entity, payment, status):
-        """Post `refund.created`, then settle the refund as `status` (processed or failed) and post that."""
+        """Post `refund.created`, then settle the refund as `status` and post that (`_finish`)."""
         self._post(case_event("refund.created", "refund", entity, payment))
+        self._finish(doc_id, entity, payment, status)
+
+    def _finish(self, doc_id, entity, payment, status):
+        """Settle the `pending` refund `doc_id` as `status` (processed or failed) and post that, once:
+        True; False when it was settled already (another that found it stranded did)."""
         if self.refunds is not None:
-            self.refunds.update_one({"_id": doc_id}, {"$set": {"status": status}})
+            settled = self.refunds.update_one({"_id": doc_id, "status": "pending"}, {"$set": {"status": status}})
+            if not settled.modified_count:
+                return False
         self._post(case_event(f"refund.{status}", "refund", dict(entity, status=status), payment))
+        return True
 
     def _post(self, event):
         if self.deliver_webhook is not None and self.webhook_secret:
