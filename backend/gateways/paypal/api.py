@@ -35,6 +35,7 @@ CERT_FETCH_WINDOW_SECONDS = 60
 # capture not ours (403) or unknown (404), or PayPal's rules (422: CAPTURE_FULLY_REFUNDED,
 # REFUND_AMOUNT_EXCEEDED, REFUND_TIME_LIMIT_EXCEEDED, ...). 401, 409, 429 and 5xx are not answers.
 REFUND_REFUSALS = (400, 403, 404, 422)
+NOT_FOUND_NAMES = ("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID")
 UNAVAILABLE = "PayPal did not accept the request; nothing was charged."
 TRANSACTIONS_PATH = "/v1/reporting/transactions"
 # What one transaction search may list (PayPal answers more with 400 RESULTSET_TOO_LARGE).
@@ -101,12 +102,7 @@ class PayPalApi:
     def look_up_order(self, order_id):
         """The order, or None when PayPal no longer knows it (404 RESOURCE_NOT_FOUND: PayPal drops
         orders nobody approved after a few hours)."""
-        status, order = self._send("GET", f"/v2/checkout/orders/{order_id}", accept=(200, 404))
-        if status == 404:
-            if order.get("name") != "RESOURCE_NOT_FOUND":
-                raise GatewayUnavailable(UNAVAILABLE)
-            return None
-        return order
+        return self._get_or_none(f"/v2/checkout/orders/{order_id}")
 
     def refund_capture(self, capture_id, body, request_id):
         """POST /v2/payments/captures/{id}/refund: the refund (PayPal's JSON). PayPal answers a repeat
@@ -131,12 +127,7 @@ class PayPalApi:
         when PayPal knows none (404, or an id PayPal never makes, kept out of the URL)."""
         if not isinstance(resource_id, str) or not PAYPAL_ID_PATTERN.match(resource_id):
             return None
-        status, resource = self._send("GET", f"{path}{resource_id}", accept=(200, 404))
-        if status == 404:
-            if resource.get("name") not in ("RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID"):
-                raise GatewayUnavailable(UNAVAILABLE)
-            return None
-        return resource
+        return self._get_or_none(f"{path}{resource_id}")
 
     def refunds_of_capture(self, capture_id):
         """The refunds PayPal lists for a capture (PayPal's JSON): those of its order
@@ -145,10 +136,8 @@ class PayPalApi:
         URL). PayPal has no search by refund `custom_id`."""
         if not PAYPAL_ID_PATTERN.match(capture_id):
             return []
-        status, capture = self._send("GET", f"{CAPTURES_PATH}{capture_id}", accept=(200, 404))
-        if status == 404:
-            if capture.get("name") != "RESOURCE_NOT_FOUND":
-                raise GatewayUnavailable(UNAVAILABLE)
+        capture = self._get_or_none(f"{CAPTURES_PATH}{capture_id}")
+        if capture is None:
             return []
         order_id = related_order_id(capture) or linked_id(capture, "up", ORDERS_PATH)
         if order_id is None or not PAYPAL_ID_PATTERN.match(order_id):
@@ -217,6 +206,16 @@ class PayPalApi:
         if len(self._cert_fetched_at) >= CERT_FETCHES_PER_MINUTE_MAX:
             raise InvalidSignature("Too many new PayPal certificate URLs this minute; the webhook was not checked.")
         self._cert_fetched_at.append(now)
+
+    def _get_or_none(self, path):
+        """GET `path`: PayPal's JSON, or None on PayPal's own 404 (v2's RESOURCE_NOT_FOUND, v1's
+        INVALID_RESOURCE_ID); a 404 without PayPal's error body (a proxy's) is `GatewayUnavailable`."""
+        status, resource = self._send("GET", path, accept=(200, 404))
+        if status == 404:
+            if resource.get("name") not in NOT_FOUND_NAMES:
+                raise GatewayUnavailable(UNAVAILABLE)
+            return None
+        return resource
 
     def _send(self, method, path, request_id=None, body=None, accept=(200, 201)):
         headers = {

@@ -250,6 +250,7 @@ def test_paypal_approved_order_captured_meanwhile_is_read_again(http, paypal):
             PENDING,
             "not_found",
         ),
+        ([("GET", {"name": "INVALID_RESOURCE_ID"}, 404)], PENDING, "not_found"),  # v1's name for it
         ([("GET", paypal_order("COMPLETED", "PENDING"), 200)], PENDING, "capture_pending"),
         ([("GET", paypal_order("COMPLETED", "DECLINED"), 200)], FAILED, "capture_declined"),
         ([("GET", paypal_order("VOIDED"), 200)], FAILED, "VOIDED"),
@@ -263,6 +264,7 @@ def test_paypal_approved_order_captured_meanwhile_is_read_again(http, paypal):
         "payer action",
         "created",
         "unknown to PayPal",
+        "unknown to PayPal, v1's name",
         "capture pending",
         "capture declined",
         "voided",
