@@ -581,6 +581,23 @@ def test_nginx_answers_its_own_errors_in_the_apis_json_shape(nginx_port, case):
         assert headers["retry-after"] == "5"
 
 
+@pytest.mark.parametrize(
+    "sent, kept",
+    [("req-1.a:B_2", True), ("x" * 128, True), ("", False), ("x" * 129, False), ("a b", False), ('a"<b>', False)],
+    ids=["the API's characters", "128 characters", "empty", "129 characters", "a space", "markup"],
+)
+def test_nginx_keeps_a_callers_request_id_only_where_the_api_would(nginx_served, sent, kept):
+    port, folder = nginx_served
+    status, headers, _ = exchange(port, get(b"/metrics", b"X-Request-ID: " + sent.encode()))
+    assert status == 404
+    if kept:
+        assert headers["x-request-id"] == sent
+    else:
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["x-request-id"]), headers["x-request-id"]
+    last_line = (folder / "logs" / "access.log").read_text().splitlines()[-1]
+    assert last_line.endswith(" " + headers["x-request-id"]), last_line
+
+
 def burst(port, path, requests):
     """`requests` GETs of `path` one after the other: (their statuses, the last answer, seconds taken)."""
     started, statuses = time.monotonic(), []
