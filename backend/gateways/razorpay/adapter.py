@@ -28,7 +28,7 @@ from ..base import (
     Lookup,
 )
 from .api import RefundRefused
-from .events import is_amount_minor, is_currency, is_id, least_refund_minor, read_event, read_refund, refund_reference
+from .events import is_amount_minor, is_currency, is_id, least_amount_minor, read_event, read_refund, refund_reference
 from .settlement import SettlementReport
 
 # A payment of an order: `created`/`authorized` may still become `captured` (orders are created
@@ -147,7 +147,7 @@ class RazorpayGateway:
         except RefundRefused:
             return self.find_refund(payment_id, reference) or GatewayRefund("", REFUND_REFUSED, amount_minor, currency)
 
-    least_refund_minor = staticmethod(least_refund_minor)  # the withdrawals' plan asks
+    least_refund_minor = staticmethod(least_amount_minor)  # the withdrawals' plan asks
 
     def find_refund(self, payment_id, reference):
         """The payment's refund under `reference` (its `notes.reference`), or None when it has none.

@@ -8,7 +8,9 @@ import razorpay
 import razorpay.client
 from razorpay.errors import BadRequestError
 
-from ...errors import GatewayUnavailable
+from ...errors import GatewayUnavailable, InvalidAmount
+from ...money import format_major
+from .events import least_amount_minor
 
 # Razorpay's refund idempotency: a key of at least 10 of [A-Za-z0-9_-] in this header; a repeat
 # with the same key and body answers the same refund.
@@ -59,6 +61,13 @@ class RazorpayApi:
         self.timeout_seconds = timeout_seconds
 
     def create_order(self, data):
+        """`POST /v1/orders`. Below Razorpay's least amount `InvalidAmount`, without a call: Razorpay
+        answers it 400 "Order amount less than minimum amount allowed", which says nothing of an outage."""
+        least = least_amount_minor(data["currency"])
+        if data["amount"] < least:
+            raise InvalidAmount(
+                f"Razorpay takes top-ups of at least {data['currency']} {format_major(least, data['currency'])}."
+            )
         return self._call(self.client.order.create, data)
 
     def fetch_payment(self, payment_id):

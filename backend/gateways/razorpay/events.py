@@ -96,8 +96,9 @@ def is_id(value):
 AMOUNT_MINOR_MAX = 10**12
 
 
-def least_refund_minor(currency):
-    """Razorpay refunds at least 1.00 of the currency ("The amount must be at least INR 1.00")."""
+def least_amount_minor(currency):
+    """Razorpay takes orders and refunds of at least 1.00 of the currency ("The amount must be at
+    least INR 1.00"; an order of 99 paise: "Order amount less than minimum amount allowed")."""
     return 10 ** currency_decimals(currency)
 
 

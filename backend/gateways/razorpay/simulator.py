@@ -32,7 +32,7 @@ from pymongo.errors import DuplicateKeyError
 from ...clock import new_id
 from ..simulated_refunds import keep_within
 from .api import RefundRefused
-from .events import is_amount_minor, is_currency, least_refund_minor
+from .events import is_amount_minor, is_currency, least_amount_minor
 from .simulator_books import SETTLEMENT_LAG_DAYS, SimulatorBooks, captured_payment
 from .simulator_events import (
     DISPUTE_OUTCOMES,
@@ -207,7 +207,7 @@ class SimulatedRazorpayApi:
     def _check_refundable(self, payment, amount_minor, currency):
         """Refuse as Razorpay does: an amount below 1.00 of the currency; for a payment it recorded,
         one not captured (refunds beyond its amount: `_keep`)."""
-        if not is_amount_minor(amount_minor) or amount_minor < least_refund_minor(currency):
+        if not is_amount_minor(amount_minor) or amount_minor < least_amount_minor(currency):
             raise RefundRefused(f"The amount must be at least {currency} 1.00")
         if payment is not None and payment.get("status") != "captured":
             raise RefundRefused("Only a captured payment can be refunded.")

@@ -95,6 +95,17 @@ def test_live_initiate(live_client, live_db, http):
     assert (stored["amount_minor"], stored["status"], stored["customer_id"]) == (50000, "created", "cust_a")
 
 
+def test_live_initiate_below_razorpays_least_amount_is_invalid_amount_without_a_call(live_client, live_db, http):
+    before = snapshot(live_db)
+    response = live_client.post(
+        f"{BASE}/wallet/topup/initiate", json={"customer_id": "cust_a", "amount": "0.99"}, headers=bearer("cust_a")
+    )
+    assert_error(response, 400, "invalid_amount")
+    assert response.get_json()["message"] == "Razorpay takes top-ups of at least INR 1.00."
+    assert (len(http.calls), snapshot(live_db)) == (0, before)  # Razorpay would answer 400, not an outage
+    assert live_initiate(live_client, http, amount="1.00", amount_minor=100).get_json()["amount"] == 1
+
+
 @pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
 def test_live_initiate_gateway_failure_502_nothing_written(live_client, live_db, http, failure):
     http.add(responses.POST, ORDERS_URL, **failure)
