@@ -31,8 +31,9 @@ const MESSAGES = {
 };
 
 // Codes whose generic message a server answer words better in some cases: a withdrawal's amount no
-// gateway can refund (each has a smallest refund) is well formed, unlike what `invalid_amount` says.
-const SERVER_SAYS_MORE = { invalid_amount: /cannot be refunded/ };
+// gateway can refund (each has a smallest refund) and a top-up below a gateway's least amount are
+// well formed, unlike what `invalid_amount` says.
+const SERVER_SAYS_MORE = { invalid_amount: /cannot be refunded|takes top-ups of at least/ };
 
 // The sign-in token a request carried (null without one): a 401 refuses that token, not
 // necessarily the one stored by the time it answers (another tab may have signed in since).

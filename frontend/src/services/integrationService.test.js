@@ -339,6 +339,13 @@ describe('errors', () => {
     expect(err).toMatchObject({ code: 'invalid_amount', status: 400, message });
   });
 
+  it("a top-up below the gateway's least amount shows the API's words, not the malformed-amount text", async () => {
+    const message = 'Razorpay takes top-ups of at least INR 1.00.';
+    svc.mock.onPost(`${BASE}/wallet/topup/initiate`).reply(400, { success: false, error: 'invalid_amount', message });
+    const err = await failure(svc.api.initiateWalletTopup('cust_demo', '0.50'));
+    expect(err).toMatchObject({ code: 'invalid_amount', status: 400, message });
+  });
+
   it('an unknown 4xx code shows the API message and keeps the body', async () => {
     const body = { success: false, error: 'refund_exceeds_paid', message: 'Refund exceeds the amount paid' };
     svc.mock.onPost(`${BASE}/order/refund-to-wallet`).reply(409, body);
