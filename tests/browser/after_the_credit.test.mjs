@@ -1,12 +1,13 @@
 // Browser tests of what the page says and does after a top-up is credited, against the real backend
 // (`python -m backend`: embedded store, simulator gateways, demo data) in Chromium via playwright-core:
-// the browser's Back to a gateway's page and Pay again (PayPal, Google Pay, and Google Pay returning
-// without a flag, as its live page does) never says "Top-up successful"; a withdrawal to the
-// customer's top-ups; the support view playing a gateway's dispute and refund in simulator mode.
+// a top-up into a wallet in debt says what of it repaid the debt; the browser's Back to a gateway's
+// page and Pay again (PayPal, Google Pay, and Google Pay returning without a flag, as its live page
+// does) never says "Top-up successful"; a withdrawal to the customer's top-ups; the support view
+// playing a gateway's dispute and refund in simulator mode.
 // Run: `make browser-test`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMEOUT_MS } from './backend.mjs';
+import { TIMEOUT_MS, sleep } from './backend.mjs';
 import { backendAndBrowser, balanceShown, openSupport, openWallet as openWalletOf, toMinor } from './pages.mjs';
 
 const session = backendAndBrowser({ RATE_LIMITS_ENABLED: 'false' });
@@ -38,6 +39,31 @@ async function backAndPayAgain(w, checkout, said) {
   await w.page.waitForFunction(balanceShown);
   assert.equal(await w.readBalance(), before, 'nothing more credited');
 }
+
+// First in the file: the demo customer's wallet is empty until it tops up here.
+test('a top-up into a wallet in debt says what of it paid what the wallet owed', { timeout: TIMEOUT_MS }, async () => {
+  const { api, topUpByApi } = session.client;
+  await topUpByApi('120.50');
+  assert.equal((await api('POST', '/order/pay-with-wallet', { order_id: 'ord_demo_2', customer_id: 'cust_demo', amount: '120.50' })).status, 200);
+  const { body: status } = await api('GET', '/status/cust_demo');
+  assert.equal(status.wallet.balance, 0);
+  const paymentId = status.recent_transactions.find((t) => t.kind === 'topup').reference.gateway_payment_id;
+  // Razorpay refunds 40.00 of the spent top-up from its dashboard: the wallet owes it.
+  const refund = await fetch(`${session.base}/simulator/razorpay/dashboard/payments/${paymentId}/refund`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${session.adminToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ amount: '40.00', currency: 'INR' }),
+  });
+  assert.equal(refund.status, 200, await refund.text());
+  for (let i = 0; i < 100 && (await api('GET', '/status/cust_demo')).body.wallet.debt !== 40; i += 1) await sleep(100);
+  assert.equal((await api('GET', '/status/cust_demo')).body.wallet.debt, 40);
+
+  const w = await openWallet();
+  await topUp(w, 'razorpay', '100.00');
+  assert.equal(await w.message(), 'Top-up successful: ₹100.00 added; ₹40.00 of it paid what your wallet owed. New balance ₹60.00.');
+  assert.equal(await w.readBalance(), 6000);
+  await w.done();
+});
 
 test('PayPal: Back to its page and Pay again says the top-up was credited before, and adds nothing', { timeout: TIMEOUT_MS }, async () => {
   const w = await openWallet();

@@ -44,13 +44,25 @@ async function topupState(orderId) {
   }
 }
 
-// What to say about a gateway return, given the verify answer or the top-up's state. The top-up
-// `orderId` is then remembered as announced, so that no later return says it again.
-function credited(orderId, amount, currency, balance) {
+// What of top-up `orderId` paid the wallet's debt (§9: a credit to a wallet in debt pays it first),
+// from the status's newest entries: its credit's `debt_repayment`, or null.
+function debtRepaid(orderId, transactions) {
+  const entries = Array.isArray(transactions) ? transactions : [];
+  const credit = entries.find((t) => t.kind === 'topup' && t.reference?.payment_order_id === orderId);
+  const repayment = credit && entries.find((t) => t.kind === 'debt_repayment' && t.reference?.credit_entry_id === credit.transaction_id);
+  return repayment && repayment.amount > 0 ? repayment.amount : null;
+}
+
+// What to say about a gateway return, given the verify answer or the top-up's state (`status`: the
+// wallet's, read after it). The top-up `orderId` is then remembered as announced, so that no later
+// return says it again.
+function credited(orderId, amount, currency, balance, status) {
   rememberAnnouncedTopup(orderId);
+  const repaid = debtRepaid(orderId, status?.recent_transactions);
+  const owed = repaid === null ? '' : `; ${formatMoney(repaid, currency)} of it paid what your wallet owed`;
   return {
     kind: 'success',
-    text: `Top-up successful: ${formatMoney(amount, currency)} added. New balance ${formatMoney(balance, currency)}.`,
+    text: `Top-up successful: ${formatMoney(amount, currency)} added${owed}. New balance ${formatMoney(balance, currency)}.`,
   };
 }
 // Verify's `second_payment_refund`: how the refund of the second payment stands.
@@ -115,7 +127,7 @@ export default function useGatewayReturn({ customerId, gateways, loaded, refresh
             const state = (await topupState(back.orderId)) || { amount: verified.amount, currency };
             setMessage(creditedEarlier(back.orderId, state, balance, currency, what));
           } else if (verified) {
-            setMessage(credited(back.orderId, verified.amount ?? 0, verified.currency || currency, verified.wallet_balance));
+            setMessage(credited(back.orderId, verified.amount ?? 0, verified.currency || currency, verified.wallet_balance, status));
           } else {
             const state = await topupState(back.orderId);
             if (state?.status === 'credited' && wasAnnouncedTopup(back.orderId)) {
@@ -140,7 +152,7 @@ export default function useGatewayReturn({ customerId, gateways, loaded, refresh
           const currency = status.wallet?.currency;
           if (state?.status === 'credited') {
             const fresh = Date.now() - new Date(state.credited_at).getTime() < FRESH_CREDIT_MS && !wasAnnouncedTopup(back.orderId);
-            setMessage(fresh ? credited(back.orderId, state.amount, state.currency, balance)
+            setMessage(fresh ? credited(back.orderId, state.amount, state.currency, balance, status)
               : creditedEarlier(back.orderId, state, balance, currency, 'nothing more was added to your wallet'));
           } else if (state?.status === 'failed' || state?.status === 'expired') {
             setMessage({ kind: 'error', text: PAYMENT_ERRORS.payment_failed });

@@ -53,6 +53,24 @@ describe('a return from a fourth gateway', () => {
     expect(window.location.search).toBe('');
   });
 
+  it('says what of the top-up paid what the wallet owed', async () => {
+    goTo('/?upi_ref=upi_1&upi_txn=txn_9&upi_proof=p0&payment_method=upi_direct');
+    vi.spyOn(integrationService, 'verifyWalletTopup').mockResolvedValue({
+      success: true, wallet_balance: 2.34, currency: 'INR', amount: 12.34, already_credited: false,
+    });
+    const entries = [
+      { transaction_id: 'le_3', kind: 'debt_repayment', amount: 10, reference: { credit_entry_id: 'le_2' } },
+      { transaction_id: 'le_2', kind: 'topup', amount: 12.34, reference: { payment_order_id: 'upi_1' } },
+      { transaction_id: 'le_1', kind: 'debt_repayment', amount: 3, reference: { credit_entry_id: 'le_0' } },
+    ];
+    const setMessage = vi.fn();
+    await render({ loaded: true, setMessage, refresh: async () => ({ ...STATUS, recent_transactions: entries }) });
+    expect(setMessage).toHaveBeenLastCalledWith({
+      kind: 'success',
+      text: 'Top-up successful: ₹12.34 added; ₹10.00 of it paid what your wallet owed. New balance ₹2.34.',
+    });
+  });
+
   it.each([
     [FOURTH.name, /already credited .*; nothing more was added to your wallet\./],
     ['razorpay', /already credited .*; this second payment added nothing to your wallet\./],
