@@ -18,7 +18,8 @@ _LONE_SURROGATE = re.compile(
 
 class NonFinite:
     """Stands for a raw NaN/Infinity literal, or a number beyond what `Decimal` can hold
-    (`1e9999999999999999999`), so the amount check can reject it by name."""
+    (`1e9999999999999999999`) or `int` will read (over 4,300 digits), so the amount check can reject
+    it by name and any other field ignore it."""
 
     def __init__(self, literal):
         self.literal = literal
@@ -29,6 +30,14 @@ def exact_number(text):
     try:
         return Decimal(text)
     except InvalidOperation:
+        return NonFinite(text)
+
+
+def exact_integer(text):
+    """`parse_int` for JSON: the integer (or `NonFinite` beyond the digits Python reads into an `int`)."""
+    try:
+        return int(text)
+    except ValueError:
         return NonFinite(text)
 
 
@@ -79,7 +88,13 @@ def parse_json_object(raw_body):
     check_json_text(raw_body)
     try:
         text = raw_body.decode("utf-8")
-        body = json.loads(text, parse_float=exact_number, parse_constant=NonFinite, object_pairs_hook=unique_fields)
+        body = json.loads(
+            text,
+            parse_float=exact_number,
+            parse_int=exact_integer,
+            parse_constant=NonFinite,
+            object_pairs_hook=unique_fields,
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidRequest("The request body must be a JSON object.") from None
     if not isinstance(body, dict):

@@ -169,6 +169,7 @@ EXTREME_NUMBERS = [  # the issue's, and those beyond what Decimal or an 8-byte i
     str(10**30),
     "249.99999999999999999999999999999",
     "1e9999999999999999999",
+    "7" * 4301,  # more digits than Python reads into an int
     "1e309",
     "-0",
     "0e1000000000000000000",

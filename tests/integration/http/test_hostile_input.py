@@ -13,6 +13,13 @@ def post_raw(client, path, text, headers):
     return client.post(path, data=text.encode(), headers=dict(headers, **{"Content-Type": "application/json"}))
 
 
+def test_a_number_beyond_reading_in_a_field_nobody_reads_is_ignored(client):
+    for number in ("1e9999999999999999999", "9" * 5000):
+        body = f'{{"customer_id": "cust_amt", "amount": "2.50", "note": {number}}}'
+        response = post_raw(client, INITIATE, body, bearer("cust_amt"))
+        assert response.status_code == 200, response.get_json()
+
+
 # --- tiny and over-precise amounts -------------------------------------------------------------
 @pytest.mark.parametrize(
     "amount",
@@ -28,6 +35,7 @@ def post_raw(client, path, text, headers):
         "10000000.001",
         "1e100000000",
         "0e5",
+        "1" * 5000,  # more digits than Python reads into an int: was "not a JSON object"
     ],
 )
 def test_initiate_refuses_amounts_that_are_not_exact_positive_two_decimal_values(client, db, amount):

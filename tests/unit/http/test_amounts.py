@@ -155,6 +155,7 @@ def test_parse_numbers_from_a_request_body(raw, expected):
         b'{"amount": 0.001}',
         b'{"amount": -0}',
         b'{"amount": 1e-7}',
+        b'{"amount": ' + b"1" * 5000 + b"}",  # more digits than Python reads into an int
     ],
 )
 def test_parse_rejects_raw_json_literals(raw):
@@ -228,3 +229,8 @@ def test_to_major_is_the_float_nearest_the_exact_amount_in_every_currency():
                 assert type(major) is int and major == minor
             else:
                 assert type(major) is float and major == float(Decimal(minor).scaleb(-decimals)), (minor, currency)
+
+
+def test_an_integer_too_long_to_read_is_kept_apart_not_the_whole_body_refused():
+    body = parse_json_object(b'{"customer_id": "c1", "note": ' + b"9" * 5000 + b', "amount": 5}')
+    assert (body["customer_id"], body["amount"], type(body["note"])) == ("c1", 5, NonFinite)
