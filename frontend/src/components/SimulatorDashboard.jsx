@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import integrationService from '../services/integrationService.js';
 import { checkAmount, formatMoney } from '../money.js';
 import { gatewayLabel } from '../gateways.js';
@@ -8,6 +8,18 @@ import { gatewayLabel } from '../gateways.js';
 const FOLLOW_POLL_MS = 500;
 const FOLLOW_WAIT_MS = 5000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The disputes opened and not resolved yet, kept for the tab (sessionStorage), so that a reload
+// still offers Win and Lose: the ledger shows a dispute's hold, not the amount the gateway disputed.
+const OPEN_DISPUTES_KEY = 'wallet_simulator_open_disputes';
+
+function storedDisputes() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(OPEN_DISPUTES_KEY));
+    return stored && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
+  } catch {
+    return {};
+  }
+}
 
 // The credited top-ups among `transactions` whose gateway has a simulator dashboard (newest first).
 export function dashboardTopups(transactions, gateways) {
@@ -27,7 +39,14 @@ export function dashboardTopups(transactions, gateways) {
 // the earlier banners, then runs the action.
 export default function SimulatorDashboard({ transactions, gateways, busy, act, setMessage, refresh }) {
   const [amounts, setAmounts] = useState({}); // payment id -> the amount typed (empty: the whole top-up)
-  const [disputes, setDisputes] = useState({}); // payment id -> {disputeId, amount}
+  const [disputes, setDisputes] = useState(storedDisputes); // payment id -> {disputeId, amount}
+  useEffect(() => {
+    try {
+      sessionStorage.setItem(OPEN_DISPUTES_KEY, JSON.stringify(disputes));
+    } catch {
+      // storage full or refused: the disputes stay in the page only
+    }
+  }, [disputes]);
   const topups = dashboardTopups(transactions, gateways);
   if (!gateways.some((g) => g.simulatorDashboard)) return null;
 

@@ -75,6 +75,7 @@ async function renderSupport(gateways, answers) {
 
 beforeEach(() => {
   vi.restoreAllMocks();
+  sessionStorage.clear();
   ({ container, root } = mountRoot());
 });
 afterEach(() => unmountRoot({ container, root }));
@@ -172,6 +173,22 @@ describe("the gateways' side of each credited top-up (simulator mode)", () => {
     });
     expect($('sim-win-CAP1')).toBeNull();
     expect($('sim-dispute-CAP1')).not.toBeNull();
+  });
+
+  it('still offers Win and Lose for a dispute opened before the page was loaded again', async () => {
+    const opened = { ...topup('paypal', 'CAP1', 100), transaction_id: 'txn_hold', kind: 'dispute_hold', type: 'memo', reference: { case_id: 'PP-D-7' } };
+    await renderSupport(SIMULATOR, [lookup(LEDGER), lookup([opened, ...LEDGER])]);
+    vi.spyOn(integrationService, 'simulatorOpenDispute').mockResolvedValue({ success: true, dispute_id: 'PP-D-7' });
+    await click('sim-dispute-CAP1');
+    unmountRoot({ container, root }); // the page loaded again: a new page in the same tab
+    ({ container, root } = mountRoot());
+    const released = { ...opened, transaction_id: 'txn_release', kind: 'hold_release' };
+    await renderSupport(SIMULATOR, [lookup([opened, ...LEDGER]), lookup([released, opened, ...LEDGER])]);
+    expect($('simulator-topups').querySelector('[data-payment-id="CAP1"]').textContent).toMatch(/dispute PP-D-7 open \(₹100\.00\)/);
+    const resolve = vi.spyOn(integrationService, 'simulatorResolveDispute').mockResolvedValue({ success: true });
+    await click('sim-win-CAP1');
+    expect(resolve).toHaveBeenCalledWith('paypal', 'PP-D-7', { paymentId: 'CAP1', amount: 100, currency: 'INR', outcome: 'won' });
+    expect(JSON.parse(sessionStorage.getItem('wallet_simulator_open_disputes'))).toEqual({});
   });
 
   it("after a dispute is resolved, reads the customer again until the ledger shows the outcome, not just the dispute's hold", async () => {
